@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * segfilter: a netfilter-free segment filter for VM and container ports.
+ *
+ * The generic netlink family "segfilter" configures it, one network
+ * namespace at a time.  Every command carries a flat set of SEGFILTER_A_*
+ * attributes; each command accepts only the attributes listed for it
+ * below and rejects any other (strict validation).  Commands marked
+ * [admin] need CAP_NET_ADMIN in the user namespace that owns the network
+ * namespace.  NEW commands reply with the object they created; GET
+ * commands answer one object (doit) or all of them (NLM_F_DUMP).
+ *
+ * Objects are named either by id or by name: a domain by
+ * SEGFILTER_A_DOMAIN_ID or SEGFILTER_A_DOMAIN_NAME, a group by
+ * SEGFILTER_A_GROUP_ID or SEGFILTER_A_GROUP_NAME.  Names start with a
+ * letter, so a tool can tell them from numeric ids.
+ *
+ * SEGFILTER_CMD_DOMAIN_NEW [admin]
+ *     DOMAIN_ID (u32, required), DOMAIN_NAME (string, required),
+ *     DEFAULT_ACTION (u8, enum segfilter_action, default ALLOW)
+ * SEGFILTER_CMD_DOMAIN_SET [admin]
+ *     DOMAIN_ID | DOMAIN_NAME, DEFAULT_ACTION
+ * SEGFILTER_CMD_DOMAIN_DEL [admin]
+ *     DOMAIN_ID | DOMAIN_NAME; refused while ports are attached to it
+ * SEGFILTER_CMD_DOMAIN_GET
+ *     doit: DOMAIN_ID | DOMAIN_NAME; dump: all domains
+ *     reply: DOMAIN_ID, DOMAIN_NAME, DEFAULT_ACTION, N_PORTS, N_GROUPS,
+ *            N_ENDPOINTS, STATS
+ *
+ * SEGFILTER_CMD_GROUP_NEW [admin]
+ *     DOMAIN_ID | DOMAIN_NAME, GROUP_ID (u16, required, 1..65535),
+ *     GROUP_NAME (string, required)
+ * SEGFILTER_CMD_GROUP_DEL [admin]
+ *     DOMAIN_ID | DOMAIN_NAME, GROUP_ID | GROUP_NAME; refused while
+ *     endpoints belong to it
+ * SEGFILTER_CMD_GROUP_GET
+ *     doit: domain and group; dump: all groups, or one domain's
+ *     reply: DOMAIN_ID, DOMAIN_NAME, GROUP_ID, GROUP_NAME, N_ENDPOINTS
+ *
+ * SEGFILTER_CMD_PORT_NEW [admin]  (attach)
+ *     IFINDEX (u32, required), DOMAIN_ID | DOMAIN_NAME,
+ *     PORT_ROLE (u8, enum segfilter_port_role, default ENDPOINT)
+ * SEGFILTER_CMD_PORT_DEL [admin]  (detach)
+ *     IFINDEX; the endpoints bound to the port are deleted with it
+ * SEGFILTER_CMD_PORT_GET
+ *     doit: IFINDEX; dump: all ports, or one domain's
+ *     reply: IFINDEX, IFNAME, DOMAIN_ID, DOMAIN_NAME, PORT_ROLE,
+ *            N_ENDPOINTS, STATS
+ *
+ * SEGFILTER_CMD_ENDPOINT_NEW [admin]
+ *     DOMAIN_ID | DOMAIN_NAME, MAC (6 bytes, required),
+ *     GROUP_ID | GROUP_NAME (required), IFINDEX (required: the endpoint
+ *     port it sits behind), ADDRS (optional)
+ *         ADDRS: nest of SEGFILTER_A_ADDR_IPV4 (be32) and
+ *         SEGFILTER_A_ADDR_IPV6 (16 bytes), each repeated up to
+ *         SEGFILTER_EP_MAX_ADDRS times; unicast, unique in the domain
+ * SEGFILTER_CMD_ENDPOINT_DEL [admin]
+ *     DOMAIN_ID | DOMAIN_NAME, MAC
+ * SEGFILTER_CMD_ENDPOINT_GET
+ *     doit: domain and MAC; dump: all endpoints, or one domain's
+ *     reply: DOMAIN_ID, DOMAIN_NAME, MAC, GROUP_ID, GROUP_NAME, IFINDEX,
+ *            IFNAME, ADDRS
+ *
+ * STATS: nest of SEGFILTER_STATS_* (u64 each, attribute SEGFILTER_A_PAD
+ * for alignment); SEGFILTER_STATS_DROPS nests one u64 per drop reason,
+ * whose attribute type is the enum segfilter_drop_reason value.
+ */
+#ifndef _UAPI_LINUX_SEGFILTER_H
+#define _UAPI_LINUX_SEGFILTER_H
+
+#define SEGFILTER_GENL_NAME	"segfilter"
+#define SEGFILTER_GENL_VERSION	1
+
+/* Longest domain or group name, including the terminating NUL. */
+#define SEGFILTER_NAME_SIZE	32
+
+/* Most IPv4 and, separately, most IPv6 addresses one endpoint may own. */
+#define SEGFILTER_EP_MAX_ADDRS	4
+
+enum segfilter_cmd {
+	SEGFILTER_CMD_UNSPEC,
+
+	SEGFILTER_CMD_DOMAIN_NEW,
+	SEGFILTER_CMD_DOMAIN_SET,
+	SEGFILTER_CMD_DOMAIN_DEL,
+	SEGFILTER_CMD_DOMAIN_GET,
+
+	SEGFILTER_CMD_GROUP_NEW,
+	SEGFILTER_CMD_GROUP_DEL,
+	SEGFILTER_CMD_GROUP_GET,
+
+	SEGFILTER_CMD_PORT_NEW,
+	SEGFILTER_CMD_PORT_DEL,
+	SEGFILTER_CMD_PORT_GET,
+
+	SEGFILTER_CMD_ENDPOINT_NEW,
+	SEGFILTER_CMD_ENDPOINT_DEL,
+	SEGFILTER_CMD_ENDPOINT_GET,
+
+	__SEGFILTER_CMD_MAX
+};
+#define SEGFILTER_CMD_MAX (__SEGFILTER_CMD_MAX - 1)
+
+enum segfilter_attr {
+	SEGFILTER_A_UNSPEC,
+	SEGFILTER_A_PAD,
+
+	SEGFILTER_A_DOMAIN_ID,		/* u32, 1.. */
+	SEGFILTER_A_DOMAIN_NAME,	/* string */
+	SEGFILTER_A_DEFAULT_ACTION,	/* u8, enum segfilter_action */
+	SEGFILTER_A_GROUP_ID,		/* u16, 1.. */
+	SEGFILTER_A_GROUP_NAME,		/* string */
+	SEGFILTER_A_IFINDEX,		/* u32 */
+	SEGFILTER_A_IFNAME,		/* string, in replies */
+	SEGFILTER_A_PORT_ROLE,		/* u8, enum segfilter_port_role */
+	SEGFILTER_A_MAC,		/* 6 bytes */
+	SEGFILTER_A_ADDRS,		/* nest, SEGFILTER_A_ADDR_* */
+	SEGFILTER_A_N_PORTS,		/* u32, in replies */
+	SEGFILTER_A_N_GROUPS,		/* u32, in replies */
+	SEGFILTER_A_N_ENDPOINTS,	/* u32, in replies */
+	SEGFILTER_A_STATS,		/* nest, SEGFILTER_STATS_* */
+
+	__SEGFILTER_A_MAX
+};
+#define SEGFILTER_A_MAX (__SEGFILTER_A_MAX - 1)
+
+enum segfilter_addr_attr {
+	SEGFILTER_A_ADDR_UNSPEC,
+	SEGFILTER_A_ADDR_IPV4,		/* be32 */
+	SEGFILTER_A_ADDR_IPV6,		/* 16 bytes */
+
+	__SEGFILTER_A_ADDR_MAX
+};
+#define SEGFILTER_A_ADDR_MAX (__SEGFILTER_A_ADDR_MAX - 1)
+
+enum segfilter_action {
+	SEGFILTER_ACTION_UNSPEC,
+	SEGFILTER_ACTION_ALLOW,
+	SEGFILTER_ACTION_DENY,
+
+	__SEGFILTER_ACTION_MAX
+};
+#define SEGFILTER_ACTION_MAX (__SEGFILTER_ACTION_MAX - 1)
+
+enum segfilter_port_role {
+	SEGFILTER_PORT_ROLE_UNSPEC,
+	SEGFILTER_PORT_ROLE_ENDPOINT,	/* a VM or container port */
+	SEGFILTER_PORT_ROLE_SERVICE,	/* a service instance's port */
+	SEGFILTER_PORT_ROLE_UPLINK,	/* towards other hosts */
+
+	__SEGFILTER_PORT_ROLE_MAX
+};
+#define SEGFILTER_PORT_ROLE_MAX (__SEGFILTER_PORT_ROLE_MAX - 1)
+
+enum segfilter_stats_attr {
+	SEGFILTER_STATS_UNSPEC,
+	SEGFILTER_STATS_PAD,
+	SEGFILTER_STATS_RX_PACKETS,	/* frames received from the port(s) */
+	SEGFILTER_STATS_RX_BYTES,
+	SEGFILTER_STATS_TX_PACKETS,	/* frames sent to the port(s) */
+	SEGFILTER_STATS_TX_BYTES,
+	SEGFILTER_STATS_FORWARDED,	/* unicast frames forwarded */
+	SEGFILTER_STATS_FLOODED,	/* broadcast/multicast frames flooded */
+	SEGFILTER_STATS_ARP_REPLIES,	/* ARP requests answered in the kernel */
+	SEGFILTER_STATS_ND_REPLIES,	/* neighbour solicitations answered */
+	SEGFILTER_STATS_DROPPED,	/* all drops, whatever the reason */
+	SEGFILTER_STATS_DROPS,		/* nest: u64 per segfilter_drop_reason */
+
+	__SEGFILTER_STATS_MAX
+};
+#define SEGFILTER_STATS_MAX (__SEGFILTER_STATS_MAX - 1)
+
+/* Why a frame was dropped; counted per port and per domain. */
+enum segfilter_drop_reason {
+	SEGFILTER_DROP_UNSPEC,
+	SEGFILTER_DROP_MALFORMED,	/* headers truncated or inconsistent */
+	SEGFILTER_DROP_VLAN,		/* tagged frame on an endpoint port */
+	SEGFILTER_DROP_ETHERTYPE,	/* not ARP, IPv4 or IPv6 */
+	SEGFILTER_DROP_SRC_MAC,		/* source MAC not bound to the port */
+	SEGFILTER_DROP_SRC_IP,		/* source IP not bound to the endpoint */
+	SEGFILTER_DROP_NO_DEST,		/* unicast MAC not in the domain */
+	SEGFILTER_DROP_NEIGH_UNKNOWN,	/* ARP/ND for an address not in the domain */
+	SEGFILTER_DROP_DEFAULT_DENY,	/* the domain's default action */
+	SEGFILTER_DROP_TX_ERROR,	/* the destination device refused it */
+
+	__SEGFILTER_DROP_MAX
+};
+#define SEGFILTER_DROP_MAX (__SEGFILTER_DROP_MAX - 1)
+
+#endif /* _UAPI_LINUX_SEGFILTER_H */
