@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# segfilter: the kernel module (segfilter.ko) and its tool (segctl).
+#
+#   make              build both, the module against $(KDIR)
+#   make install      install both on this host (modules_install, depmod)
+#   make demo         boot a Debian kernel in QEMU and show two tenants
+#   make check        all tests: KUnit and selftests on 6.1, 6.12, debug
+#   make deps         install what the build and tests need (root)
+
+# The running kernel's build tree, else the newest Debian headers.
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+	  $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1))
+W ?= 1
+PREFIX ?= /usr/local
+
+.PHONY: all module segctl install modules_install deps check demo clean
+
+all: module segctl
+
+module:
+	@test -n "$(KDIR)" || { echo "no kernel build tree: install linux-headers or set KDIR" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=$(W) modules
+
+segctl:
+	$(MAKE) -C ctl
+
+modules_install: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	depmod -a $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
+
+install: modules_install segctl
+	$(MAKE) -C ctl install PREFIX=$(PREFIX)
+
+deps:
+	scripts/install-deps.sh
+
+check: deps
+	tests/check.sh
+
+demo: deps
+	$(MAKE) -C ctl
+	tests/vm/run.sh 6.1 --script tests/demo.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C ctl clean
+	rm -rf .build

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * segfilter: virtual domains (the isolation boundary) and their endpoint
+ * groups.  All functions here are called with segf_net::lock held.
+ */
+
+#include <linux/ctype.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
+
+#include "compat.h"
+#include "segfilter.h"
+
+/*
+ * Names start with a letter, so that tools can tell them from numeric
+ * ids, and hold only characters that are safe to print and to parse.
+ */
+bool segf_name_valid(const char *name)
+{
+	const char *c;
+
+	if (!isalpha(name[0]))
+		return false;
+	for (c = name; *c; c++)
+		if (!isalnum(*c) && *c != '-' && *c != '_' && *c != '.')
+			return false;
+	return true;
+}
+
+/* Find a domain by id, or by name when @name is not NULL. */
+struct segf_domain *segf_domain_find(struct segf_net *sn, u32 id,
+				     const char *name)
+{
+	struct segf_domain *dom;
+	unsigned long idx;
+
+	segf_assert_locked(sn);
+	if (!name)
+		return xa_load(&sn->domains, id);
+	xa_for_each(&sn->domains, idx, dom)
+		if (!strcmp(dom->name, name))
+			return dom;
+	return NULL;
+}
+
+static void segf_domain_free_rcu(struct rcu_head *head)
+{
+	struct segf_domain *dom = container_of(head, struct segf_domain, rcu);
+
+	free_percpu(dom->stats);
+	kfree(dom);
+}
+
+int segf_domain_create(struct segf_net *sn, u32 id, const char *name,
+		       u8 default_action, struct segf_domain **out,
+		       struct netlink_ext_ack *extack)
+{
+	struct segf_domain *dom;
+	int err;
+
+	segf_assert_locked(sn);
+	if (xa_load(&sn->domains, id)) {
+		NL_SET_ERR_MSG_FMT_MOD(extack, "domain id %u already exists", id);
+		return -EEXIST;
+	}
+	if (segf_domain_find(sn, 0, name)) {
+		NL_SET_ERR_MSG_FMT_MOD(extack, "domain \"%s\" already exists",
+				       name);
+		return -EEXIST;
+	}
+
+	dom = kzalloc(sizeof(*dom), GFP_KERNEL_ACCOUNT);
+	if (!dom)
+		return -ENOMEM;
+	dom->stats = segf_stats_alloc();
+	if (!dom->stats) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	dom->sn = sn;
+	dom->id = id;
+	strscpy(dom->name, name, sizeof(dom->name));
+	dom->default_action = default_action;
+	xa_init(&dom->groups);
+	xa_init_flags(&dom->endpoints, XA_FLAGS_ALLOC);
+	INIT_LIST_HEAD(&dom->ports);
+
+	err = segf_endpoint_tables_init(dom);
+	if (err)
+		goto err_stats;
+	err = xa_insert(&sn->domains, id, dom, GFP_KERNEL_ACCOUNT);
+	if (err)
+		goto err_tables;
+
+	segf_changed(sn);
+	*out = dom;
+	return 0;
+
+err_tables:
+	segf_endpoint_tables_destroy(dom);
+err_stats:
+	free_percpu(dom->stats);
+err_free:
+	kfree(dom);
+	return err;
+}
+
+static void segf_group_unlink(struct segf_group *grp)
+{
+	struct segf_domain *dom = grp->domain;
+
+	xa_erase(&dom->groups, grp->id);
+	dom->n_groups--;
+	kfree_rcu(grp, rcu);
+}
+
+/*
+ * Delete a domain.  Unless @force (namespace teardown, where ports are
+ * gone already), refuse while ports are attached: the endpoints behind
+ * them live in the domain, and an operator who deletes a tenant with
+ * running VMs has most likely named the wrong one.
+ */
+int segf_domain_destroy(struct segf_domain *dom, bool force,
+			struct netlink_ext_ack *extack)
+{
+	struct segf_net *sn = dom->sn;
+	struct segf_endpoint *ep;
+	struct segf_group *grp;
+	unsigned long idx;
+
+	segf_assert_locked(sn);
+	if (dom->n_ports && !force) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "domain \"%s\" has %u port(s) attached; detach them first",
+				       dom->name, dom->n_ports);
+		return -EBUSY;
+	}
+	WARN_ON(dom->n_ports);
+
+	xa_erase(&sn->domains, dom->id);
+	xa_for_each(&dom->endpoints, idx, ep)
+		segf_endpoint_destroy(ep);
+	xa_for_each(&dom->groups, idx, grp)
+		segf_group_unlink(grp);
+	segf_endpoint_tables_destroy(dom);
+	xa_destroy(&dom->groups);
+	xa_destroy(&dom->endpoints);
+	segf_changed(sn);
+	call_rcu(&dom->rcu, segf_domain_free_rcu);
+	return 0;
+}
+
+struct segf_group *segf_group_find(struct segf_domain *dom, u16 id,
+				   const char *name)
+{
+	struct segf_group *grp;
+	unsigned long idx;
+
+	segf_assert_locked(dom->sn);
+	if (!name)
+		return xa_load(&dom->groups, id);
+	xa_for_each(&dom->groups, idx, grp)
+		if (!strcmp(grp->name, name))
+			return grp;
+	return NULL;
+}
+
+int segf_group_create(struct segf_domain *dom, u16 id, const char *name,
+		      struct segf_group **out, struct netlink_ext_ack *extack)
+{
+	struct segf_group *grp;
+	int err;
+
+	segf_assert_locked(dom->sn);
+	if (xa_load(&dom->groups, id)) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "group id %u already exists in domain \"%s\"",
+				       id, dom->name);
+		return -EEXIST;
+	}
+	if (segf_group_find(dom, 0, name)) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "group \"%s\" already exists in domain \"%s\"",
+				       name, dom->name);
+		return -EEXIST;
+	}
+
+	grp = kzalloc(sizeof(*grp), GFP_KERNEL_ACCOUNT);
+	if (!grp)
+		return -ENOMEM;
+	grp->domain = dom;
+	grp->id = id;
+	strscpy(grp->name, name, sizeof(grp->name));
+	err = xa_insert(&dom->groups, id, grp, GFP_KERNEL_ACCOUNT);
+	if (err) {
+		kfree(grp);
+		return err;
+	}
+	dom->n_groups++;
+	segf_changed(dom->sn);
+	*out = grp;
+	return 0;
+}
+
+int segf_group_destroy(struct segf_group *grp, struct netlink_ext_ack *extack)
+{
+	struct segf_domain *dom = grp->domain;
+
+	segf_assert_locked(dom->sn);
+	if (grp->n_endpoints) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "group \"%s\" still has %u endpoint(s)",
+				       grp->name, grp->n_endpoints);
+		return -EBUSY;
+	}
+	segf_group_unlink(grp);
+	segf_changed(dom->sn);
+	return 0;
+}
+
+/*
+ * Tear down everything a namespace configured: called from the pernet
+ * exit, and from module exit through it.  Ports first (under RTNL, since
+ * they own an rx_handler), then the domains they pointed to.
+ */
+void segf_net_teardown(struct segf_net *sn)
+{
+	struct segf_domain *dom;
+	struct segf_port *port;
+	unsigned long idx;
+
+	rtnl_lock();
+	mutex_lock(&sn->lock);
+	xa_for_each(&sn->ports, idx, port)
+		segf_port_detach(port);
+	xa_for_each(&sn->domains, idx, dom)
+		segf_domain_destroy(dom, true, NULL);
+	mutex_unlock(&sn->lock);
+	rtnl_unlock();
+}

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * segfilter: endpoints and the per-domain tables that find them.
+ *
+ * Each domain has two RCU hash tables: endpoints by MAC (forwarding and
+ * the source check) and endpoint addresses by IP (ARP/ND answers and
+ * the source IP check).  Lookups cost the same whatever the number of
+ * endpoints.  The address entries are embedded in the endpoint, so
+ * adding an endpoint is one allocation.
+ *
+ * Writers hold segf_net::lock; lookups from the data path need only
+ * rcu_read_lock().
+ */
+
+#include <linux/in.h>
+#include <linux/netlink.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <net/ipv6.h>
+
+#include "compat.h"
+#include "segfilter.h"
+
+static const struct rhashtable_params segf_mac_params = {
+	.key_len = ETH_ALEN,
+	.key_offset = offsetof(struct segf_endpoint, mac),
+	.head_offset = offsetof(struct segf_endpoint, mac_node),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params segf_addr_params = {
+	.key_len = sizeof(struct segf_addr),
+	.key_offset = offsetof(struct segf_ep_addr, key),
+	.head_offset = offsetof(struct segf_ep_addr, node),
+	.automatic_shrinking = true,
+};
+
+int segf_endpoint_tables_init(struct segf_domain *dom)
+{
+	int err;
+
+	err = rhashtable_init(&dom->ep_by_mac, &segf_mac_params);
+	if (err)
+		return err;
+	err = rhashtable_init(&dom->ep_by_addr, &segf_addr_params);
+	if (err)
+		rhashtable_destroy(&dom->ep_by_mac);
+	return err;
+}
+
+/* The tables must be empty: endpoints are destroyed one by one before. */
+void segf_endpoint_tables_destroy(struct segf_domain *dom)
+{
+	rhashtable_destroy(&dom->ep_by_addr);
+	rhashtable_destroy(&dom->ep_by_mac);
+}
+
+/* Called under rcu_read_lock() or with segf_net::lock held. */
+struct segf_endpoint *segf_endpoint_by_mac(struct segf_domain *dom,
+					   const u8 *mac)
+{
+	return rhashtable_lookup(&dom->ep_by_mac, mac, segf_mac_params);
+}
+
+/* Called under rcu_read_lock() or with segf_net::lock held. */
+struct segf_endpoint *segf_endpoint_by_addr(struct segf_domain *dom,
+					    const struct segf_addr *addr)
+{
+	struct segf_ep_addr *ea;
+
+	ea = rhashtable_lookup(&dom->ep_by_addr, addr, segf_addr_params);
+	return ea ? ea->ep : NULL;
+}
+
+static void segf_addr_err(struct netlink_ext_ack *extack,
+			  const struct segf_addr *a, const char *why)
+{
+	if (a->family == AF_INET)
+		NL_SET_ERR_MSG_FMT_MOD(extack, "address %pI4 %s", &a->v4, why);
+	else
+		NL_SET_ERR_MSG_FMT_MOD(extack, "address %pI6c %s", &a->v6, why);
+}
+
+static bool segf_addr_unicast(const struct segf_addr *a)
+{
+	if (a->family == AF_INET)
+		return !ipv4_is_multicast(a->v4) && !ipv4_is_lbcast(a->v4) &&
+		       !ipv4_is_zeronet(a->v4) && !ipv4_is_loopback(a->v4);
+	return !ipv6_addr_any(&a->v6) && !ipv6_addr_is_multicast(&a->v6) &&
+	       !ipv6_addr_loopback(&a->v6);
+}
+
+static void segf_endpoint_unhash(struct segf_endpoint *ep, unsigned int n)
+{
+	struct segf_domain *dom = ep->domain;
+
+	while (n--)
+		rhashtable_remove_fast(&dom->ep_by_addr, &ep->addrs[n].node,
+				       segf_addr_params);
+}
+
+int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
+			 struct segf_group *grp, struct segf_port *port,
+			 const struct segf_addr *addrs, unsigned int n_addrs,
+			 struct segf_endpoint **out,
+			 struct netlink_ext_ack *extack)
+{
+	struct segf_endpoint *ep, *other;
+	unsigned int i;
+	int err;
+
+	segf_assert_locked(dom->sn);
+	if (WARN_ON(n_addrs > SEGF_EP_ADDRS))
+		return -EINVAL;
+	if (!is_valid_ether_addr(mac)) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "%pM is not a unicast MAC address", mac);
+		return -EINVAL;
+	}
+	other = segf_endpoint_by_mac(dom, mac);
+	if (other) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "endpoint %pM already exists in domain \"%s\"",
+				       mac, dom->name);
+		return -EEXIST;
+	}
+	for (i = 0; i < n_addrs; i++) {
+		if (!segf_addr_unicast(&addrs[i])) {
+			segf_addr_err(extack, &addrs[i],
+				      "is not a unicast host address");
+			return -EINVAL;
+		}
+		other = segf_endpoint_by_addr(dom, &addrs[i]);
+		if (other) {
+			segf_addr_err(extack, &addrs[i],
+				      "already belongs to another endpoint");
+			return -EEXIST;
+		}
+	}
+
+	ep = kzalloc(sizeof(*ep), GFP_KERNEL_ACCOUNT);
+	if (!ep)
+		return -ENOMEM;
+	ether_addr_copy(ep->mac, mac);
+	ep->domain = dom;
+	ep->group = grp;
+	ep->port = port;
+	for (i = 0; i < n_addrs; i++) {
+		ep->addrs[i].key = addrs[i];
+		ep->addrs[i].ep = ep;
+	}
+
+	err = xa_alloc(&dom->endpoints, &ep->index, ep, xa_limit_32b,
+		       GFP_KERNEL_ACCOUNT);
+	if (err)
+		goto err_free;
+	/* Addresses first: the MAC entry makes the endpoint usable. */
+	for (i = 0; i < n_addrs; i++) {
+		/* Duplicates within the request itself end up here. */
+		err = rhashtable_lookup_insert_fast(&dom->ep_by_addr,
+						    &ep->addrs[i].node,
+						    segf_addr_params);
+		if (err) {
+			if (err == -EEXIST)
+				segf_addr_err(extack, &addrs[i],
+					      "is given twice");
+			goto err_unhash;
+		}
+		ep->n_addrs++;
+	}
+	err = rhashtable_lookup_insert_fast(&dom->ep_by_mac, &ep->mac_node,
+					    segf_mac_params);
+	if (err)
+		goto err_unhash;
+
+	grp->n_endpoints++;
+	port->n_endpoints++;
+	dom->n_endpoints++;
+	segf_changed(dom->sn);
+	*out = ep;
+	return 0;
+
+err_unhash:
+	segf_endpoint_unhash(ep, ep->n_addrs);
+	xa_erase(&dom->endpoints, ep->index);
+err_free:
+	/* Readers may have found an address entry already. */
+	kfree_rcu(ep, rcu);
+	return err;
+}
+
+void segf_endpoint_destroy(struct segf_endpoint *ep)
+{
+	struct segf_domain *dom = ep->domain;
+
+	segf_assert_locked(dom->sn);
+	rhashtable_remove_fast(&dom->ep_by_mac, &ep->mac_node,
+			       segf_mac_params);
+	segf_endpoint_unhash(ep, ep->n_addrs);
+	xa_erase(&dom->endpoints, ep->index);
+	ep->group->n_endpoints--;
+	ep->port->n_endpoints--;
+	dom->n_endpoints--;
+	segf_changed(dom->sn);
+	kfree_rcu(ep, rcu);
+}
+
+/* Delete the endpoints that sit behind @port, before it goes away. */
+void segf_port_flush_endpoints(struct segf_port *port)
+{
+	struct segf_domain *dom = port->domain;
+	struct segf_endpoint *ep;
+	unsigned long idx;
+
+	segf_assert_locked(dom->sn);
+	if (!port->n_endpoints)
+		return;
+	xa_for_each(&dom->endpoints, idx, ep)
+		if (ep->port == port)
+			segf_endpoint_destroy(ep);
+	WARN_ON(port->n_endpoints);
+}

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * segfilter: module init and exit, and the per-namespace state.
+ *
+ * Teardown, in order:
+ *  1. the generic netlink family goes, so no new configuration arrives
+ *     (genl_unregister_family() waits for requests in progress);
+ *  2. every namespace's state is torn down (pernet exit): ports are
+ *     detached under RTNL, then domains with their groups and endpoints
+ *     are unlinked and queued for freeing after a grace period;
+ *  3. the netdev notifier goes: no port is left for it to detach;
+ *  4. rcu_barrier() waits for the queued frees before the code that
+ *     runs them is unloaded.
+ */
+
+#include <linux/module.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "compat.h"
+#include "segfilter.h"
+
+unsigned int segf_net_id __read_mostly;
+
+struct segf_net *segf_pernet(const struct net *net)
+{
+	return net_generic(net, segf_net_id);
+}
+
+static int __net_init segf_net_init(struct net *net)
+{
+	struct segf_net *sn = segf_pernet(net);
+
+	sn->net = net;
+	sn->genid = 1;
+	mutex_init(&sn->lock);
+	xa_init(&sn->domains);
+	xa_init(&sn->ports);
+	return 0;
+}
+
+static void __net_exit segf_net_exit(struct net *net)
+{
+	struct segf_net *sn = segf_pernet(net);
+
+	segf_net_teardown(sn);
+	xa_destroy(&sn->ports);
+	xa_destroy(&sn->domains);
+	mutex_destroy(&sn->lock);
+}
+
+static struct pernet_operations segf_net_ops = {
+	.init = segf_net_init,
+	.exit = segf_net_exit,
+	.id = &segf_net_id,
+	.size = sizeof(struct segf_net),
+};
+
+static int __init segf_init(void)
+{
+	int err;
+
+	err = register_pernet_subsys(&segf_net_ops);
+	if (err)
+		return err;
+	err = segf_port_init();
+	if (err)
+		goto err_port;
+	err = segf_genl_init();
+	if (err)
+		goto err_genl;
+	pr_info("segment filter loaded\n");
+	return 0;
+
+err_genl:
+	segf_port_uninit();
+err_port:
+	unregister_pernet_subsys(&segf_net_ops);
+	return err;
+}
+
+static void __exit segf_exit(void)
+{
+	segf_genl_uninit();
+	unregister_pernet_subsys(&segf_net_ops);
+	segf_port_uninit();
+	rcu_barrier();
+}
+
+module_init(segf_init);
+module_exit(segf_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("segfilter: netfilter-free segment filter for VM and container ports");
+MODULE_AUTHOR("The segfilter developers");
+MODULE_ALIAS_GENL_FAMILY(SEGFILTER_GENL_NAME);

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * segfilter: parse a frame into struct segf_pkt.
+ *
+ * The frame starts at skb->data with its Ethernet header.  Every read
+ * goes through skb_header_pointer() with an explicit length, so a frame
+ * that ends early is reported as malformed instead of being read past.
+ * Lengths the headers claim are checked against what the frame holds;
+ * Ethernet padding after the IP packet is allowed.
+ */
+
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/if_arp.h>
+#include <linux/if_vlan.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/ndisc.h>
+
+#include "parse.h"
+
+struct segf_arp {
+	struct arphdr hdr;
+	struct segf_arp_eth_ipv4 body;
+} __packed;
+
+static int parse_arp(const struct sk_buff *skb, struct segf_pkt *pkt)
+{
+	struct segf_arp *arp, buf;
+
+	arp = skb_header_pointer(skb, pkt->l3_off, sizeof(buf), &buf);
+	if (!arp)
+		return -EBADMSG;
+	if (arp->hdr.ar_hrd != htons(ARPHRD_ETHER) ||
+	    arp->hdr.ar_pro != htons(ETH_P_IP) ||
+	    arp->hdr.ar_hln != ETH_ALEN || arp->hdr.ar_pln != 4)
+		return -EBADMSG;
+
+	pkt->arp.op = ntohs(arp->hdr.ar_op);
+	ether_addr_copy(pkt->arp.sha, arp->body.sha);
+	ether_addr_copy(pkt->arp.tha, arp->body.tha);
+	pkt->arp.spa = arp->body.spa;
+	pkt->arp.tpa = arp->body.tpa;
+	return 0;
+}
+
+/*
+ * Parse the transport header at pkt->l4_off, which the IP layer says is
+ * @len bytes long up to the end of the IP packet.
+ */
+static int parse_l4(const struct sk_buff *skb, struct segf_pkt *pkt,
+		    unsigned int len)
+{
+	unsigned int off = pkt->l4_off;
+
+	switch (pkt->l4proto) {
+	case IPPROTO_TCP: {
+		struct tcphdr *th, buf;
+
+		if (len < sizeof(buf))
+			return -EBADMSG;
+		th = skb_header_pointer(skb, off, sizeof(buf), &buf);
+		if (!th || th->doff < 5 || th->doff * 4 > len)
+			return -EBADMSG;
+		pkt->sport = th->source;
+		pkt->dport = th->dest;
+		pkt->tcp_flags = ((u8 *)th)[13];
+		break;
+	}
+	case IPPROTO_UDP: {
+		struct udphdr *uh, buf;
+
+		if (len < sizeof(buf))
+			return -EBADMSG;
+		uh = skb_header_pointer(skb, off, sizeof(buf), &buf);
+		if (!uh || ntohs(uh->len) < sizeof(buf) || ntohs(uh->len) > len)
+			return -EBADMSG;
+		pkt->sport = uh->source;
+		pkt->dport = uh->dest;
+		break;
+	}
+	case IPPROTO_ICMP: {
+		struct icmphdr *ih, buf;
+
+		if (len < sizeof(buf))
+			return -EBADMSG;
+		ih = skb_header_pointer(skb, off, sizeof(buf), &buf);
+		if (!ih)
+			return -EBADMSG;
+		pkt->icmp_type = ih->type;
+		pkt->icmp_code = ih->code;
+		break;
+	}
+	case IPPROTO_ICMPV6: {
+		struct icmp6hdr *ih, buf;
+
+		if (len < sizeof(buf))
+			return -EBADMSG;
+		ih = skb_header_pointer(skb, off, sizeof(buf), &buf);
+		if (!ih)
+			return -EBADMSG;
+		pkt->icmp_type = ih->icmp6_type;
+		pkt->icmp_code = ih->icmp6_code;
+		if (ih->icmp6_type == NDISC_NEIGHBOUR_SOLICITATION) {
+			struct in6_addr *target, tbuf;
+
+			if (len < sizeof(buf) + sizeof(tbuf))
+				return -EBADMSG;
+			target = skb_header_pointer(skb, off + sizeof(buf),
+						    sizeof(tbuf), &tbuf);
+			if (!target)
+				return -EBADMSG;
+			pkt->nd_target = *target;
+			pkt->flags |= SEGF_PKT_ND_NS;
+		}
+		break;
+	}
+	default:
+		/* Other protocols have no header we look into. */
+		return 0;
+	}
+	pkt->flags |= SEGF_PKT_L4;
+	return 0;
+}
+
+static int parse_ipv4(const struct sk_buff *skb, struct segf_pkt *pkt)
+{
+	struct iphdr *iph, buf;
+	unsigned int hlen, tot_len;
+
+	iph = skb_header_pointer(skb, pkt->l3_off, sizeof(buf), &buf);
+	if (!iph || iph->version != 4 || iph->ihl < 5)
+		return -EBADMSG;
+	hlen = iph->ihl * 4;
+	tot_len = ntohs(iph->tot_len);
+	if (tot_len < hlen || pkt->l3_off + tot_len > skb->len)
+		return -EBADMSG;
+
+	pkt->v4.saddr = iph->saddr;
+	pkt->v4.daddr = iph->daddr;
+	pkt->l4proto = iph->protocol;
+	pkt->ttl = iph->ttl;
+	pkt->l4_off = pkt->l3_off + hlen;
+
+	if (ip_is_fragment(iph)) {
+		pkt->flags |= SEGF_PKT_FRAGMENT;
+		/* Only the first fragment carries the transport header. */
+		if (iph->frag_off & htons(IP_OFFSET))
+			return 0;
+	}
+	return parse_l4(skb, pkt, tot_len - hlen);
+}
+
+static int parse_ipv6(const struct sk_buff *skb, struct segf_pkt *pkt)
+{
+	struct ipv6hdr *ip6h, buf;
+	unsigned int off, end, i;
+	u8 nexthdr;
+
+	ip6h = skb_header_pointer(skb, pkt->l3_off, sizeof(buf), &buf);
+	if (!ip6h || ip6h->version != 6)
+		return -EBADMSG;
+	/*
+	 * A zero payload length announces a jumbogram, which cannot fit in
+	 * an Ethernet frame, unless nothing follows the header at all.
+	 */
+	end = pkt->l3_off + sizeof(buf) + ntohs(ip6h->payload_len);
+	if (end > skb->len ||
+	    (!ip6h->payload_len && ip6h->nexthdr != NEXTHDR_NONE))
+		return -EBADMSG;
+
+	pkt->v6.saddr = ip6h->saddr;
+	pkt->v6.daddr = ip6h->daddr;
+	pkt->ttl = ip6h->hop_limit;
+	nexthdr = ip6h->nexthdr;
+	off = pkt->l3_off + sizeof(buf);
+
+	for (i = 0; i < SEGF_MAX_IPV6_EXTHDRS; i++) {
+		struct ipv6_opt_hdr *eh, ebuf;
+		struct frag_hdr *fh, fbuf;
+
+		switch (nexthdr) {
+		case NEXTHDR_HOP:
+		case NEXTHDR_ROUTING:
+		case NEXTHDR_DEST:
+			eh = skb_header_pointer(skb, off, sizeof(ebuf), &ebuf);
+			if (!eh || off + ipv6_optlen(eh) > end)
+				return -EBADMSG;
+			nexthdr = eh->nexthdr;
+			off += ipv6_optlen(eh);
+			continue;
+		case NEXTHDR_AUTH:
+			eh = skb_header_pointer(skb, off, sizeof(ebuf), &ebuf);
+			if (!eh || off + ipv6_authlen(eh) > end)
+				return -EBADMSG;
+			nexthdr = eh->nexthdr;
+			off += ipv6_authlen(eh);
+			continue;
+		case NEXTHDR_FRAGMENT:
+			fh = skb_header_pointer(skb, off, sizeof(fbuf), &fbuf);
+			if (!fh || off + sizeof(fbuf) > end)
+				return -EBADMSG;
+			pkt->flags |= SEGF_PKT_FRAGMENT;
+			nexthdr = fh->nexthdr;
+			off += sizeof(fbuf);
+			if (fh->frag_off & htons(IP6_OFFSET)) {
+				pkt->l4proto = nexthdr;
+				pkt->l4_off = off;
+				return 0;
+			}
+			continue;
+		case NEXTHDR_NONE:
+			pkt->l4proto = nexthdr;
+			pkt->l4_off = off;
+			return 0;
+		default:
+			pkt->l4proto = nexthdr;
+			pkt->l4_off = off;
+			return parse_l4(skb, pkt, end - off);
+		}
+	}
+	/* More extension headers than any sane sender uses. */
+	return -EBADMSG;
+}
+
+/**
+ * segf_parse - parse the frame at skb->data into @pkt
+ * @skb: the frame, starting with its Ethernet header
+ * @pkt: the key to fill; zeroed first
+ *
+ * Return: 0, or -EBADMSG when the frame is truncated or its headers are
+ * inconsistent.  An EtherType other than ARP, IPv4 and IPv6 is not an
+ * error: @pkt->proto tells the caller what it got.
+ */
+int segf_parse(const struct sk_buff *skb, struct segf_pkt *pkt)
+{
+	struct ethhdr *eth, ebuf;
+	unsigned int off;
+	__be16 proto;
+	int i;
+
+	memset(pkt, 0, sizeof(*pkt));
+
+	eth = skb_header_pointer(skb, 0, sizeof(ebuf), &ebuf);
+	if (!eth)
+		return -EBADMSG;
+	ether_addr_copy(pkt->dst, eth->h_dest);
+	ether_addr_copy(pkt->src, eth->h_source);
+	proto = eth->h_proto;
+	off = sizeof(ebuf);
+
+	for (i = 0; eth_type_vlan(proto); i++) {
+		struct vlan_hdr *vh, vbuf;
+
+		if (i == SEGF_MAX_VLAN_TAGS)
+			return -EBADMSG;
+		vh = skb_header_pointer(skb, off, sizeof(vbuf), &vbuf);
+		if (!vh)
+			return -EBADMSG;
+		if (!i) {
+			pkt->flags |= SEGF_PKT_VLAN;
+			pkt->vlan_tci = ntohs(vh->h_vlan_TCI);
+		}
+		proto = vh->h_vlan_encapsulated_proto;
+		off += sizeof(vbuf);
+	}
+	/*
+	 * An 802.3 length field (LLC frames such as STP) stays in
+	 * pkt->proto as it is: the caller refuses it like any EtherType it
+	 * does not handle.
+	 */
+	pkt->proto = proto;
+	pkt->l3_off = off;
+
+	switch (proto) {
+	case htons(ETH_P_ARP):
+		return parse_arp(skb, pkt);
+	case htons(ETH_P_IP):
+		return parse_ipv4(skb, pkt);
+	case htons(ETH_P_IPV6):
+		return parse_ipv6(skb, pkt);
+	default:
+		return 0;
+	}
+}
