@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the control-plane objects and the lookup tables the
+ * data path uses: domains and groups by id and name, endpoints by MAC
+ * and by address, and that every refused change leaves nothing behind.
+ */
+
+#include <kunit/test.h>
+#include <linux/slab.h>
+
+#include "segfilter.h"
+
+struct table_ctx {
+	struct segf_net sn;
+	struct segf_domain *dom;
+	struct segf_group *grp;
+	struct segf_port *port;
+};
+
+static struct segf_addr v4(u32 a)
+{
+	struct segf_addr addr;
+
+	memset(&addr, 0, sizeof(addr));
+	addr.family = AF_INET;
+	addr.v4 = htonl(a);
+	return addr;
+}
+
+static struct segf_addr v6(u16 last)
+{
+	struct segf_addr addr;
+
+	memset(&addr, 0, sizeof(addr));
+	addr.family = AF_INET6;
+	addr.v6.s6_addr[0] = 0xfd;
+	addr.v6.s6_addr[14] = last >> 8;
+	addr.v6.s6_addr[15] = last & 0xff;
+	return addr;
+}
+
+static void mac_of(u8 *mac, u32 n)
+{
+	mac[0] = 0x02;
+	mac[1] = 0;
+	mac[2] = n >> 24;
+	mac[3] = n >> 16;
+	mac[4] = n >> 8;
+	mac[5] = n;
+}
+
+static int table_test_init(struct kunit *test)
+{
+	struct table_ctx *ctx;
+	int err;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	mutex_init(&ctx->sn.lock);
+	xa_init(&ctx->sn.domains);
+	xa_init(&ctx->sn.ports);
+	ctx->sn.genid = 1;
+	ctx->port = kunit_kzalloc(test, sizeof(*ctx->port), GFP_KERNEL);
+	if (!ctx->port)
+		return -ENOMEM;
+
+	mutex_lock(&ctx->sn.lock);
+	err = segf_domain_create(&ctx->sn, 10, "tenant-a",
+				 SEGFILTER_ACTION_ALLOW, &ctx->dom, NULL);
+	if (!err)
+		err = segf_group_create(ctx->dom, 1, "web", &ctx->grp, NULL);
+	mutex_unlock(&ctx->sn.lock);
+	ctx->port->domain = ctx->dom;
+	test->priv = ctx;
+	return err;
+}
+
+static void table_test_exit(struct kunit *test)
+{
+	struct table_ctx *ctx = test->priv;
+	struct segf_domain *dom;
+	unsigned long idx;
+
+	mutex_lock(&ctx->sn.lock);
+	xa_for_each(&ctx->sn.domains, idx, dom)
+		segf_domain_destroy(dom, true, NULL);
+	mutex_unlock(&ctx->sn.lock);
+	/* Endpoints and domains are freed by RCU callbacks. */
+	rcu_barrier();
+	xa_destroy(&ctx->sn.domains);
+}
+
+static int add_ep(struct table_ctx *ctx, u32 n, const struct segf_addr *addrs,
+		  unsigned int n_addrs, struct segf_endpoint **ep)
+{
+	struct segf_endpoint *dummy;
+	u8 mac[ETH_ALEN];
+	int err;
+
+	mac_of(mac, n);
+	mutex_lock(&ctx->sn.lock);
+	err = segf_endpoint_create(ctx->dom, mac, ctx->grp, ctx->port, addrs,
+				   n_addrs, ep ? ep : &dummy, NULL);
+	mutex_unlock(&ctx->sn.lock);
+	return err;
+}
+
+static void table_test_domain_lookup(struct kunit *test)
+{
+	struct table_ctx *ctx = test->priv;
+	struct segf_domain *other;
+
+	mutex_lock(&ctx->sn.lock);
+	KUNIT_EXPECT_PTR_EQ(test, segf_domain_find(&ctx->sn, 10, NULL),
+			    ctx->dom);
+	KUNIT_EXPECT_PTR_EQ(test, segf_domain_find(&ctx->sn, 0, "tenant-a"),
+			    ctx->dom);
+	KUNIT_EXPECT_NULL(test, segf_domain_find(&ctx->sn, 11, NULL));
+	KUNIT_EXPECT_NULL(test, segf_domain_find(&ctx->sn, 0, "tenant-b"));
+	KUNIT_EXPECT_EQ(test, segf_domain_create(&ctx->sn, 10, "tenant-b",
+						 SEGFILTER_ACTION_ALLOW,
+						 &other, NULL), -EEXIST);
+	KUNIT_EXPECT_EQ(test, segf_domain_create(&ctx->sn, 11, "tenant-a",
+						 SEGFILTER_ACTION_ALLOW,
+						 &other, NULL), -EEXIST);
+	KUNIT_EXPECT_NULL(test, segf_domain_find(&ctx->sn, 11, NULL));
+	mutex_unlock(&ctx->sn.lock);
+}
+
+static void table_test_names(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, segf_name_valid("tenant-a"));
+	KUNIT_EXPECT_TRUE(test, segf_name_valid("db.prod_2"));
+	KUNIT_EXPECT_FALSE(test, segf_name_valid(""));
+	KUNIT_EXPECT_FALSE(test, segf_name_valid("10"));
+	KUNIT_EXPECT_FALSE(test, segf_name_valid("-x"));
+	KUNIT_EXPECT_FALSE(test, segf_name_valid("a b"));
+	KUNIT_EXPECT_FALSE(test, segf_name_valid("a\"b"));
+}
+
+static void table_test_group(struct kunit *test)
+{
+	struct table_ctx *ctx = test->priv;
+	struct segf_group *grp;
+
+	mutex_lock(&ctx->sn.lock);
+	KUNIT_EXPECT_PTR_EQ(test, segf_group_find(ctx->dom, 1, NULL),
+			    ctx->grp);
+	KUNIT_EXPECT_PTR_EQ(test, segf_group_find(ctx->dom, 0, "web"),
+			    ctx->grp);
+	KUNIT_EXPECT_EQ(test, segf_group_create(ctx->dom, 1, "app", &grp,
+						NULL), -EEXIST);
+	KUNIT_EXPECT_EQ(test, segf_group_create(ctx->dom, 2, "web", &grp,
+						NULL), -EEXIST);
+	KUNIT_EXPECT_EQ(test, ctx->dom->n_groups, 1);
+	mutex_unlock(&ctx->sn.lock);
+
+	/* A group with endpoints cannot go. */
+	KUNIT_ASSERT_EQ(test, add_ep(ctx, 1, NULL, 0, NULL), 0);
+	mutex_lock(&ctx->sn.lock);
+	KUNIT_EXPECT_EQ(test, segf_group_destroy(ctx->grp, NULL), -EBUSY);
+	KUNIT_EXPECT_PTR_EQ(test, segf_group_find(ctx->dom, 1, NULL),
+			    ctx->grp);
+	mutex_unlock(&ctx->sn.lock);
+}
+
+static void table_test_endpoint_lookup(struct kunit *test)
+{
+	struct table_ctx *ctx = test->priv;
+	struct segf_addr addrs[] = { v4(0x0a000001), v6(1), v6(2) };
+	struct segf_addr missing = v4(0x0a000002);
+	struct segf_endpoint *ep;
+	u8 mac[ETH_ALEN];
+
+	KUNIT_ASSERT_EQ(test, add_ep(ctx, 1, addrs, ARRAY_SIZE(addrs), &ep), 0);
+	mac_of(mac, 1);
+	rcu_read_lock();
+	KUNIT_EXPECT_PTR_EQ(test, segf_endpoint_by_mac(ctx->dom, mac), ep);
+	KUNIT_EXPECT_PTR_EQ(test, segf_endpoint_by_addr(ctx->dom, &addrs[0]),
+			    ep);
+	KUNIT_EXPECT_PTR_EQ(test, segf_endpoint_by_addr(ctx->dom, &addrs[2]),
+			    ep);
+	KUNIT_EXPECT_NULL(test, segf_endpoint_by_addr(ctx->dom, &missing));
+	mac_of(mac, 2);
+	KUNIT_EXPECT_NULL(test, segf_endpoint_by_mac(ctx->dom, mac));
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, ctx->grp->n_endpoints, 1);
+	KUNIT_EXPECT_EQ(test, ctx->port->n_endpoints, 1);
+
+	mutex_lock(&ctx->sn.lock);
+	segf_endpoint_destroy(ep);
+	mutex_unlock(&ctx->sn.lock);
+	mac_of(mac, 1);
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, segf_endpoint_by_mac(ctx->dom, mac));
+	KUNIT_EXPECT_NULL(test, segf_endpoint_by_addr(ctx->dom, &addrs[1]));
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, ctx->dom->n_endpoints, 0);
+	KUNIT_EXPECT_EQ(test, ctx->grp->n_endpoints, 0);
+}
+
+/* Refused endpoints leave no MAC, no address and no count behind. */
+static void table_test_endpoint_refused(struct kunit *test)
+{
+	struct table_ctx *ctx = test->priv;
+	struct segf_addr a1[] = { v4(0x0a000001) };
+	struct segf_addr twice[] = { v4(0x0a000005), v6(5), v4(0x0a000005) };
+	struct segf_addr taken[] = { v4(0x0a000006), v4(0x0a000001) };
+	struct segf_addr mcast[] = { v4(0xe0000001) };
+	struct segf_addr any6 = v6(0);
+	struct segf_addr probe;
+	u8 mac[ETH_ALEN];
+	unsigned int genid;
+
+	memset(&any6.v6, 0, sizeof(any6.v6));
+	KUNIT_ASSERT_EQ(test, add_ep(ctx, 1, a1, 1, NULL), 0);
+	genid = ctx->sn.genid;
+
+	KUNIT_EXPECT_EQ(test, add_ep(ctx, 1, NULL, 0, NULL), -EEXIST);
+	KUNIT_EXPECT_EQ(test, add_ep(ctx, 2, twice, 3, NULL), -EEXIST);
+	KUNIT_EXPECT_EQ(test, add_ep(ctx, 3, taken, 2, NULL), -EEXIST);
+	KUNIT_EXPECT_EQ(test, add_ep(ctx, 4, mcast, 1, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, add_ep(ctx, 5, &any6, 1, NULL), -EINVAL);
+
+	KUNIT_EXPECT_EQ(test, ctx->dom->n_endpoints, 1);
+	KUNIT_EXPECT_EQ(test, ctx->grp->n_endpoints, 1);
+	KUNIT_EXPECT_EQ(test, ctx->sn.genid, genid);
+	rcu_read_lock();
+	mac_of(mac, 2);
+	KUNIT_EXPECT_NULL(test, segf_endpoint_by_mac(ctx->dom, mac));
+	probe = v6(5);
+	KUNIT_EXPECT_NULL(test, segf_endpoint_by_addr(ctx->dom, &probe));
+	probe = v4(0x0a000005);
+	KUNIT_EXPECT_NULL(test, segf_endpoint_by_addr(ctx->dom, &probe));
+	probe = v4(0x0a000006);
+	KUNIT_EXPECT_NULL(test, segf_endpoint_by_addr(ctx->dom, &probe));
+	rcu_read_unlock();
+}
+
+/* Many endpoints: every one is found by MAC and address, none twice. */
+static void table_test_endpoint_many(struct kunit *test)
+{
+	struct table_ctx *ctx = test->priv;
+	const u32 n = 4096;
+	struct segf_endpoint *ep;
+	struct segf_addr addr;
+	u8 mac[ETH_ALEN];
+	u32 i;
+
+	for (i = 1; i <= n; i++) {
+		addr = v4(0x0a000000 + i);
+		KUNIT_ASSERT_EQ(test, add_ep(ctx, i, &addr, 1, NULL), 0);
+	}
+	KUNIT_EXPECT_EQ(test, ctx->dom->n_endpoints, n);
+	rcu_read_lock();
+	for (i = 1; i <= n; i++) {
+		mac_of(mac, i);
+		ep = segf_endpoint_by_mac(ctx->dom, mac);
+		KUNIT_ASSERT_NOT_NULL(test, ep);
+		addr = v4(0x0a000000 + i);
+		KUNIT_EXPECT_PTR_EQ(test, segf_endpoint_by_addr(ctx->dom, &addr),
+				    ep);
+	}
+	rcu_read_unlock();
+}
+
+static struct kunit_case segf_table_test_cases[] = {
+	KUNIT_CASE(table_test_domain_lookup),
+	KUNIT_CASE(table_test_names),
+	KUNIT_CASE(table_test_group),
+	KUNIT_CASE(table_test_endpoint_lookup),
+	KUNIT_CASE(table_test_endpoint_refused),
+	KUNIT_CASE(table_test_endpoint_many),
+	{}
+};
+
+static struct kunit_suite segf_table_test_suite = {
+	.name = "segfilter_tables",
+	.init = table_test_init,
+	.exit = table_test_exit,
+	.test_cases = segf_table_test_cases,
+};
+
+kunit_test_suite(segf_table_test_suite);
