@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * All of segctl's netlink plumbing: the socket, the "segfilter" generic
+ * netlink family, requests, dumps, acks and the kernel's error messages.
+ */
+#ifndef SEGCTL_NL_H
+#define SEGCTL_NL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include <linux/segfilter.h>
+
+/* The replies to one request or dump, copied, in the order received. */
+struct sfnl_replies {
+	struct nlmsghdr **msgs;
+	unsigned int count;
+	unsigned int size;
+};
+
+void sfnl_replies_free(struct sfnl_replies *replies);
+
+/*
+ * Open the socket and resolve the family.  Returns 0, or 1 (the exit
+ * status) after printing why not, e.g. when the module is not loaded.
+ */
+int sfnl_open(void);
+void sfnl_close(void);
+
+/*
+ * A new request for @cmd: a dump when @dump is set, otherwise a request
+ * acked by the kernel.  Add attributes with the sfnl_put_*() helpers;
+ * they remember a failure (message too large) and sfnl_request() then
+ * refuses to send.  Returns NULL (after printing why) if out of memory.
+ */
+struct nl_msg *sfnl_msg(uint8_t cmd, bool dump);
+void sfnl_put_u8(struct nl_msg *msg, int type, uint8_t value);
+void sfnl_put_u16(struct nl_msg *msg, int type, uint16_t value);
+void sfnl_put_u32(struct nl_msg *msg, int type, uint32_t value);
+void sfnl_put_string(struct nl_msg *msg, int type, const char *value);
+void sfnl_put(struct nl_msg *msg, int type, const void *data, int len);
+struct nlattr *sfnl_nest_start(struct nl_msg *msg, int type);
+void sfnl_nest_end(struct nl_msg *msg, struct nlattr *nest);
+
+/*
+ * Send @msg and collect the kernel's replies into @replies (which may be
+ * NULL when no reply is of interest).  A dump interrupted by a change of
+ * the state (NLM_F_DUMP_INTR) is retried from scratch a few times.
+ * Returns 0, or 1 (the exit status) after printing the kernel's error.
+ * @msg is not freed.
+ */
+int sfnl_request(struct nl_msg *msg, struct sfnl_replies *replies);
+
+/*
+ * Parse the SEGFILTER_A_* attributes of a reply into @tb, which has
+ * SEGFILTER_A_MAX + 1 entries.  Unknown attributes are ignored.  Returns
+ * 0, or 1 after printing that the reply is malformed.
+ */
+int sfnl_parse(struct nlmsghdr *nlh, struct nlattr **tb);
+
+/* Parse a SEGFILTER_A_STATS nest into @tb (SEGFILTER_STATS_MAX + 1). */
+int sfnl_parse_stats(struct nlattr *nest, struct nlattr **tb);
+
+#endif /* SEGCTL_NL_H */

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * segctl: configure segfilter, the segment filter for VM and container
+ * ports, over its generic netlink family.
+ *
+ *	segctl [-j] [-p] [-h] OBJECT VERB [ARGS]
+ *
+ * This file holds the options, the command table, the dispatch and the
+ * help, which is generated from the table.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json_print.h"
+#include "segctl.h"
+
+static int help(int argc, char **argv);
+
+static const struct cmd cmds[] = {
+	{ "domain", "add", "NAME id ID [default allow|deny]", domain_add },
+	{ "domain", "set", "DOMAIN default allow|deny", domain_set },
+	{ "domain", "del", "DOMAIN", domain_del },
+	{ "domain", "show", "[DOMAIN]", domain_show },
+	{ "group", "add", "NAME id ID domain DOMAIN", group_add },
+	{ "group", "del", "GROUP domain DOMAIN", group_del },
+	{ "group", "show", "[domain DOMAIN]", group_show },
+	{ "port", "attach", "DEV domain DOMAIN [role endpoint|service|uplink]",
+	  port_attach },
+	{ "port", "detach", "DEV", port_detach },
+	{ "port", "show", "[DEV | domain DOMAIN]", port_show },
+	{ "endpoint", "add",
+	  "MAC domain DOMAIN group GROUP port DEV [ip ADDR]...",
+	  endpoint_add },
+	{ "endpoint", "del", "MAC domain DOMAIN", endpoint_del },
+	{ "endpoint", "show", "[domain DOMAIN]", endpoint_show },
+	{ "stats", NULL, "[domain DOMAIN | port DEV]", stats_cmd },
+	{ "show", NULL, "", show_all },
+	{ "help", NULL, "[OBJECT]", help },
+};
+
+#define N_CMDS		ARRAY_SIZE(cmds)
+
+/* Other spellings of verbs. */
+static const struct {
+	const char *alias;
+	const char *verb;
+} verb_aliases[] = {
+	{ "delete", "del" },
+	{ "list", "show" },
+	{ "ls", "show" },
+};
+
+#define N_ALIASES	ARRAY_SIZE(verb_aliases)
+
+const struct cmd *current_cmd;
+
+static void print_cmd_usage(FILE *f, const char *prefix, const struct cmd *c)
+{
+	fprintf(f, "%ssegctl %s%s%s%s%s\n", prefix, c->object,
+		c->verb ? " " : "", c->verb ? c->verb : "",
+		*c->args ? " " : "", c->args);
+}
+
+/* The usage of every command of @object, or of all when it is NULL. */
+static void print_usage(FILE *f, const char *object)
+{
+	const char *prefix = "Usage: ";
+	unsigned int i;
+
+	for (i = 0; i < N_CMDS; i++) {
+		if (object && strcmp(cmds[i].object, object))
+			continue;
+		print_cmd_usage(f, prefix, &cmds[i]);
+		prefix = "       ";
+	}
+}
+
+static bool is_object(const char *object)
+{
+	unsigned int i;
+
+	for (i = 0; i < N_CMDS; i++)
+		if (!strcmp(cmds[i].object, object))
+			return true;
+	return false;
+}
+
+static int help(int argc, char **argv)
+{
+	unsigned int i;
+
+	if (argc == 1 && is_object(argv[0])) {
+		print_usage(stdout, argv[0]);
+		return 0;
+	}
+	if (argc > 0)
+		return usage_error("unknown object \"%s\"", argv[0]);
+
+	puts("Usage: segctl [-j] [-p] [-h] OBJECT VERB [ARGS]\n");
+	for (i = 0; i < N_CMDS; i++)
+		print_cmd_usage(stdout, "       ", &cmds[i]);
+	puts("\n"
+	     "Options:\n"
+	     "  -j, --json    JSON output\n"
+	     "  -p, --pretty  pretty-print JSON output (with -j)\n"
+	     "  -h, --help    this help\n"
+	     "\n"
+	     "DOMAIN and GROUP are a name (starting with a letter) or a numeric id.\n"
+	     "DEV is a network interface name, MAC is 6 hex bytes separated by\n"
+	     "colons, ADDR an IPv4 or IPv6 address.  \"segctl OBJECT\" alone is\n"
+	     "\"segctl OBJECT show\".");
+	fputs("Verb aliases:", stdout);
+	for (i = 0; i < N_ALIASES; i++)
+		printf(" %s = %s%s", verb_aliases[i].alias, verb_aliases[i].verb,
+		       i + 1 < N_ALIASES ? "," : "\n");
+	return 0;
+}
+
+static const struct cmd *find_cmd(const char *object, const char *verb)
+{
+	unsigned int i;
+
+	for (i = 0; i < N_ALIASES; i++)
+		if (verb && !strcmp(verb, verb_aliases[i].alias))
+			verb = verb_aliases[i].verb;
+	for (i = 0; i < N_CMDS; i++) {
+		if (strcmp(cmds[i].object, object))
+			continue;
+		if (!cmds[i].verb || (verb && !strcmp(cmds[i].verb, verb)))
+			return &cmds[i];
+	}
+	return NULL;
+}
+
+/* Run "OBJECT [VERB] ARGS..."; returns the exit status. */
+static int dispatch(int argc, char **argv)
+{
+	const char *object = argv[0];
+	const char *verb;
+
+	if (!is_object(object)) {
+		fprintf(stderr,
+			"segctl: unknown object \"%s\"; try \"segctl help\"\n",
+			object);
+		return EXIT_USAGE;
+	}
+	verb = argc > 1 ? argv[1] : "show";
+	if (!strcmp(verb, "help") && strcmp(object, "help")) {
+		print_usage(stdout, object);
+		return 0;
+	}
+	current_cmd = find_cmd(object, NULL);
+	if (current_cmd)	/* an object without verbs: stats, show, help */
+		return current_cmd->run(argc - 1, argv + 1);
+
+	current_cmd = find_cmd(object, verb);
+	if (!current_cmd) {
+		fprintf(stderr, "segctl: unknown command \"%s %s\"\n", object,
+			verb);
+		print_usage(stderr, object);
+		return EXIT_USAGE;
+	}
+	return current_cmd->run(argc > 1 ? argc - 2 : 0, argv + 2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "json",	no_argument,	NULL, 'j' },
+		{ "pretty",	no_argument,	NULL, 'p' },
+		{ "help",	no_argument,	NULL, 'h' },
+		{ NULL,		0,		NULL, 0 }
+	};
+	bool json = false, pretty = false;
+	int opt, ret;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+jph", options, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'p':
+			pretty = true;
+			break;
+		case 'h':
+			return help(0, NULL);
+		default:
+			if (optopt)
+				fprintf(stderr, "segctl: unknown option \"-%c\"\n",
+					optopt);
+			else
+				fprintf(stderr, "segctl: unknown option \"%s\"\n",
+					argv[optind - 1]);
+			fputs("Try \"segctl help\".\n", stderr);
+			return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		print_usage(stderr, NULL);
+		return EXIT_USAGE;
+	}
+
+	new_json_obj(json, pretty);
+	ret = dispatch(argc, argv);
+	delete_json_obj();
+	sfnl_close();
+	if (fflush(stdout) || ferror(stdout)) {
+		perror("segctl: write error");
+		ret = 1;
+	}
+	return ret;
+}

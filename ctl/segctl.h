@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * segctl: declarations shared by the command files.
+ *
+ * Every command handler gets the arguments that follow its verb and
+ * returns the exit status: 0 on success, 1 when the kernel (or the
+ * system) refused, 2 on a usage error (nothing was sent).
+ */
+#ifndef SEGCTL_H
+#define SEGCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nl.h"
+
+#define EXIT_USAGE	2
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* One entry of the command table in segctl.c. */
+struct cmd {
+	const char *object;
+	const char *verb;	/* NULL: the object alone is the command */
+	const char *args;	/* usage of the arguments */
+	int (*run)(int argc, char **argv);
+};
+
+/* The command being run, for usage_error(). */
+extern const struct cmd *current_cmd;
+
+/* A domain or a group as named on the command line: by name or by id. */
+struct obj_ref {
+	const char *name;	/* NULL: by id */
+	uint32_t id;
+};
+
+/* util.c: argument parsing; each returns 0 or EXIT_USAGE (printed). */
+int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int take_value(int *argc, char ***argv, const char **value);
+int parse_u32(const char *arg, const char *what, uint32_t *value);
+int parse_u16(const char *arg, const char *what, uint16_t *value);
+int parse_domain_ref(const char *arg, struct obj_ref *ref);
+int parse_group_ref(const char *arg, struct obj_ref *ref);
+int parse_mac(const char *arg, uint8_t *mac);
+int parse_action(const char *arg, uint8_t *action);
+int parse_role(const char *arg, uint8_t *role);
+
+/* util.c: returns 0, or 1 after printing that the device does not exist */
+int dev_index(const char *name, uint32_t *ifindex);
+
+/* util.c: message building and the common request/print flow */
+void put_domain_ref(struct nl_msg *msg, const struct obj_ref *ref);
+void put_group_ref(struct nl_msg *msg, const struct obj_ref *ref);
+int print_replies(const struct sfnl_replies *replies,
+		  void (*print)(struct nlattr **tb));
+int run_and_print(struct nl_msg *msg, void (*print)(struct nlattr **tb));
+
+/* util.c: names of values found in replies */
+const char *action_name(uint8_t action, char *buf, int size);
+const char *role_name(uint8_t role, char *buf, int size);
+const char *port_name(struct nlattr **tb, char *buf, int size);
+
+/* The object printers, shared by "OBJECT show", "show" and NEW replies. */
+void print_domain(struct nlattr **tb);
+void print_group(struct nlattr **tb);
+void print_port(struct nlattr **tb);
+void print_endpoint(struct nlattr **tb);
+
+/* The command handlers. */
+int domain_add(int argc, char **argv);
+int domain_set(int argc, char **argv);
+int domain_del(int argc, char **argv);
+int domain_show(int argc, char **argv);
+int group_add(int argc, char **argv);
+int group_del(int argc, char **argv);
+int group_show(int argc, char **argv);
+int port_attach(int argc, char **argv);
+int port_detach(int argc, char **argv);
+int port_show(int argc, char **argv);
+int endpoint_add(int argc, char **argv);
+int endpoint_del(int argc, char **argv);
+int endpoint_show(int argc, char **argv);
+int stats_cmd(int argc, char **argv);
+int show_all(int argc, char **argv);
+
+#endif /* SEGCTL_H */

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * segctl stats [domain DOMAIN | port DEV]
+ */
+#include <inttypes.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json_print.h"
+#include "segctl.h"
+
+/* The counters, in the order printed; their names are the JSON keys. */
+static const char *const stat_names[SEGFILTER_STATS_MAX + 1] = {
+	[SEGFILTER_STATS_RX_PACKETS]	= "rx_packets",
+	[SEGFILTER_STATS_RX_BYTES]	= "rx_bytes",
+	[SEGFILTER_STATS_TX_PACKETS]	= "tx_packets",
+	[SEGFILTER_STATS_TX_BYTES]	= "tx_bytes",
+	[SEGFILTER_STATS_FORWARDED]	= "forwarded",
+	[SEGFILTER_STATS_FLOODED]	= "flooded",
+	[SEGFILTER_STATS_ARP_REPLIES]	= "arp_replies",
+	[SEGFILTER_STATS_ND_REPLIES]	= "nd_replies",
+	[SEGFILTER_STATS_DROPPED]	= "dropped",
+};
+
+static const char *const drop_names[SEGFILTER_DROP_MAX + 1] = {
+	[SEGFILTER_DROP_MALFORMED]	= "malformed",
+	[SEGFILTER_DROP_VLAN]		= "vlan",
+	[SEGFILTER_DROP_ETHERTYPE]	= "ethertype",
+	[SEGFILTER_DROP_SRC_MAC]	= "src_mac",
+	[SEGFILTER_DROP_SRC_IP]		= "src_ip",
+	[SEGFILTER_DROP_NO_DEST]	= "no_dest",
+	[SEGFILTER_DROP_NEIGH_UNKNOWN]	= "neigh_unknown",
+	[SEGFILTER_DROP_DEFAULT_DENY]	= "default_deny",
+	[SEGFILTER_DROP_TX_ERROR]	= "tx_error",
+};
+
+static const char *drop_name(int reason, char *buf, int size)
+{
+	if (reason <= SEGFILTER_DROP_MAX && drop_names[reason])
+		return drop_names[reason];
+	snprintf(buf, size, "reason_%d", reason);	/* a newer kernel's */
+	return buf;
+}
+
+/* Type 0 (SEGFILTER_DROP_UNSPEC) is the padding of the u64 counters. */
+static bool is_drop_counter(const struct nlattr *nla)
+{
+	return nla_type(nla) != SEGFILTER_DROP_UNSPEC && nla_len(nla) >= 8;
+}
+
+/*
+ * The drop counters: in text only the non-zero ones, on a line of their
+ * own; in JSON all of them.
+ */
+static void print_drops(struct nlattr *nest)
+{
+	struct nlattr *nla;
+	bool any = false;
+	char buf[32];
+	char fmt[64];
+	int rem;
+
+	nla_for_each_nested(nla, nest, rem)
+		if (is_drop_counter(nla) && nla_get_u64(nla))
+			any = true;
+	if (any)
+		print_text("\n    drops:");
+
+	open_json_object("drops");
+	nla_for_each_nested(nla, nest, rem) {
+		const char *name;
+		uint64_t value;
+
+		if (!is_drop_counter(nla))
+			continue;
+		value = nla_get_u64(nla);
+		name = drop_name(nla_type(nla), buf, sizeof(buf));
+		snprintf(fmt, sizeof(fmt), " %s %%" PRIu64, name);
+		print_u64(value ? PRINT_ANY : PRINT_JSON, name, fmt, value);
+	}
+	close_json_object();
+}
+
+/* The stats of a domain or port, on indented lines after its header. */
+static void print_stats(struct nlattr *nest)
+{
+	struct nlattr *tb[SEGFILTER_STATS_MAX + 1];
+	const char *sep = "\n    ";
+	char fmt[64];
+	int i;
+
+	if (!nest || sfnl_parse_stats(nest, tb))
+		return;
+	open_json_object("stats");
+	for (i = 0; i <= SEGFILTER_STATS_MAX; i++) {
+		if (!stat_names[i] || !tb[i])
+			continue;
+		snprintf(fmt, sizeof(fmt), "%s%s %%" PRIu64, sep,
+			 stat_names[i]);
+		print_u64(PRINT_ANY, stat_names[i], fmt, nla_get_u64(tb[i]));
+		sep = " ";
+	}
+	if (tb[SEGFILTER_STATS_DROPS])
+		print_drops(tb[SEGFILTER_STATS_DROPS]);
+	close_json_object();
+}
+
+/* "domain tenant-a" and its stats */
+static void print_domain_stats(struct nlattr **tb)
+{
+	open_json_object(NULL);
+	if (tb[SEGFILTER_A_DOMAIN_NAME])
+		print_string(PRINT_ANY, "domain", "domain %s",
+			     nla_get_string(tb[SEGFILTER_A_DOMAIN_NAME]));
+	if (tb[SEGFILTER_A_DOMAIN_ID])
+		print_uint(PRINT_JSON, "id", NULL,
+			   nla_get_u32(tb[SEGFILTER_A_DOMAIN_ID]));
+	print_stats(tb[SEGFILTER_A_STATS]);
+	close_json_object();
+	print_nl();
+}
+
+/* "port veth-a1 domain tenant-a" and its stats */
+static void print_port_stats(struct nlattr **tb)
+{
+	char name[IF_NAMESIZE + 16];
+
+	open_json_object(NULL);
+	print_string(PRINT_ANY, "port", "port %s",
+		     port_name(tb, name, sizeof(name)));
+	if (tb[SEGFILTER_A_IFINDEX])
+		print_uint(PRINT_JSON, "ifindex", NULL,
+			   nla_get_u32(tb[SEGFILTER_A_IFINDEX]));
+	if (tb[SEGFILTER_A_DOMAIN_NAME])
+		print_string(PRINT_ANY, "domain", " domain %s",
+			     nla_get_string(tb[SEGFILTER_A_DOMAIN_NAME]));
+	if (tb[SEGFILTER_A_DOMAIN_ID])
+		print_uint(PRINT_JSON, "domain_id", NULL,
+			   nla_get_u32(tb[SEGFILTER_A_DOMAIN_ID]));
+	print_stats(tb[SEGFILTER_A_STATS]);
+	close_json_object();
+	print_nl();
+}
+
+/* Check that every reply's stats parse, before anything is printed. */
+static int check_stats(const struct sfnl_replies *replies)
+{
+	struct nlattr *stats[SEGFILTER_STATS_MAX + 1];
+	struct nlattr *tb[SEGFILTER_A_MAX + 1];
+	unsigned int i;
+
+	for (i = 0; i < replies->count; i++) {
+		if (sfnl_parse(replies->msgs[i], tb))
+			return 1;
+		if (tb[SEGFILTER_A_STATS] &&
+		    sfnl_parse_stats(tb[SEGFILTER_A_STATS], stats))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * segctl stats [domain DOMAIN | port DEV]
+ *
+ * Text: each domain, then each port, with its counters.  JSON: an object
+ * {"domains": [...], "ports": [...]}, with only the section asked for
+ * when a domain or a port is given.
+ */
+int stats_cmd(int argc, char **argv)
+{
+	struct sfnl_replies domains = {}, ports = {};
+	const char *dom = NULL, *dev = NULL;
+	struct nl_msg *msg = NULL;
+	struct obj_ref domain;
+	uint32_t ifindex;
+	int ret = 0;
+
+	while (argc > 0 && !ret) {
+		if (!strcmp(argv[0], "domain"))
+			ret = take_value(&argc, &argv, &dom);
+		else if (!strcmp(argv[0], "port"))
+			ret = take_value(&argc, &argv, &dev);
+		else
+			ret = usage_error("unknown argument \"%s\"", argv[0]);
+	}
+	if (ret)
+		return ret;
+	if (dom && dev)
+		return usage_error("give either \"domain DOMAIN\" or \"port DEV\"");
+	if (dom && parse_domain_ref(dom, &domain))
+		return EXIT_USAGE;
+	if (dev && dev_index(dev, &ifindex))
+		return 1;
+
+	if (!dev) {
+		msg = sfnl_msg(SEGFILTER_CMD_DOMAIN_GET, !dom);
+		if (!msg)
+			return 1;
+		if (dom)
+			put_domain_ref(msg, &domain);
+		ret = sfnl_request(msg, &domains);
+		nlmsg_free(msg);
+	}
+	if (!ret && !dom) {
+		msg = sfnl_msg(SEGFILTER_CMD_PORT_GET, !dev);
+		if (!msg) {
+			ret = 1;
+			goto out;
+		}
+		if (dev)
+			sfnl_put_u32(msg, SEGFILTER_A_IFINDEX, ifindex);
+		ret = sfnl_request(msg, &ports);
+		nlmsg_free(msg);
+	}
+	if (!ret)
+		ret = check_stats(&domains) || check_stats(&ports);
+	if (ret)
+		goto out;
+
+	open_json_object(NULL);
+	if (!dev) {
+		open_json_array("domains");
+		print_replies(&domains, print_domain_stats);
+		close_json_array();
+	}
+	if (!dom) {
+		open_json_array("ports");
+		print_replies(&ports, print_port_stats);
+		close_json_array();
+	}
+	close_json_object();
+out:
+	sfnl_replies_free(&domains);
+	sfnl_replies_free(&ports);
+	return ret;
+}

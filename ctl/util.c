@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * segctl: argument parsing and helpers shared by the commands.
+ *
+ * Only what is needed to encode a request is checked here (numbers that
+ * must fit their attribute, MAC and IP address syntax, keywords); ranges
+ * and the existence of objects are the kernel's business, and its error
+ * message is what the user sees.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_print.h"
+#include "segctl.h"
+
+int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("segctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (current_cmd)
+		fprintf(stderr, "Usage: segctl %s%s%s%s%s\n",
+			current_cmd->object,
+			current_cmd->verb ? " " : "",
+			current_cmd->verb ? current_cmd->verb : "",
+			*current_cmd->args ? " " : "", current_cmd->args);
+	return EXIT_USAGE;
+}
+
+/*
+ * (*argv)[0] is a keyword that takes a value: store the value in *value
+ * and step over both.  A keyword may only be given once.
+ */
+int take_value(int *argc, char ***argv, const char **value)
+{
+	const char *keyword = (*argv)[0];
+
+	if (*value)
+		return usage_error("\"%s\" given twice", keyword);
+	if (*argc < 2)
+		return usage_error("missing value after \"%s\"", keyword);
+	*value = (*argv)[1];
+	*argc -= 2;
+	*argv += 2;
+	return 0;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static int parse_number(const char *arg, const char *what,
+			unsigned long max, unsigned long *value)
+{
+	unsigned long v;
+
+	if (!all_digits(arg))
+		return usage_error("invalid %s \"%s\": not a number", what,
+				   arg);
+	errno = 0;
+	v = strtoul(arg, NULL, 10);
+	if (errno || v > max)
+		return usage_error("invalid %s \"%s\": larger than %lu", what,
+				   arg, max);
+	*value = v;
+	return 0;
+}
+
+int parse_u32(const char *arg, const char *what, uint32_t *value)
+{
+	unsigned long v;
+	int ret;
+
+	ret = parse_number(arg, what, UINT32_MAX, &v);
+	if (!ret)
+		*value = v;
+	return ret;
+}
+
+int parse_u16(const char *arg, const char *what, uint16_t *value)
+{
+	unsigned long v;
+	int ret;
+
+	ret = parse_number(arg, what, UINT16_MAX, &v);
+	if (!ret)
+		*value = v;
+	return ret;
+}
+
+/* A string of digits is an id, anything else a name. */
+static int parse_ref(const char *arg, const char *what, unsigned long max,
+		     struct obj_ref *ref)
+{
+	unsigned long id;
+	int ret;
+
+	if (!all_digits(arg)) {
+		ref->name = arg;
+		return 0;
+	}
+	ret = parse_number(arg, what, max, &id);
+	if (!ret) {
+		ref->name = NULL;
+		ref->id = id;
+	}
+	return ret;
+}
+
+int parse_domain_ref(const char *arg, struct obj_ref *ref)
+{
+	return parse_ref(arg, "domain id", UINT32_MAX, ref);
+}
+
+int parse_group_ref(const char *arg, struct obj_ref *ref)
+{
+	return parse_ref(arg, "group id", UINT16_MAX, ref);
+}
+
+/* Six bytes in hex, separated by colons: 02:00:00:00:0a:01. */
+int parse_mac(const char *arg, uint8_t *mac)
+{
+	const char *p = arg;
+	int i, n;
+
+	for (i = 0; i < 6; i++) {
+		unsigned int byte = 0;
+
+		for (n = 0; n < 2 && isxdigit((unsigned char)*p); n++, p++)
+			byte = byte * 16 + (isdigit((unsigned char)*p) ?
+					    *p - '0' :
+					    tolower((unsigned char)*p) - 'a' + 10);
+		if (!n || *p != (i < 5 ? ':' : '\0'))
+			return usage_error("invalid MAC address \"%s\"", arg);
+		mac[i] = byte;
+		p++;
+	}
+	return 0;
+}
+
+int parse_action(const char *arg, uint8_t *action)
+{
+	if (!strcmp(arg, "allow"))
+		*action = SEGFILTER_ACTION_ALLOW;
+	else if (!strcmp(arg, "deny"))
+		*action = SEGFILTER_ACTION_DENY;
+	else
+		return usage_error("invalid default action \"%s\" (allow or deny)",
+				   arg);
+	return 0;
+}
+
+int parse_role(const char *arg, uint8_t *role)
+{
+	if (!strcmp(arg, "endpoint"))
+		*role = SEGFILTER_PORT_ROLE_ENDPOINT;
+	else if (!strcmp(arg, "service"))
+		*role = SEGFILTER_PORT_ROLE_SERVICE;
+	else if (!strcmp(arg, "uplink"))
+		*role = SEGFILTER_PORT_ROLE_UPLINK;
+	else
+		return usage_error("invalid role \"%s\" (endpoint, service or uplink)",
+				   arg);
+	return 0;
+}
+
+int dev_index(const char *name, uint32_t *ifindex)
+{
+	*ifindex = if_nametoindex(name);
+	if (!*ifindex) {
+		fprintf(stderr, "Error: device \"%s\" does not exist\n", name);
+		return 1;
+	}
+	return 0;
+}
+
+void put_domain_ref(struct nl_msg *msg, const struct obj_ref *ref)
+{
+	if (ref->name)
+		sfnl_put_string(msg, SEGFILTER_A_DOMAIN_NAME, ref->name);
+	else
+		sfnl_put_u32(msg, SEGFILTER_A_DOMAIN_ID, ref->id);
+}
+
+void put_group_ref(struct nl_msg *msg, const struct obj_ref *ref)
+{
+	if (ref->name)
+		sfnl_put_string(msg, SEGFILTER_A_GROUP_NAME, ref->name);
+	else
+		sfnl_put_u16(msg, SEGFILTER_A_GROUP_ID, ref->id);
+}
+
+/*
+ * Print each reply with @print.  They are all parsed first, so that
+ * nothing is printed if one is malformed.
+ */
+int print_replies(const struct sfnl_replies *replies,
+		  void (*print)(struct nlattr **tb))
+{
+	struct nlattr *tb[SEGFILTER_A_MAX + 1];
+	unsigned int i;
+
+	for (i = 0; i < replies->count; i++)
+		if (sfnl_parse(replies->msgs[i], tb))
+			return 1;
+	for (i = 0; i < replies->count; i++) {
+		sfnl_parse(replies->msgs[i], tb);
+		print(tb);
+	}
+	return 0;
+}
+
+/*
+ * Send @msg, free it, and print the replies (the object a NEW command
+ * created, the objects a GET found) with @print, as a JSON array.
+ * @print is NULL when no reply is of interest (SET, DEL).
+ */
+int run_and_print(struct nl_msg *msg, void (*print)(struct nlattr **tb))
+{
+	struct sfnl_replies replies = {};
+	bool dump = nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP;
+	int ret;
+
+	ret = sfnl_request(msg, &replies);
+	nlmsg_free(msg);
+	/* An empty dump is still an (empty) list; a DEL prints nothing. */
+	if (!ret && print && (replies.count || dump)) {
+		open_json_array(NULL);
+		ret = print_replies(&replies, print);
+		close_json_array();
+	}
+	sfnl_replies_free(&replies);
+	return ret;
+}
+
+const char *action_name(uint8_t action, char *buf, int size)
+{
+	switch (action) {
+	case SEGFILTER_ACTION_ALLOW:
+		return "allow";
+	case SEGFILTER_ACTION_DENY:
+		return "deny";
+	}
+	snprintf(buf, size, "action_%u", action);
+	return buf;
+}
+
+const char *role_name(uint8_t role, char *buf, int size)
+{
+	switch (role) {
+	case SEGFILTER_PORT_ROLE_ENDPOINT:
+		return "endpoint";
+	case SEGFILTER_PORT_ROLE_SERVICE:
+		return "service";
+	case SEGFILTER_PORT_ROLE_UPLINK:
+		return "uplink";
+	}
+	snprintf(buf, size, "role_%u", role);
+	return buf;
+}
+
+/* The name of a reply's port: IFNAME, else whatever the index is now. */
+const char *port_name(struct nlattr **tb, char *buf, int size)
+{
+	uint32_t ifindex;
+
+	if (tb[SEGFILTER_A_IFNAME])
+		return nla_get_string(tb[SEGFILTER_A_IFNAME]);
+	if (!tb[SEGFILTER_A_IFINDEX])
+		return "";
+	ifindex = nla_get_u32(tb[SEGFILTER_A_IFINDEX]);
+	if (size >= IF_NAMESIZE && if_indextoname(ifindex, buf))
+		return buf;
+	snprintf(buf, size, "if%u", ifindex);
+	return buf;
+}
