@@ -65,10 +65,13 @@ static void segf_xmit(struct segf_port *in, struct segf_port *out,
 		      struct sk_buff *skb)
 {
 	unsigned int len = skb->len;
+	int ret;
 
 	skb->dev = out->dev;
 	skb_forward_csum(skb);
-	if (net_xmit_eval(dev_queue_xmit(skb))) {
+	/* net_xmit_eval() evaluates its argument twice: never inline it. */
+	ret = dev_queue_xmit(skb);
+	if (net_xmit_eval(ret)) {
 		segf_stat_inc(in->stats, drops[SEGFILTER_DROP_TX_ERROR]);
 		segf_stat_inc(in->domain->stats,
 			      drops[SEGFILTER_DROP_TX_ERROR]);

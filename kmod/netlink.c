@@ -508,8 +508,8 @@ static int segf_domain_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	cb->seq = sn->genid;
 	xa_for_each_start(&sn->domains, idx, dom, cb->args[0]) {
 		err = segf_fill_domain(skb, dom, NETLINK_CB(cb->skb).portid,
-				cb->nlh->nlmsg_seq, NLM_F_MULTI,
-				SEGFILTER_CMD_DOMAIN_GET, cb);
+				       cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				       SEGFILTER_CMD_DOMAIN_GET, cb);
 		if (err)
 			break;
 		cb->args[0] = idx + 1;
@@ -601,44 +601,46 @@ static int segf_group_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 /*
  * Dumps of objects that live in domains walk the domains from
- * cb->args[0] and the objects of each from cb->args[1]; a domain given
- * in the request limits the dump to that one.
+ * cb->args[0] and the objects of each from cb->args[1].  A domain named
+ * in the request limits the walk to that one: [*first, *last] is the
+ * range of domain ids to visit.
  */
-static struct segf_domain *segf_dump_domain(struct segf_net *sn,
-					    struct netlink_callback *cb,
-					    bool *all)
+static int segf_dump_range(struct segf_net *sn, struct netlink_callback *cb,
+			   unsigned long *first, unsigned long *last)
 {
-	struct segf_domain *dom;
+	struct segf_domain *only;
 
-	dom = segf_domain_get(sn, segf_dump_attrs(cb), false, cb->extack);
-	*all = !dom;
-	return dom;
+	only = segf_domain_get(sn, segf_dump_attrs(cb), false, cb->extack);
+	if (IS_ERR(only))
+		return PTR_ERR(only);
+	*first = cb->args[0];
+	*last = ULONG_MAX;
+	if (only) {
+		*first = max_t(unsigned long, *first, only->id);
+		*last = only->id;
+	}
+	return 0;
 }
 
 static int segf_group_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct segf_net *sn = segf_pernet(sock_net(skb->sk));
-	struct segf_domain *dom, *only;
-	unsigned long didx, gidx;
+	unsigned long didx, last, gidx;
+	struct segf_domain *dom;
 	struct segf_group *grp;
-	int err = 0;
-	bool all;
+	int err;
 
 	mutex_lock(&sn->lock);
 	cb->seq = sn->genid;
-	only = segf_dump_domain(sn, cb, &all);
-	if (IS_ERR(only)) {
-		err = PTR_ERR(only);
+	err = segf_dump_range(sn, cb, &didx, &last);
+	if (err)
 		goto out;
-	}
-	didx = all ? cb->args[0] : only->id;
-	for (dom = all ? xa_find(&sn->domains, &didx, ULONG_MAX, XA_PRESENT) : only;
-	     dom;
-	     dom = all ? xa_find_after(&sn->domains, &didx, ULONG_MAX, XA_PRESENT) : NULL) {
+	xa_for_each_range(&sn->domains, didx, dom, didx, last) {
 		xa_for_each_start(&dom->groups, gidx, grp, cb->args[1]) {
-			err = segf_fill_group(skb, grp, NETLINK_CB(cb->skb).portid,
-					cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					SEGFILTER_CMD_GROUP_GET, cb);
+			err = segf_fill_group(skb, grp,
+					      NETLINK_CB(cb->skb).portid,
+					      cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					      SEGFILTER_CMD_GROUP_GET, cb);
 			if (err)
 				goto out;
 			cb->args[1] = gidx + 1;
@@ -766,20 +768,20 @@ static int segf_port_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	struct segf_port *port;
 	unsigned long idx;
 	int err = 0;
-	bool all;
 
 	mutex_lock(&sn->lock);
 	cb->seq = sn->genid;
-	only = segf_dump_domain(sn, cb, &all);
+	only = segf_domain_get(sn, segf_dump_attrs(cb), false, cb->extack);
 	if (IS_ERR(only)) {
 		err = PTR_ERR(only);
 		goto out;
 	}
 	xa_for_each_start(&sn->ports, idx, port, cb->args[0]) {
-		if (all || port->domain == only) {
-			err = segf_fill_port(skb, port, NETLINK_CB(cb->skb).portid,
-					cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					SEGFILTER_CMD_PORT_GET, cb);
+		if (!only || port->domain == only) {
+			err = segf_fill_port(skb, port,
+					     NETLINK_CB(cb->skb).portid,
+					     cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					     SEGFILTER_CMD_PORT_GET, cb);
 			if (err)
 				break;
 		}
@@ -956,27 +958,23 @@ static int segf_endpoint_dumpit(struct sk_buff *skb,
 				struct netlink_callback *cb)
 {
 	struct segf_net *sn = segf_pernet(sock_net(skb->sk));
-	struct segf_domain *dom, *only;
+	unsigned long didx, last, eidx;
 	struct segf_endpoint *ep;
-	unsigned long didx, eidx;
-	int err = 0;
-	bool all;
+	struct segf_domain *dom;
+	int err;
 
 	mutex_lock(&sn->lock);
 	cb->seq = sn->genid;
-	only = segf_dump_domain(sn, cb, &all);
-	if (IS_ERR(only)) {
-		err = PTR_ERR(only);
+	err = segf_dump_range(sn, cb, &didx, &last);
+	if (err)
 		goto out;
-	}
-	didx = all ? cb->args[0] : only->id;
-	for (dom = all ? xa_find(&sn->domains, &didx, ULONG_MAX, XA_PRESENT) : only;
-	     dom;
-	     dom = all ? xa_find_after(&sn->domains, &didx, ULONG_MAX, XA_PRESENT) : NULL) {
+	xa_for_each_range(&sn->domains, didx, dom, didx, last) {
 		xa_for_each_start(&dom->endpoints, eidx, ep, cb->args[1]) {
-			err = segf_fill_endpoint(skb, ep, NETLINK_CB(cb->skb).portid,
-					cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					SEGFILTER_CMD_ENDPOINT_GET, cb);
+			err = segf_fill_endpoint(skb, ep,
+						 NETLINK_CB(cb->skb).portid,
+						 cb->nlh->nlmsg_seq,
+						 NLM_F_MULTI,
+						 SEGFILTER_CMD_ENDPOINT_GET, cb);
 			if (err)
 				goto out;
 			cb->args[1] = eidx + 1;
