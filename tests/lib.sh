@@ -1,0 +1,225 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Helpers shared by the selftests and the demo.  Sourced, never run.
+#
+# Model: the namespace the script runs in is the hypervisor; every VM or
+# container is a network namespace whose eth0 is the far end of a veth
+# (or of a tap, through tests/tools/tapwire) whose near end the
+# hypervisor attaches to segfilter.
+
+IP=${IP:-/sbin/ip}
+SEGCTL=${SEGCTL:-segctl}
+TOOLS=${TOOLS:-/usr/sbin}
+SEGFILTER_KO=${SEGFILTER_KO:-/segfilter/segfilter.ko}
+
+ksft_pass=0
+ksft_fail=0
+ksft_skip=0
+OUT=$(mktemp)
+
+# One line per check, kselftest style; the harness counts them.
+pass() { printf 'TEST: %-64s [ OK ]\n' "$1"; ksft_pass=$((ksft_pass + 1)); }
+skip() { printf 'TEST: %-64s [SKIP]\n' "$1"; ksft_skip=$((ksft_skip + 1)); }
+fail()
+{
+	printf 'TEST: %-64s [FAIL]\n' "$1"
+	ksft_fail=$((ksft_fail + 1))
+	if [ -s "$OUT" ]; then
+		sed 's/^/    | /' "$OUT" | tail -n 20
+	fi
+}
+
+# check DESCRIPTION CMD...: CMD must succeed.
+check()
+{
+	local desc=$1
+	shift
+	if "$@" >"$OUT" 2>&1; then pass "$desc"; else fail "$desc"; fi
+}
+
+# check_fails DESCRIPTION CMD...: CMD must fail.
+check_fails()
+{
+	local desc=$1
+	shift
+	if "$@" >"$OUT" 2>&1; then fail "$desc"; else pass "$desc"; fi
+}
+
+# check_eq DESCRIPTION EXPECTED ACTUAL
+check_eq()
+{
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		echo "expected '$2', got '$3'" >"$OUT"
+		fail "$1"
+	fi
+}
+
+# check_ge DESCRIPTION MIN ACTUAL
+check_ge()
+{
+	if [ "$3" -ge "$2" ] 2>/dev/null; then
+		pass "$1"
+	else
+		echo "expected at least $2, got '$3'" >"$OUT"
+		fail "$1"
+	fi
+}
+
+# check_err DESCRIPTION ERRNO MESSAGE CMD...: CMD (nlsend or segctl)
+# must fail, and its output name ERRNO (a number, for nlsend) and carry
+# MESSAGE.
+check_err()
+{
+	local desc=$1 errno=$2 msg=$3
+	shift 3
+	if "$@" >"$OUT" 2>&1; then
+		fail "$desc"
+	elif [ -n "$errno" ] && ! grep -q "error $errno:" "$OUT"; then
+		fail "$desc"
+	elif ! grep -qF -- "$msg" "$OUT"; then
+		fail "$desc"
+	else
+		pass "$desc"
+	fi
+}
+
+# Exit with the kselftest code of what was counted.
+finish()
+{
+	printf '# %s: %d passed, %d failed, %d skipped\n' \
+		"$(basename "$0")" "$ksft_pass" "$ksft_fail" "$ksft_skip"
+	[ "$ksft_fail" -eq 0 ] || exit 1
+	exit 0
+}
+
+# Run a command in a namespace: n NS CMD...
+n() { local ns=$1; shift; "$IP" netns exec "$ns" "$@"; }
+
+# wait_for TRIES CMD...: poll every 0.1 s until CMD succeeds.
+wait_for()
+{
+	local tries=$1
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+module_load()
+{
+	grep -q '^segfilter ' /proc/modules || insmod "$SEGFILTER_KO"
+}
+
+module_unload()
+{
+	! grep -q '^segfilter ' /proc/modules || rmmod segfilter
+}
+
+# Every script starts from an empty configuration.
+module_reload()
+{
+	module_unload && insmod "$SEGFILTER_KO"
+}
+
+# A fresh VM namespace with lo up, no IPv6 autoconfiguration and no
+# duplicate address detection, so that addresses are usable at once and
+# the guest sends nothing it was not asked to.
+vm_ns()
+{
+	local ns=$1
+	"$IP" netns add "$ns"
+	n "$ns" "$IP" link set lo up
+	n "$ns" sysctl -qw net.ipv6.conf.default.addr_gen_mode=1
+	n "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
+	n "$ns" sysctl -qw net.ipv6.conf.default.router_solicitations=0
+}
+
+# Configure eth0 of VM namespace NS: vm_addr NS MAC IPV4 IPV6
+vm_addr()
+{
+	local ns=$1 mac=$2 ip4=$3 ip6=$4
+	n "$ns" "$IP" link set eth0 address "$mac"
+	n "$ns" "$IP" addr add "$ip4/24" dev eth0
+	n "$ns" "$IP" addr add "$ip6/64" dev eth0 nodad
+	n "$ns" "$IP" link set eth0 up
+}
+
+# The hypervisor side of a port carries no IP traffic of its own.
+host_port_up()
+{
+	local dev=$1 hns=${2:-}
+	if [ -n "$hns" ]; then
+		n "$hns" sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1"
+		n "$hns" "$IP" link set "$dev" up
+	else
+		sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1"
+		"$IP" link set "$dev" up
+	fi
+}
+
+# vm_veth NS HOSTDEV MAC IPV4 IPV6 [HOSTNS]: a VM on a veth port.  The
+# port is HOSTDEV in the hypervisor namespace (HOSTNS, or ours).
+vm_veth()
+{
+	local ns=$1 dev=$2 mac=$3 ip4=$4 ip6=$5 hns=${6:-}
+	vm_ns "$ns"
+	if [ -n "$hns" ]; then
+		n "$hns" "$IP" link add "$dev" type veth peer name eth0 netns "$ns"
+	else
+		"$IP" link add "$dev" type veth peer name eth0 netns "$ns"
+	fi
+	host_port_up "$dev" "$hns"
+	vm_addr "$ns" "$mac" "$ip4" "$ip6"
+}
+
+# vm_tap NS HOSTDEV MAC IPV4 IPV6: a VM on a tap port, which tapwire
+# connects to the VM namespace's own tap eth0.
+vm_tap()
+{
+	local ns=$1 dev=$2 mac=$3 ip4=$4 ip6=$5
+	vm_ns "$ns"
+	"$TOOLS/tapwire" "$dev" "$ns" eth0 &
+	TAPWIRE_PIDS="${TAPWIRE_PIDS:-} $!"
+	wait_for 50 "$IP" link show "$dev" || return 1
+	wait_for 50 n "$ns" "$IP" link show eth0 || return 1
+	host_port_up "$dev"
+	vm_addr "$ns" "$mac" "$ip4" "$ip6"
+}
+
+# Remove every namespace and tapwire the script made.
+cleanup_vms()
+{
+	local ns pid
+	for pid in ${TAPWIRE_PIDS:-}; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for ns in $("$IP" netns list | awk '{ print $1 }'); do
+		"$IP" netns del "$ns" 2>/dev/null || true
+	done
+	TAPWIRE_PIDS=
+}
+
+# counter STATS-ARGS... KEY: one counter of "segctl stats ARGS", by its
+# name (rx_packets, forwarded, no_dest, ...); 0 when not shown.
+counter()
+{
+	local key=${*: -1}
+	local v
+	v=$($SEGCTL stats "${@:1:$#-1}" | tr ' \t' '\n\n' |
+		awk -v k="$key" 'prev == k { print; exit } { prev = $0 }')
+	echo "${v:-0}"
+}
+
+# Count of ICMP echo requests a namespace has received.
+in_echos()
+{
+	n "$1" cat /proc/net/snmp | awk '/^Icmp: [0-9]/ { print $10 }'
+}
+
+ping4() { n "$1" ping -c "${3:-2}" -W 2 -w 4 "$2"; }
+ping6() { n "$1" ping -6 -c "${3:-2}" -W 2 -w 4 "$2"; }

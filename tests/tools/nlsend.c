@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nlsend: send one hand-made request to the segfilter family and print
+ * what the kernel answered.  segctl refuses to build malformed requests;
+ * the selftests use this to check that the kernel refuses them too.
+ *
+ *   nlsend [-d] CMD [ATTR=VALUE]...
+ *
+ * CMD is a command number or name (domain_new, port_del, ...), ATTR an
+ * attribute number or name (domain_id, ifindex, ...) and VALUE is typed
+ * by a prefix: u8:N, u16:N, u32:N, str:TEXT, hex:BYTES (no separator),
+ * or nothing for an empty attribute.  -d sends a dump request.
+ *
+ * Prints "ok" or "error ERRNO: MESSAGE" and exits 0 or 1.
+ */
+#include <errno.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/segfilter.h>
+
+static const char *const cmds[] = {
+	[SEGFILTER_CMD_DOMAIN_NEW] = "domain_new",
+	[SEGFILTER_CMD_DOMAIN_SET] = "domain_set",
+	[SEGFILTER_CMD_DOMAIN_DEL] = "domain_del",
+	[SEGFILTER_CMD_DOMAIN_GET] = "domain_get",
+	[SEGFILTER_CMD_GROUP_NEW] = "group_new",
+	[SEGFILTER_CMD_GROUP_DEL] = "group_del",
+	[SEGFILTER_CMD_GROUP_GET] = "group_get",
+	[SEGFILTER_CMD_PORT_NEW] = "port_new",
+	[SEGFILTER_CMD_PORT_DEL] = "port_del",
+	[SEGFILTER_CMD_PORT_GET] = "port_get",
+	[SEGFILTER_CMD_ENDPOINT_NEW] = "endpoint_new",
+	[SEGFILTER_CMD_ENDPOINT_DEL] = "endpoint_del",
+	[SEGFILTER_CMD_ENDPOINT_GET] = "endpoint_get",
+};
+
+static const char *const attrs[] = {
+	[SEGFILTER_A_DOMAIN_ID] = "domain_id",
+	[SEGFILTER_A_DOMAIN_NAME] = "domain_name",
+	[SEGFILTER_A_DEFAULT_ACTION] = "default_action",
+	[SEGFILTER_A_GROUP_ID] = "group_id",
+	[SEGFILTER_A_GROUP_NAME] = "group_name",
+	[SEGFILTER_A_IFINDEX] = "ifindex",
+	[SEGFILTER_A_IFNAME] = "ifname",
+	[SEGFILTER_A_PORT_ROLE] = "port_role",
+	[SEGFILTER_A_MAC] = "mac",
+	[SEGFILTER_A_ADDRS] = "addrs",
+	[SEGFILTER_A_STATS] = "stats",
+};
+
+static int lookup(const char *s, const char *const *names, int n)
+{
+	char *end;
+	long v;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] && !strcmp(s, names[i]))
+			return i;
+	v = strtol(s, &end, 0);
+	if (*s && !*end && v >= 0 && v < 65536)
+		return v;
+	fprintf(stderr, "nlsend: unknown name \"%s\"\n", s);
+	exit(2);
+}
+
+static int put_attr(struct nl_msg *msg, char *arg)
+{
+	char *eq = strchr(arg, '='), *val;
+	unsigned char bin[256];
+	size_t i, n;
+	int type;
+
+	if (!eq) {
+		fprintf(stderr, "nlsend: \"%s\" is not ATTR=VALUE\n", arg);
+		exit(2);
+	}
+	*eq = 0;
+	val = eq + 1;
+	type = lookup(arg, attrs, sizeof(attrs) / sizeof(attrs[0]));
+	if (!strncmp(val, "u8:", 3))
+		return nla_put_u8(msg, type, strtoul(val + 3, NULL, 0));
+	if (!strncmp(val, "u16:", 4))
+		return nla_put_u16(msg, type, strtoul(val + 4, NULL, 0));
+	if (!strncmp(val, "u32:", 4))
+		return nla_put_u32(msg, type, strtoul(val + 4, NULL, 0));
+	if (!strncmp(val, "str:", 4))
+		return nla_put_string(msg, type, val + 4);
+	if (!strncmp(val, "hex:", 4)) {
+		n = strlen(val + 4) / 2;
+		if (n > sizeof(bin))
+			exit(2);
+		for (i = 0; i < n; i++)
+			sscanf(val + 4 + 2 * i, "%2hhx", &bin[i]);
+		return nla_put(msg, type, n, bin);
+	}
+	if (!*val)
+		return nla_put(msg, type, 0, NULL);
+	fprintf(stderr, "nlsend: bad value \"%s\"\n", val);
+	exit(2);
+}
+
+static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *err, void *arg)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)err - 1;
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = {};
+	int *result = arg;
+	size_t off = sizeof(*nlh) + sizeof(*err);
+
+	(void)nla;
+	*result = err->error;
+	if (!err->error)
+		return NL_STOP;
+	/* With NETLINK_CAP_ACK the request is not echoed back. */
+	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
+		nla_parse(tb, NLMSGERR_ATTR_MAX,
+			  (struct nlattr *)((char *)nlh + off),
+			  nlh->nlmsg_len - off, NULL);
+	printf("error %d: %s\n", -err->error,
+	       tb[NLMSGERR_ATTR_MSG] ? (char *)nla_data(tb[NLMSGERR_ATTR_MSG]) :
+	       strerror(-err->error));
+	return NL_STOP;
+}
+
+static int on_ack(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	*(int *)arg = 0;
+	return NL_STOP;
+}
+
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_OK;
+}
+
+int main(int argc, char **argv)
+{
+	int family, cmd, i, one = 1, result = 1, dump = 0;
+	struct nl_sock *sk;
+	struct nl_msg *msg;
+	struct nl_cb *cb;
+
+	if (argc > 1 && !strcmp(argv[1], "-d")) {
+		dump = 1;
+		argv++;
+		argc--;
+	}
+	if (argc < 2) {
+		fprintf(stderr, "usage: nlsend [-d] CMD [ATTR=VALUE]...\n");
+		return 2;
+	}
+	sk = nl_socket_alloc();
+	if (!sk || genl_connect(sk))
+		return 1;
+	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one,
+		   sizeof(one));
+	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_CAP_ACK, &one,
+		   sizeof(one));
+	family = genl_ctrl_resolve(sk, SEGFILTER_GENL_NAME);
+	if (family < 0) {
+		printf("error: family not found\n");
+		return 1;
+	}
+	cmd = lookup(argv[1], cmds, sizeof(cmds) / sizeof(cmds[0]));
+	msg = nlmsg_alloc();
+	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
+		    dump ? NLM_F_DUMP : NLM_F_ACK, cmd, SEGFILTER_GENL_VERSION);
+	for (i = 2; i < argc; i++)
+		if (put_attr(msg, argv[i]) < 0)
+			return 2;
+
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &result);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &result);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_ack, &result);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, NULL);
+	if (nl_send_auto(sk, msg) < 0)
+		return 1;
+	while (result == 1)
+		if (nl_recvmsgs(sk, cb) < 0)
+			break;
+	if (!result)
+		printf("ok\n");
+	nlmsg_free(msg);
+	nl_cb_put(cb);
+	nl_socket_free(sk);
+	return result ? 1 : 0;
+}
