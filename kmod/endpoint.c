@@ -55,20 +55,24 @@ void segf_endpoint_tables_destroy(struct segf_domain *dom)
 	rhashtable_destroy(&dom->ep_by_mac);
 }
 
-/* Called under rcu_read_lock() or with segf_net::lock held. */
+/*
+ * Lookups for the data path (under rcu_read_lock()) and the control path
+ * (with segf_net::lock held, which keeps the result alive).  The
+ * rhashtable walk itself always needs RCU; the _fast variant takes it,
+ * which costs nothing where it is held already.
+ */
 struct segf_endpoint *segf_endpoint_by_mac(struct segf_domain *dom,
 					   const u8 *mac)
 {
-	return rhashtable_lookup(&dom->ep_by_mac, mac, segf_mac_params);
+	return rhashtable_lookup_fast(&dom->ep_by_mac, mac, segf_mac_params);
 }
 
-/* Called under rcu_read_lock() or with segf_net::lock held. */
 struct segf_endpoint *segf_endpoint_by_addr(struct segf_domain *dom,
 					    const struct segf_addr *addr)
 {
 	struct segf_ep_addr *ea;
 
-	ea = rhashtable_lookup(&dom->ep_by_addr, addr, segf_addr_params);
+	ea = rhashtable_lookup_fast(&dom->ep_by_addr, addr, segf_addr_params);
 	return ea ? ea->ep : NULL;
 }
 

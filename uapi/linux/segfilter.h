@@ -19,7 +19,7 @@
  *     DOMAIN_ID (u32, required), DOMAIN_NAME (string, required),
  *     DEFAULT_ACTION (u8, enum segfilter_action, default ALLOW)
  * SEGFILTER_CMD_DOMAIN_SET [admin]
- *     DOMAIN_ID | DOMAIN_NAME, DEFAULT_ACTION
+ *     DOMAIN_ID | DOMAIN_NAME, DEFAULT_ACTION (required)
  * SEGFILTER_CMD_DOMAIN_DEL [admin]
  *     DOMAIN_ID | DOMAIN_NAME; refused while ports are attached to it
  * SEGFILTER_CMD_DOMAIN_GET
@@ -61,9 +61,13 @@
  *     reply: DOMAIN_ID, DOMAIN_NAME, MAC, GROUP_ID, GROUP_NAME, IFINDEX,
  *            IFNAME, ADDRS
  *
- * STATS: nest of SEGFILTER_STATS_* (u64 each, attribute SEGFILTER_A_PAD
- * for alignment); SEGFILTER_STATS_DROPS nests one u64 per drop reason,
- * whose attribute type is the enum segfilter_drop_reason value.
+ * SEGFILTER_CMD_DOMAIN_SET, _DEL and the other DEL commands answer with
+ * an ack only.
+ *
+ * STATS: nest of SEGFILTER_STATS_* (u64 each, padded for alignment with
+ * SEGFILTER_STATS_PAD); SEGFILTER_STATS_DROPS nests one u64 per drop
+ * reason, whose attribute type is the enum segfilter_drop_reason value
+ * (padding there has type 0, SEGFILTER_DROP_UNSPEC).
  */
 #ifndef _UAPI_LINUX_SEGFILTER_H
 #define _UAPI_LINUX_SEGFILTER_H
