@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: install what is missing, build segctl, build the debug
+# kernel if it is not cached, then boot each test kernel under QEMU and
+# run the module's tests there (tests/vm/run.sh).
+#
+# usage: tests/check.sh [KERNEL...]     (default: 6.1 6.12 debug)
+#   Extra options for tests/vm/run.sh can be given in $SEGFILTER_RUN_OPTS
+#   (e.g. "-v" or "--tests 'a.sh b.sh'").
+#
+# The last line of output is "N passed, N failed" over all kernels; the
+# exit status is 1 if anything failed.  Caches live in
+# ${SEGFILTER_CACHE:-~/.cache/segfilter} and survive a fresh clone.
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${SEGFILTER_CACHE:-$HOME/.cache/segfilter}
+export SEGFILTER_CACHE=$CACHE
+
+log() { printf 'check: %s\n' "$*" >&2; }
+
+# Packages and the unpacked guest kernels.  install-deps.sh needs root only
+# to install packages; as a normal user it succeeds when all are present.
+# Otherwise rerun it through sudo (CI runners have password-less sudo) and
+# give the cache back to the user.
+install_deps() {
+	local deps=$TOP/scripts/install-deps.sh
+	if [ "$(id -u)" = 0 ]; then
+		"$deps"
+		return
+	fi
+	"$deps" && return 0
+	if sudo -n true 2>/dev/null; then
+		log "installing the missing packages with sudo"
+		sudo env SEGFILTER_CACHE="$CACHE" "$deps"
+		sudo chown -R "$(id -u):$(id -g)" "$CACHE"
+		return 0
+	fi
+	log "missing packages: run 'sudo SEGFILTER_CACHE=$CACHE $deps' once"
+	return 1
+}
+
+# Build the debug kernel up front, so that its (one-time) build time is
+# reported on its own and not counted as the debug guest's test time.
+debug_kernel() {
+	local t0=$SECONDS kdir
+	if kdir=$("$TOP/tests/vm/debug-kernel.sh" --cached); then
+		log "debug kernel: cached in $kdir"
+		return 0
+	fi
+	log "building the debug kernel (not cached; about 11+ minutes on 2 cores)"
+	kdir=$("$TOP/tests/vm/debug-kernel.sh")
+	log "debug kernel built in $((SECONDS - t0)) s: $kdir"
+}
+
+main() {
+	local kernels=("$@") k out rc t0 total0=$SECONDS
+	local passed=0 failed=0 skipped=0 p f s
+	local summary=()
+	[ ${#kernels[@]} -gt 0 ] || kernels=(6.1 6.12 debug)
+	local run_opts=()
+	eval "run_opts=(${SEGFILTER_RUN_OPTS:-})"
+
+	install_deps
+	make -C "$TOP/ctl"
+
+	for k in "${kernels[@]}"; do
+		if [ "$k" = debug ] && ! debug_kernel; then
+			summary+=("$(printf '%-6s could not build the debug kernel' "$k")")
+			failed=$((failed + 1))
+			continue
+		fi
+		log "=== $k ==="
+		t0=$SECONDS
+		out=$(mktemp)
+		rc=0
+		"$TOP/tests/vm/run.sh" "$k" "${run_opts[@]}" | tee "$out" || rc=$?
+		# run.sh's last line counts; without it, run.sh itself failed.
+		if read -r p f s < <(tail -n 1 "$out" |
+			sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed\(, \([0-9]*\) skipped\)\{0,1\}$/\1 \2 \4/p') &&
+			[ -n "$p" ]; then
+			s=${s:-0}
+		else
+			p=0 f=1 s=0
+			log "run.sh $k stopped before counting (exit $rc)"
+		fi
+		[ "$rc" = 0 ] || [ "$f" -gt 0 ] || f=1
+		rm -f "$out"
+		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+		summary+=("$(printf '%-6s %4d passed, %3d failed, %3d skipped  (%d s boot+tests)' \
+			"$k" "$p" "$f" "$s" $((SECONDS - t0)))")
+	done
+
+	echo
+	echo "==== check summary ===="
+	printf '%s\n' "${summary[@]}"
+	echo "total: $skipped skipped; $((SECONDS - total0)) s"
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+}
+
+# Parse the whole command before running it, so that editing this file
+# while a long check runs cannot change what the running bash reads next.
+main "$@"; exit

@@ -1,0 +1,624 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot one kernel under QEMU with segfilter.ko, segctl and the test
+# scripts in an initramfs, run the tests there and count the results.
+#
+# usage: tests/vm/run.sh KERNEL [options]
+#   KERNEL         6.1 | 6.12   Debian's cloud kernels (scripts/install-deps.sh)
+#                  debug        the KASAN/lockdep/kmemleak/KUnit kernel of
+#                               tests/vm/debug-kernel.sh (built if missing)
+#   --tests 'a.sh b.sh'  run only these scripts of tests/selftests/
+#   --script FILE        run FILE instead of the selftests (make demo);
+#                        its output is shown live, without kernel messages
+#   --timeout SECS       per-script timeout (default 300, debug 900;
+#                        or $SEGFILTER_TEST_TIMEOUT)
+#   --keep               keep the initramfs directory and print its path
+#   -v                   stream the kernel console live as well
+#
+# In the guest (see guest-init.sh):
+#   /segfilter/segfilter.ko      the module; $SEGFILTER_KO points to it
+#   /segfilter/tests/*           tests/selftests/* and tests/lib.sh
+#   /segfilter/lib.sh            tests/lib.sh again, where a script that
+#                                sources "$(dirname "$0")/../lib.sh" looks
+#   /segfilter/demo.sh           tests/demo.sh
+#   /usr/sbin/segctl, /usr/sbin/<each program of tests/tools/> (built with
+#   make -C tests/tools), /sbin/ip (iproute2), /usr/sbin/{insmod,rmmod,
+#   modprobe,lsmod,modinfo} (kmod), /usr/bin/{unshare,nsenter,setpriv,
+#   timeout} (util-linux, coreutils),
+#   /bin/bash; busybox for everything else (/bin/sh is busybox).
+#   Scripts run from /tmp with SEGFILTER_KO, SEGFILTER_KERNEL (6.1, 6.12,
+#   debug) and SEGFILTER_VM=1 in the environment, stdin from /dev/null.
+#
+# Counting: every "TEST: ... [ OK ]" / "[FAIL]" / "[SKIP]" line of a
+# script counts once.  A script that exits non-zero (other than 4, "skip")
+# without printing a [FAIL] line, or times out (the guest then lists what
+# its processes were doing and kills its process group), counts one
+# failure; one that prints no TEST line counts one result from its exit
+# status.  On the debug kernel each KUnit test case counts once, except a
+# parameterised case, which counts each of its parameters instead.  Any
+# kernel splat on the console, or a guest that does not reach the end of
+# its /init, counts one more failure.  The last line of output is
+# "N passed, N failed, N skipped"; the exit status is 1 if anything failed.
+#
+# Logs: .build/logs/<KERNEL>.console (serial console) and
+# .build/logs/<KERNEL>.results (test output), under the project top.
+
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+CACHE=${SEGFILTER_CACHE:-$HOME/.cache/segfilter}
+BUILD=$TOP/.build
+LOGS=$BUILD/logs
+
+# Kernel messages that fail the run wherever they appear on the console.
+SPLAT_RE='BUG:|WARNING:|KASAN:|UBSAN:|general protection fault|Oops|Kernel panic'
+SPLAT_RE+='|possible circular locking|possible recursive locking'
+SPLAT_RE+='|suspicious RCU usage|inconsistent lock state|unreferenced object'
+SPLAT_RE+='|Call Trace:|kernel BUG at|soft lockup|hard LOCKUP|blocked for more than'
+SPLAT_RE+='|rcu: INFO:|self-detected stall|list_(add|del) corruption'
+# How many console lines after its first line an excerpt of a splat shows.
+SPLAT_LINES=60
+# Lines that match the above but are known to be harmless.
+SPLAT_IGNORE_RE='Spectre V2 : WARNING: Unprivileged eBPF'
+
+KERNEL=
+TESTS=
+SCRIPT=
+KEEP=0
+VERBOSE=0
+TEST_TIMEOUT=${SEGFILTER_TEST_TIMEOUT:-}
+
+# Set by resolve_kernel().
+KREL='' VMLINUZ='' KDIR='' MODDIR=''
+# Set by build_module() / build_segctl() / make_initramfs().
+KO='' SEGCTL='' INITRD='' WORK=''
+# Guest paths of the scripts to run.
+GUEST_SCRIPTS=()
+# Background processes to stop when we exit early.
+BG_PIDS=()
+
+log() { printf 'run.sh: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 2; }
+
+usage() {
+	sed -n '/^# usage:/,/^#   -v/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	exit 2
+}
+
+parse_args() {
+	[ $# -ge 1 ] || usage
+	KERNEL=$1; shift
+	case $KERNEL in
+	6.1|6.12|debug) ;;
+	*) usage ;;
+	esac
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--tests) [ $# -ge 2 ] || usage; TESTS=$2; shift ;;
+		--script) [ $# -ge 2 ] || usage; SCRIPT=$2; shift ;;
+		--timeout) [ $# -ge 2 ] || usage; TEST_TIMEOUT=$2; shift ;;
+		--keep) KEEP=1 ;;
+		-v) VERBOSE=1 ;;
+		*) usage ;;
+		esac
+		shift
+	done
+	[ -z "$TESTS" ] || [ -z "$SCRIPT" ] || die "--tests and --script exclude each other"
+	if [ -z "$TEST_TIMEOUT" ]; then
+		# TCG is slow; KASAN and lockdep make it several times slower.
+		if [ "$KERNEL" = debug ]; then TEST_TIMEOUT=900; else TEST_TIMEOUT=300; fi
+	fi
+}
+
+# Find the kernel image, the tree to build modules against and (stock
+# kernels) the directory with the kernel's own modules.
+resolve_kernel() {
+	if [ "$KERNEL" = debug ]; then
+		KDIR=$("$HERE/debug-kernel.sh")
+		KREL=$(cat "$KDIR/include/config/kernel.release")
+		VMLINUZ=$KDIR/arch/x86/boot/bzImage
+		MODDIR=
+	else
+		local f=$CACHE/kernel-$KERNEL root
+		[ -f "$f" ] || die "$f missing: run scripts/install-deps.sh"
+		KREL=$(cat "$f")
+		root=$CACHE/kernels/$KREL/root
+		VMLINUZ=$root/boot/vmlinuz-$KREL
+		KDIR=/usr/src/linux-headers-$KREL
+		MODDIR=$root/lib/modules/$KREL
+		[ -d "$MODDIR" ] || MODDIR=$root/usr/lib/modules/$KREL
+		[ -d "$MODDIR" ] || die "no modules for $KREL under $root: run scripts/install-deps.sh"
+	fi
+	[ -f "$VMLINUZ" ] || die "kernel image $VMLINUZ missing: run scripts/install-deps.sh"
+	[ -d "$KDIR" ] || die "kernel build tree $KDIR missing: run scripts/install-deps.sh"
+}
+
+# Build segfilter.ko out of tree, from a copy of the sources, so that the
+# source tree never gets objects from three different kernels.
+build_module() {
+	local dir=$BUILD/$KREL part
+	local args=()
+	[ -f "$TOP/Kbuild" ] || die "$TOP/Kbuild missing: no module to test"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	for part in Kbuild kmod uapi; do
+		[ -e "$TOP/$part" ] && cp -a "$TOP/$part" "$dir/"
+	done
+	[ "$KERNEL" = debug ] && args+=(SEGFILTER_KUNIT=1)
+	log "building segfilter.ko for $KREL in $dir"
+	# W=1 and no warning at all: a warning fails the run like an error.
+	make -C "$KDIR" M="$dir" W=1 "${args[@]}" modules 2>&1 |
+		tee "$dir/build.log" >&2 ||
+		die "building segfilter.ko for $KREL failed"
+	if grep -q 'warning:' "$dir/build.log"; then
+		die "building segfilter.ko for $KREL gave warnings (W=1)"
+	fi
+	KO=$dir/segfilter.ko
+	[ -f "$KO" ] || die "the build produced no $KO"
+}
+
+build_segctl() {
+	[ -f "$TOP/ctl/Makefile" ] || die "$TOP/ctl/Makefile missing: cannot build segctl"
+	make -C "$TOP/ctl" >&2 || die "building segctl failed"
+	SEGCTL=$TOP/ctl/segctl
+	[ -x "$SEGCTL" ] || die "make -C ctl produced no $SEGCTL"
+}
+
+# Helper programs of the selftests (tests/tools: tapwire, nlsend...);
+# lib.sh expects them in /usr/sbin of the guest.
+TOOLS=()
+build_tools() {
+	local dir=$TOP/tests/tools f
+	[ -f "$dir/Makefile" ] || return 0
+	make -C "$dir" >&2 || die "building tests/tools failed"
+	for f in "$dir"/*; do
+		[ -f "$f" ] && [ -x "$f" ] && TOOLS+=("$f")
+	done
+	return 0
+}
+
+# Which scripts to run, as paths on the host and in the guest.
+select_scripts() {
+	local t name
+	local -n host=$1
+	if [ -n "$SCRIPT" ]; then
+		[ -f "$SCRIPT" ] || die "--script $SCRIPT: no such file"
+		host=("$(realpath "$SCRIPT")")
+		GUEST_SCRIPTS=("$(guest_path "${host[0]}")")
+		return
+	fi
+	if [ -n "$TESTS" ]; then
+		for name in $TESTS; do
+			t=$TOP/tests/selftests/${name##*/}
+			[ -f "$t" ] || die "--tests: $t does not exist"
+			host+=("$t")
+		done
+	else
+		for t in "$TOP"/tests/selftests/*.sh; do
+			[ -f "$t" ] && host+=("$t")
+		done
+	fi
+	[ ${#host[@]} -gt 0 ] || die "no test scripts in $TOP/tests/selftests/"
+	for t in "${host[@]}"; do
+		GUEST_SCRIPTS+=("/segfilter/tests/${t##*/}")
+	done
+}
+
+# Where a host script lives in the guest: tests/selftests/X -> /segfilter/tests/X,
+# tests/X -> /segfilter/X, anything else -> /segfilter/extra/<name>.
+guest_path() {
+	local p=$1
+	case $p in
+	"$TOP"/tests/selftests/*) echo "/segfilter/tests/${p#"$TOP"/tests/selftests/}" ;;
+	"$TOP"/tests/*) echo "/segfilter/${p#"$TOP"/tests/}" ;;
+	*) echo "/segfilter/extra/${p##*/}" ;;
+	esac
+}
+
+# Copy a host executable to the same or a given path in the guest root,
+# with the shared libraries ldd says it needs.
+install_bin() {
+	local root=$1 src=$2 dst=${3:-$2} lib
+	[ -e "$src" ] || die "$src missing on the host (scripts/install-deps.sh)"
+	mkdir -p "$root/${dst%/*}"
+	cp -L "$src" "$root/$dst"
+	# A static binary makes ldd fail; it needs nothing more.
+	for lib in $(ldd "$src" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		[ -e "$root/$lib" ] && continue
+		mkdir -p "$root/${lib%/*}"
+		cp -L "$lib" "$root/$lib"
+	done
+}
+
+# The given kernel modules and everything they depend on (modinfo), as
+# paths relative to $MODDIR.
+module_closure() {
+	local todo=("$@") seen=" " name file dep
+	while [ ${#todo[@]} -gt 0 ]; do
+		name=${todo[0]}; todo=("${todo[@]:1}")
+		name=${name//-/_}
+		case $seen in *" $name "*) continue ;; esac
+		seen+="$name "
+		# modules.builtin lists built-in ones: nothing to copy.
+		grep -q "/${name//_/[_-]}\.ko$" "$MODDIR/modules.builtin" && continue
+		file=$(cd "$MODDIR" && find kernel -name "${name//_/[_-]}.ko*" | head -n 1)
+		[ -n "$file" ] || die "kernel module $name not found in $MODDIR"
+		echo "$file"
+		for dep in $(modinfo -F depends "$MODDIR/$file" | tr ',' ' '); do
+			todo+=("$dep")
+		done
+	done
+}
+
+# The modules segfilter.ko itself needs from the stock kernel.
+module_deps() {
+	modinfo -F depends "$KO" | tr ',' ' '
+}
+
+make_initramfs() {
+	local root=$WORK/root name t mod
+	local host_scripts=() modprobe=() deps=() mods
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,proc,sys,dev,run,tmp,var,segfilter/tests}
+	ln -s ../run "$root/var/run"
+
+	# busybox first, its applets as links in /bin; the real tools below
+	# sit earlier in PATH (/usr/sbin:/usr/bin:/sbin:/bin).
+	install_bin "$root" /bin/busybox
+	for name in $(/bin/busybox --list); do
+		[ -e "$root/bin/$name" ] || ln -s busybox "$root/bin/$name"
+	done
+	install_bin "$root" /bin/bash /bin/bash
+	install_bin "$root" /sbin/ip /sbin/ip
+	install_bin "$root" /bin/kmod /bin/kmod
+	for name in insmod rmmod modprobe lsmod modinfo depmod; do
+		ln -s /bin/kmod "$root/usr/sbin/$name"
+	done
+	install_bin "$root" /usr/bin/unshare
+	install_bin "$root" /usr/bin/nsenter
+	install_bin "$root" /usr/bin/setpriv
+	install_bin "$root" /usr/bin/timeout
+	install_bin "$root" "$SEGCTL" /usr/sbin/segctl
+	for t in "${TOOLS[@]}"; do
+		install_bin "$root" "$t" "/usr/sbin/${t##*/}"
+	done
+	[ -d /etc/iproute2 ] && cp -a /etc/iproute2 "$root/etc/"
+	echo 'root:x:0:0:root:/tmp:/bin/sh' >"$root/etc/passwd"
+	echo 'root:x:0:' >"$root/etc/group"
+	printf '127.0.0.1 localhost\n::1 localhost\n' >"$root/etc/hosts"
+	# Only root can make device nodes; guest-init.sh copes without it.
+	mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
+
+	cp "$KO" "$root/segfilter/segfilter.ko"
+	if [ -d "$TOP/tests/selftests" ]; then
+		cp -a "$TOP/tests/selftests/." "$root/segfilter/tests/"
+	fi
+	if [ -f "$TOP/tests/lib.sh" ]; then
+		cp "$TOP/tests/lib.sh" "$root/segfilter/tests/lib.sh"
+		ln -s tests/lib.sh "$root/segfilter/lib.sh"
+	fi
+	[ -f "$TOP/tests/demo.sh" ] && cp "$TOP/tests/demo.sh" "$root/segfilter/demo.sh"
+	select_scripts host_scripts
+	for t in "${!host_scripts[@]}"; do
+		mkdir -p "$root/$(dirname "${GUEST_SCRIPTS[$t]}")"
+		cp "${host_scripts[$t]}" "$root/${GUEST_SCRIPTS[$t]}"
+		chmod +x "$root/${GUEST_SCRIPTS[$t]}"
+	done
+
+	# Stock kernels: the drivers the tests need are modules; the debug
+	# kernel has them built in (its modules.builtin lets modprobe say so).
+	mkdir -p "$root/lib/modules/$KREL"
+	if [ -n "$MODDIR" ]; then
+		modprobe=(veth tun bridge)
+		read -r -a deps <<<"$(module_deps)"
+		modprobe+=("${deps[@]}")
+		# (Not in a for list directly, so that a missing module stops us.)
+		mods=$(module_closure "${modprobe[@]}") || exit 2
+		for mod in $mods; do
+			mkdir -p "$root/lib/modules/$KREL/${mod%/*}"
+			cp "$MODDIR/$mod" "$root/lib/modules/$KREL/$mod"
+		done
+		cp "$MODDIR"/modules.{order,builtin,builtin.modinfo} "$root/lib/modules/$KREL/"
+	else
+		cp "$KDIR"/modules.{order,builtin,builtin.modinfo} "$root/lib/modules/$KREL/" 2>/dev/null || true
+	fi
+	depmod -b "$root" "$KREL"
+
+	install -m 755 "$HERE/guest-init.sh" "$root/init"
+	local kdebug=0
+	[ "$KERNEL" = debug ] && kdebug=1
+	cat >"$root/segfilter/vm.conf" <<-EOF
+	# Generated by tests/vm/run.sh for guest-init.sh.
+	SEGFILTER_KERNEL=$KERNEL
+	TEST_TIMEOUT=$TEST_TIMEOUT
+	MODPROBE="${modprobe[*]}"
+	KUNIT=$kdebug
+	KMEMLEAK=$kdebug
+	SCRIPTS="${GUEST_SCRIPTS[*]}"
+	EOF
+
+	INITRD=$WORK/initramfs.cpio.gz
+	(cd "$root" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) |
+		gzip -1 >"$INITRD"
+}
+
+# KVM when we may use it.  Else TCG, single-threaded: with one host thread
+# per vCPU (thread=multi), Debian's 6.12 under QEMU 7.2 sometimes oopses
+# at boot on an int3 of the kernel's live text patching ("Oops: int3" in
+# sched_clock_cpu, about 1 boot in 12; never seen single-threaded).  The
+# cost is small: most of what the tests do is serial anyway.
+qemu_accel() {
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+		echo kvm
+	else
+		echo tcg,thread=single
+	fi
+}
+
+# -cpu max with la57 (5-level paging) makes Debian's 6.12 double-fault
+# under QEMU 7.2.  Under TCG, QEMU 7.2 also corrupts EFLAGS after
+# "cmpxchg16b %gs:(...)", which 6.12's SLUB uses (this_cpu_cmpxchg128)
+# when the CPU has CX16: a stray TF bit then gives a WARNING in
+# exc_debug_kernel or a panic in a third to a half of the boots.  Without CX16 the kernel
+# takes a fallback that does not use the instruction.
+qemu_cpu() {
+	case $(qemu_accel) in
+	kvm) echo max,la57=off ;;
+	*) echo max,la57=off,cx16=off ;;
+	esac
+}
+
+# Stream a growing log file until qemu ($1) exits.  Markers become short
+# headers, carriage returns from the serial line are dropped.
+stream() {
+	local pid=$1; shift
+	tail -q -n +1 -s 0.3 --pid="$pid" -F "$@" 2>/dev/null |
+		sed -u -e 's/\r$//' \
+			-e '/^SEGFILTER-VM: \(boot\|end\|done\|kunit end\)/d' \
+			-e 's/^SEGFILTER-VM: begin \(.*\)/--- \1/' \
+			-e 's/^SEGFILTER-VM: kunit begin/--- KUnit (insmod segfilter.ko)/' \
+			-e 's/^SEGFILTER-VM: fail \(.*\)/FAIL: \1/'
+}
+
+# Boot the guest; sets GUEST_SECS and GUEST_STATUS (timeout's exit code).
+GUEST_SECS=0 GUEST_STATUS=0 GUEST_LIMIT=0
+boot() {
+	local console=$1 results=$2 mem=1024 start pid
+	[ "$KERNEL" = debug ] && mem=2048
+	# The whole guest: boot, KUnit, every script with its own timeout,
+	# and the leak scan, with slack.
+	local boot_allowance=120
+	[ "$KERNEL" = debug ] && boot_allowance=600
+	GUEST_LIMIT=${SEGFILTER_VM_TIMEOUT:-$((boot_allowance + ${#GUEST_SCRIPTS[@]} * (TEST_TIMEOUT + 15)))}
+	: >"$console"
+	: >"$results"
+	local cmdline="console=ttyS0 panic=-1 oops=panic loglevel=5 printk.devkmsg=on log_buf_len=4M"
+	# KUnit suites of modules run on load only when KUnit is enabled.
+	[ "$KERNEL" = debug ] && cmdline+=" kunit.enable=1"
+	# shellcheck disable=SC2054 # the commas are qemu option syntax
+	local qemu=(
+		qemu-system-x86_64 -nodefaults -display none -monitor none -no-reboot
+		-accel "$(qemu_accel)" -cpu "$(qemu_cpu)" -smp 2 -m "$mem"
+		-chardev "file,id=console,path=$console,append=on" -serial chardev:console
+		-chardev "file,id=results,path=$results,append=on" -serial chardev:results
+		-kernel "$VMLINUZ" -initrd "$INITRD" -append "$cmdline"
+	)
+	log "booting $KERNEL ($KREL) with $(qemu_accel), time limit ${GUEST_LIMIT}s"
+	start=$SECONDS
+	timeout -k 10 "$GUEST_LIMIT" "${qemu[@]}" </dev/null &
+	pid=$!
+	BG_PIDS+=("$pid")
+	if [ "$VERBOSE" = 1 ]; then
+		stream "$pid" "$console" "$results" &
+	else
+		stream "$pid" "$results" &
+	fi
+	BG_PIDS+=("$!")
+	GUEST_STATUS=0
+	wait "$pid" || GUEST_STATUS=$?
+	wait "${BG_PIDS[-1]}" || true
+	BG_PIDS=()
+	GUEST_SECS=$((SECONDS - start))
+	if [ "$GUEST_STATUS" = 124 ] || [ "$GUEST_STATUS" = 137 ]; then
+		log "the guest did not finish within ${GUEST_LIMIT}s and was killed"
+	fi
+}
+
+# Count results from the results port.  Prints "fail <message>" lines for
+# each failure worth naming, then "counts <passed> <failed> <skipped>
+# <kunit results> <done:0|1> <uptime>".  Keep in sync with guest-init.sh.
+analyse_results() {
+	awk '
+	function failmsg(m) { failed++; print "fail " m }
+	# KTAP result lines: suites at indent 0, cases at 4, parameters at 8.
+	# Parameters come before the line of their case.
+	function ktap(line,   indent, depth, ok, skipped, name) {
+		if (line !~ /^ *(not ok|ok) [0-9]+ /)
+			return
+		indent = line; sub(/[^ ].*/, "", indent)
+		depth = int(length(indent) / 4)
+		ok = (line !~ /^ *not ok/)
+		skipped = (line ~ / # [Ss][Kk][Ii][Pp]/)
+		name = line; sub(/^ *(not ok|ok) [0-9]+ (- )?/, "", name); sub(/ # .*/, "", name)
+		if (depth >= 2) {
+			kunit++; nparam++
+			if (skipped) skip++
+			else if (ok) passed++
+			else { failed++; param_fails = param_fails "\n" name }
+		} else if (depth == 1) {
+			if (nparam == 0) {
+				kunit++
+				if (skipped) skip++
+				else if (ok) passed++
+				else { failmsg("KUnit " suite ": " name); suite_fails++ }
+			} else if (param_fails != "") {
+				n = split(substr(param_fails, 2), p, "\n")
+				for (i = 1; i <= n; i++)
+					print "fail KUnit " suite ": " name " [" p[i] "]"
+				suite_fails++
+			} else if (!ok && !skipped) {
+				failmsg("KUnit " suite ": " name " (outside its parameters)")
+				suite_fails++
+			}
+			nparam = 0; param_fails = ""
+		} else {
+			# A suite that failed without a failed case (init failed...).
+			if (!ok && !skipped && suite_fails == 0)
+				failmsg("KUnit suite " name)
+			suite_fails = 0
+		}
+	}
+	function end_script(name, rc) {
+		if (rc == 124)
+			failmsg(name ": timed out after " timeout "s (its processes are listed at the end of its output)")
+		else if (rc != 0 && rc != 4 && nfail == 0)
+			failmsg(name ": exited with status " rc " without a [FAIL] line")
+		else if (ntest == 0) {
+			if (rc == 4) skip++
+			else if (rc == 0) passed++
+		}
+	}
+	BEGIN { passed = failed = skip = kunit = done = 0; cur = "" }
+	{ sub(/\r$/, "") }
+	/^SEGFILTER-VM: begin / { cur = $3; ntest = nfail = 0; next }
+	/^SEGFILTER-VM: end / {
+		rc = $0; sub(/.* rc=/, "", rc); sub(/ .*/, "", rc)
+		end_script($3, rc + 0); cur = ""; next
+	}
+	/^SEGFILTER-VM: kunit begin/ { inkunit = 1; next }
+	# The "# Subtest:" line indented like the cases names their suite.
+	inkunit && /^(    )?# Subtest: / { suite = $0; sub(/^ *# Subtest: /, "", suite) }
+	/^SEGFILTER-VM: kunit end/ { inkunit = 0; next }
+	/^SEGFILTER-VM: fail / { failmsg(substr($0, 20)); next }
+	/^SEGFILTER-VM: done/ { done = 1; uptime = $3; sub(/uptime=/, "", uptime); next }
+	/^SEGFILTER-VM: / { next }
+	inkunit { ktap($0); next }
+	/^TEST: .*\[ *OK *\] *$/ { passed++; ntest++; next }
+	/^TEST: .*\[ *SKIP *\] *$/ { skip++; ntest++; next }
+	/^TEST: .*\[ *FAIL *\] *$/ { nfail++; ntest++; failmsg(cur ": " $0); next }
+	END {
+		# Counted by the caller as "guest did not reach the end".
+		if (cur != "")
+			print "running " cur
+		print "counts", passed, failed, skip, kunit, done, (uptime == "" ? "-" : uptime)
+	}' timeout="$TEST_TIMEOUT" "$1"
+}
+
+# Console lines that look like kernel splats, as "lineno:text".
+find_splats() {
+	tr -d '\r' <"$1" | grep -n -E -e "$SPLAT_RE" | grep -v -E -e "$SPLAT_IGNORE_RE" || true
+}
+
+# Print a splat with context, and the test that was running when it came.
+show_splat() {
+	local console=$1 line=$2 during
+	during=$(head -n "$line" "$console" | tr -d '\r' |
+		sed -n 's/.*segfilter-vm: \(begin\|kunit begin\)\( \(.*\)\)\{0,1\}$/\1 \3/p' | tail -n 1)
+	[ -n "$during" ] || during="boot"
+	echo "---- kernel splat at $console:$line (last marker: $during) ----"
+	tr -d '\r' <"$console" | sed -n "$((line > 5 ? line - 5 : 1)),$((line + SPLAT_LINES))p"
+	echo "----"
+}
+
+# Called from the EXIT trap.
+# shellcheck disable=SC2317
+cleanup() {
+	local pid
+	for pid in "${BG_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	if [ "$KEEP" = 1 ]; then
+		log "kept $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+}
+
+main() {
+	parse_args "$@"
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/segfilter-vm.XXXXXX")
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM HUP
+
+	local t0=$SECONDS
+	# Runs for the same kernel share .build/<release>/ and the logs.
+	mkdir -p "$LOGS"
+	exec 8>"$LOGS/$KERNEL.lock"
+	if ! flock -n 8; then
+		log "another run.sh $KERNEL is under way; waiting for it"
+		flock 8
+	fi
+	resolve_kernel
+	build_module
+	build_segctl
+	build_tools
+	make_initramfs
+	local console=$LOGS/$KERNEL.console results=$LOGS/$KERNEL.results
+	boot "$console" "$results"
+
+	local passed=0 failed=0 skipped=0 kunit=0 guest_done=0 uptime=- line last=0 msgs=()
+	local running="" while_running=""
+	while IFS= read -r line; do
+		case $line in
+		fail\ *) msgs+=("${line#fail }") ;;
+		running\ *) running=${line#running } ;;
+		counts\ *) read -r _ passed failed skipped kunit guest_done uptime <<<"$line" ;;
+		esac
+	done < <(analyse_results "$results")
+
+	local splats
+	splats=$(find_splats "$console")
+	if [ -n "$splats" ]; then
+		failed=$((failed + 1))
+		msgs+=("kernel splat on the console ($(wc -l <<<"$splats") suspicious lines)")
+	fi
+	if [ "$guest_done" != 1 ]; then
+		failed=$((failed + 1))
+		[ -z "$running" ] || while_running=", while running $running"
+		if [ "$GUEST_STATUS" = 124 ] || [ "$GUEST_STATUS" = 137 ]; then
+			msgs+=("the guest timed out after ${GUEST_LIMIT}s before the end of /init$while_running")
+		else
+			msgs+=("the guest stopped before the end of /init$while_running (kernel panic? see the console)")
+		fi
+	fi
+	if [ "$KERNEL" = debug ] && [ "$kunit" = 0 ]; then
+		log "warning: no KUnit results from segfilter.ko (built with SEGFILTER_KUNIT=1)"
+	fi
+
+	if [ ${#msgs[@]} -gt 0 ]; then
+		echo
+		echo "==== $KERNEL: failures ===="
+		printf '  %s\n' "${msgs[@]}"
+		if [ -n "$splats" ]; then
+			local n=0
+			while IFS=: read -r line _; do
+				# One excerpt per splat: skip lines inside the last one shown.
+				[ "$n" -gt 0 ] && [ "$line" -le "$((last + SPLAT_LINES))" ] && continue
+				show_splat "$console" "$line"
+				last=$line; n=$((n + 1))
+				[ "$n" -ge 5 ] && { echo "(more splats in $console)"; break; }
+			done <<<"$splats"
+		fi
+		if [ "$guest_done" != 1 ] && [ -z "$splats" ]; then
+			echo "---- last lines of the console ($console) ----"
+			tr -d '\r' <"$console" | tail -n 40
+			echo "----"
+		fi
+	fi
+	echo
+	[ "$guest_done" = 1 ] && uptime="${uptime}s" || uptime="never reached"
+	echo "== $KERNEL ($KREL): $passed passed, $failed failed, $skipped skipped" \
+		"(KUnit results: $kunit); guest ${GUEST_SECS}s wall, end of /init at uptime $uptime," \
+		"total $((SECONDS - t0))s"
+	echo "   console: $console"
+	echo "   results: $results"
+	if [ "$KEEP" = 1 ]; then echo "   initramfs: $WORK"; fi
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" = 0 ]
+}
+
+
+# Parse the whole command before running it, so that editing this file
+# while a run is under way cannot change what the running bash reads next.
+main "$@"; exit
