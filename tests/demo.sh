@@ -8,7 +8,7 @@ HERE=$(dirname "$0")
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+say() { printf '\n== %s\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
 try_ping()
@@ -69,15 +69,16 @@ if n blue-2 ping -6 -c 2 -W 1 -w 3 fd00::1 >/dev/null 2>&1; then
 else
 	printf '   %-4s -> %-10s %-34s NOT delivered\n' blue-2 fd00::1 "(blue to blue, IPv6)"
 fi
-echo "   red-2 received $(in_echos red-2) echo requests, all from red-1"
+echo "   blue-2 (10.0.0.2) received $(in_echos blue-2) echo requests, from blue-1;"
+echo "   red-2, also 10.0.0.2, received $(in_echos red-2): the address is blue's in blue"
 
 say "Traffic across tenants does not"
 echo "   blue-1 is told that 10.0.0.99 lives at red-1's MAC address:"
-run n blue-1 "$IP" neigh replace 10.0.0.99 lladdr 02:00:00:00:ed:01 dev eth0
+run ip netns exec blue-1 ip neigh replace 10.0.0.99 lladdr 02:00:00:00:ed:01 dev eth0
 try_ping blue-1 10.0.0.99 "(blue to red-1's MAC)"
-echo "   red-1 has received $(in_echos red-1) echo requests in all: the 2 red-2 sent"
+echo "   red-1 has received $(in_echos red-1) echo requests in all: the 2 red-2 sent, none of blue's"
 echo "   and a VM that forges its source address gets nowhere either:"
-run n blue-1 "$IP" addr add 10.0.0.50/24 dev eth0
+run ip netns exec blue-1 ip addr add 10.0.0.50/24 dev eth0
 if n blue-1 ping -c 2 -W 1 -w 3 -I 10.0.0.50 10.0.0.2 >/dev/null 2>&1; then
 	echo "   blue-1 as 10.0.0.50 -> 10.0.0.2: delivered"
 else
