@@ -27,10 +27,11 @@ segctl:
 
 modules_install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
-	depmod -a $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
+	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) \
+		$(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
 
 install: modules_install segctl
-	$(MAKE) -C ctl install PREFIX=$(PREFIX)
+	$(MAKE) -C ctl install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 deps:
 	scripts/install-deps.sh
