@@ -196,16 +196,56 @@ static int segf_check_name(struct genl_info *info, int attr)
 	return -EINVAL;
 }
 
+/* Where a message goes: the reply to a request, or one of a dump's. */
+struct segf_msg {
+	u32 portid;
+	u32 seq;
+	int flags;
+	u8 cmd;
+	struct netlink_callback *cb;	/* only in a dump */
+};
+
+static struct segf_msg segf_msg_reply(const struct genl_info *info, u8 cmd)
+{
+	return (struct segf_msg){
+		.portid = info->snd_portid,
+		.seq = info->snd_seq,
+		.cmd = cmd,
+	};
+}
+
+static struct segf_msg segf_msg_dump(struct netlink_callback *cb, u8 cmd)
+{
+	return (struct segf_msg){
+		.portid = NETLINK_CB(cb->skb).portid,
+		.seq = cb->nlh->nlmsg_seq,
+		.flags = NLM_F_MULTI,
+		.cmd = cmd,
+		.cb = cb,
+	};
+}
+
 /* Start a message; in a dump, flag it if the state changed meanwhile. */
-static void *segf_msg_start(struct sk_buff *skb, u32 portid, u32 seq,
-			    int flags, u8 cmd, struct netlink_callback *cb)
+static void *segf_msg_start(struct sk_buff *skb, const struct segf_msg *m)
 {
 	void *hdr;
 
-	hdr = genlmsg_put(skb, portid, seq, &segf_family, flags, cmd);
-	if (hdr && cb)
-		genl_dump_check_consistent(cb, hdr);
+	hdr = genlmsg_put(skb, m->portid, m->seq, &segf_family, m->flags,
+			  m->cmd);
+	if (hdr && m->cb)
+		genl_dump_check_consistent(m->cb, hdr);
 	return hdr;
+}
+
+/* End a message, or take it back whole when an attribute did not fit. */
+static int segf_msg_end(struct sk_buff *skb, void *hdr, bool full)
+{
+	if (full) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
 }
 
 static int segf_put_stats(struct sk_buff *skb,
@@ -257,76 +297,55 @@ cancel:
 }
 
 static int segf_fill_domain(struct sk_buff *skb, struct segf_domain *dom,
-			    u32 portid, u32 seq, int flags, u8 cmd,
-			    struct netlink_callback *cb)
+			    const struct segf_msg *m)
 {
-	void *hdr;
+	void *hdr = segf_msg_start(skb, m);
+	bool full;
 
-	hdr = segf_msg_start(skb, portid, seq, flags, cmd, cb);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (nla_put_u32(skb, SEGFILTER_A_DOMAIN_ID, dom->id) ||
-	    nla_put_string(skb, SEGFILTER_A_DOMAIN_NAME, dom->name) ||
-	    nla_put_u8(skb, SEGFILTER_A_DEFAULT_ACTION, dom->default_action) ||
-	    nla_put_u32(skb, SEGFILTER_A_N_PORTS, dom->n_ports) ||
-	    nla_put_u32(skb, SEGFILTER_A_N_GROUPS, dom->n_groups) ||
-	    nla_put_u32(skb, SEGFILTER_A_N_ENDPOINTS, dom->n_endpoints) ||
-	    segf_put_stats(skb, dom->stats))
-		goto nla_put_failure;
-	genlmsg_end(skb, hdr);
-	return 0;
-
-nla_put_failure:
-	genlmsg_cancel(skb, hdr);
-	return -EMSGSIZE;
+	full = nla_put_u32(skb, SEGFILTER_A_DOMAIN_ID, dom->id) ||
+	       nla_put_string(skb, SEGFILTER_A_DOMAIN_NAME, dom->name) ||
+	       nla_put_u8(skb, SEGFILTER_A_DEFAULT_ACTION, dom->default_action) ||
+	       nla_put_u32(skb, SEGFILTER_A_N_PORTS, dom->n_ports) ||
+	       nla_put_u32(skb, SEGFILTER_A_N_GROUPS, dom->n_groups) ||
+	       nla_put_u32(skb, SEGFILTER_A_N_ENDPOINTS, dom->n_endpoints) ||
+	       segf_put_stats(skb, dom->stats);
+	return segf_msg_end(skb, hdr, full);
 }
 
 static int segf_fill_group(struct sk_buff *skb, struct segf_group *grp,
-			   u32 portid, u32 seq, int flags, u8 cmd,
-			   struct netlink_callback *cb)
+			   const struct segf_msg *m)
 {
-	void *hdr;
+	void *hdr = segf_msg_start(skb, m);
+	bool full;
 
-	hdr = segf_msg_start(skb, portid, seq, flags, cmd, cb);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (nla_put_u32(skb, SEGFILTER_A_DOMAIN_ID, grp->domain->id) ||
-	    nla_put_string(skb, SEGFILTER_A_DOMAIN_NAME, grp->domain->name) ||
-	    nla_put_u16(skb, SEGFILTER_A_GROUP_ID, grp->id) ||
-	    nla_put_string(skb, SEGFILTER_A_GROUP_NAME, grp->name) ||
-	    nla_put_u32(skb, SEGFILTER_A_N_ENDPOINTS, grp->n_endpoints))
-		goto nla_put_failure;
-	genlmsg_end(skb, hdr);
-	return 0;
-
-nla_put_failure:
-	genlmsg_cancel(skb, hdr);
-	return -EMSGSIZE;
+	full = nla_put_u32(skb, SEGFILTER_A_DOMAIN_ID, grp->domain->id) ||
+	       nla_put_string(skb, SEGFILTER_A_DOMAIN_NAME, grp->domain->name) ||
+	       nla_put_u16(skb, SEGFILTER_A_GROUP_ID, grp->id) ||
+	       nla_put_string(skb, SEGFILTER_A_GROUP_NAME, grp->name) ||
+	       nla_put_u32(skb, SEGFILTER_A_N_ENDPOINTS, grp->n_endpoints);
+	return segf_msg_end(skb, hdr, full);
 }
 
 static int segf_fill_port(struct sk_buff *skb, struct segf_port *port,
-			  u32 portid, u32 seq, int flags, u8 cmd,
-			  struct netlink_callback *cb)
+			  const struct segf_msg *m)
 {
-	void *hdr;
+	void *hdr = segf_msg_start(skb, m);
+	bool full;
 
-	hdr = segf_msg_start(skb, portid, seq, flags, cmd, cb);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (nla_put_u32(skb, SEGFILTER_A_IFINDEX, port->dev->ifindex) ||
-	    nla_put_string(skb, SEGFILTER_A_IFNAME, port->dev->name) ||
-	    nla_put_u32(skb, SEGFILTER_A_DOMAIN_ID, port->domain->id) ||
-	    nla_put_string(skb, SEGFILTER_A_DOMAIN_NAME, port->domain->name) ||
-	    nla_put_u8(skb, SEGFILTER_A_PORT_ROLE, port->role) ||
-	    nla_put_u32(skb, SEGFILTER_A_N_ENDPOINTS, port->n_endpoints) ||
-	    segf_put_stats(skb, port->stats))
-		goto nla_put_failure;
-	genlmsg_end(skb, hdr);
-	return 0;
-
-nla_put_failure:
-	genlmsg_cancel(skb, hdr);
-	return -EMSGSIZE;
+	full = nla_put_u32(skb, SEGFILTER_A_IFINDEX, port->dev->ifindex) ||
+	       nla_put_string(skb, SEGFILTER_A_IFNAME, port->dev->name) ||
+	       nla_put_u32(skb, SEGFILTER_A_DOMAIN_ID, port->domain->id) ||
+	       nla_put_string(skb, SEGFILTER_A_DOMAIN_NAME, port->domain->name) ||
+	       nla_put_u8(skb, SEGFILTER_A_PORT_ROLE, port->role) ||
+	       nla_put_u32(skb, SEGFILTER_A_N_ENDPOINTS, port->n_endpoints) ||
+	       segf_put_stats(skb, port->stats);
+	return segf_msg_end(skb, hdr, full);
 }
 
 static int segf_put_addrs(struct sk_buff *skb, const struct segf_endpoint *ep)
@@ -356,29 +375,22 @@ static int segf_put_addrs(struct sk_buff *skb, const struct segf_endpoint *ep)
 }
 
 static int segf_fill_endpoint(struct sk_buff *skb, struct segf_endpoint *ep,
-			      u32 portid, u32 seq, int flags, u8 cmd,
-			      struct netlink_callback *cb)
+			      const struct segf_msg *m)
 {
-	void *hdr;
+	void *hdr = segf_msg_start(skb, m);
+	bool full;
 
-	hdr = segf_msg_start(skb, portid, seq, flags, cmd, cb);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (nla_put_u32(skb, SEGFILTER_A_DOMAIN_ID, ep->domain->id) ||
-	    nla_put_string(skb, SEGFILTER_A_DOMAIN_NAME, ep->domain->name) ||
-	    nla_put(skb, SEGFILTER_A_MAC, ETH_ALEN, ep->mac) ||
-	    nla_put_u16(skb, SEGFILTER_A_GROUP_ID, ep->group->id) ||
-	    nla_put_string(skb, SEGFILTER_A_GROUP_NAME, ep->group->name) ||
-	    nla_put_u32(skb, SEGFILTER_A_IFINDEX, ep->port->dev->ifindex) ||
-	    nla_put_string(skb, SEGFILTER_A_IFNAME, ep->port->dev->name) ||
-	    segf_put_addrs(skb, ep))
-		goto nla_put_failure;
-	genlmsg_end(skb, hdr);
-	return 0;
-
-nla_put_failure:
-	genlmsg_cancel(skb, hdr);
-	return -EMSGSIZE;
+	full = nla_put_u32(skb, SEGFILTER_A_DOMAIN_ID, ep->domain->id) ||
+	       nla_put_string(skb, SEGFILTER_A_DOMAIN_NAME, ep->domain->name) ||
+	       nla_put(skb, SEGFILTER_A_MAC, ETH_ALEN, ep->mac) ||
+	       nla_put_u16(skb, SEGFILTER_A_GROUP_ID, ep->group->id) ||
+	       nla_put_string(skb, SEGFILTER_A_GROUP_NAME, ep->group->name) ||
+	       nla_put_u32(skb, SEGFILTER_A_IFINDEX, ep->port->dev->ifindex) ||
+	       nla_put_string(skb, SEGFILTER_A_IFNAME, ep->port->dev->name) ||
+	       segf_put_addrs(skb, ep);
+	return segf_msg_end(skb, hdr, full);
 }
 
 /*
@@ -407,6 +419,7 @@ static int segf_dump_result(struct sk_buff *skb, int err)
 
 static int segf_domain_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct segf_msg reply = segf_msg_reply(info, SEGFILTER_CMD_DOMAIN_NEW);
 	struct segf_net *sn = segf_info_net(info);
 	struct nlattr **attrs = info->attrs;
 	struct segf_domain *dom;
@@ -431,9 +444,7 @@ static int segf_domain_new_doit(struct sk_buff *skb, struct genl_info *info)
 				 nla_data(attrs[SEGFILTER_A_DOMAIN_NAME]),
 				 action, &dom, info->extack);
 	if (!err)
-		err = segf_fill_domain(msg, dom, info->snd_portid,
-				       info->snd_seq, 0, SEGFILTER_CMD_DOMAIN_NEW,
-				       NULL);
+		err = segf_fill_domain(msg, dom, &reply);
 	mutex_unlock(&sn->lock);
 	return segf_reply(msg, info, err);
 }
@@ -477,6 +488,7 @@ static int segf_domain_del_doit(struct sk_buff *skb, struct genl_info *info)
 
 static int segf_domain_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct segf_msg reply = segf_msg_reply(info, SEGFILTER_CMD_DOMAIN_GET);
 	struct segf_net *sn = segf_info_net(info);
 	struct segf_domain *dom;
 	struct sk_buff *msg;
@@ -490,15 +502,14 @@ static int segf_domain_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(dom))
 		err = PTR_ERR(dom);
 	else
-		err = segf_fill_domain(msg, dom, info->snd_portid,
-				       info->snd_seq, 0,
-				       SEGFILTER_CMD_DOMAIN_GET, NULL);
+		err = segf_fill_domain(msg, dom, &reply);
 	mutex_unlock(&sn->lock);
 	return segf_reply(msg, info, err);
 }
 
 static int segf_domain_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
+	struct segf_msg m = segf_msg_dump(cb, SEGFILTER_CMD_DOMAIN_GET);
 	struct segf_net *sn = segf_pernet(sock_net(skb->sk));
 	unsigned long idx = cb->args[0];
 	struct segf_domain *dom;
@@ -507,9 +518,7 @@ static int segf_domain_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	mutex_lock(&sn->lock);
 	cb->seq = sn->genid;
 	xa_for_each_start(&sn->domains, idx, dom, cb->args[0]) {
-		err = segf_fill_domain(skb, dom, NETLINK_CB(cb->skb).portid,
-				       cb->nlh->nlmsg_seq, NLM_F_MULTI,
-				       SEGFILTER_CMD_DOMAIN_GET, cb);
+		err = segf_fill_domain(skb, dom, &m);
 		if (err)
 			break;
 		cb->args[0] = idx + 1;
@@ -522,6 +531,7 @@ static int segf_domain_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 static int segf_group_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct segf_msg reply = segf_msg_reply(info, SEGFILTER_CMD_GROUP_NEW);
 	struct segf_net *sn = segf_info_net(info);
 	struct nlattr **attrs = info->attrs;
 	struct segf_domain *dom;
@@ -549,9 +559,7 @@ static int segf_group_new_doit(struct sk_buff *skb, struct genl_info *info)
 				nla_data(attrs[SEGFILTER_A_GROUP_NAME]), &grp,
 				info->extack);
 	if (!err)
-		err = segf_fill_group(msg, grp, info->snd_portid,
-				      info->snd_seq, 0, SEGFILTER_CMD_GROUP_NEW,
-				      NULL);
+		err = segf_fill_group(msg, grp, &reply);
 out:
 	mutex_unlock(&sn->lock);
 	return segf_reply(msg, info, err);
@@ -577,6 +585,7 @@ static int segf_group_del_doit(struct sk_buff *skb, struct genl_info *info)
 
 static int segf_group_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct segf_msg reply = segf_msg_reply(info, SEGFILTER_CMD_GROUP_GET);
 	struct segf_net *sn = segf_info_net(info);
 	struct segf_domain *dom;
 	struct segf_group *grp;
@@ -592,9 +601,7 @@ static int segf_group_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(grp))
 		err = PTR_ERR(grp);
 	else
-		err = segf_fill_group(msg, grp, info->snd_portid,
-				      info->snd_seq, 0, SEGFILTER_CMD_GROUP_GET,
-				      NULL);
+		err = segf_fill_group(msg, grp, &reply);
 	mutex_unlock(&sn->lock);
 	return segf_reply(msg, info, err);
 }
@@ -624,6 +631,7 @@ static int segf_dump_range(struct segf_net *sn, struct netlink_callback *cb,
 
 static int segf_group_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
+	struct segf_msg m = segf_msg_dump(cb, SEGFILTER_CMD_GROUP_GET);
 	struct segf_net *sn = segf_pernet(sock_net(skb->sk));
 	unsigned long didx, last, gidx;
 	struct segf_domain *dom;
@@ -637,10 +645,7 @@ static int segf_group_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		goto out;
 	xa_for_each_range(&sn->domains, didx, dom, didx, last) {
 		xa_for_each_start(&dom->groups, gidx, grp, cb->args[1]) {
-			err = segf_fill_group(skb, grp,
-					      NETLINK_CB(cb->skb).portid,
-					      cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					      SEGFILTER_CMD_GROUP_GET, cb);
+			err = segf_fill_group(skb, grp, &m);
 			if (err)
 				goto out;
 			cb->args[1] = gidx + 1;
@@ -657,6 +662,7 @@ out:
 
 static int segf_port_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct segf_msg reply = segf_msg_reply(info, SEGFILTER_CMD_PORT_NEW);
 	struct segf_net *sn = segf_info_net(info);
 	struct nlattr **attrs = info->attrs;
 	u8 role = SEGFILTER_PORT_ROLE_ENDPOINT;
@@ -693,9 +699,7 @@ static int segf_port_new_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	err = segf_port_attach(sn, dev, dom, role, &port, info->extack);
 	if (!err)
-		err = segf_fill_port(msg, port, info->snd_portid,
-				     info->snd_seq, 0, SEGFILTER_CMD_PORT_NEW,
-				     NULL);
+		err = segf_fill_port(msg, port, &reply);
 out:
 	mutex_unlock(&sn->lock);
 	rtnl_unlock();
@@ -741,6 +745,7 @@ static int segf_port_del_doit(struct sk_buff *skb, struct genl_info *info)
 
 static int segf_port_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct segf_msg reply = segf_msg_reply(info, SEGFILTER_CMD_PORT_GET);
 	struct segf_net *sn = segf_info_net(info);
 	struct segf_port *port;
 	struct sk_buff *msg;
@@ -754,15 +759,14 @@ static int segf_port_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(port))
 		err = PTR_ERR(port);
 	else
-		err = segf_fill_port(msg, port, info->snd_portid,
-				     info->snd_seq, 0, SEGFILTER_CMD_PORT_GET,
-				     NULL);
+		err = segf_fill_port(msg, port, &reply);
 	mutex_unlock(&sn->lock);
 	return segf_reply(msg, info, err);
 }
 
 static int segf_port_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
+	struct segf_msg m = segf_msg_dump(cb, SEGFILTER_CMD_PORT_GET);
 	struct segf_net *sn = segf_pernet(sock_net(skb->sk));
 	struct segf_domain *only;
 	struct segf_port *port;
@@ -778,10 +782,7 @@ static int segf_port_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	}
 	xa_for_each_start(&sn->ports, idx, port, cb->args[0]) {
 		if (!only || port->domain == only) {
-			err = segf_fill_port(skb, port,
-					     NETLINK_CB(cb->skb).portid,
-					     cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					     SEGFILTER_CMD_PORT_GET, cb);
+			err = segf_fill_port(skb, port, &m);
 			if (err)
 				break;
 		}
@@ -837,6 +838,7 @@ static int segf_parse_addrs(struct genl_info *info, struct segf_addr *addrs,
 
 static int segf_endpoint_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct segf_msg reply = segf_msg_reply(info, SEGFILTER_CMD_ENDPOINT_NEW);
 	struct segf_net *sn = segf_info_net(info);
 	struct segf_addr addrs[SEGF_EP_ADDRS];
 	struct nlattr **attrs = info->attrs;
@@ -886,9 +888,7 @@ static int segf_endpoint_new_doit(struct sk_buff *skb, struct genl_info *info)
 	err = segf_endpoint_create(dom, nla_data(attrs[SEGFILTER_A_MAC]), grp,
 				   port, addrs, n_addrs, &ep, info->extack);
 	if (!err)
-		err = segf_fill_endpoint(msg, ep, info->snd_portid,
-					 info->snd_seq, 0,
-					 SEGFILTER_CMD_ENDPOINT_NEW, NULL);
+		err = segf_fill_endpoint(msg, ep, &reply);
 out:
 	mutex_unlock(&sn->lock);
 	return segf_reply(msg, info, err);
@@ -934,6 +934,7 @@ static int segf_endpoint_del_doit(struct sk_buff *skb, struct genl_info *info)
 
 static int segf_endpoint_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct segf_msg reply = segf_msg_reply(info, SEGFILTER_CMD_ENDPOINT_GET);
 	struct segf_net *sn = segf_info_net(info);
 	struct segf_endpoint *ep;
 	struct sk_buff *msg;
@@ -947,9 +948,7 @@ static int segf_endpoint_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(ep))
 		err = PTR_ERR(ep);
 	else
-		err = segf_fill_endpoint(msg, ep, info->snd_portid,
-					 info->snd_seq, 0,
-					 SEGFILTER_CMD_ENDPOINT_GET, NULL);
+		err = segf_fill_endpoint(msg, ep, &reply);
 	mutex_unlock(&sn->lock);
 	return segf_reply(msg, info, err);
 }
@@ -957,6 +956,7 @@ static int segf_endpoint_get_doit(struct sk_buff *skb, struct genl_info *info)
 static int segf_endpoint_dumpit(struct sk_buff *skb,
 				struct netlink_callback *cb)
 {
+	struct segf_msg m = segf_msg_dump(cb, SEGFILTER_CMD_ENDPOINT_GET);
 	struct segf_net *sn = segf_pernet(sock_net(skb->sk));
 	unsigned long didx, last, eidx;
 	struct segf_endpoint *ep;
@@ -970,11 +970,7 @@ static int segf_endpoint_dumpit(struct sk_buff *skb,
 		goto out;
 	xa_for_each_range(&sn->domains, didx, dom, didx, last) {
 		xa_for_each_start(&dom->endpoints, eidx, ep, cb->args[1]) {
-			err = segf_fill_endpoint(skb, ep,
-						 NETLINK_CB(cb->skb).portid,
-						 cb->nlh->nlmsg_seq,
-						 NLM_F_MULTI,
-						 SEGFILTER_CMD_ENDPOINT_GET, cb);
+			err = segf_fill_endpoint(skb, ep, &m);
 			if (err)
 				goto out;
 			cb->args[1] = eidx + 1;
