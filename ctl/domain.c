@@ -2,8 +2,6 @@
 /*
  * segctl domain add|set|del|show
  */
-#include <string.h>
-
 #include "json_print.h"
 #include "segctl.h"
 
@@ -38,39 +36,28 @@ void print_domain(struct nlattr **tb)
 /* domain add NAME id ID [default allow|deny] */
 int domain_add(int argc, char **argv)
 {
-	const char *name, *id = NULL, *def = NULL;
+	const char *id = NULL, *def = NULL;
+	const struct keyword kws[] = {
+		{ .name = "id", .value = &id, .flags = KW_REQUIRED,
+		  .missing = "missing \"id ID\"" },
+		{ .name = "default", .value = &def },
+	};
 	struct nl_msg *msg;
 	uint8_t action;
 	uint32_t domain_id;
-	int ret = 0;
 
 	if (argc < 1)
 		return usage_error("missing domain NAME");
-	name = argv[0];
-	argc--;
-	argv++;
-	while (argc > 0 && !ret) {
-		if (!strcmp(argv[0], "id"))
-			ret = take_value(&argc, &argv, &id);
-		else if (!strcmp(argv[0], "default"))
-			ret = take_value(&argc, &argv, &def);
-		else
-			ret = usage_error("unknown argument \"%s\"", argv[0]);
-	}
-	if (ret)
-		return ret;
-	if (!id)
-		return usage_error("missing \"id ID\"");
-	if (parse_u32(id, "domain id", &domain_id))
-		return EXIT_USAGE;
-	if (def && parse_action(def, &action))
+	if (parse_keywords(argc - 1, argv + 1, kws, ARRAY_SIZE(kws)) ||
+	    parse_u32(id, "domain id", &domain_id) ||
+	    (def && parse_action(def, &action)))
 		return EXIT_USAGE;
 
 	msg = sfnl_msg(SEGFILTER_CMD_DOMAIN_NEW, false);
 	if (!msg)
 		return 1;
 	sfnl_put_u32(msg, SEGFILTER_A_DOMAIN_ID, domain_id);
-	sfnl_put_string(msg, SEGFILTER_A_DOMAIN_NAME, name);
+	sfnl_put_string(msg, SEGFILTER_A_DOMAIN_NAME, argv[0]);
 	if (def)
 		sfnl_put_u8(msg, SEGFILTER_A_DEFAULT_ACTION, action);
 	return run_and_print(msg, print_domain);
@@ -80,28 +67,19 @@ int domain_add(int argc, char **argv)
 int domain_set(int argc, char **argv)
 {
 	const char *def = NULL;
+	const struct keyword kws[] = {
+		{ .name = "default", .value = &def, .flags = KW_REQUIRED,
+		  .missing = "missing \"default allow|deny\"" },
+	};
 	struct obj_ref domain;
 	struct nl_msg *msg;
 	uint8_t action;
-	int ret = 0;
 
 	if (argc < 1)
 		return usage_error("missing DOMAIN");
-	if (parse_domain_ref(argv[0], &domain))
-		return EXIT_USAGE;
-	argc--;
-	argv++;
-	while (argc > 0 && !ret) {
-		if (!strcmp(argv[0], "default"))
-			ret = take_value(&argc, &argv, &def);
-		else
-			ret = usage_error("unknown argument \"%s\"", argv[0]);
-	}
-	if (ret)
-		return ret;
-	if (!def)
-		return usage_error("missing \"default allow|deny\"");
-	if (parse_action(def, &action))
+	if (parse_domain_ref(argv[0], &domain) ||
+	    parse_keywords(argc - 1, argv + 1, kws, ARRAY_SIZE(kws)) ||
+	    parse_action(def, &action))
 		return EXIT_USAGE;
 
 	msg = sfnl_msg(SEGFILTER_CMD_DOMAIN_SET, false);
@@ -120,9 +98,8 @@ int domain_del(int argc, char **argv)
 
 	if (argc < 1)
 		return usage_error("missing DOMAIN");
-	if (argc > 1)
-		return usage_error("unknown argument \"%s\"", argv[1]);
-	if (parse_domain_ref(argv[0], &domain))
+	if (parse_keywords(argc - 1, argv + 1, NULL, 0) ||
+	    parse_domain_ref(argv[0], &domain))
 		return EXIT_USAGE;
 
 	msg = sfnl_msg(SEGFILTER_CMD_DOMAIN_DEL, false);
@@ -138,9 +115,8 @@ int domain_show(int argc, char **argv)
 	struct obj_ref domain;
 	struct nl_msg *msg;
 
-	if (argc > 1)
-		return usage_error("unknown argument \"%s\"", argv[1]);
-	if (argc && parse_domain_ref(argv[0], &domain))
+	if (argc && (parse_keywords(argc - 1, argv + 1, NULL, 0) ||
+		     parse_domain_ref(argv[0], &domain)))
 		return EXIT_USAGE;
 
 	msg = sfnl_msg(SEGFILTER_CMD_DOMAIN_GET, !argc);

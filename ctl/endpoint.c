@@ -6,7 +6,6 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "json_print.h"
 #include "segctl.h"
@@ -58,12 +57,7 @@ void print_endpoint(struct nlattr **tb)
 			 m[0], m[1], m[2], m[3], m[4], m[5]);
 		print_string(PRINT_ANY, "endpoint", "endpoint %s", mac);
 	}
-	if (tb[SEGFILTER_A_DOMAIN_NAME])
-		print_string(PRINT_ANY, "domain", " domain %s",
-			     nla_get_string(tb[SEGFILTER_A_DOMAIN_NAME]));
-	if (tb[SEGFILTER_A_DOMAIN_ID])
-		print_uint(PRINT_JSON, "domain_id", NULL,
-			   nla_get_u32(tb[SEGFILTER_A_DOMAIN_ID]));
+	print_domain_ref(tb);
 	if (tb[SEGFILTER_A_GROUP_NAME])
 		print_string(PRINT_ANY, "group", " group %s",
 			     nla_get_string(tb[SEGFILTER_A_GROUP_NAME]));
@@ -81,8 +75,18 @@ void print_endpoint(struct nlattr **tb)
 	print_nl();
 }
 
-static int parse_addr(const char *arg, struct ep_addr *addr)
+/* The addresses of "ip ADDR...", in the order given. */
+struct ep_addrs {
+	struct ep_addr *addr;
+	int n;
+};
+
+/* A keyword's collect(): parse an address as soon as it is read. */
+static int add_addr(const char *arg, void *priv)
 {
+	struct ep_addrs *addrs = priv;
+	struct ep_addr *addr = &addrs->addr[addrs->n++];
+
 	if (inet_pton(AF_INET, arg, addr->addr) == 1)
 		addr->family = AF_INET;
 	else if (inet_pton(AF_INET6, arg, addr->addr) == 1)
@@ -92,18 +96,19 @@ static int parse_addr(const char *arg, struct ep_addr *addr)
 	return 0;
 }
 
-static void put_addrs(struct nl_msg *msg, const struct ep_addr *addrs,
-		      int n)
+static void put_addrs(struct nl_msg *msg, const struct ep_addrs *addrs)
 {
 	struct nlattr *nest;
 	int i;
 
 	nest = sfnl_nest_start(msg, SEGFILTER_A_ADDRS);
-	for (i = 0; i < n; i++) {
-		if (addrs[i].family == AF_INET)
-			sfnl_put(msg, SEGFILTER_A_ADDR_IPV4, addrs[i].addr, 4);
+	for (i = 0; i < addrs->n; i++) {
+		const struct ep_addr *a = &addrs->addr[i];
+
+		if (a->family == AF_INET)
+			sfnl_put(msg, SEGFILTER_A_ADDR_IPV4, a->addr, 4);
 		else
-			sfnl_put(msg, SEGFILTER_A_ADDR_IPV6, addrs[i].addr, 16);
+			sfnl_put(msg, SEGFILTER_A_ADDR_IPV6, a->addr, 16);
 	}
 	sfnl_nest_end(msg, nest);
 }
@@ -111,61 +116,38 @@ static void put_addrs(struct nl_msg *msg, const struct ep_addr *addrs,
 /* endpoint add MAC domain DOMAIN group GROUP port DEV [ip ADDR]... */
 int endpoint_add(int argc, char **argv)
 {
-	const char *dom = NULL, *grp = NULL, *dev = NULL;
+	const char *dom = NULL, *grp = NULL, *dev = NULL, *ip = NULL;
+	struct ep_addrs addrs = {};
+	const struct keyword kws[] = {
+		{ .name = "domain", .value = &dom, .flags = KW_REQUIRED,
+		  .missing = "missing \"domain DOMAIN\"" },
+		{ .name = "group", .value = &grp, .flags = KW_REQUIRED,
+		  .missing = "missing \"group GROUP\"" },
+		{ .name = "port", .value = &dev, .flags = KW_REQUIRED,
+		  .missing = "missing \"port DEV\"" },
+		{ .name = "ip", .value = &ip, .flags = KW_REPEAT,
+		  .collect = add_addr, .priv = &addrs },
+	};
 	struct obj_ref domain, group;
-	struct ep_addr *addrs;
 	uint8_t mac[ETH_ALEN];
 	struct nl_msg *msg;
 	uint32_t ifindex;
-	int n_addrs = 0;
-	int ret = 0;
+	int ret;
 
 	if (argc < 1)
 		return usage_error("missing MAC");
 	if (parse_mac(argv[0], mac))
 		return EXIT_USAGE;
-	argc--;
-	argv++;
 
 	/* At most one address per two arguments. */
-	addrs = calloc(argc / 2 + 1, sizeof(*addrs));
-	if (!addrs) {
+	addrs.addr = calloc((argc - 1) / 2 + 1, sizeof(*addrs.addr));
+	if (!addrs.addr) {
 		fputs("segctl: out of memory\n", stderr);
 		return 1;
 	}
-	while (argc > 0 && !ret) {
-		const char *ip = NULL;
-
-		if (!strcmp(argv[0], "domain")) {
-			ret = take_value(&argc, &argv, &dom);
-		} else if (!strcmp(argv[0], "group")) {
-			ret = take_value(&argc, &argv, &grp);
-		} else if (!strcmp(argv[0], "port")) {
-			ret = take_value(&argc, &argv, &dev);
-		} else if (!strcmp(argv[0], "ip")) {
-			ret = take_value(&argc, &argv, &ip);
-			if (!ret)
-				ret = parse_addr(ip, &addrs[n_addrs++]);
-		} else {
-			ret = usage_error("unknown argument \"%s\"", argv[0]);
-		}
-	}
-	if (ret)
-		goto out;
 	ret = EXIT_USAGE;
-	if (!dom) {
-		usage_error("missing \"domain DOMAIN\"");
-		goto out;
-	}
-	if (!grp) {
-		usage_error("missing \"group GROUP\"");
-		goto out;
-	}
-	if (!dev) {
-		usage_error("missing \"port DEV\"");
-		goto out;
-	}
-	if (parse_domain_ref(dom, &domain) || parse_group_ref(grp, &group))
+	if (parse_keywords(argc - 1, argv + 1, kws, ARRAY_SIZE(kws)) ||
+	    parse_domain_ref(dom, &domain) || parse_group_ref(grp, &group))
 		goto out;
 	ret = 1;
 	if (dev_index(dev, &ifindex))
@@ -178,11 +160,11 @@ int endpoint_add(int argc, char **argv)
 	sfnl_put(msg, SEGFILTER_A_MAC, mac, ETH_ALEN);
 	put_group_ref(msg, &group);
 	sfnl_put_u32(msg, SEGFILTER_A_IFINDEX, ifindex);
-	if (n_addrs)
-		put_addrs(msg, addrs, n_addrs);
+	if (addrs.n)
+		put_addrs(msg, &addrs);
 	ret = run_and_print(msg, print_endpoint);
 out:
-	free(addrs);
+	free(addrs.addr);
 	return ret;
 }
 
@@ -190,28 +172,19 @@ out:
 int endpoint_del(int argc, char **argv)
 {
 	const char *dom = NULL;
+	const struct keyword kws[] = {
+		{ .name = "domain", .value = &dom, .flags = KW_REQUIRED,
+		  .missing = "missing \"domain DOMAIN\"" },
+	};
 	uint8_t mac[ETH_ALEN];
 	struct obj_ref domain;
 	struct nl_msg *msg;
-	int ret = 0;
 
 	if (argc < 1)
 		return usage_error("missing MAC");
-	if (parse_mac(argv[0], mac))
-		return EXIT_USAGE;
-	argc--;
-	argv++;
-	while (argc > 0 && !ret) {
-		if (!strcmp(argv[0], "domain"))
-			ret = take_value(&argc, &argv, &dom);
-		else
-			ret = usage_error("unknown argument \"%s\"", argv[0]);
-	}
-	if (ret)
-		return ret;
-	if (!dom)
-		return usage_error("missing \"domain DOMAIN\"");
-	if (parse_domain_ref(dom, &domain))
+	if (parse_mac(argv[0], mac) ||
+	    parse_keywords(argc - 1, argv + 1, kws, ARRAY_SIZE(kws)) ||
+	    parse_domain_ref(dom, &domain))
 		return EXIT_USAGE;
 
 	msg = sfnl_msg(SEGFILTER_CMD_ENDPOINT_DEL, false);
@@ -225,26 +198,6 @@ int endpoint_del(int argc, char **argv)
 /* endpoint show [domain DOMAIN] */
 int endpoint_show(int argc, char **argv)
 {
-	const char *dom = NULL;
-	struct obj_ref domain;
-	struct nl_msg *msg;
-	int ret = 0;
-
-	while (argc > 0 && !ret) {
-		if (!strcmp(argv[0], "domain"))
-			ret = take_value(&argc, &argv, &dom);
-		else
-			ret = usage_error("unknown argument \"%s\"", argv[0]);
-	}
-	if (ret)
-		return ret;
-	if (dom && parse_domain_ref(dom, &domain))
-		return EXIT_USAGE;
-
-	msg = sfnl_msg(SEGFILTER_CMD_ENDPOINT_GET, true);
-	if (!msg)
-		return 1;
-	if (dom)
-		put_domain_ref(msg, &domain);
-	return run_and_print(msg, print_endpoint);
+	return show_in_domain(argc, argv, SEGFILTER_CMD_ENDPOINT_GET,
+			      print_endpoint);
 }

@@ -19,12 +19,7 @@ void print_port(struct nlattr **tb)
 	if (tb[SEGFILTER_A_IFINDEX])
 		print_uint(PRINT_ANY, "ifindex", " ifindex %u",
 			   nla_get_u32(tb[SEGFILTER_A_IFINDEX]));
-	if (tb[SEGFILTER_A_DOMAIN_NAME])
-		print_string(PRINT_ANY, "domain", " domain %s",
-			     nla_get_string(tb[SEGFILTER_A_DOMAIN_NAME]));
-	if (tb[SEGFILTER_A_DOMAIN_ID])
-		print_uint(PRINT_JSON, "domain_id", NULL,
-			   nla_get_u32(tb[SEGFILTER_A_DOMAIN_ID]));
+	print_domain_ref(tb);
 	if (tb[SEGFILTER_A_PORT_ROLE])
 		print_string(PRINT_ANY, "role", " role %s",
 			     role_name(nla_get_u8(tb[SEGFILTER_A_PORT_ROLE]),
@@ -39,35 +34,24 @@ void print_port(struct nlattr **tb)
 /* port attach DEV domain DOMAIN [role endpoint|service|uplink] */
 int port_attach(int argc, char **argv)
 {
-	const char *dev, *dom = NULL, *role_arg = NULL;
+	const char *dom = NULL, *role_arg = NULL;
+	const struct keyword kws[] = {
+		{ .name = "domain", .value = &dom, .flags = KW_REQUIRED,
+		  .missing = "missing \"domain DOMAIN\"" },
+		{ .name = "role", .value = &role_arg },
+	};
 	struct obj_ref domain;
 	struct nl_msg *msg;
 	uint32_t ifindex;
 	uint8_t role;
-	int ret = 0;
 
 	if (argc < 1)
 		return usage_error("missing DEV");
-	dev = argv[0];
-	argc--;
-	argv++;
-	while (argc > 0 && !ret) {
-		if (!strcmp(argv[0], "domain"))
-			ret = take_value(&argc, &argv, &dom);
-		else if (!strcmp(argv[0], "role"))
-			ret = take_value(&argc, &argv, &role_arg);
-		else
-			ret = usage_error("unknown argument \"%s\"", argv[0]);
-	}
-	if (ret)
-		return ret;
-	if (!dom)
-		return usage_error("missing \"domain DOMAIN\"");
-	if (parse_domain_ref(dom, &domain))
+	if (parse_keywords(argc - 1, argv + 1, kws, ARRAY_SIZE(kws)) ||
+	    parse_domain_ref(dom, &domain) ||
+	    (role_arg && parse_role(role_arg, &role)))
 		return EXIT_USAGE;
-	if (role_arg && parse_role(role_arg, &role))
-		return EXIT_USAGE;
-	if (dev_index(dev, &ifindex))
+	if (dev_index(argv[0], &ifindex))
 		return 1;
 
 	msg = sfnl_msg(SEGFILTER_CMD_PORT_NEW, false);
@@ -88,8 +72,8 @@ int port_detach(int argc, char **argv)
 
 	if (argc < 1)
 		return usage_error("missing DEV");
-	if (argc > 1)
-		return usage_error("unknown argument \"%s\"", argv[1]);
+	if (parse_keywords(argc - 1, argv + 1, NULL, 0))
+		return EXIT_USAGE;
 	if (dev_index(argv[0], &ifindex))
 		return 1;
 

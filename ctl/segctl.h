@@ -35,9 +35,35 @@ struct obj_ref {
 	uint32_t id;
 };
 
+/*
+ * One keyword of a command, followed by its value: "domain DOMAIN".
+ * parse_keywords() stores the value in *value, which must be NULL
+ * beforehand and stays NULL if the keyword is not given.
+ */
+struct keyword {
+	const char *name;
+	const char **value;
+	unsigned int flags;
+	const char *missing;	/* KW_REQUIRED: the error when not given */
+	/* If set, called with each value as it is read; 0 or EXIT_USAGE. */
+	int (*collect)(const char *value, void *priv);
+	void *priv;
+};
+
+#define KW_REQUIRED	0x1	/* "missing" is a usage error if not given */
+#define KW_REPEAT	0x2	/* may be given again; *value is the last */
+
 /* util.c: argument parsing; each returns 0 or EXIT_USAGE (printed). */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int take_value(int *argc, char ***argv, const char **value);
+/*
+ * Parse "KEYWORD VALUE..." against @kws, in order: stop at the first
+ * unknown keyword, repeated one or missing value, then check that the
+ * KW_REQUIRED ones were given, in the order of @kws.  With no keywords
+ * (NULL, 0), any argument is an unknown one.  Values are only checked
+ * by "collect"; the caller parses the others.
+ */
+int parse_keywords(int argc, char **argv, const struct keyword *kws,
+		   unsigned int n_kws);
 int parse_u32(const char *arg, const char *what, uint32_t *value);
 int parse_u16(const char *arg, const char *what, uint16_t *value);
 int parse_domain_ref(const char *arg, struct obj_ref *ref);
@@ -55,6 +81,8 @@ void put_group_ref(struct nl_msg *msg, const struct obj_ref *ref);
 int print_replies(const struct sfnl_replies *replies,
 		  void (*print)(struct nlattr **tb));
 int run_and_print(struct nl_msg *msg, void (*print)(struct nlattr **tb));
+int show_in_domain(int argc, char **argv, uint8_t cmd,
+		   void (*print)(struct nlattr **tb));
 
 /* util.c: names of values found in replies */
 const char *action_name(uint8_t action, char *buf, int size);
@@ -62,6 +90,7 @@ const char *role_name(uint8_t role, char *buf, int size);
 const char *port_name(struct nlattr **tb, char *buf, int size);
 
 /* The object printers, shared by "OBJECT show", "show" and NEW replies. */
+void print_domain_ref(struct nlattr **tb);
 void print_domain(struct nlattr **tb);
 void print_group(struct nlattr **tb);
 void print_port(struct nlattr **tb);

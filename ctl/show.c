@@ -30,8 +30,8 @@ int show_all(int argc, char **argv)
 	unsigned int i;
 	int ret = 0;
 
-	if (argc > 0)
-		return usage_error("unknown argument \"%s\"", argv[0]);
+	if (parse_keywords(argc, argv, NULL, 0))
+		return EXIT_USAGE;
 
 	for (i = 0; i < N_SECTIONS && !ret; i++) {
 		msg = sfnl_msg(sections[i].cmd, true);

@@ -5,7 +5,6 @@
 #include <inttypes.h>
 #include <net/if.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "json_print.h"
 #include "segctl.h"
@@ -132,12 +131,7 @@ static void print_port_stats(struct nlattr **tb)
 	if (tb[SEGFILTER_A_IFINDEX])
 		print_uint(PRINT_JSON, "ifindex", NULL,
 			   nla_get_u32(tb[SEGFILTER_A_IFINDEX]));
-	if (tb[SEGFILTER_A_DOMAIN_NAME])
-		print_string(PRINT_ANY, "domain", " domain %s",
-			     nla_get_string(tb[SEGFILTER_A_DOMAIN_NAME]));
-	if (tb[SEGFILTER_A_DOMAIN_ID])
-		print_uint(PRINT_JSON, "domain_id", NULL,
-			   nla_get_u32(tb[SEGFILTER_A_DOMAIN_ID]));
+	print_domain_ref(tb);
 	print_stats(tb[SEGFILTER_A_STATS]);
 	close_json_object();
 	print_nl();
@@ -171,21 +165,17 @@ int stats_cmd(int argc, char **argv)
 {
 	struct sfnl_replies domains = {}, ports = {};
 	const char *dom = NULL, *dev = NULL;
+	const struct keyword kws[] = {
+		{ .name = "domain", .value = &dom },
+		{ .name = "port", .value = &dev },
+	};
 	struct nl_msg *msg = NULL;
 	struct obj_ref domain;
 	uint32_t ifindex;
 	int ret = 0;
 
-	while (argc > 0 && !ret) {
-		if (!strcmp(argv[0], "domain"))
-			ret = take_value(&argc, &argv, &dom);
-		else if (!strcmp(argv[0], "port"))
-			ret = take_value(&argc, &argv, &dev);
-		else
-			ret = usage_error("unknown argument \"%s\"", argv[0]);
-	}
-	if (ret)
-		return ret;
+	if (parse_keywords(argc, argv, kws, ARRAY_SIZE(kws)))
+		return EXIT_USAGE;
 	if (dom && dev)
 		return usage_error("give either \"domain DOMAIN\" or \"port DEV\"");
 	if (dom && parse_domain_ref(dom, &domain))

@@ -36,21 +36,44 @@ int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-/*
- * (*argv)[0] is a keyword that takes a value: store the value in *value
- * and step over both.  A keyword may only be given once.
- */
-int take_value(int *argc, char ***argv, const char **value)
+static const struct keyword *find_keyword(const char *name,
+					  const struct keyword *kws,
+					  unsigned int n_kws)
 {
-	const char *keyword = (*argv)[0];
+	unsigned int i;
 
-	if (*value)
-		return usage_error("\"%s\" given twice", keyword);
-	if (*argc < 2)
-		return usage_error("missing value after \"%s\"", keyword);
-	*value = (*argv)[1];
-	*argc -= 2;
-	*argv += 2;
+	for (i = 0; i < n_kws; i++)
+		if (!strcmp(kws[i].name, name))
+			return &kws[i];
+	return NULL;
+}
+
+int parse_keywords(int argc, char **argv, const struct keyword *kws,
+		   unsigned int n_kws)
+{
+	const struct keyword *kw;
+	unsigned int i;
+	int ret;
+
+	for (; argc > 0; argc -= 2, argv += 2) {
+		kw = find_keyword(argv[0], kws, n_kws);
+		if (!kw)
+			return usage_error("unknown argument \"%s\"", argv[0]);
+		if (*kw->value && !(kw->flags & KW_REPEAT))
+			return usage_error("\"%s\" given twice", argv[0]);
+		if (argc < 2)
+			return usage_error("missing value after \"%s\"",
+					   argv[0]);
+		*kw->value = argv[1];
+		if (kw->collect) {
+			ret = kw->collect(argv[1], kw->priv);
+			if (ret)
+				return ret;
+		}
+	}
+	for (i = 0; i < n_kws; i++)
+		if ((kws[i].flags & KW_REQUIRED) && !*kws[i].value)
+			return usage_error("%s", kws[i].missing);
 	return 0;
 }
 
@@ -246,6 +269,40 @@ int run_and_print(struct nl_msg *msg, void (*print)(struct nlattr **tb))
 	}
 	sfnl_replies_free(&replies);
 	return ret;
+}
+
+/* "OBJECT show [domain DOMAIN]": dump @cmd's objects, all or a domain's. */
+int show_in_domain(int argc, char **argv, uint8_t cmd,
+		   void (*print)(struct nlattr **tb))
+{
+	const char *dom = NULL;
+	const struct keyword kws[] = {
+		{ .name = "domain", .value = &dom },
+	};
+	struct obj_ref domain = {};	/* set if dom is */
+	struct nl_msg *msg;
+
+	if (parse_keywords(argc, argv, kws, ARRAY_SIZE(kws)) ||
+	    (dom && parse_domain_ref(dom, &domain)))
+		return EXIT_USAGE;
+
+	msg = sfnl_msg(cmd, true);
+	if (!msg)
+		return 1;
+	if (dom)
+		put_domain_ref(msg, &domain);
+	return run_and_print(msg, print);
+}
+
+/* The domain a reply's object is in: its name, and its id in JSON. */
+void print_domain_ref(struct nlattr **tb)
+{
+	if (tb[SEGFILTER_A_DOMAIN_NAME])
+		print_string(PRINT_ANY, "domain", " domain %s",
+			     nla_get_string(tb[SEGFILTER_A_DOMAIN_NAME]));
+	if (tb[SEGFILTER_A_DOMAIN_ID])
+		print_uint(PRINT_JSON, "domain_id", NULL,
+			   nla_get_u32(tb[SEGFILTER_A_DOMAIN_ID]));
 }
 
 const char *action_name(uint8_t action, char *buf, int size)
