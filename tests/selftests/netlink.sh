@@ -165,11 +165,21 @@ check_eq "...and so does a filtered endpoint dump" 1 \
 	"$(timeout 10 $SEGCTL endpoint show domain tenant-a | wc -l)"
 check_eq "...and a filtered port dump" "vb1" \
 	"$(timeout 10 $SEGCTL port show domain tenant-b | awk '{ print $2 }')"
+# A thousand groups with long names fill several dump messages.
+long=group-with-a-long-name-no
 check "many objects dump across several messages" sh -c '
-	for i in $(seq 100 400); do echo "$i"; done | while read -r i; do
-		'"$SEGCTL"' group add "g$i" id "$i" domain tenant-b >/dev/null || exit 1
+	for i in $(seq 100 1099); do
+		'"$SEGCTL"' group add "'"$long"'$i" id "$i" domain tenant-b \
+			>/dev/null || exit 1
 	done
-	[ "$('"$SEGCTL"' group show | grep -c "domain tenant-b")" = 302 ]'
+	[ "$('"$SEGCTL"' group show | grep -c "domain tenant-b")" = 1001 ]'
+check "a dump that races no change is not flagged" sh -c \
+	"$NLSEND -d group_get domain_name=str:tenant-b | tee /dev/stderr |
+		grep -q 'messages 1001 interrupted no'"
+check "a dump that races a change is flagged NLM_F_DUMP_INTR" sh -c \
+	"$NLSEND -d -x '$SEGCTL group add late id 2000 domain tenant-b' \
+		group_get domain_name=str:tenant-b | tee /dev/stderr |
+		grep -q 'interrupted yes'"
 
 # --- privilege ---
 check_err "a user namespace may not change the host's configuration" "" \

@@ -4,14 +4,18 @@
  * what the kernel answered.  segctl refuses to build malformed requests;
  * the selftests use this to check that the kernel refuses them too.
  *
- *   nlsend [-d] CMD [ATTR=VALUE]...
+ *   nlsend [-d [-x SHELLCMD]] CMD [ATTR=VALUE]...
  *
  * CMD is a command number or name (domain_new, port_del, ...), ATTR an
  * attribute number or name (domain_id, ifindex, ...) and VALUE is typed
  * by a prefix: u8:N, u16:N, u32:N, str:TEXT, hex:BYTES (no separator),
- * or nothing for an empty attribute.  -d sends a dump request.
+ * or nothing for an empty attribute.  -d sends a dump request; -x runs
+ * SHELLCMD once the first message of the dump has arrived, while the
+ * kernel holds the rest, so that a test can change the state in the
+ * middle of a dump.
  *
- * Prints "ok" or "error ERRNO: MESSAGE" and exits 0 or 1.
+ * Prints "ok", after a dump "ok messages N interrupted yes|no", or
+ * "error ERRNO: MESSAGE", and exits 0 or 1.
  */
 #include <errno.h>
 #include <linux/genetlink.h>
@@ -134,16 +138,27 @@ static int on_ack(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
+struct dump_state {
+	unsigned int messages;
+	int interrupted;
+	const char *midway;	/* shell command to run after the first */
+};
+
 static int on_valid(struct nl_msg *msg, void *arg)
 {
-	(void)msg;
-	(void)arg;
+	struct dump_state *ds = arg;
+
+	if (nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP_INTR)
+		ds->interrupted = 1;
+	if (!ds->messages++ && ds->midway && system(ds->midway) != 0)
+		fprintf(stderr, "nlsend: \"%s\" failed\n", ds->midway);
 	return NL_OK;
 }
 
 int main(int argc, char **argv)
 {
 	int family, cmd, i, one = 1, result = 1, dump = 0;
+	struct dump_state ds = { 0 };
 	struct nl_sock *sk;
 	struct nl_msg *msg;
 	struct nl_cb *cb;
@@ -152,6 +167,11 @@ int main(int argc, char **argv)
 		dump = 1;
 		argv++;
 		argc--;
+		if (argc > 2 && !strcmp(argv[1], "-x")) {
+			ds.midway = argv[2];
+			argv += 2;
+			argc -= 2;
+		}
 	}
 	if (argc < 2) {
 		fprintf(stderr, "usage: nlsend [-d] CMD [ATTR=VALUE]...\n");
@@ -181,13 +201,16 @@ int main(int argc, char **argv)
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &result);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &result);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_ack, &result);
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, NULL);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &ds);
 	if (nl_send_auto(sk, msg) < 0)
 		return 1;
 	while (result == 1)
 		if (nl_recvmsgs(sk, cb) < 0)
 			break;
-	if (!result)
+	if (!result && dump)
+		printf("ok messages %u interrupted %s\n", ds.messages,
+		       ds.interrupted ? "yes" : "no");
+	else if (!result)
 		printf("ok\n");
 	nlmsg_free(msg);
 	nl_cb_put(cb);
