@@ -221,5 +221,15 @@ in_echos()
 	n "$1" cat /proc/net/snmp | awk '/^Icmp: [0-9]/ { print $10 }'
 }
 
+# is_listening NS PORT: a TCP socket of NS listens on PORT.
+is_listening()
+{
+	local hex
+	hex=$(printf '%04X' "$2")
+	n "$1" cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+		awk -v p=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == p { f = 1 }
+			END { exit !f }'
+}
+
 ping4() { n "$1" ping -c "${3:-2}" -W 2 -w 4 "$2"; }
 ping6() { n "$1" ping -6 -c "${3:-2}" -W 2 -w 4 "$2"; }

@@ -74,7 +74,7 @@ tcp_ok()
 	rm -f "/tmp/tcp.$srv"
 	n "$srv" timeout 10 nc -l -p "$port" >"/tmp/tcp.$srv" &
 	pid=$!
-	sleep 0.3
+	wait_for 50 is_listening "$srv" "$port"
 	echo "hello over tcp" | n "$cli" timeout 5 nc -w 2 "$addr" "$port"
 	wait "$pid"
 	got=$(cat "/tmp/tcp.$srv")
@@ -131,7 +131,7 @@ tcp_refused()
 	local rc pid
 	n b4 timeout 4 nc -l -p 5003 >/tmp/tcp.b4 &
 	pid=$!
-	sleep 0.3
+	wait_for 50 is_listening b4 5003
 	echo leak | n a1 timeout 3 nc -w 2 10.0.0.4 5003
 	rc=$?
 	wait "$pid"
