@@ -69,6 +69,8 @@ static void segf_xmit(struct segf_port *in, struct segf_port *out,
 
 	skb->dev = out->dev;
 	skb_forward_csum(skb);
+	/* An rx timestamp would read as a departure time to fq. */
+	skb_clear_tstamp(skb);
 	/* net_xmit_eval() evaluates its argument twice: never inline it. */
 	ret = dev_queue_xmit(skb);
 	if (net_xmit_eval(ret)) {
@@ -126,45 +128,6 @@ static struct segf_endpoint *segf_lookup_v6(struct segf_domain *dom,
 }
 
 /*
- * Anti-spoofing: the frame's source addresses must be those the
- * endpoint was configured with.  IPv6 neighbour discovery and MLD, which
- * never leave the link, may also come from the unspecified address
- * (duplicate address detection) or a link-local one, but only towards a
- * multicast group.
- */
-static enum segfilter_drop_reason
-segf_check_source(struct segf_endpoint *src, const struct segf_pkt *pkt)
-{
-	struct segf_domain *dom = src->domain;
-
-	switch (pkt->proto) {
-	case htons(ETH_P_ARP):
-		if (!ether_addr_equal(pkt->arp.sha, pkt->src))
-			return SEGFILTER_DROP_SRC_MAC;
-		/* An ARP probe has no sender address yet. */
-		if (!pkt->arp.spa)
-			return 0;
-		if (segf_lookup_v4(dom, pkt->arp.spa) != src)
-			return SEGFILTER_DROP_SRC_IP;
-		return 0;
-	case htons(ETH_P_IP):
-		if (segf_lookup_v4(dom, pkt->v4.saddr) != src)
-			return SEGFILTER_DROP_SRC_IP;
-		return 0;
-	case htons(ETH_P_IPV6):
-		if (segf_lookup_v6(dom, &pkt->v6.saddr) == src)
-			return 0;
-		if (ipv6_addr_is_multicast(&pkt->v6.daddr) &&
-		    (ipv6_addr_any(&pkt->v6.saddr) ||
-		     ipv6_addr_type(&pkt->v6.saddr) & IPV6_ADDR_LINKLOCAL))
-			return 0;
-		return SEGFILTER_DROP_SRC_IP;
-	default:
-		return SEGFILTER_DROP_ETHERTYPE;
-	}
-}
-
-/*
  * Link plumbing that the domain's default action does not apply to:
  * ARP, IPv6 neighbour discovery and MLD.  Policy is about traffic
  * between endpoints, and without these no traffic could be allowed.
@@ -191,6 +154,56 @@ static bool segf_is_link_control(const struct segf_pkt *pkt)
 		return false;
 	}
 }
+
+/*
+ * Anti-spoofing: the frame's source addresses must be those the
+ * endpoint was configured with.  IPv6 neighbour discovery and MLD, which
+ * never leave the link, may also come from the unspecified address
+ * (duplicate address detection) or a link-local one, but only towards a
+ * multicast group.  A neighbour advertisement may only advertise an
+ * address of the sender's own, and a guest is no router: its router
+ * advertisements and redirects go nowhere.
+ */
+static enum segfilter_drop_reason
+segf_check_source(struct segf_endpoint *src, const struct segf_pkt *pkt)
+{
+	struct segf_domain *dom = src->domain;
+
+	switch (pkt->proto) {
+	case htons(ETH_P_ARP):
+		if (!ether_addr_equal(pkt->arp.sha, pkt->src))
+			return SEGFILTER_DROP_SRC_MAC;
+		/* An ARP probe has no sender address yet. */
+		if (!pkt->arp.spa)
+			return 0;
+		if (segf_lookup_v4(dom, pkt->arp.spa) != src)
+			return SEGFILTER_DROP_SRC_IP;
+		return 0;
+	case htons(ETH_P_IP):
+		if (segf_lookup_v4(dom, pkt->v4.saddr) != src)
+			return SEGFILTER_DROP_SRC_IP;
+		return 0;
+	case htons(ETH_P_IPV6):
+		if (pkt->l4proto == IPPROTO_ICMPV6 &&
+		    (pkt->icmp_type == NDISC_ROUTER_ADVERTISEMENT ||
+		     pkt->icmp_type == NDISC_REDIRECT))
+			return SEGFILTER_DROP_ND_ROUTER;
+		if ((pkt->flags & SEGF_PKT_ND_NA) &&
+		    segf_lookup_v6(dom, &pkt->nd_target) != src)
+			return SEGFILTER_DROP_SRC_IP;
+		if (segf_lookup_v6(dom, &pkt->v6.saddr) == src)
+			return 0;
+		if (ipv6_addr_is_multicast(&pkt->v6.daddr) &&
+		    segf_is_link_control(pkt) &&
+		    (ipv6_addr_any(&pkt->v6.saddr) ||
+		     ipv6_addr_type(&pkt->v6.saddr) & IPV6_ADDR_LINKLOCAL))
+			return 0;
+		return SEGFILTER_DROP_SRC_IP;
+	default:
+		return SEGFILTER_DROP_ETHERTYPE;
+	}
+}
+
 
 /* Turn an ARP request for @target's address into the reply, in place. */
 static void segf_arp_reply(struct segf_port *port, struct sk_buff *skb,

@@ -78,7 +78,10 @@ static int parse_l4(const struct sk_buff *skb, struct segf_pkt *pkt,
 		if (len < sizeof(buf))
 			return -EBADMSG;
 		uh = skb_header_pointer(skb, off, sizeof(buf), &buf);
-		if (!uh || ntohs(uh->len) < sizeof(buf) || ntohs(uh->len) > len)
+		if (!uh || ntohs(uh->len) < sizeof(buf))
+			return -EBADMSG;
+		/* A first fragment's UDP length is the whole datagram's. */
+		if (!(pkt->flags & SEGF_PKT_FRAGMENT) && ntohs(uh->len) > len)
 			return -EBADMSG;
 		pkt->sport = uh->source;
 		pkt->dport = uh->dest;
@@ -106,7 +109,8 @@ static int parse_l4(const struct sk_buff *skb, struct segf_pkt *pkt,
 			return -EBADMSG;
 		pkt->icmp_type = ih->icmp6_type;
 		pkt->icmp_code = ih->icmp6_code;
-		if (ih->icmp6_type == NDISC_NEIGHBOUR_SOLICITATION) {
+		if (ih->icmp6_type == NDISC_NEIGHBOUR_SOLICITATION ||
+		    ih->icmp6_type == NDISC_NEIGHBOUR_ADVERTISEMENT) {
 			struct in6_addr *target, tbuf;
 
 			if (len < sizeof(buf) + sizeof(tbuf))
@@ -116,7 +120,8 @@ static int parse_l4(const struct sk_buff *skb, struct segf_pkt *pkt,
 			if (!target)
 				return -EBADMSG;
 			pkt->nd_target = *target;
-			pkt->flags |= SEGF_PKT_ND_NS;
+			pkt->flags |= ih->icmp6_type == NDISC_NEIGHBOUR_SOLICITATION ?
+				      SEGF_PKT_ND_NS : SEGF_PKT_ND_NA;
 		}
 		break;
 	}

@@ -220,6 +220,8 @@ static void b_ipv4_first_frag(struct frame *f)
 	iph = put_ipv4(f, IPPROTO_UDP, sizeof(struct udphdr) + 8);
 	iph->frag_off = htons(IP_MF);
 	put_udp(f, 8);
+	/* The UDP length covers the whole datagram, not this fragment. */
+	((struct udphdr *)(f->data + ETH_HLEN + 20))->len = htons(4000);
 }
 
 static void b_ipv4_later_frag(struct frame *f)
@@ -268,6 +270,7 @@ static void b_ipv6_frag_first(struct frame *f)
 	put_ipv6(f, NEXTHDR_FRAGMENT, sizeof(fh) + sizeof(struct udphdr));
 	put(f, &fh, sizeof(fh));
 	put_udp(f, 0);
+	((struct udphdr *)(f->data + f->len - 8))->len = htons(4000);
 }
 
 static void b_ipv6_frag_later(struct frame *f)
@@ -293,6 +296,13 @@ static void b_ipv6_ns(struct frame *f)
 	put_ipv6(f, IPPROTO_ICMPV6, sizeof(ih) + sizeof(target));
 	put(f, &ih, sizeof(ih));
 	put(f, &target, sizeof(target));
+}
+
+static void b_ipv6_na(struct frame *f)
+{
+	b_ipv6_ns(f);
+	((struct icmp6hdr *)(f->data + ETH_HLEN + 40))->icmp6_type =
+		NDISC_NEIGHBOUR_ADVERTISEMENT;
 }
 
 static void b_ipv6_none(struct frame *f)
@@ -353,6 +363,9 @@ static const struct good_case good_cases[] = {
 	{ "ipv6_neighbour_solicitation", b_ipv6_ns, ETH_P_IPV6,
 	  IPPROTO_ICMPV6, SEGF_PKT_L4 | SEGF_PKT_ND_NS, 0, 0,
 	  NDISC_NEIGHBOUR_SOLICITATION, true },
+	{ "ipv6_neighbour_advertisement", b_ipv6_na, ETH_P_IPV6,
+	  IPPROTO_ICMPV6, SEGF_PKT_L4 | SEGF_PKT_ND_NA, 0, 0,
+	  NDISC_NEIGHBOUR_ADVERTISEMENT, true },
 	{ "ipv6_no_next_header", b_ipv6_none, ETH_P_IPV6, NEXTHDR_NONE, 0,
 	  0, 0, 0, true },
 	{ "vlan_ipv4", b_vlan_ipv4, ETH_P_IP, IPPROTO_ICMP,
@@ -412,7 +425,7 @@ static void check_good(struct kunit *test, const struct good_case *c,
 		KUNIT_EXPECT_EQ(test, ntohl(pkt->arp.tpa), 0x0a000002);
 		KUNIT_EXPECT_TRUE(test, ether_addr_equal(pkt->arp.sha, mac_a));
 	}
-	if (c->flags & SEGF_PKT_ND_NS)
+	if (c->flags & (SEGF_PKT_ND_NS | SEGF_PKT_ND_NA))
 		KUNIT_EXPECT_EQ(test, pkt->nd_target.s6_addr[15], 2);
 }
 
