@@ -32,6 +32,7 @@ static const char *const drop_names[SEGFILTER_DROP_MAX + 1] = {
 	[SEGFILTER_DROP_NEIGH_UNKNOWN]	= "neigh_unknown",
 	[SEGFILTER_DROP_DEFAULT_DENY]	= "default_deny",
 	[SEGFILTER_DROP_TX_ERROR]	= "tx_error",
+	[SEGFILTER_DROP_ND_ROUTER]	= "nd_router",
 };
 
 static const char *drop_name(int reason, char *buf, int size)

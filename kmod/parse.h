@@ -8,6 +8,7 @@
 #ifndef _SEGFILTER_PARSE_H
 #define _SEGFILTER_PARSE_H
 
+#include <linux/bits.h>
 #include <linux/if_ether.h>
 #include <linux/in6.h>
 #include <linux/types.h>
@@ -23,6 +24,7 @@ enum segf_pkt_flags {
 	SEGF_PKT_FRAGMENT	= BIT(1),	/* an IP fragment */
 	SEGF_PKT_L4		= BIT(2),	/* ports or ICMP type valid */
 	SEGF_PKT_ND_NS		= BIT(3),	/* IPv6 neighbour solicitation */
+	SEGF_PKT_ND_NA		= BIT(4),	/* IPv6 neighbour advertisement */
 };
 
 /* The ARP payload for Ethernet and IPv4: struct arphdr is followed by it. */
@@ -69,7 +71,7 @@ struct segf_pkt {
 	u8 icmp_code;
 	u8 tcp_flags;
 
-	struct in6_addr nd_target;	/* if SEGF_PKT_ND_NS */
+	struct in6_addr nd_target;	/* if SEGF_PKT_ND_NS or _NA */
 };
 
 int segf_parse(const struct sk_buff *skb, struct segf_pkt *pkt);

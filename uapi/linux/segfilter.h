@@ -186,6 +186,7 @@ enum segfilter_drop_reason {
 	SEGFILTER_DROP_NEIGH_UNKNOWN,	/* ARP/ND for an address not in the domain */
 	SEGFILTER_DROP_DEFAULT_DENY,	/* the domain's default action */
 	SEGFILTER_DROP_TX_ERROR,	/* the destination device refused it */
+	SEGFILTER_DROP_ND_ROUTER,	/* router advertisement or redirect */
 
 	__SEGFILTER_DROP_MAX
 };
