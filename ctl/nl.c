@@ -272,6 +272,9 @@ static void report(int error, struct nlattr *tlvs, int len,
 	if (tb[NLMSGERR_ATTR_MSG]) {
 		text = nla_data(tb[NLMSGERR_ATTR_MSG]);
 		text_len = strnlen(text, nla_len(tb[NLMSGERR_ATTR_MSG]));
+		/* Kernels before 6.2 get the module's messages padded. */
+		while (text_len > 0 && text[text_len - 1] == ' ')
+			text_len--;
 		if (!text_len)
 			text = NULL;
 	}

@@ -14,10 +14,10 @@
 #define SEGF_COMPAT_MSG_RING
 /*
  * Before 6.2 an extack message must be a string that outlives the
- * request, so formatted messages go to a small ring of buffers.  A slot
- * is only reused after SEGF_MSG_RING_SIZE further messages, and every
- * slot keeps its final NUL, so the worst a storm of concurrent failures
- * can do is show one caller another's text.
+ * request, so formatted messages go to a ring of buffers shared by all
+ * namespaces (see compat.c): under a storm of concurrent failures a
+ * caller may read another's text, padded with spaces to a fixed length,
+ * but never a string whose length changed under netlink_ack().
  */
 const char *segf_msg_format(const char *fmt, ...) __printf(1, 2);
 #define NL_SET_ERR_MSG_FMT_MOD(extack, fmt, args...) do {		\

@@ -128,6 +128,7 @@ static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *err, void *arg)
 	printf("error %d: %s\n", -err->error,
 	       tb[NLMSGERR_ATTR_MSG] ? (char *)nla_data(tb[NLMSGERR_ATTR_MSG]) :
 	       strerror(-err->error));
+	fflush(stdout);
 	return NL_STOP;
 }
 
