@@ -47,12 +47,17 @@ static void segf_count_packet(struct segf_pcpu_stats __percpu *pcpu,
 	u64_stats_update_end(&s->syncp);
 }
 
+/* Count what became of a frame received on @port, there and in its domain. */
+#define segf_port_event(port, field) do {				\
+	segf_stat_inc((port)->stats, field);				\
+	segf_stat_inc((port)->domain->stats, field);			\
+} while (0)
+
 /* Drop a frame received on @port, counting why on the port and domain. */
 static void segf_drop(struct segf_port *port, struct sk_buff *skb,
 		      enum segfilter_drop_reason reason)
 {
-	segf_stat_inc(port->stats, drops[reason]);
-	segf_stat_inc(port->domain->stats, drops[reason]);
+	segf_port_event(port, drops[reason]);
 	kfree_skb(skb);
 }
 
@@ -74,9 +79,7 @@ static void segf_xmit(struct segf_port *in, struct segf_port *out,
 	/* net_xmit_eval() evaluates its argument twice: never inline it. */
 	ret = dev_queue_xmit(skb);
 	if (net_xmit_eval(ret)) {
-		segf_stat_inc(in->stats, drops[SEGFILTER_DROP_TX_ERROR]);
-		segf_stat_inc(in->domain->stats,
-			      drops[SEGFILTER_DROP_TX_ERROR]);
+		segf_port_event(in, drops[SEGFILTER_DROP_TX_ERROR]);
 		return;
 	}
 	segf_count_packet(out->stats, true, len);
@@ -89,7 +92,7 @@ static void segf_flood(struct segf_port *in, struct sk_buff *skb)
 	struct segf_domain *dom = in->domain;
 	struct segf_port *out;
 
-	segf_stat_inc(dom->stats, flooded);
+	segf_port_event(in, flooded);
 	list_for_each_entry_rcu(out, &dom->ports, domain_node) {
 		struct sk_buff *nskb;
 
@@ -232,7 +235,7 @@ static void segf_arp_reply(struct segf_port *port, struct sk_buff *skb,
 	body->spa = pkt->arp.tpa;
 
 	skb->ip_summed = CHECKSUM_NONE;
-	segf_stat_inc(port->domain->stats, arp_replies);
+	segf_port_event(port, arp_replies);
 	segf_xmit(port, port, skb);
 }
 
@@ -301,7 +304,7 @@ static void segf_nd_reply(struct segf_port *port, struct sk_buff *skb,
 	skb_reset_mac_header(nskb);
 	skb_set_network_header(nskb, ETH_HLEN);
 	nskb->protocol = htons(ETH_P_IPV6);
-	segf_stat_inc(port->domain->stats, nd_replies);
+	segf_port_event(port, nd_replies);
 	segf_xmit(port, port, nskb);
 }
 
@@ -392,7 +395,7 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 	reason = SEGFILTER_DROP_NO_DEST;
 	if (!dst)
 		goto drop;
-	segf_stat_inc(dom->stats, forwarded);
+	segf_port_event(port, forwarded);
 	segf_xmit(port, dst->port, skb);
 	return;
 

@@ -20,10 +20,12 @@ bool segf_name_valid(const char *name)
 {
 	const char *c;
 
-	if (!isalpha(name[0]))
+	/* ASCII only: the kernel's isalpha() also takes Latin-1 letters. */
+	if (!isascii(name[0]) || !isalpha(name[0]))
 		return false;
 	for (c = name; *c; c++)
-		if (!isalnum(*c) && *c != '-' && *c != '_' && *c != '.')
+		if (!isascii(*c) ||
+		    (!isalnum(*c) && *c != '-' && *c != '_' && *c != '.'))
 			return false;
 	return true;
 }

@@ -507,22 +507,49 @@ static int segf_domain_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return segf_reply(msg, info, err);
 }
 
+/*
+ * Dumps walk the domains from cb->args[0] and, for objects that live in
+ * domains, the objects of each from cb->args[1].  A domain named in the
+ * request limits the walk to that one: [*first, *last] is the range of
+ * domain ids to visit.
+ */
+static int segf_dump_range(struct segf_net *sn, struct netlink_callback *cb,
+			   unsigned long *first, unsigned long *last)
+{
+	struct segf_domain *only;
+
+	only = segf_domain_get(sn, segf_dump_attrs(cb), false, cb->extack);
+	if (IS_ERR(only))
+		return PTR_ERR(only);
+	*first = cb->args[0];
+	*last = ULONG_MAX;
+	if (only) {
+		*first = max_t(unsigned long, *first, only->id);
+		*last = only->id;
+	}
+	return 0;
+}
+
 static int segf_domain_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct segf_msg m = segf_msg_dump(cb, SEGFILTER_CMD_DOMAIN_GET);
 	struct segf_net *sn = segf_pernet(sock_net(skb->sk));
-	unsigned long idx = cb->args[0];
 	struct segf_domain *dom;
-	int err = 0;
+	unsigned long idx, last;
+	int err;
 
 	mutex_lock(&sn->lock);
 	cb->seq = sn->genid;
-	xa_for_each_start(&sn->domains, idx, dom, cb->args[0]) {
+	err = segf_dump_range(sn, cb, &idx, &last);
+	if (err)
+		goto out;
+	xa_for_each_range(&sn->domains, idx, dom, idx, last) {
 		err = segf_fill_domain(skb, dom, &m);
 		if (err)
 			break;
 		cb->args[0] = idx + 1;
 	}
+out:
 	mutex_unlock(&sn->lock);
 	return segf_dump_result(skb, err);
 }
@@ -604,29 +631,6 @@ static int segf_group_get_doit(struct sk_buff *skb, struct genl_info *info)
 		err = segf_fill_group(msg, grp, &reply);
 	mutex_unlock(&sn->lock);
 	return segf_reply(msg, info, err);
-}
-
-/*
- * Dumps of objects that live in domains walk the domains from
- * cb->args[0] and the objects of each from cb->args[1].  A domain named
- * in the request limits the walk to that one: [*first, *last] is the
- * range of domain ids to visit.
- */
-static int segf_dump_range(struct segf_net *sn, struct netlink_callback *cb,
-			   unsigned long *first, unsigned long *last)
-{
-	struct segf_domain *only;
-
-	only = segf_domain_get(sn, segf_dump_attrs(cb), false, cb->extack);
-	if (IS_ERR(only))
-		return PTR_ERR(only);
-	*first = cb->args[0];
-	*last = ULONG_MAX;
-	if (only) {
-		*first = max_t(unsigned long, *first, only->id);
-		*last = only->id;
-	}
-	return 0;
 }
 
 static int segf_group_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
@@ -745,12 +749,20 @@ static int segf_port_del_doit(struct sk_buff *skb, struct genl_info *info)
 
 static int segf_port_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct nlattr *dom_attr = info->attrs[SEGFILTER_A_DOMAIN_ID] ?:
+				  info->attrs[SEGFILTER_A_DOMAIN_NAME];
 	struct segf_msg reply = segf_msg_reply(info, SEGFILTER_CMD_PORT_GET);
 	struct segf_net *sn = segf_info_net(info);
 	struct segf_port *port;
 	struct sk_buff *msg;
 	int err;
 
+	/* The policy takes a domain for dumps, which it filters. */
+	if (dom_attr) {
+		NL_SET_ERR_MSG_ATTR(info->extack, dom_attr,
+				    "a port is named by its ifindex alone");
+		return -EINVAL;
+	}
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;

@@ -94,6 +94,10 @@ check "a1 learnt a2's MAC for fd00::2 from the module's ND reply" \
 	sh -c "$IP netns exec a1 $IP neigh show fd00::2 | grep -q 02:00:00:00:0a:02"
 check_ge "tenant-a: unicast frames forwarded" 8 \
 	"$(counter domain tenant-a forwarded)"
+check_ge "port va1 counts what it received and was forwarded" 2 \
+	"$(counter port va1 forwarded)"
+check_ge "...and the ARP requests answered for it" 1 \
+	"$(counter port va1 arp_replies)"
 
 # --- across domains ---
 # The same address in the other tenant answers only its own tenant.

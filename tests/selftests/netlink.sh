@@ -54,6 +54,8 @@ check_err "domain name too long" $EINVAL "" \
 	domain_name=str:abcdefghijklmnopqrstuvwxyzabcdefghij
 check_err "domain name starting with a digit" $EINVAL "starts with a letter" \
 	$NLSEND domain_new domain_id=u32:5 domain_name=str:5x
+check_err "a name with a non-ASCII letter" $EINVAL "starts with a letter" \
+	$NLSEND domain_new domain_id=u32:5 domain_name=hex:61e900
 check_err "default action out of range" $ERANGE "integer out of range" \
 	$NLSEND domain_new domain_id=u32:5 domain_name=str:x default_action=u8:9
 check_err "an attribute the command does not take" $EINVAL "" \
@@ -163,6 +165,10 @@ check_eq "a dump filtered by domain shows only that domain" \
 	"$(timeout 10 $SEGCTL group show domain tenant-b)"
 check_eq "...and so does a filtered endpoint dump" 1 \
 	"$(timeout 10 $SEGCTL endpoint show domain tenant-a | wc -l)"
+check "...and a filtered domain dump" sh -c \
+	"$NLSEND -d domain_get domain_name=str:tenant-b | grep -q 'messages 1 '"
+check_err "a port is named by its ifindex alone" $EINVAL "ifindex alone" \
+	$NLSEND port_get ifindex=u32:"$ifindex_va1" domain_id=u32:10
 check_eq "...and a filtered port dump" "vb1" \
 	"$(timeout 10 $SEGCTL port show domain tenant-b | awk '{ print $2 }')"
 # A thousand groups with long names fill several dump messages.

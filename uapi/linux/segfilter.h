@@ -163,6 +163,7 @@ enum segfilter_stats_attr {
 	SEGFILTER_STATS_RX_BYTES,
 	SEGFILTER_STATS_TX_PACKETS,	/* frames sent to the port(s) */
 	SEGFILTER_STATS_TX_BYTES,
+	/* On a port, these four count frames received on that port. */
 	SEGFILTER_STATS_FORWARDED,	/* unicast frames forwarded */
 	SEGFILTER_STATS_FLOODED,	/* broadcast/multicast frames flooded */
 	SEGFILTER_STATS_ARP_REPLIES,	/* ARP requests answered in the kernel */
