@@ -15,29 +15,34 @@
  * SEGFILTER_A_GROUP_ID or SEGFILTER_A_GROUP_NAME.  Names start with a
  * letter, so a tool can tell them from numeric ids.
  *
- * SEGFILTER_CMD_DOMAIN_NEW [admin]
+ * SEGFILTER_CMD_DOMAIN_NEW [admin] [txn]
  *     DOMAIN_ID (u32, required), DOMAIN_NAME (string, required),
- *     DEFAULT_ACTION (u8, enum segfilter_action, default ALLOW)
- * SEGFILTER_CMD_DOMAIN_SET [admin]
- *     DOMAIN_ID | DOMAIN_NAME, DEFAULT_ACTION (required)
+ *     DEFAULT_ACTION (u8, ALLOW or DENY, default ALLOW),
+ *     FLOW_LIMIT (u32, default SEGFILTER_FLOW_LIMIT_DEFAULT),
+ *     GW_MAC (6 bytes, unicast), GW_ADDRS (nest of ADDR_*, needs GW_MAC)
+ * SEGFILTER_CMD_DOMAIN_SET [admin] [txn]
+ *     DOMAIN_ID | DOMAIN_NAME, and at least one of DEFAULT_ACTION,
+ *     FLOW_LIMIT, GW_MAC, GW_ADDRS.  GW_MAC 00:00:00:00:00:00 removes the
+ *     gateway; GW_ADDRS replaces the gateway's addresses.
  * SEGFILTER_CMD_DOMAIN_DEL [admin]
  *     DOMAIN_ID | DOMAIN_NAME; refused while ports are attached to it
  * SEGFILTER_CMD_DOMAIN_GET
  *     doit: DOMAIN_ID | DOMAIN_NAME; dump: all domains
- *     reply: DOMAIN_ID, DOMAIN_NAME, DEFAULT_ACTION, N_PORTS, N_GROUPS,
- *            N_ENDPOINTS, STATS
+ *     reply: DOMAIN_ID, DOMAIN_NAME, DEFAULT_ACTION, FLOW_LIMIT, GW_MAC,
+ *            GW_ADDRS, POLICY_GEN, N_PORTS, N_GROUPS, N_ENDPOINTS,
+ *            N_RULES, N_FLOWS, STATS
  *
- * SEGFILTER_CMD_GROUP_NEW [admin]
+ * SEGFILTER_CMD_GROUP_NEW [admin] [txn]
  *     DOMAIN_ID | DOMAIN_NAME, GROUP_ID (u16, required, 1..65535),
  *     GROUP_NAME (string, required)
- * SEGFILTER_CMD_GROUP_DEL [admin]
+ * SEGFILTER_CMD_GROUP_DEL [admin] [txn]
  *     DOMAIN_ID | DOMAIN_NAME, GROUP_ID | GROUP_NAME; refused while
- *     endpoints belong to it
+ *     endpoints belong to it or rules name it
  * SEGFILTER_CMD_GROUP_GET
  *     doit: domain and group; dump: all groups, or one domain's
  *     reply: DOMAIN_ID, DOMAIN_NAME, GROUP_ID, GROUP_NAME, N_ENDPOINTS
  *
- * SEGFILTER_CMD_PORT_NEW [admin]  (attach)
+ * SEGFILTER_CMD_PORT_NEW [admin] [txn]  (attach)
  *     IFINDEX (u32, required), DOMAIN_ID | DOMAIN_NAME,
  *     PORT_ROLE (u8, enum segfilter_port_role, default ENDPOINT)
  * SEGFILTER_CMD_PORT_DEL [admin]  (detach)
@@ -47,19 +52,65 @@
  *     reply: IFINDEX, IFNAME, DOMAIN_ID, DOMAIN_NAME, PORT_ROLE,
  *            N_ENDPOINTS, STATS
  *
- * SEGFILTER_CMD_ENDPOINT_NEW [admin]
+ * SEGFILTER_CMD_ENDPOINT_NEW [admin] [txn]
  *     DOMAIN_ID | DOMAIN_NAME, MAC (6 bytes, required),
  *     GROUP_ID | GROUP_NAME (required), IFINDEX (required: the endpoint
  *     port it sits behind), ADDRS (optional)
  *         ADDRS: nest of SEGFILTER_A_ADDR_IPV4 (be32) and
  *         SEGFILTER_A_ADDR_IPV6 (16 bytes), each repeated up to
  *         SEGFILTER_EP_MAX_ADDRS times; unicast, unique in the domain
- * SEGFILTER_CMD_ENDPOINT_DEL [admin]
+ * SEGFILTER_CMD_ENDPOINT_DEL [admin] [txn]
  *     DOMAIN_ID | DOMAIN_NAME, MAC
  * SEGFILTER_CMD_ENDPOINT_GET
  *     doit: domain and MAC; dump: all endpoints, or one domain's
  *     reply: DOMAIN_ID, DOMAIN_NAME, MAC, GROUP_ID, GROUP_NAME, IFINDEX,
  *            IFNAME, ADDRS
+ *
+ * SEGFILTER_CMD_RULE_NEW [admin] [txn]
+ *     DOMAIN_ID | DOMAIN_NAME, RULE_ID (u32, 1.., allocated if absent),
+ *     PRIORITY (u32, lower first, default SEGFILTER_PRIORITY_DEFAULT),
+ *     SRC_GROUP_ID | SRC_GROUP_NAME (absent: any group),
+ *     DST_GROUP_ID | DST_GROUP_NAME (absent: any group),
+ *     PROTO (u8: 0 any, IPPROTO_TCP, _UDP, _ICMP, _ICMPV6),
+ *     PORT_MIN, PORT_MAX (u16, destination port range, TCP/UDP only;
+ *     PORT_MAX defaults to PORT_MIN), ICMP_TYPE (u8, ICMP/ICMPv6 only),
+ *     ACTION (u8, enum segfilter_action, required),
+ *     CHAIN_NAME (string, required with and only with ACTION REDIRECT),
+ *     RULE_FLAGS (u32, SEGFILTER_RULE_F_*)
+ * SEGFILTER_CMD_RULE_DEL [admin] [txn]
+ *     DOMAIN_ID | DOMAIN_NAME, RULE_ID
+ * SEGFILTER_CMD_RULE_GET
+ *     doit: domain and RULE_ID; dump: all rules, or one domain's
+ *     reply: the attributes of RULE_NEW as stored (group ids and names),
+ *            STATS (MATCHED_PACKETS, MATCHED_BYTES)
+ *
+ * Transactions.  Commands marked [txn] may carry TXN_ID: they are then
+ * checked and staged, not applied, and answer with an ack only.
+ * SEGFILTER_CMD_TXN_BEGIN [admin]
+ *     reply: TXN_ID.  The transaction belongs to the requesting socket
+ *     and is aborted when that socket closes.
+ * SEGFILTER_CMD_TXN_COMMIT [admin]
+ *     TXN_ID, TXN_OPS (u32, required: how many commands the caller
+ *     staged; a mismatch means one was refused, and nothing is applied).
+ *     Applies the staged commands in order, all or none; each domain
+ *     touched gets its new policy generation with one RCU pointer swap.
+ *     On failure the extack message names the failing command by its
+ *     sequence number ("op SEQ: reason").
+ * SEGFILTER_CMD_TXN_ABORT [admin]
+ *     TXN_ID
+ *
+ * SEGFILTER_CMD_TRACE
+ *     IFINDEX (required: the ingress port), TUPLE (required: at least
+ *     the source and destination address, and PROTO)
+ *     Runs the described packet through the data path's lookups without
+ *     sending anything or changing any state.  reply: DOMAIN_ID,
+ *     DOMAIN_NAME, TRACE_* attributes, and the TUPLE as understood.
+ *
+ * SEGFILTER_CMD_VERDICT_EVENT (multicast group SEGFILTER_MCGRP_EVENTS)
+ *     A rule with SEGFILTER_RULE_F_LOG decided on a packet: DOMAIN_ID,
+ *     DOMAIN_NAME, RULE_ID, SRC_GROUP_ID, DST_GROUP_ID, ACTION, TUPLE.
+ *     Rate limited per domain; suppressed events are counted
+ *     (SEGFILTER_STATS_LOG_SUPPRESSED).
  *
  * SEGFILTER_CMD_DOMAIN_SET, _DEL and the other DEL commands answer with
  * an ack only.
@@ -81,6 +132,17 @@
 /* Most IPv4 and, separately, most IPv6 addresses one endpoint may own. */
 #define SEGFILTER_EP_MAX_ADDRS	4
 
+/* The same limits apply to a domain's gateway. */
+#define SEGFILTER_GW_MAX_ADDRS	SEGFILTER_EP_MAX_ADDRS
+
+#define SEGFILTER_FLOW_LIMIT_DEFAULT	65536
+#define SEGFILTER_PRIORITY_DEFAULT	1000
+
+#define SEGFILTER_MCGRP_EVENTS	"events"
+
+/* SEGFILTER_A_RULE_FLAGS */
+#define SEGFILTER_RULE_F_LOG	(1U << 0)	/* emit a verdict event */
+
 enum segfilter_cmd {
 	SEGFILTER_CMD_UNSPEC,
 
@@ -100,6 +162,17 @@ enum segfilter_cmd {
 	SEGFILTER_CMD_ENDPOINT_NEW,
 	SEGFILTER_CMD_ENDPOINT_DEL,
 	SEGFILTER_CMD_ENDPOINT_GET,
+
+	SEGFILTER_CMD_RULE_NEW,
+	SEGFILTER_CMD_RULE_DEL,
+	SEGFILTER_CMD_RULE_GET,
+
+	SEGFILTER_CMD_TXN_BEGIN,
+	SEGFILTER_CMD_TXN_COMMIT,
+	SEGFILTER_CMD_TXN_ABORT,
+
+	SEGFILTER_CMD_TRACE,
+	SEGFILTER_CMD_VERDICT_EVENT,
 
 	__SEGFILTER_CMD_MAX
 };
@@ -124,6 +197,35 @@ enum segfilter_attr {
 	SEGFILTER_A_N_ENDPOINTS,	/* u32, in replies */
 	SEGFILTER_A_STATS,		/* nest, SEGFILTER_STATS_* */
 
+	SEGFILTER_A_FLOW_LIMIT,		/* u32 */
+	SEGFILTER_A_GW_MAC,		/* 6 bytes */
+	SEGFILTER_A_GW_ADDRS,		/* nest, SEGFILTER_A_ADDR_* */
+	SEGFILTER_A_POLICY_GEN,		/* u32, in replies */
+	SEGFILTER_A_N_RULES,		/* u32, in replies */
+	SEGFILTER_A_N_FLOWS,		/* u32, in replies */
+
+	SEGFILTER_A_RULE_ID,		/* u32, 1.. */
+	SEGFILTER_A_PRIORITY,		/* u32 */
+	SEGFILTER_A_SRC_GROUP_ID,	/* u16 */
+	SEGFILTER_A_SRC_GROUP_NAME,	/* string */
+	SEGFILTER_A_DST_GROUP_ID,	/* u16 */
+	SEGFILTER_A_DST_GROUP_NAME,	/* string */
+	SEGFILTER_A_PROTO,		/* u8, IPPROTO_* or 0 */
+	SEGFILTER_A_PORT_MIN,		/* u16 */
+	SEGFILTER_A_PORT_MAX,		/* u16 */
+	SEGFILTER_A_ICMP_TYPE,		/* u8 */
+	SEGFILTER_A_ACTION,		/* u8, enum segfilter_action */
+	SEGFILTER_A_CHAIN_NAME,		/* string */
+	SEGFILTER_A_RULE_FLAGS,		/* u32, SEGFILTER_RULE_F_* */
+
+	SEGFILTER_A_TXN_ID,		/* u32 */
+	SEGFILTER_A_TXN_OPS,		/* u32 */
+
+	SEGFILTER_A_TUPLE,		/* nest, SEGFILTER_A_TUPLE_* */
+	SEGFILTER_A_TRACE_FLOW,		/* u8, enum segfilter_trace_flow */
+	SEGFILTER_A_TRACE_DEFAULT,	/* flag: no rule matched */
+	SEGFILTER_A_DROP_REASON,	/* u32, enum segfilter_drop_reason */
+
 	__SEGFILTER_A_MAX
 };
 #define SEGFILTER_A_MAX (__SEGFILTER_A_MAX - 1)
@@ -137,10 +239,37 @@ enum segfilter_addr_attr {
 };
 #define SEGFILTER_A_ADDR_MAX (__SEGFILTER_A_ADDR_MAX - 1)
 
+/* A packet's five-tuple: in TRACE requests and replies, and in events. */
+enum segfilter_tuple_attr {
+	SEGFILTER_A_TUPLE_UNSPEC,
+	SEGFILTER_A_TUPLE_SRC_IPV4,	/* be32 */
+	SEGFILTER_A_TUPLE_DST_IPV4,	/* be32 */
+	SEGFILTER_A_TUPLE_SRC_IPV6,	/* 16 bytes */
+	SEGFILTER_A_TUPLE_DST_IPV6,	/* 16 bytes */
+	SEGFILTER_A_TUPLE_PROTO,	/* u8, IPPROTO_* */
+	SEGFILTER_A_TUPLE_SPORT,	/* u16, TCP/UDP */
+	SEGFILTER_A_TUPLE_DPORT,	/* u16, TCP/UDP */
+	SEGFILTER_A_TUPLE_ICMP_TYPE,	/* u8, ICMP/ICMPv6 */
+	SEGFILTER_A_TUPLE_ICMP_ID,	/* u16, ICMP/ICMPv6 echo */
+
+	__SEGFILTER_A_TUPLE_MAX
+};
+#define SEGFILTER_A_TUPLE_MAX (__SEGFILTER_A_TUPLE_MAX - 1)
+
+/* What the flow table said about a traced packet. */
+enum segfilter_trace_flow {
+	SEGFILTER_TRACE_FLOW_NONE,	/* not looked up (no policy applies) */
+	SEGFILTER_TRACE_FLOW_MISS,	/* no flow: the rules decide */
+	SEGFILTER_TRACE_FLOW_ORIGINAL,	/* a flow, same direction */
+	SEGFILTER_TRACE_FLOW_REPLY,	/* a flow, reply direction */
+	SEGFILTER_TRACE_FLOW_STALE,	/* a flow of an older policy: rechecked */
+};
+
 enum segfilter_action {
 	SEGFILTER_ACTION_UNSPEC,
 	SEGFILTER_ACTION_ALLOW,
 	SEGFILTER_ACTION_DENY,
+	SEGFILTER_ACTION_REDIRECT,	/* rules only: through a service chain */
 
 	__SEGFILTER_ACTION_MAX
 };
@@ -170,6 +299,13 @@ enum segfilter_stats_attr {
 	SEGFILTER_STATS_ND_REPLIES,	/* neighbour solicitations answered */
 	SEGFILTER_STATS_DROPPED,	/* all drops, whatever the reason */
 	SEGFILTER_STATS_DROPS,		/* nest: u64 per segfilter_drop_reason */
+	SEGFILTER_STATS_ROUTED,		/* unicast frames routed by the gateway */
+	SEGFILTER_STATS_DEFAULT_ALLOWED, /* packets no rule matched, allowed */
+	SEGFILTER_STATS_FLOWS_CREATED,	/* flow entries created */
+	SEGFILTER_STATS_FLOW_TABLE_FULL, /* allowed, but no room for a flow */
+	SEGFILTER_STATS_LOG_SUPPRESSED,	/* verdict events over the rate limit */
+	SEGFILTER_STATS_MATCHED_PACKETS, /* on a rule: packets it decided */
+	SEGFILTER_STATS_MATCHED_BYTES,
 
 	__SEGFILTER_STATS_MAX
 };
@@ -188,6 +324,11 @@ enum segfilter_drop_reason {
 	SEGFILTER_DROP_DEFAULT_DENY,	/* the domain's default action */
 	SEGFILTER_DROP_TX_ERROR,	/* the destination device refused it */
 	SEGFILTER_DROP_ND_ROUTER,	/* router advertisement or redirect */
+	SEGFILTER_DROP_RULE_DENY,	/* a rule denied it */
+	SEGFILTER_DROP_REVOKED,		/* its flow was revoked by a new policy */
+	SEGFILTER_DROP_NO_ROUTE,	/* routed to an address not in the domain */
+	SEGFILTER_DROP_TTL_EXCEEDED,	/* routed with TTL or hop limit 1 */
+	SEGFILTER_DROP_CHAIN_DOWN,	/* redirected to a chain that cannot take it */
 
 	__SEGFILTER_DROP_MAX
 };
