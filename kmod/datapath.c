@@ -5,20 +5,27 @@
  * another port of the same domain, back to its sender as an ARP or ND
  * answer, or into a drop counter.  The host's own stack never sees it.
  *
- * All of this runs in softirq context under rcu_read_lock(), takes no
- * lock and allocates nothing but the clones a flood needs and the
- * neighbour advertisements it answers with.  Every lookup is a hash
- * lookup; the only walk is a flood over the ports of one domain.
+ * All of this runs in softirq context under rcu_read_lock().  It takes
+ * no lock the control path holds: only the flow table's bucket locks,
+ * a flow's own lock when a new policy generation judges it again, and
+ * the verdict events' rate limit.  It allocates the clones a flood
+ * needs, the neighbour advertisements it answers with, flow entries and
+ * verdict events (GFP_ATOMIC).  Every lookup is a hash lookup or a walk
+ * of one group pair's rules; the only other walk is a flood over the
+ * ports of one domain.
  */
 
+#include <linux/icmp.h>
 #include <linux/if_arp.h>
 #include <linux/if_vlan.h>
 #include <linux/ipv6.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <net/addrconf.h>
+#include <net/ip.h>
 #include <net/ip6_checksum.h>
 #include <net/ndisc.h>
+#include <net/tcp.h>
 
 #include "parse.h"
 #include "segfilter.h"
@@ -108,26 +115,64 @@ static void segf_flood(struct segf_port *in, struct sk_buff *skb)
 	consume_skb(skb);
 }
 
-static struct segf_endpoint *segf_lookup_v4(struct segf_domain *dom,
+/*
+ * What one frame needs to know of its domain: the domain, and the policy
+ * generation it is judged by, read once, so that the frame sees the
+ * endpoints and rules of one generation only.
+ */
+struct segf_ctx {
+	struct segf_domain *dom;
+	const struct segf_policy *pol;
+	struct segf_port *port;
+	struct segf_trace *trace;	/* a trace: change nothing */
+};
+
+static struct segf_endpoint *segf_lookup_mac(const struct segf_ctx *ctx,
+					     const u8 *mac)
+{
+	struct segf_endpoint *ep = segf_endpoint_by_mac(ctx->dom, mac);
+
+	return segf_endpoint_visible(ep, ctx->pol->gen) ? ep : NULL;
+}
+
+static struct segf_endpoint *segf_lookup_addr(const struct segf_ctx *ctx,
+					      const struct segf_addr *key)
+{
+	struct segf_endpoint *ep = segf_endpoint_by_addr(ctx->dom, key);
+
+	return segf_endpoint_visible(ep, ctx->pol->gen) ? ep : NULL;
+}
+
+static void segf_addr_v4(struct segf_addr *key, __be32 addr)
+{
+	memset(key, 0, sizeof(*key));
+	key->family = AF_INET;
+	key->v4 = addr;
+}
+
+static void segf_addr_v6(struct segf_addr *key, const struct in6_addr *addr)
+{
+	memset(key, 0, sizeof(*key));
+	key->family = AF_INET6;
+	key->v6 = *addr;
+}
+
+static struct segf_endpoint *segf_lookup_v4(const struct segf_ctx *ctx,
 					    __be32 addr)
 {
 	struct segf_addr key;
 
-	memset(&key, 0, sizeof(key));
-	key.family = AF_INET;
-	key.v4 = addr;
-	return segf_endpoint_by_addr(dom, &key);
+	segf_addr_v4(&key, addr);
+	return segf_lookup_addr(ctx, &key);
 }
 
-static struct segf_endpoint *segf_lookup_v6(struct segf_domain *dom,
+static struct segf_endpoint *segf_lookup_v6(const struct segf_ctx *ctx,
 					    const struct in6_addr *addr)
 {
 	struct segf_addr key;
 
-	memset(&key, 0, sizeof(key));
-	key.family = AF_INET6;
-	key.v6 = *addr;
-	return segf_endpoint_by_addr(dom, &key);
+	segf_addr_v6(&key, addr);
+	return segf_lookup_addr(ctx, &key);
 }
 
 /*
@@ -168,10 +213,9 @@ static bool segf_is_link_control(const struct segf_pkt *pkt)
  * advertisements and redirects go nowhere.
  */
 static enum segfilter_drop_reason
-segf_check_source(struct segf_endpoint *src, const struct segf_pkt *pkt)
+segf_check_source(const struct segf_ctx *ctx, struct segf_endpoint *src,
+		  const struct segf_pkt *pkt)
 {
-	struct segf_domain *dom = src->domain;
-
 	switch (pkt->proto) {
 	case htons(ETH_P_ARP):
 		if (!ether_addr_equal(pkt->arp.sha, pkt->src))
@@ -179,11 +223,11 @@ segf_check_source(struct segf_endpoint *src, const struct segf_pkt *pkt)
 		/* An ARP probe has no sender address yet. */
 		if (!pkt->arp.spa)
 			return 0;
-		if (segf_lookup_v4(dom, pkt->arp.spa) != src)
+		if (segf_lookup_v4(ctx, pkt->arp.spa) != src)
 			return SEGFILTER_DROP_SRC_IP;
 		return 0;
 	case htons(ETH_P_IP):
-		if (segf_lookup_v4(dom, pkt->v4.saddr) != src)
+		if (segf_lookup_v4(ctx, pkt->v4.saddr) != src)
 			return SEGFILTER_DROP_SRC_IP;
 		return 0;
 	case htons(ETH_P_IPV6):
@@ -192,9 +236,9 @@ segf_check_source(struct segf_endpoint *src, const struct segf_pkt *pkt)
 		     pkt->icmp_type == NDISC_REDIRECT))
 			return SEGFILTER_DROP_ND_ROUTER;
 		if ((pkt->flags & SEGF_PKT_ND_NA) &&
-		    segf_lookup_v6(dom, &pkt->nd_target) != src)
+		    segf_lookup_v6(ctx, &pkt->nd_target) != src)
 			return SEGFILTER_DROP_SRC_IP;
-		if (segf_lookup_v6(dom, &pkt->v6.saddr) == src)
+		if (segf_lookup_v6(ctx, &pkt->v6.saddr) == src)
 			return 0;
 		if (ipv6_addr_is_multicast(&pkt->v6.daddr) &&
 		    segf_is_link_control(pkt) &&
@@ -208,10 +252,9 @@ segf_check_source(struct segf_endpoint *src, const struct segf_pkt *pkt)
 }
 
 
-/* Turn an ARP request for @target's address into the reply, in place. */
+/* Turn an ARP request for an address of @mac into the reply, in place. */
 static void segf_arp_reply(struct segf_port *port, struct sk_buff *skb,
-			   const struct segf_pkt *pkt,
-			   const struct segf_endpoint *target)
+			   const struct segf_pkt *pkt, const u8 *mac)
 {
 	struct segf_arp_eth_ipv4 *body;
 	struct arphdr *arp;
@@ -224,14 +267,14 @@ static void segf_arp_reply(struct segf_port *port, struct sk_buff *skb,
 	}
 	eth = (struct ethhdr *)skb->data;
 	ether_addr_copy(eth->h_dest, pkt->src);
-	ether_addr_copy(eth->h_source, target->mac);
+	ether_addr_copy(eth->h_source, mac);
 
 	arp = (struct arphdr *)(skb->data + pkt->l3_off);
 	arp->ar_op = htons(ARPOP_REPLY);
 	body = (struct segf_arp_eth_ipv4 *)(arp + 1);
 	ether_addr_copy(body->tha, pkt->arp.sha);
 	body->tpa = pkt->arp.spa;
-	ether_addr_copy(body->sha, target->mac);
+	ether_addr_copy(body->sha, mac);
 	body->spa = pkt->arp.tpa;
 
 	skb->ip_summed = CHECKSUM_NONE;
@@ -250,14 +293,13 @@ struct segf_nd_na {
 } __packed;
 
 /*
- * Answer a neighbour solicitation for @target's address with an
+ * Answer a neighbour solicitation for an address of @mac with an
  * advertisement sent back through @port.  A solicitation from the
  * unspecified address (duplicate address detection by another guest)
  * gets its answer on the all-nodes group, unsolicited.
  */
 static void segf_nd_reply(struct segf_port *port, struct sk_buff *skb,
-			  const struct segf_pkt *pkt,
-			  const struct segf_endpoint *target)
+			  const struct segf_pkt *pkt, const u8 *mac)
 {
 	struct segf_nd_na *na;
 	struct sk_buff *nskb;
@@ -274,7 +316,7 @@ static void segf_nd_reply(struct segf_port *port, struct sk_buff *skb,
 
 	eth = skb_put(nskb, ETH_HLEN);
 	ether_addr_copy(eth->h_dest, pkt->src);
-	ether_addr_copy(eth->h_source, target->mac);
+	ether_addr_copy(eth->h_source, mac);
 	eth->h_proto = htons(ETH_P_IPV6);
 
 	na = skb_put_zero(nskb, sizeof(*na));
@@ -295,7 +337,7 @@ static void segf_nd_reply(struct segf_port *port, struct sk_buff *skb,
 	na->target = pkt->nd_target;
 	na->opt_type = ND_OPT_TARGET_LL_ADDR;
 	na->opt_len = 1;
-	ether_addr_copy(na->opt_mac, target->mac);
+	ether_addr_copy(na->opt_mac, mac);
 	na->icmp6.icmp6_cksum = csum_ipv6_magic(&na->ip6.saddr,
 						&na->ip6.daddr, plen,
 						IPPROTO_ICMPV6,
@@ -308,50 +350,328 @@ static void segf_nd_reply(struct segf_port *port, struct sk_buff *skb,
 	segf_xmit(port, port, nskb);
 }
 
+
 /*
- * ARP requests and neighbour solicitations for addresses of the domain
- * are answered here, whatever their destination MAC.  Returns true when
- * the frame was consumed.  A solicitation for the sender's own address
- * (an announcement, or duplicate address detection) is left to go on as
- * a normal frame: nobody else in the domain owns that address.
+ * ARP requests and neighbour solicitations for addresses of the domain,
+ * its endpoints' and its gateway's, are answered here, whatever their
+ * destination MAC.  Returns true when the frame was consumed.  A
+ * solicitation for the sender's own address (an announcement, or
+ * duplicate address detection) is left to go on as a normal frame:
+ * nobody else in the domain owns that address.
  */
-static bool segf_answer_neighbour(struct segf_port *port, struct sk_buff *skb,
+static bool segf_answer_neighbour(const struct segf_ctx *ctx,
+				  struct sk_buff *skb,
 				  const struct segf_pkt *pkt,
 				  const struct segf_endpoint *src)
 {
-	struct segf_domain *dom = port->domain;
+	const struct segf_domain_cfg *cfg = &ctx->pol->cfg;
 	struct segf_endpoint *target;
+	struct segf_addr key;
+	const u8 *mac;
 
 	if (pkt->proto == htons(ETH_P_ARP)) {
 		if (pkt->arp.op != ARPOP_REQUEST)
 			return false;
-		target = segf_lookup_v4(dom, pkt->arp.tpa);
+		segf_addr_v4(&key, pkt->arp.tpa);
 	} else if (pkt->flags & SEGF_PKT_ND_NS) {
 		/* RFC 4861 7.1.1: anything else is not a valid solicitation. */
 		if (pkt->ttl != 255 || pkt->icmp_code)
 			return false;
-		target = segf_lookup_v6(dom, &pkt->nd_target);
+		segf_addr_v6(&key, &pkt->nd_target);
 	} else {
 		return false;
 	}
 
-	if (target == src)
-		return false;
-	if (!target)
-		segf_drop(port, skb, SEGFILTER_DROP_NEIGH_UNKNOWN);
-	else if (pkt->proto == htons(ETH_P_ARP))
-		segf_arp_reply(port, skb, pkt, target);
+	if (segf_gw_owns(cfg, &key)) {
+		mac = cfg->gw_mac;
+	} else {
+		target = segf_lookup_addr(ctx, &key);
+		if (target == src)
+			return false;
+		if (!target) {
+			segf_drop(ctx->port, skb, SEGFILTER_DROP_NEIGH_UNKNOWN);
+			return true;
+		}
+		mac = target->mac;
+	}
+	if (pkt->proto == htons(ETH_P_ARP))
+		segf_arp_reply(ctx->port, skb, pkt, mac);
 	else
-		segf_nd_reply(port, skb, pkt, target);
+		segf_nd_reply(ctx->port, skb, pkt, mac);
 	return true;
+}
+
+static void segf_rule_count(struct segf_rule *rule, unsigned int len)
+{
+	struct segf_rule_pcpu *s = this_cpu_ptr(rule->stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->packets);
+	u64_stats_add(&s->bytes, len);
+	u64_stats_update_end(&s->syncp);
+}
+
+static void segf_match_of(const struct segf_pkt *pkt, struct segf_match *m)
+{
+	bool l4 = pkt->flags & SEGF_PKT_L4;
+
+	m->proto = pkt->l4proto;
+	m->has_ports = l4 && (pkt->l4proto == IPPROTO_TCP ||
+			      pkt->l4proto == IPPROTO_UDP);
+	m->dport = ntohs(pkt->dport);
+	m->has_type = l4 && (pkt->l4proto == IPPROTO_ICMP ||
+			     pkt->l4proto == IPPROTO_ICMPV6);
+	m->icmp_type = pkt->icmp_type;
+}
+
+static void segf_judge(const struct segf_policy *pol, u16 src, u16 dst,
+		       const struct segf_match *m, struct segf_verdict *v)
+{
+	v->rule = segf_index_lookup(pol->index, src, dst, m);
+	v->action = v->rule ? v->rule->action : pol->cfg.default_action;
+}
+
+/*
+ * Judge again the direction that opened @flow, from a packet of either
+ * direction: the groups of the ends now, the port or ICMP type that the
+ * opener sent to.
+ */
+static void segf_judge_flow(const struct segf_policy *pol,
+			    const struct segf_flow *flow,
+			    const struct segf_pkt *pkt, u8 side, u16 src,
+			    u16 dst, struct segf_verdict *v)
+{
+	struct segf_match m;
+
+	segf_match_of(pkt, &m);
+	if (side != flow->init_side) {
+		swap(src, dst);
+		m.dport = ntohs(pkt->sport);
+		/* Only an echo request opens an ICMP flow. */
+		m.icmp_type = pkt->l4proto == IPPROTO_ICMP ? ICMP_ECHO :
+							    ICMPV6_ECHO_REQUEST;
+	}
+	segf_judge(pol, src, dst, &m, v);
+}
+
+static void segf_trace_verdict(struct segf_trace *t,
+			       const struct segf_verdict *v)
+{
+	t->rule = v->rule;
+	t->by_default = !v->rule;
+	t->action = v->action;
+}
+
+/* Count a packet @v allowed, on its rule or as the domain's default. */
+static void segf_count_allowed(const struct segf_ctx *ctx,
+			       struct segf_rule *rule, unsigned int len)
+{
+	if (rule)
+		segf_rule_count(rule, len);
+	else
+		segf_port_event(ctx->port, default_allowed);
+}
+
+/*
+ * Step 6, the verdict: may @pkt go from @src to @dst (NULL when it is
+ * flooded)?  A flow of the current generation decides at once, for
+ * either direction; a flow of an older one is judged again and revoked
+ * if the policy no longer allows it; without a flow the rules decide,
+ * then the domain's default, and an allowed packet opens a flow.
+ *
+ * Return: 0 to let it go, or why it must be dropped.
+ */
+static enum segfilter_drop_reason
+segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
+	    unsigned int len, const struct segf_endpoint *src,
+	    const struct segf_endpoint *dst)
+{
+	u16 sg = src->group->id, dg = dst ? dst->group->id : 0;
+	const struct segf_policy *pol = ctx->pol;
+	struct segf_trace *t = ctx->trace;
+	enum segfilter_drop_reason reason;
+	struct segf_rule *flow_rule = NULL;
+	struct segf_flow *flow = NULL;
+	unsigned long now = jiffies;
+	struct segf_flow_key key;
+	u64 flow_gen = 0;
+	struct segf_verdict v;
+	struct segf_match m;
+	bool flowable;
+	u8 side;
+
+	/* Link plumbing is not traffic between endpoints. */
+	if (segf_is_link_control(pkt))
+		return 0;
+	if (t) {
+		t->src = src->group;
+		t->dst = dst ? dst->group : NULL;
+	}
+
+	flowable = dst && segf_flow_key_make(pkt, &key, &side);
+	if (flowable) {
+		flow = segf_flow_lookup(ctx->dom, &key);
+		/* Over, or a new connection on the ports of a closed one. */
+		if (flow && (segf_flow_expired(flow, now) ||
+			     (READ_ONCE(flow->state) == SEGF_FLOW_TCP_CLOSED &&
+			      (pkt->tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) ==
+			      TCPHDR_SYN))) {
+			if (!t)
+				segf_flow_remove(ctx->dom, flow);
+			flow = NULL;
+		}
+	}
+	if (t)
+		t->flow = flowable ? SEGFILTER_TRACE_FLOW_MISS :
+				     SEGFILTER_TRACE_FLOW_NONE;
+
+	if (flow)
+		flow_gen = segf_flow_verdict(flow, &flow_rule);
+	if (flow && flow_gen == pol->gen) {
+		struct segf_rule *rule = flow_rule;
+
+		if (t) {
+			t->flow = side == flow->init_side ?
+				  SEGFILTER_TRACE_FLOW_ORIGINAL :
+				  SEGFILTER_TRACE_FLOW_REPLY;
+			t->rule = rule;
+			t->by_default = !rule;
+			t->action = flow->action;
+			return 0;
+		}
+		segf_flow_update(flow, pkt, side, now);
+		segf_count_allowed(ctx, rule, len);
+		return 0;
+	}
+
+	if (flow) {
+		/* Decided under an older generation: does the policy still allow it? */
+		segf_judge_flow(pol, flow, pkt, side, sg, dg, &v);
+		if (t) {
+			t->flow = SEGFILTER_TRACE_FLOW_STALE;
+			segf_trace_verdict(t, &v);
+		}
+		if (v.action == SEGFILTER_ACTION_ALLOW) {
+			if (t)
+				return 0;
+			segf_flow_rejudged(flow, pol->gen, v.rule);
+			segf_flow_update(flow, pkt, side, now);
+			segf_count_allowed(ctx, v.rule, len);
+			return 0;
+		}
+		if (t) {
+			t->drop = SEGFILTER_DROP_REVOKED;
+			return t->drop;
+		}
+		/*
+		 * A packet still judged by an older generation than the flow's
+		 * leaves the flow alone: the newer one allowed it.
+		 */
+		if (flow_gen < pol->gen)
+			segf_flow_remove(ctx->dom, flow);
+		if (v.rule && (v.rule->flags & SEGF_RULE_LOG))
+			segf_log_verdict(ctx->dom, v.rule, sg, dg, pkt);
+		return SEGFILTER_DROP_REVOKED;
+	}
+
+	segf_match_of(pkt, &m);
+	segf_judge(pol, sg, dg, &m, &v);
+	if (t)
+		segf_trace_verdict(t, &v);
+
+	if (v.action != SEGFILTER_ACTION_ALLOW) {
+		if (v.action == SEGFILTER_ACTION_REDIRECT)
+			/* Until service chains exist, a redirect fails closed. */
+			reason = SEGFILTER_DROP_CHAIN_DOWN;
+		else
+			reason = v.rule ? SEGFILTER_DROP_RULE_DENY :
+					  SEGFILTER_DROP_DEFAULT_DENY;
+		if (t) {
+			t->drop = reason;
+			return reason;
+		}
+		if (v.rule) {
+			segf_rule_count(v.rule, len);
+			if (v.rule->flags & SEGF_RULE_LOG)
+				segf_log_verdict(ctx->dom, v.rule, sg, dg, pkt);
+		}
+		return reason;
+	}
+	if (t)
+		return 0;
+
+	if (flowable && segf_flow_opens(pkt)) {
+		if (segf_flow_create(ctx->dom, pol, &key, side, pkt, &v))
+			segf_port_event(ctx->port, flows_created);
+		else
+			segf_port_event(ctx->port, flow_table_full);
+	}
+	segf_count_allowed(ctx, v.rule, len);
+	if (v.rule && (v.rule->flags & SEGF_RULE_LOG))
+		segf_log_verdict(ctx->dom, v.rule, sg, dg, pkt);
+	return 0;
+}
+
+/*
+ * Step 5 for a frame sent to the domain's gateway: the destination is
+ * the endpoint that owns the destination address (a host route).
+ */
+static enum segfilter_drop_reason
+segf_route(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
+	   struct segf_endpoint **dst)
+{
+	if (pkt->proto == htons(ETH_P_IP)) {
+		if (ipv4_is_multicast(pkt->v4.daddr) ||
+		    ipv4_is_lbcast(pkt->v4.daddr))
+			return SEGFILTER_DROP_NO_ROUTE;
+		*dst = segf_lookup_v4(ctx, pkt->v4.daddr);
+	} else if (pkt->proto == htons(ETH_P_IPV6)) {
+		if (ipv6_addr_is_multicast(&pkt->v6.daddr))
+			return SEGFILTER_DROP_NO_ROUTE;
+		*dst = segf_lookup_v6(ctx, &pkt->v6.daddr);
+	} else {
+		return SEGFILTER_DROP_NO_DEST;
+	}
+	if (!*dst)
+		return SEGFILTER_DROP_NO_ROUTE;
+	if (pkt->ttl <= 1)
+		return SEGFILTER_DROP_TTL_EXCEEDED;
+	return 0;
+}
+
+/* Make a routed frame the gateway's, towards @dst: MACs, TTL, hop limit. */
+static int segf_route_rewrite(struct sk_buff *skb, const struct segf_pkt *pkt,
+			      const u8 *gw_mac, const struct segf_endpoint *dst)
+{
+	bool v4 = pkt->proto == htons(ETH_P_IP);
+	struct ethhdr *eth;
+
+	if (skb_ensure_writable(skb, pkt->l3_off + (v4 ? sizeof(struct iphdr) :
+						  sizeof(struct ipv6hdr))))
+		return -ENOMEM;
+	eth = (struct ethhdr *)skb->data;
+	ether_addr_copy(eth->h_dest, dst->mac);
+	ether_addr_copy(eth->h_source, gw_mac);
+	/* A changed IPv6 header voids CHECKSUM_COMPLETE: segf_xmit() drops it. */
+	if (v4)
+		ip_decrease_ttl((struct iphdr *)(skb->data + pkt->l3_off));
+	else
+		((struct ipv6hdr *)(skb->data + pkt->l3_off))->hop_limit--;
+	return 0;
 }
 
 /* Decide where a frame received on @port goes.  Consumes @skb. */
 static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 {
 	struct segf_domain *dom = port->domain;
+	const struct segf_domain_cfg *cfg;
 	enum segfilter_drop_reason reason;
 	struct segf_endpoint *src, *dst;
+	struct segf_ctx ctx = {
+		.dom = dom,
+		.pol = rcu_dereference(dom->policy),
+		.port = port,
+	};
 	struct segf_pkt pkt;
 
 	/* The rx path pulled the Ethernet header; we work on whole frames. */
@@ -370,30 +690,46 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 		goto drop;
 
 	/* Source identity: an endpoint bound to this very port. */
-	src = segf_endpoint_by_mac(dom, pkt.src);
+	src = segf_lookup_mac(&ctx, pkt.src);
 	reason = SEGFILTER_DROP_SRC_MAC;
 	if (!src || src->port != port)
 		goto drop;
-	reason = segf_check_source(src, &pkt);
+	reason = segf_check_source(&ctx, src, &pkt);
 	if (reason)
 		goto drop;
 
-	if (segf_answer_neighbour(port, skb, &pkt, src))
+	if (segf_answer_neighbour(&ctx, skb, &pkt, src))
 		return;
 
-	reason = SEGFILTER_DROP_DEFAULT_DENY;
-	if (READ_ONCE(dom->default_action) == SEGFILTER_ACTION_DENY &&
-	    !segf_is_link_control(&pkt))
-		goto drop;
-
 	if (is_multicast_ether_addr(pkt.dst)) {
+		reason = segf_decide(&ctx, &pkt, skb->len, src, NULL);
+		if (reason)
+			goto drop;
 		segf_flood(port, skb);
 		return;
 	}
 
-	dst = segf_endpoint_by_mac(dom, pkt.dst);
+	cfg = &ctx.pol->cfg;
+	if (!is_zero_ether_addr(cfg->gw_mac) &&
+	    ether_addr_equal(pkt.dst, cfg->gw_mac)) {
+		reason = segf_route(&ctx, &pkt, &dst) ?:
+			 segf_decide(&ctx, &pkt, skb->len, src, dst);
+		if (reason)
+			goto drop;
+		reason = SEGFILTER_DROP_TX_ERROR;
+		if (segf_route_rewrite(skb, &pkt, cfg->gw_mac, dst))
+			goto drop;
+		segf_port_event(port, routed);
+		segf_xmit(port, dst->port, skb);
+		return;
+	}
+
+	dst = segf_lookup_mac(&ctx, pkt.dst);
 	reason = SEGFILTER_DROP_NO_DEST;
 	if (!dst)
+		goto drop;
+	reason = segf_decide(&ctx, &pkt, skb->len, src, dst);
+	if (reason)
 		goto drop;
 	segf_port_event(port, forwarded);
 	segf_xmit(port, dst->port, skb);
@@ -428,4 +764,47 @@ rx_handler_result_t segf_handle_frame(struct sk_buff **pskb)
 
 	segf_rx(port, skb);
 	return RX_HANDLER_CONSUMED;
+}
+
+/**
+ * segf_trace_packet - run a described packet through the lookups
+ * @port: the port it would arrive on
+ * @pkt: the packet, addresses and transport filled in
+ * @t: what each step found
+ *
+ * The source and destination endpoints are those that own the packet's
+ * addresses.  Nothing is sent, counted or changed: the flow table is
+ * only read.  Called with segf_net::lock held.
+ */
+void segf_trace_packet(struct segf_port *port, struct segf_pkt *pkt,
+		       struct segf_trace *t)
+{
+	struct segf_ctx ctx = {
+		.dom = port->domain,
+		.port = port,
+		.trace = t,
+	};
+	struct segf_endpoint *src, *dst;
+	bool v4 = pkt->proto == htons(ETH_P_IP);
+
+	rcu_read_lock();
+	ctx.pol = rcu_dereference(port->domain->policy);
+	src = v4 ? segf_lookup_v4(&ctx, pkt->v4.saddr) :
+		   segf_lookup_v6(&ctx, &pkt->v6.saddr);
+	dst = v4 ? segf_lookup_v4(&ctx, pkt->v4.daddr) :
+		   segf_lookup_v6(&ctx, &pkt->v6.daddr);
+	if (!src || src->port != port) {
+		t->drop = SEGFILTER_DROP_SRC_IP;
+		goto out;
+	}
+	if (!dst) {
+		t->src = src->group;
+		t->drop = SEGFILTER_DROP_NO_ROUTE;
+		goto out;
+	}
+	ether_addr_copy(pkt->src, src->mac);
+	ether_addr_copy(pkt->dst, dst->mac);
+	segf_decide(&ctx, pkt, 0, src, dst);
+out:
+	rcu_read_unlock();
 }

@@ -55,7 +55,7 @@ static void segf_domain_free_rcu(struct rcu_head *head)
 }
 
 int segf_domain_create(struct segf_net *sn, u32 id, const char *name,
-		       u8 default_action, struct segf_domain **out,
+		       const struct segf_domain_cfg *cfg, struct segf_domain **out,
 		       struct netlink_ext_ack *extack)
 {
 	struct segf_domain *dom;
@@ -83,22 +83,36 @@ int segf_domain_create(struct segf_net *sn, u32 id, const char *name,
 	dom->sn = sn;
 	dom->id = id;
 	strscpy(dom->name, name, sizeof(dom->name));
-	dom->default_action = default_action;
 	xa_init(&dom->groups);
 	xa_init_flags(&dom->endpoints, XA_FLAGS_ALLOC);
+	xa_init_flags(&dom->rules, XA_FLAGS_ALLOC1);
 	INIT_LIST_HEAD(&dom->ports);
+	INIT_LIST_HEAD(&dom->commit_node);
+	/* Verdict events: at most 100 every half second per domain. */
+	ratelimit_state_init(&dom->log_limit, HZ / 2, 100);
+	ratelimit_set_flags(&dom->log_limit, RATELIMIT_MSG_ON_RELEASE);
 
 	err = segf_endpoint_tables_init(dom);
 	if (err)
 		goto err_stats;
-	err = xa_insert(&sn->domains, id, dom, GFP_KERNEL_ACCOUNT);
+	err = segf_flows_init(dom);
 	if (err)
 		goto err_tables;
+	err = segf_policy_init(dom, cfg);
+	if (err)
+		goto err_flows;
+	err = xa_insert(&sn->domains, id, dom, GFP_KERNEL_ACCOUNT);
+	if (err)
+		goto err_policy;
 
 	segf_changed(sn);
 	*out = dom;
 	return 0;
 
+err_policy:
+	segf_policy_destroy(dom);
+err_flows:
+	segf_flows_destroy(dom);
 err_tables:
 	segf_endpoint_tables_destroy(dom);
 err_stats:
@@ -108,7 +122,7 @@ err_free:
 	return err;
 }
 
-static void segf_group_unlink(struct segf_group *grp)
+void segf_group_unlink(struct segf_group *grp)
 {
 	struct segf_domain *dom = grp->domain;
 
@@ -146,14 +160,18 @@ int segf_domain_destroy(struct segf_domain *dom, bool force,
 	if (WARN_ON(dom->n_ports))
 		return -EBUSY;
 
+	segf_commit_forget(dom);
 	xa_erase(&sn->domains, dom->id);
 	xa_for_each(&dom->endpoints, idx, ep)
 		segf_endpoint_destroy(ep);
+	segf_policy_destroy(dom);
 	xa_for_each(&dom->groups, idx, grp)
 		segf_group_unlink(grp);
+	segf_flows_destroy(dom);
 	segf_endpoint_tables_destroy(dom);
 	xa_destroy(&dom->groups);
 	xa_destroy(&dom->endpoints);
+	xa_destroy(&dom->rules);
 	segf_changed(sn);
 	call_rcu(&dom->rcu, segf_domain_free_rcu);
 	return 0;
@@ -166,10 +184,12 @@ struct segf_group *segf_group_find(struct segf_domain *dom, u16 id,
 	unsigned long idx;
 
 	segf_assert_locked(dom->sn);
-	if (!name)
-		return xa_load(&dom->groups, id);
+	if (!name) {
+		grp = xa_load(&dom->groups, id);
+		return grp && !grp->dying ? grp : NULL;
+	}
 	xa_for_each(&dom->groups, idx, grp)
-		if (!strcmp(grp->name, name))
+		if (!grp->dying && !strcmp(grp->name, name))
 			return grp;
 	return NULL;
 }
@@ -181,10 +201,16 @@ int segf_group_create(struct segf_domain *dom, u16 id, const char *name,
 	int err;
 
 	segf_assert_locked(dom->sn);
-	if (xa_load(&dom->groups, id)) {
-		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "group id %u already exists in domain \"%s\"",
-				       id, dom->name);
+	grp = xa_load(&dom->groups, id);
+	if (grp) {
+		if (grp->dying)
+			NL_SET_ERR_MSG_FMT_MOD(extack,
+					       "group id %u is deleted in this transaction",
+					       id);
+		else
+			NL_SET_ERR_MSG_FMT_MOD(extack,
+					       "group id %u already exists in domain \"%s\"",
+					       id, dom->name);
 		return -EEXIST;
 	}
 	if (segf_group_find(dom, 0, name)) {
@@ -211,19 +237,26 @@ int segf_group_create(struct segf_domain *dom, u16 id, const char *name,
 	return 0;
 }
 
-int segf_group_destroy(struct segf_group *grp, struct netlink_ext_ack *extack)
+/*
+ * Delete a group in the commit being built: it stays in the table, dying,
+ * until the commit publishes (then segf_group_unlink()) or rolls back.
+ */
+int segf_group_retire(struct segf_group *grp, struct netlink_ext_ack *extack)
 {
-	struct segf_domain *dom = grp->domain;
-
-	segf_assert_locked(dom->sn);
+	segf_assert_locked(grp->domain->sn);
 	if (grp->n_endpoints) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
 				       "group \"%s\" still has %u endpoint(s)",
 				       grp->name, grp->n_endpoints);
 		return -EBUSY;
 	}
-	segf_group_unlink(grp);
-	segf_changed(dom->sn);
+	if (grp->n_rules) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "group \"%s\" is named by %u rule(s)",
+				       grp->name, grp->n_rules);
+		return -EBUSY;
+	}
+	grp->dying = true;
 	return 0;
 }
 

@@ -85,7 +85,7 @@ static void segf_addr_err(struct netlink_ext_ack *extack,
 		NL_SET_ERR_MSG_FMT_MOD(extack, "address %pI6c %s", &a->v6, why);
 }
 
-static bool segf_addr_unicast(const struct segf_addr *a)
+bool segf_addr_unicast(const struct segf_addr *a)
 {
 	if (a->family == AF_INET)
 		return !ipv4_is_multicast(a->v4) && !ipv4_is_lbcast(a->v4) &&
@@ -103,10 +103,17 @@ static void segf_endpoint_unhash(struct segf_endpoint *ep, unsigned int n)
 				       segf_addr_params);
 }
 
+static void segf_endpoint_count(struct segf_endpoint *ep, int delta)
+{
+	ep->group->n_endpoints += delta;
+	ep->port->n_endpoints += delta;
+	ep->domain->n_endpoints += delta;
+}
+
 int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 			 struct segf_group *grp, struct segf_port *port,
 			 const struct segf_addr *addrs, unsigned int n_addrs,
-			 struct segf_endpoint **out,
+			 u64 born, struct segf_endpoint **out,
 			 struct netlink_ext_ack *extack)
 {
 	struct segf_endpoint *ep, *other;
@@ -121,7 +128,19 @@ int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 				       "%pM is not a unicast MAC address", mac);
 		return -EINVAL;
 	}
+	if (ether_addr_equal(mac, segf_domain_next_cfg(dom)->gw_mac)) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "%pM is the gateway MAC of domain \"%s\"",
+				       mac, dom->name);
+		return -EEXIST;
+	}
 	other = segf_endpoint_by_mac(dom, mac);
+	if (other && !segf_endpoint_live(other)) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "endpoint %pM is deleted in this transaction",
+				       mac);
+		return -EEXIST;
+	}
 	if (other) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
 				       "endpoint %pM already exists in domain \"%s\"",
@@ -137,7 +156,14 @@ int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 		other = segf_endpoint_by_addr(dom, &addrs[i]);
 		if (other) {
 			segf_addr_err(extack, &addrs[i],
-				      "already belongs to another endpoint");
+				      segf_endpoint_live(other) ?
+				      "already belongs to another endpoint" :
+				      "is being deleted in this transaction");
+			return -EEXIST;
+		}
+		if (segf_gw_owns(segf_domain_next_cfg(dom), &addrs[i])) {
+			segf_addr_err(extack, &addrs[i],
+				      "is the domain's gateway address");
 			return -EEXIST;
 		}
 	}
@@ -149,6 +175,8 @@ int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 	ep->domain = dom;
 	ep->group = grp;
 	ep->port = port;
+	ep->born = born;
+	ep->dead = SEGF_GEN_NEVER;
 	for (i = 0; i < n_addrs; i++) {
 		ep->addrs[i].key = addrs[i];
 		ep->addrs[i].ep = ep;
@@ -177,9 +205,7 @@ int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 	if (err)
 		goto err_unhash;
 
-	grp->n_endpoints++;
-	port->n_endpoints++;
-	dom->n_endpoints++;
+	segf_endpoint_count(ep, 1);
 	segf_changed(dom->sn);
 	*out = ep;
 	return 0;
@@ -193,7 +219,8 @@ err_free:
 	return err;
 }
 
-void segf_endpoint_destroy(struct segf_endpoint *ep)
+/* Take an endpoint out of its tables; it must not be counted any more. */
+void segf_endpoint_unlink(struct segf_endpoint *ep)
 {
 	struct segf_domain *dom = ep->domain;
 
@@ -202,11 +229,34 @@ void segf_endpoint_destroy(struct segf_endpoint *ep)
 			       segf_mac_params);
 	segf_endpoint_unhash(ep, ep->n_addrs);
 	xa_erase(&dom->endpoints, ep->index);
-	ep->group->n_endpoints--;
-	ep->port->n_endpoints--;
-	dom->n_endpoints--;
 	segf_changed(dom->sn);
 	kfree_rcu(ep, rcu);
+}
+
+/* Delete an endpoint now, for every reader. */
+void segf_endpoint_destroy(struct segf_endpoint *ep)
+{
+	if (segf_endpoint_live(ep))
+		segf_endpoint_count(ep, -1);
+	segf_endpoint_unlink(ep);
+}
+
+/*
+ * Delete an endpoint as of generation @gen, which a commit is building:
+ * the data path sees it until that generation is published, the control
+ * path no more.
+ */
+void segf_endpoint_retire(struct segf_endpoint *ep, u64 gen)
+{
+	segf_assert_locked(ep->domain->sn);
+	WRITE_ONCE(ep->dead, gen);
+	segf_endpoint_count(ep, -1);
+}
+
+void segf_endpoint_revive(struct segf_endpoint *ep)
+{
+	WRITE_ONCE(ep->dead, SEGF_GEN_NEVER);
+	segf_endpoint_count(ep, 1);
 }
 
 /* Delete the endpoints that sit behind @port, before it goes away. */

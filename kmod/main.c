@@ -10,7 +10,8 @@
  *     are unlinked and queued for freeing after a grace period;
  *  3. the netdev notifier goes: no port is left for it to detach;
  *  4. rcu_barrier() waits for the queued frees before the code that
- *     runs them is unloaded.
+ *     runs them is unloaded, and destroying the workqueue waits for
+ *     the frees that RCU handed to it (old policy generations).
  */
 
 #include <linux/module.h>
@@ -21,6 +22,9 @@
 #include "segfilter.h"
 
 unsigned int segf_net_id __read_mostly;
+
+/* Frees after a grace period, and flow garbage collection. */
+struct workqueue_struct *segf_wq __read_mostly;
 
 struct segf_net *segf_pernet(const struct net *net)
 {
@@ -36,6 +40,7 @@ static int __net_init segf_net_init(struct net *net)
 	mutex_init(&sn->lock);
 	xa_init(&sn->domains);
 	xa_init(&sn->ports);
+	xa_init_flags(&sn->txns, XA_FLAGS_ALLOC1);
 	return 0;
 }
 
@@ -44,6 +49,8 @@ static void __net_exit segf_net_exit(struct net *net)
 	struct segf_net *sn = segf_pernet(net);
 
 	segf_net_teardown(sn);
+	segf_txn_flush(sn);
+	xa_destroy(&sn->txns);
 	xa_destroy(&sn->ports);
 	xa_destroy(&sn->domains);
 	mutex_destroy(&sn->lock);
@@ -60,12 +67,21 @@ static int __init segf_init(void)
 {
 	int err;
 
+	segf_wq = alloc_workqueue("segfilter", WQ_UNBOUND, 0);
+	if (!segf_wq)
+		return -ENOMEM;
+	err = segf_flow_cache_init();
+	if (err)
+		goto err_cache;
 	err = register_pernet_subsys(&segf_net_ops);
 	if (err)
-		return err;
+		goto err_pernet;
 	err = segf_port_init();
 	if (err)
 		goto err_port;
+	err = segf_txn_init();
+	if (err)
+		goto err_txn;
 	err = segf_genl_init();
 	if (err)
 		goto err_genl;
@@ -73,18 +89,29 @@ static int __init segf_init(void)
 	return 0;
 
 err_genl:
+	segf_txn_uninit();
+err_txn:
 	segf_port_uninit();
 err_port:
 	unregister_pernet_subsys(&segf_net_ops);
+err_pernet:
+	rcu_barrier();
+	segf_flow_cache_uninit();
+err_cache:
+	destroy_workqueue(segf_wq);
 	return err;
 }
 
 static void __exit segf_exit(void)
 {
 	segf_genl_uninit();
+	segf_txn_uninit();
 	unregister_pernet_subsys(&segf_net_ops);
 	segf_port_uninit();
+	/* Queued frees: RCU callbacks, then the work they queue. */
 	rcu_barrier();
+	destroy_workqueue(segf_wq);
+	segf_flow_cache_uninit();
 }
 
 module_init(segf_init);

@@ -12,12 +12,16 @@
  */
 
 #include <linux/etherdevice.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <linux/rtnetlink.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 
 #include "compat.h"
+#include "parse.h"
 #include "segfilter.h"
 
 static struct genl_family segf_family;
@@ -25,6 +29,18 @@ static struct genl_family segf_family;
 static const struct nla_policy segf_addr_policy[SEGFILTER_A_ADDR_MAX + 1] = {
 	[SEGFILTER_A_ADDR_IPV4] = { .type = NLA_BE32 },
 	[SEGFILTER_A_ADDR_IPV6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+};
+
+static const struct nla_policy segf_tuple_policy[SEGFILTER_A_TUPLE_MAX + 1] = {
+	[SEGFILTER_A_TUPLE_SRC_IPV4] = { .type = NLA_BE32 },
+	[SEGFILTER_A_TUPLE_DST_IPV4] = { .type = NLA_BE32 },
+	[SEGFILTER_A_TUPLE_SRC_IPV6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[SEGFILTER_A_TUPLE_DST_IPV6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[SEGFILTER_A_TUPLE_PROTO] = { .type = NLA_U8 },
+	[SEGFILTER_A_TUPLE_SPORT] = { .type = NLA_U16 },
+	[SEGFILTER_A_TUPLE_DPORT] = { .type = NLA_U16 },
+	[SEGFILTER_A_TUPLE_ICMP_TYPE] = { .type = NLA_U8 },
+	[SEGFILTER_A_TUPLE_ICMP_ID] = { .type = NLA_U16 },
 };
 
 #define SEGF_POLICY_NAME	{ .type = NLA_NUL_STRING,		\
@@ -35,16 +51,20 @@ static const struct nla_policy segf_addr_policy[SEGFILTER_A_ADDR_MAX + 1] = {
 #define SEGF_POLICY_GROUP						\
 	[SEGFILTER_A_GROUP_ID] = NLA_POLICY_MIN(NLA_U16, 1),		\
 	[SEGFILTER_A_GROUP_NAME] = SEGF_POLICY_NAME
-#define SEGF_POLICY_ACTION						\
-	[SEGFILTER_A_DEFAULT_ACTION] = NLA_POLICY_RANGE(NLA_U8,		\
-						SEGFILTER_ACTION_ALLOW,	\
-						SEGFILTER_ACTION_MAX)
 #define SEGF_POLICY_IFINDEX						\
 	[SEGFILTER_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1)
+#define SEGF_POLICY_TXN							\
+	[SEGFILTER_A_TXN_ID] = NLA_POLICY_MIN(NLA_U32, 1)
 
 static const struct nla_policy segf_domain_new_policy[SEGFILTER_A_MAX + 1] = {
 	SEGF_POLICY_DOMAIN,
-	SEGF_POLICY_ACTION,
+	SEGF_POLICY_TXN,
+	[SEGFILTER_A_DEFAULT_ACTION] = NLA_POLICY_RANGE(NLA_U8,
+							SEGFILTER_ACTION_ALLOW,
+							SEGFILTER_ACTION_DENY),
+	[SEGFILTER_A_FLOW_LIMIT] = { .type = NLA_U32 },
+	[SEGFILTER_A_GW_MAC] = NLA_POLICY_EXACT_LEN(ETH_ALEN),
+	[SEGFILTER_A_GW_ADDRS] = NLA_POLICY_NESTED(segf_addr_policy),
 };
 
 static const struct nla_policy segf_domain_policy[SEGFILTER_A_MAX + 1] = {
@@ -54,11 +74,18 @@ static const struct nla_policy segf_domain_policy[SEGFILTER_A_MAX + 1] = {
 static const struct nla_policy segf_group_policy[SEGFILTER_A_MAX + 1] = {
 	SEGF_POLICY_DOMAIN,
 	SEGF_POLICY_GROUP,
+	SEGF_POLICY_TXN,
+};
+
+static const struct nla_policy segf_group_get_policy[SEGFILTER_A_MAX + 1] = {
+	SEGF_POLICY_DOMAIN,
+	SEGF_POLICY_GROUP,
 };
 
 static const struct nla_policy segf_port_new_policy[SEGFILTER_A_MAX + 1] = {
 	SEGF_POLICY_DOMAIN,
 	SEGF_POLICY_IFINDEX,
+	SEGF_POLICY_TXN,
 	[SEGFILTER_A_PORT_ROLE] = NLA_POLICY_RANGE(NLA_U8,
 						   SEGFILTER_PORT_ROLE_ENDPOINT,
 						   SEGFILTER_PORT_ROLE_MAX),
@@ -77,13 +104,68 @@ static const struct nla_policy segf_endpoint_new_policy[SEGFILTER_A_MAX + 1] = {
 	SEGF_POLICY_DOMAIN,
 	SEGF_POLICY_GROUP,
 	SEGF_POLICY_IFINDEX,
+	SEGF_POLICY_TXN,
 	[SEGFILTER_A_MAC] = NLA_POLICY_ETH_ADDR,
 	[SEGFILTER_A_ADDRS] = NLA_POLICY_NESTED(segf_addr_policy),
+};
+
+static const struct nla_policy segf_endpoint_del_policy[SEGFILTER_A_MAX + 1] = {
+	SEGF_POLICY_DOMAIN,
+	SEGF_POLICY_TXN,
+	[SEGFILTER_A_MAC] = NLA_POLICY_ETH_ADDR,
 };
 
 static const struct nla_policy segf_endpoint_policy[SEGFILTER_A_MAX + 1] = {
 	SEGF_POLICY_DOMAIN,
 	[SEGFILTER_A_MAC] = NLA_POLICY_ETH_ADDR,
+};
+
+static const struct nla_policy segf_rule_new_policy[SEGFILTER_A_MAX + 1] = {
+	SEGF_POLICY_DOMAIN,
+	SEGF_POLICY_TXN,
+	[SEGFILTER_A_RULE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[SEGFILTER_A_PRIORITY] = { .type = NLA_U32 },
+	[SEGFILTER_A_SRC_GROUP_ID] = NLA_POLICY_MIN(NLA_U16, 1),
+	[SEGFILTER_A_SRC_GROUP_NAME] = SEGF_POLICY_NAME,
+	[SEGFILTER_A_DST_GROUP_ID] = NLA_POLICY_MIN(NLA_U16, 1),
+	[SEGFILTER_A_DST_GROUP_NAME] = SEGF_POLICY_NAME,
+	[SEGFILTER_A_PROTO] = { .type = NLA_U8 },
+	[SEGFILTER_A_PORT_MIN] = { .type = NLA_U16 },
+	[SEGFILTER_A_PORT_MAX] = { .type = NLA_U16 },
+	[SEGFILTER_A_ICMP_TYPE] = { .type = NLA_U8 },
+	[SEGFILTER_A_ACTION] = NLA_POLICY_RANGE(NLA_U8, SEGFILTER_ACTION_ALLOW,
+						SEGFILTER_ACTION_MAX),
+	[SEGFILTER_A_CHAIN_NAME] = SEGF_POLICY_NAME,
+	[SEGFILTER_A_RULE_FLAGS] = NLA_POLICY_MASK(NLA_U32,
+						   SEGFILTER_RULE_F_LOG),
+};
+
+static const struct nla_policy segf_rule_policy[SEGFILTER_A_MAX + 1] = {
+	SEGF_POLICY_DOMAIN,
+	SEGF_POLICY_TXN,
+	[SEGFILTER_A_RULE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct nla_policy segf_rule_get_policy[SEGFILTER_A_MAX + 1] = {
+	SEGF_POLICY_DOMAIN,
+	[SEGFILTER_A_RULE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct nla_policy segf_txn_policy[SEGFILTER_A_MAX + 1] = {
+	SEGF_POLICY_TXN,
+	[SEGFILTER_A_TXN_OPS] = { .type = NLA_U32 },
+};
+
+static const struct nla_policy segf_txn_abort_policy[SEGFILTER_A_MAX + 1] = {
+	SEGF_POLICY_TXN,
+};
+
+static const struct nla_policy segf_empty_policy[SEGFILTER_A_MAX + 1] = {
+};
+
+static const struct nla_policy segf_trace_policy[SEGFILTER_A_MAX + 1] = {
+	SEGF_POLICY_IFINDEX,
+	[SEGFILTER_A_TUPLE] = NLA_POLICY_NESTED(segf_tuple_policy),
 };
 
 static struct segf_net *segf_info_net(struct genl_info *info)
@@ -92,12 +174,13 @@ static struct segf_net *segf_info_net(struct genl_info *info)
 }
 
 /* Refuse a request that lacks @attr, saying which one (@what) it is. */
-static bool segf_missing(struct genl_info *info, int attr, const char *what)
+static bool segf_missing(struct nlattr **attrs, struct netlink_ext_ack *extack,
+			 int attr, const char *what)
 {
-	if (info->attrs[attr])
+	if (attrs[attr])
 		return false;
-	GENL_REQ_ATTR_CHECK(info, attr);
-	NL_SET_ERR_MSG_FMT_MOD(info->extack, "missing %s", what);
+	NL_SET_ERR_ATTR_MISS(extack, NULL, attr);
+	NL_SET_ERR_MSG_FMT_MOD(extack, "missing %s", what);
 	return true;
 }
 
@@ -151,12 +234,17 @@ static struct segf_domain *segf_domain_get(struct segf_net *sn,
 	return dom;
 }
 
-static struct segf_group *segf_group_get(struct segf_domain *dom,
-					 struct genl_info *info)
+/*
+ * The group named by the attributes @id_attr and @name_attr.  Unless
+ * @required, naming none of them is "any group": NULL.
+ */
+static struct segf_group *segf_group_ref(struct segf_domain *dom,
+					 struct nlattr **attrs, int id_attr,
+					 int name_attr, bool required,
+					 struct netlink_ext_ack *extack)
 {
-	struct nlattr *id = info->attrs[SEGFILTER_A_GROUP_ID];
-	struct nlattr *name = info->attrs[SEGFILTER_A_GROUP_NAME];
-	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *id = attrs[id_attr];
+	struct nlattr *name = attrs[name_attr];
 	struct segf_group *grp;
 
 	if (id && name) {
@@ -165,7 +253,9 @@ static struct segf_group *segf_group_get(struct segf_domain *dom,
 		return ERR_PTR(-EINVAL);
 	}
 	if (!id && !name) {
-		NL_SET_ERR_ATTR_MISS(extack, NULL, SEGFILTER_A_GROUP_ID);
+		if (!required)
+			return NULL;
+		NL_SET_ERR_ATTR_MISS(extack, NULL, id_attr);
 		NL_SET_ERR_MSG_MOD(extack, "missing group (id or name)");
 		return ERR_PTR(-EINVAL);
 	}
@@ -185,15 +275,87 @@ static struct segf_group *segf_group_get(struct segf_domain *dom,
 	return ERR_PTR(-ENOENT);
 }
 
-static int segf_check_name(struct genl_info *info, int attr)
+static struct segf_group *segf_group_get(struct segf_domain *dom,
+					 struct nlattr **attrs,
+					 struct netlink_ext_ack *extack)
 {
-	struct nlattr *name = info->attrs[attr];
+	return segf_group_ref(dom, attrs, SEGFILTER_A_GROUP_ID,
+			      SEGFILTER_A_GROUP_NAME, true, extack);
+}
 
-	if (segf_name_valid(nla_data(name)))
+static int segf_check_name(struct nlattr **attrs,
+			   struct netlink_ext_ack *extack, int attr)
+{
+	struct nlattr *name = attrs[attr];
+
+	if (!name || segf_name_valid(nla_data(name)))
 		return 0;
-	NL_SET_ERR_MSG_ATTR(info->extack, name,
+	NL_SET_ERR_MSG_ATTR(extack, name,
 			    "a name starts with a letter and holds only letters, digits, '-', '_' and '.'");
 	return -EINVAL;
+}
+
+/* The attached port a request's SEGFILTER_A_IFINDEX names. */
+static struct segf_port *segf_port_get(struct segf_net *sn,
+				       struct nlattr **attrs,
+				       struct netlink_ext_ack *extack)
+{
+	struct nlattr *attr = attrs[SEGFILTER_A_IFINDEX];
+	struct segf_port *port;
+
+	if (segf_missing(attrs, extack, SEGFILTER_A_IFINDEX, "ifindex"))
+		return ERR_PTR(-EINVAL);
+	port = segf_port_find(sn, nla_get_u32(attr));
+	if (port)
+		return port;
+	NL_SET_BAD_ATTR(extack, attr);
+	NL_SET_ERR_MSG_FMT_MOD(extack, "ifindex %u is not an attached port",
+			       nla_get_u32(attr));
+	return ERR_PTR(-ENOENT);
+}
+
+/*
+ * Collect the addresses of an ADDRS or GW_ADDRS nest: at most
+ * SEGFILTER_EP_MAX_ADDRS of each family, unicast.
+ */
+static int segf_parse_addrs(struct nlattr *nest, struct segf_addr *addrs,
+			    unsigned int *n_addrs,
+			    struct netlink_ext_ack *extack)
+{
+	unsigned int n4 = 0, n6 = 0;
+	struct nlattr *a;
+	int rem;
+
+	*n_addrs = 0;
+	if (!nest)
+		return 0;
+	nla_for_each_nested(a, nest, rem) {
+		struct segf_addr *addr = &addrs[n4 + n6];
+
+		if ((nla_type(a) == SEGFILTER_A_ADDR_IPV4 &&
+		     n4 == SEGFILTER_EP_MAX_ADDRS) ||
+		    (nla_type(a) == SEGFILTER_A_ADDR_IPV6 &&
+		     n6 == SEGFILTER_EP_MAX_ADDRS)) {
+			NL_SET_BAD_ATTR(extack, a);
+			NL_SET_ERR_MSG_FMT_MOD(extack,
+					       "at most %d IPv4 and %d IPv6 addresses",
+					       SEGFILTER_EP_MAX_ADDRS,
+					       SEGFILTER_EP_MAX_ADDRS);
+			return -E2BIG;
+		}
+		memset(addr, 0, sizeof(*addr));
+		if (nla_type(a) == SEGFILTER_A_ADDR_IPV4) {
+			addr->family = AF_INET;
+			addr->v4 = nla_get_in_addr(a);
+			n4++;
+		} else {
+			addr->family = AF_INET6;
+			addr->v6 = nla_get_in6_addr(a);
+			n6++;
+		}
+	}
+	*n_addrs = n4 + n6;
+	return 0;
 }
 
 /* Where a message goes: the reply to a request, or one of a dump's. */
@@ -263,6 +425,11 @@ static int segf_put_stats(struct sk_buff *skb,
 		{ SEGFILTER_STATS_FLOODED, offsetof(struct segf_stats, flooded) },
 		{ SEGFILTER_STATS_ARP_REPLIES, offsetof(struct segf_stats, arp_replies) },
 		{ SEGFILTER_STATS_ND_REPLIES, offsetof(struct segf_stats, nd_replies) },
+		{ SEGFILTER_STATS_ROUTED, offsetof(struct segf_stats, routed) },
+		{ SEGFILTER_STATS_DEFAULT_ALLOWED, offsetof(struct segf_stats, default_allowed) },
+		{ SEGFILTER_STATS_FLOWS_CREATED, offsetof(struct segf_stats, flows_created) },
+		{ SEGFILTER_STATS_FLOW_TABLE_FULL, offsetof(struct segf_stats, flow_table_full) },
+		{ SEGFILTER_STATS_LOG_SUPPRESSED, offsetof(struct segf_stats, log_suppressed) },
 		{ SEGFILTER_STATS_DROPPED, offsetof(struct segf_stats, dropped) },
 	};
 	struct nlattr *nest, *drops;
@@ -296,9 +463,42 @@ cancel:
 	return -EMSGSIZE;
 }
 
+static int segf_put_gateway(struct sk_buff *skb,
+			    const struct segf_domain_cfg *cfg)
+{
+	struct nlattr *nest;
+	unsigned int i;
+	int err = 0;
+
+	if (is_zero_ether_addr(cfg->gw_mac))
+		return 0;
+	if (nla_put(skb, SEGFILTER_A_GW_MAC, ETH_ALEN, cfg->gw_mac))
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, SEGFILTER_A_GW_ADDRS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < cfg->n_gw_addrs && !err; i++) {
+		const struct segf_addr *a = &cfg->gw_addrs[i];
+
+		if (a->family == AF_INET)
+			err = nla_put_in_addr(skb, SEGFILTER_A_ADDR_IPV4, a->v4);
+		else
+			err = nla_put_in6_addr(skb, SEGFILTER_A_ADDR_IPV6,
+					       &a->v6);
+	}
+	if (err) {
+		nla_nest_cancel(skb, nest);
+		return err;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 static int segf_fill_domain(struct sk_buff *skb, struct segf_domain *dom,
 			    const struct segf_msg *m)
 {
+	struct segf_policy *pol = rcu_dereference_protected(dom->policy,
+				lockdep_is_held(&dom->sn->lock));
 	void *hdr = segf_msg_start(skb, m);
 	bool full;
 
@@ -306,10 +506,17 @@ static int segf_fill_domain(struct sk_buff *skb, struct segf_domain *dom,
 		return -EMSGSIZE;
 	full = nla_put_u32(skb, SEGFILTER_A_DOMAIN_ID, dom->id) ||
 	       nla_put_string(skb, SEGFILTER_A_DOMAIN_NAME, dom->name) ||
-	       nla_put_u8(skb, SEGFILTER_A_DEFAULT_ACTION, dom->default_action) ||
+	       nla_put_u8(skb, SEGFILTER_A_DEFAULT_ACTION,
+			  pol->cfg.default_action) ||
+	       nla_put_u32(skb, SEGFILTER_A_FLOW_LIMIT, pol->cfg.flow_limit) ||
+	       segf_put_gateway(skb, &pol->cfg) ||
+	       nla_put_u32(skb, SEGFILTER_A_POLICY_GEN, (u32)pol->gen) ||
 	       nla_put_u32(skb, SEGFILTER_A_N_PORTS, dom->n_ports) ||
 	       nla_put_u32(skb, SEGFILTER_A_N_GROUPS, dom->n_groups) ||
 	       nla_put_u32(skb, SEGFILTER_A_N_ENDPOINTS, dom->n_endpoints) ||
+	       nla_put_u32(skb, SEGFILTER_A_N_RULES, dom->n_rules) ||
+	       nla_put_u32(skb, SEGFILTER_A_N_FLOWS,
+			   atomic_read(&dom->n_flows)) ||
 	       segf_put_stats(skb, dom->stats);
 	return segf_msg_end(skb, hdr, full);
 }
@@ -417,57 +624,150 @@ static int segf_dump_result(struct sk_buff *skb, int err)
 
 /* ---- domains ---- */
 
-static int segf_domain_new_doit(struct sk_buff *skb, struct genl_info *info)
+/*
+ * The configuration a DOMAIN_NEW or DOMAIN_SET request gives, on top of
+ * @cfg.  Checks what can be checked without the domain.
+ */
+static int segf_parse_domain_cfg(struct nlattr **attrs,
+				 struct segf_domain_cfg *cfg,
+				 struct netlink_ext_ack *extack)
 {
-	struct segf_msg reply = segf_msg_reply(info, SEGFILTER_CMD_DOMAIN_NEW);
-	struct segf_net *sn = segf_info_net(info);
-	struct nlattr **attrs = info->attrs;
-	struct segf_domain *dom;
-	struct sk_buff *msg;
-	u8 action = SEGFILTER_ACTION_ALLOW;
+	struct nlattr *mac = attrs[SEGFILTER_A_GW_MAC];
+	struct segf_addr addrs[SEGF_EP_ADDRS];
+	unsigned int n, i;
 	int err;
 
-	if (segf_missing(info, SEGFILTER_A_DOMAIN_ID, "domain id") ||
-	    segf_missing(info, SEGFILTER_A_DOMAIN_NAME, "domain name"))
-		return -EINVAL;
-	err = segf_check_name(info, SEGFILTER_A_DOMAIN_NAME);
-	if (err)
-		return err;
 	if (attrs[SEGFILTER_A_DEFAULT_ACTION])
-		action = nla_get_u8(attrs[SEGFILTER_A_DEFAULT_ACTION]);
-
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	mutex_lock(&sn->lock);
-	err = segf_domain_create(sn, nla_get_u32(attrs[SEGFILTER_A_DOMAIN_ID]),
-				 nla_data(attrs[SEGFILTER_A_DOMAIN_NAME]),
-				 action, &dom, info->extack);
-	if (!err)
-		err = segf_fill_domain(msg, dom, &reply);
-	mutex_unlock(&sn->lock);
-	return segf_reply(msg, info, err);
+		cfg->default_action =
+			nla_get_u8(attrs[SEGFILTER_A_DEFAULT_ACTION]);
+	if (attrs[SEGFILTER_A_FLOW_LIMIT])
+		cfg->flow_limit = nla_get_u32(attrs[SEGFILTER_A_FLOW_LIMIT]);
+	if (mac && is_zero_ether_addr(nla_data(mac))) {
+		eth_zero_addr(cfg->gw_mac);
+		cfg->n_gw_addrs = 0;
+	} else if (mac) {
+		if (!is_valid_ether_addr(nla_data(mac))) {
+			NL_SET_ERR_MSG_ATTR(extack, mac,
+					    "the gateway MAC must be a unicast address");
+			return -EINVAL;
+		}
+		ether_addr_copy(cfg->gw_mac, nla_data(mac));
+	}
+	if (attrs[SEGFILTER_A_GW_ADDRS]) {
+		err = segf_parse_addrs(attrs[SEGFILTER_A_GW_ADDRS], addrs, &n,
+				       extack);
+		if (err)
+			return err;
+		for (i = 0; i < n; i++) {
+			if (!segf_addr_unicast(&addrs[i])) {
+				NL_SET_ERR_MSG_ATTR(extack,
+						    attrs[SEGFILTER_A_GW_ADDRS],
+						    "a gateway address must be a unicast host address");
+				return -EINVAL;
+			}
+		}
+		memcpy(cfg->gw_addrs, addrs, sizeof(addrs));
+		cfg->n_gw_addrs = n;
+	}
+	if (cfg->n_gw_addrs && is_zero_ether_addr(cfg->gw_mac)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "gateway addresses need a gateway MAC");
+		return -EINVAL;
+	}
+	return 0;
 }
 
-static int segf_domain_set_doit(struct sk_buff *skb, struct genl_info *info)
+static int segf_domain_new_check(struct nlattr **attrs,
+				 struct netlink_ext_ack *extack)
 {
-	struct segf_net *sn = segf_info_net(info);
-	struct segf_domain *dom;
-	int err = 0;
+	struct segf_domain_cfg cfg = {};
 
-	if (segf_missing(info, SEGFILTER_A_DEFAULT_ACTION, "default action"))
+	if (segf_missing(attrs, extack, SEGFILTER_A_DOMAIN_ID, "domain id") ||
+	    segf_missing(attrs, extack, SEGFILTER_A_DOMAIN_NAME, "domain name"))
 		return -EINVAL;
-	mutex_lock(&sn->lock);
-	dom = segf_domain_get(sn, info->attrs, true, info->extack);
-	if (IS_ERR(dom)) {
-		err = PTR_ERR(dom);
-	} else {
-		WRITE_ONCE(dom->default_action,
-			   nla_get_u8(info->attrs[SEGFILTER_A_DEFAULT_ACTION]));
-		segf_changed(sn);
+	return segf_check_name(attrs, extack, SEGFILTER_A_DOMAIN_NAME) ?:
+	       segf_parse_domain_cfg(attrs, &cfg, extack);
+}
+
+static int segf_domain_new_apply(struct segf_commit *c, struct nlattr **attrs,
+				 void **obj)
+{
+	struct segf_domain_cfg cfg = {
+		.default_action = SEGFILTER_ACTION_ALLOW,
+		.flow_limit = SEGFILTER_FLOW_LIMIT_DEFAULT,
+	};
+	struct segf_domain *dom;
+	int err;
+
+	err = segf_parse_domain_cfg(attrs, &cfg, c->extack);
+	if (err)
+		return err;
+	err = segf_domain_create(c->sn,
+				 nla_get_u32(attrs[SEGFILTER_A_DOMAIN_ID]),
+				 nla_data(attrs[SEGFILTER_A_DOMAIN_NAME]), &cfg,
+				 &dom, c->extack);
+	if (err)
+		return err;
+	err = segf_commit_record(c, SEGF_UNDO_DOMAIN_NEW, dom);
+	if (err) {
+		segf_domain_destroy(dom, true, NULL);
+		return err;
 	}
-	mutex_unlock(&sn->lock);
-	return err;
+	*obj = dom;
+	return 0;
+}
+
+static int segf_domain_set_check(struct nlattr **attrs,
+				 struct netlink_ext_ack *extack)
+{
+	if (!attrs[SEGFILTER_A_DEFAULT_ACTION] &&
+	    !attrs[SEGFILTER_A_FLOW_LIMIT] && !attrs[SEGFILTER_A_GW_MAC] &&
+	    !attrs[SEGFILTER_A_GW_ADDRS]) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "nothing to set: give a default action, flow limit or gateway");
+		return -EINVAL;
+	}
+	/* The rest depends on the domain's gateway: checked when applied. */
+	return 0;
+}
+
+static int segf_domain_set_apply(struct segf_commit *c, struct nlattr **attrs,
+				 void **obj)
+{
+	struct segf_domain_cfg cfg;
+	struct segf_domain *dom;
+	unsigned int i;
+	int err;
+
+	dom = segf_domain_get(c->sn, attrs, true, c->extack);
+	if (IS_ERR(dom))
+		return PTR_ERR(dom);
+	cfg = *segf_domain_next_cfg(dom);
+	err = segf_parse_domain_cfg(attrs, &cfg, c->extack);
+	if (err)
+		return err;
+	if (!is_zero_ether_addr(cfg.gw_mac) &&
+	    segf_endpoint_live(segf_endpoint_by_mac(dom, cfg.gw_mac))) {
+		NL_SET_ERR_MSG_FMT_MOD(c->extack,
+				       "gateway MAC %pM is an endpoint's",
+				       cfg.gw_mac);
+		return -EEXIST;
+	}
+	for (i = 0; i < cfg.n_gw_addrs; i++) {
+		struct segf_endpoint *ep;
+
+		ep = segf_endpoint_by_addr(dom, &cfg.gw_addrs[i]);
+		if (segf_endpoint_live(ep)) {
+			NL_SET_ERR_MSG_FMT_MOD(c->extack,
+					       "gateway address %u belongs to endpoint %pM",
+					       i + 1, ep->mac);
+			return -EEXIST;
+		}
+	}
+	segf_commit_touch(c, dom);
+	dom->next_cfg = cfg;
+	*obj = dom;
+	return 0;
 }
 
 static int segf_domain_del_doit(struct sk_buff *skb, struct genl_info *info)
@@ -556,58 +856,67 @@ out:
 
 /* ---- groups ---- */
 
-static int segf_group_new_doit(struct sk_buff *skb, struct genl_info *info)
+static int segf_group_new_check(struct nlattr **attrs,
+				struct netlink_ext_ack *extack)
 {
-	struct segf_msg reply = segf_msg_reply(info, SEGFILTER_CMD_GROUP_NEW);
-	struct segf_net *sn = segf_info_net(info);
-	struct nlattr **attrs = info->attrs;
-	struct segf_domain *dom;
-	struct segf_group *grp;
-	struct sk_buff *msg;
-	int err;
-
-	if (segf_missing(info, SEGFILTER_A_GROUP_ID, "group id") ||
-	    segf_missing(info, SEGFILTER_A_GROUP_NAME, "group name"))
+	if (segf_missing(attrs, extack, SEGFILTER_A_GROUP_ID, "group id") ||
+	    segf_missing(attrs, extack, SEGFILTER_A_GROUP_NAME, "group name"))
 		return -EINVAL;
-	err = segf_check_name(info, SEGFILTER_A_GROUP_NAME);
-	if (err)
-		return err;
-
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	mutex_lock(&sn->lock);
-	dom = segf_domain_get(sn, attrs, true, info->extack);
-	if (IS_ERR(dom)) {
-		err = PTR_ERR(dom);
-		goto out;
-	}
-	err = segf_group_create(dom, nla_get_u16(attrs[SEGFILTER_A_GROUP_ID]),
-				nla_data(attrs[SEGFILTER_A_GROUP_NAME]), &grp,
-				info->extack);
-	if (!err)
-		err = segf_fill_group(msg, grp, &reply);
-out:
-	mutex_unlock(&sn->lock);
-	return segf_reply(msg, info, err);
+	return segf_check_name(attrs, extack, SEGFILTER_A_GROUP_NAME);
 }
 
-static int segf_group_del_doit(struct sk_buff *skb, struct genl_info *info)
+static int segf_group_new_apply(struct segf_commit *c, struct nlattr **attrs,
+				void **obj)
 {
-	struct segf_net *sn = segf_info_net(info);
 	struct segf_domain *dom;
 	struct segf_group *grp;
 	int err;
 
-	mutex_lock(&sn->lock);
-	dom = segf_domain_get(sn, info->attrs, true, info->extack);
-	grp = IS_ERR(dom) ? ERR_CAST(dom) : segf_group_get(dom, info);
+	dom = segf_domain_get(c->sn, attrs, true, c->extack);
+	if (IS_ERR(dom))
+		return PTR_ERR(dom);
+	err = segf_group_create(dom, nla_get_u16(attrs[SEGFILTER_A_GROUP_ID]),
+				nla_data(attrs[SEGFILTER_A_GROUP_NAME]), &grp,
+				c->extack);
+	if (err)
+		return err;
+	err = segf_commit_record(c, SEGF_UNDO_GROUP_NEW, grp);
+	if (err) {
+		segf_group_unlink(grp);
+		return err;
+	}
+	*obj = grp;
+	return 0;
+}
+
+static int segf_no_check(struct nlattr **attrs, struct netlink_ext_ack *extack)
+{
+	return 0;
+}
+
+static int segf_group_del_apply(struct segf_commit *c, struct nlattr **attrs,
+				void **obj)
+{
+	struct segf_domain *dom;
+	struct segf_group *grp;
+	int err;
+
+	dom = segf_domain_get(c->sn, attrs, true, c->extack);
+	if (IS_ERR(dom))
+		return PTR_ERR(dom);
+	grp = segf_group_get(dom, attrs, c->extack);
 	if (IS_ERR(grp))
-		err = PTR_ERR(grp);
-	else
-		err = segf_group_destroy(grp, info->extack);
-	mutex_unlock(&sn->lock);
-	return err;
+		return PTR_ERR(grp);
+	err = segf_group_retire(grp, c->extack);
+	if (err)
+		return err;
+	err = segf_commit_record(c, SEGF_UNDO_GROUP_DEL, grp);
+	if (err) {
+		grp->dying = false;
+		return err;
+	}
+	segf_commit_touch(c, dom);
+	return 0;
 }
 
 static int segf_group_get_doit(struct sk_buff *skb, struct genl_info *info)
@@ -624,7 +933,8 @@ static int segf_group_get_doit(struct sk_buff *skb, struct genl_info *info)
 		return -ENOMEM;
 	mutex_lock(&sn->lock);
 	dom = segf_domain_get(sn, info->attrs, true, info->extack);
-	grp = IS_ERR(dom) ? ERR_CAST(dom) : segf_group_get(dom, info);
+	grp = IS_ERR(dom) ? ERR_CAST(dom) : segf_group_get(dom, info->attrs,
+							      info->extack);
 	if (IS_ERR(grp))
 		err = PTR_ERR(grp);
 	else
@@ -633,100 +943,49 @@ static int segf_group_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return segf_reply(msg, info, err);
 }
 
-static int segf_group_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
-{
-	struct segf_msg m = segf_msg_dump(cb, SEGFILTER_CMD_GROUP_GET);
-	struct segf_net *sn = segf_pernet(sock_net(skb->sk));
-	unsigned long didx, last, gidx;
-	struct segf_domain *dom;
-	struct segf_group *grp;
-	int err;
-
-	mutex_lock(&sn->lock);
-	cb->seq = sn->genid;
-	err = segf_dump_range(sn, cb, &didx, &last);
-	if (err)
-		goto out;
-	xa_for_each_range(&sn->domains, didx, dom, didx, last) {
-		xa_for_each_start(&dom->groups, gidx, grp, cb->args[1]) {
-			err = segf_fill_group(skb, grp, &m);
-			if (err)
-				goto out;
-			cb->args[1] = gidx + 1;
-		}
-		cb->args[0] = didx + 1;
-		cb->args[1] = 0;
-	}
-out:
-	mutex_unlock(&sn->lock);
-	return segf_dump_result(skb, err);
-}
-
 /* ---- ports ---- */
 
-static int segf_port_new_doit(struct sk_buff *skb, struct genl_info *info)
+static int segf_port_new_check(struct nlattr **attrs,
+			       struct netlink_ext_ack *extack)
 {
-	struct segf_msg reply = segf_msg_reply(info, SEGFILTER_CMD_PORT_NEW);
-	struct segf_net *sn = segf_info_net(info);
-	struct nlattr **attrs = info->attrs;
+	return segf_missing(attrs, extack, SEGFILTER_A_IFINDEX, "ifindex") ?
+	       -EINVAL : 0;
+}
+
+/* Called with RTNL held: attaching a port sets the device's rx_handler. */
+static int segf_port_new_apply(struct segf_commit *c, struct nlattr **attrs,
+			       void **obj)
+{
+	u32 ifindex = nla_get_u32(attrs[SEGFILTER_A_IFINDEX]);
 	u8 role = SEGFILTER_PORT_ROLE_ENDPOINT;
 	struct segf_domain *dom;
 	struct segf_port *port;
 	struct net_device *dev;
-	struct sk_buff *msg;
-	u32 ifindex;
 	int err;
 
-	if (segf_missing(info, SEGFILTER_A_IFINDEX, "ifindex"))
-		return -EINVAL;
-	ifindex = nla_get_u32(attrs[SEGFILTER_A_IFINDEX]);
+	ASSERT_RTNL();
 	if (attrs[SEGFILTER_A_PORT_ROLE])
 		role = nla_get_u8(attrs[SEGFILTER_A_PORT_ROLE]);
-
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	rtnl_lock();
-	mutex_lock(&sn->lock);
-	dom = segf_domain_get(sn, attrs, true, info->extack);
-	if (IS_ERR(dom)) {
-		err = PTR_ERR(dom);
-		goto out;
-	}
-	dev = __dev_get_by_index(sn->net, ifindex);
+	dom = segf_domain_get(c->sn, attrs, true, c->extack);
+	if (IS_ERR(dom))
+		return PTR_ERR(dom);
+	dev = __dev_get_by_index(c->sn->net, ifindex);
 	if (!dev) {
-		NL_SET_BAD_ATTR(info->extack, attrs[SEGFILTER_A_IFINDEX]);
-		NL_SET_ERR_MSG_FMT_MOD(info->extack,
-				       "no device with ifindex %u", ifindex);
-		err = -ENODEV;
-		goto out;
+		NL_SET_BAD_ATTR(c->extack, attrs[SEGFILTER_A_IFINDEX]);
+		NL_SET_ERR_MSG_FMT_MOD(c->extack, "no device with ifindex %u",
+				       ifindex);
+		return -ENODEV;
 	}
-	err = segf_port_attach(sn, dev, dom, role, &port, info->extack);
-	if (!err)
-		err = segf_fill_port(msg, port, &reply);
-out:
-	mutex_unlock(&sn->lock);
-	rtnl_unlock();
-	return segf_reply(msg, info, err);
-}
-
-/* The attached port a request's SEGFILTER_A_IFINDEX names. */
-static struct segf_port *segf_port_get(struct segf_net *sn,
-				       struct genl_info *info)
-{
-	struct nlattr *attr = info->attrs[SEGFILTER_A_IFINDEX];
-	struct segf_port *port;
-
-	if (segf_missing(info, SEGFILTER_A_IFINDEX, "ifindex"))
-		return ERR_PTR(-EINVAL);
-	port = segf_port_find(sn, nla_get_u32(attr));
-	if (port)
-		return port;
-	NL_SET_BAD_ATTR(info->extack, attr);
-	NL_SET_ERR_MSG_FMT_MOD(info->extack,
-			       "ifindex %u is not an attached port",
-			       nla_get_u32(attr));
-	return ERR_PTR(-ENOENT);
+	err = segf_port_attach(c->sn, dev, dom, role, &port, c->extack);
+	if (err)
+		return err;
+	err = segf_commit_record(c, SEGF_UNDO_PORT_NEW, port);
+	if (err) {
+		segf_port_detach(port);
+		return err;
+	}
+	*obj = port;
+	return 0;
 }
 
 static int segf_port_del_doit(struct sk_buff *skb, struct genl_info *info)
@@ -737,7 +996,7 @@ static int segf_port_del_doit(struct sk_buff *skb, struct genl_info *info)
 
 	rtnl_lock();
 	mutex_lock(&sn->lock);
-	port = segf_port_get(sn, info);
+	port = segf_port_get(sn, info->attrs, info->extack);
 	if (IS_ERR(port))
 		err = PTR_ERR(port);
 	else
@@ -767,7 +1026,7 @@ static int segf_port_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	mutex_lock(&sn->lock);
-	port = segf_port_get(sn, info);
+	port = segf_port_get(sn, info->attrs, info->extack);
 	if (IS_ERR(port))
 		err = PTR_ERR(port);
 	else
@@ -807,141 +1066,111 @@ out:
 
 /* ---- endpoints ---- */
 
-/* Collect the addresses of an ENDPOINT_NEW request. */
-static int segf_parse_addrs(struct genl_info *info, struct segf_addr *addrs,
-			    unsigned int *n_addrs)
+static int segf_endpoint_new_check(struct nlattr **attrs,
+				   struct netlink_ext_ack *extack)
 {
-	struct nlattr *nest = info->attrs[SEGFILTER_A_ADDRS];
-	unsigned int n4 = 0, n6 = 0;
-	struct nlattr *a;
-	int rem;
+	struct segf_addr addrs[SEGF_EP_ADDRS];
+	unsigned int n;
 
-	*n_addrs = 0;
-	if (!nest)
-		return 0;
-	nla_for_each_nested(a, nest, rem) {
-		struct segf_addr *addr = &addrs[n4 + n6];
-
-		if ((nla_type(a) == SEGFILTER_A_ADDR_IPV4 &&
-		     n4 == SEGFILTER_EP_MAX_ADDRS) ||
-		    (nla_type(a) == SEGFILTER_A_ADDR_IPV6 &&
-		     n6 == SEGFILTER_EP_MAX_ADDRS)) {
-			NL_SET_BAD_ATTR(info->extack, a);
-			NL_SET_ERR_MSG_FMT_MOD(info->extack,
-					       "an endpoint has at most %d IPv4 and %d IPv6 addresses",
-					       SEGFILTER_EP_MAX_ADDRS,
-					       SEGFILTER_EP_MAX_ADDRS);
-			return -E2BIG;
-		}
-		memset(addr, 0, sizeof(*addr));
-		if (nla_type(a) == SEGFILTER_A_ADDR_IPV4) {
-			addr->family = AF_INET;
-			addr->v4 = nla_get_in_addr(a);
-			n4++;
-		} else {
-			addr->family = AF_INET6;
-			addr->v6 = nla_get_in6_addr(a);
-			n6++;
-		}
-	}
-	*n_addrs = n4 + n6;
-	return 0;
+	if (segf_missing(attrs, extack, SEGFILTER_A_MAC, "MAC address") ||
+	    segf_missing(attrs, extack, SEGFILTER_A_IFINDEX, "port (ifindex)"))
+		return -EINVAL;
+	return segf_parse_addrs(attrs[SEGFILTER_A_ADDRS], addrs, &n, extack);
 }
 
-static int segf_endpoint_new_doit(struct sk_buff *skb, struct genl_info *info)
+static int segf_endpoint_new_apply(struct segf_commit *c,
+				   struct nlattr **attrs, void **obj)
 {
-	struct segf_msg reply = segf_msg_reply(info, SEGFILTER_CMD_ENDPOINT_NEW);
-	struct segf_net *sn = segf_info_net(info);
 	struct segf_addr addrs[SEGF_EP_ADDRS];
-	struct nlattr **attrs = info->attrs;
 	struct segf_endpoint *ep;
 	struct segf_domain *dom;
 	struct segf_group *grp;
 	struct segf_port *port;
 	unsigned int n_addrs;
-	struct sk_buff *msg;
 	int err;
 
-	if (segf_missing(info, SEGFILTER_A_MAC, "MAC address") ||
-	    segf_missing(info, SEGFILTER_A_IFINDEX, "port (ifindex)"))
-		return -EINVAL;
-	err = segf_parse_addrs(info, addrs, &n_addrs);
+	err = segf_parse_addrs(attrs[SEGFILTER_A_ADDRS], addrs, &n_addrs,
+			       c->extack);
 	if (err)
 		return err;
-
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	mutex_lock(&sn->lock);
-	dom = segf_domain_get(sn, attrs, true, info->extack);
-	if (IS_ERR(dom)) {
-		err = PTR_ERR(dom);
-		goto out;
-	}
-	grp = segf_group_get(dom, info);
-	if (IS_ERR(grp)) {
-		err = PTR_ERR(grp);
-		goto out;
-	}
-	port = segf_port_get(sn, info);
-	if (IS_ERR(port)) {
-		err = PTR_ERR(port);
-		goto out;
-	}
+	dom = segf_domain_get(c->sn, attrs, true, c->extack);
+	if (IS_ERR(dom))
+		return PTR_ERR(dom);
+	grp = segf_group_get(dom, attrs, c->extack);
+	if (IS_ERR(grp))
+		return PTR_ERR(grp);
+	port = segf_port_get(c->sn, attrs, c->extack);
+	if (IS_ERR(port))
+		return PTR_ERR(port);
 	if (port->domain != dom) {
-		NL_SET_BAD_ATTR(info->extack, attrs[SEGFILTER_A_IFINDEX]);
-		NL_SET_ERR_MSG_FMT_MOD(info->extack,
+		NL_SET_BAD_ATTR(c->extack, attrs[SEGFILTER_A_IFINDEX]);
+		NL_SET_ERR_MSG_FMT_MOD(c->extack,
 				       "port %s belongs to domain \"%s\", not \"%s\"",
 				       port->dev->name, port->domain->name,
 				       dom->name);
-		err = -EINVAL;
-		goto out;
+		return -EINVAL;
 	}
+	segf_commit_touch(c, dom);
 	err = segf_endpoint_create(dom, nla_data(attrs[SEGFILTER_A_MAC]), grp,
-				   port, addrs, n_addrs, &ep, info->extack);
-	if (!err)
-		err = segf_fill_endpoint(msg, ep, &reply);
-out:
-	mutex_unlock(&sn->lock);
-	return segf_reply(msg, info, err);
+				   port, addrs, n_addrs, dom->next_gen, &ep,
+				   c->extack);
+	if (err)
+		return err;
+	err = segf_commit_record(c, SEGF_UNDO_ENDPOINT_NEW, ep);
+	if (err) {
+		segf_endpoint_destroy(ep);
+		return err;
+	}
+	*obj = ep;
+	return 0;
 }
 
+/* The endpoint a request names by domain and MAC, not deleted already. */
 static struct segf_endpoint *segf_endpoint_get(struct segf_net *sn,
-					       struct genl_info *info)
+					       struct nlattr **attrs,
+					       struct netlink_ext_ack *extack)
 {
-	struct nlattr *mac = info->attrs[SEGFILTER_A_MAC];
+	struct nlattr *mac = attrs[SEGFILTER_A_MAC];
 	struct segf_endpoint *ep;
 	struct segf_domain *dom;
 
-	dom = segf_domain_get(sn, info->attrs, true, info->extack);
+	dom = segf_domain_get(sn, attrs, true, extack);
 	if (IS_ERR(dom))
 		return ERR_CAST(dom);
-	if (segf_missing(info, SEGFILTER_A_MAC, "MAC address"))
+	if (segf_missing(attrs, extack, SEGFILTER_A_MAC, "MAC address"))
 		return ERR_PTR(-EINVAL);
 	ep = segf_endpoint_by_mac(dom, nla_data(mac));
-	if (ep)
+	if (segf_endpoint_live(ep))
 		return ep;
-	NL_SET_BAD_ATTR(info->extack, mac);
-	NL_SET_ERR_MSG_FMT_MOD(info->extack,
+	NL_SET_BAD_ATTR(extack, mac);
+	NL_SET_ERR_MSG_FMT_MOD(extack,
 			       "endpoint %pM does not exist in domain \"%s\"",
 			       nla_data(mac), dom->name);
 	return ERR_PTR(-ENOENT);
 }
 
-static int segf_endpoint_del_doit(struct sk_buff *skb, struct genl_info *info)
+static int segf_endpoint_del_check(struct nlattr **attrs,
+				   struct netlink_ext_ack *extack)
 {
-	struct segf_net *sn = segf_info_net(info);
-	struct segf_endpoint *ep;
-	int err = 0;
+	return segf_missing(attrs, extack, SEGFILTER_A_MAC, "MAC address") ?
+	       -EINVAL : 0;
+}
 
-	mutex_lock(&sn->lock);
-	ep = segf_endpoint_get(sn, info);
+static int segf_endpoint_del_apply(struct segf_commit *c,
+				   struct nlattr **attrs, void **obj)
+{
+	struct segf_endpoint *ep;
+	int err;
+
+	ep = segf_endpoint_get(c->sn, attrs, c->extack);
 	if (IS_ERR(ep))
-		err = PTR_ERR(ep);
-	else
-		segf_endpoint_destroy(ep);
-	mutex_unlock(&sn->lock);
-	return err;
+		return PTR_ERR(ep);
+	err = segf_commit_record(c, SEGF_UNDO_ENDPOINT_DEL, ep);
+	if (err)
+		return err;
+	segf_commit_touch(c, ep->domain);
+	segf_endpoint_retire(ep, ep->domain->next_gen);
+	return 0;
 }
 
 static int segf_endpoint_get_doit(struct sk_buff *skb, struct genl_info *info)
@@ -956,7 +1185,7 @@ static int segf_endpoint_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	mutex_lock(&sn->lock);
-	ep = segf_endpoint_get(sn, info);
+	ep = segf_endpoint_get(sn, info->attrs, info->extack);
 	if (IS_ERR(ep))
 		err = PTR_ERR(ep);
 	else
@@ -965,14 +1194,695 @@ static int segf_endpoint_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return segf_reply(msg, info, err);
 }
 
-static int segf_endpoint_dumpit(struct sk_buff *skb,
-				struct netlink_callback *cb)
+/* ---- rules ---- */
+
+static int segf_rule_new_check(struct nlattr **attrs,
+			       struct netlink_ext_ack *extack)
 {
-	struct segf_msg m = segf_msg_dump(cb, SEGFILTER_CMD_ENDPOINT_GET);
-	struct segf_net *sn = segf_pernet(sock_net(skb->sk));
-	unsigned long didx, last, eidx;
-	struct segf_endpoint *ep;
+	struct nlattr *chain = attrs[SEGFILTER_A_CHAIN_NAME];
+	u8 proto = 0, action;
+
+	if (segf_missing(attrs, extack, SEGFILTER_A_ACTION, "action"))
+		return -EINVAL;
+	action = nla_get_u8(attrs[SEGFILTER_A_ACTION]);
+	if (action == SEGFILTER_ACTION_REDIRECT && !chain) {
+		NL_SET_ERR_ATTR_MISS(extack, NULL, SEGFILTER_A_CHAIN_NAME);
+		NL_SET_ERR_MSG_MOD(extack, "a redirect names its chain");
+		return -EINVAL;
+	}
+	if (action != SEGFILTER_ACTION_REDIRECT && chain) {
+		NL_SET_ERR_MSG_ATTR(extack, chain,
+				    "only a redirect names a chain");
+		return -EINVAL;
+	}
+	if (segf_check_name(attrs, extack, SEGFILTER_A_CHAIN_NAME))
+		return -EINVAL;
+
+	if (attrs[SEGFILTER_A_PROTO])
+		proto = nla_get_u8(attrs[SEGFILTER_A_PROTO]);
+	switch (proto) {
+	case 0:
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		break;
+	default:
+		NL_SET_ERR_MSG_ATTR(extack, attrs[SEGFILTER_A_PROTO],
+				    "protocol must be any (0), tcp, udp, icmp or icmpv6");
+		return -EINVAL;
+	}
+	if (attrs[SEGFILTER_A_PORT_MAX] && !attrs[SEGFILTER_A_PORT_MIN]) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[SEGFILTER_A_PORT_MAX],
+				    "a port range needs its first port");
+		return -EINVAL;
+	}
+	if (attrs[SEGFILTER_A_PORT_MIN]) {
+		if (proto != IPPROTO_TCP && proto != IPPROTO_UDP) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[SEGFILTER_A_PORT_MIN],
+					    "ports apply to tcp and udp only");
+			return -EINVAL;
+		}
+		if (attrs[SEGFILTER_A_PORT_MAX] &&
+		    nla_get_u16(attrs[SEGFILTER_A_PORT_MAX]) <
+		    nla_get_u16(attrs[SEGFILTER_A_PORT_MIN])) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[SEGFILTER_A_PORT_MAX],
+					    "the port range ends before it starts");
+			return -EINVAL;
+		}
+	}
+	if (attrs[SEGFILTER_A_ICMP_TYPE] &&
+	    proto != IPPROTO_ICMP && proto != IPPROTO_ICMPV6) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[SEGFILTER_A_ICMP_TYPE],
+				    "an ICMP type applies to icmp and icmpv6 only");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int segf_rule_new_apply(struct segf_commit *c, struct nlattr **attrs,
+			       void **obj)
+{
+	struct segf_group *src, *dst;
 	struct segf_domain *dom;
+	struct segf_rule *rule;
+	int err;
+
+	dom = segf_domain_get(c->sn, attrs, true, c->extack);
+	if (IS_ERR(dom))
+		return PTR_ERR(dom);
+	src = segf_group_ref(dom, attrs, SEGFILTER_A_SRC_GROUP_ID,
+			     SEGFILTER_A_SRC_GROUP_NAME, false, c->extack);
+	if (IS_ERR(src))
+		return PTR_ERR(src);
+	dst = segf_group_ref(dom, attrs, SEGFILTER_A_DST_GROUP_ID,
+			     SEGFILTER_A_DST_GROUP_NAME, false, c->extack);
+	if (IS_ERR(dst))
+		return PTR_ERR(dst);
+
+	rule = segf_rule_alloc();
+	if (!rule)
+		return -ENOMEM;
+	if (attrs[SEGFILTER_A_RULE_ID])
+		rule->id = nla_get_u32(attrs[SEGFILTER_A_RULE_ID]);
+	rule->prio = attrs[SEGFILTER_A_PRIORITY] ?
+		     nla_get_u32(attrs[SEGFILTER_A_PRIORITY]) :
+		     SEGFILTER_PRIORITY_DEFAULT;
+	rule->src_group = src ? src->id : 0;
+	rule->dst_group = dst ? dst->id : 0;
+	if (attrs[SEGFILTER_A_PROTO])
+		rule->proto = nla_get_u8(attrs[SEGFILTER_A_PROTO]);
+	if (attrs[SEGFILTER_A_PORT_MIN]) {
+		rule->flags |= SEGF_RULE_PORTS;
+		rule->port_min = nla_get_u16(attrs[SEGFILTER_A_PORT_MIN]);
+		rule->port_max = attrs[SEGFILTER_A_PORT_MAX] ?
+				 nla_get_u16(attrs[SEGFILTER_A_PORT_MAX]) :
+				 rule->port_min;
+	}
+	if (attrs[SEGFILTER_A_ICMP_TYPE]) {
+		rule->flags |= SEGF_RULE_ICMP_TYPE;
+		rule->icmp_type = nla_get_u8(attrs[SEGFILTER_A_ICMP_TYPE]);
+	}
+	if (attrs[SEGFILTER_A_RULE_FLAGS] &&
+	    (nla_get_u32(attrs[SEGFILTER_A_RULE_FLAGS]) & SEGFILTER_RULE_F_LOG))
+		rule->flags |= SEGF_RULE_LOG;
+	rule->action = nla_get_u8(attrs[SEGFILTER_A_ACTION]);
+	if (attrs[SEGFILTER_A_CHAIN_NAME]) {
+		rule->chain = nla_strdup(attrs[SEGFILTER_A_CHAIN_NAME],
+					 GFP_KERNEL_ACCOUNT);
+		if (!rule->chain) {
+			segf_rule_free(rule);
+			return -ENOMEM;
+		}
+	}
+
+	segf_commit_touch(c, dom);
+	err = segf_rule_link(dom, rule, c->extack);
+	if (err) {
+		segf_rule_free(rule);
+		return err;
+	}
+	err = segf_commit_record(c, SEGF_UNDO_RULE_NEW, rule);
+	if (err) {
+		segf_rule_unlink(rule);
+		segf_rule_free(rule);
+		return err;
+	}
+	*obj = rule;
+	return 0;
+}
+
+/* The rule a request names by domain and id, not deleted already. */
+static struct segf_rule *segf_rule_get(struct segf_net *sn,
+				       struct nlattr **attrs,
+				       struct netlink_ext_ack *extack)
+{
+	struct nlattr *id = attrs[SEGFILTER_A_RULE_ID];
+	struct segf_domain *dom;
+	struct segf_rule *rule;
+
+	dom = segf_domain_get(sn, attrs, true, extack);
+	if (IS_ERR(dom))
+		return ERR_CAST(dom);
+	if (segf_missing(attrs, extack, SEGFILTER_A_RULE_ID, "rule id"))
+		return ERR_PTR(-EINVAL);
+	rule = xa_load(&dom->rules, nla_get_u32(id));
+	if (rule && !rule->dying)
+		return rule;
+	NL_SET_BAD_ATTR(extack, id);
+	NL_SET_ERR_MSG_FMT_MOD(extack, "rule %u does not exist in domain \"%s\"",
+			       nla_get_u32(id), dom->name);
+	return ERR_PTR(-ENOENT);
+}
+
+static int segf_rule_del_check(struct nlattr **attrs,
+			       struct netlink_ext_ack *extack)
+{
+	return segf_missing(attrs, extack, SEGFILTER_A_RULE_ID, "rule id") ?
+	       -EINVAL : 0;
+}
+
+static int segf_rule_del_apply(struct segf_commit *c, struct nlattr **attrs,
+			       void **obj)
+{
+	struct segf_rule *rule;
+	int err;
+
+	rule = segf_rule_get(c->sn, attrs, c->extack);
+	if (IS_ERR(rule))
+		return PTR_ERR(rule);
+	err = segf_commit_record(c, SEGF_UNDO_RULE_DEL, rule);
+	if (err)
+		return err;
+	segf_commit_touch(c, rule->domain);
+	segf_rule_retire(rule);
+	return 0;
+}
+
+static int segf_fill_rule(struct sk_buff *skb, struct segf_rule *rule,
+			  const struct segf_msg *m)
+{
+	struct segf_domain *dom = rule->domain;
+	void *hdr = segf_msg_start(skb, m);
+	struct segf_group *grp;
+	struct nlattr *nest;
+	u64 packets, bytes;
+	bool full;
+
+	if (!hdr)
+		return -EMSGSIZE;
+	full = nla_put_u32(skb, SEGFILTER_A_DOMAIN_ID, dom->id) ||
+	       nla_put_string(skb, SEGFILTER_A_DOMAIN_NAME, dom->name) ||
+	       nla_put_u32(skb, SEGFILTER_A_RULE_ID, rule->id) ||
+	       nla_put_u32(skb, SEGFILTER_A_PRIORITY, rule->prio) ||
+	       nla_put_u8(skb, SEGFILTER_A_PROTO, rule->proto) ||
+	       nla_put_u8(skb, SEGFILTER_A_ACTION, rule->action) ||
+	       nla_put_u32(skb, SEGFILTER_A_RULE_FLAGS,
+			   rule->flags & SEGF_RULE_LOG ? SEGFILTER_RULE_F_LOG : 0);
+	grp = rule->src_group ? xa_load(&dom->groups, rule->src_group) : NULL;
+	if (grp)
+		full = full ||
+		       nla_put_u16(skb, SEGFILTER_A_SRC_GROUP_ID, grp->id) ||
+		       nla_put_string(skb, SEGFILTER_A_SRC_GROUP_NAME, grp->name);
+	grp = rule->dst_group ? xa_load(&dom->groups, rule->dst_group) : NULL;
+	if (grp)
+		full = full ||
+		       nla_put_u16(skb, SEGFILTER_A_DST_GROUP_ID, grp->id) ||
+		       nla_put_string(skb, SEGFILTER_A_DST_GROUP_NAME, grp->name);
+	if (rule->flags & SEGF_RULE_PORTS)
+		full = full ||
+		       nla_put_u16(skb, SEGFILTER_A_PORT_MIN, rule->port_min) ||
+		       nla_put_u16(skb, SEGFILTER_A_PORT_MAX, rule->port_max);
+	if (rule->flags & SEGF_RULE_ICMP_TYPE)
+		full = full ||
+		       nla_put_u8(skb, SEGFILTER_A_ICMP_TYPE, rule->icmp_type);
+	if (rule->chain)
+		full = full ||
+		       nla_put_string(skb, SEGFILTER_A_CHAIN_NAME, rule->chain);
+	if (full)
+		return segf_msg_end(skb, hdr, true);
+
+	segf_rule_read_stats(rule, &packets, &bytes);
+	nest = nla_nest_start(skb, SEGFILTER_A_STATS);
+	full = !nest ||
+	       nla_put_u64_64bit(skb, SEGFILTER_STATS_MATCHED_PACKETS, packets,
+				 SEGFILTER_STATS_PAD) ||
+	       nla_put_u64_64bit(skb, SEGFILTER_STATS_MATCHED_BYTES, bytes,
+				 SEGFILTER_STATS_PAD);
+	if (!full)
+		nla_nest_end(skb, nest);
+	return segf_msg_end(skb, hdr, full);
+}
+
+static int segf_rule_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct segf_msg reply = segf_msg_reply(info, SEGFILTER_CMD_RULE_GET);
+	struct segf_net *sn = segf_info_net(info);
+	struct segf_rule *rule;
+	struct sk_buff *msg;
+	int err;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&sn->lock);
+	rule = segf_rule_get(sn, info->attrs, info->extack);
+	if (IS_ERR(rule))
+		err = PTR_ERR(rule);
+	else
+		err = segf_fill_rule(msg, rule, &reply);
+	mutex_unlock(&sn->lock);
+	return segf_reply(msg, info, err);
+}
+
+/* ---- commands that change state: one commit each, or staged ---- */
+
+/*
+ * Every command that changes the configuration is described here: what
+ * it checks on its own (also when staged in a transaction), how it
+ * applies within a commit, and what it replies with.
+ */
+struct segf_write_op {
+	u8 cmd;
+	bool rtnl;
+	const struct nla_policy *policy;
+	int (*check)(struct nlattr **attrs, struct netlink_ext_ack *extack);
+	int (*apply)(struct segf_commit *c, struct nlattr **attrs, void **obj);
+	int (*fill)(struct sk_buff *skb, void *obj, const struct segf_msg *m);
+};
+
+static int segf_fill_domain_obj(struct sk_buff *skb, void *obj,
+				const struct segf_msg *m)
+{
+	return segf_fill_domain(skb, obj, m);
+}
+
+static int segf_fill_group_obj(struct sk_buff *skb, void *obj,
+			       const struct segf_msg *m)
+{
+	return segf_fill_group(skb, obj, m);
+}
+
+static int segf_fill_port_obj(struct sk_buff *skb, void *obj,
+			      const struct segf_msg *m)
+{
+	return segf_fill_port(skb, obj, m);
+}
+
+static int segf_fill_endpoint_obj(struct sk_buff *skb, void *obj,
+				  const struct segf_msg *m)
+{
+	return segf_fill_endpoint(skb, obj, m);
+}
+
+static int segf_fill_rule_obj(struct sk_buff *skb, void *obj,
+			      const struct segf_msg *m)
+{
+	return segf_fill_rule(skb, obj, m);
+}
+
+static const struct segf_write_op segf_write_ops[] = {
+	{ SEGFILTER_CMD_DOMAIN_NEW, false, segf_domain_new_policy,
+	  segf_domain_new_check, segf_domain_new_apply, segf_fill_domain_obj },
+	{ SEGFILTER_CMD_DOMAIN_SET, false, segf_domain_new_policy,
+	  segf_domain_set_check, segf_domain_set_apply, NULL },
+	{ SEGFILTER_CMD_GROUP_NEW, false, segf_group_policy,
+	  segf_group_new_check, segf_group_new_apply, segf_fill_group_obj },
+	{ SEGFILTER_CMD_GROUP_DEL, false, segf_group_policy,
+	  segf_no_check, segf_group_del_apply, NULL },
+	{ SEGFILTER_CMD_PORT_NEW, true, segf_port_new_policy,
+	  segf_port_new_check, segf_port_new_apply, segf_fill_port_obj },
+	{ SEGFILTER_CMD_ENDPOINT_NEW, false, segf_endpoint_new_policy,
+	  segf_endpoint_new_check, segf_endpoint_new_apply,
+	  segf_fill_endpoint_obj },
+	{ SEGFILTER_CMD_ENDPOINT_DEL, false, segf_endpoint_del_policy,
+	  segf_endpoint_del_check, segf_endpoint_del_apply, NULL },
+	{ SEGFILTER_CMD_RULE_NEW, false, segf_rule_new_policy,
+	  segf_rule_new_check, segf_rule_new_apply, segf_fill_rule_obj },
+	{ SEGFILTER_CMD_RULE_DEL, false, segf_rule_policy,
+	  segf_rule_del_check, segf_rule_del_apply, NULL },
+};
+
+static const struct segf_write_op *segf_write_op(u8 cmd)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(segf_write_ops); i++)
+		if (segf_write_ops[i].cmd == cmd)
+			return &segf_write_ops[i];
+	return NULL;
+}
+
+static int segf_write_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	const struct segf_write_op *op = segf_write_op(info->genlhdr->cmd);
+	struct segf_msg reply = segf_msg_reply(info, info->genlhdr->cmd);
+	struct nlattr *txn = info->attrs[SEGFILTER_A_TXN_ID];
+	struct segf_net *sn = segf_info_net(info);
+	struct sk_buff *msg = NULL;
+	struct segf_commit c;
+	void *obj = NULL;
+	int err;
+
+	if (WARN_ON_ONCE(!op))
+		return -EOPNOTSUPP;
+	err = op->check(info->attrs, info->extack);
+	if (err)
+		return err;
+	if (txn)
+		return segf_txn_stage(sn, nla_get_u32(txn), info, op->rtnl);
+
+	if (op->fill) {
+		msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+		if (!msg)
+			return -ENOMEM;
+	}
+	if (op->rtnl)
+		rtnl_lock();
+	mutex_lock(&sn->lock);
+	segf_commit_begin(&c, sn, info->extack);
+	err = segf_commit_end(&c, op->apply(&c, info->attrs, &obj));
+	if (!err && msg)
+		err = op->fill(msg, obj, &reply);
+	mutex_unlock(&sn->lock);
+	if (op->rtnl)
+		rtnl_unlock();
+	if (msg)
+		return segf_reply(msg, info, err);
+	return err;
+}
+
+/* Apply one command a transaction staged: see segf_txn_commit(). */
+static int segf_txn_apply(struct segf_commit *c, u8 cmd,
+			  const struct nlattr *head, int len)
+{
+	const struct segf_write_op *op = segf_write_op(cmd);
+	struct nlattr *attrs[SEGFILTER_A_MAX + 1];
+	void *obj;
+	int err;
+
+	if (WARN_ON_ONCE(!op))
+		return -EOPNOTSUPP;
+	/* Validated when staged: this only finds the attributes again. */
+	err = nla_parse_deprecated(attrs, SEGFILTER_A_MAX, head, len,
+				   op->policy, c->extack);
+	return err ?: op->apply(c, attrs, &obj);
+}
+
+static int segf_txn_begin_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct segf_net *sn = segf_info_net(info);
+	struct sk_buff *msg;
+	void *hdr;
+	u32 id;
+	int err;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&sn->lock);
+	err = segf_txn_begin(sn, info->snd_portid, &id, info->extack);
+	mutex_unlock(&sn->lock);
+	if (err)
+		goto err_free;
+	err = -EMSGSIZE;
+	hdr = genlmsg_put_reply(msg, info, &segf_family, 0,
+				SEGFILTER_CMD_TXN_BEGIN);
+	if (!hdr || nla_put_u32(msg, SEGFILTER_A_TXN_ID, id))
+		goto err_abort;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_abort:
+	mutex_lock(&sn->lock);
+	segf_txn_abort(sn, id, info->snd_portid, NULL);
+	mutex_unlock(&sn->lock);
+err_free:
+	nlmsg_free(msg);
+	return err;
+}
+
+static int segf_txn_commit_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct segf_net *sn = segf_info_net(info);
+
+	if (segf_missing(info->attrs, info->extack, SEGFILTER_A_TXN_ID,
+			 "transaction id") ||
+	    segf_missing(info->attrs, info->extack, SEGFILTER_A_TXN_OPS,
+			 "number of staged commands"))
+		return -EINVAL;
+	return segf_txn_commit(sn, nla_get_u32(info->attrs[SEGFILTER_A_TXN_ID]),
+			       info,
+			       nla_get_u32(info->attrs[SEGFILTER_A_TXN_OPS]),
+			       segf_txn_apply);
+}
+
+static int segf_txn_abort_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct segf_net *sn = segf_info_net(info);
+	int err;
+
+	if (segf_missing(info->attrs, info->extack, SEGFILTER_A_TXN_ID,
+			 "transaction id"))
+		return -EINVAL;
+	mutex_lock(&sn->lock);
+	err = segf_txn_abort(sn, nla_get_u32(info->attrs[SEGFILTER_A_TXN_ID]),
+			     info->snd_portid, info->extack);
+	mutex_unlock(&sn->lock);
+	return err;
+}
+
+/* ---- trace and verdict events ---- */
+
+static int segf_put_tuple(struct sk_buff *skb, const struct segf_pkt *pkt)
+{
+	bool v4 = pkt->proto == htons(ETH_P_IP);
+	struct nlattr *nest;
+	bool full;
+
+	nest = nla_nest_start(skb, SEGFILTER_A_TUPLE);
+	if (!nest)
+		return -EMSGSIZE;
+	if (v4)
+		full = nla_put_in_addr(skb, SEGFILTER_A_TUPLE_SRC_IPV4,
+				       pkt->v4.saddr) ||
+		       nla_put_in_addr(skb, SEGFILTER_A_TUPLE_DST_IPV4,
+				       pkt->v4.daddr);
+	else
+		full = nla_put_in6_addr(skb, SEGFILTER_A_TUPLE_SRC_IPV6,
+					&pkt->v6.saddr) ||
+		       nla_put_in6_addr(skb, SEGFILTER_A_TUPLE_DST_IPV6,
+					&pkt->v6.daddr);
+	full = full || nla_put_u8(skb, SEGFILTER_A_TUPLE_PROTO, pkt->l4proto);
+	if (!full && (pkt->flags & SEGF_PKT_L4)) {
+		if (pkt->l4proto == IPPROTO_TCP || pkt->l4proto == IPPROTO_UDP)
+			full = nla_put_u16(skb, SEGFILTER_A_TUPLE_SPORT,
+					   ntohs(pkt->sport)) ||
+			       nla_put_u16(skb, SEGFILTER_A_TUPLE_DPORT,
+					   ntohs(pkt->dport));
+		else if (pkt->l4proto == IPPROTO_ICMP ||
+			 pkt->l4proto == IPPROTO_ICMPV6)
+			full = nla_put_u8(skb, SEGFILTER_A_TUPLE_ICMP_TYPE,
+					  pkt->icmp_type) ||
+			       nla_put_u16(skb, SEGFILTER_A_TUPLE_ICMP_ID,
+					   ntohs(pkt->icmp_id));
+	}
+	if (full) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/**
+ * segf_log_verdict - tell listeners that a logging rule decided
+ * @dom: the domain
+ * @rule: the rule, which has SEGF_RULE_LOG
+ * @src: source group id
+ * @dst: destination group id, 0 for a flood
+ * @pkt: the packet
+ *
+ * Called from the data path: atomic, rate limited per domain.
+ */
+void segf_log_verdict(struct segf_domain *dom, const struct segf_rule *rule,
+		      u16 src, u16 dst, const struct segf_pkt *pkt)
+{
+	struct net *net = dom->sn->net;
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&segf_family, net, 0))
+		return;
+	if (!__ratelimit(&dom->log_limit)) {
+		struct segf_pcpu_stats *s = this_cpu_ptr(dom->stats);
+
+		u64_stats_update_begin(&s->syncp);
+		u64_stats_inc(&s->log_suppressed);
+		u64_stats_update_end(&s->syncp);
+		return;
+	}
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &segf_family, 0,
+			  SEGFILTER_CMD_VERDICT_EVENT);
+	if (!hdr ||
+	    nla_put_u32(msg, SEGFILTER_A_DOMAIN_ID, dom->id) ||
+	    nla_put_string(msg, SEGFILTER_A_DOMAIN_NAME, dom->name) ||
+	    nla_put_u32(msg, SEGFILTER_A_RULE_ID, rule->id) ||
+	    nla_put_u16(msg, SEGFILTER_A_SRC_GROUP_ID, src) ||
+	    (dst && nla_put_u16(msg, SEGFILTER_A_DST_GROUP_ID, dst)) ||
+	    nla_put_u8(msg, SEGFILTER_A_ACTION, rule->action) ||
+	    segf_put_tuple(msg, pkt)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&segf_family, net, msg, 0, 0, GFP_ATOMIC);
+}
+
+/* Build the packet a TRACE request describes. */
+static int segf_trace_parse(struct nlattr *nest, struct segf_pkt *pkt,
+			    struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[SEGFILTER_A_TUPLE_MAX + 1];
+	int err;
+
+	err = nla_parse_nested(tb, SEGFILTER_A_TUPLE_MAX, nest,
+			       segf_tuple_policy, extack);
+	if (err)
+		return err;
+	memset(pkt, 0, sizeof(*pkt));
+	if (tb[SEGFILTER_A_TUPLE_SRC_IPV4] && tb[SEGFILTER_A_TUPLE_DST_IPV4]) {
+		pkt->proto = htons(ETH_P_IP);
+		pkt->v4.saddr = nla_get_in_addr(tb[SEGFILTER_A_TUPLE_SRC_IPV4]);
+		pkt->v4.daddr = nla_get_in_addr(tb[SEGFILTER_A_TUPLE_DST_IPV4]);
+	} else if (tb[SEGFILTER_A_TUPLE_SRC_IPV6] &&
+		   tb[SEGFILTER_A_TUPLE_DST_IPV6]) {
+		pkt->proto = htons(ETH_P_IPV6);
+		pkt->v6.saddr = nla_get_in6_addr(tb[SEGFILTER_A_TUPLE_SRC_IPV6]);
+		pkt->v6.daddr = nla_get_in6_addr(tb[SEGFILTER_A_TUPLE_DST_IPV6]);
+	} else {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "a traced packet needs a source and a destination address of one family");
+		return -EINVAL;
+	}
+	if (!tb[SEGFILTER_A_TUPLE_PROTO]) {
+		NL_SET_ERR_ATTR_MISS(extack, nest, SEGFILTER_A_TUPLE_PROTO);
+		NL_SET_ERR_MSG_MOD(extack, "a traced packet needs a protocol");
+		return -EINVAL;
+	}
+	pkt->l4proto = nla_get_u8(tb[SEGFILTER_A_TUPLE_PROTO]);
+	pkt->ttl = 64;
+	switch (pkt->l4proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		pkt->flags |= SEGF_PKT_L4;
+		pkt->tcp_flags = TCPHDR_SYN;	/* a new connection */
+		if (tb[SEGFILTER_A_TUPLE_SPORT])
+			pkt->sport = htons(nla_get_u16(tb[SEGFILTER_A_TUPLE_SPORT]));
+		if (tb[SEGFILTER_A_TUPLE_DPORT])
+			pkt->dport = htons(nla_get_u16(tb[SEGFILTER_A_TUPLE_DPORT]));
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		pkt->flags |= SEGF_PKT_L4;
+		if (pkt->l4proto == IPPROTO_ICMP)
+			pkt->icmp_type = ICMP_ECHO;
+		else
+			pkt->icmp_type = ICMPV6_ECHO_REQUEST;
+		if (tb[SEGFILTER_A_TUPLE_ICMP_TYPE])
+			pkt->icmp_type =
+				nla_get_u8(tb[SEGFILTER_A_TUPLE_ICMP_TYPE]);
+		if (tb[SEGFILTER_A_TUPLE_ICMP_ID])
+			pkt->icmp_id =
+				htons(nla_get_u16(tb[SEGFILTER_A_TUPLE_ICMP_ID]));
+		break;
+	}
+	return 0;
+}
+
+static int segf_trace_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct segf_msg reply = segf_msg_reply(info, SEGFILTER_CMD_TRACE);
+	struct segf_net *sn = segf_info_net(info);
+	struct segf_trace t = {};
+	struct segf_port *port;
+	struct segf_pkt pkt;
+	struct sk_buff *msg;
+	bool full;
+	void *hdr;
+	int err;
+
+	if (segf_missing(info->attrs, info->extack, SEGFILTER_A_TUPLE,
+			 "packet (tuple)"))
+		return -EINVAL;
+	err = segf_trace_parse(info->attrs[SEGFILTER_A_TUPLE], &pkt,
+			       info->extack);
+	if (err)
+		return err;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&sn->lock);
+	port = segf_port_get(sn, info->attrs, info->extack);
+	if (IS_ERR(port)) {
+		err = PTR_ERR(port);
+		goto out;
+	}
+	segf_trace_packet(port, &pkt, &t);
+
+	err = -EMSGSIZE;
+	hdr = segf_msg_start(msg, &reply);
+	if (!hdr)
+		goto out;
+	full = nla_put_u32(msg, SEGFILTER_A_DOMAIN_ID, port->domain->id) ||
+	       nla_put_string(msg, SEGFILTER_A_DOMAIN_NAME, port->domain->name);
+	if (t.src)
+		full = full ||
+		       nla_put_u16(msg, SEGFILTER_A_SRC_GROUP_ID, t.src->id) ||
+		       nla_put_string(msg, SEGFILTER_A_SRC_GROUP_NAME,
+				      t.src->name);
+	if (t.dst)
+		full = full ||
+		       nla_put_u16(msg, SEGFILTER_A_DST_GROUP_ID, t.dst->id) ||
+		       nla_put_string(msg, SEGFILTER_A_DST_GROUP_NAME,
+				      t.dst->name);
+	if (t.flow)
+		full = full || nla_put_u8(msg, SEGFILTER_A_TRACE_FLOW, t.flow);
+	if (t.rule)
+		full = full ||
+		       nla_put_u32(msg, SEGFILTER_A_RULE_ID, t.rule->id);
+	else if (t.by_default)
+		full = full || nla_put_flag(msg, SEGFILTER_A_TRACE_DEFAULT);
+	if (t.action)
+		full = full || nla_put_u8(msg, SEGFILTER_A_ACTION, t.action);
+	if (t.drop)
+		full = full || nla_put_u32(msg, SEGFILTER_A_DROP_REASON, t.drop);
+	full = full || segf_put_tuple(msg, &pkt);
+	err = segf_msg_end(msg, hdr, full);
+out:
+	mutex_unlock(&sn->lock);
+	return segf_reply(msg, info, err);
+}
+
+/*
+ * Dump what the domains hold in one of their xarrays (groups, endpoints,
+ * rules): the table at @table in each domain, from cb->args[1] in the
+ * domain cb->args[0] names.
+ */
+static int segf_dump_in_domains(struct sk_buff *skb,
+				struct netlink_callback *cb, u8 cmd,
+				size_t table,
+				int (*fill)(struct sk_buff *skb, void *obj,
+					    const struct segf_msg *m))
+{
+	struct segf_msg m = segf_msg_dump(cb, cmd);
+	struct segf_net *sn = segf_pernet(sock_net(skb->sk));
+	unsigned long didx, last, idx;
+	struct segf_domain *dom;
+	void *obj;
 	int err;
 
 	mutex_lock(&sn->lock);
@@ -981,11 +1891,13 @@ static int segf_endpoint_dumpit(struct sk_buff *skb,
 	if (err)
 		goto out;
 	xa_for_each_range(&sn->domains, didx, dom, didx, last) {
-		xa_for_each_start(&dom->endpoints, eidx, ep, cb->args[1]) {
-			err = segf_fill_endpoint(skb, ep, &m);
+		struct xarray *xa = (void *)dom + table;
+
+		xa_for_each_start(xa, idx, obj, cb->args[1]) {
+			err = fill(skb, obj, &m);
 			if (err)
 				goto out;
-			cb->args[1] = eidx + 1;
+			cb->args[1] = idx + 1;
 		}
 		cb->args[0] = didx + 1;
 		cb->args[1] = 0;
@@ -993,6 +1905,28 @@ static int segf_endpoint_dumpit(struct sk_buff *skb,
 out:
 	mutex_unlock(&sn->lock);
 	return segf_dump_result(skb, err);
+}
+
+static int segf_group_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return segf_dump_in_domains(skb, cb, SEGFILTER_CMD_GROUP_GET,
+				    offsetof(struct segf_domain, groups),
+				    segf_fill_group_obj);
+}
+
+static int segf_endpoint_dumpit(struct sk_buff *skb,
+				struct netlink_callback *cb)
+{
+	return segf_dump_in_domains(skb, cb, SEGFILTER_CMD_ENDPOINT_GET,
+				    offsetof(struct segf_domain, endpoints),
+				    segf_fill_endpoint_obj);
+}
+
+static int segf_rule_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return segf_dump_in_domains(skb, cb, SEGFILTER_CMD_RULE_GET,
+				    offsetof(struct segf_domain, rules),
+				    segf_fill_rule_obj);
 }
 
 #define SEGF_OP(_cmd, _doit, _dumpit, _policy, _flags) {		\
@@ -1006,32 +1940,50 @@ out:
 #define SEGF_ADMIN GENL_UNS_ADMIN_PERM
 
 static const struct genl_ops segf_ops[] = {
-	SEGF_OP(SEGFILTER_CMD_DOMAIN_NEW, segf_domain_new_doit, NULL,
+	SEGF_OP(SEGFILTER_CMD_DOMAIN_NEW, segf_write_doit, NULL,
 		segf_domain_new_policy, SEGF_ADMIN),
-	SEGF_OP(SEGFILTER_CMD_DOMAIN_SET, segf_domain_set_doit, NULL,
+	SEGF_OP(SEGFILTER_CMD_DOMAIN_SET, segf_write_doit, NULL,
 		segf_domain_new_policy, SEGF_ADMIN),
 	SEGF_OP(SEGFILTER_CMD_DOMAIN_DEL, segf_domain_del_doit, NULL,
 		segf_domain_policy, SEGF_ADMIN),
 	SEGF_OP(SEGFILTER_CMD_DOMAIN_GET, segf_domain_get_doit,
 		segf_domain_dumpit, segf_domain_policy, 0),
-	SEGF_OP(SEGFILTER_CMD_GROUP_NEW, segf_group_new_doit, NULL,
+	SEGF_OP(SEGFILTER_CMD_GROUP_NEW, segf_write_doit, NULL,
 		segf_group_policy, SEGF_ADMIN),
-	SEGF_OP(SEGFILTER_CMD_GROUP_DEL, segf_group_del_doit, NULL,
+	SEGF_OP(SEGFILTER_CMD_GROUP_DEL, segf_write_doit, NULL,
 		segf_group_policy, SEGF_ADMIN),
 	SEGF_OP(SEGFILTER_CMD_GROUP_GET, segf_group_get_doit,
-		segf_group_dumpit, segf_group_policy, 0),
-	SEGF_OP(SEGFILTER_CMD_PORT_NEW, segf_port_new_doit, NULL,
+		segf_group_dumpit, segf_group_get_policy, 0),
+	SEGF_OP(SEGFILTER_CMD_PORT_NEW, segf_write_doit, NULL,
 		segf_port_new_policy, SEGF_ADMIN),
 	SEGF_OP(SEGFILTER_CMD_PORT_DEL, segf_port_del_doit, NULL,
 		segf_port_del_policy, SEGF_ADMIN),
 	SEGF_OP(SEGFILTER_CMD_PORT_GET, segf_port_get_doit,
 		segf_port_dumpit, segf_port_get_policy, 0),
-	SEGF_OP(SEGFILTER_CMD_ENDPOINT_NEW, segf_endpoint_new_doit, NULL,
+	SEGF_OP(SEGFILTER_CMD_ENDPOINT_NEW, segf_write_doit, NULL,
 		segf_endpoint_new_policy, SEGF_ADMIN),
-	SEGF_OP(SEGFILTER_CMD_ENDPOINT_DEL, segf_endpoint_del_doit, NULL,
-		segf_endpoint_policy, SEGF_ADMIN),
+	SEGF_OP(SEGFILTER_CMD_ENDPOINT_DEL, segf_write_doit, NULL,
+		segf_endpoint_del_policy, SEGF_ADMIN),
 	SEGF_OP(SEGFILTER_CMD_ENDPOINT_GET, segf_endpoint_get_doit,
 		segf_endpoint_dumpit, segf_endpoint_policy, 0),
+	SEGF_OP(SEGFILTER_CMD_RULE_NEW, segf_write_doit, NULL,
+		segf_rule_new_policy, SEGF_ADMIN),
+	SEGF_OP(SEGFILTER_CMD_RULE_DEL, segf_write_doit, NULL,
+		segf_rule_policy, SEGF_ADMIN),
+	SEGF_OP(SEGFILTER_CMD_RULE_GET, segf_rule_get_doit,
+		segf_rule_dumpit, segf_rule_get_policy, 0),
+	SEGF_OP(SEGFILTER_CMD_TXN_BEGIN, segf_txn_begin_doit, NULL,
+		segf_empty_policy, SEGF_ADMIN),
+	SEGF_OP(SEGFILTER_CMD_TXN_COMMIT, segf_txn_commit_doit, NULL,
+		segf_txn_policy, SEGF_ADMIN),
+	SEGF_OP(SEGFILTER_CMD_TXN_ABORT, segf_txn_abort_doit, NULL,
+		segf_txn_abort_policy, SEGF_ADMIN),
+	SEGF_OP(SEGFILTER_CMD_TRACE, segf_trace_doit, NULL,
+		segf_trace_policy, 0),
+};
+
+static const struct genl_multicast_group segf_mcgrps[] = {
+	{ .name = SEGFILTER_MCGRP_EVENTS },
 };
 
 static struct genl_family segf_family __ro_after_init = {
@@ -1042,6 +1994,8 @@ static struct genl_family segf_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = segf_ops,
 	.n_ops = ARRAY_SIZE(segf_ops),
+	.mcgrps = segf_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(segf_mcgrps),
 	.resv_start_op = SEGFILTER_CMD_DOMAIN_NEW,
 };
 

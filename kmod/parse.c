@@ -97,6 +97,7 @@ static int parse_l4(const struct sk_buff *skb, struct segf_pkt *pkt,
 			return -EBADMSG;
 		pkt->icmp_type = ih->type;
 		pkt->icmp_code = ih->code;
+		pkt->icmp_id = ih->un.echo.id;
 		break;
 	}
 	case IPPROTO_ICMPV6: {
@@ -109,6 +110,7 @@ static int parse_l4(const struct sk_buff *skb, struct segf_pkt *pkt,
 			return -EBADMSG;
 		pkt->icmp_type = ih->icmp6_type;
 		pkt->icmp_code = ih->icmp6_code;
+		pkt->icmp_id = ih->icmp6_identifier;
 		if (ih->icmp6_type == NDISC_NEIGHBOUR_SOLICITATION ||
 		    ih->icmp6_type == NDISC_NEIGHBOUR_ADVERTISEMENT) {
 			struct in6_addr *target, tbuf;

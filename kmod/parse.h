@@ -70,6 +70,7 @@ struct segf_pkt {
 	u8 icmp_type;
 	u8 icmp_code;
 	u8 tcp_flags;
+	__be16 icmp_id;		/* ICMP/ICMPv6 echo request and reply */
 
 	struct in6_addr nd_target;	/* if SEGF_PKT_ND_NS or _NA */
 };

@@ -176,7 +176,11 @@ void segf_port_detach(struct segf_port *port)
 
 	/* No new frame reaches us from here on. */
 	netdev_rx_handler_unregister(port->dev);
-	segf_port_flush_endpoints(port);
+	if (port->n_endpoints) {
+		segf_port_flush_endpoints(port);
+		/* Flows from or to them are checked again before reuse. */
+		segf_policy_bump(dom);
+	}
 	list_del_rcu(&port->domain_node);
 	dom->n_ports--;
 	xa_erase(&sn->ports, port->dev->ifindex);

@@ -5,21 +5,30 @@
  * DOC: Locking
  *
  * The data path (segf_handle_frame() and everything it calls) runs in
- * softirq context under rcu_read_lock() and takes no lock at all: every
- * pointer it follows is published with rcu_assign_pointer() or lives in
- * an RCU-safe table (rhashtable, xarray, RCU list).
+ * softirq context under rcu_read_lock() and takes no lock a writer
+ * holds: every pointer it follows is published with rcu_assign_pointer()
+ * or lives in an RCU-safe table (rhashtable, xarray, RCU list).  A frame
+ * reads its domain's policy generation once and sees the rules and the
+ * endpoints of that generation only (segf_endpoint_visible()).  The
+ * only locks it takes are its own: flow table buckets, a flow's lock
+ * when a newer generation judges it again, the events' rate limit.
  *
  * Writers serialise on the per-namespace mutex segf_net::lock.  Port
  * attach and detach change a net_device's rx_handler and therefore also
- * hold RTNL, taken first: RTNL -> segf_net::lock.  Objects unlinked by a
- * writer are freed after a grace period (kfree_rcu() / call_rcu()), and
- * module exit waits for those callbacks with rcu_barrier().
+ * hold RTNL, taken first: RTNL -> segf_net::lock.  Every change is a
+ * commit (txn.c) that publishes new generations with one pointer swap
+ * per domain.  Objects unlinked by a writer are freed after a grace
+ * period: kfree_rcu() / call_rcu(), or queue_rcu_work() on segf_wq for
+ * an old generation and the rules only it still used.  Module exit
+ * waits for those with rcu_barrier(), then destroy_workqueue().
  *
- * Ownership: a namespace owns its domains and ports; a domain owns its
- * groups and endpoints.  Nothing is reference counted: a domain cannot
- * be deleted while ports are attached to it, a group while endpoints
- * belong to it, and detaching a port deletes the endpoints behind it, so
- * no object can outlive what it points to.
+ * Ownership: a namespace owns its domains, ports and open transactions;
+ * a domain owns its groups, endpoints, rules and flows.  Nothing is
+ * reference counted but the rule index, which successive generations
+ * share: a domain cannot be deleted while ports are attached to it, a
+ * group while endpoints belong to it or rules name it, and detaching a
+ * port deletes the endpoints behind it, so no object can outlive what
+ * it points to.  Rules are named by group id, never by pointer.
  */
 #ifndef _SEGFILTER_H
 #define _SEGFILTER_H
@@ -29,8 +38,12 @@
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
+#include <linux/ratelimit_types.h>
+#include <linux/refcount.h>
+#include <linux/seqlock.h>
 #include <linux/rhashtable-types.h>
 #include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <uapi/linux/segfilter.h>
 
@@ -47,6 +60,11 @@ struct segf_pcpu_stats {
 	u64_stats_t flooded;
 	u64_stats_t arp_replies;
 	u64_stats_t nd_replies;
+	u64_stats_t routed;
+	u64_stats_t default_allowed;
+	u64_stats_t flows_created;
+	u64_stats_t flow_table_full;
+	u64_stats_t log_suppressed;
 	u64_stats_t drops[__SEGFILTER_DROP_MAX];
 	struct u64_stats_sync syncp;
 };
@@ -61,6 +79,11 @@ struct segf_stats {
 	u64 flooded;
 	u64 arp_replies;
 	u64 nd_replies;
+	u64 routed;
+	u64 default_allowed;
+	u64 flows_created;
+	u64 flow_table_full;
+	u64 log_suppressed;
 	u64 dropped;
 	u64 drops[__SEGFILTER_DROP_MAX];
 };
@@ -70,16 +93,179 @@ struct segf_net {
 	struct mutex lock;		/* serialises all writers */
 	struct xarray domains;		/* by domain id */
 	struct xarray ports;		/* by ifindex */
+	struct xarray txns;		/* open transactions, by id */
+	u32 next_txn;
 	unsigned int genid;		/* bumped on every change, for dumps */
+};
+
+/* Key of segf_domain::ep_by_addr: zero the padding before use. */
+struct segf_addr {
+	u8 family;			/* AF_INET or AF_INET6 */
+	u8 pad[3];
+	union {
+		__be32 v4;
+		struct in6_addr v6;
+	};
+};
+
+#define SEGF_EP_ADDRS	(2 * SEGFILTER_EP_MAX_ADDRS)
+#define SEGF_GEN_NEVER	U64_MAX
+
+/*
+ * What a domain's policy says besides its rules.  A commit works on a
+ * copy (segf_domain::next_cfg) and publishes it with the rules.
+ */
+struct segf_domain_cfg {
+	u8 default_action;		/* ALLOW or DENY */
+	u8 n_gw_addrs;
+	u8 gw_mac[ETH_ALEN];		/* all zero: no gateway */
+	u32 flow_limit;
+	struct segf_addr gw_addrs[SEGF_EP_ADDRS];
+};
+
+struct segf_rule_pcpu {
+	u64_stats_t packets;
+	u64_stats_t bytes;
+	struct u64_stats_sync syncp;
+};
+
+enum segf_rule_flags {
+	SEGF_RULE_PORTS		= BIT(0),	/* port_min..port_max apply */
+	SEGF_RULE_ICMP_TYPE	= BIT(1),	/* icmp_type applies */
+	SEGF_RULE_LOG		= BIT(2),	/* emit a verdict event */
+};
+
+struct segf_rule {
+	u32 id;
+	u32 prio;			/* lower first, then by id */
+	u16 src_group;			/* 0: any group */
+	u16 dst_group;
+	u16 port_min;
+	u16 port_max;
+	u8 proto;			/* 0: any */
+	u8 icmp_type;
+	u8 action;			/* enum segfilter_action */
+	u8 flags;			/* enum segf_rule_flags */
+	bool dying;			/* deleted by the commit being built */
+	struct segf_domain *domain;
+	char *chain;			/* ACTION_REDIRECT only */
+	struct segf_rule_pcpu __percpu *stats;
+	struct segf_rule *next_free;	/* freed with an old generation */
+};
+
+/* The rules of one (source group, destination group) pair, folded. */
+struct segf_pair {
+	u32 key;			/* source << 16 | destination */
+	u32 n;				/* 0: an empty slot */
+	struct segf_rule **rules;	/* by priority, then id */
+};
+
+/*
+ * The rule index: immutable once built, shared by successive policy
+ * generations whose rules are the same.
+ */
+struct segf_index {
+	refcount_t ref;
+	unsigned int mask;		/* slots - 1 */
+	unsigned int n_rules;
+	unsigned int n_pairs;
+	struct segf_pair *pairs;
+	struct segf_rule **lists;
+};
+
+/*
+ * One generation of a domain's policy: published with a single pointer
+ * swap, read by the data path under RCU, freed (with the rules it alone
+ * still referenced) a grace period after it was replaced.
+ */
+struct segf_policy {
+	u64 gen;
+	struct segf_domain_cfg cfg;
+	struct segf_index *index;
+	struct segf_rule *free_rules;
+	struct rcu_work free_work;
+};
+
+enum segf_flow_state {
+	SEGF_FLOW_TCP_SYN_SENT,
+	SEGF_FLOW_TCP_SYN_RECV,
+	SEGF_FLOW_TCP_ESTABLISHED,
+	SEGF_FLOW_TCP_FIN_WAIT,
+	SEGF_FLOW_TCP_CLOSED,
+	SEGF_FLOW_UDP,
+	SEGF_FLOW_UDP_REPLIED,
+	SEGF_FLOW_ICMP,
+	__SEGF_FLOW_STATE_MAX
+};
+
+/* The canonical five-tuple: end 0 sorts before end 1.  Zero it first. */
+struct segf_flow_key {
+	union {
+		__be32 v4[2];
+		struct in6_addr v6[2];
+	} addr;
+	__be16 port[2];			/* TCP/UDP ports, or the echo id twice */
+	u8 family;
+	u8 proto;
+	u8 pad[2];
+};
+
+struct segf_flow {
+	struct rhash_head node;		/* in segf_domain::flows */
+	struct segf_flow_key key;
+	u8 init_side;			/* the end that opened it */
+	u8 state;			/* enum segf_flow_state */
+	u8 fin;				/* FIN seen from end 0 (bit 0), 1 */
+	u8 action;
+	/*
+	 * The verdict: the generation that judged it last and the rule that
+	 * decided (NULL: the default).  The rule may be freed once its
+	 * generation is, so the two are read together under @seq and the
+	 * generation only moves forward.
+	 */
+	spinlock_t lock;
+	seqcount_spinlock_t seq;
+	u64 gen;
+	struct segf_rule *rule;
+	unsigned long expires;		/* jiffies */
+	struct rcu_head rcu;
+};
+
+/* What the policy decided for a packet. */
+struct segf_verdict {
+	u8 action;
+	struct segf_rule *rule;		/* NULL: the domain's default */
+};
+
+/* What segf_trace_packet() found, step by step. */
+struct segf_trace {
+	struct segf_group *src;
+	struct segf_group *dst;
+	struct segf_rule *rule;
+	bool by_default;
+	u8 flow;			/* enum segfilter_trace_flow */
+	u8 action;
+	u32 drop;			/* enum segfilter_drop_reason */
+};
+
+/* The policy-relevant fields of a packet. */
+struct segf_match {
+	u8 proto;
+	u8 icmp_type;
+	bool has_ports;
+	bool has_type;
+	u16 dport;
 };
 
 struct segf_domain {
 	struct segf_net *sn;
 	u32 id;
 	char name[SEGFILTER_NAME_SIZE];
-	u8 default_action;		/* enum segfilter_action */
+
+	struct segf_policy __rcu *policy;
 
 	struct xarray groups;		/* by group id */
+	struct xarray rules;		/* by rule id */
 	struct xarray endpoints;	/* by an allocated index, for dumps */
 	struct rhashtable ep_by_mac;
 	struct rhashtable ep_by_addr;
@@ -87,6 +273,20 @@ struct segf_domain {
 	unsigned int n_ports;
 	unsigned int n_groups;
 	unsigned int n_endpoints;
+	unsigned int n_rules;
+
+	/* Flows: see flow.c. */
+	struct rhashtable flows;
+	atomic_t n_flows;
+	struct delayed_work flow_gc;
+	struct ratelimit_state log_limit;
+
+	/* Set while a commit builds this domain's next generation. */
+	struct list_head commit_node;
+	bool touched;
+	bool rules_changed;
+	u64 next_gen;
+	struct segf_domain_cfg next_cfg;
 
 	struct segf_pcpu_stats __percpu *stats;
 	struct rcu_head rcu;
@@ -97,6 +297,8 @@ struct segf_group {
 	u16 id;
 	char name[SEGFILTER_NAME_SIZE];
 	unsigned int n_endpoints;
+	unsigned int n_rules;		/* rules naming it */
+	bool dying;			/* deleted by the commit being built */
 	struct rcu_head rcu;
 };
 
@@ -112,24 +314,17 @@ struct segf_port {
 	struct rcu_head rcu;
 };
 
-/* Key of segf_domain::ep_by_addr: zero the padding before use. */
-struct segf_addr {
-	u8 family;			/* AF_INET or AF_INET6 */
-	u8 pad[3];
-	union {
-		__be32 v4;
-		struct in6_addr v6;
-	};
-};
-
 struct segf_ep_addr {
 	struct rhash_head node;		/* in segf_domain::ep_by_addr */
 	struct segf_addr key;
 	struct segf_endpoint *ep;
 };
 
-#define SEGF_EP_ADDRS	(2 * SEGFILTER_EP_MAX_ADDRS)
-
+/*
+ * An endpoint is seen by the data path from generation @born of its
+ * domain's policy until before generation @dead: a commit adds and
+ * deletes endpoints together with the rules, at one pointer swap.
+ */
 struct segf_endpoint {
 	struct rhash_head mac_node;	/* in segf_domain::ep_by_mac */
 	u8 mac[ETH_ALEN];
@@ -137,13 +332,35 @@ struct segf_endpoint {
 	struct segf_domain *domain;
 	struct segf_group *group;
 	struct segf_port *port;
+	u64 born;
+	u64 dead;			/* SEGF_GEN_NEVER while it lives */
 	unsigned int n_addrs;
 	struct segf_ep_addr addrs[SEGF_EP_ADDRS];
 	struct rcu_head rcu;
 };
 
+/* A commit being built: see txn.c. */
+struct segf_commit {
+	struct segf_net *sn;
+	struct netlink_ext_ack *extack;
+	struct list_head undo;		/* newest first */
+	struct list_head domains;	/* touched, by commit_node */
+};
+
+enum segf_undo_kind {
+	SEGF_UNDO_DOMAIN_NEW,
+	SEGF_UNDO_PORT_NEW,
+	SEGF_UNDO_GROUP_NEW,
+	SEGF_UNDO_GROUP_DEL,
+	SEGF_UNDO_ENDPOINT_NEW,
+	SEGF_UNDO_ENDPOINT_DEL,
+	SEGF_UNDO_RULE_NEW,
+	SEGF_UNDO_RULE_DEL,
+};
+
 /* main.c */
 extern unsigned int segf_net_id;
+extern struct workqueue_struct *segf_wq;
 struct segf_net *segf_pernet(const struct net *net);
 
 static inline void segf_assert_locked(struct segf_net *sn)
@@ -169,7 +386,7 @@ void segf_stats_read(struct segf_pcpu_stats __percpu *pcpu,
 struct segf_domain *segf_domain_find(struct segf_net *sn, u32 id,
 				     const char *name);
 int segf_domain_create(struct segf_net *sn, u32 id, const char *name,
-		       u8 default_action, struct segf_domain **out,
+		       const struct segf_domain_cfg *cfg, struct segf_domain **out,
 		       struct netlink_ext_ack *extack);
 int segf_domain_destroy(struct segf_domain *dom, bool force,
 			struct netlink_ext_ack *extack);
@@ -177,7 +394,8 @@ struct segf_group *segf_group_find(struct segf_domain *dom, u16 id,
 				   const char *name);
 int segf_group_create(struct segf_domain *dom, u16 id, const char *name,
 		      struct segf_group **out, struct netlink_ext_ack *extack);
-int segf_group_destroy(struct segf_group *grp, struct netlink_ext_ack *extack);
+int segf_group_retire(struct segf_group *grp, struct netlink_ext_ack *extack);
+void segf_group_unlink(struct segf_group *grp);
 bool segf_name_valid(const char *name);
 void segf_net_teardown(struct segf_net *sn);
 
@@ -191,9 +409,58 @@ struct segf_endpoint *segf_endpoint_by_addr(struct segf_domain *dom,
 int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 			 struct segf_group *grp, struct segf_port *port,
 			 const struct segf_addr *addrs, unsigned int n_addrs,
-			 struct segf_endpoint **out,
+			 u64 born, struct segf_endpoint **out,
 			 struct netlink_ext_ack *extack);
 void segf_endpoint_destroy(struct segf_endpoint *ep);
+void segf_endpoint_retire(struct segf_endpoint *ep, u64 gen);
+void segf_endpoint_revive(struct segf_endpoint *ep);
+void segf_endpoint_unlink(struct segf_endpoint *ep);
+bool segf_addr_unicast(const struct segf_addr *a);
+
+/* The configuration of the current generation, for the control path. */
+static inline const struct segf_domain_cfg *
+segf_domain_cfg(struct segf_domain *dom)
+{
+	return &rcu_dereference_protected(dom->policy,
+					  lockdep_is_held(&dom->sn->lock))->cfg;
+}
+
+/* The configuration as the commit being built leaves it. */
+static inline const struct segf_domain_cfg *
+segf_domain_next_cfg(struct segf_domain *dom)
+{
+	return dom->touched ? &dom->next_cfg : segf_domain_cfg(dom);
+}
+
+static inline bool segf_addr_equal(const struct segf_addr *a,
+				   const struct segf_addr *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+static inline bool segf_gw_owns(const struct segf_domain_cfg *cfg,
+				const struct segf_addr *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->n_gw_addrs; i++)
+		if (segf_addr_equal(&cfg->gw_addrs[i], a))
+			return true;
+	return false;
+}
+
+/* Whether the data path, reading generation @gen, sees @ep. */
+static inline bool segf_endpoint_visible(const struct segf_endpoint *ep,
+					 u64 gen)
+{
+	return ep && ep->born <= gen && gen < READ_ONCE(ep->dead);
+}
+
+/* Whether @ep exists for the control path: not deleted by this commit. */
+static inline bool segf_endpoint_live(const struct segf_endpoint *ep)
+{
+	return ep && ep->dead == SEGF_GEN_NEVER;
+}
 void segf_port_flush_endpoints(struct segf_port *port);
 
 /* port.c */
@@ -205,8 +472,89 @@ struct segf_port *segf_port_find(struct segf_net *sn, int ifindex);
 int segf_port_init(void);
 void segf_port_uninit(void);
 
+/* txn.c */
+typedef int (*segf_txn_apply_t)(struct segf_commit *c, u8 cmd,
+				const struct nlattr *attrs, int len);
+void segf_commit_begin(struct segf_commit *c, struct segf_net *sn,
+		       struct netlink_ext_ack *extack);
+void segf_commit_touch(struct segf_commit *c, struct segf_domain *dom);
+void segf_commit_forget(struct segf_domain *dom);
+int segf_commit_record(struct segf_commit *c, enum segf_undo_kind kind,
+		       void *obj);
+int segf_commit_end(struct segf_commit *c, int err);
+int segf_txn_begin(struct segf_net *sn, u32 portid, u32 *id,
+		   struct netlink_ext_ack *extack);
+int segf_txn_stage(struct segf_net *sn, u32 id, const struct genl_info *info,
+		   bool rtnl);
+int segf_txn_abort(struct segf_net *sn, u32 id, u32 portid,
+		   struct netlink_ext_ack *extack);
+int segf_txn_commit(struct segf_net *sn, u32 id, struct genl_info *info,
+		    u32 n_ops, segf_txn_apply_t apply);
+void segf_txn_flush(struct segf_net *sn);
+int segf_txn_init(void);
+void segf_txn_uninit(void);
+
+/* policy.c */
+int segf_rule_link(struct segf_domain *dom, struct segf_rule *rule,
+		   struct netlink_ext_ack *extack);
+void segf_rule_unlink(struct segf_rule *rule);
+void segf_rule_retire(struct segf_rule *rule);
+void segf_rule_revive(struct segf_rule *rule);
+struct segf_rule *segf_rule_alloc(void);
+void segf_rule_free(struct segf_rule *rule);
+void segf_rule_read_stats(const struct segf_rule *rule, u64 *packets,
+			  u64 *bytes);
+bool segf_rule_matches(const struct segf_rule *rule,
+		       const struct segf_match *m);
+int segf_index_build(struct segf_rule **rules, unsigned int n,
+		     struct segf_index **out, struct netlink_ext_ack *extack);
+void segf_index_put(struct segf_index *idx);
+const struct segf_pair *segf_index_pair(const struct segf_index *idx,
+					u16 src, u16 dst);
+struct segf_rule *segf_index_lookup(const struct segf_index *idx, u16 src,
+				    u16 dst, const struct segf_match *m);
+int segf_policy_init(struct segf_domain *dom,
+		     const struct segf_domain_cfg *cfg);
+int segf_policy_build(struct segf_domain *dom, struct segf_policy **out,
+		      struct netlink_ext_ack *extack);
+void segf_policy_publish(struct segf_domain *dom, struct segf_policy *pol);
+void segf_policy_release(struct segf_policy *pol);
+void segf_policy_bump(struct segf_domain *dom);
+void segf_policy_destroy(struct segf_domain *dom);
+
+/* flow.c */
+struct segf_pkt;
+bool segf_flow_key_make(const struct segf_pkt *pkt, struct segf_flow_key *key,
+			u8 *side);
+struct segf_flow *segf_flow_lookup(struct segf_domain *dom,
+				   const struct segf_flow_key *key);
+bool segf_flow_expired(const struct segf_flow *flow, unsigned long now);
+bool segf_flow_opens(const struct segf_pkt *pkt);
+struct segf_flow *segf_flow_create(struct segf_domain *dom,
+				   const struct segf_policy *pol,
+				   const struct segf_flow_key *key, u8 side,
+				   const struct segf_pkt *pkt,
+				   const struct segf_verdict *v);
+void segf_flow_update(struct segf_flow *flow, const struct segf_pkt *pkt,
+		      u8 side, unsigned long now);
+u64 segf_flow_verdict(struct segf_flow *flow, struct segf_rule **rule);
+void segf_flow_rejudged(struct segf_flow *flow, u64 gen,
+			struct segf_rule *rule);
+void segf_flow_remove(struct segf_domain *dom, struct segf_flow *flow);
+unsigned int segf_flow_timeout(u8 state);
+int segf_flows_init(struct segf_domain *dom);
+void segf_flows_destroy(struct segf_domain *dom);
+int segf_flow_cache_init(void);
+void segf_flow_cache_uninit(void);
+
 /* datapath.c */
 rx_handler_result_t segf_handle_frame(struct sk_buff **pskb);
+void segf_trace_packet(struct segf_port *port, struct segf_pkt *pkt,
+		       struct segf_trace *t);
+
+/* netlink.c */
+void segf_log_verdict(struct segf_domain *dom, const struct segf_rule *rule,
+		      u16 src, u16 dst, const struct segf_pkt *pkt);
 
 /* netlink.c */
 int segf_genl_init(void);

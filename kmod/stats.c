@@ -42,6 +42,13 @@ void segf_stats_read(struct segf_pcpu_stats __percpu *pcpu,
 			one.flooded = u64_stats_read(&s->flooded);
 			one.arp_replies = u64_stats_read(&s->arp_replies);
 			one.nd_replies = u64_stats_read(&s->nd_replies);
+			one.routed = u64_stats_read(&s->routed);
+			one.default_allowed =
+				u64_stats_read(&s->default_allowed);
+			one.flows_created = u64_stats_read(&s->flows_created);
+			one.flow_table_full =
+				u64_stats_read(&s->flow_table_full);
+			one.log_suppressed = u64_stats_read(&s->log_suppressed);
 			for (i = 0; i < __SEGFILTER_DROP_MAX; i++)
 				one.drops[i] = u64_stats_read(&s->drops[i]);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
@@ -54,6 +61,11 @@ void segf_stats_read(struct segf_pcpu_stats __percpu *pcpu,
 		sum->flooded += one.flooded;
 		sum->arp_replies += one.arp_replies;
 		sum->nd_replies += one.nd_replies;
+		sum->routed += one.routed;
+		sum->default_allowed += one.default_allowed;
+		sum->flows_created += one.flows_created;
+		sum->flow_table_full += one.flow_table_full;
+		sum->log_suppressed += one.log_suppressed;
 		for (i = 0; i < __SEGFILTER_DROP_MAX; i++) {
 			sum->drops[i] += one.drops[i];
 			sum->dropped += one.drops[i];

@@ -49,6 +49,11 @@ static void mac_of(u8 *mac, u32 n)
 	mac[5] = n;
 }
 
+static const struct segf_domain_cfg test_cfg = {
+	.default_action = SEGFILTER_ACTION_ALLOW,
+	.flow_limit = 16,
+};
+
 static int table_test_init(struct kunit *test)
 {
 	struct table_ctx *ctx;
@@ -60,14 +65,15 @@ static int table_test_init(struct kunit *test)
 	mutex_init(&ctx->sn.lock);
 	xa_init(&ctx->sn.domains);
 	xa_init(&ctx->sn.ports);
+	xa_init_flags(&ctx->sn.txns, XA_FLAGS_ALLOC1);
 	ctx->sn.genid = 1;
 	ctx->port = kunit_kzalloc(test, sizeof(*ctx->port), GFP_KERNEL);
 	if (!ctx->port)
 		return -ENOMEM;
 
 	mutex_lock(&ctx->sn.lock);
-	err = segf_domain_create(&ctx->sn, 10, "tenant-a",
-				 SEGFILTER_ACTION_ALLOW, &ctx->dom, NULL);
+	err = segf_domain_create(&ctx->sn, 10, "tenant-a", &test_cfg,
+				 &ctx->dom, NULL);
 	if (!err)
 		err = segf_group_create(ctx->dom, 1, "web", &ctx->grp, NULL);
 	mutex_unlock(&ctx->sn.lock);
@@ -101,7 +107,7 @@ static int add_ep(struct table_ctx *ctx, u32 n, const struct segf_addr *addrs,
 	mac_of(mac, n);
 	mutex_lock(&ctx->sn.lock);
 	err = segf_endpoint_create(ctx->dom, mac, ctx->grp, ctx->port, addrs,
-				   n_addrs, ep ? ep : &dummy, NULL);
+				   n_addrs, 1, ep ? ep : &dummy, NULL);
 	mutex_unlock(&ctx->sn.lock);
 	return err;
 }
@@ -119,11 +125,11 @@ static void table_test_domain_lookup(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, segf_domain_find(&ctx->sn, 11, NULL));
 	KUNIT_EXPECT_NULL(test, segf_domain_find(&ctx->sn, 0, "tenant-b"));
 	KUNIT_EXPECT_EQ(test, segf_domain_create(&ctx->sn, 10, "tenant-b",
-						 SEGFILTER_ACTION_ALLOW,
-						 &other, NULL), -EEXIST);
+						 &test_cfg, &other, NULL),
+			-EEXIST);
 	KUNIT_EXPECT_EQ(test, segf_domain_create(&ctx->sn, 11, "tenant-a",
-						 SEGFILTER_ACTION_ALLOW,
-						 &other, NULL), -EEXIST);
+						 &test_cfg, &other, NULL),
+			-EEXIST);
 	KUNIT_EXPECT_NULL(test, segf_domain_find(&ctx->sn, 11, NULL));
 	mutex_unlock(&ctx->sn.lock);
 }
@@ -159,7 +165,7 @@ static void table_test_group(struct kunit *test)
 	/* A group with endpoints cannot go. */
 	KUNIT_ASSERT_EQ(test, add_ep(ctx, 1, NULL, 0, NULL), 0);
 	mutex_lock(&ctx->sn.lock);
-	KUNIT_EXPECT_EQ(test, segf_group_destroy(ctx->grp, NULL), -EBUSY);
+	KUNIT_EXPECT_EQ(test, segf_group_retire(ctx->grp, NULL), -EBUSY);
 	KUNIT_EXPECT_PTR_EQ(test, segf_group_find(ctx->dom, 1, NULL),
 			    ctx->grp);
 	mutex_unlock(&ctx->sn.lock);

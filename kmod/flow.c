@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * segfilter: the flow table, which makes the policy stateful without
+ * netfilter.
+ *
+ * Each domain has an RCU hash table of flows keyed by the canonical
+ * five-tuple: the two (address, port) ends in a fixed order, so that
+ * both directions of a connection find the same entry.  A flow caches
+ * the verdict of the policy generation that created it; a packet of the
+ * reply direction passes on that verdict even where no rule would allow
+ * it.  A flow found under a newer generation is checked again against
+ * it (see datapath.c): a connection the new policy forbids is revoked at
+ * its next packet.
+ *
+ * TCP is followed just enough to expire connections soon after they
+ * close: SYN, SYN-ACK, FIN from each side, RST.  UDP and ICMP echo
+ * expire when idle.  Expired entries are found dead by the data path, or
+ * reclaimed by a per-domain garbage collector that walks the table in
+ * process context, a batch at a time, without stopping the data path.
+ *
+ * The data path inserts with GFP_ATOMIC and never more than the
+ * domain's flow limit: at the limit, a packet that the rules allow is
+ * still forwarded, only without a flow (counted as flow_table_full).
+ */
+
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/in.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <net/tcp.h>
+
+#include "parse.h"
+#include "segfilter.h"
+
+#define SEGF_FLOW_GC_INTERVAL	(2 * HZ)
+#define SEGF_FLOW_GC_BATCH	256
+
+/* Idle timeouts, in seconds, by state. */
+static const unsigned int segf_flow_timeouts[__SEGF_FLOW_STATE_MAX] = {
+	[SEGF_FLOW_TCP_SYN_SENT]	= 60,
+	[SEGF_FLOW_TCP_SYN_RECV]	= 60,
+	[SEGF_FLOW_TCP_ESTABLISHED]	= 5 * 24 * 3600,
+	[SEGF_FLOW_TCP_FIN_WAIT]	= 120,
+	[SEGF_FLOW_TCP_CLOSED]		= 10,
+	[SEGF_FLOW_UDP]			= 30,
+	[SEGF_FLOW_UDP_REPLIED]		= 180,
+	[SEGF_FLOW_ICMP]		= 30,
+};
+
+static struct kmem_cache *segf_flow_cache __read_mostly;
+
+static const struct rhashtable_params segf_flow_params = {
+	.key_len = sizeof(struct segf_flow_key),
+	.key_offset = offsetof(struct segf_flow, key),
+	.head_offset = offsetof(struct segf_flow, node),
+	.automatic_shrinking = true,
+};
+
+unsigned int segf_flow_timeout(u8 state)
+{
+	return segf_flow_timeouts[state] * HZ;
+}
+
+static bool segf_icmp_echo(const struct segf_pkt *pkt, bool *request)
+{
+	if (pkt->l4proto == IPPROTO_ICMP) {
+		*request = pkt->icmp_type == ICMP_ECHO;
+		return *request || pkt->icmp_type == ICMP_ECHOREPLY;
+	}
+	if (pkt->l4proto == IPPROTO_ICMPV6) {
+		*request = pkt->icmp_type == ICMPV6_ECHO_REQUEST;
+		return *request || pkt->icmp_type == ICMPV6_ECHO_REPLY;
+	}
+	return false;
+}
+
+/**
+ * segf_flow_key_make - the canonical key of a packet's flow
+ * @pkt: a parsed IPv4 or IPv6 packet
+ * @key: filled in
+ * @side: which end of the key sent @pkt (0 or 1)
+ *
+ * Return: false when the packet has no flow: not TCP, UDP or ICMP echo,
+ * or a fragment that does not carry the transport header.
+ */
+bool segf_flow_key_make(const struct segf_pkt *pkt, struct segf_flow_key *key,
+			u8 *side)
+{
+	__be16 sport, dport;
+	bool request;
+	int cmp;
+
+	if (!(pkt->flags & SEGF_PKT_L4))
+		return false;
+	switch (pkt->l4proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		sport = pkt->sport;
+		dport = pkt->dport;
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		if (!segf_icmp_echo(pkt, &request))
+			return false;
+		/* Request and reply carry the same identifier. */
+		sport = pkt->icmp_id;
+		dport = pkt->icmp_id;
+		break;
+	default:
+		return false;
+	}
+
+	memset(key, 0, sizeof(*key));
+	key->proto = pkt->l4proto;
+	if (pkt->proto == htons(ETH_P_IP)) {
+		key->family = AF_INET;
+		cmp = memcmp(&pkt->v4.saddr, &pkt->v4.daddr, 4);
+		key->addr.v4[0] = pkt->v4.saddr;
+		key->addr.v4[1] = pkt->v4.daddr;
+	} else {
+		key->family = AF_INET6;
+		cmp = memcmp(&pkt->v6.saddr, &pkt->v6.daddr, 16);
+		key->addr.v6[0] = pkt->v6.saddr;
+		key->addr.v6[1] = pkt->v6.daddr;
+	}
+	if (!cmp)
+		cmp = memcmp(&sport, &dport, sizeof(sport));
+	key->port[0] = sport;
+	key->port[1] = dport;
+	*side = 0;
+	if (cmp > 0) {
+		if (key->family == AF_INET)
+			swap(key->addr.v4[0], key->addr.v4[1]);
+		else
+			swap(key->addr.v6[0], key->addr.v6[1]);
+		swap(key->port[0], key->port[1]);
+		*side = 1;
+	}
+	return true;
+}
+
+struct segf_flow *segf_flow_lookup(struct segf_domain *dom,
+				   const struct segf_flow_key *key)
+{
+	return rhashtable_lookup(&dom->flows, key, segf_flow_params);
+}
+
+bool segf_flow_expired(const struct segf_flow *flow, unsigned long now)
+{
+	return time_after(now, READ_ONCE(flow->expires));
+}
+
+static void segf_flow_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(segf_flow_cache,
+			container_of(head, struct segf_flow, rcu));
+}
+
+/* Unlink @flow; whoever unlinks it first frees it. */
+void segf_flow_remove(struct segf_domain *dom, struct segf_flow *flow)
+{
+	if (rhashtable_remove_fast(&dom->flows, &flow->node, segf_flow_params))
+		return;
+	atomic_dec(&dom->n_flows);
+	call_rcu(&flow->rcu, segf_flow_free_rcu);
+}
+
+/**
+ * segf_flow_update - follow a packet of @flow sent by end @side
+ * @flow: the flow
+ * @pkt: the packet
+ * @side: the end of the key that sent it
+ * @now: jiffies
+ *
+ * Concurrent updates from several CPUs may interleave: the worst they
+ * do is pick one of two timeouts that each packet alone would give.
+ */
+void segf_flow_update(struct segf_flow *flow, const struct segf_pkt *pkt,
+		      u8 side, unsigned long now)
+{
+	bool reply = side != flow->init_side;
+	u8 state = READ_ONCE(flow->state);
+	u8 flags = pkt->tcp_flags;
+
+	switch (state) {
+	case SEGF_FLOW_UDP:
+		if (reply)
+			state = SEGF_FLOW_UDP_REPLIED;
+		break;
+	case SEGF_FLOW_UDP_REPLIED:
+	case SEGF_FLOW_ICMP:
+		break;
+	default:
+		if (flags & TCPHDR_RST) {
+			state = SEGF_FLOW_TCP_CLOSED;
+		} else if (flags & TCPHDR_FIN) {
+			u8 fin = READ_ONCE(flow->fin) | BIT(side);
+
+			WRITE_ONCE(flow->fin, fin);
+			state = fin == 3 ? SEGF_FLOW_TCP_CLOSED :
+					   SEGF_FLOW_TCP_FIN_WAIT;
+		} else if (state == SEGF_FLOW_TCP_SYN_SENT && reply &&
+			   (flags & (TCPHDR_SYN | TCPHDR_ACK)) ==
+			   (TCPHDR_SYN | TCPHDR_ACK)) {
+			state = SEGF_FLOW_TCP_SYN_RECV;
+		} else if (state == SEGF_FLOW_TCP_SYN_RECV && !reply &&
+			   (flags & TCPHDR_ACK) && !(flags & TCPHDR_SYN)) {
+			state = SEGF_FLOW_TCP_ESTABLISHED;
+		}
+		break;
+	}
+	if (state != flow->state)
+		WRITE_ONCE(flow->state, state);
+	/* Spare the cache line when the deadline moves by less than 1 s. */
+	if (abs((long)(now + segf_flow_timeout(state) -
+		       READ_ONCE(flow->expires))) >= HZ)
+		WRITE_ONCE(flow->expires, now + segf_flow_timeout(state));
+}
+
+/**
+ * segf_flow_verdict - the generation and rule of a flow's verdict
+ * @flow: the flow
+ * @rule: set to the rule that decided, or NULL for the default
+ *
+ * Return: the generation; *@rule may be used only if that generation is
+ * the one the caller reads, which keeps the rule alive.
+ */
+u64 segf_flow_verdict(struct segf_flow *flow, struct segf_rule **rule)
+{
+	unsigned int seq;
+	u64 gen;
+
+	do {
+		seq = read_seqcount_begin(&flow->seq);
+		gen = flow->gen;
+		*rule = flow->rule;
+	} while (read_seqcount_retry(&flow->seq, seq));
+	return gen;
+}
+
+/* A newer generation @gen still allows @flow, through @rule. */
+void segf_flow_rejudged(struct segf_flow *flow, u64 gen,
+			struct segf_rule *rule)
+{
+	spin_lock(&flow->lock);
+	/* Never back: a CPU still on an older generation loses. */
+	if (gen > flow->gen) {
+		write_seqcount_begin(&flow->seq);
+		flow->gen = gen;
+		flow->rule = rule;
+		write_seqcount_end(&flow->seq);
+	}
+	spin_unlock(&flow->lock);
+}
+
+/* The state a flow opened by @pkt starts in. */
+static u8 segf_flow_first_state(const struct segf_pkt *pkt)
+{
+	switch (pkt->l4proto) {
+	case IPPROTO_TCP:
+		if ((pkt->tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN)
+			return SEGF_FLOW_TCP_SYN_SENT;
+		/* Picked up mid-stream, e.g. after the module was reloaded. */
+		return SEGF_FLOW_TCP_ESTABLISHED;
+	case IPPROTO_UDP:
+		return SEGF_FLOW_UDP;
+	default:
+		return SEGF_FLOW_ICMP;
+	}
+}
+
+/* Whether @pkt, allowed, should open a flow at all. */
+bool segf_flow_opens(const struct segf_pkt *pkt)
+{
+	bool request;
+
+	if (pkt->l4proto == IPPROTO_TCP)
+		return !(pkt->tcp_flags & TCPHDR_RST);
+	if (pkt->l4proto == IPPROTO_UDP)
+		return true;
+	return segf_icmp_echo(pkt, &request) && request;
+}
+
+/**
+ * segf_flow_create - remember an allowed packet's flow
+ * @dom: its domain
+ * @pol: the generation that allowed it
+ * @key: its canonical key
+ * @side: the end of @key that sent it, the flow's initiator
+ * @pkt: the packet
+ * @v: the verdict
+ *
+ * Return: the flow (possibly one another CPU created at the same time),
+ * or NULL when there is no room or no memory; the caller counts that.
+ */
+struct segf_flow *segf_flow_create(struct segf_domain *dom,
+				   const struct segf_policy *pol,
+				   const struct segf_flow_key *key, u8 side,
+				   const struct segf_pkt *pkt,
+				   const struct segf_verdict *v)
+{
+	struct segf_flow *flow, *old;
+	unsigned long now = jiffies;
+
+	if (atomic_inc_return(&dom->n_flows) > pol->cfg.flow_limit)
+		goto err_count;
+	flow = kmem_cache_zalloc(segf_flow_cache, GFP_ATOMIC);
+	if (!flow)
+		goto err_count;
+	flow->key = *key;
+	spin_lock_init(&flow->lock);
+	seqcount_spinlock_init(&flow->seq, &flow->lock);
+	flow->init_side = side;
+	flow->gen = pol->gen;
+	flow->rule = v->rule;
+	flow->action = v->action;
+	flow->state = segf_flow_first_state(pkt);
+	flow->expires = now + segf_flow_timeout(flow->state);
+
+	old = rhashtable_lookup_get_insert_fast(&dom->flows, &flow->node,
+						segf_flow_params);
+	if (old) {
+		kmem_cache_free(segf_flow_cache, flow);
+		atomic_dec(&dom->n_flows);
+		return IS_ERR(old) ? NULL : old;
+	}
+	if (!delayed_work_pending(&dom->flow_gc))
+		queue_delayed_work(segf_wq, &dom->flow_gc,
+				   SEGF_FLOW_GC_INTERVAL);
+	return flow;
+
+err_count:
+	atomic_dec(&dom->n_flows);
+	return NULL;
+}
+
+/* Reclaim expired flows, a batch at a time; again later while any are left. */
+static void segf_flow_gc(struct work_struct *work)
+{
+	struct segf_domain *dom = container_of(to_delayed_work(work),
+					       struct segf_domain, flow_gc);
+	unsigned long now = jiffies;
+	struct rhashtable_iter iter;
+	struct segf_flow *flow;
+	unsigned int n = 0;
+
+	rhashtable_walk_enter(&dom->flows, &iter);
+	rhashtable_walk_start(&iter);
+	while ((flow = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(flow)) {
+			if (PTR_ERR(flow) == -EAGAIN)
+				continue;
+			break;
+		}
+		if (segf_flow_expired(flow, now))
+			segf_flow_remove(dom, flow);
+		if (++n % SEGF_FLOW_GC_BATCH == 0) {
+			rhashtable_walk_stop(&iter);
+			cond_resched();
+			rhashtable_walk_start(&iter);
+		}
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+
+	if (atomic_read(&dom->n_flows))
+		queue_delayed_work(segf_wq, &dom->flow_gc,
+				   SEGF_FLOW_GC_INTERVAL);
+}
+
+int segf_flows_init(struct segf_domain *dom)
+{
+	atomic_set(&dom->n_flows, 0);
+	INIT_DELAYED_WORK(&dom->flow_gc, segf_flow_gc);
+	return rhashtable_init(&dom->flows, &segf_flow_params);
+}
+
+static void segf_flow_free(void *ptr, void *arg)
+{
+	kmem_cache_free(segf_flow_cache, ptr);
+}
+
+/* No reader can reach the domain any more (its ports are gone). */
+void segf_flows_destroy(struct segf_domain *dom)
+{
+	cancel_delayed_work_sync(&dom->flow_gc);
+	rhashtable_free_and_destroy(&dom->flows, segf_flow_free, NULL);
+}
+
+int __init segf_flow_cache_init(void)
+{
+	segf_flow_cache = KMEM_CACHE(segf_flow, 0);
+	return segf_flow_cache ? 0 : -ENOMEM;
+}
+
+void segf_flow_cache_uninit(void)
+{
+	kmem_cache_destroy(segf_flow_cache);
+}

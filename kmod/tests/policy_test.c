@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the policy: how rules fold into the group-pair index
+ * (any-group rules, priorities, port ranges, ICMP types), the canonical
+ * flow key and the flow state machine, and commits: a generation is
+ * published whole or not at all, and endpoints appear and disappear
+ * with it.
+ */
+
+#include <kunit/test.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <net/tcp.h>
+
+#include "parse.h"
+#include "segfilter.h"
+
+enum { WEB = 1, APP = 2, DB = 3, ANY = 0 };
+
+static struct segf_rule *mk_rule(struct kunit *test, u32 id, u32 prio,
+				 u16 src, u16 dst, u8 proto, u8 action)
+{
+	struct segf_rule *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->id = id;
+	r->prio = prio;
+	r->src_group = src;
+	r->dst_group = dst;
+	r->proto = proto;
+	r->action = action;
+	return r;
+}
+
+static void set_ports(struct segf_rule *r, u16 lo, u16 hi)
+{
+	r->flags |= SEGF_RULE_PORTS;
+	r->port_min = lo;
+	r->port_max = hi;
+}
+
+static struct segf_match tcp(u16 dport)
+{
+	return (struct segf_match){ .proto = IPPROTO_TCP, .has_ports = true,
+				    .dport = dport };
+}
+
+static struct segf_match udp(u16 dport)
+{
+	return (struct segf_match){ .proto = IPPROTO_UDP, .has_ports = true,
+				    .dport = dport };
+}
+
+static struct segf_match icmp(u8 type)
+{
+	return (struct segf_match){ .proto = IPPROTO_ICMP, .has_type = true,
+				    .icmp_type = type };
+}
+
+static struct segf_index *build(struct kunit *test, struct segf_rule **rules,
+				unsigned int n)
+{
+	struct segf_index *idx;
+
+	KUNIT_ASSERT_EQ(test, segf_index_build(rules, n, &idx, NULL), 0);
+	return idx;
+}
+
+/*
+ * Pair rules, (g, any), (any, g) and (any, any) rules fold into one list
+ * per pair, by priority; a pair with no rule of its own finds the right
+ * fold.
+ */
+static void policy_test_fold(struct kunit *test)
+{
+	struct segf_rule *web_app = mk_rule(test, 1, 100, WEB, APP,
+					    IPPROTO_TCP, SEGFILTER_ACTION_ALLOW);
+	struct segf_rule *web_any = mk_rule(test, 2, 50, WEB, ANY,
+					    IPPROTO_UDP, SEGFILTER_ACTION_DENY);
+	struct segf_rule *any_db = mk_rule(test, 3, 10, ANY, DB, 0,
+					   SEGFILTER_ACTION_DENY);
+	struct segf_rule *any_any = mk_rule(test, 4, 500, ANY, ANY,
+					    IPPROTO_ICMP, SEGFILTER_ACTION_ALLOW);
+	struct segf_rule *app_db = mk_rule(test, 5, 5, APP, DB, IPPROTO_TCP,
+					   SEGFILTER_ACTION_ALLOW);
+	struct segf_rule *rules[] = { web_app, web_any, any_db, any_any,
+				      app_db };
+	const struct segf_pair *p;
+	struct segf_index *idx;
+	struct segf_match m;
+
+	set_ports(web_app, 8080, 8080);
+	set_ports(app_db, 5432, 5432);
+	idx = build(test, rules, ARRAY_SIZE(rules));
+
+	m = tcp(8080);
+	KUNIT_EXPECT_PTR_EQ(test, segf_index_lookup(idx, WEB, APP, &m), web_app);
+	m = udp(53);
+	KUNIT_EXPECT_PTR_EQ(test, segf_index_lookup(idx, WEB, APP, &m), web_any);
+	m = icmp(ICMP_ECHO);
+	KUNIT_EXPECT_PTR_EQ(test, segf_index_lookup(idx, WEB, APP, &m), any_any);
+	/* (web, db) has no rule of its own: (web, any) x (any, db). */
+	m = tcp(5432);
+	KUNIT_EXPECT_PTR_EQ(test, segf_index_lookup(idx, WEB, DB, &m), any_db);
+	/* app_db comes first by priority (5 < 10). */
+	KUNIT_EXPECT_PTR_EQ(test, segf_index_lookup(idx, APP, DB, &m), app_db);
+	m = tcp(80);
+	KUNIT_EXPECT_PTR_EQ(test, segf_index_lookup(idx, APP, DB, &m), any_db);
+	/* Nothing for db -> web over TCP: the default decides. */
+	KUNIT_EXPECT_NULL(test, segf_index_lookup(idx, DB, WEB, &m));
+	m = icmp(ICMP_ECHO);
+	KUNIT_EXPECT_PTR_EQ(test, segf_index_lookup(idx, DB, WEB, &m), any_any);
+	/* Groups no rule names at all, and floods (no destination group). */
+	KUNIT_EXPECT_PTR_EQ(test, segf_index_lookup(idx, 77, 78, &m), any_any);
+	m = udp(67);
+	KUNIT_EXPECT_PTR_EQ(test, segf_index_lookup(idx, WEB, ANY, &m), web_any);
+	KUNIT_EXPECT_NULL(test, segf_index_lookup(idx, APP, ANY, &m));
+
+	/* The folded list of (web, app) is ordered by priority. */
+	p = segf_index_pair(idx, WEB, APP);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_EQ(test, p->n, 3);
+	KUNIT_EXPECT_PTR_EQ(test, p->rules[0], web_any);
+	KUNIT_EXPECT_PTR_EQ(test, p->rules[1], web_app);
+	KUNIT_EXPECT_PTR_EQ(test, p->rules[2], any_any);
+	/* (web, db): the cross fold, any_db first. */
+	p = segf_index_pair(idx, WEB, DB);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_EQ(test, p->n, 3);
+	KUNIT_EXPECT_PTR_EQ(test, p->rules[0], any_db);
+	/* A pair only ever holds what applies to it: db -> web, one rule. */
+	p = segf_index_pair(idx, DB, WEB);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, p->n, 1);
+	segf_index_put(idx);
+}
+
+/* Equal priorities: the lower rule id first, whatever the input order. */
+static void policy_test_priority(struct kunit *test)
+{
+	struct segf_rule *a = mk_rule(test, 9, 100, WEB, APP, 0,
+				      SEGFILTER_ACTION_DENY);
+	struct segf_rule *b = mk_rule(test, 3, 100, WEB, APP, 0,
+				      SEGFILTER_ACTION_ALLOW);
+	struct segf_rule *c = mk_rule(test, 1, 200, WEB, APP, 0,
+				      SEGFILTER_ACTION_DENY);
+	struct segf_rule *rules[] = { c, a, b };
+	struct segf_match m = tcp(1);
+	struct segf_index *idx;
+
+	idx = build(test, rules, ARRAY_SIZE(rules));
+	KUNIT_EXPECT_PTR_EQ(test, segf_index_lookup(idx, WEB, APP, &m), b);
+	segf_index_put(idx);
+}
+
+/* Port ranges are inclusive; a fragment without ports matches none. */
+static void policy_test_ports(struct kunit *test)
+{
+	struct segf_rule *r = mk_rule(test, 1, 1, WEB, APP, IPPROTO_TCP,
+				      SEGFILTER_ACTION_ALLOW);
+	struct segf_rule *t = mk_rule(test, 2, 1, WEB, APP, IPPROTO_ICMP,
+				      SEGFILTER_ACTION_ALLOW);
+	struct segf_match m;
+
+	set_ports(r, 1000, 2000);
+	m = tcp(999);
+	KUNIT_EXPECT_FALSE(test, segf_rule_matches(r, &m));
+	m = tcp(1000);
+	KUNIT_EXPECT_TRUE(test, segf_rule_matches(r, &m));
+	m = tcp(2000);
+	KUNIT_EXPECT_TRUE(test, segf_rule_matches(r, &m));
+	m = tcp(2001);
+	KUNIT_EXPECT_FALSE(test, segf_rule_matches(r, &m));
+	m = udp(1500);
+	KUNIT_EXPECT_FALSE(test, segf_rule_matches(r, &m));
+	m = tcp(1500);
+	m.has_ports = false;
+	KUNIT_EXPECT_FALSE(test, segf_rule_matches(r, &m));
+
+	t->flags |= SEGF_RULE_ICMP_TYPE;
+	t->icmp_type = ICMP_ECHO;
+	m = icmp(ICMP_ECHO);
+	KUNIT_EXPECT_TRUE(test, segf_rule_matches(t, &m));
+	m = icmp(ICMP_TIMESTAMP);
+	KUNIT_EXPECT_FALSE(test, segf_rule_matches(t, &m));
+}
+
+static void pkt4(struct segf_pkt *p, u32 s, u32 d, u8 proto, u16 sp, u16 dp)
+{
+	memset(p, 0, sizeof(*p));
+	p->proto = htons(ETH_P_IP);
+	p->v4.saddr = htonl(s);
+	p->v4.daddr = htonl(d);
+	p->l4proto = proto;
+	p->flags = SEGF_PKT_L4;
+	p->sport = htons(sp);
+	p->dport = htons(dp);
+}
+
+/* Both directions of a flow find one key, from opposite ends. */
+static void policy_test_flow_key(struct kunit *test)
+{
+	struct segf_flow_key k1, k2;
+	struct segf_pkt p;
+	u8 s1, s2;
+
+	pkt4(&p, 0x0a000102, 0x0a000101, IPPROTO_TCP, 40000, 8080);
+	KUNIT_ASSERT_TRUE(test, segf_flow_key_make(&p, &k1, &s1));
+	pkt4(&p, 0x0a000101, 0x0a000102, IPPROTO_TCP, 8080, 40000);
+	KUNIT_ASSERT_TRUE(test, segf_flow_key_make(&p, &k2, &s2));
+	KUNIT_EXPECT_EQ(test, memcmp(&k1, &k2, sizeof(k1)), 0);
+	KUNIT_EXPECT_NE(test, s1, s2);
+
+	/* Same addresses, other ports: another flow. */
+	pkt4(&p, 0x0a000102, 0x0a000101, IPPROTO_TCP, 40001, 8080);
+	KUNIT_ASSERT_TRUE(test, segf_flow_key_make(&p, &k2, &s2));
+	KUNIT_EXPECT_NE(test, memcmp(&k1, &k2, sizeof(k1)), 0);
+	/* And another protocol. */
+	pkt4(&p, 0x0a000102, 0x0a000101, IPPROTO_UDP, 40000, 8080);
+	KUNIT_ASSERT_TRUE(test, segf_flow_key_make(&p, &k2, &s2));
+	KUNIT_EXPECT_NE(test, memcmp(&k1, &k2, sizeof(k1)), 0);
+
+	/* Echo request and reply: one flow, by identifier. */
+	pkt4(&p, 0x0a000102, 0x0a000101, IPPROTO_ICMP, 0, 0);
+	p.icmp_type = ICMP_ECHO;
+	p.icmp_id = htons(77);
+	KUNIT_ASSERT_TRUE(test, segf_flow_key_make(&p, &k1, &s1));
+	pkt4(&p, 0x0a000101, 0x0a000102, IPPROTO_ICMP, 0, 0);
+	p.icmp_type = ICMP_ECHOREPLY;
+	p.icmp_id = htons(77);
+	KUNIT_ASSERT_TRUE(test, segf_flow_key_make(&p, &k2, &s2));
+	KUNIT_EXPECT_EQ(test, memcmp(&k1, &k2, sizeof(k1)), 0);
+	KUNIT_EXPECT_NE(test, s1, s2);
+	/* Other ICMP and fragments without ports have no flow. */
+	p.icmp_type = ICMP_DEST_UNREACH;
+	KUNIT_EXPECT_FALSE(test, segf_flow_key_make(&p, &k2, &s2));
+	pkt4(&p, 0x0a000102, 0x0a000101, IPPROTO_UDP, 0, 0);
+	p.flags = SEGF_PKT_FRAGMENT;
+	KUNIT_EXPECT_FALSE(test, segf_flow_key_make(&p, &k2, &s2));
+
+	/* IPv6: the same symmetry. */
+	memset(&p, 0, sizeof(p));
+	p.proto = htons(ETH_P_IPV6);
+	p.v6.saddr.s6_addr[15] = 2;
+	p.v6.daddr.s6_addr[15] = 1;
+	p.l4proto = IPPROTO_UDP;
+	p.flags = SEGF_PKT_L4;
+	p.sport = htons(5000);
+	p.dport = htons(53);
+	KUNIT_ASSERT_TRUE(test, segf_flow_key_make(&p, &k1, &s1));
+	swap(p.v6.saddr, p.v6.daddr);
+	swap(p.sport, p.dport);
+	KUNIT_ASSERT_TRUE(test, segf_flow_key_make(&p, &k2, &s2));
+	KUNIT_EXPECT_EQ(test, memcmp(&k1, &k2, sizeof(k1)), 0);
+	KUNIT_EXPECT_NE(test, s1, s2);
+}
+
+/* TCP follows the handshake and closing; idle flows expire. */
+static void policy_test_flow_expiry(struct kunit *test)
+{
+	struct segf_flow f = { .init_side = 0, .state = SEGF_FLOW_TCP_SYN_SENT };
+	unsigned long now = 100000;
+	struct segf_pkt p;
+
+	pkt4(&p, 1, 2, IPPROTO_TCP, 1, 2);
+	f.expires = now + segf_flow_timeout(f.state);
+	KUNIT_EXPECT_FALSE(test, segf_flow_expired(&f, now));
+	KUNIT_EXPECT_TRUE(test, segf_flow_expired(&f, now + 61 * HZ));
+
+	p.tcp_flags = TCPHDR_SYN | TCPHDR_ACK;
+	segf_flow_update(&f, &p, 1, now);
+	KUNIT_EXPECT_EQ(test, f.state, SEGF_FLOW_TCP_SYN_RECV);
+	p.tcp_flags = TCPHDR_ACK;
+	segf_flow_update(&f, &p, 0, now);
+	KUNIT_EXPECT_EQ(test, f.state, SEGF_FLOW_TCP_ESTABLISHED);
+	KUNIT_EXPECT_FALSE(test, segf_flow_expired(&f, now + 3600 * HZ));
+
+	p.tcp_flags = TCPHDR_FIN | TCPHDR_ACK;
+	segf_flow_update(&f, &p, 0, now);
+	KUNIT_EXPECT_EQ(test, f.state, SEGF_FLOW_TCP_FIN_WAIT);
+	segf_flow_update(&f, &p, 1, now);
+	KUNIT_EXPECT_EQ(test, f.state, SEGF_FLOW_TCP_CLOSED);
+	KUNIT_EXPECT_TRUE(test, segf_flow_expired(&f, now + 11 * HZ));
+
+	/* A reset closes at once. */
+	f.state = SEGF_FLOW_TCP_ESTABLISHED;
+	f.fin = 0;
+	p.tcp_flags = TCPHDR_RST;
+	segf_flow_update(&f, &p, 1, now);
+	KUNIT_EXPECT_EQ(test, f.state, SEGF_FLOW_TCP_CLOSED);
+
+	/* UDP: a reply lengthens the idle timeout. */
+	f.state = SEGF_FLOW_UDP;
+	pkt4(&p, 1, 2, IPPROTO_UDP, 1, 2);
+	segf_flow_update(&f, &p, 0, now);
+	KUNIT_EXPECT_EQ(test, f.state, SEGF_FLOW_UDP);
+	KUNIT_EXPECT_TRUE(test, segf_flow_expired(&f, now + 31 * HZ));
+	segf_flow_update(&f, &p, 1, now);
+	KUNIT_EXPECT_EQ(test, f.state, SEGF_FLOW_UDP_REPLIED);
+	KUNIT_EXPECT_FALSE(test, segf_flow_expired(&f, now + 31 * HZ));
+}
+
+struct commit_ctx {
+	struct segf_net sn;
+	struct segf_domain *dom;
+	struct segf_group *web;
+	struct segf_port port;
+};
+
+static const struct segf_domain_cfg commit_cfg = {
+	.default_action = SEGFILTER_ACTION_DENY,
+	.flow_limit = 16,
+};
+
+static int commit_test_init(struct kunit *test)
+{
+	struct commit_ctx *ctx;
+	int err;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	mutex_init(&ctx->sn.lock);
+	xa_init(&ctx->sn.domains);
+	xa_init(&ctx->sn.ports);
+	xa_init_flags(&ctx->sn.txns, XA_FLAGS_ALLOC1);
+	ctx->sn.genid = 1;
+	mutex_lock(&ctx->sn.lock);
+	err = segf_domain_create(&ctx->sn, 1, "t", &commit_cfg, &ctx->dom,
+				 NULL);
+	if (!err)
+		err = segf_group_create(ctx->dom, WEB, "web", &ctx->web, NULL);
+	mutex_unlock(&ctx->sn.lock);
+	ctx->port.domain = ctx->dom;
+	test->priv = ctx;
+	return err;
+}
+
+static void commit_test_exit(struct kunit *test)
+{
+	struct commit_ctx *ctx = test->priv;
+	struct segf_domain *dom;
+	unsigned long idx;
+
+	mutex_lock(&ctx->sn.lock);
+	xa_for_each(&ctx->sn.domains, idx, dom)
+		segf_domain_destroy(dom, true, NULL);
+	mutex_unlock(&ctx->sn.lock);
+	rcu_barrier();
+	flush_workqueue(segf_wq);
+	xa_destroy(&ctx->sn.domains);
+}
+
+static struct segf_policy *current_policy(struct commit_ctx *ctx)
+{
+	return rcu_dereference_protected(ctx->dom->policy,
+					 lockdep_is_held(&ctx->sn.lock));
+}
+
+static struct segf_rule *commit_rule(struct segf_commit *c,
+				     struct commit_ctx *ctx, u32 id)
+{
+	struct segf_rule *rule = segf_rule_alloc();
+
+	if (!rule)
+		return NULL;
+	rule->id = id;
+	rule->src_group = WEB;
+	rule->action = SEGFILTER_ACTION_ALLOW;
+	segf_commit_touch(c, ctx->dom);
+	if (segf_rule_link(ctx->dom, rule, NULL) ||
+	    segf_commit_record(c, SEGF_UNDO_RULE_NEW, rule)) {
+		segf_rule_free(rule);
+		return NULL;
+	}
+	return rule;
+}
+
+/*
+ * A commit publishes its rules and endpoints in one new generation; the
+ * data path's view of the old one does not change until then.  A failed
+ * commit leaves the generation, the rules and the endpoints as they were.
+ */
+static void policy_test_generation(struct kunit *test)
+{
+	struct commit_ctx *ctx = test->priv;
+	struct segf_match m = tcp(80);
+	struct segf_policy *before, *after;
+	struct segf_endpoint *ep;
+	struct segf_commit c;
+	u8 mac[ETH_ALEN] = { 2, 0, 0, 0, 0, 1 };
+	u64 gen;
+
+	mutex_lock(&ctx->sn.lock);
+	before = current_policy(ctx);
+	gen = before->gen;
+
+	/* A rule and an endpoint, then a failure: nothing happened. */
+	segf_commit_begin(&c, &ctx->sn, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, commit_rule(&c, ctx, 7));
+	KUNIT_ASSERT_EQ(test, segf_endpoint_create(ctx->dom, mac, ctx->web,
+						   &ctx->port, NULL, 0,
+						   ctx->dom->next_gen, &ep,
+						   NULL), 0);
+	KUNIT_ASSERT_EQ(test, segf_commit_record(&c, SEGF_UNDO_ENDPOINT_NEW,
+						 ep), 0);
+	/* Not visible to the generation the data path reads. */
+	KUNIT_EXPECT_FALSE(test, segf_endpoint_visible(ep, gen));
+	KUNIT_EXPECT_EQ(test, segf_commit_end(&c, -EINVAL), -EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, current_policy(ctx), before);
+	KUNIT_EXPECT_EQ(test, ctx->dom->n_rules, 0);
+	KUNIT_EXPECT_EQ(test, ctx->dom->n_endpoints, 0);
+	KUNIT_EXPECT_EQ(test, ctx->web->n_endpoints, 0);
+	KUNIT_EXPECT_EQ(test, ctx->web->n_rules, 0);
+	KUNIT_EXPECT_NULL(test, xa_load(&ctx->dom->rules, 7));
+	KUNIT_EXPECT_NULL(test, segf_endpoint_by_mac(ctx->dom, mac));
+	KUNIT_EXPECT_NULL(test, segf_index_lookup(before->index, WEB, APP, &m));
+
+	/* The same, committed: one new generation with both. */
+	segf_commit_begin(&c, &ctx->sn, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, commit_rule(&c, ctx, 7));
+	KUNIT_ASSERT_EQ(test, segf_endpoint_create(ctx->dom, mac, ctx->web,
+						   &ctx->port, NULL, 0,
+						   ctx->dom->next_gen, &ep,
+						   NULL), 0);
+	KUNIT_ASSERT_EQ(test, segf_commit_record(&c, SEGF_UNDO_ENDPOINT_NEW,
+						 ep), 0);
+	KUNIT_EXPECT_EQ(test, segf_commit_end(&c, 0), 0);
+	after = current_policy(ctx);
+	KUNIT_EXPECT_PTR_NE(test, after, before);
+	KUNIT_EXPECT_EQ(test, after->gen, gen + 1);
+	KUNIT_EXPECT_TRUE(test, segf_endpoint_visible(ep, after->gen));
+	KUNIT_EXPECT_FALSE(test, segf_endpoint_visible(ep, gen));
+	KUNIT_EXPECT_EQ(test, ctx->web->n_rules, 1);
+	KUNIT_EXPECT_EQ(test,
+			segf_index_lookup(after->index, WEB, APP, &m)->id, 7);
+
+	/* Deleting the endpoint: seen by the old generation until published. */
+	segf_commit_begin(&c, &ctx->sn, NULL);
+	KUNIT_ASSERT_EQ(test, segf_commit_record(&c, SEGF_UNDO_ENDPOINT_DEL,
+						 ep), 0);
+	segf_commit_touch(&c, ctx->dom);
+	segf_endpoint_retire(ep, ctx->dom->next_gen);
+	KUNIT_EXPECT_TRUE(test, segf_endpoint_visible(ep, after->gen));
+	KUNIT_EXPECT_FALSE(test, segf_endpoint_live(ep));
+	/* ... and a failure brings it back. */
+	KUNIT_EXPECT_EQ(test, segf_commit_end(&c, -ENOMEM), -ENOMEM);
+	KUNIT_EXPECT_TRUE(test, segf_endpoint_live(ep));
+	KUNIT_EXPECT_EQ(test, ctx->dom->n_endpoints, 1);
+	KUNIT_EXPECT_PTR_EQ(test, current_policy(ctx), after);
+	mutex_unlock(&ctx->sn.lock);
+}
+
+static struct kunit_case segf_policy_test_cases[] = {
+	KUNIT_CASE(policy_test_fold),
+	KUNIT_CASE(policy_test_priority),
+	KUNIT_CASE(policy_test_ports),
+	KUNIT_CASE(policy_test_flow_key),
+	KUNIT_CASE(policy_test_flow_expiry),
+	{}
+};
+
+static struct kunit_suite segf_policy_test_suite = {
+	.name = "segfilter_policy",
+	.test_cases = segf_policy_test_cases,
+};
+
+static struct kunit_case segf_commit_test_cases[] = {
+	KUNIT_CASE(policy_test_generation),
+	{}
+};
+
+static struct kunit_suite segf_commit_test_suite = {
+	.name = "segfilter_commit",
+	.init = commit_test_init,
+	.exit = commit_test_exit,
+	.test_cases = segf_commit_test_cases,
+};
+
+kunit_test_suites(&segf_policy_test_suite, &segf_commit_test_suite);

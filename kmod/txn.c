@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * segfilter: commits and transactions.
+ *
+ * Every change of configuration is a commit.  A single command is a
+ * commit of one; a transaction is a commit of all the commands a socket
+ * staged.  A commit applies its commands in order, with segf_net::lock
+ * held, to the control-path objects (groups, endpoints, rules...), while
+ * each domain it touches builds its next policy generation aside:
+ *
+ *  - new endpoints are born in the next generation, deleted ones die in
+ *    it, so the data path, which still reads the current generation,
+ *    sees neither change yet;
+ *  - rules are added to, or marked dying in, the domain's rule table,
+ *    which only the control path reads;
+ *  - default action, gateway and flow limit go to segf_domain::next_cfg.
+ *
+ * Each step records how to undo it.  When every command applied and
+ * every touched domain's generation is built, the generations are
+ * published, one pointer swap per domain, and what was deleted is
+ * unlinked and freed after a grace period.  When anything fails, the
+ * steps are undone in reverse and nothing was ever visible.
+ *
+ * A transaction (SEGFILTER_CMD_TXN_BEGIN) belongs to the socket that
+ * opened it.  Staged commands are kept as their attributes, checked for
+ * what can be checked alone when staged, and applied at commit.  Closing
+ * the socket aborts its transactions.
+ */
+
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+
+#include "compat.h"
+#include "segfilter.h"
+
+/* At most 16 open transactions per namespace, of 64 MiB each. */
+#define SEGF_TXN_MAX_OPEN	16
+#define SEGF_TXN_MAX_BYTES	(64U << 20)
+#define SEGF_TXN_CHUNK		(256U << 10)
+
+struct segf_undo {
+	struct list_head node;
+	enum segf_undo_kind kind;
+	void *obj;
+};
+
+void segf_commit_begin(struct segf_commit *c, struct segf_net *sn,
+		       struct netlink_ext_ack *extack)
+{
+	segf_assert_locked(sn);
+	c->sn = sn;
+	c->extack = extack;
+	INIT_LIST_HEAD(&c->undo);
+	INIT_LIST_HEAD(&c->domains);
+}
+
+/* @dom changes in this commit: start its next generation from the current. */
+void segf_commit_touch(struct segf_commit *c, struct segf_domain *dom)
+{
+	struct segf_policy *cur;
+
+	if (dom->touched)
+		return;
+	cur = rcu_dereference_protected(dom->policy,
+					lockdep_is_held(&c->sn->lock));
+	dom->touched = true;
+	dom->rules_changed = false;
+	dom->next_gen = cur->gen + 1;
+	dom->next_cfg = cur->cfg;
+	list_add_tail(&dom->commit_node, &c->domains);
+}
+
+/* A domain destroyed while a commit touched it (undoing its creation). */
+void segf_commit_forget(struct segf_domain *dom)
+{
+	if (dom->touched) {
+		list_del(&dom->commit_node);
+		dom->touched = false;
+	}
+}
+
+int segf_commit_record(struct segf_commit *c, enum segf_undo_kind kind,
+		       void *obj)
+{
+	struct segf_undo *u;
+
+	u = kmalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
+	if (!u)
+		return -ENOMEM;
+	u->kind = kind;
+	u->obj = obj;
+	list_add(&u->node, &c->undo);
+	return 0;
+}
+
+static void segf_undo_one(struct segf_undo *u)
+{
+	struct segf_rule *rule;
+	struct segf_group *grp;
+
+	switch (u->kind) {
+	case SEGF_UNDO_DOMAIN_NEW:
+		segf_domain_destroy(u->obj, true, NULL);
+		break;
+	case SEGF_UNDO_PORT_NEW:
+		segf_port_detach(u->obj);
+		break;
+	case SEGF_UNDO_GROUP_NEW:
+		segf_group_unlink(u->obj);
+		break;
+	case SEGF_UNDO_GROUP_DEL:
+		grp = u->obj;
+		grp->dying = false;
+		break;
+	case SEGF_UNDO_ENDPOINT_NEW:
+		segf_endpoint_destroy(u->obj);
+		break;
+	case SEGF_UNDO_ENDPOINT_DEL:
+		segf_endpoint_revive(u->obj);
+		break;
+	case SEGF_UNDO_RULE_NEW:
+		rule = u->obj;
+		segf_rule_unlink(rule);
+		segf_rule_free(rule);
+		break;
+	case SEGF_UNDO_RULE_DEL:
+		segf_rule_revive(u->obj);
+		break;
+	}
+}
+
+/* After the new generations are live: let go of what was deleted. */
+static void segf_finalize_one(struct segf_undo *u)
+{
+	switch (u->kind) {
+	case SEGF_UNDO_GROUP_DEL:
+		segf_group_unlink(u->obj);
+		break;
+	case SEGF_UNDO_ENDPOINT_DEL:
+		segf_endpoint_unlink(u->obj);
+		break;
+	default:
+		/* Created objects stay; deleted rules went with publish. */
+		break;
+	}
+}
+
+static void segf_commit_clear(struct segf_commit *c)
+{
+	struct segf_domain *dom, *tmp;
+
+	list_for_each_entry_safe(dom, tmp, &c->domains, commit_node) {
+		list_del(&dom->commit_node);
+		dom->touched = false;
+		dom->rules_changed = false;
+	}
+}
+
+static void segf_commit_rollback(struct segf_commit *c)
+{
+	struct segf_undo *u, *tmp;
+
+	list_for_each_entry_safe(u, tmp, &c->undo, node) {
+		list_del(&u->node);
+		segf_undo_one(u);
+		kfree(u);
+	}
+	segf_commit_clear(c);
+}
+
+/**
+ * segf_commit_end - publish what a commit built, or undo it
+ * @c: the commit
+ * @err: 0 if every command applied, else the error of the one that failed
+ *
+ * Return: 0 when the new generations are live; else an error, with the
+ * state exactly as before the commit began.
+ */
+int segf_commit_end(struct segf_commit *c, int err)
+{
+	struct segf_domain *dom;
+	struct segf_undo *u, *tmp;
+	unsigned int n = 0, i = 0;
+	struct segf_policy **built;
+
+	if (err)
+		goto rollback;
+
+	list_for_each_entry(dom, &c->domains, commit_node)
+		n++;
+	built = kcalloc(max(n, 1U), sizeof(*built), GFP_KERNEL);
+	if (!built) {
+		err = -ENOMEM;
+		goto rollback;
+	}
+	list_for_each_entry(dom, &c->domains, commit_node) {
+		err = segf_policy_build(dom, &built[i], c->extack);
+		if (err) {
+			while (i--) {
+				segf_index_put(built[i]->index);
+				kfree(built[i]);
+			}
+			kfree(built);
+			goto rollback;
+		}
+		i++;
+	}
+
+	/* Nothing can fail from here on. */
+	i = 0;
+	list_for_each_entry(dom, &c->domains, commit_node)
+		segf_policy_publish(dom, built[i++]);
+	kfree(built);
+	list_for_each_entry_safe(u, tmp, &c->undo, node) {
+		list_del(&u->node);
+		segf_finalize_one(u);
+		kfree(u);
+	}
+	segf_commit_clear(c);
+	segf_changed(c->sn);
+	return 0;
+
+rollback:
+	segf_commit_rollback(c);
+	return err;
+}
+
+/* ---- transactions ---- */
+
+/* One staged command: this header, then its attributes. */
+struct segf_txn_op {
+	u32 len;		/* of the attributes */
+	u32 seq;		/* nlmsg_seq of the request, for errors */
+	u8 cmd;
+	u8 pad[3];
+};
+
+struct segf_txn_chunk {
+	struct list_head node;
+	size_t used;
+	size_t size;
+	u8 data[];
+};
+
+struct segf_txn {
+	u32 id;
+	u32 portid;
+	u32 n_ops;
+	bool rtnl;		/* some command needs RTNL */
+	size_t bytes;
+	struct list_head chunks;
+};
+
+static void segf_txn_free(struct segf_txn *txn)
+{
+	struct segf_txn_chunk *chunk, *tmp;
+
+	list_for_each_entry_safe(chunk, tmp, &txn->chunks, node)
+		kvfree(chunk);
+	kfree(txn);
+}
+
+int segf_txn_begin(struct segf_net *sn, u32 portid, u32 *id,
+		   struct netlink_ext_ack *extack)
+{
+	struct segf_txn *txn;
+	unsigned long idx;
+	unsigned int n = 0;
+	int err;
+
+	segf_assert_locked(sn);
+	xa_for_each(&sn->txns, idx, txn)
+		n++;
+	if (n >= SEGF_TXN_MAX_OPEN) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "%u transactions are open already", n);
+		return -EBUSY;
+	}
+	txn = kzalloc(sizeof(*txn), GFP_KERNEL_ACCOUNT);
+	if (!txn)
+		return -ENOMEM;
+	txn->portid = portid;
+	INIT_LIST_HEAD(&txn->chunks);
+	err = xa_alloc_cyclic(&sn->txns, &txn->id, txn, xa_limit_32b,
+			      &sn->next_txn, GFP_KERNEL_ACCOUNT);
+	if (err < 0) {
+		kfree(txn);
+		return err;
+	}
+	*id = txn->id;
+	return 0;
+}
+
+static struct segf_txn *segf_txn_get(struct segf_net *sn, u32 id, u32 portid,
+				     struct netlink_ext_ack *extack)
+{
+	struct segf_txn *txn = xa_load(&sn->txns, id);
+
+	if (!txn) {
+		NL_SET_ERR_MSG_FMT_MOD(extack, "no open transaction %u", id);
+		return ERR_PTR(-ENOENT);
+	}
+	if (txn->portid != portid) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "transaction %u belongs to another socket",
+				       id);
+		return ERR_PTR(-EPERM);
+	}
+	return txn;
+}
+
+/* Keep a checked command of transaction @id to apply at commit. */
+int segf_txn_stage(struct segf_net *sn, u32 id, const struct genl_info *info,
+		   bool rtnl)
+{
+	size_t len = genlmsg_len(info->genlhdr);
+	size_t need = sizeof(struct segf_txn_op) + ALIGN(len, 4);
+	struct segf_txn_chunk *chunk;
+	struct segf_txn_op *op;
+	struct segf_txn *txn;
+	int err = 0;
+
+	mutex_lock(&sn->lock);
+	txn = segf_txn_get(sn, id, info->snd_portid, info->extack);
+	if (IS_ERR(txn)) {
+		err = PTR_ERR(txn);
+		goto out;
+	}
+	if (txn->bytes + need > SEGF_TXN_MAX_BYTES) {
+		NL_SET_ERR_MSG_FMT_MOD(info->extack,
+				       "transaction %u holds %u MiB already",
+				       id, SEGF_TXN_MAX_BYTES >> 20);
+		err = -E2BIG;
+		goto out;
+	}
+	chunk = list_empty(&txn->chunks) ? NULL :
+		list_last_entry(&txn->chunks, struct segf_txn_chunk, node);
+	if (!chunk || chunk->used + need > chunk->size) {
+		chunk = kvmalloc(struct_size(chunk, data,
+					     max_t(size_t, need, SEGF_TXN_CHUNK)),
+				 GFP_KERNEL_ACCOUNT);
+		if (!chunk) {
+			err = -ENOMEM;
+			goto out;
+		}
+		chunk->used = 0;
+		chunk->size = max_t(size_t, need, SEGF_TXN_CHUNK);
+		list_add_tail(&chunk->node, &txn->chunks);
+	}
+	op = (struct segf_txn_op *)(chunk->data + chunk->used);
+	op->len = len;
+	op->seq = info->snd_seq;
+	op->cmd = info->genlhdr->cmd;
+	memcpy(op + 1, genlmsg_data(info->genlhdr), len);
+	chunk->used += need;
+	txn->bytes += need;
+	txn->n_ops++;
+	txn->rtnl |= rtnl;
+out:
+	mutex_unlock(&sn->lock);
+	return err;
+}
+
+int segf_txn_abort(struct segf_net *sn, u32 id, u32 portid,
+		   struct netlink_ext_ack *extack)
+{
+	struct segf_txn *txn;
+
+	segf_assert_locked(sn);
+	txn = segf_txn_get(sn, id, portid, extack);
+	if (IS_ERR(txn))
+		return PTR_ERR(txn);
+	xa_erase(&sn->txns, id);
+	segf_txn_free(txn);
+	return 0;
+}
+
+/*
+ * Name the staged command that failed: its sequence number goes in the
+ * message and, for tools, in the extack cookie.  Attribute pointers into
+ * the staged copy mean nothing to the requester and are dropped.
+ */
+static void segf_txn_blame(struct netlink_ext_ack *extack, u32 seq)
+{
+	char msg[64];
+	const char *text;
+
+	if (!extack)
+		return;
+	text = extack->_msg ?: "failed";
+	if (!strncmp(text, KBUILD_MODNAME ": ", strlen(KBUILD_MODNAME) + 2))
+		text += strlen(KBUILD_MODNAME) + 2;
+	strscpy(msg, text, sizeof(msg));
+	strim(msg);
+	NL_SET_ERR_MSG_FMT_MOD(extack, "op %u: %s", seq, msg);
+	extack->bad_attr = NULL;
+	extack->miss_nest = NULL;
+	extack->miss_type = 0;
+	memcpy(extack->cookie, &seq, sizeof(seq));
+	extack->cookie_len = sizeof(seq);
+}
+
+/**
+ * segf_txn_commit - apply a transaction, all or nothing
+ * @sn: the namespace
+ * @id: the transaction
+ * @info: the TXN_COMMIT request
+ * @n_ops: how many commands the requester staged
+ * @apply: applies one staged command within the commit
+ *
+ * The transaction is consumed whatever the outcome.
+ */
+int segf_txn_commit(struct segf_net *sn, u32 id, struct genl_info *info,
+		    u32 n_ops, segf_txn_apply_t apply)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct segf_txn_chunk *chunk;
+	struct segf_commit c;
+	struct segf_txn *txn;
+	int err = 0;
+
+	mutex_lock(&sn->lock);
+	txn = segf_txn_get(sn, id, info->snd_portid, extack);
+	if (!IS_ERR(txn))
+		xa_erase(&sn->txns, id);
+	mutex_unlock(&sn->lock);
+	if (IS_ERR(txn))
+		return PTR_ERR(txn);
+
+	if (txn->n_ops != n_ops) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "%u commands staged, not %u: nothing applied",
+				       txn->n_ops, n_ops);
+		segf_txn_free(txn);
+		return -EINVAL;
+	}
+
+	if (txn->rtnl)
+		rtnl_lock();
+	mutex_lock(&sn->lock);
+	segf_commit_begin(&c, sn, extack);
+	list_for_each_entry(chunk, &txn->chunks, node) {
+		size_t off = 0;
+
+		while (off < chunk->used) {
+			struct segf_txn_op *op = (void *)(chunk->data + off);
+
+			err = apply(&c, op->cmd, (struct nlattr *)(op + 1),
+				    op->len);
+			if (err) {
+				segf_txn_blame(extack, op->seq);
+				goto end;
+			}
+			off += sizeof(*op) + ALIGN(op->len, 4);
+			cond_resched();
+		}
+	}
+end:
+	err = segf_commit_end(&c, err);
+	mutex_unlock(&sn->lock);
+	if (txn->rtnl)
+		rtnl_unlock();
+	segf_txn_free(txn);
+	return err;
+}
+
+/* The namespace goes: so do its open transactions. */
+void segf_txn_flush(struct segf_net *sn)
+{
+	struct segf_txn *txn;
+	unsigned long idx;
+
+	xa_for_each(&sn->txns, idx, txn) {
+		xa_erase(&sn->txns, idx);
+		segf_txn_free(txn);
+	}
+}
+
+/* A socket closed: abort the transactions it left open. */
+static int segf_txn_release(struct notifier_block *nb, unsigned long event,
+			    void *ptr)
+{
+	struct netlink_notify *n = ptr;
+	struct segf_txn *txn;
+	struct segf_net *sn;
+	unsigned long idx;
+
+	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC ||
+	    !n->portid)
+		return NOTIFY_DONE;
+	sn = segf_pernet(n->net);
+	mutex_lock(&sn->lock);
+	xa_for_each(&sn->txns, idx, txn) {
+		if (txn->portid != n->portid)
+			continue;
+		xa_erase(&sn->txns, idx);
+		segf_txn_free(txn);
+	}
+	mutex_unlock(&sn->lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block segf_txn_notifier = {
+	.notifier_call = segf_txn_release,
+};
+
+int __init segf_txn_init(void)
+{
+	return netlink_register_notifier(&segf_txn_notifier);
+}
+
+void segf_txn_uninit(void)
+{
+	netlink_unregister_notifier(&segf_txn_notifier);
+}
