@@ -2,11 +2,50 @@
 /*
  * segctl domain add|set|del|show
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "json_print.h"
 #include "segctl.h"
 
+static bool is_zero_mac(const uint8_t *mac)
+{
+	static const uint8_t zero[ETH_ALEN];
+
+	return !memcmp(mac, zero, ETH_ALEN);
+}
+
+/* The gateway, if the domain has one: its MAC and addresses. */
+static void print_gateway(struct nlattr **tb)
+{
+	const uint8_t *gw_mac;
+	char mac[MAC_STR_SIZE];
+
+	if (!tb[SEGFILTER_A_GW_MAC])
+		return;
+	gw_mac = nla_data(tb[SEGFILTER_A_GW_MAC]);
+	if (is_zero_mac(gw_mac))
+		return;
+	print_string(PRINT_ANY, "gateway", " gateway %s",
+		     format_mac(gw_mac, mac, sizeof(mac)));
+	print_addrs(tb[SEGFILTER_A_GW_ADDRS], "gw-ip", " gw-ip %s");
+}
+
 void print_domain(struct nlattr **tb)
 {
+	static const struct {
+		int attr;
+		const char *key;
+		const char *fmt;
+	} counts[] = {
+		{ SEGFILTER_A_N_PORTS,	   "ports",	" ports %u" },
+		{ SEGFILTER_A_N_GROUPS,	   "groups",	" groups %u" },
+		{ SEGFILTER_A_N_ENDPOINTS, "endpoints",	" endpoints %u" },
+		{ SEGFILTER_A_N_RULES,	   "rules",	" rules %u" },
+		{ SEGFILTER_A_N_FLOWS,	   "flows",	" flows %u" },
+		{ SEGFILTER_A_POLICY_GEN,  "gen",	" gen %u" },
+	};
+	unsigned int i;
 	char buf[32];
 
 	open_json_object(NULL);
@@ -20,74 +59,137 @@ void print_domain(struct nlattr **tb)
 		print_string(PRINT_ANY, "default", " default %s",
 			     action_name(nla_get_u8(tb[SEGFILTER_A_DEFAULT_ACTION]),
 					 buf, sizeof(buf)));
-	if (tb[SEGFILTER_A_N_PORTS])
-		print_uint(PRINT_ANY, "ports", " ports %u",
-			   nla_get_u32(tb[SEGFILTER_A_N_PORTS]));
-	if (tb[SEGFILTER_A_N_GROUPS])
-		print_uint(PRINT_ANY, "groups", " groups %u",
-			   nla_get_u32(tb[SEGFILTER_A_N_GROUPS]));
-	if (tb[SEGFILTER_A_N_ENDPOINTS])
-		print_uint(PRINT_ANY, "endpoints", " endpoints %u",
-			   nla_get_u32(tb[SEGFILTER_A_N_ENDPOINTS]));
+	if (tb[SEGFILTER_A_FLOW_LIMIT])
+		print_uint(PRINT_ANY, "flow-limit", " flow-limit %u",
+			   nla_get_u32(tb[SEGFILTER_A_FLOW_LIMIT]));
+	print_gateway(tb);
+	for (i = 0; i < ARRAY_SIZE(counts); i++)
+		if (tb[counts[i].attr])
+			print_uint(PRINT_ANY, counts[i].key, counts[i].fmt,
+				   nla_get_u32(tb[counts[i].attr]));
 	close_json_object();
 	print_nl();
 }
 
-/* domain add NAME id ID [default allow|deny] */
+/* The settings "domain add" and "domain set" have in common. */
+struct domain_opts {
+	const char *def, *flow_limit, *gateway, *gw_ip;
+	struct ip_addrs gw_addrs;
+	uint8_t action;
+	uint32_t limit;
+	uint8_t mac[ETH_ALEN];
+};
+
+#define DOMAIN_KEYWORDS(o)						\
+	{ .name = "default", .value = &(o)->def },			\
+	{ .name = "flow-limit", .value = &(o)->flow_limit },		\
+	{ .name = "gateway", .value = &(o)->gateway },			\
+	{ .name = "gw-ip", .value = &(o)->gw_ip, .flags = KW_REPEAT,	\
+	  .collect = collect_ip, .priv = &(o)->gw_addrs }
+
+/* Check the values; "gateway none" (removal) only if @none is set. */
+static int parse_domain_opts(struct domain_opts *o, bool none)
+{
+	if (o->def && parse_action(o->def, &o->action))
+		return EXIT_USAGE;
+	if (o->flow_limit && parse_u32(o->flow_limit, "flow limit", &o->limit))
+		return EXIT_USAGE;
+	if (o->gateway && none && !strcmp(o->gateway, "none"))
+		memset(o->mac, 0, ETH_ALEN);
+	else if (o->gateway && parse_mac(o->gateway, o->mac))
+		return EXIT_USAGE;
+	return 0;
+}
+
+static void put_domain_opts(struct nl_msg *msg, const struct domain_opts *o)
+{
+	if (o->def)
+		sfnl_put_u8(msg, SEGFILTER_A_DEFAULT_ACTION, o->action);
+	if (o->flow_limit)
+		sfnl_put_u32(msg, SEGFILTER_A_FLOW_LIMIT, o->limit);
+	if (o->gateway)
+		sfnl_put(msg, SEGFILTER_A_GW_MAC, o->mac, ETH_ALEN);
+	if (o->gw_addrs.n)
+		put_addrs(msg, SEGFILTER_A_GW_ADDRS, &o->gw_addrs);
+}
+
+/*
+ * domain add NAME id ID [default allow|deny] [flow-limit N] [gateway MAC]
+ *	      [gw-ip ADDR]...
+ */
 int domain_add(int argc, char **argv)
 {
-	const char *id = NULL, *def = NULL;
+	struct domain_opts o = {};
+	const char *id = NULL;
 	const struct keyword kws[] = {
 		{ .name = "id", .value = &id, .flags = KW_REQUIRED,
 		  .missing = "missing \"id ID\"" },
-		{ .name = "default", .value = &def },
+		DOMAIN_KEYWORDS(&o),
 	};
 	struct nl_msg *msg;
-	uint8_t action;
 	uint32_t domain_id;
+	int ret;
 
 	if (argc < 1)
 		return usage_error("missing domain NAME");
-	if (parse_keywords(argc - 1, argv + 1, kws, ARRAY_SIZE(kws)) ||
-	    parse_u32(id, "domain id", &domain_id) ||
-	    (def && parse_action(def, &action)))
-		return EXIT_USAGE;
+	ret = parse_keywords(argc - 1, argv + 1, kws, ARRAY_SIZE(kws));
+	if (!ret && (parse_u32(id, "domain id", &domain_id) ||
+		     parse_domain_opts(&o, false)))
+		ret = EXIT_USAGE;
+	if (!ret && o.gw_ip && !o.gateway)
+		ret = usage_error("\"gw-ip\" needs \"gateway MAC\"");
+	if (ret)
+		goto out;
 
+	ret = 1;
 	msg = sfnl_msg(SEGFILTER_CMD_DOMAIN_NEW, false);
 	if (!msg)
-		return 1;
+		goto out;
 	sfnl_put_u32(msg, SEGFILTER_A_DOMAIN_ID, domain_id);
 	sfnl_put_string(msg, SEGFILTER_A_DOMAIN_NAME, argv[0]);
-	if (def)
-		sfnl_put_u8(msg, SEGFILTER_A_DEFAULT_ACTION, action);
-	return run_and_print(msg, print_domain);
+	put_domain_opts(msg, &o);
+	ret = run_and_print(msg, print_domain);
+out:
+	free(o.gw_addrs.addr);
+	return ret;
 }
 
-/* domain set DOMAIN default allow|deny */
+/*
+ * domain set DOMAIN [default allow|deny] [flow-limit N]
+ *	      [gateway MAC|none] [gw-ip ADDR]...
+ */
 int domain_set(int argc, char **argv)
 {
-	const char *def = NULL;
+	struct domain_opts o = {};
 	const struct keyword kws[] = {
-		{ .name = "default", .value = &def, .flags = KW_REQUIRED,
-		  .missing = "missing \"default allow|deny\"" },
+		DOMAIN_KEYWORDS(&o),
 	};
 	struct obj_ref domain;
 	struct nl_msg *msg;
-	uint8_t action;
+	int ret;
 
 	if (argc < 1)
 		return usage_error("missing DOMAIN");
-	if (parse_domain_ref(argv[0], &domain) ||
-	    parse_keywords(argc - 1, argv + 1, kws, ARRAY_SIZE(kws)) ||
-	    parse_action(def, &action))
+	if (parse_domain_ref(argv[0], &domain))
 		return EXIT_USAGE;
+	ret = parse_keywords(argc - 1, argv + 1, kws, ARRAY_SIZE(kws));
+	if (!ret && parse_domain_opts(&o, true))
+		ret = EXIT_USAGE;
+	if (!ret && !o.def && !o.flow_limit && !o.gateway && !o.gw_ip)
+		ret = usage_error("nothing to set: give \"default\", \"flow-limit\", \"gateway\" or \"gw-ip\"");
+	if (ret)
+		goto out;
 
+	ret = 1;
 	msg = sfnl_msg(SEGFILTER_CMD_DOMAIN_SET, false);
 	if (!msg)
-		return 1;
+		goto out;
 	put_domain_ref(msg, &domain);
-	sfnl_put_u8(msg, SEGFILTER_A_DEFAULT_ACTION, action);
-	return run_and_print(msg, NULL);
+	put_domain_opts(msg, &o);
+	ret = run_and_print(msg, NULL);
+out:
+	free(o.gw_addrs.addr);
+	return ret;
 }
 
 /* domain del DOMAIN */

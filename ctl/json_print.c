@@ -228,8 +228,28 @@ void print_u64(enum output_type type, const char *key, const char *fmt,
 	}
 }
 
+void print_bool(enum output_type type, const char *key, const char *fmt,
+		bool value)
+{
+	if (json) {
+		if (type & PRINT_JSON) {
+			json_member(key);
+			fputs(value ? "true" : "false", stdout);
+		}
+	} else if (want_text(type, fmt) && value) {
+		fputs(fmt, stdout);
+	}
+}
+
 void print_nl(void)
 {
 	if (!json)
 		putchar('\n');
+}
+
+void print_record_end(void)
+{
+	putchar('\n');
+	started = false;
+	fflush(stdout);
 }

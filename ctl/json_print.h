@@ -45,7 +45,21 @@ void print_uint(enum output_type type, const char *key, const char *fmt,
 void print_u64(enum output_type type, const char *key, const char *fmt,
 	       uint64_t value);
 
+/*
+ * A boolean: true or false in JSON; in text, @fmt (printed as it is,
+ * it takes no value) if @value is true, nothing otherwise.
+ */
+void print_bool(enum output_type type, const char *key, const char *fmt,
+		bool value);
+
 /* End of a text line; nothing in JSON mode. */
 void print_nl(void);
+
+/*
+ * End of one record of a stream (a monitor event): the line ends, in
+ * both modes, and is flushed.  In JSON mode, the record was one
+ * top-level object, and the next one starts a new JSON document.
+ */
+void print_record_end(void);
 
 #endif /* SEGCTL_JSON_PRINT_H */

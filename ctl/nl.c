@@ -5,7 +5,10 @@
  * kernel's extended ack (error message) and interrupted dumps are all
  * handled in one place.
  */
-#define _GNU_SOURCE		/* strerrorname_np() */
+#define _GNU_SOURCE		/* strerrorname_np(), ppoll() */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +31,31 @@ static struct nl_sock *sock;
 static int family;
 static bool msg_overflow;	/* an attribute did not fit in the request */
 
+/* A queued request of a batch: where it is in batch.buf, and its line. */
+struct batch_op {
+	size_t offset;
+	unsigned int line;
+};
+
+/*
+ * Batch mode.  The requests are queued back to back in buf, as they were
+ * built: without TXN_ID, and with no family id yet (the socket is only
+ * opened once the whole file is known to be good).  Once sent, request
+ * i has the sequence number first_seq + i.
+ */
+static struct {
+	bool active;		/* sfnl_request() queues */
+	const char *file;
+	unsigned int line;	/* being read */
+	unsigned char *buf;
+	size_t len, size;
+	struct batch_op *ops;
+	unsigned int count, alloc;
+	uint32_t first_seq;
+	unsigned int refused;	/* commands the kernel refused */
+	bool lost;		/* answers were lost (receive buffer full) */
+} batch;
+
 /* Names of the request attributes, for errors that point at one. */
 static const char *const attr_names[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_PAD]		= "SEGFILTER_A_PAD",
@@ -45,6 +73,31 @@ static const char *const attr_names[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_N_GROUPS]		= "SEGFILTER_A_N_GROUPS",
 	[SEGFILTER_A_N_ENDPOINTS]	= "SEGFILTER_A_N_ENDPOINTS",
 	[SEGFILTER_A_STATS]		= "SEGFILTER_A_STATS",
+	[SEGFILTER_A_FLOW_LIMIT]	= "SEGFILTER_A_FLOW_LIMIT",
+	[SEGFILTER_A_GW_MAC]		= "SEGFILTER_A_GW_MAC",
+	[SEGFILTER_A_GW_ADDRS]		= "SEGFILTER_A_GW_ADDRS",
+	[SEGFILTER_A_POLICY_GEN]	= "SEGFILTER_A_POLICY_GEN",
+	[SEGFILTER_A_N_RULES]		= "SEGFILTER_A_N_RULES",
+	[SEGFILTER_A_N_FLOWS]		= "SEGFILTER_A_N_FLOWS",
+	[SEGFILTER_A_RULE_ID]		= "SEGFILTER_A_RULE_ID",
+	[SEGFILTER_A_PRIORITY]		= "SEGFILTER_A_PRIORITY",
+	[SEGFILTER_A_SRC_GROUP_ID]	= "SEGFILTER_A_SRC_GROUP_ID",
+	[SEGFILTER_A_SRC_GROUP_NAME]	= "SEGFILTER_A_SRC_GROUP_NAME",
+	[SEGFILTER_A_DST_GROUP_ID]	= "SEGFILTER_A_DST_GROUP_ID",
+	[SEGFILTER_A_DST_GROUP_NAME]	= "SEGFILTER_A_DST_GROUP_NAME",
+	[SEGFILTER_A_PROTO]		= "SEGFILTER_A_PROTO",
+	[SEGFILTER_A_PORT_MIN]		= "SEGFILTER_A_PORT_MIN",
+	[SEGFILTER_A_PORT_MAX]		= "SEGFILTER_A_PORT_MAX",
+	[SEGFILTER_A_ICMP_TYPE]		= "SEGFILTER_A_ICMP_TYPE",
+	[SEGFILTER_A_ACTION]		= "SEGFILTER_A_ACTION",
+	[SEGFILTER_A_CHAIN_NAME]	= "SEGFILTER_A_CHAIN_NAME",
+	[SEGFILTER_A_RULE_FLAGS]	= "SEGFILTER_A_RULE_FLAGS",
+	[SEGFILTER_A_TXN_ID]		= "SEGFILTER_A_TXN_ID",
+	[SEGFILTER_A_TXN_OPS]		= "SEGFILTER_A_TXN_OPS",
+	[SEGFILTER_A_TUPLE]		= "SEGFILTER_A_TUPLE",
+	[SEGFILTER_A_TRACE_FLOW]	= "SEGFILTER_A_TRACE_FLOW",
+	[SEGFILTER_A_TRACE_DEFAULT]	= "SEGFILTER_A_TRACE_DEFAULT",
+	[SEGFILTER_A_DROP_REASON]	= "SEGFILTER_A_DROP_REASON",
 };
 
 /* What a reply's attributes must look like before they are read. */
@@ -63,6 +116,31 @@ static struct nla_policy attr_policy[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_N_GROUPS]		= { .type = NLA_U32 },
 	[SEGFILTER_A_N_ENDPOINTS]	= { .type = NLA_U32 },
 	[SEGFILTER_A_STATS]		= { .type = NLA_NESTED },
+	[SEGFILTER_A_FLOW_LIMIT]	= { .type = NLA_U32 },
+	[SEGFILTER_A_GW_MAC]		= { .minlen = 6 },
+	[SEGFILTER_A_GW_ADDRS]		= { .type = NLA_NESTED },
+	[SEGFILTER_A_POLICY_GEN]	= { .type = NLA_U32 },
+	[SEGFILTER_A_N_RULES]		= { .type = NLA_U32 },
+	[SEGFILTER_A_N_FLOWS]		= { .type = NLA_U32 },
+	[SEGFILTER_A_RULE_ID]		= { .type = NLA_U32 },
+	[SEGFILTER_A_PRIORITY]		= { .type = NLA_U32 },
+	[SEGFILTER_A_SRC_GROUP_ID]	= { .type = NLA_U16 },
+	[SEGFILTER_A_SRC_GROUP_NAME]	= { .type = NLA_STRING },
+	[SEGFILTER_A_DST_GROUP_ID]	= { .type = NLA_U16 },
+	[SEGFILTER_A_DST_GROUP_NAME]	= { .type = NLA_STRING },
+	[SEGFILTER_A_PROTO]		= { .type = NLA_U8 },
+	[SEGFILTER_A_PORT_MIN]		= { .type = NLA_U16 },
+	[SEGFILTER_A_PORT_MAX]		= { .type = NLA_U16 },
+	[SEGFILTER_A_ICMP_TYPE]		= { .type = NLA_U8 },
+	[SEGFILTER_A_ACTION]		= { .type = NLA_U8 },
+	[SEGFILTER_A_CHAIN_NAME]	= { .type = NLA_STRING },
+	[SEGFILTER_A_RULE_FLAGS]	= { .type = NLA_U32 },
+	[SEGFILTER_A_TXN_ID]		= { .type = NLA_U32 },
+	[SEGFILTER_A_TXN_OPS]		= { .type = NLA_U32 },
+	[SEGFILTER_A_TUPLE]		= { .type = NLA_NESTED },
+	[SEGFILTER_A_TRACE_FLOW]	= { .type = NLA_U8 },
+	[SEGFILTER_A_TRACE_DEFAULT]	= { .type = NLA_FLAG },
+	[SEGFILTER_A_DROP_REASON]	= { .type = NLA_U32 },
 };
 
 static struct nla_policy stats_policy[SEGFILTER_STATS_MAX + 1] = {
@@ -76,6 +154,25 @@ static struct nla_policy stats_policy[SEGFILTER_STATS_MAX + 1] = {
 	[SEGFILTER_STATS_ND_REPLIES]	= { .type = NLA_U64 },
 	[SEGFILTER_STATS_DROPPED]	= { .type = NLA_U64 },
 	[SEGFILTER_STATS_DROPS]		= { .type = NLA_NESTED },
+	[SEGFILTER_STATS_ROUTED]	= { .type = NLA_U64 },
+	[SEGFILTER_STATS_DEFAULT_ALLOWED] = { .type = NLA_U64 },
+	[SEGFILTER_STATS_FLOWS_CREATED]	= { .type = NLA_U64 },
+	[SEGFILTER_STATS_FLOW_TABLE_FULL] = { .type = NLA_U64 },
+	[SEGFILTER_STATS_LOG_SUPPRESSED] = { .type = NLA_U64 },
+	[SEGFILTER_STATS_MATCHED_PACKETS] = { .type = NLA_U64 },
+	[SEGFILTER_STATS_MATCHED_BYTES]	= { .type = NLA_U64 },
+};
+
+static struct nla_policy tuple_policy[SEGFILTER_A_TUPLE_MAX + 1] = {
+	[SEGFILTER_A_TUPLE_SRC_IPV4]	= { .minlen = 4 },
+	[SEGFILTER_A_TUPLE_DST_IPV4]	= { .minlen = 4 },
+	[SEGFILTER_A_TUPLE_SRC_IPV6]	= { .minlen = 16 },
+	[SEGFILTER_A_TUPLE_DST_IPV6]	= { .minlen = 16 },
+	[SEGFILTER_A_TUPLE_PROTO]	= { .type = NLA_U8 },
+	[SEGFILTER_A_TUPLE_SPORT]	= { .type = NLA_U16 },
+	[SEGFILTER_A_TUPLE_DPORT]	= { .type = NLA_U16 },
+	[SEGFILTER_A_TUPLE_ICMP_TYPE]	= { .type = NLA_U8 },
+	[SEGFILTER_A_TUPLE_ICMP_ID]	= { .type = NLA_U16 },
 };
 
 int sfnl_open(void)
@@ -136,7 +233,8 @@ struct nl_msg *sfnl_msg(uint8_t cmd, bool dump)
 	struct nl_msg *msg;
 	int flags = dump ? NLM_F_DUMP : NLM_F_ACK;
 
-	if (!sock && sfnl_open())
+	/* A batch opens the socket once it is sent; family is set then. */
+	if (!sock && !batch.active && sfnl_open())
 		return NULL;
 	msg = nlmsg_alloc();
 	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
@@ -253,53 +351,78 @@ static const char *attr_at(struct nlmsghdr *req, uint32_t offset)
 	return NULL;
 }
 
-/*
- * Report the outcome of a request: @error (0 or a negative errno) and
- * the extended ack attributes at @tlvs, if any.  On success, only a
- * message the kernel attached as a warning is printed.
- */
-static void report(int error, struct nlattr *tlvs, int len,
-		   struct nlmsghdr *req)
+/* The outcome of a request, as an NLMSG_ERROR or NLMSG_DONE tells it. */
+struct ack {
+	int error;			/* 0 or a negative errno */
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	const char *text;		/* the kernel's message, or NULL */
+	int text_len;
+};
+
+/* Fill @ack from @error and the extended ack attributes at @tlvs. */
+static void parse_ack(struct ack *ack, int error, struct nlattr *tlvs,
+		      int len)
 {
-	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = {};
+	struct nlattr *msg;
+
+	memset(ack, 0, sizeof(*ack));
+	ack->error = error;
+	if (tlvs && len > 0)
+		nla_parse(ack->tb, NLMSGERR_ATTR_MAX, tlvs, len, NULL);
+	msg = ack->tb[NLMSGERR_ATTR_MSG];
+	if (!msg)
+		return;
+	ack->text = nla_data(msg);
+	ack->text_len = strnlen(ack->text, nla_len(msg));
+	/* Kernels before 6.2 get the module's messages padded. */
+	while (ack->text_len > 0 && ack->text[ack->text_len - 1] == ' ')
+		ack->text_len--;
+	if (!ack->text_len)
+		ack->text = NULL;
+}
+
+/* "FILE:LINE: " for @line of the batch file, nothing for line 0. */
+static void print_line(FILE *f, unsigned int line);
+
+/*
+ * Report the outcome of a request: on failure the kernel's message, or
+ * the errno and the attribute it points at in @req (which may be NULL);
+ * on success, only a message the kernel attached as a warning.  @line
+ * is the batch file's line the request comes from, or 0.
+ */
+static void report(const struct ack *ack, struct nlmsghdr *req,
+		   unsigned int line)
+{
 	const char *name = NULL;
 	const char *errname;
-	const char *text = NULL;
-	int text_len = 0;
 
-	if (tlvs && len > 0)
-		nla_parse(tb, NLMSGERR_ATTR_MAX, tlvs, len, NULL);
-	if (tb[NLMSGERR_ATTR_MSG]) {
-		text = nla_data(tb[NLMSGERR_ATTR_MSG]);
-		text_len = strnlen(text, nla_len(tb[NLMSGERR_ATTR_MSG]));
-		/* Kernels before 6.2 get the module's messages padded. */
-		while (text_len > 0 && text[text_len - 1] == ' ')
-			text_len--;
-		if (!text_len)
-			text = NULL;
-	}
-
-	if (!error) {
-		if (text)
-			fprintf(stderr, "Warning: %.*s\n", text_len, text);
+	if (!ack->error) {
+		if (ack->text) {
+			fputs("Warning: ", stderr);
+			print_line(stderr, line);
+			fprintf(stderr, "%.*s\n", ack->text_len, ack->text);
+		}
 		return;
 	}
-	if (text) {
-		fprintf(stderr, "Error: %.*s\n", text_len, text);
+	fputs("Error: ", stderr);
+	print_line(stderr, line);
+	if (ack->text) {
+		fprintf(stderr, "%.*s\n", ack->text_len, ack->text);
 		return;
 	}
 
 	/* No message: say what errno, and which attribute if known. */
-	errname = strerrorname_np(-error);
-	fprintf(stderr, "Error: %s (%s)", strerror(-error),
+	errname = strerrorname_np(-ack->error);
+	fprintf(stderr, "%s (%s)", strerror(-ack->error),
 		errname ? errname : "unknown errno");
-	if (tb[NLMSGERR_ATTR_OFFS] && nla_len(tb[NLMSGERR_ATTR_OFFS]) >= 4)
-		name = attr_at(req, nla_get_u32(tb[NLMSGERR_ATTR_OFFS]));
+	if (req && ack->tb[NLMSGERR_ATTR_OFFS] &&
+	    nla_len(ack->tb[NLMSGERR_ATTR_OFFS]) >= 4)
+		name = attr_at(req, nla_get_u32(ack->tb[NLMSGERR_ATTR_OFFS]));
 	if (name)
 		fprintf(stderr, ", attribute %s", name);
-	if (tb[NLMSGERR_ATTR_MISS_TYPE] &&
-	    nla_len(tb[NLMSGERR_ATTR_MISS_TYPE]) >= 4) {
-		uint32_t type = nla_get_u32(tb[NLMSGERR_ATTR_MISS_TYPE]);
+	if (ack->tb[NLMSGERR_ATTR_MISS_TYPE] &&
+	    nla_len(ack->tb[NLMSGERR_ATTR_MISS_TYPE]) >= 4) {
+		uint32_t type = nla_get_u32(ack->tb[NLMSGERR_ATTR_MISS_TYPE]);
 
 		if (type <= SEGFILTER_A_MAX && attr_names[type])
 			fprintf(stderr, ", missing attribute %s",
@@ -327,7 +450,8 @@ static struct nlattr *ack_tlvs(struct nlmsghdr *nlh, size_t offset,
 	return (struct nlattr *)((char *)nlmsg_data(nlh) + offset);
 }
 
-static int handle_error(struct nlmsghdr *nlh, struct nlmsghdr *req)
+/* Parse an NLMSG_ERROR message; returns 0, or 1 if it is truncated. */
+static int parse_error(struct nlmsghdr *nlh, struct ack *ack)
 {
 	struct nlmsgerr *err = nlmsg_data(nlh);
 	struct nlattr *tlvs;
@@ -345,13 +469,24 @@ static int handle_error(struct nlmsghdr *nlh, struct nlmsghdr *req)
 	else
 		offset += err->msg.nlmsg_len;
 	tlvs = ack_tlvs(nlh, offset, &len);
-	report(err->error, tlvs, len, req);
-	return err->error ? 1 : 0;
+	parse_ack(ack, err->error, tlvs, len);
+	return 0;
+}
+
+static int handle_error(struct nlmsghdr *nlh, struct nlmsghdr *req)
+{
+	struct ack ack;
+
+	if (parse_error(nlh, &ack))
+		return 1;
+	report(&ack, req, 0);
+	return ack.error ? 1 : 0;
 }
 
 static int handle_done(struct nlmsghdr *nlh, struct nlmsghdr *req)
 {
 	struct nlattr *tlvs;
+	struct ack ack;
 	int error = 0;
 	int len;
 
@@ -359,7 +494,8 @@ static int handle_done(struct nlmsghdr *nlh, struct nlmsghdr *req)
 	if (nlmsg_datalen(nlh) >= (int)sizeof(error))
 		memcpy(&error, nlmsg_data(nlh), sizeof(error));
 	tlvs = ack_tlvs(nlh, sizeof(error), &len);
-	report(error, tlvs, len, req);
+	parse_ack(&ack, error, tlvs, len);
+	report(&ack, req, 0);
 	return error ? 1 : 0;
 }
 
@@ -426,6 +562,8 @@ static int receive(struct nlmsghdr *req, struct sfnl_replies *replies,
 	return ret;
 }
 
+static int batch_queue(struct nlmsghdr *req);
+
 int sfnl_request(struct nl_msg *msg, struct sfnl_replies *replies)
 {
 	struct nlmsghdr *req = nlmsg_hdr(msg);
@@ -434,9 +572,13 @@ int sfnl_request(struct nl_msg *msg, struct sfnl_replies *replies)
 	int tries, ret;
 
 	if (msg_overflow) {
-		fputs("segctl: the request is too large\n", stderr);
+		fputs("segctl: ", stderr);
+		sfnl_print_where(stderr);
+		fputs("the request is too large\n", stderr);
 		return 1;
 	}
+	if (batch.active)
+		return batch_queue(req);
 	for (tries = 0; tries < DUMP_TRIES; tries++) {
 		req->nlmsg_seq = NL_AUTO_SEQ;	/* a new one for each try */
 		ret = nl_send_auto(sock, msg);
@@ -484,4 +626,528 @@ int sfnl_parse_stats(struct nlattr *nest, struct nlattr **tb)
 		return 1;
 	}
 	return 0;
+}
+
+int sfnl_parse_tuple(struct nlattr *nest, struct nlattr **tb)
+{
+	int ret;
+
+	ret = nla_parse_nested(tb, SEGFILTER_A_TUPLE_MAX, nest, tuple_policy);
+	if (ret < 0) {
+		fprintf(stderr, "segctl: malformed tuple from the kernel: %s\n",
+			nl_geterror(ret));
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Batch mode.
+ */
+
+/* The receive buffer a batch asks for, and the most it sends at once. */
+#define BATCH_RCVBUF		(8 << 20)
+#define BATCH_SNDBUF		(256 << 10)
+#define BATCH_SEND_MAX		(64 << 10)
+#define BATCH_SEND_MIN		(4 << 10)
+/*
+ * An error answer takes at most this many times the room of the request
+ * in the receive buffer (an skb of its own, and the kernel's message).
+ */
+#define BATCH_ERR_RATIO		32
+/* Room for a TXN_ID attribute, appended to each request as it is sent. */
+#define TXN_ID_SIZE		NLA_ALIGN(NLA_HDRLEN + sizeof(uint32_t))
+
+void sfnl_batch_start(const char *file)
+{
+	batch.active = true;
+	batch.file = file;
+	batch.line = 0;
+}
+
+void sfnl_batch_line(unsigned int line)
+{
+	batch.line = line;
+}
+
+bool sfnl_batch_mode(void)
+{
+	return batch.active;
+}
+
+static void print_line(FILE *f, unsigned int line)
+{
+	if (batch.file && line)
+		fprintf(f, "%s:%u: ", batch.file, line);
+}
+
+void sfnl_print_where(FILE *f)
+{
+	if (batch.active)
+		print_line(f, batch.line);
+}
+
+static void batch_free(void)
+{
+	free(batch.buf);
+	free(batch.ops);
+	memset(&batch, 0, sizeof(batch));
+}
+
+void sfnl_batch_discard(void)
+{
+	batch_free();
+}
+
+/* sfnl_request() in batch mode: keep a copy of @req for later. */
+static int batch_queue(struct nlmsghdr *req)
+{
+	size_t len = NLMSG_ALIGN(req->nlmsg_len);
+
+	if (req->nlmsg_flags & NLM_F_DUMP) {
+		fputs("segctl: ", stderr);
+		sfnl_print_where(stderr);
+		fputs("a query cannot be part of a batch\n", stderr);
+		return 1;
+	}
+	if (batch.count == batch.alloc) {
+		unsigned int alloc = batch.alloc ? 2 * batch.alloc : 256;
+		struct batch_op *ops;
+
+		ops = realloc(batch.ops, alloc * sizeof(*ops));
+		if (!ops)
+			goto nomem;
+		batch.ops = ops;
+		batch.alloc = alloc;
+	}
+	if (batch.size - batch.len < len) {
+		size_t size = batch.size ? 2 * batch.size : 64 << 10;
+		unsigned char *buf;
+
+		while (size - batch.len < len)
+			size *= 2;
+		buf = realloc(batch.buf, size);
+		if (!buf)
+			goto nomem;
+		batch.buf = buf;
+		batch.size = size;
+	}
+	memset(batch.buf + batch.len, 0, len);
+	memcpy(batch.buf + batch.len, req, req->nlmsg_len);
+	batch.ops[batch.count].offset = batch.len;
+	batch.ops[batch.count].line = batch.line;
+	batch.count++;
+	batch.len += len;
+	return 0;
+
+nomem:
+	fputs("segctl: out of memory\n", stderr);
+	return 1;
+}
+
+static struct nlmsghdr *batch_req(unsigned int i)
+{
+	return (struct nlmsghdr *)(batch.buf + batch.ops[i].offset);
+}
+
+/* The queued request @seq was sent as, or -1 if none. */
+static long batch_op_of(uint32_t seq)
+{
+	uint32_t i = seq - batch.first_seq;
+
+	return i < batch.count ? (long)i : -1;
+}
+
+/*
+ * The kernel's message about a failed commit starts with "op SEQ: " (or
+ * has it right after its "segfilter: " prefix); the line number replaces
+ * it.  Writes the message without it to @buf, which has text_len + 1
+ * bytes, if it is there.
+ */
+static bool strip_op(const struct ack *ack, uint32_t seq, char *buf)
+{
+	const char *text = ack->text;
+	char op[32];
+	int op_len, skip = 0;
+	const char *colon;
+
+	op_len = snprintf(op, sizeof(op), "op %u: ", seq);
+	colon = memchr(text, ':', ack->text_len);
+	if (ack->text_len >= op_len && !memcmp(text, op, op_len)) {
+		skip = 0;
+	} else if (colon && colon + 2 - text + op_len <= ack->text_len &&
+		   colon[1] == ' ' &&
+		   !memcmp(colon + 2, op, op_len)) {
+		skip = colon + 2 - text;
+	} else {
+		return false;
+	}
+	memcpy(buf, text, skip);
+	memcpy(buf + skip, text + skip + op_len,
+	       ack->text_len - skip - op_len);
+	buf[ack->text_len - op_len] = '\0';
+	return true;
+}
+
+/*
+ * The answer to the commit: say why it failed, unless a refused command
+ * already did.  The kernel names the command that failed by its
+ * sequence number, in the cookie and at the start of its message.
+ */
+static int batch_commit_result(struct ack *ack, struct nlmsghdr *req)
+{
+	struct nlattr *cookie = ack->tb[NLMSGERR_ATTR_COOKIE];
+	uint32_t seq;
+	long op = -1;
+	char *buf;
+
+	if (!ack->error) {
+		report(ack, req, 0);	/* a warning, if any */
+		return 0;
+	}
+	if (batch.refused)
+		return 1;
+	if (batch.lost)
+		fputs("segctl: some of the kernel's answers were lost\n",
+		      stderr);
+	if (cookie && nla_len(cookie) == sizeof(seq)) {
+		memcpy(&seq, nla_data(cookie), sizeof(seq));
+		op = batch_op_of(seq);
+	}
+	if (op < 0) {
+		report(ack, req, 0);
+		return 1;
+	}
+	buf = ack->text ? malloc(ack->text_len + 1) : NULL;
+	if (buf && strip_op(ack, seq, buf)) {
+		ack->text = buf;
+		ack->text_len = strlen(buf);
+	}
+	/* An offset in the error would be one into the commit request. */
+	report(ack, NULL, batch.ops[op].line);
+	free(buf);
+	return 1;
+}
+
+/*
+ * Read what the kernel answered to the batch: the errors of refused
+ * commands, reported with their line, and, when @commit is set, all up
+ * to the answer to @commit.  Without @commit, only what is there already
+ * is read: the kernel handles a send before it returns, so that is all
+ * it had to say about it.  Returns the exit status.
+ */
+static int batch_receive(struct nlmsghdr *commit)
+{
+	static unsigned char buf[64 << 10];
+	int fd = nl_socket_get_fd(sock);
+	struct sockaddr_nl peer;
+	struct nlmsghdr *nlh;
+	socklen_t peer_len;
+	struct ack ack;
+	int ret = -1;
+	ssize_t n;
+	int len;
+	long op;
+
+	while (ret < 0) {
+		peer_len = sizeof(peer);
+		n = recvfrom(fd, buf, sizeof(buf), commit ? 0 : MSG_DONTWAIT,
+			     (struct sockaddr *)&peer, &peer_len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    !commit)
+			return 0;
+		if (n < 0 && errno == ENOBUFS) {
+			batch.lost = true;
+			continue;
+		}
+		if (n <= 0) {
+			fprintf(stderr, "segctl: netlink receive: %s\n",
+				n ? strerror(errno) : "connection closed");
+			return 1;
+		}
+		if (peer.nl_pid)	/* not from the kernel */
+			continue;
+		len = n;
+		nlh = (struct nlmsghdr *)buf;
+		for (; ret < 0 && nlmsg_ok(nlh, len);
+		     nlh = nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_type != NLMSG_ERROR)
+				continue;
+			if (parse_error(nlh, &ack))
+				return 1;
+			op = batch_op_of(nlh->nlmsg_seq);
+			if (op >= 0 && ack.error) {
+				report(&ack, batch_req(op), batch.ops[op].line);
+				batch.refused++;
+			} else if (commit &&
+				   nlh->nlmsg_seq == commit->nlmsg_seq) {
+				ret = batch_commit_result(&ack, commit);
+			}
+		}
+	}
+	return ret;
+}
+
+/* Send @len bytes of requests at @buf, then read the errors they caused. */
+static int batch_flush(unsigned char *buf, size_t len)
+{
+	int ret;
+
+	ret = nl_sendto(sock, buf, len);
+	if (ret < 0) {
+		fprintf(stderr, "segctl: netlink send: %s\n", nl_geterror(ret));
+		return 1;
+	}
+	return batch_receive(NULL);
+}
+
+/*
+ * A batch is sent in chunks small enough that the errors of a chunk all
+ * fit in the receive buffer, should every command of it be refused.
+ */
+static size_t batch_chunk_size(void)
+{
+	int fd = nl_socket_get_fd(sock);
+	int size = BATCH_RCVBUF;
+	socklen_t len = sizeof(size);
+	size_t chunk;
+
+	/* The kernel caps SO_RCVBUF unless we may force it; try both. */
+	nl_socket_set_buffer_size(sock, BATCH_RCVBUF, BATCH_SNDBUF);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &len))
+		size = 0;
+	chunk = size / BATCH_ERR_RATIO;
+	if (chunk > BATCH_SEND_MAX)
+		chunk = BATCH_SEND_MAX;
+	if (chunk < BATCH_SEND_MIN)
+		chunk = BATCH_SEND_MIN;
+	return chunk;
+}
+
+/* Send every queued request, each with TXN_ID @txn_id and without ack. */
+static int batch_send(uint32_t txn_id)
+{
+	uint32_t port = nl_socket_get_local_port(sock);
+	size_t chunk = batch_chunk_size();
+	size_t len = 0;
+	unsigned char *buf;
+	unsigned int i;
+	int ret = 0;
+
+	buf = malloc(chunk);
+	if (!buf) {
+		fputs("segctl: out of memory\n", stderr);
+		return 1;
+	}
+	for (i = 0; i < batch.count && !ret; i++) {
+		struct nlmsghdr *req = batch_req(i);
+		size_t req_len = NLMSG_ALIGN(req->nlmsg_len);
+		struct nlmsghdr *nlh;
+		struct nlattr *nla;
+
+		if (len + req_len + TXN_ID_SIZE > chunk) {
+			ret = batch_flush(buf, len);
+			len = 0;
+		}
+		nlh = (struct nlmsghdr *)(buf + len);
+		memcpy(nlh, req, req_len);
+		nla = (struct nlattr *)((char *)nlh + req_len);
+		nla->nla_type = SEGFILTER_A_TXN_ID;
+		nla->nla_len = NLA_HDRLEN + sizeof(txn_id);
+		memcpy((char *)nla + NLA_HDRLEN, &txn_id, sizeof(txn_id));
+		nlh->nlmsg_len = req_len + TXN_ID_SIZE;
+		nlh->nlmsg_type = family;
+		nlh->nlmsg_flags = NLM_F_REQUEST;	/* staged: no ack */
+		nlh->nlmsg_seq = nl_socket_use_seq(sock);
+		nlh->nlmsg_pid = port;
+		if (!i)
+			batch.first_seq = nlh->nlmsg_seq;
+		len += nlh->nlmsg_len;
+	}
+	if (!ret && len)
+		ret = batch_flush(buf, len);
+	free(buf);
+	return ret;
+}
+
+/* TXN_BEGIN: returns 0 and the transaction's id, or 1. */
+static int batch_begin(uint32_t *txn_id)
+{
+	struct sfnl_replies replies = {};
+	struct nlattr *tb[SEGFILTER_A_MAX + 1];
+	struct nl_msg *msg;
+	int ret;
+
+	msg = sfnl_msg(SEGFILTER_CMD_TXN_BEGIN, false);
+	if (!msg)
+		return 1;
+	ret = sfnl_request(msg, &replies);
+	nlmsg_free(msg);
+	if (!ret && replies.count && !sfnl_parse(replies.msgs[0], tb) &&
+	    tb[SEGFILTER_A_TXN_ID]) {
+		*txn_id = nla_get_u32(tb[SEGFILTER_A_TXN_ID]);
+	} else if (!ret) {
+		fputs("segctl: the kernel did not start a transaction\n",
+		      stderr);
+		ret = 1;
+	}
+	sfnl_replies_free(&replies);
+	return ret;
+}
+
+/* TXN_COMMIT, acked; its answer comes after those of the commands. */
+static int batch_commit(uint32_t txn_id)
+{
+	struct nl_msg *msg;
+	int ret;
+
+	msg = sfnl_msg(SEGFILTER_CMD_TXN_COMMIT, false);
+	if (!msg)
+		return 1;
+	sfnl_put_u32(msg, SEGFILTER_A_TXN_ID, txn_id);
+	sfnl_put_u32(msg, SEGFILTER_A_TXN_OPS, batch.count);
+	ret = nl_send_auto(sock, msg);
+	if (ret < 0) {
+		fprintf(stderr, "segctl: netlink send: %s\n", nl_geterror(ret));
+		ret = 1;
+	} else {
+		ret = batch_receive(nlmsg_hdr(msg));
+	}
+	nlmsg_free(msg);
+	return ret;
+}
+
+int sfnl_batch_commit(void)
+{
+	uint32_t txn_id;
+	int ret;
+
+	batch.active = false;	/* from here on, requests are sent */
+	if (!batch.count) {
+		batch_free();
+		return 0;
+	}
+	ret = sfnl_open() || batch_begin(&txn_id);
+	/*
+	 * A refused command makes the commit fail too (TXN_OPS no longer
+	 * matches), which ends the transaction; a failure to send leaves it
+	 * to the socket's closing.
+	 */
+	if (!ret)
+		ret = batch_send(txn_id) || batch_commit(txn_id) ||
+		      batch.refused;
+	batch_free();
+	return ret;
+}
+
+/*
+ * Monitor mode.
+ */
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* Read and hand out what has arrived; 0, or 1 on a receive error. */
+static int monitor_read(int fd, void (*event)(struct nlmsghdr *nlh))
+{
+	static unsigned char buf[64 << 10];
+	struct sockaddr_nl peer;
+	struct nlmsghdr *nlh;
+	socklen_t peer_len;
+	ssize_t n;
+	int len;
+
+	for (;;) {
+		peer_len = sizeof(peer);
+		n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
+			     (struct sockaddr *)&peer, &peer_len);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+			      errno == EINTR))
+			return 0;
+		if (n < 0 && errno == ENOBUFS) {
+			fputs("segctl: events were lost (receive buffer full)\n",
+			      stderr);
+			continue;
+		}
+		if (n <= 0) {
+			fprintf(stderr, "segctl: netlink receive: %s\n",
+				n ? strerror(errno) : "connection closed");
+			return 1;
+		}
+		if (peer.nl_pid)	/* not from the kernel */
+			continue;
+		len = n;
+		for (nlh = (struct nlmsghdr *)buf; nlmsg_ok(nlh, len);
+		     nlh = nlmsg_next(nlh, &len))
+			if (nlh->nlmsg_type == family)
+				event(nlh);
+	}
+}
+
+int sfnl_monitor(const char *group, void (*event)(struct nlmsghdr *nlh))
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction old_int, old_term;
+	sigset_t block, orig;
+	struct pollfd pfd;
+	int grp, ret = 0;
+
+	if (!sock && sfnl_open())
+		return 1;
+	grp = genl_ctrl_resolve_grp(sock, SEGFILTER_GENL_NAME, group);
+	if (grp < 0) {
+		fprintf(stderr,
+			"segctl: cannot resolve multicast group \"%s\" of \"%s\": %s\n",
+			group, SEGFILTER_GENL_NAME, nl_geterror(grp));
+		return 1;
+	}
+	/* Events come unasked, with sequence number 0. */
+	nl_socket_disable_seq_check(sock);
+	nl_socket_set_buffer_size(sock, 1 << 20, 0);
+	ret = nl_socket_add_membership(sock, grp);
+	if (ret < 0) {
+		fprintf(stderr,
+			"segctl: cannot join multicast group \"%s\": %s\n",
+			group, nl_geterror(ret));
+		return 1;
+	}
+
+	/*
+	 * SIGINT and SIGTERM are only let in while waiting, so that one that
+	 * comes while an event is handled still ends the wait.
+	 */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+
+	pfd.fd = nl_socket_get_fd(sock);
+	pfd.events = POLLIN;
+	ret = 0;
+	while (!stop && !ret) {
+		if (ppoll(&pfd, 1, NULL, &orig) < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("segctl: poll");
+			ret = 1;
+			break;
+		}
+		ret = monitor_read(pfd.fd, event);
+	}
+
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigprocmask(SIG_SETMASK, &orig, NULL);
+	return ret;
 }

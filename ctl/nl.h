@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <netlink/attr.h>
 #include <netlink/msg.h>
@@ -63,5 +64,35 @@ int sfnl_parse(struct nlmsghdr *nlh, struct nlattr **tb);
 
 /* Parse a SEGFILTER_A_STATS nest into @tb (SEGFILTER_STATS_MAX + 1). */
 int sfnl_parse_stats(struct nlattr *nest, struct nlattr **tb);
+
+/* Parse a SEGFILTER_A_TUPLE nest into @tb (SEGFILTER_A_TUPLE_MAX + 1). */
+int sfnl_parse_tuple(struct nlattr *nest, struct nlattr **tb);
+
+/*
+ * Batch mode (segctl -b).  After sfnl_batch_start(), sfnl_request()
+ * sends nothing: it checks the request, queues it as a command of one
+ * transaction, and returns 0 with no reply.  sfnl_batch_line() tells
+ * which line of @file the requests that follow come from; messages
+ * about them start with "FILE:LINE: " (sfnl_print_where() prints that,
+ * or nothing outside batch mode).  Nothing needs the kernel until
+ * sfnl_batch_commit(), which sends all the queued commands in one
+ * transaction (TXN_BEGIN, the commands with TXN_ID and without acks,
+ * TXN_COMMIT), reports every refused command with its line, and returns
+ * the exit status.  It leaves batch mode.
+ */
+void sfnl_batch_start(const char *file);
+void sfnl_batch_line(unsigned int line);
+bool sfnl_batch_mode(void);
+void sfnl_print_where(FILE *f);
+int sfnl_batch_commit(void);
+/* Leave batch mode, sending nothing. */
+void sfnl_batch_discard(void);
+
+/*
+ * Join the family's multicast group @group and call @event with each
+ * message of the family that arrives, until SIGINT or SIGTERM.  Returns
+ * the exit status: 0 once stopped by a signal.
+ */
+int sfnl_monitor(const char *group, void (*event)(struct nlmsghdr *nlh));
 
 #endif /* SEGCTL_NL_H */

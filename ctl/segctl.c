@@ -4,9 +4,11 @@
  * ports, over its generic netlink family.
  *
  *	segctl [-j] [-p] [-h] OBJECT VERB [ARGS]
+ *	segctl [-j] -b FILE
  *
  * This file holds the options, the command table, the dispatch and the
- * help, which is generated from the table.
+ * help, which is generated from the table.  batch.c runs a file of
+ * commands.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -17,26 +19,43 @@
 
 static int help(int argc, char **argv);
 
+/* The last column: BATCH if the command may be a line of a batch file. */
+#define BATCH	true
+
 static const struct cmd cmds[] = {
-	{ "domain", "add", "NAME id ID [default allow|deny]", domain_add },
-	{ "domain", "set", "DOMAIN default allow|deny", domain_set },
-	{ "domain", "del", "DOMAIN", domain_del },
-	{ "domain", "show", "[DOMAIN]", domain_show },
-	{ "group", "add", "NAME id ID domain DOMAIN", group_add },
-	{ "group", "del", "GROUP domain DOMAIN", group_del },
-	{ "group", "show", "[domain DOMAIN]", group_show },
+	{ "domain", "add",
+	  "NAME id ID [default allow|deny] [flow-limit N] [gateway MAC] [gw-ip ADDR]...",
+	  domain_add, BATCH },
+	{ "domain", "set",
+	  "DOMAIN [default allow|deny] [flow-limit N] [gateway MAC|none] [gw-ip ADDR]...",
+	  domain_set, BATCH },
+	{ "domain", "del", "DOMAIN", domain_del, false },
+	{ "domain", "show", "[DOMAIN]", domain_show, false },
+	{ "group", "add", "NAME id ID domain DOMAIN", group_add, BATCH },
+	{ "group", "del", "GROUP domain DOMAIN", group_del, BATCH },
+	{ "group", "show", "[domain DOMAIN]", group_show, false },
 	{ "port", "attach", "DEV domain DOMAIN [role endpoint|service|uplink]",
-	  port_attach },
-	{ "port", "detach", "DEV", port_detach },
-	{ "port", "show", "[DEV | domain DOMAIN]", port_show },
+	  port_attach, BATCH },
+	{ "port", "detach", "DEV", port_detach, false },
+	{ "port", "show", "[DEV | domain DOMAIN]", port_show, false },
 	{ "endpoint", "add",
 	  "MAC domain DOMAIN group GROUP port DEV [ip ADDR]...",
-	  endpoint_add },
-	{ "endpoint", "del", "MAC domain DOMAIN", endpoint_del },
-	{ "endpoint", "show", "[domain DOMAIN]", endpoint_show },
-	{ "stats", NULL, "[domain DOMAIN | port DEV]", stats_cmd },
-	{ "show", NULL, "", show_all },
-	{ "help", NULL, "[OBJECT]", help },
+	  endpoint_add, BATCH },
+	{ "endpoint", "del", "MAC domain DOMAIN", endpoint_del, BATCH },
+	{ "endpoint", "show", "[domain DOMAIN]", endpoint_show, false },
+	{ "rule", "add",
+	  "[id ID] domain DOMAIN [prio N] [from GROUP|any] [to GROUP|any] [proto any|tcp|udp|icmp|icmpv6] [port N|N-M] [type N] action allow|deny|redirect CHAIN [log]",
+	  rule_add, BATCH },
+	{ "rule", "del", "ID domain DOMAIN", rule_del, BATCH },
+	{ "rule", "show", "[domain DOMAIN]", rule_show, false },
+	{ "stats", NULL, "[domain DOMAIN | port DEV]", stats_cmd, false },
+	{ "trace", NULL,
+	  "DEV from ADDR to ADDR [proto tcp|udp|icmp|icmpv6|N] [sport N] [dport N] [type N] [id N]",
+	  trace_cmd, false },
+	{ "monitor", NULL, "", monitor_cmd, false },
+	{ "save", NULL, "", save_cmd, false },
+	{ "show", NULL, "", show_all, false },
+	{ "help", NULL, "[OBJECT]", help, false },
 };
 
 #define N_CMDS		ARRAY_SIZE(cmds)
@@ -97,14 +116,19 @@ static int help(int argc, char **argv)
 	if (argc > 0)
 		return usage_error("unknown object \"%s\"", argv[0]);
 
-	puts("Usage: segctl [-j] [-p] [-h] OBJECT VERB [ARGS]\n");
+	puts("Usage: segctl [-j] [-p] [-h] OBJECT VERB [ARGS]\n"
+	     "       segctl [-j] -b FILE\n");
 	for (i = 0; i < N_CMDS; i++)
 		print_cmd_usage(stdout, "       ", &cmds[i]);
 	puts("\n"
 	     "Options:\n"
-	     "  -j, --json    JSON output\n"
-	     "  -p, --pretty  pretty-print JSON output (with -j)\n"
-	     "  -h, --help    this help\n"
+	     "  -j, --json        JSON output\n"
+	     "  -p, --pretty      pretty-print JSON output (with -j)\n"
+	     "  -b, --batch FILE  run the commands of FILE (- for stdin), one per\n"
+	     "                    line, as one transaction: domain add|set,\n"
+	     "                    group add|del, port attach, endpoint add|del,\n"
+	     "                    rule add|del\n"
+	     "  -h, --help        this help\n"
 	     "\n"
 	     "DOMAIN and GROUP are a name (starting with a letter) or a numeric id.\n"
 	     "DEV is a network interface name, MAC is 6 hex bytes separated by\n"
@@ -117,7 +141,7 @@ static int help(int argc, char **argv)
 	return 0;
 }
 
-static const struct cmd *find_cmd(const char *object, const char *verb)
+const struct cmd *find_cmd(const char *object, const char *verb)
 {
 	unsigned int i;
 
@@ -169,15 +193,20 @@ int main(int argc, char **argv)
 	static const struct option options[] = {
 		{ "json",	no_argument,	NULL, 'j' },
 		{ "pretty",	no_argument,	NULL, 'p' },
+		{ "batch",	required_argument, NULL, 'b' },
 		{ "help",	no_argument,	NULL, 'h' },
 		{ NULL,		0,		NULL, 0 }
 	};
 	bool json = false, pretty = false;
+	const char *batch = NULL;
 	int opt, ret;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+jph", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+jphb:", options, NULL)) != -1) {
 		switch (opt) {
+		case 'b':
+			batch = optarg;
+			break;
 		case 'j':
 			json = true;
 			break;
@@ -187,6 +216,11 @@ int main(int argc, char **argv)
 		case 'h':
 			return help(0, NULL);
 		default:
+			if (optopt == 'b') {
+				fputs("segctl: option \"-b\" needs a FILE\n",
+				      stderr);
+				return EXIT_USAGE;
+			}
 			if (optopt)
 				fprintf(stderr, "segctl: unknown option \"-%c\"\n",
 					optopt);
@@ -199,13 +233,19 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1) {
+	if (batch && argc) {
+		fprintf(stderr,
+			"segctl: \"-b FILE\" takes no command (found \"%s\")\n",
+			argv[0]);
+		return EXIT_USAGE;
+	}
+	if (!batch && argc < 1) {
 		print_usage(stderr, NULL);
 		return EXIT_USAGE;
 	}
 
 	new_json_obj(json, pretty);
-	ret = dispatch(argc, argv);
+	ret = batch ? run_batch(batch) : dispatch(argc, argv);
 	delete_json_obj();
 	sfnl_close();
 	if (fflush(stdout) || ferror(stdout)) {

@@ -24,10 +24,17 @@ struct cmd {
 	const char *verb;	/* NULL: the object alone is the command */
 	const char *args;	/* usage of the arguments */
 	int (*run)(int argc, char **argv);
+	bool batch;		/* may be a line of a batch file (-b) */
 };
 
 /* The command being run, for usage_error(). */
 extern const struct cmd *current_cmd;
+
+/* segctl.c: the command "OBJECT VERB", or NULL if there is none. */
+const struct cmd *find_cmd(const char *object, const char *verb);
+
+/* batch.c: segctl -b FILE; returns the exit status. */
+int run_batch(const char *file);
 
 /* A domain or a group as named on the command line: by name or by id. */
 struct obj_ref {
@@ -38,7 +45,10 @@ struct obj_ref {
 /*
  * One keyword of a command, followed by its value: "domain DOMAIN".
  * parse_keywords() stores the value in *value, which must be NULL
- * beforehand and stays NULL if the keyword is not given.
+ * beforehand and stays NULL if the keyword is not given.  A KW_FLAG
+ * keyword has no value ("log"): *value is set to the keyword itself.
+ * A value may take a second one: when the value is value2_after, the
+ * next argument is stored in *value2 ("action redirect CHAIN").
  */
 struct keyword {
 	const char *name;
@@ -48,10 +58,30 @@ struct keyword {
 	/* If set, called with each value as it is read; 0 or EXIT_USAGE. */
 	int (*collect)(const char *value, void *priv);
 	void *priv;
+	const char *value2_after;
+	const char **value2;
 };
 
 #define KW_REQUIRED	0x1	/* "missing" is a usage error if not given */
 #define KW_REPEAT	0x2	/* may be given again; *value is the last */
+#define KW_FLAG		0x4	/* no value */
+
+/* An IP address of the command line, in network byte order. */
+struct ip_addr {
+	int family;		/* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+};
+
+/* The addresses of a repeated keyword ("ip ADDR..."), in the order given. */
+struct ip_addrs {
+	struct ip_addr *addr;	/* to be freed */
+	int n;
+};
+
+#ifndef ETH_ALEN
+#define ETH_ALEN	6
+#endif
+#define MAC_STR_SIZE	18	/* "02:00:00:00:0a:01" */
 
 /* util.c: argument parsing; each returns 0 or EXIT_USAGE (printed). */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -66,11 +96,23 @@ int parse_keywords(int argc, char **argv, const struct keyword *kws,
 		   unsigned int n_kws);
 int parse_u32(const char *arg, const char *what, uint32_t *value);
 int parse_u16(const char *arg, const char *what, uint16_t *value);
+int parse_u8(const char *arg, const char *what, uint8_t *value);
 int parse_domain_ref(const char *arg, struct obj_ref *ref);
 int parse_group_ref(const char *arg, struct obj_ref *ref);
 int parse_mac(const char *arg, uint8_t *mac);
 int parse_action(const char *arg, uint8_t *action);
+int parse_rule_action(const char *arg, uint8_t *action);
 int parse_role(const char *arg, uint8_t *role);
+int parse_ip(const char *arg, struct ip_addr *addr);
+/* A keyword's collect(): add an address to the struct ip_addrs @priv. */
+int collect_ip(const char *arg, void *priv);
+/*
+ * tcp, udp, icmp, icmpv6, and also "any" (0) for a rule, or any number
+ * when @numeric is set.
+ */
+int parse_proto(const char *arg, bool numeric, uint8_t *proto);
+bool proto_has_ports(uint8_t proto);
+bool proto_is_icmp(uint8_t proto);
 
 /* util.c: returns 0, or 1 after printing that the device does not exist */
 int dev_index(const char *name, uint32_t *ifindex);
@@ -78,6 +120,8 @@ int dev_index(const char *name, uint32_t *ifindex);
 /* util.c: message building and the common request/print flow */
 void put_domain_ref(struct nl_msg *msg, const struct obj_ref *ref);
 void put_group_ref(struct nl_msg *msg, const struct obj_ref *ref);
+/* A nest @type of SEGFILTER_A_ADDR_* attributes. */
+void put_addrs(struct nl_msg *msg, int type, const struct ip_addrs *addrs);
 int print_replies(const struct sfnl_replies *replies,
 		  void (*print)(struct nlattr **tb));
 int run_and_print(struct nl_msg *msg, void (*print)(struct nlattr **tb));
@@ -88,6 +132,13 @@ int show_in_domain(int argc, char **argv, uint8_t cmd,
 const char *action_name(uint8_t action, char *buf, int size);
 const char *role_name(uint8_t role, char *buf, int size);
 const char *port_name(struct nlattr **tb, char *buf, int size);
+const char *proto_name(uint8_t proto, char *buf, int size);
+const char *format_mac(const uint8_t *mac, char *buf, int size);
+void print_addrs(struct nlattr *nest, const char *key, const char *fmt);
+/* stats.c */
+const char *drop_name(unsigned int reason, char *buf, int size);
+/* rule.c: "8080" or "1000-2000", NULL if the rule has no port */
+const char *rule_port(struct nlattr **tb, char *buf, int size);
 
 /* The object printers, shared by "OBJECT show", "show" and NEW replies. */
 void print_domain_ref(struct nlattr **tb);
@@ -95,6 +146,7 @@ void print_domain(struct nlattr **tb);
 void print_group(struct nlattr **tb);
 void print_port(struct nlattr **tb);
 void print_endpoint(struct nlattr **tb);
+void print_rule(struct nlattr **tb);
 
 /* The command handlers. */
 int domain_add(int argc, char **argv);
@@ -110,7 +162,13 @@ int port_show(int argc, char **argv);
 int endpoint_add(int argc, char **argv);
 int endpoint_del(int argc, char **argv);
 int endpoint_show(int argc, char **argv);
+int rule_add(int argc, char **argv);
+int rule_del(int argc, char **argv);
+int rule_show(int argc, char **argv);
 int stats_cmd(int argc, char **argv);
+int trace_cmd(int argc, char **argv);
+int monitor_cmd(int argc, char **argv);
+int save_cmd(int argc, char **argv);
 int show_all(int argc, char **argv);
 
 #endif /* SEGCTL_H */

@@ -14,6 +14,7 @@ static const struct show_section {
 	{ "groups",	SEGFILTER_CMD_GROUP_GET,	print_group },
 	{ "ports",	SEGFILTER_CMD_PORT_GET,		print_port },
 	{ "endpoints",	SEGFILTER_CMD_ENDPOINT_GET,	print_endpoint },
+	{ "rules",	SEGFILTER_CMD_RULE_GET,		print_rule },
 };
 
 #define N_SECTIONS	ARRAY_SIZE(sections)
@@ -21,7 +22,8 @@ static const struct show_section {
 /*
  * Everything is dumped before anything is printed, so that a failure
  * does not leave half an answer.  Text: the domains, then the groups,
- * ports and endpoints, one per line.  JSON: {"domains": [...], ...}.
+ * ports, endpoints and rules, one per line.  JSON: {"domains": [...],
+ * ...}.
  */
 int show_all(int argc, char **argv)
 {

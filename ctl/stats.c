@@ -20,6 +20,11 @@ static const char *const stat_names[SEGFILTER_STATS_MAX + 1] = {
 	[SEGFILTER_STATS_ARP_REPLIES]	= "arp_replies",
 	[SEGFILTER_STATS_ND_REPLIES]	= "nd_replies",
 	[SEGFILTER_STATS_DROPPED]	= "dropped",
+	[SEGFILTER_STATS_ROUTED]	= "routed",
+	[SEGFILTER_STATS_DEFAULT_ALLOWED] = "default_allowed",
+	[SEGFILTER_STATS_FLOWS_CREATED]	= "flows_created",
+	[SEGFILTER_STATS_FLOW_TABLE_FULL] = "flow_table_full",
+	[SEGFILTER_STATS_LOG_SUPPRESSED] = "log_suppressed",
 };
 
 static const char *const drop_names[SEGFILTER_DROP_MAX + 1] = {
@@ -33,13 +38,18 @@ static const char *const drop_names[SEGFILTER_DROP_MAX + 1] = {
 	[SEGFILTER_DROP_DEFAULT_DENY]	= "default_deny",
 	[SEGFILTER_DROP_TX_ERROR]	= "tx_error",
 	[SEGFILTER_DROP_ND_ROUTER]	= "nd_router",
+	[SEGFILTER_DROP_RULE_DENY]	= "rule_deny",
+	[SEGFILTER_DROP_REVOKED]	= "revoked",
+	[SEGFILTER_DROP_NO_ROUTE]	= "no_route",
+	[SEGFILTER_DROP_TTL_EXCEEDED]	= "ttl_exceeded",
+	[SEGFILTER_DROP_CHAIN_DOWN]	= "chain_down",
 };
 
-static const char *drop_name(int reason, char *buf, int size)
+const char *drop_name(unsigned int reason, char *buf, int size)
 {
 	if (reason <= SEGFILTER_DROP_MAX && drop_names[reason])
 		return drop_names[reason];
-	snprintf(buf, size, "reason_%d", reason);	/* a newer kernel's */
+	snprintf(buf, size, "reason_%u", reason);	/* a newer kernel's */
 	return buf;
 }
 
@@ -138,6 +148,30 @@ static void print_port_stats(struct nlattr **tb)
 	print_nl();
 }
 
+/* "rule 7 domain three-tier packets N bytes N" */
+static void print_rule_stats(struct nlattr **tb)
+{
+	struct nlattr *stats[SEGFILTER_STATS_MAX + 1] = {};
+
+	open_json_object(NULL);
+	if (tb[SEGFILTER_A_RULE_ID])
+		print_uint(PRINT_ANY, "rule", "rule %u",
+			   nla_get_u32(tb[SEGFILTER_A_RULE_ID]));
+	if (tb[SEGFILTER_A_DOMAIN_NAME])
+		print_string(PRINT_ANY, "domain", " domain %s",
+			     nla_get_string(tb[SEGFILTER_A_DOMAIN_NAME]));
+	if (tb[SEGFILTER_A_STATS])
+		sfnl_parse_stats(tb[SEGFILTER_A_STATS], stats);
+	if (stats[SEGFILTER_STATS_MATCHED_PACKETS])
+		print_u64(PRINT_ANY, "packets", " packets %" PRIu64,
+			  nla_get_u64(stats[SEGFILTER_STATS_MATCHED_PACKETS]));
+	if (stats[SEGFILTER_STATS_MATCHED_BYTES])
+		print_u64(PRINT_ANY, "bytes", " bytes %" PRIu64,
+			  nla_get_u64(stats[SEGFILTER_STATS_MATCHED_BYTES]));
+	close_json_object();
+	print_nl();
+}
+
 /* Check that every reply's stats parse, before anything is printed. */
 static int check_stats(const struct sfnl_replies *replies)
 {
@@ -155,16 +189,35 @@ static int check_stats(const struct sfnl_replies *replies)
 	return 0;
 }
 
+/* Dump @cmd into @replies, of one domain if @domain is set. */
+static int dump(uint8_t cmd, const struct obj_ref *domain,
+		struct sfnl_replies *replies)
+{
+	struct nl_msg *msg;
+	int ret;
+
+	msg = sfnl_msg(cmd, true);
+	if (!msg)
+		return 1;
+	if (domain)
+		put_domain_ref(msg, domain);
+	ret = sfnl_request(msg, replies);
+	nlmsg_free(msg);
+	return ret;
+}
+
 /*
  * segctl stats [domain DOMAIN | port DEV]
  *
- * Text: each domain, then each port, with its counters.  JSON: an object
- * {"domains": [...], "ports": [...]}, with only the section asked for
- * when a domain or a port is given.
+ * Text: each domain, then each port, with its counters, then each rule
+ * with the packets and bytes it decided on.  JSON: an object
+ * {"domains": [...], "ports": [...], "rules": [...]}, with only the
+ * domain and its rules when a domain is given, only the port when a
+ * port is.
  */
 int stats_cmd(int argc, char **argv)
 {
-	struct sfnl_replies domains = {}, ports = {};
+	struct sfnl_replies domains = {}, ports = {}, rules = {};
 	const char *dom = NULL, *dev = NULL;
 	const struct keyword kws[] = {
 		{ .name = "domain", .value = &dom },
@@ -204,8 +257,12 @@ int stats_cmd(int argc, char **argv)
 		ret = sfnl_request(msg, &ports);
 		nlmsg_free(msg);
 	}
+	if (!ret && !dev)
+		ret = dump(SEGFILTER_CMD_RULE_GET, dom ? &domain : NULL,
+			   &rules);
 	if (!ret)
-		ret = check_stats(&domains) || check_stats(&ports);
+		ret = check_stats(&domains) || check_stats(&ports) ||
+		      check_stats(&rules);
 	if (ret)
 		goto out;
 
@@ -220,9 +277,15 @@ int stats_cmd(int argc, char **argv)
 		print_replies(&ports, print_port_stats);
 		close_json_array();
 	}
+	if (!dev) {
+		open_json_array("rules");
+		print_replies(&rules, print_rule_stats);
+		close_json_array();
+	}
 	close_json_object();
 out:
 	sfnl_replies_free(&domains);
 	sfnl_replies_free(&ports);
+	sfnl_replies_free(&rules);
 	return ret;
 }

@@ -7,6 +7,7 @@
  * and the existence of objects are the kernel's business, and its error
  * message is what the user sees.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <net/if.h>
@@ -23,11 +24,13 @@ int usage_error(const char *fmt, ...)
 	va_list ap;
 
 	fputs("segctl: ", stderr);
+	sfnl_print_where(stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	if (current_cmd)
+	/* A batch file's line is named instead. */
+	if (current_cmd && !sfnl_batch_mode())
 		fprintf(stderr, "Usage: segctl %s%s%s%s%s\n",
 			current_cmd->object,
 			current_cmd->verb ? " " : "",
@@ -53,18 +56,31 @@ int parse_keywords(int argc, char **argv, const struct keyword *kws,
 {
 	const struct keyword *kw;
 	unsigned int i;
-	int ret;
+	int used, ret;
 
-	for (; argc > 0; argc -= 2, argv += 2) {
+	for (; argc > 0; argc -= used, argv += used) {
 		kw = find_keyword(argv[0], kws, n_kws);
 		if (!kw)
 			return usage_error("unknown argument \"%s\"", argv[0]);
 		if (*kw->value && !(kw->flags & KW_REPEAT))
 			return usage_error("\"%s\" given twice", argv[0]);
+		if (kw->flags & KW_FLAG) {
+			*kw->value = kw->name;
+			used = 1;
+			continue;
+		}
 		if (argc < 2)
 			return usage_error("missing value after \"%s\"",
 					   argv[0]);
 		*kw->value = argv[1];
+		used = 2;
+		if (kw->value2 && !strcmp(argv[1], kw->value2_after)) {
+			if (argc < 3)
+				return usage_error("missing value after \"%s %s\"",
+						   argv[0], argv[1]);
+			*kw->value2 = argv[2];
+			used = 3;
+		}
 		if (kw->collect) {
 			ret = kw->collect(argv[1], kw->priv);
 			if (ret)
@@ -126,6 +142,17 @@ int parse_u16(const char *arg, const char *what, uint16_t *value)
 	return ret;
 }
 
+int parse_u8(const char *arg, const char *what, uint8_t *value)
+{
+	unsigned long v;
+	int ret;
+
+	ret = parse_number(arg, what, UINT8_MAX, &v);
+	if (!ret)
+		*value = v;
+	return ret;
+}
+
 /* A string of digits is an id, anything else a name. */
 static int parse_ref(const char *arg, const char *what, unsigned long max,
 		     struct obj_ref *ref)
@@ -176,6 +203,48 @@ int parse_mac(const char *arg, uint8_t *mac)
 	return 0;
 }
 
+int parse_ip(const char *arg, struct ip_addr *addr)
+{
+	if (inet_pton(AF_INET, arg, addr->addr) == 1)
+		addr->family = AF_INET;
+	else if (inet_pton(AF_INET6, arg, addr->addr) == 1)
+		addr->family = AF_INET6;
+	else
+		return usage_error("invalid IP address \"%s\"", arg);
+	return 0;
+}
+
+int collect_ip(const char *arg, void *priv)
+{
+	struct ip_addrs *addrs = priv;
+	struct ip_addr *addr;
+
+	addr = realloc(addrs->addr, (addrs->n + 1) * sizeof(*addr));
+	if (!addr) {
+		fputs("segctl: out of memory\n", stderr);
+		return 1;
+	}
+	addrs->addr = addr;
+	return parse_ip(arg, &addrs->addr[addrs->n++]);
+}
+
+void put_addrs(struct nl_msg *msg, int type, const struct ip_addrs *addrs)
+{
+	struct nlattr *nest;
+	int i;
+
+	nest = sfnl_nest_start(msg, type);
+	for (i = 0; i < addrs->n; i++) {
+		const struct ip_addr *a = &addrs->addr[i];
+
+		if (a->family == AF_INET)
+			sfnl_put(msg, SEGFILTER_A_ADDR_IPV4, a->addr, 4);
+		else
+			sfnl_put(msg, SEGFILTER_A_ADDR_IPV6, a->addr, 16);
+	}
+	sfnl_nest_end(msg, nest);
+}
+
 int parse_action(const char *arg, uint8_t *action)
 {
 	if (!strcmp(arg, "allow"))
@@ -186,6 +255,74 @@ int parse_action(const char *arg, uint8_t *action)
 		return usage_error("invalid default action \"%s\" (allow or deny)",
 				   arg);
 	return 0;
+}
+
+int parse_rule_action(const char *arg, uint8_t *action)
+{
+	if (!strcmp(arg, "allow"))
+		*action = SEGFILTER_ACTION_ALLOW;
+	else if (!strcmp(arg, "deny"))
+		*action = SEGFILTER_ACTION_DENY;
+	else if (!strcmp(arg, "redirect"))
+		*action = SEGFILTER_ACTION_REDIRECT;
+	else
+		return usage_error("invalid action \"%s\" (allow, deny or redirect)",
+				   arg);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	uint8_t proto;
+} protos[] = {
+	{ "tcp",	IPPROTO_TCP },
+	{ "udp",	IPPROTO_UDP },
+	{ "icmp",	IPPROTO_ICMP },
+	{ "icmpv6",	IPPROTO_ICMPV6 },
+};
+
+int parse_proto(const char *arg, bool numeric, uint8_t *proto)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(protos); i++) {
+		if (!strcmp(arg, protos[i].name)) {
+			*proto = protos[i].proto;
+			return 0;
+		}
+	}
+	if (!numeric && !strcmp(arg, "any")) {
+		*proto = 0;
+		return 0;
+	}
+	if (numeric && all_digits(arg))
+		return parse_u8(arg, "protocol", proto);
+	if (numeric)
+		return usage_error("invalid protocol \"%s\" (tcp, udp, icmp, icmpv6 or a number)",
+				   arg);
+	return usage_error("invalid protocol \"%s\" (any, tcp, udp, icmp or icmpv6)",
+			   arg);
+}
+
+const char *proto_name(uint8_t proto, char *buf, int size)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(protos); i++)
+		if (protos[i].proto == proto)
+			return protos[i].name;
+	snprintf(buf, size, "%u", proto);
+	return buf;
+}
+
+bool proto_has_ports(uint8_t proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
+}
+
+bool proto_is_icmp(uint8_t proto)
+{
+	return proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6;
 }
 
 int parse_role(const char *arg, uint8_t *role)
@@ -206,7 +343,9 @@ int dev_index(const char *name, uint32_t *ifindex)
 {
 	*ifindex = if_nametoindex(name);
 	if (!*ifindex) {
-		fprintf(stderr, "Error: device \"%s\" does not exist\n", name);
+		fputs("Error: ", stderr);
+		sfnl_print_where(stderr);
+		fprintf(stderr, "device \"%s\" does not exist\n", name);
 		return 1;
 	}
 	return 0;
@@ -312,6 +451,8 @@ const char *action_name(uint8_t action, char *buf, int size)
 		return "allow";
 	case SEGFILTER_ACTION_DENY:
 		return "deny";
+	case SEGFILTER_ACTION_REDIRECT:
+		return "redirect";
 	}
 	snprintf(buf, size, "action_%u", action);
 	return buf;
@@ -345,4 +486,41 @@ const char *port_name(struct nlattr **tb, char *buf, int size)
 		return buf;
 	snprintf(buf, size, "if%u", ifindex);
 	return buf;
+}
+
+const char *format_mac(const uint8_t *m, char *buf, int size)
+{
+	snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x",
+		 m[0], m[1], m[2], m[3], m[4], m[5]);
+	return buf;
+}
+
+/*
+ * The addresses of a SEGFILTER_A_ADDR_* nest: in text " ip ADDR" each
+ * (@fmt), in JSON an array @key, empty if @nest is NULL.
+ */
+void print_addrs(struct nlattr *nest, const char *key, const char *fmt)
+{
+	char buf[INET6_ADDRSTRLEN];
+	struct nlattr *nla;
+	int rem;
+
+	open_json_array(key);
+	if (nest) {
+		nla_for_each_nested(nla, nest, rem) {
+			int family;
+
+			if (nla_type(nla) == SEGFILTER_A_ADDR_IPV4 &&
+			    nla_len(nla) == 4)
+				family = AF_INET;
+			else if (nla_type(nla) == SEGFILTER_A_ADDR_IPV6 &&
+				 nla_len(nla) == 16)
+				family = AF_INET6;
+			else
+				continue;	/* unknown: newer kernel */
+			if (inet_ntop(family, nla_data(nla), buf, sizeof(buf)))
+				print_string(PRINT_ANY, NULL, fmt, buf);
+		}
+	}
+	close_json_array();
 }

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * segctl save: the whole configuration, as the lines of a batch file
+ * that "segctl -b" turns back into it, starting from an empty one.
+ *
+ * The domains come first, then, domain by domain, its groups, ports,
+ * endpoints and rules: each line only names what lines before it made.
+ * Objects are named by name, not by id, except for a group named "any",
+ * which a rule could not tell from any group.
+ */
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_print.h"
+#include "segctl.h"
+
+/* A dump, and the domain of each of its objects. */
+struct save_section {
+	uint8_t cmd;
+	void (*save)(struct nlattr **tb, const char *domain);
+	struct sfnl_replies replies;
+	uint32_t *domain_ids;
+};
+
+/* Print the addresses of @nest, each as "KEYWORD ADDR". */
+static void save_addrs(struct nlattr *nest, const char *keyword)
+{
+	char buf[INET6_ADDRSTRLEN];
+	struct nlattr *nla;
+	int rem;
+
+	if (!nest)
+		return;
+	nla_for_each_nested(nla, nest, rem) {
+		int family;
+
+		if (nla_type(nla) == SEGFILTER_A_ADDR_IPV4 && nla_len(nla) == 4)
+			family = AF_INET;
+		else if (nla_type(nla) == SEGFILTER_A_ADDR_IPV6 &&
+			 nla_len(nla) == 16)
+			family = AF_INET6;
+		else
+			continue;
+		if (inet_ntop(family, nla_data(nla), buf, sizeof(buf)))
+			printf(" %s %s", keyword, buf);
+	}
+}
+
+/* A group: its name, or its id if it has none or one a rule cannot use. */
+static const char *group_str(struct nlattr **tb, int name_attr, int id_attr,
+			     char *buf, int size)
+{
+	if (tb[name_attr] && strcmp(nla_get_string(tb[name_attr]), "any"))
+		return nla_get_string(tb[name_attr]);
+	snprintf(buf, size, "%u", tb[id_attr] ? nla_get_u16(tb[id_attr]) : 0);
+	return buf;
+}
+
+static void save_domain(struct nlattr **tb, const char *domain)
+{
+	const uint8_t *gw = NULL;
+	static const uint8_t zero[ETH_ALEN];
+	char buf[MAC_STR_SIZE];
+
+	printf("domain add %s", domain);
+	if (tb[SEGFILTER_A_DOMAIN_ID])
+		printf(" id %u", nla_get_u32(tb[SEGFILTER_A_DOMAIN_ID]));
+	if (tb[SEGFILTER_A_DEFAULT_ACTION])
+		printf(" default %s",
+		       action_name(nla_get_u8(tb[SEGFILTER_A_DEFAULT_ACTION]),
+				   buf, sizeof(buf)));
+	if (tb[SEGFILTER_A_FLOW_LIMIT])
+		printf(" flow-limit %u",
+		       nla_get_u32(tb[SEGFILTER_A_FLOW_LIMIT]));
+	if (tb[SEGFILTER_A_GW_MAC])
+		gw = nla_data(tb[SEGFILTER_A_GW_MAC]);
+	if (gw && memcmp(gw, zero, ETH_ALEN)) {
+		printf(" gateway %s", format_mac(gw, buf, sizeof(buf)));
+		save_addrs(tb[SEGFILTER_A_GW_ADDRS], "gw-ip");
+	}
+	putchar('\n');
+}
+
+static void save_group(struct nlattr **tb, const char *domain)
+{
+	if (!tb[SEGFILTER_A_GROUP_NAME] || !tb[SEGFILTER_A_GROUP_ID])
+		return;
+	printf("group add %s id %u domain %s\n",
+	       nla_get_string(tb[SEGFILTER_A_GROUP_NAME]),
+	       nla_get_u16(tb[SEGFILTER_A_GROUP_ID]), domain);
+}
+
+static void save_port(struct nlattr **tb, const char *domain)
+{
+	char name[IF_NAMESIZE + 16];
+	char buf[32];
+
+	printf("port attach %s domain %s", port_name(tb, name, sizeof(name)),
+	       domain);
+	if (tb[SEGFILTER_A_PORT_ROLE])
+		printf(" role %s",
+		       role_name(nla_get_u8(tb[SEGFILTER_A_PORT_ROLE]), buf,
+				 sizeof(buf)));
+	putchar('\n');
+}
+
+static void save_endpoint(struct nlattr **tb, const char *domain)
+{
+	char name[IF_NAMESIZE + 16];
+	char mac[MAC_STR_SIZE];
+	char buf[16];
+
+	if (!tb[SEGFILTER_A_MAC])
+		return;
+	printf("endpoint add %s domain %s group %s port %s",
+	       format_mac(nla_data(tb[SEGFILTER_A_MAC]), mac, sizeof(mac)),
+	       domain,
+	       group_str(tb, SEGFILTER_A_GROUP_NAME, SEGFILTER_A_GROUP_ID,
+			 buf, sizeof(buf)),
+	       port_name(tb, name, sizeof(name)));
+	save_addrs(tb[SEGFILTER_A_ADDRS], "ip");
+	putchar('\n');
+}
+
+static void save_rule(struct nlattr **tb, const char *domain)
+{
+	uint8_t proto = 0;
+	char buf[32];
+
+	if (!tb[SEGFILTER_A_RULE_ID] || !tb[SEGFILTER_A_ACTION])
+		return;
+	printf("rule add id %u domain %s",
+	       nla_get_u32(tb[SEGFILTER_A_RULE_ID]), domain);
+	if (tb[SEGFILTER_A_PRIORITY])
+		printf(" prio %u", nla_get_u32(tb[SEGFILTER_A_PRIORITY]));
+	if (tb[SEGFILTER_A_SRC_GROUP_NAME] || tb[SEGFILTER_A_SRC_GROUP_ID])
+		printf(" from %s", group_str(tb, SEGFILTER_A_SRC_GROUP_NAME,
+					     SEGFILTER_A_SRC_GROUP_ID, buf,
+					     sizeof(buf)));
+	if (tb[SEGFILTER_A_DST_GROUP_NAME] || tb[SEGFILTER_A_DST_GROUP_ID])
+		printf(" to %s", group_str(tb, SEGFILTER_A_DST_GROUP_NAME,
+					   SEGFILTER_A_DST_GROUP_ID, buf,
+					   sizeof(buf)));
+	if (tb[SEGFILTER_A_PROTO])
+		proto = nla_get_u8(tb[SEGFILTER_A_PROTO]);
+	if (proto)
+		printf(" proto %s", proto_name(proto, buf, sizeof(buf)));
+	if (rule_port(tb, buf, sizeof(buf)))
+		printf(" port %s", buf);
+	if (tb[SEGFILTER_A_ICMP_TYPE])
+		printf(" type %u", nla_get_u8(tb[SEGFILTER_A_ICMP_TYPE]));
+	printf(" action %s", action_name(nla_get_u8(tb[SEGFILTER_A_ACTION]),
+					 buf, sizeof(buf)));
+	if (tb[SEGFILTER_A_CHAIN_NAME])
+		printf(" %s", nla_get_string(tb[SEGFILTER_A_CHAIN_NAME]));
+	if (tb[SEGFILTER_A_RULE_FLAGS] &&
+	    (nla_get_u32(tb[SEGFILTER_A_RULE_FLAGS]) & SEGFILTER_RULE_F_LOG))
+		fputs(" log", stdout);
+	putchar('\n');
+}
+
+/* Dump a section, and note the domain of each of its objects. */
+static int dump_section(struct save_section *sec)
+{
+	struct nlattr *tb[SEGFILTER_A_MAX + 1];
+	struct nl_msg *msg;
+	unsigned int i;
+	int ret;
+
+	msg = sfnl_msg(sec->cmd, true);
+	if (!msg)
+		return 1;
+	ret = sfnl_request(msg, &sec->replies);
+	nlmsg_free(msg);
+	if (ret)
+		return ret;
+	sec->domain_ids = calloc(sec->replies.count + 1,
+				 sizeof(*sec->domain_ids));
+	if (!sec->domain_ids) {
+		fputs("segctl: out of memory\n", stderr);
+		return 1;
+	}
+	for (i = 0; i < sec->replies.count; i++) {
+		if (sfnl_parse(sec->replies.msgs[i], tb))
+			return 1;
+		if (tb[SEGFILTER_A_DOMAIN_ID])
+			sec->domain_ids[i] =
+				nla_get_u32(tb[SEGFILTER_A_DOMAIN_ID]);
+	}
+	return 0;
+}
+
+/* A domain: its name, or its id if it has none. */
+static const char *domain_str(struct nlattr **tb, uint32_t id, char *buf,
+			      int size)
+{
+	if (tb[SEGFILTER_A_DOMAIN_NAME])
+		return nla_get_string(tb[SEGFILTER_A_DOMAIN_NAME]);
+	snprintf(buf, size, "%u", id);
+	return buf;
+}
+
+/* The objects of @sec in domain @id (all of them for the domains). */
+static void save_objects(const struct save_section *sec, uint32_t id,
+			 bool all, const char *domain)
+{
+	struct nlattr *tb[SEGFILTER_A_MAX + 1];
+	char buf[16];
+	unsigned int i;
+
+	for (i = 0; i < sec->replies.count; i++) {
+		if (!all && sec->domain_ids[i] != id)
+			continue;
+		sfnl_parse(sec->replies.msgs[i], tb);
+		/* The domains: each is its own domain. */
+		if (all)
+			domain = domain_str(tb, sec->domain_ids[i], buf,
+					    sizeof(buf));
+		sec->save(tb, domain);
+	}
+}
+
+/* save */
+int save_cmd(int argc, char **argv)
+{
+	struct save_section sections[] = {
+		{ .cmd = SEGFILTER_CMD_DOMAIN_GET, .save = save_domain },
+		{ .cmd = SEGFILTER_CMD_GROUP_GET, .save = save_group },
+		{ .cmd = SEGFILTER_CMD_PORT_GET, .save = save_port },
+		{ .cmd = SEGFILTER_CMD_ENDPOINT_GET, .save = save_endpoint },
+		{ .cmd = SEGFILTER_CMD_RULE_GET, .save = save_rule },
+	};
+	struct nlattr *tb[SEGFILTER_A_MAX + 1];
+	const struct save_section *domains = &sections[0];
+	unsigned int i, j;
+	int ret = 0;
+
+	if (parse_keywords(argc, argv, NULL, 0))
+		return EXIT_USAGE;
+	if (is_json_context())
+		return usage_error("save has no JSON output (it prints batch lines)");
+
+	/* Everything is dumped first: a failure prints nothing. */
+	for (i = 0; i < ARRAY_SIZE(sections) && !ret; i++)
+		ret = dump_section(&sections[i]);
+	if (ret)
+		goto out;
+
+	puts("# segctl save");
+	save_objects(domains, 0, true, NULL);
+	for (i = 0; i < domains->replies.count; i++) {
+		const char *name;
+		char buf[16];
+
+		sfnl_parse(domains->replies.msgs[i], tb);
+		name = domain_str(tb, domains->domain_ids[i], buf, sizeof(buf));
+		for (j = 1; j < ARRAY_SIZE(sections); j++)
+			save_objects(&sections[j], domains->domain_ids[i],
+				     false, name);
+	}
+out:
+	for (i = 0; i < ARRAY_SIZE(sections); i++) {
+		sfnl_replies_free(&sections[i].replies);
+		free(sections[i].domain_ids);
+	}
+	return ret;
+}
