@@ -41,6 +41,13 @@ static const char *const cmds[] = {
 	[SEGFILTER_CMD_ENDPOINT_NEW] = "endpoint_new",
 	[SEGFILTER_CMD_ENDPOINT_DEL] = "endpoint_del",
 	[SEGFILTER_CMD_ENDPOINT_GET] = "endpoint_get",
+	[SEGFILTER_CMD_RULE_NEW] = "rule_new",
+	[SEGFILTER_CMD_RULE_DEL] = "rule_del",
+	[SEGFILTER_CMD_RULE_GET] = "rule_get",
+	[SEGFILTER_CMD_TXN_BEGIN] = "txn_begin",
+	[SEGFILTER_CMD_TXN_COMMIT] = "txn_commit",
+	[SEGFILTER_CMD_TXN_ABORT] = "txn_abort",
+	[SEGFILTER_CMD_TRACE] = "trace",
 };
 
 static const char *const attrs[] = {
@@ -55,6 +62,25 @@ static const char *const attrs[] = {
 	[SEGFILTER_A_MAC] = "mac",
 	[SEGFILTER_A_ADDRS] = "addrs",
 	[SEGFILTER_A_STATS] = "stats",
+	[SEGFILTER_A_FLOW_LIMIT] = "flow_limit",
+	[SEGFILTER_A_GW_MAC] = "gw_mac",
+	[SEGFILTER_A_GW_ADDRS] = "gw_addrs",
+	[SEGFILTER_A_RULE_ID] = "rule_id",
+	[SEGFILTER_A_PRIORITY] = "priority",
+	[SEGFILTER_A_SRC_GROUP_ID] = "src_group_id",
+	[SEGFILTER_A_SRC_GROUP_NAME] = "src_group_name",
+	[SEGFILTER_A_DST_GROUP_ID] = "dst_group_id",
+	[SEGFILTER_A_DST_GROUP_NAME] = "dst_group_name",
+	[SEGFILTER_A_PROTO] = "proto",
+	[SEGFILTER_A_PORT_MIN] = "port_min",
+	[SEGFILTER_A_PORT_MAX] = "port_max",
+	[SEGFILTER_A_ICMP_TYPE] = "icmp_type",
+	[SEGFILTER_A_ACTION] = "action",
+	[SEGFILTER_A_CHAIN_NAME] = "chain_name",
+	[SEGFILTER_A_RULE_FLAGS] = "rule_flags",
+	[SEGFILTER_A_TXN_ID] = "txn_id",
+	[SEGFILTER_A_TXN_OPS] = "txn_ops",
+	[SEGFILTER_A_TUPLE] = "tuple",
 };
 
 static int lookup(const char *s, const char *const *names, int n)
