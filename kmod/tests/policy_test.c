@@ -14,6 +14,7 @@
 
 #include "parse.h"
 #include "segfilter.h"
+#include "test_wq.h"
 
 enum { WEB = 1, APP = 2, DB = 3, ANY = 0 };
 
@@ -347,7 +348,6 @@ static void commit_test_exit(struct kunit *test)
 		segf_domain_destroy(dom, true, NULL);
 	mutex_unlock(&ctx->sn.lock);
 	rcu_barrier();
-	flush_workqueue(segf_wq);
 	xa_destroy(&ctx->sn.domains);
 }
 
@@ -472,6 +472,8 @@ static struct kunit_case segf_commit_test_cases[] = {
 
 static struct kunit_suite segf_commit_test_suite = {
 	.name = "segfilter_commit",
+	.suite_init = segf_test_wq_init,
+	.suite_exit = segf_test_wq_exit,
 	.init = commit_test_init,
 	.exit = commit_test_exit,
 	.test_cases = segf_commit_test_cases,

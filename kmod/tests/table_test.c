@@ -9,6 +9,7 @@
 #include <linux/slab.h>
 
 #include "segfilter.h"
+#include "test_wq.h"
 
 struct table_ctx {
 	struct segf_net sn;
@@ -283,6 +284,8 @@ static struct kunit_case segf_table_test_cases[] = {
 
 static struct kunit_suite segf_table_test_suite = {
 	.name = "segfilter_tables",
+	.suite_init = segf_test_wq_init,
+	.suite_exit = segf_test_wq_exit,
 	.init = table_test_init,
 	.exit = table_test_exit,
 	.test_cases = segf_table_test_cases,
