@@ -189,6 +189,21 @@ check "trace: groups named" \
 check "trace from an address not on the port: src_ip" \
 	trace_has "drop src_ip" vweb from 10.1.2.10 to 10.1.3.10 proto tcp dport 5432
 
+# ---- a full flow table ----
+
+# Echo requests are allowed by rule 40, echo replies only by their flow.
+check "flow limit 0: no room for any flow" \
+	$SEGCTL domain set shop flow-limit 0
+full0=$(counter domain shop flow_table_full)
+echos0=$(in_echos app)
+check_fails "pings get no reply without a flow" ping4 web 10.1.2.10 2
+check_ge "...but the requests the rule allows still arrive" $((echos0 + 2)) \
+	"$(in_echos app)"
+check_ge "...and flow_table_full says why" $((full0 + 2)) \
+	"$(counter domain shop flow_table_full)"
+check "flow limit back to 100" $SEGCTL domain set shop flow-limit 100
+check "...and pings get their replies again" ping4 web 10.1.2.10 2
+
 # ---- requests the kernel refuses, changing nothing ----
 
 NLSEND=$TOOLS/nlsend
