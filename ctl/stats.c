@@ -43,6 +43,7 @@ static const char *const drop_names[SEGFILTER_DROP_MAX + 1] = {
 	[SEGFILTER_DROP_NO_ROUTE]	= "no_route",
 	[SEGFILTER_DROP_TTL_EXCEEDED]	= "ttl_exceeded",
 	[SEGFILTER_DROP_CHAIN_DOWN]	= "chain_down",
+	[SEGFILTER_DROP_DST_MISMATCH]	= "dst_mismatch",
 };
 
 const char *drop_name(unsigned int reason, char *buf, int size)

@@ -613,6 +613,32 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 }
 
 /*
+ * A frame to an endpoint's MAC must be for one of that endpoint's
+ * addresses, and a frame to a group MAC for a group address: flows are
+ * keyed by address, so a frame judged for one endpoint must not land at
+ * another.
+ */
+static bool segf_dst_matches(const struct segf_ctx *ctx,
+			     const struct segf_pkt *pkt,
+			     const struct segf_endpoint *dst)
+{
+	if (pkt->proto == htons(ETH_P_IP)) {
+		if (!dst)
+			return ipv4_is_multicast(pkt->v4.daddr) ||
+			       ipv4_is_lbcast(pkt->v4.daddr);
+		return segf_lookup_v4(ctx, pkt->v4.daddr) == dst;
+	}
+	if (pkt->proto == htons(ETH_P_IPV6)) {
+		if (!dst)
+			return ipv6_addr_is_multicast(&pkt->v6.daddr);
+		/* Neighbour discovery may solicit a unicast target directly. */
+		return segf_lookup_v6(ctx, &pkt->v6.daddr) == dst ||
+		       segf_is_link_control(pkt);
+	}
+	return true;
+}
+
+/*
  * Step 5 for a frame sent to the domain's gateway: the destination is
  * the endpoint that owns the destination address (a host route).
  */
@@ -702,6 +728,9 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 		return;
 
 	if (is_multicast_ether_addr(pkt.dst)) {
+		reason = SEGFILTER_DROP_DST_MISMATCH;
+		if (!segf_dst_matches(&ctx, &pkt, NULL))
+			goto drop;
 		reason = segf_decide(&ctx, &pkt, skb->len, src, NULL);
 		if (reason)
 			goto drop;
@@ -727,6 +756,9 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 	dst = segf_lookup_mac(&ctx, pkt.dst);
 	reason = SEGFILTER_DROP_NO_DEST;
 	if (!dst)
+		goto drop;
+	reason = SEGFILTER_DROP_DST_MISMATCH;
+	if (!segf_dst_matches(&ctx, &pkt, dst))
 		goto drop;
 	reason = segf_decide(&ctx, &pkt, skb->len, src, dst);
 	if (reason)

@@ -103,9 +103,13 @@ bool segf_flow_key_make(const struct segf_pkt *pkt, struct segf_flow_key *key,
 	case IPPROTO_ICMPV6:
 		if (!segf_icmp_echo(pkt, &request))
 			return false;
-		/* Request and reply carry the same identifier. */
-		sport = pkt->icmp_id;
-		dport = pkt->icmp_id;
+		/*
+		 * Request and reply carry the same identifier: the request's
+		 * end holds it, so that the other end's own requests with
+		 * that identifier are another flow.
+		 */
+		sport = request ? pkt->icmp_id : 0;
+		dport = request ? 0 : pkt->icmp_id;
 		break;
 	default:
 		return false;

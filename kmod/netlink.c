@@ -56,13 +56,18 @@ static const struct nla_policy segf_tuple_policy[SEGFILTER_A_TUPLE_MAX + 1] = {
 #define SEGF_POLICY_TXN							\
 	[SEGFILTER_A_TXN_ID] = NLA_POLICY_MIN(NLA_U32, 1)
 
+static struct netlink_range_validation segf_flow_limit_range = {
+	.max = SEGFILTER_FLOW_LIMIT_MAX,
+};
+
 static const struct nla_policy segf_domain_new_policy[SEGFILTER_A_MAX + 1] = {
 	SEGF_POLICY_DOMAIN,
 	SEGF_POLICY_TXN,
 	[SEGFILTER_A_DEFAULT_ACTION] = NLA_POLICY_RANGE(NLA_U8,
 							SEGFILTER_ACTION_ALLOW,
 							SEGFILTER_ACTION_DENY),
-	[SEGFILTER_A_FLOW_LIMIT] = { .type = NLA_U32 },
+	[SEGFILTER_A_FLOW_LIMIT] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							 &segf_flow_limit_range),
 	[SEGFILTER_A_GW_MAC] = NLA_POLICY_EXACT_LEN(ETH_ALEN),
 	[SEGFILTER_A_GW_ADDRS] = NLA_POLICY_NESTED(segf_addr_policy),
 };
@@ -183,6 +188,29 @@ static bool segf_missing(struct nlattr **attrs, struct netlink_ext_ack *extack,
 	NL_SET_ERR_MSG_FMT_MOD(extack, "missing %s", what);
 	return true;
 }
+
+/*
+ * A request must name @what by id or by name; whether it exists is
+ * checked when the request is applied.  Staged requests are checked
+ * for this when staged, so that the error names the request itself.
+ */
+static bool segf_missing_ref(struct nlattr **attrs,
+			     struct netlink_ext_ack *extack, int id_attr,
+			     int name_attr, const char *what)
+{
+	if (attrs[id_attr] || attrs[name_attr])
+		return false;
+	NL_SET_ERR_ATTR_MISS(extack, NULL, id_attr);
+	NL_SET_ERR_MSG_FMT_MOD(extack, "missing %s (id or name)", what);
+	return true;
+}
+
+#define segf_missing_domain(attrs, extack)				\
+	segf_missing_ref(attrs, extack, SEGFILTER_A_DOMAIN_ID,		\
+			 SEGFILTER_A_DOMAIN_NAME, "domain")
+#define segf_missing_group(attrs, extack)				\
+	segf_missing_ref(attrs, extack, SEGFILTER_A_GROUP_ID,		\
+			 SEGFILTER_A_GROUP_NAME, "group")
 
 /*
  * The domain a request names, by id or by name.  With @attrs from a
@@ -720,6 +748,8 @@ static int segf_domain_new_apply(struct segf_commit *c, struct nlattr **attrs,
 static int segf_domain_set_check(struct nlattr **attrs,
 				 struct netlink_ext_ack *extack)
 {
+	if (segf_missing_domain(attrs, extack))
+		return -EINVAL;
 	if (!attrs[SEGFILTER_A_DEFAULT_ACTION] &&
 	    !attrs[SEGFILTER_A_FLOW_LIMIT] && !attrs[SEGFILTER_A_GW_MAC] &&
 	    !attrs[SEGFILTER_A_GW_ADDRS]) {
@@ -859,7 +889,8 @@ out:
 static int segf_group_new_check(struct nlattr **attrs,
 				struct netlink_ext_ack *extack)
 {
-	if (segf_missing(attrs, extack, SEGFILTER_A_GROUP_ID, "group id") ||
+	if (segf_missing_domain(attrs, extack) ||
+	    segf_missing(attrs, extack, SEGFILTER_A_GROUP_ID, "group id") ||
 	    segf_missing(attrs, extack, SEGFILTER_A_GROUP_NAME, "group name"))
 		return -EINVAL;
 	return segf_check_name(attrs, extack, SEGFILTER_A_GROUP_NAME);
@@ -889,9 +920,11 @@ static int segf_group_new_apply(struct segf_commit *c, struct nlattr **attrs,
 	return 0;
 }
 
-static int segf_no_check(struct nlattr **attrs, struct netlink_ext_ack *extack)
+static int segf_group_del_check(struct nlattr **attrs,
+				struct netlink_ext_ack *extack)
 {
-	return 0;
+	return segf_missing_domain(attrs, extack) ||
+	       segf_missing_group(attrs, extack) ? -EINVAL : 0;
 }
 
 static int segf_group_del_apply(struct segf_commit *c, struct nlattr **attrs,
@@ -948,7 +981,8 @@ static int segf_group_get_doit(struct sk_buff *skb, struct genl_info *info)
 static int segf_port_new_check(struct nlattr **attrs,
 			       struct netlink_ext_ack *extack)
 {
-	return segf_missing(attrs, extack, SEGFILTER_A_IFINDEX, "ifindex") ?
+	return segf_missing_domain(attrs, extack) ||
+	       segf_missing(attrs, extack, SEGFILTER_A_IFINDEX, "ifindex") ?
 	       -EINVAL : 0;
 }
 
@@ -1072,7 +1106,9 @@ static int segf_endpoint_new_check(struct nlattr **attrs,
 	struct segf_addr addrs[SEGF_EP_ADDRS];
 	unsigned int n;
 
-	if (segf_missing(attrs, extack, SEGFILTER_A_MAC, "MAC address") ||
+	if (segf_missing_domain(attrs, extack) ||
+	    segf_missing(attrs, extack, SEGFILTER_A_MAC, "MAC address") ||
+	    segf_missing_group(attrs, extack) ||
 	    segf_missing(attrs, extack, SEGFILTER_A_IFINDEX, "port (ifindex)"))
 		return -EINVAL;
 	return segf_parse_addrs(attrs[SEGFILTER_A_ADDRS], addrs, &n, extack);
@@ -1152,7 +1188,8 @@ static struct segf_endpoint *segf_endpoint_get(struct segf_net *sn,
 static int segf_endpoint_del_check(struct nlattr **attrs,
 				   struct netlink_ext_ack *extack)
 {
-	return segf_missing(attrs, extack, SEGFILTER_A_MAC, "MAC address") ?
+	return segf_missing_domain(attrs, extack) ||
+	       segf_missing(attrs, extack, SEGFILTER_A_MAC, "MAC address") ?
 	       -EINVAL : 0;
 }
 
@@ -1202,7 +1239,8 @@ static int segf_rule_new_check(struct nlattr **attrs,
 	struct nlattr *chain = attrs[SEGFILTER_A_CHAIN_NAME];
 	u8 proto = 0, action;
 
-	if (segf_missing(attrs, extack, SEGFILTER_A_ACTION, "action"))
+	if (segf_missing_domain(attrs, extack) ||
+	    segf_missing(attrs, extack, SEGFILTER_A_ACTION, "action"))
 		return -EINVAL;
 	action = nla_get_u8(attrs[SEGFILTER_A_ACTION]);
 	if (action == SEGFILTER_ACTION_REDIRECT && !chain) {
@@ -1358,7 +1396,8 @@ static struct segf_rule *segf_rule_get(struct segf_net *sn,
 static int segf_rule_del_check(struct nlattr **attrs,
 			       struct netlink_ext_ack *extack)
 {
-	return segf_missing(attrs, extack, SEGFILTER_A_RULE_ID, "rule id") ?
+	return segf_missing_domain(attrs, extack) ||
+	       segf_missing(attrs, extack, SEGFILTER_A_RULE_ID, "rule id") ?
 	       -EINVAL : 0;
 }
 
@@ -1509,7 +1548,7 @@ static const struct segf_write_op segf_write_ops[] = {
 	{ SEGFILTER_CMD_GROUP_NEW, false, segf_group_policy,
 	  segf_group_new_check, segf_group_new_apply, segf_fill_group_obj },
 	{ SEGFILTER_CMD_GROUP_DEL, false, segf_group_policy,
-	  segf_no_check, segf_group_del_apply, NULL },
+	  segf_group_del_check, segf_group_del_apply, NULL },
 	{ SEGFILTER_CMD_PORT_NEW, true, segf_port_new_policy,
 	  segf_port_new_check, segf_port_new_apply, segf_fill_port_obj },
 	{ SEGFILTER_CMD_ENDPOINT_NEW, false, segf_endpoint_new_policy,
@@ -1982,8 +2021,9 @@ static const struct genl_ops segf_ops[] = {
 		segf_trace_policy, 0),
 };
 
+/* Verdict events carry tenants' addresses: for the namespace's admins. */
 static const struct genl_multicast_group segf_mcgrps[] = {
-	{ .name = SEGFILTER_MCGRP_EVENTS },
+	{ .name = SEGFILTER_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static struct genl_family segf_family __ro_after_init = {

@@ -40,6 +40,7 @@
 struct segf_rule *segf_rule_alloc(void)
 {
 	struct segf_rule *rule;
+	int cpu;
 
 	rule = kzalloc(sizeof(*rule), GFP_KERNEL_ACCOUNT);
 	if (!rule)
@@ -50,6 +51,8 @@ struct segf_rule *segf_rule_alloc(void)
 		kfree(rule);
 		return NULL;
 	}
+	for_each_possible_cpu(cpu)
+		u64_stats_init(&per_cpu_ptr(rule->stats, cpu)->syncp);
 	return rule;
 }
 

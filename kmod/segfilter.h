@@ -204,7 +204,7 @@ struct segf_flow_key {
 		__be32 v4[2];
 		struct in6_addr v6[2];
 	} addr;
-	__be16 port[2];			/* TCP/UDP ports, or the echo id twice */
+	__be16 port[2];			/* TCP/UDP ports; ICMP: echo id, 0 */
 	u8 family;
 	u8 proto;
 	u8 pad[2];

@@ -385,7 +385,8 @@ int segf_txn_abort(struct segf_net *sn, u32 id, u32 portid,
  */
 static void segf_txn_blame(struct netlink_ext_ack *extack, u32 seq)
 {
-	char msg[64];
+	/* Room for "segfilter: op 4294967295: " in 6.12's 80 bytes. */
+	char msg[48];
 	const char *text;
 
 	if (!extack)
@@ -395,7 +396,7 @@ static void segf_txn_blame(struct netlink_ext_ack *extack, u32 seq)
 		text += strlen(KBUILD_MODNAME) + 2;
 	strscpy(msg, text, sizeof(msg));
 	strim(msg);
-	NL_SET_ERR_MSG_FMT_MOD(extack, "op %u: %s", seq, msg);
+	NL_SET_ERR_MSG_FMT_MOD(extack, "op %u: %.47s", seq, msg);
 	extack->bad_attr = NULL;
 	extack->miss_nest = NULL;
 	extack->miss_type = 0;
@@ -492,6 +493,9 @@ static int segf_txn_release(struct notifier_block *nb, unsigned long event,
 	    !n->portid)
 		return NOTIFY_DONE;
 	sn = segf_pernet(n->net);
+	/* Every genetlink socket of the namespace ends up here. */
+	if (xa_empty(&sn->txns))
+		return NOTIFY_DONE;
 	mutex_lock(&sn->lock);
 	xa_for_each(&sn->txns, idx, txn) {
 		if (txn->portid != n->portid)

@@ -232,6 +232,10 @@ static void policy_test_flow_key(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, segf_flow_key_make(&p, &k2, &s2));
 	KUNIT_EXPECT_EQ(test, memcmp(&k1, &k2, sizeof(k1)), 0);
 	KUNIT_EXPECT_NE(test, s1, s2);
+	/* The other end's own request with that id does not ride it. */
+	p.icmp_type = ICMP_ECHO;
+	KUNIT_ASSERT_TRUE(test, segf_flow_key_make(&p, &k2, &s2));
+	KUNIT_EXPECT_NE(test, memcmp(&k1, &k2, sizeof(k1)), 0);
 	/* Other ICMP and fragments without ports have no flow. */
 	p.icmp_type = ICMP_DEST_UNREACH;
 	KUNIT_EXPECT_FALSE(test, segf_flow_key_make(&p, &k2, &s2));

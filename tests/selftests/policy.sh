@@ -111,6 +111,21 @@ tcp_blocked()
 	! grep -q "leak" "/tmp/tcp.$srv"
 }
 
+# tcp_blocked_from CLIENT SERVER ADDR PORT SPORT: tcp_blocked, from a
+# fixed source port.
+tcp_blocked_from()
+{
+	local cli=$1 srv=$2 addr=$3 port=$4 sport=$5 pid
+	rm -f "/tmp/tcp.$srv"
+	n "$srv" timeout 4 nc -l -p "$port" >"/tmp/tcp.$srv" &
+	pid=$!
+	wait_for 50 is_listening "$srv" "$port" || return 1
+	echo "leak $port" |
+		n "$cli" timeout 3 nc -w 2 -p "$sport" "$addr" "$port"
+	wait $pid
+	! grep -q "leak" "/tmp/tcp.$srv"
+}
+
 rule_packets()
 {
 	$SEGCTL stats domain shop |
@@ -165,6 +180,22 @@ check_ge "...and is counted as ttl_exceeded" $((before + 1)) \
 check_fails "an address no endpoint owns is not routed" \
 	n web ping -c 1 -W 1 10.1.2.99
 check_ge "...counted as no_route" 1 "$(counter domain shop no_route)"
+
+# A flow is keyed by addresses, so a frame judged for one endpoint must
+# not land at another: web sends to app's MAC with db's address (which
+# rule 10 would allow as web -> app), then to db's MAC with the same
+# ports, hoping to ride the flow the first one opened.
+n web "$IP" route add 10.1.3.10/32 dev eth0
+n web "$IP" neigh replace 10.1.3.10 lladdr 02:00:00:00:02:0a dev eth0
+before=$(counter port vweb dst_mismatch)
+n web timeout 3 nc -w 1 -p 40404 10.1.3.10 8080 </dev/null >/dev/null 2>&1
+check_ge "a frame to app's MAC for db's address is dropped" $((before + 1)) \
+	"$(counter port vweb dst_mismatch)"
+n web "$IP" neigh replace 10.1.3.10 lladdr 02:00:00:00:03:0a dev eth0
+check "...and db's MAC with those ports finds no flow to ride" \
+	tcp_blocked_from web db 10.1.3.10 8080 40404
+n web "$IP" route del 10.1.3.10/32 dev eth0
+n web "$IP" neigh flush dev eth0
 
 # ---- trace ----
 

@@ -18,7 +18,9 @@
  * SEGFILTER_CMD_DOMAIN_NEW [admin] [txn]
  *     DOMAIN_ID (u32, required), DOMAIN_NAME (string, required),
  *     DEFAULT_ACTION (u8, ALLOW or DENY, default ALLOW),
- *     FLOW_LIMIT (u32, default SEGFILTER_FLOW_LIMIT_DEFAULT),
+ *     FLOW_LIMIT (u32, at most SEGFILTER_FLOW_LIMIT_MAX, default
+ *     SEGFILTER_FLOW_LIMIT_DEFAULT; 0: no flows, every packet is judged
+ *     by the rules alone),
  *     GW_MAC (6 bytes, unicast), GW_ADDRS (nest of ADDR_*, needs GW_MAC)
  * SEGFILTER_CMD_DOMAIN_SET [admin] [txn]
  *     DOMAIN_ID | DOMAIN_NAME, and at least one of DEFAULT_ACTION,
@@ -136,6 +138,7 @@
 #define SEGFILTER_GW_MAX_ADDRS	SEGFILTER_EP_MAX_ADDRS
 
 #define SEGFILTER_FLOW_LIMIT_DEFAULT	65536
+#define SEGFILTER_FLOW_LIMIT_MAX	(1U << 20)
 #define SEGFILTER_PRIORITY_DEFAULT	1000
 
 #define SEGFILTER_MCGRP_EVENTS	"events"
@@ -329,6 +332,7 @@ enum segfilter_drop_reason {
 	SEGFILTER_DROP_NO_ROUTE,	/* routed to an address not in the domain */
 	SEGFILTER_DROP_TTL_EXCEEDED,	/* routed with TTL or hop limit 1 */
 	SEGFILTER_DROP_CHAIN_DOWN,	/* redirected to a chain that cannot take it */
+	SEGFILTER_DROP_DST_MISMATCH,	/* destination IP not the destination MAC's */
 
 	__SEGFILTER_DROP_MAX
 };
