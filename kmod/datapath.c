@@ -93,8 +93,12 @@ static void segf_xmit(struct segf_port *in, struct segf_port *out,
 	segf_count_packet(out->domain->stats, true, len);
 }
 
-/* Send a copy of a broadcast or multicast frame to every other port. */
-static void segf_flood(struct segf_port *in, struct sk_buff *skb)
+/*
+ * Send a copy of a broadcast or multicast frame to every other port of
+ * the domain that generation @gen knows: a port attached by a commit
+ * not yet published gets nothing.
+ */
+static void segf_flood(struct segf_port *in, struct sk_buff *skb, u64 gen)
 {
 	struct segf_domain *dom = in->domain;
 	struct segf_port *out;
@@ -103,7 +107,7 @@ static void segf_flood(struct segf_port *in, struct sk_buff *skb)
 	list_for_each_entry_rcu(out, &dom->ports, domain_node) {
 		struct sk_buff *nskb;
 
-		if (out == in)
+		if (out == in || READ_ONCE(out->born) > gen)
 			continue;
 		nskb = skb_clone(skb, GFP_ATOMIC);
 		if (!nskb) {
@@ -454,6 +458,14 @@ static void segf_judge_flow(const struct segf_policy *pol,
 	segf_judge(pol, src, dst, &m, v);
 }
 
+/* A logging rule decided: tell listeners, or count what the limit ate. */
+static void segf_log(const struct segf_ctx *ctx, const struct segf_rule *rule,
+		     u16 src, u16 dst, const struct segf_pkt *pkt)
+{
+	if (!segf_log_verdict(ctx->port, rule, src, dst, pkt))
+		segf_port_event(ctx->port, log_suppressed);
+}
+
 static void segf_trace_verdict(struct segf_trace *t,
 			       const struct segf_verdict *v)
 {
@@ -570,7 +582,7 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 		if (flow_gen < pol->gen)
 			segf_flow_remove(ctx->dom, flow);
 		if (v.rule && (v.rule->flags & SEGF_RULE_LOG))
-			segf_log_verdict(ctx->dom, v.rule, sg, dg, pkt);
+			segf_log(ctx, v.rule, sg, dg, pkt);
 		return SEGFILTER_DROP_REVOKED;
 	}
 
@@ -593,7 +605,7 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 		if (v.rule) {
 			segf_rule_count(v.rule, len);
 			if (v.rule->flags & SEGF_RULE_LOG)
-				segf_log_verdict(ctx->dom, v.rule, sg, dg, pkt);
+				segf_log(ctx, v.rule, sg, dg, pkt);
 		}
 		return reason;
 	}
@@ -608,7 +620,7 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 	}
 	segf_count_allowed(ctx, v.rule, len);
 	if (v.rule && (v.rule->flags & SEGF_RULE_LOG))
-		segf_log_verdict(ctx->dom, v.rule, sg, dg, pkt);
+		segf_log(ctx, v.rule, sg, dg, pkt);
 	return 0;
 }
 
@@ -734,7 +746,7 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 		reason = segf_decide(&ctx, &pkt, skb->len, src, NULL);
 		if (reason)
 			goto drop;
-		segf_flood(port, skb);
+		segf_flood(port, skb, ctx.pol->gen);
 		return;
 	}
 

@@ -1010,7 +1010,9 @@ static int segf_port_new_apply(struct segf_commit *c, struct nlattr **attrs,
 				       ifindex);
 		return -ENODEV;
 	}
-	err = segf_port_attach(c->sn, dev, dom, role, &port, c->extack);
+	segf_commit_touch(c, dom);
+	err = segf_port_attach(c->sn, dev, dom, role, dom->next_gen, &port,
+			       c->extack);
 	if (err)
 		return err;
 	err = segf_commit_record(c, SEGF_UNDO_PORT_NEW, port);
@@ -1736,34 +1738,31 @@ static int segf_put_tuple(struct sk_buff *skb, const struct segf_pkt *pkt)
 
 /**
  * segf_log_verdict - tell listeners that a logging rule decided
- * @dom: the domain
+ * @port: the port the packet came from
  * @rule: the rule, which has SEGF_RULE_LOG
  * @src: source group id
  * @dst: destination group id, 0 for a flood
  * @pkt: the packet
  *
  * Called from the data path: atomic, rate limited per domain.
+ *
+ * Return: false when the rate limit suppressed the event.
  */
-void segf_log_verdict(struct segf_domain *dom, const struct segf_rule *rule,
+bool segf_log_verdict(struct segf_port *port, const struct segf_rule *rule,
 		      u16 src, u16 dst, const struct segf_pkt *pkt)
 {
+	struct segf_domain *dom = port->domain;
 	struct net *net = dom->sn->net;
 	struct sk_buff *msg;
 	void *hdr;
 
 	if (!genl_has_listeners(&segf_family, net, 0))
-		return;
-	if (!__ratelimit(&dom->log_limit)) {
-		struct segf_pcpu_stats *s = this_cpu_ptr(dom->stats);
-
-		u64_stats_update_begin(&s->syncp);
-		u64_stats_inc(&s->log_suppressed);
-		u64_stats_update_end(&s->syncp);
-		return;
-	}
+		return true;
+	if (!__ratelimit(&dom->log_limit))
+		return false;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
 	if (!msg)
-		return;
+		return true;
 	hdr = genlmsg_put(msg, 0, 0, &segf_family, 0,
 			  SEGFILTER_CMD_VERDICT_EVENT);
 	if (!hdr ||
@@ -1775,10 +1774,11 @@ void segf_log_verdict(struct segf_domain *dom, const struct segf_rule *rule,
 	    nla_put_u8(msg, SEGFILTER_A_ACTION, rule->action) ||
 	    segf_put_tuple(msg, pkt)) {
 		nlmsg_free(msg);
-		return;
+		return true;
 	}
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast_netns(&segf_family, net, msg, 0, 0, GFP_ATOMIC);
+	return true;
 }
 
 /* Build the packet a TRACE request describes. */

@@ -104,7 +104,8 @@ static void segf_port_free_rcu(struct rcu_head *head)
 }
 
 int segf_port_attach(struct segf_net *sn, struct net_device *dev,
-		     struct segf_domain *dom, u8 role, struct segf_port **out,
+		     struct segf_domain *dom, u8 role, u64 born,
+		     struct segf_port **out,
 		     struct netlink_ext_ack *extack)
 {
 	struct segf_port *port;
@@ -138,6 +139,7 @@ int segf_port_attach(struct segf_net *sn, struct net_device *dev,
 	port->dev = dev;
 	port->domain = dom;
 	port->role = role;
+	port->born = born;
 
 	err = xa_insert(&sn->ports, dev->ifindex, port, GFP_KERNEL_ACCOUNT);
 	if (err)

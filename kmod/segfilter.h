@@ -309,6 +309,7 @@ struct segf_port {
 	struct list_head domain_node;	/* in segf_domain::ports */
 	u8 role;			/* enum segfilter_port_role */
 	unsigned int n_endpoints;
+	u64 born;			/* the generation that attached it */
 
 	struct segf_pcpu_stats __percpu *stats;
 	struct rcu_head rcu;
@@ -465,7 +466,8 @@ void segf_port_flush_endpoints(struct segf_port *port);
 
 /* port.c */
 int segf_port_attach(struct segf_net *sn, struct net_device *dev,
-		     struct segf_domain *dom, u8 role, struct segf_port **out,
+		     struct segf_domain *dom, u8 role, u64 born,
+		     struct segf_port **out,
 		     struct netlink_ext_ack *extack);
 void segf_port_detach(struct segf_port *port);
 struct segf_port *segf_port_find(struct segf_net *sn, int ifindex);
@@ -553,7 +555,7 @@ void segf_trace_packet(struct segf_port *port, struct segf_pkt *pkt,
 		       struct segf_trace *t);
 
 /* netlink.c */
-void segf_log_verdict(struct segf_domain *dom, const struct segf_rule *rule,
+bool segf_log_verdict(struct segf_port *port, const struct segf_rule *rule,
 		      u16 src, u16 dst, const struct segf_pkt *pkt);
 
 /* netlink.c */
