@@ -75,7 +75,8 @@ static void json_escape(const char *s)
 			fputs("\\t", stdout);
 			break;
 		default:
-			if (*p < 0x20 || *p == 0x7f)
+			/* Device names need not be UTF-8: JSON must be. */
+			if (*p < 0x20 || *p >= 0x7f)
 				printf("\\u%04x", *p);
 			else
 				putchar(*p);

@@ -88,7 +88,7 @@ static void print_event(struct nlmsghdr *nlh)
 	struct nlattr *tb[SEGFILTER_A_MAX + 1];
 	char buf[32];
 
-	if (ghdr->cmd != SEGFILTER_CMD_VERDICT_EVENT || sfnl_parse(nlh, tb))
+	if (sfnl_parse(nlh, tb) || ghdr->cmd != SEGFILTER_CMD_VERDICT_EVENT)
 		return;
 
 	open_json_object(NULL);

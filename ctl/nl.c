@@ -23,6 +23,7 @@
 #include <netlink/socket.h>
 
 #include "nl.h"
+#include "segctl.h"
 
 /* How often a dump interrupted by a concurrent change is tried. */
 #define DUMP_TRIES	5
@@ -575,7 +576,7 @@ int sfnl_request(struct nl_msg *msg, struct sfnl_replies *replies)
 		fputs("segctl: ", stderr);
 		sfnl_print_where(stderr);
 		fputs("the request is too large\n", stderr);
-		return 1;
+		return EXIT_USAGE;	/* nothing was sent */
 	}
 	if (batch.active)
 		return batch_queue(req);
@@ -710,6 +711,13 @@ static int batch_queue(struct nlmsghdr *req)
 		fputs("a query cannot be part of a batch\n", stderr);
 		return 1;
 	}
+	/* Every staged request must fit in the smallest write, with TXN_ID. */
+	if (len + TXN_ID_SIZE > BATCH_SEND_MIN) {
+		fputs("segctl: ", stderr);
+		sfnl_print_where(stderr);
+		fputs("the request is too large\n", stderr);
+		return EXIT_USAGE;
+	}
 	if (batch.count == batch.alloc) {
 		unsigned int alloc = batch.alloc ? 2 * batch.alloc : 256;
 		struct batch_op *ops;
@@ -805,11 +813,11 @@ static int batch_commit_result(struct ack *ack, struct nlmsghdr *req)
 		report(ack, req, 0);	/* a warning, if any */
 		return 0;
 	}
-	if (batch.refused)
-		return 1;
 	if (batch.lost)
 		fputs("segctl: some of the kernel's answers were lost\n",
 		      stderr);
+	if (batch.refused)
+		return 1;
 	if (cookie && nla_len(cookie) == sizeof(seq)) {
 		memcpy(&seq, nla_data(cookie), sizeof(seq));
 		op = batch_op_of(seq);
@@ -948,9 +956,11 @@ static int batch_send(uint32_t txn_id)
 		struct nlmsghdr *nlh;
 		struct nlattr *nla;
 
-		if (len + req_len + TXN_ID_SIZE > chunk) {
+		if (len && len + req_len + TXN_ID_SIZE > chunk) {
 			ret = batch_flush(buf, len);
 			len = 0;
+			if (ret)
+				break;
 		}
 		nlh = (struct nlmsghdr *)(buf + len);
 		memcpy(nlh, req, req_len);

@@ -50,7 +50,8 @@ void sfnl_nest_end(struct nl_msg *msg, struct nlattr *nest);
  * Send @msg and collect the kernel's replies into @replies (which may be
  * NULL when no reply is of interest).  A dump interrupted by a change of
  * the state (NLM_F_DUMP_INTR) is retried from scratch a few times.
- * Returns 0, or 1 (the exit status) after printing the kernel's error.
+ * Returns 0, or 1 (the exit status) after printing the kernel's error,
+ * or 2 when the request was too large to build (nothing was sent).
  * @msg is not freed.
  */
 int sfnl_request(struct nl_msg *msg, struct sfnl_replies *replies);
