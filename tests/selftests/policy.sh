@@ -155,6 +155,10 @@ check "app -> db:5432 over TCP, replies allowed by the flow" \
 check "web -> app:8080 over IPv6" tcp_ok web app fd01:2::10 8080
 check_ge "rule 10 counted the packets it decided" 4 "$(rule_packets 10)"
 check_ge "connections opened flows" 3 "$(counter domain shop flows_created)"
+check "segctl -j stats gives rule 10's counters too" sh -c \
+	"$SEGCTL -j stats domain shop | grep -q '{\"rule\":10,\"domain\":\"shop\",\"packets\":[1-9][0-9]*,\"bytes\":[1-9]'"
+check "...and the domain's default_deny and routed counters" sh -c \
+	"$SEGCTL -j stats domain shop | grep -q '\"routed\":[1-9].*\"default_deny\":'"
 
 before=$(counter domain shop rule_deny)
 check "web -> db:5432 is dropped" tcp_blocked web db 10.1.3.10 5432
@@ -203,7 +207,10 @@ trace_has()
 {
 	local want=$1
 	shift
-	$SEGCTL trace "$@" >"$OUT.trace" 2>&1 && grep -qx "$want" "$OUT.trace"
+	echo "segctl trace $*"
+	$SEGCTL trace "$@" >/tmp/trace.out 2>&1
+	cat /tmp/trace.out
+	grep -qx "$want" /tmp/trace.out
 }
 check "trace web -> app:8080: rule 10 allows" \
 	trace_has "rule 10" vweb from 10.1.1.10 to 10.1.2.10 proto tcp dport 8080
