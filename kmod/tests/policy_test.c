@@ -14,7 +14,7 @@
 
 #include "parse.h"
 #include "segfilter.h"
-#include "test_wq.h"
+#include "test_util.h"
 
 enum { WEB = 1, APP = 2, DB = 3, ANY = 0 };
 
@@ -325,11 +325,7 @@ static int commit_test_init(struct kunit *test)
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return -ENOMEM;
-	mutex_init(&ctx->sn.lock);
-	xa_init(&ctx->sn.domains);
-	xa_init(&ctx->sn.ports);
-	xa_init_flags(&ctx->sn.txns, XA_FLAGS_ALLOC1);
-	ctx->sn.genid = 1;
+	segf_test_net_init(&ctx->sn);
 	mutex_lock(&ctx->sn.lock);
 	err = segf_domain_create(&ctx->sn, 1, "t", &commit_cfg, &ctx->dom,
 				 NULL);
@@ -344,15 +340,8 @@ static int commit_test_init(struct kunit *test)
 static void commit_test_exit(struct kunit *test)
 {
 	struct commit_ctx *ctx = test->priv;
-	struct segf_domain *dom;
-	unsigned long idx;
 
-	mutex_lock(&ctx->sn.lock);
-	xa_for_each(&ctx->sn.domains, idx, dom)
-		segf_domain_destroy(dom, true, NULL);
-	mutex_unlock(&ctx->sn.lock);
-	rcu_barrier();
-	xa_destroy(&ctx->sn.domains);
+	segf_test_net_exit(&ctx->sn);
 }
 
 static struct segf_policy *current_policy(struct commit_ctx *ctx)

@@ -9,7 +9,7 @@
 #include <linux/slab.h>
 
 #include "segfilter.h"
-#include "test_wq.h"
+#include "test_util.h"
 
 struct table_ctx {
 	struct segf_net sn;
@@ -63,11 +63,7 @@ static int table_test_init(struct kunit *test)
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return -ENOMEM;
-	mutex_init(&ctx->sn.lock);
-	xa_init(&ctx->sn.domains);
-	xa_init(&ctx->sn.ports);
-	xa_init_flags(&ctx->sn.txns, XA_FLAGS_ALLOC1);
-	ctx->sn.genid = 1;
+	segf_test_net_init(&ctx->sn);
 	ctx->port = kunit_kzalloc(test, sizeof(*ctx->port), GFP_KERNEL);
 	if (!ctx->port)
 		return -ENOMEM;
@@ -86,16 +82,8 @@ static int table_test_init(struct kunit *test)
 static void table_test_exit(struct kunit *test)
 {
 	struct table_ctx *ctx = test->priv;
-	struct segf_domain *dom;
-	unsigned long idx;
 
-	mutex_lock(&ctx->sn.lock);
-	xa_for_each(&ctx->sn.domains, idx, dom)
-		segf_domain_destroy(dom, true, NULL);
-	mutex_unlock(&ctx->sn.lock);
-	/* Endpoints and domains are freed by RCU callbacks. */
-	rcu_barrier();
-	xa_destroy(&ctx->sn.domains);
+	segf_test_net_exit(&ctx->sn);
 }
 
 static int add_ep(struct table_ctx *ctx, u32 n, const struct segf_addr *addrs,

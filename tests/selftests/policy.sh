@@ -98,30 +98,19 @@ tcp_ok()
 	grep -q "hello $port" "/tmp/tcp.$srv"
 }
 
-# tcp_blocked CLIENT SERVER ADDR PORT: nothing arrives.
+# tcp_blocked CLIENT SERVER ADDR PORT [SPORT]: nothing arrives (from
+# source port SPORT if given).
 tcp_blocked()
 {
 	local cli=$1 srv=$2 addr=$3 port=$4 pid
-	rm -f "/tmp/tcp.$srv"
-	n "$srv" timeout 4 nc -l -p "$port" >"/tmp/tcp.$srv" &
-	pid=$!
-	wait_for 50 is_listening "$srv" "$port" || return 1
-	echo "leak $port" | n "$cli" timeout 3 nc -w 2 "$addr" "$port"
-	wait $pid
-	! grep -q "leak" "/tmp/tcp.$srv"
-}
-
-# tcp_blocked_from CLIENT SERVER ADDR PORT SPORT: tcp_blocked, from a
-# fixed source port.
-tcp_blocked_from()
-{
-	local cli=$1 srv=$2 addr=$3 port=$4 sport=$5 pid
+	local sport=()
+	[ -z "${5:-}" ] || sport=(-p "$5")
 	rm -f "/tmp/tcp.$srv"
 	n "$srv" timeout 4 nc -l -p "$port" >"/tmp/tcp.$srv" &
 	pid=$!
 	wait_for 50 is_listening "$srv" "$port" || return 1
 	echo "leak $port" |
-		n "$cli" timeout 3 nc -w 2 -p "$sport" "$addr" "$port"
+		n "$cli" timeout 3 nc -w 2 "${sport[@]}" "$addr" "$port"
 	wait $pid
 	! grep -q "leak" "/tmp/tcp.$srv"
 }
@@ -197,7 +186,7 @@ check_ge "a frame to app's MAC for db's address is dropped" $((before + 1)) \
 	"$(counter port vweb dst_mismatch)"
 n web "$IP" neigh replace 10.1.3.10 lladdr 02:00:00:00:03:0a dev eth0
 check "...and db's MAC with those ports finds no flow to ride" \
-	tcp_blocked_from web db 10.1.3.10 8080 40404
+	tcp_blocked web db 10.1.3.10 8080 40404
 n web "$IP" route del 10.1.3.10/32 dev eth0
 n web "$IP" neigh flush dev eth0
 
