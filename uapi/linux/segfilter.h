@@ -97,7 +97,8 @@
  *     Applies the staged commands in order, all or none; each domain
  *     touched gets its new policy generation with one RCU pointer swap.
  *     On failure the extack message names the failing command by its
- *     sequence number ("op SEQ: reason").
+ *     sequence number ("op SEQ: reason"), and the extack cookie
+ *     (NLMSGERR_ATTR_COOKIE) holds that sequence number as a u32.
  * SEGFILTER_CMD_TXN_ABORT [admin]
  *     TXN_ID
  *
