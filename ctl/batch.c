@@ -49,23 +49,24 @@ static int split(char *line, char ***argv, int *size)
 /* Parse one command and queue its request; returns the exit status. */
 static int batch_command(int argc, char **argv)
 {
-	const char *verb = argc > 1 ? argv[1] : "show";
 	const struct cmd *cmd;
+	int n_words;
 
-	cmd = find_cmd(argv[0], verb);
+	cmd = find_cmd(argv[0], argc - 1, argv + 1, &n_words);
 	if (!cmd) {
 		current_cmd = NULL;
-		return usage_error("unknown command \"%s%s%s\"", argv[0],
-				   argc > 1 ? " " : "",
-				   argc > 1 ? argv[1] : "");
+		return usage_error("unknown command \"%s%s%s%s%s\"", argv[0],
+				   n_words > 0 ? " " : "",
+				   n_words > 0 ? argv[1] : "",
+				   n_words > 1 ? " " : "",
+				   n_words > 1 ? argv[2] : "");
 	}
 	current_cmd = cmd;
 	if (!cmd->batch)
 		return usage_error("\"%s%s%s\" cannot be used in a batch file",
 				   cmd->object, cmd->verb ? " " : "",
 				   cmd->verb ? cmd->verb : "");
-	return cmd->verb ? cmd->run(argc - 2, argv + 2) :
-			   cmd->run(argc - 1, argv + 1);
+	return cmd->run(argc - 1 - n_words, argv + 1 + n_words);
 }
 
 int run_batch(const char *file)

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * segctl monitor: print the verdict events of rules with "log", as they
- * come, until SIGINT or SIGTERM.
+ * segctl monitor: print the verdict events of rules with "log", and the
+ * changes of state of service instances, as they come, until SIGINT or
+ * SIGTERM.
  *
  *	verdict domain three-tier rule 7 from 1 to 3 action deny proto tcp
  *		10.0.1.10:40000 -> 10.0.3.10:5432
+ *	instance 1 service fw domain three-tier state drained
  *
- * (on one line).  With -j, one JSON object per line.
+ * (each on one line).  With -j, one JSON object per line.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -82,16 +84,10 @@ static void print_event_tuple(struct nlattr *nest)
 			   nla_get_u8(tb[SEGFILTER_A_TUPLE_ICMP_TYPE]));
 }
 
-static void print_event(struct nlmsghdr *nlh)
+static void print_verdict(struct nlattr **tb)
 {
-	struct genlmsghdr *ghdr = nlmsg_data(nlh);
-	struct nlattr *tb[SEGFILTER_A_MAX + 1];
 	char buf[32];
 
-	if (sfnl_parse(nlh, tb) || ghdr->cmd != SEGFILTER_CMD_VERDICT_EVENT)
-		return;
-
-	open_json_object(NULL);
 	print_string(PRINT_ANY, "event", "%s", "verdict");
 	if (tb[SEGFILTER_A_DOMAIN_NAME])
 		print_string(PRINT_ANY, "domain", " domain %s",
@@ -110,6 +106,32 @@ static void print_event(struct nlmsghdr *nlh)
 			     action_name(nla_get_u8(tb[SEGFILTER_A_ACTION]),
 					 buf, sizeof(buf)));
 	print_event_tuple(tb[SEGFILTER_A_TUPLE]);
+}
+
+/* "instance 1 service fw domain tenant-a state drained" */
+static void print_instance_event(struct nlattr **tb)
+{
+	print_string(PRINT_JSON, "event", NULL, "instance");
+	print_instance_ref(tb);
+	print_instance_state(tb);
+}
+
+static void print_event(struct nlmsghdr *nlh)
+{
+	struct genlmsghdr *ghdr = nlmsg_data(nlh);
+	struct nlattr *tb[SEGFILTER_A_MAX + 1];
+
+	if (sfnl_parse(nlh, tb))
+		return;
+	if (ghdr->cmd != SEGFILTER_CMD_VERDICT_EVENT &&
+	    ghdr->cmd != SEGFILTER_CMD_INSTANCE_EVENT)
+		return;
+
+	open_json_object(NULL);
+	if (ghdr->cmd == SEGFILTER_CMD_VERDICT_EVENT)
+		print_verdict(tb);
+	else
+		print_instance_event(tb);
 	close_json_object();
 	print_record_end();
 }

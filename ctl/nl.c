@@ -99,6 +99,16 @@ static const char *const attr_names[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_TRACE_FLOW]	= "SEGFILTER_A_TRACE_FLOW",
 	[SEGFILTER_A_TRACE_DEFAULT]	= "SEGFILTER_A_TRACE_DEFAULT",
 	[SEGFILTER_A_DROP_REASON]	= "SEGFILTER_A_DROP_REASON",
+	[SEGFILTER_A_SERVICE_NAME]	= "SEGFILTER_A_SERVICE_NAME",
+	[SEGFILTER_A_SERVICE_MODE]	= "SEGFILTER_A_SERVICE_MODE",
+	[SEGFILTER_A_N_INSTANCES]	= "SEGFILTER_A_N_INSTANCES",
+	[SEGFILTER_A_INSTANCE_ID]	= "SEGFILTER_A_INSTANCE_ID",
+	[SEGFILTER_A_INSTANCE_STATE]	= "SEGFILTER_A_INSTANCE_STATE",
+	[SEGFILTER_A_INSTANCE_DRAIN]	= "SEGFILTER_A_INSTANCE_DRAIN",
+	[SEGFILTER_A_LEFT]		= "SEGFILTER_A_LEFT",
+	[SEGFILTER_A_RIGHT]		= "SEGFILTER_A_RIGHT",
+	[SEGFILTER_A_CHAIN_SERVICES]	= "SEGFILTER_A_CHAIN_SERVICES",
+	[SEGFILTER_A_FAIL_MODE]		= "SEGFILTER_A_FAIL_MODE",
 };
 
 /* What a reply's attributes must look like before they are read. */
@@ -142,6 +152,16 @@ static struct nla_policy attr_policy[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_TRACE_FLOW]	= { .type = NLA_U8 },
 	[SEGFILTER_A_TRACE_DEFAULT]	= { .type = NLA_FLAG },
 	[SEGFILTER_A_DROP_REASON]	= { .type = NLA_U32 },
+	[SEGFILTER_A_SERVICE_NAME]	= { .type = NLA_STRING },
+	[SEGFILTER_A_SERVICE_MODE]	= { .type = NLA_U8 },
+	[SEGFILTER_A_N_INSTANCES]	= { .type = NLA_U32 },
+	[SEGFILTER_A_INSTANCE_ID]	= { .type = NLA_U32 },
+	[SEGFILTER_A_INSTANCE_STATE]	= { .type = NLA_U8 },
+	[SEGFILTER_A_INSTANCE_DRAIN]	= { .type = NLA_U8 },
+	[SEGFILTER_A_LEFT]		= { .type = NLA_NESTED },
+	[SEGFILTER_A_RIGHT]		= { .type = NLA_NESTED },
+	[SEGFILTER_A_CHAIN_SERVICES]	= { .type = NLA_NESTED },
+	[SEGFILTER_A_FAIL_MODE]		= { .type = NLA_U8 },
 };
 
 static struct nla_policy stats_policy[SEGFILTER_STATS_MAX + 1] = {
@@ -162,6 +182,16 @@ static struct nla_policy stats_policy[SEGFILTER_STATS_MAX + 1] = {
 	[SEGFILTER_STATS_LOG_SUPPRESSED] = { .type = NLA_U64 },
 	[SEGFILTER_STATS_MATCHED_PACKETS] = { .type = NLA_U64 },
 	[SEGFILTER_STATS_MATCHED_BYTES]	= { .type = NLA_U64 },
+	[SEGFILTER_STATS_REDIRECTED]	= { .type = NLA_U64 },
+	[SEGFILTER_STATS_BYPASSED]	= { .type = NLA_U64 },
+	[SEGFILTER_STATS_FLOWS]		= { .type = NLA_U64 },
+};
+
+static struct nla_policy iface_policy[SEGFILTER_A_IFACE_MAX + 1] = {
+	[SEGFILTER_A_IFACE_IFINDEX]	= { .type = NLA_U32 },
+	[SEGFILTER_A_IFACE_IFNAME]	= { .type = NLA_STRING },
+	[SEGFILTER_A_IFACE_MAC]		= { .minlen = 6 },
+	[SEGFILTER_A_IFACE_ADDRS]	= { .type = NLA_NESTED },
 };
 
 static struct nla_policy tuple_policy[SEGFILTER_A_TUPLE_MAX + 1] = {
@@ -636,6 +666,20 @@ int sfnl_parse_tuple(struct nlattr *nest, struct nlattr **tb)
 	ret = nla_parse_nested(tb, SEGFILTER_A_TUPLE_MAX, nest, tuple_policy);
 	if (ret < 0) {
 		fprintf(stderr, "segctl: malformed tuple from the kernel: %s\n",
+			nl_geterror(ret));
+		return 1;
+	}
+	return 0;
+}
+
+int sfnl_parse_iface(struct nlattr *nest, struct nlattr **tb)
+{
+	int ret;
+
+	ret = nla_parse_nested(tb, SEGFILTER_A_IFACE_MAX, nest, iface_policy);
+	if (ret < 0) {
+		fprintf(stderr,
+			"segctl: malformed instance interface from the kernel: %s\n",
 			nl_geterror(ret));
 		return 1;
 	}

@@ -70,6 +70,12 @@ int sfnl_parse_stats(struct nlattr *nest, struct nlattr **tb);
 int sfnl_parse_tuple(struct nlattr *nest, struct nlattr **tb);
 
 /*
+ * Parse a SEGFILTER_A_LEFT or _RIGHT nest into @tb
+ * (SEGFILTER_A_IFACE_MAX + 1).
+ */
+int sfnl_parse_iface(struct nlattr *nest, struct nlattr **tb);
+
+/*
  * Batch mode (segctl -b).  After sfnl_batch_start(), sfnl_request()
  * sends nothing: it checks the request, queues it as a command of one
  * transaction, and returns 0 with no reply.  sfnl_batch_line() tells

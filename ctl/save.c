@@ -4,9 +4,10 @@
  * that "segctl -b" turns back into it, starting from an empty one.
  *
  * The domains come first, then, domain by domain, its groups, ports,
- * endpoints and rules: each line only names what lines before it made.
- * Objects are named by name, not by id, except for a group named "any",
- * which a rule could not tell from any group.
+ * endpoints, services, service instances (a drained one is added, then
+ * drained), chains and rules: each line only names what lines before it
+ * made.  Objects are named by name, not by id, except for a group named
+ * "any", which a rule could not tell from any group.
  */
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -162,6 +163,89 @@ static void save_rule(struct nlattr **tb, const char *domain)
 	putchar('\n');
 }
 
+static void save_service(struct nlattr **tb, const char *domain)
+{
+	char buf[32];
+
+	if (!tb[SEGFILTER_A_SERVICE_NAME] || !tb[SEGFILTER_A_SERVICE_MODE])
+		return;
+	printf("service add %s domain %s mode %s\n",
+	       nla_get_string(tb[SEGFILTER_A_SERVICE_NAME]), domain,
+	       service_mode_name(nla_get_u8(tb[SEGFILTER_A_SERVICE_MODE]),
+				 buf, sizeof(buf)));
+}
+
+/* " left DEV [mac MAC] [ip ADDR]..." */
+static void save_iface(struct nlattr *nest, const char *side)
+{
+	struct nlattr *tb[SEGFILTER_A_IFACE_MAX + 1];
+	char name[IF_NAMESIZE + 16];
+	char mac[MAC_STR_SIZE];
+
+	if (!nest || sfnl_parse_iface(nest, tb))
+		return;
+	printf(" %s %s", side,
+	       ifname_str(tb[SEGFILTER_A_IFACE_IFNAME],
+			  tb[SEGFILTER_A_IFACE_IFINDEX], name, sizeof(name)));
+	if (tb[SEGFILTER_A_IFACE_MAC])
+		printf(" mac %s", format_mac(nla_data(tb[SEGFILTER_A_IFACE_MAC]),
+					     mac, sizeof(mac)));
+	save_addrs(tb[SEGFILTER_A_IFACE_ADDRS], "ip");
+}
+
+static void save_instance(struct nlattr **tb, const char *domain)
+{
+	const char *service;
+	uint32_t id;
+	bool drain;
+
+	if (!tb[SEGFILTER_A_SERVICE_NAME] || !tb[SEGFILTER_A_INSTANCE_ID])
+		return;
+	service = nla_get_string(tb[SEGFILTER_A_SERVICE_NAME]);
+	id = nla_get_u32(tb[SEGFILTER_A_INSTANCE_ID]);
+	printf("service instance add %s %u domain %s", service, id, domain);
+	save_iface(tb[SEGFILTER_A_LEFT], "left");
+	save_iface(tb[SEGFILTER_A_RIGHT], "right");
+	putchar('\n');
+
+	/* Drained, whatever its state (its port may be down as well). */
+	if (tb[SEGFILTER_A_INSTANCE_DRAIN])
+		drain = nla_get_u8(tb[SEGFILTER_A_INSTANCE_DRAIN]);
+	else
+		drain = tb[SEGFILTER_A_INSTANCE_STATE] &&
+			nla_get_u8(tb[SEGFILTER_A_INSTANCE_STATE]) ==
+			SEGFILTER_INSTANCE_DRAINED;
+	if (drain)
+		printf("service instance drain %s %u domain %s\n", service, id,
+		       domain);
+}
+
+static void save_chain(struct nlattr **tb, const char *domain)
+{
+	const char *sep = " services ";
+	struct nlattr *nla;
+	const char *name;
+	char buf[32];
+	int rem;
+
+	if (!tb[SEGFILTER_A_CHAIN_NAME] || !tb[SEGFILTER_A_CHAIN_SERVICES])
+		return;
+	printf("chain add %s domain %s",
+	       nla_get_string(tb[SEGFILTER_A_CHAIN_NAME]), domain);
+	nla_for_each_nested(nla, tb[SEGFILTER_A_CHAIN_SERVICES], rem) {
+		name = chain_service_name(nla);
+		if (!name)
+			continue;
+		printf("%s%s", sep, name);
+		sep = ",";
+	}
+	if (tb[SEGFILTER_A_FAIL_MODE])
+		printf(" fail %s",
+		       fail_mode_name(nla_get_u8(tb[SEGFILTER_A_FAIL_MODE]),
+				      buf, sizeof(buf)));
+	putchar('\n');
+}
+
 /* Dump a section, and note the domain of each of its objects. */
 static int dump_section(struct save_section *sec)
 {
@@ -231,6 +315,9 @@ int save_cmd(int argc, char **argv)
 		{ .cmd = SEGFILTER_CMD_GROUP_GET, .save = save_group },
 		{ .cmd = SEGFILTER_CMD_PORT_GET, .save = save_port },
 		{ .cmd = SEGFILTER_CMD_ENDPOINT_GET, .save = save_endpoint },
+		{ .cmd = SEGFILTER_CMD_SERVICE_GET, .save = save_service },
+		{ .cmd = SEGFILTER_CMD_INSTANCE_GET, .save = save_instance },
+		{ .cmd = SEGFILTER_CMD_CHAIN_GET, .save = save_chain },
 		{ .cmd = SEGFILTER_CMD_RULE_GET, .save = save_rule },
 	};
 	struct nlattr *tb[SEGFILTER_A_MAX + 1];

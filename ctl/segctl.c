@@ -48,6 +48,25 @@ static const struct cmd cmds[] = {
 	  rule_add, BATCH },
 	{ "rule", "del", "ID domain DOMAIN", rule_del, BATCH },
 	{ "rule", "show", "[domain DOMAIN]", rule_show, false },
+	{ "service", "add", "NAME domain DOMAIN mode transparent|routed",
+	  service_add, BATCH },
+	{ "service", "del", "NAME domain DOMAIN", service_del, BATCH },
+	{ "service", "show", "[domain DOMAIN]", service_show, false },
+	{ "service", "instance add",
+	  "SERVICE ID domain DOMAIN left DEV [mac MAC] [ip ADDR]... right DEV [mac MAC] [ip ADDR]...",
+	  instance_add, BATCH },
+	{ "service", "instance del", "SERVICE ID domain DOMAIN", instance_del,
+	  BATCH },
+	{ "service", "instance drain", "SERVICE ID domain DOMAIN",
+	  instance_drain, BATCH },
+	{ "service", "instance undrain", "SERVICE ID domain DOMAIN",
+	  instance_undrain, BATCH },
+	{ "service", "instance show", "[domain DOMAIN]", instance_show, false },
+	{ "chain", "add",
+	  "NAME domain DOMAIN services SERVICE[,SERVICE]... [fail open|closed]",
+	  chain_add, BATCH },
+	{ "chain", "del", "NAME domain DOMAIN", chain_del, BATCH },
+	{ "chain", "show", "[domain DOMAIN]", chain_show, false },
 	{ "stats", NULL, "[domain DOMAIN | port DEV]", stats_cmd, false },
 	{ "trace", NULL,
 	  "DEV from ADDR to ADDR [proto tcp|udp|icmp|icmpv6|N] [sport N] [dport N] [type N] [id N]",
@@ -55,7 +74,7 @@ static const struct cmd cmds[] = {
 	{ "monitor", NULL, "", monitor_cmd, false },
 	{ "save", NULL, "", save_cmd, false },
 	{ "show", NULL, "", show_all, false },
-	{ "help", NULL, "[OBJECT]", help, false },
+	{ "help", NULL, "[OBJECT [VERB]]", help, false },
 };
 
 #define N_CMDS		ARRAY_SIZE(cmds)
@@ -81,14 +100,78 @@ static void print_cmd_usage(FILE *f, const char *prefix, const struct cmd *c)
 		*c->args ? " " : "", c->args);
 }
 
-/* The usage of every command of @object, or of all when it is NULL. */
-static void print_usage(FILE *f, const char *object)
+static const char *resolve_alias(const char *verb)
+{
+	unsigned int i;
+
+	for (i = 0; i < N_ALIASES; i++)
+		if (!strcmp(verb, verb_aliases[i].alias))
+			return verb_aliases[i].verb;
+	return verb;
+}
+
+/* How many words @verb has: 1, or 2 for a sub-verb ("instance add"). */
+static int verb_words(const char *verb)
+{
+	return strchr(verb, ' ') ? 2 : 1;
+}
+
+/* Whether word @n (0 or 1) of @verb is @word. */
+static bool verb_word_is(const char *verb, int n, const char *word)
+{
+	const char *space = strchr(verb, ' ');
+	size_t len;
+
+	if (n) {
+		if (!space)
+			return false;
+		verb = space + 1;
+		len = strlen(verb);
+	} else {
+		len = space ? (size_t)(space - verb) : strlen(verb);
+	}
+	return strlen(word) == len && !strncmp(verb, word, len);
+}
+
+/* Whether @object has a verb whose first word is @word. */
+static bool has_verb(const char *object, const char *word)
+{
+	unsigned int i;
+
+	for (i = 0; i < N_CMDS; i++)
+		if (!strcmp(cmds[i].object, object) && cmds[i].verb &&
+		    verb_word_is(cmds[i].verb, 0, word))
+			return true;
+	return false;
+}
+
+/* Whether @object has a verb whose sub-verbs follow the word @word. */
+static bool has_sub_verbs(const char *object, const char *word)
+{
+	unsigned int i;
+
+	for (i = 0; i < N_CMDS; i++)
+		if (!strcmp(cmds[i].object, object) && cmds[i].verb &&
+		    verb_words(cmds[i].verb) == 2 &&
+		    verb_word_is(cmds[i].verb, 0, word))
+			return true;
+	return false;
+}
+
+/*
+ * The usage of every command of @object, or of all when it is NULL; of
+ * only those whose verb starts with the word @verb if that is set.
+ */
+static void print_usage(FILE *f, const char *object, const char *verb)
 {
 	const char *prefix = "Usage: ";
 	unsigned int i;
 
 	for (i = 0; i < N_CMDS; i++) {
 		if (object && strcmp(cmds[i].object, object))
+			continue;
+		if (verb && (!cmds[i].verb ||
+			     !verb_word_is(cmds[i].verb, 0, verb)))
 			continue;
 		print_cmd_usage(f, prefix, &cmds[i]);
 		prefix = "       ";
@@ -110,9 +193,16 @@ static int help(int argc, char **argv)
 	unsigned int i;
 
 	if (argc == 1 && is_object(argv[0])) {
-		print_usage(stdout, argv[0]);
+		print_usage(stdout, argv[0], NULL);
 		return 0;
 	}
+	/* "help domain add", "help service instance" */
+	if (argc == 2 && has_verb(argv[0], resolve_alias(argv[1]))) {
+		print_usage(stdout, argv[0], resolve_alias(argv[1]));
+		return 0;
+	}
+	if (argc > 0 && is_object(argv[0]))
+		return usage_error("unknown argument \"%s\"", argv[1]);
 	if (argc > 0)
 		return usage_error("unknown object \"%s\"", argv[0]);
 
@@ -127,13 +217,15 @@ static int help(int argc, char **argv)
 	     "  -b, --batch FILE  run the commands of FILE (- for stdin), one per\n"
 	     "                    line, as one transaction: domain add|set,\n"
 	     "                    group add|del, port attach, endpoint add|del,\n"
-	     "                    rule add|del\n"
+	     "                    rule add|del, service add|del, service\n"
+	     "                    instance add|del|drain|undrain, chain add|del\n"
 	     "  -h, --help        this help\n"
 	     "\n"
 	     "DOMAIN and GROUP are a name (starting with a letter) or a numeric id.\n"
 	     "DEV is a network interface name, MAC is 6 hex bytes separated by\n"
 	     "colons, ADDR an IPv4 or IPv6 address.  \"segctl OBJECT\" alone is\n"
-	     "\"segctl OBJECT show\".");
+	     "\"segctl OBJECT show\", and \"segctl service instance\" alone is\n"
+	     "\"segctl service instance show\".");
 	fputs("Verb aliases:", stdout);
 	for (i = 0; i < N_ALIASES; i++)
 		printf(" %s = %s%s", verb_aliases[i].alias, verb_aliases[i].verb,
@@ -141,19 +233,35 @@ static int help(int argc, char **argv)
 	return 0;
 }
 
-const struct cmd *find_cmd(const char *object, const char *verb)
+const struct cmd *find_cmd(const char *object, int argc, char **argv,
+			   int *n_words)
 {
+	const char *word;
 	unsigned int i;
+	int n, w;
 
-	for (i = 0; i < N_ALIASES; i++)
-		if (verb && !strcmp(verb, verb_aliases[i].alias))
-			verb = verb_aliases[i].verb;
 	for (i = 0; i < N_CMDS; i++) {
 		if (strcmp(cmds[i].object, object))
 			continue;
-		if (!cmds[i].verb || (verb && !strcmp(cmds[i].verb, verb)))
+		if (!cmds[i].verb) {
+			*n_words = 0;
 			return &cmds[i];
+		}
+		n = verb_words(cmds[i].verb);
+		for (w = 0; w < n; w++) {
+			word = w < argc ? resolve_alias(argv[w]) : "show";
+			if (!verb_word_is(cmds[i].verb, w, word))
+				break;
+		}
+		if (w == n) {
+			*n_words = n < argc ? n : argc;
+			return &cmds[i];
+		}
 	}
+	if (argc > 1 && has_sub_verbs(object, argv[0]))
+		*n_words = 2;
+	else
+		*n_words = argc > 0;
 	return NULL;
 }
 
@@ -161,7 +269,7 @@ const struct cmd *find_cmd(const char *object, const char *verb)
 static int dispatch(int argc, char **argv)
 {
 	const char *object = argv[0];
-	const char *verb;
+	int n_words, i;
 
 	if (!is_object(object)) {
 		fprintf(stderr,
@@ -169,23 +277,29 @@ static int dispatch(int argc, char **argv)
 			object);
 		return EXIT_USAGE;
 	}
-	verb = argc > 1 ? argv[1] : "show";
-	if (!strcmp(verb, "help") && strcmp(object, "help")) {
-		print_usage(stdout, object);
-		return 0;
+	if (strcmp(object, "help") && argc > 1) {
+		/* "OBJECT help", "service instance help" */
+		if (!strcmp(argv[1], "help")) {
+			print_usage(stdout, object, NULL);
+			return 0;
+		}
+		if (argc > 2 && !strcmp(argv[2], "help") &&
+		    has_sub_verbs(object, argv[1])) {
+			print_usage(stdout, object, argv[1]);
+			return 0;
+		}
 	}
-	current_cmd = find_cmd(object, NULL);
-	if (current_cmd)	/* an object without verbs: stats, show, help */
-		return current_cmd->run(argc - 1, argv + 1);
 
-	current_cmd = find_cmd(object, verb);
+	current_cmd = find_cmd(object, argc - 1, argv + 1, &n_words);
 	if (!current_cmd) {
-		fprintf(stderr, "segctl: unknown command \"%s %s\"\n", object,
-			verb);
-		print_usage(stderr, object);
+		fprintf(stderr, "segctl: unknown command \"%s", object);
+		for (i = 1; i <= n_words; i++)
+			fprintf(stderr, " %s", argv[i]);
+		fputs("\"\n", stderr);
+		print_usage(stderr, object, NULL);
 		return EXIT_USAGE;
 	}
-	return current_cmd->run(argc > 1 ? argc - 2 : 0, argv + 2);
+	return current_cmd->run(argc - 1 - n_words, argv + 1 + n_words);
 }
 
 int main(int argc, char **argv)
@@ -240,7 +354,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!batch && argc < 1) {
-		print_usage(stderr, NULL);
+		print_usage(stderr, NULL, NULL);
 		return EXIT_USAGE;
 	}
 

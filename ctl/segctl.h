@@ -18,7 +18,11 @@
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* One entry of the command table in segctl.c. */
+/*
+ * One entry of the command table in segctl.c.  A verb of two words is a
+ * verb with sub-verbs: "service instance add" is object "service", verb
+ * "instance add".
+ */
 struct cmd {
 	const char *object;
 	const char *verb;	/* NULL: the object alone is the command */
@@ -30,8 +34,15 @@ struct cmd {
 /* The command being run, for usage_error(). */
 extern const struct cmd *current_cmd;
 
-/* segctl.c: the command "OBJECT VERB", or NULL if there is none. */
-const struct cmd *find_cmd(const char *object, const char *verb);
+/*
+ * segctl.c: the command of OBJECT @object whose verb the words @argv
+ * start with (a missing word is "show", aliases count), or NULL if
+ * there is none.  *n_words is set to how many words of @argv the verb
+ * took, or, if there is no such command, to how many name the unknown
+ * one.
+ */
+const struct cmd *find_cmd(const char *object, int argc, char **argv,
+			   int *n_words);
 
 /* batch.c: segctl -b FILE; returns the exit status. */
 int run_batch(const char *file);
@@ -127,16 +138,38 @@ int print_replies(const struct sfnl_replies *replies,
 int run_and_print(struct nl_msg *msg, void (*print)(struct nlattr **tb));
 int show_in_domain(int argc, char **argv, uint8_t cmd,
 		   void (*print)(struct nlattr **tb));
+/*
+ * "OBJECT del NAME domain DOMAIN" for an object named by name only:
+ * send @cmd with the domain and NAME as @name_attr.  @what is NAME in
+ * the usage error when it is missing ("service NAME").
+ */
+int del_by_name(int argc, char **argv, uint8_t cmd, int name_attr,
+		const char *what);
 
 /* util.c: names of values found in replies */
 const char *action_name(uint8_t action, char *buf, int size);
 const char *role_name(uint8_t role, char *buf, int size);
+const char *service_mode_name(uint8_t mode, char *buf, int size);
+const char *instance_state_name(uint8_t state, char *buf, int size);
+const char *fail_mode_name(uint8_t fail, char *buf, int size);
+/*
+ * An interface's name: the reply's @name attribute, else whatever the
+ * index in the reply's @index attribute is called now, else "ifN".
+ */
+const char *ifname_str(struct nlattr *name, struct nlattr *index, char *buf,
+		       int size);
+/* The name of a reply's port: ifname_str() of IFNAME and IFINDEX. */
 const char *port_name(struct nlattr **tb, char *buf, int size);
 const char *proto_name(uint8_t proto, char *buf, int size);
 const char *format_mac(const uint8_t *mac, char *buf, int size);
 void print_addrs(struct nlattr *nest, const char *key, const char *fmt);
 /* stats.c */
 const char *drop_name(unsigned int reason, char *buf, int size);
+/*
+ * chain.c: the service an attribute of a CHAIN_SERVICES nest names, or
+ * NULL if it is not a SEGFILTER_A_CHAIN_SERVICE string.
+ */
+const char *chain_service_name(const struct nlattr *nla);
 /* rule.c: "8080" or "1000-2000", NULL if the rule has no port */
 const char *rule_port(struct nlattr **tb, char *buf, int size);
 
@@ -147,6 +180,18 @@ void print_group(struct nlattr **tb);
 void print_port(struct nlattr **tb);
 void print_endpoint(struct nlattr **tb);
 void print_rule(struct nlattr **tb);
+void print_service(struct nlattr **tb);
+void print_instance(struct nlattr **tb);
+void print_chain(struct nlattr **tb);
+
+/*
+ * service.c, for show, stats and monitor: "instance 1 service fw domain
+ * tenant-a" (the domain's id too in JSON), and an instance's state and
+ * counters.
+ */
+void print_instance_ref(struct nlattr **tb);
+void print_instance_state(struct nlattr **tb);
+void print_instance_counters(struct nlattr *stats);
 
 /* The command handlers. */
 int domain_add(int argc, char **argv);
@@ -165,6 +210,17 @@ int endpoint_show(int argc, char **argv);
 int rule_add(int argc, char **argv);
 int rule_del(int argc, char **argv);
 int rule_show(int argc, char **argv);
+int service_add(int argc, char **argv);
+int service_del(int argc, char **argv);
+int service_show(int argc, char **argv);
+int instance_add(int argc, char **argv);
+int instance_del(int argc, char **argv);
+int instance_drain(int argc, char **argv);
+int instance_undrain(int argc, char **argv);
+int instance_show(int argc, char **argv);
+int chain_add(int argc, char **argv);
+int chain_del(int argc, char **argv);
+int chain_show(int argc, char **argv);
 int stats_cmd(int argc, char **argv);
 int trace_cmd(int argc, char **argv);
 int monitor_cmd(int argc, char **argv);

@@ -14,6 +14,9 @@ static const struct show_section {
 	{ "groups",	SEGFILTER_CMD_GROUP_GET,	print_group },
 	{ "ports",	SEGFILTER_CMD_PORT_GET,		print_port },
 	{ "endpoints",	SEGFILTER_CMD_ENDPOINT_GET,	print_endpoint },
+	{ "services",	SEGFILTER_CMD_SERVICE_GET,	print_service },
+	{ "instances",	SEGFILTER_CMD_INSTANCE_GET,	print_instance },
+	{ "chains",	SEGFILTER_CMD_CHAIN_GET,	print_chain },
 	{ "rules",	SEGFILTER_CMD_RULE_GET,		print_rule },
 };
 
@@ -22,8 +25,8 @@ static const struct show_section {
 /*
  * Everything is dumped before anything is printed, so that a failure
  * does not leave half an answer.  Text: the domains, then the groups,
- * ports, endpoints and rules, one per line.  JSON: {"domains": [...],
- * ...}.
+ * ports, endpoints, services, service instances, chains and rules, one
+ * per line.  JSON: {"domains": [...], ...}.
  */
 int show_all(int argc, char **argv)
 {

@@ -25,6 +25,8 @@ static const char *const stat_names[SEGFILTER_STATS_MAX + 1] = {
 	[SEGFILTER_STATS_FLOWS_CREATED]	= "flows_created",
 	[SEGFILTER_STATS_FLOW_TABLE_FULL] = "flow_table_full",
 	[SEGFILTER_STATS_LOG_SUPPRESSED] = "log_suppressed",
+	[SEGFILTER_STATS_REDIRECTED]	= "redirected",
+	[SEGFILTER_STATS_BYPASSED]	= "bypassed",
 };
 
 static const char *const drop_names[SEGFILTER_DROP_MAX + 1] = {
@@ -44,6 +46,7 @@ static const char *const drop_names[SEGFILTER_DROP_MAX + 1] = {
 	[SEGFILTER_DROP_TTL_EXCEEDED]	= "ttl_exceeded",
 	[SEGFILTER_DROP_CHAIN_DOWN]	= "chain_down",
 	[SEGFILTER_DROP_DST_MISMATCH]	= "dst_mismatch",
+	[SEGFILTER_DROP_SERVICE_FORGED]	= "service_forged",
 };
 
 const char *drop_name(unsigned int reason, char *buf, int size)
@@ -173,6 +176,21 @@ static void print_rule_stats(struct nlattr **tb)
 	print_nl();
 }
 
+/*
+ * "instance 1 service fw domain tenant-a state up flows 3 tx_packets N
+ * tx_bytes N rx_packets N rx_bytes N": tx is what was sent to it, rx
+ * what came back from it.
+ */
+static void print_instance_stats(struct nlattr **tb)
+{
+	open_json_object(NULL);
+	print_instance_ref(tb);
+	print_instance_state(tb);
+	print_instance_counters(tb[SEGFILTER_A_STATS]);
+	close_json_object();
+	print_nl();
+}
+
 /* Check that every reply's stats parse, before anything is printed. */
 static int check_stats(const struct sfnl_replies *replies)
 {
@@ -211,14 +229,16 @@ static int dump(uint8_t cmd, const struct obj_ref *domain,
  * segctl stats [domain DOMAIN | port DEV]
  *
  * Text: each domain, then each port, with its counters, then each rule
- * with the packets and bytes it decided on.  JSON: an object
- * {"domains": [...], "ports": [...], "rules": [...]}, with only the
- * domain and its rules when a domain is given, only the port when a
- * port is.
+ * with the packets and bytes it decided on, then each service instance
+ * with its state and counters.  JSON: an object {"domains": [...],
+ * "ports": [...], "rules": [...], "instances": [...]}, with only the
+ * domain, its rules and its instances when a domain is given, only the
+ * port when a port is.
  */
 int stats_cmd(int argc, char **argv)
 {
-	struct sfnl_replies domains = {}, ports = {}, rules = {};
+	struct sfnl_replies domains = {}, ports = {}, rules = {},
+			    instances = {};
 	const char *dom = NULL, *dev = NULL;
 	const struct keyword kws[] = {
 		{ .name = "domain", .value = &dom },
@@ -261,9 +281,12 @@ int stats_cmd(int argc, char **argv)
 	if (!ret && !dev)
 		ret = dump(SEGFILTER_CMD_RULE_GET, dom ? &domain : NULL,
 			   &rules);
+	if (!ret && !dev)
+		ret = dump(SEGFILTER_CMD_INSTANCE_GET, dom ? &domain : NULL,
+			   &instances);
 	if (!ret)
 		ret = check_stats(&domains) || check_stats(&ports) ||
-		      check_stats(&rules);
+		      check_stats(&rules) || check_stats(&instances);
 	if (ret)
 		goto out;
 
@@ -282,11 +305,15 @@ int stats_cmd(int argc, char **argv)
 		open_json_array("rules");
 		print_replies(&rules, print_rule_stats);
 		close_json_array();
+		open_json_array("instances");
+		print_replies(&instances, print_instance_stats);
+		close_json_array();
 	}
 	close_json_object();
 out:
 	sfnl_replies_free(&domains);
 	sfnl_replies_free(&ports);
 	sfnl_replies_free(&rules);
+	sfnl_replies_free(&instances);
 	return ret;
 }

@@ -108,7 +108,7 @@ static void put_tuple(struct nl_msg *msg, const struct trace_spec *t)
  *	to group app
  *	flow miss
  *	rule 7			(or: rule default)
- *	action allow
+ *	action allow		(or: action redirect, then: chain inspect)
  *	drop rule_deny
  *
  * JSON: one object, with "rule" a number or "default".
@@ -146,6 +146,9 @@ static void print_trace(struct nlattr **tb)
 		print_string(PRINT_ANY, "action", "action %s\n",
 			     action_name(nla_get_u8(tb[SEGFILTER_A_ACTION]),
 					 buf, sizeof(buf)));
+	if (tb[SEGFILTER_A_CHAIN_NAME])
+		print_string(PRINT_ANY, "chain", "chain %s\n",
+			     nla_get_string(tb[SEGFILTER_A_CHAIN_NAME]));
 	if (tb[SEGFILTER_A_DROP_REASON])
 		print_string(PRINT_ANY, "drop", "drop %s\n",
 			     drop_name(nla_get_u32(tb[SEGFILTER_A_DROP_REASON]),

@@ -433,6 +433,31 @@ int show_in_domain(int argc, char **argv, uint8_t cmd,
 	return run_and_print(msg, print);
 }
 
+int del_by_name(int argc, char **argv, uint8_t cmd, int name_attr,
+		const char *what)
+{
+	const char *dom = NULL;
+	const struct keyword kws[] = {
+		{ .name = "domain", .value = &dom, .flags = KW_REQUIRED,
+		  .missing = "missing \"domain DOMAIN\"" },
+	};
+	struct obj_ref domain;
+	struct nl_msg *msg;
+
+	if (argc < 1)
+		return usage_error("missing %s", what);
+	if (parse_keywords(argc - 1, argv + 1, kws, ARRAY_SIZE(kws)) ||
+	    parse_domain_ref(dom, &domain))
+		return EXIT_USAGE;
+
+	msg = sfnl_msg(cmd, false);
+	if (!msg)
+		return 1;
+	put_domain_ref(msg, &domain);
+	sfnl_put_string(msg, name_attr, argv[0]);
+	return run_and_print(msg, NULL);
+}
+
 /* The domain a reply's object is in: its name, and its id in JSON. */
 void print_domain_ref(struct nlattr **tb)
 {
@@ -472,20 +497,66 @@ const char *role_name(uint8_t role, char *buf, int size)
 	return buf;
 }
 
-/* The name of a reply's port: IFNAME, else whatever the index is now. */
-const char *port_name(struct nlattr **tb, char *buf, int size)
+const char *service_mode_name(uint8_t mode, char *buf, int size)
+{
+	switch (mode) {
+	case SEGFILTER_SERVICE_TRANSPARENT:
+		return "transparent";
+	case SEGFILTER_SERVICE_ROUTED:
+		return "routed";
+	}
+	snprintf(buf, size, "mode_%u", mode);
+	return buf;
+}
+
+const char *instance_state_name(uint8_t state, char *buf, int size)
+{
+	switch (state) {
+	case SEGFILTER_INSTANCE_UP:
+		return "up";
+	case SEGFILTER_INSTANCE_DRAINED:
+		return "drained";
+	case SEGFILTER_INSTANCE_DOWN:
+		return "down";
+	case SEGFILTER_INSTANCE_DELETED:
+		return "deleted";
+	}
+	snprintf(buf, size, "state_%u", state);
+	return buf;
+}
+
+const char *fail_mode_name(uint8_t fail, char *buf, int size)
+{
+	switch (fail) {
+	case SEGFILTER_FAIL_CLOSED:
+		return "closed";
+	case SEGFILTER_FAIL_OPEN:
+		return "open";
+	}
+	snprintf(buf, size, "fail_%u", fail);
+	return buf;
+}
+
+const char *ifname_str(struct nlattr *name, struct nlattr *index, char *buf,
+		       int size)
 {
 	uint32_t ifindex;
 
-	if (tb[SEGFILTER_A_IFNAME])
-		return nla_get_string(tb[SEGFILTER_A_IFNAME]);
-	if (!tb[SEGFILTER_A_IFINDEX])
+	if (name)
+		return nla_get_string(name);
+	if (!index)
 		return "";
-	ifindex = nla_get_u32(tb[SEGFILTER_A_IFINDEX]);
+	ifindex = nla_get_u32(index);
 	if (size >= IF_NAMESIZE && if_indextoname(ifindex, buf))
 		return buf;
 	snprintf(buf, size, "if%u", ifindex);
 	return buf;
+}
+
+const char *port_name(struct nlattr **tb, char *buf, int size)
+{
+	return ifname_str(tb[SEGFILTER_A_IFNAME], tb[SEGFILTER_A_IFINDEX], buf,
+			  size);
 }
 
 const char *format_mac(const uint8_t *m, char *buf, int size)

@@ -9,7 +9,19 @@
  * CMD is a command number or name (domain_new, port_del, ...), ATTR an
  * attribute number or name (domain_id, ifindex, ...) and VALUE is typed
  * by a prefix: u8:N, u16:N, u32:N, str:TEXT, hex:BYTES (no separator),
- * or nothing for an empty attribute.  -d sends a dump request; -x runs
+ * or nothing for an empty attribute.  ATTR={ starts a nested attribute
+ * (with NLA_F_NESTED) and a lone } ends it; the attributes in between
+ * are its own, and take the names of that nest: in left={ and right={,
+ * ifindex, ifname, mac, addrs; in addrs={ and gw_addrs={, ipv4, ipv6;
+ * in chain_services={, service; in tuple={, src_ipv4, dst_ipv4,
+ * src_ipv6, dst_ipv6, proto, sport, dport, icmp_type, icmp_id.  Each
+ * word is one argument:
+ *
+ *   nlsend chain_new domain_name=str:d chain_name=str:c \
+ *	chain_services={ service=str:fw service=str:ids }
+ *
+ * An empty nest, "left={ }", is sent as an empty attribute with the
+ * flag.  -d sends a dump request; -x runs
  * SHELLCMD once the first message of the dump has arrived, while the
  * kernel holds the rest, so that a test can change the state in the
  * middle of a dump.
@@ -48,6 +60,16 @@ static const char *const cmds[] = {
 	[SEGFILTER_CMD_TXN_COMMIT] = "txn_commit",
 	[SEGFILTER_CMD_TXN_ABORT] = "txn_abort",
 	[SEGFILTER_CMD_TRACE] = "trace",
+	[SEGFILTER_CMD_SERVICE_NEW] = "service_new",
+	[SEGFILTER_CMD_SERVICE_DEL] = "service_del",
+	[SEGFILTER_CMD_SERVICE_GET] = "service_get",
+	[SEGFILTER_CMD_INSTANCE_NEW] = "instance_new",
+	[SEGFILTER_CMD_INSTANCE_DEL] = "instance_del",
+	[SEGFILTER_CMD_INSTANCE_SET] = "instance_set",
+	[SEGFILTER_CMD_INSTANCE_GET] = "instance_get",
+	[SEGFILTER_CMD_CHAIN_NEW] = "chain_new",
+	[SEGFILTER_CMD_CHAIN_DEL] = "chain_del",
+	[SEGFILTER_CMD_CHAIN_GET] = "chain_get",
 };
 
 static const char *const attrs[] = {
@@ -81,7 +103,97 @@ static const char *const attrs[] = {
 	[SEGFILTER_A_TXN_ID] = "txn_id",
 	[SEGFILTER_A_TXN_OPS] = "txn_ops",
 	[SEGFILTER_A_TUPLE] = "tuple",
+	[SEGFILTER_A_SERVICE_NAME] = "service_name",
+	[SEGFILTER_A_SERVICE_MODE] = "service_mode",
+	[SEGFILTER_A_N_INSTANCES] = "n_instances",
+	[SEGFILTER_A_INSTANCE_ID] = "instance_id",
+	[SEGFILTER_A_INSTANCE_STATE] = "instance_state",
+	[SEGFILTER_A_INSTANCE_DRAIN] = "instance_drain",
+	[SEGFILTER_A_LEFT] = "left",
+	[SEGFILTER_A_RIGHT] = "right",
+	[SEGFILTER_A_CHAIN_SERVICES] = "chain_services",
+	[SEGFILTER_A_FAIL_MODE] = "fail_mode",
 };
+
+static const char *const addr_attrs[] = {
+	[SEGFILTER_A_ADDR_IPV4] = "ipv4",
+	[SEGFILTER_A_ADDR_IPV6] = "ipv6",
+};
+
+static const char *const iface_attrs[] = {
+	[SEGFILTER_A_IFACE_IFINDEX] = "ifindex",
+	[SEGFILTER_A_IFACE_IFNAME] = "ifname",
+	[SEGFILTER_A_IFACE_MAC] = "mac",
+	[SEGFILTER_A_IFACE_ADDRS] = "addrs",
+};
+
+static const char *const chain_attrs[] = {
+	[SEGFILTER_A_CHAIN_SERVICE] = "service",
+};
+
+static const char *const tuple_attrs[] = {
+	[SEGFILTER_A_TUPLE_SRC_IPV4] = "src_ipv4",
+	[SEGFILTER_A_TUPLE_DST_IPV4] = "dst_ipv4",
+	[SEGFILTER_A_TUPLE_SRC_IPV6] = "src_ipv6",
+	[SEGFILTER_A_TUPLE_DST_IPV6] = "dst_ipv6",
+	[SEGFILTER_A_TUPLE_PROTO] = "proto",
+	[SEGFILTER_A_TUPLE_SPORT] = "sport",
+	[SEGFILTER_A_TUPLE_DPORT] = "dport",
+	[SEGFILTER_A_TUPLE_ICMP_TYPE] = "icmp_type",
+	[SEGFILTER_A_TUPLE_ICMP_ID] = "icmp_id",
+};
+
+/* The attribute names that apply at one level of nesting. */
+struct names {
+	const char *const *name;
+	int n;
+};
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define NAMES(a)	{ a, ARRAY_SIZE(a) }
+
+static const struct names top_names = NAMES(attrs);
+static const struct names addr_names = NAMES(addr_attrs);
+static const struct names iface_names = NAMES(iface_attrs);
+static const struct names chain_names = NAMES(chain_attrs);
+static const struct names tuple_names = NAMES(tuple_attrs);
+static const struct names no_names = { NULL, 0 };
+
+/* The names inside the nest @type of the level named by @outer. */
+static const struct names *nest_names(const struct names *outer, int type)
+{
+	if (outer == &top_names) {
+		switch (type) {
+		case SEGFILTER_A_ADDRS:
+		case SEGFILTER_A_GW_ADDRS:
+			return &addr_names;
+		case SEGFILTER_A_LEFT:
+		case SEGFILTER_A_RIGHT:
+			return &iface_names;
+		case SEGFILTER_A_CHAIN_SERVICES:
+			return &chain_names;
+		case SEGFILTER_A_TUPLE:
+			return &tuple_names;
+		}
+	} else if (outer == &iface_names && type == SEGFILTER_A_IFACE_ADDRS) {
+		return &addr_names;
+	}
+	return &no_names;	/* numbers only */
+}
+
+#define MAX_DEPTH	8
+
+/* The nests open: their attribute, and the names that apply inside. */
+static struct {
+	struct nlattr *attr;
+	const struct names *names;
+} nests[MAX_DEPTH];
+static int depth;
+
+static const struct names *cur_names(void)
+{
+	return depth ? nests[depth - 1].names : &top_names;
+}
 
 static int lookup(const char *s, const char *const *names, int n)
 {
@@ -106,13 +218,33 @@ static int put_attr(struct nl_msg *msg, char *arg)
 	size_t i, n;
 	int type;
 
+	if (!strcmp(arg, "}")) {
+		if (!depth) {
+			fprintf(stderr, "nlsend: \"}\" closes no nest\n");
+			exit(2);
+		}
+		depth--;
+		return nla_nest_end_keep_empty(msg, nests[depth].attr);
+	}
 	if (!eq) {
 		fprintf(stderr, "nlsend: \"%s\" is not ATTR=VALUE\n", arg);
 		exit(2);
 	}
 	*eq = 0;
 	val = eq + 1;
-	type = lookup(arg, attrs, sizeof(attrs) / sizeof(attrs[0]));
+	type = lookup(arg, cur_names()->name, cur_names()->n);
+	if (!strcmp(val, "{")) {
+		if (depth == MAX_DEPTH) {
+			fprintf(stderr, "nlsend: nests too deep\n");
+			exit(2);
+		}
+		nests[depth].attr = nla_nest_start(msg, type | NLA_F_NESTED);
+		if (!nests[depth].attr)
+			return -1;
+		nests[depth].names = nest_names(cur_names(), type);
+		depth++;
+		return 0;
+	}
 	if (!strncmp(val, "u8:", 3))
 		return nla_put_u8(msg, type, strtoul(val + 3, NULL, 0));
 	if (!strncmp(val, "u16:", 4))
@@ -216,13 +348,17 @@ int main(int argc, char **argv)
 		printf("error: family not found\n");
 		return 1;
 	}
-	cmd = lookup(argv[1], cmds, sizeof(cmds) / sizeof(cmds[0]));
+	cmd = lookup(argv[1], cmds, ARRAY_SIZE(cmds));
 	msg = nlmsg_alloc();
 	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
 		    dump ? NLM_F_DUMP : NLM_F_ACK, cmd, SEGFILTER_GENL_VERSION);
 	for (i = 2; i < argc; i++)
 		if (put_attr(msg, argv[i]) < 0)
 			return 2;
+	if (depth) {
+		fprintf(stderr, "nlsend: a nest is not closed (\"}\")\n");
+		return 2;
+	}
 
 	cb = nl_cb_alloc(NL_CB_DEFAULT);
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &result);
