@@ -107,7 +107,8 @@ static void segf_flood(struct segf_port *in, struct sk_buff *skb, u64 gen)
 	list_for_each_entry_rcu(out, &dom->ports, domain_node) {
 		struct sk_buff *nskb;
 
-		if (out == in || READ_ONCE(out->born) > gen)
+		if (out == in || out->role != SEGFILTER_PORT_ROLE_ENDPOINT ||
+		    READ_ONCE(out->born) > gen)
 			continue;
 		nskb = skb_clone(skb, GFP_ATOMIC);
 		if (!nskb) {
@@ -472,7 +473,15 @@ static void segf_trace_verdict(struct segf_trace *t,
 	t->rule = v->rule;
 	t->by_default = !v->rule;
 	t->action = v->action;
+	if (v->action == SEGFILTER_ACTION_REDIRECT)
+		t->chain = v->rule->chain;
 }
+
+/* A redirected packet: the flow whose path it follows, and its sender. */
+struct segf_steer {
+	struct segf_flow *flow;		/* NULL: straight to its destination */
+	u8 side;			/* the end of the flow's key that sent it */
+};
 
 /* Count a packet @v allowed, on its rule or as the domain's default. */
 static void segf_count_allowed(const struct segf_ctx *ctx,
@@ -489,29 +498,32 @@ static void segf_count_allowed(const struct segf_ctx *ctx,
  * flooded)?  A flow of the current generation decides at once, for
  * either direction; a flow of an older one is judged again and revoked
  * if the policy no longer allows it; without a flow the rules decide,
- * then the domain's default, and an allowed packet opens a flow.
+ * then the domain's default, and an allowed packet opens a flow.  A
+ * redirected packet needs a flow, which carries its path through the
+ * services: @st names it.
  *
  * Return: 0 to let it go, or why it must be dropped.
  */
 static enum segfilter_drop_reason
 segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 	    unsigned int len, const struct segf_endpoint *src,
-	    const struct segf_endpoint *dst)
+	    const struct segf_endpoint *dst, struct segf_steer *st)
 {
 	u16 sg = src->group->id, dg = dst ? dst->group->id : 0;
 	const struct segf_policy *pol = ctx->pol;
 	struct segf_trace *t = ctx->trace;
 	enum segfilter_drop_reason reason;
-	struct segf_rule *flow_rule = NULL;
+	struct segf_flow_verdict fv;
 	struct segf_flow *flow = NULL;
 	unsigned long now = jiffies;
 	struct segf_flow_key key;
-	u64 flow_gen = 0;
+	struct segf_path path;
 	struct segf_verdict v;
 	struct segf_match m;
 	bool flowable;
 	u8 side;
 
+	st->flow = NULL;
 	/* Link plumbing is not traffic between endpoints. */
 	if (segf_is_link_control(pkt))
 		return 0;
@@ -538,21 +550,23 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 				     SEGFILTER_TRACE_FLOW_NONE;
 
 	if (flow)
-		flow_gen = segf_flow_verdict(flow, &flow_rule);
-	if (flow && flow_gen == pol->gen) {
-		struct segf_rule *rule = flow_rule;
-
+		segf_flow_read(flow, &fv);
+	if (flow && fv.gen == pol->gen) {
 		if (t) {
 			t->flow = side == flow->init_side ?
 				  SEGFILTER_TRACE_FLOW_ORIGINAL :
 				  SEGFILTER_TRACE_FLOW_REPLY;
-			t->rule = rule;
-			t->by_default = !rule;
-			t->action = flow->action;
+			v.rule = fv.rule;
+			v.action = fv.action;
+			segf_trace_verdict(t, &v);
 			return 0;
 		}
 		segf_flow_update(flow, pkt, side, now);
-		segf_count_allowed(ctx, rule, len);
+		segf_count_allowed(ctx, fv.rule, len);
+		if (fv.action == SEGFILTER_ACTION_REDIRECT) {
+			st->flow = flow;
+			st->side = side;
+		}
 		return 0;
 	}
 
@@ -563,10 +577,17 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 			t->flow = SEGFILTER_TRACE_FLOW_STALE;
 			segf_trace_verdict(t, &v);
 		}
-		if (v.action == SEGFILTER_ACTION_ALLOW) {
+		if (v.action != SEGFILTER_ACTION_DENY) {
 			if (t)
 				return 0;
-			segf_flow_rejudged(flow, pol->gen, v.rule);
+			if (v.action == SEGFILTER_ACTION_REDIRECT) {
+				/* Where it crosses the same services, it stays. */
+				segf_path_init(&path, v.rule->chain, &fv.path);
+				st->flow = flow;
+				st->side = side;
+			}
+			segf_flow_rejudged(flow, pol->gen, &v,
+					   st->flow ? &path : NULL);
 			segf_flow_update(flow, pkt, side, now);
 			segf_count_allowed(ctx, v.rule, len);
 			return 0;
@@ -579,7 +600,7 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 		 * A packet still judged by an older generation than the flow's
 		 * leaves the flow alone: the newer one allowed it.
 		 */
-		if (flow_gen < pol->gen)
+		if (fv.gen < pol->gen)
 			segf_flow_remove(ctx->dom, flow);
 		if (v.rule && (v.rule->flags & SEGF_RULE_LOG))
 			segf_log(ctx, v.rule, sg, dg, pkt);
@@ -591,13 +612,9 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 	if (t)
 		segf_trace_verdict(t, &v);
 
-	if (v.action != SEGFILTER_ACTION_ALLOW) {
-		if (v.action == SEGFILTER_ACTION_REDIRECT)
-			/* Until service chains exist, a redirect fails closed. */
-			reason = SEGFILTER_DROP_CHAIN_DOWN;
-		else
-			reason = v.rule ? SEGFILTER_DROP_RULE_DENY :
-					  SEGFILTER_DROP_DEFAULT_DENY;
+	if (v.action == SEGFILTER_ACTION_DENY) {
+		reason = v.rule ? SEGFILTER_DROP_RULE_DENY :
+				  SEGFILTER_DROP_DEFAULT_DENY;
 		if (t) {
 			t->drop = reason;
 			return reason;
@@ -612,8 +629,33 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 	if (t)
 		return 0;
 
+	if (v.action == SEGFILTER_ACTION_REDIRECT) {
+		/*
+		 * What comes back from a service is let in only for a flow
+		 * sent there: no flow, no redirect.
+		 */
+		flow = NULL;
+		if (flowable && segf_flow_opens(pkt)) {
+			segf_path_init(&path, v.rule->chain, NULL);
+			flow = segf_flow_create(ctx->dom, pol, &key, side, pkt,
+						&v, &path);
+			if (flow)
+				segf_port_event(ctx->port, flows_created);
+			else
+				segf_port_event(ctx->port, flow_table_full);
+		}
+		segf_rule_count(v.rule, len);
+		if (v.rule->flags & SEGF_RULE_LOG)
+			segf_log(ctx, v.rule, sg, dg, pkt);
+		if (!flow)
+			return SEGFILTER_DROP_CHAIN_DOWN;
+		st->flow = flow;
+		st->side = side;
+		return 0;
+	}
+
 	if (flowable && segf_flow_opens(pkt)) {
-		if (segf_flow_create(ctx->dom, pol, &key, side, pkt, &v))
+		if (segf_flow_create(ctx->dom, pol, &key, side, pkt, &v, NULL))
 			segf_port_event(ctx->port, flows_created);
 		else
 			segf_port_event(ctx->port, flow_table_full);
@@ -698,6 +740,290 @@ static int segf_route_rewrite(struct sk_buff *skb, const struct segf_pkt *pkt,
 	return 0;
 }
 
+#define segf_inst_count(inst, field, len) do {				\
+	struct segf_inst_pcpu *__s = this_cpu_ptr((inst)->stats);	\
+									\
+	u64_stats_update_begin(&__s->syncp);				\
+	u64_stats_inc(&__s->field##_packets);				\
+	u64_stats_add(&__s->field##_bytes, len);			\
+	u64_stats_update_end(&__s->syncp);				\
+} while (0)
+
+static void segf_inst_count_flow(struct segf_instance *inst)
+{
+	struct segf_inst_pcpu *s = this_cpu_ptr(inst->stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->flows);
+	u64_stats_update_end(&s->syncp);
+}
+
+/*
+ * The instance that hop @h of @flow's @path goes through: the one the
+ * flow is pinned to while it lives (drained or not), else the one the
+ * flow's hash picks among those taking new flows, which the flow is then
+ * pinned to.  NULL when the service has none.
+ */
+static struct segf_instance *segf_hop_instance(const struct segf_ctx *ctx,
+					       struct segf_flow *flow,
+					       const struct segf_path *path,
+					       unsigned int h)
+{
+	const struct segf_domain_cfg *cfg = &ctx->pol->cfg;
+	const struct segf_hop *hop = &path->hop[h];
+	struct segf_instance *inst;
+	struct segf_service *svc;
+
+	svc = xa_load(&ctx->dom->services, hop->service);
+	if (!svc)
+		return NULL;
+	if (hop->inst && hop->inst <= SEGFILTER_SERVICE_MAX_INSTANCES) {
+		inst = rcu_dereference(svc->inst[hop->inst - 1]);
+		if (segf_instance_alive(inst, ctx->pol->gen, cfg))
+			return inst;
+	}
+	inst = segf_service_pick(svc, flow->hash, ctx->pol->gen, cfg);
+	if (inst) {
+		segf_flow_pin(flow, h, hop->service, inst->id);
+		segf_inst_count_flow(inst);
+	}
+	return inst;
+}
+
+/*
+ * Send a redirected frame into side @s of @inst.  A transparent instance
+ * gets it as it is; a routed one addressed to its interface, from the
+ * gateway.
+ */
+static void segf_to_instance(const struct segf_ctx *ctx, struct sk_buff *skb,
+			     struct segf_instance *inst, int s)
+{
+	struct segf_port *out = rcu_dereference(inst->side[s].port);
+	struct ethhdr *eth;
+
+	/* Detached since segf_instance_alive() looked. */
+	if (!out) {
+		segf_drop(ctx->port, skb, SEGFILTER_DROP_CHAIN_DOWN);
+		return;
+	}
+	if (inst->svc->mode == SEGFILTER_SERVICE_ROUTED) {
+		if (skb_ensure_writable(skb, ETH_HLEN)) {
+			segf_drop(ctx->port, skb, SEGFILTER_DROP_TX_ERROR);
+			return;
+		}
+		eth = (struct ethhdr *)skb->data;
+		ether_addr_copy(eth->h_dest, inst->side[s].mac);
+		ether_addr_copy(eth->h_source, ctx->pol->cfg.gw_mac);
+	}
+	segf_inst_count(inst, tx, skb->len);
+	segf_port_event(ctx->port, redirected);
+	segf_xmit(ctx->port, out, skb);
+}
+
+/*
+ * Send a redirected frame on along its flow's path, in its direction
+ * (@orig: the direction that opened the flow, left to right through the
+ * chain's services in order; else right to left, in reverse), after hop
+ * @from (-1 or path->n: none crossed yet).  When no service is left, it
+ * goes to @dst, as it is: the caller addressed it there.
+ */
+static void segf_steer(const struct segf_ctx *ctx, struct sk_buff *skb,
+		       struct segf_flow *flow, const struct segf_path *path,
+		       bool orig, int from, const struct segf_endpoint *dst)
+{
+	int step = orig ? 1 : -1;
+	struct segf_instance *inst;
+	int h;
+
+	for (h = from + step; h >= 0 && h < path->n; h += step) {
+		inst = segf_hop_instance(ctx, flow, path, h);
+		if (inst) {
+			segf_to_instance(ctx, skb, inst,
+					 orig ? SEGF_LEFT : SEGF_RIGHT);
+			return;
+		}
+		if (!path->fail_open) {
+			segf_drop(ctx->port, skb, SEGFILTER_DROP_CHAIN_DOWN);
+			return;
+		}
+		segf_port_event(ctx->port, bypassed);
+	}
+	segf_xmit(ctx->port, dst->port, skb);
+}
+
+/* A frame segf_decide() redirected: into the first service of its path. */
+static void segf_steer_start(const struct segf_ctx *ctx, struct sk_buff *skb,
+			     const struct segf_steer *st,
+			     const struct segf_endpoint *dst)
+{
+	struct segf_flow_verdict fv;
+	bool orig = st->side == st->flow->init_side;
+
+	segf_flow_read(st->flow, &fv);
+	if (fv.action != SEGFILTER_ACTION_REDIRECT)
+		fv.path.n = 0;
+	segf_steer(ctx, skb, st->flow, &fv.path, orig, orig ? -1 : fv.path.n,
+		   dst);
+}
+
+static bool segf_iface_owns(const struct segf_iface *side,
+			    const struct segf_addr *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < side->n_addrs; i++)
+		if (segf_addr_equal(&side->addrs[i], a))
+			return true;
+	return false;
+}
+
+/*
+ * A routed instance's neighbour is the gateway, for every address but
+ * its own: its ARP requests and neighbour solicitations are answered
+ * with the gateway MAC.  Returns true when the frame was consumed.
+ */
+static bool segf_service_neighbour(const struct segf_ctx *ctx,
+				   struct sk_buff *skb,
+				   const struct segf_pkt *pkt,
+				   const struct segf_iface *side)
+{
+	const u8 *gw_mac = ctx->pol->cfg.gw_mac;
+	struct segf_addr key;
+
+	if (pkt->proto == htons(ETH_P_ARP)) {
+		if (pkt->arp.op != ARPOP_REQUEST ||
+		    !ether_addr_equal(pkt->arp.sha, pkt->src))
+			goto forged;
+		if (pkt->arp.spa && side->n_addrs) {
+			segf_addr_v4(&key, pkt->arp.spa);
+			if (!segf_iface_owns(side, &key))
+				goto forged;
+		}
+		segf_addr_v4(&key, pkt->arp.tpa);
+	} else if (pkt->flags & SEGF_PKT_ND_NS) {
+		if (pkt->ttl != 255 || pkt->icmp_code)
+			goto forged;
+		segf_addr_v6(&key, &pkt->nd_target);
+	} else {
+		return false;
+	}
+	if (is_zero_ether_addr(gw_mac) || segf_iface_owns(side, &key)) {
+		segf_drop(ctx->port, skb, SEGFILTER_DROP_NEIGH_UNKNOWN);
+		return true;
+	}
+	if (pkt->proto == htons(ETH_P_ARP))
+		segf_arp_reply(ctx->port, skb, pkt, gw_mac);
+	else
+		segf_nd_reply(ctx->port, skb, pkt, gw_mac);
+	return true;
+
+forged:
+	segf_drop(ctx->port, skb, SEGFILTER_DROP_SERVICE_FORGED);
+	return true;
+}
+
+/*
+ * A frame received on a service port: a redirected frame coming back
+ * from the instance, to go on along its flow's path.  It must belong to
+ * a redirected flow pinned to this very instance, come back on the side
+ * the flow's direction leaves by, and be for an endpoint that owns its
+ * destination address; anything else is dropped and counted.  A service
+ * may filter and rewrite what it is sent, but it cannot speak for flows
+ * it was not given.  Consumes @skb.
+ */
+static void segf_rx_service(struct segf_port *port, struct sk_buff *skb)
+{
+	struct segf_domain *dom = port->domain;
+	const struct segf_domain_cfg *cfg;
+	enum segfilter_drop_reason reason;
+	struct segf_flow_verdict fv;
+	struct segf_instance *inst;
+	struct segf_endpoint *dst;
+	struct segf_flow_key key;
+	struct segf_flow *flow;
+	struct segf_ctx ctx = {
+		.dom = dom,
+		.pol = rcu_dereference(dom->policy),
+		.port = port,
+	};
+	struct segf_pkt pkt;
+	struct ethhdr *eth;
+	unsigned int h;
+	bool routed, orig;
+	u8 side;
+
+	skb_push(skb, skb->data - skb_mac_header(skb));
+	segf_count_packet(port->stats, false, skb->len);
+	segf_count_packet(dom->stats, false, skb->len);
+	cfg = &ctx.pol->cfg;
+
+	reason = SEGFILTER_DROP_VLAN;
+	if (skb_vlan_tag_present(skb))
+		goto drop;
+	reason = SEGFILTER_DROP_MALFORMED;
+	if (segf_parse(skb, &pkt))
+		goto drop;
+	reason = SEGFILTER_DROP_SERVICE_FORGED;
+	inst = rcu_dereference(port->inst);
+	if (!inst || (pkt.flags & SEGF_PKT_VLAN))
+		goto drop;
+	routed = inst->svc->mode == SEGFILTER_SERVICE_ROUTED;
+	if (routed) {
+		if (!ether_addr_equal(pkt.src, inst->side[port->side].mac))
+			goto drop;
+		if (segf_service_neighbour(&ctx, skb, &pkt,
+					   &inst->side[port->side]))
+			return;
+		if (is_zero_ether_addr(cfg->gw_mac) ||
+		    !ether_addr_equal(pkt.dst, cfg->gw_mac))
+			goto drop;
+	}
+
+	if (!segf_flow_key_make(&pkt, &key, &side))
+		goto drop;
+	flow = segf_flow_lookup(dom, &key);
+	if (!flow || segf_flow_expired(flow, jiffies))
+		goto drop;
+	segf_flow_read(flow, &fv);
+	if (fv.action != SEGFILTER_ACTION_REDIRECT)
+		goto drop;
+	orig = side == flow->init_side;
+	if (port->side != (orig ? SEGF_RIGHT : SEGF_LEFT))
+		goto drop;
+	for (h = 0; h < fv.path.n; h++)
+		if (fv.path.hop[h].service == inst->svc->id &&
+		    fv.path.hop[h].inst == inst->id)
+			break;
+	if (h == fv.path.n)
+		goto drop;
+	segf_inst_count(inst, rx, skb->len);
+
+	reason = SEGFILTER_DROP_NO_ROUTE;
+	dst = pkt.proto == htons(ETH_P_IP) ?
+	      segf_lookup_v4(&ctx, pkt.v4.daddr) :
+	      segf_lookup_v6(&ctx, &pkt.v6.daddr);
+	if (!dst)
+		goto drop;
+	if (routed) {
+		/* Routed back to the gateway: the gateway routes it on. */
+		reason = SEGFILTER_DROP_TX_ERROR;
+		if (skb_ensure_writable(skb, ETH_HLEN))
+			goto drop;
+		eth = (struct ethhdr *)skb->data;
+		ether_addr_copy(eth->h_dest, dst->mac);
+		ether_addr_copy(eth->h_source, cfg->gw_mac);
+	} else if (!ether_addr_equal(pkt.dst, dst->mac)) {
+		reason = SEGFILTER_DROP_SERVICE_FORGED;
+		goto drop;
+	}
+	segf_port_event(port, forwarded);
+	segf_steer(&ctx, skb, flow, &fv.path, orig, h, dst);
+	return;
+
+drop:
+	segf_drop(port, skb, reason);
+}
+
 /* Decide where a frame received on @port goes.  Consumes @skb. */
 static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 {
@@ -710,6 +1036,7 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 		.pol = rcu_dereference(dom->policy),
 		.port = port,
 	};
+	struct segf_steer st;
 	struct segf_pkt pkt;
 
 	/* The rx path pulled the Ethernet header; we work on whole frames. */
@@ -743,7 +1070,7 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 		reason = SEGFILTER_DROP_DST_MISMATCH;
 		if (!segf_dst_matches(&ctx, &pkt, NULL))
 			goto drop;
-		reason = segf_decide(&ctx, &pkt, skb->len, src, NULL);
+		reason = segf_decide(&ctx, &pkt, skb->len, src, NULL, &st);
 		if (reason)
 			goto drop;
 		segf_flood(port, skb, ctx.pol->gen);
@@ -754,14 +1081,17 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 	if (!is_zero_ether_addr(cfg->gw_mac) &&
 	    ether_addr_equal(pkt.dst, cfg->gw_mac)) {
 		reason = segf_route(&ctx, &pkt, &dst) ?:
-			 segf_decide(&ctx, &pkt, skb->len, src, dst);
+			 segf_decide(&ctx, &pkt, skb->len, src, dst, &st);
 		if (reason)
 			goto drop;
 		reason = SEGFILTER_DROP_TX_ERROR;
 		if (segf_route_rewrite(skb, &pkt, cfg->gw_mac, dst))
 			goto drop;
 		segf_port_event(port, routed);
-		segf_xmit(port, dst->port, skb);
+		if (st.flow)
+			segf_steer_start(&ctx, skb, &st, dst);
+		else
+			segf_xmit(port, dst->port, skb);
 		return;
 	}
 
@@ -772,11 +1102,14 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 	reason = SEGFILTER_DROP_DST_MISMATCH;
 	if (!segf_dst_matches(&ctx, &pkt, dst))
 		goto drop;
-	reason = segf_decide(&ctx, &pkt, skb->len, src, dst);
+	reason = segf_decide(&ctx, &pkt, skb->len, src, dst, &st);
 	if (reason)
 		goto drop;
 	segf_port_event(port, forwarded);
-	segf_xmit(port, dst->port, skb);
+	if (st.flow)
+		segf_steer_start(&ctx, skb, &st, dst);
+	else
+		segf_xmit(port, dst->port, skb);
 	return;
 
 drop:
@@ -806,7 +1139,10 @@ rx_handler_result_t segf_handle_frame(struct sk_buff **pskb)
 		return RX_HANDLER_CONSUMED;
 	*pskb = skb;
 
-	segf_rx(port, skb);
+	if (port->role == SEGFILTER_PORT_ROLE_SERVICE)
+		segf_rx_service(port, skb);
+	else
+		segf_rx(port, skb);
 	return RX_HANDLER_CONSUMED;
 }
 
@@ -830,6 +1166,7 @@ void segf_trace_packet(struct segf_port *port, struct segf_pkt *pkt,
 	};
 	struct segf_endpoint *src, *dst;
 	bool v4 = pkt->proto == htons(ETH_P_IP);
+	struct segf_steer st;
 
 	rcu_read_lock();
 	ctx.pol = rcu_dereference(port->domain->policy);
@@ -848,7 +1185,7 @@ void segf_trace_packet(struct segf_port *port, struct segf_pkt *pkt,
 	}
 	ether_addr_copy(pkt->src, src->mac);
 	ether_addr_copy(pkt->dst, dst->mac);
-	segf_decide(&ctx, pkt, 0, src, dst);
+	segf_decide(&ctx, pkt, 0, src, dst, &st);
 out:
 	rcu_read_unlock();
 }

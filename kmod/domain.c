@@ -86,6 +86,8 @@ int segf_domain_create(struct segf_net *sn, u32 id, const char *name,
 	xa_init(&dom->groups);
 	xa_init_flags(&dom->endpoints, XA_FLAGS_ALLOC);
 	xa_init_flags(&dom->rules, XA_FLAGS_ALLOC1);
+	xa_init_flags(&dom->services, XA_FLAGS_ALLOC1);
+	xa_init_flags(&dom->chains, XA_FLAGS_ALLOC1);
 	INIT_LIST_HEAD(&dom->ports);
 	INIT_LIST_HEAD(&dom->commit_node);
 	/* Verdict events: at most 100 every half second per domain. */
@@ -164,6 +166,7 @@ int segf_domain_destroy(struct segf_domain *dom, bool force,
 	xa_erase(&sn->domains, dom->id);
 	xa_for_each(&dom->endpoints, idx, ep)
 		segf_endpoint_destroy(ep);
+	segf_services_destroy(dom);
 	segf_policy_destroy(dom);
 	xa_for_each(&dom->groups, idx, grp)
 		segf_group_unlink(grp);

@@ -26,6 +26,8 @@
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
 #include <linux/in.h>
+#include <linux/jhash.h>
+#include <linux/random.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <net/tcp.h>
@@ -223,36 +225,56 @@ void segf_flow_update(struct segf_flow *flow, const struct segf_pkt *pkt,
 }
 
 /**
- * segf_flow_verdict - the generation and rule of a flow's verdict
+ * segf_flow_read - a flow's verdict
  * @flow: the flow
- * @rule: set to the rule that decided, or NULL for the default
+ * @fv: its generation, rule (NULL: the default), action and path
  *
- * Return: the generation; *@rule may be used only if that generation is
- * the one the caller reads, which keeps the rule alive.
+ * @fv->rule may be used only if @fv->gen is the generation the caller
+ * reads, which keeps the rule alive.
  */
-u64 segf_flow_verdict(struct segf_flow *flow, struct segf_rule **rule)
+void segf_flow_read(struct segf_flow *flow, struct segf_flow_verdict *fv)
 {
 	unsigned int seq;
-	u64 gen;
 
 	do {
 		seq = read_seqcount_begin(&flow->seq);
-		gen = flow->gen;
-		*rule = flow->rule;
+		fv->gen = flow->gen;
+		fv->rule = flow->rule;
+		fv->action = flow->action;
+		fv->path = flow->path;
 	} while (read_seqcount_retry(&flow->seq, seq));
-	return gen;
 }
 
-/* A newer generation @gen still allows @flow, through @rule. */
+/* A newer generation @gen still lets @flow go, as @v and @path say. */
 void segf_flow_rejudged(struct segf_flow *flow, u64 gen,
-			struct segf_rule *rule)
+			const struct segf_verdict *v,
+			const struct segf_path *path)
 {
 	spin_lock(&flow->lock);
 	/* Never back: a CPU still on an older generation loses. */
 	if (gen > flow->gen) {
 		write_seqcount_begin(&flow->seq);
 		flow->gen = gen;
-		flow->rule = rule;
+		flow->rule = v->rule;
+		flow->action = v->action;
+		if (path)
+			flow->path = *path;
+		else
+			flow->path.n = 0;
+		write_seqcount_end(&flow->seq);
+	}
+	spin_unlock(&flow->lock);
+}
+
+/* Pin @flow to instance @inst of the service at @hop of its path. */
+void segf_flow_pin(struct segf_flow *flow, unsigned int hop, u16 service,
+		   u8 inst)
+{
+	spin_lock(&flow->lock);
+	/* Unless a new generation gave it another path meanwhile. */
+	if (hop < flow->path.n && flow->path.hop[hop].service == service) {
+		write_seqcount_begin(&flow->seq);
+		flow->path.hop[hop].inst = inst;
 		write_seqcount_end(&flow->seq);
 	}
 	spin_unlock(&flow->lock);
@@ -294,6 +316,7 @@ bool segf_flow_opens(const struct segf_pkt *pkt)
  * @side: the end of @key that sent it, the flow's initiator
  * @pkt: the packet
  * @v: the verdict
+ * @path: for a redirect, the services it crosses; else NULL
  *
  * Return: the flow (possibly one another CPU created at the same time),
  * or NULL when there is no room or no memory; the caller counts that.
@@ -302,7 +325,8 @@ struct segf_flow *segf_flow_create(struct segf_domain *dom,
 				   const struct segf_policy *pol,
 				   const struct segf_flow_key *key, u8 side,
 				   const struct segf_pkt *pkt,
-				   const struct segf_verdict *v)
+				   const struct segf_verdict *v,
+				   const struct segf_path *path)
 {
 	struct segf_flow *flow, *old;
 	unsigned long now = jiffies;
@@ -319,6 +343,11 @@ struct segf_flow *segf_flow_create(struct segf_domain *dom,
 	flow->gen = pol->gen;
 	flow->rule = v->rule;
 	flow->action = v->action;
+	if (path)
+		flow->path = *path;
+	/* The key is canonical: both directions hash alike. */
+	flow->hash = jhash2((const u32 *)key, sizeof(*key) / sizeof(u32),
+			    dom->flow_seed);
 	flow->state = segf_flow_first_state(pkt);
 	flow->expires = now + segf_flow_timeout(flow->state);
 
@@ -375,6 +404,8 @@ static void segf_flow_gc(struct work_struct *work)
 
 int segf_flows_init(struct segf_domain *dom)
 {
+	BUILD_BUG_ON(sizeof(struct segf_flow_key) % sizeof(u32));
+	dom->flow_seed = get_random_u32();
 	atomic_set(&dom->n_flows, 0);
 	INIT_DELAYED_WORK(&dom->flow_gc, segf_flow_gc);
 	return rhashtable_init(&dom->flows, &segf_flow_params);

@@ -156,6 +156,92 @@ static const struct nla_policy segf_rule_get_policy[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_RULE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
+#define SEGF_POLICY_SERVICE						\
+	[SEGFILTER_A_SERVICE_NAME] = SEGF_POLICY_NAME
+#define SEGF_POLICY_INSTANCE						\
+	[SEGFILTER_A_INSTANCE_ID] =					\
+		NLA_POLICY_RANGE(NLA_U32, 1, SEGFILTER_SERVICE_MAX_INSTANCES)
+
+static const struct nla_policy segf_iface_policy[SEGFILTER_A_IFACE_MAX + 1] = {
+	[SEGFILTER_A_IFACE_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[SEGFILTER_A_IFACE_MAC] = NLA_POLICY_ETH_ADDR,
+	[SEGFILTER_A_IFACE_ADDRS] = NLA_POLICY_NESTED(segf_addr_policy),
+};
+
+static const struct nla_policy segf_chain_svc_policy[SEGFILTER_A_CHAIN_MAX + 1] = {
+	[SEGFILTER_A_CHAIN_SERVICE] = SEGF_POLICY_NAME,
+};
+
+static const struct nla_policy segf_service_new_policy[SEGFILTER_A_MAX + 1] = {
+	SEGF_POLICY_DOMAIN,
+	SEGF_POLICY_TXN,
+	SEGF_POLICY_SERVICE,
+	[SEGFILTER_A_SERVICE_MODE] = NLA_POLICY_RANGE(NLA_U8,
+						      SEGFILTER_SERVICE_TRANSPARENT,
+						      SEGFILTER_SERVICE_MAX),
+};
+
+static const struct nla_policy segf_service_policy[SEGFILTER_A_MAX + 1] = {
+	SEGF_POLICY_DOMAIN,
+	SEGF_POLICY_TXN,
+	SEGF_POLICY_SERVICE,
+};
+
+static const struct nla_policy segf_service_get_policy[SEGFILTER_A_MAX + 1] = {
+	SEGF_POLICY_DOMAIN,
+	SEGF_POLICY_SERVICE,
+};
+
+static const struct nla_policy segf_instance_new_policy[SEGFILTER_A_MAX + 1] = {
+	SEGF_POLICY_DOMAIN,
+	SEGF_POLICY_TXN,
+	SEGF_POLICY_SERVICE,
+	SEGF_POLICY_INSTANCE,
+	[SEGFILTER_A_LEFT] = NLA_POLICY_NESTED(segf_iface_policy),
+	[SEGFILTER_A_RIGHT] = NLA_POLICY_NESTED(segf_iface_policy),
+};
+
+static const struct nla_policy segf_instance_policy[SEGFILTER_A_MAX + 1] = {
+	SEGF_POLICY_DOMAIN,
+	SEGF_POLICY_TXN,
+	SEGF_POLICY_SERVICE,
+	SEGF_POLICY_INSTANCE,
+};
+
+static const struct nla_policy segf_instance_set_policy[SEGFILTER_A_MAX + 1] = {
+	SEGF_POLICY_DOMAIN,
+	SEGF_POLICY_TXN,
+	SEGF_POLICY_SERVICE,
+	SEGF_POLICY_INSTANCE,
+	[SEGFILTER_A_INSTANCE_DRAIN] = NLA_POLICY_MAX(NLA_U8, 1),
+};
+
+static const struct nla_policy segf_instance_get_policy[SEGFILTER_A_MAX + 1] = {
+	SEGF_POLICY_DOMAIN,
+	SEGF_POLICY_SERVICE,
+	SEGF_POLICY_INSTANCE,
+};
+
+static const struct nla_policy segf_chain_new_policy[SEGFILTER_A_MAX + 1] = {
+	SEGF_POLICY_DOMAIN,
+	SEGF_POLICY_TXN,
+	[SEGFILTER_A_CHAIN_NAME] = SEGF_POLICY_NAME,
+	[SEGFILTER_A_CHAIN_SERVICES] = NLA_POLICY_NESTED(segf_chain_svc_policy),
+	[SEGFILTER_A_FAIL_MODE] = NLA_POLICY_RANGE(NLA_U8, SEGFILTER_FAIL_CLOSED,
+						   SEGFILTER_FAIL_MAX),
+};
+
+static const struct nla_policy segf_chain_policy[SEGFILTER_A_MAX + 1] = {
+	SEGF_POLICY_DOMAIN,
+	SEGF_POLICY_TXN,
+	[SEGFILTER_A_CHAIN_NAME] = SEGF_POLICY_NAME,
+};
+
+static const struct nla_policy segf_chain_get_policy[SEGFILTER_A_MAX + 1] = {
+	SEGF_POLICY_DOMAIN,
+	[SEGFILTER_A_CHAIN_NAME] = SEGF_POLICY_NAME,
+};
+
 static const struct nla_policy segf_txn_policy[SEGFILTER_A_MAX + 1] = {
 	SEGF_POLICY_TXN,
 	[SEGFILTER_A_TXN_OPS] = { .type = NLA_U32 },
@@ -458,6 +544,8 @@ static int segf_put_stats(struct sk_buff *skb,
 		{ SEGFILTER_STATS_FLOWS_CREATED, offsetof(struct segf_stats, flows_created) },
 		{ SEGFILTER_STATS_FLOW_TABLE_FULL, offsetof(struct segf_stats, flow_table_full) },
 		{ SEGFILTER_STATS_LOG_SUPPRESSED, offsetof(struct segf_stats, log_suppressed) },
+		{ SEGFILTER_STATS_REDIRECTED, offsetof(struct segf_stats, redirected) },
+		{ SEGFILTER_STATS_BYPASSED, offsetof(struct segf_stats, bypassed) },
 		{ SEGFILTER_STATS_DROPPED, offsetof(struct segf_stats, dropped) },
 	};
 	struct nlattr *nest, *drops;
@@ -1140,6 +1228,13 @@ static int segf_endpoint_new_apply(struct segf_commit *c,
 	port = segf_port_get(c->sn, attrs, c->extack);
 	if (IS_ERR(port))
 		return PTR_ERR(port);
+	if (port->role != SEGFILTER_PORT_ROLE_ENDPOINT) {
+		NL_SET_BAD_ATTR(c->extack, attrs[SEGFILTER_A_IFINDEX]);
+		NL_SET_ERR_MSG_FMT_MOD(c->extack,
+				       "port %s is not an endpoint port",
+				       port->dev->name);
+		return -EINVAL;
+	}
 	if (port->domain != dom) {
 		NL_SET_BAD_ATTR(c->extack, attrs[SEGFILTER_A_IFINDEX]);
 		NL_SET_ERR_MSG_FMT_MOD(c->extack,
@@ -1303,6 +1398,8 @@ static int segf_rule_new_check(struct nlattr **attrs,
 static int segf_rule_new_apply(struct segf_commit *c, struct nlattr **attrs,
 			       void **obj)
 {
+	struct nlattr *chain_name = attrs[SEGFILTER_A_CHAIN_NAME];
+	struct segf_chain *chain = NULL;
 	struct segf_group *src, *dst;
 	struct segf_domain *dom;
 	struct segf_rule *rule;
@@ -1311,6 +1408,17 @@ static int segf_rule_new_apply(struct segf_commit *c, struct nlattr **attrs,
 	dom = segf_domain_get(c->sn, attrs, true, c->extack);
 	if (IS_ERR(dom))
 		return PTR_ERR(dom);
+	if (chain_name) {
+		chain = segf_chain_find(dom, nla_data(chain_name));
+		if (!chain) {
+			NL_SET_BAD_ATTR(c->extack, chain_name);
+			NL_SET_ERR_MSG_FMT_MOD(c->extack,
+					       "chain \"%s\" does not exist in domain \"%s\"",
+					       (char *)nla_data(chain_name),
+					       dom->name);
+			return -ENOENT;
+		}
+	}
 	src = segf_group_ref(dom, attrs, SEGFILTER_A_SRC_GROUP_ID,
 			     SEGFILTER_A_SRC_GROUP_NAME, false, c->extack);
 	if (IS_ERR(src))
@@ -1347,14 +1455,7 @@ static int segf_rule_new_apply(struct segf_commit *c, struct nlattr **attrs,
 	    (nla_get_u32(attrs[SEGFILTER_A_RULE_FLAGS]) & SEGFILTER_RULE_F_LOG))
 		rule->flags |= SEGF_RULE_LOG;
 	rule->action = nla_get_u8(attrs[SEGFILTER_A_ACTION]);
-	if (attrs[SEGFILTER_A_CHAIN_NAME]) {
-		rule->chain = nla_strdup(attrs[SEGFILTER_A_CHAIN_NAME],
-					 GFP_KERNEL_ACCOUNT);
-		if (!rule->chain) {
-			segf_rule_free(rule);
-			return -ENOMEM;
-		}
-	}
+	rule->chain = chain;
 
 	segf_commit_touch(c, dom);
 	err = segf_rule_link(dom, rule, c->extack);
@@ -1459,7 +1560,8 @@ static int segf_fill_rule(struct sk_buff *skb, struct segf_rule *rule,
 		       nla_put_u8(skb, SEGFILTER_A_ICMP_TYPE, rule->icmp_type);
 	if (rule->chain)
 		full = full ||
-		       nla_put_string(skb, SEGFILTER_A_CHAIN_NAME, rule->chain);
+		       nla_put_string(skb, SEGFILTER_A_CHAIN_NAME,
+				      rule->chain->name);
 	if (full)
 		return segf_msg_end(skb, hdr, true);
 
@@ -1492,6 +1594,645 @@ static int segf_rule_get_doit(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(rule);
 	else
 		err = segf_fill_rule(msg, rule, &reply);
+	mutex_unlock(&sn->lock);
+	return segf_reply(msg, info, err);
+}
+
+/* ---- services, instances and chains ---- */
+
+static int segf_service_check(struct nlattr **attrs,
+			      struct netlink_ext_ack *extack)
+{
+	if (segf_missing_domain(attrs, extack) ||
+	    segf_missing(attrs, extack, SEGFILTER_A_SERVICE_NAME,
+			 "service name"))
+		return -EINVAL;
+	return segf_check_name(attrs, extack, SEGFILTER_A_SERVICE_NAME);
+}
+
+static int segf_service_new_check(struct nlattr **attrs,
+				  struct netlink_ext_ack *extack)
+{
+	return segf_service_check(attrs, extack) ?:
+	       (segf_missing(attrs, extack, SEGFILTER_A_SERVICE_MODE,
+			     "service mode") ? -EINVAL : 0);
+}
+
+/* The service a request names in its domain, not deleted already. */
+static struct segf_service *segf_service_get(struct segf_net *sn,
+					     struct nlattr **attrs,
+					     struct netlink_ext_ack *extack)
+{
+	struct nlattr *name = attrs[SEGFILTER_A_SERVICE_NAME];
+	struct segf_service *svc;
+	struct segf_domain *dom;
+
+	dom = segf_domain_get(sn, attrs, true, extack);
+	if (IS_ERR(dom))
+		return ERR_CAST(dom);
+	if (segf_missing(attrs, extack, SEGFILTER_A_SERVICE_NAME,
+			 "service name"))
+		return ERR_PTR(-EINVAL);
+	svc = segf_service_find(dom, nla_data(name));
+	if (svc)
+		return svc;
+	NL_SET_BAD_ATTR(extack, name);
+	NL_SET_ERR_MSG_FMT_MOD(extack,
+			       "service \"%s\" does not exist in domain \"%s\"",
+			       (char *)nla_data(name), dom->name);
+	return ERR_PTR(-ENOENT);
+}
+
+static int segf_service_new_apply(struct segf_commit *c,
+				  struct nlattr **attrs, void **obj)
+{
+	struct segf_service *svc;
+	struct segf_domain *dom;
+	int err;
+
+	dom = segf_domain_get(c->sn, attrs, true, c->extack);
+	if (IS_ERR(dom))
+		return PTR_ERR(dom);
+	err = segf_service_create(dom,
+				  nla_data(attrs[SEGFILTER_A_SERVICE_NAME]),
+				  nla_get_u8(attrs[SEGFILTER_A_SERVICE_MODE]),
+				  &svc, c->extack);
+	if (err)
+		return err;
+	err = segf_commit_record(c, SEGF_UNDO_SERVICE_NEW, svc);
+	if (err) {
+		segf_service_unlink(svc);
+		return err;
+	}
+	*obj = svc;
+	return 0;
+}
+
+static int segf_service_del_apply(struct segf_commit *c,
+				  struct nlattr **attrs, void **obj)
+{
+	struct segf_service *svc;
+	int err;
+
+	svc = segf_service_get(c->sn, attrs, c->extack);
+	if (IS_ERR(svc))
+		return PTR_ERR(svc);
+	err = segf_commit_record(c, SEGF_UNDO_SERVICE_DEL, svc);
+	if (err)
+		return err;
+	/* On failure the undo log clears a flag that was never set. */
+	return segf_service_retire(svc, c->extack);
+}
+
+static int segf_fill_service(struct sk_buff *skb, void *obj,
+			     const struct segf_msg *m)
+{
+	struct segf_service *svc = obj;
+	struct segf_domain *dom = svc->domain;
+	void *hdr = segf_msg_start(skb, m);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	return segf_msg_end(skb, hdr,
+		nla_put_u32(skb, SEGFILTER_A_DOMAIN_ID, dom->id) ||
+		nla_put_string(skb, SEGFILTER_A_DOMAIN_NAME, dom->name) ||
+		nla_put_string(skb, SEGFILTER_A_SERVICE_NAME, svc->name) ||
+		nla_put_u8(skb, SEGFILTER_A_SERVICE_MODE, svc->mode) ||
+		nla_put_u32(skb, SEGFILTER_A_N_INSTANCES, svc->n_instances));
+}
+
+static int segf_service_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct segf_msg reply = segf_msg_reply(info, SEGFILTER_CMD_SERVICE_GET);
+	struct segf_net *sn = segf_info_net(info);
+	struct segf_service *svc;
+	struct sk_buff *msg;
+	int err;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&sn->lock);
+	svc = segf_service_get(sn, info->attrs, info->extack);
+	err = IS_ERR(svc) ? PTR_ERR(svc) : segf_fill_service(msg, svc, &reply);
+	mutex_unlock(&sn->lock);
+	return segf_reply(msg, info, err);
+}
+
+/*
+ * One side of an instance, as a request describes it.  @routed: the
+ * service's mode, once known (at apply); then its port is looked up too.
+ */
+static int segf_parse_iface(struct segf_net *sn, struct nlattr *nest,
+			    const char *what, int routed,
+			    struct segf_iface *side,
+			    struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[SEGFILTER_A_IFACE_MAX + 1];
+	struct segf_port *port;
+	int err;
+
+	err = nla_parse_nested(tb, SEGFILTER_A_IFACE_MAX, nest,
+			       segf_iface_policy, extack);
+	if (err)
+		return err;
+	memset(side, 0, sizeof(*side));
+	if (!tb[SEGFILTER_A_IFACE_IFINDEX]) {
+		NL_SET_ERR_ATTR_MISS(extack, nest, SEGFILTER_A_IFACE_IFINDEX);
+		NL_SET_ERR_MSG_FMT_MOD(extack, "missing %s port (ifindex)",
+				       what);
+		return -EINVAL;
+	}
+	side->ifindex = nla_get_u32(tb[SEGFILTER_A_IFACE_IFINDEX]);
+	err = segf_parse_addrs(tb[SEGFILTER_A_IFACE_ADDRS], side->addrs,
+			       &side->n_addrs, extack);
+	if (err)
+		return err;
+	if (tb[SEGFILTER_A_IFACE_MAC]) {
+		ether_addr_copy(side->mac, nla_data(tb[SEGFILTER_A_IFACE_MAC]));
+		if (!is_valid_ether_addr(side->mac)) {
+			NL_SET_BAD_ATTR(extack, tb[SEGFILTER_A_IFACE_MAC]);
+			NL_SET_ERR_MSG_FMT_MOD(extack,
+					       "%s MAC must be unicast", what);
+			return -EINVAL;
+		}
+	}
+	if (routed < 0)
+		return 0;
+
+	if (routed && !tb[SEGFILTER_A_IFACE_MAC]) {
+		NL_SET_ERR_ATTR_MISS(extack, nest, SEGFILTER_A_IFACE_MAC);
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "a routed instance needs its %s MAC",
+				       what);
+		return -EINVAL;
+	}
+	if (!routed && (tb[SEGFILTER_A_IFACE_MAC] ||
+			tb[SEGFILTER_A_IFACE_ADDRS])) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "a transparent instance has no MAC or address");
+		return -EINVAL;
+	}
+	port = segf_port_find(sn, side->ifindex);
+	if (!port) {
+		NL_SET_BAD_ATTR(extack, nest);
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "%s: ifindex %d is not an attached port",
+				       what, side->ifindex);
+		return -ENOENT;
+	}
+	RCU_INIT_POINTER(side->port, port);
+	return 0;
+}
+
+static int segf_instance_check(struct nlattr **attrs,
+			       struct netlink_ext_ack *extack)
+{
+	return segf_service_check(attrs, extack) ?:
+	       (segf_missing(attrs, extack, SEGFILTER_A_INSTANCE_ID,
+			     "instance id") ? -EINVAL : 0);
+}
+
+static int segf_instance_new_check(struct nlattr **attrs,
+				   struct netlink_ext_ack *extack)
+{
+	struct segf_iface side;
+	int err;
+
+	err = segf_instance_check(attrs, extack);
+	if (err)
+		return err;
+	if (segf_missing(attrs, extack, SEGFILTER_A_LEFT, "left side") ||
+	    segf_missing(attrs, extack, SEGFILTER_A_RIGHT, "right side"))
+		return -EINVAL;
+	return segf_parse_iface(NULL, attrs[SEGFILTER_A_LEFT], "left", -1,
+				&side, extack) ?:
+	       segf_parse_iface(NULL, attrs[SEGFILTER_A_RIGHT], "right", -1,
+				&side, extack);
+}
+
+static int segf_instance_set_check(struct nlattr **attrs,
+				   struct netlink_ext_ack *extack)
+{
+	return segf_instance_check(attrs, extack) ?:
+	       (segf_missing(attrs, extack, SEGFILTER_A_INSTANCE_DRAIN,
+			     "drain (0 or 1)") ? -EINVAL : 0);
+}
+
+static struct segf_instance *segf_instance_get(struct segf_net *sn,
+					       struct nlattr **attrs,
+					       struct netlink_ext_ack *extack)
+{
+	struct nlattr *id = attrs[SEGFILTER_A_INSTANCE_ID];
+	struct segf_instance *inst;
+	struct segf_service *svc;
+
+	svc = segf_service_get(sn, attrs, extack);
+	if (IS_ERR(svc))
+		return ERR_CAST(svc);
+	if (segf_missing(attrs, extack, SEGFILTER_A_INSTANCE_ID,
+			 "instance id"))
+		return ERR_PTR(-EINVAL);
+	inst = segf_instance_find(svc, nla_get_u32(id));
+	if (inst)
+		return inst;
+	NL_SET_BAD_ATTR(extack, id);
+	NL_SET_ERR_MSG_FMT_MOD(extack,
+			       "service \"%s\" has no instance %u",
+			       svc->name, nla_get_u32(id));
+	return ERR_PTR(-ENOENT);
+}
+
+static int segf_instance_new_apply(struct segf_commit *c,
+				   struct nlattr **attrs, void **obj)
+{
+	struct segf_instance *inst;
+	struct segf_service *svc;
+	struct segf_iface *sides;
+	int routed, err;
+
+	svc = segf_service_get(c->sn, attrs, c->extack);
+	if (IS_ERR(svc))
+		return PTR_ERR(svc);
+	routed = svc->mode == SEGFILTER_SERVICE_ROUTED;
+	sides = kcalloc(2, sizeof(*sides), GFP_KERNEL);
+	if (!sides)
+		return -ENOMEM;
+	err = segf_parse_iface(c->sn, attrs[SEGFILTER_A_LEFT], "left", routed,
+			       &sides[SEGF_LEFT], c->extack) ?:
+	      segf_parse_iface(c->sn, attrs[SEGFILTER_A_RIGHT], "right",
+			       routed, &sides[SEGF_RIGHT], c->extack);
+	if (err)
+		goto out;
+	segf_commit_touch(c, svc->domain);
+	err = segf_instance_create(svc,
+				   nla_get_u32(attrs[SEGFILTER_A_INSTANCE_ID]),
+				   sides, svc->domain->next_gen, &inst,
+				   c->extack);
+	if (err)
+		goto out;
+	err = segf_commit_record(c, SEGF_UNDO_INSTANCE_NEW, inst);
+	if (err) {
+		segf_instance_unlink(inst);
+		goto out;
+	}
+	*obj = inst;
+out:
+	kfree(sides);
+	return err;
+}
+
+static int segf_instance_del_apply(struct segf_commit *c,
+				   struct nlattr **attrs, void **obj)
+{
+	struct segf_instance *inst;
+	int err;
+
+	inst = segf_instance_get(c->sn, attrs, c->extack);
+	if (IS_ERR(inst))
+		return PTR_ERR(inst);
+	err = segf_commit_record(c, SEGF_UNDO_INSTANCE_DEL, inst);
+	if (err)
+		return err;
+	segf_commit_touch(c, inst->svc->domain);
+	segf_instance_retire(inst, inst->svc->domain->next_gen);
+	return 0;
+}
+
+static int segf_instance_set_apply(struct segf_commit *c,
+				   struct nlattr **attrs, void **obj)
+{
+	bool drain = nla_get_u8(attrs[SEGFILTER_A_INSTANCE_DRAIN]);
+	struct segf_instance *inst;
+	int err;
+
+	inst = segf_instance_get(c->sn, attrs, c->extack);
+	if (IS_ERR(inst))
+		return PTR_ERR(inst);
+	if (inst->drained == drain)
+		return 0;
+	err = segf_commit_record(c, SEGF_UNDO_INSTANCE_DRAIN, inst);
+	if (err)
+		return err;
+	WRITE_ONCE(inst->drained, drain);
+	return 0;
+}
+
+static int segf_put_iface(struct sk_buff *skb, int attr,
+			  const struct segf_instance *inst, int s)
+{
+	const struct segf_iface *side = &inst->side[s];
+	struct segf_net *sn = inst->svc->domain->sn;
+	struct segf_port *port;
+	struct nlattr *nest, *addrs;
+	unsigned int i;
+
+	port = rcu_dereference_protected(side->port,
+					 lockdep_is_held(&sn->lock));
+	nest = nla_nest_start(skb, attr);
+	if (!nest ||
+	    nla_put_u32(skb, SEGFILTER_A_IFACE_IFINDEX, side->ifindex) ||
+	    (port && nla_put_string(skb, SEGFILTER_A_IFACE_IFNAME,
+				    port->dev->name)))
+		return -EMSGSIZE;
+	if (inst->svc->mode == SEGFILTER_SERVICE_ROUTED &&
+	    nla_put(skb, SEGFILTER_A_IFACE_MAC, ETH_ALEN, side->mac))
+		return -EMSGSIZE;
+	if (side->n_addrs) {
+		addrs = nla_nest_start(skb, SEGFILTER_A_IFACE_ADDRS);
+		if (!addrs)
+			return -EMSGSIZE;
+		for (i = 0; i < side->n_addrs; i++) {
+			const struct segf_addr *a = &side->addrs[i];
+
+			if (a->family == AF_INET ?
+			    nla_put_in_addr(skb, SEGFILTER_A_ADDR_IPV4, a->v4) :
+			    nla_put_in6_addr(skb, SEGFILTER_A_ADDR_IPV6, &a->v6))
+				return -EMSGSIZE;
+		}
+		nla_nest_end(skb, addrs);
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int segf_put_instance_stats(struct sk_buff *skb,
+				   const struct segf_instance *inst)
+{
+	static const int attrs[5] = {
+		SEGFILTER_STATS_FLOWS,
+		SEGFILTER_STATS_TX_PACKETS, SEGFILTER_STATS_TX_BYTES,
+		SEGFILTER_STATS_RX_PACKETS, SEGFILTER_STATS_RX_BYTES,
+	};
+	struct nlattr *nest;
+	u64 c[5];
+	int i;
+
+	segf_instance_read_stats(inst, c);
+	nest = nla_nest_start(skb, SEGFILTER_A_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < 5; i++)
+		if (nla_put_u64_64bit(skb, attrs[i], c[i],
+				      SEGFILTER_STATS_PAD))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int segf_fill_instance(struct sk_buff *skb, void *obj,
+			      const struct segf_msg *m)
+{
+	struct segf_instance *inst = obj;
+	struct segf_service *svc = inst->svc;
+	struct segf_domain *dom = svc->domain;
+	void *hdr = segf_msg_start(skb, m);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	return segf_msg_end(skb, hdr,
+		nla_put_u32(skb, SEGFILTER_A_DOMAIN_ID, dom->id) ||
+		nla_put_string(skb, SEGFILTER_A_DOMAIN_NAME, dom->name) ||
+		nla_put_string(skb, SEGFILTER_A_SERVICE_NAME, svc->name) ||
+		nla_put_u8(skb, SEGFILTER_A_SERVICE_MODE, svc->mode) ||
+		nla_put_u32(skb, SEGFILTER_A_INSTANCE_ID, inst->id) ||
+		nla_put_u8(skb, SEGFILTER_A_INSTANCE_STATE,
+			   segf_instance_state(inst)) ||
+		nla_put_u8(skb, SEGFILTER_A_INSTANCE_DRAIN, inst->drained) ||
+		segf_put_iface(skb, SEGFILTER_A_LEFT, inst, SEGF_LEFT) ||
+		segf_put_iface(skb, SEGFILTER_A_RIGHT, inst, SEGF_RIGHT) ||
+		segf_put_instance_stats(skb, inst));
+}
+
+static int segf_instance_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct segf_msg reply = segf_msg_reply(info,
+					       SEGFILTER_CMD_INSTANCE_GET);
+	struct segf_net *sn = segf_info_net(info);
+	struct segf_instance *inst;
+	struct sk_buff *msg;
+	int err;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&sn->lock);
+	inst = segf_instance_get(sn, info->attrs, info->extack);
+	err = IS_ERR(inst) ? PTR_ERR(inst) :
+			     segf_fill_instance(msg, inst, &reply);
+	mutex_unlock(&sn->lock);
+	return segf_reply(msg, info, err);
+}
+
+/* Called with segf_net::lock held, in process context. */
+void segf_instance_event(const struct segf_instance *inst, u8 state)
+{
+	struct segf_service *svc = inst->svc;
+	struct segf_domain *dom = svc->domain;
+	struct net *net = dom->sn->net;
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&segf_family, net, 0))
+		return;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &segf_family, 0,
+			  SEGFILTER_CMD_INSTANCE_EVENT);
+	if (!hdr ||
+	    nla_put_u32(msg, SEGFILTER_A_DOMAIN_ID, dom->id) ||
+	    nla_put_string(msg, SEGFILTER_A_DOMAIN_NAME, dom->name) ||
+	    nla_put_string(msg, SEGFILTER_A_SERVICE_NAME, svc->name) ||
+	    nla_put_u32(msg, SEGFILTER_A_INSTANCE_ID, inst->id) ||
+	    nla_put_u8(msg, SEGFILTER_A_INSTANCE_STATE, state)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&segf_family, net, msg, 0, 0, GFP_KERNEL);
+}
+
+static int segf_chain_check(struct nlattr **attrs,
+			    struct netlink_ext_ack *extack)
+{
+	if (segf_missing_domain(attrs, extack) ||
+	    segf_missing(attrs, extack, SEGFILTER_A_CHAIN_NAME, "chain name"))
+		return -EINVAL;
+	return segf_check_name(attrs, extack, SEGFILTER_A_CHAIN_NAME);
+}
+
+static int segf_chain_new_check(struct nlattr **attrs,
+				struct netlink_ext_ack *extack)
+{
+	const char *names[SEGFILTER_CHAIN_MAX_SERVICES];
+	struct nlattr *nest = attrs[SEGFILTER_A_CHAIN_SERVICES];
+	unsigned int n = 0, i;
+	struct nlattr *a;
+	int rem, err;
+
+	err = segf_chain_check(attrs, extack);
+	if (err)
+		return err;
+	if (segf_missing(attrs, extack, SEGFILTER_A_CHAIN_SERVICES,
+			 "services"))
+		return -EINVAL;
+	nla_for_each_nested(a, nest, rem) {
+		if (n == SEGFILTER_CHAIN_MAX_SERVICES) {
+			NL_SET_BAD_ATTR(extack, a);
+			NL_SET_ERR_MSG_FMT_MOD(extack,
+					       "a chain has at most %d services",
+					       SEGFILTER_CHAIN_MAX_SERVICES);
+			return -E2BIG;
+		}
+		names[n] = nla_data(a);
+		if (!segf_name_valid(names[n])) {
+			NL_SET_ERR_MSG_ATTR(extack, a, "invalid service name");
+			return -EINVAL;
+		}
+		for (i = 0; i < n; i++) {
+			if (strcmp(names[i], names[n]))
+				continue;
+			NL_SET_BAD_ATTR(extack, a);
+			NL_SET_ERR_MSG_FMT_MOD(extack,
+					       "service \"%s\" is in the chain twice",
+					       names[n]);
+			return -EINVAL;
+		}
+		n++;
+	}
+	if (!n) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "a chain needs a service");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static struct segf_chain *segf_chain_get(struct segf_net *sn,
+					 struct nlattr **attrs,
+					 struct netlink_ext_ack *extack)
+{
+	struct nlattr *name = attrs[SEGFILTER_A_CHAIN_NAME];
+	struct segf_domain *dom;
+	struct segf_chain *chain;
+
+	dom = segf_domain_get(sn, attrs, true, extack);
+	if (IS_ERR(dom))
+		return ERR_CAST(dom);
+	if (segf_missing(attrs, extack, SEGFILTER_A_CHAIN_NAME, "chain name"))
+		return ERR_PTR(-EINVAL);
+	chain = segf_chain_find(dom, nla_data(name));
+	if (chain)
+		return chain;
+	NL_SET_BAD_ATTR(extack, name);
+	NL_SET_ERR_MSG_FMT_MOD(extack,
+			       "chain \"%s\" does not exist in domain \"%s\"",
+			       (char *)nla_data(name), dom->name);
+	return ERR_PTR(-ENOENT);
+}
+
+static int segf_chain_new_apply(struct segf_commit *c, struct nlattr **attrs,
+				void **obj)
+{
+	struct segf_service *svcs[SEGFILTER_CHAIN_MAX_SERVICES];
+	u8 fail = SEGFILTER_FAIL_CLOSED;
+	struct segf_domain *dom;
+	struct segf_chain *chain;
+	unsigned int n = 0;
+	struct nlattr *a;
+	int rem, err;
+
+	dom = segf_domain_get(c->sn, attrs, true, c->extack);
+	if (IS_ERR(dom))
+		return PTR_ERR(dom);
+	nla_for_each_nested(a, attrs[SEGFILTER_A_CHAIN_SERVICES], rem) {
+		if (WARN_ON_ONCE(n == SEGFILTER_CHAIN_MAX_SERVICES))
+			return -E2BIG;
+		svcs[n] = segf_service_find(dom, nla_data(a));
+		if (!svcs[n]) {
+			NL_SET_BAD_ATTR(c->extack, a);
+			NL_SET_ERR_MSG_FMT_MOD(c->extack,
+					       "service \"%s\" does not exist in domain \"%s\"",
+					       (char *)nla_data(a), dom->name);
+			return -ENOENT;
+		}
+		n++;
+	}
+	if (attrs[SEGFILTER_A_FAIL_MODE])
+		fail = nla_get_u8(attrs[SEGFILTER_A_FAIL_MODE]);
+	err = segf_chain_create(dom, nla_data(attrs[SEGFILTER_A_CHAIN_NAME]),
+				fail, svcs, n, &chain, c->extack);
+	if (err)
+		return err;
+	err = segf_commit_record(c, SEGF_UNDO_CHAIN_NEW, chain);
+	if (err) {
+		segf_chain_unlink(chain);
+		return err;
+	}
+	*obj = chain;
+	return 0;
+}
+
+static int segf_chain_del_apply(struct segf_commit *c, struct nlattr **attrs,
+				void **obj)
+{
+	struct segf_chain *chain;
+	int err;
+
+	chain = segf_chain_get(c->sn, attrs, c->extack);
+	if (IS_ERR(chain))
+		return PTR_ERR(chain);
+	err = segf_chain_retire(chain, c->extack);
+	if (err)
+		return err;
+	err = segf_commit_record(c, SEGF_UNDO_CHAIN_DEL, chain);
+	if (err)
+		segf_chain_revive(chain);
+	return err;
+}
+
+static int segf_fill_chain(struct sk_buff *skb, void *obj,
+			   const struct segf_msg *m)
+{
+	struct segf_chain *chain = obj;
+	struct segf_domain *dom = chain->domain;
+	void *hdr = segf_msg_start(skb, m);
+	struct nlattr *nest;
+	unsigned int i;
+	bool full;
+
+	if (!hdr)
+		return -EMSGSIZE;
+	full = nla_put_u32(skb, SEGFILTER_A_DOMAIN_ID, dom->id) ||
+	       nla_put_string(skb, SEGFILTER_A_DOMAIN_NAME, dom->name) ||
+	       nla_put_string(skb, SEGFILTER_A_CHAIN_NAME, chain->name) ||
+	       nla_put_u8(skb, SEGFILTER_A_FAIL_MODE, chain->fail_mode) ||
+	       nla_put_u32(skb, SEGFILTER_A_N_RULES, chain->n_rules);
+	nest = full ? NULL : nla_nest_start(skb, SEGFILTER_A_CHAIN_SERVICES);
+	full = full || !nest;
+	for (i = 0; !full && i < chain->n_services; i++)
+		full = nla_put_string(skb, SEGFILTER_A_CHAIN_SERVICE,
+				      chain->svc[i]->name);
+	if (!full)
+		nla_nest_end(skb, nest);
+	return segf_msg_end(skb, hdr, full);
+}
+
+static int segf_chain_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct segf_msg reply = segf_msg_reply(info, SEGFILTER_CMD_CHAIN_GET);
+	struct segf_net *sn = segf_info_net(info);
+	struct segf_chain *chain;
+	struct sk_buff *msg;
+	int err;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&sn->lock);
+	chain = segf_chain_get(sn, info->attrs, info->extack);
+	err = IS_ERR(chain) ? PTR_ERR(chain) :
+			      segf_fill_chain(msg, chain, &reply);
 	mutex_unlock(&sn->lock);
 	return segf_reply(msg, info, err);
 }
@@ -1562,6 +2303,21 @@ static const struct segf_write_op segf_write_ops[] = {
 	  segf_rule_new_check, segf_rule_new_apply, segf_fill_rule_obj },
 	{ SEGFILTER_CMD_RULE_DEL, false, segf_rule_policy,
 	  segf_rule_del_check, segf_rule_del_apply, NULL },
+	{ SEGFILTER_CMD_SERVICE_NEW, false, segf_service_new_policy,
+	  segf_service_new_check, segf_service_new_apply, segf_fill_service },
+	{ SEGFILTER_CMD_SERVICE_DEL, false, segf_service_policy,
+	  segf_service_check, segf_service_del_apply, NULL },
+	{ SEGFILTER_CMD_INSTANCE_NEW, false, segf_instance_new_policy,
+	  segf_instance_new_check, segf_instance_new_apply,
+	  segf_fill_instance },
+	{ SEGFILTER_CMD_INSTANCE_DEL, false, segf_instance_policy,
+	  segf_instance_check, segf_instance_del_apply, NULL },
+	{ SEGFILTER_CMD_INSTANCE_SET, false, segf_instance_set_policy,
+	  segf_instance_set_check, segf_instance_set_apply, NULL },
+	{ SEGFILTER_CMD_CHAIN_NEW, false, segf_chain_new_policy,
+	  segf_chain_new_check, segf_chain_new_apply, segf_fill_chain },
+	{ SEGFILTER_CMD_CHAIN_DEL, false, segf_chain_policy,
+	  segf_chain_check, segf_chain_del_apply, NULL },
 };
 
 static const struct segf_write_op *segf_write_op(u8 cmd)
@@ -1897,6 +2653,9 @@ static int segf_trace_doit(struct sk_buff *skb, struct genl_info *info)
 		full = full || nla_put_flag(msg, SEGFILTER_A_TRACE_DEFAULT);
 	if (t.action)
 		full = full || nla_put_u8(msg, SEGFILTER_A_ACTION, t.action);
+	if (t.chain)
+		full = full || nla_put_string(msg, SEGFILTER_A_CHAIN_NAME,
+					      t.chain->name);
 	if (t.drop)
 		full = full || nla_put_u32(msg, SEGFILTER_A_DROP_REASON, t.drop);
 	full = full || segf_put_tuple(msg, &pkt);
@@ -1968,6 +2727,62 @@ static int segf_rule_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 				    segf_fill_rule_obj);
 }
 
+static int segf_service_dumpit(struct sk_buff *skb,
+			       struct netlink_callback *cb)
+{
+	return segf_dump_in_domains(skb, cb, SEGFILTER_CMD_SERVICE_GET,
+				    offsetof(struct segf_domain, services),
+				    segf_fill_service);
+}
+
+static int segf_chain_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return segf_dump_in_domains(skb, cb, SEGFILTER_CMD_CHAIN_GET,
+				    offsetof(struct segf_domain, chains),
+				    segf_fill_chain);
+}
+
+/*
+ * Every instance of every service: cb->args[0] and [1] as in
+ * segf_dump_in_domains(), cb->args[2] the next instance slot.
+ */
+static int segf_instance_dumpit(struct sk_buff *skb,
+				struct netlink_callback *cb)
+{
+	struct segf_msg m = segf_msg_dump(cb, SEGFILTER_CMD_INSTANCE_GET);
+	struct segf_net *sn = segf_pernet(sock_net(skb->sk));
+	unsigned long didx, last, idx;
+	struct segf_instance *inst;
+	struct segf_service *svc;
+	struct segf_domain *dom;
+	int err;
+
+	mutex_lock(&sn->lock);
+	cb->seq = sn->genid;
+	err = segf_dump_range(sn, cb, &didx, &last);
+	if (err)
+		goto out;
+	xa_for_each_range(&sn->domains, didx, dom, didx, last) {
+		xa_for_each_start(&dom->services, idx, svc, cb->args[1]) {
+			for (; cb->args[2] < svc->n_slots; cb->args[2]++) {
+				inst = segf_instance_find(svc, cb->args[2] + 1);
+				if (!inst)
+					continue;
+				err = segf_fill_instance(skb, inst, &m);
+				if (err)
+					goto out;
+			}
+			cb->args[1] = idx + 1;
+			cb->args[2] = 0;
+		}
+		cb->args[0] = didx + 1;
+		cb->args[1] = 0;
+	}
+out:
+	mutex_unlock(&sn->lock);
+	return segf_dump_result(skb, err);
+}
+
 #define SEGF_OP(_cmd, _doit, _dumpit, _policy, _flags) {		\
 	.cmd = _cmd,							\
 	.doit = _doit,							\
@@ -2019,6 +2834,26 @@ static const struct genl_ops segf_ops[] = {
 		segf_txn_abort_policy, SEGF_ADMIN),
 	SEGF_OP(SEGFILTER_CMD_TRACE, segf_trace_doit, NULL,
 		segf_trace_policy, 0),
+	SEGF_OP(SEGFILTER_CMD_SERVICE_NEW, segf_write_doit, NULL,
+		segf_service_new_policy, SEGF_ADMIN),
+	SEGF_OP(SEGFILTER_CMD_SERVICE_DEL, segf_write_doit, NULL,
+		segf_service_policy, SEGF_ADMIN),
+	SEGF_OP(SEGFILTER_CMD_SERVICE_GET, segf_service_get_doit,
+		segf_service_dumpit, segf_service_get_policy, 0),
+	SEGF_OP(SEGFILTER_CMD_INSTANCE_NEW, segf_write_doit, NULL,
+		segf_instance_new_policy, SEGF_ADMIN),
+	SEGF_OP(SEGFILTER_CMD_INSTANCE_DEL, segf_write_doit, NULL,
+		segf_instance_policy, SEGF_ADMIN),
+	SEGF_OP(SEGFILTER_CMD_INSTANCE_SET, segf_write_doit, NULL,
+		segf_instance_set_policy, SEGF_ADMIN),
+	SEGF_OP(SEGFILTER_CMD_INSTANCE_GET, segf_instance_get_doit,
+		segf_instance_dumpit, segf_instance_get_policy, 0),
+	SEGF_OP(SEGFILTER_CMD_CHAIN_NEW, segf_write_doit, NULL,
+		segf_chain_new_policy, SEGF_ADMIN),
+	SEGF_OP(SEGFILTER_CMD_CHAIN_DEL, segf_write_doit, NULL,
+		segf_chain_policy, SEGF_ADMIN),
+	SEGF_OP(SEGFILTER_CMD_CHAIN_GET, segf_chain_get_doit,
+		segf_chain_dumpit, segf_chain_get_policy, 0),
 };
 
 /* Verdict events carry tenants' addresses: for the namespace's admins. */

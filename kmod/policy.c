@@ -59,7 +59,6 @@ struct segf_rule *segf_rule_alloc(void)
 void segf_rule_free(struct segf_rule *rule)
 {
 	free_percpu(rule->stats);
-	kfree(rule->chain);
 	kfree(rule);
 }
 
@@ -91,6 +90,8 @@ static void segf_rule_count(struct segf_rule *rule, int delta)
 	struct segf_group *grp;
 
 	dom->n_rules += delta;
+	if (rule->chain)
+		rule->chain->n_rules += delta;
 	grp = rule->src_group ? xa_load(&dom->groups, rule->src_group) : NULL;
 	if (grp)
 		grp->n_rules += delta;

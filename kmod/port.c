@@ -114,9 +114,8 @@ int segf_port_attach(struct segf_net *sn, struct net_device *dev,
 	ASSERT_RTNL();
 	segf_assert_locked(sn);
 
-	if (role != SEGFILTER_PORT_ROLE_ENDPOINT) {
-		NL_SET_ERR_MSG_MOD(extack,
-				   "only the endpoint port role is supported so far");
+	if (role == SEGFILTER_PORT_ROLE_UPLINK) {
+		NL_SET_ERR_MSG_MOD(extack, "uplink ports are not supported yet");
 		return -EOPNOTSUPP;
 	}
 	if (!segf_dev_is_guest_port(dev)) {
@@ -154,6 +153,8 @@ int segf_port_attach(struct segf_net *sn, struct net_device *dev,
 	netdev_hold(dev, &port->dev_tracker, GFP_KERNEL);
 	list_add_tail_rcu(&port->domain_node, &dom->ports);
 	dom->n_ports++;
+	if (role == SEGFILTER_PORT_ROLE_SERVICE)
+		segf_instance_port_back(port);
 	segf_changed(sn);
 	*out = port;
 	return 0;
@@ -178,6 +179,7 @@ void segf_port_detach(struct segf_port *port)
 
 	/* No new frame reaches us from here on. */
 	netdev_rx_handler_unregister(port->dev);
+	segf_instance_port_gone(port);
 	if (port->n_endpoints) {
 		segf_port_flush_endpoints(port);
 		/* Flows from or to them are checked again before reuse. */
@@ -194,18 +196,35 @@ static int segf_netdev_event(struct notifier_block *nb, unsigned long event,
 			     void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct segf_instance *inst;
 	struct segf_port *port;
 	struct segf_net *sn;
 
-	if (event != NETDEV_UNREGISTER ||
-	    rtnl_dereference(dev->rx_handler) != segf_handle_frame)
+	if (rtnl_dereference(dev->rx_handler) != segf_handle_frame)
 		return NOTIFY_DONE;
-
 	port = rtnl_dereference(dev->rx_handler_data);
 	sn = port->domain->sn;
-	mutex_lock(&sn->lock);
-	segf_port_detach(port);
-	mutex_unlock(&sn->lock);
+
+	switch (event) {
+	case NETDEV_UNREGISTER:
+		mutex_lock(&sn->lock);
+		segf_port_detach(port);
+		mutex_unlock(&sn->lock);
+		break;
+	case NETDEV_UP:
+	case NETDEV_DOWN:
+	case NETDEV_CHANGE:
+		/* A service instance's port: tell whether it can work. */
+		if (port->role != SEGFILTER_PORT_ROLE_SERVICE)
+			break;
+		mutex_lock(&sn->lock);
+		inst = rcu_dereference_protected(port->inst,
+						 lockdep_is_held(&sn->lock));
+		if (inst)
+			segf_instance_report(inst, false);
+		mutex_unlock(&sn->lock);
+		break;
+	}
 	return NOTIFY_DONE;
 }
 

@@ -65,6 +65,8 @@ struct segf_pcpu_stats {
 	u64_stats_t flows_created;
 	u64_stats_t flow_table_full;
 	u64_stats_t log_suppressed;
+	u64_stats_t redirected;
+	u64_stats_t bypassed;
 	u64_stats_t drops[__SEGFILTER_DROP_MAX];
 	struct u64_stats_sync syncp;
 };
@@ -84,6 +86,8 @@ struct segf_stats {
 	u64 flows_created;
 	u64 flow_table_full;
 	u64 log_suppressed;
+	u64 redirected;
+	u64 bypassed;
 	u64 dropped;
 	u64 drops[__SEGFILTER_DROP_MAX];
 };
@@ -148,7 +152,7 @@ struct segf_rule {
 	u8 flags;			/* enum segf_rule_flags */
 	bool dying;			/* deleted by the commit being built */
 	struct segf_domain *domain;
-	char *chain;			/* ACTION_REDIRECT only */
+	struct segf_chain *chain;	/* ACTION_REDIRECT only */
 	struct segf_rule_pcpu __percpu *stats;
 	struct segf_rule *next_free;	/* freed with an old generation */
 };
@@ -198,6 +202,24 @@ enum segf_flow_state {
 	__SEGF_FLOW_STATE_MAX
 };
 
+/*
+ * The services a redirected flow crosses, in the order its opening
+ * direction does, and the instance of each it is pinned to (0: none yet,
+ * or none healthy).  Services are named by id, not pointer: a flow may
+ * outlive its chain.
+ */
+struct segf_hop {
+	u16 service;
+	u8 inst;
+	u8 pad;
+};
+
+struct segf_path {
+	u8 n;
+	bool fail_open;
+	struct segf_hop hop[SEGFILTER_CHAIN_MAX_SERVICES];
+};
+
 /* The canonical five-tuple: end 0 sorts before end 1.  Zero it first. */
 struct segf_flow_key {
 	union {
@@ -227,8 +249,18 @@ struct segf_flow {
 	seqcount_spinlock_t seq;
 	u64 gen;
 	struct segf_rule *rule;
+	struct segf_path path;		/* ACTION_REDIRECT only */
+	u32 hash;			/* symmetric: picks the instances */
 	unsigned long expires;		/* jiffies */
 	struct rcu_head rcu;
+};
+
+/* A flow's verdict, read at once: see segf_flow_read(). */
+struct segf_flow_verdict {
+	u64 gen;
+	struct segf_rule *rule;
+	u8 action;
+	struct segf_path path;
 };
 
 /* What the policy decided for a packet. */
@@ -242,6 +274,7 @@ struct segf_trace {
 	struct segf_group *src;
 	struct segf_group *dst;
 	struct segf_rule *rule;
+	struct segf_chain *chain;	/* ACTION_REDIRECT */
 	bool by_default;
 	u8 flow;			/* enum segfilter_trace_flow */
 	u8 action;
@@ -267,6 +300,8 @@ struct segf_domain {
 	struct xarray groups;		/* by group id */
 	struct xarray rules;		/* by rule id */
 	struct xarray endpoints;	/* by an allocated index, for dumps */
+	struct xarray services;		/* by an allocated id, 1..U16_MAX */
+	struct xarray chains;		/* by an allocated id */
 	struct rhashtable ep_by_mac;
 	struct rhashtable ep_by_addr;
 	struct list_head ports;		/* RCU list of segf_port */
@@ -276,6 +311,7 @@ struct segf_domain {
 	unsigned int n_rules;
 
 	/* Flows: see flow.c. */
+	u32 flow_seed;			/* of segf_flow::hash */
 	struct rhashtable flows;
 	atomic_t n_flows;
 	struct delayed_work flow_gc;
@@ -308,6 +344,8 @@ struct segf_port {
 	struct segf_domain *domain;
 	struct list_head domain_node;	/* in segf_domain::ports */
 	u8 role;			/* enum segfilter_port_role */
+	u8 side;			/* of @inst: SEGF_LEFT or SEGF_RIGHT */
+	struct segf_instance __rcu *inst;	/* SERVICE ports */
 	unsigned int n_endpoints;
 	u64 born;			/* the generation that attached it */
 
@@ -340,6 +378,75 @@ struct segf_endpoint {
 	struct rcu_head rcu;
 };
 
+enum segf_side {
+	SEGF_LEFT,
+	SEGF_RIGHT,
+};
+
+struct segf_inst_pcpu {
+	u64_stats_t flows;
+	u64_stats_t tx_packets;
+	u64_stats_t tx_bytes;
+	u64_stats_t rx_packets;
+	u64_stats_t rx_bytes;
+	struct u64_stats_sync syncp;
+};
+
+/*
+ * One side of a service instance: a SERVICE port, and for a routed one,
+ * the instance's interface behind it.
+ */
+struct segf_iface {
+	struct segf_port __rcu *port;	/* NULL while detached */
+	int ifindex;
+	u8 mac[ETH_ALEN];
+	unsigned int n_addrs;
+	struct segf_addr addrs[SEGF_EP_ADDRS];
+};
+
+/*
+ * A service instance (a firewall VM, say) takes new flows while it is
+ * visible in the generation (born..dead, as endpoints), both its ports
+ * are attached and up, and it is not drained.
+ */
+struct segf_instance {
+	struct segf_service *svc;
+	u8 id;				/* 1..SEGFILTER_SERVICE_MAX_INSTANCES */
+	bool drained;
+	u8 reported;			/* the state last sent in an event */
+	u64 born;
+	u64 dead;
+	struct segf_iface side[2];
+	struct segf_inst_pcpu __percpu *stats;
+	struct rcu_head rcu;
+};
+
+struct segf_service {
+	struct segf_domain *domain;
+	u32 id;				/* in segf_domain::services */
+	char name[SEGFILTER_NAME_SIZE];
+	u8 mode;			/* enum segfilter_service_mode */
+	bool dying;			/* deleted by the commit being built */
+	unsigned int n_slots;		/* highest instance id ever used */
+	unsigned int n_instances;	/* live ones */
+	unsigned int n_chains;		/* chains naming it */
+	struct segf_instance __rcu *inst[SEGFILTER_SERVICE_MAX_INSTANCES];
+	struct rcu_head rcu;
+};
+
+/* Immutable once created: an ordered list of services. */
+struct segf_chain {
+	struct segf_domain *domain;
+	u32 id;				/* in segf_domain::chains */
+	char name[SEGFILTER_NAME_SIZE];
+	u8 fail_mode;			/* enum segfilter_fail_mode */
+	bool dying;
+	unsigned int n_services;
+	unsigned int n_rules;		/* rules redirecting to it */
+	struct segf_service *svc[SEGFILTER_CHAIN_MAX_SERVICES];
+	struct rcu_head rcu;
+};
+
 /* A commit being built: see txn.c. */
 struct segf_commit {
 	struct segf_net *sn;
@@ -357,6 +464,13 @@ enum segf_undo_kind {
 	SEGF_UNDO_ENDPOINT_DEL,
 	SEGF_UNDO_RULE_NEW,
 	SEGF_UNDO_RULE_DEL,
+	SEGF_UNDO_SERVICE_NEW,
+	SEGF_UNDO_SERVICE_DEL,
+	SEGF_UNDO_INSTANCE_NEW,
+	SEGF_UNDO_INSTANCE_DEL,
+	SEGF_UNDO_INSTANCE_DRAIN,
+	SEGF_UNDO_CHAIN_NEW,
+	SEGF_UNDO_CHAIN_DEL,
 };
 
 /* main.c */
@@ -536,18 +650,62 @@ struct segf_flow *segf_flow_create(struct segf_domain *dom,
 				   const struct segf_policy *pol,
 				   const struct segf_flow_key *key, u8 side,
 				   const struct segf_pkt *pkt,
-				   const struct segf_verdict *v);
+				   const struct segf_verdict *v,
+				   const struct segf_path *path);
 void segf_flow_update(struct segf_flow *flow, const struct segf_pkt *pkt,
 		      u8 side, unsigned long now);
-u64 segf_flow_verdict(struct segf_flow *flow, struct segf_rule **rule);
+void segf_flow_read(struct segf_flow *flow, struct segf_flow_verdict *fv);
 void segf_flow_rejudged(struct segf_flow *flow, u64 gen,
-			struct segf_rule *rule);
+			const struct segf_verdict *v,
+			const struct segf_path *path);
+void segf_flow_pin(struct segf_flow *flow, unsigned int hop, u16 service,
+		   u8 inst);
 void segf_flow_remove(struct segf_domain *dom, struct segf_flow *flow);
 unsigned int segf_flow_timeout(u8 state);
 int segf_flows_init(struct segf_domain *dom);
 void segf_flows_destroy(struct segf_domain *dom);
 int segf_flow_cache_init(void);
 void segf_flow_cache_uninit(void);
+
+/* service.c */
+struct segf_service *segf_service_find(struct segf_domain *dom,
+				       const char *name);
+int segf_service_create(struct segf_domain *dom, const char *name, u8 mode,
+			struct segf_service **out,
+			struct netlink_ext_ack *extack);
+int segf_service_retire(struct segf_service *svc,
+			struct netlink_ext_ack *extack);
+void segf_service_unlink(struct segf_service *svc);
+struct segf_instance *segf_instance_find(struct segf_service *svc, u32 id);
+int segf_instance_create(struct segf_service *svc, u32 id,
+			 struct segf_iface sides[2], u64 born,
+			 struct segf_instance **out,
+			 struct netlink_ext_ack *extack);
+void segf_instance_retire(struct segf_instance *inst, u64 gen);
+void segf_instance_revive(struct segf_instance *inst);
+void segf_instance_unlink(struct segf_instance *inst);
+u8 segf_instance_state(const struct segf_instance *inst);
+void segf_instance_report(struct segf_instance *inst, bool deleted);
+void segf_instance_read_stats(const struct segf_instance *inst,
+			      u64 counters[5]);
+void segf_instance_port_gone(struct segf_port *port);
+void segf_instance_port_back(struct segf_port *port);
+struct segf_chain *segf_chain_find(struct segf_domain *dom, const char *name);
+int segf_chain_create(struct segf_domain *dom, const char *name, u8 fail_mode,
+		      struct segf_service **svcs, unsigned int n,
+		      struct segf_chain **out, struct netlink_ext_ack *extack);
+int segf_chain_retire(struct segf_chain *chain,
+		      struct netlink_ext_ack *extack);
+void segf_chain_revive(struct segf_chain *chain);
+void segf_chain_unlink(struct segf_chain *chain);
+void segf_path_init(struct segf_path *path, const struct segf_chain *chain,
+		    const struct segf_path *old);
+bool segf_instance_alive(const struct segf_instance *inst, u64 gen,
+			 const struct segf_domain_cfg *cfg);
+struct segf_instance *segf_service_pick(const struct segf_service *svc,
+					u32 hash, u64 gen,
+					const struct segf_domain_cfg *cfg);
+void segf_services_destroy(struct segf_domain *dom);
 
 /* datapath.c */
 rx_handler_result_t segf_handle_frame(struct sk_buff **pskb);
@@ -557,6 +715,8 @@ void segf_trace_packet(struct segf_port *port, struct segf_pkt *pkt,
 /* netlink.c */
 bool segf_log_verdict(struct segf_port *port, const struct segf_rule *rule,
 		      u16 src, u16 dst, const struct segf_pkt *pkt);
+
+void segf_instance_event(const struct segf_instance *inst, u8 state);
 
 /* netlink.c */
 int segf_genl_init(void);

@@ -49,6 +49,8 @@ void segf_stats_read(struct segf_pcpu_stats __percpu *pcpu,
 			one.flow_table_full =
 				u64_stats_read(&s->flow_table_full);
 			one.log_suppressed = u64_stats_read(&s->log_suppressed);
+			one.redirected = u64_stats_read(&s->redirected);
+			one.bypassed = u64_stats_read(&s->bypassed);
 			for (i = 0; i < __SEGFILTER_DROP_MAX; i++)
 				one.drops[i] = u64_stats_read(&s->drops[i]);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
@@ -66,6 +68,8 @@ void segf_stats_read(struct segf_pcpu_stats __percpu *pcpu,
 		sum->flows_created += one.flows_created;
 		sum->flow_table_full += one.flow_table_full;
 		sum->log_suppressed += one.log_suppressed;
+		sum->redirected += one.redirected;
+		sum->bypassed += one.bypassed;
 		for (i = 0; i < __SEGFILTER_DROP_MAX; i++) {
 			sum->drops[i] += one.drops[i];
 			sum->dropped += one.drops[i];

@@ -98,6 +98,7 @@ int segf_commit_record(struct segf_commit *c, enum segf_undo_kind kind,
 
 static void segf_undo_one(struct segf_undo *u)
 {
+	struct segf_instance *inst;
 	struct segf_rule *rule;
 	struct segf_group *grp;
 
@@ -129,6 +130,28 @@ static void segf_undo_one(struct segf_undo *u)
 	case SEGF_UNDO_RULE_DEL:
 		segf_rule_revive(u->obj);
 		break;
+	case SEGF_UNDO_SERVICE_NEW:
+		segf_service_unlink(u->obj);
+		break;
+	case SEGF_UNDO_SERVICE_DEL:
+		((struct segf_service *)u->obj)->dying = false;
+		break;
+	case SEGF_UNDO_INSTANCE_NEW:
+		segf_instance_unlink(u->obj);
+		break;
+	case SEGF_UNDO_INSTANCE_DEL:
+		segf_instance_revive(u->obj);
+		break;
+	case SEGF_UNDO_INSTANCE_DRAIN:
+		inst = u->obj;
+		WRITE_ONCE(inst->drained, !inst->drained);
+		break;
+	case SEGF_UNDO_CHAIN_NEW:
+		segf_chain_unlink(u->obj);
+		break;
+	case SEGF_UNDO_CHAIN_DEL:
+		segf_chain_revive(u->obj);
+		break;
 	}
 }
 
@@ -141,6 +164,20 @@ static void segf_finalize_one(struct segf_undo *u)
 		break;
 	case SEGF_UNDO_ENDPOINT_DEL:
 		segf_endpoint_unlink(u->obj);
+		break;
+	case SEGF_UNDO_SERVICE_DEL:
+		segf_service_unlink(u->obj);
+		break;
+	case SEGF_UNDO_INSTANCE_NEW:
+	case SEGF_UNDO_INSTANCE_DRAIN:
+		segf_instance_report(u->obj, false);
+		break;
+	case SEGF_UNDO_INSTANCE_DEL:
+		segf_instance_report(u->obj, true);
+		segf_instance_unlink(u->obj);
+		break;
+	case SEGF_UNDO_CHAIN_DEL:
+		segf_chain_unlink(u->obj);
 		break;
 	default:
 		/* Created objects stay; deleted rules went with publish. */
@@ -214,7 +251,12 @@ int segf_commit_end(struct segf_commit *c, int err)
 	list_for_each_entry(dom, &c->domains, commit_node)
 		segf_policy_publish(dom, built[i++]);
 	kfree(built);
-	list_for_each_entry_safe(u, tmp, &c->undo, node) {
+	/*
+	 * Oldest first: what a commit deletes, it deletes children first
+	 * (an endpoint before its group, an instance before its service),
+	 * and a child lets go of its parent before the parent is freed.
+	 */
+	list_for_each_entry_safe_reverse(u, tmp, &c->undo, node) {
 		list_del(&u->node);
 		segf_finalize_one(u);
 		kfree(u);

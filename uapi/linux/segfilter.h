@@ -46,7 +46,9 @@
  *
  * SEGFILTER_CMD_PORT_NEW [admin] [txn]  (attach)
  *     IFINDEX (u32, required), DOMAIN_ID | DOMAIN_NAME,
- *     PORT_ROLE (u8, enum segfilter_port_role, default ENDPOINT)
+ *     PORT_ROLE (u8, enum segfilter_port_role, default ENDPOINT; a
+ *     SERVICE port carries no endpoints and gets no floods: it is one
+ *     side of a service instance)
  * SEGFILTER_CMD_PORT_DEL [admin]  (detach)
  *     IFINDEX; the endpoints bound to the port are deleted with it
  * SEGFILTER_CMD_PORT_GET
@@ -77,7 +79,8 @@
  *     PORT_MIN, PORT_MAX (u16, destination port range, TCP/UDP only;
  *     PORT_MAX defaults to PORT_MIN), ICMP_TYPE (u8, ICMP/ICMPv6 only),
  *     ACTION (u8, enum segfilter_action, required),
- *     CHAIN_NAME (string, required with and only with ACTION REDIRECT),
+ *     CHAIN_NAME (string, required with and only with ACTION REDIRECT:
+ *     a chain of the domain, which cannot be deleted while rules name it),
  *     RULE_FLAGS (u32, SEGFILTER_RULE_F_*)
  * SEGFILTER_CMD_RULE_DEL [admin] [txn]
  *     DOMAIN_ID | DOMAIN_NAME, RULE_ID
@@ -85,6 +88,54 @@
  *     doit: domain and RULE_ID; dump: all rules, or one domain's
  *     reply: the attributes of RULE_NEW as stored (group ids and names),
  *            STATS (MATCHED_PACKETS, MATCHED_BYTES)
+ *
+ * SEGFILTER_CMD_SERVICE_NEW [admin] [txn]
+ *     DOMAIN_ID | DOMAIN_NAME, SERVICE_NAME (string, required),
+ *     SERVICE_MODE (u8, enum segfilter_service_mode, required)
+ * SEGFILTER_CMD_SERVICE_DEL [admin] [txn]
+ *     DOMAIN_ID | DOMAIN_NAME, SERVICE_NAME; refused while it has
+ *     instances or a chain names it
+ * SEGFILTER_CMD_SERVICE_GET
+ *     doit: domain and SERVICE_NAME; dump: all services, or one domain's
+ *     reply: DOMAIN_ID, DOMAIN_NAME, SERVICE_NAME, SERVICE_MODE,
+ *            N_INSTANCES
+ *
+ * SEGFILTER_CMD_INSTANCE_NEW [admin] [txn]
+ *     DOMAIN_ID | DOMAIN_NAME, SERVICE_NAME, INSTANCE_ID (u32, required,
+ *     1..SEGFILTER_SERVICE_MAX_INSTANCES), LEFT and RIGHT (required):
+ *         nests of SEGFILTER_A_IFACE_*: IFINDEX (required: a port of the
+ *         domain attached with the SERVICE role, used by no other
+ *         instance); for a ROUTED service also MAC (required: the
+ *         instance's interface on that port) and ADDRS (optional: its
+ *         addresses there, the only ones its ARP/ND may claim)
+ *     The left side faces the flow's opener, the right side its peer.
+ * SEGFILTER_CMD_INSTANCE_DEL [admin] [txn]
+ *     DOMAIN_ID | DOMAIN_NAME, SERVICE_NAME, INSTANCE_ID; its flows move
+ *     to another instance
+ * SEGFILTER_CMD_INSTANCE_SET [admin] [txn]
+ *     DOMAIN_ID | DOMAIN_NAME, SERVICE_NAME, INSTANCE_ID,
+ *     INSTANCE_DRAIN (u8, required: 1 drains, 0 undrains).  A drained
+ *     instance takes no new flows and keeps those it has.
+ * SEGFILTER_CMD_INSTANCE_GET
+ *     doit: domain, service and INSTANCE_ID; dump: all instances, or one
+ *     domain's
+ *     reply: DOMAIN_ID, DOMAIN_NAME, SERVICE_NAME, SERVICE_MODE,
+ *            INSTANCE_ID, INSTANCE_STATE, INSTANCE_DRAIN, LEFT, RIGHT
+ *            (IFACE_IFNAME too), STATS (FLOWS, TX_* sent to it, RX_*
+ *            received back from it)
+ *
+ * SEGFILTER_CMD_CHAIN_NEW [admin] [txn]
+ *     DOMAIN_ID | DOMAIN_NAME, CHAIN_NAME (required),
+ *     CHAIN_SERVICES (required: nest of SEGFILTER_A_CHAIN_SERVICE
+ *     strings, the services in the order a flow's opening direction
+ *     crosses them, at most SEGFILTER_CHAIN_MAX_SERVICES, each once),
+ *     FAIL_MODE (u8, enum segfilter_fail_mode, default CLOSED)
+ * SEGFILTER_CMD_CHAIN_DEL [admin] [txn]
+ *     DOMAIN_ID | DOMAIN_NAME, CHAIN_NAME; refused while rules name it
+ * SEGFILTER_CMD_CHAIN_GET
+ *     doit: domain and CHAIN_NAME; dump: all chains, or one domain's
+ *     reply: DOMAIN_ID, DOMAIN_NAME, CHAIN_NAME, CHAIN_SERVICES,
+ *            FAIL_MODE, N_RULES
  *
  * Transactions.  Commands marked [txn] may carry TXN_ID: they are then
  * checked and staged, not applied, and answer with an ack only.
@@ -107,13 +158,19 @@
  *     the source and destination address, and PROTO)
  *     Runs the described packet through the data path's lookups without
  *     sending anything or changing any state.  reply: DOMAIN_ID,
- *     DOMAIN_NAME, TRACE_* attributes, and the TUPLE as understood.
+ *     DOMAIN_NAME, TRACE_* attributes, CHAIN_NAME when the packet is
+ *     redirected, and the TUPLE as understood.
  *
  * SEGFILTER_CMD_VERDICT_EVENT (multicast group SEGFILTER_MCGRP_EVENTS)
  *     A rule with SEGFILTER_RULE_F_LOG decided on a packet: DOMAIN_ID,
  *     DOMAIN_NAME, RULE_ID, SRC_GROUP_ID, DST_GROUP_ID, ACTION, TUPLE.
  *     Rate limited per domain; suppressed events are counted
  *     (SEGFILTER_STATS_LOG_SUPPRESSED).
+ *
+ * SEGFILTER_CMD_INSTANCE_EVENT (multicast group SEGFILTER_MCGRP_EVENTS)
+ *     A service instance changed state (added, deleted, drained, or one
+ *     of its ports went down, came up or was detached): DOMAIN_ID,
+ *     DOMAIN_NAME, SERVICE_NAME, INSTANCE_ID, INSTANCE_STATE.
  *
  * SEGFILTER_CMD_DOMAIN_SET, _DEL and the other DEL commands answer with
  * an ack only.
@@ -141,6 +198,10 @@
 #define SEGFILTER_FLOW_LIMIT_DEFAULT	65536
 #define SEGFILTER_FLOW_LIMIT_MAX	(1U << 20)
 #define SEGFILTER_PRIORITY_DEFAULT	1000
+
+/* Most instances of one service; most services in one chain. */
+#define SEGFILTER_SERVICE_MAX_INSTANCES	64
+#define SEGFILTER_CHAIN_MAX_SERVICES	8
 
 #define SEGFILTER_MCGRP_EVENTS	"events"
 
@@ -177,6 +238,18 @@ enum segfilter_cmd {
 
 	SEGFILTER_CMD_TRACE,
 	SEGFILTER_CMD_VERDICT_EVENT,
+
+	SEGFILTER_CMD_SERVICE_NEW,
+	SEGFILTER_CMD_SERVICE_DEL,
+	SEGFILTER_CMD_SERVICE_GET,
+	SEGFILTER_CMD_INSTANCE_NEW,
+	SEGFILTER_CMD_INSTANCE_DEL,
+	SEGFILTER_CMD_INSTANCE_SET,
+	SEGFILTER_CMD_INSTANCE_GET,
+	SEGFILTER_CMD_CHAIN_NEW,
+	SEGFILTER_CMD_CHAIN_DEL,
+	SEGFILTER_CMD_CHAIN_GET,
+	SEGFILTER_CMD_INSTANCE_EVENT,
 
 	__SEGFILTER_CMD_MAX
 };
@@ -230,6 +303,17 @@ enum segfilter_attr {
 	SEGFILTER_A_TRACE_DEFAULT,	/* flag: no rule matched */
 	SEGFILTER_A_DROP_REASON,	/* u32, enum segfilter_drop_reason */
 
+	SEGFILTER_A_SERVICE_NAME,	/* string */
+	SEGFILTER_A_SERVICE_MODE,	/* u8, enum segfilter_service_mode */
+	SEGFILTER_A_N_INSTANCES,	/* u32, in replies */
+	SEGFILTER_A_INSTANCE_ID,	/* u32, 1..SERVICE_MAX_INSTANCES */
+	SEGFILTER_A_INSTANCE_STATE,	/* u8, enum segfilter_instance_state */
+	SEGFILTER_A_INSTANCE_DRAIN,	/* u8, 0 or 1 */
+	SEGFILTER_A_LEFT,		/* nest, SEGFILTER_A_IFACE_* */
+	SEGFILTER_A_RIGHT,		/* nest, SEGFILTER_A_IFACE_* */
+	SEGFILTER_A_CHAIN_SERVICES,	/* nest, SEGFILTER_A_CHAIN_SERVICE */
+	SEGFILTER_A_FAIL_MODE,		/* u8, enum segfilter_fail_mode */
+
 	__SEGFILTER_A_MAX
 };
 #define SEGFILTER_A_MAX (__SEGFILTER_A_MAX - 1)
@@ -242,6 +326,63 @@ enum segfilter_addr_attr {
 	__SEGFILTER_A_ADDR_MAX
 };
 #define SEGFILTER_A_ADDR_MAX (__SEGFILTER_A_ADDR_MAX - 1)
+
+/* One side of a service instance. */
+enum segfilter_iface_attr {
+	SEGFILTER_A_IFACE_UNSPEC,
+	SEGFILTER_A_IFACE_IFINDEX,	/* u32 */
+	SEGFILTER_A_IFACE_IFNAME,	/* string, in replies */
+	SEGFILTER_A_IFACE_MAC,		/* 6 bytes, routed services */
+	SEGFILTER_A_IFACE_ADDRS,	/* nest, SEGFILTER_A_ADDR_* */
+
+	__SEGFILTER_A_IFACE_MAX
+};
+#define SEGFILTER_A_IFACE_MAX (__SEGFILTER_A_IFACE_MAX - 1)
+
+enum segfilter_chain_attr {
+	SEGFILTER_A_CHAIN_UNSPEC,
+	SEGFILTER_A_CHAIN_SERVICE,	/* string, repeated in order */
+
+	__SEGFILTER_A_CHAIN_MAX
+};
+#define SEGFILTER_A_CHAIN_MAX (__SEGFILTER_A_CHAIN_MAX - 1)
+
+/*
+ * TRANSPARENT: a bump in the wire.  A frame leaves unchanged through the
+ * instance's left port and comes back on its right one (the reverse
+ * direction: right, then left).  ROUTED: the frame is addressed to the
+ * instance's interface MAC, from the domain's gateway MAC, and comes
+ * back routed to the gateway MAC; the domain needs a gateway.
+ */
+enum segfilter_service_mode {
+	SEGFILTER_SERVICE_UNSPEC,
+	SEGFILTER_SERVICE_TRANSPARENT,
+	SEGFILTER_SERVICE_ROUTED,
+
+	__SEGFILTER_SERVICE_MAX
+};
+#define SEGFILTER_SERVICE_MAX (__SEGFILTER_SERVICE_MAX - 1)
+
+enum segfilter_instance_state {
+	SEGFILTER_INSTANCE_UNSPEC,
+	SEGFILTER_INSTANCE_UP,		/* takes new flows */
+	SEGFILTER_INSTANCE_DRAINED,	/* keeps its flows, takes no new ones */
+	SEGFILTER_INSTANCE_DOWN,	/* a port is down or detached */
+	SEGFILTER_INSTANCE_DELETED,	/* in events only */
+
+	__SEGFILTER_INSTANCE_MAX
+};
+#define SEGFILTER_INSTANCE_MAX (__SEGFILTER_INSTANCE_MAX - 1)
+
+/* What a chain does with a flow when one of its services has no instance. */
+enum segfilter_fail_mode {
+	SEGFILTER_FAIL_UNSPEC,
+	SEGFILTER_FAIL_CLOSED,		/* drop, SEGFILTER_DROP_CHAIN_DOWN */
+	SEGFILTER_FAIL_OPEN,		/* skip it, SEGFILTER_STATS_BYPASSED */
+
+	__SEGFILTER_FAIL_MAX
+};
+#define SEGFILTER_FAIL_MAX (__SEGFILTER_FAIL_MAX - 1)
 
 /* A packet's five-tuple: in TRACE requests and replies, and in events. */
 enum segfilter_tuple_attr {
@@ -310,6 +451,9 @@ enum segfilter_stats_attr {
 	SEGFILTER_STATS_LOG_SUPPRESSED,	/* verdict events over the rate limit */
 	SEGFILTER_STATS_MATCHED_PACKETS, /* on a rule: packets it decided */
 	SEGFILTER_STATS_MATCHED_BYTES,
+	SEGFILTER_STATS_REDIRECTED,	/* frames sent into a service instance */
+	SEGFILTER_STATS_BYPASSED,	/* services skipped by a fail-open chain */
+	SEGFILTER_STATS_FLOWS,		/* on an instance: flows pinned to it */
 
 	__SEGFILTER_STATS_MAX
 };
@@ -332,8 +476,9 @@ enum segfilter_drop_reason {
 	SEGFILTER_DROP_REVOKED,		/* its flow was revoked by a new policy */
 	SEGFILTER_DROP_NO_ROUTE,	/* routed to an address not in the domain */
 	SEGFILTER_DROP_TTL_EXCEEDED,	/* routed with TTL or hop limit 1 */
-	SEGFILTER_DROP_CHAIN_DOWN,	/* redirected to a chain that cannot take it */
+	SEGFILTER_DROP_CHAIN_DOWN,	/* redirected, but no instance or flow entry */
 	SEGFILTER_DROP_DST_MISMATCH,	/* destination IP not the destination MAC's */
+	SEGFILTER_DROP_SERVICE_FORGED,	/* from a service port, not of a flow sent there */
 
 	__SEGFILTER_DROP_MAX
 };
