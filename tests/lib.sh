@@ -231,5 +231,35 @@ is_listening()
 			END { exit !f }'
 }
 
+# tcp_ok CLIENT SERVER ADDR PORT: one message crosses a fresh connection.
+tcp_ok()
+{
+	local cli=$1 srv=$2 addr=$3 port=$4 pid
+	rm -f "/tmp/tcp.$srv"
+	n "$srv" timeout 8 nc -l -p "$port" >"/tmp/tcp.$srv" &
+	pid=$!
+	wait_for 50 is_listening "$srv" "$port" || return 1
+	echo "hello $port" | n "$cli" timeout 5 nc -w 2 "$addr" "$port"
+	wait $pid
+	grep -q "hello $port" "/tmp/tcp.$srv"
+}
+
+# tcp_blocked CLIENT SERVER ADDR PORT [SPORT]: nothing arrives (from
+# source port SPORT if given).
+tcp_blocked()
+{
+	local cli=$1 srv=$2 addr=$3 port=$4 pid
+	local sport=()
+	[ -z "${5:-}" ] || sport=(-p "$5")
+	rm -f "/tmp/tcp.$srv"
+	n "$srv" timeout 4 nc -l -p "$port" >"/tmp/tcp.$srv" &
+	pid=$!
+	wait_for 50 is_listening "$srv" "$port" || return 1
+	echo "leak $port" |
+		n "$cli" timeout 3 nc -w 2 "${sport[@]}" "$addr" "$port"
+	wait $pid
+	! grep -q "leak" "/tmp/tcp.$srv"
+}
+
 ping4() { n "$1" ping -c "${3:-2}" -W 2 -w 4 "$2"; }
 ping6() { n "$1" ping -6 -c "${3:-2}" -W 2 -w 4 "$2"; }
