@@ -3,7 +3,7 @@
 #
 # Build (once) the debug kernel the tests boot: Debian's linux-source-6.1,
 # `allnoconfig` + tests/vm/debug.config (KUnit, KASAN, lockdep, kmemleak,
-# UBSAN, veth/tun/bridge built in).
+# UBSAN, veth/tun/bridge and nftables built in).
 #
 # Usage: tests/vm/debug-kernel.sh [-v | --cached]
 #   Prints the object tree (the KDIR for `make M=...`, with

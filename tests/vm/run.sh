@@ -23,10 +23,14 @@
 #                                sources "$(dirname "$0")/../lib.sh" looks
 #   /segfilter/demo.sh           tests/demo.sh
 #   /usr/sbin/segctl, /usr/sbin/<each program of tests/tools/> (built with
-#   make -C tests/tools), /sbin/ip (iproute2), /usr/sbin/{insmod,rmmod,
-#   modprobe,lsmod,modinfo} (kmod), /usr/bin/{unshare,nsenter,setpriv,
-#   timeout} (util-linux, coreutils),
+#   make -C tests/tools), /sbin/ip (iproute2), /usr/sbin/nft (nftables),
+#   /usr/sbin/{insmod,rmmod,modprobe,lsmod,modinfo} (kmod),
+#   /usr/bin/{unshare,nsenter,setpriv,timeout} (util-linux, coreutils),
 #   /bin/bash; busybox for everything else (/bin/sh is busybox).
+#   Kernel modules loaded at boot: veth, tun, bridge, nf_tables,
+#   nft_meta_bridge, nft_ct, nft_objref (nftables in bridge, inet and ip
+#   tables, with counters, sets and ct) and what segfilter.ko depends on;
+#   the debug kernel has them built in.
 #   Scripts run from /tmp with SEGFILTER_KO, SEGFILTER_KERNEL (6.1, 6.12,
 #   debug) and SEGFILTER_VM=1 in the environment, stdin from /dev/null.
 #
@@ -252,6 +256,13 @@ module_closure() {
 	done
 }
 
+# Whether the stock kernel has the module NAME as a file of its own (not
+# built in, nor part of another module).
+have_module() {
+	local name=$1
+	[ -n "$(cd "$MODDIR" && find kernel -name "${name//_/[_-]}.ko*" | head -n 1)" ]
+}
+
 # The modules segfilter.ko itself needs from the stock kernel.
 module_deps() {
 	modinfo -F depends "$KO" | tr ',' ' '
@@ -271,6 +282,7 @@ make_initramfs() {
 	done
 	install_bin "$root" /bin/bash /bin/bash
 	install_bin "$root" /sbin/ip /sbin/ip
+	install_bin "$root" /usr/sbin/nft /usr/sbin/nft
 	install_bin "$root" /bin/kmod /bin/kmod
 	for name in insmod rmmod modprobe lsmod modinfo depmod; do
 		ln -s /bin/kmod "$root/usr/sbin/$name"
@@ -284,6 +296,10 @@ make_initramfs() {
 		install_bin "$root" "$t" "/usr/sbin/${t##*/}"
 	done
 	[ -d /etc/iproute2 ] && cp -a /etc/iproute2 "$root/etc/"
+	# Names of protocols and services for ip and nft (netbase).
+	for name in protocols services; do
+		[ -f "/etc/$name" ] && cp "/etc/$name" "$root/etc/"
+	done
 	echo 'root:x:0:0:root:/tmp:/bin/sh' >"$root/etc/passwd"
 	echo 'root:x:0:' >"$root/etc/group"
 	printf '127.0.0.1 localhost\n::1 localhost\n' >"$root/etc/hosts"
@@ -310,7 +326,14 @@ make_initramfs() {
 	# kernel has them built in (its modules.builtin lets modprobe say so).
 	mkdir -p "$root/lib/modules/$KREL"
 	if [ -n "$MODDIR" ]; then
-		modprobe=(veth tun bridge)
+		# nf_tables carries the bridge, inet and ip families, counters
+		# and (dynamic) sets; nft_ct brings nf_conntrack with it.  Where
+		# nft_meta_bridge is a module, a bridge table's every meta
+		# expression (iifname, l4proto...) needs it: nf_tables leaves
+		# them to it, and the guest has no modprobe to autoload it.
+		modprobe=(veth tun bridge nf_tables nft_meta_bridge nft_ct)
+		# Named counters: their own module on 6.1, in nf_tables on 6.12.
+		have_module nft_objref && modprobe+=(nft_objref)
 		read -r -a deps <<<"$(module_deps)"
 		modprobe+=("${deps[@]}")
 		# (Not in a for list directly, so that a missing module stops us.)
