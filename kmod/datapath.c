@@ -922,6 +922,64 @@ forged:
 	return true;
 }
 
+/* Whether @inst exists in generation @gen, whatever its ports' state. */
+static bool segf_instance_visible(const struct segf_instance *inst, u64 gen)
+{
+	return inst->born <= gen && gen < READ_ONCE(inst->dead);
+}
+
+/* Which hop of @path @inst is, or -1. */
+static int segf_path_find(const struct segf_path *path,
+			  const struct segf_instance *inst)
+{
+	int h;
+
+	for (h = 0; h < path->n; h++)
+		if (path->hop[h].service == inst->svc->id &&
+		    path->hop[h].inst == inst->id)
+			return h;
+	return -1;
+}
+
+/*
+ * A frame came back from a service for a flow an older generation
+ * judged: judge the flow again, as segf_decide() would for a packet of
+ * its ends, and update @fv.  A flow no longer redirected goes straight
+ * on (fv->path.n is then 0); one the policy denies now is revoked.
+ */
+static enum segfilter_drop_reason
+segf_service_rejudge(const struct segf_ctx *ctx, struct segf_flow *flow,
+		     struct segf_flow_verdict *fv, const struct segf_pkt *pkt,
+		     u8 side, const struct segf_endpoint *dst)
+{
+	const struct segf_policy *pol = ctx->pol;
+	struct segf_endpoint *src;
+	struct segf_verdict v;
+	struct segf_path path;
+
+	src = pkt->proto == htons(ETH_P_IP) ?
+	      segf_lookup_v4(ctx, pkt->v4.saddr) :
+	      segf_lookup_v6(ctx, &pkt->v6.saddr);
+	if (!src)
+		return SEGFILTER_DROP_REVOKED;
+	segf_judge_flow(pol, flow, pkt, side, src->group->id, dst->group->id,
+			&v);
+	if (v.action == SEGFILTER_ACTION_DENY)
+		return SEGFILTER_DROP_REVOKED;
+	if (v.action == SEGFILTER_ACTION_REDIRECT)
+		segf_path_init(&path, v.rule->chain, &fv->path);
+	segf_flow_rejudged(flow, pol->gen, &v,
+			   v.action == SEGFILTER_ACTION_REDIRECT ? &path : NULL);
+	fv->gen = pol->gen;
+	fv->rule = v.rule;
+	fv->action = v.action;
+	if (v.action == SEGFILTER_ACTION_REDIRECT)
+		fv->path = path;
+	else
+		fv->path.n = 0;
+	return 0;
+}
+
 /*
  * A frame received on a service port: a redirected frame coming back
  * from the instance, to go on along its flow's path.  It must belong to
@@ -948,8 +1006,8 @@ static void segf_rx_service(struct segf_port *port, struct sk_buff *skb)
 	};
 	struct segf_pkt pkt;
 	struct ethhdr *eth;
-	unsigned int h;
 	bool routed, orig;
+	int h;
 	u8 side;
 
 	skb_push(skb, skb->data - skb_mac_header(skb));
@@ -985,18 +1043,14 @@ static void segf_rx_service(struct segf_port *port, struct sk_buff *skb)
 	if (!flow || segf_flow_expired(flow, jiffies))
 		goto drop;
 	segf_flow_read(flow, &fv);
-	if (fv.action != SEGFILTER_ACTION_REDIRECT)
-		goto drop;
 	orig = side == flow->init_side;
-	if (port->side != (orig ? SEGF_RIGHT : SEGF_LEFT))
+	if (fv.action != SEGFILTER_ACTION_REDIRECT ||
+	    port->side != (orig ? SEGF_RIGHT : SEGF_LEFT) ||
+	    !segf_instance_visible(inst, ctx.pol->gen))
 		goto drop;
-	for (h = 0; h < fv.path.n; h++)
-		if (fv.path.hop[h].service == inst->svc->id &&
-		    fv.path.hop[h].inst == inst->id)
-			break;
-	if (h == fv.path.n)
+	h = segf_path_find(&fv.path, inst);
+	if (h < 0)
 		goto drop;
-	segf_inst_count(inst, rx, skb->len);
 
 	reason = SEGFILTER_DROP_NO_ROUTE;
 	dst = pkt.proto == htons(ETH_P_IP) ?
@@ -1004,6 +1058,18 @@ static void segf_rx_service(struct segf_port *port, struct sk_buff *skb)
 	      segf_lookup_v6(&ctx, &pkt.v6.daddr);
 	if (!dst)
 		goto drop;
+	if (fv.gen != ctx.pol->gen) {
+		/* The policy changed while the frame was in the service. */
+		reason = segf_service_rejudge(&ctx, flow, &fv, &pkt, side, dst);
+		if (reason)
+			goto drop;
+		h = fv.action == SEGFILTER_ACTION_REDIRECT ?
+		    segf_path_find(&fv.path, inst) : fv.path.n;
+		reason = SEGFILTER_DROP_SERVICE_FORGED;
+		if (h < 0)
+			goto drop;
+	}
+	segf_inst_count(inst, rx, skb->len);
 	if (routed) {
 		/* Routed back to the gateway: the gateway routes it on. */
 		reason = SEGFILTER_DROP_TX_ERROR;
@@ -1012,7 +1078,8 @@ static void segf_rx_service(struct segf_port *port, struct sk_buff *skb)
 		eth = (struct ethhdr *)skb->data;
 		ether_addr_copy(eth->h_dest, dst->mac);
 		ether_addr_copy(eth->h_source, cfg->gw_mac);
-	} else if (!ether_addr_equal(pkt.dst, dst->mac)) {
+	} else if (!ether_addr_equal(pkt.dst, dst->mac) ||
+		   !is_valid_ether_addr(pkt.src)) {
 		reason = SEGFILTER_DROP_SERVICE_FORGED;
 		goto drop;
 	}

@@ -1909,12 +1909,13 @@ static int segf_instance_set_apply(struct segf_commit *c,
 	inst = segf_instance_get(c->sn, attrs, c->extack);
 	if (IS_ERR(inst))
 		return PTR_ERR(inst);
-	if (inst->drained == drain)
+	if (inst->next_drained == drain)
 		return 0;
 	err = segf_commit_record(c, SEGF_UNDO_INSTANCE_DRAIN, inst);
 	if (err)
 		return err;
-	WRITE_ONCE(inst->drained, drain);
+	/* The data path sees it once the commit is published. */
+	inst->next_drained = drain;
 	return 0;
 }
 

@@ -412,7 +412,8 @@ struct segf_iface {
 struct segf_instance {
 	struct segf_service *svc;
 	u8 id;				/* 1..SEGFILTER_SERVICE_MAX_INSTANCES */
-	bool drained;
+	bool drained;			/* as the data path sees it */
+	bool next_drained;		/* as the commit being built leaves it */
 	u8 reported;			/* the state last sent in an event */
 	u64 born;
 	u64 dead;

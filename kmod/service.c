@@ -271,6 +271,15 @@ void segf_instance_unlink(struct segf_instance *inst)
 	call_rcu(&inst->rcu, segf_instance_free_rcu);
 }
 
+/*
+ * Whether frames sent into @port reach its instance: administratively
+ * up (a tap keeps its carrier when closed) and operationally up.
+ */
+static bool segf_port_works(const struct segf_port *port)
+{
+	return netif_running(port->dev) && netif_oper_up(port->dev);
+}
+
 /* Called with segf_net::lock held. */
 u8 segf_instance_state(const struct segf_instance *inst)
 {
@@ -280,7 +289,7 @@ u8 segf_instance_state(const struct segf_instance *inst)
 
 	for (s = SEGF_LEFT; s <= SEGF_RIGHT; s++) {
 		port = segf_iface_port(&inst->side[s], sn);
-		if (!port || !netif_oper_up(port->dev))
+		if (!port || !segf_port_works(port))
 			return SEGFILTER_INSTANCE_DOWN;
 	}
 	return inst->drained ? SEGFILTER_INSTANCE_DRAINED :
@@ -514,7 +523,9 @@ bool segf_instance_alive(const struct segf_instance *inst, u64 gen,
 		return false;
 	for (s = SEGF_LEFT; s <= SEGF_RIGHT; s++) {
 		port = rcu_dereference(inst->side[s].port);
-		if (!port || !netif_oper_up(port->dev))
+		/* A port attached by a commit not yet published is not. */
+		if (!port || READ_ONCE(port->born) > gen ||
+		    !segf_port_works(port))
 			return false;
 	}
 	return inst->svc->mode != SEGFILTER_SERVICE_ROUTED ||

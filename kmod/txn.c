@@ -144,7 +144,7 @@ static void segf_undo_one(struct segf_undo *u)
 		break;
 	case SEGF_UNDO_INSTANCE_DRAIN:
 		inst = u->obj;
-		WRITE_ONCE(inst->drained, !inst->drained);
+		inst->next_drained = !inst->next_drained;
 		break;
 	case SEGF_UNDO_CHAIN_NEW:
 		segf_chain_unlink(u->obj);
@@ -158,6 +158,8 @@ static void segf_undo_one(struct segf_undo *u)
 /* After the new generations are live: let go of what was deleted. */
 static void segf_finalize_one(struct segf_undo *u)
 {
+	struct segf_instance *inst;
+
 	switch (u->kind) {
 	case SEGF_UNDO_GROUP_DEL:
 		segf_group_unlink(u->obj);
@@ -168,8 +170,12 @@ static void segf_finalize_one(struct segf_undo *u)
 	case SEGF_UNDO_SERVICE_DEL:
 		segf_service_unlink(u->obj);
 		break;
-	case SEGF_UNDO_INSTANCE_NEW:
 	case SEGF_UNDO_INSTANCE_DRAIN:
+		inst = u->obj;
+		WRITE_ONCE(inst->drained, inst->next_drained);
+		segf_instance_report(inst, false);
+		break;
+	case SEGF_UNDO_INSTANCE_NEW:
 		segf_instance_report(u->obj, false);
 		break;
 	case SEGF_UNDO_INSTANCE_DEL:
