@@ -107,7 +107,8 @@
  *         domain attached with the SERVICE role, used by no other
  *         instance); for a ROUTED service also MAC (required: the
  *         instance's interface on that port) and ADDRS (optional: its
- *         addresses there, the only ones its ARP/ND may claim)
+ *         addresses there: its ARP requests must come from one of
+ *         them, and are not answered for them)
  *     The left side faces the flow's opener, the right side its peer.
  * SEGFILTER_CMD_INSTANCE_DEL [admin] [txn]
  *     DOMAIN_ID | DOMAIN_NAME, SERVICE_NAME, INSTANCE_ID; its flows move
