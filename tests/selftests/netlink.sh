@@ -138,8 +138,8 @@ check_err "a device that is not veth or tap: EOPNOTSUPP" "" \
 	$SEGCTL port attach br-test domain tenant-a
 check_err "the loopback device" "" "lo is not a veth or tap device" \
 	$SEGCTL port attach lo domain tenant-a
-check_err "a role not supported yet" $EOPNOTSUPP "endpoint port role" \
-	$NLSEND port_new domain_id=u32:10 ifindex=u32:"$ifindex_vx1" port_role=u8:2
+check_err "a role not supported yet" $EOPNOTSUPP "uplink ports are not supported yet" \
+	$NLSEND port_new domain_id=u32:10 ifindex=u32:"$ifindex_vx1" port_role=u8:3
 check_err "endpoint behind a port of another domain" "" \
 	'port vb1 belongs to domain "tenant-b", not "tenant-a"' \
 	$SEGCTL endpoint add 02:00:00:00:aa:01 domain tenant-a group web port vb1
