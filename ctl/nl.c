@@ -645,45 +645,37 @@ int sfnl_parse(struct nlmsghdr *nlh, struct nlattr **tb)
 	return 0;
 }
 
-int sfnl_parse_stats(struct nlattr *nest, struct nlattr **tb)
+/* Parse the nest @nest of a reply; @what names it in the error. */
+static int sfnl_parse_nest(struct nlattr *nest, struct nlattr **tb, int max,
+			   struct nla_policy *policy, const char *what)
 {
 	int ret;
 
-	ret = nla_parse_nested(tb, SEGFILTER_STATS_MAX, nest, stats_policy);
+	ret = nla_parse_nested(tb, max, nest, policy);
 	if (ret < 0) {
-		fprintf(stderr,
-			"segctl: malformed statistics from the kernel: %s\n",
-			nl_geterror(ret));
+		fprintf(stderr, "segctl: malformed %s from the kernel: %s\n",
+			what, nl_geterror(ret));
 		return 1;
 	}
 	return 0;
+}
+
+int sfnl_parse_stats(struct nlattr *nest, struct nlattr **tb)
+{
+	return sfnl_parse_nest(nest, tb, SEGFILTER_STATS_MAX, stats_policy,
+			       "statistics");
 }
 
 int sfnl_parse_tuple(struct nlattr *nest, struct nlattr **tb)
 {
-	int ret;
-
-	ret = nla_parse_nested(tb, SEGFILTER_A_TUPLE_MAX, nest, tuple_policy);
-	if (ret < 0) {
-		fprintf(stderr, "segctl: malformed tuple from the kernel: %s\n",
-			nl_geterror(ret));
-		return 1;
-	}
-	return 0;
+	return sfnl_parse_nest(nest, tb, SEGFILTER_A_TUPLE_MAX, tuple_policy,
+			       "tuple");
 }
 
 int sfnl_parse_iface(struct nlattr *nest, struct nlattr **tb)
 {
-	int ret;
-
-	ret = nla_parse_nested(tb, SEGFILTER_A_IFACE_MAX, nest, iface_policy);
-	if (ret < 0) {
-		fprintf(stderr,
-			"segctl: malformed instance interface from the kernel: %s\n",
-			nl_geterror(ret));
-		return 1;
-	}
-	return 0;
+	return sfnl_parse_nest(nest, tb, SEGFILTER_A_IFACE_MAX, iface_policy,
+			       "instance interface");
 }
 
 /*
