@@ -9,6 +9,7 @@
 
 #include <linux/version.h>
 #include <net/genetlink.h>
+#include <net/ip_tunnels.h>
 
 #ifndef NL_SET_ERR_MSG_FMT_MOD
 #define SEGF_COMPAT_MSG_RING
@@ -39,6 +40,33 @@ static inline struct nlattr **segf_dump_attrs(struct netlink_callback *cb)
 static inline struct nlattr **segf_dump_attrs(struct netlink_callback *cb)
 {
 	return genl_info_dump(cb)->attrs;
+}
+#endif
+
+/*
+ * Tunnel flags became a bitmap in 6.10 (IP_TUNNEL_DECLARE_FLAGS): the
+ * two that uplinks use, set and tested on either kind.
+ */
+#ifdef IP_TUNNEL_DECLARE_FLAGS
+static inline void segf_tun_set_flags(struct ip_tunnel_info *info)
+{
+	__set_bit(IP_TUNNEL_KEY_BIT, info->key.tun_flags);
+	__set_bit(IP_TUNNEL_VXLAN_OPT_BIT, info->key.tun_flags);
+}
+
+static inline bool segf_tun_has_gbp(const struct ip_tunnel_info *info)
+{
+	return test_bit(IP_TUNNEL_VXLAN_OPT_BIT, info->key.tun_flags);
+}
+#else
+static inline void segf_tun_set_flags(struct ip_tunnel_info *info)
+{
+	info->key.tun_flags |= TUNNEL_KEY | TUNNEL_VXLAN_OPT;
+}
+
+static inline bool segf_tun_has_gbp(const struct ip_tunnel_info *info)
+{
+	return info->key.tun_flags & TUNNEL_VXLAN_OPT;
 }
 #endif
 

@@ -25,8 +25,11 @@
 #include <net/ip.h>
 #include <net/ip6_checksum.h>
 #include <net/ndisc.h>
+#include <net/dst_metadata.h>
 #include <net/tcp.h>
+#include <net/vxlan.h>
 
+#include "compat.h"
 #include "parse.h"
 #include "segfilter.h"
 
@@ -54,26 +57,44 @@ static void segf_count_packet(struct segf_pcpu_stats __percpu *pcpu,
 	u64_stats_update_end(&s->syncp);
 }
 
-/* Count what became of a frame received on @port, there and in its domain. */
-#define segf_port_event(port, field) do {				\
-	segf_stat_inc((port)->stats, field);				\
-	segf_stat_inc((port)->domain->stats, field);			\
+/*
+ * What one frame needs to know: the port it came in by, its domain (for
+ * a frame from an uplink, the one its VNI names; NULL before that is
+ * known), and the policy generation it is judged by, read once, so that
+ * the frame sees the endpoints and rules of one generation only.  @gbp
+ * is the group of the endpoint that sent it, which a frame sent on to a
+ * remote endpoint carries.
+ */
+struct segf_ctx {
+	struct segf_domain *dom;
+	const struct segf_policy *pol;
+	struct segf_port *port;
+	struct segf_trace *trace;	/* a trace: change nothing */
+	u16 gbp;
+	bool from_remote;		/* sent by a remote endpoint */
+};
+
+/* Count what became of a frame, on the port it came by and its domain. */
+#define segf_event(ctx, field) do {					\
+	segf_stat_inc((ctx)->port->stats, field);			\
+	if ((ctx)->dom)							\
+		segf_stat_inc((ctx)->dom->stats, field);		\
 } while (0)
 
-/* Drop a frame received on @port, counting why on the port and domain. */
-static void segf_drop(struct segf_port *port, struct sk_buff *skb,
+/* Drop a frame, counting why on the port it came by and its domain. */
+static void segf_drop(const struct segf_ctx *ctx, struct sk_buff *skb,
 		      enum segfilter_drop_reason reason)
 {
-	segf_port_event(port, drops[reason]);
+	segf_event(ctx, drops[reason]);
 	kfree_skb(skb);
 }
 
 /*
- * Send @skb, a whole frame at skb->data, out of @out towards its guest.
- * @in is the port the frame came from, charged if the device refuses it.
- * Consumes @skb.
+ * Send @skb, a whole frame at skb->data, out of @out towards its guest
+ * (or, out of an uplink, its tunnel).  The port the frame came from is
+ * charged if the device refuses it.  Consumes @skb.
  */
-static void segf_xmit(struct segf_port *in, struct segf_port *out,
+static void segf_xmit(const struct segf_ctx *ctx, struct segf_port *out,
 		      struct sk_buff *skb)
 {
 	unsigned int len = skb->len;
@@ -86,51 +107,40 @@ static void segf_xmit(struct segf_port *in, struct segf_port *out,
 	/* net_xmit_eval() evaluates its argument twice: never inline it. */
 	ret = dev_queue_xmit(skb);
 	if (net_xmit_eval(ret)) {
-		segf_port_event(in, drops[SEGFILTER_DROP_TX_ERROR]);
+		segf_event(ctx, drops[SEGFILTER_DROP_TX_ERROR]);
 		return;
 	}
 	segf_count_packet(out->stats, true, len);
-	segf_count_packet(out->domain->stats, true, len);
+	segf_count_packet(ctx->dom->stats, true, len);
 }
 
 /*
- * Send a copy of a broadcast or multicast frame to every other port of
- * the domain that generation @gen knows: a port attached by a commit
+ * Send a copy of a broadcast or multicast frame to every other endpoint
+ * port of the domain that the frame's generation knows: a port attached by a commit
  * not yet published gets nothing.
  */
-static void segf_flood(struct segf_port *in, struct sk_buff *skb, u64 gen)
+static void segf_flood(const struct segf_ctx *ctx, struct sk_buff *skb)
 {
-	struct segf_domain *dom = in->domain;
+	u64 gen = ctx->pol->gen;
 	struct segf_port *out;
 
-	segf_port_event(in, flooded);
-	list_for_each_entry_rcu(out, &dom->ports, domain_node) {
+	segf_event(ctx, flooded);
+	list_for_each_entry_rcu(out, &ctx->dom->ports, domain_node) {
 		struct sk_buff *nskb;
 
-		if (out == in || out->role != SEGFILTER_PORT_ROLE_ENDPOINT ||
+		if (out == ctx->port ||
+		    out->role != SEGFILTER_PORT_ROLE_ENDPOINT ||
 		    READ_ONCE(out->born) > gen)
 			continue;
 		nskb = skb_clone(skb, GFP_ATOMIC);
 		if (!nskb) {
-			segf_drop(in, skb, SEGFILTER_DROP_TX_ERROR);
+			segf_drop(ctx, skb, SEGFILTER_DROP_TX_ERROR);
 			return;
 		}
-		segf_xmit(in, out, nskb);
+		segf_xmit(ctx, out, nskb);
 	}
 	consume_skb(skb);
 }
-
-/*
- * What one frame needs to know of its domain: the domain, and the policy
- * generation it is judged by, read once, so that the frame sees the
- * endpoints and rules of one generation only.
- */
-struct segf_ctx {
-	struct segf_domain *dom;
-	const struct segf_policy *pol;
-	struct segf_port *port;
-	struct segf_trace *trace;	/* a trace: change nothing */
-};
 
 static struct segf_endpoint *segf_lookup_mac(const struct segf_ctx *ctx,
 					     const u8 *mac)
@@ -258,7 +268,7 @@ segf_check_source(const struct segf_ctx *ctx, struct segf_endpoint *src,
 
 
 /* Turn an ARP request for an address of @mac into the reply, in place. */
-static void segf_arp_reply(struct segf_port *port, struct sk_buff *skb,
+static void segf_arp_reply(const struct segf_ctx *ctx, struct sk_buff *skb,
 			   const struct segf_pkt *pkt, const u8 *mac)
 {
 	struct segf_arp_eth_ipv4 *body;
@@ -267,7 +277,7 @@ static void segf_arp_reply(struct segf_port *port, struct sk_buff *skb,
 
 	if (skb_ensure_writable(skb, pkt->l3_off + sizeof(*arp) +
 					 sizeof(*body))) {
-		segf_drop(port, skb, SEGFILTER_DROP_TX_ERROR);
+		segf_drop(ctx, skb, SEGFILTER_DROP_TX_ERROR);
 		return;
 	}
 	eth = (struct ethhdr *)skb->data;
@@ -283,8 +293,8 @@ static void segf_arp_reply(struct segf_port *port, struct sk_buff *skb,
 	body->spa = pkt->arp.tpa;
 
 	skb->ip_summed = CHECKSUM_NONE;
-	segf_port_event(port, arp_replies);
-	segf_xmit(port, port, skb);
+	segf_event(ctx, arp_replies);
+	segf_xmit(ctx, ctx->port, skb);
 }
 
 /* The neighbour advertisement answering a solicitation. */
@@ -303,7 +313,7 @@ struct segf_nd_na {
  * unspecified address (duplicate address detection by another guest)
  * gets its answer on the all-nodes group, unsolicited.
  */
-static void segf_nd_reply(struct segf_port *port, struct sk_buff *skb,
+static void segf_nd_reply(const struct segf_ctx *ctx, struct sk_buff *skb,
 			  const struct segf_pkt *pkt, const u8 *mac)
 {
 	struct segf_nd_na *na;
@@ -312,9 +322,9 @@ static void segf_nd_reply(struct segf_port *port, struct sk_buff *skb,
 	bool dad = ipv6_addr_any(&pkt->v6.saddr);
 	unsigned int plen = sizeof(*na) - sizeof(na->ip6);
 
-	nskb = netdev_alloc_skb_ip_align(port->dev, ETH_HLEN + sizeof(*na));
+	nskb = netdev_alloc_skb_ip_align(ctx->port->dev, ETH_HLEN + sizeof(*na));
 	if (!nskb) {
-		segf_drop(port, skb, SEGFILTER_DROP_TX_ERROR);
+		segf_drop(ctx, skb, SEGFILTER_DROP_TX_ERROR);
 		return;
 	}
 	consume_skb(skb);
@@ -351,8 +361,8 @@ static void segf_nd_reply(struct segf_port *port, struct sk_buff *skb,
 	skb_reset_mac_header(nskb);
 	skb_set_network_header(nskb, ETH_HLEN);
 	nskb->protocol = htons(ETH_P_IPV6);
-	segf_port_event(port, nd_replies);
-	segf_xmit(port, port, nskb);
+	segf_event(ctx, nd_replies);
+	segf_xmit(ctx, ctx->port, nskb);
 }
 
 
@@ -394,15 +404,15 @@ static bool segf_answer_neighbour(const struct segf_ctx *ctx,
 		if (target == src)
 			return false;
 		if (!target) {
-			segf_drop(ctx->port, skb, SEGFILTER_DROP_NEIGH_UNKNOWN);
+			segf_drop(ctx, skb, SEGFILTER_DROP_NEIGH_UNKNOWN);
 			return true;
 		}
 		mac = target->mac;
 	}
 	if (pkt->proto == htons(ETH_P_ARP))
-		segf_arp_reply(ctx->port, skb, pkt, mac);
+		segf_arp_reply(ctx, skb, pkt, mac);
 	else
-		segf_nd_reply(ctx->port, skb, pkt, mac);
+		segf_nd_reply(ctx, skb, pkt, mac);
 	return true;
 }
 
@@ -463,8 +473,8 @@ static void segf_judge_flow(const struct segf_policy *pol,
 static void segf_log(const struct segf_ctx *ctx, const struct segf_rule *rule,
 		     u16 src, u16 dst, const struct segf_pkt *pkt)
 {
-	if (!segf_log_verdict(ctx->port, rule, src, dst, pkt))
-		segf_port_event(ctx->port, log_suppressed);
+	if (!segf_log_verdict(ctx->dom, rule, src, dst, pkt))
+		segf_event(ctx, log_suppressed);
 }
 
 static void segf_trace_verdict(struct segf_trace *t,
@@ -477,8 +487,13 @@ static void segf_trace_verdict(struct segf_trace *t,
 		t->chain = v->rule->chain;
 }
 
-/* A redirected packet: the flow whose path it follows, and its sender. */
+/*
+ * What segf_decide() found for a packet it let go: its flow entry, if it
+ * has one, and if it is redirected, the flow whose path it follows and
+ * its sender.
+ */
 struct segf_steer {
+	struct segf_flow *entry;	/* NULL: none, or no room for one */
 	struct segf_flow *flow;		/* NULL: straight to its destination */
 	u8 side;			/* the end of the flow's key that sent it */
 };
@@ -490,7 +505,7 @@ static void segf_count_allowed(const struct segf_ctx *ctx,
 	if (rule)
 		segf_rule_count(rule, len);
 	else
-		segf_port_event(ctx->port, default_allowed);
+		segf_event(ctx, default_allowed);
 }
 
 /*
@@ -523,6 +538,7 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 	bool flowable;
 	u8 side;
 
+	st->entry = NULL;
 	st->flow = NULL;
 	/* Link plumbing is not traffic between endpoints. */
 	if (segf_is_link_control(pkt))
@@ -563,6 +579,7 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 		}
 		segf_flow_update(flow, pkt, side, now);
 		segf_count_allowed(ctx, fv.rule, len);
+		st->entry = flow;
 		if (fv.action == SEGFILTER_ACTION_REDIRECT) {
 			st->flow = flow;
 			st->side = side;
@@ -589,6 +606,7 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 			segf_flow_rejudged(flow, pol->gen, &v,
 					   st->flow ? &path : NULL);
 			segf_flow_update(flow, pkt, side, now);
+			st->entry = flow;
 			segf_count_allowed(ctx, v.rule, len);
 			return 0;
 		}
@@ -640,25 +658,28 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 			flow = segf_flow_create(ctx->dom, pol, &key, side, pkt,
 						&v, &path);
 			if (flow)
-				segf_port_event(ctx->port, flows_created);
+				segf_event(ctx, flows_created);
 			else
-				segf_port_event(ctx->port, flow_table_full);
+				segf_event(ctx, flow_table_full);
 		}
 		segf_rule_count(v.rule, len);
 		if (v.rule->flags & SEGF_RULE_LOG)
 			segf_log(ctx, v.rule, sg, dg, pkt);
 		if (!flow)
 			return SEGFILTER_DROP_CHAIN_DOWN;
+		st->entry = flow;
 		st->flow = flow;
 		st->side = side;
 		return 0;
 	}
 
 	if (flowable && segf_flow_opens(pkt)) {
-		if (segf_flow_create(ctx->dom, pol, &key, side, pkt, &v, NULL))
-			segf_port_event(ctx->port, flows_created);
+		st->entry = segf_flow_create(ctx->dom, pol, &key, side, pkt, &v,
+					     NULL);
+		if (st->entry)
+			segf_event(ctx, flows_created);
 		else
-			segf_port_event(ctx->port, flow_table_full);
+			segf_event(ctx, flow_table_full);
 	}
 	segf_count_allowed(ctx, v.rule, len);
 	if (v.rule && (v.rule->flags & SEGF_RULE_LOG))
@@ -759,6 +780,58 @@ static void segf_inst_count_flow(struct segf_instance *inst)
 }
 
 /*
+ * Send a frame on to @dst where it is: out of its port, or through the
+ * uplink to its host with the sender's group (ctx->gbp) in the tunnel
+ * header.  @flow, if the frame has one, keeps the tunnel metadata for its
+ * next frames.  Nothing goes from one remote endpoint to another: a host
+ * relays no frame between uplinks.  Consumes @skb.
+ */
+static void segf_deliver(const struct segf_ctx *ctx, struct sk_buff *skb,
+			 const struct segf_endpoint *dst,
+			 struct segf_flow *flow)
+{
+	struct segf_port *out = segf_endpoint_port(dst);
+	struct segf_remote *remote;
+	struct metadata_dst *tun;
+
+	if (!segf_port_is_uplink(out)) {
+		segf_xmit(ctx, out, skb);
+		return;
+	}
+	remote = rcu_dereference(dst->remote);
+	if (ctx->from_remote || !remote) {
+		segf_drop(ctx, skb, SEGFILTER_DROP_WRONG_HOST);
+		return;
+	}
+	tun = segf_tunnel_get(flow, &remote->addr, ctx->dom->vni, ctx->gbp);
+	if (!tun) {
+		segf_drop(ctx, skb, SEGFILTER_DROP_TX_ERROR);
+		return;
+	}
+	skb_dst_drop(skb);
+	skb_dst_set(skb, &tun->dst);
+	segf_xmit(ctx, out, skb);
+}
+
+/*
+ * A redirected flow crosses its chain on the host of its responder (the
+ * end it was opened to), through that host's instances, in both
+ * directions; on the opener's host, when that is another, it goes
+ * straight over the overlay.  One host steers, so a stateful service
+ * sees both directions, and the responder's host, which never trusts
+ * that another enforced, is the one that does.
+ */
+static bool segf_steers_here(const struct segf_steer *st,
+			     const struct segf_endpoint *src,
+			     const struct segf_endpoint *dst)
+{
+	const struct segf_endpoint *responder;
+
+	responder = st->side == st->flow->init_side ? dst : src;
+	return !segf_port_is_uplink(segf_endpoint_port(responder));
+}
+
+/*
  * The instance that hop @h of @flow's @path goes through: the one the
  * flow is pinned to while it lives (drained or not), else the one the
  * flow's hash picks among those taking new flows, which the flow is then
@@ -803,12 +876,12 @@ static void segf_to_instance(const struct segf_ctx *ctx, struct sk_buff *skb,
 
 	/* Detached since segf_instance_alive() looked. */
 	if (!out) {
-		segf_drop(ctx->port, skb, SEGFILTER_DROP_CHAIN_DOWN);
+		segf_drop(ctx, skb, SEGFILTER_DROP_CHAIN_DOWN);
 		return;
 	}
 	if (inst->svc->mode == SEGFILTER_SERVICE_ROUTED) {
 		if (skb_ensure_writable(skb, ETH_HLEN)) {
-			segf_drop(ctx->port, skb, SEGFILTER_DROP_TX_ERROR);
+			segf_drop(ctx, skb, SEGFILTER_DROP_TX_ERROR);
 			return;
 		}
 		eth = (struct ethhdr *)skb->data;
@@ -816,8 +889,8 @@ static void segf_to_instance(const struct segf_ctx *ctx, struct sk_buff *skb,
 		ether_addr_copy(eth->h_source, ctx->pol->cfg.gw_mac);
 	}
 	segf_inst_count(inst, tx, skb->len);
-	segf_port_event(ctx->port, redirected);
-	segf_xmit(ctx->port, out, skb);
+	segf_event(ctx, redirected);
+	segf_xmit(ctx, out, skb);
 }
 
 /*
@@ -843,12 +916,12 @@ static void segf_steer(const struct segf_ctx *ctx, struct sk_buff *skb,
 			return;
 		}
 		if (!path->fail_open) {
-			segf_drop(ctx->port, skb, SEGFILTER_DROP_CHAIN_DOWN);
+			segf_drop(ctx, skb, SEGFILTER_DROP_CHAIN_DOWN);
 			return;
 		}
-		segf_port_event(ctx->port, bypassed);
+		segf_event(ctx, bypassed);
 	}
-	segf_xmit(ctx->port, dst->port, skb);
+	segf_deliver(ctx, skb, dst, flow);
 }
 
 /* A frame segf_decide() redirected: into the first service of its path. */
@@ -908,17 +981,17 @@ static bool segf_service_neighbour(const struct segf_ctx *ctx,
 		return false;
 	}
 	if (is_zero_ether_addr(gw_mac) || segf_iface_owns(side, &key)) {
-		segf_drop(ctx->port, skb, SEGFILTER_DROP_NEIGH_UNKNOWN);
+		segf_drop(ctx, skb, SEGFILTER_DROP_NEIGH_UNKNOWN);
 		return true;
 	}
 	if (pkt->proto == htons(ETH_P_ARP))
-		segf_arp_reply(ctx->port, skb, pkt, gw_mac);
+		segf_arp_reply(ctx, skb, pkt, gw_mac);
 	else
-		segf_nd_reply(ctx->port, skb, pkt, gw_mac);
+		segf_nd_reply(ctx, skb, pkt, gw_mac);
 	return true;
 
 forged:
-	segf_drop(ctx->port, skb, SEGFILTER_DROP_SERVICE_FORGED);
+	segf_drop(ctx, skb, SEGFILTER_DROP_SERVICE_FORGED);
 	return true;
 }
 
@@ -995,8 +1068,8 @@ static void segf_rx_service(struct segf_port *port, struct sk_buff *skb)
 	const struct segf_domain_cfg *cfg;
 	enum segfilter_drop_reason reason;
 	struct segf_flow_verdict fv;
+	struct segf_endpoint *src, *dst;
 	struct segf_instance *inst;
-	struct segf_endpoint *dst;
 	struct segf_flow_key key;
 	struct segf_flow *flow;
 	struct segf_ctx ctx = {
@@ -1056,8 +1129,17 @@ static void segf_rx_service(struct segf_port *port, struct sk_buff *skb)
 	dst = pkt.proto == htons(ETH_P_IP) ?
 	      segf_lookup_v4(&ctx, pkt.v4.daddr) :
 	      segf_lookup_v6(&ctx, &pkt.v6.daddr);
+	src = pkt.proto == htons(ETH_P_IP) ?
+	      segf_lookup_v4(&ctx, pkt.v4.saddr) :
+	      segf_lookup_v6(&ctx, &pkt.v6.saddr);
 	if (!dst)
 		goto drop;
+	reason = SEGFILTER_DROP_SERVICE_FORGED;
+	if (!src)
+		goto drop;
+	/* It goes on as sent by the flow's end, remote or not. */
+	ctx.gbp = src->group->id;
+	ctx.from_remote = segf_port_is_uplink(segf_endpoint_port(src));
 	if (fv.gen != ctx.pol->gen) {
 		/* The policy changed while the frame was in the service. */
 		reason = segf_service_rejudge(&ctx, flow, &fv, &pkt, side, dst);
@@ -1083,12 +1165,24 @@ static void segf_rx_service(struct segf_port *port, struct sk_buff *skb)
 		reason = SEGFILTER_DROP_SERVICE_FORGED;
 		goto drop;
 	}
-	segf_port_event(port, forwarded);
+	segf_event(&ctx, forwarded);
 	segf_steer(&ctx, skb, flow, &fv.path, orig, h, dst);
 	return;
 
 drop:
-	segf_drop(port, skb, reason);
+	segf_drop(&ctx, skb, reason);
+}
+
+/* A frame segf_decide() let go from @src to @dst: on its way. */
+static void segf_forward(const struct segf_ctx *ctx, struct sk_buff *skb,
+			 const struct segf_steer *st,
+			 const struct segf_endpoint *src,
+			 const struct segf_endpoint *dst)
+{
+	if (st->flow && segf_steers_here(st, src, dst))
+		segf_steer_start(ctx, skb, st, dst);
+	else
+		segf_deliver(ctx, skb, dst, st->entry);
 }
 
 /* Decide where a frame received on @port goes.  Consumes @skb. */
@@ -1124,8 +1218,9 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 	/* Source identity: an endpoint bound to this very port. */
 	src = segf_lookup_mac(&ctx, pkt.src);
 	reason = SEGFILTER_DROP_SRC_MAC;
-	if (!src || src->port != port)
+	if (!src || READ_ONCE(src->port) != port)
 		goto drop;
+	ctx.gbp = src->group->id;
 	reason = segf_check_source(&ctx, src, &pkt);
 	if (reason)
 		goto drop;
@@ -1140,7 +1235,7 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 		reason = segf_decide(&ctx, &pkt, skb->len, src, NULL, &st);
 		if (reason)
 			goto drop;
-		segf_flood(port, skb, ctx.pol->gen);
+		segf_flood(&ctx, skb);
 		return;
 	}
 
@@ -1154,11 +1249,8 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 		reason = SEGFILTER_DROP_TX_ERROR;
 		if (segf_route_rewrite(skb, &pkt, cfg->gw_mac, dst))
 			goto drop;
-		segf_port_event(port, routed);
-		if (st.flow)
-			segf_steer_start(&ctx, skb, &st, dst);
-		else
-			segf_xmit(port, dst->port, skb);
+		segf_event(&ctx, routed);
+		segf_forward(&ctx, skb, &st, src, dst);
 		return;
 	}
 
@@ -1172,15 +1264,123 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 	reason = segf_decide(&ctx, &pkt, skb->len, src, dst, &st);
 	if (reason)
 		goto drop;
-	segf_port_event(port, forwarded);
-	if (st.flow)
-		segf_steer_start(&ctx, skb, &st, dst);
-	else
-		segf_xmit(port, dst->port, skb);
+	segf_event(&ctx, forwarded);
+	segf_forward(&ctx, skb, &st, src, dst);
 	return;
 
 drop:
-	segf_drop(port, skb, reason);
+	segf_drop(&ctx, skb, reason);
+}
+
+/*
+ * A frame received on an uplink: the VXLAN device decapsulated it and
+ * left what its header said as tunnel metadata.  The VNI names the
+ * domain; the sender must be a remote endpoint of that domain, located
+ * at the host the tunnel came from, and the group id the frame carries
+ * must be that endpoint's.  Then the frame is judged as if the endpoint
+ * had sent it here: this host does not trust that the sender's enforced
+ * anything.  Only unicast to an endpoint of this host is taken.
+ */
+static void segf_rx_uplink(struct segf_port *port, struct sk_buff *skb)
+{
+	struct segf_ctx ctx = {
+		.port = port,
+		.from_remote = true,
+	};
+	enum segfilter_drop_reason reason;
+	const struct segf_domain_cfg *cfg;
+	struct segf_endpoint *src, *dst;
+	struct ip_tunnel_info *info;
+	struct vxlan_metadata *md;
+	struct segf_remote *remote;
+	struct segf_addr from;
+	struct segf_steer st;
+	struct segf_pkt pkt;
+	u16 gbp = 0;
+
+	skb_push(skb, skb->data - skb_mac_header(skb));
+	segf_count_packet(port->stats, false, skb->len);
+
+	reason = SEGFILTER_DROP_UNKNOWN_VNI;
+	info = skb_tunnel_info(skb);
+	if (!info)
+		goto drop;
+	ctx.dom = xa_load(&port->sn->vnis,
+			  be32_to_cpu(tunnel_id_to_key32(info->key.tun_id)));
+	if (!ctx.dom)
+		goto drop;
+	segf_count_packet(ctx.dom->stats, false, skb->len);
+	ctx.pol = rcu_dereference(ctx.dom->policy);
+	cfg = &ctx.pol->cfg;
+	if (ip_tunnel_info_af(info) == AF_INET6)
+		segf_addr_v6(&from, &info->key.u.ipv6.src);
+	else
+		segf_addr_v4(&from, info->key.u.ipv4.src);
+	if (segf_tun_has_gbp(info) && info->options_len >= sizeof(*md)) {
+		md = ip_tunnel_info_opts(info);
+		gbp = md->gbp & VXLAN_GBP_ID_MASK;
+	}
+	/* All the tunnel said is read: the frame goes on without it. */
+	skb_dst_drop(skb);
+
+	reason = SEGFILTER_DROP_VLAN;
+	if (skb_vlan_tag_present(skb))
+		goto drop;
+	reason = SEGFILTER_DROP_MALFORMED;
+	if (segf_parse(skb, &pkt))
+		goto drop;
+	reason = SEGFILTER_DROP_VLAN;
+	if (pkt.flags & SEGF_PKT_VLAN)
+		goto drop;
+	reason = SEGFILTER_DROP_NO_DEST;
+	if (is_multicast_ether_addr(pkt.dst))
+		goto drop;
+
+	/* A frame the sender's host routed comes from the gateway MAC. */
+	src = segf_lookup_mac(&ctx, pkt.src);
+	if (!src && !is_zero_ether_addr(cfg->gw_mac) &&
+	    ether_addr_equal(pkt.src, cfg->gw_mac)) {
+		if (pkt.proto == htons(ETH_P_IP))
+			src = segf_lookup_v4(&ctx, pkt.v4.saddr);
+		else if (pkt.proto == htons(ETH_P_IPV6))
+			src = segf_lookup_v6(&ctx, &pkt.v6.saddr);
+	}
+	reason = SEGFILTER_DROP_SRC_MAC;
+	if (!src)
+		goto drop;
+	reason = SEGFILTER_DROP_WRONG_HOST;
+	if (segf_endpoint_port(src) != port)
+		goto drop;
+	remote = rcu_dereference(src->remote);
+	if (!remote || !segf_addr_equal(&remote->addr, &from))
+		goto drop;
+	reason = SEGFILTER_DROP_GROUP_MISMATCH;
+	if (!gbp || gbp != src->group->id)
+		goto drop;
+	ctx.gbp = gbp;
+	reason = segf_check_source(&ctx, src, &pkt);
+	if (reason)
+		goto drop;
+
+	dst = segf_lookup_mac(&ctx, pkt.dst);
+	reason = SEGFILTER_DROP_NO_DEST;
+	if (!dst)
+		goto drop;
+	reason = SEGFILTER_DROP_WRONG_HOST;
+	if (segf_port_is_uplink(segf_endpoint_port(dst)))
+		goto drop;
+	reason = SEGFILTER_DROP_DST_MISMATCH;
+	if (!segf_dst_matches(&ctx, &pkt, dst))
+		goto drop;
+	reason = segf_decide(&ctx, &pkt, skb->len, src, dst, &st);
+	if (reason)
+		goto drop;
+	segf_event(&ctx, forwarded);
+	segf_forward(&ctx, skb, &st, src, dst);
+	return;
+
+drop:
+	segf_drop(&ctx, skb, reason);
 }
 
 /**
@@ -1206,10 +1406,16 @@ rx_handler_result_t segf_handle_frame(struct sk_buff **pskb)
 		return RX_HANDLER_CONSUMED;
 	*pskb = skb;
 
-	if (port->role == SEGFILTER_PORT_ROLE_SERVICE)
+	switch (port->role) {
+	case SEGFILTER_PORT_ROLE_SERVICE:
 		segf_rx_service(port, skb);
-	else
+		break;
+	case SEGFILTER_PORT_ROLE_UPLINK:
+		segf_rx_uplink(port, skb);
+		break;
+	default:
 		segf_rx(port, skb);
+	}
 	return RX_HANDLER_CONSUMED;
 }
 
@@ -1241,7 +1447,7 @@ void segf_trace_packet(struct segf_port *port, struct segf_pkt *pkt,
 		   segf_lookup_v6(&ctx, &pkt->v6.saddr);
 	dst = v4 ? segf_lookup_v4(&ctx, pkt->v4.daddr) :
 		   segf_lookup_v6(&ctx, &pkt->v6.daddr);
-	if (!src || src->port != port) {
+	if (!src || READ_ONCE(src->port) != port) {
 		t->drop = SEGFILTER_DROP_SRC_IP;
 		goto out;
 	}

@@ -133,6 +133,37 @@ void segf_group_unlink(struct segf_group *grp)
 	kfree_rcu(grp, rcu);
 }
 
+/**
+ * segf_domain_set_vni - give a new domain its VXLAN network identifier
+ * @dom: the domain, just created
+ * @vni: 1..SEGFILTER_VNI_MAX, unique in the namespace
+ * @extack: says why not
+ *
+ * Frames received on an uplink with @vni belong to @dom from here on.
+ *
+ * Return: 0, -EEXIST or -ENOMEM.
+ */
+int segf_domain_set_vni(struct segf_domain *dom, u32 vni,
+			struct netlink_ext_ack *extack)
+{
+	struct segf_net *sn = dom->sn;
+	struct segf_domain *other;
+	int err;
+
+	segf_assert_locked(sn);
+	other = xa_load(&sn->vnis, vni);
+	if (other) {
+		NL_SET_ERR_MSG_FMT_MOD(extack, "VNI %u belongs to domain \"%s\"",
+				       vni, other->name);
+		return -EEXIST;
+	}
+	err = xa_insert(&sn->vnis, vni, dom, GFP_KERNEL_ACCOUNT);
+	if (err)
+		return err;
+	dom->vni = vni;
+	return 0;
+}
+
 /*
  * Delete a domain.  Unless @force (namespace teardown, where ports are
  * gone already), refuse while ports are attached: the endpoints behind
@@ -162,6 +193,11 @@ int segf_domain_destroy(struct segf_domain *dom, bool force,
 	if (WARN_ON(dom->n_ports))
 		return -EBUSY;
 
+	/* Uplinks find a domain by its VNI: wait for frames that did. */
+	if (dom->vni) {
+		xa_erase(&sn->vnis, dom->vni);
+		synchronize_net();
+	}
 	segf_commit_forget(dom);
 	xa_erase(&sn->domains, dom->id);
 	xa_for_each(&dom->endpoints, idx, ep)

@@ -10,6 +10,11 @@
  *
  * Writers hold segf_net::lock; lookups from the data path need only
  * rcu_read_lock().
+ *
+ * A remote endpoint is one of the domain's that runs on another host:
+ * it sits behind an uplink, at that host's tunnel address.  It is in the
+ * same tables, with the same group and addresses as on its own host;
+ * moving an endpoint between hosts changes only its location.
  */
 
 #include <linux/in.h>
@@ -103,6 +108,16 @@ static void segf_endpoint_unhash(struct segf_endpoint *ep, unsigned int n)
 				       segf_addr_params);
 }
 
+/* After a grace period: readers may still hold @ep. */
+static void segf_endpoint_free(struct segf_endpoint *ep)
+{
+	struct segf_remote *r = rcu_dereference_protected(ep->remote, true);
+
+	if (r)
+		kfree_rcu(r, rcu);
+	kfree_rcu(ep, rcu);
+}
+
 static void segf_endpoint_count(struct segf_endpoint *ep, int delta)
 {
 	ep->group->n_endpoints += delta;
@@ -110,8 +125,73 @@ static void segf_endpoint_count(struct segf_endpoint *ep, int delta)
 	ep->domain->n_endpoints += delta;
 }
 
+/**
+ * segf_endpoint_check_location - may an endpoint of @dom sit there?
+ * @dom: the endpoint's domain
+ * @port: an endpoint port of @dom, or an uplink
+ * @remote: the host's tunnel address, with and only with an uplink
+ * @extack: says why not
+ *
+ * Return: 0, or -EINVAL.
+ */
+int segf_endpoint_check_location(struct segf_domain *dom,
+				 struct segf_port *port,
+				 const struct segf_addr *remote,
+				 struct netlink_ext_ack *extack)
+{
+	if (segf_port_is_uplink(port)) {
+		if (!dom->vni) {
+			NL_SET_ERR_MSG_FMT_MOD(extack,
+					       "domain \"%s\" has no VNI: it has no remote endpoints",
+					       dom->name);
+			return -EINVAL;
+		}
+		if (!remote) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "an endpoint behind an uplink needs the remote host's address");
+			return -EINVAL;
+		}
+		if (!segf_addr_unicast(remote)) {
+			segf_addr_err(extack, remote,
+				      "is not a unicast host address");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (remote) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "%s is not an uplink: a local endpoint has no remote address",
+				       port->dev->name);
+		return -EINVAL;
+	}
+	if (port->role != SEGFILTER_PORT_ROLE_ENDPOINT) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "%s is not an endpoint port", port->dev->name);
+		return -EINVAL;
+	}
+	if (port->domain != dom) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "port %s belongs to domain \"%s\", not \"%s\"",
+				       port->dev->name, port->domain->name,
+				       dom->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static struct segf_remote *segf_remote_alloc(const struct segf_addr *addr)
+{
+	struct segf_remote *r;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (r)
+		r->addr = *addr;
+	return r;
+}
+
 int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 			 struct segf_group *grp, struct segf_port *port,
+			 const struct segf_addr *remote,
 			 const struct segf_addr *addrs, unsigned int n_addrs,
 			 u64 born, struct segf_endpoint **out,
 			 struct netlink_ext_ack *extack)
@@ -123,6 +203,9 @@ int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 	segf_assert_locked(dom->sn);
 	if (WARN_ON(n_addrs > SEGF_EP_ADDRS))
 		return -EINVAL;
+	err = segf_endpoint_check_location(dom, port, remote, extack);
+	if (err)
+		return err;
 	if (!is_valid_ether_addr(mac)) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
 				       "%pM is not a unicast MAC address", mac);
@@ -171,6 +254,13 @@ int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 	ep = kzalloc(sizeof(*ep), GFP_KERNEL_ACCOUNT);
 	if (!ep)
 		return -ENOMEM;
+	if (remote) {
+		RCU_INIT_POINTER(ep->remote, segf_remote_alloc(remote));
+		if (!rcu_access_pointer(ep->remote)) {
+			kfree(ep);
+			return -ENOMEM;
+		}
+	}
 	ether_addr_copy(ep->mac, mac);
 	ep->domain = dom;
 	ep->group = grp;
@@ -215,7 +305,7 @@ err_unhash:
 	xa_erase(&dom->endpoints, ep->index);
 err_free:
 	/* Readers may have found an address entry already. */
-	kfree_rcu(ep, rcu);
+	segf_endpoint_free(ep);
 	return err;
 }
 
@@ -230,7 +320,7 @@ void segf_endpoint_unlink(struct segf_endpoint *ep)
 	segf_endpoint_unhash(ep, ep->n_addrs);
 	xa_erase(&dom->endpoints, ep->index);
 	segf_changed(dom->sn);
-	kfree_rcu(ep, rcu);
+	segf_endpoint_free(ep);
 }
 
 /* Delete an endpoint now, for every reader. */
@@ -259,18 +349,110 @@ void segf_endpoint_revive(struct segf_endpoint *ep)
 	segf_endpoint_count(ep, 1);
 }
 
-/* Delete the endpoints that sit behind @port, before it goes away. */
-void segf_port_flush_endpoints(struct segf_port *port)
+static void segf_domain_flush_port(struct segf_domain *dom,
+				   struct segf_port *port)
 {
-	struct segf_domain *dom = port->domain;
 	struct segf_endpoint *ep;
 	unsigned long idx;
 
-	segf_assert_locked(dom->sn);
-	if (!port->n_endpoints)
-		return;
 	xa_for_each(&dom->endpoints, idx, ep)
 		if (ep->port == port)
 			segf_endpoint_destroy(ep);
+}
+
+/*
+ * Delete the endpoints that sit behind @port, before it goes away: an
+ * uplink's are in every domain.  Flows from or to them are checked
+ * again before reuse.
+ */
+void segf_port_flush_endpoints(struct segf_port *port)
+{
+	struct segf_domain *dom;
+	unsigned long idx;
+
+	segf_assert_locked(port->sn);
+	if (!port->n_endpoints)
+		return;
+	if (!segf_port_is_uplink(port)) {
+		segf_domain_flush_port(port->domain, port);
+		segf_policy_bump(port->domain);
+	} else {
+		xa_for_each(&port->sn->domains, idx, dom) {
+			if (!dom->vni)
+				continue;
+			segf_domain_flush_port(dom, port);
+			segf_policy_bump(dom);
+		}
+	}
 	WARN_ON(port->n_endpoints);
+}
+
+/* Put @ep at @port, @r; return the remote it had, for the caller to free. */
+static struct segf_remote *segf_endpoint_place(struct segf_endpoint *ep,
+					       struct segf_port *port,
+					       struct segf_remote *r)
+{
+	struct segf_net *sn = ep->domain->sn;
+	struct segf_remote *old;
+
+	segf_assert_locked(sn);
+	old = rcu_dereference_protected(ep->remote, lockdep_is_held(&sn->lock));
+	/* An uplink in @port always finds an address: see the struct. */
+	if (r)
+		rcu_assign_pointer(ep->remote, r);
+	if (segf_endpoint_live(ep)) {
+		ep->port->n_endpoints--;
+		port->n_endpoints++;
+	}
+	/* Pairs with segf_endpoint_port(): @r is seen before @port. */
+	smp_store_release(&ep->port, port);
+	if (!r)
+		RCU_INIT_POINTER(ep->remote, NULL);
+	segf_changed(sn);
+	return old;
+}
+
+/**
+ * segf_endpoint_move - give an endpoint a new location
+ * @ep: a live endpoint
+ * @port: where it is now: an endpoint port of its domain, or an uplink
+ * @remote: with an uplink, the tunnel address of its host; else NULL
+ * @old: the remote address it had, if any, which the caller frees
+ *	 (kfree_rcu()) or gives back with segf_endpoint_unmove()
+ * @extack: says why not
+ *
+ * Its group, addresses and flows stay.  The data path follows at once:
+ * a frame to @ep leaves by the new location from here on, and frames it
+ * sends are accepted there.
+ *
+ * Return: 0, -EINVAL or -ENOMEM; nothing changed on error.
+ */
+int segf_endpoint_move(struct segf_endpoint *ep, struct segf_port *port,
+		       const struct segf_addr *remote,
+		       struct segf_remote **old,
+		       struct netlink_ext_ack *extack)
+{
+	struct segf_remote *r = NULL;
+	int err;
+
+	err = segf_endpoint_check_location(ep->domain, port, remote, extack);
+	if (err)
+		return err;
+	if (remote) {
+		r = segf_remote_alloc(remote);
+		if (!r)
+			return -ENOMEM;
+	}
+	*old = segf_endpoint_place(ep, port, r);
+	return 0;
+}
+
+/* Undo segf_endpoint_move(): back to @port, @old.  Cannot fail. */
+void segf_endpoint_unmove(struct segf_endpoint *ep, struct segf_port *port,
+			  struct segf_remote *old)
+{
+	struct segf_remote *r = segf_endpoint_place(ep, port, old);
+
+	if (r)
+		kfree_rcu(r, rcu);
 }

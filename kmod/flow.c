@@ -30,6 +30,7 @@
 #include <linux/random.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
+#include <net/dst_metadata.h>
 #include <net/tcp.h>
 
 #include "parse.h"
@@ -157,10 +158,19 @@ bool segf_flow_expired(const struct segf_flow *flow, unsigned long now)
 	return time_after(now, READ_ONCE(flow->expires));
 }
 
+/* Nobody reads @flow any more. */
+static void segf_flow_free(struct segf_flow *flow)
+{
+	struct metadata_dst *tun = rcu_dereference_protected(flow->tun, true);
+
+	if (tun)
+		dst_release(&tun->dst);
+	kmem_cache_free(segf_flow_cache, flow);
+}
+
 static void segf_flow_free_rcu(struct rcu_head *head)
 {
-	kmem_cache_free(segf_flow_cache,
-			container_of(head, struct segf_flow, rcu));
+	segf_flow_free(container_of(head, struct segf_flow, rcu));
 }
 
 /* Unlink @flow; whoever unlinks it first frees it. */
@@ -411,16 +421,16 @@ int segf_flows_init(struct segf_domain *dom)
 	return rhashtable_init(&dom->flows, &segf_flow_params);
 }
 
-static void segf_flow_free(void *ptr, void *arg)
+static void segf_flow_free_one(void *ptr, void *arg)
 {
-	kmem_cache_free(segf_flow_cache, ptr);
+	segf_flow_free(ptr);
 }
 
 /* No reader can reach the domain any more (its ports are gone). */
 void segf_flows_destroy(struct segf_domain *dom)
 {
 	cancel_delayed_work_sync(&dom->flow_gc);
-	rhashtable_free_and_destroy(&dom->flows, segf_flow_free, NULL);
+	rhashtable_free_and_destroy(&dom->flows, segf_flow_free_one, NULL);
 }
 
 int __init segf_flow_cache_init(void)

@@ -40,6 +40,7 @@ static int __net_init segf_net_init(struct net *net)
 	mutex_init(&sn->lock);
 	xa_init(&sn->domains);
 	xa_init(&sn->ports);
+	xa_init(&sn->vnis);
 	xa_init_flags(&sn->txns, XA_FLAGS_ALLOC1);
 	return 0;
 }
@@ -52,6 +53,7 @@ static void __net_exit segf_net_exit(struct net *net)
 	segf_txn_flush(sn);
 	xa_destroy(&sn->txns);
 	xa_destroy(&sn->ports);
+	xa_destroy(&sn->vnis);
 	xa_destroy(&sn->domains);
 	mutex_destroy(&sn->lock);
 }

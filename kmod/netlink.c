@@ -60,6 +60,11 @@ static struct netlink_range_validation segf_flow_limit_range = {
 	.max = SEGFILTER_FLOW_LIMIT_MAX,
 };
 
+static struct netlink_range_validation segf_vni_range = {
+	.min = 1,
+	.max = SEGFILTER_VNI_MAX,
+};
+
 static const struct nla_policy segf_domain_new_policy[SEGFILTER_A_MAX + 1] = {
 	SEGF_POLICY_DOMAIN,
 	SEGF_POLICY_TXN,
@@ -70,6 +75,7 @@ static const struct nla_policy segf_domain_new_policy[SEGFILTER_A_MAX + 1] = {
 							 &segf_flow_limit_range),
 	[SEGFILTER_A_GW_MAC] = NLA_POLICY_EXACT_LEN(ETH_ALEN),
 	[SEGFILTER_A_GW_ADDRS] = NLA_POLICY_NESTED(segf_addr_policy),
+	[SEGFILTER_A_VNI] = NLA_POLICY_FULL_RANGE(NLA_U32, &segf_vni_range),
 };
 
 static const struct nla_policy segf_domain_policy[SEGFILTER_A_MAX + 1] = {
@@ -112,6 +118,15 @@ static const struct nla_policy segf_endpoint_new_policy[SEGFILTER_A_MAX + 1] = {
 	SEGF_POLICY_TXN,
 	[SEGFILTER_A_MAC] = NLA_POLICY_ETH_ADDR,
 	[SEGFILTER_A_ADDRS] = NLA_POLICY_NESTED(segf_addr_policy),
+	[SEGFILTER_A_REMOTE] = NLA_POLICY_NESTED(segf_addr_policy),
+};
+
+static const struct nla_policy segf_endpoint_set_policy[SEGFILTER_A_MAX + 1] = {
+	SEGF_POLICY_DOMAIN,
+	SEGF_POLICY_IFINDEX,
+	SEGF_POLICY_TXN,
+	[SEGFILTER_A_MAC] = NLA_POLICY_ETH_ADDR,
+	[SEGFILTER_A_REMOTE] = NLA_POLICY_NESTED(segf_addr_policy),
 };
 
 static const struct nla_policy segf_endpoint_del_policy[SEGFILTER_A_MAX + 1] = {
@@ -626,6 +641,7 @@ static int segf_fill_domain(struct sk_buff *skb, struct segf_domain *dom,
 			  pol->cfg.default_action) ||
 	       nla_put_u32(skb, SEGFILTER_A_FLOW_LIMIT, pol->cfg.flow_limit) ||
 	       segf_put_gateway(skb, &pol->cfg) ||
+	       (dom->vni && nla_put_u32(skb, SEGFILTER_A_VNI, dom->vni)) ||
 	       nla_put_u32(skb, SEGFILTER_A_POLICY_GEN, (u32)pol->gen) ||
 	       nla_put_u32(skb, SEGFILTER_A_N_PORTS, dom->n_ports) ||
 	       nla_put_u32(skb, SEGFILTER_A_N_GROUPS, dom->n_groups) ||
@@ -663,8 +679,10 @@ static int segf_fill_port(struct sk_buff *skb, struct segf_port *port,
 		return -EMSGSIZE;
 	full = nla_put_u32(skb, SEGFILTER_A_IFINDEX, port->dev->ifindex) ||
 	       nla_put_string(skb, SEGFILTER_A_IFNAME, port->dev->name) ||
-	       nla_put_u32(skb, SEGFILTER_A_DOMAIN_ID, port->domain->id) ||
-	       nla_put_string(skb, SEGFILTER_A_DOMAIN_NAME, port->domain->name) ||
+	       (port->domain &&
+		(nla_put_u32(skb, SEGFILTER_A_DOMAIN_ID, port->domain->id) ||
+		 nla_put_string(skb, SEGFILTER_A_DOMAIN_NAME,
+				port->domain->name))) ||
 	       nla_put_u8(skb, SEGFILTER_A_PORT_ROLE, port->role) ||
 	       nla_put_u32(skb, SEGFILTER_A_N_ENDPOINTS, port->n_endpoints) ||
 	       segf_put_stats(skb, port->stats);
@@ -697,9 +715,32 @@ static int segf_put_addrs(struct sk_buff *skb, const struct segf_endpoint *ep)
 	return 0;
 }
 
+static int segf_put_addr(struct sk_buff *skb, int attr,
+			 const struct segf_addr *a)
+{
+	struct nlattr *nest;
+	int err;
+
+	nest = nla_nest_start(skb, attr);
+	if (!nest)
+		return -EMSGSIZE;
+	if (a->family == AF_INET)
+		err = nla_put_in_addr(skb, SEGFILTER_A_ADDR_IPV4, a->v4);
+	else
+		err = nla_put_in6_addr(skb, SEGFILTER_A_ADDR_IPV6, &a->v6);
+	if (err) {
+		nla_nest_cancel(skb, nest);
+		return err;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 static int segf_fill_endpoint(struct sk_buff *skb, struct segf_endpoint *ep,
 			      const struct segf_msg *m)
 {
+	struct segf_remote *remote = rcu_dereference_protected(ep->remote,
+				lockdep_is_held(&ep->domain->sn->lock));
 	void *hdr = segf_msg_start(skb, m);
 	bool full;
 
@@ -712,7 +753,8 @@ static int segf_fill_endpoint(struct sk_buff *skb, struct segf_endpoint *ep,
 	       nla_put_string(skb, SEGFILTER_A_GROUP_NAME, ep->group->name) ||
 	       nla_put_u32(skb, SEGFILTER_A_IFINDEX, ep->port->dev->ifindex) ||
 	       nla_put_string(skb, SEGFILTER_A_IFNAME, ep->port->dev->name) ||
-	       segf_put_addrs(skb, ep);
+	       segf_put_addrs(skb, ep) ||
+	       (remote && segf_put_addr(skb, SEGFILTER_A_REMOTE, &remote->addr));
 	return segf_msg_end(skb, hdr, full);
 }
 
@@ -824,6 +866,16 @@ static int segf_domain_new_apply(struct segf_commit *c, struct nlattr **attrs,
 				 &dom, c->extack);
 	if (err)
 		return err;
+	if (attrs[SEGFILTER_A_VNI]) {
+		err = segf_domain_set_vni(dom,
+					  nla_get_u32(attrs[SEGFILTER_A_VNI]),
+					  c->extack);
+		if (err) {
+			NL_SET_BAD_ATTR(c->extack, attrs[SEGFILTER_A_VNI]);
+			segf_domain_destroy(dom, true, NULL);
+			return err;
+		}
+	}
 	err = segf_commit_record(c, SEGF_UNDO_DOMAIN_NEW, dom);
 	if (err) {
 		segf_domain_destroy(dom, true, NULL);
@@ -838,6 +890,12 @@ static int segf_domain_set_check(struct nlattr **attrs,
 {
 	if (segf_missing_domain(attrs, extack))
 		return -EINVAL;
+	if (attrs[SEGFILTER_A_VNI]) {
+		NL_SET_BAD_ATTR(extack, attrs[SEGFILTER_A_VNI]);
+		NL_SET_ERR_MSG_MOD(extack,
+				   "a domain's VNI cannot be changed: it is given when the domain is created");
+		return -EINVAL;
+	}
 	if (!attrs[SEGFILTER_A_DEFAULT_ACTION] &&
 	    !attrs[SEGFILTER_A_FLOW_LIMIT] && !attrs[SEGFILTER_A_GW_MAC] &&
 	    !attrs[SEGFILTER_A_GW_ADDRS]) {
@@ -1066,12 +1124,28 @@ static int segf_group_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 /* ---- ports ---- */
 
+static bool segf_role_is_uplink(struct nlattr **attrs)
+{
+	return attrs[SEGFILTER_A_PORT_ROLE] &&
+	       nla_get_u8(attrs[SEGFILTER_A_PORT_ROLE]) ==
+	       SEGFILTER_PORT_ROLE_UPLINK;
+}
+
 static int segf_port_new_check(struct nlattr **attrs,
 			       struct netlink_ext_ack *extack)
 {
-	return segf_missing_domain(attrs, extack) ||
-	       segf_missing(attrs, extack, SEGFILTER_A_IFINDEX, "ifindex") ?
-	       -EINVAL : 0;
+	if (segf_missing(attrs, extack, SEGFILTER_A_IFINDEX, "ifindex"))
+		return -EINVAL;
+	if (!segf_role_is_uplink(attrs))
+		return segf_missing_domain(attrs, extack) ? -EINVAL : 0;
+	if (attrs[SEGFILTER_A_DOMAIN_ID] || attrs[SEGFILTER_A_DOMAIN_NAME]) {
+		NL_SET_BAD_ATTR(extack, attrs[SEGFILTER_A_DOMAIN_ID] ?:
+					attrs[SEGFILTER_A_DOMAIN_NAME]);
+		NL_SET_ERR_MSG_MOD(extack,
+				   "an uplink serves every domain: attach it without one");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* Called with RTNL held: attaching a port sets the device's rx_handler. */
@@ -1088,9 +1162,13 @@ static int segf_port_new_apply(struct segf_commit *c, struct nlattr **attrs,
 	ASSERT_RTNL();
 	if (attrs[SEGFILTER_A_PORT_ROLE])
 		role = nla_get_u8(attrs[SEGFILTER_A_PORT_ROLE]);
-	dom = segf_domain_get(c->sn, attrs, true, c->extack);
-	if (IS_ERR(dom))
-		return PTR_ERR(dom);
+	if (role == SEGFILTER_PORT_ROLE_UPLINK) {
+		dom = NULL;
+	} else {
+		dom = segf_domain_get(c->sn, attrs, true, c->extack);
+		if (IS_ERR(dom))
+			return PTR_ERR(dom);
+	}
 	dev = __dev_get_by_index(c->sn->net, ifindex);
 	if (!dev) {
 		NL_SET_BAD_ATTR(c->extack, attrs[SEGFILTER_A_IFINDEX]);
@@ -1098,9 +1176,10 @@ static int segf_port_new_apply(struct segf_commit *c, struct nlattr **attrs,
 				       ifindex);
 		return -ENODEV;
 	}
-	segf_commit_touch(c, dom);
-	err = segf_port_attach(c->sn, dev, dom, role, dom->next_gen, &port,
-			       c->extack);
+	if (dom)
+		segf_commit_touch(c, dom);
+	err = segf_port_attach(c->sn, dev, dom, role, dom ? dom->next_gen : 0,
+			       &port, c->extack);
 	if (err)
 		return err;
 	err = segf_commit_record(c, SEGF_UNDO_PORT_NEW, port);
@@ -1190,6 +1269,27 @@ out:
 
 /* ---- endpoints ---- */
 
+/* REMOTE, if given: exactly one address. */
+static int segf_parse_remote(struct nlattr *nest, struct segf_addr *remote,
+			     struct netlink_ext_ack *extack)
+{
+	unsigned int n;
+	int err;
+
+	if (!nest)
+		return 0;
+	err = segf_parse_addrs(nest, remote, &n, extack);
+	if (err)
+		return err;
+	if (n != 1) {
+		NL_SET_BAD_ATTR(extack, nest);
+		NL_SET_ERR_MSG_MOD(extack,
+				   "the remote host is one address, IPv4 or IPv6");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int segf_endpoint_new_check(struct nlattr **attrs,
 				   struct netlink_ext_ack *extack)
 {
@@ -1201,13 +1301,15 @@ static int segf_endpoint_new_check(struct nlattr **attrs,
 	    segf_missing_group(attrs, extack) ||
 	    segf_missing(attrs, extack, SEGFILTER_A_IFINDEX, "port (ifindex)"))
 		return -EINVAL;
-	return segf_parse_addrs(attrs[SEGFILTER_A_ADDRS], addrs, &n, extack);
+	return segf_parse_addrs(attrs[SEGFILTER_A_ADDRS], addrs, &n, extack) ?:
+	       segf_parse_remote(attrs[SEGFILTER_A_REMOTE], addrs, extack);
 }
 
 static int segf_endpoint_new_apply(struct segf_commit *c,
 				   struct nlattr **attrs, void **obj)
 {
-	struct segf_addr addrs[SEGF_EP_ADDRS];
+	struct segf_addr addrs[SEGF_EP_ADDRS], remote[SEGF_EP_ADDRS];
+	struct nlattr *remote_attr = attrs[SEGFILTER_A_REMOTE];
 	struct segf_endpoint *ep;
 	struct segf_domain *dom;
 	struct segf_group *grp;
@@ -1216,7 +1318,8 @@ static int segf_endpoint_new_apply(struct segf_commit *c,
 	int err;
 
 	err = segf_parse_addrs(attrs[SEGFILTER_A_ADDRS], addrs, &n_addrs,
-			       c->extack);
+			       c->extack) ?:
+	      segf_parse_remote(remote_attr, remote, c->extack);
 	if (err)
 		return err;
 	dom = segf_domain_get(c->sn, attrs, true, c->extack);
@@ -1228,25 +1331,10 @@ static int segf_endpoint_new_apply(struct segf_commit *c,
 	port = segf_port_get(c->sn, attrs, c->extack);
 	if (IS_ERR(port))
 		return PTR_ERR(port);
-	if (port->role != SEGFILTER_PORT_ROLE_ENDPOINT) {
-		NL_SET_BAD_ATTR(c->extack, attrs[SEGFILTER_A_IFINDEX]);
-		NL_SET_ERR_MSG_FMT_MOD(c->extack,
-				       "port %s is not an endpoint port",
-				       port->dev->name);
-		return -EINVAL;
-	}
-	if (port->domain != dom) {
-		NL_SET_BAD_ATTR(c->extack, attrs[SEGFILTER_A_IFINDEX]);
-		NL_SET_ERR_MSG_FMT_MOD(c->extack,
-				       "port %s belongs to domain \"%s\", not \"%s\"",
-				       port->dev->name, port->domain->name,
-				       dom->name);
-		return -EINVAL;
-	}
 	segf_commit_touch(c, dom);
 	err = segf_endpoint_create(dom, nla_data(attrs[SEGFILTER_A_MAC]), grp,
-				   port, addrs, n_addrs, dom->next_gen, &ep,
-				   c->extack);
+				   port, remote_attr ? remote : NULL, addrs,
+				   n_addrs, dom->next_gen, &ep, c->extack);
 	if (err)
 		return err;
 	err = segf_commit_record(c, SEGF_UNDO_ENDPOINT_NEW, ep);
@@ -1304,6 +1392,60 @@ static int segf_endpoint_del_apply(struct segf_commit *c,
 		return err;
 	segf_commit_touch(c, ep->domain);
 	segf_endpoint_retire(ep, ep->domain->next_gen);
+	return 0;
+}
+
+static int segf_endpoint_set_check(struct nlattr **attrs,
+				   struct netlink_ext_ack *extack)
+{
+	struct segf_addr remote;
+
+	if (segf_missing_domain(attrs, extack) ||
+	    segf_missing(attrs, extack, SEGFILTER_A_MAC, "MAC address") ||
+	    segf_missing(attrs, extack, SEGFILTER_A_IFINDEX, "port (ifindex)"))
+		return -EINVAL;
+	return segf_parse_remote(attrs[SEGFILTER_A_REMOTE], &remote, extack);
+}
+
+/* Move an endpoint: a new port, and a new host if that is an uplink. */
+static int segf_endpoint_set_apply(struct segf_commit *c,
+				   struct nlattr **attrs, void **obj)
+{
+	struct nlattr *remote_attr = attrs[SEGFILTER_A_REMOTE];
+	struct segf_addr remote[SEGF_EP_ADDRS];
+	struct segf_endpoint *ep;
+	struct segf_ep_move *mv;
+	struct segf_port *port;
+	int err;
+
+	err = segf_parse_remote(remote_attr, remote, c->extack);
+	if (err)
+		return err;
+	ep = segf_endpoint_get(c->sn, attrs, c->extack);
+	if (IS_ERR(ep))
+		return PTR_ERR(ep);
+	port = segf_port_get(c->sn, attrs, c->extack);
+	if (IS_ERR(port))
+		return PTR_ERR(port);
+	mv = kzalloc(sizeof(*mv), GFP_KERNEL_ACCOUNT);
+	if (!mv)
+		return -ENOMEM;
+	mv->ep = ep;
+	mv->port = ep->port;
+	err = segf_endpoint_move(ep, port, remote_attr ? remote : NULL,
+				 &mv->remote, c->extack);
+	if (err) {
+		NL_SET_BAD_ATTR(c->extack, remote_attr ?:
+				attrs[SEGFILTER_A_IFINDEX]);
+		kfree(mv);
+		return err;
+	}
+	err = segf_commit_record(c, SEGF_UNDO_ENDPOINT_MOVE, mv);
+	if (err) {
+		segf_endpoint_unmove(ep, mv->port, mv->remote);
+		kfree(mv);
+		return err;
+	}
 	return 0;
 }
 
@@ -2300,6 +2442,8 @@ static const struct segf_write_op segf_write_ops[] = {
 	  segf_fill_endpoint_obj },
 	{ SEGFILTER_CMD_ENDPOINT_DEL, false, segf_endpoint_del_policy,
 	  segf_endpoint_del_check, segf_endpoint_del_apply, NULL },
+	{ SEGFILTER_CMD_ENDPOINT_SET, false, segf_endpoint_set_policy,
+	  segf_endpoint_set_check, segf_endpoint_set_apply, NULL },
 	{ SEGFILTER_CMD_RULE_NEW, false, segf_rule_new_policy,
 	  segf_rule_new_check, segf_rule_new_apply, segf_fill_rule_obj },
 	{ SEGFILTER_CMD_RULE_DEL, false, segf_rule_policy,
@@ -2495,7 +2639,7 @@ static int segf_put_tuple(struct sk_buff *skb, const struct segf_pkt *pkt)
 
 /**
  * segf_log_verdict - tell listeners that a logging rule decided
- * @port: the port the packet came from
+ * @dom: the domain whose rule it is
  * @rule: the rule, which has SEGF_RULE_LOG
  * @src: source group id
  * @dst: destination group id, 0 for a flood
@@ -2505,10 +2649,9 @@ static int segf_put_tuple(struct sk_buff *skb, const struct segf_pkt *pkt)
  *
  * Return: false when the rate limit suppressed the event.
  */
-bool segf_log_verdict(struct segf_port *port, const struct segf_rule *rule,
+bool segf_log_verdict(struct segf_domain *dom, const struct segf_rule *rule,
 		      u16 src, u16 dst, const struct segf_pkt *pkt)
 {
-	struct segf_domain *dom = port->domain;
 	struct net *net = dom->sn->net;
 	struct sk_buff *msg;
 	void *hdr;
@@ -2625,6 +2768,14 @@ static int segf_trace_doit(struct sk_buff *skb, struct genl_info *info)
 	port = segf_port_get(sn, info->attrs, info->extack);
 	if (IS_ERR(port)) {
 		err = PTR_ERR(port);
+		goto out;
+	}
+	if (!port->domain) {
+		NL_SET_BAD_ATTR(info->extack, info->attrs[SEGFILTER_A_IFINDEX]);
+		NL_SET_ERR_MSG_FMT_MOD(info->extack,
+				       "%s is an uplink: trace from the port of the endpoint that sends",
+				       port->dev->name);
+		err = -EINVAL;
 		goto out;
 	}
 	segf_trace_packet(port, &pkt, &t);
@@ -2819,6 +2970,8 @@ static const struct genl_ops segf_ops[] = {
 		segf_endpoint_new_policy, SEGF_ADMIN),
 	SEGF_OP(SEGFILTER_CMD_ENDPOINT_DEL, segf_write_doit, NULL,
 		segf_endpoint_del_policy, SEGF_ADMIN),
+	SEGF_OP(SEGFILTER_CMD_ENDPOINT_SET, segf_write_doit, NULL,
+		segf_endpoint_set_policy, SEGF_ADMIN),
 	SEGF_OP(SEGFILTER_CMD_ENDPOINT_GET, segf_endpoint_get_doit,
 		segf_endpoint_dumpit, segf_endpoint_policy, 0),
 	SEGF_OP(SEGFILTER_CMD_RULE_NEW, segf_write_doit, NULL,

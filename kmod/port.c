@@ -15,6 +15,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <net/rtnetlink.h>
+#include <net/vxlan.h>
 
 #include "compat.h"
 #include "segfilter.h"
@@ -43,6 +44,35 @@ static bool segf_dev_is_guest_port(const struct net_device *dev)
 	return !strcmp(kind, "veth") || !strcmp(kind, "tun");
 }
 
+/*
+ * An uplink is the kernel's VXLAN device in external (collect metadata)
+ * mode, with the Group Based Policy extension: one device for every
+ * domain, each domain its VNI.  The module gives each frame it sends
+ * the tunnel's destination, VNI and group id as metadata, and reads
+ * them from each frame received; the device does the encapsulation.
+ */
+static int segf_check_uplink(const struct net_device *dev,
+			     struct netlink_ext_ack *extack)
+{
+	const struct vxlan_dev *vxlan;
+
+	if (!netif_is_vxlan(dev)) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "%s is not a VXLAN device: an uplink must be one",
+				       dev->name);
+		return -EOPNOTSUPP;
+	}
+	vxlan = netdev_priv(dev);
+	if (!(vxlan->cfg.flags & VXLAN_F_COLLECT_METADATA) ||
+	    !(vxlan->cfg.flags & VXLAN_F_GBP)) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "VXLAN device %s needs \"external\" and \"gbp\" to be an uplink",
+				       dev->name);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
 /* Say who already owns a device's rx_handler, or NULL if nobody does. */
 static const char *segf_dev_owner(const struct net_device *dev)
 {
@@ -69,9 +99,14 @@ static int segf_port_check_free(struct net_device *dev,
 	ASSERT_RTNL();
 	if (rtnl_dereference(dev->rx_handler) == segf_handle_frame) {
 		other = rtnl_dereference(dev->rx_handler_data);
-		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "%s is already attached to domain \"%s\"",
-				       dev->name, other->domain->name);
+		if (segf_port_is_uplink(other))
+			NL_SET_ERR_MSG_FMT_MOD(extack,
+					       "%s is already attached as an uplink",
+					       dev->name);
+		else
+			NL_SET_ERR_MSG_FMT_MOD(extack,
+					       "%s is already attached to domain \"%s\"",
+					       dev->name, other->domain->name);
 		return -EBUSY;
 	}
 	master = netdev_master_upper_dev_get(dev);
@@ -115,10 +150,10 @@ int segf_port_attach(struct segf_net *sn, struct net_device *dev,
 	segf_assert_locked(sn);
 
 	if (role == SEGFILTER_PORT_ROLE_UPLINK) {
-		NL_SET_ERR_MSG_MOD(extack, "uplink ports are not supported yet");
-		return -EOPNOTSUPP;
-	}
-	if (!segf_dev_is_guest_port(dev)) {
+		err = segf_check_uplink(dev, extack);
+		if (err)
+			return err;
+	} else if (!segf_dev_is_guest_port(dev)) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
 				       "%s is not a veth or tap device", dev->name);
 		return -EOPNOTSUPP;
@@ -136,6 +171,7 @@ int segf_port_attach(struct segf_net *sn, struct net_device *dev,
 		goto err_free;
 	}
 	port->dev = dev;
+	port->sn = sn;
 	port->domain = dom;
 	port->role = role;
 	port->born = born;
@@ -151,8 +187,10 @@ int segf_port_attach(struct segf_net *sn, struct net_device *dev,
 		goto err_xa;
 	}
 	netdev_hold(dev, &port->dev_tracker, GFP_KERNEL);
-	list_add_tail_rcu(&port->domain_node, &dom->ports);
-	dom->n_ports++;
+	if (dom) {
+		list_add_tail_rcu(&port->domain_node, &dom->ports);
+		dom->n_ports++;
+	}
 	if (role == SEGFILTER_PORT_ROLE_SERVICE)
 		segf_instance_port_back(port);
 	segf_changed(sn);
@@ -172,7 +210,7 @@ err_free:
 void segf_port_detach(struct segf_port *port)
 {
 	struct segf_domain *dom = port->domain;
-	struct segf_net *sn = dom->sn;
+	struct segf_net *sn = port->sn;
 
 	ASSERT_RTNL();
 	segf_assert_locked(sn);
@@ -180,13 +218,11 @@ void segf_port_detach(struct segf_port *port)
 	/* No new frame reaches us from here on. */
 	netdev_rx_handler_unregister(port->dev);
 	segf_instance_port_gone(port);
-	if (port->n_endpoints) {
-		segf_port_flush_endpoints(port);
-		/* Flows from or to them are checked again before reuse. */
-		segf_policy_bump(dom);
+	segf_port_flush_endpoints(port);
+	if (dom) {
+		list_del_rcu(&port->domain_node);
+		dom->n_ports--;
 	}
-	list_del_rcu(&port->domain_node);
-	dom->n_ports--;
 	xa_erase(&sn->ports, port->dev->ifindex);
 	segf_changed(sn);
 	call_rcu(&port->rcu, segf_port_free_rcu);
@@ -203,7 +239,7 @@ static int segf_netdev_event(struct notifier_block *nb, unsigned long event,
 	if (rtnl_dereference(dev->rx_handler) != segf_handle_frame)
 		return NOTIFY_DONE;
 	port = rtnl_dereference(dev->rx_handler_data);
-	sn = port->domain->sn;
+	sn = port->sn;
 
 	switch (event) {
 	case NETDEV_UNREGISTER:

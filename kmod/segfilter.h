@@ -25,10 +25,12 @@
  * Ownership: a namespace owns its domains, ports and open transactions;
  * a domain owns its groups, endpoints, rules and flows.  Nothing is
  * reference counted but the rule index, which successive generations
- * share: a domain cannot be deleted while ports are attached to it, a
- * group while endpoints belong to it or rules name it, and detaching a
- * port deletes the endpoints behind it, so no object can outlive what
- * it points to.  Rules are named by group id, never by pointer.
+ * share, and a flow's tunnel metadata (a dst_entry): a domain cannot be
+ * deleted while ports are attached to it, a group while endpoints
+ * belong to it or rules name it, and detaching a port (an uplink too)
+ * deletes the endpoints behind it, so no object can outlive what it
+ * points to.  Rules are named by group id, never by pointer.  An uplink
+ * belongs to no domain: it serves every domain with a VNI.
  */
 #ifndef _SEGFILTER_H
 #define _SEGFILTER_H
@@ -48,6 +50,7 @@
 #include <uapi/linux/segfilter.h>
 
 struct genl_info;
+struct metadata_dst;
 struct netlink_ext_ack;
 
 /* Per-CPU counters, one set per port and one per domain. */
@@ -97,6 +100,7 @@ struct segf_net {
 	struct mutex lock;		/* serialises all writers */
 	struct xarray domains;		/* by domain id */
 	struct xarray ports;		/* by ifindex */
+	struct xarray vnis;		/* domains, by VNI */
 	struct xarray txns;		/* open transactions, by id */
 	u32 next_txn;
 	unsigned int genid;		/* bumped on every change, for dumps */
@@ -251,6 +255,12 @@ struct segf_flow {
 	struct segf_rule *rule;
 	struct segf_path path;		/* ACTION_REDIRECT only */
 	u32 hash;			/* symmetric: picks the instances */
+	/*
+	 * The tunnel metadata of the direction that leaves by an uplink, if
+	 * one does: built once, used by every frame while the remote end
+	 * stays where it is.  Holds a reference; see segf_tunnel_dst().
+	 */
+	struct metadata_dst __rcu *tun;
 	unsigned long expires;		/* jiffies */
 	struct rcu_head rcu;
 };
@@ -293,6 +303,7 @@ struct segf_match {
 struct segf_domain {
 	struct segf_net *sn;
 	u32 id;
+	u32 vni;			/* 0: none, no remote endpoints */
 	char name[SEGFILTER_NAME_SIZE];
 
 	struct segf_policy __rcu *policy;
@@ -341,7 +352,8 @@ struct segf_group {
 struct segf_port {
 	struct net_device *dev;
 	netdevice_tracker dev_tracker;
-	struct segf_domain *domain;
+	struct segf_net *sn;
+	struct segf_domain *domain;	/* NULL for an uplink */
 	struct list_head domain_node;	/* in segf_domain::ports */
 	u8 role;			/* enum segfilter_port_role */
 	u8 side;			/* of @inst: SEGF_LEFT or SEGF_RIGHT */
@@ -359,10 +371,22 @@ struct segf_ep_addr {
 	struct segf_endpoint *ep;
 };
 
+/* Where a remote endpoint runs: its host's tunnel address. */
+struct segf_remote {
+	struct segf_addr addr;
+	struct rcu_head rcu;
+};
+
 /*
  * An endpoint is seen by the data path from generation @born of its
  * domain's policy until before generation @dead: a commit adds and
  * deletes endpoints together with the rules, at one pointer swap.
+ *
+ * Its location is @port, an endpoint port of this host or an uplink; a
+ * remote endpoint also has @remote.  A move changes both while the data
+ * path reads them: @remote is set before @port turns to an uplink and
+ * cleared after it turns away, so a reader that sees an uplink in @port
+ * finds an address in @remote, old or new.
  */
 struct segf_endpoint {
 	struct rhash_head mac_node;	/* in segf_domain::ep_by_mac */
@@ -370,7 +394,8 @@ struct segf_endpoint {
 	u32 index;			/* in segf_domain::endpoints */
 	struct segf_domain *domain;
 	struct segf_group *group;
-	struct segf_port *port;
+	struct segf_port *port;		/* READ_ONCE() in the data path */
+	struct segf_remote __rcu *remote;
 	u64 born;
 	u64 dead;			/* SEGF_GEN_NEVER while it lives */
 	unsigned int n_addrs;
@@ -472,6 +497,7 @@ enum segf_undo_kind {
 	SEGF_UNDO_INSTANCE_DRAIN,
 	SEGF_UNDO_CHAIN_NEW,
 	SEGF_UNDO_CHAIN_DEL,
+	SEGF_UNDO_ENDPOINT_MOVE,
 };
 
 /* main.c */
@@ -504,6 +530,8 @@ struct segf_domain *segf_domain_find(struct segf_net *sn, u32 id,
 int segf_domain_create(struct segf_net *sn, u32 id, const char *name,
 		       const struct segf_domain_cfg *cfg, struct segf_domain **out,
 		       struct netlink_ext_ack *extack);
+int segf_domain_set_vni(struct segf_domain *dom, u32 vni,
+			struct netlink_ext_ack *extack);
 int segf_domain_destroy(struct segf_domain *dom, bool force,
 			struct netlink_ext_ack *extack);
 struct segf_group *segf_group_find(struct segf_domain *dom, u16 id,
@@ -524,6 +552,7 @@ struct segf_endpoint *segf_endpoint_by_addr(struct segf_domain *dom,
 					    const struct segf_addr *addr);
 int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 			 struct segf_group *grp, struct segf_port *port,
+			 const struct segf_addr *remote,
 			 const struct segf_addr *addrs, unsigned int n_addrs,
 			 u64 born, struct segf_endpoint **out,
 			 struct netlink_ext_ack *extack);
@@ -578,6 +607,40 @@ static inline bool segf_endpoint_live(const struct segf_endpoint *ep)
 	return ep && ep->dead == SEGF_GEN_NEVER;
 }
 void segf_port_flush_endpoints(struct segf_port *port);
+int segf_endpoint_move(struct segf_endpoint *ep, struct segf_port *port,
+		       const struct segf_addr *remote,
+		       struct segf_remote **old,
+		       struct netlink_ext_ack *extack);
+void segf_endpoint_unmove(struct segf_endpoint *ep, struct segf_port *port,
+			  struct segf_remote *old);
+
+/* What segf_endpoint_move() changed, for a commit to undo. */
+struct segf_ep_move {
+	struct segf_endpoint *ep;
+	struct segf_port *port;
+	struct segf_remote *remote;
+};
+int segf_endpoint_check_location(struct segf_domain *dom,
+				 struct segf_port *port,
+				 const struct segf_addr *remote,
+				 struct netlink_ext_ack *extack);
+
+static inline bool segf_port_is_uplink(const struct segf_port *port)
+{
+	return port->role == SEGFILTER_PORT_ROLE_UPLINK;
+}
+
+/* Where the data path finds @ep, which a move may change meanwhile. */
+static inline struct segf_port *
+segf_endpoint_port(const struct segf_endpoint *ep)
+{
+	/*
+	 * Pairs with the release in segf_endpoint_place(): a reader that
+	 * finds an uplink here then finds the remote address published
+	 * before it.
+	 */
+	return smp_load_acquire(&ep->port);
+}
 
 /* port.c */
 int segf_port_attach(struct segf_net *sn, struct net_device *dev,
@@ -708,13 +771,18 @@ struct segf_instance *segf_service_pick(const struct segf_service *svc,
 					const struct segf_domain_cfg *cfg);
 void segf_services_destroy(struct segf_domain *dom);
 
+/* overlay.c */
+struct metadata_dst *segf_tunnel_get(struct segf_flow *flow,
+				     const struct segf_addr *remote, u32 vni,
+				     u16 gbp);
+
 /* datapath.c */
 rx_handler_result_t segf_handle_frame(struct sk_buff **pskb);
 void segf_trace_packet(struct segf_port *port, struct segf_pkt *pkt,
 		       struct segf_trace *t);
 
 /* netlink.c */
-bool segf_log_verdict(struct segf_port *port, const struct segf_rule *rule,
+bool segf_log_verdict(struct segf_domain *dom, const struct segf_rule *rule,
 		      u16 src, u16 dst, const struct segf_pkt *pkt);
 
 void segf_instance_event(const struct segf_instance *inst, u8 state);

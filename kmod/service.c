@@ -344,7 +344,7 @@ void segf_instance_port_gone(struct segf_port *port)
 	struct segf_instance *inst;
 
 	inst = rcu_dereference_protected(port->inst,
-					 lockdep_is_held(&port->domain->sn->lock));
+					 lockdep_is_held(&port->sn->lock));
 	if (!inst)
 		return;
 	RCU_INIT_POINTER(inst->side[port->side].port, NULL);

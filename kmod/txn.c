@@ -98,6 +98,7 @@ int segf_commit_record(struct segf_commit *c, enum segf_undo_kind kind,
 
 static void segf_undo_one(struct segf_undo *u)
 {
+	struct segf_ep_move *mv;
 	struct segf_instance *inst;
 	struct segf_rule *rule;
 	struct segf_group *grp;
@@ -152,12 +153,18 @@ static void segf_undo_one(struct segf_undo *u)
 	case SEGF_UNDO_CHAIN_DEL:
 		segf_chain_revive(u->obj);
 		break;
+	case SEGF_UNDO_ENDPOINT_MOVE:
+		mv = u->obj;
+		segf_endpoint_unmove(mv->ep, mv->port, mv->remote);
+		kfree(mv);
+		break;
 	}
 }
 
 /* After the new generations are live: let go of what was deleted. */
 static void segf_finalize_one(struct segf_undo *u)
 {
+	struct segf_ep_move *mv;
 	struct segf_instance *inst;
 
 	switch (u->kind) {
@@ -184,6 +191,12 @@ static void segf_finalize_one(struct segf_undo *u)
 		break;
 	case SEGF_UNDO_CHAIN_DEL:
 		segf_chain_unlink(u->obj);
+		break;
+	case SEGF_UNDO_ENDPOINT_MOVE:
+		mv = u->obj;
+		if (mv->remote)
+			kfree_rcu(mv->remote, rcu);
+		kfree(mv);
 		break;
 	default:
 		/* Created objects stay; deleted rules went with publish. */

@@ -332,7 +332,9 @@ static int commit_test_init(struct kunit *test)
 	if (!err)
 		err = segf_group_create(ctx->dom, WEB, "web", &ctx->web, NULL);
 	mutex_unlock(&ctx->sn.lock);
+	ctx->port.sn = &ctx->sn;
 	ctx->port.domain = ctx->dom;
+	ctx->port.role = SEGFILTER_PORT_ROLE_ENDPOINT;
 	test->priv = ctx;
 	return err;
 }
@@ -392,7 +394,7 @@ static void policy_test_generation(struct kunit *test)
 	segf_commit_begin(&c, &ctx->sn, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, commit_rule(&c, ctx, 7));
 	KUNIT_ASSERT_EQ(test, segf_endpoint_create(ctx->dom, mac, ctx->web,
-						   &ctx->port, NULL, 0,
+						   &ctx->port, NULL, NULL, 0,
 						   ctx->dom->next_gen, &ep,
 						   NULL), 0);
 	KUNIT_ASSERT_EQ(test, segf_commit_record(&c, SEGF_UNDO_ENDPOINT_NEW,
@@ -413,7 +415,7 @@ static void policy_test_generation(struct kunit *test)
 	segf_commit_begin(&c, &ctx->sn, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, commit_rule(&c, ctx, 7));
 	KUNIT_ASSERT_EQ(test, segf_endpoint_create(ctx->dom, mac, ctx->web,
-						   &ctx->port, NULL, 0,
+						   &ctx->port, NULL, NULL, 0,
 						   ctx->dom->next_gen, &ep,
 						   NULL), 0);
 	KUNIT_ASSERT_EQ(test, segf_commit_record(&c, SEGF_UNDO_ENDPOINT_NEW,

@@ -16,6 +16,7 @@ struct table_ctx {
 	struct segf_domain *dom;
 	struct segf_group *grp;
 	struct segf_port *port;
+	struct segf_port *uplink;
 };
 
 static struct segf_addr v4(u32 a)
@@ -65,8 +66,13 @@ static int table_test_init(struct kunit *test)
 		return -ENOMEM;
 	segf_test_net_init(&ctx->sn);
 	ctx->port = kunit_kzalloc(test, sizeof(*ctx->port), GFP_KERNEL);
-	if (!ctx->port)
+	ctx->uplink = kunit_kzalloc(test, sizeof(*ctx->uplink), GFP_KERNEL);
+	if (!ctx->port || !ctx->uplink)
 		return -ENOMEM;
+	ctx->port->sn = &ctx->sn;
+	ctx->port->role = SEGFILTER_PORT_ROLE_ENDPOINT;
+	ctx->uplink->sn = &ctx->sn;
+	ctx->uplink->role = SEGFILTER_PORT_ROLE_UPLINK;
 
 	mutex_lock(&ctx->sn.lock);
 	err = segf_domain_create(&ctx->sn, 10, "tenant-a", &test_cfg,
@@ -95,8 +101,8 @@ static int add_ep(struct table_ctx *ctx, u32 n, const struct segf_addr *addrs,
 
 	mac_of(mac, n);
 	mutex_lock(&ctx->sn.lock);
-	err = segf_endpoint_create(ctx->dom, mac, ctx->grp, ctx->port, addrs,
-				   n_addrs, 1, ep ? ep : &dummy, NULL);
+	err = segf_endpoint_create(ctx->dom, mac, ctx->grp, ctx->port, NULL,
+				   addrs, n_addrs, 1, ep ? ep : &dummy, NULL);
 	mutex_unlock(&ctx->sn.lock);
 	return err;
 }
@@ -260,6 +266,73 @@ static void table_test_endpoint_many(struct kunit *test)
 	rcu_read_unlock();
 }
 
+/*
+ * Remote endpoints: only in a domain with a VNI, only with the remote
+ * host's address; a move changes the location and the counts, and is
+ * undone exactly.
+ */
+static void table_test_remote(struct kunit *test)
+{
+	struct table_ctx *ctx = test->priv;
+	struct segf_addr host = v4(0xc0a83202), addr = v4(0x0a000005);
+	struct segf_remote *old, *r;
+	struct segf_domain *other;
+	struct segf_endpoint *ep;
+	u8 mac[ETH_ALEN];
+
+	mac_of(mac, 5);
+	mutex_lock(&ctx->sn.lock);
+	KUNIT_EXPECT_EQ(test, segf_endpoint_create(ctx->dom, mac, ctx->grp,
+						   ctx->uplink, &host, &addr,
+						   1, 1, &ep, NULL), -EINVAL);
+	KUNIT_ASSERT_EQ(test, segf_domain_set_vni(ctx->dom, 100, NULL), 0);
+	KUNIT_ASSERT_EQ(test, segf_domain_create(&ctx->sn, 11, "tenant-b",
+						 &test_cfg, &other, NULL), 0);
+	KUNIT_EXPECT_EQ(test, segf_domain_set_vni(other, 100, NULL), -EEXIST);
+	KUNIT_EXPECT_EQ(test, other->vni, 0);
+	KUNIT_EXPECT_PTR_EQ(test, xa_load(&ctx->sn.vnis, 100), ctx->dom);
+
+	/* Behind an uplink, an endpoint needs its host. */
+	KUNIT_EXPECT_EQ(test, segf_endpoint_create(ctx->dom, mac, ctx->grp,
+						   ctx->uplink, NULL, &addr,
+						   1, 1, &ep, NULL), -EINVAL);
+	KUNIT_ASSERT_EQ(test, segf_endpoint_create(ctx->dom, mac, ctx->grp,
+						   ctx->uplink, &host, &addr,
+						   1, 1, &ep, NULL), 0);
+	KUNIT_EXPECT_EQ(test, ctx->uplink->n_endpoints, 1);
+	r = rcu_dereference_protected(ep->remote, true);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_EXPECT_TRUE(test, segf_addr_equal(&r->addr, &host));
+
+	/* It moves here: local, no remote address, counted on the port. */
+	KUNIT_ASSERT_EQ(test, segf_endpoint_move(ep, ctx->port, NULL, &old,
+						 NULL), 0);
+	KUNIT_EXPECT_PTR_EQ(test, old, r);
+	KUNIT_EXPECT_PTR_EQ(test, ep->port, ctx->port);
+	KUNIT_EXPECT_NULL(test, rcu_dereference_protected(ep->remote, true));
+	KUNIT_EXPECT_EQ(test, ctx->uplink->n_endpoints, 0);
+	KUNIT_EXPECT_EQ(test, ctx->port->n_endpoints, 1);
+	/* Its group and addresses stay. */
+	KUNIT_EXPECT_PTR_EQ(test, ep->group, ctx->grp);
+	KUNIT_EXPECT_PTR_EQ(test, segf_endpoint_by_addr(ctx->dom, &addr), ep);
+
+	/* A rolled back move puts it back, with the same address object. */
+	segf_endpoint_unmove(ep, ctx->uplink, old);
+	KUNIT_EXPECT_PTR_EQ(test, ep->port, ctx->uplink);
+	KUNIT_EXPECT_PTR_EQ(test, rcu_dereference_protected(ep->remote, true),
+			    r);
+	KUNIT_EXPECT_EQ(test, ctx->uplink->n_endpoints, 1);
+	KUNIT_EXPECT_EQ(test, ctx->port->n_endpoints, 0);
+
+	/* Deleting the domain frees its VNI for another. */
+	KUNIT_EXPECT_EQ(test, segf_domain_destroy(ctx->dom, true, NULL), 0);
+	ctx->dom = NULL;
+	KUNIT_EXPECT_EQ(test, ctx->uplink->n_endpoints, 0);
+	KUNIT_EXPECT_NULL(test, xa_load(&ctx->sn.vnis, 100));
+	KUNIT_EXPECT_EQ(test, segf_domain_set_vni(other, 100, NULL), 0);
+	mutex_unlock(&ctx->sn.lock);
+}
+
 static struct kunit_case segf_table_test_cases[] = {
 	KUNIT_CASE(table_test_domain_lookup),
 	KUNIT_CASE(table_test_names),
@@ -267,6 +340,7 @@ static struct kunit_case segf_table_test_cases[] = {
 	KUNIT_CASE(table_test_endpoint_lookup),
 	KUNIT_CASE(table_test_endpoint_refused),
 	KUNIT_CASE(table_test_endpoint_many),
+	KUNIT_CASE(table_test_remote),
 	{}
 };
 

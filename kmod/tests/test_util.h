@@ -34,6 +34,7 @@ static inline void segf_test_net_init(struct segf_net *sn)
 	mutex_init(&sn->lock);
 	xa_init(&sn->domains);
 	xa_init(&sn->ports);
+	xa_init(&sn->vnis);
 	xa_init_flags(&sn->txns, XA_FLAGS_ALLOC1);
 	sn->genid = 1;
 }
@@ -50,6 +51,7 @@ static inline void segf_test_net_exit(struct segf_net *sn)
 	mutex_unlock(&sn->lock);
 	rcu_barrier();
 	xa_destroy(&sn->domains);
+	xa_destroy(&sn->vnis);
 }
 
 #endif /* _SEGFILTER_TEST_UTIL_H */

@@ -21,7 +21,10 @@
  *     FLOW_LIMIT (u32, at most SEGFILTER_FLOW_LIMIT_MAX, default
  *     SEGFILTER_FLOW_LIMIT_DEFAULT; 0: no flows, every packet is judged
  *     by the rules alone),
- *     GW_MAC (6 bytes, unicast), GW_ADDRS (nest of ADDR_*, needs GW_MAC)
+ *     GW_MAC (6 bytes, unicast), GW_ADDRS (nest of ADDR_*, needs GW_MAC),
+ *     VNI (u32, 1..SEGFILTER_VNI_MAX, unique in the namespace: the VXLAN
+ *     network identifier of the domain on the uplinks; without it the
+ *     domain has no remote endpoints.  It cannot be changed.)
  * SEGFILTER_CMD_DOMAIN_SET [admin] [txn]
  *     DOMAIN_ID | DOMAIN_NAME, and at least one of DEFAULT_ACTION,
  *     FLOW_LIMIT, GW_MAC, GW_ADDRS.  GW_MAC 00:00:00:00:00:00 removes the
@@ -31,7 +34,7 @@
  * SEGFILTER_CMD_DOMAIN_GET
  *     doit: DOMAIN_ID | DOMAIN_NAME; dump: all domains
  *     reply: DOMAIN_ID, DOMAIN_NAME, DEFAULT_ACTION, FLOW_LIMIT, GW_MAC,
- *            GW_ADDRS, POLICY_GEN, N_PORTS, N_GROUPS, N_ENDPOINTS,
+ *            GW_ADDRS, VNI, POLICY_GEN, N_PORTS, N_GROUPS, N_ENDPOINTS,
  *            N_RULES, N_FLOWS, STATS
  *
  * SEGFILTER_CMD_GROUP_NEW [admin] [txn]
@@ -45,30 +48,40 @@
  *     reply: DOMAIN_ID, DOMAIN_NAME, GROUP_ID, GROUP_NAME, N_ENDPOINTS
  *
  * SEGFILTER_CMD_PORT_NEW [admin] [txn]  (attach)
- *     IFINDEX (u32, required), DOMAIN_ID | DOMAIN_NAME,
+ *     IFINDEX (u32, required), DOMAIN_ID | DOMAIN_NAME (required, but
+ *     for an UPLINK),
  *     PORT_ROLE (u8, enum segfilter_port_role, default ENDPOINT; a
  *     SERVICE port carries no endpoints and gets no floods: it is one
- *     side of a service instance)
+ *     side of a service instance; an UPLINK serves every domain with a
+ *     VNI and takes no domain: it must be a VXLAN device in external
+ *     (collect metadata) mode with the GBP extension)
  * SEGFILTER_CMD_PORT_DEL [admin]  (detach)
  *     IFINDEX; the endpoints bound to the port are deleted with it
  * SEGFILTER_CMD_PORT_GET
  *     doit: IFINDEX; dump: all ports, or one domain's
- *     reply: IFINDEX, IFNAME, DOMAIN_ID, DOMAIN_NAME, PORT_ROLE,
- *            N_ENDPOINTS, STATS
+ *     reply: IFINDEX, IFNAME, DOMAIN_ID, DOMAIN_NAME (not for an
+ *            uplink), PORT_ROLE, N_ENDPOINTS, STATS
  *
  * SEGFILTER_CMD_ENDPOINT_NEW [admin] [txn]
  *     DOMAIN_ID | DOMAIN_NAME, MAC (6 bytes, required),
  *     GROUP_ID | GROUP_NAME (required), IFINDEX (required: the endpoint
- *     port it sits behind), ADDRS (optional)
+ *     port it sits behind, or the uplink that reaches it), ADDRS
+ *     (optional), REMOTE (required with and only with an uplink: the
+ *     tunnel address of the host it runs on; the domain needs a VNI)
  *         ADDRS: nest of SEGFILTER_A_ADDR_IPV4 (be32) and
  *         SEGFILTER_A_ADDR_IPV6 (16 bytes), each repeated up to
  *         SEGFILTER_EP_MAX_ADDRS times; unicast, unique in the domain
+ *         REMOTE: nest of exactly one SEGFILTER_A_ADDR_IPV4 or _IPV6
+ * SEGFILTER_CMD_ENDPOINT_SET [admin] [txn]  (move)
+ *     DOMAIN_ID | DOMAIN_NAME, MAC, IFINDEX (required), REMOTE (as for
+ *     ENDPOINT_NEW).  The endpoint's new location; its group, addresses
+ *     and flows stay.
  * SEGFILTER_CMD_ENDPOINT_DEL [admin] [txn]
  *     DOMAIN_ID | DOMAIN_NAME, MAC
  * SEGFILTER_CMD_ENDPOINT_GET
  *     doit: domain and MAC; dump: all endpoints, or one domain's
  *     reply: DOMAIN_ID, DOMAIN_NAME, MAC, GROUP_ID, GROUP_NAME, IFINDEX,
- *            IFNAME, ADDRS
+ *            IFNAME, ADDRS, REMOTE (remote endpoints)
  *
  * SEGFILTER_CMD_RULE_NEW [admin] [txn]
  *     DOMAIN_ID | DOMAIN_NAME, RULE_ID (u32, 1.., allocated if absent),
@@ -204,6 +217,9 @@
 #define SEGFILTER_SERVICE_MAX_INSTANCES	64
 #define SEGFILTER_CHAIN_MAX_SERVICES	8
 
+/* Largest VXLAN network identifier: 24 bits. */
+#define SEGFILTER_VNI_MAX	0xffffff
+
 #define SEGFILTER_MCGRP_EVENTS	"events"
 
 /* SEGFILTER_A_RULE_FLAGS */
@@ -251,6 +267,7 @@ enum segfilter_cmd {
 	SEGFILTER_CMD_CHAIN_DEL,
 	SEGFILTER_CMD_CHAIN_GET,
 	SEGFILTER_CMD_INSTANCE_EVENT,
+	SEGFILTER_CMD_ENDPOINT_SET,
 
 	__SEGFILTER_CMD_MAX
 };
@@ -314,6 +331,8 @@ enum segfilter_attr {
 	SEGFILTER_A_RIGHT,		/* nest, SEGFILTER_A_IFACE_* */
 	SEGFILTER_A_CHAIN_SERVICES,	/* nest, SEGFILTER_A_CHAIN_SERVICE */
 	SEGFILTER_A_FAIL_MODE,		/* u8, enum segfilter_fail_mode */
+	SEGFILTER_A_VNI,		/* u32, 1..SEGFILTER_VNI_MAX */
+	SEGFILTER_A_REMOTE,		/* nest, one SEGFILTER_A_ADDR_* */
 
 	__SEGFILTER_A_MAX
 };
@@ -425,7 +444,7 @@ enum segfilter_port_role {
 	SEGFILTER_PORT_ROLE_UNSPEC,
 	SEGFILTER_PORT_ROLE_ENDPOINT,	/* a VM or container port */
 	SEGFILTER_PORT_ROLE_SERVICE,	/* a service instance's port */
-	SEGFILTER_PORT_ROLE_UPLINK,	/* towards other hosts */
+	SEGFILTER_PORT_ROLE_UPLINK,	/* VXLAN-GBP, towards other hosts */
 
 	__SEGFILTER_PORT_ROLE_MAX
 };
@@ -480,6 +499,10 @@ enum segfilter_drop_reason {
 	SEGFILTER_DROP_CHAIN_DOWN,	/* redirected, but no instance or flow entry */
 	SEGFILTER_DROP_DST_MISMATCH,	/* destination IP not the destination MAC's */
 	SEGFILTER_DROP_SERVICE_FORGED,	/* from a service port, not of a flow sent there */
+	/* From an uplink: */
+	SEGFILTER_DROP_UNKNOWN_VNI,	/* no tunnel metadata, or no domain has the VNI */
+	SEGFILTER_DROP_GROUP_MISMATCH,	/* group id missing, or not the sender's */
+	SEGFILTER_DROP_WRONG_HOST,	/* sender not located at the sending host */
 
 	__SEGFILTER_DROP_MAX
 };
