@@ -63,6 +63,9 @@ void print_domain(struct nlattr **tb)
 		print_uint(PRINT_ANY, "flow-limit", " flow-limit %u",
 			   nla_get_u32(tb[SEGFILTER_A_FLOW_LIMIT]));
 	print_gateway(tb);
+	if (tb[SEGFILTER_A_VNI])
+		print_uint(PRINT_ANY, "vni", " vni %u",
+			   nla_get_u32(tb[SEGFILTER_A_VNI]));
 	for (i = 0; i < ARRAY_SIZE(counts); i++)
 		if (tb[counts[i].attr])
 			print_uint(PRINT_ANY, counts[i].key, counts[i].fmt,
@@ -115,26 +118,30 @@ static void put_domain_opts(struct nl_msg *msg, const struct domain_opts *o)
 
 /*
  * domain add NAME id ID [default allow|deny] [flow-limit N] [gateway MAC]
- *	      [gw-ip ADDR]...
+ *	      [gw-ip ADDR]... [vni N]
+ *
+ * The VNI is only given here: the kernel cannot change it.
  */
 int domain_add(int argc, char **argv)
 {
 	struct domain_opts o = {};
-	const char *id = NULL;
+	const char *id = NULL, *vni_arg = NULL;
 	const struct keyword kws[] = {
 		{ .name = "id", .value = &id, .flags = KW_REQUIRED,
 		  .missing = "missing \"id ID\"" },
 		DOMAIN_KEYWORDS(&o),
+		{ .name = "vni", .value = &vni_arg },
 	};
 	struct nl_msg *msg;
-	uint32_t domain_id;
+	uint32_t domain_id, vni;
 	int ret;
 
 	if (argc < 1)
 		return usage_error("missing domain NAME");
 	ret = parse_keywords(argc - 1, argv + 1, kws, ARRAY_SIZE(kws));
 	if (!ret && (parse_u32(id, "domain id", &domain_id) ||
-		     parse_domain_opts(&o, false)))
+		     parse_domain_opts(&o, false) ||
+		     (vni_arg && parse_u32(vni_arg, "VNI", &vni))))
 		ret = EXIT_USAGE;
 	if (!ret && o.gw_ip && !o.gateway)
 		ret = usage_error("\"gw-ip\" needs \"gateway MAC\"");
@@ -148,6 +155,8 @@ int domain_add(int argc, char **argv)
 	sfnl_put_u32(msg, SEGFILTER_A_DOMAIN_ID, domain_id);
 	sfnl_put_string(msg, SEGFILTER_A_DOMAIN_NAME, argv[0]);
 	put_domain_opts(msg, &o);
+	if (vni_arg)
+		sfnl_put_u32(msg, SEGFILTER_A_VNI, vni);
 	ret = run_and_print(msg, print_domain);
 out:
 	free(o.gw_addrs.addr);
@@ -161,8 +170,11 @@ out:
 int domain_set(int argc, char **argv)
 {
 	struct domain_opts o = {};
+	const char *vni_arg = NULL;
 	const struct keyword kws[] = {
 		DOMAIN_KEYWORDS(&o),
+		/* Only to say why not. */
+		{ .name = "vni", .value = &vni_arg },
 	};
 	struct obj_ref domain;
 	struct nl_msg *msg;
@@ -173,6 +185,8 @@ int domain_set(int argc, char **argv)
 	if (parse_domain_ref(argv[0], &domain))
 		return EXIT_USAGE;
 	ret = parse_keywords(argc - 1, argv + 1, kws, ARRAY_SIZE(kws));
+	if (!ret && vni_arg)
+		ret = usage_error("a domain's VNI cannot be changed");
 	if (!ret && parse_domain_opts(&o, true))
 		ret = EXIT_USAGE;
 	if (!ret && !o.def && !o.flow_limit && !o.gateway && !o.gw_ip)

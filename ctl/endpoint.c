@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * segctl endpoint add|del|show
+ * segctl endpoint add|move|del|show
+ *
+ * A remote endpoint runs on another host: it sits behind an uplink, at
+ * that host's tunnel address ("remote ADDR").
  */
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -13,6 +16,7 @@
 void print_endpoint(struct nlattr **tb)
 {
 	char name[IF_NAMESIZE + 16];
+	char addr[INET6_ADDRSTRLEN];
 	char mac[MAC_STR_SIZE];
 
 	open_json_object(NULL);
@@ -33,15 +37,29 @@ void print_endpoint(struct nlattr **tb)
 	if (tb[SEGFILTER_A_IFINDEX])
 		print_uint(PRINT_JSON, "ifindex", NULL,
 			   nla_get_u32(tb[SEGFILTER_A_IFINDEX]));
+	if (format_nest_addr(tb[SEGFILTER_A_REMOTE], addr, sizeof(addr)))
+		print_string(PRINT_ANY, "remote", " remote %s", addr);
 	print_addrs(tb[SEGFILTER_A_ADDRS], "ip", " ip %s");
 	close_json_object();
 	print_nl();
 }
 
-/* endpoint add MAC domain DOMAIN group GROUP port DEV [ip ADDR]... */
+/* The nest SEGFILTER_A_REMOTE, of the one address @remote. */
+static void put_remote(struct nl_msg *msg, struct ip_addr *remote)
+{
+	const struct ip_addrs one = { .addr = remote, .n = 1 };
+
+	put_addrs(msg, SEGFILTER_A_REMOTE, &one);
+}
+
+/*
+ * endpoint add MAC domain DOMAIN group GROUP port DEV [ip ADDR]...
+ *		[remote ADDR]
+ */
 int endpoint_add(int argc, char **argv)
 {
 	const char *dom = NULL, *grp = NULL, *dev = NULL, *ip = NULL;
+	const char *remote_arg = NULL;
 	struct ip_addrs addrs = {};
 	const struct keyword kws[] = {
 		{ .name = "domain", .value = &dom, .flags = KW_REQUIRED,
@@ -52,8 +70,10 @@ int endpoint_add(int argc, char **argv)
 		  .missing = "missing \"port DEV\"" },
 		{ .name = "ip", .value = &ip, .flags = KW_REPEAT,
 		  .collect = collect_ip, .priv = &addrs },
+		{ .name = "remote", .value = &remote_arg },
 	};
 	struct obj_ref domain, group;
+	struct ip_addr remote;
 	uint8_t mac[ETH_ALEN];
 	struct nl_msg *msg;
 	uint32_t ifindex;
@@ -66,7 +86,8 @@ int endpoint_add(int argc, char **argv)
 
 	ret = parse_keywords(argc - 1, argv + 1, kws, ARRAY_SIZE(kws));
 	if (!ret && (parse_domain_ref(dom, &domain) ||
-		     parse_group_ref(grp, &group)))
+		     parse_group_ref(grp, &group) ||
+		     (remote_arg && parse_ip(remote_arg, &remote))))
 		ret = EXIT_USAGE;
 	if (ret)
 		goto out;
@@ -83,10 +104,56 @@ int endpoint_add(int argc, char **argv)
 	sfnl_put_u32(msg, SEGFILTER_A_IFINDEX, ifindex);
 	if (addrs.n)
 		put_addrs(msg, SEGFILTER_A_ADDRS, &addrs);
+	if (remote_arg)
+		put_remote(msg, &remote);
 	ret = run_and_print(msg, print_endpoint);
 out:
 	free(addrs.addr);
 	return ret;
+}
+
+/*
+ * endpoint move MAC domain DOMAIN port DEV [remote ADDR]
+ *
+ * The endpoint's new location: an endpoint port of its domain, or an
+ * uplink and the tunnel address of the host it now runs on.  Its group,
+ * addresses and flows stay.
+ */
+int endpoint_move(int argc, char **argv)
+{
+	const char *dom = NULL, *dev = NULL, *remote_arg = NULL;
+	const struct keyword kws[] = {
+		{ .name = "domain", .value = &dom, .flags = KW_REQUIRED,
+		  .missing = "missing \"domain DOMAIN\"" },
+		{ .name = "port", .value = &dev, .flags = KW_REQUIRED,
+		  .missing = "missing \"port DEV\"" },
+		{ .name = "remote", .value = &remote_arg },
+	};
+	struct ip_addr remote;
+	uint8_t mac[ETH_ALEN];
+	struct obj_ref domain;
+	struct nl_msg *msg;
+	uint32_t ifindex;
+
+	if (argc < 1)
+		return usage_error("missing MAC");
+	if (parse_mac(argv[0], mac) ||
+	    parse_keywords(argc - 1, argv + 1, kws, ARRAY_SIZE(kws)) ||
+	    parse_domain_ref(dom, &domain) ||
+	    (remote_arg && parse_ip(remote_arg, &remote)))
+		return EXIT_USAGE;
+	if (dev_index(dev, &ifindex))
+		return 1;
+
+	msg = sfnl_msg(SEGFILTER_CMD_ENDPOINT_SET, false);
+	if (!msg)
+		return 1;
+	put_domain_ref(msg, &domain);
+	sfnl_put(msg, SEGFILTER_A_MAC, mac, ETH_ALEN);
+	sfnl_put_u32(msg, SEGFILTER_A_IFINDEX, ifindex);
+	if (remote_arg)
+		put_remote(msg, &remote);
+	return run_and_print(msg, NULL);
 }
 
 /* endpoint del MAC domain DOMAIN */

@@ -109,6 +109,8 @@ static const char *const attr_names[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_RIGHT]		= "SEGFILTER_A_RIGHT",
 	[SEGFILTER_A_CHAIN_SERVICES]	= "SEGFILTER_A_CHAIN_SERVICES",
 	[SEGFILTER_A_FAIL_MODE]		= "SEGFILTER_A_FAIL_MODE",
+	[SEGFILTER_A_VNI]		= "SEGFILTER_A_VNI",
+	[SEGFILTER_A_REMOTE]		= "SEGFILTER_A_REMOTE",
 };
 
 /* What a reply's attributes must look like before they are read. */
@@ -162,6 +164,8 @@ static struct nla_policy attr_policy[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_RIGHT]		= { .type = NLA_NESTED },
 	[SEGFILTER_A_CHAIN_SERVICES]	= { .type = NLA_NESTED },
 	[SEGFILTER_A_FAIL_MODE]		= { .type = NLA_U8 },
+	[SEGFILTER_A_VNI]		= { .type = NLA_U32 },
+	[SEGFILTER_A_REMOTE]		= { .type = NLA_NESTED },
 };
 
 static struct nla_policy stats_policy[SEGFILTER_STATS_MAX + 1] = {

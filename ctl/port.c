@@ -8,6 +8,7 @@
 #include "json_print.h"
 #include "segctl.h"
 
+/* An uplink serves every domain: its reply names none. */
 void print_port(struct nlattr **tb)
 {
 	char name[IF_NAMESIZE + 16];
@@ -31,26 +32,33 @@ void print_port(struct nlattr **tb)
 	print_nl();
 }
 
-/* port attach DEV domain DOMAIN [role endpoint|service|uplink] */
+/*
+ * port attach DEV domain DOMAIN [role endpoint|service]
+ * port attach DEV role uplink
+ *
+ * An uplink takes no domain; one given anyway is sent, for the kernel to
+ * refuse.
+ */
 int port_attach(int argc, char **argv)
 {
 	const char *dom = NULL, *role_arg = NULL;
 	const struct keyword kws[] = {
-		{ .name = "domain", .value = &dom, .flags = KW_REQUIRED,
-		  .missing = "missing \"domain DOMAIN\"" },
+		{ .name = "domain", .value = &dom },
 		{ .name = "role", .value = &role_arg },
 	};
 	struct obj_ref domain;
 	struct nl_msg *msg;
 	uint32_t ifindex;
-	uint8_t role;
+	uint8_t role = SEGFILTER_PORT_ROLE_ENDPOINT;
 
 	if (argc < 1)
 		return usage_error("missing DEV");
 	if (parse_keywords(argc - 1, argv + 1, kws, ARRAY_SIZE(kws)) ||
-	    parse_domain_ref(dom, &domain) ||
+	    (dom && parse_domain_ref(dom, &domain)) ||
 	    (role_arg && parse_role(role_arg, &role)))
 		return EXIT_USAGE;
+	if (!dom && role != SEGFILTER_PORT_ROLE_UPLINK)
+		return usage_error("missing \"domain DOMAIN\"");
 	if (dev_index(argv[0], &ifindex))
 		return 1;
 
@@ -58,7 +66,8 @@ int port_attach(int argc, char **argv)
 	if (!msg)
 		return 1;
 	sfnl_put_u32(msg, SEGFILTER_A_IFINDEX, ifindex);
-	put_domain_ref(msg, &domain);
+	if (dom)
+		put_domain_ref(msg, &domain);
 	if (role_arg)
 		sfnl_put_u8(msg, SEGFILTER_A_PORT_ROLE, role);
 	return run_and_print(msg, print_port);

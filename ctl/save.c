@@ -3,11 +3,13 @@
  * segctl save: the whole configuration, as the lines of a batch file
  * that "segctl -b" turns back into it, starting from an empty one.
  *
- * The domains come first, then, domain by domain, its groups, ports,
- * endpoints, services, service instances (a drained one is added, then
- * drained), chains and rules: each line only names what lines before it
- * made.  Objects are named by name, not by id, except for a group named
- * "any", which a rule could not tell from any group.
+ * The uplinks come first: they have no domain, and the remote endpoints
+ * of every domain sit behind them.  Then the domains, then, domain by
+ * domain, its groups, ports, endpoints, services, service instances (a
+ * drained one is added, then drained), chains and rules: each line only
+ * names what lines before it made.  Objects are named by name, not by
+ * id, except for a group named "any", which a rule could not tell from
+ * any group.
  */
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -35,19 +37,9 @@ static void save_addrs(struct nlattr *nest, const char *keyword)
 
 	if (!nest)
 		return;
-	nla_for_each_nested(nla, nest, rem) {
-		int family;
-
-		if (nla_type(nla) == SEGFILTER_A_ADDR_IPV4 && nla_len(nla) == 4)
-			family = AF_INET;
-		else if (nla_type(nla) == SEGFILTER_A_ADDR_IPV6 &&
-			 nla_len(nla) == 16)
-			family = AF_INET6;
-		else
-			continue;
-		if (inet_ntop(family, nla_data(nla), buf, sizeof(buf)))
+	nla_for_each_nested(nla, nest, rem)
+		if (format_addr(nla, buf, sizeof(buf)))
 			printf(" %s %s", keyword, buf);
-	}
 }
 
 /* A group: its name, or its id if it has none or one a rule cannot use. */
@@ -82,6 +74,8 @@ static void save_domain(struct nlattr **tb, const char *domain)
 		printf(" gateway %s", format_mac(gw, buf, sizeof(buf)));
 		save_addrs(tb[SEGFILTER_A_GW_ADDRS], "gw-ip");
 	}
+	if (tb[SEGFILTER_A_VNI])
+		printf(" vni %u", nla_get_u32(tb[SEGFILTER_A_VNI]));
 	putchar('\n');
 }
 
@@ -94,13 +88,15 @@ static void save_group(struct nlattr **tb, const char *domain)
 	       nla_get_u16(tb[SEGFILTER_A_GROUP_ID]), domain);
 }
 
+/* A port; an uplink (@domain NULL) has no domain. */
 static void save_port(struct nlattr **tb, const char *domain)
 {
 	char name[IF_NAMESIZE + 16];
 	char buf[32];
 
-	printf("port attach %s domain %s", port_name(tb, name, sizeof(name)),
-	       domain);
+	printf("port attach %s", port_name(tb, name, sizeof(name)));
+	if (domain)
+		printf(" domain %s", domain);
 	if (tb[SEGFILTER_A_PORT_ROLE])
 		printf(" role %s",
 		       role_name(nla_get_u8(tb[SEGFILTER_A_PORT_ROLE]), buf,
@@ -122,6 +118,7 @@ static void save_endpoint(struct nlattr **tb, const char *domain)
 	       group_str(tb, SEGFILTER_A_GROUP_NAME, SEGFILTER_A_GROUP_ID,
 			 buf, sizeof(buf)),
 	       port_name(tb, name, sizeof(name)));
+	save_addrs(tb[SEGFILTER_A_REMOTE], "remote");
 	save_addrs(tb[SEGFILTER_A_ADDRS], "ip");
 	putchar('\n');
 }
@@ -287,7 +284,10 @@ static const char *domain_str(struct nlattr **tb, uint32_t id, char *buf,
 	return buf;
 }
 
-/* The objects of @sec in domain @id (all of them for the domains). */
+/*
+ * The objects of @sec in domain @id (all of them for the domains); with
+ * @id 0, those that have no domain (uplinks), for which @domain is NULL.
+ */
 static void save_objects(const struct save_section *sec, uint32_t id,
 			 bool all, const char *domain)
 {
@@ -322,6 +322,7 @@ int save_cmd(int argc, char **argv)
 	};
 	struct nlattr *tb[SEGFILTER_A_MAX + 1];
 	const struct save_section *domains = &sections[0];
+	const struct save_section *ports = &sections[2];
 	unsigned int i, j;
 	int ret = 0;
 
@@ -337,6 +338,7 @@ int save_cmd(int argc, char **argv)
 		goto out;
 
 	puts("# segctl save");
+	save_objects(ports, 0, false, NULL);
 	save_objects(domains, 0, true, NULL);
 	for (i = 0; i < domains->replies.count; i++) {
 		const char *name;

@@ -24,7 +24,7 @@ static int help(int argc, char **argv);
 
 static const struct cmd cmds[] = {
 	{ "domain", "add",
-	  "NAME id ID [default allow|deny] [flow-limit N] [gateway MAC] [gw-ip ADDR]...",
+	  "NAME id ID [default allow|deny] [flow-limit N] [gateway MAC] [gw-ip ADDR]... [vni N]",
 	  domain_add, BATCH },
 	{ "domain", "set",
 	  "DOMAIN [default allow|deny] [flow-limit N] [gateway MAC|none] [gw-ip ADDR]...",
@@ -34,13 +34,16 @@ static const struct cmd cmds[] = {
 	{ "group", "add", "NAME id ID domain DOMAIN", group_add, BATCH },
 	{ "group", "del", "GROUP domain DOMAIN", group_del, BATCH },
 	{ "group", "show", "[domain DOMAIN]", group_show, false },
-	{ "port", "attach", "DEV domain DOMAIN [role endpoint|service|uplink]",
+	{ "port", "attach",
+	  "DEV {domain DOMAIN [role endpoint|service] | role uplink}",
 	  port_attach, BATCH },
 	{ "port", "detach", "DEV", port_detach, false },
 	{ "port", "show", "[DEV | domain DOMAIN]", port_show, false },
 	{ "endpoint", "add",
-	  "MAC domain DOMAIN group GROUP port DEV [ip ADDR]...",
+	  "MAC domain DOMAIN group GROUP port DEV [ip ADDR]... [remote ADDR]",
 	  endpoint_add, BATCH },
+	{ "endpoint", "move", "MAC domain DOMAIN port DEV [remote ADDR]",
+	  endpoint_move, BATCH },
 	{ "endpoint", "del", "MAC domain DOMAIN", endpoint_del, BATCH },
 	{ "endpoint", "show", "[domain DOMAIN]", endpoint_show, false },
 	{ "rule", "add",
@@ -216,9 +219,10 @@ static int help(int argc, char **argv)
 	     "  -p, --pretty      pretty-print JSON output (with -j)\n"
 	     "  -b, --batch FILE  run the commands of FILE (- for stdin), one per\n"
 	     "                    line, as one transaction: domain add|set,\n"
-	     "                    group add|del, port attach, endpoint add|del,\n"
-	     "                    rule add|del, service add|del, service\n"
-	     "                    instance add|del|drain|undrain, chain add|del\n"
+	     "                    group add|del, port attach,\n"
+	     "                    endpoint add|move|del, rule add|del,\n"
+	     "                    service add|del, service instance\n"
+	     "                    add|del|drain|undrain, chain add|del\n"
 	     "  -h, --help        this help\n"
 	     "\n"
 	     "DOMAIN and GROUP are a name (starting with a letter) or a numeric id.\n"

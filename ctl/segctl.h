@@ -162,6 +162,13 @@ const char *ifname_str(struct nlattr *name, struct nlattr *index, char *buf,
 const char *port_name(struct nlattr **tb, char *buf, int size);
 const char *proto_name(uint8_t proto, char *buf, int size);
 const char *format_mac(const uint8_t *mac, char *buf, int size);
+/*
+ * An attribute of a SEGFILTER_A_ADDR_* nest as text (@buf, of at least
+ * INET6_ADDRSTRLEN bytes), or NULL if it is not an address segctl knows.
+ */
+const char *format_addr(const struct nlattr *nla, char *buf, int size);
+/* The first address of a nest (the one of SEGFILTER_A_REMOTE), or NULL. */
+const char *format_nest_addr(struct nlattr *nest, char *buf, int size);
 void print_addrs(struct nlattr *nest, const char *key, const char *fmt);
 /* stats.c */
 const char *drop_name(unsigned int reason, char *buf, int size);
@@ -205,6 +212,7 @@ int port_attach(int argc, char **argv);
 int port_detach(int argc, char **argv);
 int port_show(int argc, char **argv);
 int endpoint_add(int argc, char **argv);
+int endpoint_move(int argc, char **argv);
 int endpoint_del(int argc, char **argv);
 int endpoint_show(int argc, char **argv);
 int rule_add(int argc, char **argv);

@@ -47,6 +47,9 @@ static const char *const drop_names[SEGFILTER_DROP_MAX + 1] = {
 	[SEGFILTER_DROP_CHAIN_DOWN]	= "chain_down",
 	[SEGFILTER_DROP_DST_MISMATCH]	= "dst_mismatch",
 	[SEGFILTER_DROP_SERVICE_FORGED]	= "service_forged",
+	[SEGFILTER_DROP_UNKNOWN_VNI]	= "unknown_vni",
+	[SEGFILTER_DROP_GROUP_MISMATCH]	= "group_mismatch",
+	[SEGFILTER_DROP_WRONG_HOST]	= "wrong_host",
 };
 
 const char *drop_name(unsigned int reason, char *buf, int size)
@@ -135,7 +138,7 @@ static void print_domain_stats(struct nlattr **tb)
 	print_nl();
 }
 
-/* "port veth-a1 domain tenant-a" and its stats */
+/* "port veth-a1 domain tenant-a" (an uplink has no domain) and its stats */
 static void print_port_stats(struct nlattr **tb)
 {
 	char name[IF_NAMESIZE + 16];

@@ -566,6 +566,32 @@ const char *format_mac(const uint8_t *m, char *buf, int size)
 	return buf;
 }
 
+const char *format_addr(const struct nlattr *nla, char *buf, int size)
+{
+	int family;
+
+	if (nla_type(nla) == SEGFILTER_A_ADDR_IPV4 && nla_len(nla) == 4)
+		family = AF_INET;
+	else if (nla_type(nla) == SEGFILTER_A_ADDR_IPV6 && nla_len(nla) == 16)
+		family = AF_INET6;
+	else
+		return NULL;	/* unknown: newer kernel */
+	return inet_ntop(family, nla_data(nla), buf, size);
+}
+
+const char *format_nest_addr(struct nlattr *nest, char *buf, int size)
+{
+	struct nlattr *nla;
+	int rem;
+
+	if (!nest)
+		return NULL;
+	nla_for_each_nested(nla, nest, rem)
+		if (format_addr(nla, buf, size))
+			return buf;
+	return NULL;
+}
+
 /*
  * The addresses of a SEGFILTER_A_ADDR_* nest: in text " ip ADDR" each
  * (@fmt), in JSON an array @key, empty if @nest is NULL.
@@ -578,20 +604,9 @@ void print_addrs(struct nlattr *nest, const char *key, const char *fmt)
 
 	open_json_array(key);
 	if (nest) {
-		nla_for_each_nested(nla, nest, rem) {
-			int family;
-
-			if (nla_type(nla) == SEGFILTER_A_ADDR_IPV4 &&
-			    nla_len(nla) == 4)
-				family = AF_INET;
-			else if (nla_type(nla) == SEGFILTER_A_ADDR_IPV6 &&
-				 nla_len(nla) == 16)
-				family = AF_INET6;
-			else
-				continue;	/* unknown: newer kernel */
-			if (inet_ntop(family, nla_data(nla), buf, sizeof(buf)))
+		nla_for_each_nested(nla, nest, rem)
+			if (format_addr(nla, buf, sizeof(buf)))
 				print_string(PRINT_ANY, NULL, fmt, buf);
-		}
 	}
 	close_json_array();
 }
