@@ -138,8 +138,41 @@ check_err "a device that is not veth or tap: EOPNOTSUPP" "" \
 	$SEGCTL port attach br-test domain tenant-a
 check_err "the loopback device" "" "lo is not a veth or tap device" \
 	$SEGCTL port attach lo domain tenant-a
-check_err "a role not supported yet" $EOPNOTSUPP "uplink ports are not supported yet" \
+check_err "an uplink with a domain: EINVAL" $EINVAL "an uplink serves every domain" \
 	$NLSEND port_new domain_id=u32:10 ifindex=u32:"$ifindex_vx1" port_role=u8:3
+check_err "a veth as an uplink: EOPNOTSUPP" $EOPNOTSUPP "vx1 is not a VXLAN device" \
+	$NLSEND port_new ifindex=u32:"$ifindex_vx1" port_role=u8:3
+check_err "an endpoint port without a domain" $EINVAL "missing domain" \
+	$NLSEND port_new ifindex=u32:"$ifindex_vx1"
+
+# --- overlay attributes: VNI, remote address, moves ---
+check_err "VNI 0 is out of range" $ERANGE "integer out of range" \
+	$NLSEND domain_new domain_id=u32:5 domain_name=str:x vni=u32:0
+check_err "VNI above 24 bits is out of range" $ERANGE "integer out of range" \
+	$NLSEND domain_new domain_id=u32:5 domain_name=str:x vni=u32:16777216
+check_err "a domain's VNI cannot be set later" $EINVAL "cannot be changed" \
+	$NLSEND domain_set domain_name=str:tenant-a vni=u32:7
+check_err "a remote address behind a local port" $EINVAL \
+	"va1 is not an uplink: a local endpoint has no remote address" \
+	$NLSEND endpoint_new domain_name=str:tenant-a group_id=u16:1 \
+	mac=hex:02000000aa02 ifindex=u32:"$ifindex_va1" \
+	remote={ ipv4=hex:c0a83202 }
+check_err "a remote host of two addresses" $EINVAL "the remote host is one address" \
+	$NLSEND endpoint_new domain_name=str:tenant-a group_id=u16:1 \
+	mac=hex:02000000aa02 ifindex=u32:"$ifindex_va1" \
+	remote={ ipv4=hex:c0a83202 ipv4=hex:c0a83203 }
+check_err "an empty remote" $EINVAL "the remote host is one address" \
+	$NLSEND endpoint_set domain_name=str:tenant-a mac=hex:020000000a01 \
+	ifindex=u32:"$ifindex_va1" remote={ }
+check_err "moving an endpoint that does not exist: ENOENT" $ENOENT \
+	"endpoint 02:00:00:00:aa:09 does not exist" \
+	$NLSEND endpoint_set domain_name=str:tenant-a mac=hex:02000000aa09 \
+	ifindex=u32:"$ifindex_va1"
+check_err "moving without saying where" $EINVAL "missing port (ifindex)" \
+	$NLSEND endpoint_set domain_name=str:tenant-a mac=hex:020000000a01
+check_err "moving to another domain's port" "" \
+	'port vb1 belongs to domain "tenant-b", not "tenant-a"' \
+	$SEGCTL endpoint move 02:00:00:00:0a:01 domain tenant-a port vb1
 check_err "endpoint behind a port of another domain" "" \
 	'port vb1 belongs to domain "tenant-b", not "tenant-a"' \
 	$SEGCTL endpoint add 02:00:00:00:aa:01 domain tenant-a group web port vb1

@@ -12,7 +12,8 @@
  * or nothing for an empty attribute.  ATTR={ starts a nested attribute
  * (with NLA_F_NESTED) and a lone } ends it; the attributes in between
  * are its own, and take the names of that nest: in left={ and right={,
- * ifindex, ifname, mac, addrs; in addrs={ and gw_addrs={, ipv4, ipv6;
+ * ifindex, ifname, mac, addrs; in addrs={, gw_addrs={ and remote={,
+ * ipv4, ipv6;
  * in chain_services={, service; in tuple={, src_ipv4, dst_ipv4,
  * src_ipv6, dst_ipv6, proto, sport, dport, icmp_type, icmp_id.  Each
  * word is one argument:
@@ -70,6 +71,7 @@ static const char *const cmds[] = {
 	[SEGFILTER_CMD_CHAIN_NEW] = "chain_new",
 	[SEGFILTER_CMD_CHAIN_DEL] = "chain_del",
 	[SEGFILTER_CMD_CHAIN_GET] = "chain_get",
+	[SEGFILTER_CMD_ENDPOINT_SET] = "endpoint_set",
 };
 
 static const char *const attrs[] = {
@@ -113,6 +115,8 @@ static const char *const attrs[] = {
 	[SEGFILTER_A_RIGHT] = "right",
 	[SEGFILTER_A_CHAIN_SERVICES] = "chain_services",
 	[SEGFILTER_A_FAIL_MODE] = "fail_mode",
+	[SEGFILTER_A_VNI] = "vni",
+	[SEGFILTER_A_REMOTE] = "remote",
 };
 
 static const char *const addr_attrs[] = {
@@ -166,6 +170,7 @@ static const struct names *nest_names(const struct names *outer, int type)
 		switch (type) {
 		case SEGFILTER_A_ADDRS:
 		case SEGFILTER_A_GW_ADDRS:
+		case SEGFILTER_A_REMOTE:
 			return &addr_names;
 		case SEGFILTER_A_LEFT:
 		case SEGFILTER_A_RIGHT:

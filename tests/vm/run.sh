@@ -27,10 +27,11 @@
 #   /usr/sbin/{insmod,rmmod,modprobe,lsmod,modinfo} (kmod),
 #   /usr/bin/{unshare,nsenter,setpriv,timeout} (util-linux, coreutils),
 #   /bin/bash; busybox for everything else (/bin/sh is busybox).
-#   Kernel modules loaded at boot: veth, tun, bridge, nf_tables,
-#   nft_meta_bridge, nft_ct, nft_objref (nftables in bridge, inet and ip
-#   tables, with counters, sets and ct) and what segfilter.ko depends on;
-#   the debug kernel has them built in.
+#   Kernel modules loaded at boot: veth, tun, bridge, vxlan (with
+#   udp_tunnel and ip6_udp_tunnel, for the uplinks of overlay.sh),
+#   nf_tables, nft_meta_bridge, nft_ct, nft_objref (nftables in bridge,
+#   inet and ip tables, with counters, sets and ct) and what segfilter.ko
+#   depends on; the debug kernel has them built in.
 #   Scripts run from /tmp with SEGFILTER_KO, SEGFILTER_KERNEL (6.1, 6.12,
 #   debug) and SEGFILTER_VM=1 in the environment, stdin from /dev/null.
 #
@@ -331,7 +332,9 @@ make_initramfs() {
 		# nft_meta_bridge is a module, a bridge table's every meta
 		# expression (iifname, l4proto...) needs it: nf_tables leaves
 		# them to it, and the guest has no modprobe to autoload it.
-		modprobe=(veth tun bridge nf_tables nft_meta_bridge nft_ct)
+		# vxlan: the uplinks; module_closure brings udp_tunnel and
+		# ip6_udp_tunnel, its dependencies, along.
+		modprobe=(veth tun bridge vxlan nf_tables nft_meta_bridge nft_ct)
 		# Named counters: their own module on 6.1, in nf_tables on 6.12.
 		have_module nft_objref && modprobe+=(nft_objref)
 		read -r -a deps <<<"$(module_deps)"
