@@ -58,6 +58,11 @@ static inline bool segf_tun_has_gbp(const struct ip_tunnel_info *info)
 {
 	return test_bit(IP_TUNNEL_VXLAN_OPT_BIT, info->key.tun_flags);
 }
+
+static inline void segf_tun_set_csum(struct ip_tunnel_info *info)
+{
+	__set_bit(IP_TUNNEL_CSUM_BIT, info->key.tun_flags);
+}
 #else
 static inline void segf_tun_set_flags(struct ip_tunnel_info *info)
 {
@@ -67,6 +72,11 @@ static inline void segf_tun_set_flags(struct ip_tunnel_info *info)
 static inline bool segf_tun_has_gbp(const struct ip_tunnel_info *info)
 {
 	return info->key.tun_flags & TUNNEL_VXLAN_OPT;
+}
+
+static inline void segf_tun_set_csum(struct ip_tunnel_info *info)
+{
+	info->key.tun_flags |= TUNNEL_CSUM;
 }
 #endif
 

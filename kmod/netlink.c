@@ -1269,25 +1269,25 @@ out:
 
 /* ---- endpoints ---- */
 
-/* REMOTE, if given: exactly one address. */
+/* REMOTE, if given: exactly one address, counted before it is read. */
 static int segf_parse_remote(struct nlattr *nest, struct segf_addr *remote,
 			     struct netlink_ext_ack *extack)
 {
-	unsigned int n;
-	int err;
+	unsigned int n = 0;
+	struct nlattr *a;
+	int rem;
 
 	if (!nest)
 		return 0;
-	err = segf_parse_addrs(nest, remote, &n, extack);
-	if (err)
-		return err;
+	nla_for_each_nested(a, nest, rem)
+		n++;
 	if (n != 1) {
 		NL_SET_BAD_ATTR(extack, nest);
 		NL_SET_ERR_MSG_MOD(extack,
 				   "the remote host is one address, IPv4 or IPv6");
 		return -EINVAL;
 	}
-	return 0;
+	return segf_parse_addrs(nest, remote, &n, extack);
 }
 
 static int segf_endpoint_new_check(struct nlattr **attrs,
@@ -1308,7 +1308,7 @@ static int segf_endpoint_new_check(struct nlattr **attrs,
 static int segf_endpoint_new_apply(struct segf_commit *c,
 				   struct nlattr **attrs, void **obj)
 {
-	struct segf_addr addrs[SEGF_EP_ADDRS], remote[SEGF_EP_ADDRS];
+	struct segf_addr addrs[SEGF_EP_ADDRS], remote;
 	struct nlattr *remote_attr = attrs[SEGFILTER_A_REMOTE];
 	struct segf_endpoint *ep;
 	struct segf_domain *dom;
@@ -1319,7 +1319,7 @@ static int segf_endpoint_new_apply(struct segf_commit *c,
 
 	err = segf_parse_addrs(attrs[SEGFILTER_A_ADDRS], addrs, &n_addrs,
 			       c->extack) ?:
-	      segf_parse_remote(remote_attr, remote, c->extack);
+	      segf_parse_remote(remote_attr, &remote, c->extack);
 	if (err)
 		return err;
 	dom = segf_domain_get(c->sn, attrs, true, c->extack);
@@ -1333,7 +1333,7 @@ static int segf_endpoint_new_apply(struct segf_commit *c,
 		return PTR_ERR(port);
 	segf_commit_touch(c, dom);
 	err = segf_endpoint_create(dom, nla_data(attrs[SEGFILTER_A_MAC]), grp,
-				   port, remote_attr ? remote : NULL, addrs,
+				   port, remote_attr ? &remote : NULL, addrs,
 				   n_addrs, dom->next_gen, &ep, c->extack);
 	if (err)
 		return err;
@@ -1412,13 +1412,13 @@ static int segf_endpoint_set_apply(struct segf_commit *c,
 				   struct nlattr **attrs, void **obj)
 {
 	struct nlattr *remote_attr = attrs[SEGFILTER_A_REMOTE];
-	struct segf_addr remote[SEGF_EP_ADDRS];
+	struct segf_addr remote;
 	struct segf_endpoint *ep;
 	struct segf_ep_move *mv;
 	struct segf_port *port;
 	int err;
 
-	err = segf_parse_remote(remote_attr, remote, c->extack);
+	err = segf_parse_remote(remote_attr, &remote, c->extack);
 	if (err)
 		return err;
 	ep = segf_endpoint_get(c->sn, attrs, c->extack);
@@ -1432,7 +1432,7 @@ static int segf_endpoint_set_apply(struct segf_commit *c,
 		return -ENOMEM;
 	mv->ep = ep;
 	mv->port = ep->port;
-	err = segf_endpoint_move(ep, port, remote_attr ? remote : NULL,
+	err = segf_endpoint_move(ep, port, remote_attr ? &remote : NULL,
 				 &mv->remote, c->extack);
 	if (err) {
 		NL_SET_BAD_ATTR(c->extack, remote_attr ?:

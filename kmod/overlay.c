@@ -38,6 +38,9 @@ static struct metadata_dst *segf_tunnel_alloc(const struct segf_addr *remote,
 	/* Source address, UDP ports, TTL: the device's own choice. */
 	info->key.tun_id = key32_to_tunnel_id(cpu_to_be32(vni));
 	segf_tun_set_flags(info);
+	/* A VXLAN socket drops IPv6 datagrams without a UDP checksum. */
+	if (remote->family == AF_INET6)
+		segf_tun_set_csum(info);
 	md = ip_tunnel_info_opts(info);
 	md->gbp = gbp;
 	info->options_len = sizeof(*md);

@@ -161,6 +161,13 @@ check_err "a remote host of two addresses" $EINVAL "the remote host is one addre
 	$NLSEND endpoint_new domain_name=str:tenant-a group_id=u16:1 \
 	mac=hex:02000000aa02 ifindex=u32:"$ifindex_va1" \
 	remote={ ipv4=hex:c0a83202 ipv4=hex:c0a83203 }
+check_err "a move to a remote of eight addresses" $EINVAL "the remote host is one address" \
+	$NLSEND endpoint_set domain_name=str:tenant-a mac=hex:020000000a01 \
+	ifindex=u32:"$ifindex_va1" remote={ ipv4=hex:c0a83201 ipv4=hex:c0a83202 \
+	ipv4=hex:c0a83203 ipv4=hex:c0a83204 ipv6=hex:fd000000000000000000000000000001 \
+	ipv6=hex:fd000000000000000000000000000002 \
+	ipv6=hex:fd000000000000000000000000000003 \
+	ipv6=hex:fd000000000000000000000000000004 }
 check_err "an empty remote" $EINVAL "the remote host is one address" \
 	$NLSEND endpoint_set domain_name=str:tenant-a mac=hex:020000000a01 \
 	ifindex=u32:"$ifindex_va1" remote={ }
