@@ -75,6 +75,9 @@ static int __init segf_init(void)
 	err = segf_flow_cache_init();
 	if (err)
 		goto err_cache;
+	err = segf_rule_cache_init();
+	if (err)
+		goto err_rule_cache;
 	err = register_pernet_subsys(&segf_net_ops);
 	if (err)
 		goto err_pernet;
@@ -97,7 +100,11 @@ err_txn:
 err_port:
 	unregister_pernet_subsys(&segf_net_ops);
 err_pernet:
+	/* Rules and flows are freed by RCU callbacks and queued work. */
 	rcu_barrier();
+	flush_workqueue(segf_wq);
+	segf_rule_cache_uninit();
+err_rule_cache:
 	segf_flow_cache_uninit();
 err_cache:
 	destroy_workqueue(segf_wq);
@@ -113,6 +120,7 @@ static void __exit segf_exit(void)
 	/* Queued frees: RCU callbacks, then the work they queue. */
 	rcu_barrier();
 	destroy_workqueue(segf_wq);
+	segf_rule_cache_uninit();
 	segf_flow_cache_uninit();
 }
 

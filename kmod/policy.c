@@ -10,6 +10,10 @@
  * addressing table and a walk of its own pair's list, however many
  * rules other pairs have.
  *
+ * Memory is what a large policy costs, so the index is compact: a pair
+ * takes 12 bytes, in a table sized to be at most two thirds full (not
+ * rounded up to a power of two), and one pointer per rule it lists.
+ *
  * Folding, with S the groups that have (g, any) rules and D those that
  * have (any, g) rules, materialises:
  *   (s, d) for every explicit pair, and for every s in S and d in D;
@@ -25,7 +29,7 @@
  */
 
 #include <linux/hash.h>
-#include <linux/log2.h>
+#include <linux/kernel.h>
 #include <linux/netlink.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -37,18 +41,37 @@
 #define SEGF_INDEX_MAX_PAIRS	(1U << 20)
 #define SEGF_INDEX_MAX_REFS	(1U << 23)
 
+/*
+ * Rules have a cache of their own: kmalloc() would round them up.  (Not
+ * __init: the KUnit suites, which run before the module's init, make
+ * their own.)
+ */
+static struct kmem_cache *segf_rule_cache __read_mostly;
+
+int segf_rule_cache_init(void)
+{
+	segf_rule_cache = KMEM_CACHE(segf_rule, SLAB_ACCOUNT);
+	return segf_rule_cache ? 0 : -ENOMEM;
+}
+
+void segf_rule_cache_uninit(void)
+{
+	kmem_cache_destroy(segf_rule_cache);
+	segf_rule_cache = NULL;
+}
+
 struct segf_rule *segf_rule_alloc(void)
 {
 	struct segf_rule *rule;
 	int cpu;
 
-	rule = kzalloc(sizeof(*rule), GFP_KERNEL_ACCOUNT);
+	rule = kmem_cache_zalloc(segf_rule_cache, GFP_KERNEL_ACCOUNT);
 	if (!rule)
 		return NULL;
 	rule->stats = alloc_percpu_gfp(struct segf_rule_pcpu,
 				       GFP_KERNEL_ACCOUNT);
 	if (!rule->stats) {
-		kfree(rule);
+		kmem_cache_free(segf_rule_cache, rule);
 		return NULL;
 	}
 	for_each_possible_cpu(cpu)
@@ -59,7 +82,7 @@ struct segf_rule *segf_rule_alloc(void)
 void segf_rule_free(struct segf_rule *rule)
 {
 	free_percpu(rule->stats);
-	kfree(rule);
+	kmem_cache_free(segf_rule_cache, rule);
 }
 
 void segf_rule_read_stats(const struct segf_rule *rule, u64 *packets,
@@ -192,13 +215,25 @@ static u32 segf_pair_key(u16 src, u16 dst)
 	return (u32)src << 16 | dst;
 }
 
+/* Where the probes for @key start, and the slot after @i. */
+static unsigned int segf_index_home(const struct segf_index *idx, u32 key)
+{
+	return reciprocal_scale(hash_32(key, 32), idx->slots);
+}
+
+static unsigned int segf_index_next(const struct segf_index *idx,
+				    unsigned int i)
+{
+	return i + 1 < idx->slots ? i + 1 : 0;
+}
+
 static const struct segf_pair *segf_index_find(const struct segf_index *idx,
 					       u32 key)
 {
-	unsigned int i = hash_32(key, 32) & idx->mask;
+	unsigned int i = segf_index_home(idx, key);
 
-	/* The table is never more than half full: this ends. */
-	for (;; i = (i + 1) & idx->mask) {
+	/* The table always has empty slots: this ends. */
+	for (;; i = segf_index_next(idx, i)) {
 		const struct segf_pair *p = &idx->pairs[i];
 
 		if (!p->n)
@@ -263,9 +298,12 @@ struct segf_rule *segf_index_lookup(const struct segf_index *idx, u16 src,
 
 	if (!p)
 		return NULL;
-	for (i = 0; i < p->n; i++)
-		if (segf_rule_matches(p->rules[i], m))
-			return p->rules[i];
+	for (i = 0; i < p->n; i++) {
+		struct segf_rule *rule = segf_pair_rule(idx, p, i);
+
+		if (segf_rule_matches(rule, m))
+			return rule;
+	}
 	return NULL;
 }
 
@@ -306,9 +344,9 @@ struct segf_build_pair {
 static struct segf_pair *segf_index_slot(struct segf_index *idx, u32 key,
 					 bool *found)
 {
-	unsigned int i = hash_32(key, 32) & idx->mask;
+	unsigned int i = segf_index_home(idx, key);
 
-	for (;; i = (i + 1) & idx->mask) {
+	for (;; i = segf_index_next(idx, i)) {
 		struct segf_pair *p = &idx->pairs[i];
 
 		*found = p->n && p->key == key;
@@ -442,8 +480,9 @@ int segf_index_build(struct segf_rule **rules, unsigned int n,
 		err = -E2BIG;
 		goto err_segs;
 	}
-	slots = roundup_pow_of_two(max_t(u64, 2 * bound, 2));
-	idx->mask = slots - 1;
+	/* Two thirds full at most, and at least one slot always empty. */
+	slots = bound + bound / 2 + 1;
+	idx->slots = slots;
 	idx->pairs = kvcalloc(slots, sizeof(*idx->pairs), GFP_KERNEL_ACCOUNT);
 	build = kvcalloc(slots, sizeof(*build), GFP_KERNEL_ACCOUNT);
 	if (!idx->pairs || !build)
@@ -494,8 +533,8 @@ int segf_index_build(struct segf_rule **rules, unsigned int n,
 
 		if (!p->n)
 			continue;
-		p->rules = idx->lists + refs;
-		segf_index_merge(rules, &build[i], p->rules, p->n);
+		p->start = refs;
+		segf_index_merge(rules, &build[i], idx->lists + refs, p->n);
 		refs += p->n;
 	}
 

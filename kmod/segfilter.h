@@ -165,7 +165,7 @@ struct segf_rule {
 struct segf_pair {
 	u32 key;			/* source << 16 | destination */
 	u32 n;				/* 0: an empty slot */
-	struct segf_rule **rules;	/* by priority, then id */
+	u32 start;			/* its rules: lists[start..start + n) */
 };
 
 /*
@@ -174,12 +174,20 @@ struct segf_pair {
  */
 struct segf_index {
 	refcount_t ref;
-	unsigned int mask;		/* slots - 1 */
+	unsigned int slots;		/* at most 2/3 of them hold a pair */
 	unsigned int n_rules;
 	unsigned int n_pairs;
 	struct segf_pair *pairs;
-	struct segf_rule **lists;
+	struct segf_rule **lists;	/* each pair's, by priority, then id */
 };
+
+/* The @i-th rule of @p, a pair of @idx. */
+static inline struct segf_rule *segf_pair_rule(const struct segf_index *idx,
+					       const struct segf_pair *p,
+					       unsigned int i)
+{
+	return idx->lists[p->start + i];
+}
 
 /*
  * One generation of a domain's policy: published with a single pointer
@@ -680,6 +688,8 @@ int segf_rule_link(struct segf_domain *dom, struct segf_rule *rule,
 void segf_rule_unlink(struct segf_rule *rule);
 void segf_rule_retire(struct segf_rule *rule);
 void segf_rule_revive(struct segf_rule *rule);
+int segf_rule_cache_init(void);
+void segf_rule_cache_uninit(void);
 struct segf_rule *segf_rule_alloc(void);
 void segf_rule_free(struct segf_rule *rule);
 void segf_rule_read_stats(const struct segf_rule *rule, u64 *packets,

@@ -121,14 +121,14 @@ static void policy_test_fold(struct kunit *test)
 	p = segf_index_pair(idx, WEB, APP);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_EQ(test, p->n, 3);
-	KUNIT_EXPECT_PTR_EQ(test, p->rules[0], web_any);
-	KUNIT_EXPECT_PTR_EQ(test, p->rules[1], web_app);
-	KUNIT_EXPECT_PTR_EQ(test, p->rules[2], any_any);
+	KUNIT_EXPECT_PTR_EQ(test, segf_pair_rule(idx, p, 0), web_any);
+	KUNIT_EXPECT_PTR_EQ(test, segf_pair_rule(idx, p, 1), web_app);
+	KUNIT_EXPECT_PTR_EQ(test, segf_pair_rule(idx, p, 2), any_any);
 	/* (web, db): the cross fold, any_db first. */
 	p = segf_index_pair(idx, WEB, DB);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_EQ(test, p->n, 3);
-	KUNIT_EXPECT_PTR_EQ(test, p->rules[0], any_db);
+	KUNIT_EXPECT_PTR_EQ(test, segf_pair_rule(idx, p, 0), any_db);
 	/* A pair only ever holds what applies to it: db -> web, one rule. */
 	p = segf_index_pair(idx, DB, WEB);
 	KUNIT_ASSERT_NOT_NULL(test, p);
@@ -184,6 +184,47 @@ static void policy_test_ports(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, segf_rule_matches(t, &m));
 	m = icmp(ICMP_TIMESTAMP);
 	KUNIT_EXPECT_FALSE(test, segf_rule_matches(t, &m));
+}
+
+/*
+ * A large policy: every pair finds its own rule and nothing else, pairs
+ * without rules find none, and the table (not a power of two in size,
+ * so probes wrap at its end) stays at most two thirds full.
+ */
+static void policy_test_many_pairs(struct kunit *test)
+{
+	enum { SRCS = 61, DSTS = 53, N = SRCS * DSTS };
+	struct segf_match m = udp(9);
+	struct segf_rule **rules;
+	struct segf_index *idx;
+	unsigned int i, s, d;
+
+	rules = kunit_kcalloc(test, N, sizeof(*rules), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rules);
+	for (i = 0; i < N; i++)
+		rules[i] = mk_rule(test, i + 1, 100, 10 + i / DSTS,
+				   1000 + i % DSTS, IPPROTO_UDP,
+				   SEGFILTER_ACTION_ALLOW);
+	idx = build(test, rules, N);
+	KUNIT_EXPECT_EQ(test, idx->n_pairs, N);
+	KUNIT_EXPECT_GE(test, 2 * idx->slots, 3 * idx->n_pairs);
+
+	for (s = 0; s < SRCS; s++) {
+		for (d = 0; d < DSTS; d++) {
+			const struct segf_rule *r;
+
+			r = segf_index_lookup(idx, 10 + s, 1000 + d, &m);
+			KUNIT_ASSERT_NOT_NULL(test, r);
+			KUNIT_EXPECT_EQ(test, r->id, s * DSTS + d + 1);
+		}
+		/* The source, towards groups no rule names. */
+		KUNIT_EXPECT_NULL(test, segf_index_lookup(idx, 10 + s, 999, &m));
+		KUNIT_EXPECT_NULL(test, segf_index_lookup(idx, 10 + s, 0, &m));
+	}
+	/* Reversed pairs and unknown groups. */
+	KUNIT_EXPECT_NULL(test, segf_index_lookup(idx, 1000, 10, &m));
+	KUNIT_EXPECT_NULL(test, segf_index_pair(idx, 9, 1000));
+	segf_index_put(idx);
 }
 
 static void pkt4(struct segf_pkt *p, u32 s, u32 d, u8 proto, u16 sp, u16 dp)
@@ -450,6 +491,7 @@ static struct kunit_case segf_policy_test_cases[] = {
 	KUNIT_CASE(policy_test_fold),
 	KUNIT_CASE(policy_test_priority),
 	KUNIT_CASE(policy_test_ports),
+	KUNIT_CASE(policy_test_many_pairs),
 	KUNIT_CASE(policy_test_flow_key),
 	KUNIT_CASE(policy_test_flow_expiry),
 	{}

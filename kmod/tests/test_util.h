@@ -17,8 +17,16 @@
 
 static inline int segf_test_wq_init(struct kunit_suite *suite)
 {
+	int err = segf_rule_cache_init();
+
+	if (err)
+		return err;
 	segf_wq = alloc_workqueue("segfilter-kunit", WQ_UNBOUND, 0);
-	return segf_wq ? 0 : -ENOMEM;
+	if (!segf_wq) {
+		segf_rule_cache_uninit();
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static inline void segf_test_wq_exit(struct kunit_suite *suite)
@@ -26,6 +34,7 @@ static inline void segf_test_wq_exit(struct kunit_suite *suite)
 	rcu_barrier();
 	destroy_workqueue(segf_wq);
 	segf_wq = NULL;
+	segf_rule_cache_uninit();
 }
 
 /* What segf_net_init() does for a real namespace. */
