@@ -195,6 +195,35 @@ static struct segf_endpoint *segf_lookup_v6(const struct segf_ctx *ctx,
  * ARP, IPv6 neighbour discovery and MLD.  Policy is about traffic
  * between endpoints, and without these no traffic could be allowed.
  */
+/*
+ * Whether @ep owns @addr.  Addresses are unique in a domain and an
+ * endpoint's are in its table for as long as it lives, so this is the
+ * same as asking the table, for the endpoint at hand; a look at its own
+ * few addresses is cheaper than a hash lookup.
+ */
+static bool segf_owns_v4(const struct segf_endpoint *ep, __be32 addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < ep->n_addrs; i++)
+		if (ep->addrs[i].key.family == AF_INET &&
+		    ep->addrs[i].key.v4 == addr)
+			return true;
+	return false;
+}
+
+static bool segf_owns_v6(const struct segf_endpoint *ep,
+			 const struct in6_addr *addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < ep->n_addrs; i++)
+		if (ep->addrs[i].key.family == AF_INET6 &&
+		    ipv6_addr_equal(&ep->addrs[i].key.v6, addr))
+			return true;
+	return false;
+}
+
 static bool segf_is_link_control(const struct segf_pkt *pkt)
 {
 	if (pkt->proto == htons(ETH_P_ARP))
@@ -228,8 +257,7 @@ static bool segf_is_link_control(const struct segf_pkt *pkt)
  * advertisements and redirects go nowhere.
  */
 static enum segfilter_drop_reason
-segf_check_source(const struct segf_ctx *ctx, struct segf_endpoint *src,
-		  const struct segf_pkt *pkt)
+segf_check_source(const struct segf_endpoint *src, const struct segf_pkt *pkt)
 {
 	switch (pkt->proto) {
 	case htons(ETH_P_ARP):
@@ -238,11 +266,11 @@ segf_check_source(const struct segf_ctx *ctx, struct segf_endpoint *src,
 		/* An ARP probe has no sender address yet. */
 		if (!pkt->arp.spa)
 			return 0;
-		if (segf_lookup_v4(ctx, pkt->arp.spa) != src)
+		if (!segf_owns_v4(src, pkt->arp.spa))
 			return SEGFILTER_DROP_SRC_IP;
 		return 0;
 	case htons(ETH_P_IP):
-		if (segf_lookup_v4(ctx, pkt->v4.saddr) != src)
+		if (!segf_owns_v4(src, pkt->v4.saddr))
 			return SEGFILTER_DROP_SRC_IP;
 		return 0;
 	case htons(ETH_P_IPV6):
@@ -251,9 +279,9 @@ segf_check_source(const struct segf_ctx *ctx, struct segf_endpoint *src,
 		     pkt->icmp_type == NDISC_REDIRECT))
 			return SEGFILTER_DROP_ND_ROUTER;
 		if ((pkt->flags & SEGF_PKT_ND_NA) &&
-		    segf_lookup_v6(ctx, &pkt->nd_target) != src)
+		    !segf_owns_v6(src, &pkt->nd_target))
 			return SEGFILTER_DROP_SRC_IP;
-		if (segf_lookup_v6(ctx, &pkt->v6.saddr) == src)
+		if (segf_owns_v6(src, &pkt->v6.saddr))
 			return 0;
 		if (ipv6_addr_is_multicast(&pkt->v6.daddr) &&
 		    segf_is_link_control(pkt) &&
@@ -693,21 +721,20 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
  * keyed by address, so a frame judged for one endpoint must not land at
  * another.
  */
-static bool segf_dst_matches(const struct segf_ctx *ctx,
-			     const struct segf_pkt *pkt,
+static bool segf_dst_matches(const struct segf_pkt *pkt,
 			     const struct segf_endpoint *dst)
 {
 	if (pkt->proto == htons(ETH_P_IP)) {
 		if (!dst)
 			return ipv4_is_multicast(pkt->v4.daddr) ||
 			       ipv4_is_lbcast(pkt->v4.daddr);
-		return segf_lookup_v4(ctx, pkt->v4.daddr) == dst;
+		return segf_owns_v4(dst, pkt->v4.daddr);
 	}
 	if (pkt->proto == htons(ETH_P_IPV6)) {
 		if (!dst)
 			return ipv6_addr_is_multicast(&pkt->v6.daddr);
 		/* Neighbour discovery may solicit a unicast target directly. */
-		return segf_lookup_v6(ctx, &pkt->v6.daddr) == dst ||
+		return segf_owns_v6(dst, &pkt->v6.daddr) ||
 		       segf_is_link_control(pkt);
 	}
 	return true;
@@ -1221,7 +1248,7 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 	if (!src || READ_ONCE(src->port) != port)
 		goto drop;
 	ctx.gbp = src->group->id;
-	reason = segf_check_source(&ctx, src, &pkt);
+	reason = segf_check_source(src, &pkt);
 	if (reason)
 		goto drop;
 
@@ -1230,7 +1257,7 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 
 	if (is_multicast_ether_addr(pkt.dst)) {
 		reason = SEGFILTER_DROP_DST_MISMATCH;
-		if (!segf_dst_matches(&ctx, &pkt, NULL))
+		if (!segf_dst_matches(&pkt, NULL))
 			goto drop;
 		reason = segf_decide(&ctx, &pkt, skb->len, src, NULL, &st);
 		if (reason)
@@ -1259,7 +1286,7 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 	if (!dst)
 		goto drop;
 	reason = SEGFILTER_DROP_DST_MISMATCH;
-	if (!segf_dst_matches(&ctx, &pkt, dst))
+	if (!segf_dst_matches(&pkt, dst))
 		goto drop;
 	reason = segf_decide(&ctx, &pkt, skb->len, src, dst, &st);
 	if (reason)
@@ -1358,7 +1385,7 @@ static void segf_rx_uplink(struct segf_port *port, struct sk_buff *skb)
 	if (!gbp || gbp != src->group->id)
 		goto drop;
 	ctx.gbp = gbp;
-	reason = segf_check_source(&ctx, src, &pkt);
+	reason = segf_check_source(src, &pkt);
 	if (reason)
 		goto drop;
 
@@ -1370,7 +1397,7 @@ static void segf_rx_uplink(struct segf_port *port, struct sk_buff *skb)
 	if (segf_port_is_uplink(segf_endpoint_port(dst)))
 		goto drop;
 	reason = SEGFILTER_DROP_DST_MISMATCH;
-	if (!segf_dst_matches(&ctx, &pkt, dst))
+	if (!segf_dst_matches(&pkt, dst))
 		goto drop;
 	reason = segf_decide(&ctx, &pkt, skb->len, src, dst, &st);
 	if (reason)

@@ -26,10 +26,19 @@
 #include "compat.h"
 #include "segfilter.h"
 
+/* Two loads and a compare instead of rhashtable's call to memcmp(). */
+static int segf_mac_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct segf_endpoint *ep = obj;
+
+	return !ether_addr_equal(ep->mac, arg->key);
+}
+
 static const struct rhashtable_params segf_mac_params = {
 	.key_len = ETH_ALEN,
 	.key_offset = offsetof(struct segf_endpoint, mac),
 	.head_offset = offsetof(struct segf_endpoint, mac_node),
+	.obj_cmpfn = segf_mac_cmp,
 	.automatic_shrinking = true,
 };
 

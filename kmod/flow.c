@@ -53,10 +53,19 @@ static const unsigned int segf_flow_timeouts[__SEGF_FLOW_STATE_MAX] = {
 
 static struct kmem_cache *segf_flow_cache __read_mostly;
 
+/* A compare of known size, which the compiler inlines. */
+static int segf_flow_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct segf_flow *flow = obj;
+
+	return memcmp(&flow->key, arg->key, sizeof(flow->key));
+}
+
 static const struct rhashtable_params segf_flow_params = {
 	.key_len = sizeof(struct segf_flow_key),
 	.key_offset = offsetof(struct segf_flow, key),
 	.head_offset = offsetof(struct segf_flow, node),
+	.obj_cmpfn = segf_flow_cmp,
 	.automatic_shrinking = true,
 };
 
