@@ -68,6 +68,10 @@ PKGS=(
 	pkg-config libnl-3-dev libnl-genl-3-dev
 	qemu-system-x86 busybox-static iproute2 nftables kmod cpio xz-utils
 	zstd linux-source-6.1 python3
+	# make bench: the plot, and the libraries ovs-dpctl links against
+	gnuplot-nox libxdp1 libbpf1 libunbound8 libnuma1 libssl3
+	# make bench --profile: perf in the guest
+	linux-perf
 )
 
 missing_pkgs() {
@@ -85,6 +89,34 @@ resolve_image() {
 	local deps
 	deps=$(apt-cache depends -t "$suite" "linux-image-$flavour" 2>/dev/null) || return 0
 	awk '/Depends: linux-image-[0-9]/ { print $2; exit }' <<<"$deps"
+}
+
+# ovs-dpctl, for make bench: it programs Open vSwitch's kernel datapath
+# without the daemons, so the package is unpacked, not installed, and no
+# service starts on this host.
+fetch_ovs_dpctl() {
+	local ver dir
+	ver=$(apt-cache policy openvswitch-switch 2>/dev/null | awk '/Candidate:/ { print $2 }')
+	if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+		apt_update
+		ver=$(apt-cache policy openvswitch-switch | awk '/Candidate:/ { print $2 }')
+	fi
+	if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+		log "no openvswitch-switch package to take ovs-dpctl from"
+		exit 1
+	fi
+	dir=$CACHE/ovs/$ver
+	if [ ! -x "$dir/usr/bin/ovs-dpctl" ]; then
+		log "unpacking ovs-dpctl of openvswitch-switch $ver into $dir"
+		rm -rf "$dir"; mkdir -p "$dir"
+		(cd "$dir" && apt-get download -qq "openvswitch-switch=$ver" &&
+			dpkg-deb -x ./*.deb . && rm -f ./*.deb)
+		if [ ! -x "$dir/usr/bin/ovs-dpctl" ]; then
+			log "no ovs-dpctl in openvswitch-switch $ver"
+			exit 1
+		fi
+	fi
+	ln -sfn "$ver" "$CACHE/ovs/current"
 }
 
 main() {
@@ -129,6 +161,7 @@ main() {
 		touch "$dir/.done"
 	done
 	mkdir -p "$CACHE"
+	fetch_ovs_dpctl
 	printf '%s\n' "$kv61" > "$CACHE/kernel-6.1"
 	printf '%s\n' "$kv612" > "$CACHE/kernel-6.12"
 }

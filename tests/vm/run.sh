@@ -14,6 +14,16 @@
 #   --timeout SECS       per-script timeout (default 300, debug 900;
 #                        or $SEGFILTER_TEST_TIMEOUT)
 #   --keep               keep the initramfs directory and print its path
+#   --modules 'a b'      load these stock kernel modules too (make bench:
+#                        pktgen, openvswitch)
+#   --install SRC[:DST]  copy the host program SRC (with its libraries)
+#                        to DST in the guest (default /usr/sbin/<name>)
+#   --mem MB             guest memory (default 1024, debug 2048)
+#   --pin                one host thread per vCPU (multi-threaded TCG
+#                        without KVM), each pinned to its own host CPU
+#   --results FILE       copy the guest's test output to FILE as well
+#   --append 'ARGS'      more kernel command line
+#   --log-name NAME      logs as .build/logs/NAME.* (default: KERNEL)
 #   -v                   stream the kernel console live as well
 #
 # In the guest (see guest-init.sh):
@@ -73,6 +83,13 @@ TESTS=
 SCRIPT=
 KEEP=0
 VERBOSE=0
+EXTRA_MODULES=
+EXTRA_BINS=()
+MEM=
+PIN=0
+RESULTS_COPY=
+APPEND=
+LOG_NAME=
 TEST_TIMEOUT=${SEGFILTER_TEST_TIMEOUT:-}
 
 # Set by resolve_kernel().
@@ -105,6 +122,13 @@ parse_args() {
 		--script) [ $# -ge 2 ] || usage; SCRIPT=$2; shift ;;
 		--timeout) [ $# -ge 2 ] || usage; TEST_TIMEOUT=$2; shift ;;
 		--keep) KEEP=1 ;;
+		--modules) [ $# -ge 2 ] || usage; EXTRA_MODULES=$2; shift ;;
+		--install) [ $# -ge 2 ] || usage; EXTRA_BINS+=("$2"); shift ;;
+		--mem) [ $# -ge 2 ] || usage; MEM=$2; shift ;;
+		--pin) PIN=1 ;;
+		--results) [ $# -ge 2 ] || usage; RESULTS_COPY=$2; shift ;;
+		--append) [ $# -ge 2 ] || usage; APPEND=$2; shift ;;
+		--log-name) [ $# -ge 2 ] || usage; LOG_NAME=$2; shift ;;
 		-v) VERBOSE=1 ;;
 		*) usage ;;
 		esac
@@ -296,6 +320,12 @@ make_initramfs() {
 	for t in "${TOOLS[@]}"; do
 		install_bin "$root" "$t" "/usr/sbin/${t##*/}"
 	done
+	for t in "${EXTRA_BINS[@]}"; do
+		case $t in
+		*:*) install_bin "$root" "${t%%:*}" "${t#*:}" ;;
+		*) install_bin "$root" "$t" "/usr/sbin/${t##*/}" ;;
+		esac
+	done
 	[ -d /etc/iproute2 ] && cp -a /etc/iproute2 "$root/etc/"
 	# Names of protocols and services for ip and nft (netbase).
 	for name in protocols services; do
@@ -338,6 +368,8 @@ make_initramfs() {
 		# Named counters: their own module on 6.1, in nf_tables on 6.12.
 		have_module nft_objref && modprobe+=(nft_objref)
 		read -r -a deps <<<"$(module_deps)"
+		modprobe+=("${deps[@]}")
+		read -r -a deps <<<"$EXTRA_MODULES"
 		modprobe+=("${deps[@]}")
 		# (Not in a for list directly, so that a missing module stops us.)
 		mods=$(module_closure "${modprobe[@]}") || exit 2
@@ -395,6 +427,35 @@ qemu_cpu() {
 	esac
 }
 
+# Pin each vCPU thread of the qemu under timeout $1 to a host CPU of its
+# own (vCPU n to the n-th CPU we may use), as far as there are CPUs.
+pin_vcpus() {
+	local tpid=$1 qpid='' cpus=() task name n c
+	for _ in $(seq 50); do
+		qpid=$(pgrep -P "$tpid" -x qemu-system-x86 || true)
+		[ -n "$qpid" ] && grep -qs '^CPU [0-9]*/' /proc/"$qpid"/task/*/comm && break
+		sleep 0.1
+	done
+	[ -n "$qpid" ] || { log "warning: no qemu process to pin"; return 0; }
+	# The CPUs we may use, from a list such as "0-3,6".
+	for c in $(taskset -pc "$qpid" | sed 's/.*: //' | tr ',' ' '); do
+		case $c in
+		*-*) mapfile -t -O "${#cpus[@]}" cpus < <(seq "${c%-*}" "${c#*-}") ;;
+		*) cpus+=("$c") ;;
+		esac
+	done
+	for task in /proc/"$qpid"/task/*; do
+		name=$(cat "$task/comm" 2>/dev/null) || continue
+		case $name in
+		"CPU "*/*) n=${name#CPU }; n=${n%%/*} ;;
+		*) continue ;;
+		esac
+		[ "$n" -lt "${#cpus[@]}" ] || continue
+		taskset -pc "${cpus[$n]}" "${task##*/}" >/dev/null &&
+			log "vCPU $n (thread ${task##*/}) pinned to host CPU ${cpus[$n]}"
+	done
+}
+
 # Stream a growing log file until qemu ($1) exits.  Markers become short
 # headers, carriage returns from the serial line are dropped.
 stream() {
@@ -410,8 +471,11 @@ stream() {
 # Boot the guest; sets GUEST_SECS and GUEST_STATUS (timeout's exit code).
 GUEST_SECS=0 GUEST_STATUS=0 GUEST_LIMIT=0
 boot() {
-	local console=$1 results=$2 mem=1024 start pid
+	local console=$1 results=$2 mem=1024 start pid accel
 	[ "$KERNEL" = debug ] && mem=2048
+	[ -n "$MEM" ] && mem=$MEM
+	accel=$(qemu_accel)
+	[ "$PIN" = 1 ] && [ "$accel" != kvm ] && accel=tcg,thread=multi
 	# The whole guest: boot, KUnit, every script with its own timeout,
 	# and the leak scan, with slack.
 	local boot_allowance=120
@@ -422,19 +486,22 @@ boot() {
 	local cmdline="console=ttyS0 panic=-1 oops=panic loglevel=5 printk.devkmsg=on log_buf_len=4M"
 	# KUnit suites of modules run on load only when KUnit is enabled.
 	[ "$KERNEL" = debug ] && cmdline+=" kunit.enable=1"
+	[ -z "$APPEND" ] || cmdline+=" $APPEND"
 	# shellcheck disable=SC2054 # the commas are qemu option syntax
 	local qemu=(
 		qemu-system-x86_64 -nodefaults -display none -monitor none -no-reboot
-		-accel "$(qemu_accel)" -cpu "$(qemu_cpu)" -smp 2 -m "$mem"
+		-name segfilter,debug-threads=on
+		-accel "$accel" -cpu "$(qemu_cpu)" -smp 2 -m "$mem"
 		-chardev "file,id=console,path=$console,append=on" -serial chardev:console
 		-chardev "file,id=results,path=$results,append=on" -serial chardev:results
 		-kernel "$VMLINUZ" -initrd "$INITRD" -append "$cmdline"
 	)
-	log "booting $KERNEL ($KREL) with $(qemu_accel), time limit ${GUEST_LIMIT}s"
+	log "booting $KERNEL ($KREL) with $accel, time limit ${GUEST_LIMIT}s"
 	start=$SECONDS
 	timeout -k 10 "$GUEST_LIMIT" "${qemu[@]}" </dev/null &
 	pid=$!
 	BG_PIDS+=("$pid")
+	[ "$PIN" = 1 ] && pin_vcpus "$pid"
 	if [ "$VERBOSE" = 1 ]; then
 		stream "$pid" "$console" "$results" &
 	else
@@ -580,7 +647,7 @@ main() {
 	build_segctl
 	build_tools
 	make_initramfs
-	local console=$LOGS/$KERNEL.console results=$LOGS/$KERNEL.results
+	local console=$LOGS/${LOG_NAME:-$KERNEL}.console results=$LOGS/${LOG_NAME:-$KERNEL}.results
 	boot "$console" "$results"
 
 	local passed=0 failed=0 skipped=0 kunit=0 guest_done=0 uptime=- line last=0 msgs=()
@@ -639,6 +706,7 @@ main() {
 		"total $((SECONDS - t0))s"
 	echo "   console: $console"
 	echo "   results: $results"
+	if [ -n "$RESULTS_COPY" ]; then cp "$results" "$RESULTS_COPY"; fi
 	if [ "$KEEP" = 1 ]; then echo "   initramfs: $WORK"; fi
 	echo "$passed passed, $failed failed, $skipped skipped"
 	[ "$failed" = 0 ]
