@@ -5,7 +5,10 @@
 #   make              build both, the module against $(KDIR)
 #   make install      install both on this host (modules_install, depmod)
 #   make demo         boot a Debian kernel in QEMU and show two tenants
-#   make check        all tests: KUnit and selftests on 6.1, 6.12, debug
+#   make check        all tests: KUnit and selftests on 6.1, 6.12, debug,
+#                     and the benchmark's quick mode
+#   make bench        the benchmark (Documentation/performance.rst), in a
+#                     6.1 guest; results in .build/bench/latest/
 #   make deps         install what the build and tests need (root)
 
 # The running kernel's build tree, else the newest Debian headers.
@@ -14,7 +17,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 W ?= 1
 PREFIX ?= /usr/local
 
-.PHONY: all module segctl install modules_install deps check demo clean
+.PHONY: all module segctl install modules_install deps check bench demo clean
 
 all: module segctl
 
@@ -38,6 +41,9 @@ deps:
 
 check: deps
 	tests/check.sh
+
+bench: deps
+	tests/bench/run.sh
 
 demo: deps
 	$(MAKE) -C ctl

@@ -5,9 +5,11 @@
 # kernel if it is not cached, then boot each test kernel under QEMU and
 # run the module's tests there (tests/vm/run.sh).
 #
-# usage: tests/check.sh [KERNEL...]     (default: 6.1 6.12 debug)
+# usage: tests/check.sh [KERNEL...]     (default: 6.1 6.12 debug bench)
 #   Extra options for tests/vm/run.sh can be given in $SEGFILTER_RUN_OPTS
-#   (e.g. "-v" or "--tests 'a.sh b.sh'").
+#   (e.g. "-v" or "--tests 'a.sh b.sh'").  "bench" is not a kernel: it
+#   runs the benchmark's quick mode (tests/bench/run.sh --quick) on 6.1,
+#   which checks that every configuration of make bench works.
 #
 # The last line of output is "N passed, N failed" over all kernels; the
 # exit status is 1 if anything failed.  Caches live in
@@ -59,7 +61,7 @@ main() {
 	local kernels=("$@") k out rc t0 total0=$SECONDS
 	local passed=0 failed=0 skipped=0 p f s
 	local summary=()
-	[ ${#kernels[@]} -gt 0 ] || kernels=(6.1 6.12 debug)
+	[ ${#kernels[@]} -gt 0 ] || kernels=(6.1 6.12 debug bench)
 	local run_opts=()
 	eval "run_opts=(${SEGFILTER_RUN_OPTS:-})"
 
@@ -76,7 +78,11 @@ main() {
 		t0=$SECONDS
 		out=$(mktemp)
 		rc=0
-		"$TOP/tests/vm/run.sh" "$k" "${run_opts[@]}" | tee "$out" || rc=$?
+		if [ "$k" = bench ]; then
+			"$TOP/tests/bench/run.sh" --quick | tee "$out" || rc=$?
+		else
+			"$TOP/tests/vm/run.sh" "$k" "${run_opts[@]}" | tee "$out" || rc=$?
+		fi
 		# run.sh's last line counts; without it, run.sh itself failed.
 		if read -r p f s < <(tail -n 1 "$out" |
 			sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed\(, \([0-9]*\) skipped\)\{0,1\}$/\1 \2 \4/p') &&

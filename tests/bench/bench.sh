@@ -1,0 +1,574 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The benchmark, run inside one guest boot by tests/bench/run.sh (make
+# bench).  Prints "BENCH ..." lines for tests/bench/report.py and, with
+# BENCH_CHECK=1, "TEST: ..." lines that check every configuration does
+# what it is meant to (frames arrive where they must, drops are counted
+# under the right reason), without judging any figure.
+#
+# Every configuration has its own ports, built once and left in place:
+#
+#   pktgen -> aX ==veth== bX [hook under test] -> cX ==veth== dX
+#
+# pktgen (one kernel thread, on CPU 0) sends the same 60-byte UDP frame
+# into aX; bX carries the hook (nothing, a bridge, segfilter, nftables on
+# a bridge, Open vSwitch), which forwards it out of cX; dX receives it and
+# the stack drops it (the destination MAC is not dX's).  The time is
+# pktgen's; the frames are those that came out at the far end (dX's
+# rx_packets), or for the drop configurations those the hook dropped (its
+# own counter).  Each round measures every configuration once, in turn,
+# so that drift of the emulated machine is spread over all of them.
+#
+# The configurations (Documentation/performance.rst): plain veth; a
+# Linux bridge; segfilter forwarding (with flow entries, and "judged":
+# with none), dropping by rule and by default, at each rule count, and
+# forwarding at each endpoint count; nftables on a bridge, linear and as
+# a verdict map, at each rule count; Open vSwitch's kernel datapath; a
+# segfilter redirect through a transparent service instance.  Setting
+# them up also measures commits and memory.
+#
+# Parameters, from the environment (run.sh sets them in a header):
+#   BENCH_ROUNDS     rounds (default 5)
+#   BENCH_SECS       seconds per measurement (default 2)
+#   BENCH_RULES      rule counts (default "1 1000 10000 100000")
+#   BENCH_ENDPOINTS  endpoint counts besides 10 (default "1000 10000")
+#   BENCH_CHECK      1: print TEST lines as well
+#   BENCH_PROFILE    1: instead of the rounds, profile a few
+#                    configurations with perf (cpu-clock on CPU 0) and
+#                    print "PROFILE ..." lines
+
+set -u
+
+ROUNDS=${BENCH_ROUNDS:-5}
+SECS=${BENCH_SECS:-2}
+RULES=${BENCH_RULES:-1 1000 10000 100000}
+ENDPOINTS=${BENCH_ENDPOINTS:-1000 10000}
+CHECK=${BENCH_CHECK:-0}
+PROFILE=${BENCH_PROFILE:-0}
+PERF=/usr/bin/perf
+
+IP=/sbin/ip
+BRIDGE=/sbin/bridge
+NFT=/usr/sbin/nft
+SEGCTL=/usr/sbin/segctl
+DPCTL=/usr/sbin/ovs-dpctl
+PG=/proc/net/pktgen
+W=/tmp/bench
+mkdir -p "$W"
+
+# The one frame: from SRC to DST, UDP 1000 -> 9.
+SRC_MAC=02:00:00:00:00:01
+DST_MAC=02:00:00:00:00:02
+DENY_MAC=02:00:00:00:00:03	# group 3: denied by a rule
+NONE_MAC=02:00:00:00:00:04	# group 4: no rule, the default drops it
+SRC_IP=10.0.0.1
+DST_IP=10.0.0.2
+DENY_IP=10.0.0.3
+NONE_IP=10.0.0.4
+
+FAILED=0
+
+say() { echo "BENCH $*"; }
+note() { echo "bench: $*" >&2; }
+die() { echo "bench: error: $*" >&2; echo "TEST: bench setup: $* [FAIL]"; exit 1; }
+
+check() {
+	local ok=$1; shift
+	[ "$CHECK" = 1 ] || return 0
+	if [ "$ok" = 1 ]; then
+		echo "TEST: $* [ OK ]"
+	else
+		echo "TEST: $* [FAIL]"
+		note "last measurement: ${LAST_DESC:-} frames counted of those that came in"
+		FAILED=1
+	fi
+}
+
+# Microseconds since the epoch.
+now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }
+ms_since() { echo "$1 $(now_us)" | awk '{ printf "%.1f", ($2 - $1) / 1000 }'; }
+
+stat_of() { cat "/sys/class/net/$1/statistics/$2"; }
+
+# What the kernel holds, in bytes: slab, per-CPU and vmalloc.
+kmem() {
+	awk '/^(Slab|Percpu|VmallocUsed):/ { v[$1] = $2 * 1024 }
+	     END { printf "%d %d %d\n", v["Slab:"], v["Percpu:"], v["VmallocUsed:"] }' /proc/meminfo
+}
+
+# mem_report WHAT COUNT BEFORE...: the growth since BEFORE (from kmem).
+mem_report() {
+	local what=$1 count=$2 s0=$3 p0=$4 v0=$5 s1 p1 v1
+	shift 5
+	read -r s1 p1 v1 < <(kmem)
+	say mem "$what" "$count" $(((s1 - s0) + (p1 - p0) + (v1 - v0))) \
+		"slab=$((s1 - s0))" "percpu=$((p1 - p0))" "vmalloc=$((v1 - v0))" "$@"
+}
+
+# Configuration memory is charged to the memory cgroup of the process
+# that creates it (GFP_KERNEL_ACCOUNT): segctl runs in a cgroup of its
+# own, whose counters say to the byte what its objects hold, free of the
+# allocator's slack.  Without cgroup v2, the totals of /proc/meminfo.
+CG=/sys/fs/cgroup/segctl
+cg_setup() {
+	mkdir -p /sys/fs/cgroup
+	grep -q ' /sys/fs/cgroup cgroup2 ' /proc/mounts ||
+		mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null || return 1
+	echo +memory >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || return 1
+	mkdir -p "$CG" && [ -f "$CG/memory.current" ]
+}
+
+# "total slab percpu vmalloc" charged to $CG, in bytes.
+cg_mem() {
+	awk -v cur="$(cat "$CG/memory.current")" '
+	$1 == "slab" || $1 == "percpu" || $1 == "vmalloc" { v[$1] = $2 }
+	END { printf "%d %d %d %d\n", cur, v["slab"], v["percpu"], v["vmalloc"] }' "$CG/memory.stat"
+}
+
+# ctl_batch WHAT COUNT FILE: segctl -b FILE, timed; with WHAT, say how
+# long it took and what COUNT objects cost.
+ctl_batch() {
+	local what=$1 count=$2 file=$3 t0 m0 m1
+	if [ "$HAVE_CG" = 1 ]; then
+		read -r -a m0 < <(cg_mem)
+	else
+		read -r -a m0 < <(kmem)
+	fi
+	t0=$(now_us)
+	if [ "$HAVE_CG" = 1 ]; then
+		(echo "$BASHPID" >"$CG/cgroup.procs" && exec $SEGCTL -b "$file") >/dev/null
+	else
+		$SEGCTL -b "$file" >/dev/null
+	fi || die "segctl -b $file"
+	[ -n "$what" ] || return 0
+	say ctl "segfilter-${what}s" "$count" "$(ms_since "$t0")"
+	# A commit frees the generation it replaced after a grace period.
+	sleep 1
+	if [ "$HAVE_CG" = 1 ]; then
+		read -r -a m1 < <(cg_mem)
+		say mem "$what" "$count" $((m1[0] - m0[0])) "slab=$((m1[1] - m0[1]))" \
+			"percpu=$((m1[2] - m0[2]))" "vmalloc=$((m1[3] - m0[3]))" memcg
+	else
+		mem_report "$what" "$count" "${m0[@]}" meminfo
+	fi
+}
+
+# pair A B: a veth pair, both ends up, no IPv6 chatter.
+pair() {
+	$IP link add "$1" type veth peer name "$2" || die "veth $1/$2"
+	$IP link set "$1" up
+	$IP link set "$2" up
+}
+
+# ports X: aX/bX (in) and cX/dX (out).
+ports() {
+	pair "a$1" "b$1"
+	pair "c$1" "d$1"
+}
+
+# The file of N - 2 rules between other groups, none of which the frames
+# touch, in segctl and nft syntax.  Groups 5.. are sources, 1005.. are
+# destinations, 250 of them per source.
+filler_groups() {
+	local dom=$1 n=$2
+	awk -v n="$n" -v d="$dom" 'BEGIN {
+		if (n < 3) exit
+		ns = int((n - 3) / 250) + 1; nd = (n - 2 < 250) ? n - 2 : 250
+		for (i = 0; i < ns; i++) printf "group add s%d id %d domain %s\n", i, 5 + i, d
+		for (j = 0; j < nd; j++) printf "group add t%d id %d domain %s\n", j, 1005 + j, d
+	}'
+}
+
+filler_rules() {
+	local dom=$1 n=$2
+	awk -v n="$n" -v d="$dom" 'BEGIN {
+		for (k = 0; k < n - 2; k++)
+			printf "rule add id %d domain %s from s%d to t%d proto udp port 9 action allow\n",
+				k + 3, d, int(k / 250), k % 250
+	}'
+}
+
+# nft: the same N rules, one endpoint per group; the frame's rule last.
+nft_linear() {
+	local dev=$1 n=$2
+	awk -v n="$n" -v dev="$dev" -v s="$SRC_IP" -v t="$DST_IP" 'BEGIN {
+		printf "table netdev lin_%s {\n chain in {\n", dev
+		printf "  type filter hook ingress device \"%s\" priority 0; policy drop;\n", dev
+		for (k = 0; k < n - 1; k++) {
+			i = int(k / 250) + 5; j = k % 250 + 1005
+			printf "  ip saddr 10.1.%d.%d ip daddr 10.2.%d.%d udp dport 9 accept\n",
+				int(i / 256), i % 256, int(j / 256), j % 256
+		}
+		printf "  ip saddr %s ip daddr %s udp dport 9 accept\n }\n}\n", s, t
+	}'
+}
+
+nft_vmap() {
+	local dev=$1 n=$2
+	awk -v n="$n" -v dev="$dev" -v s="$SRC_IP" -v t="$DST_IP" 'BEGIN {
+		printf "table netdev map_%s {\n map pairs {\n", dev
+		printf "  type ipv4_addr . ipv4_addr . inet_service : verdict\n  elements = {\n"
+		for (k = 0; k < n - 1; k++) {
+			i = int(k / 250) + 5; j = k % 250 + 1005
+			printf "   10.1.%d.%d . 10.2.%d.%d . 9 : accept,\n",
+				int(i / 256), i % 256, int(j / 256), j % 256
+		}
+		printf "   %s . %s . 9 : accept\n  }\n }\n", s, t
+		printf " chain in {\n  type filter hook ingress device \"%s\" priority 0; policy drop;\n", dev
+		printf "  ip saddr . ip daddr . udp dport vmap @pairs\n }\n}\n"
+	}'
+}
+
+# bridge_ports BR X: aX/bX and cX/dX with bX and cX in bridge BR, the
+# destination's address fixed on cX.
+bridge_ports() {
+	local br=$1 x=$2
+	ports "$x"
+	$IP link add "$br" type bridge || die "bridge $br"
+	$IP link set "b$x" master "$br"
+	$IP link set "c$x" master "$br"
+	$IP link set "$br" up
+	$BRIDGE fdb add "$DST_MAC" dev "c$x" master static || die "fdb on c$x"
+}
+
+# seg_domain NAME ID NRULES NEPS KIND: a segfilter domain on ports NAME.
+# KIND allow: rule 1 allows group 1 -> 2 udp 9; with 2 rules or more,
+# rule 2 denies group 3 -> 2; the rest are filler.  KIND deny: only the
+# deny rule.  Endpoints: the three sources on bNAME, the destination and
+# NEPS - 4 more (in group 2) on cNAME.
+seg_domain() {
+	local d=$1 id=$2 n=$3 neps=$4 kind=$5
+	ports "$d"
+	{
+		echo "domain add $d id $id default deny"
+		echo "group add src id 1 domain $d"
+		echo "group add dst id 2 domain $d"
+		echo "group add denied id 3 domain $d"
+		echo "group add nobody id 4 domain $d"
+		echo "port attach b$d domain $d"
+		echo "port attach c$d domain $d"
+		echo "endpoint add $SRC_MAC domain $d group src port b$d ip $SRC_IP"
+		echo "endpoint add $DENY_MAC domain $d group denied port b$d ip $DENY_IP"
+		echo "endpoint add $NONE_MAC domain $d group nobody port b$d ip $NONE_IP"
+		echo "endpoint add $DST_MAC domain $d group dst port c$d ip $DST_IP"
+		filler_groups "$d" "$n"
+	} >"$W/$d.setup"
+	$SEGCTL -b "$W/$d.setup" >/dev/null || die "segctl -b $W/$d.setup"
+
+	if [ "$neps" -gt 4 ]; then
+		awk -v n="$neps" -v d="$d" 'BEGIN {
+			for (k = 0; k < n - 4; k++)
+				printf "endpoint add 02:10:00:%02x:%02x:01 domain %s group dst port c%s ip 10.3.%d.%d\n",
+					int(k / 256), k % 256, d, d, int(k / 256), k % 256
+		}' >"$W/$d.eps"
+		if [ "$neps" -ge 1000 ]; then
+			ctl_batch endpoint $((neps - 4)) "$W/$d.eps"
+		else
+			ctl_batch "" 0 "$W/$d.eps"
+		fi
+	fi
+
+	{
+		if [ "$kind" = allow ]; then
+			echo "rule add id 1 domain $d from src to dst proto udp port 9 action allow"
+			[ "$n" -ge 2 ] && echo "rule add id 2 domain $d from denied to dst action deny"
+		else
+			echo "rule add id 2 domain $d from denied to dst action deny"
+		fi
+		filler_rules "$d" "$n"
+	} >"$W/$d.rules"
+	if [ "$n" -ge 1000 ]; then
+		ctl_batch rule "$n" "$W/$d.rules"
+	else
+		ctl_batch "" 0 "$W/$d.rules"
+	fi
+	return 0
+}
+
+nft_config() {
+	local kind=$1 n=$2 x t0
+	x=${kind:0:1}$n
+	bridge_ports "br$x" "$x"
+	if [ "$kind" = linear ]; then
+		nft_linear "b$x" "$n" >"$W/$x.nft"
+	else
+		nft_vmap "b$x" "$n" >"$W/$x.nft"
+	fi
+	t0=$(now_us)
+	$NFT -f "$W/$x.nft" || die "nft -f $W/$x.nft"
+	[ "$n" -ge 1000 ] && say ctl "nft-$kind" "$n" "$(ms_since "$t0")"
+	return 0
+}
+
+# Open vSwitch's kernel datapath, programmed without its daemon: bO is
+# port 1, cO port 2, and one flow sends the frame from 1 to 2.
+ovs_config() {
+	ports O
+	$DPCTL add-dp benchdp || die "ovs-dpctl add-dp"
+	$DPCTL add-if benchdp bO || die "ovs-dpctl add-if bO"
+	$DPCTL add-if benchdp cO || die "ovs-dpctl add-if cO"
+	$DPCTL add-flow benchdp \
+		"in_port(1),eth(src=$SRC_MAC,dst=$DST_MAC),eth_type(0x0800),ipv4(src=$SRC_IP,dst=$DST_IP,proto=17,frag=no),udp(src=1000,dst=9)" \
+		2 || die "ovs-dpctl add-flow"
+}
+
+# A transparent service instance: a namespace bridging its two ports,
+# and a rule that redirects the frame's flow through it.
+redirect_config() {
+	local d=rdr
+	ports "$d"
+	$IP netns add svc
+	$IP link add svl type veth peer name eth0 netns svc
+	$IP link add svr type veth peer name eth1 netns svc
+	$IP link set svl up
+	$IP link set svr up
+	$IP -n svc link add br0 type bridge
+	$IP -n svc link set eth0 master br0
+	$IP -n svc link set eth1 master br0
+	$IP -n svc link set eth0 up
+	$IP -n svc link set eth1 up
+	$IP -n svc link set br0 up
+	cat >"$W/rdr.setup" <<-EOF
+	domain add $d id 90 default deny
+	group add src id 1 domain $d
+	group add dst id 2 domain $d
+	port attach b$d domain $d
+	port attach c$d domain $d
+	port attach svl domain $d role service
+	port attach svr domain $d role service
+	endpoint add $SRC_MAC domain $d group src port b$d ip $SRC_IP
+	endpoint add $DST_MAC domain $d group dst port c$d ip $DST_IP
+	service add fw domain $d mode transparent
+	service instance add fw 1 domain $d left svl right svr
+	chain add through-fw domain $d services fw
+	rule add id 1 domain $d from src to dst proto udp port 9 action redirect through-fw
+	EOF
+	$SEGCTL -b "$W/rdr.setup" >/dev/null || die "segctl -b $W/rdr.setup"
+}
+
+# pktgen on DEV: the frame from MAC/IP to the destination.
+pg() { echo "$2" >"$PG/$1" || die "pktgen $1: $2"; }
+
+pg_setup() {
+	local dev=$1 mac=$2 ip=$3
+	echo "rem_device_all" >"$PG/kpktgend_0"
+	echo "add_device $dev" >"$PG/kpktgend_0" || die "pktgen add_device $dev"
+	pg "$dev" "count 0"
+	pg "$dev" "clone_skb 0"
+	pg "$dev" "pkt_size 60"
+	pg "$dev" "delay 0"
+	pg "$dev" "src_mac $mac"
+	pg "$dev" "dst_mac $DST_MAC"
+	pg "$dev" "src_min $ip"
+	pg "$dev" "src_max $ip"
+	pg "$dev" "dst_min $DST_IP"
+	pg "$dev" "dst_max $DST_IP"
+	pg "$dev" "udp_src_min 1000"
+	pg "$dev" "udp_src_max 1000"
+	pg "$dev" "udp_dst_min 9"
+	pg "$dev" "udp_dst_max 9"
+}
+
+# Wait until COUNTER (a command) stops moving: frames still queued from
+# the last measurement must not count in the next.
+settle() {
+	local a b
+	a=$("$@")
+	for _ in $(seq 100); do
+		sleep 0.2
+		b=$("$@")
+		[ "$a" = "$b" ] && return 0
+		a=$b
+	done
+	note "counter '$*' still moving after 20 s"
+}
+
+drops_of() {
+	$SEGCTL -j stats port "$1" |
+		sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"
+}
+
+# measure SYSTEM VARIANT RULES EPS ROUND DEV MAC IP COUNTER...: run
+# pktgen for SECS seconds from DEV and print what COUNTER counted.
+measure() {
+	local sys=$1 var=$2 n=$3 eps=$4 round=$5 dev=$6 mac=$7 ip=$8
+	shift 8
+	local c0 c1 c2 e0 e1 res us sent peer=b${dev#a}
+	pg_setup "$dev" "$mac" "$ip"
+	settle "$@"
+	c0=$("$@")
+	e0=$(stat_of "$peer" rx_packets)
+	echo start >"$PG/pgctrl" &
+	sleep "$SECS"
+	echo stop >"$PG/pgctrl"
+	wait
+	c1=$("$@")
+	res=$(grep 'Result:' "$PG/$dev")
+	us=$(echo "$res" | sed -n 's/.*OK: \([0-9]*\)(.*/\1/p')
+	sent=$(echo "$res" | sed -n 's/.*usec, \([0-9]*\) (.*/\1/p')
+	[ -n "$us" ] && [ -n "$sent" ] || { note "no pktgen result for $dev: $res"; us=0 sent=0; }
+	say pkt "$sys" "$var" "$n" "$eps" "$round" "$us" $((c1 - c0)) "$sent"
+	# Once the queues are empty, every frame that came into the hook
+	# must have been counted where it should (a few may be lost at most).
+	settle "$@"
+	c2=$("$@")
+	e1=$(stat_of "$peer" rx_packets)
+	LAST_OK=0
+	if [ $((c2 - c0)) -gt 0 ] && [ $(((c2 - c0) * 100)) -ge $(((e1 - e0) * 99)) ]; then
+		LAST_OK=1
+	fi
+	LAST_DESC="$((c2 - c0)) of $((e1 - e0))"
+}
+
+# What must not have arrived: frames at dX during a drop measurement.
+FAR0=0
+far_mark() { FAR0=$(stat_of "d$1" rx_packets); }
+far_none() { [ "$(stat_of "d$1" rx_packets)" = "$FAR0" ] && echo 1 || echo 0; }
+
+# One round: every configuration once.
+round() {
+	local r=$1 n e d
+
+	measure plain fwd 0 0 "$r" aP "$SRC_MAC" "$SRC_IP" stat_of bP rx_packets
+	check "$LAST_OK" "plain veth: pktgen's frames reach bP"
+
+	measure bridge fwd 0 0 "$r" aB "$SRC_MAC" "$SRC_IP" stat_of dB rx_packets
+	check "$LAST_OK" "bridge forwards to dB"
+
+	for n in $RULES; do
+		d=s$n
+		measure segfilter fwd "$n" 10 "$r" "a$d" "$SRC_MAC" "$SRC_IP" stat_of "d$d" rx_packets
+		check "$LAST_OK" "segfilter, $n rules: the allowed frame reaches d$d"
+
+		# Every frame judged: no flow entries in the domain.
+		$SEGCTL domain set "$d" flow-limit 0 || die "flow-limit 0 on $d"
+		measure segfilter judged "$n" 10 "$r" "a$d" "$SRC_MAC" "$SRC_IP" stat_of "d$d" rx_packets
+		check "$LAST_OK" "segfilter, $n rules, no flow entries: the allowed frame reaches d$d"
+		$SEGCTL domain set "$d" flow-limit 65536 || die "flow-limit back on $d"
+
+		if [ "$n" -ge 2 ]; then
+			far_mark "$d"
+			measure segfilter drop-rule "$n" 10 "$r" "a$d" "$DENY_MAC" "$DENY_IP" drops_of "b$d" rule_deny
+		else
+			far_mark deny
+			measure segfilter drop-rule "$n" 10 "$r" adeny "$DENY_MAC" "$DENY_IP" drops_of bdeny rule_deny
+			check "$(far_none deny)" "segfilter, one deny rule: no denied frame reaches ddeny"
+			far_mark "$d"
+		fi
+		check "$LAST_OK" "segfilter, $n rules: the denied frames are counted as rule_deny"
+		measure segfilter drop-default "$n" 10 "$r" "a$d" "$NONE_MAC" "$NONE_IP" drops_of "b$d" default_deny
+		check "$LAST_OK" "segfilter, $n rules: frames no rule allows are counted as default_deny"
+		check "$(far_none "$d")" "segfilter, $n rules: no dropped frame reaches d$d"
+
+		measure nft-linear fwd "$n" 0 "$r" "al$n" "$SRC_MAC" "$SRC_IP" stat_of "dl$n" rx_packets
+		check "$LAST_OK" "nftables, $n linear rules: the frame reaches dl$n"
+		measure nft-vmap fwd "$n" 0 "$r" "av$n" "$SRC_MAC" "$SRC_IP" stat_of "dv$n" rx_packets
+		check "$LAST_OK" "nftables, verdict map of $n: the frame reaches dv$n"
+	done
+
+	for e in $ENDPOINTS; do
+		d=e$e
+		measure segfilter fwd 1 "$e" "$r" "a$d" "$SRC_MAC" "$SRC_IP" stat_of "d$d" rx_packets
+		check "$LAST_OK" "segfilter, $e endpoints: the allowed frame reaches d$d"
+	done
+
+	measure ovs fwd 0 0 "$r" aO "$SRC_MAC" "$SRC_IP" stat_of dO rx_packets
+	check "$LAST_OK" "Open vSwitch forwards to dO"
+
+	measure segfilter redirect 1 2 "$r" ardr "$SRC_MAC" "$SRC_IP" stat_of drdr rx_packets
+	check "$LAST_OK" "segfilter redirect: the frame crosses the service to drdr"
+}
+
+# Flow entries: 20000 UDP flows (one frame each, source ports 1..20000)
+# in a domain of their own.
+flow_memory() {
+	local d=fl n=20000 s0 p0 v0 flows
+	seg_domain "$d" 95 1 10 allow
+	$SEGCTL domain set "$d" flow-limit 100000 >/dev/null
+	pg_setup "a$d" "$SRC_MAC" "$SRC_IP"
+	pg "a$d" "count $n"
+	pg "a$d" "udp_src_min 1"
+	pg "a$d" "udp_src_max $n"
+	sleep 1
+	read -r s0 p0 v0 < <(kmem)
+	echo start >"$PG/pgctrl"
+	settle stat_of "d$d" rx_packets
+	flows=$($SEGCTL -j domain show "$d" | sed -n 's/.*"flows":\([0-9]*\).*/\1/p')
+	check "$([ "${flows:-0}" -ge $((n * 9 / 10)) ] && echo 1 || echo 0)" \
+		"$n pktgen flows make flow entries (${flows:-none})"
+	# Flow entries are made in softirq context and charged to no one:
+	# the slab totals, and the object size of their cache.
+	[ "${flows:-0}" -gt 0 ] && mem_report flow "$flows" "$s0" "$p0" "$v0" \
+		"object=$(awk '$1 == "segf_flow" { print $4 }' /proc/slabinfo)"
+}
+
+# profile NAME DEV MAC IP: where CPU 0's time goes while pktgen sends.
+profile() {
+	local name=$1 dev=$2 mac=$3 ip=$4
+	pg_setup "$dev" "$mac" "$ip"
+	echo start >"$PG/pgctrl" &
+	sleep 1
+	$PERF record -q -C 0 -e cpu-clock -F 4000 -o "$W/perf.data" -- sleep "$SECS" \
+		>/dev/null 2>&1
+	echo stop >"$PG/pgctrl"
+	wait
+	$PERF report -i "$W/perf.data" --stdio --no-children --sort sym -q 2>/dev/null |
+		awk -v n="$name" 'NF && $1 + 0 >= 0.5 { print "PROFILE " n " " $0 }' | head -n 40
+}
+
+profiles() {
+	[ -x "$PERF" ] || die "no $PERF in the guest"
+	profile plain aP "$SRC_MAC" "$SRC_IP"
+	profile bridge aB "$SRC_MAC" "$SRC_IP"
+	profile segfilter-fwd as1 "$SRC_MAC" "$SRC_IP"
+	profile nft-vmap av1 "$SRC_MAC" "$SRC_IP"
+	profile ovs aO "$SRC_MAC" "$SRC_IP"
+}
+
+main() {
+	local n e r t0 nproc
+	[ -d "$PG" ] || die "no $PG: pktgen is not loaded"
+	insmod "$SEGFILTER_KO" || die "insmod segfilter.ko"
+	sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+	nproc=$(grep -c ^processor /proc/cpuinfo)
+	say info kernel "$(uname -r)"
+	say info cpus "$nproc (pktgen and the path under test on CPU 0)"
+	say info cpu "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
+	say info rounds "$ROUNDS"
+	say info seconds "$SECS per measurement"
+	say info frame "60 bytes, UDP 1000 -> 9, one flow"
+	HAVE_CG=0
+	cg_setup && HAVE_CG=1
+
+	t0=$SECONDS
+	ports P
+	bridge_ports brB B
+	for n in $RULES; do
+		seg_domain "s$n" "$((10 + ${#n}))" "$n" 10 allow
+		nft_config linear "$n"
+		nft_config vmap "$n"
+	done
+	seg_domain deny 30 1 10 deny
+	for e in $ENDPOINTS; do
+		seg_domain "e$e" "$((40 + ${#e}))" 1 "$e" allow
+	done
+	ovs_config
+	redirect_config
+	flow_memory
+	note "set up in $((SECONDS - t0)) s"
+	if [ "$PROFILE" = 1 ]; then
+		profiles
+		return 0
+	fi
+
+	for r in $(seq "$ROUNDS"); do
+		t0=$SECONDS
+		round "$r"
+		note "round $r in $((SECONDS - t0)) s"
+	done
+	return $FAILED
+}
+
+main

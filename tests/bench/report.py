@@ -1,0 +1,318 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn what tests/bench/bench.sh printed into results.
+
+usage: report.py RAW OUTDIR
+
+RAW holds the guest's output; the lines that start with "BENCH " count:
+
+  BENCH info KEY VALUE...                    a fact about the run
+  BENCH pkt SYSTEM VARIANT RULES ENDPOINTS ROUND ELAPSED_US FRAMES SENT
+  BENCH ctl WHAT N MS                        a control-plane time
+  BENCH mem WHAT COUNT BYTES [KEY=VALUE...]  memory for COUNT objects
+
+A configuration is (SYSTEM, VARIANT, RULES, ENDPOINTS); each round
+measured it once.  Written to OUTDIR: results.md (the tables and the
+targets), results.csv (one row per configuration) and ns-per-packet.png
+(by gnuplot, with plot.dat and plot.gp to render it again).
+"""
+
+import csv
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+
+SYSTEMS = ["plain", "bridge", "segfilter", "nft-linear", "nft-vmap", "ovs"]
+VARIANTS = ["fwd", "judged", "drop-rule", "drop-default", "redirect"]
+BASE = ("plain", "fwd", 0, 0)
+BRIDGE = ("bridge", "fwd", 0, 0)
+
+
+def human(n):
+    if n == 0:
+        return "-"
+    for div, suffix in ((1000000, "M"), (1000, "k")):
+        if n >= div and n % div == 0:
+            return "%d%s" % (n // div, suffix)
+    return str(n)
+
+
+def order(name, known):
+    return (known.index(name), name) if name in known else (len(known), name)
+
+
+def parse(path):
+    info, pkt, ctl, mem = [], {}, {}, []
+    with open(path, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\r\n")
+            if not line.startswith("BENCH "):
+                continue
+            w = line.split()
+            try:
+                if w[1] == "info" and len(w) >= 3:
+                    info.append((w[2], " ".join(w[3:])))
+                elif w[1] == "pkt" and len(w) == 10:
+                    key = (w[2], w[3], int(w[4]), int(w[5]))
+                    us, frames, sent = int(w[7]), int(w[8]), int(w[9])
+                    pkt.setdefault(key, []).append((us, frames, sent))
+                elif w[1] == "ctl" and len(w) == 5:
+                    ctl.setdefault((w[2], int(w[3])), []).append(float(w[4]))
+                elif w[1] == "mem" and len(w) >= 5:
+                    extra = [x.split("=", 1) for x in w[5:] if "=" in x]
+                    mem.append((w[2], int(w[3]), int(w[4]),
+                                [(k, int(v)) for k, v in extra]))
+            except ValueError:
+                print("report: cannot read: " + line, file=sys.stderr)
+    return info, pkt, ctl, mem
+
+
+def summarise(pkt):
+    """Per configuration: ns/pkt median, min, max, lost fraction, rounds."""
+    out, invalid = {}, []
+    for key, runs in pkt.items():
+        ns = [us * 1000.0 / fr for us, fr, _ in runs if fr > 0]
+        if len(ns) < len(runs):
+            invalid.append((key, len(runs) - len(ns)))
+        if not ns:
+            continue
+        lost = statistics.median([1 - fr / s if s else 0 for _, fr, s in runs])
+        out[key] = {"median": statistics.median(ns), "min": min(ns),
+                    "max": max(ns), "lost": max(lost, 0.0), "rounds": len(ns)}
+    return out, invalid
+
+
+def sort_key(key):
+    return (order(key[0], SYSTEMS), order(key[1], VARIANTS), key[2], key[3])
+
+
+def ratio(res, key, base):
+    if key not in res or base not in res:
+        return None
+    return res[key]["median"] / res[base]["median"]
+
+
+def fmt_ratio(r):
+    return "-" if r is None else "%.2f" % r
+
+
+def median_of(res, sys_, var, rules, eps):
+    r = res.get((sys_, var, rules, eps))
+    return r["median"] if r else None
+
+
+def targets(res, ctl, mem):
+    lines = []
+
+    def verdict(ok):
+        return "PASS" if ok else "MISS"
+
+    # T1: segfilter forwarding with a policy check against a plain bridge.
+    seg = median_of(res, "segfilter", "fwd", 1, 10)
+    br = median_of(res, *BRIDGE)
+    if seg and br:
+        r = seg / br
+        lines.append("T1 segfilter forwarding (1 rule, 10 endpoints) <= 1.1x "
+                     "Linux bridge: %.2fx (%.0f vs %.0f ns) %s"
+                     % (r, seg, br, verdict(r <= 1.1)))
+    else:
+        lines.append("T1 segfilter forwarding <= 1.1x bridge: n/a")
+
+    # T2: spread over rules and endpoints.
+    for var in ("fwd", "judged", "drop-rule", "drop-default"):
+        vals = [v["median"] for k, v in res.items()
+                if k[0] == "segfilter" and k[1] == var]
+        if len(vals) < 2:
+            continue
+        spread = max(vals) / min(vals) - 1
+        text = ("segfilter %s: from %d configurations, slowest/fastest "
+                "median = +%.1f%%" % (var, len(vals), spread * 100))
+        if var == "fwd":
+            lines.append("T2 per-packet cost within 10%% over 1..100k rules "
+                         "and 10..10k endpoints, %s %s"
+                         % (text, verdict(spread <= 0.10)))
+        else:
+            lines.append("   (info) " + text)
+
+    # T3 and T4: against nftables at each rule count.
+    for other, t, bound in (("nft-linear", "T3", 1000), ("nft-vmap", "T4", 0)):
+        parts, ok, seen = [], True, False
+        for rules in sorted({k[2] for k in res if k[0] == other}):
+            s = median_of(res, "segfilter", "fwd", rules, 10)
+            o = median_of(res, other, "fwd", rules, 0)
+            if rules < bound or not s or not o:
+                continue
+            seen = True
+            good = s < o if t == "T3" else s <= o
+            ok = ok and good
+            parts.append("%s rules: %s/segfilter %.2fx" % (human(rules), other,
+                                                           o / s))
+        what = ("beats nftables with linear rules at 1k rules and more"
+                if t == "T3" else
+                "no slower than nftables with a verdict map at any size")
+        lines.append("%s segfilter %s: %s %s"
+                     % (t, what, "; ".join(parts) if seen else "",
+                        verdict(ok) if seen else "n/a"))
+
+    # T5: committing 100k rules against nft -f.
+    s = ctl.get(("segfilter-rules", 100000))
+    n = ctl.get(("nft-linear", 100000))
+    v = ctl.get(("nft-vmap", 100000))
+    if s and n:
+        sm, nm = statistics.median(s), statistics.median(n)
+        extra = (", nft -f of a verdict map %.0f ms" % statistics.median(v)
+                 if v else "")
+        lines.append("T5 committing 100k rules no slower than nft -f: segctl "
+                     "%.0f ms, nft -f (linear) %.0f ms%s %s"
+                     % (sm, nm, extra, verdict(sm <= nm)))
+    else:
+        lines.append("T5 committing 100k rules no slower than nft -f: n/a")
+
+    # T6 and T7: memory.
+    for what, limit, t in (("flow", 256, "T6"), ("rule", 128, "T7")):
+        rows = [m for m in mem if m[0] == what]
+        if not rows:
+            lines.append("%s a %s costs at most %d bytes: n/a" % (t, what, limit))
+            continue
+        big = max(rows, key=lambda m: m[1])
+        per = big[2] / big[1]
+        lines.append("%s a %s costs at most %d bytes: %.0f bytes (of %s) %s"
+                     % (t, what, limit, per, human(big[1]),
+                        verdict(per <= limit)))
+    return lines
+
+
+def write_md(path, info, res, invalid, ctl, mem, tlines):
+    o = ["# segfilter benchmark", "", "## Setup", ""]
+    o += ["- %s: %s" % (k, v) for k, v in info]
+    o += ["", "## Per packet", "",
+          "ns per packet: pktgen's time over the frames that completed the "
+          "path; median and range over the rounds.", "",
+          "| System | Variant | Rules | Endpoints | ns/pkt | min-max "
+          "| x plain | x bridge | Mpps | lost | rounds |",
+          "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for key in sorted(res, key=sort_key):
+        r = res[key]
+        o.append("| %s | %s | %s | %s | %.0f | %.0f-%.0f | %s | %s | %.3f "
+                 "| %.1f%% | %d |"
+                 % (key[0], key[1], human(key[2]), human(key[3]), r["median"],
+                    r["min"], r["max"], fmt_ratio(ratio(res, key, BASE)),
+                    fmt_ratio(ratio(res, key, BRIDGE)), 1000.0 / r["median"],
+                    100 * r["lost"], r["rounds"]))
+    o += ["", "## Control plane", "", "| What | N | ms | per second |",
+          "|---|---:|---:|---:|"]
+    for (what, n), ms in sorted(ctl.items()):
+        m = statistics.median(ms)
+        o.append("| %s | %s | %.0f | %.0f |" % (what, human(n), m,
+                                                n * 1000.0 / m if m else 0))
+    o += ["", "## Memory", "", "| What | Count | bytes each | of which |",
+          "|---|---:|---:|---|"]
+    for what, count, total, extra in mem:
+        parts = ", ".join("%s %.1f" % (k, v / count) if k != "object"
+                          else "object size %d" % v for k, v in extra)
+        o.append("| %s | %s | %.1f | %s |" % (what, human(count),
+                                               total / count, parts))
+    o += ["", "## Targets", ""] + ["    " + t for t in tlines]
+    if invalid:
+        o += ["", "## Invalid measurements", ""]
+        o += ["- %s: %d round(s) with no frame" % (" ".join(map(str, k)), n)
+              for k, n in invalid]
+    with open(path, "w") as f:
+        f.write("\n".join(o) + "\n")
+    return "\n".join(o) + "\n"
+
+
+def write_csv(path, res):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["system", "variant", "rules", "endpoints", "ns_median",
+                    "ns_min", "ns_max", "ratio_plain", "ratio_bridge",
+                    "mpps", "lost", "rounds"])
+        for key in sorted(res, key=sort_key):
+            r = res[key]
+            w.writerow(list(key) + ["%.1f" % r["median"], "%.1f" % r["min"],
+                                    "%.1f" % r["max"],
+                                    fmt_ratio(ratio(res, key, BASE)),
+                                    fmt_ratio(ratio(res, key, BRIDGE)),
+                                    "%.4f" % (1000.0 / r["median"]),
+                                    "%.4f" % r["lost"], r["rounds"]])
+
+
+def write_plot(outdir, res):
+    """One line per (system, variant) against rules; flat ones across."""
+    series = {}
+    for key, r in res.items():
+        if key[3] not in (0, 10) and key[2] != 0:
+            continue
+        if key[1] == "redirect":
+            continue
+        series.setdefault((key[0], key[1]), []).append((key[2], r))
+    xs = sorted({k[2] for k in res if k[2] > 0}) or [1]
+    lo, hi = xs[0], xs[-1]
+    blocks, plots, zoom, i = [], [], [], 0
+    for name in sorted(series, key=lambda s: (order(s[0], SYSTEMS),
+                                              order(s[1], VARIANTS))):
+        pts = sorted(series[name], key=lambda p: p[0])
+        if all(x == 0 for x, _ in pts):
+            r = pts[0][1]
+            pts = [(lo, r), (hi, r)]
+        rows = ["%d %.1f %.1f %.1f" % (x, r["median"], r["min"], r["max"])
+                for x, r in pts]
+        # gnuplot's "index" counts blocks apart by two blank lines.
+        blocks.append("# %s %s\n%s\n\n\n" % (name[0], name[1],
+                                               "\n".join(rows)))
+        title = name[0] if name[1] == "fwd" else "%s %s" % name
+        plots.append("'plot.dat' index %d using 1:2:3:4 with yerrorlines "
+                     "title '%s'" % (i, title))
+        if name[0] != "nft-linear":
+            zoom.append("'plot.dat' index %d using 1:2 with linespoints "
+                        "title '%s'" % (i, title))
+        i += 1
+    with open(os.path.join(outdir, "plot.dat"), "w") as f:
+        f.write("".join(blocks))
+    # All of it on a log scale, then the ones that stay flat up close.
+    gp = ["set terminal png size 900,560",
+          "set output 'ns-per-packet.png'",
+          "set title 'ns per packet against number of rules (median and "
+          "range of the rounds)'",
+          "set logscale x", "set xrange [%g:%g]" % (lo / 1.5, hi * 1.5),
+          "set logscale y",
+          "set xlabel 'rules'", "set ylabel 'ns per packet (QEMU TCG guest)'",
+          "set key outside right", "set grid",
+          "plot " + ", \\\n     ".join(plots),
+          "set output 'ns-per-packet-zoom.png'",
+          "set title 'the same, without nftables linear rules, linear scale'",
+          "unset logscale y", "set yrange [0:*]",
+          "plot " + ", \\\n     ".join(zoom)]
+    with open(os.path.join(outdir, "plot.gp"), "w") as f:
+        f.write("\n".join(gp) + "\n")
+    if not shutil.which("gnuplot"):
+        print("report: no gnuplot, no plot", file=sys.stderr)
+        return
+    subprocess.run(["gnuplot", "plot.gp"], cwd=outdir, check=True)
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+        return 2
+    raw, outdir = sys.argv[1], sys.argv[2]
+    os.makedirs(outdir, exist_ok=True)
+    info, pkt, ctl, mem = parse(raw)
+    res, invalid = summarise(pkt)
+    if not res:
+        print("report: no measurement in " + raw, file=sys.stderr)
+        return 1
+    tlines = targets(res, ctl, mem)
+    text = write_md(os.path.join(outdir, "results.md"), info, res, invalid,
+                    ctl, mem, tlines)
+    write_csv(os.path.join(outdir, "results.csv"), res)
+    write_plot(outdir, res)
+    sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
