@@ -6,6 +6,7 @@
 
 #include <linux/ctype.h>
 #include <linux/netlink.h>
+#include <linux/rhashtable.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 
@@ -54,6 +55,19 @@ static void segf_domain_free_rcu(struct rcu_head *head)
 	kfree(dom);
 }
 
+/*
+ * Groups by name, for commands that name them: a batch of 100k rules
+ * between a few hundred groups must not walk the groups for each one.
+ * A group deleted by the transaction being built may still hold the name
+ * its successor takes, hence a list table.
+ */
+static const struct rhashtable_params segf_group_name_params = {
+	.key_len = SEGFILTER_NAME_SIZE,
+	.key_offset = offsetof(struct segf_group, name),
+	.head_offset = offsetof(struct segf_group, name_node),
+	.automatic_shrinking = true,
+};
+
 int segf_domain_create(struct segf_net *sn, u32 id, const char *name,
 		       const struct segf_domain_cfg *cfg, struct segf_domain **out,
 		       struct netlink_ext_ack *extack)
@@ -94,9 +108,12 @@ int segf_domain_create(struct segf_net *sn, u32 id, const char *name,
 	ratelimit_state_init(&dom->log_limit, HZ / 2, 100);
 	ratelimit_set_flags(&dom->log_limit, RATELIMIT_MSG_ON_RELEASE);
 
-	err = segf_endpoint_tables_init(dom);
+	err = rhltable_init(&dom->group_names, &segf_group_name_params);
 	if (err)
 		goto err_stats;
+	err = segf_endpoint_tables_init(dom);
+	if (err)
+		goto err_names;
 	err = segf_flows_init(dom);
 	if (err)
 		goto err_tables;
@@ -117,6 +134,8 @@ err_flows:
 	segf_flows_destroy(dom);
 err_tables:
 	segf_endpoint_tables_destroy(dom);
+err_names:
+	rhltable_destroy(&dom->group_names);
 err_stats:
 	free_percpu(dom->stats);
 err_free:
@@ -129,6 +148,8 @@ void segf_group_unlink(struct segf_group *grp)
 	struct segf_domain *dom = grp->domain;
 
 	xa_erase(&dom->groups, grp->id);
+	rhltable_remove(&dom->group_names, &grp->name_node,
+			segf_group_name_params);
 	dom->n_groups--;
 	kfree_rcu(grp, rcu);
 }
@@ -208,6 +229,7 @@ int segf_domain_destroy(struct segf_domain *dom, bool force,
 		segf_group_unlink(grp);
 	segf_flows_destroy(dom);
 	segf_endpoint_tables_destroy(dom);
+	rhltable_destroy(&dom->group_names);
 	xa_destroy(&dom->groups);
 	xa_destroy(&dom->endpoints);
 	xa_destroy(&dom->rules);
@@ -219,18 +241,27 @@ int segf_domain_destroy(struct segf_domain *dom, bool force,
 struct segf_group *segf_group_find(struct segf_domain *dom, u16 id,
 				   const char *name)
 {
-	struct segf_group *grp;
-	unsigned long idx;
+	struct segf_group *grp, *found = NULL;
+	char key[SEGFILTER_NAME_SIZE] = {};
+	struct rhlist_head *list, *pos;
 
 	segf_assert_locked(dom->sn);
 	if (!name) {
 		grp = xa_load(&dom->groups, id);
 		return grp && !grp->dying ? grp : NULL;
 	}
-	xa_for_each(&dom->groups, idx, grp)
-		if (!grp->dying && !strcmp(grp->name, name))
-			return grp;
-	return NULL;
+	strscpy(key, name, sizeof(key));
+	/* The lock keeps what we find; RCU is what the table asks for. */
+	rcu_read_lock();
+	list = rhltable_lookup(&dom->group_names, key, segf_group_name_params);
+	rhl_for_each_entry_rcu(grp, pos, list, name_node) {
+		if (!grp->dying) {
+			found = grp;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
 }
 
 int segf_group_create(struct segf_domain *dom, u16 id, const char *name,
@@ -267,6 +298,13 @@ int segf_group_create(struct segf_domain *dom, u16 id, const char *name,
 	strscpy(grp->name, name, sizeof(grp->name));
 	err = xa_insert(&dom->groups, id, grp, GFP_KERNEL_ACCOUNT);
 	if (err) {
+		kfree(grp);
+		return err;
+	}
+	err = rhltable_insert(&dom->group_names, &grp->name_node,
+			      segf_group_name_params);
+	if (err) {
+		xa_erase(&dom->groups, id);
 		kfree(grp);
 		return err;
 	}

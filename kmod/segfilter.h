@@ -317,6 +317,7 @@ struct segf_domain {
 	struct segf_policy __rcu *policy;
 
 	struct xarray groups;		/* by group id */
+	struct rhltable group_names;	/* by name; a dying one may share it */
 	struct xarray rules;		/* by rule id */
 	struct xarray endpoints;	/* by an allocated index, for dumps */
 	struct xarray services;		/* by an allocated id, 1..U16_MAX */
@@ -349,8 +350,9 @@ struct segf_domain {
 
 struct segf_group {
 	struct segf_domain *domain;
+	struct rhlist_head name_node;	/* in segf_domain::group_names */
 	u16 id;
-	char name[SEGFILTER_NAME_SIZE];
+	char name[SEGFILTER_NAME_SIZE];	/* zero-padded: the whole is a key */
 	unsigned int n_endpoints;
 	unsigned int n_rules;		/* rules naming it */
 	bool dying;			/* deleted by the commit being built */

@@ -166,6 +166,49 @@ static void table_test_group(struct kunit *test)
 	mutex_unlock(&ctx->sn.lock);
 }
 
+/*
+ * Names are looked up in a table of their own.  A group deleted by the
+ * commit being built no longer answers to its name, and a new group may
+ * take the name before the old one is gone.
+ */
+static void table_test_group_names(struct kunit *test)
+{
+	struct table_ctx *ctx = test->priv;
+	struct segf_group *grp[200], *app, *web2;
+	char name[SEGFILTER_NAME_SIZE];
+	unsigned int i;
+
+	mutex_lock(&ctx->sn.lock);
+	for (i = 0; i < ARRAY_SIZE(grp); i++) {
+		snprintf(name, sizeof(name), "g%u", i);
+		KUNIT_ASSERT_EQ(test, segf_group_create(ctx->dom, 100 + i, name,
+							&grp[i], NULL), 0);
+	}
+	for (i = 0; i < ARRAY_SIZE(grp); i++) {
+		snprintf(name, sizeof(name), "g%u", i);
+		KUNIT_EXPECT_PTR_EQ(test, segf_group_find(ctx->dom, 0, name),
+				    grp[i]);
+	}
+	KUNIT_EXPECT_NULL(test, segf_group_find(ctx->dom, 0, "g200"));
+	KUNIT_EXPECT_NULL(test, segf_group_find(ctx->dom, 0, "g1 "));
+
+	KUNIT_ASSERT_EQ(test, segf_group_create(ctx->dom, 2, "app", &app,
+						NULL), 0);
+	KUNIT_EXPECT_EQ(test, segf_group_retire(ctx->grp, NULL), 0);
+	KUNIT_EXPECT_NULL(test, segf_group_find(ctx->dom, 0, "web"));
+	KUNIT_ASSERT_EQ(test, segf_group_create(ctx->dom, 3, "web", &web2,
+						NULL), 0);
+	KUNIT_EXPECT_PTR_EQ(test, segf_group_find(ctx->dom, 0, "web"), web2);
+	segf_group_unlink(ctx->grp);
+	ctx->grp = NULL;
+	KUNIT_EXPECT_PTR_EQ(test, segf_group_find(ctx->dom, 0, "web"), web2);
+	KUNIT_EXPECT_PTR_EQ(test, segf_group_find(ctx->dom, 0, "app"), app);
+	segf_group_unlink(app);
+	KUNIT_EXPECT_NULL(test, segf_group_find(ctx->dom, 0, "app"));
+	KUNIT_EXPECT_EQ(test, ctx->dom->n_groups, ARRAY_SIZE(grp) + 1);
+	mutex_unlock(&ctx->sn.lock);
+}
+
 static void table_test_endpoint_lookup(struct kunit *test)
 {
 	struct table_ctx *ctx = test->priv;
@@ -337,6 +380,7 @@ static struct kunit_case segf_table_test_cases[] = {
 	KUNIT_CASE(table_test_domain_lookup),
 	KUNIT_CASE(table_test_names),
 	KUNIT_CASE(table_test_group),
+	KUNIT_CASE(table_test_group_names),
 	KUNIT_CASE(table_test_endpoint_lookup),
 	KUNIT_CASE(table_test_endpoint_refused),
 	KUNIT_CASE(table_test_endpoint_many),
