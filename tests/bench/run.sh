@@ -52,7 +52,9 @@ else
 	timeout=5400
 fi
 if [ -z "$OUT" ]; then
-	OUT=$TOP/.build/bench/$(date +%Y%m%d-%H%M%S)$([ "$QUICK" = 1 ] && echo -quick)
+	suffix=
+	[ "$QUICK" = 0 ] || suffix=-quick
+	OUT=$TOP/.build/bench/$(date +%Y%m%d-%H%M%S)$suffix
 	mkdir -p "$OUT"
 	ln -sfn "${OUT##*/}" "$TOP/.build/bench/latest"
 fi
