@@ -2935,79 +2935,84 @@ out:
 	return segf_dump_result(skb, err);
 }
 
-#define SEGF_OP(_cmd, _doit, _dumpit, _policy, _flags) {		\
+/*
+ * Every command, reads included, needs CAP_NET_ADMIN over the network
+ * namespace (in the user namespace that owns it): the configuration names
+ * tenants, their addresses and their traffic counters, which are no more
+ * for an unprivileged local user than the verdict events are.
+ */
+#define SEGF_OP(_cmd, _doit, _dumpit, _policy) {			\
 	.cmd = _cmd,							\
 	.doit = _doit,							\
 	.dumpit = _dumpit,						\
 	.policy = _policy,						\
 	.maxattr = SEGFILTER_A_MAX,					\
-	.flags = _flags,						\
+	.flags = GENL_UNS_ADMIN_PERM,					\
 }
-#define SEGF_ADMIN GENL_UNS_ADMIN_PERM
 
 static const struct genl_ops segf_ops[] = {
 	SEGF_OP(SEGFILTER_CMD_DOMAIN_NEW, segf_write_doit, NULL,
-		segf_domain_new_policy, SEGF_ADMIN),
+		segf_domain_new_policy),
 	SEGF_OP(SEGFILTER_CMD_DOMAIN_SET, segf_write_doit, NULL,
-		segf_domain_new_policy, SEGF_ADMIN),
+		segf_domain_new_policy),
 	SEGF_OP(SEGFILTER_CMD_DOMAIN_DEL, segf_domain_del_doit, NULL,
-		segf_domain_policy, SEGF_ADMIN),
+		segf_domain_policy),
 	SEGF_OP(SEGFILTER_CMD_DOMAIN_GET, segf_domain_get_doit,
-		segf_domain_dumpit, segf_domain_policy, 0),
+		segf_domain_dumpit, segf_domain_policy),
 	SEGF_OP(SEGFILTER_CMD_GROUP_NEW, segf_write_doit, NULL,
-		segf_group_policy, SEGF_ADMIN),
+		segf_group_policy),
 	SEGF_OP(SEGFILTER_CMD_GROUP_DEL, segf_write_doit, NULL,
-		segf_group_policy, SEGF_ADMIN),
+		segf_group_policy),
 	SEGF_OP(SEGFILTER_CMD_GROUP_GET, segf_group_get_doit,
-		segf_group_dumpit, segf_group_get_policy, 0),
+		segf_group_dumpit, segf_group_get_policy),
 	SEGF_OP(SEGFILTER_CMD_PORT_NEW, segf_write_doit, NULL,
-		segf_port_new_policy, SEGF_ADMIN),
+		segf_port_new_policy),
 	SEGF_OP(SEGFILTER_CMD_PORT_DEL, segf_port_del_doit, NULL,
-		segf_port_del_policy, SEGF_ADMIN),
+		segf_port_del_policy),
 	SEGF_OP(SEGFILTER_CMD_PORT_GET, segf_port_get_doit,
-		segf_port_dumpit, segf_port_get_policy, 0),
+		segf_port_dumpit, segf_port_get_policy),
 	SEGF_OP(SEGFILTER_CMD_ENDPOINT_NEW, segf_write_doit, NULL,
-		segf_endpoint_new_policy, SEGF_ADMIN),
+		segf_endpoint_new_policy),
 	SEGF_OP(SEGFILTER_CMD_ENDPOINT_DEL, segf_write_doit, NULL,
-		segf_endpoint_del_policy, SEGF_ADMIN),
+		segf_endpoint_del_policy),
 	SEGF_OP(SEGFILTER_CMD_ENDPOINT_SET, segf_write_doit, NULL,
-		segf_endpoint_set_policy, SEGF_ADMIN),
+		segf_endpoint_set_policy),
 	SEGF_OP(SEGFILTER_CMD_ENDPOINT_GET, segf_endpoint_get_doit,
-		segf_endpoint_dumpit, segf_endpoint_policy, 0),
+		segf_endpoint_dumpit, segf_endpoint_policy),
 	SEGF_OP(SEGFILTER_CMD_RULE_NEW, segf_write_doit, NULL,
-		segf_rule_new_policy, SEGF_ADMIN),
+		segf_rule_new_policy),
 	SEGF_OP(SEGFILTER_CMD_RULE_DEL, segf_write_doit, NULL,
-		segf_rule_policy, SEGF_ADMIN),
+		segf_rule_policy),
 	SEGF_OP(SEGFILTER_CMD_RULE_GET, segf_rule_get_doit,
-		segf_rule_dumpit, segf_rule_get_policy, 0),
+		segf_rule_dumpit, segf_rule_get_policy),
 	SEGF_OP(SEGFILTER_CMD_TXN_BEGIN, segf_txn_begin_doit, NULL,
-		segf_empty_policy, SEGF_ADMIN),
+		segf_empty_policy),
 	SEGF_OP(SEGFILTER_CMD_TXN_COMMIT, segf_txn_commit_doit, NULL,
-		segf_txn_policy, SEGF_ADMIN),
+		segf_txn_policy),
 	SEGF_OP(SEGFILTER_CMD_TXN_ABORT, segf_txn_abort_doit, NULL,
-		segf_txn_abort_policy, SEGF_ADMIN),
+		segf_txn_abort_policy),
 	SEGF_OP(SEGFILTER_CMD_TRACE, segf_trace_doit, NULL,
-		segf_trace_policy, 0),
+		segf_trace_policy),
 	SEGF_OP(SEGFILTER_CMD_SERVICE_NEW, segf_write_doit, NULL,
-		segf_service_new_policy, SEGF_ADMIN),
+		segf_service_new_policy),
 	SEGF_OP(SEGFILTER_CMD_SERVICE_DEL, segf_write_doit, NULL,
-		segf_service_policy, SEGF_ADMIN),
+		segf_service_policy),
 	SEGF_OP(SEGFILTER_CMD_SERVICE_GET, segf_service_get_doit,
-		segf_service_dumpit, segf_service_get_policy, 0),
+		segf_service_dumpit, segf_service_get_policy),
 	SEGF_OP(SEGFILTER_CMD_INSTANCE_NEW, segf_write_doit, NULL,
-		segf_instance_new_policy, SEGF_ADMIN),
+		segf_instance_new_policy),
 	SEGF_OP(SEGFILTER_CMD_INSTANCE_DEL, segf_write_doit, NULL,
-		segf_instance_policy, SEGF_ADMIN),
+		segf_instance_policy),
 	SEGF_OP(SEGFILTER_CMD_INSTANCE_SET, segf_write_doit, NULL,
-		segf_instance_set_policy, SEGF_ADMIN),
+		segf_instance_set_policy),
 	SEGF_OP(SEGFILTER_CMD_INSTANCE_GET, segf_instance_get_doit,
-		segf_instance_dumpit, segf_instance_get_policy, 0),
+		segf_instance_dumpit, segf_instance_get_policy),
 	SEGF_OP(SEGFILTER_CMD_CHAIN_NEW, segf_write_doit, NULL,
-		segf_chain_new_policy, SEGF_ADMIN),
+		segf_chain_new_policy),
 	SEGF_OP(SEGFILTER_CMD_CHAIN_DEL, segf_write_doit, NULL,
-		segf_chain_policy, SEGF_ADMIN),
+		segf_chain_policy),
 	SEGF_OP(SEGFILTER_CMD_CHAIN_GET, segf_chain_get_doit,
-		segf_chain_dumpit, segf_chain_get_policy, 0),
+		segf_chain_dumpit, segf_chain_get_policy),
 };
 
 /* Verdict events carry tenants' addresses: for the namespace's admins. */

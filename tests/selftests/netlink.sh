@@ -235,6 +235,37 @@ check_err "...nor detach its ports" $EPERM "" \
 check_err "an unprivileged user gets EPERM" "" "Operation not permitted" \
 	/usr/bin/setpriv --reuid 1000 --regid 1000 --clear-groups \
 	$SEGCTL domain del tenant-b
+# Every command, each with attributes that would be valid, from a user
+# with no capability and from root of a user namespace that does not own
+# this network namespace: EPERM before anything is parsed or looked up.
+unpriv_ok=0 unpriv_total=0 state=$($SEGCTL show)
+for c in domain_new domain_set domain_del group_new group_del port_new \
+	port_del endpoint_new endpoint_set endpoint_del rule_new rule_del \
+	service_new service_del instance_new instance_set instance_del \
+	chain_new chain_del txn_begin txn_commit txn_abort trace \
+	domain_get group_get port_get endpoint_get rule_get service_get \
+	instance_get chain_get; do
+	for who in "/usr/bin/setpriv --reuid 1000 --regid 1000 --clear-groups" \
+		"/usr/bin/unshare -U -r"; do
+		unpriv_total=$((unpriv_total + 1))
+		# shellcheck disable=SC2086
+		if ! $who $NLSEND "$c" domain_name=str:tenant-a >"$OUT" 2>&1 &&
+			grep -q "^error $EPERM:" "$OUT"; then
+			unpriv_ok=$((unpriv_ok + 1))
+		fi
+	done
+	case $c in *_get)
+		unpriv_total=$((unpriv_total + 1))
+		if ! /usr/bin/setpriv --reuid 1000 --regid 1000 --clear-groups \
+			$NLSEND -d "$c" >"$OUT" 2>&1 &&
+			grep -q "^error $EPERM:" "$OUT"; then
+			unpriv_ok=$((unpriv_ok + 1))
+		fi
+	esac
+done
+check_eq "every command and every dump: EPERM without CAP_NET_ADMIN" \
+	"$unpriv_total" "$unpriv_ok"
+check_eq "...and the configuration is unchanged" "$state" "$($SEGCTL show)"
 check "a user namespace may configure a network namespace it owns" \
 	/usr/bin/unshare -U -r -n sh -c "$SEGCTL domain add mine id 5 >/dev/null &&
 		$SEGCTL domain show | grep -q mine &&

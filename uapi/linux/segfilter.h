@@ -5,17 +5,18 @@
  * The generic netlink family "segfilter" configures it, one network
  * namespace at a time.  Every command carries a flat set of SEGFILTER_A_*
  * attributes; each command accepts only the attributes listed for it
- * below and rejects any other (strict validation).  Commands marked
- * [admin] need CAP_NET_ADMIN in the user namespace that owns the network
- * namespace.  NEW commands reply with the object they created; GET
- * commands answer one object (doit) or all of them (NLM_F_DUMP).
+ * below and rejects any other (strict validation).  Every command, GET
+ * and TRACE included, needs CAP_NET_ADMIN in the user namespace that owns
+ * the network namespace, and sees only that namespace's configuration.
+ * NEW commands reply with the object they created; GET commands answer
+ * one object (doit) or all of them (NLM_F_DUMP).
  *
  * Objects are named either by id or by name: a domain by
  * SEGFILTER_A_DOMAIN_ID or SEGFILTER_A_DOMAIN_NAME, a group by
  * SEGFILTER_A_GROUP_ID or SEGFILTER_A_GROUP_NAME.  Names start with a
  * letter, so a tool can tell them from numeric ids.
  *
- * SEGFILTER_CMD_DOMAIN_NEW [admin] [txn]
+ * SEGFILTER_CMD_DOMAIN_NEW [txn]
  *     DOMAIN_ID (u32, required), DOMAIN_NAME (string, required),
  *     DEFAULT_ACTION (u8, ALLOW or DENY, default ALLOW),
  *     FLOW_LIMIT (u32, at most SEGFILTER_FLOW_LIMIT_MAX, default
@@ -25,11 +26,11 @@
  *     VNI (u32, 1..SEGFILTER_VNI_MAX, unique in the namespace: the VXLAN
  *     network identifier of the domain on the uplinks; without it the
  *     domain has no remote endpoints.  It cannot be changed.)
- * SEGFILTER_CMD_DOMAIN_SET [admin] [txn]
+ * SEGFILTER_CMD_DOMAIN_SET [txn]
  *     DOMAIN_ID | DOMAIN_NAME, and at least one of DEFAULT_ACTION,
  *     FLOW_LIMIT, GW_MAC, GW_ADDRS.  GW_MAC 00:00:00:00:00:00 removes the
  *     gateway; GW_ADDRS replaces the gateway's addresses.
- * SEGFILTER_CMD_DOMAIN_DEL [admin]
+ * SEGFILTER_CMD_DOMAIN_DEL
  *     DOMAIN_ID | DOMAIN_NAME; refused while ports are attached to it
  * SEGFILTER_CMD_DOMAIN_GET
  *     doit: DOMAIN_ID | DOMAIN_NAME; dump: all domains
@@ -37,17 +38,17 @@
  *            GW_ADDRS, VNI, POLICY_GEN, N_PORTS, N_GROUPS, N_ENDPOINTS,
  *            N_RULES, N_FLOWS, STATS
  *
- * SEGFILTER_CMD_GROUP_NEW [admin] [txn]
+ * SEGFILTER_CMD_GROUP_NEW [txn]
  *     DOMAIN_ID | DOMAIN_NAME, GROUP_ID (u16, required, 1..65535),
  *     GROUP_NAME (string, required)
- * SEGFILTER_CMD_GROUP_DEL [admin] [txn]
+ * SEGFILTER_CMD_GROUP_DEL [txn]
  *     DOMAIN_ID | DOMAIN_NAME, GROUP_ID | GROUP_NAME; refused while
  *     endpoints belong to it or rules name it
  * SEGFILTER_CMD_GROUP_GET
  *     doit: domain and group; dump: all groups, or one domain's
  *     reply: DOMAIN_ID, DOMAIN_NAME, GROUP_ID, GROUP_NAME, N_ENDPOINTS
  *
- * SEGFILTER_CMD_PORT_NEW [admin] [txn]  (attach)
+ * SEGFILTER_CMD_PORT_NEW [txn]  (attach)
  *     IFINDEX (u32, required), DOMAIN_ID | DOMAIN_NAME (required, but
  *     for an UPLINK),
  *     PORT_ROLE (u8, enum segfilter_port_role, default ENDPOINT; a
@@ -55,14 +56,14 @@
  *     side of a service instance; an UPLINK serves every domain with a
  *     VNI and takes no domain: it must be a VXLAN device in external
  *     (collect metadata) mode with the GBP extension)
- * SEGFILTER_CMD_PORT_DEL [admin]  (detach)
+ * SEGFILTER_CMD_PORT_DEL (detach)
  *     IFINDEX; the endpoints bound to the port are deleted with it
  * SEGFILTER_CMD_PORT_GET
  *     doit: IFINDEX; dump: all ports, or one domain's
  *     reply: IFINDEX, IFNAME, DOMAIN_ID, DOMAIN_NAME (not for an
  *            uplink), PORT_ROLE, N_ENDPOINTS, STATS
  *
- * SEGFILTER_CMD_ENDPOINT_NEW [admin] [txn]
+ * SEGFILTER_CMD_ENDPOINT_NEW [txn]
  *     DOMAIN_ID | DOMAIN_NAME, MAC (6 bytes, required),
  *     GROUP_ID | GROUP_NAME (required), IFINDEX (required: the endpoint
  *     port it sits behind, or the uplink that reaches it), ADDRS
@@ -72,18 +73,18 @@
  *         SEGFILTER_A_ADDR_IPV6 (16 bytes), each repeated up to
  *         SEGFILTER_EP_MAX_ADDRS times; unicast, unique in the domain
  *         REMOTE: nest of exactly one SEGFILTER_A_ADDR_IPV4 or _IPV6
- * SEGFILTER_CMD_ENDPOINT_SET [admin] [txn]  (move)
+ * SEGFILTER_CMD_ENDPOINT_SET [txn]  (move)
  *     DOMAIN_ID | DOMAIN_NAME, MAC, IFINDEX (required), REMOTE (as for
  *     ENDPOINT_NEW).  The endpoint's new location; its group, addresses
  *     and flows stay.
- * SEGFILTER_CMD_ENDPOINT_DEL [admin] [txn]
+ * SEGFILTER_CMD_ENDPOINT_DEL [txn]
  *     DOMAIN_ID | DOMAIN_NAME, MAC
  * SEGFILTER_CMD_ENDPOINT_GET
  *     doit: domain and MAC; dump: all endpoints, or one domain's
  *     reply: DOMAIN_ID, DOMAIN_NAME, MAC, GROUP_ID, GROUP_NAME, IFINDEX,
  *            IFNAME, ADDRS, REMOTE (remote endpoints)
  *
- * SEGFILTER_CMD_RULE_NEW [admin] [txn]
+ * SEGFILTER_CMD_RULE_NEW [txn]
  *     DOMAIN_ID | DOMAIN_NAME, RULE_ID (u32, 1.., allocated if absent),
  *     PRIORITY (u32, lower first, default SEGFILTER_PRIORITY_DEFAULT),
  *     SRC_GROUP_ID | SRC_GROUP_NAME (absent: any group),
@@ -95,17 +96,17 @@
  *     CHAIN_NAME (string, required with and only with ACTION REDIRECT:
  *     a chain of the domain, which cannot be deleted while rules name it),
  *     RULE_FLAGS (u32, SEGFILTER_RULE_F_*)
- * SEGFILTER_CMD_RULE_DEL [admin] [txn]
+ * SEGFILTER_CMD_RULE_DEL [txn]
  *     DOMAIN_ID | DOMAIN_NAME, RULE_ID
  * SEGFILTER_CMD_RULE_GET
  *     doit: domain and RULE_ID; dump: all rules, or one domain's
  *     reply: the attributes of RULE_NEW as stored (group ids and names),
  *            STATS (MATCHED_PACKETS, MATCHED_BYTES)
  *
- * SEGFILTER_CMD_SERVICE_NEW [admin] [txn]
+ * SEGFILTER_CMD_SERVICE_NEW [txn]
  *     DOMAIN_ID | DOMAIN_NAME, SERVICE_NAME (string, required),
  *     SERVICE_MODE (u8, enum segfilter_service_mode, required)
- * SEGFILTER_CMD_SERVICE_DEL [admin] [txn]
+ * SEGFILTER_CMD_SERVICE_DEL [txn]
  *     DOMAIN_ID | DOMAIN_NAME, SERVICE_NAME; refused while it has
  *     instances or a chain names it
  * SEGFILTER_CMD_SERVICE_GET
@@ -113,7 +114,7 @@
  *     reply: DOMAIN_ID, DOMAIN_NAME, SERVICE_NAME, SERVICE_MODE,
  *            N_INSTANCES
  *
- * SEGFILTER_CMD_INSTANCE_NEW [admin] [txn]
+ * SEGFILTER_CMD_INSTANCE_NEW [txn]
  *     DOMAIN_ID | DOMAIN_NAME, SERVICE_NAME, INSTANCE_ID (u32, required,
  *     1..SEGFILTER_SERVICE_MAX_INSTANCES), LEFT and RIGHT (required):
  *         nests of SEGFILTER_A_IFACE_*: IFINDEX (required: a port of the
@@ -123,10 +124,10 @@
  *         addresses there: its ARP requests must come from one of
  *         them, and are not answered for them)
  *     The left side faces the flow's opener, the right side its peer.
- * SEGFILTER_CMD_INSTANCE_DEL [admin] [txn]
+ * SEGFILTER_CMD_INSTANCE_DEL [txn]
  *     DOMAIN_ID | DOMAIN_NAME, SERVICE_NAME, INSTANCE_ID; its flows move
  *     to another instance
- * SEGFILTER_CMD_INSTANCE_SET [admin] [txn]
+ * SEGFILTER_CMD_INSTANCE_SET [txn]
  *     DOMAIN_ID | DOMAIN_NAME, SERVICE_NAME, INSTANCE_ID,
  *     INSTANCE_DRAIN (u8, required: 1 drains, 0 undrains).  A drained
  *     instance takes no new flows and keeps those it has.
@@ -138,13 +139,13 @@
  *            (IFACE_IFNAME too), STATS (FLOWS, TX_* sent to it, RX_*
  *            received back from it)
  *
- * SEGFILTER_CMD_CHAIN_NEW [admin] [txn]
+ * SEGFILTER_CMD_CHAIN_NEW [txn]
  *     DOMAIN_ID | DOMAIN_NAME, CHAIN_NAME (required),
  *     CHAIN_SERVICES (required: nest of SEGFILTER_A_CHAIN_SERVICE
  *     strings, the services in the order a flow's opening direction
  *     crosses them, at most SEGFILTER_CHAIN_MAX_SERVICES, each once),
  *     FAIL_MODE (u8, enum segfilter_fail_mode, default CLOSED)
- * SEGFILTER_CMD_CHAIN_DEL [admin] [txn]
+ * SEGFILTER_CMD_CHAIN_DEL [txn]
  *     DOMAIN_ID | DOMAIN_NAME, CHAIN_NAME; refused while rules name it
  * SEGFILTER_CMD_CHAIN_GET
  *     doit: domain and CHAIN_NAME; dump: all chains, or one domain's
@@ -153,10 +154,10 @@
  *
  * Transactions.  Commands marked [txn] may carry TXN_ID: they are then
  * checked and staged, not applied, and answer with an ack only.
- * SEGFILTER_CMD_TXN_BEGIN [admin]
+ * SEGFILTER_CMD_TXN_BEGIN
  *     reply: TXN_ID.  The transaction belongs to the requesting socket
  *     and is aborted when that socket closes.
- * SEGFILTER_CMD_TXN_COMMIT [admin]
+ * SEGFILTER_CMD_TXN_COMMIT
  *     TXN_ID, TXN_OPS (u32, required: how many commands the caller
  *     staged; a mismatch means one was refused, and nothing is applied).
  *     Applies the staged commands in order, all or none; each domain
@@ -164,7 +165,7 @@
  *     On failure the extack message names the failing command by its
  *     sequence number ("op SEQ: reason"), and the extack cookie
  *     (NLMSGERR_ATTR_COOKIE) holds that sequence number as a u32.
- * SEGFILTER_CMD_TXN_ABORT [admin]
+ * SEGFILTER_CMD_TXN_ABORT
  *     TXN_ID
  *
  * SEGFILTER_CMD_TRACE
