@@ -31,6 +31,33 @@ static void print_gateway(struct nlattr **tb)
 	print_addrs(tb[SEGFILTER_A_GW_ADDRS], "gw-ip", " gw-ip %s");
 }
 
+/* A domain's limits: keyword, attribute, and what it limits. */
+static const struct {
+	int attr;
+	const char *key;
+	const char *fmt;
+	const char *what;
+} limits[] = {
+	{ SEGFILTER_A_FLOW_LIMIT, "flow-limit", " flow-limit %u",
+	  "flow limit" },
+	{ SEGFILTER_A_ENDPOINT_LIMIT, "endpoint-limit", " endpoint-limit %u",
+	  "endpoint limit" },
+	{ SEGFILTER_A_RULE_LIMIT, "rule-limit", " rule-limit %u",
+	  "rule limit" },
+	{ SEGFILTER_A_SERVICE_LIMIT, "service-limit", " service-limit %u",
+	  "service limit" },
+};
+
+/* What save prints of a domain's limits (a "domain add" line's part). */
+void save_domain_limits(struct nlattr **tb)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(limits); i++)
+		if (tb[limits[i].attr])
+			printf(limits[i].fmt, nla_get_u32(tb[limits[i].attr]));
+}
+
 void print_domain(struct nlattr **tb)
 {
 	static const struct {
@@ -42,6 +69,7 @@ void print_domain(struct nlattr **tb)
 		{ SEGFILTER_A_N_GROUPS,	   "groups",	" groups %u" },
 		{ SEGFILTER_A_N_ENDPOINTS, "endpoints",	" endpoints %u" },
 		{ SEGFILTER_A_N_RULES,	   "rules",	" rules %u" },
+		{ SEGFILTER_A_N_SERVICES,  "services",	" services %u" },
 		{ SEGFILTER_A_N_FLOWS,	   "flows",	" flows %u" },
 		{ SEGFILTER_A_POLICY_GEN,  "gen",	" gen %u" },
 	};
@@ -59,9 +87,10 @@ void print_domain(struct nlattr **tb)
 		print_string(PRINT_ANY, "default", " default %s",
 			     action_name(nla_get_u8(tb[SEGFILTER_A_DEFAULT_ACTION]),
 					 buf, sizeof(buf)));
-	if (tb[SEGFILTER_A_FLOW_LIMIT])
-		print_uint(PRINT_ANY, "flow-limit", " flow-limit %u",
-			   nla_get_u32(tb[SEGFILTER_A_FLOW_LIMIT]));
+	for (i = 0; i < ARRAY_SIZE(limits); i++)
+		if (tb[limits[i].attr])
+			print_uint(PRINT_ANY, limits[i].key, limits[i].fmt,
+				   nla_get_u32(tb[limits[i].attr]));
 	print_gateway(tb);
 	if (tb[SEGFILTER_A_VNI])
 		print_uint(PRINT_ANY, "vni", " vni %u",
@@ -76,27 +105,45 @@ void print_domain(struct nlattr **tb)
 
 /* The settings "domain add" and "domain set" have in common. */
 struct domain_opts {
-	const char *def, *flow_limit, *gateway, *gw_ip;
+	const char *def, *gateway, *gw_ip;
+	const char *limit_arg[ARRAY_SIZE(limits)];
+	uint32_t limit[ARRAY_SIZE(limits)];
 	struct ip_addrs gw_addrs;
 	uint8_t action;
-	uint32_t limit;
 	uint8_t mac[ETH_ALEN];
 };
 
 #define DOMAIN_KEYWORDS(o)						\
 	{ .name = "default", .value = &(o)->def },			\
-	{ .name = "flow-limit", .value = &(o)->flow_limit },		\
+	{ .name = "flow-limit", .value = &(o)->limit_arg[0] },		\
+	{ .name = "endpoint-limit", .value = &(o)->limit_arg[1] },	\
+	{ .name = "rule-limit", .value = &(o)->limit_arg[2] },		\
+	{ .name = "service-limit", .value = &(o)->limit_arg[3] },	\
 	{ .name = "gateway", .value = &(o)->gateway },			\
 	{ .name = "gw-ip", .value = &(o)->gw_ip, .flags = KW_REPEAT,	\
 	  .collect = collect_ip, .priv = &(o)->gw_addrs }
 
+static bool any_limit(const struct domain_opts *o)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(limits); i++)
+		if (o->limit_arg[i])
+			return true;
+	return false;
+}
+
 /* Check the values; "gateway none" (removal) only if @none is set. */
 static int parse_domain_opts(struct domain_opts *o, bool none)
 {
+	unsigned int i;
+
 	if (o->def && parse_action(o->def, &o->action))
 		return EXIT_USAGE;
-	if (o->flow_limit && parse_u32(o->flow_limit, "flow limit", &o->limit))
-		return EXIT_USAGE;
+	for (i = 0; i < ARRAY_SIZE(limits); i++)
+		if (o->limit_arg[i] &&
+		    parse_u32(o->limit_arg[i], limits[i].what, &o->limit[i]))
+			return EXIT_USAGE;
 	if (o->gateway && none && !strcmp(o->gateway, "none"))
 		memset(o->mac, 0, ETH_ALEN);
 	else if (o->gateway && parse_mac(o->gateway, o->mac))
@@ -108,8 +155,11 @@ static void put_domain_opts(struct nl_msg *msg, const struct domain_opts *o)
 {
 	if (o->def)
 		sfnl_put_u8(msg, SEGFILTER_A_DEFAULT_ACTION, o->action);
-	if (o->flow_limit)
-		sfnl_put_u32(msg, SEGFILTER_A_FLOW_LIMIT, o->limit);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(limits); i++)
+		if (o->limit_arg[i])
+			sfnl_put_u32(msg, limits[i].attr, o->limit[i]);
 	if (o->gateway)
 		sfnl_put(msg, SEGFILTER_A_GW_MAC, o->mac, ETH_ALEN);
 	if (o->gw_addrs.n)
@@ -117,8 +167,9 @@ static void put_domain_opts(struct nl_msg *msg, const struct domain_opts *o)
 }
 
 /*
- * domain add NAME id ID [default allow|deny] [flow-limit N] [gateway MAC]
- *	      [gw-ip ADDR]... [vni N]
+ * domain add NAME id ID [default allow|deny] [flow-limit N]
+ *	      [endpoint-limit N] [rule-limit N] [service-limit N]
+ *	      [gateway MAC] [gw-ip ADDR]... [vni N]
  *
  * The VNI is only given here: the kernel cannot change it.
  */
@@ -165,6 +216,7 @@ out:
 
 /*
  * domain set DOMAIN [default allow|deny] [flow-limit N]
+ *	      [endpoint-limit N] [rule-limit N] [service-limit N]
  *	      [gateway MAC|none] [gw-ip ADDR]...
  */
 int domain_set(int argc, char **argv)
@@ -189,8 +241,8 @@ int domain_set(int argc, char **argv)
 		ret = usage_error("a domain's VNI cannot be changed");
 	if (!ret && parse_domain_opts(&o, true))
 		ret = EXIT_USAGE;
-	if (!ret && !o.def && !o.flow_limit && !o.gateway && !o.gw_ip)
-		ret = usage_error("nothing to set: give \"default\", \"flow-limit\", \"gateway\" or \"gw-ip\"");
+	if (!ret && !o.def && !any_limit(&o) && !o.gateway && !o.gw_ip)
+		ret = usage_error("nothing to set: give \"default\", a limit, \"gateway\" or \"gw-ip\"");
 	if (ret)
 		goto out;
 

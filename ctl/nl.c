@@ -111,6 +111,10 @@ static const char *const attr_names[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_FAIL_MODE]		= "SEGFILTER_A_FAIL_MODE",
 	[SEGFILTER_A_VNI]		= "SEGFILTER_A_VNI",
 	[SEGFILTER_A_REMOTE]		= "SEGFILTER_A_REMOTE",
+	[SEGFILTER_A_ENDPOINT_LIMIT]	= "SEGFILTER_A_ENDPOINT_LIMIT",
+	[SEGFILTER_A_RULE_LIMIT]	= "SEGFILTER_A_RULE_LIMIT",
+	[SEGFILTER_A_SERVICE_LIMIT]	= "SEGFILTER_A_SERVICE_LIMIT",
+	[SEGFILTER_A_N_SERVICES]	= "SEGFILTER_A_N_SERVICES",
 };
 
 /* What a reply's attributes must look like before they are read. */
@@ -166,6 +170,10 @@ static struct nla_policy attr_policy[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_FAIL_MODE]		= { .type = NLA_U8 },
 	[SEGFILTER_A_VNI]		= { .type = NLA_U32 },
 	[SEGFILTER_A_REMOTE]		= { .type = NLA_NESTED },
+	[SEGFILTER_A_ENDPOINT_LIMIT]	= { .type = NLA_U32 },
+	[SEGFILTER_A_RULE_LIMIT]	= { .type = NLA_U32 },
+	[SEGFILTER_A_SERVICE_LIMIT]	= { .type = NLA_U32 },
+	[SEGFILTER_A_N_SERVICES]	= { .type = NLA_U32 },
 };
 
 static struct nla_policy stats_policy[SEGFILTER_STATS_MAX + 1] = {

@@ -65,9 +65,7 @@ static void save_domain(struct nlattr **tb, const char *domain)
 		printf(" default %s",
 		       action_name(nla_get_u8(tb[SEGFILTER_A_DEFAULT_ACTION]),
 				   buf, sizeof(buf)));
-	if (tb[SEGFILTER_A_FLOW_LIMIT])
-		printf(" flow-limit %u",
-		       nla_get_u32(tb[SEGFILTER_A_FLOW_LIMIT]));
+	save_domain_limits(tb);
 	if (tb[SEGFILTER_A_GW_MAC])
 		gw = nla_data(tb[SEGFILTER_A_GW_MAC]);
 	if (gw && memcmp(gw, zero, ETH_ALEN)) {

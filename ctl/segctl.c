@@ -24,10 +24,10 @@ static int help(int argc, char **argv);
 
 static const struct cmd cmds[] = {
 	{ "domain", "add",
-	  "NAME id ID [default allow|deny] [flow-limit N] [gateway MAC] [gw-ip ADDR]... [vni N]",
+	  "NAME id ID [default allow|deny] [LIMIT N]... [gateway MAC] [gw-ip ADDR]... [vni N]",
 	  domain_add, BATCH },
 	{ "domain", "set",
-	  "DOMAIN [default allow|deny] [flow-limit N] [gateway MAC|none] [gw-ip ADDR]...",
+	  "DOMAIN [default allow|deny] [LIMIT N]... [gateway MAC|none] [gw-ip ADDR]...",
 	  domain_set, BATCH },
 	{ "domain", "del", "DOMAIN", domain_del, false },
 	{ "domain", "show", "[DOMAIN]", domain_show, false },
@@ -227,7 +227,8 @@ static int help(int argc, char **argv)
 	     "\n"
 	     "DOMAIN and GROUP are a name (starting with a letter) or a numeric id.\n"
 	     "DEV is a network interface name, MAC is 6 hex bytes separated by\n"
-	     "colons, ADDR an IPv4 or IPv6 address.  \"segctl OBJECT\" alone is\n"
+	     "colons, ADDR an IPv4 or IPv6 address.  LIMIT is flow-limit,\n"
+	     "endpoint-limit, rule-limit or service-limit.  \"segctl OBJECT\" alone is\n"
 	     "\"segctl OBJECT show\", and \"segctl service instance\" alone is\n"
 	     "\"segctl service instance show\".");
 	fputs("Verb aliases:", stdout);

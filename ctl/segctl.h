@@ -183,6 +183,7 @@ const char *rule_port(struct nlattr **tb, char *buf, int size);
 /* The object printers, shared by "OBJECT show", "show" and NEW replies. */
 void print_domain_ref(struct nlattr **tb);
 void print_domain(struct nlattr **tb);
+void save_domain_limits(struct nlattr **tb);
 void print_group(struct nlattr **tb);
 void print_port(struct nlattr **tb);
 void print_endpoint(struct nlattr **tb);

@@ -68,6 +68,27 @@ static const struct rhashtable_params segf_group_name_params = {
 	.automatic_shrinking = true,
 };
 
+/**
+ * segf_domain_room - may @dom take one more of what it holds @n of?
+ * @dom: the domain
+ * @n: how many it holds now, those the commit being built added included
+ * @limit: the domain's limit for them, as that commit leaves it
+ * @what: their name, for the message
+ * @extack: where to say why not
+ *
+ * Return: 0, or -ENOSPC with a message that names the limit.
+ */
+int segf_domain_room(struct segf_domain *dom, unsigned int n, u32 limit,
+		     const char *what, struct netlink_ext_ack *extack)
+{
+	if (n < limit)
+		return 0;
+	NL_SET_ERR_MSG_FMT_MOD(extack,
+			       "domain \"%s\" holds %u %ss, its %s-limit",
+			       dom->name, n, what, what);
+	return -ENOSPC;
+}
+
 int segf_domain_create(struct segf_net *sn, u32 id, const char *name,
 		       const struct segf_domain_cfg *cfg, struct segf_domain **out,
 		       struct netlink_ext_ack *extack)

@@ -212,7 +212,10 @@ int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 	segf_assert_locked(dom->sn);
 	if (WARN_ON(n_addrs > SEGF_EP_ADDRS))
 		return -EINVAL;
-	err = segf_endpoint_check_location(dom, port, remote, extack);
+	err = segf_endpoint_check_location(dom, port, remote, extack) ?:
+	      segf_domain_room(dom, dom->n_endpoints,
+			       segf_domain_next_cfg(dom)->endpoint_limit,
+			       "endpoint", extack);
 	if (err)
 		return err;
 	if (!is_valid_ether_addr(mac)) {

@@ -135,6 +135,11 @@ int segf_rule_link(struct segf_domain *dom, struct segf_rule *rule,
 	int err;
 
 	segf_assert_locked(dom->sn);
+	err = segf_domain_room(dom, dom->n_rules,
+			       segf_domain_next_cfg(dom)->rule_limit, "rule",
+			       extack);
+	if (err)
+		return err;
 	rule->domain = dom;
 	if (!rule->id) {
 		err = xa_alloc(&dom->rules, &rule->id, rule, xa_limit_32b,

@@ -128,6 +128,9 @@ struct segf_domain_cfg {
 	u8 n_gw_addrs;
 	u8 gw_mac[ETH_ALEN];		/* all zero: no gateway */
 	u32 flow_limit;
+	u32 endpoint_limit;		/* checked by the control path only */
+	u32 rule_limit;
+	u32 service_limit;
 	struct segf_addr gw_addrs[SEGF_EP_ADDRS];
 };
 
@@ -329,6 +332,7 @@ struct segf_domain {
 	unsigned int n_groups;
 	unsigned int n_endpoints;
 	unsigned int n_rules;
+	unsigned int n_services;
 
 	/* Flows: see flow.c. */
 	u32 flow_seed;			/* of segf_flow::hash */
@@ -537,6 +541,8 @@ void segf_stats_read(struct segf_pcpu_stats __percpu *pcpu,
 /* domain.c */
 struct segf_domain *segf_domain_find(struct segf_net *sn, u32 id,
 				     const char *name);
+int segf_domain_room(struct segf_domain *dom, unsigned int n, u32 limit,
+		     const char *what, struct netlink_ext_ack *extack);
 int segf_domain_create(struct segf_net *sn, u32 id, const char *name,
 		       const struct segf_domain_cfg *cfg, struct segf_domain **out,
 		       struct netlink_ext_ack *extack);
@@ -586,6 +592,7 @@ segf_domain_next_cfg(struct segf_domain *dom)
 {
 	return dom->touched ? &dom->next_cfg : segf_domain_cfg(dom);
 }
+
 
 static inline bool segf_addr_equal(const struct segf_addr *a,
 				   const struct segf_addr *b)

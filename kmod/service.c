@@ -62,6 +62,11 @@ int segf_service_create(struct segf_domain *dom, const char *name, u8 mode,
 				       name, dom->name);
 		return -EEXIST;
 	}
+	err = segf_domain_room(dom, dom->n_services,
+			       segf_domain_next_cfg(dom)->service_limit,
+			       "service", extack);
+	if (err)
+		return err;
 	svc = kzalloc(sizeof(*svc), GFP_KERNEL_ACCOUNT);
 	if (!svc)
 		return -ENOMEM;
@@ -76,6 +81,7 @@ int segf_service_create(struct segf_domain *dom, const char *name, u8 mode,
 		kfree(svc);
 		return err;
 	}
+	dom->n_services++;
 	*out = svc;
 	return 0;
 }
@@ -104,6 +110,7 @@ int segf_service_retire(struct segf_service *svc,
 void segf_service_unlink(struct segf_service *svc)
 {
 	xa_erase(&svc->domain->services, svc->id);
+	svc->domain->n_services--;
 	kfree_rcu(svc, rcu);
 }
 

@@ -356,6 +356,9 @@ struct commit_ctx {
 static const struct segf_domain_cfg commit_cfg = {
 	.default_action = SEGFILTER_ACTION_DENY,
 	.flow_limit = 16,
+	.endpoint_limit = SEGFILTER_ENDPOINT_LIMIT_DEFAULT,
+	.rule_limit = SEGFILTER_RULE_LIMIT_DEFAULT,
+	.service_limit = SEGFILTER_SERVICE_LIMIT_DEFAULT,
 };
 
 static int commit_test_init(struct kunit *test)

@@ -54,6 +54,9 @@ static void mac_of(u8 *mac, u32 n)
 static const struct segf_domain_cfg test_cfg = {
 	.default_action = SEGFILTER_ACTION_ALLOW,
 	.flow_limit = 16,
+	.endpoint_limit = SEGFILTER_ENDPOINT_LIMIT_DEFAULT,
+	.rule_limit = SEGFILTER_RULE_LIMIT_DEFAULT,
+	.service_limit = SEGFILTER_SERVICE_LIMIT_DEFAULT,
 };
 
 static int table_test_init(struct kunit *test)

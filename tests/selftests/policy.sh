@@ -58,7 +58,7 @@ tier()
 setup()
 {
 	module_reload
-	$SEGCTL domain add shop id 1 default deny gateway $GW \
+	$SEGCTL domain add shop id 1 default deny rule-limit 200000 gateway $GW \
 		gw-ip 10.1.1.1 gw-ip 10.1.2.1 gw-ip 10.1.3.1 \
 		gw-ip fd01:1::1 gw-ip fd01:2::1 gw-ip fd01:3::1 >/dev/null &&
 	$SEGCTL group add web id 1 domain shop >/dev/null &&
