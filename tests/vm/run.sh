@@ -43,7 +43,9 @@
 #   inet and ip tables, with counters, sets and ct) and what segfilter.ko
 #   depends on; the debug kernel has them built in.
 #   Scripts run from /tmp with SEGFILTER_KO, SEGFILTER_KERNEL (6.1, 6.12,
-#   debug) and SEGFILTER_VM=1 in the environment, stdin from /dev/null.
+#   debug) and SEGFILTER_VM=1 in the environment, stdin from /dev/null;
+#   the host's SEGFUZZ_* and SEGSTRESS_* variables (fuzz.sh, stress.sh)
+#   are passed on.
 #
 # Counting: every "TEST: ... [ OK ]" / "[FAIL]" / "[SKIP]" line of a
 # script counts once.  A script that exits non-zero (other than 4, "skip")
@@ -395,6 +397,11 @@ make_initramfs() {
 	KMEMLEAK=$kdebug
 	SCRIPTS="${GUEST_SCRIPTS[*]}"
 	EOF
+	# The knobs of the adversaries (fuzz.sh, stress.sh) pass through.
+	local v
+	for v in $(compgen -v | grep -E '^(SEGFUZZ|SEGSTRESS)_' || true); do
+		printf 'export %s=%q\n' "$v" "${!v}" >>"$root/segfilter/vm.conf"
+	done
 
 	INITRD=$WORK/initramfs.cpio.gz
 	(cd "$root" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) |
