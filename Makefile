@@ -9,6 +9,11 @@
 #                     and the benchmark's quick mode
 #   make bench        the benchmark (Documentation/performance.rst), in a
 #                     6.1 guest; results in .build/bench/latest/
+#   make fuzz         the netlink fuzzer, long, on the debug kernel:
+#                     FUZZ_COUNT (1000000), FUZZ_SECS, FUZZ_SEED (random),
+#                     FUZZ_KERNEL (debug)
+#   make stress       the concurrency stress, long, on the debug kernel:
+#                     STRESS_SECS (1800), STRESS_KERNEL (debug)
 #   make deps         install what the build and tests need (root)
 
 # The running kernel's build tree, else the newest Debian headers.
@@ -17,7 +22,14 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 W ?= 1
 PREFIX ?= /usr/local
 
-.PHONY: all module segctl install modules_install deps check bench demo clean
+FUZZ_KERNEL ?= debug
+FUZZ_COUNT ?= 1000000
+FUZZ_SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+STRESS_KERNEL ?= debug
+STRESS_SECS ?= 1800
+
+.PHONY: all module segctl install modules_install deps check bench fuzz stress \
+	demo clean
 
 all: module segctl
 
@@ -44,6 +56,20 @@ check: deps
 
 bench: deps
 	tests/bench/run.sh
+
+# The fixed rounds of make check, for as long as asked (testing.rst).
+fuzz: deps
+	$(MAKE) -C ctl
+	SEGFUZZ_COUNT=$(FUZZ_COUNT) SEGFUZZ_SEED=$(FUZZ_SEED) \
+		$(if $(FUZZ_SECS),SEGFUZZ_SECS=$(FUZZ_SECS)) \
+		tests/vm/run.sh $(FUZZ_KERNEL) --tests fuzz.sh --timeout 14400 \
+		--log-name fuzz
+
+stress: deps
+	$(MAKE) -C ctl
+	SEGSTRESS_SECS=$(STRESS_SECS) tests/vm/run.sh $(STRESS_KERNEL) \
+		--tests stress.sh --timeout $$(($(STRESS_SECS) + 600)) \
+		--log-name stress
 
 demo: deps
 	$(MAKE) -C ctl
