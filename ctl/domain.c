@@ -46,6 +46,8 @@ static const struct {
 	  "rule limit" },
 	{ SEGFILTER_A_SERVICE_LIMIT, "service-limit", " service-limit %u",
 	  "service limit" },
+	{ SEGFILTER_A_CHAIN_LIMIT, "chain-limit", " chain-limit %u",
+	  "chain limit" },
 };
 
 /* What save prints of a domain's limits (a "domain add" line's part). */
@@ -70,6 +72,7 @@ void print_domain(struct nlattr **tb)
 		{ SEGFILTER_A_N_ENDPOINTS, "endpoints",	" endpoints %u" },
 		{ SEGFILTER_A_N_RULES,	   "rules",	" rules %u" },
 		{ SEGFILTER_A_N_SERVICES,  "services",	" services %u" },
+		{ SEGFILTER_A_N_CHAINS,	   "chains",	" chains %u" },
 		{ SEGFILTER_A_N_FLOWS,	   "flows",	" flows %u" },
 		{ SEGFILTER_A_POLICY_GEN,  "gen",	" gen %u" },
 	};
@@ -119,6 +122,7 @@ struct domain_opts {
 	{ .name = "endpoint-limit", .value = &(o)->limit_arg[1] },	\
 	{ .name = "rule-limit", .value = &(o)->limit_arg[2] },		\
 	{ .name = "service-limit", .value = &(o)->limit_arg[3] },	\
+	{ .name = "chain-limit", .value = &(o)->limit_arg[4] },		\
 	{ .name = "gateway", .value = &(o)->gateway },			\
 	{ .name = "gw-ip", .value = &(o)->gw_ip, .flags = KW_REPEAT,	\
 	  .collect = collect_ip, .priv = &(o)->gw_addrs }
@@ -169,7 +173,7 @@ static void put_domain_opts(struct nl_msg *msg, const struct domain_opts *o)
 /*
  * domain add NAME id ID [default allow|deny] [flow-limit N]
  *	      [endpoint-limit N] [rule-limit N] [service-limit N]
- *	      [gateway MAC] [gw-ip ADDR]... [vni N]
+ *	      [chain-limit N] [gateway MAC] [gw-ip ADDR]... [vni N]
  *
  * The VNI is only given here: the kernel cannot change it.
  */
@@ -217,7 +221,7 @@ out:
 /*
  * domain set DOMAIN [default allow|deny] [flow-limit N]
  *	      [endpoint-limit N] [rule-limit N] [service-limit N]
- *	      [gateway MAC|none] [gw-ip ADDR]...
+ *	      [chain-limit N] [gateway MAC|none] [gw-ip ADDR]...
  */
 int domain_set(int argc, char **argv)
 {

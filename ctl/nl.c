@@ -115,6 +115,8 @@ static const char *const attr_names[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_RULE_LIMIT]	= "SEGFILTER_A_RULE_LIMIT",
 	[SEGFILTER_A_SERVICE_LIMIT]	= "SEGFILTER_A_SERVICE_LIMIT",
 	[SEGFILTER_A_N_SERVICES]	= "SEGFILTER_A_N_SERVICES",
+	[SEGFILTER_A_CHAIN_LIMIT]	= "SEGFILTER_A_CHAIN_LIMIT",
+	[SEGFILTER_A_N_CHAINS]		= "SEGFILTER_A_N_CHAINS",
 };
 
 /* What a reply's attributes must look like before they are read. */
@@ -174,6 +176,8 @@ static struct nla_policy attr_policy[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_RULE_LIMIT]	= { .type = NLA_U32 },
 	[SEGFILTER_A_SERVICE_LIMIT]	= { .type = NLA_U32 },
 	[SEGFILTER_A_N_SERVICES]	= { .type = NLA_U32 },
+	[SEGFILTER_A_CHAIN_LIMIT]	= { .type = NLA_U32 },
+	[SEGFILTER_A_N_CHAINS]		= { .type = NLA_U32 },
 };
 
 static struct nla_policy stats_policy[SEGFILTER_STATS_MAX + 1] = {

@@ -228,9 +228,9 @@ static int help(int argc, char **argv)
 	     "DOMAIN and GROUP are a name (starting with a letter) or a numeric id.\n"
 	     "DEV is a network interface name, MAC is 6 hex bytes separated by\n"
 	     "colons, ADDR an IPv4 or IPv6 address.  LIMIT is flow-limit,\n"
-	     "endpoint-limit, rule-limit or service-limit.  \"segctl OBJECT\" alone is\n"
-	     "\"segctl OBJECT show\", and \"segctl service instance\" alone is\n"
-	     "\"segctl service instance show\".");
+	     "endpoint-limit, rule-limit, service-limit or chain-limit.\n"
+	     "\"segctl OBJECT\" alone is \"segctl OBJECT show\", and \"segctl\n"
+	     "service instance\" alone is \"segctl service instance show\".");
 	fputs("Verb aliases:", stdout);
 	for (i = 0; i < N_ALIASES; i++)
 		printf(" %s = %s%s", verb_aliases[i].alias, verb_aliases[i].verb,

@@ -72,6 +72,10 @@ static struct netlink_range_validation segf_service_limit_range = {
 	.max = SEGFILTER_SERVICE_LIMIT_MAX,
 };
 
+static struct netlink_range_validation segf_chain_limit_range = {
+	.max = SEGFILTER_CHAIN_LIMIT_MAX,
+};
+
 static struct netlink_range_validation segf_vni_range = {
 	.min = 1,
 	.max = SEGFILTER_VNI_MAX,
@@ -91,6 +95,8 @@ static const struct nla_policy segf_domain_new_policy[SEGFILTER_A_MAX + 1] = {
 		NLA_POLICY_FULL_RANGE(NLA_U32, &segf_rule_limit_range),
 	[SEGFILTER_A_SERVICE_LIMIT] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &segf_service_limit_range),
+	[SEGFILTER_A_CHAIN_LIMIT] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &segf_chain_limit_range),
 	[SEGFILTER_A_GW_MAC] = NLA_POLICY_EXACT_LEN(ETH_ALEN),
 	[SEGFILTER_A_GW_ADDRS] = NLA_POLICY_NESTED(segf_addr_policy),
 	[SEGFILTER_A_VNI] = NLA_POLICY_FULL_RANGE(NLA_U32, &segf_vni_range),
@@ -663,6 +669,7 @@ static int segf_fill_domain(struct sk_buff *skb, struct segf_domain *dom,
 	       nla_put_u32(skb, SEGFILTER_A_RULE_LIMIT, pol->cfg.rule_limit) ||
 	       nla_put_u32(skb, SEGFILTER_A_SERVICE_LIMIT,
 			   pol->cfg.service_limit) ||
+	       nla_put_u32(skb, SEGFILTER_A_CHAIN_LIMIT, pol->cfg.chain_limit) ||
 	       segf_put_gateway(skb, &pol->cfg) ||
 	       (dom->vni && nla_put_u32(skb, SEGFILTER_A_VNI, dom->vni)) ||
 	       nla_put_u32(skb, SEGFILTER_A_POLICY_GEN, (u32)pol->gen) ||
@@ -671,6 +678,7 @@ static int segf_fill_domain(struct sk_buff *skb, struct segf_domain *dom,
 	       nla_put_u32(skb, SEGFILTER_A_N_ENDPOINTS, dom->n_endpoints) ||
 	       nla_put_u32(skb, SEGFILTER_A_N_RULES, dom->n_rules) ||
 	       nla_put_u32(skb, SEGFILTER_A_N_SERVICES, dom->n_services) ||
+	       nla_put_u32(skb, SEGFILTER_A_N_CHAINS, dom->n_chains) ||
 	       nla_put_u32(skb, SEGFILTER_A_N_FLOWS,
 			   atomic_read(&dom->n_flows)) ||
 	       segf_put_stats(skb, dom->stats);
@@ -832,6 +840,8 @@ static int segf_parse_domain_cfg(struct nlattr **attrs,
 	if (attrs[SEGFILTER_A_SERVICE_LIMIT])
 		cfg->service_limit =
 			nla_get_u32(attrs[SEGFILTER_A_SERVICE_LIMIT]);
+	if (attrs[SEGFILTER_A_CHAIN_LIMIT])
+		cfg->chain_limit = nla_get_u32(attrs[SEGFILTER_A_CHAIN_LIMIT]);
 	if (mac && is_zero_ether_addr(nla_data(mac))) {
 		eth_zero_addr(cfg->gw_mac);
 		cfg->n_gw_addrs = 0;
@@ -888,6 +898,7 @@ static int segf_domain_new_apply(struct segf_commit *c, struct nlattr **attrs,
 		.endpoint_limit = SEGFILTER_ENDPOINT_LIMIT_DEFAULT,
 		.rule_limit = SEGFILTER_RULE_LIMIT_DEFAULT,
 		.service_limit = SEGFILTER_SERVICE_LIMIT_DEFAULT,
+		.chain_limit = SEGFILTER_CHAIN_LIMIT_DEFAULT,
 	};
 	struct segf_domain *dom;
 	int err;
@@ -935,7 +946,8 @@ static int segf_domain_set_check(struct nlattr **attrs,
 	    !attrs[SEGFILTER_A_FLOW_LIMIT] &&
 	    !attrs[SEGFILTER_A_ENDPOINT_LIMIT] &&
 	    !attrs[SEGFILTER_A_RULE_LIMIT] &&
-	    !attrs[SEGFILTER_A_SERVICE_LIMIT] && !attrs[SEGFILTER_A_GW_MAC] &&
+	    !attrs[SEGFILTER_A_SERVICE_LIMIT] &&
+	    !attrs[SEGFILTER_A_CHAIN_LIMIT] && !attrs[SEGFILTER_A_GW_MAC] &&
 	    !attrs[SEGFILTER_A_GW_ADDRS]) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "nothing to set: give a default action, a limit or a gateway");

@@ -131,6 +131,7 @@ struct segf_domain_cfg {
 	u32 endpoint_limit;		/* checked by the control path only */
 	u32 rule_limit;
 	u32 service_limit;
+	u32 chain_limit;
 	struct segf_addr gw_addrs[SEGF_EP_ADDRS];
 };
 
@@ -333,6 +334,7 @@ struct segf_domain {
 	unsigned int n_endpoints;
 	unsigned int n_rules;
 	unsigned int n_services;
+	unsigned int n_chains;
 
 	/* Flows: see flow.c. */
 	u32 flow_seed;			/* of segf_flow::hash */

@@ -414,6 +414,11 @@ int segf_chain_create(struct segf_domain *dom, const char *name, u8 fail_mode,
 				       name, dom->name);
 		return -EEXIST;
 	}
+	err = segf_domain_room(dom, dom->n_chains,
+			       segf_domain_next_cfg(dom)->chain_limit, "chain",
+			       extack);
+	if (err)
+		return err;
 	chain = kzalloc(sizeof(*chain), GFP_KERNEL_ACCOUNT);
 	if (!chain)
 		return -ENOMEM;
@@ -426,6 +431,7 @@ int segf_chain_create(struct segf_domain *dom, const char *name, u8 fail_mode,
 		kfree(chain);
 		return err;
 	}
+	dom->n_chains++;
 	chain->n_services = n;
 	for (i = 0; i < n; i++) {
 		chain->svc[i] = svcs[i];
@@ -468,6 +474,7 @@ void segf_chain_unlink(struct segf_chain *chain)
 	if (!chain->dying)
 		segf_chain_count(chain, -1);
 	xa_erase(&chain->domain->chains, chain->id);
+	chain->domain->n_chains--;
 	kfree_rcu(chain, rcu);
 }
 

@@ -57,6 +57,7 @@ static const struct segf_domain_cfg test_cfg = {
 	.endpoint_limit = SEGFILTER_ENDPOINT_LIMIT_DEFAULT,
 	.rule_limit = SEGFILTER_RULE_LIMIT_DEFAULT,
 	.service_limit = SEGFILTER_SERVICE_LIMIT_DEFAULT,
+	.chain_limit = SEGFILTER_CHAIN_LIMIT_DEFAULT,
 };
 
 static int table_test_init(struct kunit *test)

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Tenant limits: a domain holds at most so many endpoints, rules and
-# services (and tracks at most so many flows); one that would go over is
+# Tenant limits: a domain holds at most so many endpoints, rules,
+# services and chains (and tracks at most so many flows); one that would go over is
 # refused with ENOSPC and a message that names the limit, nothing of the
 # request is applied, and the other domains keep working.  And a
 # tenant's configuration is charged to the memory cgroup of the segctl
@@ -36,7 +36,7 @@ vm_veth b1 vb1 02:00:00:00:0b:01 10.0.0.1 fd00::1
 vm_veth b2 vb2 02:00:00:00:0b:02 10.0.0.2 fd00::2
 {
 	$SEGCTL domain add small id 1 endpoint-limit 2 rule-limit 2 \
-		service-limit 1 &&
+		service-limit 1 chain-limit 1 &&
 	$SEGCTL domain add other id 2 &&
 	$SEGCTL group add g id 1 domain small &&
 	$SEGCTL group add g id 1 domain other &&
@@ -46,9 +46,9 @@ vm_veth b2 vb2 02:00:00:00:0b:02 10.0.0.2 fd00::2
 } >/dev/null
 
 check "domain show gives the limits" sh -c \
-	"$SEGCTL domain show small | grep -q 'endpoint-limit 2 rule-limit 2 service-limit 1'"
+	"$SEGCTL domain show small | grep -q 'endpoint-limit 2 rule-limit 2 service-limit 1 chain-limit 1'"
 check "...and the defaults where none was given" sh -c \
-	"$SEGCTL domain show other | grep -q 'flow-limit 65536 endpoint-limit 16384 rule-limit 65536 service-limit 64'"
+	"$SEGCTL domain show other | grep -q 'flow-limit 65536 endpoint-limit 16384 rule-limit 65536 service-limit 64 chain-limit 64'"
 
 # --- endpoints ---
 check "two endpoints in a domain limited to two: the first" \
@@ -107,6 +107,15 @@ check "deleting the first makes room" sh -c \
 	"$SEGCTL service del fw domain small && $SEGCTL service add ids domain small mode transparent >/dev/null"
 check_eq "domain show counts the services" 1 \
 	"$($SEGCTL -j domain show small | sed -n 's/.*"services":\([0-9]*\).*/\1/p')"
+check "one chain in a domain limited to one" \
+	$SEGCTL chain add c1 domain small services ids
+check_err "a second: ENOSPC" "" "holds 1 chains, its chain-limit" \
+	$SEGCTL chain add c2 domain small services ids
+check "another domain takes both" sh -c \
+	"$SEGCTL chain add c1 domain other services fw >/dev/null &&
+	 $SEGCTL chain add c2 domain other services fw,ids >/dev/null"
+check_eq "domain show counts the chains" 1 \
+	"$($SEGCTL -j domain show small | sed -n 's/.*"chains":\([0-9]*\).*/\1/p')"
 
 # --- flows: over the limit, allowed but not tracked, and counted ---
 $SEGCTL domain set small flow-limit 1 >/dev/null

@@ -92,6 +92,7 @@ static const char *const attrs[] = {
 	[SEGFILTER_A_ENDPOINT_LIMIT] = "endpoint_limit",
 	[SEGFILTER_A_RULE_LIMIT] = "rule_limit",
 	[SEGFILTER_A_SERVICE_LIMIT] = "service_limit",
+	[SEGFILTER_A_CHAIN_LIMIT] = "chain_limit",
 };
 
 static const char *const addr_attrs[] = {

@@ -23,28 +23,28 @@
  *     SEGFILTER_FLOW_LIMIT_DEFAULT; 0: no flows, every packet is judged
  *     by the rules alone; a flow over the limit is allowed but not
  *     tracked, and counted in SEGFILTER_STATS_FLOW_TABLE_FULL),
- *     ENDPOINT_LIMIT, RULE_LIMIT, SERVICE_LIMIT (u32, 0..the _MAX of
- *     each, defaults SEGFILTER_*_LIMIT_DEFAULT: the most endpoints, rules
- *     and services the domain may hold; a NEW over it is refused with
- *     ENOSPC, and a limit set below what the domain holds keeps what it
- *     has but takes no more),
+ *     ENDPOINT_LIMIT, RULE_LIMIT, SERVICE_LIMIT, CHAIN_LIMIT (u32,
+ *     0..the _MAX of each, defaults SEGFILTER_*_LIMIT_DEFAULT: the most
+ *     endpoints, rules, services and chains the domain may hold; a NEW
+ *     over it is refused with ENOSPC, and a limit set below what the
+ *     domain holds keeps what it has but takes no more),
  *     GW_MAC (6 bytes, unicast), GW_ADDRS (nest of ADDR_*, needs GW_MAC),
  *     VNI (u32, 1..SEGFILTER_VNI_MAX, unique in the namespace: the VXLAN
  *     network identifier of the domain on the uplinks; without it the
  *     domain has no remote endpoints.  It cannot be changed.)
  * SEGFILTER_CMD_DOMAIN_SET [txn]
  *     DOMAIN_ID | DOMAIN_NAME, and at least one of DEFAULT_ACTION,
- *     FLOW_LIMIT, ENDPOINT_LIMIT, RULE_LIMIT, SERVICE_LIMIT, GW_MAC,
- *     GW_ADDRS.  GW_MAC 00:00:00:00:00:00 removes the
+ *     FLOW_LIMIT, ENDPOINT_LIMIT, RULE_LIMIT, SERVICE_LIMIT,
+ *     CHAIN_LIMIT, GW_MAC, GW_ADDRS.  GW_MAC 00:00:00:00:00:00 removes the
  *     gateway; GW_ADDRS replaces the gateway's addresses.
  * SEGFILTER_CMD_DOMAIN_DEL
  *     DOMAIN_ID | DOMAIN_NAME; refused while ports are attached to it
  * SEGFILTER_CMD_DOMAIN_GET
  *     doit: DOMAIN_ID | DOMAIN_NAME; dump: all domains
  *     reply: DOMAIN_ID, DOMAIN_NAME, DEFAULT_ACTION, FLOW_LIMIT,
- *            ENDPOINT_LIMIT, RULE_LIMIT, SERVICE_LIMIT, GW_MAC, GW_ADDRS,
- *            VNI, POLICY_GEN, N_PORTS, N_GROUPS, N_ENDPOINTS, N_RULES,
- *            N_SERVICES, N_FLOWS, STATS
+ *            ENDPOINT_LIMIT, RULE_LIMIT, SERVICE_LIMIT, CHAIN_LIMIT,
+ *            GW_MAC, GW_ADDRS, VNI, POLICY_GEN, N_PORTS, N_GROUPS,
+ *            N_ENDPOINTS, N_RULES, N_SERVICES, N_CHAINS, N_FLOWS, STATS
  *
  * SEGFILTER_CMD_GROUP_NEW [txn]
  *     DOMAIN_ID | DOMAIN_NAME, GROUP_ID (u16, required, 1..65535),
@@ -232,6 +232,8 @@
 #define SEGFILTER_RULE_LIMIT_MAX		(1U << 20)
 #define SEGFILTER_SERVICE_LIMIT_DEFAULT		64
 #define SEGFILTER_SERVICE_LIMIT_MAX		4096
+#define SEGFILTER_CHAIN_LIMIT_DEFAULT		64
+#define SEGFILTER_CHAIN_LIMIT_MAX		4096
 #define SEGFILTER_PRIORITY_DEFAULT	1000
 
 /* Most instances of one service; most services in one chain. */
@@ -358,6 +360,8 @@ enum segfilter_attr {
 	SEGFILTER_A_RULE_LIMIT,		/* u32 */
 	SEGFILTER_A_SERVICE_LIMIT,	/* u32 */
 	SEGFILTER_A_N_SERVICES,		/* u32, in replies */
+	SEGFILTER_A_CHAIN_LIMIT,	/* u32 */
+	SEGFILTER_A_N_CHAINS,		/* u32, in replies */
 
 	__SEGFILTER_A_MAX
 };
