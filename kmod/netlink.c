@@ -1872,7 +1872,7 @@ static int segf_service_del_apply(struct segf_commit *c,
 	err = segf_commit_record(c, SEGF_UNDO_SERVICE_DEL, svc);
 	if (err)
 		return err;
-	/* On failure the undo log clears a flag that was never set. */
+	/* On failure the undo log finds nothing to revive. */
 	return segf_service_retire(svc, c->extack);
 }
 

@@ -477,6 +477,8 @@ int segf_index_build(struct segf_rule **rules, unsigned int n,
 			dst_any[n_dst_any++] = segs[i];
 	}
 
+	/* A domain at its largest rule limit fits, any-group rules aside. */
+	BUILD_BUG_ON(SEGFILTER_RULE_LIMIT_MAX >= SEGF_INDEX_MAX_PAIRS);
 	bound = (u64)n_segs + (u64)n_src_any * n_dst_any + 1;
 	if (bound > SEGF_INDEX_MAX_PAIRS) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,

@@ -760,6 +760,7 @@ int segf_service_create(struct segf_domain *dom, const char *name, u8 mode,
 			struct netlink_ext_ack *extack);
 int segf_service_retire(struct segf_service *svc,
 			struct netlink_ext_ack *extack);
+void segf_service_revive(struct segf_service *svc);
 void segf_service_unlink(struct segf_service *svc);
 struct segf_instance *segf_instance_find(struct segf_service *svc, u32 id);
 int segf_instance_create(struct segf_service *svc, u32 id,

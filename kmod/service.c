@@ -103,14 +103,25 @@ int segf_service_retire(struct segf_service *svc,
 		return -EBUSY;
 	}
 	svc->dying = true;
+	svc->domain->n_services--;	/* its slot is free for this commit */
 	return 0;
+}
+
+/* Undo segf_service_retire(), if it got that far. */
+void segf_service_revive(struct segf_service *svc)
+{
+	if (!svc->dying)
+		return;
+	svc->dying = false;
+	svc->domain->n_services++;
 }
 
 /* Its creation undone, or its deletion published. */
 void segf_service_unlink(struct segf_service *svc)
 {
 	xa_erase(&svc->domain->services, svc->id);
-	svc->domain->n_services--;
+	if (!svc->dying)
+		svc->domain->n_services--;
 	kfree_rcu(svc, rcu);
 }
 
@@ -459,6 +470,7 @@ int segf_chain_retire(struct segf_chain *chain, struct netlink_ext_ack *extack)
 	}
 	chain->dying = true;
 	segf_chain_count(chain, -1);
+	chain->domain->n_chains--;
 	return 0;
 }
 
@@ -466,15 +478,17 @@ void segf_chain_revive(struct segf_chain *chain)
 {
 	chain->dying = false;
 	segf_chain_count(chain, 1);
+	chain->domain->n_chains++;
 }
 
 /* Its creation undone, or its deletion published. */
 void segf_chain_unlink(struct segf_chain *chain)
 {
-	if (!chain->dying)
+	if (!chain->dying) {
 		segf_chain_count(chain, -1);
+		chain->domain->n_chains--;
+	}
 	xa_erase(&chain->domain->chains, chain->id);
-	chain->domain->n_chains--;
 	kfree_rcu(chain, rcu);
 }
 

@@ -135,7 +135,7 @@ static void segf_undo_one(struct segf_undo *u)
 		segf_service_unlink(u->obj);
 		break;
 	case SEGF_UNDO_SERVICE_DEL:
-		((struct segf_service *)u->obj)->dying = false;
+		segf_service_revive(u->obj);
 		break;
 	case SEGF_UNDO_INSTANCE_NEW:
 		segf_instance_unlink(u->obj);

@@ -241,7 +241,7 @@ seg_domain() {
 	local d=$1 id=$2 n=$3 neps=$4 kind=$5
 	ports "$d"
 	{
-		echo "domain add $d id $id default deny rule-limit 1048576 endpoint-limit 1048576"
+		echo "domain add $d id $id default deny rule-limit 1000000 endpoint-limit 1000000"
 		echo "group add src id 1 domain $d"
 		echo "group add dst id 2 domain $d"
 		echo "group add denied id 3 domain $d"

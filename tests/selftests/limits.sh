@@ -105,12 +105,18 @@ check "another domain takes both" sh -c \
 	 $SEGCTL service add ids domain other mode transparent >/dev/null"
 check "deleting the first makes room" sh -c \
 	"$SEGCTL service del fw domain small && $SEGCTL service add ids domain small mode transparent >/dev/null"
+printf 'service del ids domain small\nservice add fw domain small mode transparent\n' \
+	>/tmp/replace.batch
+check "a service replaced in one batch at the limit" $SEGCTL -b /tmp/replace.batch
 check_eq "domain show counts the services" 1 \
 	"$($SEGCTL -j domain show small | sed -n 's/.*"services":\([0-9]*\).*/\1/p')"
 check "one chain in a domain limited to one" \
-	$SEGCTL chain add c1 domain small services ids
+	$SEGCTL chain add c1 domain small services fw
 check_err "a second: ENOSPC" "" "holds 1 chains, its chain-limit" \
-	$SEGCTL chain add c2 domain small services ids
+	$SEGCTL chain add c2 domain small services fw
+printf 'chain del c1 domain small\nchain add c2 domain small services fw\n' \
+	>/tmp/replace.batch
+check "a chain replaced in one batch at the limit" $SEGCTL -b /tmp/replace.batch
 check "another domain takes both" sh -c \
 	"$SEGCTL chain add c1 domain other services fw >/dev/null &&
 	 $SEGCTL chain add c2 domain other services fw,ids >/dev/null"
