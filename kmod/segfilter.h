@@ -357,8 +357,9 @@ struct segf_domain {
 struct segf_group {
 	struct segf_domain *domain;
 	struct rhlist_head name_node;	/* in segf_domain::group_names */
+	/* Zero-padded, the whole a key: aligned for jhash2's words. */
+	char name[SEGFILTER_NAME_SIZE] __aligned(4);
 	u16 id;
-	char name[SEGFILTER_NAME_SIZE];	/* zero-padded: the whole is a key */
 	unsigned int n_endpoints;
 	unsigned int n_rules;		/* rules naming it */
 	bool dying;			/* deleted by the commit being built */
