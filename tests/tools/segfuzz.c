@@ -725,7 +725,9 @@ static void instantiate(const char *tmpl, char *out, size_t size)
 			size_t n = 0;
 
 			tmpl++;
-			while (*tmpl >= 'a' && *tmpl <= 'z' && n + 1 < sizeof(pool))
+			while (((*tmpl >= 'a' && *tmpl <= 'z') ||
+				(n && *tmpl >= '0' && *tmpl <= '9')) &&
+			       n + 1 < sizeof(pool))
 				pool[n++] = *tmpl++;
 			pool[n] = 0;
 			pool_value(pool, out + o, size - o);
