@@ -57,18 +57,13 @@ static const struct names *cur_names(void)
 
 static int lookup(const char *s, const char *const *names, int n)
 {
-	char *end;
-	long v;
-	int i;
+	int v = segf_name_lookup(s, names, n);
 
-	for (i = 0; i < n; i++)
-		if (names[i] && !strcmp(s, names[i]))
-			return i;
-	v = strtol(s, &end, 0);
-	if (*s && !*end && v >= 0 && v < 65536)
-		return v;
-	fprintf(stderr, "nlsend: unknown name \"%s\"\n", s);
-	exit(2);
+	if (v < 0) {
+		fprintf(stderr, "nlsend: unknown name \"%s\"\n", s);
+		exit(2);
+	}
+	return v;
 }
 
 static int put_attr(struct nl_msg *msg, char *arg)
@@ -117,8 +112,13 @@ static int put_attr(struct nl_msg *msg, char *arg)
 		n = strlen(val + 4) / 2;
 		if (n > sizeof(bin))
 			exit(2);
-		for (i = 0; i < n; i++)
-			sscanf(val + 4 + 2 * i, "%2hhx", &bin[i]);
+		for (i = 0; i < n; i++) {
+			if (sscanf(val + 4 + 2 * i, "%2hhx", &bin[i]) != 1) {
+				fprintf(stderr, "nlsend: bad hex \"%s\"\n",
+					val + 4);
+				exit(2);
+			}
+		}
 		return nla_put(msg, type, n, bin);
 	}
 	if (!*val)

@@ -7,6 +7,8 @@
 #define SEGF_NAMES_H
 
 #include <linux/segfilter.h>
+#include <stdlib.h>
+#include <string.h>
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -159,6 +161,23 @@ static const struct names *nest_names(const struct names *outer, int type)
 		return &addr_names;
 	}
 	return &no_names;	/* numbers only */
+}
+
+/* The number of name @s in @names, or @s itself if it is a number. */
+static inline int segf_name_lookup(const char *s, const char *const *names,
+				   int n)
+{
+	char *end;
+	long v;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] && !strcmp(s, names[i]))
+			return i;
+	v = strtol(s, &end, 0);
+	if (*s && !*end && v >= 0 && v < 65536)
+		return v;
+	return -1;
 }
 
 #endif /* SEGF_NAMES_H */

@@ -220,20 +220,6 @@ struct request {
 
 static uint32_t last_txn;
 
-static int lookup(const char *s, const char *const *names, int n)
-{
-	char *end;
-	long v;
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (names[i] && !strcmp(s, names[i]))
-			return i;
-	v = strtol(s, &end, 0);
-	if (*s && !*end && v >= 0 && v < 65536)
-		return v;
-	return -1;
-}
 
 /* "$NAME": the environment's NAME, or $txn; else the text itself. */
 static const char *expand(const char *v, char *tmp, size_t size)
@@ -273,7 +259,7 @@ static bool parse_request(struct request *r, char *line)
 	word = strtok_r(line, " \t\n", &save);
 	if (!word)
 		return false;
-	c = lookup(word, cmds, ARRAY_SIZE(cmds));
+	c = segf_name_lookup(word, cmds, ARRAY_SIZE(cmds));
 	if (c < 0 || c > 255)
 		return false;
 	memset(r, 0, offsetof(struct request, t));
@@ -294,7 +280,8 @@ static bool parse_request(struct request *r, char *line)
 			return false;
 		*eq = 0;
 		val = eq + 1;
-		type = lookup(word, stack[depth]->name, stack[depth]->n);
+		type = segf_name_lookup(word, stack[depth]->name,
+					stack[depth]->n);
 		if (type < 0)
 			return false;
 		t->depth = depth;
