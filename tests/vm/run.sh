@@ -88,6 +88,7 @@ VERBOSE=0
 EXTRA_MODULES=
 EXTRA_BINS=()
 MEM=
+CPUS=2
 PIN=0
 RESULTS_COPY=
 APPEND=
@@ -395,6 +396,7 @@ make_initramfs() {
 	MODPROBE="${modprobe[*]}"
 	KUNIT=$kdebug
 	KMEMLEAK=$kdebug
+	CPUS=$CPUS
 	SCRIPTS="${GUEST_SCRIPTS[*]}"
 	EOF
 	# The knobs of the adversaries (fuzz.sh, stress.sh) pass through.
@@ -506,11 +508,15 @@ boot() {
 	# KUnit suites of modules run on load only when KUnit is enabled.
 	[ "$KERNEL" = debug ] && cmdline+=" kunit.enable=1"
 	[ -z "$APPEND" ] || cmdline+=" $APPEND"
+	# One socket per CPU, not QEMU's default of one socket with all
+	# the cores: the debug kernel has no ACPI and counts CPUs in
+	# SeaBIOS's MP table, which lists only the first CPU of a package,
+	# so it would run on one (guest-init.sh checks).
 	# shellcheck disable=SC2054 # the commas are qemu option syntax
 	local qemu=(
 		qemu-system-x86_64 -nodefaults -display none -monitor none -no-reboot
 		-name segfilter,debug-threads=on
-		-accel "$accel" -cpu "$(qemu_cpu)" -smp 2 -m "$mem"
+		-accel "$accel" -cpu "$(qemu_cpu)" -smp "$CPUS,sockets=$CPUS,cores=1,threads=1" -m "$mem"
 		-chardev "file,id=console,path=$console,append=on" -serial chardev:console
 		-chardev "file,id=results,path=$results,append=on" -serial chardev:results
 		-kernel "$VMLINUZ" -initrd "$INITRD" -append "$cmdline"
