@@ -45,6 +45,8 @@ cleanup()
 trap cleanup EXIT
 
 [ -w "$HUNG_SYSCTL" ] && echo "$HUNG" >"$HUNG_SYSCTL"
+# A blocked task's holder is often running: show every CPU's stack too.
+echo 1 >/proc/sys/kernel/hung_task_all_cpu_backtrace 2>/dev/null
 
 ep()	# MAC DOMAIN GROUP PORT IP
 {
@@ -255,4 +257,5 @@ check "...and a fresh domain forwards" sh -c \
 	 $SEGCTL endpoint add 02:00:00:00:0a:02 domain s1 group web port va2 ip 10.0.0.2 >/dev/null &&
 	 $IP netns exec a1 ping -c 2 -W 2 10.0.0.2 >/dev/null"
 [ -w "$HUNG_SYSCTL" ] && echo 120 >"$HUNG_SYSCTL"
+echo 0 >/proc/sys/kernel/hung_task_all_cpu_backtrace 2>/dev/null
 finish
