@@ -3,9 +3,12 @@
  * What the KUnit suites that build real domains share: a namespace's
  * state without a namespace, and the workqueue module init would make.
  *
- * KUnit runs a module's suites before the module's init function, so
- * the suites that free policy generations bring segf_wq themselves and
- * take it away again once their frees are done.
+ * The kernel this was written for (6.1) runs a module's suites before
+ * the module's init function, so the suites that allocate rules and free
+ * policy generations bring the rule cache and segf_wq themselves and
+ * take them away again once their frees are done.  A kernel that runs
+ * the suites after init has both already: the suites use those and
+ * leave them alone.
  */
 #ifndef _SEGFILTER_TEST_UTIL_H
 #define _SEGFILTER_TEST_UTIL_H
@@ -15,10 +18,16 @@
 
 #include "segfilter.h"
 
+/* Whether segf_test_wq_init() made the globals, for its exit to undo. */
+static bool segf_test_made_globals;
+
 static inline int segf_test_wq_init(struct kunit_suite *suite)
 {
-	int err = segf_rule_cache_init();
+	int err;
 
+	if (segf_wq)
+		return 0;
+	err = segf_rule_cache_init();
 	if (err)
 		return err;
 	segf_wq = alloc_workqueue("segfilter-kunit", WQ_UNBOUND, 0);
@@ -26,15 +35,21 @@ static inline int segf_test_wq_init(struct kunit_suite *suite)
 		segf_rule_cache_uninit();
 		return -ENOMEM;
 	}
+	segf_test_made_globals = true;
 	return 0;
 }
 
 static inline void segf_test_wq_exit(struct kunit_suite *suite)
 {
 	rcu_barrier();
+	if (!segf_test_made_globals) {
+		flush_workqueue(segf_wq);
+		return;
+	}
 	destroy_workqueue(segf_wq);
 	segf_wq = NULL;
 	segf_rule_cache_uninit();
+	segf_test_made_globals = false;
 }
 
 /* What segf_net_init() does for a real namespace. */
