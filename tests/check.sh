@@ -60,7 +60,7 @@ debug_kernel() {
 main() {
 	local kernels=("$@") k out rc t0 total0=$SECONDS
 	local passed=0 failed=0 skipped=0 p f s
-	local summary=()
+	local summary=() failures=()
 	[ ${#kernels[@]} -gt 0 ] || kernels=(6.1 6.12 debug bench)
 	local run_opts=()
 	eval "run_opts=(${SEGFILTER_RUN_OPTS:-})"
@@ -93,6 +93,13 @@ main() {
 			log "run.sh $k stopped before counting (exit $rc)"
 		fi
 		[ "$rc" = 0 ] || [ "$f" -gt 0 ] || f=1
+		# run.sh lists its failures under "==== K: failures ====";
+		# repeat them at the end, where a CI log's tail shows them.
+		if [ "$f" -gt 0 ]; then
+			mapfile -t -O "${#failures[@]}" failures < <(sed -n \
+				'/^==== .*: failures ====$/,/^$/{s/^  \(.\{1,200\}\).*/'"$k"': \1/p}' "$out" |
+				tr -s ' ')
+		fi
 		rm -f "$out"
 		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 		summary+=("$(printf '%-6s %4d passed, %3d failed, %3d skipped  (%d s boot+tests)' \
@@ -102,6 +109,11 @@ main() {
 	echo
 	echo "==== check summary ===="
 	printf '%s\n' "${summary[@]}"
+	if [ ${#failures[@]} -gt 0 ]; then
+		echo "failures:"
+		printf '  %s\n' "${failures[@]:0:12}"
+		[ ${#failures[@]} -le 12 ] || echo "  ... and $((${#failures[@]} - 12)) more above"
+	fi
 	echo "total: $skipped skipped; $((SECONDS - total0)) s"
 	echo "$passed passed, $failed failed"
 	[ "$failed" = 0 ]
