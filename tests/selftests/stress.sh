@@ -241,7 +241,19 @@ for w in rules endpoints services domains namespaces readers; do
 	echo "# $w: $(cat "$W/$w" 2>/dev/null) rounds"
 done
 check "the configuration still reads whole" $SEGCTL show
-check "a1 still pings a2" ping4 a1 10.0.0.2
+# Every ICMP raw socket of a1 gets a copy of every echo the floods bring
+# (to a1's own flood ping: hundreds dropped per run, its socket full),
+# so a reply segfilter forwarded can still be lost in ping's socket: one
+# answer in three tries.
+answered()	# NS DEST
+{
+	local i
+	for i in 1 2 3; do
+		n "$1" ping -c 1 -W 2 "$2" && return 0
+	done
+	return 1
+}
+check "a1 still reaches a2" answered a1 10.0.0.2
 check "rmmod segfilter with five pings and a UDP storm still flowing" \
 	rmmod segfilter
 for p in "${TRAFFIC[@]}"; do
