@@ -18,8 +18,8 @@
  * keeps answering; the caller checks the kernel's log and that the
  * module still works and unloads.
  *
- * sweep runs each case of FILE with the n-th slab allocation of the
- * command under test failing (/proc/thread-self/fail-nth), for n = 1, 2,
+ * sweep runs each case of FILE with the n-th allocation (slab or page) of
+ * the command under test failing (/proc/thread-self/fail-nth), for n = 1, 2,
  * ... until the command no longer hits the fault.  A case is a block of
  * lines, separated by blank lines:
  *
@@ -33,7 +33,8 @@
  * be what it was before the command if the command failed, what the
  * unfaulted run left if it succeeded, and one of the two if the kernel
  * could not even answer; after each teardown, what it was before the
- * setup.  The caller's failslab must not ignore sleeping allocations.
+ * setup.  The caller's failslab and fail_page_alloc must not ignore
+ * sleeping allocations.
  *
  * Exit status: 0, 1 if a check failed, 2 on a usage or setup error.
  */

@@ -79,6 +79,12 @@ SPLAT_RE+='|rcu: INFO:|self-detected stall|list_(add|del) corruption'
 SPLAT_LINES=60
 # Lines that match the above but are known to be harmless.
 SPLAT_IGNORE_RE='Spectre V2 : WARNING: Unprivileged eBPF'
+# The kernel's reports of a failed allocation, which dump the stack: a
+# splat, except between the marks of a test that fails allocations on
+# purpose (faults.sh), where only their "Call Trace:" is let pass.
+ALLOC_FAIL_RE='page allocation failure: |vmalloc error: |percpu: allocation failed'
+ALLOC_FAIL_BEGIN='segfilter-vm: allocation failures expected'
+ALLOC_FAIL_END='segfilter-vm: allocation failures over'
 
 KERNEL=
 TESTS=
@@ -625,7 +631,21 @@ analyse_results() {
 
 # Console lines that look like kernel splats, as "lineno:text".
 find_splats() {
-	tr -d '\r' <"$1" | grep -n -E -e "$SPLAT_RE" | grep -v -E -e "$SPLAT_IGNORE_RE" || true
+	tr -d '\r' <"$1" | expected_alloc_failures |
+		grep -n -E -e "$SPLAT_RE" | grep -v -E -e "$SPLAT_IGNORE_RE" || true
+}
+
+# The console with the stack dumps of expected allocation failures blanked
+# (line numbers kept): the "Call Trace:" a few lines below a report, in a
+# window a test opened, which its end closes if the test did not.
+expected_alloc_failures() {
+	awk -v re="$ALLOC_FAIL_RE" -v b="$ALLOC_FAIL_BEGIN" -v e="$ALLOC_FAIL_END" '
+		index($0, b) { window = 1 }
+		index($0, e) || index($0, "segfilter-vm: end ") { window = 0 }
+		window && $0 ~ re { report = 6 }
+		report > 0 && /Call Trace:/ { report = 0; print ""; next }
+		report > 0 { report-- }
+		{ print }'
 }
 
 # Print a splat with context, and the test that was running when it came.
