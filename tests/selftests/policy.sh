@@ -271,6 +271,8 @@ MONITOR_PID=
 # ---- a long connection, and a policy that forbids it ----
 
 stream_size() { stat -c %s /tmp/stream 2>/dev/null || echo 0; }
+# stream_grows MIN: the stream has reached MIN bytes.
+stream_grows() { [ "$(stream_size)" -ge "$1" ]; }
 
 rm -f /tmp/stream
 n app timeout 60 nc -l -p 8080 >/tmp/stream &
@@ -280,10 +282,7 @@ wait_for 50 is_listening app 8080
 n web timeout 60 bash -c 'exec 3<>/dev/tcp/10.1.2.10/8080
 	while echo 0123456789 >&3; do sleep 0.1; done' &
 STREAM_PIDS="$STREAM_PIDS $!"
-streamed() { [ "$(stream_size)" -gt 100 ]; }
-wait_for 50 streamed
-# stream_grows MIN: the stream has reached MIN bytes.
-stream_grows() { [ "$(stream_size)" -ge "$1" ]; }
+wait_for 50 stream_grows 101
 s1=$(stream_size)
 check "a long connection web -> app streams" wait_for 50 stream_grows $((s1 + 50))
 
