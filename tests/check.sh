@@ -96,9 +96,9 @@ main() {
 		# run.sh lists its failures under "==== K: failures ====";
 		# repeat them at the end, where a CI log's tail shows them.
 		if [ "$f" -gt 0 ]; then
-			mapfile -t -O "${#failures[@]}" failures < <(sed -n \
-				'/^==== .*: failures ====$/,/^$/{s/^  \(.\{1,200\}\).*/'"$k"': \1/p}' "$out" |
-				tr -s ' ')
+			mapfile -t -O "${#failures[@]}" failures < <(
+				sed -n '/^==== .*: failures ====$/,/^$/{s/^  //p}' "$out" |
+				cut -c 1-200 | tr -s ' ' | sed "s/^/$k: /")
 		fi
 		rm -f "$out"
 		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
@@ -112,7 +112,8 @@ main() {
 	if [ ${#failures[@]} -gt 0 ]; then
 		echo "failures:"
 		printf '  %s\n' "${failures[@]:0:12}"
-		[ ${#failures[@]} -le 12 ] || echo "  ... and $((${#failures[@]} - 12)) more above"
+		[ ${#failures[@]} -le 12 ] ||
+			echo "  ... and $((${#failures[@]} - 12)) more above"
 	fi
 	echo "total: $skipped skipped; $((SECONDS - total0)) s"
 	echo "$passed passed, $failed failed"

@@ -104,7 +104,8 @@ ping_gapless()
 			if (s + 0 > max) max = s + 0 }
 		/packets transmitted/ { sent = $1 }
 		END { if (n == 0 || n != max + 1 || sent - n > 3) {
-				printf "%d sent, %d answered, highest seq %d\n", sent, n, max
+				printf "%d sent, %d answered, top seq %d\n",
+					sent, n, max
 				exit 1 } }' "$1"
 }
 

@@ -639,7 +639,8 @@ find_splats() {
 # (line numbers kept): the "Call Trace:" a few lines below a report, in a
 # window a test opened, which its end closes if the test did not.
 expected_alloc_failures() {
-	awk -v re="$ALLOC_FAIL_RE" -v b="$ALLOC_FAIL_BEGIN" -v e="$ALLOC_FAIL_END" '
+	awk -v re="$ALLOC_FAIL_RE" \
+	    -v b="$ALLOC_FAIL_BEGIN" -v e="$ALLOC_FAIL_END" '
 		index($0, b) { window = 1 }
 		index($0, e) || index($0, "segfilter-vm: end ") { window = 0 }
 		window && $0 ~ re { report = 6 }
