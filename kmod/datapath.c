@@ -100,6 +100,11 @@ static void segf_xmit(const struct segf_ctx *ctx, struct segf_port *out,
 	unsigned int len = skb->len;
 	int ret;
 
+	/* Its device is going away: see struct segf_port. */
+	if (unlikely(READ_ONCE(out->gone))) {
+		segf_drop(ctx, skb, SEGFILTER_DROP_TX_ERROR);
+		return;
+	}
 	skb->dev = out->dev;
 	skb_forward_csum(skb);
 	/* An rx timestamp would read as a departure time to fq. */

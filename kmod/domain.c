@@ -31,20 +31,45 @@ bool segf_name_valid(const char *name)
 	return true;
 }
 
+/*
+ * Domains by name, for the commands that name them: a transaction that
+ * creates thousands of domains must not walk them for each one.
+ */
+static const struct rhashtable_params segf_domain_name_params = {
+	.key_len = SEGFILTER_NAME_SIZE,
+	.key_offset = offsetof(struct segf_domain, name),
+	.head_offset = offsetof(struct segf_domain, name_node),
+	.automatic_shrinking = true,
+};
+
+int segf_domain_names_init(struct segf_net *sn)
+{
+	return rhashtable_init(&sn->domain_names, &segf_domain_name_params);
+}
+
+/* Every domain is gone by now. */
+void segf_domain_names_destroy(struct segf_net *sn)
+{
+	rhashtable_destroy(&sn->domain_names);
+}
+
 /* Find a domain by id, or by name when @name is not NULL. */
 struct segf_domain *segf_domain_find(struct segf_net *sn, u32 id,
 				     const char *name)
 {
+	char key[SEGFILTER_NAME_SIZE] __aligned(4) = {};
 	struct segf_domain *dom;
-	unsigned long idx;
 
 	segf_assert_locked(sn);
 	if (!name)
 		return xa_load(&sn->domains, id);
-	xa_for_each(&sn->domains, idx, dom)
-		if (!strcmp(dom->name, name))
-			return dom;
-	return NULL;
+	strscpy(key, name, sizeof(key));
+	/* The lock keeps what we find; RCU is what the table asks for. */
+	rcu_read_lock();
+	dom = rhashtable_lookup(&sn->domain_names, key,
+				segf_domain_name_params);
+	rcu_read_unlock();
+	return dom;
 }
 
 static void segf_domain_free_rcu(struct rcu_head *head)
@@ -141,14 +166,21 @@ int segf_domain_create(struct segf_net *sn, u32 id, const char *name,
 	err = segf_policy_init(dom, cfg);
 	if (err)
 		goto err_flows;
-	err = xa_insert(&sn->domains, id, dom, GFP_KERNEL_ACCOUNT);
+	err = rhashtable_insert_fast(&sn->domain_names, &dom->name_node,
+				     segf_domain_name_params);
 	if (err)
 		goto err_policy;
+	err = xa_insert(&sn->domains, id, dom, GFP_KERNEL_ACCOUNT);
+	if (err)
+		goto err_name;
 
 	segf_changed(sn);
 	*out = dom;
 	return 0;
 
+err_name:
+	rhashtable_remove_fast(&sn->domain_names, &dom->name_node,
+			       segf_domain_name_params);
 err_policy:
 	segf_policy_destroy(dom);
 err_flows:
@@ -235,12 +267,18 @@ int segf_domain_destroy(struct segf_domain *dom, bool force,
 	if (WARN_ON(dom->n_ports))
 		return -EBUSY;
 
-	/* Uplinks find a domain by its VNI: wait for frames that did. */
+	/*
+	 * Uplinks find a domain by its VNI: wait for frames that did,
+	 * unless the namespace is going and has no uplink left.
+	 */
 	if (dom->vni) {
 		xa_erase(&sn->vnis, dom->vni);
-		synchronize_net();
+		if (!sn->exiting)
+			synchronize_net();
 	}
 	segf_commit_forget(dom);
+	rhashtable_remove_fast(&sn->domain_names, &dom->name_node,
+			       segf_domain_name_params);
 	xa_erase(&sn->domains, dom->id);
 	xa_for_each(&dom->endpoints, idx, ep)
 		segf_endpoint_destroy(ep);
@@ -360,8 +398,12 @@ int segf_group_retire(struct segf_group *grp, struct netlink_ext_ack *extack)
 
 /*
  * Tear down everything a namespace configured: called from the pernet
- * exit, and from module exit through it.  Ports first (under RTNL, since
- * they own an rx_handler), then the domains they pointed to.
+ * exit, and from module exit through it.  Ports first, then the domains
+ * they pointed to.  When a namespace goes, its devices went before this
+ * runs, and the netdev notifier unhooked their ports: what is left is
+ * their release, and only module exit finds ports still hooked (each
+ * then takes RTNL alone, briefly).  With no port left no frame can
+ * reach a domain, so deleting one waits for nothing.
  */
 void segf_net_teardown(struct segf_net *sn)
 {
@@ -369,12 +411,13 @@ void segf_net_teardown(struct segf_net *sn)
 	struct segf_port *port;
 	unsigned long idx;
 
-	rtnl_lock();
+	segf_port_flush_work(sn);
 	mutex_lock(&sn->lock);
 	xa_for_each(&sn->ports, idx, port)
 		segf_port_detach(port);
+	sn->exiting = true;
 	xa_for_each(&sn->domains, idx, dom)
 		segf_domain_destroy(dom, true, NULL);
 	mutex_unlock(&sn->lock);
-	rtnl_unlock();
+	segf_port_flush_work(sn);
 }

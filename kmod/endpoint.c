@@ -148,6 +148,8 @@ int segf_endpoint_check_location(struct segf_domain *dom,
 				 const struct segf_addr *remote,
 				 struct netlink_ext_ack *extack)
 {
+	char name[IFNAMSIZ];
+
 	if (segf_port_is_uplink(port)) {
 		if (!dom->vni) {
 			NL_SET_ERR_MSG_FMT_MOD(extack,
@@ -167,21 +169,22 @@ int segf_endpoint_check_location(struct segf_domain *dom,
 		}
 		return 0;
 	}
+	segf_port_name(port, name);
 	if (remote) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
 				       "%s is not an uplink: a local endpoint has no remote address",
-				       port->dev->name);
+				       name);
 		return -EINVAL;
 	}
 	if (port->role != SEGFILTER_PORT_ROLE_ENDPOINT) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "%s is not an endpoint port", port->dev->name);
+				       "%s is not an endpoint port", name);
 		return -EINVAL;
 	}
 	if (port->domain != dom) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
 				       "port %s belongs to domain \"%s\", not \"%s\"",
-				       port->dev->name, port->domain->name,
+				       name, port->domain->name,
 				       dom->name);
 		return -EINVAL;
 	}

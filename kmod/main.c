@@ -42,7 +42,10 @@ static int __net_init segf_net_init(struct net *net)
 	xa_init(&sn->ports);
 	xa_init(&sn->vnis);
 	xa_init_flags(&sn->txns, XA_FLAGS_ALLOC1);
-	return 0;
+	spin_lock_init(&sn->port_lock);
+	INIT_LIST_HEAD(&sn->port_todo);
+	INIT_WORK(&sn->port_work, segf_port_work);
+	return segf_domain_names_init(sn);
 }
 
 static void __net_exit segf_net_exit(struct net *net)
@@ -51,6 +54,7 @@ static void __net_exit segf_net_exit(struct net *net)
 
 	segf_net_teardown(sn);
 	segf_txn_flush(sn);
+	segf_domain_names_destroy(sn);
 	xa_destroy(&sn->txns);
 	xa_destroy(&sn->ports);
 	xa_destroy(&sn->vnis);

@@ -705,12 +705,14 @@ static int segf_fill_port(struct sk_buff *skb, struct segf_port *port,
 			  const struct segf_msg *m)
 {
 	void *hdr = segf_msg_start(skb, m);
+	char name[IFNAMSIZ];
 	bool full;
 
 	if (!hdr)
 		return -EMSGSIZE;
-	full = nla_put_u32(skb, SEGFILTER_A_IFINDEX, port->dev->ifindex) ||
-	       nla_put_string(skb, SEGFILTER_A_IFNAME, port->dev->name) ||
+	segf_port_name(port, name);
+	full = nla_put_u32(skb, SEGFILTER_A_IFINDEX, port->ifindex) ||
+	       nla_put_string(skb, SEGFILTER_A_IFNAME, name) ||
 	       (port->domain &&
 		(nla_put_u32(skb, SEGFILTER_A_DOMAIN_ID, port->domain->id) ||
 		 nla_put_string(skb, SEGFILTER_A_DOMAIN_NAME,
@@ -774,17 +776,19 @@ static int segf_fill_endpoint(struct sk_buff *skb, struct segf_endpoint *ep,
 	struct segf_remote *remote = rcu_dereference_protected(ep->remote,
 				lockdep_is_held(&ep->domain->sn->lock));
 	void *hdr = segf_msg_start(skb, m);
+	char name[IFNAMSIZ];
 	bool full;
 
 	if (!hdr)
 		return -EMSGSIZE;
+	segf_port_name(ep->port, name);
 	full = nla_put_u32(skb, SEGFILTER_A_DOMAIN_ID, ep->domain->id) ||
 	       nla_put_string(skb, SEGFILTER_A_DOMAIN_NAME, ep->domain->name) ||
 	       nla_put(skb, SEGFILTER_A_MAC, ETH_ALEN, ep->mac) ||
 	       nla_put_u16(skb, SEGFILTER_A_GROUP_ID, ep->group->id) ||
 	       nla_put_string(skb, SEGFILTER_A_GROUP_NAME, ep->group->name) ||
-	       nla_put_u32(skb, SEGFILTER_A_IFINDEX, ep->port->dev->ifindex) ||
-	       nla_put_string(skb, SEGFILTER_A_IFNAME, ep->port->dev->name) ||
+	       nla_put_u32(skb, SEGFILTER_A_IFINDEX, ep->port->ifindex) ||
+	       nla_put_string(skb, SEGFILTER_A_IFNAME, name) ||
 	       segf_put_addrs(skb, ep) ||
 	       (remote && segf_put_addr(skb, SEGFILTER_A_REMOTE, &remote->addr));
 	return segf_msg_end(skb, hdr, full);
@@ -1198,7 +1202,7 @@ static int segf_port_new_check(struct nlattr **attrs,
 	return 0;
 }
 
-/* Called with RTNL held: attaching a port sets the device's rx_handler. */
+/* Attaching a port sets the device's rx_handler: it takes RTNL for that. */
 static int segf_port_new_apply(struct segf_commit *c, struct nlattr **attrs,
 			       void **obj)
 {
@@ -1206,10 +1210,8 @@ static int segf_port_new_apply(struct segf_commit *c, struct nlattr **attrs,
 	u8 role = SEGFILTER_PORT_ROLE_ENDPOINT;
 	struct segf_domain *dom;
 	struct segf_port *port;
-	struct net_device *dev;
 	int err;
 
-	ASSERT_RTNL();
 	if (attrs[SEGFILTER_A_PORT_ROLE])
 		role = nla_get_u8(attrs[SEGFILTER_A_PORT_ROLE]);
 	if (role == SEGFILTER_PORT_ROLE_UPLINK) {
@@ -1219,19 +1221,15 @@ static int segf_port_new_apply(struct segf_commit *c, struct nlattr **attrs,
 		if (IS_ERR(dom))
 			return PTR_ERR(dom);
 	}
-	dev = __dev_get_by_index(c->sn->net, ifindex);
-	if (!dev) {
-		NL_SET_BAD_ATTR(c->extack, attrs[SEGFILTER_A_IFINDEX]);
-		NL_SET_ERR_MSG_FMT_MOD(c->extack, "no device with ifindex %u",
-				       ifindex);
-		return -ENODEV;
-	}
 	if (dom)
 		segf_commit_touch(c, dom);
-	err = segf_port_attach(c->sn, dev, dom, role, dom ? dom->next_gen : 0,
-			       &port, c->extack);
-	if (err)
+	err = segf_port_attach(c->sn, ifindex, dom, role,
+			       dom ? dom->next_gen : 0, &port, c->extack);
+	if (err) {
+		if (err == -ENODEV)
+			NL_SET_BAD_ATTR(c->extack, attrs[SEGFILTER_A_IFINDEX]);
 		return err;
+	}
 	err = segf_commit_record(c, SEGF_UNDO_PORT_NEW, port);
 	if (err) {
 		segf_port_detach(port);
@@ -1247,7 +1245,6 @@ static int segf_port_del_doit(struct sk_buff *skb, struct genl_info *info)
 	struct segf_port *port;
 	int err = 0;
 
-	rtnl_lock();
 	mutex_lock(&sn->lock);
 	port = segf_port_get(sn, info->attrs, info->extack);
 	if (IS_ERR(port))
@@ -1255,7 +1252,6 @@ static int segf_port_del_doit(struct sk_buff *skb, struct genl_info *info)
 	else
 		segf_port_detach(port);
 	mutex_unlock(&sn->lock);
-	rtnl_unlock();
 	return err;
 }
 
@@ -2116,17 +2112,19 @@ static int segf_put_iface(struct sk_buff *skb, int attr,
 {
 	const struct segf_iface *side = &inst->side[s];
 	struct segf_net *sn = inst->svc->domain->sn;
-	struct segf_port *port;
 	struct nlattr *nest, *addrs;
+	struct segf_port *port;
+	char name[IFNAMSIZ];
 	unsigned int i;
 
 	port = rcu_dereference_protected(side->port,
 					 lockdep_is_held(&sn->lock));
+	if (port)
+		segf_port_name(port, name);
 	nest = nla_nest_start(skb, attr);
 	if (!nest ||
 	    nla_put_u32(skb, SEGFILTER_A_IFACE_IFINDEX, side->ifindex) ||
-	    (port && nla_put_string(skb, SEGFILTER_A_IFACE_IFNAME,
-				    port->dev->name)))
+	    (port && nla_put_string(skb, SEGFILTER_A_IFACE_IFNAME, name)))
 		return -EMSGSIZE;
 	if (inst->svc->mode == SEGFILTER_SERVICE_ROUTED &&
 	    nla_put(skb, SEGFILTER_A_IFACE_MAC, ETH_ALEN, side->mac))
@@ -2439,7 +2437,6 @@ static int segf_chain_get_doit(struct sk_buff *skb, struct genl_info *info)
  */
 struct segf_write_op {
 	u8 cmd;
-	bool rtnl;
 	const struct nla_policy *policy;
 	int (*check)(struct nlattr **attrs, struct netlink_ext_ack *extack);
 	int (*apply)(struct segf_commit *c, struct nlattr **attrs, void **obj);
@@ -2477,41 +2474,41 @@ static int segf_fill_rule_obj(struct sk_buff *skb, void *obj,
 }
 
 static const struct segf_write_op segf_write_ops[] = {
-	{ SEGFILTER_CMD_DOMAIN_NEW, false, segf_domain_new_policy,
+	{ SEGFILTER_CMD_DOMAIN_NEW, segf_domain_new_policy,
 	  segf_domain_new_check, segf_domain_new_apply, segf_fill_domain_obj },
-	{ SEGFILTER_CMD_DOMAIN_SET, false, segf_domain_new_policy,
+	{ SEGFILTER_CMD_DOMAIN_SET, segf_domain_new_policy,
 	  segf_domain_set_check, segf_domain_set_apply, NULL },
-	{ SEGFILTER_CMD_GROUP_NEW, false, segf_group_policy,
+	{ SEGFILTER_CMD_GROUP_NEW, segf_group_policy,
 	  segf_group_new_check, segf_group_new_apply, segf_fill_group_obj },
-	{ SEGFILTER_CMD_GROUP_DEL, false, segf_group_policy,
+	{ SEGFILTER_CMD_GROUP_DEL, segf_group_policy,
 	  segf_group_del_check, segf_group_del_apply, NULL },
-	{ SEGFILTER_CMD_PORT_NEW, true, segf_port_new_policy,
+	{ SEGFILTER_CMD_PORT_NEW, segf_port_new_policy,
 	  segf_port_new_check, segf_port_new_apply, segf_fill_port_obj },
-	{ SEGFILTER_CMD_ENDPOINT_NEW, false, segf_endpoint_new_policy,
+	{ SEGFILTER_CMD_ENDPOINT_NEW, segf_endpoint_new_policy,
 	  segf_endpoint_new_check, segf_endpoint_new_apply,
 	  segf_fill_endpoint_obj },
-	{ SEGFILTER_CMD_ENDPOINT_DEL, false, segf_endpoint_del_policy,
+	{ SEGFILTER_CMD_ENDPOINT_DEL, segf_endpoint_del_policy,
 	  segf_endpoint_del_check, segf_endpoint_del_apply, NULL },
-	{ SEGFILTER_CMD_ENDPOINT_SET, false, segf_endpoint_set_policy,
+	{ SEGFILTER_CMD_ENDPOINT_SET, segf_endpoint_set_policy,
 	  segf_endpoint_set_check, segf_endpoint_set_apply, NULL },
-	{ SEGFILTER_CMD_RULE_NEW, false, segf_rule_new_policy,
+	{ SEGFILTER_CMD_RULE_NEW, segf_rule_new_policy,
 	  segf_rule_new_check, segf_rule_new_apply, segf_fill_rule_obj },
-	{ SEGFILTER_CMD_RULE_DEL, false, segf_rule_policy,
+	{ SEGFILTER_CMD_RULE_DEL, segf_rule_policy,
 	  segf_rule_del_check, segf_rule_del_apply, NULL },
-	{ SEGFILTER_CMD_SERVICE_NEW, false, segf_service_new_policy,
+	{ SEGFILTER_CMD_SERVICE_NEW, segf_service_new_policy,
 	  segf_service_new_check, segf_service_new_apply, segf_fill_service },
-	{ SEGFILTER_CMD_SERVICE_DEL, false, segf_service_policy,
+	{ SEGFILTER_CMD_SERVICE_DEL, segf_service_policy,
 	  segf_service_check, segf_service_del_apply, NULL },
-	{ SEGFILTER_CMD_INSTANCE_NEW, false, segf_instance_new_policy,
+	{ SEGFILTER_CMD_INSTANCE_NEW, segf_instance_new_policy,
 	  segf_instance_new_check, segf_instance_new_apply,
 	  segf_fill_instance },
-	{ SEGFILTER_CMD_INSTANCE_DEL, false, segf_instance_policy,
+	{ SEGFILTER_CMD_INSTANCE_DEL, segf_instance_policy,
 	  segf_instance_check, segf_instance_del_apply, NULL },
-	{ SEGFILTER_CMD_INSTANCE_SET, false, segf_instance_set_policy,
+	{ SEGFILTER_CMD_INSTANCE_SET, segf_instance_set_policy,
 	  segf_instance_set_check, segf_instance_set_apply, NULL },
-	{ SEGFILTER_CMD_CHAIN_NEW, false, segf_chain_new_policy,
+	{ SEGFILTER_CMD_CHAIN_NEW, segf_chain_new_policy,
 	  segf_chain_new_check, segf_chain_new_apply, segf_fill_chain },
-	{ SEGFILTER_CMD_CHAIN_DEL, false, segf_chain_policy,
+	{ SEGFILTER_CMD_CHAIN_DEL, segf_chain_policy,
 	  segf_chain_check, segf_chain_del_apply, NULL },
 };
 
@@ -2542,23 +2539,19 @@ static int segf_write_doit(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		return err;
 	if (txn)
-		return segf_txn_stage(sn, nla_get_u32(txn), info, op->rtnl);
+		return segf_txn_stage(sn, nla_get_u32(txn), info);
 
 	if (op->fill) {
 		msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 		if (!msg)
 			return -ENOMEM;
 	}
-	if (op->rtnl)
-		rtnl_lock();
 	mutex_lock(&sn->lock);
 	segf_commit_begin(&c, sn, info->extack);
 	err = segf_commit_end(&c, op->apply(&c, info->attrs, &obj));
 	if (!err && msg)
 		err = op->fill(msg, obj, &reply);
 	mutex_unlock(&sn->lock);
-	if (op->rtnl)
-		rtnl_unlock();
 	if (msg)
 		return segf_reply(msg, info, err);
 	return err;
@@ -2821,10 +2814,13 @@ static int segf_trace_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	if (!port->domain) {
+		char name[IFNAMSIZ];
+
+		segf_port_name(port, name);
 		NL_SET_BAD_ATTR(info->extack, info->attrs[SEGFILTER_A_IFINDEX]);
 		NL_SET_ERR_MSG_FMT_MOD(info->extack,
 				       "%s is an uplink: trace from the port of the endpoint that sends",
-				       port->dev->name);
+				       name);
 		err = -EINVAL;
 		goto out;
 	}

@@ -3,11 +3,18 @@
  * segfilter: ports, the net_devices whose received frames the module
  * takes over through the rx_handler.
  *
- * Attach and detach run with RTNL and segf_net::lock held, in that
- * order.  NETDEV_UNREGISTER detaches a port at once (the device is going
- * away or leaving the namespace); the port memory and the device
- * reference are released after an RCU grace period, so a frame still in
- * flight on another CPU never sees them go.
+ * Attach and detach run with segf_net::lock held and take RTNL only
+ * around the change of the device's rx_handler, so that a commit never
+ * holds RTNL for more than one port at a time.
+ *
+ * The netdev notifier runs under RTNL and never takes segf_net::lock,
+ * which a commit may hold for seconds: on NETDEV_UNREGISTER (the device
+ * is going away or leaving the namespace) it unhooks the port at once
+ * and lets go of the device, and leaves the rest (the endpoints behind
+ * the port, its service instance, its tables) to segf_net::port_work.
+ * Until that ran, the port is "gone": the data path sends nothing to it
+ * and the control path no longer finds it.  The port memory is freed
+ * after an RCU grace period.
  */
 
 #include <linux/if_arp.h>
@@ -20,11 +27,37 @@
 #include "compat.h"
 #include "segfilter.h"
 
-/* Called with segf_net::lock held. */
+/* Called with segf_net::lock held.  A port whose device went is not found. */
 struct segf_port *segf_port_find(struct segf_net *sn, int ifindex)
 {
+	struct segf_port *port;
+
 	segf_assert_locked(sn);
-	return xa_load(&sn->ports, ifindex);
+	port = xa_load(&sn->ports, ifindex);
+	return port && !READ_ONCE(port->gone) ? port : NULL;
+}
+
+/* Copy @port's device name, as it was last renamed, to @name (IFNAMSIZ). */
+void segf_port_name(const struct segf_port *port, char *name)
+{
+	spin_lock(&port->sn->port_lock);
+	strscpy(name, port->name, IFNAMSIZ);
+	spin_unlock(&port->sn->port_lock);
+}
+
+/*
+ * Whether @port's device is administratively and operationally up: false
+ * once it is gone.  Any context.
+ */
+bool segf_port_running(const struct segf_port *port)
+{
+	bool up = false;
+
+	rcu_read_lock();
+	if (!READ_ONCE(port->gone))
+		up = netif_running(port->dev) && netif_oper_up(port->dev);
+	rcu_read_unlock();
+	return up;
 }
 
 /*
@@ -89,6 +122,27 @@ static const char *segf_dev_owner(const struct net_device *dev)
 	return NULL;
 }
 
+/*
+ * Both ends of one veth pair as ports would hand every frame sent out of
+ * one straight to the rx_handler of the other: refuse the second.  The
+ * peer may be in another namespace, whose name stays unsaid.
+ */
+static bool segf_peer_is_port(struct net_device *dev)
+{
+	struct net_device *peer;
+	bool busy = false;
+
+	if (!dev->netdev_ops->ndo_get_peer_dev)
+		return false;
+	rcu_read_lock();
+	peer = dev->netdev_ops->ndo_get_peer_dev(dev);
+	if (peer)
+		busy = rcu_access_pointer(peer->rx_handler) ==
+		       segf_handle_frame;
+	rcu_read_unlock();
+	return busy;
+}
+
 static int segf_port_check_free(struct net_device *dev,
 				struct netlink_ext_ack *extack)
 {
@@ -126,6 +180,22 @@ static int segf_port_check_free(struct net_device *dev,
 				       dev->name, master->name);
 		return -EBUSY;
 	}
+	/*
+	 * A VLAN (or macvlan, ipvlan...) on top of a port would take the
+	 * frames tagged for it before the rx_handler sees them.
+	 */
+	if (netdev_has_any_upper_dev(dev)) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "%s has upper devices (a VLAN?): their frames would bypass the filter",
+				       dev->name);
+		return -EBUSY;
+	}
+	if (segf_peer_is_port(dev)) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "the other end of veth %s is a segfilter port already",
+				       dev->name);
+		return -EBUSY;
+	}
 	return 0;
 }
 
@@ -133,22 +203,17 @@ static void segf_port_free_rcu(struct rcu_head *head)
 {
 	struct segf_port *port = container_of(head, struct segf_port, rcu);
 
-	netdev_put(port->dev, &port->dev_tracker);
 	free_percpu(port->stats);
 	kfree(port);
 }
 
-int segf_port_attach(struct segf_net *sn, struct net_device *dev,
-		     struct segf_domain *dom, u8 role, u64 born,
-		     struct segf_port **out,
-		     struct netlink_ext_ack *extack)
+/* Check that @dev can be a port of @role. */
+static int segf_port_check(struct net_device *dev, u8 role,
+			   struct netlink_ext_ack *extack)
 {
-	struct segf_port *port;
 	int err;
 
 	ASSERT_RTNL();
-	segf_assert_locked(sn);
-
 	if (role == SEGFILTER_PORT_ROLE_UPLINK) {
 		err = segf_check_uplink(dev, extack);
 		if (err)
@@ -159,9 +224,77 @@ int segf_port_attach(struct segf_net *sn, struct net_device *dev,
 		return -EOPNOTSUPP;
 	}
 	err = segf_port_check_free(dev, extack);
-	if (err)
-		return err;
+	return err;
+}
 
+/*
+ * Hook @port to its device, found by @port->ifindex: takes RTNL, for as
+ * long as a few checks and the rx_handler's registration take.
+ */
+static int segf_port_hook(struct segf_port *port,
+			  struct netlink_ext_ack *extack)
+{
+	struct net_device *dev;
+	int err;
+
+	rtnl_lock();
+	dev = __dev_get_by_index(port->sn->net, port->ifindex);
+	if (!dev) {
+		NL_SET_ERR_MSG_FMT_MOD(extack, "no device with ifindex %d",
+				       port->ifindex);
+		err = -ENODEV;
+		goto out;
+	}
+	err = segf_port_check(dev, port->role, extack);
+	if (err)
+		goto out;
+	port->dev = dev;
+	strscpy(port->name, dev->name, sizeof(port->name));
+	/* Publishes the fully initialised port to the data path. */
+	err = netdev_rx_handler_register(dev, segf_handle_frame, port);
+	if (err) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "%s already has a receive handler", dev->name);
+		goto out;
+	}
+	netdev_hold(dev, &port->dev_tracker, GFP_KERNEL);
+out:
+	rtnl_unlock();
+	return err;
+}
+
+/*
+ * Take @port off its device, if the notifier has not done it already.
+ * Called with RTNL held.  Once this returned, no frame is in the
+ * rx_handler nor, with the port marked gone, about to be sent to the
+ * device: its reference can go.
+ */
+static void segf_port_unhook(struct segf_port *port)
+{
+	ASSERT_RTNL();
+	if (port->gone)
+		return;
+	WRITE_ONCE(port->gone, true);
+	netdev_rx_handler_unregister(port->dev);
+	netdev_put(port->dev, &port->dev_tracker);
+}
+
+int segf_port_attach(struct segf_net *sn, int ifindex,
+		     struct segf_domain *dom, u8 role, u64 born,
+		     struct segf_port **out,
+		     struct netlink_ext_ack *extack)
+{
+	struct segf_port *port;
+	int err;
+
+	segf_assert_locked(sn);
+
+	if (xa_load(&sn->ports, ifindex)) {
+		/* Gone, and its release not yet done: say it as it is. */
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "ifindex %d is a port being released", ifindex);
+		return -EBUSY;
+	}
 	port = kzalloc(sizeof(*port), GFP_KERNEL_ACCOUNT);
 	if (!port)
 		return -ENOMEM;
@@ -170,23 +303,19 @@ int segf_port_attach(struct segf_net *sn, struct net_device *dev,
 		err = -ENOMEM;
 		goto err_free;
 	}
-	port->dev = dev;
+	port->ifindex = ifindex;
 	port->sn = sn;
 	port->domain = dom;
 	port->role = role;
 	port->born = born;
+	INIT_LIST_HEAD(&port->todo_node);
 
-	err = xa_insert(&sn->ports, dev->ifindex, port, GFP_KERNEL_ACCOUNT);
+	err = xa_insert(&sn->ports, ifindex, port, GFP_KERNEL_ACCOUNT);
 	if (err)
 		goto err_stats;
-	/* Publishes the fully initialised port to the data path. */
-	err = netdev_rx_handler_register(dev, segf_handle_frame, port);
-	if (err) {
-		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "%s already has a receive handler", dev->name);
+	err = segf_port_hook(port, extack);
+	if (err)
 		goto err_xa;
-	}
-	netdev_hold(dev, &port->dev_tracker, GFP_KERNEL);
 	if (dom) {
 		list_add_tail_rcu(&port->domain_node, &dom->ports);
 		dom->n_ports++;
@@ -198,7 +327,7 @@ int segf_port_attach(struct segf_net *sn, struct net_device *dev,
 	return 0;
 
 err_xa:
-	xa_erase(&sn->ports, dev->ifindex);
+	xa_erase(&sn->ports, ifindex);
 err_stats:
 	free_percpu(port->stats);
 err_free:
@@ -206,33 +335,102 @@ err_free:
 	return err;
 }
 
-/* Called with RTNL and segf_net::lock held. */
-void segf_port_detach(struct segf_port *port)
+/*
+ * Let go of an unhooked port: the endpoints behind it, its side of a
+ * service instance, its place in the tables.  With segf_net::lock held.
+ */
+static void segf_port_release(struct segf_port *port)
 {
 	struct segf_domain *dom = port->domain;
 	struct segf_net *sn = port->sn;
 
-	ASSERT_RTNL();
 	segf_assert_locked(sn);
+	spin_lock(&sn->port_lock);
+	list_del_init(&port->todo_node);
+	port->todo = 0;
+	spin_unlock(&sn->port_lock);
 
-	/* No new frame reaches us from here on. */
-	netdev_rx_handler_unregister(port->dev);
 	segf_instance_port_gone(port);
 	segf_port_flush_endpoints(port);
 	if (dom) {
 		list_del_rcu(&port->domain_node);
 		dom->n_ports--;
 	}
-	xa_erase(&sn->ports, port->dev->ifindex);
+	xa_erase(&sn->ports, port->ifindex);
 	segf_changed(sn);
 	call_rcu(&port->rcu, segf_port_free_rcu);
+}
+
+/* Called with segf_net::lock held; takes RTNL for the unhooking alone. */
+void segf_port_detach(struct segf_port *port)
+{
+	segf_assert_locked(port->sn);
+	rtnl_lock();
+	segf_port_unhook(port);
+	rtnl_unlock();
+	segf_port_release(port);
+}
+
+/* Give port_work something to do for @port.  Called with RTNL held. */
+static void segf_port_queue(struct segf_port *port, u8 todo)
+{
+	struct segf_net *sn = port->sn;
+
+	spin_lock(&sn->port_lock);
+	port->todo |= todo;
+	if (list_empty(&port->todo_node))
+		list_add_tail(&port->todo_node, &sn->port_todo);
+	spin_unlock(&sn->port_lock);
+	queue_work(segf_wq, &sn->port_work);
+}
+
+/*
+ * What the notifier left: release the ports whose devices went, and
+ * tell the state of the service instances whose ports went up or down.
+ */
+void segf_port_work(struct work_struct *work)
+{
+	struct segf_net *sn = container_of(work, struct segf_net, port_work);
+	struct segf_instance *inst;
+	struct segf_port *port;
+	u8 todo;
+
+	mutex_lock(&sn->lock);
+	for (;;) {
+		spin_lock(&sn->port_lock);
+		port = list_first_entry_or_null(&sn->port_todo,
+						struct segf_port, todo_node);
+		if (port) {
+			list_del_init(&port->todo_node);
+			todo = port->todo;
+			port->todo = 0;
+		}
+		spin_unlock(&sn->port_lock);
+		if (!port)
+			break;
+		if (todo & SEGF_PORT_RELEASE) {
+			segf_port_release(port);
+			continue;
+		}
+		inst = rcu_dereference_protected(port->inst,
+						 lockdep_is_held(&sn->lock));
+		if (inst)
+			segf_instance_report(inst, false);
+	}
+	mutex_unlock(&sn->lock);
+}
+
+/* Wait until what the notifier queued for @sn is done. */
+void segf_port_flush_work(struct segf_net *sn)
+{
+	flush_work(&sn->port_work);
 }
 
 static int segf_netdev_event(struct notifier_block *nb, unsigned long event,
 			     void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
-	struct segf_instance *inst;
+	struct netdev_notifier_changeupper_info *upper;
 	struct segf_port *port;
 	struct segf_net *sn;
 
@@ -243,22 +441,30 @@ static int segf_netdev_event(struct notifier_block *nb, unsigned long event,
 
 	switch (event) {
 	case NETDEV_UNREGISTER:
-		mutex_lock(&sn->lock);
-		segf_port_detach(port);
-		mutex_unlock(&sn->lock);
+		segf_port_unhook(port);
+		segf_port_queue(port, SEGF_PORT_RELEASE);
 		break;
+	case NETDEV_CHANGENAME:
+		spin_lock(&sn->port_lock);
+		strscpy(port->name, dev->name, sizeof(port->name));
+		spin_unlock(&sn->port_lock);
+		break;
+	case NETDEV_PRE_TYPE_CHANGE:
+		/* A tap turned into something else (TUNSETLINK). */
+		return notifier_from_errno(-EBUSY);
+	case NETDEV_PRECHANGEUPPER:
+		upper = ptr;
+		if (!upper->linking)
+			break;
+		NL_SET_ERR_MSG_MOD(upper->info.extack,
+				   "a segfilter port takes no upper device: its frames would bypass the filter");
+		return notifier_from_errno(-EBUSY);
 	case NETDEV_UP:
 	case NETDEV_DOWN:
 	case NETDEV_CHANGE:
 		/* A service instance's port: tell whether it can work. */
-		if (port->role != SEGFILTER_PORT_ROLE_SERVICE)
-			break;
-		mutex_lock(&sn->lock);
-		inst = rcu_dereference_protected(port->inst,
-						 lockdep_is_held(&sn->lock));
-		if (inst)
-			segf_instance_report(inst, false);
-		mutex_unlock(&sn->lock);
+		if (port->role == SEGFILTER_PORT_ROLE_SERVICE)
+			segf_port_queue(port, SEGF_PORT_REPORT);
 		break;
 	}
 	return NOTIFY_DONE;

@@ -15,7 +15,12 @@
  *
  * Writers serialise on the per-namespace mutex segf_net::lock.  Port
  * attach and detach change a net_device's rx_handler and therefore also
- * hold RTNL, taken first: RTNL -> segf_net::lock.  Every change is a
+ * take RTNL, inside it and only around that change: segf_net::lock ->
+ * RTNL, so that RTNL is never held for longer than one port takes.
+ * Nothing takes segf_net::lock under RTNL: the netdev notifier unhooks a
+ * port that goes away at once and leaves the rest to segf_net::port_work
+ * (port.c), so a long commit never makes an RTNL holder wait.  Every
+ * change is a
  * commit (txn.c) that publishes new generations with one pointer swap
  * per domain.  Objects unlinked by a writer are freed after a grace
  * period: kfree_rcu() / call_rcu(), or queue_rcu_work() on segf_wq for
@@ -99,11 +104,21 @@ struct segf_net {
 	struct net *net;
 	struct mutex lock;		/* serialises all writers */
 	struct xarray domains;		/* by domain id */
+	struct rhashtable domain_names;	/* by name */
 	struct xarray ports;		/* by ifindex */
 	struct xarray vnis;		/* domains, by VNI */
 	struct xarray txns;		/* open transactions, by id */
 	u32 next_txn;
 	unsigned int genid;		/* bumped on every change, for dumps */
+	/*
+	 * Ports the netdev notifier unhooked or saw change state, for
+	 * port_work to finish with under segf_net::lock; and the ports'
+	 * names, which the notifier updates.  port_lock guards both.
+	 */
+	spinlock_t port_lock;
+	struct list_head port_todo;
+	struct work_struct port_work;
+	bool exiting;			/* no port is left: no frame comes */
 };
 
 /* Key of segf_domain::ep_by_addr: zero the padding before use. */
@@ -316,7 +331,9 @@ struct segf_domain {
 	struct segf_net *sn;
 	u32 id;
 	u32 vni;			/* 0: none, no remote endpoints */
-	char name[SEGFILTER_NAME_SIZE];
+	struct rhash_head name_node;	/* in segf_net::domain_names */
+	/* Zero-padded, the whole a key: aligned for jhash2's words. */
+	char name[SEGFILTER_NAME_SIZE] __aligned(4);
 
 	struct segf_policy __rcu *policy;
 
@@ -366,9 +383,27 @@ struct segf_group {
 	struct rcu_head rcu;
 };
 
+/* What segf_net::port_work has to do for a port. */
+enum segf_port_todo {
+	SEGF_PORT_RELEASE	= BIT(0),	/* its device went away */
+	SEGF_PORT_REPORT	= BIT(1),	/* its state changed */
+};
+
+/*
+ * @dev is only dereferenced while @gone is false: the notifier sets it,
+ * unhooks the port and drops its reference to the device under RTNL,
+ * and a data-path reader that saw it false finished before the
+ * reference went (netdev_rx_handler_unregister() waits for it).  The
+ * control path reads the device's name from @name, never from @dev.
+ */
 struct segf_port {
 	struct net_device *dev;
 	netdevice_tracker dev_tracker;
+	int ifindex;
+	bool gone;			/* unhooked: RTNL to write */
+	u8 todo;			/* enum segf_port_todo, under port_lock */
+	struct list_head todo_node;	/* in segf_net::port_todo */
+	char name[IFNAMSIZ];		/* under segf_net::port_lock */
 	struct segf_net *sn;
 	struct segf_domain *domain;	/* NULL for an uplink */
 	struct list_head domain_node;	/* in segf_domain::ports */
@@ -549,6 +584,8 @@ int segf_domain_room(struct segf_domain *dom, unsigned int n, u32 limit,
 int segf_domain_create(struct segf_net *sn, u32 id, const char *name,
 		       const struct segf_domain_cfg *cfg, struct segf_domain **out,
 		       struct netlink_ext_ack *extack);
+int segf_domain_names_init(struct segf_net *sn);
+void segf_domain_names_destroy(struct segf_net *sn);
 int segf_domain_set_vni(struct segf_domain *dom, u32 vni,
 			struct netlink_ext_ack *extack);
 int segf_domain_destroy(struct segf_domain *dom, bool force,
@@ -663,12 +700,16 @@ segf_endpoint_port(const struct segf_endpoint *ep)
 }
 
 /* port.c */
-int segf_port_attach(struct segf_net *sn, struct net_device *dev,
+int segf_port_attach(struct segf_net *sn, int ifindex,
 		     struct segf_domain *dom, u8 role, u64 born,
 		     struct segf_port **out,
 		     struct netlink_ext_ack *extack);
 void segf_port_detach(struct segf_port *port);
 struct segf_port *segf_port_find(struct segf_net *sn, int ifindex);
+void segf_port_name(const struct segf_port *port, char *name);
+bool segf_port_running(const struct segf_port *port);
+void segf_port_work(struct work_struct *work);
+void segf_port_flush_work(struct segf_net *sn);
 int segf_port_init(void);
 void segf_port_uninit(void);
 
@@ -684,8 +725,7 @@ int segf_commit_record(struct segf_commit *c, enum segf_undo_kind kind,
 int segf_commit_end(struct segf_commit *c, int err);
 int segf_txn_begin(struct segf_net *sn, u32 portid, u32 *id,
 		   struct netlink_ext_ack *extack);
-int segf_txn_stage(struct segf_net *sn, u32 id, const struct genl_info *info,
-		   bool rtnl);
+int segf_txn_stage(struct segf_net *sn, u32 id, const struct genl_info *info);
 int segf_txn_abort(struct segf_net *sn, u32 id, u32 portid,
 		   struct netlink_ext_ack *extack);
 int segf_txn_commit(struct segf_net *sn, u32 id, struct genl_info *info,

@@ -205,19 +205,21 @@ int segf_instance_create(struct segf_service *svc, u32 id,
 		return -EEXIST;
 	}
 	for (s = SEGF_LEFT; s <= SEGF_RIGHT; s++) {
+		char name[IFNAMSIZ];
+
 		port[s] = segf_iface_port(&sides[s], sn);
+		segf_port_name(port[s], name);
 		if (port[s]->domain != svc->domain ||
 		    port[s]->role != SEGFILTER_PORT_ROLE_SERVICE) {
 			NL_SET_ERR_MSG_FMT_MOD(extack,
 					       "%s is not a service port of domain \"%s\"",
-					       port[s]->dev->name,
-					       svc->domain->name);
+					       name, svc->domain->name);
 			return -EINVAL;
 		}
 		if (rcu_access_pointer(port[s]->inst)) {
 			NL_SET_ERR_MSG_FMT_MOD(extack,
 					       "%s is used by another instance",
-					       port[s]->dev->name);
+					       name);
 			return -EBUSY;
 		}
 	}
@@ -244,7 +246,7 @@ int segf_instance_create(struct segf_service *svc, u32 id,
 	for (s = SEGF_LEFT; s <= SEGF_RIGHT; s++) {
 		inst->side[s] = sides[s];
 		RCU_INIT_POINTER(inst->side[s].port, NULL);
-		inst->side[s].ifindex = port[s]->dev->ifindex;
+		inst->side[s].ifindex = port[s]->ifindex;
 		segf_instance_bind(inst, s, port[s]);
 	}
 	rcu_assign_pointer(svc->inst[id - 1], inst);
@@ -295,7 +297,7 @@ void segf_instance_unlink(struct segf_instance *inst)
  */
 static bool segf_port_works(const struct segf_port *port)
 {
-	return netif_running(port->dev) && netif_oper_up(port->dev);
+	return segf_port_running(port);
 }
 
 /* Called with segf_net::lock held. */
@@ -387,7 +389,7 @@ void segf_instance_port_back(struct segf_port *port)
 			if (!inst)
 				continue;
 			for (s = SEGF_LEFT; s <= SEGF_RIGHT; s++) {
-				if (inst->side[s].ifindex != port->dev->ifindex ||
+				if (inst->side[s].ifindex != port->ifindex ||
 				    segf_iface_port(&inst->side[s], dom->sn))
 					continue;
 				segf_instance_bind(inst, s, port);

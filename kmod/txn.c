@@ -310,7 +310,6 @@ struct segf_txn {
 	u32 id;
 	u32 portid;
 	u32 n_ops;
-	bool rtnl;		/* some command needs RTNL */
 	size_t bytes;
 	struct list_head chunks;
 };
@@ -374,8 +373,7 @@ static struct segf_txn *segf_txn_get(struct segf_net *sn, u32 id, u32 portid,
 }
 
 /* Keep a checked command of transaction @id to apply at commit. */
-int segf_txn_stage(struct segf_net *sn, u32 id, const struct genl_info *info,
-		   bool rtnl)
+int segf_txn_stage(struct segf_net *sn, u32 id, const struct genl_info *info)
 {
 	size_t len = genlmsg_len(info->genlhdr);
 	size_t need = sizeof(struct segf_txn_op) + ALIGN(len, 4);
@@ -419,7 +417,6 @@ int segf_txn_stage(struct segf_net *sn, u32 id, const struct genl_info *info,
 	chunk->used += need;
 	txn->bytes += need;
 	txn->n_ops++;
-	txn->rtnl |= rtnl;
 out:
 	mutex_unlock(&sn->lock);
 	return err;
@@ -500,8 +497,6 @@ int segf_txn_commit(struct segf_net *sn, u32 id, struct genl_info *info,
 		return -EINVAL;
 	}
 
-	if (txn->rtnl)
-		rtnl_lock();
 	mutex_lock(&sn->lock);
 	segf_commit_begin(&c, sn, extack);
 	list_for_each_entry(chunk, &txn->chunks, node) {
@@ -523,8 +518,6 @@ int segf_txn_commit(struct segf_net *sn, u32 id, struct genl_info *info,
 end:
 	err = segf_commit_end(&c, err);
 	mutex_unlock(&sn->lock);
-	if (txn->rtnl)
-		rtnl_unlock();
 	segf_txn_free(txn);
 	return err;
 }

@@ -113,8 +113,11 @@ static int add_ep(struct table_ctx *ctx, u32 n, const struct segf_addr *addrs,
 
 static void table_test_domain_lookup(struct kunit *test)
 {
+	static struct segf_domain *doms[300];
 	struct table_ctx *ctx = test->priv;
 	struct segf_domain *other;
+	char name[16];
+	unsigned int i;
 
 	mutex_lock(&ctx->sn.lock);
 	KUNIT_EXPECT_PTR_EQ(test, segf_domain_find(&ctx->sn, 10, NULL),
@@ -130,6 +133,24 @@ static void table_test_domain_lookup(struct kunit *test)
 						 &test_cfg, &other, NULL),
 			-EEXIST);
 	KUNIT_EXPECT_NULL(test, segf_domain_find(&ctx->sn, 11, NULL));
+
+	/* Many domains: each found by its own name; a deleted one is not. */
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "d%u", i);
+		KUNIT_ASSERT_EQ(test, segf_domain_create(&ctx->sn, 100 + i, name,
+							 &test_cfg, &doms[i],
+							 NULL), 0);
+	}
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "d%u", i);
+		KUNIT_EXPECT_PTR_EQ(test, segf_domain_find(&ctx->sn, 0, name),
+				    doms[i]);
+	}
+	KUNIT_EXPECT_EQ(test, segf_domain_destroy(doms[7], false, NULL), 0);
+	KUNIT_EXPECT_NULL(test, segf_domain_find(&ctx->sn, 0, "d7"));
+	KUNIT_EXPECT_EQ(test, segf_domain_create(&ctx->sn, 99, "d7", &test_cfg,
+						 &other, NULL), 0);
+	KUNIT_EXPECT_PTR_EQ(test, segf_domain_find(&ctx->sn, 0, "d7"), other);
 	mutex_unlock(&ctx->sn.lock);
 }
 

@@ -60,7 +60,11 @@ static inline void segf_test_net_init(struct segf_net *sn)
 	xa_init(&sn->ports);
 	xa_init(&sn->vnis);
 	xa_init_flags(&sn->txns, XA_FLAGS_ALLOC1);
+	spin_lock_init(&sn->port_lock);
+	INIT_LIST_HEAD(&sn->port_todo);
+	INIT_WORK(&sn->port_work, segf_port_work);
 	sn->genid = 1;
+	WARN_ON(segf_domain_names_init(sn));
 }
 
 /* Destroy what a test left, and wait for the RCU frees. */
@@ -74,6 +78,7 @@ static inline void segf_test_net_exit(struct segf_net *sn)
 		segf_domain_destroy(dom, true, NULL);
 	mutex_unlock(&sn->lock);
 	rcu_barrier();
+	segf_domain_names_destroy(sn);
 	xa_destroy(&sn->domains);
 	xa_destroy(&sn->vnis);
 }
