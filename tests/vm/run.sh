@@ -37,7 +37,7 @@
 #   /usr/sbin/{insmod,rmmod,modprobe,lsmod,modinfo} (kmod),
 #   /usr/bin/{unshare,nsenter,setpriv,timeout} (util-linux, coreutils),
 #   /bin/bash; busybox for everything else (/bin/sh is busybox).
-#   Kernel modules loaded at boot: veth, tun, bridge, vxlan (with
+#   Kernel modules loaded at boot: veth, tun, bridge, 8021q, vxlan (with
 #   udp_tunnel and ip6_udp_tunnel, for the uplinks of overlay.sh),
 #   nf_tables, nft_meta_bridge, nft_ct, nft_objref (nftables in bridge,
 #   inet and ip tables, with counters, sets and ct) and what segfilter.ko
@@ -372,8 +372,10 @@ make_initramfs() {
 		# expression (iifname, l4proto...) needs it: nf_tables leaves
 		# them to it, and the guest has no modprobe to autoload it.
 		# vxlan: the uplinks; module_closure brings udp_tunnel and
-		# ip6_udp_tunnel, its dependencies, along.
-		modprobe=(veth tun bridge vxlan nf_tables nft_meta_bridge nft_ct)
+		# ip6_udp_tunnel, its dependencies, along.  8021q: rtnl.sh
+		# checks that a port takes no VLAN on top.
+		modprobe=(veth tun bridge vxlan 8021q nf_tables nft_meta_bridge
+			  nft_ct)
 		# Named counters: their own module on 6.1, in nf_tables on 6.12.
 		have_module nft_objref && modprobe+=(nft_objref)
 		read -r -a deps <<<"$(module_deps)"
