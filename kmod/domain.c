@@ -412,7 +412,7 @@ void segf_net_teardown(struct segf_net *sn)
 	unsigned long idx;
 
 	segf_port_flush_work(sn);
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	xa_for_each(&sn->ports, idx, port)
 		segf_port_detach(port);
 	sn->exiting = true;

@@ -43,6 +43,12 @@ static const struct nla_policy segf_tuple_policy[SEGFILTER_A_TUPLE_MAX + 1] = {
 	[SEGFILTER_A_TUPLE_ICMP_ID] = { .type = NLA_U16 },
 };
 
+/* An ifindex is a positive int. */
+static struct netlink_range_validation segf_ifindex_range = {
+	.min = 1,
+	.max = INT_MAX,
+};
+
 #define SEGF_POLICY_NAME	{ .type = NLA_NUL_STRING,		\
 				  .len = SEGFILTER_NAME_SIZE - 1 }
 #define SEGF_POLICY_DOMAIN						\
@@ -52,7 +58,8 @@ static const struct nla_policy segf_tuple_policy[SEGFILTER_A_TUPLE_MAX + 1] = {
 	[SEGFILTER_A_GROUP_ID] = NLA_POLICY_MIN(NLA_U16, 1),		\
 	[SEGFILTER_A_GROUP_NAME] = SEGF_POLICY_NAME
 #define SEGF_POLICY_IFINDEX						\
-	[SEGFILTER_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1)
+	[SEGFILTER_A_IFINDEX] = NLA_POLICY_FULL_RANGE(NLA_U32,		\
+						      &segf_ifindex_range)
 #define SEGF_POLICY_TXN							\
 	[SEGFILTER_A_TXN_ID] = NLA_POLICY_MIN(NLA_U32, 1)
 
@@ -1006,7 +1013,7 @@ static int segf_domain_del_doit(struct sk_buff *skb, struct genl_info *info)
 	struct segf_domain *dom;
 	int err;
 
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	dom = segf_domain_get(sn, info->attrs, true, info->extack);
 	if (IS_ERR(dom))
 		err = PTR_ERR(dom);
@@ -1027,7 +1034,7 @@ static int segf_domain_get_doit(struct sk_buff *skb, struct genl_info *info)
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	dom = segf_domain_get(sn, info->attrs, true, info->extack);
 	if (IS_ERR(dom))
 		err = PTR_ERR(dom);
@@ -1068,7 +1075,7 @@ static int segf_domain_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	unsigned long idx, last;
 	int err;
 
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	cb->seq = sn->genid;
 	err = segf_dump_range(sn, cb, &idx, &last);
 	if (err)
@@ -1164,7 +1171,7 @@ static int segf_group_get_doit(struct sk_buff *skb, struct genl_info *info)
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	dom = segf_domain_get(sn, info->attrs, true, info->extack);
 	grp = IS_ERR(dom) ? ERR_CAST(dom) : segf_group_get(dom, info->attrs,
 							      info->extack);
@@ -1245,7 +1252,7 @@ static int segf_port_del_doit(struct sk_buff *skb, struct genl_info *info)
 	struct segf_port *port;
 	int err = 0;
 
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	port = segf_port_get(sn, info->attrs, info->extack);
 	if (IS_ERR(port))
 		err = PTR_ERR(port);
@@ -1274,7 +1281,7 @@ static int segf_port_get_doit(struct sk_buff *skb, struct genl_info *info)
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	port = segf_port_get(sn, info->attrs, info->extack);
 	if (IS_ERR(port))
 		err = PTR_ERR(port);
@@ -1293,7 +1300,7 @@ static int segf_port_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	unsigned long idx;
 	int err = 0;
 
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	cb->seq = sn->genid;
 	only = segf_domain_get(sn, segf_dump_attrs(cb), false, cb->extack);
 	if (IS_ERR(only)) {
@@ -1506,7 +1513,7 @@ static int segf_endpoint_get_doit(struct sk_buff *skb, struct genl_info *info)
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	ep = segf_endpoint_get(sn, info->attrs, info->extack);
 	if (IS_ERR(ep))
 		err = PTR_ERR(ep);
@@ -1776,7 +1783,7 @@ static int segf_rule_get_doit(struct sk_buff *skb, struct genl_info *info)
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	rule = segf_rule_get(sn, info->attrs, info->extack);
 	if (IS_ERR(rule))
 		err = PTR_ERR(rule);
@@ -1900,7 +1907,7 @@ static int segf_service_get_doit(struct sk_buff *skb, struct genl_info *info)
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	svc = segf_service_get(sn, info->attrs, info->extack);
 	err = IS_ERR(svc) ? PTR_ERR(svc) : segf_fill_service(msg, svc, &reply);
 	mutex_unlock(&sn->lock);
@@ -2207,7 +2214,7 @@ static int segf_instance_get_doit(struct sk_buff *skb, struct genl_info *info)
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	inst = segf_instance_get(sn, info->attrs, info->extack);
 	err = IS_ERR(inst) ? PTR_ERR(inst) :
 			     segf_fill_instance(msg, inst, &reply);
@@ -2420,7 +2427,7 @@ static int segf_chain_get_doit(struct sk_buff *skb, struct genl_info *info)
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	chain = segf_chain_get(sn, info->attrs, info->extack);
 	err = IS_ERR(chain) ? PTR_ERR(chain) :
 			      segf_fill_chain(msg, chain, &reply);
@@ -2546,7 +2553,7 @@ static int segf_write_doit(struct sk_buff *skb, struct genl_info *info)
 		if (!msg)
 			return -ENOMEM;
 	}
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	segf_commit_begin(&c, sn, info->extack);
 	err = segf_commit_end(&c, op->apply(&c, info->attrs, &obj));
 	if (!err && msg)
@@ -2585,7 +2592,7 @@ static int segf_txn_begin_doit(struct sk_buff *skb, struct genl_info *info)
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	err = segf_txn_begin(sn, info->snd_portid, &id, info->extack);
 	mutex_unlock(&sn->lock);
 	if (err)
@@ -2599,7 +2606,7 @@ static int segf_txn_begin_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 
 err_abort:
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	segf_txn_abort(sn, id, info->snd_portid, NULL);
 	mutex_unlock(&sn->lock);
 err_free:
@@ -2630,7 +2637,7 @@ static int segf_txn_abort_doit(struct sk_buff *skb, struct genl_info *info)
 	if (segf_missing(info->attrs, info->extack, SEGFILTER_A_TXN_ID,
 			 "transaction id"))
 		return -EINVAL;
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	err = segf_txn_abort(sn, nla_get_u32(info->attrs[SEGFILTER_A_TXN_ID]),
 			     info->snd_portid, info->extack);
 	mutex_unlock(&sn->lock);
@@ -2807,7 +2814,7 @@ static int segf_trace_doit(struct sk_buff *skb, struct genl_info *info)
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	port = segf_port_get(sn, info->attrs, info->extack);
 	if (IS_ERR(port)) {
 		err = PTR_ERR(port);
@@ -2881,7 +2888,7 @@ static int segf_dump_in_domains(struct sk_buff *skb,
 	void *obj;
 	int err;
 
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	cb->seq = sn->genid;
 	err = segf_dump_range(sn, cb, &didx, &last);
 	if (err)
@@ -2955,7 +2962,7 @@ static int segf_instance_dumpit(struct sk_buff *skb,
 	struct segf_domain *dom;
 	int err;
 
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	cb->seq = sn->genid;
 	err = segf_dump_range(sn, cb, &didx, &last);
 	if (err)

@@ -289,10 +289,23 @@ int segf_port_attach(struct segf_net *sn, int ifindex,
 
 	segf_assert_locked(sn);
 
-	if (xa_load(&sn->ports, ifindex)) {
-		/* Gone, and its release not yet done: say it as it is. */
-		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "ifindex %d is a port being released", ifindex);
+	port = xa_load(&sn->ports, ifindex);
+	if (port) {
+		char name[IFNAMSIZ];
+
+		segf_port_name(port, name);
+		if (READ_ONCE(port->gone))
+			/* Went while a commit held the mutex: not yet released. */
+			NL_SET_ERR_MSG_FMT_MOD(extack,
+					       "%s is a port being released", name);
+		else if (segf_port_is_uplink(port))
+			NL_SET_ERR_MSG_FMT_MOD(extack,
+					       "%s is already attached as an uplink",
+					       name);
+		else
+			NL_SET_ERR_MSG_FMT_MOD(extack,
+					       "%s is already attached to domain \"%s\"",
+					       name, port->domain->name);
 		return -EBUSY;
 	}
 	port = kzalloc(sizeof(*port), GFP_KERNEL_ACCOUNT);
@@ -384,18 +397,23 @@ static void segf_port_queue(struct segf_port *port, u8 todo)
 	queue_work(segf_wq, &sn->port_work);
 }
 
-/*
- * What the notifier left: release the ports whose devices went, and
- * tell the state of the service instances whose ports went up or down.
+/**
+ * segf_port_reap - finish what the netdev notifier left
+ * @sn: the namespace, its mutex held
+ *
+ * Release the ports whose devices went, and tell the state of the
+ * service instances whose ports went up or down.  Every writer and
+ * reader of the configuration calls it when it takes the mutex (see
+ * segf_lock()), so that what a device's removal changes is seen by the
+ * next request, whoever gets the mutex first.
  */
-void segf_port_work(struct work_struct *work)
+void segf_port_reap(struct segf_net *sn)
 {
-	struct segf_net *sn = container_of(work, struct segf_net, port_work);
 	struct segf_instance *inst;
 	struct segf_port *port;
 	u8 todo;
 
-	mutex_lock(&sn->lock);
+	segf_assert_locked(sn);
 	for (;;) {
 		spin_lock(&sn->port_lock);
 		port = list_first_entry_or_null(&sn->port_todo,
@@ -417,6 +435,14 @@ void segf_port_work(struct work_struct *work)
 		if (inst)
 			segf_instance_report(inst, false);
 	}
+}
+
+/* The same, when nobody else took the mutex first. */
+void segf_port_work(struct work_struct *work)
+{
+	struct segf_net *sn = container_of(work, struct segf_net, port_work);
+
+	segf_lock(sn);
 	mutex_unlock(&sn->lock);
 }
 

@@ -562,6 +562,19 @@ static inline void segf_assert_locked(struct segf_net *sn)
 	lockdep_assert_held(&sn->lock);
 }
 
+void segf_port_reap(struct segf_net *sn);
+
+/*
+ * Take the namespace's mutex, as every request does, and first finish
+ * what the netdev notifier left: a request never sees a port whose
+ * device went before it.
+ */
+static inline void segf_lock(struct segf_net *sn)
+{
+	mutex_lock(&sn->lock);
+	segf_port_reap(sn);
+}
+
 /* Called with segf_net::lock held: remember that dumps must restart. */
 static inline void segf_changed(struct segf_net *sn)
 {

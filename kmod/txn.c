@@ -382,7 +382,7 @@ int segf_txn_stage(struct segf_net *sn, u32 id, const struct genl_info *info)
 	struct segf_txn *txn;
 	int err = 0;
 
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	txn = segf_txn_get(sn, id, info->snd_portid, info->extack);
 	if (IS_ERR(txn)) {
 		err = PTR_ERR(txn);
@@ -481,7 +481,7 @@ int segf_txn_commit(struct segf_net *sn, u32 id, struct genl_info *info,
 	struct segf_txn *txn;
 	int err = 0;
 
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	txn = segf_txn_get(sn, id, info->snd_portid, extack);
 	if (!IS_ERR(txn))
 		xa_erase(&sn->txns, id);
@@ -497,7 +497,7 @@ int segf_txn_commit(struct segf_net *sn, u32 id, struct genl_info *info,
 		return -EINVAL;
 	}
 
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	segf_commit_begin(&c, sn, extack);
 	list_for_each_entry(chunk, &txn->chunks, node) {
 		size_t off = 0;
@@ -550,7 +550,7 @@ static int segf_txn_release(struct notifier_block *nb, unsigned long event,
 	/* Every genetlink socket of the namespace ends up here. */
 	if (xa_empty(&sn->txns))
 		return NOTIFY_DONE;
-	mutex_lock(&sn->lock);
+	segf_lock(sn);
 	xa_for_each(&sn->txns, idx, txn) {
 		if (txn->portid != n->portid)
 			continue;

@@ -183,7 +183,9 @@ services()
 domains()
 {
 	local d=c$(($1 % 3)) id=$((10 + $1 % 3))
-	"$IP" link add "x$d" type veth peer name "y$d"
+	# Two pairs: the two ends of one veth cannot both be ports.
+	"$IP" link add "x$d" type veth peer name "xp$d"
+	"$IP" link add "y$d" type veth peer name "yp$d"
 	"$IP" link set "x$d" up
 	"$IP" link set "y$d" up
 	$SEGCTL domain add "$d" id "$id"
@@ -194,6 +196,7 @@ domains()
 	ep 02:00:00:00:0d:02 "$d" g "y$d" 10.0.2.2
 	$SEGCTL rule add domain "$d" from g to g action allow
 	"$IP" link del "x$d"
+	"$IP" link del "y$d"
 	$SEGCTL domain del "$d"
 }
 
