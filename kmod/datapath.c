@@ -119,34 +119,6 @@ static void segf_xmit(const struct segf_ctx *ctx, struct segf_port *out,
 	segf_count_packet(ctx->dom->stats, true, len);
 }
 
-/*
- * Send a copy of a broadcast or multicast frame to every other endpoint
- * port of the domain that the frame's generation knows: a port attached by a commit
- * not yet published gets nothing.
- */
-static void segf_flood(const struct segf_ctx *ctx, struct sk_buff *skb)
-{
-	u64 gen = ctx->pol->gen;
-	struct segf_port *out;
-
-	segf_event(ctx, flooded);
-	list_for_each_entry_rcu(out, &ctx->dom->ports, domain_node) {
-		struct sk_buff *nskb;
-
-		if (out == ctx->port ||
-		    out->role != SEGFILTER_PORT_ROLE_ENDPOINT ||
-		    READ_ONCE(out->born) > gen)
-			continue;
-		nskb = skb_clone(skb, GFP_ATOMIC);
-		if (!nskb) {
-			segf_drop(ctx, skb, SEGFILTER_DROP_TX_ERROR);
-			return;
-		}
-		segf_xmit(ctx, out, nskb);
-	}
-	consume_skb(skb);
-}
-
 static struct segf_endpoint *segf_lookup_mac(const struct segf_ctx *ctx,
 					     const u8 *mac)
 {
@@ -542,13 +514,13 @@ static void segf_count_allowed(const struct segf_ctx *ctx,
 }
 
 /*
- * Step 6, the verdict: may @pkt go from @src to @dst (NULL when it is
- * flooded)?  A flow of the current generation decides at once, for
- * either direction; a flow of an older one is judged again and revoked
- * if the policy no longer allows it; without a flow the rules decide,
- * then the domain's default, and an allowed packet opens a flow.  A
- * redirected packet needs a flow, which carries its path through the
- * services: @st names it.
+ * Step 6, the verdict: may @pkt go from @src to @dst?  (A flood is
+ * judged copy by copy: see segf_flood().)  A flow of the current
+ * generation decides at once, for either direction; a flow of an older
+ * one is judged again and revoked if the policy no longer allows it;
+ * without a flow the rules decide, then the domain's default, and an
+ * allowed packet opens a flow.  A redirected packet needs a flow, which
+ * carries its path through the services: @st names it.
  *
  * Return: 0 to let it go, or why it must be dropped.
  */
@@ -557,7 +529,7 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 	    unsigned int len, const struct segf_endpoint *src,
 	    const struct segf_endpoint *dst, struct segf_steer *st)
 {
-	u16 sg = src->group->id, dg = dst ? dst->group->id : 0;
+	u16 sg = src->group->id, dg = dst->group->id;
 	const struct segf_policy *pol = ctx->pol;
 	struct segf_trace *t = ctx->trace;
 	enum segfilter_drop_reason reason;
@@ -578,10 +550,10 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 		return 0;
 	if (t) {
 		t->src = src->group;
-		t->dst = dst ? dst->group : NULL;
+		t->dst = dst->group;
 	}
 
-	flowable = dst && segf_flow_key_make(pkt, &key, &side);
+	flowable = segf_flow_key_make(pkt, &key, &side);
 	if (flowable) {
 		flow = segf_flow_lookup(ctx->dom, &key);
 		/* Over, or a new connection on the ports of a closed one. */
@@ -718,6 +690,123 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 	if (v.rule && (v.rule->flags & SEGF_RULE_LOG))
 		segf_log(ctx, v.rule, sg, dg, pkt);
 	return 0;
+}
+
+/*
+ * What a flood copy to @out may do: judged against each group that has
+ * endpoints behind @out in the frame's generation (at most
+ * SEGF_PORT_GROUPS, one rule index lookup each), it goes only if every
+ * one of them allows it.  The first group that does not decides why not:
+ * its deny, or its redirect (a flood cannot cross a service).  A port
+ * with no endpoint the generation sees gets nothing, and no drop is
+ * counted.  Rule counters, the default_allowed counter and verdict
+ * events count the copy once per rule (or default) that decided it.
+ *
+ * Return: 0 to send the copy, -ENOENT to skip the port, or why the
+ * copy is dropped (an enum segfilter_drop_reason).
+ */
+static int segf_flood_judge(const struct segf_ctx *ctx,
+			    const struct segf_port *out,
+			    const struct segf_pkt *pkt,
+			    const struct segf_match *m, u16 sg,
+			    unsigned int len)
+{
+	struct segf_rule *rules[SEGF_PORT_GROUPS];
+	u16 dgs[SEGF_PORT_GROUPS];
+	const struct segf_policy *pol = ctx->pol;
+	unsigned int i, j, n = 0;
+	bool by_default = false;
+	struct segf_verdict v;
+	u16 dg;
+
+	for (i = 0; i < SEGF_PORT_GROUPS; i++) {
+		dg = segf_port_group(out, i, pol->gen);
+		if (!dg)
+			continue;
+		segf_judge(pol, sg, dg, m, &v);
+		if (v.action != SEGFILTER_ACTION_ALLOW) {
+			if (v.rule) {
+				segf_rule_count(v.rule, len);
+				if (v.rule->flags & SEGF_RULE_LOG)
+					segf_log(ctx, v.rule, sg, dg, pkt);
+			}
+			if (v.action == SEGFILTER_ACTION_REDIRECT)
+				return SEGFILTER_DROP_FLOOD_REDIRECT;
+			return v.rule ? SEGFILTER_DROP_RULE_DENY :
+					SEGFILTER_DROP_DEFAULT_DENY;
+		}
+		if (!v.rule) {
+			by_default = true;
+			continue;
+		}
+		for (j = 0; j < n; j++)
+			if (rules[j] == v.rule)
+				break;
+		if (j == n) {
+			rules[n] = v.rule;
+			dgs[n++] = dg;
+		}
+	}
+	if (!n && !by_default)
+		return -ENOENT;
+	for (j = 0; j < n; j++) {
+		segf_rule_count(rules[j], len);
+		if (rules[j]->flags & SEGF_RULE_LOG)
+			segf_log(ctx, rules[j], sg, dgs[j], pkt);
+	}
+	if (by_default)
+		segf_event(ctx, default_allowed);
+	return 0;
+}
+
+/*
+ * Send a copy of a broadcast or multicast frame from @src to every other
+ * endpoint port of the domain that the frame's generation knows (a port
+ * attached by a commit not yet published gets nothing) and that the
+ * policy lets it reach: see segf_flood_judge().  Link plumbing (ARP, ND,
+ * MLD) is not judged.  Copies open no flow.  A dropped copy is counted,
+ * with its reason, on the port the frame came by and on the domain.
+ * Consumes @skb.
+ */
+static void segf_flood(const struct segf_ctx *ctx, struct sk_buff *skb,
+		       const struct segf_pkt *pkt,
+		       const struct segf_endpoint *src)
+{
+	bool judged = !segf_is_link_control(pkt);
+	u64 gen = ctx->pol->gen;
+	u16 sg = src->group->id;
+	struct segf_port *out;
+	struct segf_match m;
+
+	segf_event(ctx, flooded);
+	if (judged)
+		segf_match_of(pkt, &m);
+	list_for_each_entry_rcu(out, &ctx->dom->ports, domain_node) {
+		struct sk_buff *nskb;
+
+		if (out == ctx->port ||
+		    out->role != SEGFILTER_PORT_ROLE_ENDPOINT ||
+		    READ_ONCE(out->born) > gen)
+			continue;
+		if (judged) {
+			int reason = segf_flood_judge(ctx, out, pkt, &m, sg,
+						      skb->len);
+
+			if (reason == -ENOENT)
+				continue;
+			if (reason) {
+				segf_event(ctx, drops[reason]);
+				continue;
+			}
+		}
+		nskb = skb_clone(skb, GFP_ATOMIC);
+		if (!nskb) {
+			segf_drop(ctx, skb, SEGFILTER_DROP_TX_ERROR);
+			return;
+		}
+		segf_xmit(ctx, out, nskb);
+	}
+	consume_skb(skb);
 }
 
 /*
@@ -1264,10 +1353,7 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 		reason = SEGFILTER_DROP_DST_MISMATCH;
 		if (!segf_dst_matches(&pkt, NULL))
 			goto drop;
-		reason = segf_decide(&ctx, &pkt, skb->len, src, NULL, &st);
-		if (reason)
-			goto drop;
-		segf_flood(&ctx, skb);
+		segf_flood(&ctx, skb, &pkt, src);
 		return;
 	}
 

@@ -127,6 +127,103 @@ static void segf_endpoint_free(struct segf_endpoint *ep)
 	kfree_rcu(ep, rcu);
 }
 
+/*
+ * Count an endpoint of group @id, seen from generation @born on, behind
+ * @port, for floods: in the slot the group has, stale or not, else in a
+ * free one, else in a stale one, once no frame that may still judge by
+ * it is in flight.  Only endpoint ports keep groups.
+ *
+ * Return: 0, or -ENOSPC when the port has endpoints of as many other
+ * groups as it can keep.
+ */
+static int segf_port_group_add(struct segf_port *port, u16 id, u64 born,
+			       struct netlink_ext_ack *extack)
+{
+	struct segf_port_group *pg, *free = NULL, *stale = NULL;
+	unsigned int i;
+
+	if (port->role != SEGFILTER_PORT_ROLE_ENDPOINT)
+		return 0;
+	for (i = 0; i < SEGF_PORT_GROUPS; i++) {
+		pg = &port->groups[i];
+		if (pg->id == id) {
+			if (!pg->n++)
+				WRITE_ONCE(pg->dead, SEGF_GEN_NEVER);
+			if (born < pg->born)
+				WRITE_ONCE(pg->born, born);
+			return 0;
+		}
+		if (!pg->id && !free)
+			free = pg;
+		else if (pg->id && !pg->n && (!stale || pg->gone < stale->gone))
+			stale = pg;
+	}
+	pg = free;
+	if (!pg && stale) {
+		pg = stale;
+		WRITE_ONCE(pg->id, 0);
+		/* Frames of the generations it still served may be in flight. */
+		if (pg->gone)
+			synchronize_rcu();
+	}
+	if (!pg) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "port %s already has endpoints of %u groups, the limit",
+				       port->dev->name, SEGF_PORT_GROUPS);
+		return -ENOSPC;
+	}
+	pg->n = 1;
+	pg->gone = 0;
+	WRITE_ONCE(pg->born, born);
+	WRITE_ONCE(pg->dead, SEGF_GEN_NEVER);
+	/* Pairs with the acquire in segf_port_group(). */
+	smp_store_release(&pg->id, id);
+	return 0;
+}
+
+/*
+ * Uncount an endpoint of group @id behind @port.  Frames of generations
+ * before @dead may still see it there: when it was the group's last, the
+ * slot keeps serving those.
+ */
+static void segf_port_group_del(struct segf_port *port, u16 id, u64 dead)
+{
+	struct segf_port_group *pg;
+	unsigned int i;
+
+	if (port->role != SEGFILTER_PORT_ROLE_ENDPOINT)
+		return;
+	for (i = 0; i < SEGF_PORT_GROUPS; i++) {
+		pg = &port->groups[i];
+		if (pg->id != id)
+			continue;
+		if (WARN_ON(!pg->n))
+			return;
+		pg->gone = max(pg->gone, dead);
+		if (!--pg->n)
+			WRITE_ONCE(pg->dead, pg->gone);
+		return;
+	}
+	WARN_ON(1);
+}
+
+/*
+ * The first generation that no longer sees @ep, which is being unlinked:
+ * the one that deleted it; for one deleted outside a commit, the next;
+ * 0 for one no generation ever saw.
+ */
+static u64 segf_endpoint_gone(const struct segf_endpoint *ep)
+{
+	struct segf_domain *dom = ep->domain;
+	const struct segf_policy *pol;
+
+	if (ep->dead != SEGF_GEN_NEVER)
+		return ep->dead;
+	pol = rcu_dereference_protected(dom->policy,
+					lockdep_is_held(&dom->sn->lock));
+	return pol && ep->born <= pol->gen ? pol->gen + 1 : 0;
+}
+
 static void segf_endpoint_count(struct segf_endpoint *ep, int delta)
 {
 	ep->group->n_endpoints += delta;
@@ -266,14 +363,17 @@ int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 		}
 	}
 
+	err = segf_port_group_add(port, grp->id, born, extack);
+	if (err)
+		return err;
 	ep = kzalloc(sizeof(*ep), GFP_KERNEL_ACCOUNT);
 	if (!ep)
-		return -ENOMEM;
+		goto err_group;
 	if (remote) {
 		RCU_INIT_POINTER(ep->remote, segf_remote_alloc(remote));
 		if (!rcu_access_pointer(ep->remote)) {
 			kfree(ep);
-			return -ENOMEM;
+			goto err_group;
 		}
 	}
 	ether_addr_copy(ep->mac, mac);
@@ -321,7 +421,11 @@ err_unhash:
 err_free:
 	/* Readers may have found an address entry already. */
 	segf_endpoint_free(ep);
+	segf_port_group_del(port, grp->id, 0);
 	return err;
+err_group:
+	segf_port_group_del(port, grp->id, 0);
+	return -ENOMEM;
 }
 
 /* Take an endpoint out of its tables; it must not be counted any more. */
@@ -334,6 +438,7 @@ void segf_endpoint_unlink(struct segf_endpoint *ep)
 			       segf_mac_params);
 	segf_endpoint_unhash(ep, ep->n_addrs);
 	xa_erase(&dom->endpoints, ep->index);
+	segf_port_group_del(ep->port, ep->group->id, segf_endpoint_gone(ep));
 	segf_changed(dom->sn);
 	segf_endpoint_free(ep);
 }
@@ -419,6 +524,8 @@ static struct segf_remote *segf_endpoint_place(struct segf_endpoint *ep,
 		ep->port->n_endpoints--;
 		port->n_endpoints++;
 	}
+	/* It is gone from there for every generation: see the caller. */
+	segf_port_group_del(ep->port, ep->group->id, 0);
 	/* Pairs with segf_endpoint_port(): @r is seen before @port. */
 	smp_store_release(&ep->port, port);
 	if (!r)
@@ -458,6 +565,12 @@ int segf_endpoint_move(struct segf_endpoint *ep, struct segf_port *port,
 		if (!r)
 			return -ENOMEM;
 	}
+	/* Counted at the new place before it leaves the old: see place. */
+	err = segf_port_group_add(port, ep->group->id, ep->born, extack);
+	if (err) {
+		kfree(r);
+		return err;
+	}
 	*old = segf_endpoint_place(ep, port, r);
 	return 0;
 }
@@ -466,8 +579,11 @@ int segf_endpoint_move(struct segf_endpoint *ep, struct segf_port *port,
 void segf_endpoint_unmove(struct segf_endpoint *ep, struct segf_port *port,
 			  struct segf_remote *old)
 {
-	struct segf_remote *r = segf_endpoint_place(ep, port, old);
+	struct segf_remote *r;
 
+	/* Undone in reverse, the commit left room where the endpoint was. */
+	WARN_ON(segf_port_group_add(port, ep->group->id, ep->born, NULL));
+	r = segf_endpoint_place(ep, port, old);
 	if (r)
 		kfree_rcu(r, rcu);
 }

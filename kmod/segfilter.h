@@ -383,6 +383,25 @@ struct segf_group {
 	struct rcu_head rcu;
 };
 
+/*
+ * The groups of the endpoints behind an endpoint port, which is what a
+ * flood copy sent there is judged against (see segf_flood()).  Kept by
+ * the control path (endpoint.c) under segf_net::lock, read by the data
+ * path under RCU.  A slot counts an endpoint from its creation until it
+ * is unlinked, and from a move onto the port until a move away.  A slot
+ * whose count fell to zero stays, stale, for the readers of the
+ * generations before @dead, until a new group needs the room.
+ */
+#define SEGF_PORT_GROUPS	4
+
+struct segf_port_group {
+	u16 id;				/* 0: a free slot; store-release */
+	unsigned int n;			/* endpoints counted: control path */
+	u64 born;			/* seen by readers of this gen on */
+	u64 dead;			/* ...and before this one */
+	u64 gone;			/* @dead once @n falls to zero */
+};
+
 /* What segf_net::port_work has to do for a port. */
 enum segf_port_todo {
 	SEGF_PORT_RELEASE	= BIT(0),	/* its device went away */
@@ -412,6 +431,7 @@ struct segf_port {
 	struct segf_instance __rcu *inst;	/* SERVICE ports */
 	unsigned int n_endpoints;
 	u64 born;			/* the generation that attached it */
+	struct segf_port_group groups[SEGF_PORT_GROUPS];
 
 	struct segf_pcpu_stats __percpu *stats;
 	struct rcu_head rcu;
@@ -698,6 +718,22 @@ int segf_endpoint_check_location(struct segf_domain *dom,
 static inline bool segf_port_is_uplink(const struct segf_port *port)
 {
 	return port->role == SEGFILTER_PORT_ROLE_UPLINK;
+}
+
+/*
+ * The group of slot @i of @port that a frame of generation @gen is judged
+ * against, or 0 for none.
+ */
+static inline u16 segf_port_group(const struct segf_port *port,
+				  unsigned int i, u64 gen)
+{
+	const struct segf_port_group *pg = &port->groups[i];
+	/* Pairs with the release in segf_port_group_add(). */
+	u16 id = smp_load_acquire(&pg->id);
+
+	if (!id || gen < READ_ONCE(pg->born) || gen >= READ_ONCE(pg->dead))
+		return 0;
+	return id;
 }
 
 /* Where the data path finds @ep, which a move may change meanwhile. */

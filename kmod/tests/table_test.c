@@ -401,6 +401,121 @@ static void table_test_remote(struct kunit *test)
 	mutex_unlock(&ctx->sn.lock);
 }
 
+/* Which groups a frame of generation @gen judges a flood copy to @port by. */
+static unsigned int port_groups(struct segf_port *port, u64 gen)
+{
+	unsigned int i, mask = 0;
+	u16 id;
+
+	for (i = 0; i < SEGF_PORT_GROUPS; i++) {
+		id = segf_port_group(port, i, gen);
+		if (id)
+			mask |= BIT(id);
+	}
+	return mask;
+}
+
+static int add_ep_in(struct table_ctx *ctx, u32 n, struct segf_group *grp,
+		     struct segf_port *port, u64 born,
+		     struct segf_endpoint **ep)
+{
+	struct segf_endpoint *dummy;
+	u8 mac[ETH_ALEN];
+
+	mac_of(mac, n);
+	return segf_endpoint_create(ctx->dom, mac, grp, port, NULL, NULL, 0,
+				    born, ep ? ep : &dummy, NULL);
+}
+
+/*
+ * A port keeps the groups of its endpoints for floods: four at most, each
+ * seen by the generations that see one of its endpoints there, and a
+ * group's slot is reused only once its last endpoint is gone.
+ */
+static void table_test_port_groups(struct kunit *test)
+{
+	struct table_ctx *ctx = test->priv;
+	struct segf_endpoint *ep3, *ep4, *late, *moved;
+	struct segf_addr host = v4(0xc0a83202);
+	struct segf_group *grp[6];
+	struct segf_remote *old;
+	unsigned int i;
+	u8 mac[ETH_ALEN];
+
+	mutex_lock(&ctx->sn.lock);
+	grp[1] = ctx->grp;
+	for (i = 2; i < ARRAY_SIZE(grp); i++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "g%u", i);
+		KUNIT_ASSERT_EQ(test, segf_group_create(ctx->dom, i, name,
+							&grp[i], NULL), 0);
+	}
+	KUNIT_EXPECT_EQ(test, port_groups(ctx->port, 1), 0);
+	KUNIT_ASSERT_EQ(test, add_ep_in(ctx, 1, grp[1], ctx->port, 1, NULL), 0);
+	KUNIT_ASSERT_EQ(test, add_ep_in(ctx, 2, grp[1], ctx->port, 1, NULL), 0);
+	KUNIT_ASSERT_EQ(test, add_ep_in(ctx, 3, grp[2], ctx->port, 1, NULL), 0);
+	KUNIT_ASSERT_EQ(test, add_ep_in(ctx, 4, grp[3], ctx->port, 1, &ep3), 0);
+	KUNIT_ASSERT_EQ(test, add_ep_in(ctx, 5, grp[4], ctx->port, 1, &ep4), 0);
+	KUNIT_EXPECT_EQ(test, port_groups(ctx->port, 1),
+			BIT(1) | BIT(2) | BIT(3) | BIT(4));
+	/* Endpoints behind an uplink take no room on it. */
+	KUNIT_EXPECT_EQ(test, port_groups(ctx->uplink, 1), 0);
+
+	/* A fifth group is refused and leaves nothing behind. */
+	KUNIT_EXPECT_EQ(test, add_ep_in(ctx, 6, grp[5], ctx->port, 1, NULL),
+			-ENOSPC);
+	mac_of(mac, 6);
+	KUNIT_EXPECT_NULL(test, segf_endpoint_by_mac(ctx->dom, mac));
+	KUNIT_EXPECT_EQ(test, ctx->port->n_endpoints, 5);
+
+	/*
+	 * Deleted by the commit that builds generation 2: generation 1
+	 * still judges by its group once it is unlinked, 2 no more.
+	 */
+	segf_endpoint_retire(ep4, 2);
+	segf_endpoint_unlink(ep4);
+	KUNIT_EXPECT_EQ(test, port_groups(ctx->port, 1),
+			BIT(1) | BIT(2) | BIT(3) | BIT(4));
+	KUNIT_EXPECT_EQ(test, port_groups(ctx->port, 2),
+			BIT(1) | BIT(2) | BIT(3));
+
+	/* Its slot goes to a new group, born in generation 3. */
+	KUNIT_ASSERT_EQ(test, add_ep_in(ctx, 7, grp[5], ctx->port, 3, &late),
+			0);
+	KUNIT_EXPECT_EQ(test, port_groups(ctx->port, 2),
+			BIT(1) | BIT(2) | BIT(3));
+	KUNIT_EXPECT_EQ(test, port_groups(ctx->port, 3),
+			BIT(1) | BIT(2) | BIT(3) | BIT(5));
+
+	/* An endpoint no generation saw leaves no trace when undone. */
+	segf_endpoint_destroy(late);
+	KUNIT_EXPECT_EQ(test, port_groups(ctx->port, 3),
+			BIT(1) | BIT(2) | BIT(3));
+
+	/* A move takes the group along at once, and back when undone. */
+	KUNIT_ASSERT_EQ(test, segf_domain_set_vni(ctx->dom, 100, NULL), 0);
+	KUNIT_ASSERT_EQ(test, add_ep_in(ctx, 8, grp[4], ctx->port, 1, &moved),
+			0);
+	KUNIT_EXPECT_EQ(test, port_groups(ctx->port, 1),
+			BIT(1) | BIT(2) | BIT(3) | BIT(4));
+	KUNIT_ASSERT_EQ(test, segf_endpoint_move(moved, ctx->uplink, &host,
+						 &old, NULL), 0);
+	KUNIT_EXPECT_EQ(test, port_groups(ctx->port, 1),
+			BIT(1) | BIT(2) | BIT(3));
+	segf_endpoint_unmove(moved, ctx->port, old);
+	KUNIT_EXPECT_EQ(test, port_groups(ctx->port, 1),
+			BIT(1) | BIT(2) | BIT(3) | BIT(4));
+
+	/* The last of a group's endpoints leaving frees the room. */
+	segf_endpoint_destroy(ep3);
+	KUNIT_EXPECT_EQ(test, add_ep_in(ctx, 9, grp[5], ctx->port, 1, NULL),
+			0);
+	KUNIT_EXPECT_EQ(test, port_groups(ctx->port, 2),
+			BIT(1) | BIT(2) | BIT(4) | BIT(5));
+	mutex_unlock(&ctx->sn.lock);
+}
+
 static struct kunit_case segf_table_test_cases[] = {
 	KUNIT_CASE(table_test_domain_lookup),
 	KUNIT_CASE(table_test_names),
@@ -410,6 +525,7 @@ static struct kunit_case segf_table_test_cases[] = {
 	KUNIT_CASE(table_test_endpoint_refused),
 	KUNIT_CASE(table_test_endpoint_many),
 	KUNIT_CASE(table_test_remote),
+	KUNIT_CASE(table_test_port_groups),
 	{}
 };
 

@@ -81,6 +81,9 @@
  *         SEGFILTER_A_ADDR_IPV6 (16 bytes), each repeated up to
  *         SEGFILTER_EP_MAX_ADDRS times; unicast, unique in the domain
  *         REMOTE: nest of exactly one SEGFILTER_A_ADDR_IPV4 or _IPV6
+ *     The endpoints behind one endpoint port belong to at most 4 groups
+ *     (floods are judged per group behind a port): ENOSPC for a fifth,
+ *     here and at ENDPOINT_SET.
  * SEGFILTER_CMD_ENDPOINT_SET [txn]  (move)
  *     DOMAIN_ID | DOMAIN_NAME, MAC, IFINDEX (required), REMOTE (as for
  *     ENDPOINT_NEW).  The endpoint's new location; its group, addresses
@@ -532,6 +535,7 @@ enum segfilter_drop_reason {
 	SEGFILTER_DROP_UNKNOWN_VNI,	/* no tunnel metadata, or no domain has the VNI */
 	SEGFILTER_DROP_GROUP_MISMATCH,	/* group id missing, or not the sender's */
 	SEGFILTER_DROP_WRONG_HOST,	/* sender not located at the sending host */
+	SEGFILTER_DROP_FLOOD_REDIRECT,	/* a flood copy a redirect rule matched */
 
 	__SEGFILTER_DROP_MAX
 };
