@@ -113,7 +113,7 @@ static int add_ep(struct table_ctx *ctx, u32 n, const struct segf_addr *addrs,
 
 static void table_test_domain_lookup(struct kunit *test)
 {
-	static struct segf_domain *doms[300];
+	static struct segf_domain *doms[200];
 	struct table_ctx *ctx = test->priv;
 	struct segf_domain *other;
 	char name[16];
@@ -135,13 +135,13 @@ static void table_test_domain_lookup(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, segf_domain_find(&ctx->sn, 11, NULL));
 
 	/* Many domains: each found by its own name; a deleted one is not. */
-	for (i = 0; i < 300; i++) {
+	for (i = 0; i < 200; i++) {
 		snprintf(name, sizeof(name), "d%u", i);
 		KUNIT_ASSERT_EQ(test, segf_domain_create(&ctx->sn, 100 + i, name,
 							 &test_cfg, &doms[i],
 							 NULL), 0);
 	}
-	for (i = 0; i < 300; i++) {
+	for (i = 0; i < 200; i++) {
 		snprintf(name, sizeof(name), "d%u", i);
 		KUNIT_EXPECT_PTR_EQ(test, segf_domain_find(&ctx->sn, 0, name),
 				    doms[i]);
