@@ -503,6 +503,7 @@ enum segfilter_stats_attr {
 	SEGFILTER_STATS_REDIRECTED,	/* frames sent into a service instance */
 	SEGFILTER_STATS_BYPASSED,	/* services skipped by a fail-open chain */
 	SEGFILTER_STATS_FLOWS,		/* on an instance: flows pinned to it */
+	SEGFILTER_STATS_FLOWS_EVICTED,	/* unanswered flows dropped for new ones */
 
 	__SEGFILTER_STATS_MAX
 };
