@@ -235,6 +235,17 @@ static bool segf_flow_reserve(struct segf_domain *dom, u32 limit)
 	return true;
 }
 
+/*
+ * Whether one flow less would make room: the table is at a limit, not
+ * over one that was lowered (then flows leave as they expire).
+ */
+static bool segf_flow_full(struct segf_domain *dom, u32 limit)
+{
+	return limit && atomic_read(&dom->n_flows) <= limit &&
+	       atomic_read(&dom->sn->n_flows) <=
+	       READ_ONCE(segf_max_flows_per_netns);
+}
+
 /* Unlink @flow; whoever unlinks it first frees it, and returns true. */
 static bool segf_flow_unlink(struct segf_domain *dom, struct segf_flow *flow)
 {
@@ -466,7 +477,7 @@ struct segf_flow *segf_flow_create(struct segf_domain *dom,
 	unsigned long now = jiffies;
 
 	if (!segf_flow_reserve(dom, limit) &&
-	    (!limit || !segf_flow_evict(dom, key, now) ||
+	    (!segf_flow_full(dom, limit) || !segf_flow_evict(dom, key, now) ||
 	     !segf_flow_reserve(dom, limit)))
 		return NULL;
 	/*
