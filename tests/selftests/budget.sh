@@ -114,6 +114,15 @@ check "the answered flows still pass" \
 	n a1 "$TOOLS/udpflows" send 10.0.0.2 7 4 31000 1000
 check_eq "...on their own flows: none was evicted" "$c0" \
 	"$(counter domain t flows_created)"
+$SEGCTL domain set t flow-limit 8 >/dev/null
+e0=$(counter domain t flows_evicted)
+full0=$(counter domain t flow_table_full)
+n a1 "$TOOLS/tcpraw" 10.0.0.1 10.0.0.3 43000 8080 A
+check_eq "the limit lowered to 8: a new flow evicts nothing" "$e0" \
+	"$(counter domain t flows_evicted)"
+check_eq "...and goes without (flow_table_full)" $((full0 + 1)) \
+	"$(counter domain t flow_table_full)"
+check_eq "...the 16 flows stay until they expire" 16 "$(domain_flows t)"
 kill "$UDPSERVE" 2>/dev/null
 wait "$UDPSERVE" 2>/dev/null
 
