@@ -201,6 +201,7 @@ static struct nla_policy stats_policy[SEGFILTER_STATS_MAX + 1] = {
 	[SEGFILTER_STATS_REDIRECTED]	= { .type = NLA_U64 },
 	[SEGFILTER_STATS_BYPASSED]	= { .type = NLA_U64 },
 	[SEGFILTER_STATS_FLOWS]		= { .type = NLA_U64 },
+	[SEGFILTER_STATS_FLOWS_EVICTED]	= { .type = NLA_U64 },
 };
 
 static struct nla_policy iface_policy[SEGFILTER_A_IFACE_MAX + 1] = {

@@ -27,6 +27,7 @@ static const char *const stat_names[SEGFILTER_STATS_MAX + 1] = {
 	[SEGFILTER_STATS_LOG_SUPPRESSED] = "log_suppressed",
 	[SEGFILTER_STATS_REDIRECTED]	= "redirected",
 	[SEGFILTER_STATS_BYPASSED]	= "bypassed",
+	[SEGFILTER_STATS_FLOWS_EVICTED]	= "flows_evicted",
 };
 
 static const char *const drop_names[SEGFILTER_DROP_MAX + 1] = {

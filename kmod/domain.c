@@ -131,6 +131,12 @@ int segf_domain_create(struct segf_net *sn, u32 id, const char *name,
 				       name);
 		return -EEXIST;
 	}
+	if (sn->n_domains >= READ_ONCE(segf_max_domains_per_netns)) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "namespace holds %u domains, the host's max_domains_per_netns",
+				       sn->n_domains);
+		return -ENOSPC;
+	}
 
 	dom = kzalloc(sizeof(*dom), GFP_KERNEL_ACCOUNT);
 	if (!dom)

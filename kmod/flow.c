@@ -18,17 +18,35 @@
  * reclaimed by a per-domain garbage collector that walks the table in
  * process context, a batch at a time, without stopping the data path.
  *
- * The data path inserts with GFP_ATOMIC and never more than the
- * domain's flow limit: at the limit, a packet that the rules allow is
- * still forwarded, only without a flow (counted as flow_table_full).
+ * Until a packet of the other end is seen, a flow is "unanswered" and
+ * lives at most unreplied_timeout (main.c): a TCP flow picked up
+ * mid-stream starts ESTABLISHED, but a bare ACK with a made-up port must
+ * not hold an entry for days.
+ *
+ * Every flow is paid for: the data path allocates it without dipping
+ * into the atomic reserves, charged to the memory cgroup of whoever
+ * created the domain (not to the task that happens to run the softirq),
+ * and never beyond the domain's flow limit nor the namespace's share of
+ * the host (max_flows_per_netns).  At either limit, a new flow evicts an
+ * unanswered one among a few entries next to its own bucket, the one
+ * that expires first; an answered flow is never evicted.  When none is
+ * found, a packet that the rules allow is still forwarded, only without
+ * a flow (counted as flow_table_full).
+ *
+ * Not charged: the table's bucket arrays, which rhashtable allocates
+ * without __GFP_ACCOUNT on the kernels we support (at rhashtable_init()
+ * and from its own rehash worker).  They are bounded by the budget all
+ * the same, about 8 to 27 bytes per flow the budget allows.
  */
 
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
 #include <linux/in.h>
 #include <linux/jhash.h>
+#include <linux/memcontrol.h>
 #include <linux/random.h>
 #include <linux/rhashtable.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <net/dst_metadata.h>
 #include <net/tcp.h>
@@ -38,6 +56,9 @@
 
 #define SEGF_FLOW_GC_INTERVAL	(2 * HZ)
 #define SEGF_FLOW_GC_BATCH	256
+/* Early drop looks at this many entries, in at most so many buckets. */
+#define SEGF_FLOW_EVICT_ENTRIES	8
+#define SEGF_FLOW_EVICT_BUCKETS	32
 
 /* Idle timeouts, in seconds, by state. */
 static const unsigned int segf_flow_timeouts[__SEGF_FLOW_STATE_MAX] = {
@@ -72,6 +93,16 @@ static const struct rhashtable_params segf_flow_params = {
 unsigned int segf_flow_timeout(u8 state)
 {
 	return segf_flow_timeouts[state] * HZ;
+}
+
+/* The idle timeout of a flow in @state, answered or not yet. */
+static unsigned int segf_flow_ttl(u8 state, bool replied)
+{
+	unsigned int t = segf_flow_timeouts[state];
+
+	if (!replied)
+		t = min(t, READ_ONCE(segf_unreplied_timeout));
+	return t * HZ;
 }
 
 static bool segf_icmp_echo(const struct segf_pkt *pkt, bool *request)
@@ -182,13 +213,52 @@ static void segf_flow_free_rcu(struct rcu_head *head)
 	segf_flow_free(container_of(head, struct segf_flow, rcu));
 }
 
-/* Unlink @flow; whoever unlinks it first frees it. */
-void segf_flow_remove(struct segf_domain *dom, struct segf_flow *flow)
+/* Give back a flow's place in its domain and namespace. */
+static void segf_flow_unreserve(struct segf_domain *dom)
+{
+	atomic_dec(&dom->sn->n_flows);
+	atomic_dec(&dom->n_flows);
+}
+
+/* Take a place for one more flow, if the domain and namespace have one. */
+static bool segf_flow_reserve(struct segf_domain *dom, u32 limit)
+{
+	if (atomic_inc_return(&dom->n_flows) > limit) {
+		atomic_dec(&dom->n_flows);
+		return false;
+	}
+	if (atomic_inc_return(&dom->sn->n_flows) >
+	    READ_ONCE(segf_max_flows_per_netns)) {
+		segf_flow_unreserve(dom);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Whether one flow less would make room: the table is at a limit, not
+ * over one that was lowered (then flows leave as they expire).
+ */
+static bool segf_flow_full(struct segf_domain *dom, u32 limit)
+{
+	return limit && atomic_read(&dom->n_flows) <= limit &&
+	       atomic_read(&dom->sn->n_flows) <=
+	       READ_ONCE(segf_max_flows_per_netns);
+}
+
+/* Unlink @flow; whoever unlinks it first frees it, and returns true. */
+static bool segf_flow_unlink(struct segf_domain *dom, struct segf_flow *flow)
 {
 	if (rhashtable_remove_fast(&dom->flows, &flow->node, segf_flow_params))
-		return;
-	atomic_dec(&dom->n_flows);
+		return false;
+	segf_flow_unreserve(dom);
 	call_rcu(&flow->rcu, segf_flow_free_rcu);
+	return true;
+}
+
+void segf_flow_remove(struct segf_domain *dom, struct segf_flow *flow)
+{
+	segf_flow_unlink(dom, flow);
 }
 
 /**
@@ -205,8 +275,15 @@ void segf_flow_update(struct segf_flow *flow, const struct segf_pkt *pkt,
 		      u8 side, unsigned long now)
 {
 	bool reply = side != flow->init_side;
+	bool replied = READ_ONCE(flow->replied);
 	u8 state = READ_ONCE(flow->state);
 	u8 flags = pkt->tcp_flags;
+	unsigned long expires;
+
+	if (reply && !replied) {
+		replied = true;
+		WRITE_ONCE(flow->replied, true);
+	}
 
 	switch (state) {
 	case SEGF_FLOW_UDP:
@@ -238,9 +315,9 @@ void segf_flow_update(struct segf_flow *flow, const struct segf_pkt *pkt,
 	if (state != flow->state)
 		WRITE_ONCE(flow->state, state);
 	/* Spare the cache line when the deadline moves by less than 1 s. */
-	if (abs((long)(now + segf_flow_timeout(state) -
-		       READ_ONCE(flow->expires))) >= HZ)
-		WRITE_ONCE(flow->expires, now + segf_flow_timeout(state));
+	expires = now + segf_flow_ttl(state, replied);
+	if (abs((long)(expires - READ_ONCE(flow->expires))) >= HZ)
+		WRITE_ONCE(flow->expires, expires);
 }
 
 /**
@@ -327,6 +404,52 @@ bool segf_flow_opens(const struct segf_pkt *pkt)
 	return segf_icmp_echo(pkt, &request) && request;
 }
 
+static void segf_flow_count_evicted(struct segf_domain *dom)
+{
+	struct segf_pcpu_stats *s = this_cpu_ptr(dom->stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->flows_evicted);
+	u64_stats_update_end(&s->syncp);
+}
+
+/*
+ * Early drop, for a new flow @key in a full table: of the first few
+ * entries from @key's bucket on, unlink the unanswered (or expired) one
+ * that expires first.  Bounded work, whatever the table holds; an
+ * answered flow that lives is never a victim.
+ *
+ * Return: whether a flow was evicted.
+ */
+static bool segf_flow_evict(struct segf_domain *dom,
+			    const struct segf_flow_key *key, unsigned long now)
+{
+	struct bucket_table *tbl = rht_dereference_rcu(dom->flows.tbl,
+						       &dom->flows);
+	struct segf_flow *flow, *victim = NULL;
+	unsigned int hash, i, seen = 0;
+	struct rhash_head *pos;
+
+	hash = rht_key_hashfn(&dom->flows, tbl, key, segf_flow_params);
+	for (i = 0; i < SEGF_FLOW_EVICT_BUCKETS && i < tbl->size &&
+	     seen < SEGF_FLOW_EVICT_ENTRIES; i++) {
+		rht_for_each_entry_rcu(flow, pos, tbl,
+				       (hash + i) & (tbl->size - 1), node) {
+			if ((!READ_ONCE(flow->replied) ||
+			     segf_flow_expired(flow, now)) &&
+			    (!victim || time_before(READ_ONCE(flow->expires),
+						    READ_ONCE(victim->expires))))
+				victim = flow;
+			if (++seen == SEGF_FLOW_EVICT_ENTRIES)
+				break;
+		}
+	}
+	if (!victim || !segf_flow_unlink(dom, victim))
+		return false;
+	segf_flow_count_evicted(dom);
+	return true;
+}
+
 /**
  * segf_flow_create - remember an allowed packet's flow
  * @dom: its domain
@@ -339,6 +462,7 @@ bool segf_flow_opens(const struct segf_pkt *pkt)
  *
  * Return: the flow (possibly one another CPU created at the same time),
  * or NULL when there is no room or no memory; the caller counts that.
+ * Called under rcu_read_lock(), in softirq or with bottom halves off.
  */
 struct segf_flow *segf_flow_create(struct segf_domain *dom,
 				   const struct segf_policy *pol,
@@ -347,12 +471,22 @@ struct segf_flow *segf_flow_create(struct segf_domain *dom,
 				   const struct segf_verdict *v,
 				   const struct segf_path *path)
 {
+	u32 limit = pol->cfg.flow_limit;
 	struct segf_flow *flow, *old;
+	struct mem_cgroup *memcg;
 	unsigned long now = jiffies;
 
-	if (atomic_inc_return(&dom->n_flows) > pol->cfg.flow_limit)
-		goto err_count;
-	flow = kmem_cache_zalloc(segf_flow_cache, GFP_ATOMIC);
+	if (!segf_flow_reserve(dom, limit) &&
+	    (!segf_flow_full(dom, limit) || !segf_flow_evict(dom, key, now) ||
+	     !segf_flow_reserve(dom, limit)))
+		return NULL;
+	/*
+	 * The domain's creator pays, up to its cgroup's memory.max: no
+	 * __GFP_HIGH, which would let the charge go over it.
+	 */
+	memcg = set_active_memcg(dom->memcg);
+	flow = kmem_cache_zalloc(segf_flow_cache,
+				 GFP_NOWAIT | __GFP_NOWARN | __GFP_ACCOUNT);
 	if (!flow)
 		goto err_count;
 	flow->key = *key;
@@ -368,13 +502,14 @@ struct segf_flow *segf_flow_create(struct segf_domain *dom,
 	flow->hash = jhash2((const u32 *)key, sizeof(*key) / sizeof(u32),
 			    dom->flow_seed);
 	flow->state = segf_flow_first_state(pkt);
-	flow->expires = now + segf_flow_timeout(flow->state);
+	flow->expires = now + segf_flow_ttl(flow->state, false);
 
 	old = rhashtable_lookup_get_insert_fast(&dom->flows, &flow->node,
 						segf_flow_params);
+	set_active_memcg(memcg);
 	if (old) {
 		kmem_cache_free(segf_flow_cache, flow);
-		atomic_dec(&dom->n_flows);
+		segf_flow_unreserve(dom);
 		return IS_ERR(old) ? NULL : old;
 	}
 	if (!delayed_work_pending(&dom->flow_gc))
@@ -383,7 +518,8 @@ struct segf_flow *segf_flow_create(struct segf_domain *dom,
 	return flow;
 
 err_count:
-	atomic_dec(&dom->n_flows);
+	set_active_memcg(memcg);
+	segf_flow_unreserve(dom);
 	return NULL;
 }
 
@@ -421,13 +557,27 @@ static void segf_flow_gc(struct work_struct *work)
 				   SEGF_FLOW_GC_INTERVAL);
 }
 
+/*
+ * Called by segf_domain_create(), in the process context of the request
+ * that creates @dom, with segf_net::lock held: the flow table counts as
+ * one of the namespace's domains, and the flows are charged to the
+ * memory cgroup of that request's task for as long as @dom lives.
+ */
 int segf_flows_init(struct segf_domain *dom)
 {
+	int err;
+
 	BUILD_BUG_ON(sizeof(struct segf_flow_key) % sizeof(u32));
+	segf_assert_locked(dom->sn);
 	dom->flow_seed = get_random_u32();
 	atomic_set(&dom->n_flows, 0);
 	INIT_DELAYED_WORK(&dom->flow_gc, segf_flow_gc);
-	return rhashtable_init(&dom->flows, &segf_flow_params);
+	err = rhashtable_init(&dom->flows, &segf_flow_params);
+	if (err)
+		return err;
+	dom->memcg = get_mem_cgroup_from_mm(current->mm);
+	dom->sn->n_domains++;
+	return 0;
 }
 
 static void segf_flow_free_one(void *ptr, void *arg)
@@ -438,13 +588,18 @@ static void segf_flow_free_one(void *ptr, void *arg)
 /* No reader can reach the domain any more (its ports are gone). */
 void segf_flows_destroy(struct segf_domain *dom)
 {
+	segf_assert_locked(dom->sn);
 	cancel_delayed_work_sync(&dom->flow_gc);
+	atomic_sub(atomic_read(&dom->n_flows), &dom->sn->n_flows);
 	rhashtable_free_and_destroy(&dom->flows, segf_flow_free_one, NULL);
+	mem_cgroup_put(dom->memcg);
+	dom->memcg = NULL;
+	dom->sn->n_domains--;
 }
 
 int __init segf_flow_cache_init(void)
 {
-	segf_flow_cache = KMEM_CACHE(segf_flow, 0);
+	segf_flow_cache = KMEM_CACHE(segf_flow, SLAB_ACCOUNT);
 	return segf_flow_cache ? 0 : -ENOMEM;
 }
 

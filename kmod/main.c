@@ -14,7 +14,9 @@
  *     the frees that RCU handed to it (old policy generations).
  */
 
+#include <linux/capability.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
@@ -25,6 +27,68 @@ unsigned int segf_net_id __read_mostly;
 
 /* Frees after a grace period, and flow garbage collection. */
 struct workqueue_struct *segf_wq __read_mostly;
+
+/*
+ * The host's budget for each network namespace, whoever owns it: root of
+ * a user namespace may configure its own network namespace, but not make
+ * the host hold more than this.  Only the host's administrator changes
+ * these: the files under /sys/module/segfilter/parameters belong to the
+ * initial namespace's root, and a write also needs CAP_SYS_ADMIN there.
+ */
+unsigned int segf_max_domains_per_netns __read_mostly = 256;
+unsigned int segf_max_flows_per_netns __read_mostly = 262144;
+/* Seconds a flow lives without an answer (see flow.c). */
+unsigned int segf_unreplied_timeout __read_mostly = 60;
+
+static int segf_param_set(const char *val, const struct kernel_param *kp,
+			  unsigned int min, unsigned int max)
+{
+	unsigned int v;
+	int err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	err = kstrtouint(val, 0, &v);
+	if (err)
+		return err;
+	if (v < min || v > max)
+		return -ERANGE;
+	WRITE_ONCE(*(unsigned int *)kp->arg, v);
+	return 0;
+}
+
+static int segf_budget_set(const char *val, const struct kernel_param *kp)
+{
+	return segf_param_set(val, kp, 0, INT_MAX);
+}
+
+static int segf_timeout_set(const char *val, const struct kernel_param *kp)
+{
+	return segf_param_set(val, kp, 1, 3600);
+}
+
+static const struct kernel_param_ops segf_budget_ops = {
+	.set = segf_budget_set,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops segf_timeout_ops = {
+	.set = segf_timeout_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_domains_per_netns, &segf_budget_ops,
+		&segf_max_domains_per_netns, 0644);
+MODULE_PARM_DESC(max_domains_per_netns,
+		 "Domains one network namespace may hold (default 256)");
+module_param_cb(max_flows_per_netns, &segf_budget_ops,
+		&segf_max_flows_per_netns, 0644);
+MODULE_PARM_DESC(max_flows_per_netns,
+		 "Flows the domains of one network namespace may hold together (default 262144)");
+module_param_cb(unreplied_timeout, &segf_timeout_ops,
+		&segf_unreplied_timeout, 0644);
+MODULE_PARM_DESC(unreplied_timeout,
+		 "Seconds an unanswered flow lives, 1..3600 (default 60)");
 
 struct segf_net *segf_pernet(const struct net *net)
 {
@@ -37,6 +101,7 @@ static int __net_init segf_net_init(struct net *net)
 
 	sn->net = net;
 	sn->genid = 1;
+	atomic_set(&sn->n_flows, 0);
 	mutex_init(&sn->lock);
 	xa_init(&sn->domains);
 	xa_init(&sn->ports);

@@ -592,6 +592,7 @@ static int segf_put_stats(struct sk_buff *skb,
 		{ SEGFILTER_STATS_LOG_SUPPRESSED, offsetof(struct segf_stats, log_suppressed) },
 		{ SEGFILTER_STATS_REDIRECTED, offsetof(struct segf_stats, redirected) },
 		{ SEGFILTER_STATS_BYPASSED, offsetof(struct segf_stats, bypassed) },
+		{ SEGFILTER_STATS_FLOWS_EVICTED, offsetof(struct segf_stats, flows_evicted) },
 		{ SEGFILTER_STATS_DROPPED, offsetof(struct segf_stats, dropped) },
 	};
 	struct nlattr *nest, *drops;

@@ -55,6 +55,7 @@
 #include <uapi/linux/segfilter.h>
 
 struct genl_info;
+struct mem_cgroup;
 struct metadata_dst;
 struct netlink_ext_ack;
 
@@ -75,6 +76,7 @@ struct segf_pcpu_stats {
 	u64_stats_t log_suppressed;
 	u64_stats_t redirected;
 	u64_stats_t bypassed;
+	u64_stats_t flows_evicted;
 	u64_stats_t drops[__SEGFILTER_DROP_MAX];
 	struct u64_stats_sync syncp;
 };
@@ -96,6 +98,7 @@ struct segf_stats {
 	u64 log_suppressed;
 	u64 redirected;
 	u64 bypassed;
+	u64 flows_evicted;
 	u64 dropped;
 	u64 drops[__SEGFILTER_DROP_MAX];
 };
@@ -119,6 +122,13 @@ struct segf_net {
 	struct list_head port_todo;
 	struct work_struct port_work;
 	bool exiting;			/* no port is left: no frame comes */
+	/*
+	 * Against the host's budget (main.c): domains, counted by
+	 * segf_flows_init() and segf_flows_destroy() under @lock, and the
+	 * flows of all of them, counted by the data path.
+	 */
+	unsigned int n_domains;
+	atomic_t n_flows;
 };
 
 /* Key of segf_domain::ep_by_addr: zero the padding before use. */
@@ -270,6 +280,7 @@ struct segf_flow {
 	u8 state;			/* enum segf_flow_state */
 	u8 fin;				/* FIN seen from end 0 (bit 0), 1 */
 	u8 action;
+	bool replied;			/* a packet of the other end seen */
 	/*
 	 * The verdict: the generation that judged it last and the rule that
 	 * decided (NULL: the default).  The rule may be freed once its
@@ -357,6 +368,7 @@ struct segf_domain {
 	u32 flow_seed;			/* of segf_flow::hash */
 	struct rhashtable flows;
 	atomic_t n_flows;
+	struct mem_cgroup *memcg;	/* of the domain's creator: pays */
 	struct delayed_work flow_gc;
 	struct ratelimit_state log_limit;
 
@@ -575,6 +587,9 @@ enum segf_undo_kind {
 /* main.c */
 extern unsigned int segf_net_id;
 extern struct workqueue_struct *segf_wq;
+extern unsigned int segf_max_domains_per_netns;
+extern unsigned int segf_max_flows_per_netns;
+extern unsigned int segf_unreplied_timeout;
 struct segf_net *segf_pernet(const struct net *net);
 
 static inline void segf_assert_locked(struct segf_net *sn)

@@ -346,6 +346,29 @@ static void policy_test_flow_expiry(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, segf_flow_expired(&f, now + 31 * HZ));
 }
 
+/* A flow no packet of the other end answered lives unreplied_timeout. */
+static void policy_test_flow_unreplied(struct kunit *test)
+{
+	struct segf_flow f = { .init_side = 0,
+			       .state = SEGF_FLOW_TCP_ESTABLISHED };
+	unsigned int ttl = READ_ONCE(segf_unreplied_timeout);
+	unsigned long now = 100000;
+	struct segf_pkt p;
+
+	/* A bare ACK, as a flow picked up mid-stream starts. */
+	pkt4(&p, 1, 2, IPPROTO_TCP, 1, 2);
+	p.tcp_flags = TCPHDR_ACK;
+	segf_flow_update(&f, &p, 0, now);
+	KUNIT_EXPECT_FALSE(test, f.replied);
+	KUNIT_EXPECT_FALSE(test, segf_flow_expired(&f, now + (ttl - 1) * HZ));
+	KUNIT_EXPECT_TRUE(test, segf_flow_expired(&f, now + (ttl + 1) * HZ));
+
+	/* The other end answers: the state's own timeout. */
+	segf_flow_update(&f, &p, 1, now);
+	KUNIT_EXPECT_TRUE(test, f.replied);
+	KUNIT_EXPECT_FALSE(test, segf_flow_expired(&f, now + 3600 * HZ));
+}
+
 struct commit_ctx {
 	struct segf_net sn;
 	struct segf_domain *dom;
@@ -498,6 +521,7 @@ static struct kunit_case segf_policy_test_cases[] = {
 	KUNIT_CASE(policy_test_many_pairs),
 	KUNIT_CASE(policy_test_flow_key),
 	KUNIT_CASE(policy_test_flow_expiry),
+	KUNIT_CASE(policy_test_flow_unreplied),
 	{}
 };
 

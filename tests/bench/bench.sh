@@ -497,8 +497,8 @@ flow_memory() {
 	flows=$($SEGCTL -j domain show "$d" | sed -n 's/.*"flows":\([0-9]*\).*/\1/p')
 	check "$([ "${flows:-0}" -ge $((n * 9 / 10)) ] && echo 1 || echo 0)" \
 		"$n pktgen flows make flow entries (${flows:-none})"
-	# Flow entries are made in softirq context and charged to no one:
-	# the slab totals, and the object size of their cache.
+	# Flow entries are made in softirq context, charged to the domain's
+	# creator: the host's slab totals, and the object size of their cache.
 	[ "${flows:-0}" -gt 0 ] && mem_report flow "$flows" "$s0" "$p0" "$v0" \
 		"object=$(awk '$1 == "segf_flow" { print $4 }' /proc/slabinfo)"
 }

@@ -21,8 +21,11 @@
  *     DEFAULT_ACTION (u8, ALLOW or DENY, default ALLOW),
  *     FLOW_LIMIT (u32, at most SEGFILTER_FLOW_LIMIT_MAX, default
  *     SEGFILTER_FLOW_LIMIT_DEFAULT; 0: no flows, every packet is judged
- *     by the rules alone; a flow over the limit is allowed but not
- *     tracked, and counted in SEGFILTER_STATS_FLOW_TABLE_FULL),
+ *     by the rules alone; the namespace's domains together hold at
+ *     most the module parameter max_flows_per_netns; a flow over
+ *     either evicts an unanswered flow (SEGFILTER_STATS_FLOWS_EVICTED)
+ *     or, when there is none, is allowed but not tracked, and counted
+ *     in SEGFILTER_STATS_FLOW_TABLE_FULL),
  *     ENDPOINT_LIMIT, RULE_LIMIT, SERVICE_LIMIT, CHAIN_LIMIT (u32,
  *     0..the _MAX of each, defaults SEGFILTER_*_LIMIT_DEFAULT: the most
  *     endpoints, rules, services and chains the domain may hold; a NEW
@@ -32,6 +35,8 @@
  *     VNI (u32, 1..SEGFILTER_VNI_MAX, unique in the namespace: the VXLAN
  *     network identifier of the domain on the uplinks; without it the
  *     domain has no remote endpoints.  It cannot be changed.)
+ *     A namespace holds at most the module parameter
+ *     max_domains_per_netns domains: one more is refused with ENOSPC.
  * SEGFILTER_CMD_DOMAIN_SET [txn]
  *     DOMAIN_ID | DOMAIN_NAME, and at least one of DEFAULT_ACTION,
  *     FLOW_LIMIT, ENDPOINT_LIMIT, RULE_LIMIT, SERVICE_LIMIT,
@@ -506,6 +511,7 @@ enum segfilter_stats_attr {
 	SEGFILTER_STATS_REDIRECTED,	/* frames sent into a service instance */
 	SEGFILTER_STATS_BYPASSED,	/* services skipped by a fail-open chain */
 	SEGFILTER_STATS_FLOWS,		/* on an instance: flows pinned to it */
+	SEGFILTER_STATS_FLOWS_EVICTED,	/* unanswered flows dropped for new ones */
 
 	__SEGFILTER_STATS_MAX
 };
