@@ -28,9 +28,11 @@
  *
  *   ndinject recv -i DEV -w SECONDS
  *
- * counts for SECONDS the frames DEV receives: those with a marker, by
- * ID, printed as "mark ID COUNT", and the neighbour advertisements, by
- * target, printed as "na TARGET COUNT".
+ * counts for SECONDS, or until SIGTERM, the frames DEV receives: those
+ * with a marker, by ID, printed as "mark ID COUNT", the neighbour
+ * advertisements, by target, printed as "na TARGET COUNT", and those
+ * holding an IP packet of over 64 KB (BIG TCP GSO packets), printed as
+ * "big COUNT".
  *
  * Exits 0, 1 if a socket call fails, 2 on a usage error.
  */
@@ -42,6 +44,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,6 +268,14 @@ static int do_send(int argc, char **argv)
 	return 0;
 }
 
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -281,7 +292,8 @@ static int do_recv(int argc, char **argv)
 	uint8_t buf[2048];
 	const char *dev = NULL;
 	struct sockaddr_ll sll;
-	unsigned int i, n_targets = 0;
+	unsigned int i, n_targets = 0, big = 0;
+	struct sigaction sa = { .sa_handler = on_term };
 	double secs = -1, end;
 	int opt, fd;
 	char a[INET6_ADDRSTRLEN];
@@ -295,10 +307,11 @@ static int do_recv(int argc, char **argv)
 	}
 	if (!dev || secs < 0)
 		bad_usage();
+	sigaction(SIGTERM, &sa, NULL);
 	fd = packet_socket(dev, &sll);
 	end = now() + secs;
 
-	while (now() < end) {
+	while (!stop && now() < end) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		socklen_t sl = sizeof(sll);
 		ssize_t len;
@@ -306,10 +319,15 @@ static int do_recv(int argc, char **argv)
 
 		if (poll(&pfd, 1, (end - now()) * 1000 + 1) <= 0)
 			continue;
-		len = recvfrom(fd, buf, sizeof(buf), 0,
+		/* MSG_TRUNC: the frame's length, not what was copied. */
+		len = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC,
 			       (struct sockaddr *)&sll, &sl);
 		if (len < 0 || sll.sll_pkttype == PACKET_OUTGOING)
 			continue;
+		if (len > 65535 + ETH_HLEN)
+			big++;
+		if (len > (ssize_t)sizeof(buf))
+			len = sizeof(buf);
 		for (j = ETH_HLEN; j + 8 <= (size_t)len; j++) {
 			if (!memcmp(buf + j, marker, sizeof(marker))) {
 				unsigned int id = buf[j + 6] << 8 | buf[j + 7];
@@ -340,6 +358,7 @@ static int do_recv(int argc, char **argv)
 	for (i = 0; i < n_targets; i++)
 		printf("na %s %u\n",
 		       inet_ntop(AF_INET6, &targets[i], a, sizeof(a)), nas[i]);
+	printf("big %u\n", big);
 	return 0;
 }
 
