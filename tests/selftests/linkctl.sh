@@ -156,7 +156,8 @@ inj -d 33:33:ff:00:00:12 -S fd02::1 -D ff02::1:ff00:12 -t 135 \
 	-T fd02::12 -L $MA -m 12
 inj -d 33:33:ff:00:00:22 -S fd02::1 -D ff02::1:ff00:22 -t 135 \
 	-T fd02::22 -L 02:00:00:00:ee:ee -m 13
-inj -d $MB -S 10.2.0.1 -D 10.2.0.2 -t 135 -T fd02::32 -m 14
+# IPv4 with TTL 255, as a valid solicitation would have it.
+inj -d $MB -S 10.2.0.1 -D 10.2.0.2 -t 135 -T fd02::32 -H 255 -m 14
 inj -d 33:33:ff:00:00:42 -S fd02::1 -D ff02::1:ff00:42 -t 135 \
 	-T fd02::42 -L $MA -F -m 15
 inj -d 33:33:ff:00:00:52 -S fd02::1 -D ff02::1:ff00:52 -t 135 \
