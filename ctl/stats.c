@@ -52,6 +52,7 @@ static const char *const drop_names[SEGFILTER_DROP_MAX + 1] = {
 	[SEGFILTER_DROP_GROUP_MISMATCH]	= "group_mismatch",
 	[SEGFILTER_DROP_WRONG_HOST]	= "wrong_host",
 	[SEGFILTER_DROP_FLOOD_REDIRECT]	= "flood_redirect",
+	[SEGFILTER_DROP_LINK_INVALID]	= "link_invalid",
 };
 
 const char *drop_name(unsigned int reason, char *buf, int size)

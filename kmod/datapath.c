@@ -168,11 +168,6 @@ static struct segf_endpoint *segf_lookup_v6(const struct segf_ctx *ctx,
 }
 
 /*
- * Link plumbing that the domain's default action does not apply to:
- * ARP, IPv6 neighbour discovery and MLD.  Policy is about traffic
- * between endpoints, and without these no traffic could be allowed.
- */
-/*
  * Whether @ep owns @addr.  Addresses are unique in a domain and an
  * endpoint's are in its table for as long as it lives, so this is the
  * same as asking the table, for the endpoint at hand; a look at its own
@@ -201,12 +196,23 @@ static bool segf_owns_v6(const struct segf_endpoint *ep,
 	return false;
 }
 
+/*
+ * Link control: ARP, and the ICMPv6 messages of neighbour discovery
+ * (RFC 4861: router and neighbour solicitation and advertisement,
+ * redirect) and of MLD (RFC 2710, 3810: query, report, done, version 2
+ * report), unless they come in a fragment, which RFC 6980 forbids for
+ * neighbour discovery and no receiver takes as such.  Router
+ * advertisements and redirects from a guest are dropped by
+ * segf_check_source(); what is left is checked by
+ * segf_check_link_control() before anything else looks at it.
+ */
 static bool segf_is_link_control(const struct segf_pkt *pkt)
 {
 	if (pkt->proto == htons(ETH_P_ARP))
 		return true;
 	if (pkt->proto != htons(ETH_P_IPV6) ||
-	    pkt->l4proto != IPPROTO_ICMPV6 || !(pkt->flags & SEGF_PKT_L4))
+	    pkt->l4proto != IPPROTO_ICMPV6 || !(pkt->flags & SEGF_PKT_L4) ||
+	    (pkt->flags & SEGF_PKT_FRAGMENT))
 		return false;
 	switch (pkt->icmp_type) {
 	case ICMPV6_MGM_QUERY:
@@ -225,17 +231,69 @@ static bool segf_is_link_control(const struct segf_pkt *pkt)
 }
 
 /*
+ * The checks a receiver makes before it takes an ICMPv6 link-control
+ * message as one (RFC 4861 6.1.1 and 7.1, RFC 2710 and 3810 section 5):
+ * one that fails them is no link plumbing and must not pass as such.
+ *
+ * - router and neighbour solicitations and advertisements: hop limit
+ *   255 and code 0; a solicitation for duplicate address detection
+ *   (from the unspecified address) goes to its target's solicited-node
+ *   group and has no source link-layer address option;
+ * - MLD: hop limit 1, from a link-local address; reports and done
+ *   messages may also come from the unspecified address, as Linux sends
+ *   them before the interface has a link-local address (RFC 3810 5.2.13);
+ * - the link-layer address a solicitation or advertisement carries is
+ *   the sender's MAC, or a neighbour cache would learn another's.
+ */
+static enum segfilter_drop_reason
+segf_check_link_control(const struct segf_pkt *pkt)
+{
+	bool any = ipv6_addr_any(&pkt->v6.saddr);
+	bool ll = ipv6_addr_type(&pkt->v6.saddr) & IPV6_ADDR_LINKLOCAL;
+	struct in6_addr snm;
+
+	switch (pkt->icmp_type) {
+	case ICMPV6_MGM_QUERY:
+		any = false;
+		fallthrough;
+	case ICMPV6_MGM_REPORT:
+	case ICMPV6_MGM_REDUCTION:
+	case ICMPV6_MLD2_REPORT:
+		if (pkt->ttl != 1 || !(ll || any))
+			return SEGFILTER_DROP_LINK_INVALID;
+		return 0;
+	default:
+		if (pkt->ttl != 255 || pkt->icmp_code)
+			return SEGFILTER_DROP_LINK_INVALID;
+		break;
+	}
+	if ((pkt->flags & SEGF_PKT_ND_LLADDR) &&
+	    !ether_addr_equal(pkt->nd_lladdr, pkt->src))
+		return SEGFILTER_DROP_SRC_MAC;
+	if ((pkt->flags & SEGF_PKT_ND_NS) && any) {
+		addrconf_addr_solict_mult(&pkt->nd_target, &snm);
+		if ((pkt->flags & SEGF_PKT_ND_LLADDR) ||
+		    !ipv6_addr_equal(&pkt->v6.daddr, &snm))
+			return SEGFILTER_DROP_LINK_INVALID;
+	}
+	return 0;
+}
+
+/*
  * Anti-spoofing: the frame's source addresses must be those the
  * endpoint was configured with.  IPv6 neighbour discovery and MLD, which
  * never leave the link, may also come from the unspecified address
  * (duplicate address detection) or a link-local one, but only towards a
  * multicast group.  A neighbour advertisement may only advertise an
  * address of the sender's own, and a guest is no router: its router
- * advertisements and redirects go nowhere.
+ * advertisements and redirects go nowhere.  Link control that fails
+ * segf_check_link_control() is dropped too.
  */
 static enum segfilter_drop_reason
 segf_check_source(const struct segf_endpoint *src, const struct segf_pkt *pkt)
 {
+	enum segfilter_drop_reason reason;
+
 	switch (pkt->proto) {
 	case htons(ETH_P_ARP):
 		if (!ether_addr_equal(pkt->arp.sha, pkt->src))
@@ -255,6 +313,11 @@ segf_check_source(const struct segf_endpoint *src, const struct segf_pkt *pkt)
 		    (pkt->icmp_type == NDISC_ROUTER_ADVERTISEMENT ||
 		     pkt->icmp_type == NDISC_REDIRECT))
 			return SEGFILTER_DROP_ND_ROUTER;
+		if (segf_is_link_control(pkt)) {
+			reason = segf_check_link_control(pkt);
+			if (reason)
+				return reason;
+		}
 		if ((pkt->flags & SEGF_PKT_ND_NA) &&
 		    !segf_owns_v6(src, &pkt->nd_target))
 			return SEGFILTER_DROP_SRC_IP;
@@ -394,9 +457,7 @@ static bool segf_answer_neighbour(const struct segf_ctx *ctx,
 			return false;
 		segf_addr_v4(&key, pkt->arp.tpa);
 	} else if (pkt->flags & SEGF_PKT_ND_NS) {
-		/* RFC 4861 7.1.1: anything else is not a valid solicitation. */
-		if (pkt->ttl != 255 || pkt->icmp_code)
-			return false;
+		/* Valid, not in a fragment: segf_check_source() passed it. */
 		segf_addr_v6(&key, &pkt->nd_target);
 	} else {
 		return false;
@@ -545,7 +606,11 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 
 	st->entry = NULL;
 	st->flow = NULL;
-	/* Link plumbing is not traffic between endpoints. */
+	/*
+	 * Link plumbing is not traffic between endpoints, and without it no
+	 * traffic could be allowed: the default action does not apply.  It
+	 * was checked by segf_check_link_control() and segf_dst_matches().
+	 */
 	if (segf_is_link_control(pkt))
 		return 0;
 	if (t) {
@@ -813,11 +878,15 @@ static void segf_flood(const struct segf_ctx *ctx, struct sk_buff *skb,
  * A frame to an endpoint's MAC must be for one of that endpoint's
  * addresses, and a frame to a group MAC for a group address: flows are
  * keyed by address, so a frame judged for one endpoint must not land at
- * another.
+ * another.  That holds for link control too, which no policy judges: a
+ * neighbour solicitation may go to the solicited-node group of a target
+ * the endpoint owns, nothing else to an address it does not own.
  */
 static bool segf_dst_matches(const struct segf_pkt *pkt,
 			     const struct segf_endpoint *dst)
 {
+	struct in6_addr snm;
+
 	if (pkt->proto == htons(ETH_P_IP)) {
 		if (!dst)
 			return ipv4_is_multicast(pkt->v4.daddr) ||
@@ -827,9 +896,13 @@ static bool segf_dst_matches(const struct segf_pkt *pkt,
 	if (pkt->proto == htons(ETH_P_IPV6)) {
 		if (!dst)
 			return ipv6_addr_is_multicast(&pkt->v6.daddr);
-		/* Neighbour discovery may solicit a unicast target directly. */
-		return segf_owns_v6(dst, &pkt->v6.daddr) ||
-		       segf_is_link_control(pkt);
+		if (segf_owns_v6(dst, &pkt->v6.daddr))
+			return true;
+		if (!(pkt->flags & SEGF_PKT_ND_NS) ||
+		    !segf_owns_v6(dst, &pkt->nd_target))
+			return false;
+		addrconf_addr_solict_mult(&pkt->nd_target, &snm);
+		return ipv6_addr_equal(&pkt->v6.daddr, &snm);
 	}
 	return true;
 }
@@ -850,6 +923,12 @@ segf_route(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 	} else if (pkt->proto == htons(ETH_P_IPV6)) {
 		if (ipv6_addr_is_multicast(&pkt->v6.daddr))
 			return SEGFILTER_DROP_NO_ROUTE;
+		/*
+		 * Link control is for the gateway's own addresses, and its
+		 * solicitations were answered: it is never routed.
+		 */
+		if (segf_is_link_control(pkt))
+			return SEGFILTER_DROP_DST_MISMATCH;
 		*dst = segf_lookup_v6(ctx, &pkt->v6.daddr);
 	} else {
 		return SEGFILTER_DROP_NO_DEST;

@@ -50,6 +50,61 @@ static int parse_arp(const struct sk_buff *skb, struct segf_pkt *pkt)
 }
 
 /*
+ * The body of a neighbour solicitation or advertisement, at @off and @len
+ * bytes long: its target, then options (RFC 4861 4.6).  The source
+ * (NS) or target (NA) link-layer address option is what a neighbour
+ * cache learns, so it is kept for the caller to compare with the
+ * sender's MAC; two of them that differ make the message malformed, as
+ * do options that do not fit, an option of length 0 and more options
+ * than SEGF_MAX_ND_OPTS.
+ */
+static int parse_nd(const struct sk_buff *skb, struct segf_pkt *pkt,
+		    unsigned int off, unsigned int len, u8 type)
+{
+	u8 want = type == NDISC_NEIGHBOUR_SOLICITATION ?
+		  ND_OPT_SOURCE_LL_ADDR : ND_OPT_TARGET_LL_ADDR;
+	struct in6_addr *target, tbuf;
+	unsigned int end = off + len, i;
+
+	if (len < sizeof(tbuf))
+		return -EBADMSG;
+	target = skb_header_pointer(skb, off, sizeof(tbuf), &tbuf);
+	if (!target)
+		return -EBADMSG;
+	pkt->nd_target = *target;
+	pkt->flags |= type == NDISC_NEIGHBOUR_SOLICITATION ? SEGF_PKT_ND_NS :
+							     SEGF_PKT_ND_NA;
+
+	off += sizeof(tbuf);
+	for (i = 0; off < end; i++) {
+		u8 *opt, obuf[2 + ETH_ALEN];
+		unsigned int olen;
+
+		if (i == SEGF_MAX_ND_OPTS || end - off < 2)
+			return -EBADMSG;
+		opt = skb_header_pointer(skb, off, 2, obuf);
+		if (!opt)
+			return -EBADMSG;
+		olen = opt[1] * 8;
+		if (!olen || olen > end - off)
+			return -EBADMSG;
+		if (opt[0] == want) {
+			/* Options are 8-byte units: the address is there. */
+			opt = skb_header_pointer(skb, off, sizeof(obuf), obuf);
+			if (!opt)
+				return -EBADMSG;
+			if ((pkt->flags & SEGF_PKT_ND_LLADDR) &&
+			    memcmp(pkt->nd_lladdr, opt + 2, ETH_ALEN))
+				return -EBADMSG;
+			memcpy(pkt->nd_lladdr, opt + 2, ETH_ALEN);
+			pkt->flags |= SEGF_PKT_ND_LLADDR;
+		}
+		off += olen;
+	}
+	return 0;
+}
+
+/*
  * Parse the transport header at pkt->l4_off, which the IP layer says is
  * @len bytes long up to the end of the IP packet.
  */
@@ -90,6 +145,9 @@ static int parse_l4(const struct sk_buff *skb, struct segf_pkt *pkt,
 	case IPPROTO_ICMP: {
 		struct icmphdr *ih, buf;
 
+		/* Only IPv4 carries ICMP, and only IPv6 carries ICMPv6. */
+		if (pkt->proto != htons(ETH_P_IP))
+			return 0;
 		if (len < sizeof(buf))
 			return -EBADMSG;
 		ih = skb_header_pointer(skb, off, sizeof(buf), &buf);
@@ -103,6 +161,8 @@ static int parse_l4(const struct sk_buff *skb, struct segf_pkt *pkt,
 	case IPPROTO_ICMPV6: {
 		struct icmp6hdr *ih, buf;
 
+		if (pkt->proto != htons(ETH_P_IPV6))
+			return 0;
 		if (len < sizeof(buf))
 			return -EBADMSG;
 		ih = skb_header_pointer(skb, off, sizeof(buf), &buf);
@@ -111,19 +171,18 @@ static int parse_l4(const struct sk_buff *skb, struct segf_pkt *pkt,
 		pkt->icmp_type = ih->icmp6_type;
 		pkt->icmp_code = ih->icmp6_code;
 		pkt->icmp_id = ih->icmp6_identifier;
-		if (ih->icmp6_type == NDISC_NEIGHBOUR_SOLICITATION ||
-		    ih->icmp6_type == NDISC_NEIGHBOUR_ADVERTISEMENT) {
-			struct in6_addr *target, tbuf;
+		/*
+		 * RFC 6980: neighbour discovery never comes in fragments.
+		 * One that does is an ICMPv6 packet like any other.
+		 */
+		if ((ih->icmp6_type == NDISC_NEIGHBOUR_SOLICITATION ||
+		     ih->icmp6_type == NDISC_NEIGHBOUR_ADVERTISEMENT) &&
+		    !(pkt->flags & SEGF_PKT_FRAGMENT)) {
+			int err = parse_nd(skb, pkt, off + sizeof(buf),
+					   len - sizeof(buf), ih->icmp6_type);
 
-			if (len < sizeof(buf) + sizeof(tbuf))
-				return -EBADMSG;
-			target = skb_header_pointer(skb, off + sizeof(buf),
-						    sizeof(tbuf), &tbuf);
-			if (!target)
-				return -EBADMSG;
-			pkt->nd_target = *target;
-			pkt->flags |= ih->icmp6_type == NDISC_NEIGHBOUR_SOLICITATION ?
-				      SEGF_PKT_ND_NS : SEGF_PKT_ND_NA;
+			if (err)
+				return err;
 		}
 		break;
 	}
@@ -145,6 +204,13 @@ static int parse_ipv4(const struct sk_buff *skb, struct segf_pkt *pkt)
 		return -EBADMSG;
 	hlen = iph->ihl * 4;
 	tot_len = ntohs(iph->tot_len);
+	/*
+	 * BIG TCP (Linux 6.3 on): a TCP GSO packet over 64 KB has a total
+	 * length of 0 and its length is the skb's, as ip_rcv_core() takes
+	 * it.  Any other packet with a total length of 0 is malformed.
+	 */
+	if (!tot_len && skb_is_gso(skb) && skb_is_gso_tcp(skb))
+		tot_len = skb->len - pkt->l3_off;
 	if (tot_len < hlen || pkt->l3_off + tot_len > skb->len)
 		return -EBADMSG;
 
@@ -163,10 +229,45 @@ static int parse_ipv4(const struct sk_buff *skb, struct segf_pkt *pkt)
 	return parse_l4(skb, pkt, tot_len - hlen);
 }
 
+/*
+ * The payload length of an IPv6 BIG TCP packet, a TCP GSO packet over
+ * 64 KB whose payload length is 0.  Linux 6.1 to 6.12 put a hop-by-hop
+ * header with only a jumbo payload option (RFC 2675) right after the
+ * IPv6 header, and take the length from it (ipv6_hop_jumbo()); later
+ * kernels leave that header out and take the length from the skb.  Only
+ * these two shapes, and only on a TCP GSO skb, are accepted: a
+ * jumbogram cannot be a frame on an Ethernet link.
+ */
+static int parse_ipv6_big(const struct sk_buff *skb,
+			  const struct segf_pkt *pkt, u8 nexthdr,
+			  unsigned int *plen)
+{
+	unsigned int room = skb->len - pkt->l3_off - sizeof(struct ipv6hdr);
+	struct hop_jumbo_hdr *jh, jbuf;
+	u32 len;
+
+	if (!skb_is_gso(skb) || !skb_is_gso_tcp(skb) || room <= IPV6_MAXPLEN)
+		return -EBADMSG;
+	if (nexthdr != NEXTHDR_HOP) {
+		*plen = room;
+		return 0;
+	}
+	jh = skb_header_pointer(skb, pkt->l3_off + sizeof(struct ipv6hdr),
+				sizeof(jbuf), &jbuf);
+	if (!jh || jh->hdrlen || jh->tlv_type != IPV6_TLV_JUMBO ||
+	    jh->tlv_len != sizeof(jh->jumbo_payload_len))
+		return -EBADMSG;
+	len = ntohl(jh->jumbo_payload_len);
+	if (len <= IPV6_MAXPLEN || len > room)
+		return -EBADMSG;
+	*plen = len;
+	return 0;
+}
+
 static int parse_ipv6(const struct sk_buff *skb, struct segf_pkt *pkt)
 {
 	struct ipv6hdr *ip6h, buf;
-	unsigned int off, end, i;
+	unsigned int off, end, plen, i;
 	u8 nexthdr;
 
 	ip6h = skb_header_pointer(skb, pkt->l3_off, sizeof(buf), &buf);
@@ -174,11 +275,15 @@ static int parse_ipv6(const struct sk_buff *skb, struct segf_pkt *pkt)
 		return -EBADMSG;
 	/*
 	 * A zero payload length announces a jumbogram, which cannot fit in
-	 * an Ethernet frame, unless nothing follows the header at all.
+	 * an Ethernet frame, unless nothing follows the header at all, or
+	 * the frame is a BIG TCP GSO packet (see parse_ipv6_big()).
 	 */
-	end = pkt->l3_off + sizeof(buf) + ntohs(ip6h->payload_len);
-	if (end > skb->len ||
-	    (!ip6h->payload_len && ip6h->nexthdr != NEXTHDR_NONE))
+	plen = ntohs(ip6h->payload_len);
+	if (!plen && ip6h->nexthdr != NEXTHDR_NONE &&
+	    parse_ipv6_big(skb, pkt, ip6h->nexthdr, &plen))
+		return -EBADMSG;
+	end = pkt->l3_off + sizeof(buf) + plen;
+	if (end > skb->len)
 		return -EBADMSG;
 
 	pkt->v6.saddr = ip6h->saddr;

@@ -305,6 +305,68 @@ static void b_ipv6_na(struct frame *f)
 		NDISC_NEIGHBOUR_ADVERTISEMENT;
 }
 
+/* An option of 8 bytes: type, length 1, a MAC. */
+static void put_nd_lladdr(struct frame *f, u8 type, const u8 *mac)
+{
+	u8 opt[8] = { type, 1 };
+
+	memcpy(opt + 2, mac, ETH_ALEN);
+	put(f, opt, sizeof(opt));
+}
+
+static void b_ipv6_ns_lladdr(struct frame *f)
+{
+	b_ipv6_ns(f);
+	((struct ipv6hdr *)(f->data + ETH_HLEN))->payload_len = htons(24 + 8);
+	put_nd_lladdr(f, ND_OPT_SOURCE_LL_ADDR, mac_a);
+}
+
+static void b_ipv6_na_lladdr(struct frame *f)
+{
+	b_ipv6_na(f);
+	((struct ipv6hdr *)(f->data + ETH_HLEN))->payload_len = htons(24 + 16);
+	/* A source option in an advertisement is not the one kept. */
+	put_nd_lladdr(f, ND_OPT_SOURCE_LL_ADDR, mac_b);
+	put_nd_lladdr(f, ND_OPT_TARGET_LL_ADDR, mac_a);
+}
+
+/* A solicitation in a first fragment is ICMPv6, not neighbour discovery. */
+static void b_ipv6_ns_fragment(struct frame *f)
+{
+	struct frag_hdr fh = { .nexthdr = IPPROTO_ICMPV6,
+			       .frag_off = htons(IP6_MF) };
+	struct icmp6hdr ih = { .icmp6_type = NDISC_NEIGHBOUR_SOLICITATION };
+	struct in6_addr target = {};
+
+	target.s6_addr[0] = 0xfd;
+	target.s6_addr[15] = 2;
+	put_eth(f, ETH_P_IPV6);
+	put_ipv6(f, NEXTHDR_FRAGMENT, sizeof(fh) + sizeof(ih) + sizeof(target));
+	put(f, &fh, sizeof(fh));
+	put(f, &ih, sizeof(ih));
+	put(f, &target, sizeof(target));
+}
+
+/* IPv4 with protocol 58 and what would be a solicitation as payload. */
+static void b_ipv4_proto_icmpv6(struct frame *f)
+{
+	struct icmp6hdr ih = { .icmp6_type = NDISC_NEIGHBOUR_SOLICITATION };
+	struct in6_addr target = {};
+
+	put_eth(f, ETH_P_IP);
+	put_ipv4(f, IPPROTO_ICMPV6, sizeof(ih) + sizeof(target));
+	put(f, &ih, sizeof(ih));
+	put(f, &target, sizeof(target));
+}
+
+/* IPv6 with next header 1 (ICMP for IPv4) and an echo request. */
+static void b_ipv6_proto_icmp(struct frame *f)
+{
+	put_eth(f, ETH_P_IPV6);
+	put_ipv6(f, IPPROTO_ICMP, sizeof(struct icmphdr));
+	put_icmp(f, ICMP_ECHO);
+}
+
 static void b_ipv6_none(struct frame *f)
 {
 	put_eth(f, ETH_P_IPV6);
@@ -366,6 +428,19 @@ static const struct good_case good_cases[] = {
 	{ "ipv6_neighbour_advertisement", b_ipv6_na, ETH_P_IPV6,
 	  IPPROTO_ICMPV6, SEGF_PKT_L4 | SEGF_PKT_ND_NA, 0, 0,
 	  NDISC_NEIGHBOUR_ADVERTISEMENT, true },
+	{ "ipv6_solicitation_lladdr", b_ipv6_ns_lladdr, ETH_P_IPV6,
+	  IPPROTO_ICMPV6, SEGF_PKT_L4 | SEGF_PKT_ND_NS | SEGF_PKT_ND_LLADDR,
+	  0, 0, NDISC_NEIGHBOUR_SOLICITATION, true },
+	{ "ipv6_advertisement_lladdr", b_ipv6_na_lladdr, ETH_P_IPV6,
+	  IPPROTO_ICMPV6, SEGF_PKT_L4 | SEGF_PKT_ND_NA | SEGF_PKT_ND_LLADDR,
+	  0, 0, NDISC_NEIGHBOUR_ADVERTISEMENT, true },
+	{ "ipv6_solicitation_in_fragment", b_ipv6_ns_fragment, ETH_P_IPV6,
+	  IPPROTO_ICMPV6, SEGF_PKT_L4 | SEGF_PKT_FRAGMENT, 0, 0,
+	  NDISC_NEIGHBOUR_SOLICITATION, true },
+	{ "ipv4_protocol_58_not_icmpv6", b_ipv4_proto_icmpv6, ETH_P_IP,
+	  IPPROTO_ICMPV6, 0, 0, 0, 0, true },
+	{ "ipv6_protocol_1_not_icmp", b_ipv6_proto_icmp, ETH_P_IPV6,
+	  IPPROTO_ICMP, 0, 0, 0, 0, true },
 	{ "ipv6_no_next_header", b_ipv6_none, ETH_P_IPV6, NEXTHDR_NONE, 0,
 	  0, 0, 0, true },
 	{ "vlan_ipv4", b_vlan_ipv4, ETH_P_IP, IPPROTO_ICMP,
@@ -427,6 +502,8 @@ static void check_good(struct kunit *test, const struct good_case *c,
 	}
 	if (c->flags & (SEGF_PKT_ND_NS | SEGF_PKT_ND_NA))
 		KUNIT_EXPECT_EQ(test, pkt->nd_target.s6_addr[15], 2);
+	if (c->flags & SEGF_PKT_ND_LLADDR)
+		KUNIT_EXPECT_TRUE(test, ether_addr_equal(pkt->nd_lladdr, mac_a));
 }
 
 /* The whole frame parses, linear and split across a page fragment. */
@@ -596,6 +673,31 @@ static void m_ns_short(struct frame *f)
 	put(f, half, sizeof(half));
 }
 
+static void m_nd_option_length_0(struct frame *f)
+{
+	b_ipv6_ns_lladdr(f);
+	f->data[f->len - 7] = 0;
+}
+
+static void m_nd_option_past_payload(struct frame *f)
+{
+	b_ipv6_ns_lladdr(f);
+	f->data[f->len - 7] = 2;	/* 16 bytes, 8 there */
+}
+
+static void m_nd_lladdr_twice(struct frame *f)
+{
+	b_ipv6_ns_lladdr(f);
+	((struct ipv6hdr *)(f->data + ETH_HLEN))->payload_len = htons(24 + 16);
+	put_nd_lladdr(f, ND_OPT_SOURCE_LL_ADDR, mac_b);
+}
+
+static void m_ipv4_total_length_0(struct frame *f)
+{
+	b_ipv4_tcp(f);
+	((struct iphdr *)(f->data + ETH_HLEN))->tot_len = 0;
+}
+
 static const struct bad_case bad_cases[] = {
 	{ "ipv4_version", m_ipv4_version },
 	{ "ipv4_ihl_below_5", m_ipv4_ihl },
@@ -614,6 +716,10 @@ static const struct bad_case bad_cases[] = {
 	{ "arp_protocol", m_arp_proto },
 	{ "vlan_three_tags", m_vlan_three_tags },
 	{ "nd_solicitation_short", m_ns_short },
+	{ "nd_option_length_0", m_nd_option_length_0 },
+	{ "nd_option_past_payload", m_nd_option_past_payload },
+	{ "nd_lladdr_options_differ", m_nd_lladdr_twice },
+	{ "ipv4_total_length_0", m_ipv4_total_length_0 },
 };
 
 static void bad_case_desc(const struct bad_case *c, char *desc)
@@ -636,10 +742,122 @@ static void parse_test_malformed(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/* ---- BIG TCP: GSO packets over 64 KB ---- */
+
+#define BIG_PAYLOAD	70000
+
+/*
+ * An skb with the headers of @f and BIG_PAYLOAD bytes after them, a GSO
+ * packet of @gso_type, or not GSO if 0.
+ */
+static struct sk_buff *big_skb(struct kunit *test, const struct frame *f,
+			       unsigned int gso_type)
+{
+	unsigned int order = get_order(BIG_PAYLOAD);
+	struct sk_buff *skb;
+	struct page *page;
+
+	skb = alloc_skb(FRAME_MAX, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_put_data(skb, f->data, f->len);
+	page = alloc_pages(GFP_KERNEL | __GFP_COMP | __GFP_ZERO, order);
+	if (!page)
+		kfree_skb(skb);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	skb_add_rx_frag(skb, 0, page, 0, BIG_PAYLOAD, PAGE_SIZE << order);
+	if (gso_type) {
+		skb_shinfo(skb)->gso_size = 1448;
+		skb_shinfo(skb)->gso_type = gso_type;
+	}
+	return skb;
+}
+
+static int big_parse(struct kunit *test, const struct frame *f,
+		     unsigned int gso_type, struct segf_pkt *pkt)
+{
+	struct sk_buff *skb = big_skb(test, f, gso_type);
+	int err = segf_parse(skb, pkt);
+
+	kfree_skb(skb);
+	return err;
+}
+
+/* IPv4 BIG TCP: total length 0, the length is the skb's. */
+static void parse_test_big_tcp_ipv4(struct kunit *test)
+{
+	struct segf_pkt pkt;
+	struct frame f = {};
+
+	put_eth(&f, ETH_P_IP);
+	put_ipv4(&f, IPPROTO_TCP, 0)->tot_len = 0;
+	put_tcp(&f);
+
+	KUNIT_EXPECT_EQ(test, big_parse(test, &f, SKB_GSO_TCPV4, &pkt), 0);
+	KUNIT_EXPECT_EQ(test, pkt.flags, SEGF_PKT_L4);
+	KUNIT_EXPECT_EQ(test, ntohs(pkt.dport), 80);
+	/* The same packet not GSO, or GSO but not TCP, is malformed. */
+	KUNIT_EXPECT_EQ(test, big_parse(test, &f, 0, &pkt), -EBADMSG);
+	KUNIT_EXPECT_EQ(test, big_parse(test, &f, SKB_GSO_UDP_L4, &pkt),
+			-EBADMSG);
+}
+
+/*
+ * IPv6 BIG TCP: payload length 0 and a hop-by-hop jumbo option, or
+ * (kernels after 6.12) no hop-by-hop header and the skb's length.
+ */
+static void parse_test_big_tcp_ipv6(struct kunit *test)
+{
+	struct hop_jumbo_hdr jh = {
+		.nexthdr = IPPROTO_TCP,
+		.tlv_type = IPV6_TLV_JUMBO,
+		.tlv_len = 4,
+		.jumbo_payload_len = htonl(sizeof(jh) + sizeof(struct tcphdr) +
+					   BIG_PAYLOAD),
+	};
+	struct hop_jumbo_hdr *at;
+	struct segf_pkt pkt;
+	struct frame f = {};
+
+	put_eth(&f, ETH_P_IPV6);
+	put_ipv6(&f, NEXTHDR_HOP, 0);
+	at = put(&f, &jh, sizeof(jh));
+	put_tcp(&f);
+
+	KUNIT_EXPECT_EQ(test, big_parse(test, &f, SKB_GSO_TCPV6, &pkt), 0);
+	KUNIT_EXPECT_EQ(test, pkt.flags, SEGF_PKT_L4);
+	KUNIT_EXPECT_EQ(test, pkt.l4proto, IPPROTO_TCP);
+	KUNIT_EXPECT_EQ(test, ntohs(pkt.dport), 80);
+	KUNIT_EXPECT_EQ(test, big_parse(test, &f, 0, &pkt), -EBADMSG);
+
+	/* A jumbo length past the frame, or one that fits 16 bits. */
+	at->jumbo_payload_len = htonl(ntohl(jh.jumbo_payload_len) + 1);
+	KUNIT_EXPECT_EQ(test, big_parse(test, &f, SKB_GSO_TCPV6, &pkt),
+			-EBADMSG);
+	at->jumbo_payload_len = htonl(IPV6_MAXPLEN);
+	KUNIT_EXPECT_EQ(test, big_parse(test, &f, SKB_GSO_TCPV6, &pkt),
+			-EBADMSG);
+	/* Another option than the jumbo one. */
+	*at = jh;
+	at->tlv_type = IPV6_TLV_PADN;
+	KUNIT_EXPECT_EQ(test, big_parse(test, &f, SKB_GSO_TCPV6, &pkt),
+			-EBADMSG);
+
+	/* No hop-by-hop header: GSO TCP only. */
+	f.len = 0;
+	put_eth(&f, ETH_P_IPV6);
+	put_ipv6(&f, IPPROTO_TCP, 0);
+	put_tcp(&f);
+	KUNIT_EXPECT_EQ(test, big_parse(test, &f, SKB_GSO_TCPV6, &pkt), 0);
+	KUNIT_EXPECT_EQ(test, ntohs(pkt.dport), 80);
+	KUNIT_EXPECT_EQ(test, big_parse(test, &f, 0, &pkt), -EBADMSG);
+}
+
 static struct kunit_case segf_parse_test_cases[] = {
 	KUNIT_CASE_PARAM(parse_test_good, good_gen_params),
 	KUNIT_CASE_PARAM(parse_test_truncated, good_gen_params),
 	KUNIT_CASE_PARAM(parse_test_malformed, bad_gen_params),
+	KUNIT_CASE(parse_test_big_tcp_ipv4),
+	KUNIT_CASE(parse_test_big_tcp_ipv6),
 	{}
 };
 

@@ -542,6 +542,7 @@ enum segfilter_drop_reason {
 	SEGFILTER_DROP_GROUP_MISMATCH,	/* group id missing, or not the sender's */
 	SEGFILTER_DROP_WRONG_HOST,	/* sender not located at the sending host */
 	SEGFILTER_DROP_FLOOD_REDIRECT,	/* a flood copy a redirect rule matched */
+	SEGFILTER_DROP_LINK_INVALID,	/* ND or MLD failing RFC 4861/2710/3810 checks */
 
 	__SEGFILTER_DROP_MAX
 };
