@@ -161,15 +161,21 @@ static int segf_port_group_add(struct segf_port *port, u16 id, u64 born,
 	pg = free;
 	if (!pg && stale) {
 		pg = stale;
+		/*
+		 * A frame that read the old id may still read born and dead:
+		 * none may be in flight when they change under it.  Rare: a
+		 * fifth group on a port whose old ones are all gone.
+		 */
 		WRITE_ONCE(pg->id, 0);
-		/* Frames of the generations it still served may be in flight. */
-		if (pg->gone)
-			synchronize_rcu();
+		synchronize_rcu();
 	}
 	if (!pg) {
+		char name[IFNAMSIZ];
+
+		segf_port_name(port, name);
 		NL_SET_ERR_MSG_FMT_MOD(extack,
 				       "port %s already has endpoints of %u groups, the limit",
-				       port->dev->name, SEGF_PORT_GROUPS);
+				       name, SEGF_PORT_GROUPS);
 		return -ENOSPC;
 	}
 	pg->n = 1;

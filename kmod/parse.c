@@ -207,9 +207,12 @@ static int parse_ipv4(const struct sk_buff *skb, struct segf_pkt *pkt)
 	/*
 	 * BIG TCP (Linux 6.3 on): a TCP GSO packet over 64 KB has a total
 	 * length of 0 and its length is the skb's, as ip_rcv_core() takes
-	 * it.  Any other packet with a total length of 0 is malformed.
+	 * it.  Any other packet with a total length of 0 is malformed: not
+	 * TCP, or not over 64 KB.
 	 */
-	if (!tot_len && skb_is_gso(skb) && skb_is_gso_tcp(skb))
+	if (!tot_len && skb_is_gso(skb) && skb_is_gso_tcp(skb) &&
+	    iph->protocol == IPPROTO_TCP &&
+	    skb->len - pkt->l3_off > IP_MAX_MTU)
 		tot_len = skb->len - pkt->l3_off;
 	if (tot_len < hlen || pkt->l3_off + tot_len > skb->len)
 		return -EBADMSG;
