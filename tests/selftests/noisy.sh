@@ -40,16 +40,19 @@
 # `ip link add` and `ip link del` of a veth pair takes in the host's
 # namespace (median and max of RTNL_OPS of each).
 #
-# Bounds (Documentation/testing.rst):
+# The quiet baseline is the more lenient of two quiet windows, one
+# before the noise and one after it.  Bounds (Documentation/testing.rst):
 #   B's connection rate under noise  >= CONN_PCT % of quiet
 #   B's ping p99 under noise         <= max(PING_X x quiet p99,
 #                                           quiet p99 + PING_ADD_MS)
 #   B loses no ping, quiet or noisy
-#   every ip link add/del under noise <= RTNL_MAX_MS
+#   every ip link add/del under noise <= max(RTNL_MAX_MS,
+#                                            RTNL_X x the quiet max)
 # and the noise must have happened: A's flow table reached its limit,
 # flows were refused (flow_table_full), the broadcasts were flooded, the
 # churn went round; B counted no drop and no refused flow, and B's VMs
-# received none of A's datagrams.
+# received none of A's datagrams.  An ip link add or del that takes over
+# RTNL_SLOW_S has the kernel stacks of the ip and segctl processes shown.
 #
 # Runs on 6.1 and the debug kernel (make check); 6.12 is skipped: the
 # figures would say the same again, and make check's time is tight.
@@ -66,13 +69,12 @@ case ${SEGFILTER_KERNEL:-} in
 	;;
 esac
 
-DEBUG_KERNEL=0
-[ -e /sys/kernel/debug/kmemleak ] && DEBUG_KERNEL=1
-
 A_FLOW_LIMIT=2000
 CONN_SECS=3
 PING_COUNT=100
 RTNL_OPS=20
+# The debug kernel (KASAN, lockdep) takes about a second for each.
+[ -e /sys/kernel/debug/kmemleak ] && RTNL_OPS=10
 # The noise's rates (packets per second, each).
 SYN_PPS=300
 ACK_PPS=300
@@ -82,12 +84,21 @@ CONN_PCT=50
 PING_X=5
 PING_ADD_MS=20
 RTNL_MAX_MS=1000
+RTNL_X=3
+# An ip link add or del that takes this long has its stack shown.
+RTNL_SLOW_S=3
 # The least the noise must have done by the end of B's noisy measurement.
 MIN_REFUSED=1000	# A's flow_table_full
 MIN_FLOODED=300		# A's flooded broadcasts
 MIN_CHURN=3		# rounds of the churn loop
 # A long variant: the noise runs NOISY_SECS, B is measured all along.
-NOISY_SECS=${NOISY_SECS:-0}
+# (make stress NOISY_SECS=N passes it in as SEGSTRESS_NOISY_SECS.)
+NOISY_SECS=${NOISY_SECS:-${SEGSTRESS_NOISY_SECS:-0}}
+
+# Set by measure(): LABEL_rate, _lost, _med, _p99, _rmed, _rmax.
+before_rate=0 before_lost=0 before_med=-1 before_p99=-1 before_rmed=-1 before_rmax=-1
+after_rate=0 after_lost=0 after_med=-1 after_p99=-1 after_rmed=-1 after_rmax=-1
+noisy_rate=0 noisy_lost=0 noisy_med=-1 noisy_p99=-1 noisy_rmed=-1 noisy_rmax=-1
 
 STOP=/tmp/noisy.stop
 NOISE_PIDS=
@@ -166,20 +177,69 @@ ping_stats()
 # now_us: microseconds of the wall clock.
 now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }
 
+# stack PID: the kernel stack of a task, with builtins only (forks are
+# slow where this is needed).
+stack()
+{
+	local comm='?' k v line
+	read -r comm <"/proc/$1/comm" 2>/dev/null
+	while read -r k v _; do
+		[ "$k" = State: ] && break
+	done <"/proc/$1/status" 2>/dev/null
+	echo "# pid $1 $comm state $v"
+	while read -r line; do
+		echo "#     $line"
+	done <"/proc/$1/stack" 2>/dev/null
+}
+
+# slow_op WHAT PID: after RTNL_SLOW_S seconds, show where PID (an ip
+# link WHAT) is, and every ip, segctl and task in D state (on stderr).
+slow_op()
+{
+	local d comm k v
+	sleep "$RTNL_SLOW_S"
+	echo "# ip link $1 still running after $RTNL_SLOW_S s; stacks:"
+	stack "$2"
+	for d in /proc/[0-9]*; do
+		[ "${d#/proc/}" != "$2" ] || continue
+		comm='' v=''
+		read -r comm <"$d/comm" 2>/dev/null
+		while read -r k v _; do
+			[ "$k" = State: ] && break
+		done <"$d/status" 2>/dev/null
+		case $v:$comm in
+		D:* | *:ip | *:segctl) stack "${d#/proc/}" ;;
+		esac
+	done
+} >&2
+
+# timed_op WHAT CMD...: run CMD, print the microseconds it took.
+timed_op()
+{
+	local what=$1 t0 t1 p w rc=0
+	shift
+	t0=$(now_us)
+	"$@" &
+	p=$!
+	slow_op "$what" "$p" &
+	w=$!
+	wait "$p" || rc=$?
+	t1=$(now_us)
+	kill "$w" 2>/dev/null
+	wait "$w" 2>/dev/null
+	echo $((t1 - t0))
+	return $rc
+}
+
 # rtnl_stats: "MEDIAN_MS MAX_MS" over RTNL_OPS ip link add and as many
 # ip link del, each timed on its own.
 rtnl_stats()
 {
-	local i t0 t1 times=()
+	local i times=()
 	for ((i = 0; i < RTNL_OPS; i++)); do
-		t0=$(now_us)
-		"$IP" link add rtnl0 type veth peer name rtnl1 || return 1
-		t1=$(now_us)
-		times+=($((t1 - t0)))
-		t0=$(now_us)
-		"$IP" link del rtnl0 || return 1
-		t1=$(now_us)
-		times+=($((t1 - t0)))
+		times+=("$(timed_op add "$IP" link add rtnl0 type veth peer name rtnl1)") ||
+			return 1
+		times+=("$(timed_op del "$IP" link del rtnl0)") || return 1
 	done
 	printf '%s\n' "${times[@]}" | sort -n |
 		awk '{ t[NR] = $1 }
@@ -285,15 +345,21 @@ check "B connects b1 -> b2 port 5000 (flows carry the SYN-ACKs)" \
 	n b1 "$TOOLS/connrate" connect -t 1 10.0.0.2 5000
 check "B pings b1 -> b2 (flows carry the replies)" ping4 b1 10.0.0.2
 
-taskset -c 1 sh -c 'while :; do :; done' &
-SPIN_PID=$!
-measure quiet
-kill $SPIN_PID
-wait $SPIN_PID 2>/dev/null
-SPIN_PID=''
+# measure_quiet LABEL: with CPU 1 kept busy by a loop (see the top).
+measure_quiet()
+{
+	taskset -c 1 sh -c 'while :; do :; done' &
+	SPIN_PID=$!
+	measure "$1"
+	kill $SPIN_PID
+	wait $SPIN_PID 2>/dev/null
+	SPIN_PID=''
+}
+
+measure_quiet before
 check_ge "B's quiet connection rate is measurable (>= 10/s)" 10 \
-	"${quiet_rate%.*}"
-check_eq "no ping of B lost when quiet" 0 "$quiet_lost"
+	"${before_rate%.*}"
+check_eq "no ping of B lost when quiet" 0 "$before_lost"
 
 b_drops0=$(counter domain tenant-b dropped)
 b_full0=$(counter domain tenant-b flow_table_full)
@@ -308,28 +374,56 @@ secs=$((CONN_SECS + 30))
 [ "$NOISY_SECS" -le 0 ] || secs=$((NOISY_SECS + 30))
 noise_start "$secs"
 # A's flow table at its limit first: 2000 flows at 600 SYNs and ACKs a
-# second take a few seconds, more under emulation.
-wait_for 150 sh -c "[ \$($SEGCTL -j domain show tenant-a |
-	sed -n 's/.*\"flows\":\([0-9]*\).*/\1/p') -ge $A_FLOW_LIMIT ]"
-a_flows=$($SEGCTL -j domain show tenant-a | sed -n 's/.*"flows":\([0-9]*\).*/\1/p')
+# second take a few seconds, more under emulation.  (a2's RSTs close
+# flows too, so the count hovers under the limit once there.)
+a_flows() { $SEGCTL -j domain show tenant-a | sed -n 's/.*"flows":\([0-9]*\).*/\1/p'; }
+a_full=0
+# shellcheck disable=SC2016 # evaluated by wait_for
+wait_for 150 eval '[ "$(a_flows)" -ge $A_FLOW_LIMIT ]' && a_full=1
 
+measure noisy
 if [ "$NOISY_SECS" -gt 0 ]; then
-	t_end=$((SECONDS + NOISY_SECS))
-	while [ $SECONDS -lt $t_end ]; do
+	# The long variant: the worst of every round is judged.
+	t_end=$((SECONDS + NOISY_SECS)) rounds=1
+	worst_rate=$noisy_rate worst_lost=$noisy_lost worst_med=$noisy_med
+	worst_p99=$noisy_p99 worst_rmed=$noisy_rmed worst_rmax=$noisy_rmax
+	while [ $SECONDS -lt "$t_end" ]; do
 		measure noisy
+		rounds=$((rounds + 1))
+		read -r worst_rate worst_lost worst_med worst_p99 worst_rmed worst_rmax < <(
+			echo "$worst_rate $worst_lost $worst_med $worst_p99 $worst_rmed $worst_rmax" \
+			     "$noisy_rate $noisy_lost $noisy_med $noisy_p99 $noisy_rmed $noisy_rmax" |
+			awk '{ min = $1 < $7 ? $1 : $7
+				printf "%s %d", min, $2 + $8
+				for (i = 3; i <= 6; i++)
+					printf " %s", ($i > $(i + 6) ? $i : $(i + 6))
+				print "" }')
 	done
-else
-	measure noisy
+	echo "# $rounds noisy rounds over $NOISY_SECS s; the worst of each figure follows"
+	noisy_rate=$worst_rate noisy_lost=$worst_lost noisy_med=$worst_med
+	noisy_p99=$worst_p99 noisy_rmed=$worst_rmed noisy_rmax=$worst_rmax
 fi
 a_full1=$(counter domain tenant-a flow_table_full)
 a_flood1=$(counter domain tenant-a flooded)
 churned=$(cat /tmp/noisy.churn)
 noise_stop
+measure_quiet after
+check_eq "no ping of B lost when quiet again" 0 "$after_lost"
 
-echo "# noise: SYNs $(sent /tmp/noisy.syn), ACKs $(sent /tmp/noisy.ack), broadcasts $(sent /tmp/noisy.bcast) sent; A's flows $a_flows of $A_FLOW_LIMIT, refused $((a_full1 - a_full0)), broadcasts flooded $((a_flood1 - a_flood0)); churn rounds $churned"
+# The quiet baseline: the more lenient of before and after, so that the
+# host's own changes of load (other guests on the machine) between the
+# windows weigh less.
+read -r quiet_rate _ quiet_p99 _ quiet_rmax < <(
+	echo "$before_rate $before_med $before_p99 $before_rmed $before_rmax" \
+	     "$after_rate $after_med $after_p99 $after_rmed $after_rmax" |
+	awk '{ printf "%s", $1 < $6 ? $1 : $6
+		for (i = 2; i <= 5; i++)
+			printf " %s", ($i > $(i + 5) ? $i : $(i + 5))
+		print "" }')
+echo "# noise: SYNs $(sent /tmp/noisy.syn), ACKs $(sent /tmp/noisy.ack), broadcasts $(sent /tmp/noisy.bcast) sent; A's flows $(a_flows) of $A_FLOW_LIMIT, refused $((a_full1 - a_full0)), broadcasts flooded $((a_flood1 - a_flood0)); churn rounds $churned"
 
 # --- the noise happened ---
-check_eq "A's flow table reached its flow-limit" "$A_FLOW_LIMIT" "$a_flows"
+check_eq "A's flow table reached its flow-limit" 1 "$a_full"
 check_ge "A's flows over the limit were refused (flow_table_full)" \
 	$MIN_REFUSED $((a_full1 - a_full0))
 check_ge "A's broadcasts were flooded" $MIN_FLOODED $((a_flood1 - a_flood0))
@@ -339,11 +433,11 @@ if ! check_ge "A's netlink churn went round in its own namespace" \
 fi
 
 # --- B did not notice, the host's RTNL stayed responsive ---
-echo "# figure: B connections/s        quiet $quiet_rate noisy $noisy_rate"
-echo "# figure: B ping median ms       quiet $quiet_med noisy $noisy_med"
-echo "# figure: B ping p99 ms          quiet $quiet_p99 noisy $noisy_p99"
-echo "# figure: RTNL op median ms      quiet $quiet_rmed noisy $noisy_rmed"
-echo "# figure: RTNL op max ms         quiet $quiet_rmax noisy $noisy_rmax"
+echo "# figure: B connections/s    before $before_rate noisy $noisy_rate after $after_rate"
+echo "# figure: B ping median ms   before $before_med noisy $noisy_med after $after_med"
+echo "# figure: B ping p99 ms      before $before_p99 noisy $noisy_p99 after $after_p99"
+echo "# figure: RTNL op median ms  before $before_rmed noisy $noisy_rmed after $after_rmed"
+echo "# figure: RTNL op max ms     before $before_rmax noisy $noisy_rmax after $after_rmax"
 
 check_ge "B's connection rate under noise >= $CONN_PCT% of quiet" \
 	$(( ${quiet_rate%.*} * CONN_PCT )) $(( ${noisy_rate%.*} * 100 ))
@@ -356,11 +450,13 @@ else
 	fail "B's ping p99 under noise <= max(${PING_X}x quiet, quiet + $PING_ADD_MS ms)"
 fi
 check_eq "no ping of B lost under noise" 0 "$noisy_lost"
-if awk -v m="$noisy_rmax" -v b=$RTNL_MAX_MS 'BEGIN { exit !(m >= 0 && m <= b) }'; then
-	pass "every ip link add/del under noise <= $RTNL_MAX_MS ms"
+rtnl_bound=$(awk -v q="$quiet_rmax" -v x=$RTNL_X -v a=$RTNL_MAX_MS \
+	'BEGIN { b = q * x; if (a > b) b = a; printf "%.1f", b }')
+if awk -v m="$noisy_rmax" -v b="$rtnl_bound" 'BEGIN { exit !(m >= 0 && m <= b) }'; then
+	pass "every ip link add/del under noise <= max($RTNL_MAX_MS ms, ${RTNL_X}x quiet)"
 else
-	echo "max $noisy_rmax ms" >"$OUT"
-	fail "every ip link add/del under noise <= $RTNL_MAX_MS ms"
+	echo "max $noisy_rmax ms, bound $rtnl_bound ms" >"$OUT"
+	fail "every ip link add/del under noise <= max($RTNL_MAX_MS ms, ${RTNL_X}x quiet)"
 fi
 check_eq "B dropped nothing while A was noisy" "$b_drops0" \
 	"$(counter domain tenant-b dropped)"
