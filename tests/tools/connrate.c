@@ -140,8 +140,9 @@ static int client(const char *addr, int port, int secs, int timeout_ms)
 	}
 	elapsed = now() - t0;
 	qsort(lat, n, sizeof(*lat), cmp_double);
-	printf("connections %ld failed %ld secs %.2f rate %.0f median_us %.0f p99_us %.0f max_us %.0f\n",
-	       n, failed, elapsed, n / elapsed,
+	printf("connections %ld failed %ld secs %.2f rate %.0f ",
+	       n, failed, elapsed, n / elapsed);
+	printf("median_us %.0f p99_us %.0f max_us %.0f\n",
 	       n ? lat[n / 2] * 1e6 : 0, n ? lat[(n * 99) / 100] * 1e6 : 0,
 	       n ? lat[n - 1] * 1e6 : 0);
 	free(lat);

@@ -10,7 +10,7 @@
  * DST, each from a random source port to DPORT (default 80), with a
  * random sequence number: a SYN flood, every packet a new connection.
  * ack sends bare ACKs (no payload), random source and destination ports
- * (DPORT ignored) and random sequence and acknowledgement numbers: every
+ * (DPORT ignored) and random sequence and acknowledgment numbers: every
  * packet a segment of a connection nobody opened.  Both go through a raw
  * socket, so the kernel routes them and resolves DST's MAC as for any
  * packet of SRC's.
@@ -42,6 +42,7 @@
 
 enum mode { MODE_SYN, MODE_ACK, MODE_BCAST };
 
+/* Set by the signal handler: volatile sig_atomic_t, as C wants. */
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
