@@ -13,7 +13,8 @@
 #                     FUZZ_COUNT (1000000), FUZZ_SECS, FUZZ_SEED (random),
 #                     FUZZ_KERNEL (debug)
 #   make stress       the concurrency stress, long, on the debug kernel:
-#                     STRESS_SECS (1800), STRESS_KERNEL (debug)
+#                     STRESS_SECS (1800), STRESS_KERNEL (debug); with
+#                     NOISY_SECS, noisy.sh too, its noise that long
 #   make deps         install what the build and tests need (root)
 
 # The running kernel's build tree, else the newest Debian headers.
@@ -67,8 +68,11 @@ fuzz: deps
 
 stress: deps
 	$(MAKE) -C ctl
-	SEGSTRESS_SECS=$(STRESS_SECS) tests/vm/run.sh $(STRESS_KERNEL) \
-		--tests stress.sh --timeout $$(($(STRESS_SECS) + 600)) \
+	SEGSTRESS_SECS=$(STRESS_SECS) \
+		$(if $(NOISY_SECS),SEGSTRESS_NOISY_SECS=$(NOISY_SECS)) \
+		tests/vm/run.sh $(STRESS_KERNEL) \
+		--tests 'stress.sh$(if $(NOISY_SECS), noisy.sh)' \
+		--timeout $$(($(STRESS_SECS) + $(or $(NOISY_SECS),0) + 600)) \
 		--log-name stress
 
 demo: deps
