@@ -90,14 +90,15 @@ RTNL_SLOW_S=3
 # go, in rcu_barrier() (netdev_run_todo) for every RCU callback queued
 # on the host, A's
 # closed flows' among them: 6 to 17 s were seen, 3 s with A's
-# flow-limit 0, against 2.3 s at most when quiet, and 42 s with a
-# second guest on the host.  The bound there only says that nothing
-# stalls for good.
+# flow-limit 0, against 2.3 s at most when quiet; 42 s with a second
+# guest on the host, and 65 s in one run alone after the hardening
+# branches were merged.  The bound there only says that nothing stalls
+# for good: the backlog of RCU callbacks is an open problem.
 # The noise stops when B's noisy window ends, at the latest after this.
 NOISE_MAX_S=40
 if [ -e /sys/kernel/debug/kmemleak ]; then
 	RTNL_OPS=10
-	RTNL_MAX_MS=120000
+	RTNL_MAX_MS=300000
 	NOISE_MAX_S=150
 fi
 # The least the noise must have done by the end of B's noisy measurement.
