@@ -46,8 +46,9 @@ void segf_port_name(const struct segf_port *port, char *name)
 }
 
 /*
- * Whether @port's device is administratively and operationally up: false
- * once it is gone.  Any context.
+ * Whether frames sent into @port reach its other end: its device is
+ * administratively up (a tap keeps its carrier when closed) and
+ * operationally up.  False once it is gone.  Any context.
  */
 bool segf_port_running(const struct segf_port *port)
 {

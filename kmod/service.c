@@ -291,15 +291,6 @@ void segf_instance_unlink(struct segf_instance *inst)
 	call_rcu(&inst->rcu, segf_instance_free_rcu);
 }
 
-/*
- * Whether frames sent into @port reach its instance: administratively
- * up (a tap keeps its carrier when closed) and operationally up.
- */
-static bool segf_port_works(const struct segf_port *port)
-{
-	return segf_port_running(port);
-}
-
 /* Called with segf_net::lock held. */
 u8 segf_instance_state(const struct segf_instance *inst)
 {
@@ -309,7 +300,7 @@ u8 segf_instance_state(const struct segf_instance *inst)
 
 	for (s = SEGF_LEFT; s <= SEGF_RIGHT; s++) {
 		port = segf_iface_port(&inst->side[s], sn);
-		if (!port || !segf_port_works(port))
+		if (!port || !segf_port_running(port))
 			return SEGFILTER_INSTANCE_DOWN;
 	}
 	return inst->drained ? SEGFILTER_INSTANCE_DRAINED :
@@ -555,7 +546,7 @@ bool segf_instance_alive(const struct segf_instance *inst, u64 gen,
 		port = rcu_dereference(inst->side[s].port);
 		/* A port attached by a commit not yet published is not. */
 		if (!port || READ_ONCE(port->born) > gen ||
-		    !segf_port_works(port))
+		    !segf_port_running(port))
 			return false;
 	}
 	return inst->svc->mode != SEGFILTER_SERVICE_ROUTED ||

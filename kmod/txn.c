@@ -28,7 +28,6 @@
  */
 
 #include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
