@@ -887,6 +887,18 @@ static bool segf_dst_matches(const struct segf_pkt *pkt,
 {
 	struct in6_addr snm;
 
+	if (pkt->proto == htons(ETH_P_ARP)) {
+		/*
+		 * segfilter answered the requests for an endpoint's address;
+		 * what may still go to its MAC is a reply to its own request
+		 * (for one of its addresses) or to its probe (RFC 5227: sent
+		 * from 0.0.0.0, answered to 0.0.0.0).
+		 */
+		if (!dst)
+			return true;
+		return segf_owns_v4(dst, pkt->arp.tpa) ||
+		       (pkt->arp.op == ARPOP_REPLY && !pkt->arp.tpa);
+	}
 	if (pkt->proto == htons(ETH_P_IP)) {
 		if (!dst)
 			return ipv4_is_multicast(pkt->v4.daddr) ||

@@ -4,8 +4,8 @@
 # Link control (ARP, neighbour discovery, MLD) passes without policy,
 # so it must be what it says: crafted ND and MLD that fail RFC 4861 or
 # 3810's checks, carry another's link-layer address, come in fragments,
-# or go to a VM's MAC for an address that VM does not own, are dropped
-# and counted, while their well-formed twins arrive.  And BIG TCP: GSO
+# or go to a VM's MAC for an address that VM does not own (ARP too), are
+# dropped and counted, while their well-formed twins arrive.  And BIG TCP: GSO
 # packets over 64 KB cross segfilter.
 #
 #   +-----------------+  +-----------------+  +-----------------+
@@ -177,6 +177,26 @@ check_eq "...counted as link_invalid (hop limit, code)" \
 check_eq "...and src_mac (link-layer option)" $((sm0 + 1)) "$(drops src_mac)"
 check_eq "...segfilter answered the valid NS only" \
 	$((nd0 + 1)) "$(counter port va nd_replies)"
+
+# ---- ARP to c's MAC: only for an address of c's ----
+dm0=$(drops dst_mismatch)
+cap c 100
+sleep 1
+# Replies for an address c does not own, for c's own, to c's probe.
+inj -d $MC -S 10.2.0.1 -D 10.2.0.99 -A 2 -m 21
+inj -d $MC -S 10.2.0.1 -D 10.2.0.3 -A 2 -m 22
+inj -d $MC -S 10.2.0.1 -D 0.0.0.0 -A 2 -m 23
+# A request for a's own address (not answered by segfilter) at c's MAC.
+inj -d $MC -S 10.2.0.1 -D 10.2.0.1 -A 1 -m 24
+cap_stop
+
+check_eq "ARP reply to c's MAC for an address c does not own: not delivered" \
+	0 "$(marks c 21)"
+check_eq "...the same reply for c's own address is" 1 "$(marks c 22)"
+check_eq "...and a reply to a probe (for 0.0.0.0) is" 1 "$(marks c 23)"
+check_eq "ARP request for a's own address to c's MAC: not delivered" \
+	0 "$(marks c 24)"
+check_eq "...counted as dst_mismatch" $((dm0 + 2)) "$(drops dst_mismatch)"
 
 # ---- BIG TCP: GSO packets over 64 KB ----
 

@@ -21,10 +21,16 @@
  * IPv4 (TTL HOPS, default 64) with protocol 58 and the same ICMPv6
  * message as its payload.
  *
+ *   ndinject send -i DEV -s SRC_MAC -d DST_MAC -S SENDER_IP -D TARGET_IP
+ *                 -A OP [-m ID]
+ *
+ * sends an ARP message instead: operation OP (1 request, 2 reply) from
+ * SRC_MAC and SENDER_IP, for TARGET_IP at DST_MAC (zeros in a request).
+ *
  * Every message ends with the 8-byte marker fd 01 'l' 'c' 't' 'l' and
  * ID (16 bits, default 0): for neighbour discovery an option of a type
  * nobody knows, which receivers skip; for the others bytes past the
- * message, which they ignore.
+ * message (for ARP, in the frame's padding), which they ignore.
  *
  *   ndinject recv -i DEV -w SECONDS
  *
@@ -69,6 +75,8 @@ static void bad_usage(void)
 		"usage: ndinject send -i DEV -s SRC_MAC -d DST_MAC -S SRC_IP -D DST_IP\n"
 		"                     -t TYPE [-T TARGET] [-H HOPS] [-c CODE] [-L LLADDR]\n"
 		"                     [-F] [-m ID]\n"
+		"       ndinject send -i DEV -s SRC_MAC -d DST_MAC -S SENDER_IP -D TARGET_IP\n"
+		"                     -A OP [-m ID]\n"
 		"       ndinject recv -i DEV -w SECONDS\n");
 	exit(2);
 }
@@ -176,7 +184,7 @@ static int do_send(int argc, char **argv)
 {
 	const char *dev = NULL, *src = NULL, *dst = NULL;
 	uint8_t frame[FRAME_MAX] = {}, lladdr[6], *l3, *icmp;
-	int type = -1, code = 0, hops = -1, frag = 0, opt, fd;
+	int type = -1, code = 0, hops = -1, frag = 0, arp = 0, opt, fd;
 	struct in6_addr s6, d6, target = {};
 	struct in_addr s4, d4;
 	int have_lladdr = 0, v4;
@@ -185,7 +193,7 @@ static int do_send(int argc, char **argv)
 	size_t len, plen;
 	uint32_t c;
 
-	while ((opt = getopt(argc, argv, "i:s:d:S:D:t:T:H:c:L:Fm:")) != -1) {
+	while ((opt = getopt(argc, argv, "i:s:d:S:D:t:T:H:c:L:Fm:A:")) != -1) {
 		switch (opt) {
 		case 'i': dev = optarg; break;
 		case 's': mac(optarg, frame + 6); break;
@@ -202,10 +210,11 @@ static int do_send(int argc, char **argv)
 		case 'L': mac(optarg, lladdr); have_lladdr = 1; break;
 		case 'F': frag = 1; break;
 		case 'm': id = number(optarg, 0, 65535); break;
+		case 'A': arp = number(optarg, 1, 2); break;
 		default: bad_usage();
 		}
 	}
-	if (!dev || !src || !dst || type < 0)
+	if (!dev || !src || !dst || (type < 0 && !arp))
 		bad_usage();
 	v4 = inet_pton(AF_INET, src, &s4) == 1;
 	if (v4 ? inet_pton(AF_INET, dst, &d4) != 1 :
@@ -214,7 +223,24 @@ static int do_send(int argc, char **argv)
 		bad_usage();
 
 	l3 = frame + ETH_HLEN;
-	if (v4) {
+	if (arp) {
+		if (!v4)
+			bad_usage();
+		put16(frame + 12, ETH_P_ARP);
+		put16(l3, 1);			/* Ethernet */
+		put16(l3 + 2, ETH_P_IP);
+		l3[4] = 6;
+		l3[5] = 4;
+		put16(l3 + 6, arp);
+		memcpy(l3 + 8, frame + 6, 6);	/* sender: the source MAC */
+		memcpy(l3 + 14, &s4, 4);
+		if (arp == 2)
+			memcpy(l3 + 18, frame, 6);
+		memcpy(l3 + 24, &d4, 4);
+		memcpy(l3 + 28, marker, sizeof(marker));
+		put16(l3 + 34, id);
+		len = ETH_HLEN + 36;
+	} else if (v4) {
 		put16(frame + 12, ETH_P_IP);
 		icmp = l3 + IP_HLEN;
 		plen = icmp6_body(icmp, type, code, &target,
