@@ -27,7 +27,9 @@
  * into the atomic reserves, charged to the memory cgroup of whoever
  * created the domain (not to the task that happens to run the softirq),
  * and never beyond the domain's flow limit nor the namespace's share of
- * the host (max_flows_per_netns).  At either limit, a new flow evicts an
+ * the host (max_flows_per_netns).  Half that budget is split evenly
+ * between the namespace's domains, each one's own; the other half is
+ * pooled (segf_flow_share()).  At any limit, a new flow evicts an
  * unanswered one among a few entries next to its own bucket, the one
  * that expires first; an answered flow is never evicted.  When none is
  * found, a packet that the rules allow is still forwarded, only without
@@ -43,6 +45,7 @@
 #include <linux/icmpv6.h>
 #include <linux/in.h>
 #include <linux/jhash.h>
+#include <linux/llist.h>
 #include <linux/memcontrol.h>
 #include <linux/random.h>
 #include <linux/rhashtable.h>
@@ -208,31 +211,104 @@ static void segf_flow_free(struct segf_flow *flow)
 	kmem_cache_free(segf_flow_cache, flow);
 }
 
-static void segf_flow_free_rcu(struct rcu_head *head)
+/*
+ * Closed flows wait for their grace period in batches.  A flood can
+ * close thousands of flows a second; one RCU callback each would make
+ * every rcu_barrier() on the host (each netdev unregistration has one)
+ * wait for all of them, which takes seconds on a debug kernel.  So an
+ * unlinked flow goes on a list of its CPU, and one work item takes all
+ * the lists, waits for one grace period and frees what it took.  Flows
+ * unlinked meanwhile wait for the next round.
+ */
+static DEFINE_PER_CPU(struct llist_head, segf_flow_graveyard);
+
+static void segf_flow_reap(struct work_struct *work)
 {
-	segf_flow_free(container_of(head, struct segf_flow, rcu));
+	struct llist_node *batch = NULL, *first, *last;
+	struct segf_flow *flow, *next;
+	unsigned int n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		first = llist_del_all(per_cpu_ptr(&segf_flow_graveyard, cpu));
+		if (!first)
+			continue;
+		for (last = first; last->next; last = last->next)
+			;
+		last->next = batch;
+		batch = first;
+	}
+	if (!batch)
+		return;
+	/* Every flow of the batch was unlinked before this grace period. */
+	synchronize_rcu();
+	llist_for_each_entry_safe(flow, next, batch, free_node) {
+		segf_flow_free(flow);
+		if (++n % SEGF_FLOW_GC_BATCH == 0)
+			cond_resched();
+	}
+}
+
+static DECLARE_WORK(segf_flow_reaper, segf_flow_reap);
+
+/* Free @flow, just unlinked, once no reader can hold it. */
+static void segf_flow_bury(struct segf_flow *flow)
+{
+	/* Any CPU's list will do: this one's, unless we were preempted. */
+	if (llist_add(&flow->free_node, raw_cpu_ptr(&segf_flow_graveyard)))
+		queue_work(segf_wq, &segf_flow_reaper);
+}
+
+/*
+ * A domain's own share of the namespace's budget: half the budget split
+ * evenly between the namespace's domains.  The other half is a pool
+ * that any domain draws on, first come, once its own share is full.  So
+ * no domain can take another's first flows, however busy it is, and a
+ * lone busy domain still gets the whole budget.
+ */
+static unsigned int segf_flow_share(const struct segf_net *sn,
+				    unsigned int budget)
+{
+	return budget / 2 / max(READ_ONCE(sn->n_domains), 1U);
 }
 
 /* Give back a flow's place in its domain and namespace. */
-static void segf_flow_unreserve(struct segf_domain *dom)
+static void segf_flow_unreserve(struct segf_domain *dom, bool pooled)
 {
+	if (pooled)
+		atomic_dec(&dom->sn->n_pooled);
 	atomic_dec(&dom->sn->n_flows);
 	atomic_dec(&dom->n_flows);
 }
 
-/* Take a place for one more flow, if the domain and namespace have one. */
-static bool segf_flow_reserve(struct segf_domain *dom, u32 limit)
+/*
+ * Take a place for one more flow, if the domain's limit and its share
+ * or the pool leave one; *@pooled says which it came from.
+ */
+static bool segf_flow_reserve(struct segf_domain *dom, u32 limit,
+			      bool *pooled)
 {
-	if (atomic_inc_return(&dom->n_flows) > limit) {
-		atomic_dec(&dom->n_flows);
-		return false;
-	}
-	if (atomic_inc_return(&dom->sn->n_flows) >
-	    READ_ONCE(segf_max_flows_per_netns)) {
-		segf_flow_unreserve(dom);
-		return false;
+	unsigned int budget = READ_ONCE(segf_max_flows_per_netns);
+	struct segf_net *sn = dom->sn;
+	int n = atomic_inc_return(&dom->n_flows);
+
+	if (n > limit)
+		goto undo_domain;
+	if (atomic_inc_return(&sn->n_flows) > budget)
+		goto undo_netns;
+	*pooled = n > segf_flow_share(sn, budget);
+	if (*pooled &&
+	    atomic_inc_return(&sn->n_pooled) > budget - budget / 2) {
+		atomic_dec(&sn->n_pooled);
+		goto undo_netns;
 	}
 	return true;
+
+undo_netns:
+	atomic_dec(&sn->n_flows);
+undo_domain:
+	atomic_dec(&dom->n_flows);
+	return false;
 }
 
 /*
@@ -241,9 +317,11 @@ static bool segf_flow_reserve(struct segf_domain *dom, u32 limit)
  */
 static bool segf_flow_full(struct segf_domain *dom, u32 limit)
 {
+	unsigned int budget = READ_ONCE(segf_max_flows_per_netns);
+
 	return limit && atomic_read(&dom->n_flows) <= limit &&
-	       atomic_read(&dom->sn->n_flows) <=
-	       READ_ONCE(segf_max_flows_per_netns);
+	       atomic_read(&dom->sn->n_flows) <= budget &&
+	       atomic_read(&dom->sn->n_pooled) <= budget - budget / 2;
 }
 
 /* Unlink @flow; whoever unlinks it first frees it, and returns true. */
@@ -251,8 +329,8 @@ static bool segf_flow_unlink(struct segf_domain *dom, struct segf_flow *flow)
 {
 	if (rhashtable_remove_fast(&dom->flows, &flow->node, segf_flow_params))
 		return false;
-	segf_flow_unreserve(dom);
-	call_rcu(&flow->rcu, segf_flow_free_rcu);
+	segf_flow_unreserve(dom, flow->pooled);
+	segf_flow_bury(flow);
 	return true;
 }
 
@@ -475,10 +553,11 @@ struct segf_flow *segf_flow_create(struct segf_domain *dom,
 	struct segf_flow *flow, *old;
 	struct mem_cgroup *memcg;
 	unsigned long now = jiffies;
+	bool pooled;
 
-	if (!segf_flow_reserve(dom, limit) &&
+	if (!segf_flow_reserve(dom, limit, &pooled) &&
 	    (!segf_flow_full(dom, limit) || !segf_flow_evict(dom, key, now) ||
-	     !segf_flow_reserve(dom, limit)))
+	     !segf_flow_reserve(dom, limit, &pooled)))
 		return NULL;
 	/*
 	 * The domain's creator pays, up to its cgroup's memory.max: no
@@ -490,6 +569,7 @@ struct segf_flow *segf_flow_create(struct segf_domain *dom,
 	if (!flow)
 		goto err_count;
 	flow->key = *key;
+	flow->pooled = pooled;
 	spin_lock_init(&flow->lock);
 	seqcount_spinlock_init(&flow->seq, &flow->lock);
 	flow->init_side = side;
@@ -509,7 +589,7 @@ struct segf_flow *segf_flow_create(struct segf_domain *dom,
 	set_active_memcg(memcg);
 	if (old) {
 		kmem_cache_free(segf_flow_cache, flow);
-		segf_flow_unreserve(dom);
+		segf_flow_unreserve(dom, pooled);
 		return IS_ERR(old) ? NULL : old;
 	}
 	if (!delayed_work_pending(&dom->flow_gc))
@@ -519,7 +599,7 @@ struct segf_flow *segf_flow_create(struct segf_domain *dom,
 
 err_count:
 	set_active_memcg(memcg);
-	segf_flow_unreserve(dom);
+	segf_flow_unreserve(dom, pooled);
 	return NULL;
 }
 
@@ -576,13 +656,18 @@ int segf_flows_init(struct segf_domain *dom)
 	if (err)
 		return err;
 	dom->memcg = get_mem_cgroup_from_mm(current->mm);
-	dom->sn->n_domains++;
+	WRITE_ONCE(dom->sn->n_domains, dom->sn->n_domains + 1);
 	return 0;
 }
 
 static void segf_flow_free_one(void *ptr, void *arg)
 {
-	segf_flow_free(ptr);
+	struct segf_flow *flow = ptr;
+	struct segf_net *sn = arg;
+
+	if (flow->pooled)
+		atomic_dec(&sn->n_pooled);
+	segf_flow_free(flow);
 }
 
 /* No reader can reach the domain any more (its ports are gone). */
@@ -591,10 +676,10 @@ void segf_flows_destroy(struct segf_domain *dom)
 	segf_assert_locked(dom->sn);
 	cancel_delayed_work_sync(&dom->flow_gc);
 	atomic_sub(atomic_read(&dom->n_flows), &dom->sn->n_flows);
-	rhashtable_free_and_destroy(&dom->flows, segf_flow_free_one, NULL);
+	rhashtable_free_and_destroy(&dom->flows, segf_flow_free_one, dom->sn);
 	mem_cgroup_put(dom->memcg);
 	dom->memcg = NULL;
-	dom->sn->n_domains--;
+	WRITE_ONCE(dom->sn->n_domains, dom->sn->n_domains - 1);
 }
 
 int __init segf_flow_cache_init(void)

@@ -102,6 +102,7 @@ static int __net_init segf_net_init(struct net *net)
 	sn->net = net;
 	sn->genid = 1;
 	atomic_set(&sn->n_flows, 0);
+	atomic_set(&sn->n_pooled, 0);
 	mutex_init(&sn->lock);
 	xa_init(&sn->domains);
 	xa_init(&sn->ports);

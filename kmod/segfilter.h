@@ -23,8 +23,9 @@
  * change is a
  * commit (txn.c) that publishes new generations with one pointer swap
  * per domain.  Objects unlinked by a writer are freed after a grace
- * period: kfree_rcu() / call_rcu(), or queue_rcu_work() on segf_wq for
- * an old generation and the rules only it still used.  Module exit
+ * period: kfree_rcu() / call_rcu(), queue_rcu_work() on segf_wq for
+ * an old generation and the rules only it still used, or a batch per
+ * grace period on segf_wq for closed flows (flow.c).  Module exit
  * waits for those with rcu_barrier(), then destroy_workqueue().
  *
  * Ownership: a namespace owns its domains, ports and open transactions;
@@ -42,6 +43,7 @@
 
 #include <linux/etherdevice.h>
 #include <linux/in6.h>
+#include <linux/llist.h>
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
@@ -125,10 +127,12 @@ struct segf_net {
 	/*
 	 * Against the host's budget (main.c): domains, counted by
 	 * segf_flows_init() and segf_flows_destroy() under @lock, and the
-	 * flows of all of them, counted by the data path.
+	 * flows of all of them, counted by the data path, and of those the
+	 * ones drawn from the pool beyond their domain's share (flow.c).
 	 */
 	unsigned int n_domains;
 	atomic_t n_flows;
+	atomic_t n_pooled;
 };
 
 /* Key of segf_domain::ep_by_addr: zero the padding before use. */
@@ -281,6 +285,7 @@ struct segf_flow {
 	u8 fin;				/* FIN seen from end 0 (bit 0), 1 */
 	u8 action;
 	bool replied;			/* a packet of the other end seen */
+	bool pooled;			/* counted in segf_net::n_pooled */
 	/*
 	 * The verdict: the generation that judged it last and the rule that
 	 * decided (NULL: the default).  The rule may be freed once its
@@ -300,7 +305,7 @@ struct segf_flow {
 	 */
 	struct metadata_dst __rcu *tun;
 	unsigned long expires;		/* jiffies */
-	struct rcu_head rcu;
+	struct llist_node free_node;	/* unlinked: see segf_flow_bury() */
 };
 
 /* A flow's verdict, read at once: see segf_flow_read(). */

@@ -134,7 +134,7 @@ echo +memory >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
 mkdir -p "$CG"
 [ -f "$CG/memory.current" ] || echo "# no memory controller"
 echo 2 >$P/max_domains_per_netns
-echo 5001 >$P/max_flows_per_netns
+echo 6000 >$P/max_flows_per_netns
 
 # The container: a user namespace, and a network namespace it owns.
 (echo "$BASHPID" >"$CG/cgroup.procs" && exec /usr/bin/unshare -U -r -n sleep 600) &
@@ -148,9 +148,12 @@ C()
 }
 vm_veth c1 vc1 02:00:00:00:0c:01 10.0.0.1 fd00::1
 vm_veth c2 vc2 02:00:00:00:0c:02 10.0.0.2 fd00::2
-"$IP" link set vc1 netns "$CPID"
-"$IP" link set vc2 netns "$CPID"
-for d in vc1 vc2; do
+vm_veth c3 vc3 02:00:00:00:0c:03 10.0.0.1 fd00::1
+vm_veth c4 vc4 02:00:00:00:0c:04 10.0.0.2 fd00::2
+for d in vc1 vc2 vc3 vc4; do
+	"$IP" link set "$d" netns "$CPID"
+done
+for d in vc1 vc2 vc3 vc4; do
 	C sysctl -qw "net.ipv6.conf.$d.disable_ipv6=1"
 	C "$IP" link set "$d" up
 done
@@ -171,21 +174,34 @@ echo 3 >$P/max_domains_per_netns
 check "the host's administrator raises it: a third" \
 	C $SEGCTL domain add cd4 id 4
 
+# two_vms DOMAIN N M: VMs cN (10.0.0.1) and cM (10.0.0.2) of the
+# container, in one group of DOMAIN.
+two_vms()
 {
-	C $SEGCTL group add g id 1 domain cd &&
-	C $SEGCTL port attach vc1 domain cd &&
-	C $SEGCTL port attach vc2 domain cd &&
-	C $SEGCTL endpoint add 02:00:00:00:0c:01 domain cd group g port vc1 \
-		ip 10.0.0.1 &&
-	C $SEGCTL endpoint add 02:00:00:00:0c:02 domain cd group g port vc2 \
-		ip 10.0.0.2
-} >/dev/null || echo "# setup of domain cd failed"
-# The echo server and the senders run in the host's cgroup, not $CG.
+	local dom=$1 n i=1
+	C $SEGCTL group add g id 1 domain "$dom" || return 1
+	for n in "$2" "$3"; do
+		C $SEGCTL port attach "vc$n" domain "$dom" &&
+		C $SEGCTL endpoint add "02:00:00:00:0c:0$n" domain "$dom" \
+			group g port "vc$n" ip "10.0.0.$i" || return 1
+		i=$((i + 1))
+	done
+}
+two_vms cd 1 2 >/dev/null || echo "# setup of domain cd failed"
+two_vms cd3 3 4 >/dev/null || echo "# setup of domain cd3 failed"
+# The echo servers and the senders run in the host's cgroup, not $CG.
 n c2 "$TOOLS/udpflows" serve 9 &
 UDPSERVE=$!
+n c4 "$TOOLS/udpflows" serve 9 &
+UDPSERVE="$UDPSERVE $!"
 wait_for 50 n c1 "$TOOLS/udpflows" send 10.0.0.2 9 1 19999 200
 
-N=5000
+# The container's three domains (cd, cd3, cd4) share a budget of 6000
+# flows: each has 1000 of its own (half the budget, split evenly), and
+# the other 3000 are a pool for whoever needs more.
+N=3000
+SHARE=1000
+POOL=3000
 # udpflows needs a socket per flow.
 ulimit -n $((N + 100))
 objsize=$(cat /sys/kernel/slab/segf_flow/object_size 2>/dev/null || echo 128)
@@ -207,15 +223,24 @@ check_ge "...are charged to the cgroup of the domain's creator" \
 check_ge "...as slab" $((N * objsize * 3 / 4)) $((s1 - s0))
 
 full0=$(cstat cd flow_table_full)
-n c1 "$TOOLS/udpflows" send 10.0.0.2 9 1000 30000 1000 >/dev/null 2>&1
-check_eq "1000 more: the namespace holds its max_flows_per_netns, no more" \
-	$((N + 1)) "$(domain_flows C cd)"
-check_ge "...the others are counted as flow_table_full" $((full0 + 1000)) \
+n c1 "$TOOLS/udpflows" send 10.0.0.2 9 2000 30000 1000 >/dev/null 2>&1
+check_eq "2000 more: cd holds its own $SHARE and the pool's $POOL, no more" \
+	$((SHARE + POOL)) "$(domain_flows C cd)"
+check_ge "...the others are counted as flow_table_full" $((full0 + 900)) \
 	"$(cstat cd flow_table_full)"
 check_eq "...and no answered flow was evicted for them" 0 \
 	"$(cstat cd flows_evicted)"
-kill "$UDPSERVE" 2>/dev/null
-wait "$UDPSERVE" 2>/dev/null
+
+full0=$(cstat cd3 flow_table_full)
+n c3 "$TOOLS/udpflows" send 10.0.0.2 9 1500 20000 1000 >/dev/null 2>&1
+check_eq "cd3 still gets its own $SHARE flows, though cd took the pool" \
+	$SHARE "$(domain_flows C cd3)"
+check_ge "...and no more: the others are counted as flow_table_full" \
+	$((full0 + 400)) "$(cstat cd3 flow_table_full)"
+check_eq "...while cd keeps its flows" $((SHARE + POOL)) \
+	"$(domain_flows C cd)"
+kill $UDPSERVE 2>/dev/null
+wait $UDPSERVE 2>/dev/null
 m2=$(cat "$CG/memory.current")
 C $SEGCTL domain del cd >/dev/null 2>&1 ||
 	{ C $SEGCTL port detach vc1; C $SEGCTL port detach vc2; C $SEGCTL domain del cd; } >/dev/null 2>&1
