@@ -2693,7 +2693,7 @@ static int segf_put_tuple(struct sk_buff *skb, const struct segf_pkt *pkt)
  * @dom: the domain whose rule it is
  * @rule: the rule, which has SEGF_RULE_LOG
  * @src: source group id
- * @dst: destination group id, 0 for a flood
+ * @dst: destination group id (of each destination, for a flood)
  * @pkt: the packet
  *
  * Called from the data path: atomic, rate limited per domain.
