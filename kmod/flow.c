@@ -27,9 +27,9 @@
  * into the atomic reserves, charged to the memory cgroup of whoever
  * created the domain (not to the task that happens to run the softirq),
  * and never beyond the domain's flow limit nor the namespace's share of
- * the host (max_flows_per_netns).  Half that budget is split evenly
- * between the namespace's domains, each one's own; the other half is
- * pooled (segf_flow_share()).  At any limit, a new flow evicts an
+ * the host (max_flows_per_netns).  Half that budget is split into
+ * shares, each domain's own; the rest is pooled (segf_flow_split()).  At
+ * any limit, a new flow evicts an
  * unanswered one among a few entries next to its own bucket, the one
  * that expires first; an answered flow is never evicted.  When none is
  * found, a packet that the rules allow is still forwarded, only without
@@ -59,6 +59,8 @@
 
 #define SEGF_FLOW_GC_INTERVAL	(2 * HZ)
 #define SEGF_FLOW_GC_BATCH	256
+/* The reaper reschedules after freeing so many flows. */
+#define SEGF_FLOW_REAP_BATCH	256
 /* Early drop looks at this many entries, in at most so many buckets. */
 #define SEGF_FLOW_EVICT_ENTRIES	8
 #define SEGF_FLOW_EVICT_BUCKETS	32
@@ -244,7 +246,7 @@ static void segf_flow_reap(struct work_struct *work)
 	synchronize_rcu();
 	llist_for_each_entry_safe(flow, next, batch, free_node) {
 		segf_flow_free(flow);
-		if (++n % SEGF_FLOW_GC_BATCH == 0)
+		if (++n % SEGF_FLOW_REAP_BATCH == 0)
 			cond_resched();
 	}
 }
@@ -260,16 +262,20 @@ static void segf_flow_bury(struct segf_flow *flow)
 }
 
 /*
- * A domain's own share of the namespace's budget: half the budget split
- * evenly between the namespace's domains.  The other half is a pool
- * that any domain draws on, first come, once its own share is full.  So
- * no domain can take another's first flows, however busy it is, and a
- * lone busy domain still gets the whole budget.
+ * The namespace's budget in two halves.  One is split evenly between as
+ * many domains as the namespace may hold (max_domains_per_netns): each
+ * domain's share is its own, which no other domain can take, however
+ * busy, and which a domain created last gets as well as the first.  The
+ * rest is a pool that any domain draws on, first come, once its own
+ * share is full.  The shares and the pool add up to the budget.
  */
-static unsigned int segf_flow_share(const struct segf_net *sn,
-				    unsigned int budget)
+static void segf_flow_split(unsigned int *share, unsigned int *pool)
 {
-	return budget / 2 / max(READ_ONCE(sn->n_domains), 1U);
+	unsigned int budget = READ_ONCE(segf_max_flows_per_netns);
+	unsigned int domains = max(READ_ONCE(segf_max_domains_per_netns), 1U);
+
+	*share = budget / 2 / domains;
+	*pool = budget - *share * domains;
 }
 
 /* Give back a flow's place in its domain and namespace. */
@@ -277,6 +283,8 @@ static void segf_flow_unreserve(struct segf_domain *dom, bool pooled)
 {
 	if (pooled)
 		atomic_dec(&dom->sn->n_pooled);
+	else
+		atomic_dec(&dom->n_own);
 	atomic_dec(&dom->sn->n_flows);
 	atomic_dec(&dom->n_flows);
 }
@@ -290,38 +298,50 @@ static bool segf_flow_reserve(struct segf_domain *dom, u32 limit,
 {
 	unsigned int budget = READ_ONCE(segf_max_flows_per_netns);
 	struct segf_net *sn = dom->sn;
-	int n = atomic_inc_return(&dom->n_flows);
+	unsigned int share, pool;
 
-	if (n > limit)
+	segf_flow_split(&share, &pool);
+	if (atomic_inc_return(&dom->n_flows) > limit)
 		goto undo_domain;
+	*pooled = atomic_inc_return(&dom->n_own) > share;
+	if (*pooled) {
+		atomic_dec(&dom->n_own);
+		if (atomic_inc_return(&sn->n_pooled) > pool)
+			goto undo_share;
+	}
+	/* Only a budget lowered under the flows held makes this fail. */
 	if (atomic_inc_return(&sn->n_flows) > budget)
 		goto undo_netns;
-	*pooled = n > segf_flow_share(sn, budget);
-	if (*pooled &&
-	    atomic_inc_return(&sn->n_pooled) > budget - budget / 2) {
-		atomic_dec(&sn->n_pooled);
-		goto undo_netns;
-	}
 	return true;
 
 undo_netns:
 	atomic_dec(&sn->n_flows);
+undo_share:
+	if (*pooled)
+		atomic_dec(&sn->n_pooled);
+	else
+		atomic_dec(&dom->n_own);
 undo_domain:
 	atomic_dec(&dom->n_flows);
 	return false;
 }
 
 /*
- * Whether one flow less would make room: the table is at a limit, not
- * over one that was lowered (then flows leave as they expire).
+ * Whether one flow less would make room: the table is at its limits,
+ * not over one that was lowered (then flows leave as they expire).  An
+ * evicted flow of the domain frees its domain's place and its own share
+ * or the pool, whichever it came from: either lets the new flow in.
  */
 static bool segf_flow_full(struct segf_domain *dom, u32 limit)
 {
 	unsigned int budget = READ_ONCE(segf_max_flows_per_netns);
+	unsigned int share, pool;
 
+	segf_flow_split(&share, &pool);
 	return limit && atomic_read(&dom->n_flows) <= limit &&
-	       atomic_read(&dom->sn->n_flows) <= budget &&
-	       atomic_read(&dom->sn->n_pooled) <= budget - budget / 2;
+	       atomic_read(&dom->n_own) <= share &&
+	       atomic_read(&dom->sn->n_pooled) <= pool &&
+	       atomic_read(&dom->sn->n_flows) <= budget;
 }
 
 /* Unlink @flow; whoever unlinks it first frees it, and returns true. */
@@ -651,12 +671,13 @@ int segf_flows_init(struct segf_domain *dom)
 	segf_assert_locked(dom->sn);
 	dom->flow_seed = get_random_u32();
 	atomic_set(&dom->n_flows, 0);
+	atomic_set(&dom->n_own, 0);
 	INIT_DELAYED_WORK(&dom->flow_gc, segf_flow_gc);
 	err = rhashtable_init(&dom->flows, &segf_flow_params);
 	if (err)
 		return err;
 	dom->memcg = get_mem_cgroup_from_mm(current->mm);
-	WRITE_ONCE(dom->sn->n_domains, dom->sn->n_domains + 1);
+	dom->sn->n_domains++;
 	return 0;
 }
 
@@ -679,7 +700,7 @@ void segf_flows_destroy(struct segf_domain *dom)
 	rhashtable_free_and_destroy(&dom->flows, segf_flow_free_one, dom->sn);
 	mem_cgroup_put(dom->memcg);
 	dom->memcg = NULL;
-	WRITE_ONCE(dom->sn->n_domains, dom->sn->n_domains - 1);
+	dom->sn->n_domains--;
 }
 
 int __init segf_flow_cache_init(void)

@@ -11,7 +11,8 @@
  *  3. the netdev notifier goes: no port is left for it to detach;
  *  4. rcu_barrier() waits for the queued frees before the code that
  *     runs them is unloaded, and destroying the workqueue waits for
- *     the frees that RCU handed to it (old policy generations).
+ *     the frees that RCU handed to it (old policy generations) and for
+ *     the closed flows its reaper has yet to free.
  */
 
 #include <linux/capability.h>
@@ -139,7 +140,8 @@ static int __init segf_init(void)
 {
 	int err;
 
-	segf_wq = alloc_workqueue("segfilter", WQ_UNBOUND, 0);
+	/* It frees memory (closed flows): keep a rescuer for when it is low. */
+	segf_wq = alloc_workqueue("segfilter", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
 	if (!segf_wq)
 		return -ENOMEM;
 	err = segf_flow_cache_init();

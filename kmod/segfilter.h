@@ -373,6 +373,7 @@ struct segf_domain {
 	u32 flow_seed;			/* of segf_flow::hash */
 	struct rhashtable flows;
 	atomic_t n_flows;
+	atomic_t n_own;			/* of them, in its own share */
 	struct mem_cgroup *memcg;	/* of the domain's creator: pays */
 	struct delayed_work flow_gc;
 	struct ratelimit_state log_limit;
