@@ -236,9 +236,9 @@ static bool segf_is_link_control(const struct segf_pkt *pkt)
  * one that fails them is no link plumbing and must not pass as such.
  *
  * - router and neighbour solicitations and advertisements: hop limit
- *   255 and code 0; a solicitation for duplicate address detection
- *   (from the unspecified address) goes to its target's solicited-node
- *   group and has no source link-layer address option;
+ *   255 and code 0; one from the unspecified address has no link-layer
+ *   address option, and a neighbour solicitation from it (duplicate
+ *   address detection) goes to its target's solicited-node group;
  * - MLD: hop limit 1, from a link-local address; reports and done
  *   messages may also come from the unspecified address, as Linux sends
  *   them before the interface has a link-local address (RFC 3810 5.2.13);
@@ -270,10 +270,12 @@ segf_check_link_control(const struct segf_pkt *pkt)
 	if ((pkt->flags & SEGF_PKT_ND_LLADDR) &&
 	    !ether_addr_equal(pkt->nd_lladdr, pkt->src))
 		return SEGFILTER_DROP_SRC_MAC;
+	/* From the unspecified address, no link-layer option (RFC 4861). */
+	if (any && (pkt->flags & SEGF_PKT_ND_LLADDR))
+		return SEGFILTER_DROP_LINK_INVALID;
 	if ((pkt->flags & SEGF_PKT_ND_NS) && any) {
 		addrconf_addr_solict_mult(&pkt->nd_target, &snm);
-		if ((pkt->flags & SEGF_PKT_ND_LLADDR) ||
-		    !ipv6_addr_equal(&pkt->v6.daddr, &snm))
+		if (!ipv6_addr_equal(&pkt->v6.daddr, &snm))
 			return SEGFILTER_DROP_LINK_INVALID;
 	}
 	return 0;
@@ -875,6 +877,22 @@ static void segf_flood(const struct segf_ctx *ctx, struct sk_buff *skb,
 }
 
 /*
+ * Link control passes without policy, so it carries nothing but itself:
+ * an ARP frame loses whatever follows its message (the padding of a
+ * minimal Ethernet frame, or anything else the sender put there).
+ */
+static int segf_trim_link_control(struct sk_buff *skb,
+				  const struct segf_pkt *pkt)
+{
+	unsigned int len = pkt->l3_off + sizeof(struct arphdr) +
+			   sizeof(struct segf_arp_eth_ipv4);
+
+	if (pkt->proto != htons(ETH_P_ARP) || skb->len <= len)
+		return 0;
+	return pskb_trim_rcsum(skb, len);
+}
+
+/*
  * A frame to an endpoint's MAC must be for one of that endpoint's
  * addresses, and a frame to a group MAC for a group address: flows are
  * keyed by address, so a frame judged for one endpoint must not land at
@@ -887,18 +905,13 @@ static bool segf_dst_matches(const struct segf_pkt *pkt,
 {
 	struct in6_addr snm;
 
-	if (pkt->proto == htons(ETH_P_ARP)) {
-		/*
-		 * segfilter answered the requests for an endpoint's address;
-		 * what may still go to its MAC is a reply to its own request
-		 * (for one of its addresses) or to its probe (RFC 5227: sent
-		 * from 0.0.0.0, answered to 0.0.0.0).
-		 */
-		if (!dst)
-			return true;
-		return segf_owns_v4(dst, pkt->arp.tpa) ||
-		       (pkt->arp.op == ARPOP_REPLY && !pkt->arp.tpa);
-	}
+	/*
+	 * segfilter answers every ARP request for an address of the domain,
+	 * so no reply between endpoints is left to carry, and a request that
+	 * is not answered (for the sender's own address) is broadcast.
+	 */
+	if (pkt->proto == htons(ETH_P_ARP))
+		return !dst;
 	if (pkt->proto == htons(ETH_P_IP)) {
 		if (!dst)
 			return ipv4_is_multicast(pkt->v4.daddr) ||
@@ -1443,6 +1456,9 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 	if (is_multicast_ether_addr(pkt.dst)) {
 		reason = SEGFILTER_DROP_DST_MISMATCH;
 		if (!segf_dst_matches(&pkt, NULL))
+			goto drop;
+		reason = SEGFILTER_DROP_TX_ERROR;
+		if (segf_trim_link_control(skb, &pkt))
 			goto drop;
 		segf_flood(&ctx, skb, &pkt, src);
 		return;

@@ -50,32 +50,18 @@ static int parse_arp(const struct sk_buff *skb, struct segf_pkt *pkt)
 }
 
 /*
- * The body of a neighbour solicitation or advertisement, at @off and @len
- * bytes long: its target, then options (RFC 4861 4.6).  The source
- * (NS) or target (NA) link-layer address option is what a neighbour
- * cache learns, so it is kept for the caller to compare with the
- * sender's MAC; two of them that differ make the message malformed, as
- * do options that do not fit, an option of length 0 and more options
+ * The options of a neighbour discovery message, from @off to @end (RFC
+ * 4861 4.6).  The link-layer address option of type @want is what a
+ * neighbour cache learns, so it is kept for the caller to compare with
+ * the sender's MAC; two of them that differ make the message malformed,
+ * as do options that do not fit, an option of length 0 and more options
  * than SEGF_MAX_ND_OPTS.
  */
-static int parse_nd(const struct sk_buff *skb, struct segf_pkt *pkt,
-		    unsigned int off, unsigned int len, u8 type)
+static int parse_nd_opts(const struct sk_buff *skb, struct segf_pkt *pkt,
+			 unsigned int off, unsigned int end, u8 want)
 {
-	u8 want = type == NDISC_NEIGHBOUR_SOLICITATION ?
-		  ND_OPT_SOURCE_LL_ADDR : ND_OPT_TARGET_LL_ADDR;
-	struct in6_addr *target, tbuf;
-	unsigned int end = off + len, i;
+	unsigned int i;
 
-	if (len < sizeof(tbuf))
-		return -EBADMSG;
-	target = skb_header_pointer(skb, off, sizeof(tbuf), &tbuf);
-	if (!target)
-		return -EBADMSG;
-	pkt->nd_target = *target;
-	pkt->flags |= type == NDISC_NEIGHBOUR_SOLICITATION ? SEGF_PKT_ND_NS :
-							     SEGF_PKT_ND_NA;
-
-	off += sizeof(tbuf);
 	for (i = 0; off < end; i++) {
 		u8 *opt, obuf[2 + ETH_ALEN];
 		unsigned int olen;
@@ -102,6 +88,34 @@ static int parse_nd(const struct sk_buff *skb, struct segf_pkt *pkt,
 		off += olen;
 	}
 	return 0;
+}
+
+/*
+ * The body of a neighbour discovery message of @type after the ICMPv6
+ * header, at @off and @len bytes long: for a neighbour solicitation or
+ * advertisement its target, then options, whose source (NS) or target
+ * (NA) link-layer address is kept; for a router solicitation options
+ * only, whose source link-layer address is kept.
+ */
+static int parse_nd(const struct sk_buff *skb, struct segf_pkt *pkt,
+		    unsigned int off, unsigned int len, u8 type)
+{
+	struct in6_addr *target, tbuf;
+
+	if (type == NDISC_ROUTER_SOLICITATION)
+		return parse_nd_opts(skb, pkt, off, off + len,
+				     ND_OPT_SOURCE_LL_ADDR);
+	if (len < sizeof(tbuf))
+		return -EBADMSG;
+	target = skb_header_pointer(skb, off, sizeof(tbuf), &tbuf);
+	if (!target)
+		return -EBADMSG;
+	pkt->nd_target = *target;
+	pkt->flags |= type == NDISC_NEIGHBOUR_SOLICITATION ? SEGF_PKT_ND_NS :
+							     SEGF_PKT_ND_NA;
+	return parse_nd_opts(skb, pkt, off + sizeof(tbuf), off + len,
+			     type == NDISC_NEIGHBOUR_SOLICITATION ?
+			     ND_OPT_SOURCE_LL_ADDR : ND_OPT_TARGET_LL_ADDR);
 }
 
 /*
@@ -175,7 +189,8 @@ static int parse_l4(const struct sk_buff *skb, struct segf_pkt *pkt,
 		 * RFC 6980: neighbour discovery never comes in fragments.
 		 * One that does is an ICMPv6 packet like any other.
 		 */
-		if ((ih->icmp6_type == NDISC_NEIGHBOUR_SOLICITATION ||
+		if ((ih->icmp6_type == NDISC_ROUTER_SOLICITATION ||
+		     ih->icmp6_type == NDISC_NEIGHBOUR_SOLICITATION ||
 		     ih->icmp6_type == NDISC_NEIGHBOUR_ADVERTISEMENT) &&
 		    !(pkt->flags & SEGF_PKT_FRAGMENT)) {
 			int err = parse_nd(skb, pkt, off + sizeof(buf),

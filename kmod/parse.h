@@ -25,7 +25,7 @@ enum segf_pkt_flags {
 	SEGF_PKT_L4		= BIT(2),	/* ports or ICMP type valid */
 	SEGF_PKT_ND_NS		= BIT(3),	/* IPv6 neighbour solicitation */
 	SEGF_PKT_ND_NA		= BIT(4),	/* IPv6 neighbour advertisement */
-	SEGF_PKT_ND_LLADDR	= BIT(5),	/* NS/NA link-layer option */
+	SEGF_PKT_ND_LLADDR	= BIT(5),	/* RS/NS/NA link-layer option */
 };
 
 /* Most options of a neighbour solicitation or advertisement walked. */
@@ -77,7 +77,7 @@ struct segf_pkt {
 	__be16 icmp_id;		/* ICMP/ICMPv6 echo request and reply */
 
 	struct in6_addr nd_target;	/* if SEGF_PKT_ND_NS or _NA */
-	/* NS source or NA target link-layer address, if SEGF_PKT_ND_LLADDR */
+	/* RS or NS source, NA target link-layer address, if SEGF_PKT_ND_LLADDR */
 	u8 nd_lladdr[ETH_ALEN];
 };
 

@@ -330,6 +330,17 @@ static void b_ipv6_na_lladdr(struct frame *f)
 	put_nd_lladdr(f, ND_OPT_TARGET_LL_ADDR, mac_a);
 }
 
+/* A router solicitation: options right after the ICMPv6 header. */
+static void b_ipv6_rs_lladdr(struct frame *f)
+{
+	struct icmp6hdr ih = { .icmp6_type = NDISC_ROUTER_SOLICITATION };
+
+	put_eth(f, ETH_P_IPV6);
+	put_ipv6(f, IPPROTO_ICMPV6, sizeof(ih) + 8);
+	put(f, &ih, sizeof(ih));
+	put_nd_lladdr(f, ND_OPT_SOURCE_LL_ADDR, mac_a);
+}
+
 /* A solicitation in a first fragment is ICMPv6, not neighbour discovery. */
 static void b_ipv6_ns_fragment(struct frame *f)
 {
@@ -434,6 +445,9 @@ static const struct good_case good_cases[] = {
 	{ "ipv6_advertisement_lladdr", b_ipv6_na_lladdr, ETH_P_IPV6,
 	  IPPROTO_ICMPV6, SEGF_PKT_L4 | SEGF_PKT_ND_NA | SEGF_PKT_ND_LLADDR,
 	  0, 0, NDISC_NEIGHBOUR_ADVERTISEMENT, true },
+	{ "ipv6_router_solicitation_lladdr", b_ipv6_rs_lladdr, ETH_P_IPV6,
+	  IPPROTO_ICMPV6, SEGF_PKT_L4 | SEGF_PKT_ND_LLADDR, 0, 0,
+	  NDISC_ROUTER_SOLICITATION, true },
 	{ "ipv6_solicitation_in_fragment", b_ipv6_ns_fragment, ETH_P_IPV6,
 	  IPPROTO_ICMPV6, SEGF_PKT_L4 | SEGF_PKT_FRAGMENT, 0, 0,
 	  NDISC_NEIGHBOUR_SOLICITATION, true },
@@ -692,6 +706,25 @@ static void m_nd_lladdr_twice(struct frame *f)
 	put_nd_lladdr(f, ND_OPT_SOURCE_LL_ADDR, mac_b);
 }
 
+static void m_rs_option_length_0(struct frame *f)
+{
+	b_ipv6_rs_lladdr(f);
+	f->data[f->len - 7] = 0;
+}
+
+static void m_rs_option_past_payload(struct frame *f)
+{
+	b_ipv6_rs_lladdr(f);
+	f->data[f->len - 7] = 2;	/* 16 bytes, 8 there */
+}
+
+static void m_rs_lladdr_twice(struct frame *f)
+{
+	b_ipv6_rs_lladdr(f);
+	((struct ipv6hdr *)(f->data + ETH_HLEN))->payload_len = htons(8 + 16);
+	put_nd_lladdr(f, ND_OPT_SOURCE_LL_ADDR, mac_b);
+}
+
 static void m_ipv4_total_length_0(struct frame *f)
 {
 	b_ipv4_tcp(f);
@@ -719,6 +752,9 @@ static const struct bad_case bad_cases[] = {
 	{ "nd_option_length_0", m_nd_option_length_0 },
 	{ "nd_option_past_payload", m_nd_option_past_payload },
 	{ "nd_lladdr_options_differ", m_nd_lladdr_twice },
+	{ "rs_option_length_0", m_rs_option_length_0 },
+	{ "rs_option_past_payload", m_rs_option_past_payload },
+	{ "rs_lladdr_options_differ", m_rs_lladdr_twice },
 	{ "ipv4_total_length_0", m_ipv4_total_length_0 },
 };
 

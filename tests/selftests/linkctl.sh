@@ -178,25 +178,45 @@ check_eq "...and src_mac (link-layer option)" $((sm0 + 1)) "$(drops src_mac)"
 check_eq "...segfilter answered the valid NS only" \
 	$((nd0 + 1)) "$(counter port va nd_replies)"
 
-# ---- ARP to c's MAC: only for an address of c's ----
+# ---- ARP to c's MAC: only for an address of c's; router solicitations ----
 dm0=$(drops dst_mismatch)
+sm0=$(drops src_mac)
+li0=$(drops link_invalid)
 cap c 100
+cap b 100
 sleep 1
-# Replies for an address c does not own, for c's own, to c's probe.
+# Router solicitations with a's MAC and with another in their option.
+inj -d 33:33:00:00:00:02 -S fe80::1 -D ff02::2 -t 133 -L $MA -m 31
+inj -d 33:33:00:00:00:02 -S fe80::1 -D ff02::2 -t 133 \
+	-L 02:00:00:00:ee:ee -m 32
+# ...and from the unspecified address, which must carry no such option.
+inj -d 33:33:00:00:00:02 -S :: -D ff02::2 -t 133 -L $MA -m 33
+# segfilter answers every request for an address of the domain, so ARP
+# goes to no endpoint's MAC: replies for an address c does not own, for
+# c's own, to c's probe, and a request for a's own address.
 inj -d $MC -S 10.2.0.1 -D 10.2.0.99 -A 2 -m 21
 inj -d $MC -S 10.2.0.1 -D 10.2.0.3 -A 2 -m 22
 inj -d $MC -S 10.2.0.1 -D 0.0.0.0 -A 2 -m 23
-# A request for a's own address (not answered by segfilter) at c's MAC.
 inj -d $MC -S 10.2.0.1 -D 10.2.0.1 -A 1 -m 24
+# A gratuitous request, broadcast, with the marker after its message.
+inj -d ff:ff:ff:ff:ff:ff -S 10.2.0.1 -D 10.2.0.1 -A 1 -m 25
 cap_stop
 
-check_eq "ARP reply to c's MAC for an address c does not own: not delivered" \
-	0 "$(marks c 21)"
-check_eq "...the same reply for c's own address is" 1 "$(marks c 22)"
-check_eq "...and a reply to a probe (for 0.0.0.0) is" 1 "$(marks c 23)"
-check_eq "ARP request for a's own address to c's MAC: not delivered" \
-	0 "$(marks c 24)"
-check_eq "...counted as dst_mismatch" $((dm0 + 2)) "$(drops dst_mismatch)"
+check_eq "ARP to c's MAC (replies, a request): none delivered" \
+	0 $(($(marks c 21) + $(marks c 22) + $(marks c 23) + $(marks c 24)))
+check_eq "...counted as dst_mismatch" $((dm0 + 4)) "$(drops dst_mismatch)"
+# arp_seen NS: "COUNT LONGEST" of the ARP frames NS received.
+arp_seen() { awk '$1 == "arp" { print $2, $3 }' "/tmp/cap.$1"; }
+check_eq "a gratuitous ARP request reaches c, as a bare 42-byte frame" \
+	"1 42" "$(arp_seen c)"
+check_eq "...the bytes after its message were cut (no marker)" \
+	0 "$(marks c 25)"
+check_eq "router solicitation with a's MAC in its option: b receives it" \
+	1 "$(marks b 31)"
+check_eq "...with another MAC: not delivered" 0 "$(marks b 32)"
+check_eq "...counted as src_mac" $((sm0 + 1)) "$(drops src_mac)"
+check_eq "...from :: with the option: not delivered" 0 "$(marks b 33)"
+check_eq "...counted as link_invalid" $((li0 + 1)) "$(drops link_invalid)"
 
 # ---- BIG TCP: GSO packets over 64 KB ----
 

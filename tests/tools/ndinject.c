@@ -14,7 +14,8 @@
  * (a number) and code CODE (default 0) with a correct checksum.  Types
  * 135 and 136 (neighbour solicitation and advertisement, the latter with
  * the override flag) carry TARGET and, with -L, a source (135) or target
- * (136) link-layer address option holding LLADDR; types 130 to 132 (MLD)
+ * (136) link-layer address option holding LLADDR, as type 133 (router
+ * solicitation) does a source one; types 130 to 132 (MLD)
  * carry the group ff05::1234, type 143 (an MLDv2 report) no record.
  * With -F the message follows a fragment header (offset 0, more
  * fragments).  If SRC_IP and DST_IP are IPv4 addresses the frame is
@@ -38,7 +39,7 @@
  * with a marker, by ID, printed as "mark ID COUNT", the neighbour
  * advertisements, by target, printed as "na TARGET COUNT", and those
  * holding an IP packet of over 64 KB (BIG TCP GSO packets), printed as
- * "big COUNT".
+ * "big COUNT", and the ARP frames, printed as "arp COUNT LONGEST".
  *
  * Exits 0, 1 if a socket call fails, 2 on a usage error.
  */
@@ -157,7 +158,12 @@ static size_t icmp6_body(uint8_t *p, int type, int code,
 	memset(p, 0, 64);
 	p[0] = type;
 	p[1] = code;
-	if (type == 135 || type == 136) {
+	if (type == 133 && lladdr) {
+		p[len] = 1;
+		p[len + 1] = 1;
+		memcpy(p + len + 2, lladdr, 6);
+		len += 8;
+	} else if (type == 135 || type == 136) {
 		if (type == 136)
 			p[4] = 0x20;	/* override */
 		memcpy(p + len, target, 16);
@@ -318,7 +324,8 @@ static int do_recv(int argc, char **argv)
 	uint8_t buf[2048];
 	const char *dev = NULL;
 	struct sockaddr_ll sll;
-	unsigned int i, n_targets = 0, big = 0;
+	unsigned int i, n_targets = 0, big = 0, arp = 0;
+	size_t arp_max = 0;
 	struct sigaction sa = { .sa_handler = on_term };
 	double secs = -1, end;
 	int opt, fd;
@@ -352,6 +359,11 @@ static int do_recv(int argc, char **argv)
 			continue;
 		if (len > 65535 + ETH_HLEN)
 			big++;
+		if (len >= ETH_HLEN && buf[12] == 0x08 && buf[13] == 0x06) {
+			arp++;
+			if ((size_t)len > arp_max)
+				arp_max = len;
+		}
 		if (len > (ssize_t)sizeof(buf))
 			len = sizeof(buf);
 		for (j = ETH_HLEN; j + 8 <= (size_t)len; j++) {
@@ -385,6 +397,7 @@ static int do_recv(int argc, char **argv)
 		printf("na %s %u\n",
 		       inet_ntop(AF_INET6, &targets[i], a, sizeof(a)), nas[i]);
 	printf("big %u\n", big);
+	printf("arp %u %zu\n", arp, arp_max);
 	return 0;
 }
 
