@@ -75,7 +75,7 @@ struct segf_ctx {
 };
 
 /* Count what became of a frame, on the port it came by and its domain. */
-#define segf_event(ctx, field) do {					\
+#define segf_count(ctx, field) do {					\
 	segf_stat_inc((ctx)->port->stats, field);			\
 	if ((ctx)->dom)							\
 		segf_stat_inc((ctx)->dom->stats, field);		\
@@ -85,7 +85,7 @@ struct segf_ctx {
 static void segf_drop(const struct segf_ctx *ctx, struct sk_buff *skb,
 		      enum segfilter_drop_reason reason)
 {
-	segf_event(ctx, drops[reason]);
+	segf_count(ctx, drops[reason]);
 	kfree_skb(skb);
 }
 
@@ -112,7 +112,7 @@ static void segf_xmit(const struct segf_ctx *ctx, struct segf_port *out,
 	/* net_xmit_eval() evaluates its argument twice: never inline it. */
 	ret = dev_queue_xmit(skb);
 	if (net_xmit_eval(ret)) {
-		segf_event(ctx, drops[SEGFILTER_DROP_TX_ERROR]);
+		segf_count(ctx, drops[SEGFILTER_DROP_TX_ERROR]);
 		return;
 	}
 	segf_count_packet(out->stats, true, len);
@@ -363,7 +363,7 @@ static void segf_arp_reply(const struct segf_ctx *ctx, struct sk_buff *skb,
 	body->spa = pkt->arp.tpa;
 
 	skb->ip_summed = CHECKSUM_NONE;
-	segf_event(ctx, arp_replies);
+	segf_count(ctx, arp_replies);
 	segf_xmit(ctx, ctx->port, skb);
 }
 
@@ -431,7 +431,7 @@ static void segf_nd_reply(const struct segf_ctx *ctx, struct sk_buff *skb,
 	skb_reset_mac_header(nskb);
 	skb_set_network_header(nskb, ETH_HLEN);
 	nskb->protocol = htons(ETH_P_IPV6);
-	segf_event(ctx, nd_replies);
+	segf_count(ctx, nd_replies);
 	segf_xmit(ctx, ctx->port, nskb);
 }
 
@@ -484,7 +484,7 @@ static bool segf_answer_neighbour(const struct segf_ctx *ctx,
 	return true;
 }
 
-static void segf_rule_count(struct segf_rule *rule, unsigned int len)
+static void segf_rule_hit(struct segf_rule *rule, unsigned int len)
 {
 	struct segf_rule_pcpu *s = this_cpu_ptr(rule->stats);
 
@@ -542,7 +542,7 @@ static void segf_log(const struct segf_ctx *ctx, const struct segf_rule *rule,
 		     u16 src, u16 dst, const struct segf_pkt *pkt)
 {
 	if (!segf_log_verdict(ctx->dom, rule, src, dst, pkt))
-		segf_event(ctx, log_suppressed);
+		segf_count(ctx, log_suppressed);
 }
 
 static void segf_trace_verdict(struct segf_trace *t,
@@ -571,9 +571,9 @@ static void segf_count_allowed(const struct segf_ctx *ctx,
 			       struct segf_rule *rule, unsigned int len)
 {
 	if (rule)
-		segf_rule_count(rule, len);
+		segf_rule_hit(rule, len);
 	else
-		segf_event(ctx, default_allowed);
+		segf_count(ctx, default_allowed);
 }
 
 /*
@@ -710,7 +710,7 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 			return reason;
 		}
 		if (v.rule) {
-			segf_rule_count(v.rule, len);
+			segf_rule_hit(v.rule, len);
 			if (v.rule->flags & SEGF_RULE_LOG)
 				segf_log(ctx, v.rule, sg, dg, pkt);
 		}
@@ -730,11 +730,11 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 			flow = segf_flow_create(ctx->dom, pol, &key, side, pkt,
 						&v, &path);
 			if (flow)
-				segf_event(ctx, flows_created);
+				segf_count(ctx, flows_created);
 			else
-				segf_event(ctx, flow_table_full);
+				segf_count(ctx, flow_table_full);
 		}
-		segf_rule_count(v.rule, len);
+		segf_rule_hit(v.rule, len);
 		if (v.rule->flags & SEGF_RULE_LOG)
 			segf_log(ctx, v.rule, sg, dg, pkt);
 		if (!flow)
@@ -749,9 +749,9 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 		st->entry = segf_flow_create(ctx->dom, pol, &key, side, pkt, &v,
 					     NULL);
 		if (st->entry)
-			segf_event(ctx, flows_created);
+			segf_count(ctx, flows_created);
 		else
-			segf_event(ctx, flow_table_full);
+			segf_count(ctx, flow_table_full);
 	}
 	segf_count_allowed(ctx, v.rule, len);
 	if (v.rule && (v.rule->flags & SEGF_RULE_LOG))
@@ -793,7 +793,7 @@ static int segf_flood_judge(const struct segf_ctx *ctx,
 		segf_judge(pol, sg, dg, m, &v);
 		if (v.action != SEGFILTER_ACTION_ALLOW) {
 			if (v.rule) {
-				segf_rule_count(v.rule, len);
+				segf_rule_hit(v.rule, len);
 				if (v.rule->flags & SEGF_RULE_LOG)
 					segf_log(ctx, v.rule, sg, dg, pkt);
 			}
@@ -817,12 +817,12 @@ static int segf_flood_judge(const struct segf_ctx *ctx,
 	if (!n && !by_default)
 		return -ENOENT;
 	for (j = 0; j < n; j++) {
-		segf_rule_count(rules[j], len);
+		segf_rule_hit(rules[j], len);
 		if (rules[j]->flags & SEGF_RULE_LOG)
 			segf_log(ctx, rules[j], sg, dgs[j], pkt);
 	}
 	if (by_default)
-		segf_event(ctx, default_allowed);
+		segf_count(ctx, default_allowed);
 	return 0;
 }
 
@@ -845,7 +845,7 @@ static void segf_flood(const struct segf_ctx *ctx, struct sk_buff *skb,
 	struct segf_port *out;
 	struct segf_match m;
 
-	segf_event(ctx, flooded);
+	segf_count(ctx, flooded);
 	if (judged)
 		segf_match_of(pkt, &m);
 	list_for_each_entry_rcu(out, &ctx->dom->ports, domain_node) {
@@ -862,7 +862,7 @@ static void segf_flood(const struct segf_ctx *ctx, struct sk_buff *skb,
 			if (reason == -ENOENT)
 				continue;
 			if (reason) {
-				segf_event(ctx, drops[reason]);
+				segf_count(ctx, drops[reason]);
 				continue;
 			}
 		}
@@ -1114,7 +1114,7 @@ static void segf_to_instance(const struct segf_ctx *ctx, struct sk_buff *skb,
 		ether_addr_copy(eth->h_source, ctx->pol->cfg.gw_mac);
 	}
 	segf_inst_count(inst, tx, skb->len);
-	segf_event(ctx, redirected);
+	segf_count(ctx, redirected);
 	segf_xmit(ctx, out, skb);
 }
 
@@ -1144,7 +1144,7 @@ static void segf_steer(const struct segf_ctx *ctx, struct sk_buff *skb,
 			segf_drop(ctx, skb, SEGFILTER_DROP_CHAIN_DOWN);
 			return;
 		}
-		segf_event(ctx, bypassed);
+		segf_count(ctx, bypassed);
 	}
 	segf_deliver(ctx, skb, dst, flow);
 }
@@ -1390,7 +1390,7 @@ static void segf_rx_service(struct segf_port *port, struct sk_buff *skb)
 		reason = SEGFILTER_DROP_SERVICE_FORGED;
 		goto drop;
 	}
-	segf_event(&ctx, forwarded);
+	segf_count(&ctx, forwarded);
 	segf_steer(&ctx, skb, flow, &fv.path, orig, h, dst);
 	return;
 
@@ -1474,7 +1474,7 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 		reason = SEGFILTER_DROP_TX_ERROR;
 		if (segf_route_rewrite(skb, &pkt, cfg->gw_mac, dst))
 			goto drop;
-		segf_event(&ctx, routed);
+		segf_count(&ctx, routed);
 		segf_forward(&ctx, skb, &st, src, dst);
 		return;
 	}
@@ -1489,7 +1489,7 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 	reason = segf_decide(&ctx, &pkt, skb->len, src, dst, &st);
 	if (reason)
 		goto drop;
-	segf_event(&ctx, forwarded);
+	segf_count(&ctx, forwarded);
 	segf_forward(&ctx, skb, &st, src, dst);
 	return;
 
@@ -1600,7 +1600,7 @@ static void segf_rx_uplink(struct segf_port *port, struct sk_buff *skb)
 	reason = segf_decide(&ctx, &pkt, skb->len, src, dst, &st);
 	if (reason)
 		goto drop;
-	segf_event(&ctx, forwarded);
+	segf_count(&ctx, forwarded);
 	segf_forward(&ctx, skb, &st, src, dst);
 	return;
 

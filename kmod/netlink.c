@@ -2224,7 +2224,7 @@ static int segf_instance_get_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 /* Called with segf_net::lock held, in process context. */
-void segf_instance_event(const struct segf_instance *inst, u8 state)
+void segf_instance_notify(const struct segf_instance *inst, u8 state)
 {
 	struct segf_service *svc = inst->svc;
 	struct segf_domain *dom = svc->domain;

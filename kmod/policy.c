@@ -107,7 +107,7 @@ void segf_rule_read_stats(const struct segf_rule *rule, u64 *packets,
 	}
 }
 
-static void segf_rule_count(struct segf_rule *rule, int delta)
+static void segf_rule_tally(struct segf_rule *rule, int delta)
 {
 	struct segf_domain *dom = rule->domain;
 	struct segf_group *grp;
@@ -166,7 +166,7 @@ int segf_rule_link(struct segf_domain *dom, struct segf_rule *rule,
 		if (err)
 			return err;
 	}
-	segf_rule_count(rule, 1);
+	segf_rule_tally(rule, 1);
 	dom->rules_changed = true;
 	return 0;
 }
@@ -175,7 +175,7 @@ int segf_rule_link(struct segf_domain *dom, struct segf_rule *rule,
 void segf_rule_unlink(struct segf_rule *rule)
 {
 	xa_erase(&rule->domain->rules, rule->id);
-	segf_rule_count(rule, -1);
+	segf_rule_tally(rule, -1);
 }
 
 /* Delete a rule in the commit being built; publishing frees it. */
@@ -183,13 +183,13 @@ void segf_rule_retire(struct segf_rule *rule)
 {
 	rule->dying = true;
 	rule->domain->rules_changed = true;
-	segf_rule_count(rule, -1);
+	segf_rule_tally(rule, -1);
 }
 
 void segf_rule_revive(struct segf_rule *rule)
 {
 	rule->dying = false;
-	segf_rule_count(rule, 1);
+	segf_rule_tally(rule, 1);
 }
 
 static int segf_cmp_u32(u32 a, u32 b)

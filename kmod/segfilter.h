@@ -918,7 +918,7 @@ void segf_trace_packet(struct segf_port *port, struct segf_pkt *pkt,
 bool segf_log_verdict(struct segf_domain *dom, const struct segf_rule *rule,
 		      u16 src, u16 dst, const struct segf_pkt *pkt);
 
-void segf_instance_event(const struct segf_instance *inst, u8 state);
+void segf_instance_notify(const struct segf_instance *inst, u8 state);
 
 /* netlink.c */
 int segf_genl_init(void);

@@ -316,7 +316,7 @@ void segf_instance_report(struct segf_instance *inst, bool deleted)
 	if (state == inst->reported)
 		return;
 	inst->reported = state;
-	segf_instance_event(inst, state);
+	segf_instance_notify(inst, state);
 }
 
 /* flows, tx packets, tx bytes, rx packets, rx bytes */
