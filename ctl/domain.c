@@ -2,6 +2,7 @@
 /*
  * segctl domain add|set|del|show
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,7 +75,6 @@ void print_domain(struct nlattr **tb)
 		{ SEGFILTER_A_N_SERVICES,  "services",	" services %u" },
 		{ SEGFILTER_A_N_CHAINS,	   "chains",	" chains %u" },
 		{ SEGFILTER_A_N_FLOWS,	   "flows",	" flows %u" },
-		{ SEGFILTER_A_POLICY_GEN,  "gen",	" gen %u" },
 	};
 	unsigned int i;
 	char buf[32];
@@ -102,6 +102,9 @@ void print_domain(struct nlattr **tb)
 		if (tb[counts[i].attr])
 			print_uint(PRINT_ANY, counts[i].key, counts[i].fmt,
 				   nla_get_u32(tb[counts[i].attr]));
+	if (tb[SEGFILTER_A_POLICY_GEN])
+		print_u64(PRINT_ANY, "gen", " gen %" PRIu64,
+			  nla_get_u64(tb[SEGFILTER_A_POLICY_GEN]));
 	close_json_object();
 	print_nl();
 }

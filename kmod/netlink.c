@@ -680,7 +680,8 @@ static int segf_fill_domain(struct sk_buff *skb, struct segf_domain *dom,
 	       nla_put_u32(skb, SEGFILTER_A_CHAIN_LIMIT, pol->cfg.chain_limit) ||
 	       segf_put_gateway(skb, &pol->cfg) ||
 	       (dom->vni && nla_put_u32(skb, SEGFILTER_A_VNI, dom->vni)) ||
-	       nla_put_u32(skb, SEGFILTER_A_POLICY_GEN, (u32)pol->gen) ||
+	       nla_put_u64_64bit(skb, SEGFILTER_A_POLICY_GEN, pol->gen,
+				 SEGFILTER_A_PAD) ||
 	       nla_put_u32(skb, SEGFILTER_A_N_PORTS, dom->n_ports) ||
 	       nla_put_u32(skb, SEGFILTER_A_N_GROUPS, dom->n_groups) ||
 	       nla_put_u32(skb, SEGFILTER_A_N_ENDPOINTS, dom->n_endpoints) ||
@@ -3084,7 +3085,6 @@ static struct genl_family segf_family __ro_after_init = {
 	.n_ops = ARRAY_SIZE(segf_ops),
 	.mcgrps = segf_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(segf_mcgrps),
-	.resv_start_op = SEGFILTER_CMD_DOMAIN_NEW,
 };
 
 int __init segf_genl_init(void)

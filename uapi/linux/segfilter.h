@@ -326,7 +326,7 @@ enum segfilter_attr {
 	SEGFILTER_A_FLOW_LIMIT,		/* u32 */
 	SEGFILTER_A_GW_MAC,		/* 6 bytes */
 	SEGFILTER_A_GW_ADDRS,		/* nest, SEGFILTER_A_ADDR_* */
-	SEGFILTER_A_POLICY_GEN,		/* u32, in replies */
+	SEGFILTER_A_POLICY_GEN,		/* u64, in replies */
 	SEGFILTER_A_N_RULES,		/* u32, in replies */
 	SEGFILTER_A_N_FLOWS,		/* u32, in replies */
 
