@@ -11,16 +11,20 @@
 #include <net/genetlink.h>
 #include <net/ip_tunnels.h>
 
+struct segf_net;
+
 #ifndef NL_SET_ERR_MSG_FMT_MOD
 #define SEGF_COMPAT_MSG_RING
 /*
  * Before 6.2 an extack message must be a string that outlives the
- * request, so formatted messages go to a ring of buffers shared by all
- * namespaces (see compat.c): under a storm of concurrent failures a
- * caller may read another's text, padded with spaces to a fixed length,
- * but never a string whose length changed under netlink_ack().
+ * request, so formatted messages go to a ring of buffers of the caller's
+ * network namespace (see compat.c): under a storm of concurrent failures
+ * in one namespace a caller may read another's text, padded with spaces
+ * to a fixed length, but never a string whose length changed under
+ * netlink_ack(), and never one written in another namespace.
  */
 const char *segf_msg_format(const char *fmt, ...) __printf(1, 2);
+void segf_msg_free(struct segf_net *sn);
 #define NL_SET_ERR_MSG_FMT_MOD(extack, fmt, args...) do {		\
 	struct netlink_ext_ack *__extack = (extack);			\
 									\
@@ -28,6 +32,10 @@ const char *segf_msg_format(const char *fmt, ...) __printf(1, 2);
 		__extack->_msg = segf_msg_format(KBUILD_MODNAME ": " fmt, \
 						 ##args);		\
 } while (0)
+#else
+static inline void segf_msg_free(struct segf_net *sn)
+{
+}
 #endif
 
 /* genl_info_dump() came with 6.6; no macro tells, so the version does. */

@@ -127,6 +127,7 @@ static void __net_exit segf_net_exit(struct net *net)
 	xa_destroy(&sn->vnis);
 	xa_destroy(&sn->domains);
 	mutex_destroy(&sn->lock);
+	segf_msg_free(sn);
 }
 
 static struct pernet_operations segf_net_ops = {

@@ -133,6 +133,8 @@ struct segf_net {
 	unsigned int n_domains;
 	atomic_t n_flows;
 	atomic_t n_pooled;
+	/* Before 6.2, where formatted extack messages are kept: compat.c */
+	struct segf_msg_ring *msgs;
 };
 
 /* Key of segf_domain::ep_by_addr: zero the padding before use. */
