@@ -549,9 +549,11 @@ static struct segf_remote *segf_endpoint_place(struct segf_endpoint *ep,
  *	 (kfree_rcu()) or gives back with segf_endpoint_unmove()
  * @extack: says why not
  *
- * Its group, addresses and flows stay.  The data path follows at once:
- * a frame to @ep leaves by the new location from here on, and frames it
- * sends are accepted there.
+ * Its group, addresses and flows stay.  The data path follows at once,
+ * before the commit publishes (no generation gates a location): a frame
+ * to @ep leaves by the new location from here on, and frames it sends
+ * are accepted there; a rollback puts it back.  See design.rst, "Moving
+ * an endpoint".
  *
  * Return: 0, -EINVAL or -ENOMEM; nothing changed on error.
  */
