@@ -53,6 +53,7 @@ static const char *const drop_names[SEGFILTER_DROP_MAX + 1] = {
 	[SEGFILTER_DROP_WRONG_HOST]	= "wrong_host",
 	[SEGFILTER_DROP_FLOOD_REDIRECT]	= "flood_redirect",
 	[SEGFILTER_DROP_LINK_INVALID]	= "link_invalid",
+	[SEGFILTER_DROP_PATH_CHANGED]	= "path_changed",
 };
 
 const char *drop_name(unsigned int reason, char *buf, int size)

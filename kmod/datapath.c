@@ -1372,7 +1372,8 @@ static void segf_rx_service(struct segf_port *port, struct sk_buff *skb)
 			goto drop;
 		h = fv.action == SEGFILTER_ACTION_REDIRECT ?
 		    segf_path_find(&fv.path, inst) : fv.path.n;
-		reason = SEGFILTER_DROP_SERVICE_FORGED;
+		/* Redirected now through services that do not include this. */
+		reason = SEGFILTER_DROP_PATH_CHANGED;
 		if (h < 0)
 			goto drop;
 	}

@@ -376,19 +376,36 @@ check "fail open: they bypass the service" send 22100 20
 check_ge "...counted as bypassed" $((before + 20)) \
 	"$(counter domain shop bypassed)"
 
-# A service holding frames of a flow the policy no longer redirects (or
-# replaying them) cannot deliver them: lb1 sends one of its own flows'
-# datagrams, as web, out of both its sides after rule 31 is gone.
+# A service holding frames of a flow the policy now sends through other
+# services, or no longer redirects (or replaying them), cannot deliver
+# them: lb1 sends one of its own flows' datagrams, as web, out of both
+# its sides, after rule 31 is replaced by a redirect through fw and ips,
+# then another after that is gone too.
 n lb1 "$IP" link set eth0 up
-$SEGCTL rule del 31 domain shop >/dev/null
 udp_in() { n "$1" cat /proc/net/snmp | awk '/^Udp: [0-9]/ { print $2 }'; }
-before=$(counter domain shop revoked)
-datagrams=$(udp_in db)
 n lb1 "$IP" addr add 10.1.1.10/32 dev br0
 n lb1 "$IP" route add 10.1.3.0/24 dev br0
 n lb1 "$IP" neigh replace 10.1.3.10 lladdr $DB dev br0
-n lb1 "$TOOLS/udpflows" send -b 10.1.1.10 10.1.3.10 7777 1 \
-	"$(head -n 1 /tmp/lb1.fwd)" 300 >/dev/null 2>&1
+# lb1_replays N: the Nth of lb1's flows (each is judged again once).
+lb1_replays()
+{
+	n lb1 "$TOOLS/udpflows" send -b 10.1.1.10 10.1.3.10 7777 1 \
+		"$(sed -n "$1p" /tmp/lb1.fwd)" 300 >/dev/null 2>&1
+}
+printf '%s\n' "rule del 31 domain shop" \
+	"rule add id 32 domain shop prio 100 from web to db proto udp port 7777 action redirect two" \
+	>/tmp/moved.batch
+$SEGCTL -b /tmp/moved.batch
+before=$(counter domain shop path_changed)
+datagrams=$(udp_in db)
+lb1_replays 1
+check_eq "a flow's datagram from a service it no longer crosses never reaches db" \
+	"$datagrams" "$(udp_in db)"
+check_ge "...it is judged again and counted as path_changed" \
+	$((before + 1)) "$(counter domain shop path_changed)"
+$SEGCTL rule del 32 domain shop >/dev/null
+before=$(counter domain shop revoked)
+lb1_replays 2
 check_eq "a revoked flow's datagram from its service never reaches db" \
 	"$datagrams" "$(udp_in db)"
 check_ge "...it is judged again and counted as revoked" $((before + 1)) \

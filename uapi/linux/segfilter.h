@@ -543,6 +543,7 @@ enum segfilter_drop_reason {
 	SEGFILTER_DROP_WRONG_HOST,	/* sender not located at the sending host */
 	SEGFILTER_DROP_FLOOD_REDIRECT,	/* a flood copy a redirect rule matched */
 	SEGFILTER_DROP_LINK_INVALID,	/* ND or MLD failing RFC 4861/2710/3810 checks */
+	SEGFILTER_DROP_PATH_CHANGED,	/* back from a service its flow no longer crosses */
 
 	__SEGFILTER_DROP_MAX
 };
