@@ -162,6 +162,76 @@ host_port_up()
 	fi
 }
 
+# tier_vm NS PORT MAC SUBNET [v6]: a VM namespace NS behind the veth PORT
+# of this namespace, 10.1.SUBNET.10/24 routed by the domain's gateway
+# (10.1.SUBNET.1), with "v6" also fd01:SUBNET::10/64 (gateway ::1).
+tier_vm()
+{
+	local ns=$1 port=$2 mac=$3 s=$4 v6=${5:-}
+	vm_ns "$ns"
+	"$IP" link add "$port" type veth peer name eth0 netns "$ns"
+	host_port_up "$port"
+	n "$ns" "$IP" link set eth0 address "$mac"
+	n "$ns" "$IP" addr add "10.1.$s.10/24" dev eth0
+	[ -z "$v6" ] || n "$ns" "$IP" addr add "fd01:$s::10/64" dev eth0 nodad
+	n "$ns" "$IP" link set eth0 up
+	n "$ns" "$IP" route add default via "10.1.$s.1"
+	[ -z "$v6" ] || n "$ns" "$IP" -6 route add default via "fd01:$s::1"
+}
+
+# quiet_ns NS: a namespace that sends nothing of its own: no IPv6 at all.
+quiet_ns()
+{
+	"$IP" netns add "$1"
+	n "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	n "$1" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+	n "$1" "$IP" link set lo up
+}
+
+# svc_ns NS DOMAIN [HOSTNS]: a quiet service namespace NS with eth0
+# (left) and eth1 (right), whose far ends NS-l and NS-r, in HOSTNS or
+# here, are attached to DOMAIN there as service ports.
+svc_ns()
+{
+	local ns=$1 dom=$2 hns=${3:-} s i
+	quiet_ns "$ns"
+	for s in l r; do
+		i=0
+		[ $s = r ] && i=1
+		if [ -n "$hns" ]; then
+			n "$hns" "$IP" link add "$ns-$s" type veth peer \
+				name "eth$i" netns "$ns"
+		else
+			"$IP" link add "$ns-$s" type veth peer name "eth$i" \
+				netns "$ns"
+		fi
+		host_port_up "$ns-$s" "$hns" &&
+		${hns:+n "$hns"} $SEGCTL port attach "$ns-$s" domain "$dom" \
+			role service >/dev/null || return 1
+	done
+}
+
+# svc_bridge NS: a transparent service, a bridge br0 between eth0 and
+# eth1 of NS that learns nothing.
+svc_bridge()
+{
+	local ns=$1 d
+	n "$ns" "$IP" link add br0 type bridge
+	for d in eth0 eth1; do
+		n "$ns" "$IP" link set "$d" master br0
+		n "$ns" "$IP" link set "$d" type bridge_slave learning off
+		n "$ns" "$IP" link set "$d" up
+	done
+	n "$ns" "$IP" link set br0 up
+}
+
+# nft_counter NS FAMILY TABLE COUNTER: the packets of a named counter.
+nft_counter()
+{
+	n "$1" /usr/sbin/nft list counter "$2" "$3" "$4" |
+		sed -n 's/.*packets \([0-9]*\).*/\1/p'
+}
+
 # vm_veth NS HOSTDEV MAC IPV4 IPV6 [HOSTNS]: a VM on a veth port.  The
 # port is HOSTDEV in the hypervisor namespace (HOSTNS, or ours).
 vm_veth()

@@ -101,15 +101,6 @@ wait_counter()
 	echo "$v"
 }
 
-# A namespace that sends nothing of its own: no IPv6 at all.
-quiet_ns()
-{
-	"$IP" netns add "$1"
-	n "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	n "$1" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-	n "$1" "$IP" link set lo up
-}
-
 # vm HOST NAME MAC ADDR: a VM namespace whose eth0 is the far end of the
 # veth o<NAME> of HOST.
 vm()
@@ -141,11 +132,7 @@ udp_listen()
 
 # udp_seen NS SPORT: NS received a datagram to 7000 from source port SPORT.
 udp_seen() { n "$1" "$NFT" list set inet rec seen | grep -qw "$2"; }
-udp_got()
-{
-	n "$1" $NFT list counter inet rec got |
-		sed -n 's/.*packets \([0-9]*\).*/\1/p'
-}
+udp_got() { nft_counter "$1" inet rec got; }
 
 # wire_counters HOST: count the VXLAN packets HOST receives, by the
 # flags (G|I), group id and VNI of their VXLAN-GBP header.
@@ -166,34 +153,15 @@ wire_counters()
 	EOF
 }
 
-wire()
-{
-	n "$1" $NFT list counter inet wire "$2" |
-		sed -n 's/.*packets \([0-9]*\).*/\1/p'
-}
+wire() { nft_counter "$1" inet wire "$2"; }
 
 # A transparent firewall on hv2, as service.sh's: a bridge between eth0
 # (left, port ofw-l) and eth1 (right, ofw-r) that counts the TCP frames
 # it carries each way and drops what chain gate says.
 firewall()
 {
-	local s i
-	quiet_ns ofw
-	for s in l r; do
-		i=0
-		[ $s = r ] && i=1
-		n hv2 "$IP" link add "ofw-$s" type veth peer name "eth$i" netns ofw &&
-		host_port_up "ofw-$s" hv2 &&
-		hv hv2 port attach "ofw-$s" domain shop role service || return 1
-	done
-	n ofw "$IP" link add br0 type bridge
-	n ofw "$IP" link set eth0 master br0
-	n ofw "$IP" link set eth1 master br0
-	n ofw "$IP" link set eth0 type bridge_slave learning off
-	n ofw "$IP" link set eth1 type bridge_slave learning off
-	n ofw "$IP" link set eth0 up
-	n ofw "$IP" link set eth1 up
-	n ofw "$IP" link set br0 up
+	svc_ns ofw shop hv2 || return 1
+	svc_bridge ofw
 	n ofw $NFT -f - <<-EOF
 	table bridge svc {
 		counter ltr { }
@@ -209,11 +177,7 @@ firewall()
 	EOF
 }
 
-fw_packets()
-{
-	n ofw $NFT list counter bridge svc "$1" |
-		sed -n 's/.*packets \([0-9]*\).*/\1/p'
-}
+fw_packets() { nft_counter ofw bridge svc "$1"; }
 
 # A hypervisor: its namespace, its uplink (attached by configure).
 hypervisor()

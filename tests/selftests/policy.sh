@@ -39,22 +39,6 @@ cleanup()
 }
 trap cleanup EXIT
 
-# tier NAME MAC SUBNET: a VM on the subnet 10.1.SUBNET.0/24 routed by the
-# gateway, also on fd01:SUBNET::/64.
-tier()
-{
-	local ns=$1 mac=$2 s=$3
-	vm_ns "$ns"
-	"$IP" link add "v$ns" type veth peer name eth0 netns "$ns"
-	host_port_up "v$ns"
-	n "$ns" "$IP" link set eth0 address "$mac"
-	n "$ns" "$IP" addr add "10.1.$s.10/24" dev eth0
-	n "$ns" "$IP" addr add "fd01:$s::10/64" dev eth0 nodad
-	n "$ns" "$IP" link set eth0 up
-	n "$ns" "$IP" route add default via "10.1.$s.1"
-	n "$ns" "$IP" -6 route add default via "fd01:$s::1"
-}
-
 setup()
 {
 	module_reload
@@ -64,9 +48,9 @@ setup()
 	$SEGCTL group add web id 1 domain shop >/dev/null &&
 	$SEGCTL group add app id 2 domain shop >/dev/null &&
 	$SEGCTL group add db id 3 domain shop >/dev/null || return 1
-	tier web 02:00:00:00:01:0a 1
-	tier app 02:00:00:00:02:0a 2
-	tier db 02:00:00:00:03:0a 3
+	tier_vm web vweb 02:00:00:00:01:0a 1 v6
+	tier_vm app vapp 02:00:00:00:02:0a 2 v6
+	tier_vm db vdb 02:00:00:00:03:0a 3 v6
 	local t s=1
 	for t in web app db; do
 		$SEGCTL port attach "v$t" domain shop >/dev/null &&

@@ -34,52 +34,14 @@ cleanup()
 }
 trap cleanup EXIT
 
-tier()
-{
-	local ns=$1 mac=$2 s=$3
-	vm_ns "$ns"
-	"$IP" link add "s$ns" type veth peer name eth0 netns "$ns"
-	host_port_up "s$ns"
-	n "$ns" "$IP" link set eth0 address "$mac"
-	n "$ns" "$IP" addr add "10.1.$s.10/24" dev eth0
-	n "$ns" "$IP" link set eth0 up
-	n "$ns" "$IP" route add default via "10.1.$s.1"
-}
-
-# svc_ns NAME: a service namespace with eth0 (left) and eth1 (right),
-# whose host sides NAME-l and NAME-r are attached as service ports.  It
-# says nothing on its own: no IPv6, no ARP of its own.
-svc_ns()
-{
-	local ns=$1 s
-	"$IP" netns add "$ns"
-	n "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	n "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-	for s in l r; do
-		local i=0
-		[ $s = r ] && i=1
-		"$IP" link add "$ns-$s" type veth peer name "eth$i" netns "$ns"
-		host_port_up "$ns-$s"
-		$SEGCTL port attach "$ns-$s" domain shop role service \
-			>/dev/null || return 1
-	done
-}
-
 # bridge_fw NAME: a transparent firewall, a hub between eth0 and eth1,
 # counting what goes left to right (ltr) and right to left (rtl), and
 # recording the UDP flows to port 7777 it carried.
 bridge_fw()
 {
 	local ns=$1
-	svc_ns "$ns" || return 1
-	n "$ns" "$IP" link add br0 type bridge
-	n "$ns" "$IP" link set eth0 master br0
-	n "$ns" "$IP" link set eth1 master br0
-	n "$ns" "$IP" link set eth0 type bridge_slave learning off
-	n "$ns" "$IP" link set eth1 type bridge_slave learning off
-	n "$ns" "$IP" link set eth0 up
-	n "$ns" "$IP" link set eth1 up
-	n "$ns" "$IP" link set br0 up
+	svc_ns "$ns" shop || return 1
+	svc_bridge "$ns"
 	n "$ns" $NFT -f - <<-EOF
 	table bridge svc {
 		counter ltr { }
@@ -104,7 +66,7 @@ bridge_fw()
 router_fw()
 {
 	local ns=$1
-	svc_ns "$ns" || return 1
+	svc_ns "$ns" shop || return 1
 	n "$ns" sysctl -qw net.ipv4.ip_forward=1
 	n "$ns" "$IP" link set eth0 address 02:00:00:00:aa:01
 	n "$ns" "$IP" link set eth1 address 02:00:00:00:aa:02
@@ -127,12 +89,8 @@ router_fw()
 	EOF
 }
 
-# nft_packets NS FAMILY COUNTER
-nft_packets()
-{
-	n "$1" $NFT list counter "$2" svc "$3" |
-		sed -n 's/.*packets \([0-9]*\).*/\1/p'
-}
+# nft_packets NS FAMILY COUNTER: a service's counter.
+nft_packets() { nft_counter "$1" "$2" svc "$3"; }
 
 # flows NS SET: the source ports of the UDP flows a service recorded.
 flows()
@@ -163,9 +121,9 @@ setup()
 	$SEGCTL group add web id 1 domain shop >/dev/null &&
 	$SEGCTL group add app id 2 domain shop >/dev/null &&
 	$SEGCTL group add db id 3 domain shop >/dev/null || return 1
-	tier web $WEB 1
-	tier app 02:00:00:00:02:0a 2
-	tier db $DB 3
+	tier_vm web sweb $WEB 1
+	tier_vm app sapp 02:00:00:00:02:0a 2
+	tier_vm db sdb $DB 3
 	local t s=1
 	for t in web app db; do
 		$SEGCTL port attach "s$t" domain shop >/dev/null &&
