@@ -263,19 +263,34 @@ static void segf_flow_bury(struct segf_flow *flow)
 
 /*
  * The namespace's budget in two halves.  One is split evenly between as
- * many domains as the namespace may hold (max_domains_per_netns): each
- * domain's share is its own, which no other domain can take, however
- * busy, and which a domain created last gets as well as the first.  The
- * rest is a pool that any domain draws on, first come, once its own
- * share is full.  The shares and the pool add up to the budget.
+ * many domains as the namespace may hold (max_domains_per_netns, or as
+ * many as it holds if that was lowered below them): each domain's share
+ * is its own, which no other domain can take, however busy, and which a
+ * domain created last gets as well as the first.  The rest is a pool
+ * that any domain draws on, first come, once its own share is full.
+ * The shares and the pool add up to the budget.
  */
-static void segf_flow_split(unsigned int *share, unsigned int *pool)
+static void segf_flow_split(const struct segf_net *sn, unsigned int *share,
+			    unsigned int *pool)
 {
 	unsigned int budget = READ_ONCE(segf_max_flows_per_netns);
-	unsigned int domains = max(READ_ONCE(segf_max_domains_per_netns), 1U);
+	unsigned int domains = max3(READ_ONCE(segf_max_domains_per_netns),
+				    READ_ONCE(sn->n_domains), 1U);
 
 	*share = budget / 2 / domains;
 	*pool = budget - *share * domains;
+}
+
+/* Count one more in @v if that keeps it at most @max. */
+static bool segf_inc_upto(atomic_t *v, unsigned int max)
+{
+	int old = atomic_read(v);
+
+	do {
+		if ((unsigned int)old >= max)
+			return false;
+	} while (!atomic_try_cmpxchg(v, &old, old + 1));
+	return true;
 }
 
 /* Give back a flow's place in its domain and namespace. */
@@ -300,22 +315,17 @@ static bool segf_flow_reserve(struct segf_domain *dom, u32 limit,
 	struct segf_net *sn = dom->sn;
 	unsigned int share, pool;
 
-	segf_flow_split(&share, &pool);
-	if (atomic_inc_return(&dom->n_flows) > limit)
+	segf_flow_split(sn, &share, &pool);
+	if (!segf_inc_upto(&dom->n_flows, limit))
+		return false;
+	*pooled = !segf_inc_upto(&dom->n_own, share);
+	if (*pooled && !segf_inc_upto(&sn->n_pooled, pool))
 		goto undo_domain;
-	*pooled = atomic_inc_return(&dom->n_own) > share;
-	if (*pooled) {
-		atomic_dec(&dom->n_own);
-		if (atomic_inc_return(&sn->n_pooled) > pool)
-			goto undo_share;
-	}
-	/* Only a budget lowered under the flows held makes this fail. */
-	if (atomic_inc_return(&sn->n_flows) > budget)
-		goto undo_netns;
+	/* Only a budget or a domain limit lowered under the flows held. */
+	if (!segf_inc_upto(&sn->n_flows, budget))
+		goto undo_share;
 	return true;
 
-undo_netns:
-	atomic_dec(&sn->n_flows);
 undo_share:
 	if (*pooled)
 		atomic_dec(&sn->n_pooled);
@@ -337,10 +347,10 @@ static bool segf_flow_full(struct segf_domain *dom, u32 limit)
 	unsigned int budget = READ_ONCE(segf_max_flows_per_netns);
 	unsigned int share, pool;
 
-	segf_flow_split(&share, &pool);
+	segf_flow_split(dom->sn, &share, &pool);
 	return limit && atomic_read(&dom->n_flows) <= limit &&
-	       atomic_read(&dom->n_own) <= share &&
-	       atomic_read(&dom->sn->n_pooled) <= pool &&
+	       (atomic_read(&dom->n_own) <= share ||
+		atomic_read(&dom->sn->n_pooled) <= pool) &&
 	       atomic_read(&dom->sn->n_flows) <= budget;
 }
 
@@ -677,7 +687,7 @@ int segf_flows_init(struct segf_domain *dom)
 	if (err)
 		return err;
 	dom->memcg = get_mem_cgroup_from_mm(current->mm);
-	dom->sn->n_domains++;
+	WRITE_ONCE(dom->sn->n_domains, dom->sn->n_domains + 1);
 	return 0;
 }
 
@@ -700,7 +710,7 @@ void segf_flows_destroy(struct segf_domain *dom)
 	rhashtable_free_and_destroy(&dom->flows, segf_flow_free_one, dom->sn);
 	mem_cgroup_put(dom->memcg);
 	dom->memcg = NULL;
-	dom->sn->n_domains--;
+	WRITE_ONCE(dom->sn->n_domains, dom->sn->n_domains - 1);
 }
 
 int __init segf_flow_cache_init(void)

@@ -126,7 +126,8 @@ struct segf_net {
 	bool exiting;			/* no port is left: no frame comes */
 	/*
 	 * Against the host's budget (main.c): domains, counted by
-	 * segf_flows_init() and segf_flows_destroy() under @lock, and the
+	 * segf_flows_init() and segf_flows_destroy() under @lock (and read
+	 * by the data path for the flows' shares), and the
 	 * flows of all of them, counted by the data path, and of those the
 	 * ones drawn from the pool beyond their domain's share (flow.c).
 	 */
