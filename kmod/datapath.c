@@ -1279,6 +1279,43 @@ segf_service_rejudge(const struct segf_ctx *ctx, struct segf_flow *flow,
 }
 
 /*
+ * A frame may come with its transport checksum still to compute
+ * (CHECKSUM_PARTIAL: a VM's virtio header through its tap says where, as
+ * does a local sender's packet socket).  The device it leaves by, or the
+ * stack, writes the sum where csum_start and csum_offset say, after
+ * every check here: they must name the checksum field of the transport
+ * header, or a sender could have two bytes it chose written over its
+ * checked source address, or into an ARP message.
+ */
+static bool segf_csum_ok(const struct sk_buff *skb, const struct segf_pkt *pkt)
+{
+	unsigned int field;
+
+	if (skb->ip_summed != CHECKSUM_PARTIAL)
+		return true;
+	if (!(pkt->flags & SEGF_PKT_L4))
+		return false;
+	switch (pkt->l4proto) {
+	case IPPROTO_TCP:
+		field = offsetof(struct tcphdr, check);
+		break;
+	case IPPROTO_UDP:
+		field = offsetof(struct udphdr, check);
+		break;
+	case IPPROTO_ICMP:
+		field = offsetof(struct icmphdr, checksum);
+		break;
+	case IPPROTO_ICMPV6:
+		field = offsetof(struct icmp6hdr, icmp6_cksum);
+		break;
+	default:
+		return false;
+	}
+	return skb_checksum_start(skb) == skb->data + pkt->l4_off &&
+	       skb->csum_offset == field;
+}
+
+/*
  * A frame received on a service port: a redirected frame coming back
  * from the instance, to go on along its flow's path.  It must belong to
  * a redirected flow pinned to this very instance, come back on the side
@@ -1317,7 +1354,7 @@ static void segf_rx_service(struct segf_port *port, struct sk_buff *skb)
 	if (skb_vlan_tag_present(skb))
 		goto drop;
 	reason = SEGFILTER_DROP_MALFORMED;
-	if (segf_parse(skb, &pkt))
+	if (segf_parse(skb, &pkt) || !segf_csum_ok(skb, &pkt))
 		goto drop;
 	reason = SEGFILTER_DROP_SERVICE_FORGED;
 	inst = rcu_dereference(port->inst);
@@ -1435,7 +1472,7 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 	if (skb_vlan_tag_present(skb))
 		goto drop;
 	reason = SEGFILTER_DROP_MALFORMED;
-	if (segf_parse(skb, &pkt))
+	if (segf_parse(skb, &pkt) || !segf_csum_ok(skb, &pkt))
 		goto drop;
 	reason = SEGFILTER_DROP_VLAN;
 	if (pkt.flags & SEGF_PKT_VLAN)

@@ -182,6 +182,7 @@ check_eq "...segfilter answered the valid NS only" \
 dm0=$(drops dst_mismatch)
 sm0=$(drops src_mac)
 li0=$(drops link_invalid)
+mal0=$(drops malformed)
 cap c 100
 cap b 100
 sleep 1
@@ -200,6 +201,13 @@ inj -d $MC -S 10.2.0.1 -D 0.0.0.0 -A 2 -m 23
 inj -d $MC -S 10.2.0.1 -D 10.2.0.1 -A 1 -m 24
 # A gratuitous request, broadcast, with the marker after its message.
 inj -d ff:ff:ff:ff:ff:ff -S 10.2.0.1 -D 10.2.0.1 -A 1 -m 25
+# Frames that leave their checksum to a device (a VM's virtio header):
+# the same request with "a checksum" to be written over its sender
+# address; an MLD report whose checksum is where it belongs, and one
+# whose "checksum" would land on its source address.
+inj -d ff:ff:ff:ff:ff:ff -S 10.2.0.1 -D 10.2.0.1 -A 1 -m 26 -C 28,0
+inj -d 33:33:00:00:12:34 -S :: -D ff05::1234 -t 131 -m 27 -C 54,2
+inj -d 33:33:00:00:12:34 -S :: -D ff05::1234 -t 131 -m 28 -C 22,0
 cap_stop
 
 check_eq "ARP to c's MAC (replies, a request): none delivered" \
@@ -211,6 +219,13 @@ check_eq "a gratuitous ARP request reaches c, as a bare 42-byte frame" \
 	"1 42" "$(arp_seen c)"
 check_eq "...the bytes after its message were cut (no marker)" \
 	0 "$(marks c 25)"
+check_eq "checksum offload: the report with its checksum in place arrives" \
+	1 "$(marks c 27)"
+check_eq "...one whose checksum would overwrite its source does not" \
+	0 "$(marks c 28)"
+check_eq "...nor does the ARP request (the gratuitous one came once)" \
+	"1 42" "$(arp_seen c)"
+check_eq "...both counted as malformed" $((mal0 + 2)) "$(drops malformed)"
 check_eq "router solicitation with a's MAC in its option: b receives it" \
 	1 "$(marks b 31)"
 check_eq "...with another MAC: not delivered" 0 "$(marks b 32)"

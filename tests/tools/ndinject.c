@@ -28,6 +28,11 @@
  * sends an ARP message instead: operation OP (1 request, 2 reply) from
  * SRC_MAC and SENDER_IP, for TARGET_IP at DST_MAC (zeros in a request).
  *
+ * With -C START,OFFSET (either form) the frame is sent behind a virtio
+ * header (PACKET_VNET_HDR) that leaves a checksum to compute: over the
+ * frame from byte START on, to be written at START + OFFSET, as a VM's
+ * virtio driver asks of its tap.
+ *
  * Every message ends with the 8-byte marker fd 01 'l' 'c' 't' 'l' and
  * ID (16 bits, default 0): for neighbour discovery an option of a type
  * nobody knows, which receivers skip; for the others bytes past the
@@ -47,6 +52,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_packet.h>
+#include <linux/virtio_net.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -78,6 +84,7 @@ static void bad_usage(void)
 		"                     [-F] [-m ID]\n"
 		"       ndinject send -i DEV -s SRC_MAC -d DST_MAC -S SENDER_IP -D TARGET_IP\n"
 		"                     -A OP [-m ID]\n"
+		"       (either with [-C CSUM_START,CSUM_OFFSET])\n"
 		"       ndinject recv -i DEV -w SECONDS\n");
 	exit(2);
 }
@@ -189,8 +196,9 @@ static size_t icmp6_body(uint8_t *p, int type, int code,
 static int do_send(int argc, char **argv)
 {
 	const char *dev = NULL, *src = NULL, *dst = NULL;
-	uint8_t frame[FRAME_MAX] = {}, lladdr[6], *l3, *icmp;
+	uint8_t frame[FRAME_MAX + 16] = {}, lladdr[6], *l3, *icmp;
 	int type = -1, code = 0, hops = -1, frag = 0, arp = 0, opt, fd;
+	int csum_start = -1, csum_offset = 0;
 	struct in6_addr s6, d6, target = {};
 	struct in_addr s4, d4;
 	int have_lladdr = 0, v4;
@@ -199,7 +207,7 @@ static int do_send(int argc, char **argv)
 	size_t len, plen;
 	uint32_t c;
 
-	while ((opt = getopt(argc, argv, "i:s:d:S:D:t:T:H:c:L:Fm:A:")) != -1) {
+	while ((opt = getopt(argc, argv, "i:s:d:S:D:t:T:H:c:L:Fm:A:C:")) != -1) {
 		switch (opt) {
 		case 'i': dev = optarg; break;
 		case 's': mac(optarg, frame + 6); break;
@@ -217,6 +225,12 @@ static int do_send(int argc, char **argv)
 		case 'F': frag = 1; break;
 		case 'm': id = number(optarg, 0, 65535); break;
 		case 'A': arp = number(optarg, 1, 2); break;
+		case 'C':
+			if (sscanf(optarg, "%d,%d", &csum_start, &csum_offset) != 2 ||
+			    csum_start < 0 || csum_start > FRAME_MAX ||
+			    csum_offset < 0 || csum_offset > FRAME_MAX)
+				bad_usage();
+			break;
 		default: bad_usage();
 		}
 	}
@@ -291,6 +305,25 @@ static int do_send(int argc, char **argv)
 	fd = packet_socket(dev, &sll);
 	sll.sll_halen = 6;
 	memcpy(sll.sll_addr, frame, 6);
+	if (csum_start >= 0) {
+		/* The frame goes out behind a virtio header asking for it. */
+		struct virtio_net_hdr vh = {
+			.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+			.gso_type = VIRTIO_NET_HDR_GSO_NONE,
+			.csum_start = csum_start,
+			.csum_offset = csum_offset,
+		};
+		int one = 1;
+
+		if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one,
+			       sizeof(one))) {
+			perror("PACKET_VNET_HDR");
+			return 1;
+		}
+		memmove(frame + sizeof(vh), frame, len);
+		memcpy(frame, &vh, sizeof(vh));
+		len += sizeof(vh);
+	}
 	if (sendto(fd, frame, len, 0, (struct sockaddr *)&sll,
 		   sizeof(sll)) != (ssize_t)len) {
 		perror("sendto");
