@@ -1379,13 +1379,17 @@ static void segf_rx_service(struct segf_port *port, struct sk_buff *skb)
 		goto drop;
 	segf_flow_read(flow, &fv);
 	orig = side == flow->init_side;
-	if (fv.action != SEGFILTER_ACTION_REDIRECT ||
-	    port->side != (orig ? SEGF_RIGHT : SEGF_LEFT) ||
+	if (port->side != (orig ? SEGF_RIGHT : SEGF_LEFT) ||
 	    !segf_instance_visible(inst, ctx.pol->gen))
 		goto drop;
-	h = segf_path_find(&fv.path, inst);
-	if (h < 0)
+	h = fv.action == SEGFILTER_ACTION_REDIRECT ?
+	    segf_path_find(&fv.path, inst) : -1;
+	if (h < 0) {
+		/* Not its way now: since a policy change, or never. */
+		if (READ_ONCE(flow->path_changed))
+			reason = SEGFILTER_DROP_PATH_CHANGED;
 		goto drop;
+	}
 
 	reason = SEGFILTER_DROP_NO_ROUTE;
 	dst = pkt.proto == htons(ETH_P_IP) ?

@@ -339,8 +339,9 @@ undo_domain:
 /*
  * Whether one flow less would make room: the table is at its limits,
  * not over one that was lowered (then flows leave as they expire).  An
- * evicted flow of the domain frees its domain's place and its own share
- * or the pool, whichever it came from: either lets the new flow in.
+ * evicted flow of the domain frees its place in the domain and in its
+ * own share or the pool, whichever it came from; so it helps if either
+ * is not over its size.
  */
 static bool segf_flow_full(struct segf_domain *dom, u32 limit)
 {
@@ -450,6 +451,20 @@ void segf_flow_read(struct segf_flow *flow, struct segf_flow_verdict *fv)
 }
 
 /* A newer generation @gen still lets @flow go, as @v and @path say. */
+/* Whether two paths cross the same services, in the same order. */
+static bool segf_path_same_services(const struct segf_path *a,
+				    const struct segf_path *b)
+{
+	unsigned int i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (a->hop[i].service != b->hop[i].service)
+			return false;
+	return true;
+}
+
 void segf_flow_rejudged(struct segf_flow *flow, u64 gen,
 			const struct segf_verdict *v,
 			const struct segf_path *path)
@@ -457,6 +472,10 @@ void segf_flow_rejudged(struct segf_flow *flow, u64 gen,
 	spin_lock(&flow->lock);
 	/* Never back: a CPU still on an older generation loses. */
 	if (gen > flow->gen) {
+		/* Frames still in its old services come back to nothing. */
+		if (flow->action == SEGFILTER_ACTION_REDIRECT &&
+		    (!path || !segf_path_same_services(&flow->path, path)))
+			WRITE_ONCE(flow->path_changed, true);
 		write_seqcount_begin(&flow->seq);
 		flow->gen = gen;
 		flow->rule = v->rule;

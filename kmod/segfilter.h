@@ -289,6 +289,7 @@ struct segf_flow {
 	u8 action;
 	bool replied;			/* a packet of the other end seen */
 	bool pooled;			/* counted in segf_net::n_pooled */
+	bool path_changed;		/* a new policy redirected it elsewhere */
 	/*
 	 * The verdict: the generation that judged it last and the rule that
 	 * decided (NULL: the default).  The rule may be freed once its

@@ -361,6 +361,10 @@ check_eq "a flow's datagram from a service it no longer crosses never reaches db
 	"$datagrams" "$(udp_in db)"
 check_ge "...it is judged again and counted as path_changed" \
 	$((before + 1)) "$(counter domain shop path_changed)"
+before=$(counter domain shop path_changed)
+lb1_replays 1
+check_eq "...and so is the next, its flow judged already" \
+	$((before + 1)) "$(counter domain shop path_changed)"
 $SEGCTL rule del 32 domain shop >/dev/null
 before=$(counter domain shop revoked)
 lb1_replays 2
