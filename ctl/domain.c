@@ -102,9 +102,13 @@ void print_domain(struct nlattr **tb)
 		if (tb[counts[i].attr])
 			print_uint(PRINT_ANY, counts[i].key, counts[i].fmt,
 				   nla_get_u32(tb[counts[i].attr]));
-	if (tb[SEGFILTER_A_POLICY_GEN])
+	if (tb[SEGFILTER_A_POLICY_GEN]) {
+		struct nlattr *gen = tb[SEGFILTER_A_POLICY_GEN];
+
 		print_u64(PRINT_ANY, "gen", " gen %" PRIu64,
-			  nla_get_u64(tb[SEGFILTER_A_POLICY_GEN]));
+			  nla_len(gen) >= 8 ? nla_get_u64(gen) :
+					      nla_get_u32(gen));
+	}
 	close_json_object();
 	print_nl();
 }

@@ -138,7 +138,8 @@ static struct nla_policy attr_policy[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_FLOW_LIMIT]	= { .type = NLA_U32 },
 	[SEGFILTER_A_GW_MAC]		= { .minlen = 6 },
 	[SEGFILTER_A_GW_ADDRS]		= { .type = NLA_NESTED },
-	[SEGFILTER_A_POLICY_GEN]	= { .type = NLA_U64 },
+	/* A u64; a u32 from modules before it was widened. */
+	[SEGFILTER_A_POLICY_GEN]	= { .minlen = 4 },
 	[SEGFILTER_A_N_RULES]		= { .type = NLA_U32 },
 	[SEGFILTER_A_N_FLOWS]		= { .type = NLA_U32 },
 	[SEGFILTER_A_RULE_ID]		= { .type = NLA_U32 },

@@ -878,11 +878,10 @@ static void segf_flood(const struct segf_ctx *ctx, struct sk_buff *skb,
 
 /*
  * Link control passes without policy, so it carries nothing but itself:
- * an ARP frame loses whatever follows its message (the padding of a
+ * a flooded ARP frame loses whatever follows its message (the padding of a
  * minimal Ethernet frame, or anything else the sender put there).
  */
-static int segf_trim_link_control(struct sk_buff *skb,
-				  const struct segf_pkt *pkt)
+static int segf_trim_arp(struct sk_buff *skb, const struct segf_pkt *pkt)
 {
 	unsigned int len = pkt->l3_off + sizeof(struct arphdr) +
 			   sizeof(struct segf_arp_eth_ipv4);
@@ -1499,8 +1498,8 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 		reason = SEGFILTER_DROP_DST_MISMATCH;
 		if (!segf_dst_matches(&pkt, NULL))
 			goto drop;
-		reason = SEGFILTER_DROP_TX_ERROR;
-		if (segf_trim_link_control(skb, &pkt))
+		reason = SEGFILTER_DROP_MALFORMED;
+		if (segf_trim_arp(skb, &pkt))
 			goto drop;
 		segf_flood(&ctx, skb, &pkt, src);
 		return;
