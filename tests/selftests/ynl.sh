@@ -61,7 +61,8 @@ print(" ".join(out))
 
 # listen EVENT FILE: in the background, a listener on the "events" group
 # through the client's library (cli.py --subscribe reads only once, after
-# its request or a fixed sleep).  Once it has joined, FILE.ready exists;
+# its request or a fixed sleep, and fails on an event that comes before
+# its reply: design.rst, "The netlink spec").  Once it has joined, FILE.ready exists;
 # it stops at the first EVENT or after 60 s and writes to FILE what it
 # got, as JSON.
 listen()
