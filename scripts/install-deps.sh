@@ -72,6 +72,9 @@ PKGS=(
 	gnuplot-nox libxdp1 libbpf1 libunbound8 libnuma1 libssl3
 	# make bench --profile: perf in the guest
 	linux-perf
+	# the netlink spec: the kernel's YNL tooling (linux-source-6.12, from
+	# bookworm-security) and what it needs, on the host and in ynl.sh's guest
+	linux-source-6.12 python3-yaml python3-jsonschema
 )
 
 missing_pkgs() {
@@ -119,6 +122,27 @@ fetch_ovs_dpctl() {
 	ln -sfn "$ver" "$CACHE/ovs/current"
 }
 
+# The kernel's YNL tooling (tools/net/ynl: cli.py and its library) and
+# the netlink spec schemas, extracted from linux-source-6.12's tarball
+# into $CACHE/ynl-<version>, $CACHE/ynl pointing to it: make check
+# validates Documentation/netlink/specs/segfilter.yaml with them, and
+# ynl.sh drives the module with cli.py.  Nothing else of the tarball.
+extract_ynl() {
+	local ver dir tarball=/usr/src/linux-source-6.12.tar.xz
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+	ver=${ver%%-*}
+	dir=$CACHE/ynl-$ver
+	if [ ! -f "$dir/.done" ]; then
+		log "extracting tools/net/ynl and the netlink schemas of linux-source $ver into $dir"
+		rm -rf "$dir"; mkdir -p "$dir"
+		tar -xJf "$tarball" -C "$dir" --strip-components=1 --wildcards \
+			'linux-source-6.12/tools/net/ynl/*' \
+			'linux-source-6.12/Documentation/netlink/*'
+		touch "$dir/.done"
+	fi
+	ln -sfn "ynl-$ver" "$CACHE/ynl"
+}
+
 main() {
 	add_backports
 	local img61 img612
@@ -162,6 +186,7 @@ main() {
 	done
 	mkdir -p "$CACHE"
 	fetch_ovs_dpctl
+	extract_ynl
 	printf '%s\n' "$kv61" > "$CACHE/kernel-6.1"
 	printf '%s\n' "$kv612" > "$CACHE/kernel-6.12"
 }

@@ -5,12 +5,14 @@
 # kernel if it is not cached, then boot each test kernel under QEMU and
 # run the module's tests there (tests/vm/run.sh).
 #
-# usage: tests/check.sh [KERNEL...]     (default: 6.1 6.12 debug bench)
+# usage: tests/check.sh [KERNEL...]     (default: spec 6.1 6.12 debug bench)
 #   The debug kernel's run goes beside the others (see main()).
 #   Extra options for tests/vm/run.sh can be given in $SEGFILTER_RUN_OPTS
 #   (e.g. "-v" or "--tests 'a.sh b.sh'").  "bench" is not a kernel: it
 #   runs the benchmark's quick mode (tests/bench/run.sh --quick) on 6.1,
-#   which checks that every configuration of make bench works.
+#   which checks that every configuration of make bench works.  "spec"
+#   is not a kernel either: the host-side checks of the netlink spec
+#   (tests/ynl/check.sh, seconds), run before any guest boots.
 #
 # The last line of output is "N passed, N failed" over all kernels; the
 # exit status is 1 if anything failed.  Caches live in
@@ -65,6 +67,8 @@ run_one() {
 	local k=$1 dir=$2 show=${3:-} t0=$SECONDS rc=0 cmd
 	if [ "$k" = bench ]; then
 		cmd=("$TOP/tests/bench/run.sh" --quick)
+	elif [ "$k" = spec ]; then
+		cmd=("$TOP/tests/ynl/check.sh")
 	else
 		cmd=("$TOP/tests/vm/run.sh" "$k" "${run_opts[@]}")
 	fi
@@ -113,7 +117,7 @@ main() {
 	local kernels=("$@") k dir total0=$SECONDS debug_pid='' parallel=''
 	local passed=0 failed=0 skipped=0
 	local summary=() failures=() fg=()
-	[ ${#kernels[@]} -gt 0 ] || kernels=(6.1 6.12 debug bench)
+	[ ${#kernels[@]} -gt 0 ] || kernels=(spec 6.1 6.12 debug bench)
 	run_opts=()
 	eval "run_opts=(${SEGFILTER_RUN_OPTS:-})"
 
@@ -127,6 +131,11 @@ main() {
 		parallel=1
 	fi
 	for k in "${kernels[@]}"; do
+		if [ "$k" = spec ]; then
+			log "=== spec ==="
+			run_one spec "$dir" show
+			continue
+		fi
 		if [ "$k" = debug ] && ! debug_kernel; then
 			echo 1 >"$dir/debug.rc"
 			echo 0 >"$dir/debug.secs"

@@ -37,6 +37,9 @@
 #   /usr/sbin/{insmod,rmmod,modprobe,lsmod,modinfo} (kmod),
 #   /usr/bin/{unshare,nsenter,setpriv,timeout} (util-linux, coreutils),
 #   /bin/bash; busybox for everything else (/bin/sh is busybox).
+#   When ynl.sh runs: /segfilter/ynl/{cli.py,lib/,segfilter.yaml} (the
+#   kernel's YNL client, from linux-source) and /usr/bin/python3 with
+#   the modules the client needs.
 #   Kernel modules loaded at boot: veth, tun, bridge, 8021q, vxlan (with
 #   udp_tunnel and ip6_udp_tunnel, for the uplinks of overlay.sh),
 #   nf_tables, nft_meta_bridge, nft_ct, nft_objref (nftables in bridge,
@@ -302,6 +305,31 @@ module_deps() {
 	modinfo -F depends "$KO" | tr ',' ' '
 }
 
+# ynl.sh drives the module with the kernel's own YNL client, which needs
+# python3 with yaml.  Only for it, and only the files the client imports
+# (python-files.py, about 12 MB), not the host's whole Python: the other
+# scripts' guests stay as small as they were.
+install_ynl() {
+	local root=$1 ynl=$CACHE/ynl/tools/net/ynl f files py=''
+	local spec=$TOP/Documentation/netlink/specs/segfilter.yaml
+	[ -f "$ynl/cli.py" ] || die "$ynl/cli.py missing: run scripts/install-deps.sh"
+	[ -x /usr/bin/python3 ] || die "/usr/bin/python3 missing: run scripts/install-deps.sh"
+	mkdir -p "$root/segfilter/ynl/lib"
+	cp "$ynl/cli.py" "$spec" "$root/segfilter/ynl/"
+	cp "$ynl"/lib/*.py "$root/segfilter/ynl/lib/"
+	files=$(/usr/bin/python3 "$HERE/python-files.py" "$ynl" "$spec") ||
+		die "cannot list the Python files cli.py needs"
+	for f in $files; do
+		case $f in
+		/usr/bin/python*) py=$f; install_bin "$root" "$f" ;;
+		*.so) install_bin "$root" "$f" ;;
+		*) mkdir -p "$root/${f%/*}"; cp "$f" "$root/$f" ;;
+		esac
+	done
+	[ -n "$py" ] || die "python-files.py named no interpreter"
+	[ "$py" = /usr/bin/python3 ] || ln -sf "${py##*/}" "$root/usr/bin/python3"
+}
+
 make_initramfs() {
 	local root=$WORK/root name t mod
 	local host_scripts=() modprobe=() deps=() mods
@@ -361,6 +389,9 @@ make_initramfs() {
 		cp "${host_scripts[$t]}" "$root/${GUEST_SCRIPTS[$t]}"
 		chmod +x "$root/${GUEST_SCRIPTS[$t]}"
 	done
+	case " ${GUEST_SCRIPTS[*]} " in
+	*/ynl.sh\ *) install_ynl "$root" ;;
+	esac
 
 	# Stock kernels: the drivers the tests need are modules; the debug
 	# kernel has them built in (its modules.builtin lets modprobe say so).

@@ -1,0 +1,101 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host-side checks of the netlink spec, in seconds and without a guest
+# (tests/check.sh runs them first, as "spec"):
+#   - Documentation/netlink/specs/segfilter.yaml validates against the
+#     kernel's genetlink-legacy schema, loaded by the kernel's own YNL
+#     library (jsonschema), and a spec with an unknown type does not;
+#   - it agrees with uapi/linux/segfilter.h, number for number
+#     (check-uapi.py), and a header that drifted from it is caught.
+# The YNL library and schemas come from linux-source-6.12, extracted by
+# scripts/install-deps.sh into ${SEGFILTER_CACHE:-~/.cache/segfilter}/ynl.
+#
+# Prints one TEST line per check and, last, "N passed, N failed"; the
+# exit status is 1 if anything failed.
+
+set -uo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+CACHE=${SEGFILTER_CACHE:-$HOME/.cache/segfilter}
+YNL=$CACHE/ynl
+SPEC=$TOP/Documentation/netlink/specs/segfilter.yaml
+HEADER=$TOP/uapi/linux/segfilter.h
+SCHEMA=$YNL/Documentation/netlink/genetlink-legacy.yaml
+PY=/usr/bin/python3
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+passed=0 failed=0
+result()
+{
+	local desc=$1 ok=$2 out=$3
+	if [ "$ok" = 1 ]; then
+		printf 'TEST: %-64s [ OK ]\n' "$desc"
+		passed=$((passed + 1))
+	else
+		printf 'TEST: %-64s [FAIL]\n' "$desc"
+		sed 's/^/    | /' "$out" | tail -n 20
+		failed=$((failed + 1))
+	fi
+}
+
+# validate SPEC: the kernel's YNL library loads SPEC, checked against
+# the genetlink-legacy schema.
+validate()
+{
+	"$PY" - "$YNL/tools/net/ynl" "$1" "$SCHEMA" <<-'EOF'
+	import sys
+	sys.path.insert(0, sys.argv[1])
+	from lib import SpecFamily
+	f = SpecFamily(sys.argv[2], sys.argv[3])
+	print(f"{len(f.ops)} operations, {len(f.ntfs)} events, "
+	      f"{len(f.attr_sets)} attribute sets")
+	EOF
+}
+
+if ! [ -f "$YNL/tools/net/ynl/lib/nlspec.py" ] || ! [ -f "$SCHEMA" ]; then
+	echo "no YNL library or schema in $YNL: run scripts/install-deps.sh" >"$TMP/out"
+	result "the kernel's YNL library and schemas are installed" 0 "$TMP/out"
+	echo "$passed passed, $failed failed"
+	exit 1
+fi
+
+ok=0
+validate "$SPEC" >"$TMP/out" 2>&1 && ok=1
+result "the spec validates against the genetlink-legacy schema" $ok "$TMP/out"
+
+# One attribute of an unknown type: the schema must refuse it.
+sed '0,/type: u32/s//type: u33/' "$SPEC" >"$TMP/bad.yaml"
+ok=0
+if ! validate "$TMP/bad.yaml" >"$TMP/out" 2>&1 &&
+	grep -q "'u33' is not one of" "$TMP/out"; then
+	ok=1
+fi
+result "...and a spec with an attribute of type u33 does not" $ok "$TMP/out"
+
+"$PY" "$TOP/tests/ynl/check-uapi.py" "$YNL/tools/net/ynl" "$SPEC" "$HEADER" \
+	>"$TMP/uapi" 2>&1
+cat "$TMP/uapi"
+p=$(grep -c '^TEST: .*\[ OK \]$' "$TMP/uapi")
+f=$(grep -c '^TEST: .*\[FAIL\]$' "$TMP/uapi")
+if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+	result "check-uapi.py ran" 0 "$TMP/uapi"
+fi
+passed=$((passed + p)) failed=$((failed + f))
+
+# The same check on a header whose drop reasons moved by one: it fails,
+# and says which values differ.
+sed 's/^\tSEGFILTER_DROP_MALFORMED,/\tSEGFILTER_DROP_MALFORMED = 2,/' \
+	"$HEADER" >"$TMP/drift.h"
+ok=0
+if ! "$PY" "$TOP/tests/ynl/check-uapi.py" "$YNL/tools/net/ynl" "$SPEC" \
+	"$TMP/drift.h" >"$TMP/out" 2>&1 &&
+	grep -q 'SEGFILTER_DROP_MALFORMED is 1 in the spec, 2 in the header' \
+		"$TMP/out"; then
+	ok=1
+fi
+result "...and it catches a header whose drop reasons moved" $ok "$TMP/out"
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
