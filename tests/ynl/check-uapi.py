@@ -90,6 +90,19 @@ TYPE_WORDS = {'u8', 'u16', 'u32', 'u64', 'be32', 'string', 'nest', 'flag',
               '6 bytes', '16 bytes'}
 
 
+
+def compare_values(items, vals):
+    """What differs between the spec's (C name, value) pairs and the header."""
+    problems = []
+    for cname, value in items:
+        if cname not in vals:
+            problems.append('%s (%d in the spec) is not in the header'
+                            % (cname, value))
+        elif vals[cname] != value:
+            problems.append('%s is %d in the spec, %d in the header'
+                            % (cname, value, vals[cname]))
+    return problems
+
 def main():
     if len(sys.argv) != 4:
         sys.exit('usage: check-uapi.py YNL_DIR SPEC HEADER')
@@ -158,13 +171,7 @@ def main():
         problems = []
         if ename not in enums:
             problems.append('no enum %s in the header' % ename)
-        for cname, value, attr in items:
-            if cname not in vals:
-                problems.append('%s (%d in the spec) is not in the header'
-                                % (cname, value))
-            elif vals[cname] != value:
-                problems.append('%s is %d in the spec, %d in the header'
-                                % (cname, value, vals[cname]))
+        problems += compare_values(((c, v) for c, v, _ in items), vals)
         if ename in enums:
             covered.add(ename)
             spec_names = {n for n, _, _ in items}
@@ -203,15 +210,8 @@ def main():
                ['the spec has nothing rendered as enum %s' % ename])
 
     for desc, items in defines:
-        problems = []
-        for cname, value in items:
-            if cname not in vals:
-                problems.append('%s (%d in the spec) is not in the header'
-                                % (cname, value))
-            elif vals[cname] != value:
-                problems.append('%s is %d in the spec, %d in the header'
-                                % (cname, value, vals[cname]))
-        report('spec and uapi agree: %s' % desc, problems)
+        report('spec and uapi agree: %s' % desc,
+               compare_values(items, vals))
 
     problems = []
     if vals.get('SEGFILTER_GENL_NAME') != fam:
