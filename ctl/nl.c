@@ -23,6 +23,7 @@
 #include <netlink/socket.h>
 
 #include "nl.h"
+#include "nl_gen.h"
 #include "segctl.h"
 
 /* How often a dump interrupted by a concurrent change is tried. */
@@ -56,173 +57,6 @@ static struct {
 	unsigned int refused;	/* commands the kernel refused */
 	bool lost;		/* answers were lost (receive buffer full) */
 } batch;
-
-/* Names of the request attributes, for errors that point at one. */
-static const char *const attr_names[SEGFILTER_A_MAX + 1] = {
-	[SEGFILTER_A_PAD]		= "SEGFILTER_A_PAD",
-	[SEGFILTER_A_DOMAIN_ID]		= "SEGFILTER_A_DOMAIN_ID",
-	[SEGFILTER_A_DOMAIN_NAME]	= "SEGFILTER_A_DOMAIN_NAME",
-	[SEGFILTER_A_DEFAULT_ACTION]	= "SEGFILTER_A_DEFAULT_ACTION",
-	[SEGFILTER_A_GROUP_ID]		= "SEGFILTER_A_GROUP_ID",
-	[SEGFILTER_A_GROUP_NAME]	= "SEGFILTER_A_GROUP_NAME",
-	[SEGFILTER_A_IFINDEX]		= "SEGFILTER_A_IFINDEX",
-	[SEGFILTER_A_IFNAME]		= "SEGFILTER_A_IFNAME",
-	[SEGFILTER_A_PORT_ROLE]		= "SEGFILTER_A_PORT_ROLE",
-	[SEGFILTER_A_MAC]		= "SEGFILTER_A_MAC",
-	[SEGFILTER_A_ADDRS]		= "SEGFILTER_A_ADDRS",
-	[SEGFILTER_A_N_PORTS]		= "SEGFILTER_A_N_PORTS",
-	[SEGFILTER_A_N_GROUPS]		= "SEGFILTER_A_N_GROUPS",
-	[SEGFILTER_A_N_ENDPOINTS]	= "SEGFILTER_A_N_ENDPOINTS",
-	[SEGFILTER_A_STATS]		= "SEGFILTER_A_STATS",
-	[SEGFILTER_A_FLOW_LIMIT]	= "SEGFILTER_A_FLOW_LIMIT",
-	[SEGFILTER_A_GW_MAC]		= "SEGFILTER_A_GW_MAC",
-	[SEGFILTER_A_GW_ADDRS]		= "SEGFILTER_A_GW_ADDRS",
-	[SEGFILTER_A_POLICY_GEN]	= "SEGFILTER_A_POLICY_GEN",
-	[SEGFILTER_A_N_RULES]		= "SEGFILTER_A_N_RULES",
-	[SEGFILTER_A_N_FLOWS]		= "SEGFILTER_A_N_FLOWS",
-	[SEGFILTER_A_RULE_ID]		= "SEGFILTER_A_RULE_ID",
-	[SEGFILTER_A_PRIORITY]		= "SEGFILTER_A_PRIORITY",
-	[SEGFILTER_A_SRC_GROUP_ID]	= "SEGFILTER_A_SRC_GROUP_ID",
-	[SEGFILTER_A_SRC_GROUP_NAME]	= "SEGFILTER_A_SRC_GROUP_NAME",
-	[SEGFILTER_A_DST_GROUP_ID]	= "SEGFILTER_A_DST_GROUP_ID",
-	[SEGFILTER_A_DST_GROUP_NAME]	= "SEGFILTER_A_DST_GROUP_NAME",
-	[SEGFILTER_A_PROTO]		= "SEGFILTER_A_PROTO",
-	[SEGFILTER_A_PORT_MIN]		= "SEGFILTER_A_PORT_MIN",
-	[SEGFILTER_A_PORT_MAX]		= "SEGFILTER_A_PORT_MAX",
-	[SEGFILTER_A_ICMP_TYPE]		= "SEGFILTER_A_ICMP_TYPE",
-	[SEGFILTER_A_ACTION]		= "SEGFILTER_A_ACTION",
-	[SEGFILTER_A_CHAIN_NAME]	= "SEGFILTER_A_CHAIN_NAME",
-	[SEGFILTER_A_RULE_FLAGS]	= "SEGFILTER_A_RULE_FLAGS",
-	[SEGFILTER_A_TXN_ID]		= "SEGFILTER_A_TXN_ID",
-	[SEGFILTER_A_TXN_OPS]		= "SEGFILTER_A_TXN_OPS",
-	[SEGFILTER_A_TUPLE]		= "SEGFILTER_A_TUPLE",
-	[SEGFILTER_A_TRACE_FLOW]	= "SEGFILTER_A_TRACE_FLOW",
-	[SEGFILTER_A_TRACE_DEFAULT]	= "SEGFILTER_A_TRACE_DEFAULT",
-	[SEGFILTER_A_DROP_REASON]	= "SEGFILTER_A_DROP_REASON",
-	[SEGFILTER_A_SERVICE_NAME]	= "SEGFILTER_A_SERVICE_NAME",
-	[SEGFILTER_A_SERVICE_MODE]	= "SEGFILTER_A_SERVICE_MODE",
-	[SEGFILTER_A_N_INSTANCES]	= "SEGFILTER_A_N_INSTANCES",
-	[SEGFILTER_A_INSTANCE_ID]	= "SEGFILTER_A_INSTANCE_ID",
-	[SEGFILTER_A_INSTANCE_STATE]	= "SEGFILTER_A_INSTANCE_STATE",
-	[SEGFILTER_A_INSTANCE_DRAIN]	= "SEGFILTER_A_INSTANCE_DRAIN",
-	[SEGFILTER_A_LEFT]		= "SEGFILTER_A_LEFT",
-	[SEGFILTER_A_RIGHT]		= "SEGFILTER_A_RIGHT",
-	[SEGFILTER_A_CHAIN_SERVICES]	= "SEGFILTER_A_CHAIN_SERVICES",
-	[SEGFILTER_A_FAIL_MODE]		= "SEGFILTER_A_FAIL_MODE",
-	[SEGFILTER_A_VNI]		= "SEGFILTER_A_VNI",
-	[SEGFILTER_A_REMOTE]		= "SEGFILTER_A_REMOTE",
-	[SEGFILTER_A_ENDPOINT_LIMIT]	= "SEGFILTER_A_ENDPOINT_LIMIT",
-	[SEGFILTER_A_RULE_LIMIT]	= "SEGFILTER_A_RULE_LIMIT",
-	[SEGFILTER_A_SERVICE_LIMIT]	= "SEGFILTER_A_SERVICE_LIMIT",
-	[SEGFILTER_A_N_SERVICES]	= "SEGFILTER_A_N_SERVICES",
-	[SEGFILTER_A_CHAIN_LIMIT]	= "SEGFILTER_A_CHAIN_LIMIT",
-	[SEGFILTER_A_N_CHAINS]		= "SEGFILTER_A_N_CHAINS",
-};
-
-/* What a reply's attributes must look like before they are read. */
-static struct nla_policy attr_policy[SEGFILTER_A_MAX + 1] = {
-	[SEGFILTER_A_DOMAIN_ID]		= { .type = NLA_U32 },
-	[SEGFILTER_A_DOMAIN_NAME]	= { .type = NLA_STRING },
-	[SEGFILTER_A_DEFAULT_ACTION]	= { .type = NLA_U8 },
-	[SEGFILTER_A_GROUP_ID]		= { .type = NLA_U16 },
-	[SEGFILTER_A_GROUP_NAME]	= { .type = NLA_STRING },
-	[SEGFILTER_A_IFINDEX]		= { .type = NLA_U32 },
-	[SEGFILTER_A_IFNAME]		= { .type = NLA_STRING },
-	[SEGFILTER_A_PORT_ROLE]		= { .type = NLA_U8 },
-	[SEGFILTER_A_MAC]		= { .minlen = 6 },
-	[SEGFILTER_A_ADDRS]		= { .type = NLA_NESTED },
-	[SEGFILTER_A_N_PORTS]		= { .type = NLA_U32 },
-	[SEGFILTER_A_N_GROUPS]		= { .type = NLA_U32 },
-	[SEGFILTER_A_N_ENDPOINTS]	= { .type = NLA_U32 },
-	[SEGFILTER_A_STATS]		= { .type = NLA_NESTED },
-	[SEGFILTER_A_FLOW_LIMIT]	= { .type = NLA_U32 },
-	[SEGFILTER_A_GW_MAC]		= { .minlen = 6 },
-	[SEGFILTER_A_GW_ADDRS]		= { .type = NLA_NESTED },
-	/* A u64; a u32 from modules before it was widened. */
-	[SEGFILTER_A_POLICY_GEN]	= { .minlen = 4 },
-	[SEGFILTER_A_N_RULES]		= { .type = NLA_U32 },
-	[SEGFILTER_A_N_FLOWS]		= { .type = NLA_U32 },
-	[SEGFILTER_A_RULE_ID]		= { .type = NLA_U32 },
-	[SEGFILTER_A_PRIORITY]		= { .type = NLA_U32 },
-	[SEGFILTER_A_SRC_GROUP_ID]	= { .type = NLA_U16 },
-	[SEGFILTER_A_SRC_GROUP_NAME]	= { .type = NLA_STRING },
-	[SEGFILTER_A_DST_GROUP_ID]	= { .type = NLA_U16 },
-	[SEGFILTER_A_DST_GROUP_NAME]	= { .type = NLA_STRING },
-	[SEGFILTER_A_PROTO]		= { .type = NLA_U8 },
-	[SEGFILTER_A_PORT_MIN]		= { .type = NLA_U16 },
-	[SEGFILTER_A_PORT_MAX]		= { .type = NLA_U16 },
-	[SEGFILTER_A_ICMP_TYPE]		= { .type = NLA_U8 },
-	[SEGFILTER_A_ACTION]		= { .type = NLA_U8 },
-	[SEGFILTER_A_CHAIN_NAME]	= { .type = NLA_STRING },
-	[SEGFILTER_A_RULE_FLAGS]	= { .type = NLA_U32 },
-	[SEGFILTER_A_TXN_ID]		= { .type = NLA_U32 },
-	[SEGFILTER_A_TXN_OPS]		= { .type = NLA_U32 },
-	[SEGFILTER_A_TUPLE]		= { .type = NLA_NESTED },
-	[SEGFILTER_A_TRACE_FLOW]	= { .type = NLA_U8 },
-	[SEGFILTER_A_TRACE_DEFAULT]	= { .type = NLA_FLAG },
-	[SEGFILTER_A_DROP_REASON]	= { .type = NLA_U32 },
-	[SEGFILTER_A_SERVICE_NAME]	= { .type = NLA_STRING },
-	[SEGFILTER_A_SERVICE_MODE]	= { .type = NLA_U8 },
-	[SEGFILTER_A_N_INSTANCES]	= { .type = NLA_U32 },
-	[SEGFILTER_A_INSTANCE_ID]	= { .type = NLA_U32 },
-	[SEGFILTER_A_INSTANCE_STATE]	= { .type = NLA_U8 },
-	[SEGFILTER_A_INSTANCE_DRAIN]	= { .type = NLA_U8 },
-	[SEGFILTER_A_LEFT]		= { .type = NLA_NESTED },
-	[SEGFILTER_A_RIGHT]		= { .type = NLA_NESTED },
-	[SEGFILTER_A_CHAIN_SERVICES]	= { .type = NLA_NESTED },
-	[SEGFILTER_A_FAIL_MODE]		= { .type = NLA_U8 },
-	[SEGFILTER_A_VNI]		= { .type = NLA_U32 },
-	[SEGFILTER_A_REMOTE]		= { .type = NLA_NESTED },
-	[SEGFILTER_A_ENDPOINT_LIMIT]	= { .type = NLA_U32 },
-	[SEGFILTER_A_RULE_LIMIT]	= { .type = NLA_U32 },
-	[SEGFILTER_A_SERVICE_LIMIT]	= { .type = NLA_U32 },
-	[SEGFILTER_A_N_SERVICES]	= { .type = NLA_U32 },
-	[SEGFILTER_A_CHAIN_LIMIT]	= { .type = NLA_U32 },
-	[SEGFILTER_A_N_CHAINS]		= { .type = NLA_U32 },
-};
-
-static struct nla_policy stats_policy[SEGFILTER_STATS_MAX + 1] = {
-	[SEGFILTER_STATS_RX_PACKETS]	= { .type = NLA_U64 },
-	[SEGFILTER_STATS_RX_BYTES]	= { .type = NLA_U64 },
-	[SEGFILTER_STATS_TX_PACKETS]	= { .type = NLA_U64 },
-	[SEGFILTER_STATS_TX_BYTES]	= { .type = NLA_U64 },
-	[SEGFILTER_STATS_FORWARDED]	= { .type = NLA_U64 },
-	[SEGFILTER_STATS_FLOODED]	= { .type = NLA_U64 },
-	[SEGFILTER_STATS_ARP_REPLIES]	= { .type = NLA_U64 },
-	[SEGFILTER_STATS_ND_REPLIES]	= { .type = NLA_U64 },
-	[SEGFILTER_STATS_DROPPED]	= { .type = NLA_U64 },
-	[SEGFILTER_STATS_DROPS]		= { .type = NLA_NESTED },
-	[SEGFILTER_STATS_ROUTED]	= { .type = NLA_U64 },
-	[SEGFILTER_STATS_DEFAULT_ALLOWED] = { .type = NLA_U64 },
-	[SEGFILTER_STATS_FLOWS_CREATED]	= { .type = NLA_U64 },
-	[SEGFILTER_STATS_FLOW_TABLE_FULL] = { .type = NLA_U64 },
-	[SEGFILTER_STATS_LOG_SUPPRESSED] = { .type = NLA_U64 },
-	[SEGFILTER_STATS_MATCHED_PACKETS] = { .type = NLA_U64 },
-	[SEGFILTER_STATS_MATCHED_BYTES]	= { .type = NLA_U64 },
-	[SEGFILTER_STATS_REDIRECTED]	= { .type = NLA_U64 },
-	[SEGFILTER_STATS_BYPASSED]	= { .type = NLA_U64 },
-	[SEGFILTER_STATS_FLOWS]		= { .type = NLA_U64 },
-	[SEGFILTER_STATS_FLOWS_EVICTED]	= { .type = NLA_U64 },
-};
-
-static struct nla_policy iface_policy[SEGFILTER_A_IFACE_MAX + 1] = {
-	[SEGFILTER_A_IFACE_IFINDEX]	= { .type = NLA_U32 },
-	[SEGFILTER_A_IFACE_IFNAME]	= { .type = NLA_STRING },
-	[SEGFILTER_A_IFACE_MAC]		= { .minlen = 6 },
-	[SEGFILTER_A_IFACE_ADDRS]	= { .type = NLA_NESTED },
-};
-
-static struct nla_policy tuple_policy[SEGFILTER_A_TUPLE_MAX + 1] = {
-	[SEGFILTER_A_TUPLE_SRC_IPV4]	= { .minlen = 4 },
-	[SEGFILTER_A_TUPLE_DST_IPV4]	= { .minlen = 4 },
-	[SEGFILTER_A_TUPLE_SRC_IPV6]	= { .minlen = 16 },
-	[SEGFILTER_A_TUPLE_DST_IPV6]	= { .minlen = 16 },
-	[SEGFILTER_A_TUPLE_PROTO]	= { .type = NLA_U8 },
-	[SEGFILTER_A_TUPLE_SPORT]	= { .type = NLA_U16 },
-	[SEGFILTER_A_TUPLE_DPORT]	= { .type = NLA_U16 },
-	[SEGFILTER_A_TUPLE_ICMP_TYPE]	= { .type = NLA_U8 },
-	[SEGFILTER_A_TUPLE_ICMP_ID]	= { .type = NLA_U16 },
-};
 
 int sfnl_open(void)
 {
@@ -394,7 +228,7 @@ static const char *attr_at(struct nlmsghdr *req, uint32_t offset)
 		if (offset < start || offset >= start + nla->nla_len)
 			continue;
 		if (nla_type(nla) <= SEGFILTER_A_MAX)
-			return attr_names[nla_type(nla)];
+			return sfnl_attr_names[nla_type(nla)];
 		return NULL;
 	}
 	return NULL;
@@ -473,9 +307,9 @@ static void report(const struct ack *ack, struct nlmsghdr *req,
 	    nla_len(ack->tb[NLMSGERR_ATTR_MISS_TYPE]) >= 4) {
 		uint32_t type = nla_get_u32(ack->tb[NLMSGERR_ATTR_MISS_TYPE]);
 
-		if (type <= SEGFILTER_A_MAX && attr_names[type])
+		if (type <= SEGFILTER_A_MAX && sfnl_attr_names[type])
 			fprintf(stderr, ", missing attribute %s",
-				attr_names[type]);
+				sfnl_attr_names[type]);
 		else
 			fprintf(stderr, ", missing attribute %u", type);
 	}
@@ -654,7 +488,13 @@ int sfnl_parse(struct nlmsghdr *nlh, struct nlattr **tb)
 {
 	int ret;
 
-	ret = genlmsg_parse(nlh, 0, tb, SEGFILTER_A_MAX, attr_policy);
+	/*
+	 * The spec's policy (nl_gen.c), but POLICY_GEN may also be the u32
+	 * that modules sent before it was widened: domain.c reads either.
+	 */
+	sfnl_segfilter_policy[SEGFILTER_A_POLICY_GEN] =
+		(struct nla_policy){ .minlen = 4 };
+	ret = genlmsg_parse(nlh, 0, tb, SEGFILTER_A_MAX, sfnl_segfilter_policy);
 	if (ret < 0) {
 		fprintf(stderr, "segctl: malformed reply from the kernel: %s\n",
 			nl_geterror(ret));
@@ -680,20 +520,20 @@ static int sfnl_parse_nest(struct nlattr *nest, struct nlattr **tb, int max,
 
 int sfnl_parse_stats(struct nlattr *nest, struct nlattr **tb)
 {
-	return sfnl_parse_nest(nest, tb, SEGFILTER_STATS_MAX, stats_policy,
+	return sfnl_parse_nest(nest, tb, SEGFILTER_STATS_MAX, sfnl_stats_policy,
 			       "statistics");
 }
 
 int sfnl_parse_tuple(struct nlattr *nest, struct nlattr **tb)
 {
-	return sfnl_parse_nest(nest, tb, SEGFILTER_A_TUPLE_MAX, tuple_policy,
-			       "tuple");
+	return sfnl_parse_nest(nest, tb, SEGFILTER_A_TUPLE_MAX,
+			       sfnl_tuple_policy, "tuple");
 }
 
 int sfnl_parse_iface(struct nlattr *nest, struct nlattr **tb)
 {
-	return sfnl_parse_nest(nest, tb, SEGFILTER_A_IFACE_MAX, iface_policy,
-			       "instance interface");
+	return sfnl_parse_nest(nest, tb, SEGFILTER_A_IFACE_MAX,
+			       sfnl_iface_policy, "instance interface");
 }
 
 /*
