@@ -16,6 +16,8 @@
 #                     STRESS_SECS (1800), STRESS_KERNEL (debug); with
 #                     NOISY_SECS, noisy.sh too, its noise that long
 #   make deps         install what the build and tests need (root)
+#   make regen        regenerate the C files of the netlink contract from
+#                     Documentation/netlink/specs/segfilter.yaml
 
 # The running kernel's build tree, else the newest Debian headers.
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
@@ -30,7 +32,7 @@ STRESS_KERNEL ?= debug
 STRESS_SECS ?= 1800
 
 .PHONY: all module segctl install modules_install deps check bench fuzz stress \
-	demo clean
+	demo regen clean
 
 all: module segctl
 
@@ -51,6 +53,12 @@ install: modules_install segctl
 
 deps:
 	scripts/install-deps.sh
+
+# The uapi header, the kernel's policies and op table, segctl's and the
+# test tools' tables: written from the spec, committed, and checked by
+# tests/ynl/check.sh (make check) to be what this writes.
+regen:
+	/usr/bin/python3 scripts/ynl-gen.py
 
 check: deps
 	tests/check.sh

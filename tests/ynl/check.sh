@@ -6,8 +6,12 @@
 #   - Documentation/netlink/specs/segfilter.yaml validates against the
 #     kernel's genetlink-legacy schema, loaded by the kernel's own YNL
 #     library (jsonschema), and a spec with an unknown type does not;
-#   - it agrees with uapi/linux/segfilter.h, number for number
-#     (check-uapi.py), and a header that drifted from it is caught.
+#   - the files generated from it (scripts/ynl-gen.py, make regen) are
+#     committed as the generator writes them, byte for byte, and a
+#     generated file edited by hand is caught and named;
+#   - the kernel's YNL library numbers it as the generated
+#     uapi/linux/segfilter.h does (check-uapi.py), and a header that
+#     drifted from it is caught.
 # The YNL library and schemas come from linux-source-6.12, extracted by
 # scripts/install-deps.sh into ${SEGFILTER_CACHE:-~/.cache/segfilter}/ynl.
 #
@@ -64,6 +68,46 @@ fi
 ok=0
 validate "$SPEC" >"$TMP/out" 2>&1 && ok=1
 result "the spec validates against the genetlink-legacy schema" $ok "$TMP/out"
+
+# regen_diff TREE: regenerate into a temporary tree and name each file
+# that differs from TREE's.  The generator lists the files it writes.
+regen_diff()
+{
+	local tree=$1 out=$TMP/regen f bad=0
+
+	rm -rf "$out"
+	mkdir -p "$out"
+	"$PY" "$TOP/scripts/ynl-gen.py" --spec "$SPEC" --out "$out" || return 1
+	while read -r f; do
+		if ! cmp -s "$out/$f" "$tree/$f"; then
+			echo "$f differs from what scripts/ynl-gen.py writes (make regen):"
+			diff -u "$tree/$f" "$out/$f" | head -n 8
+			bad=1
+		fi
+	done < <(cd "$out" && find . -type f | sed 's|^\./||' | sort)
+	[ "$(cd "$out" && find . -type f | wc -l)" -ge 6 ] || bad=1
+	return $bad
+}
+
+ok=0
+regen_diff "$TOP" >"$TMP/out" 2>&1 && ok=1
+result "the generated files are what the spec generates (make regen)" $ok \
+	"$TMP/out"
+
+# A copy of the tree where one generated file was edited by hand: the
+# same check fails and names it.
+mkdir -p "$TMP/edited/kmod"
+(cd "$TOP" && tar cf - uapi kmod/nl_gen.c kmod/nl_gen.h ctl/nl_gen.c \
+	ctl/nl_gen.h tests/tools/segf_names.h) | tar xf - -C "$TMP/edited"
+sed -i 's/NLA_POLICY_MIN(NLA_U32, 1)/NLA_POLICY_MIN(NLA_U32, 0)/' \
+	"$TMP/edited/kmod/nl_gen.c"
+ok=0
+if ! regen_diff "$TMP/edited" >"$TMP/out" 2>&1 &&
+	grep -q '^kmod/nl_gen.c differs' "$TMP/out" &&
+	[ "$(grep -c ' differs from' "$TMP/out")" = 1 ]; then
+	ok=1
+fi
+result "...and a generated file edited by hand is named" $ok "$TMP/out"
 
 # One attribute of an unknown type: the schema must refuse it.
 sed '0,/type: u32/s//type: u33/' "$SPEC" >"$TMP/bad.yaml"
