@@ -64,6 +64,69 @@ const char *const sfnl_attr_names[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_N_CHAINS]		= "SEGFILTER_A_N_CHAINS",
 };
 
+const char *const sfnl_service_mode_names[SEGFILTER_SERVICE_MAX + 1] = {
+	[SEGFILTER_SERVICE_TRANSPARENT]	= "transparent",
+	[SEGFILTER_SERVICE_ROUTED]	= "routed",
+};
+
+const char *const sfnl_instance_state_names[SEGFILTER_INSTANCE_MAX + 1] = {
+	[SEGFILTER_INSTANCE_UP]		= "up",
+	[SEGFILTER_INSTANCE_DRAINED]	= "drained",
+	[SEGFILTER_INSTANCE_DOWN]	= "down",
+	[SEGFILTER_INSTANCE_DELETED]	= "deleted",
+};
+
+const char *const sfnl_fail_mode_names[SEGFILTER_FAIL_MAX + 1] = {
+	[SEGFILTER_FAIL_CLOSED]		= "closed",
+	[SEGFILTER_FAIL_OPEN]		= "open",
+};
+
+const char *const sfnl_trace_flow_names[5] = {
+	[SEGFILTER_TRACE_FLOW_NONE]	= "none",
+	[SEGFILTER_TRACE_FLOW_MISS]	= "miss",
+	[SEGFILTER_TRACE_FLOW_ORIGINAL]	= "original",
+	[SEGFILTER_TRACE_FLOW_REPLY]	= "reply",
+	[SEGFILTER_TRACE_FLOW_STALE]	= "stale",
+};
+
+const char *const sfnl_action_names[SEGFILTER_ACTION_MAX + 1] = {
+	[SEGFILTER_ACTION_ALLOW]	= "allow",
+	[SEGFILTER_ACTION_DENY]		= "deny",
+	[SEGFILTER_ACTION_REDIRECT]	= "redirect",
+};
+
+const char *const sfnl_port_role_names[SEGFILTER_PORT_ROLE_MAX + 1] = {
+	[SEGFILTER_PORT_ROLE_ENDPOINT]	= "endpoint",
+	[SEGFILTER_PORT_ROLE_SERVICE]	= "service",
+	[SEGFILTER_PORT_ROLE_UPLINK]	= "uplink",
+};
+
+const char *const sfnl_drop_reason_names[SEGFILTER_DROP_MAX + 1] = {
+	[SEGFILTER_DROP_MALFORMED]	= "malformed",
+	[SEGFILTER_DROP_VLAN]		= "vlan",
+	[SEGFILTER_DROP_ETHERTYPE]	= "ethertype",
+	[SEGFILTER_DROP_SRC_MAC]	= "src_mac",
+	[SEGFILTER_DROP_SRC_IP]		= "src_ip",
+	[SEGFILTER_DROP_NO_DEST]	= "no_dest",
+	[SEGFILTER_DROP_NEIGH_UNKNOWN]	= "neigh_unknown",
+	[SEGFILTER_DROP_DEFAULT_DENY]	= "default_deny",
+	[SEGFILTER_DROP_TX_ERROR]	= "tx_error",
+	[SEGFILTER_DROP_ND_ROUTER]	= "nd_router",
+	[SEGFILTER_DROP_RULE_DENY]	= "rule_deny",
+	[SEGFILTER_DROP_REVOKED]	= "revoked",
+	[SEGFILTER_DROP_NO_ROUTE]	= "no_route",
+	[SEGFILTER_DROP_TTL_EXCEEDED]	= "ttl_exceeded",
+	[SEGFILTER_DROP_CHAIN_DOWN]	= "chain_down",
+	[SEGFILTER_DROP_DST_MISMATCH]	= "dst_mismatch",
+	[SEGFILTER_DROP_SERVICE_FORGED]	= "service_forged",
+	[SEGFILTER_DROP_UNKNOWN_VNI]	= "unknown_vni",
+	[SEGFILTER_DROP_GROUP_MISMATCH]	= "group_mismatch",
+	[SEGFILTER_DROP_WRONG_HOST]	= "wrong_host",
+	[SEGFILTER_DROP_FLOOD_REDIRECT]	= "flood_redirect",
+	[SEGFILTER_DROP_LINK_INVALID]	= "link_invalid",
+	[SEGFILTER_DROP_PATH_CHANGED]	= "path_changed",
+};
+
 struct nla_policy sfnl_segfilter_policy[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_DOMAIN_ID]		= { .type = NLA_U32 },
 	[SEGFILTER_A_DOMAIN_NAME]	= { .type = NLA_STRING },

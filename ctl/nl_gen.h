@@ -3,8 +3,9 @@
 /* from Documentation/netlink/specs/segfilter.yaml. */
 /*
  * segctl's tables of the "segfilter" family: the C names of the
- * attributes, and what each attribute of a reply must look like
- * (libnl policies, one per attribute set).
+ * attributes, the names of the values of each enum (but unspec), and
+ * what each attribute of a reply must look like (libnl policies, one
+ * per attribute set).
  */
 #ifndef SEGCTL_NL_GEN_H
 #define SEGCTL_NL_GEN_H
@@ -14,6 +15,13 @@
 #include <linux/segfilter.h>
 
 extern const char *const sfnl_attr_names[SEGFILTER_A_MAX + 1];
+extern const char *const sfnl_service_mode_names[SEGFILTER_SERVICE_MAX + 1];
+extern const char *const sfnl_instance_state_names[SEGFILTER_INSTANCE_MAX + 1];
+extern const char *const sfnl_fail_mode_names[SEGFILTER_FAIL_MAX + 1];
+extern const char *const sfnl_trace_flow_names[5];
+extern const char *const sfnl_action_names[SEGFILTER_ACTION_MAX + 1];
+extern const char *const sfnl_port_role_names[SEGFILTER_PORT_ROLE_MAX + 1];
+extern const char *const sfnl_drop_reason_names[SEGFILTER_DROP_MAX + 1];
 extern struct nla_policy sfnl_segfilter_policy[SEGFILTER_A_MAX + 1];
 extern struct nla_policy sfnl_addr_policy[SEGFILTER_A_ADDR_MAX + 1];
 extern struct nla_policy sfnl_iface_policy[SEGFILTER_A_IFACE_MAX + 1];

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "json_print.h"
+#include "nl_gen.h"
 #include "segctl.h"
 
 /* The counters, in the order printed; their names are the JSON keys. */
@@ -30,36 +31,10 @@ static const char *const stat_names[SEGFILTER_STATS_MAX + 1] = {
 	[SEGFILTER_STATS_FLOWS_EVICTED]	= "flows_evicted",
 };
 
-static const char *const drop_names[SEGFILTER_DROP_MAX + 1] = {
-	[SEGFILTER_DROP_MALFORMED]	= "malformed",
-	[SEGFILTER_DROP_VLAN]		= "vlan",
-	[SEGFILTER_DROP_ETHERTYPE]	= "ethertype",
-	[SEGFILTER_DROP_SRC_MAC]	= "src_mac",
-	[SEGFILTER_DROP_SRC_IP]		= "src_ip",
-	[SEGFILTER_DROP_NO_DEST]	= "no_dest",
-	[SEGFILTER_DROP_NEIGH_UNKNOWN]	= "neigh_unknown",
-	[SEGFILTER_DROP_DEFAULT_DENY]	= "default_deny",
-	[SEGFILTER_DROP_TX_ERROR]	= "tx_error",
-	[SEGFILTER_DROP_ND_ROUTER]	= "nd_router",
-	[SEGFILTER_DROP_RULE_DENY]	= "rule_deny",
-	[SEGFILTER_DROP_REVOKED]	= "revoked",
-	[SEGFILTER_DROP_NO_ROUTE]	= "no_route",
-	[SEGFILTER_DROP_TTL_EXCEEDED]	= "ttl_exceeded",
-	[SEGFILTER_DROP_CHAIN_DOWN]	= "chain_down",
-	[SEGFILTER_DROP_DST_MISMATCH]	= "dst_mismatch",
-	[SEGFILTER_DROP_SERVICE_FORGED]	= "service_forged",
-	[SEGFILTER_DROP_UNKNOWN_VNI]	= "unknown_vni",
-	[SEGFILTER_DROP_GROUP_MISMATCH]	= "group_mismatch",
-	[SEGFILTER_DROP_WRONG_HOST]	= "wrong_host",
-	[SEGFILTER_DROP_FLOOD_REDIRECT]	= "flood_redirect",
-	[SEGFILTER_DROP_LINK_INVALID]	= "link_invalid",
-	[SEGFILTER_DROP_PATH_CHANGED]	= "path_changed",
-};
-
 const char *drop_name(unsigned int reason, char *buf, int size)
 {
-	if (reason <= SEGFILTER_DROP_MAX && drop_names[reason])
-		return drop_names[reason];
+	if (reason <= SEGFILTER_DROP_MAX && sfnl_drop_reason_names[reason])
+		return sfnl_drop_reason_names[reason];
 	snprintf(buf, size, "reason_%u", reason);	/* a newer kernel's */
 	return buf;
 }

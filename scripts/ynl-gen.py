@@ -573,8 +573,9 @@ def gen_ctl(spec):
             not {a['cname'] for a in s['attrs']} <= enum_names]
     h = ['/* SPDX-License-Identifier: GPL-2.0 */'] + DO_NOT_EDIT + [
         '/*', ' * segctl\'s tables of the "%s" family: the C names of the'
-        % spec.name, ' * attributes, and what each attribute of a reply must'
-        ' look like', ' * (libnl policies, one per attribute set).', ' */',
+        % spec.name, ' * attributes, the names of the values of each enum (but'
+        ' unspec), and', ' * what each attribute of a reply must look like'
+        ' (libnl policies, one', ' * per attribute set).', ' */',
         '#ifndef SEGCTL_NL_GEN_H', '#define SEGCTL_NL_GEN_H', '',
         '#include <netlink/attr.h>', '', '#include <linux/segfilter.h>', '',
         'extern const char *const sfnl_attr_names[%s + 1];' % top['cmax']]
@@ -584,6 +585,17 @@ def gen_ctl(spec):
     c += [tabs_to('\t[%s]' % a['cname'], 40) + '= "%s",' % a['cname']
           for a in top['attrs']]
     c += ['};']
+    for d in spec.enums:
+        if d['type'] != 'enum':
+            continue
+        size = d['cmax'] if d.get('render-max') else len(d['entries'])
+        arr = 'sfnl_%s_names[%s%s]' % (c_lower(d['name']), size,
+                                       ' + 1' if d.get('render-max') else '')
+        h.append('extern const char *const %s;' % arr)
+        c += ['', 'const char *const %s = {' % arr]
+        c += [tabs_to('\t[%s]' % e['cname'], 40) + '= "%s",' % c_lower(e['name'])
+              for e in d['entries'] if e['name'] != 'unspec']
+        c += ['};']
     for s in sets:
         arr = 'sfnl_%s_policy[%s + 1]' % (c_lower(s['name']), s['cmax'])
         h.append('extern struct nla_policy %s;' % arr)
