@@ -9,12 +9,8 @@
 #define SEGF_NAMES_H
 
 #include <linux/segfilter.h>
-#include <stdlib.h>
-#include <string.h>
 
-#ifndef ARRAY_SIZE
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#endif
+#include "segf_lookup.h"
 
 static const char *const cmds[] = {
 	[SEGFILTER_CMD_DOMAIN_NEW] = "domain_new",
@@ -138,14 +134,6 @@ static const char *const tuple_attrs[] = {
 	[SEGFILTER_A_TUPLE_ICMP_ID] = "icmp_id",
 };
 
-/* The attribute names that apply at one level of nesting. */
-struct names {
-	const char *const *name;
-	int n;
-};
-
-#define NAMES(a)	{ a, ARRAY_SIZE(a) }
-
 static const struct names top_names = NAMES(attrs);
 static const struct names addr_names = NAMES(addr_attrs);
 static const struct names iface_names = NAMES(iface_attrs);
@@ -181,23 +169,6 @@ static const struct names *nest_names(const struct names *outer, int type)
 		}
 	}
 	return &no_names;	/* numbers only */
-}
-
-/* The number of name @s in @names, or @s itself if it is a number. */
-static inline int segf_name_lookup(const char *s, const char *const *names,
-				   int n)
-{
-	char *end;
-	long v;
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (names[i] && !strcmp(s, names[i]))
-			return i;
-	v = strtol(s, &end, 0);
-	if (*s && !*end && v >= 0 && v < 65536)
-		return v;
-	return -1;
 }
 
 #endif /* SEGF_NAMES_H */
