@@ -181,11 +181,13 @@ def comment_block(text):
     return out + [' */']
 
 
-def kdoc(name, doc, members):
+def kdoc(name, doc, members, cmax=None):
     """A kernel-doc comment of enum @name; @members: [(name, text)]."""
     out = ['/**'] + wrap('enum %s - %s' % (name, doc), ' * ', ' * ')
+    if cmax:
+        members = members + [('__' + cmax, 'One more than the last value.')]
     for m, text in members:
-        out += wrap('@%s: %s' % (m, text), ' * ', ' *\t') if text else []
+        out += wrap('@%s: %s' % (m, text), ' * ', ' *\t')
     return out + [' */']
 
 
@@ -290,22 +292,26 @@ def gen_uapi(spec):
                     '0x%xU' % e['value'] for e in d['entries']] + ['']
             continue
         out += kdoc(d['enum-name'], d['doc'],
-                    [(e['cname'], e.get('doc')) for e in d['entries']])
+                    [(e['cname'], e.get('doc', 'Unused.' if e['name'] == 'unspec'
+                                         else e['name'].replace('-', ' ')))
+                     for e in d['entries']], d.get('render-max') and d['cmax'])
         out += enum_lines(d['enum-name'],
                           [(e['cname'], e['value'], None)
                            for e in d['entries']],
                           d['cmax'] if d.get('render-max') else None)
     for s in spec.rendered:
-        out += kdoc(s['enum-name'], s['doc'],
-                    [(a['cname'], attr_doc(spec, a)) for a in s['attrs']])
         unspec = c_upper(s['name-prefix'] + 'unspec')
         body = [(unspec, 0, None)] if s['attrs'][0]['value'] else []
+        out += kdoc(s['enum-name'], s['doc'], [(n, 'Unused.') for n, _, _ in body]
+                    + [(a['cname'], attr_doc(spec, a) or attr_comment(spec, a)
+                        or 'Padding of the u64 attributes.')
+                       for a in s['attrs']], s['cmax'])
         body += [(a['cname'], a['value'], attr_comment(spec, a))
                  for a in s['attrs']]
         out += enum_lines(s['enum-name'], body, s['cmax'])
     out += kdoc(spec.op_enum, 'the commands, and the events of the '
-                'multicast groups', [(op['cname'], op_doc(op))
-                                     for op in spec.ops])
+                'multicast groups', [(c_upper(spec.opfx + 'unspec'), 'Unused.')]
+                + [(op['cname'], op_doc(op)) for op in spec.ops], spec.op_max)
     out += enum_lines(spec.op_enum,
                       [(c_upper(spec.opfx + 'unspec'), 0, None)] +
                       [(op['cname'], op['value'], None) for op in spec.ops],

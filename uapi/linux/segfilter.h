@@ -74,12 +74,14 @@
 /**
  * enum segfilter_service_mode - How a service instance is inserted in a flow's
  * path.
+ * @SEGFILTER_SERVICE_UNSPEC: Unused.
  * @SEGFILTER_SERVICE_TRANSPARENT: A bump in the wire. A frame leaves
  *	unchanged through the instance's left port and comes back on its right
  *	one (the reverse direction: right, then left).
  * @SEGFILTER_SERVICE_ROUTED: The frame is addressed to the instance's
  *	interface MAC, from the domain's gateway MAC, and comes back routed to
  *	the gateway MAC; the domain needs a gateway.
+ * @__SEGFILTER_SERVICE_MAX: One more than the last value.
  */
 enum segfilter_service_mode {
 	SEGFILTER_SERVICE_UNSPEC,
@@ -94,10 +96,12 @@ enum segfilter_service_mode {
 /**
  * enum segfilter_instance_state - The state of a service instance
  * (instance-state).
+ * @SEGFILTER_INSTANCE_UNSPEC: Unused.
  * @SEGFILTER_INSTANCE_UP: Takes new flows.
  * @SEGFILTER_INSTANCE_DRAINED: Keeps its flows, takes no new ones.
  * @SEGFILTER_INSTANCE_DOWN: A port is down or detached.
  * @SEGFILTER_INSTANCE_DELETED: In events only.
+ * @__SEGFILTER_INSTANCE_MAX: One more than the last value.
  */
 enum segfilter_instance_state {
 	SEGFILTER_INSTANCE_UNSPEC,
@@ -114,8 +118,10 @@ enum segfilter_instance_state {
 /**
  * enum segfilter_fail_mode - What a chain does with a flow when one of its
  * services has no instance.
+ * @SEGFILTER_FAIL_UNSPEC: Unused.
  * @SEGFILTER_FAIL_CLOSED: Drop it (drop reason chain-down).
  * @SEGFILTER_FAIL_OPEN: Skip the service (stats bypassed).
+ * @__SEGFILTER_FAIL_MAX: One more than the last value.
  */
 enum segfilter_fail_mode {
 	SEGFILTER_FAIL_UNSPEC,
@@ -146,7 +152,11 @@ enum segfilter_trace_flow {
 /**
  * enum segfilter_action - What a rule, or a domain by default, does with a
  * packet.
+ * @SEGFILTER_ACTION_UNSPEC: Unused.
+ * @SEGFILTER_ACTION_ALLOW: allow
+ * @SEGFILTER_ACTION_DENY: deny
  * @SEGFILTER_ACTION_REDIRECT: Rules only, through a service chain.
+ * @__SEGFILTER_ACTION_MAX: One more than the last value.
  */
 enum segfilter_action {
 	SEGFILTER_ACTION_UNSPEC,
@@ -161,12 +171,14 @@ enum segfilter_action {
 
 /**
  * enum segfilter_port_role - What a port is attached for (port-role).
+ * @SEGFILTER_PORT_ROLE_UNSPEC: Unused.
  * @SEGFILTER_PORT_ROLE_ENDPOINT: A VM or container port.
  * @SEGFILTER_PORT_ROLE_SERVICE: A service instance's port: it carries no
  *	endpoints and gets no floods.
  * @SEGFILTER_PORT_ROLE_UPLINK: VXLAN-GBP, towards other hosts: a VXLAN
  *	device in external (collect metadata) mode with the GBP extension,
  *	serving every domain with a VNI.
+ * @__SEGFILTER_PORT_ROLE_MAX: One more than the last value.
  */
 enum segfilter_port_role {
 	SEGFILTER_PORT_ROLE_UNSPEC,
@@ -182,6 +194,7 @@ enum segfilter_port_role {
 /**
  * enum segfilter_drop_reason - Why a frame was dropped; counted per port and
  * per domain. The drops nest of stats uses these values as its attribute types.
+ * @SEGFILTER_DROP_UNSPEC: Unused.
  * @SEGFILTER_DROP_MALFORMED: Headers truncated or inconsistent.
  * @SEGFILTER_DROP_VLAN: Tagged frame on an endpoint port.
  * @SEGFILTER_DROP_ETHERTYPE: Not ARP, IPv4 or IPv6.
@@ -211,6 +224,7 @@ enum segfilter_port_role {
  *	checks.
  * @SEGFILTER_DROP_PATH_CHANGED: Back from a service its flow no longer
  *	crosses (the policy changed).
+ * @__SEGFILTER_DROP_MAX: One more than the last value.
  */
 enum segfilter_drop_reason {
 	SEGFILTER_DROP_UNSPEC,
@@ -245,6 +259,8 @@ enum segfilter_drop_reason {
 
 /**
  * enum segfilter_attr - The one attribute set every command and event uses.
+ * @SEGFILTER_A_UNSPEC: Unused.
+ * @SEGFILTER_A_PAD: Padding of the u64 attributes.
  * @SEGFILTER_A_DOMAIN_ID: At least 1.
  * @SEGFILTER_A_DOMAIN_NAME: At most SEGFILTER_NAME_SIZE - 1 bytes.
  * @SEGFILTER_A_DEFAULT_ACTION:
@@ -257,6 +273,7 @@ enum segfilter_drop_reason {
  * @SEGFILTER_A_PORT_ROLE:
  *	SEGFILTER_PORT_ROLE_ENDPOINT..SEGFILTER_PORT_ROLE_UPLINK. Default
  *	endpoint.
+ * @SEGFILTER_A_MAC: 6 bytes
  * @SEGFILTER_A_ADDRS: An endpoint's addresses, each unicast and unique in
  *	the domain, at most ep-max-addrs of each family.
  * @SEGFILTER_A_N_PORTS: In replies.
@@ -292,17 +309,23 @@ enum segfilter_drop_reason {
  * @SEGFILTER_A_CHAIN_NAME: At most SEGFILTER_NAME_SIZE - 1 bytes. In
  *	rule-new, required with and only with action redirect: a chain of the
  *	domain, which cannot be deleted while rules name it.
+ * @SEGFILTER_A_RULE_FLAGS: u32, SEGFILTER_RULE_F_*
  * @SEGFILTER_A_TXN_ID: At least 1.
  * @SEGFILTER_A_TXN_OPS: How many commands the caller staged.
+ * @SEGFILTER_A_TUPLE: nest, SEGFILTER_A_TUPLE_*
+ * @SEGFILTER_A_TRACE_FLOW: u8, enum segfilter_trace_flow
  * @SEGFILTER_A_TRACE_DEFAULT: No rule matched.
+ * @SEGFILTER_A_DROP_REASON: u32, enum segfilter_drop_reason
  * @SEGFILTER_A_SERVICE_NAME: At most SEGFILTER_NAME_SIZE - 1 bytes.
  * @SEGFILTER_A_SERVICE_MODE:
  *	SEGFILTER_SERVICE_TRANSPARENT..SEGFILTER_SERVICE_ROUTED.
  * @SEGFILTER_A_N_INSTANCES: In replies.
  * @SEGFILTER_A_INSTANCE_ID: 1..SEGFILTER_SERVICE_MAX_INSTANCES.
+ * @SEGFILTER_A_INSTANCE_STATE: u8, enum segfilter_instance_state
  * @SEGFILTER_A_INSTANCE_DRAIN: At most 1. 1 drains, 0 undrains.
  * @SEGFILTER_A_LEFT: The instance's side facing a flow's opener.
  * @SEGFILTER_A_RIGHT: The instance's side facing a flow's peer.
+ * @SEGFILTER_A_CHAIN_SERVICES: nest, SEGFILTER_A_CHAIN_*
  * @SEGFILTER_A_FAIL_MODE: SEGFILTER_FAIL_CLOSED..SEGFILTER_FAIL_OPEN.
  *	Default closed.
  * @SEGFILTER_A_VNI: 1..SEGFILTER_VNI_MAX. The VXLAN network identifier of
@@ -320,6 +343,7 @@ enum segfilter_drop_reason {
  * @SEGFILTER_A_N_SERVICES: In replies.
  * @SEGFILTER_A_CHAIN_LIMIT: At most SEGFILTER_CHAIN_LIMIT_MAX.
  * @SEGFILTER_A_N_CHAINS: In replies.
+ * @__SEGFILTER_A_MAX: One more than the last value.
  */
 enum segfilter_attr {
 	SEGFILTER_A_UNSPEC,
@@ -390,8 +414,10 @@ enum segfilter_attr {
 /**
  * enum segfilter_addr_attr - Addresses (addrs, gw-addrs, remote and an iface's
  * addrs).
+ * @SEGFILTER_A_ADDR_UNSPEC: Unused.
  * @SEGFILTER_A_ADDR_IPV4: Repeated.
  * @SEGFILTER_A_ADDR_IPV6: Repeated.
+ * @__SEGFILTER_A_ADDR_MAX: One more than the last value.
  */
 enum segfilter_addr_attr {
 	SEGFILTER_A_ADDR_UNSPEC,
@@ -405,6 +431,7 @@ enum segfilter_addr_attr {
 
 /**
  * enum segfilter_iface_attr - One side of a service instance.
+ * @SEGFILTER_A_IFACE_UNSPEC: Unused.
  * @SEGFILTER_A_IFACE_IFINDEX: At least 1. A port of the domain attached
  *	with the service role, used by no other instance.
  * @SEGFILTER_A_IFACE_IFNAME: In replies.
@@ -413,6 +440,7 @@ enum segfilter_addr_attr {
  * @SEGFILTER_A_IFACE_ADDRS: Routed services - the instance's addresses
  *	there: its ARP requests must come from one of them, and are not answered
  *	for them.
+ * @__SEGFILTER_A_IFACE_MAX: One more than the last value.
  */
 enum segfilter_iface_attr {
 	SEGFILTER_A_IFACE_UNSPEC,
@@ -428,9 +456,11 @@ enum segfilter_iface_attr {
 
 /**
  * enum segfilter_chain_attr - The services of a chain (chain-services).
+ * @SEGFILTER_A_CHAIN_UNSPEC: Unused.
  * @SEGFILTER_A_CHAIN_SERVICE: At most SEGFILTER_NAME_SIZE - 1 bytes,
  *	repeated. The services in the order a flow's opening direction crosses
  *	them, at most chain-max-services, each once.
+ * @__SEGFILTER_A_CHAIN_MAX: One more than the last value.
  */
 enum segfilter_chain_attr {
 	SEGFILTER_A_CHAIN_UNSPEC,
@@ -444,10 +474,17 @@ enum segfilter_chain_attr {
 /**
  * enum segfilter_tuple_attr - A packet's five-tuple, in trace requests and
  * replies and in events.
+ * @SEGFILTER_A_TUPLE_UNSPEC: Unused.
+ * @SEGFILTER_A_TUPLE_SRC_IPV4: be32
+ * @SEGFILTER_A_TUPLE_DST_IPV4: be32
+ * @SEGFILTER_A_TUPLE_SRC_IPV6: 16 bytes
+ * @SEGFILTER_A_TUPLE_DST_IPV6: 16 bytes
+ * @SEGFILTER_A_TUPLE_PROTO: u8
  * @SEGFILTER_A_TUPLE_SPORT: TCP and UDP.
  * @SEGFILTER_A_TUPLE_DPORT: TCP and UDP.
  * @SEGFILTER_A_TUPLE_ICMP_TYPE: ICMP and ICMPv6.
  * @SEGFILTER_A_TUPLE_ICMP_ID: ICMP and ICMPv6 echo.
+ * @__SEGFILTER_A_TUPLE_MAX: One more than the last value.
  */
 enum segfilter_tuple_attr {
 	SEGFILTER_A_TUPLE_UNSPEC,
@@ -469,8 +506,12 @@ enum segfilter_tuple_attr {
 /**
  * enum segfilter_stats_attr - Counters of a domain, port, rule or instance, u64
  * each, padded for alignment with pad.
+ * @SEGFILTER_STATS_UNSPEC: Unused.
+ * @SEGFILTER_STATS_PAD: Padding of the u64 attributes.
  * @SEGFILTER_STATS_RX_PACKETS: Frames received from the port(s).
+ * @SEGFILTER_STATS_RX_BYTES: u64
  * @SEGFILTER_STATS_TX_PACKETS: Frames sent to the port(s).
+ * @SEGFILTER_STATS_TX_BYTES: u64
  * @SEGFILTER_STATS_FORWARDED: Unicast frames forwarded (on a port,
  *	received on that port).
  * @SEGFILTER_STATS_FLOODED: Broadcast/multicast frames flooded (on a port,
@@ -484,13 +525,16 @@ enum segfilter_tuple_attr {
  *	the drop-reason value (padding there has type 0, unspec).
  * @SEGFILTER_STATS_ROUTED: Unicast frames routed by the gateway.
  * @SEGFILTER_STATS_DEFAULT_ALLOWED: Packets no rule matched, allowed.
+ * @SEGFILTER_STATS_FLOWS_CREATED: u64
  * @SEGFILTER_STATS_FLOW_TABLE_FULL: Allowed, but no room for a flow.
  * @SEGFILTER_STATS_LOG_SUPPRESSED: Verdict events over the rate limit.
  * @SEGFILTER_STATS_MATCHED_PACKETS: On a rule, packets it decided.
+ * @SEGFILTER_STATS_MATCHED_BYTES: u64
  * @SEGFILTER_STATS_REDIRECTED: Frames sent into a service instance.
  * @SEGFILTER_STATS_BYPASSED: Services skipped by a fail-open chain.
  * @SEGFILTER_STATS_FLOWS: On an instance, flows pinned to it.
  * @SEGFILTER_STATS_FLOWS_EVICTED: Unanswered flows dropped for new ones.
+ * @__SEGFILTER_STATS_MAX: One more than the last value.
  */
 enum segfilter_stats_attr {
 	SEGFILTER_STATS_UNSPEC,
@@ -524,6 +568,7 @@ enum segfilter_stats_attr {
 
 /**
  * enum segfilter_cmd - the commands, and the events of the multicast groups
+ * @SEGFILTER_CMD_UNSPEC: Unused.
  * @SEGFILTER_CMD_DOMAIN_NEW: [txn] Create a domain. domain-id and
  *	domain-name are required. A namespace holds at most the module parameter
  *	max_domains_per_netns domains: one more is refused with ENOSPC. Do:
@@ -672,6 +717,7 @@ enum segfilter_stats_attr {
  *	and remote (as for endpoint-new) are its new location; its group,
  *	addresses and flows stay. Do: request domain-id, domain-name, ifindex,
  *	txn-id, mac, remote; reply an ack.
+ * @__SEGFILTER_CMD_MAX: One more than the last value.
  */
 enum segfilter_cmd {
 	SEGFILTER_CMD_UNSPEC,
