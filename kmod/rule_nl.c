@@ -78,6 +78,33 @@ static int segf_rule_new_check(struct nlattr **attrs,
 	return 0;
 }
 
+/* What a RULE_NEW request says of its rule, checked already. */
+static void segf_rule_parse(struct segf_rule *rule, struct nlattr **attrs)
+{
+	if (attrs[SEGFILTER_A_RULE_ID])
+		rule->id = nla_get_u32(attrs[SEGFILTER_A_RULE_ID]);
+	rule->prio = attrs[SEGFILTER_A_PRIORITY] ?
+		     nla_get_u32(attrs[SEGFILTER_A_PRIORITY]) :
+		     SEGFILTER_PRIORITY_DEFAULT;
+	if (attrs[SEGFILTER_A_PROTO])
+		rule->proto = nla_get_u8(attrs[SEGFILTER_A_PROTO]);
+	if (attrs[SEGFILTER_A_PORT_MIN]) {
+		rule->flags |= SEGF_RULE_PORTS;
+		rule->port_min = nla_get_u16(attrs[SEGFILTER_A_PORT_MIN]);
+		rule->port_max = attrs[SEGFILTER_A_PORT_MAX] ?
+				 nla_get_u16(attrs[SEGFILTER_A_PORT_MAX]) :
+				 rule->port_min;
+	}
+	if (attrs[SEGFILTER_A_ICMP_TYPE]) {
+		rule->flags |= SEGF_RULE_ICMP_TYPE;
+		rule->icmp_type = nla_get_u8(attrs[SEGFILTER_A_ICMP_TYPE]);
+	}
+	if (attrs[SEGFILTER_A_RULE_FLAGS] &&
+	    (nla_get_u32(attrs[SEGFILTER_A_RULE_FLAGS]) & SEGFILTER_RULE_F_LOG))
+		rule->flags |= SEGF_RULE_LOG;
+	rule->action = nla_get_u8(attrs[SEGFILTER_A_ACTION]);
+}
+
 static int segf_rule_new_apply(struct segf_commit *c, struct nlattr **attrs,
 			       void **obj)
 {
@@ -116,30 +143,9 @@ static int segf_rule_new_apply(struct segf_commit *c, struct nlattr **attrs,
 	rule = segf_rule_alloc();
 	if (!rule)
 		return -ENOMEM;
-	if (attrs[SEGFILTER_A_RULE_ID])
-		rule->id = nla_get_u32(attrs[SEGFILTER_A_RULE_ID]);
-	rule->prio = attrs[SEGFILTER_A_PRIORITY] ?
-		     nla_get_u32(attrs[SEGFILTER_A_PRIORITY]) :
-		     SEGFILTER_PRIORITY_DEFAULT;
+	segf_rule_parse(rule, attrs);
 	rule->src_group = src ? src->id : 0;
 	rule->dst_group = dst ? dst->id : 0;
-	if (attrs[SEGFILTER_A_PROTO])
-		rule->proto = nla_get_u8(attrs[SEGFILTER_A_PROTO]);
-	if (attrs[SEGFILTER_A_PORT_MIN]) {
-		rule->flags |= SEGF_RULE_PORTS;
-		rule->port_min = nla_get_u16(attrs[SEGFILTER_A_PORT_MIN]);
-		rule->port_max = attrs[SEGFILTER_A_PORT_MAX] ?
-				 nla_get_u16(attrs[SEGFILTER_A_PORT_MAX]) :
-				 rule->port_min;
-	}
-	if (attrs[SEGFILTER_A_ICMP_TYPE]) {
-		rule->flags |= SEGF_RULE_ICMP_TYPE;
-		rule->icmp_type = nla_get_u8(attrs[SEGFILTER_A_ICMP_TYPE]);
-	}
-	if (attrs[SEGFILTER_A_RULE_FLAGS] &&
-	    (nla_get_u32(attrs[SEGFILTER_A_RULE_FLAGS]) & SEGFILTER_RULE_F_LOG))
-		rule->flags |= SEGF_RULE_LOG;
-	rule->action = nla_get_u8(attrs[SEGFILTER_A_ACTION]);
 	rule->chain = chain;
 
 	segf_commit_touch(c, dom);
