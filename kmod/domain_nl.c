@@ -360,7 +360,7 @@ static int segf_domain_set_apply(struct segf_commit *c, struct nlattr **attrs,
 
 int segf_domain_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct segf_net *sn = segf_info_net(info);
+	struct segf_net *sn = segf_pernet(genl_info_net(info));
 	struct segf_domain *dom;
 	int err;
 

@@ -313,7 +313,7 @@ static const struct nla_policy segf_trace_policy[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_TUPLE] = NLA_POLICY_NESTED(segf_tuple_policy),
 };
 
-struct segf_net *segf_info_net(struct genl_info *info)
+static struct segf_net *segf_info_net(struct genl_info *info)
 {
 	return segf_pernet(genl_info_net(info));
 }
@@ -701,107 +701,31 @@ int segf_nl_doit(struct sk_buff *skb, struct genl_info *info)
 	return segf_nl_get(row, info);
 }
 
-/* Where a dump is: its row, its message, the domain it is limited to. */
-struct segf_dump {
-	struct sk_buff *skb;
-	struct netlink_callback *cb;
-	const struct segf_nl_cmd *row;
-	const struct segf_nl_dump *walk;
-	struct segf_msg m;
-	struct segf_domain *only;
-};
-
-static int segf_dump_xa(struct segf_dump *d, struct xarray *xa, int level,
-			unsigned long last);
-
-/* Fill @obj, found at @level - 1, or what it holds from cb->args[@level]. */
-static int segf_dump_obj(struct segf_dump *d, void *obj, int level)
-{
-	unsigned long *pos = &d->cb->args[level];
-	unsigned long n;
-	void *child;
-	int err;
-
-	if (level == 1 && d->walk->in_domains)
-		return segf_dump_xa(d, (void *)obj + d->walk->dom_table, level,
-				    ULONG_MAX);
-	if (!d->walk->child)
-		return d->row->fill(d->skb, obj, &d->m);
-	n = d->walk->n_children(obj);
-	for (; *pos < n; (*pos)++) {
-		child = d->walk->child(obj, *pos);
-		if (!child)
-			continue;
-		err = d->row->fill(d->skb, child, &d->m);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* The entries of @xa from cb->args[@level] to @last, and what they hold. */
-static int segf_dump_xa(struct segf_dump *d, struct xarray *xa, int level,
-			unsigned long last)
-{
-	struct netlink_callback *cb = d->cb;
-	unsigned long idx;
-	void *obj;
-	int err;
-
-	xa_for_each_range(xa, idx, obj, cb->args[level], last) {
-		if (!level && d->only && d->walk->owner &&
-		    d->walk->owner(obj) != d->only) {
-			cb->args[level] = idx + 1;
-			continue;
-		}
-		err = segf_dump_obj(d, obj, level + 1);
-		if (err)
-			return err;
-		cb->args[level] = idx + 1;
-		cb->args[level + 1] = 0;
-	}
-	return 0;
-}
-
 /*
- * Every GET without NLM_F_DUMP's object: cb->args[0] the namespace's
- * table (domains, or ports), [1] the domain's, [2] the slots of what
- * that holds (see struct segf_nl_dump).
+ * The hand-written genl_ops table below is to be generated from the spec
+ * (segf_nl_ops[] in nl_gen.c) with every doit segf_nl_doit() and every
+ * dumpit segf_nl_dumpit().  Until then its old names lead there too.
  */
-int segf_nl_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
-{
-	const struct genlmsghdr *hdr = nlmsg_data(cb->nlh);
-	struct segf_net *sn = segf_pernet(sock_net(skb->sk));
-	struct segf_dump d = {
-		.skb = skb,
-		.cb = cb,
-		.row = segf_nl_row(hdr->cmd),
-		.m = segf_msg_dump(cb, hdr->cmd),
-	};
-	unsigned long last = ULONG_MAX;
-	int err;
+#define segf_write_doit		segf_nl_doit
+#define segf_domain_get_doit	segf_nl_doit
+#define segf_group_get_doit	segf_nl_doit
+#define segf_port_get_doit	segf_nl_doit
+#define segf_endpoint_get_doit	segf_nl_doit
+#define segf_rule_get_doit	segf_nl_doit
+#define segf_service_get_doit	segf_nl_doit
+#define segf_instance_get_doit	segf_nl_doit
+#define segf_chain_get_doit	segf_nl_doit
+#define segf_domain_dumpit	segf_nl_dumpit
+#define segf_group_dumpit	segf_nl_dumpit
+#define segf_port_dumpit	segf_nl_dumpit
+#define segf_endpoint_dumpit	segf_nl_dumpit
+#define segf_rule_dumpit	segf_nl_dumpit
+#define segf_service_dumpit	segf_nl_dumpit
+#define segf_instance_dumpit	segf_nl_dumpit
+#define segf_chain_dumpit	segf_nl_dumpit
 
-	if (WARN_ON_ONCE(!d.row || !d.row->dump))
-		return -EOPNOTSUPP;
-	d.walk = d.row->dump;
-	segf_lock(sn);
-	cb->seq = sn->genid;
-	d.only = segf_domain_lookup(sn, segf_dump_attrs(cb), false,
-				    cb->extack);
-	if (IS_ERR(d.only)) {
-		err = PTR_ERR(d.only);
-		goto out;
-	}
-	/* Domains are by id: a domain named is the range of one. */
-	if (d.only && !d.walk->owner) {
-		cb->args[0] = max_t(unsigned long, cb->args[0], d.only->id);
-		last = d.only->id;
-	}
-	err = segf_dump_xa(&d, (void *)sn + d.walk->net_table, 0, last);
-out:
-	mutex_unlock(&sn->lock);
-	return segf_dump_result(skb, err);
-}
+/* segf_trace_doit()'s name for it, until the trace moves to trace.c. */
+#define segf_port_get		segf_port_lookup
 
 /* ---- transactions ---- */
 
@@ -910,8 +834,6 @@ static int segf_txn_abort_doit(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
-/* ---- trace and events ---- */
-
 /* ---- trace and verdict events ---- */
 
 static int segf_put_tuple(struct sk_buff *skb, const struct segf_pkt *pkt)
@@ -988,70 +910,6 @@ static bool segf_nl_verdict_event(struct segf_domain *dom,
 	genlmsg_multicast_netns(&segf_family, net, msg, 0, 0, GFP_ATOMIC);
 	return true;
 }
-
-/*
- * An instance changed state: called with segf_net::lock held, in process
- * context, but inside segf_instance_notify()'s RCU read side.
- */
-static void segf_nl_instance_event(const struct segf_instance *inst,
-				   u8 state)
-{
-	struct segf_service *svc = inst->svc;
-	struct segf_domain *dom = svc->domain;
-	struct net *net = dom->sn->net;
-	struct sk_buff *msg;
-	void *hdr;
-
-	if (!genl_has_listeners(&segf_family, net, 0))
-		return;
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
-	if (!msg)
-		return;
-	hdr = genlmsg_put(msg, 0, 0, &segf_family, 0,
-			  SEGFILTER_CMD_INSTANCE_EVENT);
-	if (!hdr ||
-	    nla_put_u32(msg, SEGFILTER_A_DOMAIN_ID, dom->id) ||
-	    nla_put_string(msg, SEGFILTER_A_DOMAIN_NAME, dom->name) ||
-	    nla_put_string(msg, SEGFILTER_A_SERVICE_NAME, svc->name) ||
-	    nla_put_u32(msg, SEGFILTER_A_INSTANCE_ID, inst->id) ||
-	    nla_put_u8(msg, SEGFILTER_A_INSTANCE_STATE, state)) {
-		nlmsg_free(msg);
-		return;
-	}
-	genlmsg_end(msg, hdr);
-	genlmsg_multicast_netns(&segf_family, net, msg, 0, 0, GFP_ATOMIC);
-}
-
-static const struct segf_event_ops segf_nl_events = {
-	.verdict = segf_nl_verdict_event,
-	.instance = segf_nl_instance_event,
-};
-
-/*
- * The hand-written genl_ops table below is to be generated from the spec
- * (segf_nl_ops[] in nl_gen.c) with every doit segf_nl_doit() and every
- * dumpit segf_nl_dumpit().  Until then its old names lead there too.
- */
-#define segf_write_doit		segf_nl_doit
-#define segf_domain_get_doit	segf_nl_doit
-#define segf_group_get_doit	segf_nl_doit
-#define segf_port_get_doit	segf_nl_doit
-#define segf_endpoint_get_doit	segf_nl_doit
-#define segf_rule_get_doit	segf_nl_doit
-#define segf_service_get_doit	segf_nl_doit
-#define segf_instance_get_doit	segf_nl_doit
-#define segf_chain_get_doit	segf_nl_doit
-#define segf_domain_dumpit	segf_nl_dumpit
-#define segf_group_dumpit	segf_nl_dumpit
-#define segf_port_dumpit	segf_nl_dumpit
-#define segf_endpoint_dumpit	segf_nl_dumpit
-#define segf_rule_dumpit	segf_nl_dumpit
-#define segf_service_dumpit	segf_nl_dumpit
-#define segf_instance_dumpit	segf_nl_dumpit
-#define segf_chain_dumpit	segf_nl_dumpit
-
-/* segf_trace_doit()'s name for it, until the trace moves to trace.c. */
-#define segf_port_get		segf_port_lookup
 
 /* Build the packet a TRACE request describes. */
 static int segf_trace_parse(struct nlattr *nest, struct segf_pkt *pkt,
@@ -1193,6 +1051,114 @@ out:
 }
 
 /*
+ * Dump what the domains hold in one of their xarrays (groups, endpoints,
+ * rules, services, chains), with the slots of what they hold (instances)
+ * as its nested case, or what the namespace holds (domains, ports): see
+ * struct segf_nl_dump.  struct segf_dump is where a dump is: its row,
+ * its message, the domain it is limited to.
+ */
+struct segf_dump {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+	const struct segf_nl_cmd *row;
+	const struct segf_nl_dump *walk;
+	struct segf_msg m;
+	struct segf_domain *only;
+};
+
+static int segf_dump_xa(struct segf_dump *d, struct xarray *xa, int level,
+			unsigned long last);
+
+/* Fill @obj, found at @level - 1, or what it holds from cb->args[@level]. */
+static int segf_dump_obj(struct segf_dump *d, void *obj, int level)
+{
+	unsigned long *pos = &d->cb->args[level];
+	unsigned long n;
+	void *child;
+	int err;
+
+	if (level == 1 && d->walk->in_domains)
+		return segf_dump_xa(d, (void *)obj + d->walk->dom_table, level,
+				    ULONG_MAX);
+	if (!d->walk->child)
+		return d->row->fill(d->skb, obj, &d->m);
+	n = d->walk->n_children(obj);
+	for (; *pos < n; (*pos)++) {
+		child = d->walk->child(obj, *pos);
+		if (!child)
+			continue;
+		err = d->row->fill(d->skb, child, &d->m);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The entries of @xa from cb->args[@level] to @last, and what they hold. */
+static int segf_dump_xa(struct segf_dump *d, struct xarray *xa, int level,
+			unsigned long last)
+{
+	struct netlink_callback *cb = d->cb;
+	unsigned long idx;
+	void *obj;
+	int err;
+
+	xa_for_each_range(xa, idx, obj, cb->args[level], last) {
+		if (!level && d->only && d->walk->owner &&
+		    d->walk->owner(obj) != d->only) {
+			cb->args[level] = idx + 1;
+			continue;
+		}
+		err = segf_dump_obj(d, obj, level + 1);
+		if (err)
+			return err;
+		cb->args[level] = idx + 1;
+		cb->args[level + 1] = 0;
+	}
+	return 0;
+}
+
+/*
+ * Every GET with NLM_F_DUMP: cb->args[0] is the place in the namespace's
+ * table (domains, or ports), [1] in the domain's, [2] in the slots of
+ * what that holds.
+ */
+int segf_nl_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	const struct genlmsghdr *hdr = nlmsg_data(cb->nlh);
+	struct segf_net *sn = segf_pernet(sock_net(skb->sk));
+	struct segf_dump d = {
+		.skb = skb,
+		.cb = cb,
+		.row = segf_nl_row(hdr->cmd),
+		.m = segf_msg_dump(cb, hdr->cmd),
+	};
+	unsigned long last = ULONG_MAX;
+	int err;
+
+	if (WARN_ON_ONCE(!d.row || !d.row->dump))
+		return -EOPNOTSUPP;
+	d.walk = d.row->dump;
+	segf_lock(sn);
+	cb->seq = sn->genid;
+	d.only = segf_domain_lookup(sn, segf_dump_attrs(cb), false,
+				    cb->extack);
+	if (IS_ERR(d.only)) {
+		err = PTR_ERR(d.only);
+		goto out;
+	}
+	/* Domains are by id: a domain named is the range of one. */
+	if (d.only && !d.walk->owner) {
+		cb->args[0] = max_t(unsigned long, cb->args[0], d.only->id);
+		last = d.only->id;
+	}
+	err = segf_dump_xa(&d, (void *)sn + d.walk->net_table, 0, last);
+out:
+	mutex_unlock(&sn->lock);
+	return segf_dump_result(skb, err);
+}
+
+/*
  * Every command, reads included, needs CAP_NET_ADMIN over the network
  * namespace (in the user namespace that owns it): the configuration names
  * tenants, their addresses and their traffic counters, which are no more
@@ -1288,6 +1254,44 @@ static struct genl_family segf_family __ro_after_init = {
 	.n_ops = ARRAY_SIZE(segf_ops),
 	.mcgrps = segf_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(segf_mcgrps),
+};
+
+/*
+ * An instance changed state: called with segf_net::lock held, in process
+ * context, but inside segf_instance_notify()'s RCU read side.
+ */
+static void segf_nl_instance_event(const struct segf_instance *inst,
+				   u8 state)
+{
+	struct segf_service *svc = inst->svc;
+	struct segf_domain *dom = svc->domain;
+	struct net *net = dom->sn->net;
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&segf_family, net, 0))
+		return;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &segf_family, 0,
+			  SEGFILTER_CMD_INSTANCE_EVENT);
+	if (!hdr ||
+	    nla_put_u32(msg, SEGFILTER_A_DOMAIN_ID, dom->id) ||
+	    nla_put_string(msg, SEGFILTER_A_DOMAIN_NAME, dom->name) ||
+	    nla_put_string(msg, SEGFILTER_A_SERVICE_NAME, svc->name) ||
+	    nla_put_u32(msg, SEGFILTER_A_INSTANCE_ID, inst->id) ||
+	    nla_put_u8(msg, SEGFILTER_A_INSTANCE_STATE, state)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&segf_family, net, msg, 0, 0, GFP_ATOMIC);
+}
+
+static const struct segf_event_ops segf_nl_events = {
+	.verdict = segf_nl_verdict_event,
+	.instance = segf_nl_instance_event,
 };
 
 int __init segf_genl_init(void)

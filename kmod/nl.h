@@ -80,7 +80,6 @@ int segf_nl_doit(struct sk_buff *skb, struct genl_info *info);
 int segf_nl_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 
 /* netlink.c: requests */
-struct segf_net *segf_info_net(struct genl_info *info);
 bool segf_missing(struct nlattr **attrs, struct netlink_ext_ack *extack,
 		  int attr, const char *what);
 bool segf_missing_ref(struct nlattr **attrs, struct netlink_ext_ack *extack,

@@ -117,7 +117,7 @@ static int segf_port_new_apply(struct segf_commit *c, struct nlattr **attrs,
 
 int segf_port_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct segf_net *sn = segf_info_net(info);
+	struct segf_net *sn = segf_pernet(genl_info_net(info));
 	struct segf_port *port;
 	int err = 0;
 
