@@ -29,6 +29,21 @@ unsigned int segf_net_id __read_mostly;
 /* Frees after a grace period, and flow garbage collection. */
 struct workqueue_struct *segf_wq __read_mostly;
 
+/* Who listens to events (events.h): the netlink side, once registered. */
+const struct segf_event_ops __rcu *segf_events;
+
+void segf_events_register(const struct segf_event_ops *ops)
+{
+	rcu_assign_pointer(segf_events, ops);
+}
+
+/* No caller is inside the old ops once this returns. */
+void segf_events_unregister(void)
+{
+	RCU_INIT_POINTER(segf_events, NULL);
+	synchronize_rcu();
+}
+
 /*
  * The host's budget for each network namespace, whoever owns it: root of
  * a user namespace may configure its own network namespace, but not make

@@ -37,6 +37,19 @@
  * deletes the endpoints behind it, so no object can outlive what it
  * points to.  Rules are named by group id, never by pointer.  An uplink
  * belongs to no domain: it serves every domain with a VNI.
+ *
+ * Every delete in a commit (GROUP, ENDPOINT, RULE, SERVICE, INSTANCE and
+ * CHAIN_DEL) goes in this order: find the object; record its undo
+ * (segf_commit_record(), the only step that fails for want of memory);
+ * touch its domain (segf_commit_touch()) if the data path can reach the
+ * object (groups, endpoints, rules, instances; services and chains it
+ * reaches only through those); retire it.  A retire that refuses (a
+ * group or service still used, a chain still named) changes nothing, and
+ * the delete then drops its record (segf_commit_unrecord()); otherwise
+ * the object is dying, or dead as of the next generation, and is
+ * unlinked after the commit publishes, children before their parents
+ * (segf_commit_end()).  DOMAIN_DEL and PORT_DEL are not commits: each
+ * checks everything, then cannot fail (design.rst says why).
  */
 #ifndef _SEGFILTER_H
 #define _SEGFILTER_H
@@ -691,7 +704,6 @@ segf_domain_next_cfg(struct segf_domain *dom)
 	return dom->touched ? &dom->next_cfg : segf_domain_cfg(dom);
 }
 
-
 static inline bool segf_addr_equal(const struct segf_addr *a,
 				   const struct segf_addr *b)
 {
@@ -721,6 +733,7 @@ static inline bool segf_endpoint_live(const struct segf_endpoint *ep)
 {
 	return ep && ep->dead == SEGF_GEN_NEVER;
 }
+
 void segf_port_flush_endpoints(struct segf_port *port);
 int segf_endpoint_move(struct segf_endpoint *ep, struct segf_port *port,
 		       const struct segf_addr *remote,
@@ -735,6 +748,7 @@ struct segf_ep_move {
 	struct segf_port *port;
 	struct segf_remote *remote;
 };
+
 int segf_endpoint_check_location(struct segf_domain *dom,
 				 struct segf_port *port,
 				 const struct segf_addr *remote,
@@ -788,22 +802,48 @@ int segf_port_init(void);
 void segf_port_uninit(void);
 
 /* txn.c */
-typedef int (*segf_txn_apply_t)(struct segf_commit *c, u8 cmd,
-				const struct nlattr *attrs, int len);
+struct segf_txn;
+struct segf_txn_chunk;
+
+/* One staged command: this header, then its attributes. */
+struct segf_txn_op {
+	u32 len;		/* of the attributes */
+	u32 seq;		/* nlmsg_seq of the request, for errors */
+	u8 cmd;
+	u8 pad[3];
+};
+
+static inline const struct nlattr *
+segf_txn_op_attrs(const struct segf_txn_op *op)
+{
+	return (const struct nlattr *)(op + 1);
+}
+
+/* Where segf_txn_next() is in a transaction's staged commands. */
+struct segf_txn_cursor {
+	struct segf_txn_chunk *chunk;
+	size_t off;
+};
+
 void segf_commit_begin(struct segf_commit *c, struct segf_net *sn,
 		       struct netlink_ext_ack *extack);
 void segf_commit_touch(struct segf_commit *c, struct segf_domain *dom);
 void segf_commit_forget(struct segf_domain *dom);
 int segf_commit_record(struct segf_commit *c, enum segf_undo_kind kind,
 		       void *obj);
+void segf_commit_unrecord(struct segf_commit *c, void *obj);
 int segf_commit_end(struct segf_commit *c, int err);
 int segf_txn_begin(struct segf_net *sn, u32 portid, u32 *id,
 		   struct netlink_ext_ack *extack);
 int segf_txn_stage(struct segf_net *sn, u32 id, const struct genl_info *info);
 int segf_txn_abort(struct segf_net *sn, u32 id, u32 portid,
 		   struct netlink_ext_ack *extack);
-int segf_txn_commit(struct segf_net *sn, u32 id, struct genl_info *info,
-		    u32 n_ops, segf_txn_apply_t apply);
+struct segf_txn *segf_txn_take(struct segf_net *sn, u32 id, u32 portid,
+			       u32 n_ops, struct netlink_ext_ack *extack);
+const struct segf_txn_op *segf_txn_next(struct segf_txn *txn,
+					struct segf_txn_cursor *cur);
+void segf_txn_blame(struct netlink_ext_ack *extack, u32 seq);
+void segf_txn_free(struct segf_txn *txn);
 void segf_txn_flush(struct segf_net *sn);
 int segf_txn_init(void);
 void segf_txn_uninit(void);
@@ -918,11 +958,8 @@ rx_handler_result_t segf_handle_frame(struct sk_buff **pskb);
 void segf_trace_packet(struct segf_port *port, struct segf_pkt *pkt,
 		       struct segf_trace *t);
 
-/* netlink.c */
-bool segf_log_verdict(struct segf_domain *dom, const struct segf_rule *rule,
-		      u16 src, u16 dst, const struct segf_pkt *pkt);
-
-void segf_instance_notify(const struct segf_instance *inst, u8 state);
+/* events.h: segf_log_verdict(), segf_instance_notify() */
+#include "events.h"
 
 /* netlink.c */
 int segf_genl_init(void);

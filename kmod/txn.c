@@ -25,6 +25,11 @@
  * opened it.  Staged commands are kept as their attributes, checked for
  * what can be checked alone when staged, and applied at commit.  Closing
  * the socket aborts its transactions.
+ *
+ * This file knows nothing of the commands: it keeps the staged messages,
+ * and the netlink side takes a transaction (segf_txn_take()) and replays
+ * them through its command table within one commit.  Deletes record and
+ * retire in the order the locking DOC in segfilter.h gives.
  */
 
 #include <linux/netlink.h>
@@ -93,6 +98,21 @@ int segf_commit_record(struct segf_commit *c, enum segf_undo_kind kind,
 	u->obj = obj;
 	list_add(&u->node, &c->undo);
 	return 0;
+}
+
+/*
+ * Drop the newest record, made for @obj by a delete that was then
+ * refused: the delete changed nothing, so there is nothing to undo.
+ */
+void segf_commit_unrecord(struct segf_commit *c, void *obj)
+{
+	struct segf_undo *u;
+
+	u = list_first_entry_or_null(&c->undo, struct segf_undo, node);
+	if (WARN_ON_ONCE(!u || u->obj != obj))
+		return;
+	list_del(&u->node);
+	kfree(u);
 }
 
 static void segf_undo_one(struct segf_undo *u)
@@ -290,14 +310,6 @@ rollback:
 
 /* ---- transactions ---- */
 
-/* One staged command: this header, then its attributes. */
-struct segf_txn_op {
-	u32 len;		/* of the attributes */
-	u32 seq;		/* nlmsg_seq of the request, for errors */
-	u8 cmd;
-	u8 pad[3];
-};
-
 struct segf_txn_chunk {
 	struct list_head node;
 	size_t used;
@@ -313,7 +325,7 @@ struct segf_txn {
 	struct list_head chunks;
 };
 
-static void segf_txn_free(struct segf_txn *txn)
+void segf_txn_free(struct segf_txn *txn)
 {
 	struct segf_txn_chunk *chunk, *tmp;
 
@@ -353,8 +365,9 @@ int segf_txn_begin(struct segf_net *sn, u32 portid, u32 *id,
 	return 0;
 }
 
-static struct segf_txn *segf_txn_get(struct segf_net *sn, u32 id, u32 portid,
-				     struct netlink_ext_ack *extack)
+static struct segf_txn *segf_txn_lookup(struct segf_net *sn, u32 id,
+					u32 portid,
+					struct netlink_ext_ack *extack)
 {
 	struct segf_txn *txn = xa_load(&sn->txns, id);
 
@@ -382,7 +395,7 @@ int segf_txn_stage(struct segf_net *sn, u32 id, const struct genl_info *info)
 	int err = 0;
 
 	segf_lock(sn);
-	txn = segf_txn_get(sn, id, info->snd_portid, info->extack);
+	txn = segf_txn_lookup(sn, id, info->snd_portid, info->extack);
 	if (IS_ERR(txn)) {
 		err = PTR_ERR(txn);
 		goto out;
@@ -427,7 +440,7 @@ int segf_txn_abort(struct segf_net *sn, u32 id, u32 portid,
 	struct segf_txn *txn;
 
 	segf_assert_locked(sn);
-	txn = segf_txn_get(sn, id, portid, extack);
+	txn = segf_txn_lookup(sn, id, portid, extack);
 	if (IS_ERR(txn))
 		return PTR_ERR(txn);
 	xa_erase(&sn->txns, id);
@@ -440,7 +453,7 @@ int segf_txn_abort(struct segf_net *sn, u32 id, u32 portid,
  * message and, for tools, in the extack cookie.  Attribute pointers into
  * the staged copy mean nothing to the requester and are dropped.
  */
-static void segf_txn_blame(struct netlink_ext_ack *extack, u32 seq)
+void segf_txn_blame(struct netlink_ext_ack *extack, u32 seq)
 {
 	/* Room for "segfilter: op 4294967295: " in 6.12's 80 bytes. */
 	char msg[48];
@@ -462,63 +475,66 @@ static void segf_txn_blame(struct netlink_ext_ack *extack, u32 seq)
 }
 
 /**
- * segf_txn_commit - apply a transaction, all or nothing
+ * segf_txn_take - take a transaction out of the namespace, to commit it
  * @sn: the namespace
  * @id: the transaction
- * @info: the TXN_COMMIT request
+ * @portid: the socket committing it, which must be the one that opened it
  * @n_ops: how many commands the requester staged
- * @apply: applies one staged command within the commit
+ * @extack: for errors
  *
- * The transaction is consumed whatever the outcome.
+ * The caller replays the staged commands (segf_txn_next()) within one
+ * commit, then frees the transaction with segf_txn_free() whatever the
+ * outcome.  Takes segf_net::lock.
+ *
+ * Return: the transaction, or an error pointer (a transaction whose count
+ * of commands is wrong is freed: nothing of it is applied).
  */
-int segf_txn_commit(struct segf_net *sn, u32 id, struct genl_info *info,
-		    u32 n_ops, segf_txn_apply_t apply)
+struct segf_txn *segf_txn_take(struct segf_net *sn, u32 id, u32 portid,
+			       u32 n_ops, struct netlink_ext_ack *extack)
 {
-	struct netlink_ext_ack *extack = info->extack;
-	struct segf_txn_chunk *chunk;
-	struct segf_commit c;
 	struct segf_txn *txn;
-	int err = 0;
 
 	segf_lock(sn);
-	txn = segf_txn_get(sn, id, info->snd_portid, extack);
+	txn = segf_txn_lookup(sn, id, portid, extack);
 	if (!IS_ERR(txn))
 		xa_erase(&sn->txns, id);
 	mutex_unlock(&sn->lock);
 	if (IS_ERR(txn))
-		return PTR_ERR(txn);
+		return txn;
 
 	if (txn->n_ops != n_ops) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
 				       "%u commands staged, not %u: nothing applied",
 				       txn->n_ops, n_ops);
 		segf_txn_free(txn);
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 	}
+	return txn;
+}
 
-	segf_lock(sn);
-	segf_commit_begin(&c, sn, extack);
-	list_for_each_entry(chunk, &txn->chunks, node) {
-		size_t off = 0;
+/*
+ * The staged command after the one @cur points at, in the order staged;
+ * NULL after the last.  Start with a zeroed cursor.
+ */
+const struct segf_txn_op *segf_txn_next(struct segf_txn *txn,
+					struct segf_txn_cursor *cur)
+{
+	const struct segf_txn_op *op;
 
-		while (off < chunk->used) {
-			struct segf_txn_op *op = (void *)(chunk->data + off);
-
-			err = apply(&c, op->cmd, (struct nlattr *)(op + 1),
-				    op->len);
-			if (err) {
-				segf_txn_blame(extack, op->seq);
-				goto end;
-			}
-			off += sizeof(*op) + ALIGN(op->len, 4);
-			cond_resched();
-		}
+	if (!cur->chunk)
+		cur->chunk = list_first_entry_or_null(&txn->chunks,
+						      struct segf_txn_chunk,
+						      node);
+	while (cur->chunk && cur->off >= cur->chunk->used) {
+		cur->chunk = list_is_last(&cur->chunk->node, &txn->chunks) ?
+			     NULL : list_next_entry(cur->chunk, node);
+		cur->off = 0;
 	}
-end:
-	err = segf_commit_end(&c, err);
-	mutex_unlock(&sn->lock);
-	segf_txn_free(txn);
-	return err;
+	if (!cur->chunk)
+		return NULL;
+	op = (const void *)(cur->chunk->data + cur->off);
+	cur->off += sizeof(*op) + ALIGN(op->len, 4);
+	return op;
 }
 
 /* The namespace goes: so do its open transactions. */

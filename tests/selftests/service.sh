@@ -391,6 +391,27 @@ check_err "a routed instance needs its MACs" "" "needs its left MAC" \
 check_err "a redirect to an unknown chain is refused" "" "does not exist" \
 	$SEGCTL rule add domain shop from web to db action redirect nosuch
 
+# A delete the kernel refuses when a transaction commits undoes the
+# whole transaction, what came before it included, and leaves the
+# refused object and the domain's counts as they were.
+nsvc() { $SEGCTL domain show shop | grep -o ' services [0-9]* chains [0-9]*'; }
+svc0=$(nsvc)
+check_err "a transaction whose chain delete is refused applies nothing" \
+	"" "is named by" sh -c "printf '%s\\n' \
+	'service add txa domain shop mode transparent' \
+	'chain del two domain shop' | $SEGCTL -b -"
+check_err "...and one whose service delete is refused" "" "instance(s)" \
+	sh -c "printf '%s\\n' \
+	'service add txb domain shop mode transparent' \
+	'service del lb domain shop' | $SEGCTL -b -"
+check_fails "...neither created its service" \
+	sh -c "$SEGCTL service show domain shop | grep -Eq '^service txa|^service txb'"
+check_eq "...and the domain counts the services and chains it had" "$svc0" "$(nsvc)"
+check "...the chain is still there, named by its rule" \
+	sh -c "$SEGCTL chain show domain shop | grep -Eq '^chain two .* rules [1-9]'"
+check "...and the service still has its instances" \
+	sh -c "$SEGCTL service show domain shop | grep -Eq '^service lb .*instances [1-9]'"
+
 check "segctl save and -b restore the services" sh -c \
 	"$SEGCTL save >/tmp/svc.saved && grep -q 'service instance add lb 3' /tmp/svc.saved"
 
