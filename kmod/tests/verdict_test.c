@@ -250,6 +250,7 @@ static void verdict_test_priority(struct kunit *test)
 	set_rules(test, rules, 3);
 	tcp4(&p, 22, TCPHDR_SYN);
 	judge(test, &p, WEB, APP, &d);
+	KUNIT_ASSERT_NOT_NULL(test, d.rule);
 	KUNIT_EXPECT_EQ(test, d.rule->id, 11);
 	KUNIT_EXPECT_EQ(test, d.drop, SEGFILTER_DROP_RULE_DENY);
 
@@ -261,12 +262,14 @@ static void verdict_test_priority(struct kunit *test)
 	rules[2] = rule(test, 12, 300, WEB, APP, 0, SEGFILTER_ACTION_ALLOW);
 	set_rules(test, rules, 3);
 	judge(test, &p, WEB, APP, &d);
+	KUNIT_ASSERT_NOT_NULL(test, d.rule);
 	KUNIT_EXPECT_EQ(test, d.rule->id, 10);
 	KUNIT_EXPECT_EQ(test, d.drop, 0);
 
 	/* UDP matches neither TCP rule: the any-protocol one decides. */
 	udp4(&p, 22);
 	judge(test, &p, WEB, APP, &d);
+	KUNIT_ASSERT_NOT_NULL(test, d.rule);
 	KUNIT_EXPECT_EQ(test, d.rule->id, 12);
 
 	/* Same priority: the lower id. */
@@ -274,6 +277,7 @@ static void verdict_test_priority(struct kunit *test)
 	rules[1] = rule(test, 20, 100, WEB, APP, 0, SEGFILTER_ACTION_ALLOW);
 	set_rules(test, rules, 2);
 	judge(test, &p, WEB, APP, &d);
+	KUNIT_ASSERT_NOT_NULL(test, d.rule);
 	KUNIT_EXPECT_EQ(test, d.rule->id, 20);
 	KUNIT_EXPECT_EQ(test, d.action, SEGFILTER_ACTION_ALLOW);
 }
