@@ -11,8 +11,9 @@
  *   steer.c    service steering, and frames back from a service;
  *   trace.c    segctl trace: the verdict for a described packet.
  *
- * The helpers below are called for most frames: they stay static
- * inline, as they were when the data path was one file.
+ * The helpers below are called for most frames: they are static
+ * inline, so that the compiler may inline them into every file as it
+ * did when the data path was one file.
  */
 #ifndef _SEGFILTER_DATAPATH_H
 #define _SEGFILTER_DATAPATH_H
@@ -61,7 +62,6 @@ struct segf_ctx {
 	struct segf_domain *dom;
 	const struct segf_policy *pol;
 	struct segf_port *port;
-	struct segf_trace *trace;	/* a trace: change nothing */
 	u16 gbp;
 	bool from_remote;		/* sent by a remote endpoint */
 };
