@@ -9,7 +9,7 @@
  * the verdict of the policy generation that created it; a packet of the
  * reply direction passes on that verdict even where no rule would allow
  * it.  A flow found under a newer generation is checked again against
- * it (see datapath.c): a connection the new policy forbids is revoked at
+ * it (see verdict.c): a connection the new policy forbids is revoked at
  * its next packet.
  *
  * TCP is followed just enough to expire connections soon after they

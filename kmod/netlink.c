@@ -33,8 +33,6 @@
 #include "parse.h"
 #include "segfilter.h"
 
-static struct genl_family segf_family;
-
 static struct segf_net *segf_info_net(struct genl_info *info)
 {
 	return segf_pernet(genl_info_net(info));
@@ -291,7 +289,6 @@ static int segf_dump_result(struct sk_buff *skb, int err)
 static int segf_txn_begin_doit(struct sk_buff *skb, struct genl_info *info);
 static int segf_txn_commit_doit(struct sk_buff *skb, struct genl_info *info);
 static int segf_txn_abort_doit(struct sk_buff *skb, struct genl_info *info);
-static int segf_trace_doit(struct sk_buff *skb, struct genl_info *info);
 
 static const struct segf_nl_cmd segf_txn_begin_cmd = {
 	.doit = segf_txn_begin_doit,
@@ -532,7 +529,7 @@ static int segf_txn_abort_doit(struct sk_buff *skb, struct genl_info *info)
 
 /* ---- trace and verdict events ---- */
 
-static int segf_put_tuple(struct sk_buff *skb, const struct segf_pkt *pkt)
+int segf_put_tuple(struct sk_buff *skb, const struct segf_pkt *pkt)
 {
 	bool v4 = pkt->proto == htons(ETH_P_IP);
 	struct nlattr *nest;
@@ -605,145 +602,6 @@ static bool segf_nl_verdict_event(struct segf_domain *dom,
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast_netns(&segf_family, net, msg, 0, 0, GFP_ATOMIC);
 	return true;
-}
-
-/* Build the packet a TRACE request describes. */
-static int segf_trace_parse(struct nlattr *nest, struct segf_pkt *pkt,
-			    struct netlink_ext_ack *extack)
-{
-	struct nlattr *tb[SEGFILTER_A_TUPLE_MAX + 1];
-	int err;
-
-	err = nla_parse_nested(tb, SEGFILTER_A_TUPLE_MAX, nest,
-			       segf_tuple_nest_policy, extack);
-	if (err)
-		return err;
-	memset(pkt, 0, sizeof(*pkt));
-	if (tb[SEGFILTER_A_TUPLE_SRC_IPV4] && tb[SEGFILTER_A_TUPLE_DST_IPV4]) {
-		pkt->proto = htons(ETH_P_IP);
-		pkt->v4.saddr = nla_get_in_addr(tb[SEGFILTER_A_TUPLE_SRC_IPV4]);
-		pkt->v4.daddr = nla_get_in_addr(tb[SEGFILTER_A_TUPLE_DST_IPV4]);
-	} else if (tb[SEGFILTER_A_TUPLE_SRC_IPV6] &&
-		   tb[SEGFILTER_A_TUPLE_DST_IPV6]) {
-		pkt->proto = htons(ETH_P_IPV6);
-		pkt->v6.saddr = nla_get_in6_addr(tb[SEGFILTER_A_TUPLE_SRC_IPV6]);
-		pkt->v6.daddr = nla_get_in6_addr(tb[SEGFILTER_A_TUPLE_DST_IPV6]);
-	} else {
-		NL_SET_ERR_MSG_ATTR(extack, nest,
-				    "a traced packet needs a source and a destination address of one family");
-		return -EINVAL;
-	}
-	if (!tb[SEGFILTER_A_TUPLE_PROTO]) {
-		NL_SET_ERR_ATTR_MISS(extack, nest, SEGFILTER_A_TUPLE_PROTO);
-		NL_SET_ERR_MSG_MOD(extack, "a traced packet needs a protocol");
-		return -EINVAL;
-	}
-	pkt->l4proto = nla_get_u8(tb[SEGFILTER_A_TUPLE_PROTO]);
-	pkt->ttl = 64;
-	switch (pkt->l4proto) {
-	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-		pkt->flags |= SEGF_PKT_L4;
-		pkt->tcp_flags = TCPHDR_SYN;	/* a new connection */
-		if (tb[SEGFILTER_A_TUPLE_SPORT])
-			pkt->sport = htons(nla_get_u16(tb[SEGFILTER_A_TUPLE_SPORT]));
-		if (tb[SEGFILTER_A_TUPLE_DPORT])
-			pkt->dport = htons(nla_get_u16(tb[SEGFILTER_A_TUPLE_DPORT]));
-		break;
-	case IPPROTO_ICMP:
-	case IPPROTO_ICMPV6:
-		pkt->flags |= SEGF_PKT_L4;
-		if (pkt->l4proto == IPPROTO_ICMP)
-			pkt->icmp_type = ICMP_ECHO;
-		else
-			pkt->icmp_type = ICMPV6_ECHO_REQUEST;
-		if (tb[SEGFILTER_A_TUPLE_ICMP_TYPE])
-			pkt->icmp_type =
-				nla_get_u8(tb[SEGFILTER_A_TUPLE_ICMP_TYPE]);
-		if (tb[SEGFILTER_A_TUPLE_ICMP_ID])
-			pkt->icmp_id =
-				htons(nla_get_u16(tb[SEGFILTER_A_TUPLE_ICMP_ID]));
-		break;
-	}
-	return 0;
-}
-
-static int segf_trace_doit(struct sk_buff *skb, struct genl_info *info)
-{
-	struct segf_msg reply = segf_msg_reply(info, SEGFILTER_CMD_TRACE);
-	struct segf_net *sn = segf_info_net(info);
-	struct segf_trace t = {};
-	struct segf_port *port;
-	struct segf_pkt pkt;
-	struct sk_buff *msg;
-	bool full;
-	void *hdr;
-	int err;
-
-	if (segf_missing(info->attrs, info->extack, SEGFILTER_A_TUPLE,
-			 "packet (tuple)"))
-		return -EINVAL;
-	err = segf_trace_parse(info->attrs[SEGFILTER_A_TUPLE], &pkt,
-			       info->extack);
-	if (err)
-		return err;
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	segf_lock(sn);
-	port = segf_port_lookup(sn, info->attrs, info->extack);
-	if (IS_ERR(port)) {
-		err = PTR_ERR(port);
-		goto out;
-	}
-	if (!port->domain) {
-		char name[IFNAMSIZ];
-
-		segf_port_name(port, name);
-		NL_SET_BAD_ATTR(info->extack, info->attrs[SEGFILTER_A_IFINDEX]);
-		NL_SET_ERR_MSG_FMT_MOD(info->extack,
-				       "%s is an uplink: trace from the port of the endpoint that sends",
-				       name);
-		err = -EINVAL;
-		goto out;
-	}
-	segf_trace_packet(port, &pkt, &t);
-
-	err = -EMSGSIZE;
-	hdr = segf_msg_start(msg, &reply);
-	if (!hdr)
-		goto out;
-	full = nla_put_u32(msg, SEGFILTER_A_DOMAIN_ID, port->domain->id) ||
-	       nla_put_string(msg, SEGFILTER_A_DOMAIN_NAME, port->domain->name);
-	if (t.src)
-		full = full ||
-		       nla_put_u16(msg, SEGFILTER_A_SRC_GROUP_ID, t.src->id) ||
-		       nla_put_string(msg, SEGFILTER_A_SRC_GROUP_NAME,
-				      t.src->name);
-	if (t.dst)
-		full = full ||
-		       nla_put_u16(msg, SEGFILTER_A_DST_GROUP_ID, t.dst->id) ||
-		       nla_put_string(msg, SEGFILTER_A_DST_GROUP_NAME,
-				      t.dst->name);
-	if (t.flow)
-		full = full || nla_put_u8(msg, SEGFILTER_A_TRACE_FLOW, t.flow);
-	if (t.rule)
-		full = full ||
-		       nla_put_u32(msg, SEGFILTER_A_RULE_ID, t.rule->id);
-	else if (t.by_default)
-		full = full || nla_put_flag(msg, SEGFILTER_A_TRACE_DEFAULT);
-	if (t.action)
-		full = full || nla_put_u8(msg, SEGFILTER_A_ACTION, t.action);
-	if (t.chain)
-		full = full || nla_put_string(msg, SEGFILTER_A_CHAIN_NAME,
-					      t.chain->name);
-	if (t.drop)
-		full = full || nla_put_u32(msg, SEGFILTER_A_DROP_REASON, t.drop);
-	full = full || segf_put_tuple(msg, &pkt);
-	err = segf_msg_end(msg, hdr, full);
-out:
-	mutex_unlock(&sn->lock);
-	return segf_reply(msg, info, err);
 }
 
 /*
@@ -864,7 +722,7 @@ out:
  * to segf_nl_doit() and every dump to segf_nl_dumpit().
  */
 
-static struct genl_family segf_family __ro_after_init = {
+struct genl_family segf_family __ro_after_init = {
 	.name = SEGFILTER_GENL_NAME,
 	.version = SEGFILTER_GENL_VERSION,
 	.netnsok = true,

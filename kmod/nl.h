@@ -75,6 +75,9 @@ struct segf_nl_cmd {
 	const struct segf_nl_dump *dump;
 };
 
+extern struct genl_family segf_family;
+struct segf_pkt;
+
 /* The generic entry points of every operation (netlink.c). */
 int segf_nl_doit(struct sk_buff *skb, struct genl_info *info);
 int segf_nl_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
@@ -107,6 +110,7 @@ int segf_put_addr_list(struct sk_buff *skb, int attr,
 		       const struct segf_addr *addrs, unsigned int n,
 		       size_t stride);
 int segf_put_addr(struct sk_buff *skb, int attr, const struct segf_addr *a);
+int segf_put_tuple(struct sk_buff *skb, const struct segf_pkt *pkt);
 
 /* domain_nl.c */
 struct segf_domain *segf_domain_lookup(struct segf_net *sn,
@@ -154,5 +158,8 @@ extern const struct segf_nl_cmd segf_instance_new_cmd, segf_instance_del_cmd,
 	segf_instance_set_cmd, segf_instance_get_cmd;
 extern const struct segf_nl_cmd segf_chain_new_cmd, segf_chain_del_cmd,
 	segf_chain_get_cmd;
+
+/* trace.c: what the verdict makes of a packet a request describes */
+int segf_trace_doit(struct sk_buff *skb, struct genl_info *info);
 
 #endif /* _SEGF_NL_H */

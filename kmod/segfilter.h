@@ -69,6 +69,7 @@
 #include <linux/xarray.h>
 #include <uapi/linux/segfilter.h>
 
+struct genl_family;
 struct genl_info;
 struct mem_cgroup;
 struct metadata_dst;
@@ -337,18 +338,6 @@ struct segf_flow_verdict {
 struct segf_verdict {
 	u8 action;
 	struct segf_rule *rule;		/* NULL: the domain's default */
-};
-
-/* What segf_trace_packet() found, step by step. */
-struct segf_trace {
-	struct segf_group *src;
-	struct segf_group *dst;
-	struct segf_rule *rule;
-	struct segf_chain *chain;	/* ACTION_REDIRECT */
-	bool by_default;
-	u8 flow;			/* enum segfilter_trace_flow */
-	u8 action;
-	u32 drop;			/* enum segfilter_drop_reason */
 };
 
 /* The policy-relevant fields of a packet. */
@@ -953,10 +942,8 @@ struct metadata_dst *segf_tunnel_get(struct segf_flow *flow,
 				     const struct segf_addr *remote, u32 vni,
 				     u16 gbp);
 
-/* datapath.c */
+/* The data path: rx.c and the files datapath.h names */
 rx_handler_result_t segf_handle_frame(struct sk_buff **pskb);
-void segf_trace_packet(struct segf_port *port, struct segf_pkt *pkt,
-		       struct segf_trace *t);
 
 /* events.h: segf_log_verdict(), segf_instance_notify() */
 #include "events.h"

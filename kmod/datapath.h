@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * segfilter: what the files of the data path share.  A frame goes
+ * along its route through them:
+ *
+ *   rx.c       reception, the port's checks, anti-spoofing;
+ *   uplink.c   reception from an uplink (VXLAN), the remote sender's checks;
+ *   respond.c  ARP and ND answered on the domain's behalf;
+ *   verdict.c  the verdict: what the policy and the flow table decide;
+ *   forward.c  floods, routing, unicast, and sending out of a port;
+ *   steer.c    service steering, and frames back from a service;
+ *   trace.c    segctl trace: the verdict for a described packet.
+ *
+ * The helpers below are called for most frames: they are static
+ * inline, so that the compiler may inline them into every file as it
+ * did when the data path was one file.
+ */
+#ifndef _SEGFILTER_DATAPATH_H
+#define _SEGFILTER_DATAPATH_H
+
+#include <linux/if_arp.h>
+#include <linux/ipv6.h>
+#include <net/addrconf.h>
+#include <net/ndisc.h>
+
+#include "parse.h"
+#include "segfilter.h"
+
+#define segf_stat_inc(pcpu, field) do {					\
+	struct segf_pcpu_stats *__s = this_cpu_ptr(pcpu);		\
+									\
+	u64_stats_update_begin(&__s->syncp);				\
+	u64_stats_inc(&__s->field);					\
+	u64_stats_update_end(&__s->syncp);				\
+} while (0)
+
+static inline void segf_count_packet(struct segf_pcpu_stats __percpu *pcpu,
+				     bool tx, unsigned int len)
+{
+	struct segf_pcpu_stats *s = this_cpu_ptr(pcpu);
+
+	u64_stats_update_begin(&s->syncp);
+	if (tx) {
+		u64_stats_inc(&s->tx_packets);
+		u64_stats_add(&s->tx_bytes, len);
+	} else {
+		u64_stats_inc(&s->rx_packets);
+		u64_stats_add(&s->rx_bytes, len);
+	}
+	u64_stats_update_end(&s->syncp);
+}
+
+/*
+ * What one frame needs to know: the port it came in by, its domain (for
+ * a frame from an uplink, the one its VNI names; NULL before that is
+ * known), and the policy generation it is judged by, read once, so that
+ * the frame sees the endpoints and rules of one generation only.  @gbp
+ * is the group of the endpoint that sent it, which a frame sent on to a
+ * remote endpoint carries.
+ */
+struct segf_ctx {
+	struct segf_domain *dom;
+	const struct segf_policy *pol;
+	struct segf_port *port;
+	u16 gbp;
+	bool from_remote;		/* sent by a remote endpoint */
+};
+
+/* Count what became of a frame, on the port it came by and its domain. */
+#define segf_count(ctx, field) do {					\
+	const struct segf_ctx *__c = (ctx);				\
+									\
+	segf_stat_inc(__c->port->stats, field);				\
+	if (__c->dom)							\
+		segf_stat_inc(__c->dom->stats, field);			\
+} while (0)
+
+/* Drop a frame, counting why on the port it came by and its domain. */
+static inline void segf_drop(const struct segf_ctx *ctx, struct sk_buff *skb,
+			     enum segfilter_drop_reason reason)
+{
+	segf_count(ctx, drops[reason]);
+	kfree_skb(skb);
+}
+
+static inline struct segf_endpoint *
+segf_lookup_mac(const struct segf_ctx *ctx, const u8 *mac)
+{
+	struct segf_endpoint *ep = segf_endpoint_by_mac(ctx->dom, mac);
+
+	return segf_endpoint_visible(ep, ctx->pol->gen) ? ep : NULL;
+}
+
+static inline struct segf_endpoint *
+segf_lookup_addr(const struct segf_ctx *ctx, const struct segf_addr *key)
+{
+	struct segf_endpoint *ep = segf_endpoint_by_addr(ctx->dom, key);
+
+	return segf_endpoint_visible(ep, ctx->pol->gen) ? ep : NULL;
+}
+
+static inline void segf_addr_v4(struct segf_addr *key, __be32 addr)
+{
+	memset(key, 0, sizeof(*key));
+	key->family = AF_INET;
+	key->v4 = addr;
+}
+
+static inline void segf_addr_v6(struct segf_addr *key,
+				const struct in6_addr *addr)
+{
+	memset(key, 0, sizeof(*key));
+	key->family = AF_INET6;
+	key->v6 = *addr;
+}
+
+static inline struct segf_endpoint *
+segf_lookup_v4(const struct segf_ctx *ctx, __be32 addr)
+{
+	struct segf_addr key;
+
+	segf_addr_v4(&key, addr);
+	return segf_lookup_addr(ctx, &key);
+}
+
+static inline struct segf_endpoint *
+segf_lookup_v6(const struct segf_ctx *ctx, const struct in6_addr *addr)
+{
+	struct segf_addr key;
+
+	segf_addr_v6(&key, addr);
+	return segf_lookup_addr(ctx, &key);
+}
+
+/*
+ * Whether @ep owns @addr.  Addresses are unique in a domain and an
+ * endpoint's are in its table for as long as it lives, so this is the
+ * same as asking the table, for the endpoint at hand; a look at its own
+ * few addresses is cheaper than a hash lookup.
+ */
+static inline bool segf_owns_v4(const struct segf_endpoint *ep, __be32 addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < ep->n_addrs; i++)
+		if (ep->addrs[i].key.family == AF_INET &&
+		    ep->addrs[i].key.v4 == addr)
+			return true;
+	return false;
+}
+
+static inline bool segf_owns_v6(const struct segf_endpoint *ep,
+				const struct in6_addr *addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < ep->n_addrs; i++)
+		if (ep->addrs[i].key.family == AF_INET6 &&
+		    ipv6_addr_equal(&ep->addrs[i].key.v6, addr))
+			return true;
+	return false;
+}
+
+/*
+ * Link control: ARP, and the ICMPv6 messages of neighbour discovery
+ * (RFC 4861: router and neighbour solicitation and advertisement,
+ * redirect) and of MLD (RFC 2710, 3810: query, report, done, version 2
+ * report), unless they come in a fragment, which RFC 6980 forbids for
+ * neighbour discovery and no receiver takes as such.  Router
+ * advertisements and redirects from a guest are dropped by
+ * segf_check_source(); what is left is checked by
+ * segf_check_link_control() before anything else looks at it.
+ */
+static inline bool segf_is_link_control(const struct segf_pkt *pkt)
+{
+	if (pkt->proto == htons(ETH_P_ARP))
+		return true;
+	if (pkt->proto != htons(ETH_P_IPV6) ||
+	    pkt->l4proto != IPPROTO_ICMPV6 || !(pkt->flags & SEGF_PKT_L4) ||
+	    (pkt->flags & SEGF_PKT_FRAGMENT))
+		return false;
+	switch (pkt->icmp_type) {
+	case ICMPV6_MGM_QUERY:
+	case ICMPV6_MGM_REPORT:
+	case ICMPV6_MGM_REDUCTION:
+	case ICMPV6_MLD2_REPORT:
+	case NDISC_ROUTER_SOLICITATION:
+	case NDISC_ROUTER_ADVERTISEMENT:
+	case NDISC_NEIGHBOUR_SOLICITATION:
+	case NDISC_NEIGHBOUR_ADVERTISEMENT:
+	case NDISC_REDIRECT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static inline void segf_rule_hit(struct segf_rule *rule, unsigned int len)
+{
+	struct segf_rule_pcpu *s = this_cpu_ptr(rule->stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->packets);
+	u64_stats_add(&s->bytes, len);
+	u64_stats_update_end(&s->syncp);
+}
+
+static inline void segf_judge(const struct segf_policy *pol, u16 src,
+			      u16 dst, const struct segf_match *m,
+			      struct segf_verdict *v)
+{
+	v->rule = segf_index_lookup(pol->index, src, dst, m);
+	v->action = v->rule ? v->rule->action : pol->cfg.default_action;
+}
+
+/*
+ * What segf_decide() found for a packet it let go: its flow entry, if it
+ * has one, and if it is redirected, the flow whose path it follows and
+ * its sender.
+ */
+struct segf_steer {
+	struct segf_flow *entry;	/* NULL: none, or no room for one */
+	struct segf_flow *flow;		/* NULL: straight to its destination */
+	u8 side;			/* the end of the flow's key that sent it */
+};
+
+/* A logging rule decided: tell listeners, or count what the limit ate. */
+static inline void segf_log(const struct segf_ctx *ctx,
+			    const struct segf_rule *rule, u16 src, u16 dst,
+			    const struct segf_pkt *pkt)
+{
+	if (!segf_log_verdict(ctx->dom, rule, src, dst, pkt))
+		segf_count(ctx, log_suppressed);
+}
+
+/*
+ * What segf_verdict() decided for a packet, and what it found on the
+ * way there: all that segctl trace reports, and what the data path needs
+ * to act on it.
+ */
+struct segf_decision {
+	u32 drop;			/* enum segfilter_drop_reason; 0: goes */
+	u8 action;			/* 0: not judged (link control) */
+	u8 flow;			/* enum segfilter_trace_flow */
+	bool by_default;		/* no rule: the domain's default */
+	bool flowable;			/* @key and @side are valid */
+	bool opens;			/* would open a flow if none decided */
+	u8 side;			/* the end of @key that sent it */
+	struct segf_group *src;
+	struct segf_group *dst;
+	struct segf_rule *rule;		/* NULL: the default (or a flow's) */
+	struct segf_chain *chain;	/* ACTION_REDIRECT */
+	struct segf_flow *found;	/* the flow that decided, current or stale */
+	struct segf_flow *expired;	/* a flow over, or its ports reused */
+	struct segf_flow_verdict fv;	/* @found's verdict, as read */
+	struct segf_flow_key key;
+};
+
+/* rx.c */
+bool segf_csum_ok(const struct sk_buff *skb, const struct segf_pkt *pkt);
+enum segfilter_drop_reason
+segf_check_source(const struct segf_endpoint *src, const struct segf_pkt *pkt);
+
+/* respond.c */
+bool segf_respond(const struct segf_ctx *ctx, struct sk_buff *skb,
+		  const struct segf_pkt *pkt, const struct segf_endpoint *src);
+bool segf_service_respond(const struct segf_ctx *ctx, struct sk_buff *skb,
+			  const struct segf_pkt *pkt,
+			  const struct segf_iface *side);
+
+/*
+ * ARP requests and neighbour solicitations are answered by segfilter:
+ * see segf_respond().  Returns true when the frame was consumed.  Every
+ * frame passes here; only those two leave the file.
+ */
+static inline bool segf_answer_neighbour(const struct segf_ctx *ctx,
+					 struct sk_buff *skb,
+					 const struct segf_pkt *pkt,
+					 const struct segf_endpoint *src)
+{
+	if (pkt->proto == htons(ETH_P_ARP) ? pkt->arp.op != ARPOP_REQUEST :
+					     !(pkt->flags & SEGF_PKT_ND_NS))
+		return false;
+	return segf_respond(ctx, skb, pkt, src);
+}
+
+/* verdict.c */
+void segf_match_of(const struct segf_pkt *pkt, struct segf_match *m);
+void segf_judge_flow(const struct segf_policy *pol,
+		     const struct segf_flow *flow, const struct segf_pkt *pkt,
+		     u8 side, u16 src, u16 dst, struct segf_verdict *v);
+void segf_verdict(struct segf_domain *dom, const struct segf_policy *pol,
+		  const struct segf_pkt *pkt, const struct segf_endpoint *src,
+		  const struct segf_endpoint *dst, unsigned long now,
+		  struct segf_decision *d);
+enum segfilter_drop_reason
+segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
+	    unsigned int len, const struct segf_endpoint *src,
+	    const struct segf_endpoint *dst, struct segf_steer *st);
+
+/* forward.c */
+void segf_xmit(const struct segf_ctx *ctx, struct segf_port *out,
+	       struct sk_buff *skb);
+void segf_deliver(const struct segf_ctx *ctx, struct sk_buff *skb,
+		  const struct segf_endpoint *dst, struct segf_flow *flow);
+void segf_multicast(const struct segf_ctx *ctx, struct sk_buff *skb,
+		    const struct segf_pkt *pkt,
+		    const struct segf_endpoint *src);
+void segf_routed(const struct segf_ctx *ctx, struct sk_buff *skb,
+		 const struct segf_pkt *pkt, const struct segf_endpoint *src);
+void segf_unicast(const struct segf_ctx *ctx, struct sk_buff *skb,
+		  const struct segf_pkt *pkt, const struct segf_endpoint *src);
+
+/* steer.c */
+void segf_steer_start(const struct segf_ctx *ctx, struct sk_buff *skb,
+		      const struct segf_steer *st,
+		      const struct segf_endpoint *dst);
+void segf_rx_service(struct segf_port *port, struct sk_buff *skb);
+
+/* uplink.c */
+void segf_rx_uplink(struct segf_port *port, struct sk_buff *skb);
+
+#endif /* _SEGFILTER_DATAPATH_H */

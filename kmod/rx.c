@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * segfilter: reception.  Every frame a guest sends into an attached
+ * port arrives here, in the port's rx_handler, and leaves only through
+ * another port of the same domain, back to its sender as an ARP or ND
+ * answer, or into a drop counter.  The host's own stack never sees it.
+ * This file checks what the port may send (its endpoint's MAC and
+ * addresses, well-formed link control) and hands the frame on along its
+ * route: see datapath.h for the files it crosses.
+ *
+ * All of the data path runs in softirq context under rcu_read_lock().
+ * It takes no lock the control path holds: only the flow table's bucket
+ * locks, a flow's own lock when a new policy generation judges it again,
+ * and the verdict events' rate limit.  It allocates the clones a flood
+ * needs, the neighbour advertisements it answers with, flow entries and
+ * verdict events (GFP_ATOMIC).  Every lookup is a hash lookup or a walk
+ * of one group pair's rules; the only other walk is a flood over the
+ * ports of one domain.
+ */
+
+#include <linux/icmp.h>
+#include <linux/if_vlan.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <net/tcp.h>
+
+#include "datapath.h"
+
+/*
+ * The checks a receiver makes before it takes an ICMPv6 link-control
+ * message as one (RFC 4861 6.1.1 and 7.1, RFC 2710 and 3810 section 5):
+ * one that fails them is no link plumbing and must not pass as such.
+ *
+ * - router and neighbour solicitations and advertisements: hop limit
+ *   255 and code 0; one from the unspecified address has no link-layer
+ *   address option, and a neighbour solicitation from it (duplicate
+ *   address detection) goes to its target's solicited-node group;
+ * - MLD: hop limit 1, from a link-local address; reports and done
+ *   messages may also come from the unspecified address, as Linux sends
+ *   them before the interface has a link-local address (RFC 3810 5.2.13);
+ * - the link-layer address a solicitation or advertisement carries is
+ *   the sender's MAC, or a neighbour cache would learn another's.
+ */
+static enum segfilter_drop_reason
+segf_check_link_control(const struct segf_pkt *pkt)
+{
+	bool any = ipv6_addr_any(&pkt->v6.saddr);
+	bool ll = ipv6_addr_type(&pkt->v6.saddr) & IPV6_ADDR_LINKLOCAL;
+	struct in6_addr snm;
+
+	switch (pkt->icmp_type) {
+	case ICMPV6_MGM_QUERY:
+		any = false;
+		fallthrough;
+	case ICMPV6_MGM_REPORT:
+	case ICMPV6_MGM_REDUCTION:
+	case ICMPV6_MLD2_REPORT:
+		if (pkt->ttl != 1 || !(ll || any))
+			return SEGFILTER_DROP_LINK_INVALID;
+		return 0;
+	default:
+		if (pkt->ttl != 255 || pkt->icmp_code)
+			return SEGFILTER_DROP_LINK_INVALID;
+		break;
+	}
+	if ((pkt->flags & SEGF_PKT_ND_LLADDR) &&
+	    !ether_addr_equal(pkt->nd_lladdr, pkt->src))
+		return SEGFILTER_DROP_SRC_MAC;
+	/* From the unspecified address, no link-layer option (RFC 4861). */
+	if (any && (pkt->flags & SEGF_PKT_ND_LLADDR))
+		return SEGFILTER_DROP_LINK_INVALID;
+	if ((pkt->flags & SEGF_PKT_ND_NS) && any) {
+		addrconf_addr_solict_mult(&pkt->nd_target, &snm);
+		if (!ipv6_addr_equal(&pkt->v6.daddr, &snm))
+			return SEGFILTER_DROP_LINK_INVALID;
+	}
+	return 0;
+}
+
+/*
+ * Anti-spoofing: the frame's source addresses must be those the
+ * endpoint was configured with.  IPv6 neighbour discovery and MLD, which
+ * never leave the link, may also come from the unspecified address
+ * (duplicate address detection) or a link-local one, but only towards a
+ * multicast group.  A neighbour advertisement may only advertise an
+ * address of the sender's own, and a guest is no router: its router
+ * advertisements and redirects go nowhere.  Link control that fails
+ * segf_check_link_control() is dropped too.
+ */
+enum segfilter_drop_reason
+segf_check_source(const struct segf_endpoint *src, const struct segf_pkt *pkt)
+{
+	enum segfilter_drop_reason reason;
+
+	switch (pkt->proto) {
+	case htons(ETH_P_ARP):
+		if (!ether_addr_equal(pkt->arp.sha, pkt->src))
+			return SEGFILTER_DROP_SRC_MAC;
+		/* An ARP probe has no sender address yet. */
+		if (!pkt->arp.spa)
+			return 0;
+		if (!segf_owns_v4(src, pkt->arp.spa))
+			return SEGFILTER_DROP_SRC_IP;
+		return 0;
+	case htons(ETH_P_IP):
+		if (!segf_owns_v4(src, pkt->v4.saddr))
+			return SEGFILTER_DROP_SRC_IP;
+		return 0;
+	case htons(ETH_P_IPV6):
+		if (pkt->l4proto == IPPROTO_ICMPV6 &&
+		    (pkt->icmp_type == NDISC_ROUTER_ADVERTISEMENT ||
+		     pkt->icmp_type == NDISC_REDIRECT))
+			return SEGFILTER_DROP_ND_ROUTER;
+		if (segf_is_link_control(pkt)) {
+			reason = segf_check_link_control(pkt);
+			if (reason)
+				return reason;
+		}
+		if ((pkt->flags & SEGF_PKT_ND_NA) &&
+		    !segf_owns_v6(src, &pkt->nd_target))
+			return SEGFILTER_DROP_SRC_IP;
+		if (segf_owns_v6(src, &pkt->v6.saddr))
+			return 0;
+		if (ipv6_addr_is_multicast(&pkt->v6.daddr) &&
+		    segf_is_link_control(pkt) &&
+		    (ipv6_addr_any(&pkt->v6.saddr) ||
+		     ipv6_addr_type(&pkt->v6.saddr) & IPV6_ADDR_LINKLOCAL))
+			return 0;
+		return SEGFILTER_DROP_SRC_IP;
+	default:
+		return SEGFILTER_DROP_ETHERTYPE;
+	}
+}
+
+/*
+ * A frame may come with its transport checksum still to compute
+ * (CHECKSUM_PARTIAL: a VM's virtio header through its tap says where, as
+ * does a local sender's packet socket).  The device it leaves by, or the
+ * stack, writes the sum where csum_start and csum_offset say, after
+ * every check here: they must name the checksum field of the transport
+ * header, or a sender could have two bytes it chose written over its
+ * checked source address, or into an ARP message.
+ */
+bool segf_csum_ok(const struct sk_buff *skb, const struct segf_pkt *pkt)
+{
+	unsigned int field;
+
+	if (skb->ip_summed != CHECKSUM_PARTIAL)
+		return true;
+	if (!(pkt->flags & SEGF_PKT_L4))
+		return false;
+	switch (pkt->l4proto) {
+	case IPPROTO_TCP:
+		field = offsetof(struct tcphdr, check);
+		break;
+	case IPPROTO_UDP:
+		field = offsetof(struct udphdr, check);
+		break;
+	case IPPROTO_ICMP:
+		field = offsetof(struct icmphdr, checksum);
+		break;
+	case IPPROTO_ICMPV6:
+		field = offsetof(struct icmp6hdr, icmp6_cksum);
+		break;
+	default:
+		return false;
+	}
+	return skb_checksum_start(skb) == skb->data + pkt->l4_off &&
+	       skb->csum_offset == field;
+}
+
+/*
+ * A frame received on an endpoint port: from the endpoint bound to the
+ * port, with its addresses, then on its way.  Consumes @skb.
+ */
+static void segf_rx(struct segf_port *port, struct sk_buff *skb)
+{
+	struct segf_domain *dom = port->domain;
+	const struct segf_domain_cfg *cfg;
+	enum segfilter_drop_reason reason;
+	struct segf_endpoint *src;
+	struct segf_ctx ctx = {
+		.dom = dom,
+		.pol = rcu_dereference(dom->policy),
+		.port = port,
+	};
+	struct segf_pkt pkt;
+
+	/* The rx path pulled the Ethernet header; we work on whole frames. */
+	skb_push(skb, skb->data - skb_mac_header(skb));
+	segf_count_packet(port->stats, false, skb->len);
+	segf_count_packet(dom->stats, false, skb->len);
+
+	reason = SEGFILTER_DROP_VLAN;
+	if (skb_vlan_tag_present(skb))
+		goto drop;
+	reason = SEGFILTER_DROP_MALFORMED;
+	if (segf_parse(skb, &pkt) || !segf_csum_ok(skb, &pkt))
+		goto drop;
+	reason = SEGFILTER_DROP_VLAN;
+	if (pkt.flags & SEGF_PKT_VLAN)
+		goto drop;
+
+	/* Source identity: an endpoint bound to this very port. */
+	src = segf_lookup_mac(&ctx, pkt.src);
+	reason = SEGFILTER_DROP_SRC_MAC;
+	if (!src || READ_ONCE(src->port) != port)
+		goto drop;
+	ctx.gbp = src->group->id;
+	reason = segf_check_source(src, &pkt);
+	if (reason)
+		goto drop;
+
+	if (segf_answer_neighbour(&ctx, skb, &pkt, src))
+		return;
+
+	cfg = &ctx.pol->cfg;
+	if (is_multicast_ether_addr(pkt.dst))
+		segf_multicast(&ctx, skb, &pkt, src);
+	else if (!is_zero_ether_addr(cfg->gw_mac) &&
+		 ether_addr_equal(pkt.dst, cfg->gw_mac))
+		segf_routed(&ctx, skb, &pkt, src);
+	else
+		segf_unicast(&ctx, skb, &pkt, src);
+	return;
+
+drop:
+	segf_drop(&ctx, skb, reason);
+}
+
+/**
+ * segf_handle_frame - the rx_handler of every attached port
+ * @pskb: the received frame
+ *
+ * Called with rcu_read_lock held and bottom halves disabled.
+ *
+ * Return: RX_HANDLER_PASS for loopback frames, which are not ours;
+ * RX_HANDLER_CONSUMED for everything else, forwarded or dropped.
+ */
+rx_handler_result_t segf_handle_frame(struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb;
+	struct segf_port *port;
+
+	if (unlikely(skb->pkt_type == PACKET_LOOPBACK))
+		return RX_HANDLER_PASS;
+
+	port = rcu_dereference(skb->dev->rx_handler_data);
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (!skb)
+		return RX_HANDLER_CONSUMED;
+	*pskb = skb;
+
+	switch (port->role) {
+	case SEGFILTER_PORT_ROLE_SERVICE:
+		segf_rx_service(port, skb);
+		break;
+	case SEGFILTER_PORT_ROLE_UPLINK:
+		segf_rx_uplink(port, skb);
+		break;
+	default:
+		segf_rx(port, skb);
+	}
+	return RX_HANDLER_CONSUMED;
+}
