@@ -6,14 +6,17 @@
  * The data path (verdict logs) and service.c (instance states) call the
  * two entry points below and know nothing of netlink: the netlink side
  * registers its const ops at init and unregisters them before the
- * family goes.  A NULL pointer means no listener.  Both entry points read
- * the pointer under rcu_read_lock() and call the ops inside it, so the
- * ops must not sleep; segf_events_unregister() waits for the callers.
+ * family goes.  A NULL pointer means no listener.  segf_log_verdict()
+ * reads the pointer and calls the op under rcu_read_lock(), so ->verdict
+ * must not sleep; segf_instance_notify(), called in process context,
+ * does both under segf_events_srcu, so ->instance may allocate with
+ * GFP_KERNEL.  segf_events_unregister() waits for the callers of both.
  */
 #ifndef _SEGF_EVENTS_H
 #define _SEGF_EVENTS_H
 
 #include <linux/rcupdate.h>
+#include <linux/srcu.h>
 #include <linux/types.h>
 
 struct segf_domain;
@@ -30,6 +33,7 @@ struct segf_event_ops {
 };
 
 extern const struct segf_event_ops __rcu *segf_events;
+extern struct srcu_struct segf_events_srcu;
 
 void segf_events_register(const struct segf_event_ops *ops);
 void segf_events_unregister(void);
@@ -66,12 +70,14 @@ static inline void segf_instance_notify(const struct segf_instance *inst,
 					u8 state)
 {
 	const struct segf_event_ops *ops;
+	int idx;
 
-	rcu_read_lock();
-	ops = rcu_dereference(segf_events);
+	might_sleep();
+	idx = srcu_read_lock(&segf_events_srcu);
+	ops = srcu_dereference(segf_events, &segf_events_srcu);
 	if (ops)
 		ops->instance(inst, state);
-	rcu_read_unlock();
+	srcu_read_unlock(&segf_events_srcu, idx);
 }
 
 #endif /* _SEGF_EVENTS_H */

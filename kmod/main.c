@@ -29,8 +29,13 @@ unsigned int segf_net_id __read_mostly;
 /* Frees after a grace period, and flow garbage collection. */
 struct workqueue_struct *segf_wq __read_mostly;
 
-/* Who listens to events (events.h): the netlink side, once registered. */
+/*
+ * Who listens to events (events.h): the netlink side, once registered.
+ * Verdict events read it under RCU (softirq), instance events under
+ * segf_events_srcu (process context: they may sleep to allocate).
+ */
 const struct segf_event_ops __rcu *segf_events;
+DEFINE_SRCU(segf_events_srcu);
 
 void segf_events_register(const struct segf_event_ops *ops)
 {
@@ -42,6 +47,7 @@ void segf_events_unregister(void)
 {
 	RCU_INIT_POINTER(segf_events, NULL);
 	synchronize_rcu();
+	synchronize_srcu(&segf_events_srcu);
 }
 
 /*

@@ -736,7 +736,8 @@ struct genl_family segf_family __ro_after_init = {
 
 /*
  * An instance changed state: called with segf_net::lock held, in process
- * context, but inside segf_instance_notify()'s RCU read side.
+ * context, inside segf_instance_notify()'s SRCU read side, which may
+ * sleep: the event is not lost to an atomic allocation.
  */
 static void segf_nl_instance_event(const struct segf_instance *inst,
 				   u8 state)
@@ -749,7 +750,7 @@ static void segf_nl_instance_event(const struct segf_instance *inst,
 
 	if (!genl_has_listeners(&segf_family, net, 0))
 		return;
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return;
 	hdr = genlmsg_put(msg, 0, 0, &segf_family, 0,
@@ -764,7 +765,7 @@ static void segf_nl_instance_event(const struct segf_instance *inst,
 		return;
 	}
 	genlmsg_end(msg, hdr);
-	genlmsg_multicast_netns(&segf_family, net, msg, 0, 0, GFP_ATOMIC);
+	genlmsg_multicast_netns(&segf_family, net, msg, 0, 0, GFP_KERNEL);
 }
 
 static const struct segf_event_ops segf_nl_events = {
