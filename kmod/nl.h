@@ -43,7 +43,6 @@ struct segf_msg {
 
 enum segf_nl_flags {
 	SEGF_NL_STAGE	= BIT(0),	/* may be staged in a transaction */
-	SEGF_NL_RTNL	= BIT(1),	/* takes RTNL, inside segf_net::lock */
 };
 
 /*

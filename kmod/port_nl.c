@@ -151,9 +151,12 @@ static struct segf_domain *segf_port_owner(void *obj)
 	return ((struct segf_port *)obj)->domain;
 }
 
-/* Attaching a port sets the device's rx_handler: it takes RTNL for that. */
+/*
+ * Attaching a port sets the device's rx_handler: segf_port_attach() takes
+ * RTNL for that alone, inside segf_net::lock.
+ */
 const struct segf_nl_cmd segf_port_new_cmd = {
-	.flags = SEGF_NL_STAGE | SEGF_NL_RTNL,
+	.flags = SEGF_NL_STAGE,
 	.check = segf_port_new_check,
 	.apply = segf_port_new_apply,
 	.fill = segf_fill_port,
@@ -161,7 +164,6 @@ const struct segf_nl_cmd segf_port_new_cmd = {
 
 /* Outside the commit path: see "Commits and transactions" in design.rst. */
 const struct segf_nl_cmd segf_port_del_cmd = {
-	.flags = SEGF_NL_RTNL,
 	.doit = segf_port_del_doit,
 };
 
