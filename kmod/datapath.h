@@ -23,8 +23,15 @@
 #include <net/addrconf.h>
 #include <net/ndisc.h>
 
+#include "domain.h"
+#include "endpoint.h"
+#include "events.h"
+#include "flow.h"
 #include "parse.h"
-#include "segfilter.h"
+#include "policy.h"
+#include "port.h"
+#include "service.h"
+#include "stats.h"
 
 #define segf_stat_inc(pcpu, field) do {					\
 	struct segf_pcpu_stats *__s = this_cpu_ptr(pcpu);		\

@@ -11,7 +11,15 @@
 #include <linux/slab.h>
 
 #include "compat.h"
+#include "domain.h"
+#include "endpoint.h"
+#include "flow.h"
+#include "policy.h"
+#include "port.h"
 #include "segfilter.h"
+#include "service.h"
+#include "stats.h"
+#include "txn.h"
 
 /*
  * Names start with a letter, so that tools can tell them from numeric

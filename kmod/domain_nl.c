@@ -8,8 +8,12 @@
 #include <net/netlink.h>
 
 #include "compat.h"
+#include "domain.h"
+#include "endpoint.h"
 #include "nl.h"
+#include "policy.h"
 #include "segfilter.h"
+#include "txn.h"
 
 #define segf_missing_domain(attrs, extack)				\
 	segf_missing_ref(attrs, extack, SEGFILTER_A_DOMAIN_ID,		\

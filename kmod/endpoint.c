@@ -24,6 +24,10 @@
 #include <net/ipv6.h>
 
 #include "compat.h"
+#include "domain.h"
+#include "endpoint.h"
+#include "policy.h"
+#include "port.h"
 #include "segfilter.h"
 
 /* Two loads and a compare instead of rhashtable's call to memcmp(). */

@@ -8,8 +8,12 @@
 #include <net/netlink.h>
 
 #include "compat.h"
+#include "domain.h"
+#include "endpoint.h"
 #include "nl.h"
+#include "port.h"
 #include "segfilter.h"
+#include "txn.h"
 
 static int segf_fill_endpoint(struct sk_buff *skb, void *obj,
 			      const struct segf_msg *m)

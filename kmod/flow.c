@@ -54,8 +54,13 @@
 #include <net/dst_metadata.h>
 #include <net/tcp.h>
 
+#include "domain.h"
+#include "flow.h"
 #include "parse.h"
+#include "policy.h"
 #include "segfilter.h"
+#include "service.h"
+#include "stats.h"
 
 #define SEGF_FLOW_GC_INTERVAL	(2 * HZ)
 #define SEGF_FLOW_GC_BATCH	256

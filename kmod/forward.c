@@ -19,6 +19,11 @@
 #include <net/ip.h>
 
 #include "datapath.h"
+#include "endpoint.h"
+#include "flow.h"
+#include "overlay.h"
+#include "policy.h"
+#include "port.h"
 
 /*
  * Send @skb, a whole frame at skb->data, out of @out towards its guest

@@ -22,7 +22,14 @@
 #include <net/netns/generic.h>
 
 #include "compat.h"
+#include "domain.h"
+#include "events.h"
+#include "flow.h"
+#include "nl.h"
+#include "policy.h"
+#include "port.h"
 #include "segfilter.h"
+#include "txn.h"
 
 unsigned int segf_net_id __read_mostly;
 

@@ -28,10 +28,16 @@
 #include <net/tcp.h>
 
 #include "compat.h"
+#include "domain.h"
+#include "events.h"
 #include "nl.h"
 #include "nl_gen.h"
 #include "parse.h"
+#include "policy.h"
 #include "segfilter.h"
+#include "service.h"
+#include "stats.h"
+#include "txn.h"
 
 static struct segf_net *segf_info_net(struct genl_info *info)
 {

@@ -29,8 +29,15 @@
 
 #include <net/genetlink.h>
 #include <net/netlink.h>
+#include <uapi/linux/segfilter.h>
 
-#include "segfilter.h"
+struct segf_addr;
+struct segf_commit;
+struct segf_domain;
+struct segf_group;
+struct segf_net;
+struct segf_pcpu_stats;
+struct segf_port;
 
 /* Where a message goes: the reply to a request, or one of a dump's. */
 struct segf_msg {
@@ -160,5 +167,9 @@ extern const struct segf_nl_cmd segf_chain_new_cmd, segf_chain_del_cmd,
 
 /* trace.c: what the verdict makes of a packet a request describes */
 int segf_trace_doit(struct sk_buff *skb, struct genl_info *info);
+
+/* netlink.c: the family, for main.c */
+int segf_genl_init(void);
+void segf_genl_uninit(void);
 
 #endif /* _SEGF_NL_H */

@@ -15,7 +15,9 @@
 #include <net/vxlan.h>
 
 #include "compat.h"
-#include "segfilter.h"
+#include "domain.h"
+#include "flow.h"
+#include "overlay.h"
 
 static struct metadata_dst *segf_tunnel_alloc(const struct segf_addr *remote,
 					      u32 vni, u16 gbp)

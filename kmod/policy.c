@@ -35,7 +35,10 @@
 #include <linux/sort.h>
 
 #include "compat.h"
+#include "domain.h"
+#include "policy.h"
 #include "segfilter.h"
+#include "service.h"
 
 /* Beyond these, a commit is refused rather than eat the host's memory. */
 #define SEGF_INDEX_MAX_PAIRS	(1U << 20)

@@ -25,7 +25,12 @@
 #include <net/vxlan.h>
 
 #include "compat.h"
+#include "domain.h"
+#include "endpoint.h"
+#include "port.h"
 #include "segfilter.h"
+#include "service.h"
+#include "stats.h"
 
 /* Called with segf_net::lock held.  A port whose device went is not found. */
 struct segf_port *segf_port_find(struct segf_net *sn, int ifindex)

@@ -8,8 +8,11 @@
 #include <net/netlink.h>
 
 #include "compat.h"
+#include "domain.h"
 #include "nl.h"
+#include "port.h"
 #include "segfilter.h"
+#include "txn.h"
 
 /* The attached port a request's SEGFILTER_A_IFINDEX names. */
 struct segf_port *segf_port_lookup(struct segf_net *sn, struct nlattr **attrs,

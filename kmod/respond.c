@@ -7,6 +7,7 @@
  * instance gets the gateway's MAC for every address but its own.
  */
 
+#include <linux/etherdevice.h>
 #include <linux/if_arp.h>
 #include <linux/ipv6.h>
 #include <linux/skbuff.h>
@@ -15,6 +16,10 @@
 #include <net/ndisc.h>
 
 #include "datapath.h"
+#include "domain.h"
+#include "endpoint.h"
+#include "policy.h"
+#include "service.h"
 
 /* Turn an ARP request for an address of @mac into the reply, in place. */
 static void segf_arp_reply(const struct segf_ctx *ctx, struct sk_buff *skb,

@@ -25,6 +25,10 @@
 #include <net/tcp.h>
 
 #include "datapath.h"
+#include "domain.h"
+#include "endpoint.h"
+#include "policy.h"
+#include "port.h"
 
 /*
  * The checks a receiver makes before it takes an ICMPv6 link-control

@@ -33,7 +33,12 @@
 #include <linux/slab.h>
 
 #include "compat.h"
+#include "domain.h"
+#include "events.h"
+#include "policy.h"
+#include "port.h"
 #include "segfilter.h"
+#include "service.h"
 
 struct segf_service *segf_service_find(struct segf_domain *dom,
 				       const char *name)

@@ -8,8 +8,12 @@
 #include <net/netlink.h>
 
 #include "compat.h"
+#include "domain.h"
 #include "nl.h"
+#include "port.h"
 #include "segfilter.h"
+#include "service.h"
+#include "txn.h"
 
 /* ---- services, instances and chains ---- */
 

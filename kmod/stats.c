@@ -5,7 +5,7 @@
 
 #include <linux/percpu.h>
 
-#include "segfilter.h"
+#include "stats.h"
 
 struct segf_pcpu_stats __percpu *segf_stats_alloc(void)
 {

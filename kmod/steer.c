@@ -11,6 +11,12 @@
 #include <linux/skbuff.h>
 
 #include "datapath.h"
+#include "domain.h"
+#include "endpoint.h"
+#include "flow.h"
+#include "policy.h"
+#include "port.h"
+#include "service.h"
 
 #define segf_inst_count(inst, field, len) do {				\
 	struct segf_inst_pcpu *__s = this_cpu_ptr((inst)->stats);	\

@@ -15,7 +15,12 @@
 
 #include "compat.h"
 #include "datapath.h"
+#include "domain.h"
+#include "endpoint.h"
 #include "nl.h"
+#include "policy.h"
+#include "port.h"
+#include "segfilter.h"
 
 /*
  * Run @pkt through the lookups and the verdict, as if it came in by

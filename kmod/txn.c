@@ -38,7 +38,13 @@
 #include <net/netlink.h>
 
 #include "compat.h"
+#include "domain.h"
+#include "endpoint.h"
+#include "policy.h"
+#include "port.h"
 #include "segfilter.h"
+#include "service.h"
+#include "txn.h"
 
 /* At most 16 open transactions per namespace, of 64 MiB each. */
 #define SEGF_TXN_MAX_OPEN	16

@@ -13,6 +13,10 @@
 
 #include "compat.h"
 #include "datapath.h"
+#include "domain.h"
+#include "endpoint.h"
+#include "policy.h"
+#include "port.h"
 
 /*
  * A frame received on an uplink: the VXLAN device decapsulated it and

@@ -15,6 +15,11 @@
 #include <net/tcp.h>
 
 #include "datapath.h"
+#include "domain.h"
+#include "endpoint.h"
+#include "flow.h"
+#include "policy.h"
+#include "service.h"
 
 void segf_match_of(const struct segf_pkt *pkt, struct segf_match *m)
 {

@@ -12,9 +12,15 @@
 #include <linux/icmpv6.h>
 #include <net/tcp.h>
 
+#include "domain.h"
+#include "endpoint.h"
+#include "flow.h"
 #include "parse.h"
+#include "policy.h"
+#include "port.h"
 #include "segfilter.h"
 #include "test_util.h"
+#include "txn.h"
 
 enum { WEB = 1, APP = 2, DB = 3, ANY = 0 };
 

@@ -8,6 +8,10 @@
 #include <kunit/test.h>
 #include <linux/slab.h>
 
+#include "domain.h"
+#include "endpoint.h"
+#include "policy.h"
+#include "port.h"
 #include "segfilter.h"
 #include "test_util.h"
 

@@ -16,6 +16,9 @@
 #include <kunit/test.h>
 #include <linux/workqueue.h>
 
+#include "domain.h"
+#include "policy.h"
+#include "port.h"
 #include "segfilter.h"
 
 /* Whether segf_test_wq_init() made the globals, for its exit to undo. */

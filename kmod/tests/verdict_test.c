@@ -14,6 +14,12 @@
 #include <net/tcp.h>
 
 #include "datapath.h"
+#include "domain.h"
+#include "endpoint.h"
+#include "flow.h"
+#include "policy.h"
+#include "segfilter.h"
+#include "service.h"
 #include "test_util.h"
 
 enum { WEB = 1, APP = 2, DB = 3, ANY = 0 };

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * segfilter: the flow table of a domain (flow.c).
+ */
+#ifndef _SEGF_FLOW_H
+#define _SEGF_FLOW_H
+
+#include <linux/in6.h>
+#include <linux/llist.h>
+#include <linux/rhashtable-types.h>
+#include <linux/seqlock.h>
+#include <linux/spinlock_types.h>
+#include <linux/types.h>
+
+#include "service.h"
+
+struct metadata_dst;
+struct segf_domain;
+struct segf_pkt;
+struct segf_policy;
+struct segf_rule;
+struct segf_verdict;
+
+enum segf_flow_state {
+	SEGF_FLOW_TCP_SYN_SENT,
+	SEGF_FLOW_TCP_SYN_RECV,
+	SEGF_FLOW_TCP_ESTABLISHED,
+	SEGF_FLOW_TCP_FIN_WAIT,
+	SEGF_FLOW_TCP_CLOSED,
+	SEGF_FLOW_UDP,
+	SEGF_FLOW_UDP_REPLIED,
+	SEGF_FLOW_ICMP,
+	__SEGF_FLOW_STATE_MAX
+};
+
+/* The canonical five-tuple: end 0 sorts before end 1.  Zero it first. */
+struct segf_flow_key {
+	union {
+		__be32 v4[2];
+		struct in6_addr v6[2];
+	} addr;
+	__be16 port[2];			/* TCP/UDP ports; ICMP: echo id, 0 */
+	u8 family;
+	u8 proto;
+	u8 pad[2];
+};
+
+struct segf_flow {
+	struct rhash_head node;		/* in segf_domain::flows */
+	struct segf_flow_key key;
+	u8 init_side;			/* the end that opened it */
+	u8 state;			/* enum segf_flow_state */
+	u8 fin;				/* FIN seen from end 0 (bit 0), 1 */
+	u8 action;
+	bool replied;			/* a packet of the other end seen */
+	bool pooled;			/* counted in segf_net::n_pooled */
+	bool path_changed;		/* a new policy redirected it elsewhere */
+	/*
+	 * The verdict: the generation that judged it last and the rule that
+	 * decided (NULL: the default).  The rule may be freed once its
+	 * generation is, so the two are read together under @seq and the
+	 * generation only moves forward.
+	 */
+	spinlock_t lock;
+	seqcount_spinlock_t seq;
+	u64 gen;
+	struct segf_rule *rule;
+	struct segf_path path;		/* ACTION_REDIRECT only */
+	u32 hash;			/* symmetric: picks the instances */
+	/*
+	 * The tunnel metadata of the direction that leaves by an uplink, if
+	 * one does: built once, used by every frame while the remote end
+	 * stays where it is.  Holds a reference; see segf_tunnel_dst().
+	 */
+	struct metadata_dst __rcu *tun;
+	unsigned long expires;		/* jiffies */
+	struct llist_node free_node;	/* unlinked: see segf_flow_bury() */
+};
+
+/* A flow's verdict, read at once: see segf_flow_read(). */
+struct segf_flow_verdict {
+	u64 gen;
+	struct segf_rule *rule;
+	u8 action;
+	struct segf_path path;
+};
+
+/* flow.c */
+bool segf_flow_key_make(const struct segf_pkt *pkt, struct segf_flow_key *key,
+			u8 *side);
+struct segf_flow *segf_flow_lookup(struct segf_domain *dom,
+				   const struct segf_flow_key *key);
+bool segf_flow_expired(const struct segf_flow *flow, unsigned long now);
+bool segf_flow_opens(const struct segf_pkt *pkt);
+struct segf_flow *segf_flow_create(struct segf_domain *dom,
+				   const struct segf_policy *pol,
+				   const struct segf_flow_key *key, u8 side,
+				   const struct segf_pkt *pkt,
+				   const struct segf_verdict *v,
+				   const struct segf_path *path);
+void segf_flow_update(struct segf_flow *flow, const struct segf_pkt *pkt,
+		      u8 side, unsigned long now);
+void segf_flow_read(struct segf_flow *flow, struct segf_flow_verdict *fv);
+void segf_flow_rejudged(struct segf_flow *flow, u64 gen,
+			const struct segf_verdict *v,
+			const struct segf_path *path);
+void segf_flow_pin(struct segf_flow *flow, unsigned int hop, u16 service,
+		   u8 inst);
+void segf_flow_remove(struct segf_domain *dom, struct segf_flow *flow);
+unsigned int segf_flow_timeout(u8 state);
+int segf_flows_init(struct segf_domain *dom);
+void segf_flows_destroy(struct segf_domain *dom);
+int segf_flow_cache_init(void);
+void segf_flow_cache_uninit(void);
+
+#endif /* _SEGF_FLOW_H */

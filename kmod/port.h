@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * segfilter: a port, the tap, veth or uplink device segfilter took over
+ * (port.c), and the rx_handler it hooks (rx.c).
+ */
+#ifndef _SEGF_PORT_H
+#define _SEGF_PORT_H
+
+#include <linux/bits.h>
+#include <linux/list.h>
+#include <linux/netdevice.h>
+#include <linux/types.h>
+#include <uapi/linux/segfilter.h>
+
+struct netlink_ext_ack;
+struct segf_domain;
+struct segf_instance;
+struct segf_net;
+struct segf_pcpu_stats;
+struct sk_buff;
+struct work_struct;
+
+/*
+ * The groups of the endpoints behind an endpoint port, which is what a
+ * flood copy sent there is judged against (see segf_flood()).  Kept by
+ * the control path (endpoint.c) under segf_net::lock, read by the data
+ * path under RCU.  A slot counts an endpoint from its creation until it
+ * is unlinked, and from a move onto the port until a move away.  A slot
+ * whose count fell to zero stays, stale, for the readers of the
+ * generations before @dead, until a new group needs the room.
+ */
+#define SEGF_PORT_GROUPS	4
+
+struct segf_port_group {
+	u16 id;				/* 0: a free slot; store-release */
+	unsigned int n;			/* endpoints counted: control path */
+	u64 born;			/* seen by readers of this gen on */
+	u64 dead;			/* ...and before this one */
+	u64 gone;			/* @dead once @n falls to zero */
+};
+
+/* What segf_net::port_work has to do for a port. */
+enum segf_port_todo {
+	SEGF_PORT_RELEASE	= BIT(0),	/* its device went away */
+	SEGF_PORT_REPORT	= BIT(1),	/* its state changed */
+};
+
+/*
+ * @dev is only dereferenced while @gone is false: the notifier sets it,
+ * unhooks the port and drops its reference to the device under RTNL,
+ * and a data-path reader that saw it false finished before the
+ * reference went (netdev_rx_handler_unregister() waits for it).  The
+ * control path reads the device's name from @name, never from @dev.
+ */
+struct segf_port {
+	struct net_device *dev;
+	netdevice_tracker dev_tracker;
+	int ifindex;
+	bool gone;			/* unhooked: RTNL to write */
+	u8 todo;			/* enum segf_port_todo, under port_lock */
+	struct list_head todo_node;	/* in segf_net::port_todo */
+	char name[IFNAMSIZ];		/* under segf_net::port_lock */
+	struct segf_net *sn;
+	struct segf_domain *domain;	/* NULL for an uplink */
+	struct list_head domain_node;	/* in segf_domain::ports */
+	u8 role;			/* enum segfilter_port_role */
+	u8 side;			/* of @inst: SEGF_LEFT or SEGF_RIGHT */
+	struct segf_instance __rcu *inst;	/* SERVICE ports */
+	unsigned int n_endpoints;
+	u64 born;			/* the generation that attached it */
+	struct segf_port_group groups[SEGF_PORT_GROUPS];
+
+	struct segf_pcpu_stats __percpu *stats;
+	struct rcu_head rcu;
+};
+
+static inline bool segf_port_is_uplink(const struct segf_port *port)
+{
+	return port->role == SEGFILTER_PORT_ROLE_UPLINK;
+}
+
+/*
+ * The group of slot @i of @port that a frame of generation @gen is judged
+ * against, or 0 for none.
+ */
+static inline u16 segf_port_group(const struct segf_port *port,
+				  unsigned int i, u64 gen)
+{
+	const struct segf_port_group *pg = &port->groups[i];
+	/* Pairs with the release in segf_port_group_add(). */
+	u16 id = smp_load_acquire(&pg->id);
+
+	if (!id || gen < READ_ONCE(pg->born) || gen >= READ_ONCE(pg->dead))
+		return 0;
+	return id;
+}
+
+/* port.c */
+int segf_port_attach(struct segf_net *sn, int ifindex,
+		     struct segf_domain *dom, u8 role, u64 born,
+		     struct segf_port **out,
+		     struct netlink_ext_ack *extack);
+void segf_port_detach(struct segf_port *port);
+struct segf_port *segf_port_find(struct segf_net *sn, int ifindex);
+void segf_port_name(const struct segf_port *port, char *name);
+bool segf_port_running(const struct segf_port *port);
+void segf_port_work(struct work_struct *work);
+void segf_port_flush_work(struct segf_net *sn);
+int segf_port_init(void);
+void segf_port_uninit(void);
+
+/* rx.c: the rx_handler every attached port hooks */
+rx_handler_result_t segf_handle_frame(struct sk_buff **pskb);
+
+#endif /* _SEGF_PORT_H */
