@@ -15,13 +15,6 @@
 #include "segfilter.h"
 #include "txn.h"
 
-#define segf_missing_domain(attrs, extack)				\
-	segf_missing_ref(attrs, extack, SEGFILTER_A_DOMAIN_ID,		\
-			 SEGFILTER_A_DOMAIN_NAME, "domain")
-#define segf_missing_group(attrs, extack)				\
-	segf_missing_ref(attrs, extack, SEGFILTER_A_GROUP_ID,		\
-			 SEGFILTER_A_GROUP_NAME, "group")
-
 /*
  * The domain a request names, by id or by name.  With @attrs from a
  * dump request, @required false lets a dump go unfiltered: then NULL
