@@ -75,6 +75,9 @@ PKGS=(
 	# the netlink spec: the kernel's YNL tooling (linux-source-6.12, from
 	# bookworm-security) and what it needs, on the host and in ynl.sh's guest
 	linux-source-6.12 python3-yaml python3-jsonschema
+	# cluster mode: segd's etcd client (libcurl, json-c) and, in the
+	# cluster tests' guests, a real etcd
+	libcurl4-openssl-dev libjson-c-dev etcd-server etcd-client
 )
 
 missing_pkgs() {
