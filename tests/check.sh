@@ -67,6 +67,11 @@ run_one() {
 	local k=$1 dir=$2 show=${3:-} t0=$SECONDS rc=0 cmd
 	if [ "$k" = bench ]; then
 		cmd=("$TOP/tests/bench/run.sh" --quick)
+	elif [ "$k" = debug ] && [ -n "$debug_a" ]; then
+		cmd=("$TOP/tests/vm/run.sh" debug --tests "$debug_a" "${run_opts[@]}")
+	elif [ "$k" = debug2 ]; then
+		cmd=("$TOP/tests/vm/run.sh" debug --log-name debug2
+		     --tests "$debug_b" "${run_opts[@]}")
 	elif [ "$k" = spec ]; then
 		cmd=("$TOP/tests/ynl/check.sh")
 	else
@@ -113,8 +118,26 @@ count() {
 # boots beside the others, which run one after the other: make check
 # takes about as long as the debug run alone.  Its output is shown when
 # it ends.  SEGFILTER_CHECK_SERIAL=1 runs everything in turn.
+# The selftests the second debug guest runs (those that exist), in
+# $debug_b, and the others in $debug_a.  The list balances the two
+# sides of make check on a 2-core machine (testing.rst).
+DEBUG2_TESTS=${SEGFILTER_DEBUG2_TESTS:-cluster.sh overlay.sh service.sh}
+
+split_debug() {
+	local t name
+	for t in "$TOP"/tests/selftests/*.sh; do
+		name=${t##*/}
+		if [[ " $DEBUG2_TESTS " == *" $name "* ]]; then
+			debug_b+="${debug_b:+ }$name"
+		else
+			debug_a+="${debug_a:+ }$name"
+		fi
+	done
+	[ -n "$debug_a" ] || { debug_a=$debug_b; debug_b=''; }
+}
+
 main() {
-	local kernels=("$@") k dir total0=$SECONDS debug_pid='' parallel=''
+	local kernels=("$@") k dir total0=$SECONDS debug_pid='' parallel='' debug_a='' debug_b=''
 	local passed=0 failed=0 skipped=0
 	local summary=() failures=() fg=()
 	[ ${#kernels[@]} -gt 0 ] || kernels=(spec 6.1 6.12 debug bench)
@@ -130,7 +153,19 @@ main() {
 		[ "$(nproc)" -ge 2 ] && [[ " ${kernels[*]} " == *" debug "* ]]; then
 		parallel=1
 	fi
+	# The debug kernel's run is the longest: split it in two guests, the
+	# second in the foreground after the others, when it can run beside
+	# them and no test list was given.
+	if [ -n "$parallel" ] && [[ " ${run_opts[*]} " != *" --tests "* ]] &&
+		[[ " ${run_opts[*]} " != *" --script "* ]]; then
+		split_debug
+		[ -z "$debug_b" ] || kernels+=(debug2)
+	fi
 	for k in "${kernels[@]}"; do
+		if [ "$k" = debug2 ]; then
+			fg+=("$k")
+			continue
+		fi
 		if [ "$k" = spec ]; then
 			log "=== spec ==="
 			run_one spec "$dir" show

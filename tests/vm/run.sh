@@ -726,6 +726,8 @@ main() {
 	build_segctl
 	build_tools
 	make_initramfs
+	# The guest needs nothing more of .build/: another run may go on.
+	flock -u 8
 	local console=$LOGS/${LOG_NAME:-$KERNEL}.console results=$LOGS/${LOG_NAME:-$KERNEL}.results
 	boot "$console" "$results"
 
