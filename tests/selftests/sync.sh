@@ -12,6 +12,8 @@
 #                                     the same MAC and address)
 #
 #   rule 10: web -> db icmp allow
+#   rule 20: db -> db tcp 1000-2000 to chain ch of service fw, whose
+#            one instance (the ports fw1-l, fw1-r) is drained
 #
 # First default allow; the new file makes it default deny, adds rule
 # 30 (db -> web icmp allow), removes c and moves m from vm1 to vm2.
@@ -59,6 +61,12 @@ setup()
 	done
 	vm_veth m1 vm1 "$(mac 5)" 10.0.0.5 fd00::5
 	vm_veth m2 vm2 "$(mac 5)" 10.0.0.5 fd00::5
+	quiet_ns fw1
+	for dev in l r; do
+		"$IP" link add "fw1-$dev" type veth peer name "eth-$dev" \
+			netns fw1
+		host_port_up "fw1-$dev"
+	done
 	# Written by hand: ids for names, keywords in any order, defaults
 	# left out.
 	cat >"$F/start" <<-EOF
@@ -70,6 +78,8 @@ setup()
 	for dev in va vb vc vd vm1 vm2; do
 		echo "port attach $dev domain t"
 	done >>"$F/start"
+	echo "port attach fw1-l role service domain t" >>"$F/start"
+	echo "port attach fw1-r domain t role service" >>"$F/start"
 	cat >>"$F/start" <<-EOF
 	endpoint add $(mac 1) group web domain t port va ip 10.0.0.1
 	endpoint add $(mac 2) domain t group 2 port vb ip 10.0.0.2
@@ -77,6 +87,11 @@ setup()
 	endpoint add $(mac 4) domain t group db port vd ip 10.0.0.4
 	endpoint add $(mac 5) domain 1 group db port vm1 ip 10.0.0.5
 	rule add domain t action allow proto icmp from web id 10 to db
+	service add fw mode transparent domain t
+	service instance add fw 1 domain t right fw1-r left fw1-l
+	service instance drain fw 1 domain 1
+	chain add ch services fw domain t
+	rule add id 20 domain t from db to db port 1000-2000 proto tcp log action redirect ch
 	EOF
 	$SEGCTL -b "$F/start"
 }
@@ -89,6 +104,9 @@ fi
 # ---- nothing to do ----
 
 save >"$F/saved"
+check "save holds the drained instance and the redirect rule" \
+	sh -c "grep -q '^service instance drain fw 1 domain t$' $F/saved &&
+	       grep -q '^rule add id 20 .* action redirect ch log$' $F/saved"
 check_eq "diff of a hand-written file equal to the module is empty" \
 	"0:" "$($SEGCTL diff "$F/start" >"$F/out"; echo "$?:$(cat "$F/out")")"
 check_eq "diff of what save printed is empty, and exits 0" \
@@ -159,17 +177,17 @@ check_err "a file naming an unknown group is refused" "" \
 check "...and nothing changed (rule 30 still there)" \
 	sh -c "$SEGCTL save | cmp -s - $F/saved"
 
-# The kernel refuses the third rule: the domain's rule limit is 2.
-sed "/^domain add t /s/rule-limit 65536/rule-limit 2/" "$F/new" >"$F/bad2"
+# The kernel refuses the fourth rule: the domain's rule limit is 3.
+sed "/^domain add t /s/rule-limit 65536/rule-limit 3/" "$F/new" >"$F/bad2"
 echo "rule add id 50 domain t from web to web proto tcp action deny" \
 	>>"$F/bad2"
 line=$(wc -l <"$F/bad2")
 $SEGCTL sync "$F/bad2" >"$F/out" 2>&1
 check_eq "a rule the kernel refuses fails the sync" 1 "$?"
 check "...with the kernel's message, naming the rule's line" \
-	grep -q "^Error: $F/bad2:$line: .*domain \"t\" holds 2 rules, its rule-limit" \
+	grep -q "^Error: $F/bad2:$line: .*domain \"t\" holds 3 rules, its rule-limit" \
 	"$F/out"
-check "...and nothing changed (no rule 50, no rule limit 2)" \
+check "...and nothing changed (no rule 50, no rule limit 3)" \
 	sh -c "$SEGCTL save | cmp -s - $F/saved"
 { cat "$F/new"; grep "^rule add id 10 " "$F/new"; } >"$F/twice"
 line=$(wc -l <"$F/twice")
