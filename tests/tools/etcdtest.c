@@ -22,6 +22,8 @@
  *   lease-keepalive ID        prints "ttl T"
  *   lease-revoke ID
  *   compact REV
+ *   again N MS CMD ARGS       CMD N times, MS ms apart, in one process
+ *                             (one client: its auth token is kept)
  *   fake PORT MODE            a fake etcd answering every request with
  *                             MODE: garbage, http500, huge (announces 1 GB),
  *                             truncated, badwatch (a created line, then
@@ -450,12 +452,53 @@ static int do_fake(int argc, char **argv)
 	}
 }
 
+static int dispatch(int argc, char **argv)
+{
+	int i, n, rc = 0;
+
+	if (!strcmp(cmd, "again")) {
+		if (argc < 3)
+			usage();
+		n = atoi(argv[0]);
+		for (i = 0; i < n; i++) {
+			if (i)
+				usleep(atoi(argv[1]) * 1000);
+			cmd = argv[2];
+			rc = dispatch(argc - 3, argv + 3);
+			if (rc)
+				return rc;
+			cmd = "again";
+		}
+		return 0;
+	}
+	if (!strcmp(cmd, "range"))
+		rc = do_range(argc, argv);
+	else if (!strcmp(cmd, "put"))
+		rc = do_put(argc, argv);
+	else if (!strcmp(cmd, "txn"))
+		rc = do_txn(argc, argv);
+	else if (!strcmp(cmd, "fill"))
+		rc = do_fill(argc, argv);
+	else if (!strcmp(cmd, "watch"))
+		rc = do_watch(argc, argv);
+	else if (!strcmp(cmd, "watchfd"))
+		rc = do_watchfd(argc, argv);
+	else if (!strncmp(cmd, "lease-", 6))
+		rc = do_lease(cmd, argc, argv);
+	else if (!strcmp(cmd, "compact"))
+		rc = etcd_compact(etcd, atoll(argc ? argv[0] : "0"));
+	else
+		usage();
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct etcd_opts opts = { .endpoints = "http://127.0.0.1:2379" };
 	char *user = NULL, *colon;
 	int opt, rc;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((opt = getopt(argc, argv, "+e:u:t:")) != -1) {
 		switch (opt) {
 		case 'e':
@@ -490,24 +533,7 @@ int main(int argc, char **argv)
 		free(user);
 		return 1;
 	}
-	if (!strcmp(cmd, "range"))
-		rc = do_range(argc, argv);
-	else if (!strcmp(cmd, "put"))
-		rc = do_put(argc, argv);
-	else if (!strcmp(cmd, "txn"))
-		rc = do_txn(argc, argv);
-	else if (!strcmp(cmd, "fill"))
-		rc = do_fill(argc, argv);
-	else if (!strcmp(cmd, "watch"))
-		rc = do_watch(argc, argv);
-	else if (!strcmp(cmd, "watchfd"))
-		rc = do_watchfd(argc, argv);
-	else if (!strncmp(cmd, "lease-", 6))
-		rc = do_lease(cmd, argc, argv);
-	else if (!strcmp(cmd, "compact"))
-		rc = etcd_compact(etcd, atoll(argc ? argv[0] : "0"));
-	else
-		usage();
+	rc = dispatch(argc, argv);
 	if (rc < 0)
 		fail(rc);
 	etcd_close(etcd);
