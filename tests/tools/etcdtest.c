@@ -138,10 +138,10 @@ static int do_txn(int argc, char **argv)
 	int i, err;
 
 	for (i = 0; i < argc; i++) {
-		char *a = strdup(argv[i]), *eq;
+		char *a = strdup(argv[i]), *eq = strchr(a, '=');
 
 		bufs[i] = a;
-		if (!strncmp(a, "put:", 4) && (eq = strchr(a, '='))) {
+		if (!strncmp(a, "put:", 4) && eq) {
 			*eq = '\0';
 			ops[i] = (struct etcd_op){ ETCD_PUT, a + 4, eq + 1, 0, NULL };
 		} else if (!strncmp(a, "del:", 4)) {
