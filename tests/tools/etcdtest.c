@@ -22,8 +22,11 @@
  *   lease-keepalive ID        prints "ttl T"
  *   lease-revoke ID
  *   compact REV
- *   again N MS CMD ARGS       CMD N times, MS ms apart, in one process
- *                             (one client: its auth token is kept)
+ *   again N FILE CMD ARGS     CMD N times in one process (one client:
+ *                             its auth token is kept), each time after
+ *                             the first once FILE exists (it is removed)
+ *   post PATH JSON            a raw POST to the first endpoint, no auth;
+ *                             prints the answer, fails on an etcd error
  *   fake PORT MODE            a fake etcd answering every request with
  *                             MODE: garbage, http500, huge (announces 1 GB),
  *                             truncated, badwatch (a created line, then
@@ -42,6 +45,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <curl/curl.h>
 
 #include "../../ctl/etcd.h"
 
@@ -372,6 +377,55 @@ static int do_lease(const char *what, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * A raw POST of @json to @path on the first endpoint, without auth, for
+ * what the client has no call for (setting up users and roles quickly).
+ */
+static size_t post_out(char *ptr, size_t size, size_t nmemb, void *data)
+{
+	size_t n = size * nmemb;
+	char **body = data;
+	size_t len = *body ? strlen(*body) : 0;
+	char *b = realloc(*body, len + n + 1);
+
+	if (!b)
+		return 0;
+	memcpy(b + len, ptr, n);
+	b[len + n] = '\0';
+	*body = b;
+	return n;
+}
+
+static int do_post(const char *endpoints, int argc, char **argv)
+{
+	struct curl_slist *h;
+	char url[512], *body = NULL;
+	long status = 0;
+	CURLcode rc;
+	CURL *c;
+
+	if (argc < 2)
+		usage();
+	snprintf(url, sizeof(url), "%.*s%s", (int)strcspn(endpoints, ","),
+		 endpoints, argv[0]);
+	c = curl_easy_init();
+	h = curl_slist_append(NULL, "Content-Type: application/json");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, argv[1]);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, post_out);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
+	printf("%s\n", body ? body : curl_easy_strerror(rc));
+	rc = rc || status != 200 || !body || strstr(body, "\"error\"");
+	free(body);
+	return rc ? 1 : 0;
+}
+
 /* ---- fake etcd ---- */
 
 static void fake_reply(int c, const char *mode)
@@ -461,8 +515,16 @@ static int dispatch(int argc, char **argv)
 			usage();
 		n = atoi(argv[0]);
 		for (i = 0; i < n; i++) {
+			int tries = 600;
+
+			while (i && access(argv[1], F_OK) && --tries)
+				usleep(50000);
+			if (i && !tries) {
+				fprintf(stderr, "etcdtest: again: no %s\n", argv[1]);
+				return 1;
+			}
 			if (i)
-				usleep(atoi(argv[1]) * 1000);
+				unlink(argv[1]);
 			cmd = argv[2];
 			rc = dispatch(argc - 3, argv + 3);
 			if (rc)
@@ -526,6 +588,8 @@ int main(int argc, char **argv)
 	argv += optind + 1;
 	if (!strcmp(cmd, "fake"))
 		return do_fake(argc, argv);
+	if (!strcmp(cmd, "post"))
+		return do_post(opts.endpoints, argc, argv);
 	etcd = etcd_open(&opts);
 	if (!etcd) {
 		fprintf(stderr, "etcdtest: %s: no endpoint in \"%s\"\n", cmd,
