@@ -1321,8 +1321,10 @@ int etcd_watch_poll(struct etcd_watch *w, struct pollfd *fds, unsigned int nfds,
 	watch_perform(w);
 	if (w->qhead < w->nqueue || watch_have_line(w))
 		return 0;
-	if (w->done)
+	if (w->done) {
+		set_err(w->e, "%s", w->errmsg);
 		return w->err;
+	}
 	if (nfds) {
 		wfds = calloc(nfds, sizeof(*wfds));
 		if (!wfds)
