@@ -204,7 +204,7 @@ rm -f /tmp/etcd.go
 et -u lim:limpw again 2 /tmp/etcd.go put /t/lim/renew x >/tmp/etcd.watch 2>&1 &
 WATCH_PID=$!
 wait_for 100 grep -q revision /tmp/etcd.watch
-etcdctl_ --user root:rootpw auth disable >/dev/null 2>&1 &&
+et -u root:rootpw post /v3/auth/disable '{}' >/dev/null &&
 	et post /v3/auth/enable '{}' >/dev/null
 touch /tmp/etcd.go
 wait "$WATCH_PID"
@@ -212,7 +212,6 @@ rc=$?
 WATCH_PID=
 check_eq "a token etcd dropped is renewed and the request retried" \
 	"0 2" "$rc $(grep -c revision /tmp/etcd.watch)"
-etcdctl_ --user root:rootpw auth disable >/dev/null 2>&1
 
 echo "# t=$SECONDS"
 # Bad endpoints, no etcd.
@@ -224,7 +223,7 @@ check "no endpoint at all" errs "" "no endpoint" "$ET" -e , range k
 check "nothing listening: -ECONNREFUSED" \
 	errs -ECONNREFUSED "Couldn't connect" "$ET" -e http://127.0.0.1:1 range k
 check "a bad endpoint first, then a good one: it works" \
-	"$ET" -e "ftp://x,http://127.0.0.1:1,$ETCD_ENDPOINTS" range /t/lim/k
+	"$ET" -e "ftp://x,http://127.0.0.1:1,$ETCD_ENDPOINTS" -u lim:limpw range /t/lim/k
 
 echo "# t=$SECONDS"
 # Answers no etcd gives, from a fake one: clean errors.

@@ -25,8 +25,9 @@
  *   again N FILE CMD ARGS     CMD N times in one process (one client:
  *                             its auth token is kept), each time after
  *                             the first once FILE exists (it is removed)
- *   post PATH JSON            a raw POST to the first endpoint, no auth;
- *                             prints the answer, fails on an etcd error
+ *   post PATH JSON            a raw POST to the first endpoint (with -u,
+ *                             a token of that user); prints the answer,
+ *                             fails on an etcd error
  *   fake PORT MODE            a fake etcd answering every request with
  *                             MODE: garbage, http500, huge (announces 1 GB),
  *                             truncated, badwatch (a created line, then
@@ -396,22 +397,25 @@ static size_t post_out(char *ptr, size_t size, size_t nmemb, void *data)
 	return n;
 }
 
-static int do_post(const char *endpoints, int argc, char **argv)
+static char *post_raw(const char *endpoints, const char *path,
+		      const char *json, const char *token, int *failed)
 {
 	struct curl_slist *h;
-	char url[512], *body = NULL;
+	char url[512], *body = NULL, auth[512];
 	long status = 0;
 	CURLcode rc;
 	CURL *c;
 
-	if (argc < 2)
-		usage();
 	snprintf(url, sizeof(url), "%.*s%s", (int)strcspn(endpoints, ","),
-		 endpoints, argv[0]);
+		 endpoints, path);
 	c = curl_easy_init();
 	h = curl_slist_append(NULL, "Content-Type: application/json");
+	if (token) {
+		snprintf(auth, sizeof(auth), "Authorization: %s", token);
+		h = curl_slist_append(h, auth);
+	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, argv[1]);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, post_out);
@@ -420,10 +424,40 @@ static int do_post(const char *endpoints, int argc, char **argv)
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(c);
 	curl_slist_free_all(h);
-	printf("%s\n", body ? body : curl_easy_strerror(rc));
-	rc = rc || status != 200 || !body || strstr(body, "\"error\"");
+	*failed = rc || status != 200 || !body || strstr(body, "\"error\"");
+	if (!body)
+		body = strdup(curl_easy_strerror(rc));
+	return body;
+}
+
+static int do_post(const struct etcd_opts *opts, int argc, char **argv)
+{
+	char *token = NULL, *body, json[512];
+	int failed = 0;
+
+	if (argc < 2)
+		usage();
+	if (opts->user) {
+		const char *t;
+
+		snprintf(json, sizeof(json), "{\"name\":\"%s\",\"password\":\"%s\"}",
+			 opts->user, opts->password);
+		body = post_raw(opts->endpoints, "/v3/auth/authenticate", json,
+				NULL, &failed);
+		t = strstr(body, "\"token\":\"");
+		if (failed || !t) {
+			printf("%s\n", body);
+			free(body);
+			return 1;
+		}
+		token = strndup(t + 9, strcspn(t + 9, "\""));
+		free(body);
+	}
+	body = post_raw(opts->endpoints, argv[0], argv[1], token, &failed);
+	printf("%s\n", body);
 	free(body);
-	return rc ? 1 : 0;
+	free(token);
+	return failed;
 }
 
 /* ---- fake etcd ---- */
@@ -588,8 +622,11 @@ int main(int argc, char **argv)
 	argv += optind + 1;
 	if (!strcmp(cmd, "fake"))
 		return do_fake(argc, argv);
-	if (!strcmp(cmd, "post"))
-		return do_post(opts.endpoints, argc, argv);
+	if (!strcmp(cmd, "post")) {
+		rc = do_post(&opts, argc, argv);
+		free(user);
+		return rc;
+	}
 	etcd = etcd_open(&opts);
 	if (!etcd) {
 		fprintf(stderr, "etcdtest: %s: no endpoint in \"%s\"\n", cmd,
