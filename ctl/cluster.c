@@ -177,6 +177,9 @@ void cluster_result_free(struct cluster_result *res)
 		free(res->src[i].key);
 	}
 	free(res->src);
+	for (i = 0; i < res->n_lines; i++)
+		free(res->lines[i]);
+	free(res->lines);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -190,6 +193,8 @@ static const char *excluded(const struct ctx *c, const char *record)
 			return c->exclude[i].reason;
 	return NULL;
 }
+
+static bool save_line(struct ctx *c, const char *line);
 
 /*
  * Add @l as the record @record of item @it: false (and @it skipped) if
@@ -209,11 +214,28 @@ static bool add_line(struct ctx *c, struct item *it, const char *record,
 		skip(c, it, "value too long");
 		return false;
 	}
+	if (!c->h->host)
+		return save_line(c, l->buf);
 	if (config_add_line(c->want, l->buf, &err)) {
 		skip(c, it, "%s", err.msg);
 		return false;
 	}
 	add_src(c, record, it->kv->key);
+	return true;
+}
+
+/* Save mode (no host): the lines, in order, for segctl --etcd save. */
+static bool save_line(struct ctx *c, const char *line)
+{
+	struct cluster_result *r = c->res;
+	char **l = realloc(r->lines, (r->n_lines + 1) * sizeof(*l));
+
+	if (!l)
+		return false;
+	r->lines = l;
+	l[r->n_lines] = xstrdup(line);
+	if (l[r->n_lines])
+		r->n_lines++;
 	return true;
 }
 
@@ -505,6 +527,9 @@ static struct item *find(struct ctx *c, enum kind kind, const char *a,
 static bool held(const struct ctx *c, const char *domain)
 {
 	size_t i;
+
+	if (!c->h->host)
+		return true;
 
 	for (i = 0; i < c->res->n_domains; i++)
 		if (!strcmp(c->res->domains[i], domain))
@@ -836,7 +861,8 @@ static void want_endpoint(struct ctx *c, struct item *it)
 	static const char *const fields[] = { "group", "port", "ips", NULL };
 	const char *host = it->part[0], *domain = it->part[1];
 	const char *group = NULL, *port = NULL, *tunnel = NULL;
-	bool local = !strcmp(host, c->h->host);
+	bool save = !c->h->host;
+	bool local = save || !strcmp(host, c->h->host);
 	struct line l = { .len = 0 };
 	char record[256];
 	struct item *d;
@@ -864,11 +890,11 @@ static void want_endpoint(struct ctx *c, struct item *it)
 			skip(c, it, "\"port\" is not a device name");
 			return;
 		}
-		if (!dev_exists(port)) {
+		if (!save && !dev_exists(port)) {
 			wait_port(c, it, port);
 			return;
 		}
-		if (!want_port(c, it, port, domain, NULL))
+		if (!save && !want_port(c, it, port, domain, NULL))
 			return;
 	} else {
 		if (!json_object_object_get_ex(d->val, "vni", NULL)) {
@@ -891,6 +917,8 @@ static void want_endpoint(struct ctx *c, struct item *it)
 		return;
 	if (!local)
 		lput(&l, " remote %s", tunnel);
+	if (save)
+		lput(&l, " host %s", host);
 	snprintf(record, sizeof(record), "endpoint %s %s", domain, it->part[2]);
 	it->ok = add_line(c, it, record, &l);
 }
@@ -929,7 +957,7 @@ static bool put_side(struct ctx *c, struct item *it, const char *side,
 		skip(c, it, "\"dev\" of \"%s\" is not a device name", side);
 		return false;
 	}
-	if (!dev_exists(dev)) {
+	if (c->h->host && !dev_exists(dev)) {
 		wait_port(c, it, dev);
 		*waiting = true;
 		return false;
@@ -951,7 +979,7 @@ static void want_instance(struct ctx *c, struct item *it)
 	char record[256];
 	struct item *d;
 
-	if (strcmp(it->part[0], c->h->host))
+	if (c->h->host && strcmp(it->part[0], c->h->host))
 		return;
 	if (!fields_ok(c, it, fields) ||
 	    get_bool(c, it, it->val, "drain", &drain) < 0)
@@ -969,16 +997,22 @@ static void want_instance(struct ctx *c, struct item *it)
 	if (!put_side(c, it, "left", &l, &waiting) ||
 	    !put_side(c, it, "right", &l, &waiting))
 		return;
-	json_object_object_get_ex(json_object_object_get(it->val, "left"),
-				  "dev", &side);
-	dev = json_object_get_string(side);
-	if (!want_port(c, it, dev, domain, "service"))
-		return;
-	json_object_object_get_ex(json_object_object_get(it->val, "right"),
-				  "dev", &side);
-	dev = json_object_get_string(side);
-	if (!want_port(c, it, dev, domain, "service"))
-		return;
+	if (!c->h->host) {
+		lput(&l, " host %s", it->part[0]);
+	} else {
+		json_object_object_get_ex(json_object_object_get(it->val,
+								 "left"),
+					  "dev", &side);
+		dev = json_object_get_string(side);
+		if (!want_port(c, it, dev, domain, "service"))
+			return;
+		json_object_object_get_ex(json_object_object_get(it->val,
+								 "right"),
+					  "dev", &side);
+		dev = json_object_get_string(side);
+		if (!want_port(c, it, dev, domain, "service"))
+			return;
+	}
 	snprintf(record, sizeof(record), "instance %s %s %s", domain, svc,
 		 it->part[3]);
 	it->ok = add_line(c, it, record, &l);
@@ -986,8 +1020,11 @@ static void want_instance(struct ctx *c, struct item *it)
 		lput(&dl, "service instance drain %s %s domain %s", svc,
 		     it->part[3], domain);
 		/* the drain is part of the instance's record */
-		config_add_line(c->want, dl.buf,
-				&(struct config_error){ .index = -1 });
+		if (!c->h->host)
+			save_line(c, dl.buf);
+		else
+			config_add_line(c->want, dl.buf,
+					&(struct config_error){ .index = -1 });
 	}
 }
 
@@ -1026,7 +1063,7 @@ int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
 	}
 
 	/* The domains this host holds. */
-	for (i = 0; i < c.n; i++) {
+	for (i = 0; i < c.n && h->host; i++) {
 		struct item *it = &c.items[i];
 
 		if ((it->kind == K_ENDPOINT || it->kind == K_INSTANCE) &&
@@ -1037,7 +1074,9 @@ int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
 	/* The uplink: a record of no key (its source is "--uplink"). */
 	lput(&l, "port attach %s role uplink", h->uplink);
 	snprintf(uplink, sizeof(uplink), "port %s", h->uplink);
-	if (!dev_exists(h->uplink)) {
+	if (!h->host) {
+		/* save mode: no uplink */
+	} else if (!dev_exists(h->uplink)) {
 		struct etcd_kv kv = { .key = (char *)"--uplink" };
 		struct item it = { .kv = &kv };
 

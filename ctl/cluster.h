@@ -48,9 +48,16 @@ struct cluster_result {
 	size_t n_domains;
 	struct cluster_src *src;
 	size_t n_src;
+	char **lines;		/* save mode: the batch lines */
+	size_t n_lines;
 };
 
-/* What the host is: its name, its uplink and the prefix of the schema. */
+/*
+ * What the host is: its name, its uplink and the prefix of the schema.
+ * With no host (NULL), save mode: every domain, every host's endpoints
+ * and instances, as the lines of segctl --etcd save (in res->lines,
+ * @want untouched), "host H" at the end of those of a host.
+ */
 struct cluster_host {
 	const char *prefix;
 	const char *host;
@@ -94,5 +101,12 @@ struct cluster_ops {
 int cluster_cmd_ops(struct etcd *e, const char *prefix, int argc, char **argv,
 		    struct cluster_ops *ops);
 void cluster_ops_free(struct cluster_ops *ops);
+
+/*
+ * segctl --etcd URLS [-b FILE | COMMAND...]: the exit status.  @prefix
+ * NULL is the default one.
+ */
+int cluster_segctl(const char *urls, const char *prefix, const char *batch,
+		   int argc, char **argv);
 
 #endif /* SEGCTL_CLUSTER_H */
