@@ -123,7 +123,8 @@ static int add_op(struct cluster_ops *o, int type, char *key, char *value,
 static int put_json(struct cluster_ops *o, char *key, json_object *val)
 {
 	char *s = strdup(json_object_to_json_string_ext(val,
-							JSON_C_TO_STRING_PLAIN));
+				JSON_C_TO_STRING_PLAIN |
+				JSON_C_TO_STRING_NOSLASHESCAPE));
 
 	json_object_put(val);
 	return add_op(o, ETCD_PUT, key, s, NULL);
@@ -698,6 +699,59 @@ static int cluster_save(struct etcd *e, const char *prefix)
 	return ret ? 1 : 0;
 }
 
+static const char *jstr(json_object *o, const char *name)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, name, &v) || !v)
+		return "";
+	return json_object_get_string(v);
+}
+
+/*
+ * One host's status, as text:
+ *	h1 revision 42 at 2026-12-06T13:00:00Z, domains shop blue
+ *	  error: ...
+ *	  skipped KEY: REASON
+ *	  waiting KEY: port DEV
+ */
+static void print_status(const char *host, json_object *st)
+{
+	json_object *arr, *e;
+	size_t i, n;
+
+	printf("%s revision %s at %s, domains", host, jstr(st, "revision"),
+	       jstr(st, "time"));
+	if (json_object_object_get_ex(st, "domains", &arr) &&
+	    json_object_is_type(arr, json_type_array)) {
+		n = json_object_array_length(arr);
+		for (i = 0; i < n; i++)
+			printf(" %s", json_object_get_string(
+				json_object_array_get_idx(arr, i)));
+	}
+	putchar('\n');
+	if (*jstr(st, "error"))
+		printf("  error: %s\n", jstr(st, "error"));
+	if (json_object_object_get_ex(st, "skipped", &arr) &&
+	    json_object_is_type(arr, json_type_array)) {
+		n = json_object_array_length(arr);
+		for (i = 0; i < n; i++) {
+			e = json_object_array_get_idx(arr, i);
+			printf("  skipped %s: %s\n", jstr(e, "key"),
+			       jstr(e, "reason"));
+		}
+	}
+	if (json_object_object_get_ex(st, "waiting", &arr) &&
+	    json_object_is_type(arr, json_type_array)) {
+		n = json_object_array_length(arr);
+		for (i = 0; i < n; i++) {
+			e = json_object_array_get_idx(arr, i);
+			printf("  waiting %s: port %s\n", jstr(e, "key"),
+			       jstr(e, "port"));
+		}
+	}
+}
+
 /* P status/HOST, or all of them. */
 static int cluster_status(struct etcd *e, const char *prefix, int argc,
 			  char **argv)
@@ -733,11 +787,14 @@ static int cluster_status(struct etcd *e, const char *prefix, int argc,
 		return 1;
 	}
 	for (i = 0; i < kvs.n; i++) {
+		const char *host = strrchr(kvs.kv[i].key, '/') + 1;
+
 		val = json_tokener_parse(kvs.kv[i].value);
-		printf("%s %s\n", strrchr(kvs.kv[i].key, '/') + 1,
-		       val ? json_object_to_json_string_ext(val,
-				JSON_C_TO_STRING_PRETTY |
-				JSON_C_TO_STRING_SPACED) : kvs.kv[i].value);
+		if (!val || !json_object_is_type(val, json_type_object)) {
+			printf("%s: not JSON: %s\n", host, kvs.kv[i].value);
+		} else {
+			print_status(host, val);
+		}
 		if (val)
 			json_object_put(val);
 	}

@@ -215,7 +215,8 @@ static void write_status(struct segd *s, const struct cluster_result *res)
 	json_object_object_add(st, "waiting", arr);
 
 	/* A link event that changed nothing writes nothing. */
-	op.value = json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN);
+	op.value = json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN |
+						  JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (s->last_status && s->status_revision == s->revision &&
 	    !strcmp(s->last_status, op.value)) {
 		json_object_put(st);
@@ -228,7 +229,8 @@ static void write_status(struct segd *s, const struct cluster_result *res)
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 	json_object_object_add(st, "time", json_object_new_string(when));
 	op.key = s->status_key;
-	op.value = json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN);
+	op.value = json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN |
+						  JSON_C_TO_STRING_NOSLASHESCAPE);
 	ret = etcd_txn(s->e, &op, 1, &rev);
 	if (ret) {
 		logmsg("cannot write %s: %s", s->status_key,
@@ -406,7 +408,7 @@ static int resync(struct segd *s, const char *why)
 static int follow(struct segd *s)
 {
 	struct etcd_watch_resp resp;
-	size_t i, j;
+	size_t i;
 	int ret;
 
 	for (;;) {
@@ -428,27 +430,27 @@ static int follow(struct segd *s)
 			logmsg("watch canceled: read again");
 			return -1;
 		}
-		/* one apply per revision */
-		for (i = 0; i < resp.n; i = j) {
-			int64_t rev = resp.events[i].kv.mod_revision;
-
-			for (j = i; j < resp.n &&
-			     resp.events[j].kv.mod_revision == rev; j++) {
-				struct etcd_event *ev = &resp.events[j];
-
-				if (ev->type == ETCD_PUT) {
-					if (store_put(s, &ev->kv)) {
-						etcd_watch_resp_free(&resp);
-						return -1;
-					}
-				} else {
-					store_del(s, ev->kv.key);
-				}
-			}
-			if (rev > s->revision)
-				s->revision = rev;
-			apply(s, "watch");
+		/*
+		 * etcd_watch_next() gives the events of one revision at a
+		 * time: one apply, one kernel transaction, each.
+		 */
+		if (!resp.n) {
+			etcd_watch_resp_free(&resp);
+			continue;
 		}
+		for (i = 0; i < resp.n; i++) {
+			struct etcd_event *ev = &resp.events[i];
+
+			if (ev->kv.mod_revision > s->revision)
+				s->revision = ev->kv.mod_revision;
+			if (ev->type == ETCD_DELETE) {
+				store_del(s, ev->kv.key);
+			} else if (store_put(s, &ev->kv)) {
+				etcd_watch_resp_free(&resp);
+				return -1;
+			}
+		}
+		apply(s, "watch");
 		etcd_watch_resp_free(&resp);
 	}
 }
