@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "segctl.h"
 
-/* The blank-separated words of @line, in *argv (grown as needed). */
-static int split(char *line, char ***argv, int *size)
+int batch_split(char *line, char ***argv, int *size)
 {
 	char *p = line;
 	int argc = 0;
@@ -93,7 +93,7 @@ int run_batch(const char *file)
 	sfnl_batch_start(file);
 	while (!ret && getline(&line, &line_size, f) >= 0) {
 		sfnl_batch_line(++line_no);
-		argc = split(line, &argv, &argv_size);
+		argc = batch_split(line, &argv, &argv_size);
 		if (argc < 0) {
 			fputs("segctl: out of memory\n", stderr);
 			ret = 1;
@@ -118,4 +118,155 @@ int run_batch(const char *file)
 		return ret;
 	}
 	return sfnl_batch_commit();
+}
+
+/* The name batch_lines() gives its lines in messages: "line:N: ". */
+#define LINES_NAME	"line"
+
+/*
+ * Run @fn(@arg) with stderr going to a buffer; the first "Error: " line
+ * becomes @err's message, with its line index if it names one.  What
+ * else was written (warnings) goes to stderr on success.
+ */
+static int run_captured(int (*fn)(void *arg), void *arg,
+			struct config_error *err)
+{
+	FILE *saved = stderr, *mem;
+	char *text = NULL, *p, *end;
+	size_t len = 0;
+	int ret;
+
+	mem = open_memstream(&text, &len);
+	if (!mem)
+		return fn(arg);
+	stderr = mem;
+	ret = fn(arg);
+	stderr = saved;
+	fclose(mem);
+	if (!ret || !text) {
+		if (text)
+			fputs(text, stderr);
+		free(text);
+		return ret;
+	}
+	p = strstr(text, "Error: ");
+	p = p ? p + strlen("Error: ") : text;
+	if (!strncmp(p, LINES_NAME ":", strlen(LINES_NAME ":"))) {
+		unsigned long line = strtoul(p + strlen(LINES_NAME ":"), &end,
+					     10);
+
+		if (line && end[0] == ':' && end[1] == ' ') {
+			err->index = line - 1;
+			p = end + 2;
+		}
+	}
+	if (!strncmp(p, "segctl: ", strlen("segctl: ")))
+		p += strlen("segctl: ");
+	end = strchr(p, '\n');
+	if (end)
+		*end = '\0';
+	if (!err->msg[0])
+		snprintf(err->msg, sizeof(err->msg), "%s", p);
+	free(text);
+	return ret;
+}
+
+/* Queue the request of one line; the parser's message goes to @err. */
+static int queue_line(const char *line, struct config_error *err)
+{
+	char **argv = NULL;
+	int argc, size = 0;
+	char *copy;
+	int ret;
+
+	copy = strdup(line);
+	if (!copy) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return 1;
+	}
+	argc = batch_split(copy, &argv, &size);
+	if (argc < 0) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		ret = 1;
+	} else if (!argc) {
+		ret = 0;
+	} else {
+		usage_capture(err->msg, sizeof(err->msg));
+		ret = batch_command(argc, argv);
+		usage_capture(NULL, 0);
+		current_cmd = NULL;
+		if (ret && !err->msg[0])
+			snprintf(err->msg, sizeof(err->msg),
+				 "invalid command \"%s\"", line);
+	}
+	free(argv);
+	free(copy);
+	return ret;
+}
+
+static int commit(void *arg)
+{
+	(void)arg;
+	return sfnl_batch_commit();
+}
+
+int batch_lines(char *const *lines, unsigned int n, struct config_error *err)
+{
+	unsigned int i;
+	int ret = 0;
+
+	err->index = -1;
+	err->msg[0] = '\0';
+	sfnl_batch_start(LINES_NAME);
+	for (i = 0; i < n && !ret; i++) {
+		sfnl_batch_line(i + 1);
+		ret = queue_line(lines[i], err);
+		if (ret)
+			err->index = i;
+	}
+	if (ret) {
+		sfnl_batch_discard();
+		return ret;
+	}
+	/* The commit opens a socket of its own. */
+	sfnl_close();
+	return run_captured(commit, NULL, err);
+}
+
+/* A command line run at once, as segctl would run it. */
+static int run_line(void *arg)
+{
+	const char *line = arg;
+	const struct cmd *cmd;
+	char **argv = NULL;
+	int argc, size = 0, n_words;
+	char *copy;
+	int ret;
+
+	copy = strdup(line);
+	if (!copy)
+		return 1;
+	argc = batch_split(copy, &argv, &size);
+	ret = argc <= 0;
+	if (!ret) {
+		cmd = find_cmd(argv[0], argc - 1, argv + 1, &n_words);
+		if (cmd) {
+			current_cmd = cmd;
+			ret = cmd->run(argc - 1 - n_words, argv + 1 + n_words);
+			current_cmd = NULL;
+		} else {
+			fprintf(stderr, "Error: unknown command \"%s\"\n", line);
+			ret = EXIT_USAGE;
+		}
+	}
+	free(argv);
+	free(copy);
+	return ret;
+}
+
+int batch_run_now(const char *line, struct config_error *err)
+{
+	err->index = -1;
+	err->msg[0] = '\0';
+	return run_captured(run_line, (void *)line, err);
 }

@@ -93,4 +93,13 @@ const char *config_diff_key(const struct config_diff *d, int index);
 int config_diff_apply(const struct config_diff *d, struct config_error *err);
 void config_diff_free(struct config_diff *d);
 
+/*
+ * Beyond the shared contract, for segctl sync and diff: the line of the
+ * file @key's record comes from (0 if none), the @index-th command of a
+ * diff, and why a diff cannot be applied (NULL if it can).
+ */
+unsigned int config_line_of(const struct config *cfg, const char *key);
+const char *config_diff_line(const struct config_diff *d, int index);
+const char *config_diff_error(const struct config_diff *d);
+
 #endif /* SEGCTL_CONFIG_H */

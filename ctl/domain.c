@@ -52,13 +52,14 @@ static const struct {
 };
 
 /* What save prints of a domain's limits (a "domain add" line's part). */
-void save_domain_limits(struct nlattr **tb)
+void save_domain_limits(struct nlattr **tb, FILE *f)
 {
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(limits); i++)
 		if (tb[limits[i].attr])
-			printf(limits[i].fmt, nla_get_u32(tb[limits[i].attr]));
+			fprintf(f, limits[i].fmt,
+				nla_get_u32(tb[limits[i].attr]));
 }
 
 void print_domain(struct nlattr **tb)

@@ -23,13 +23,20 @@
 /* A dump, and the domain of each of its objects. */
 struct save_section {
 	uint8_t cmd;
-	void (*save)(struct nlattr **tb, const char *domain);
+	enum save_type type;
 	struct sfnl_replies replies;
 	uint32_t *domain_ids;
 };
 
+/* The callback of save_dump() and what it is given. */
+struct save_walk {
+	void (*record)(enum save_type type, struct nlattr **tb,
+		       const char *domain, void *priv);
+	void *priv;
+};
+
 /* Print the addresses of @nest, each as "KEYWORD ADDR". */
-static void save_addrs(struct nlattr *nest, const char *keyword)
+static void save_addrs(struct nlattr *nest, const char *keyword, FILE *f)
 {
 	char buf[INET6_ADDRSTRLEN];
 	struct nlattr *nla;
@@ -39,7 +46,7 @@ static void save_addrs(struct nlattr *nest, const char *keyword)
 		return;
 	nla_for_each_nested(nla, nest, rem)
 		if (format_addr(nla, buf, sizeof(buf)))
-			printf(" %s %s", keyword, buf);
+			fprintf(f, " %s %s", keyword, buf);
 }
 
 /* A group: its name, or its id if it has none or one a rule cannot use. */
@@ -52,57 +59,57 @@ static const char *group_str(struct nlattr **tb, int name_attr, int id_attr,
 	return buf;
 }
 
-static void save_domain(struct nlattr **tb, const char *domain)
+static void save_domain(struct nlattr **tb, const char *domain, FILE *f)
 {
 	const uint8_t *gw = NULL;
 	static const uint8_t zero[ETH_ALEN];
 	char buf[MAC_STR_SIZE];
 
-	printf("domain add %s", domain);
+	fprintf(f, "domain add %s", domain);
 	if (tb[SEGFILTER_A_DOMAIN_ID])
-		printf(" id %u", nla_get_u32(tb[SEGFILTER_A_DOMAIN_ID]));
+		fprintf(f, " id %u", nla_get_u32(tb[SEGFILTER_A_DOMAIN_ID]));
 	if (tb[SEGFILTER_A_DEFAULT_ACTION])
-		printf(" default %s",
+		fprintf(f, " default %s",
 		       action_name(nla_get_u8(tb[SEGFILTER_A_DEFAULT_ACTION]),
 				   buf, sizeof(buf)));
-	save_domain_limits(tb);
+	save_domain_limits(tb, f);
 	if (tb[SEGFILTER_A_GW_MAC])
 		gw = nla_data(tb[SEGFILTER_A_GW_MAC]);
 	if (gw && memcmp(gw, zero, ETH_ALEN)) {
-		printf(" gateway %s", format_mac(gw, buf, sizeof(buf)));
-		save_addrs(tb[SEGFILTER_A_GW_ADDRS], "gw-ip");
+		fprintf(f, " gateway %s", format_mac(gw, buf, sizeof(buf)));
+		save_addrs(tb[SEGFILTER_A_GW_ADDRS], "gw-ip", f);
 	}
 	if (tb[SEGFILTER_A_VNI])
-		printf(" vni %u", nla_get_u32(tb[SEGFILTER_A_VNI]));
-	putchar('\n');
+		fprintf(f, " vni %u", nla_get_u32(tb[SEGFILTER_A_VNI]));
+	fputc('\n', f);
 }
 
-static void save_group(struct nlattr **tb, const char *domain)
+static void save_group(struct nlattr **tb, const char *domain, FILE *f)
 {
 	if (!tb[SEGFILTER_A_GROUP_NAME] || !tb[SEGFILTER_A_GROUP_ID])
 		return;
-	printf("group add %s id %u domain %s\n",
+	fprintf(f, "group add %s id %u domain %s\n",
 	       nla_get_string(tb[SEGFILTER_A_GROUP_NAME]),
 	       nla_get_u16(tb[SEGFILTER_A_GROUP_ID]), domain);
 }
 
 /* A port; an uplink (@domain NULL) has no domain. */
-static void save_port(struct nlattr **tb, const char *domain)
+static void save_port(struct nlattr **tb, const char *domain, FILE *f)
 {
 	char name[IF_NAMESIZE + 16];
 	char buf[32];
 
-	printf("port attach %s", port_name(tb, name, sizeof(name)));
+	fprintf(f, "port attach %s", port_name(tb, name, sizeof(name)));
 	if (domain)
-		printf(" domain %s", domain);
+		fprintf(f, " domain %s", domain);
 	if (tb[SEGFILTER_A_PORT_ROLE])
-		printf(" role %s",
+		fprintf(f, " role %s",
 		       role_name(nla_get_u8(tb[SEGFILTER_A_PORT_ROLE]), buf,
 				 sizeof(buf)));
-	putchar('\n');
+	fputc('\n', f);
 }
 
-static void save_endpoint(struct nlattr **tb, const char *domain)
+static void save_endpoint(struct nlattr **tb, const char *domain, FILE *f)
 {
 	char name[IF_NAMESIZE + 16];
 	char mac[MAC_STR_SIZE];
@@ -110,68 +117,68 @@ static void save_endpoint(struct nlattr **tb, const char *domain)
 
 	if (!tb[SEGFILTER_A_MAC])
 		return;
-	printf("endpoint add %s domain %s group %s port %s",
+	fprintf(f, "endpoint add %s domain %s group %s port %s",
 	       format_mac(nla_data(tb[SEGFILTER_A_MAC]), mac, sizeof(mac)),
 	       domain,
 	       group_str(tb, SEGFILTER_A_GROUP_NAME, SEGFILTER_A_GROUP_ID,
 			 buf, sizeof(buf)),
 	       port_name(tb, name, sizeof(name)));
-	save_addrs(tb[SEGFILTER_A_REMOTE], "remote");
-	save_addrs(tb[SEGFILTER_A_ADDRS], "ip");
-	putchar('\n');
+	save_addrs(tb[SEGFILTER_A_REMOTE], "remote", f);
+	save_addrs(tb[SEGFILTER_A_ADDRS], "ip", f);
+	fputc('\n', f);
 }
 
-static void save_rule(struct nlattr **tb, const char *domain)
+static void save_rule(struct nlattr **tb, const char *domain, FILE *f)
 {
 	uint8_t proto = 0;
 	char buf[32];
 
 	if (!tb[SEGFILTER_A_RULE_ID] || !tb[SEGFILTER_A_ACTION])
 		return;
-	printf("rule add id %u domain %s",
+	fprintf(f, "rule add id %u domain %s",
 	       nla_get_u32(tb[SEGFILTER_A_RULE_ID]), domain);
 	if (tb[SEGFILTER_A_PRIORITY])
-		printf(" prio %u", nla_get_u32(tb[SEGFILTER_A_PRIORITY]));
+		fprintf(f, " prio %u", nla_get_u32(tb[SEGFILTER_A_PRIORITY]));
 	if (tb[SEGFILTER_A_SRC_GROUP_NAME] || tb[SEGFILTER_A_SRC_GROUP_ID])
-		printf(" from %s", group_str(tb, SEGFILTER_A_SRC_GROUP_NAME,
+		fprintf(f, " from %s", group_str(tb, SEGFILTER_A_SRC_GROUP_NAME,
 					     SEGFILTER_A_SRC_GROUP_ID, buf,
 					     sizeof(buf)));
 	if (tb[SEGFILTER_A_DST_GROUP_NAME] || tb[SEGFILTER_A_DST_GROUP_ID])
-		printf(" to %s", group_str(tb, SEGFILTER_A_DST_GROUP_NAME,
+		fprintf(f, " to %s", group_str(tb, SEGFILTER_A_DST_GROUP_NAME,
 					   SEGFILTER_A_DST_GROUP_ID, buf,
 					   sizeof(buf)));
 	if (tb[SEGFILTER_A_PROTO])
 		proto = nla_get_u8(tb[SEGFILTER_A_PROTO]);
 	if (proto)
-		printf(" proto %s", proto_name(proto, buf, sizeof(buf)));
+		fprintf(f, " proto %s", proto_name(proto, buf, sizeof(buf)));
 	if (rule_port(tb, buf, sizeof(buf)))
-		printf(" port %s", buf);
+		fprintf(f, " port %s", buf);
 	if (tb[SEGFILTER_A_ICMP_TYPE])
-		printf(" type %u", nla_get_u8(tb[SEGFILTER_A_ICMP_TYPE]));
-	printf(" action %s", action_name(nla_get_u8(tb[SEGFILTER_A_ACTION]),
+		fprintf(f, " type %u", nla_get_u8(tb[SEGFILTER_A_ICMP_TYPE]));
+	fprintf(f, " action %s", action_name(nla_get_u8(tb[SEGFILTER_A_ACTION]),
 					 buf, sizeof(buf)));
 	if (tb[SEGFILTER_A_CHAIN_NAME])
-		printf(" %s", nla_get_string(tb[SEGFILTER_A_CHAIN_NAME]));
+		fprintf(f, " %s", nla_get_string(tb[SEGFILTER_A_CHAIN_NAME]));
 	if (tb[SEGFILTER_A_RULE_FLAGS] &&
 	    (nla_get_u32(tb[SEGFILTER_A_RULE_FLAGS]) & SEGFILTER_RULE_F_LOG))
-		fputs(" log", stdout);
-	putchar('\n');
+		fputs(" log", f);
+	fputc('\n', f);
 }
 
-static void save_service(struct nlattr **tb, const char *domain)
+static void save_service(struct nlattr **tb, const char *domain, FILE *f)
 {
 	char buf[32];
 
 	if (!tb[SEGFILTER_A_SERVICE_NAME] || !tb[SEGFILTER_A_SERVICE_MODE])
 		return;
-	printf("service add %s domain %s mode %s\n",
+	fprintf(f, "service add %s domain %s mode %s\n",
 	       nla_get_string(tb[SEGFILTER_A_SERVICE_NAME]), domain,
 	       service_mode_name(nla_get_u8(tb[SEGFILTER_A_SERVICE_MODE]),
 				 buf, sizeof(buf)));
 }
 
 /* " left DEV [mac MAC] [ip ADDR]..." */
-static void save_iface(struct nlattr *nest, const char *side)
+static void save_iface(struct nlattr *nest, const char *side, FILE *f)
 {
 	struct nlattr *tb[SEGFILTER_A_IFACE_MAX + 1];
 	char name[IF_NAMESIZE + 16];
@@ -179,16 +186,16 @@ static void save_iface(struct nlattr *nest, const char *side)
 
 	if (!nest || sfnl_parse_iface(nest, tb))
 		return;
-	printf(" %s %s", side,
+	fprintf(f, " %s %s", side,
 	       ifname_str(tb[SEGFILTER_A_IFACE_IFNAME],
 			  tb[SEGFILTER_A_IFACE_IFINDEX], name, sizeof(name)));
 	if (tb[SEGFILTER_A_IFACE_MAC])
-		printf(" mac %s", format_mac(nla_data(tb[SEGFILTER_A_IFACE_MAC]),
+		fprintf(f, " mac %s", format_mac(nla_data(tb[SEGFILTER_A_IFACE_MAC]),
 					     mac, sizeof(mac)));
-	save_addrs(tb[SEGFILTER_A_IFACE_ADDRS], "ip");
+	save_addrs(tb[SEGFILTER_A_IFACE_ADDRS], "ip", f);
 }
 
-static void save_instance(struct nlattr **tb, const char *domain)
+static void save_instance(struct nlattr **tb, const char *domain, FILE *f)
 {
 	const char *service;
 	uint32_t id;
@@ -198,10 +205,10 @@ static void save_instance(struct nlattr **tb, const char *domain)
 		return;
 	service = nla_get_string(tb[SEGFILTER_A_SERVICE_NAME]);
 	id = nla_get_u32(tb[SEGFILTER_A_INSTANCE_ID]);
-	printf("service instance add %s %u domain %s", service, id, domain);
-	save_iface(tb[SEGFILTER_A_LEFT], "left");
-	save_iface(tb[SEGFILTER_A_RIGHT], "right");
-	putchar('\n');
+	fprintf(f, "service instance add %s %u domain %s", service, id, domain);
+	save_iface(tb[SEGFILTER_A_LEFT], "left", f);
+	save_iface(tb[SEGFILTER_A_RIGHT], "right", f);
+	fputc('\n', f);
 
 	/* Drained, whatever its state (its port may be down as well). */
 	if (tb[SEGFILTER_A_INSTANCE_DRAIN])
@@ -211,11 +218,11 @@ static void save_instance(struct nlattr **tb, const char *domain)
 			nla_get_u8(tb[SEGFILTER_A_INSTANCE_STATE]) ==
 			SEGFILTER_INSTANCE_DRAINED;
 	if (drain)
-		printf("service instance drain %s %u domain %s\n", service, id,
+		fprintf(f, "service instance drain %s %u domain %s\n", service, id,
 		       domain);
 }
 
-static void save_chain(struct nlattr **tb, const char *domain)
+static void save_chain(struct nlattr **tb, const char *domain, FILE *f)
 {
 	const char *sep = " services ";
 	struct nlattr *nla;
@@ -225,20 +232,20 @@ static void save_chain(struct nlattr **tb, const char *domain)
 
 	if (!tb[SEGFILTER_A_CHAIN_NAME] || !tb[SEGFILTER_A_CHAIN_SERVICES])
 		return;
-	printf("chain add %s domain %s",
+	fprintf(f, "chain add %s domain %s",
 	       nla_get_string(tb[SEGFILTER_A_CHAIN_NAME]), domain);
 	nla_for_each_nested(nla, tb[SEGFILTER_A_CHAIN_SERVICES], rem) {
 		name = chain_service_name(nla);
 		if (!name)
 			continue;
-		printf("%s%s", sep, name);
+		fprintf(f, "%s%s", sep, name);
 		sep = ",";
 	}
 	if (tb[SEGFILTER_A_FAIL_MODE])
-		printf(" fail %s",
+		fprintf(f, " fail %s",
 		       fail_mode_name(nla_get_u8(tb[SEGFILTER_A_FAIL_MODE]),
 				      buf, sizeof(buf)));
-	putchar('\n');
+	fputc('\n', f);
 }
 
 /* Dump a section, and note the domain of each of its objects. */
@@ -282,12 +289,31 @@ static const char *domain_str(struct nlattr **tb, uint32_t id, char *buf,
 	return buf;
 }
 
+void save_record(enum save_type type, struct nlattr **tb, const char *domain,
+		 FILE *f)
+{
+	static void (* const save[SAVE_TYPES])(struct nlattr **tb,
+					       const char *domain, FILE *f) = {
+		[SAVE_DOMAIN] = save_domain,
+		[SAVE_GROUP] = save_group,
+		[SAVE_PORT] = save_port,
+		[SAVE_ENDPOINT] = save_endpoint,
+		[SAVE_SERVICE] = save_service,
+		[SAVE_INSTANCE] = save_instance,
+		[SAVE_CHAIN] = save_chain,
+		[SAVE_RULE] = save_rule,
+	};
+
+	save[type](tb, domain, f);
+}
+
 /*
  * The objects of @sec in domain @id (all of them for the domains); with
  * @id 0, those that have no domain (uplinks), for which @domain is NULL.
  */
 static void save_objects(const struct save_section *sec, uint32_t id,
-			 bool all, const char *domain)
+			 bool all, const char *domain,
+			 const struct save_walk *walk)
 {
 	struct nlattr *tb[SEGFILTER_A_MAX + 1];
 	char buf[16];
@@ -301,43 +327,39 @@ static void save_objects(const struct save_section *sec, uint32_t id,
 		if (all)
 			domain = domain_str(tb, sec->domain_ids[i], buf,
 					    sizeof(buf));
-		sec->save(tb, domain);
+		walk->record(sec->type, tb, domain, walk->priv);
 	}
 }
 
-/* save */
-int save_cmd(int argc, char **argv)
+int save_dump(void (*record)(enum save_type type, struct nlattr **tb,
+			     const char *domain, void *priv),
+	      void *priv)
 {
 	struct save_section sections[] = {
-		{ .cmd = SEGFILTER_CMD_DOMAIN_GET, .save = save_domain },
-		{ .cmd = SEGFILTER_CMD_GROUP_GET, .save = save_group },
-		{ .cmd = SEGFILTER_CMD_PORT_GET, .save = save_port },
-		{ .cmd = SEGFILTER_CMD_ENDPOINT_GET, .save = save_endpoint },
-		{ .cmd = SEGFILTER_CMD_SERVICE_GET, .save = save_service },
-		{ .cmd = SEGFILTER_CMD_INSTANCE_GET, .save = save_instance },
-		{ .cmd = SEGFILTER_CMD_CHAIN_GET, .save = save_chain },
-		{ .cmd = SEGFILTER_CMD_RULE_GET, .save = save_rule },
+		{ .cmd = SEGFILTER_CMD_DOMAIN_GET, .type = SAVE_DOMAIN },
+		{ .cmd = SEGFILTER_CMD_GROUP_GET, .type = SAVE_GROUP },
+		{ .cmd = SEGFILTER_CMD_PORT_GET, .type = SAVE_PORT },
+		{ .cmd = SEGFILTER_CMD_ENDPOINT_GET, .type = SAVE_ENDPOINT },
+		{ .cmd = SEGFILTER_CMD_SERVICE_GET, .type = SAVE_SERVICE },
+		{ .cmd = SEGFILTER_CMD_INSTANCE_GET, .type = SAVE_INSTANCE },
+		{ .cmd = SEGFILTER_CMD_CHAIN_GET, .type = SAVE_CHAIN },
+		{ .cmd = SEGFILTER_CMD_RULE_GET, .type = SAVE_RULE },
 	};
+	const struct save_walk walk = { .record = record, .priv = priv };
 	struct nlattr *tb[SEGFILTER_A_MAX + 1];
 	const struct save_section *domains = &sections[0];
 	const struct save_section *ports = &sections[2];
 	unsigned int i, j;
 	int ret = 0;
 
-	if (parse_keywords(argc, argv, NULL, 0))
-		return EXIT_USAGE;
-	if (is_json_context())
-		return usage_error("save has no JSON output (it prints batch lines)");
-
-	/* Everything is dumped first: a failure prints nothing. */
+	/* Everything is dumped first: a failure reports nothing. */
 	for (i = 0; i < ARRAY_SIZE(sections) && !ret; i++)
 		ret = dump_section(&sections[i]);
 	if (ret)
 		goto out;
 
-	puts("# segctl save");
-	save_objects(ports, 0, false, NULL);
-	save_objects(domains, 0, true, NULL);
+	save_objects(ports, 0, false, NULL, &walk);
+	save_objects(domains, 0, true, NULL, &walk);
 	for (i = 0; i < domains->replies.count; i++) {
 		const char *name;
 		char buf[16];
@@ -346,12 +368,41 @@ int save_cmd(int argc, char **argv)
 		name = domain_str(tb, domains->domain_ids[i], buf, sizeof(buf));
 		for (j = 1; j < ARRAY_SIZE(sections); j++)
 			save_objects(&sections[j], domains->domain_ids[i],
-				     false, name);
+				     false, name, &walk);
 	}
 out:
 	for (i = 0; i < ARRAY_SIZE(sections); i++) {
 		sfnl_replies_free(&sections[i].replies);
 		free(sections[i].domain_ids);
 	}
+	return ret;
+}
+
+/* save_dump()'s callback for save: the header, then the lines. */
+static void print_record(enum save_type type, struct nlattr **tb,
+			 const char *domain, void *priv)
+{
+	bool *started = priv;
+
+	if (!*started)
+		puts("# segctl save");
+	*started = true;
+	save_record(type, tb, domain, stdout);
+}
+
+/* save */
+int save_cmd(int argc, char **argv)
+{
+	bool started = false;
+	int ret;
+
+	if (parse_keywords(argc, argv, NULL, 0))
+		return EXIT_USAGE;
+	if (is_json_context())
+		return usage_error("save has no JSON output (it prints batch lines)");
+
+	ret = save_dump(print_record, &started);
+	if (!ret && !started)
+		puts("# segctl save");
 	return ret;
 }

@@ -77,6 +77,8 @@ static const struct cmd cmds[] = {
 	  trace_cmd, false },
 	{ "monitor", NULL, "", monitor_cmd, false },
 	{ "save", NULL, "", save_cmd, false },
+	{ "sync", NULL, "FILE", sync_cmd, false },
+	{ "diff", NULL, "FILE", diff_cmd, false },
 	{ "show", NULL, "", show_all, false },
 	{ "help", NULL, "[OBJECT [VERB]]", help, false },
 };

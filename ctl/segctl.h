@@ -47,6 +47,24 @@ const struct cmd *find_cmd(const char *object, int argc, char **argv,
 /* batch.c: segctl -b FILE; returns the exit status. */
 int run_batch(const char *file);
 
+struct config_error;
+
+/*
+ * batch.c: split @line into its blank-separated words, in *argv (grown
+ * as needed, NULL-terminated; @line is cut).  Returns how many, or -1
+ * when out of memory.
+ */
+int batch_split(char *line, char ***argv, int *size);
+/*
+ * batch.c: the @n lines of @lines as one transaction, as "segctl -b"
+ * would apply them.  Returns 0, or the exit status with @err->index the
+ * failing line's index (-1 if none in particular) and @err->msg the
+ * parser's or the kernel's message; nothing is applied then.
+ */
+int batch_lines(char *const *lines, unsigned int n, struct config_error *err);
+/* batch.c: one command line, run at once; same return as batch_lines(). */
+int batch_run_now(const char *line, struct config_error *err);
+
 /* A domain or a group as named on the command line: by name or by id. */
 struct obj_ref {
 	const char *name;	/* NULL: by id */
@@ -96,6 +114,17 @@ struct ip_addrs {
 
 /* util.c: argument parsing; each returns 0 or EXIT_USAGE (printed). */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * util.c: while @buf is set, usage_error() and dev_index() write their
+ * first message to @buf (@size bytes; emptied here), without the
+ * "segctl: " prefix nor the usage line, instead of stderr.  NULL ends it.
+ */
+void usage_capture(char *buf, size_t size);
+/*
+ * util.c: while @req is set, run_and_print() sends nothing and keeps a
+ * malloc'd copy of its request in *@req (emptied here).  NULL ends it.
+ */
+void request_capture(struct nlmsghdr **req);
 /*
  * Parse "KEYWORD VALUE..." against @kws, in order: stop at the first
  * unknown keyword, repeated one or missing value, then check that the
@@ -183,7 +212,7 @@ const char *rule_port(struct nlattr **tb, char *buf, int size);
 /* The object printers, shared by "OBJECT show", "show" and NEW replies. */
 void print_domain_ref(struct nlattr **tb);
 void print_domain(struct nlattr **tb);
-void save_domain_limits(struct nlattr **tb);
+void save_domain_limits(struct nlattr **tb, FILE *f);
 void print_group(struct nlattr **tb);
 void print_port(struct nlattr **tb);
 void print_endpoint(struct nlattr **tb);
@@ -234,6 +263,41 @@ int stats_cmd(int argc, char **argv);
 int trace_cmd(int argc, char **argv);
 int monitor_cmd(int argc, char **argv);
 int save_cmd(int argc, char **argv);
+int sync_cmd(int argc, char **argv);
+int diff_cmd(int argc, char **argv);
+
+/*
+ * save.c: the records of a configuration, in the order save prints
+ * them: uplinks, domains, then each domain's groups, ports, endpoints,
+ * services, instances, chains and rules.
+ */
+enum save_type {
+	SAVE_DOMAIN,
+	SAVE_GROUP,
+	SAVE_PORT,
+	SAVE_ENDPOINT,
+	SAVE_SERVICE,
+	SAVE_INSTANCE,
+	SAVE_CHAIN,
+	SAVE_RULE,
+	SAVE_TYPES
+};
+
+/*
+ * Print the batch line(s) of a record as save does, from the attributes
+ * of a reply (or of a request that has the same ones) in @tb, @domain
+ * being its domain's name (NULL for an uplink; the domain itself for
+ * SAVE_DOMAIN).  An instance that is drained gets a second line.
+ */
+void save_record(enum save_type type, struct nlattr **tb, const char *domain,
+		 FILE *f);
+/*
+ * Dump the module's configuration, then, if all went well, call @record
+ * with each record in save's order.  Returns 0 or 1 (printed).
+ */
+int save_dump(void (*record)(enum save_type type, struct nlattr **tb,
+			     const char *domain, void *priv),
+	      void *priv);
 int show_all(int argc, char **argv);
 
 #endif /* SEGCTL_H */

@@ -19,10 +19,56 @@
 #include "json_print.h"
 #include "segctl.h"
 
+/* Where usage_error() and dev_index() write while captured, or NULL. */
+static char *capture_buf;
+static size_t capture_size;
+/* Where run_and_print() keeps its request while captured, or NULL. */
+static struct nlmsghdr **capture_req;
+
+void usage_capture(char *buf, size_t size)
+{
+	capture_buf = buf;
+	capture_size = size;
+	if (buf && size)
+		buf[0] = '\0';
+}
+
+void request_capture(struct nlmsghdr **req)
+{
+	capture_req = req;
+	if (req)
+		*req = NULL;
+}
+
+/* Keep the first message only: it says what went wrong first. */
+static void capture_vprintf(const char *fmt, va_list ap)
+{
+	if (capture_size && !capture_buf[0])
+		vsnprintf(capture_buf, capture_size, fmt, ap);
+}
+
+static void capture_printf(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void capture_printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	capture_vprintf(fmt, ap);
+	va_end(ap);
+}
+
 int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (capture_buf) {
+		va_start(ap, fmt);
+		capture_vprintf(fmt, ap);
+		va_end(ap);
+		return EXIT_USAGE;
+	}
 	fputs("segctl: ", stderr);
 	sfnl_print_where(stderr);
 	va_start(ap, fmt);
@@ -342,6 +388,10 @@ int parse_role(const char *arg, uint8_t *role)
 int dev_index(const char *name, uint32_t *ifindex)
 {
 	*ifindex = if_nametoindex(name);
+	if (!*ifindex && capture_buf) {
+		capture_printf("device \"%s\" does not exist", name);
+		return 1;
+	}
 	if (!*ifindex) {
 		fputs("Error: ", stderr);
 		sfnl_print_where(stderr);
@@ -396,8 +446,19 @@ int run_and_print(struct nl_msg *msg, void (*print)(struct nlattr **tb))
 {
 	struct sfnl_replies replies = {};
 	bool dump = nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP;
+	struct nlmsghdr *req;
 	int ret;
 
+	if (capture_req) {
+		req = nlmsg_hdr(msg);
+		*capture_req = malloc(req->nlmsg_len);
+		if (*capture_req)
+			memcpy(*capture_req, req, req->nlmsg_len);
+		nlmsg_free(msg);
+		if (!*capture_req)
+			fputs("segctl: out of memory\n", stderr);
+		return *capture_req ? 0 : 1;
+	}
 	ret = sfnl_request(msg, &replies);
 	nlmsg_free(msg);
 	/* An empty dump is still an (empty) list; a DEL prints nothing. */
