@@ -250,36 +250,82 @@ static json_object *new_obj(void)
 }
 
 /*
- * Check the command as segctl would: the same line, without "host H",
- * must be a good batch line.
+ * The cluster's objects (not its endpoints and instances, whose devices
+ * are on other hosts), as a configuration that the commands of this run
+ * are checked against, and added to, as segctl checks a batch file.
  */
-static int validate(int argc, char **argv)
+static struct config *scratch;
+
+static int scratch_init(struct etcd *e, const char *prefix)
 {
-	struct config_error e = { .index = -1 };
-	struct config *cfg = config_new();
+	struct cluster_host h = { .prefix = prefix };
+	struct cluster_result res = { 0 };
+	struct config_error ce = { .index = -1 };
+	char *start = keyf("%sconfig/", prefix), *end;
+	struct etcd_kvs kvs = { 0 };
+	size_t i;
+	int ret;
+
+	if (scratch)
+		return 0;
+	end = start ? etcd_prefix_end(start) : NULL;
+	scratch = config_new();
+	if (!start || !end || !scratch) {
+		free(start);
+		free(end);
+		return err("out of memory");
+	}
+	ret = etcd_range(e, start, end, 0, &kvs);
+	free(start);
+	free(end);
+	if (ret) {
+		fprintf(stderr, "segctl: etcd: %s\n", etcd_strerror(e));
+		return 1;
+	}
+	ret = cluster_want(&h, kvs.kv, kvs.n, NULL, 0, NULL, &res);
+	for (i = 0; !ret && i < res.n_lines; i++)
+		config_add_line(scratch, res.lines[i], &ce);
+	cluster_result_free(&res);
+	etcd_kvs_free(&kvs);
+	return ret ? err("out of memory") : 0;
+}
+
+/* Check a command that adds an object of the cluster, as segctl would. */
+static int validate(struct etcd *e, const char *prefix, int argc, char **argv)
+{
+	struct config_error ce = { .index = -1 };
 	char line[4096] = "";
 	size_t len = 0;
 	int i, ret;
 
-	if (!cfg)
-		return err("out of memory");
+	ret = scratch_init(e, prefix);
+	if (ret)
+		return ret;
 	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "host") && i + 1 < argc) {
-			i++;
-			continue;
-		}
 		len += snprintf(line + len, sizeof(line) - len, "%s%s",
 				len ? " " : "", argv[i]);
-		if (len >= sizeof(line)) {
-			config_free(cfg);
+		if (len >= sizeof(line))
 			return err("command too long");
-		}
 	}
-	ret = config_add_line(cfg, line, &e);
-	config_free(cfg);
+	ret = config_add_line(scratch, line, &ce);
 	if (ret)
-		return err("%s", e.msg);
+		return err("%s", ce.msg);
 	return 0;
+}
+
+/* A delete: forget the record in the checking configuration too. */
+static void forget(struct etcd *e, const char *prefix, const char *what,
+		   const char *domain, const char *name)
+{
+	char key[512];
+
+	if (scratch_init(e, prefix))
+		return;
+	if (name)
+		snprintf(key, sizeof(key), "%s %s %s", what, domain, name);
+	else
+		snprintf(key, sizeof(key), "%s %s", what, domain);
+	config_remove(scratch, key);
 }
 
 /* Keys of the hosts under @prefix whose tail is @tail: into @kvs. */
@@ -560,21 +606,19 @@ int cluster_cmd_ops(struct etcd *e, const char *prefix, int argc, char **argv,
 	if (!strcmp(obj, "service") && !strcmp(verb, "instance")) {
 		if (argc < 3)
 			return err("service instance add|del|drain|undrain ...");
-		if (!strcmp(argv[2], "add") && (ret = validate(argc, argv)))
-			return ret;
 		return cmd_instance(e, prefix, argv[2], argc - 3, argv + 3, o);
 	}
 	if (argc < 3)
 		return err("%s %s: too few arguments", obj, verb);
 	domain = kwval(n - 1, a + 1, "domain");
 
+	if (!strcmp(obj, "endpoint"))
+		return cmd_endpoint(e, prefix, verb, n, a, o);
 	if (!strcmp(verb, "add")) {
-		ret = validate(argc, argv);
+		ret = validate(e, prefix, argc, argv);
 		if (ret)
 			return ret;
 	}
-	if (!strcmp(obj, "endpoint"))
-		return cmd_endpoint(e, prefix, verb, n, a, o);
 
 	if (!strcmp(obj, "domain")) {
 		if (!strcmp(verb, "add")) {
@@ -590,9 +634,11 @@ int cluster_cmd_ops(struct etcd *e, const char *prefix, int argc, char **argv,
 		}
 		if (!strcmp(verb, "set"))
 			return cmd_domain_set(e, prefix, n, a, o);
-		if (!strcmp(verb, "del"))
+		if (!strcmp(verb, "del")) {
+			forget(e, prefix, "domain", a[0], NULL);
 			return del_tree(o, keyf("%sconfig/domains/%s", prefix,
 						a[0]));
+		}
 		return err("domain %s: not with --etcd", verb);
 	}
 	if (!strcmp(obj, "rule") && !strcmp(verb, "add")) {
@@ -641,8 +687,10 @@ int cluster_cmd_ops(struct etcd *e, const char *prefix, int argc, char **argv,
 				continue;
 			key = keyf("%sconfig/domains/%s/%s/%s", prefix, domain,
 				   objs[i].dir, a[0]);
-			if (!strcmp(verb, "del"))
+			if (!strcmp(verb, "del")) {
+				forget(e, prefix, objs[i].obj, domain, a[0]);
 				return add_op(o, ETCD_DELETE, key, NULL, NULL);
+			}
 			if (strcmp(verb, "add") || !objs[i].kws) {
 				free(key);
 				break;
@@ -874,6 +922,8 @@ int cluster_segctl(const char *urls, const char *prefix, const char *batch,
 		ret = 1;
 	}
 	cluster_ops_free(&o);
+	config_free(scratch);
+	scratch = NULL;
 	etcd_close(e);
 	return ret;
 }
