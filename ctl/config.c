@@ -534,10 +534,10 @@ static int add_object(struct config *cfg, enum save_type type,
 		if (find_group(cfg, dom, tb, SEGFILTER_A_GROUP_NAME,
 			       SEGFILTER_A_GROUP_ID, a, err))
 			goto out;
-		port_name(tb, buf, sizeof(buf));
-		text = fmt("port %s", buf);
+		text = fmt("port %s", port_name(tb, buf, sizeof(buf)));
 		if (text && !map_get(&cfg->keys, text)) {
-			set_error(err, "port \"%s\" is not attached", buf);
+			set_error(err, "port \"%s\" is not attached",
+				  text + strlen("port "));
 			free(text);
 			goto out;
 		}

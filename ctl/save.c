@@ -70,8 +70,8 @@ static void save_domain(struct nlattr **tb, const char *domain, FILE *f)
 		fprintf(f, " id %u", nla_get_u32(tb[SEGFILTER_A_DOMAIN_ID]));
 	if (tb[SEGFILTER_A_DEFAULT_ACTION])
 		fprintf(f, " default %s",
-		       action_name(nla_get_u8(tb[SEGFILTER_A_DEFAULT_ACTION]),
-				   buf, sizeof(buf)));
+			action_name(nla_get_u8(tb[SEGFILTER_A_DEFAULT_ACTION]),
+				    buf, sizeof(buf)));
 	save_domain_limits(tb, f);
 	if (tb[SEGFILTER_A_GW_MAC])
 		gw = nla_data(tb[SEGFILTER_A_GW_MAC]);
@@ -89,8 +89,8 @@ static void save_group(struct nlattr **tb, const char *domain, FILE *f)
 	if (!tb[SEGFILTER_A_GROUP_NAME] || !tb[SEGFILTER_A_GROUP_ID])
 		return;
 	fprintf(f, "group add %s id %u domain %s\n",
-	       nla_get_string(tb[SEGFILTER_A_GROUP_NAME]),
-	       nla_get_u16(tb[SEGFILTER_A_GROUP_ID]), domain);
+		nla_get_string(tb[SEGFILTER_A_GROUP_NAME]),
+		nla_get_u16(tb[SEGFILTER_A_GROUP_ID]), domain);
 }
 
 /* A port; an uplink (@domain NULL) has no domain. */
@@ -104,8 +104,8 @@ static void save_port(struct nlattr **tb, const char *domain, FILE *f)
 		fprintf(f, " domain %s", domain);
 	if (tb[SEGFILTER_A_PORT_ROLE])
 		fprintf(f, " role %s",
-		       role_name(nla_get_u8(tb[SEGFILTER_A_PORT_ROLE]), buf,
-				 sizeof(buf)));
+			role_name(nla_get_u8(tb[SEGFILTER_A_PORT_ROLE]), buf,
+				  sizeof(buf)));
 	fputc('\n', f);
 }
 
@@ -118,11 +118,11 @@ static void save_endpoint(struct nlattr **tb, const char *domain, FILE *f)
 	if (!tb[SEGFILTER_A_MAC])
 		return;
 	fprintf(f, "endpoint add %s domain %s group %s port %s",
-	       format_mac(nla_data(tb[SEGFILTER_A_MAC]), mac, sizeof(mac)),
-	       domain,
-	       group_str(tb, SEGFILTER_A_GROUP_NAME, SEGFILTER_A_GROUP_ID,
-			 buf, sizeof(buf)),
-	       port_name(tb, name, sizeof(name)));
+		format_mac(nla_data(tb[SEGFILTER_A_MAC]), mac, sizeof(mac)),
+		domain,
+		group_str(tb, SEGFILTER_A_GROUP_NAME, SEGFILTER_A_GROUP_ID,
+			  buf, sizeof(buf)),
+		port_name(tb, name, sizeof(name)));
 	save_addrs(tb[SEGFILTER_A_REMOTE], "remote", f);
 	save_addrs(tb[SEGFILTER_A_ADDRS], "ip", f);
 	fputc('\n', f);
@@ -136,17 +136,17 @@ static void save_rule(struct nlattr **tb, const char *domain, FILE *f)
 	if (!tb[SEGFILTER_A_RULE_ID] || !tb[SEGFILTER_A_ACTION])
 		return;
 	fprintf(f, "rule add id %u domain %s",
-	       nla_get_u32(tb[SEGFILTER_A_RULE_ID]), domain);
+		nla_get_u32(tb[SEGFILTER_A_RULE_ID]), domain);
 	if (tb[SEGFILTER_A_PRIORITY])
 		fprintf(f, " prio %u", nla_get_u32(tb[SEGFILTER_A_PRIORITY]));
 	if (tb[SEGFILTER_A_SRC_GROUP_NAME] || tb[SEGFILTER_A_SRC_GROUP_ID])
-		fprintf(f, " from %s", group_str(tb, SEGFILTER_A_SRC_GROUP_NAME,
-					     SEGFILTER_A_SRC_GROUP_ID, buf,
-					     sizeof(buf)));
+		fprintf(f, " from %s",
+			group_str(tb, SEGFILTER_A_SRC_GROUP_NAME,
+				  SEGFILTER_A_SRC_GROUP_ID, buf, sizeof(buf)));
 	if (tb[SEGFILTER_A_DST_GROUP_NAME] || tb[SEGFILTER_A_DST_GROUP_ID])
-		fprintf(f, " to %s", group_str(tb, SEGFILTER_A_DST_GROUP_NAME,
-					   SEGFILTER_A_DST_GROUP_ID, buf,
-					   sizeof(buf)));
+		fprintf(f, " to %s",
+			group_str(tb, SEGFILTER_A_DST_GROUP_NAME,
+				  SEGFILTER_A_DST_GROUP_ID, buf, sizeof(buf)));
 	if (tb[SEGFILTER_A_PROTO])
 		proto = nla_get_u8(tb[SEGFILTER_A_PROTO]);
 	if (proto)
@@ -155,8 +155,9 @@ static void save_rule(struct nlattr **tb, const char *domain, FILE *f)
 		fprintf(f, " port %s", buf);
 	if (tb[SEGFILTER_A_ICMP_TYPE])
 		fprintf(f, " type %u", nla_get_u8(tb[SEGFILTER_A_ICMP_TYPE]));
-	fprintf(f, " action %s", action_name(nla_get_u8(tb[SEGFILTER_A_ACTION]),
-					 buf, sizeof(buf)));
+	fprintf(f, " action %s",
+		action_name(nla_get_u8(tb[SEGFILTER_A_ACTION]), buf,
+			    sizeof(buf)));
 	if (tb[SEGFILTER_A_CHAIN_NAME])
 		fprintf(f, " %s", nla_get_string(tb[SEGFILTER_A_CHAIN_NAME]));
 	if (tb[SEGFILTER_A_RULE_FLAGS] &&
@@ -172,9 +173,9 @@ static void save_service(struct nlattr **tb, const char *domain, FILE *f)
 	if (!tb[SEGFILTER_A_SERVICE_NAME] || !tb[SEGFILTER_A_SERVICE_MODE])
 		return;
 	fprintf(f, "service add %s domain %s mode %s\n",
-	       nla_get_string(tb[SEGFILTER_A_SERVICE_NAME]), domain,
-	       service_mode_name(nla_get_u8(tb[SEGFILTER_A_SERVICE_MODE]),
-				 buf, sizeof(buf)));
+		nla_get_string(tb[SEGFILTER_A_SERVICE_NAME]), domain,
+		service_mode_name(nla_get_u8(tb[SEGFILTER_A_SERVICE_MODE]),
+				  buf, sizeof(buf)));
 }
 
 /* " left DEV [mac MAC] [ip ADDR]..." */
@@ -187,11 +188,12 @@ static void save_iface(struct nlattr *nest, const char *side, FILE *f)
 	if (!nest || sfnl_parse_iface(nest, tb))
 		return;
 	fprintf(f, " %s %s", side,
-	       ifname_str(tb[SEGFILTER_A_IFACE_IFNAME],
-			  tb[SEGFILTER_A_IFACE_IFINDEX], name, sizeof(name)));
+		ifname_str(tb[SEGFILTER_A_IFACE_IFNAME],
+			   tb[SEGFILTER_A_IFACE_IFINDEX], name, sizeof(name)));
 	if (tb[SEGFILTER_A_IFACE_MAC])
-		fprintf(f, " mac %s", format_mac(nla_data(tb[SEGFILTER_A_IFACE_MAC]),
-					     mac, sizeof(mac)));
+		fprintf(f, " mac %s",
+			format_mac(nla_data(tb[SEGFILTER_A_IFACE_MAC]), mac,
+				   sizeof(mac)));
 	save_addrs(tb[SEGFILTER_A_IFACE_ADDRS], "ip", f);
 }
 
@@ -219,7 +221,7 @@ static void save_instance(struct nlattr **tb, const char *domain, FILE *f)
 			SEGFILTER_INSTANCE_DRAINED;
 	if (drain)
 		fprintf(f, "service instance drain %s %u domain %s\n", service, id,
-		       domain);
+			domain);
 }
 
 static void save_chain(struct nlattr **tb, const char *domain, FILE *f)
@@ -233,7 +235,7 @@ static void save_chain(struct nlattr **tb, const char *domain, FILE *f)
 	if (!tb[SEGFILTER_A_CHAIN_NAME] || !tb[SEGFILTER_A_CHAIN_SERVICES])
 		return;
 	fprintf(f, "chain add %s domain %s",
-	       nla_get_string(tb[SEGFILTER_A_CHAIN_NAME]), domain);
+		nla_get_string(tb[SEGFILTER_A_CHAIN_NAME]), domain);
 	nla_for_each_nested(nla, tb[SEGFILTER_A_CHAIN_SERVICES], rem) {
 		name = chain_service_name(nla);
 		if (!name)
@@ -243,8 +245,8 @@ static void save_chain(struct nlattr **tb, const char *domain, FILE *f)
 	}
 	if (tb[SEGFILTER_A_FAIL_MODE])
 		fprintf(f, " fail %s",
-		       fail_mode_name(nla_get_u8(tb[SEGFILTER_A_FAIL_MODE]),
-				      buf, sizeof(buf)));
+			fail_mode_name(nla_get_u8(tb[SEGFILTER_A_FAIL_MODE]),
+				       buf, sizeof(buf)));
 	fputc('\n', f);
 }
 
