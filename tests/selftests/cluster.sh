@@ -57,6 +57,12 @@ declare -A SEGD_PID
 cleanup()
 {
 	local p
+	if [ "$ksft_fail" -gt 0 ]; then
+		for p in 1 2 3; do
+			echo "# segd of h$p:"
+			tail -n 30 "$D/segd.h$p.log" | sed 's/^/#   /'
+		done
+	fi
 	for p in "${SEGD_PID[@]}" $ETCD_PIDS; do
 		kill "$p" 2>/dev/null
 	done
@@ -100,7 +106,7 @@ segd_start()
 {
 	local i=$1
 	n "hv$i" "$SEGD" --etcd "$EP" --host "h$i" --tunnel "192.168.50.$i" \
-		--uplink vx0 --lease-ttl 30 >>"$D/segd.h$i.log" 2>&1 &
+		--uplink vx0 --lease-ttl 30 -v >>"$D/segd.h$i.log" 2>&1 &
 	SEGD_PID[$i]=$!
 }
 
@@ -150,10 +156,12 @@ converged()
 	done
 }
 
-# The etcd revision now (a read of one key).
-etcd_rev() { "$ETCDTEST" -e "$EP" range "$P/none" | sed -n 's/^revision \([0-9]*\).*/\1/p'; }
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# Milliseconds since boot (busybox's date has no %N).
+now_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
+
+# key_rev KEY: the revision KEY was last written at.
+key_rev() { "$ETCDTEST" -e "$EP" range "$1" | sed -n 's/.* mod=\([0-9]*\).*/\1/p'; }
 
 setup()
 {
@@ -191,6 +199,7 @@ if ! setup; then
 	finish
 fi
 pass "set up 3 etcd members and 3 hypervisors running segd"
+echo "# t=${SECONDS}s"
 
 # ---- the policy and the VMs, written to etcd only ----
 
@@ -213,8 +222,9 @@ endpoint add $BL3 domain blue group web port obl3 ip 10.2.0.22 host h3
 EOF
 check "segctl --etcd -b: the policy and 7 VMs in one etcd transaction" \
 	sctl -b "$D/policy.batch"
-rev=$(etcd_rev)
+rev=$(key_rev "$P/config/domains/shop")
 check "every host applies it (status revision $rev)" wait_for 300 converged "$rev"
+echo "# t=${SECONDS}s"
 
 check "wb1 (h1) pings ap2 (h2): web -> app icmp allowed" ping4 wb1 10.2.0.22
 check "wb3 (h3) pings ap2 (h2)" ping4 wb3 10.2.0.22
@@ -249,15 +259,15 @@ check "h2 knows wb1 as remote behind its uplink, at h1's tunnel" sh -c \
 # ---- registered before its device exists ----
 
 sctl endpoint add $AP4 domain shop group app port oap4 ip 10.2.0.24 host h2
-rev=$(etcd_rev)
 check "ap4 registered on h2 before its port: h2's status says it waits" \
 	wait_for 300 status_has h2 'waiting .*: port oap4$'
 vm hv2 ap4 $AP4 10.2.0.24
 check "its port oap4 appears: h2 attaches it, wb1 (h1) pings ap4" \
-	wait_for 20 ping4 wb1 10.2.0.24 1
+	wait_for 10 ping4 wb1 10.2.0.24 1
 check_fails "...and h2's status no longer lists it waiting" \
 	status_has h2 'waiting .*: port oap4$'
 
+echo "# t=${SECONDS}s"
 # ---- a VM moves from h1 to h2 while wb3 (h3) pings it ----
 
 check "wb3 (h3) pings mob (h1)" ping4 wb3 10.2.0.23
@@ -286,10 +296,11 @@ check "h3 now sends to mob at h2's tunnel address" sh -c \
 check "h2 has mob behind its own port omob" sh -c \
 	"$IP netns exec hv2 $SEGCTL save | grep '$MOB' | grep -q 'port omob'"
 
+echo "# t=${SECONDS}s"
 # ---- a policy change in one etcd transaction ----
 
 for i in 1 2 3; do
-	lines[$i]=$(grep -c 'applied' "$D/segd.h$i.log")
+	lines[$i]=$(wc -l <"$D/segd.h$i.log")
 done
 cat >"$D/change.batch" <<EOF
 rule del 10 domain shop
@@ -297,7 +308,7 @@ rule add id 12 domain shop prio 100 from web to db proto icmp action allow
 EOF
 check "segctl --etcd -b: rule 10 out, rule 12 in, one transaction" \
 	sctl -b "$D/change.batch"
-rev=$(etcd_rev)
+rev=$(key_rev "$P/config/domains/shop/rules/12")
 check "every host applies it" wait_for 300 converged "$rev"
 for i in 1 2 3; do
 	new=$(tail -n +$((lines[i] + 1)) "$D/segd.h$i.log" | grep 'applied')
@@ -308,6 +319,7 @@ done
 check "wb1 (h1) now pings db3 (h3)" ping4 wb1 10.2.0.33
 check_fails "...and no longer ap2 (h2)" ping4 wb1 10.2.0.22 1
 
+echo "# t=${SECONDS}s"
 # ---- segd restarted under traffic ----
 
 hsave 3 >"$D/h3.before"
@@ -329,6 +341,7 @@ check "h3's configuration is the same (segctl save)" \
 check_fails "...and the restart applied nothing" \
 	grep -q 'applied' "$D/segd.h3.log"
 
+echo "# t=${SECONDS}s"
 # ---- one etcd member stopped ----
 
 kill "$E1_PID"
@@ -336,10 +349,11 @@ wait "$E1_PID" 2>/dev/null
 check "e1 stopped: the rule web -> app icmp written through e2, e3" \
 	wait_for 100 sctl rule add id 10 domain shop prio 100 from web \
 	to app proto icmp action allow
-rev=$(etcd_rev)
+rev=$(key_rev "$P/config/domains/shop/rules/10")
 check "every host converges without e1" wait_for 300 converged "$rev"
 check "wb1 (h1) pings ap2 (h2) again" ping4 wb1 10.2.0.22
 
+echo "# t=${SECONDS}s"
 # ---- bad data is skipped and reported ----
 
 "$ETCDTEST" -e "$EP" put "$P/config/domains/shop/rules/99" 'not json' >/dev/null
@@ -347,7 +361,7 @@ check "wb1 (h1) pings ap2 (h2) again" ping4 wb1 10.2.0.22
 	'{"version":1,"from":"nope","action":"allow"}' >/dev/null
 "$ETCDTEST" -e "$EP" put "$P/config/domains/shop/groups/big" \
 	'{"version":1,"id":70000}' >/dev/null
-rev=$(etcd_rev)
+rev=$(key_rev "$P/config/domains/shop/groups/big")
 check "hosts go on after three bad values" wait_for 300 converged "$rev"
 check "h2's status: rules/99 skipped, not valid JSON" \
 	status_has h2 'skipped .*rules/99: not valid JSON'
