@@ -354,6 +354,30 @@ check "every host converges without e1" wait_for 300 converged "$rev"
 check "wb1 (h1) pings ap2 (h2) again" ping4 wb1 10.2.0.22
 
 echo "# t=${SECONDS}s"
+# ---- every etcd member stopped, then back ----
+
+hsave 2 >"$D/h2.before"
+kill "$E2_PID" "$E3_PID"
+wait "$E2_PID" "$E3_PID" 2>/dev/null
+check "etcd all gone: wb1 (h1) still pings ap2 (h2)" ping4 wb1 10.2.0.22
+check "...wb3 (h3) still pings mob (h2)" ping4 wb3 10.2.0.23
+hsave 2 >"$D/h2.after"
+check "...and h2's configuration is what it was" \
+	cmp "$D/h2.before" "$D/h2.after"
+for i in 1 2 3; do
+	etcd_member "$i"
+done
+check "etcd back (the same members, their data kept)" \
+	wait_for 300 "$ETCDTEST" -e "$EP" put "$P/ready" 2
+check "a rule written after etcd is back" \
+	wait_for 50 sctl rule add id 13 domain shop prio 100 from app to web \
+	proto icmp action allow
+rev=$(key_rev "$P/config/domains/shop/rules/13")
+check "every host converges again (they retried and read it all)" \
+	wait_for 300 converged "$rev"
+check "ap2 (h2) now pings wb1 (h1): app -> web, rule 13" ping4 ap2 10.2.0.11
+
+echo "# t=${SECONDS}s"
 # ---- bad data is skipped and reported ----
 
 "$ETCDTEST" -e "$EP" put "$P/config/domains/shop/rules/99" 'not json' >/dev/null
