@@ -623,7 +623,16 @@ static int post(struct etcd *e, const char *path, json_object *req,
 				err = -ECONNREFUSED;
 				goto next;
 			}
-			return rc == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT : -EPROTO;
+			/*
+			 * It may have been applied: not sent again, but the
+			 * next request goes to another member than this
+			 * one, which may have lost its leader.
+			 */
+			if (rc == CURLE_OPERATION_TIMEDOUT) {
+				e->cur = (e->cur + 1) % e->neps;
+				return -ETIMEDOUT;
+			}
+			return -EPROTO;
 		}
 		curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &status);
 		tok = json_tokener_new();
@@ -649,7 +658,8 @@ static int post(struct etcd *e, const char *path, json_object *req,
 			goto next;
 		}
 		if (err && auth && e->user && !renewed &&
-		    strstr(e->err, "invalid auth token")) {
+		    (strstr(e->err, "invalid auth token") ||
+		     strstr(e->err, "revision of auth store is old"))) {
 			json_object_put(j);
 			renewed = true;
 			err = authenticate(e);
@@ -1178,7 +1188,8 @@ static int watch_parse(struct etcd_watch *w, const char *line, size_t len)
 
 		set_err(e, "watch canceled: %s", why ? why : "(no reason)");
 		err = why ? grpc_errno(0, why) : -EIO;
-		if (why && strstr(why, "invalid auth token"))
+		if (why && (strstr(why, "invalid auth token") ||
+			    strstr(why, "revision of auth store is old")))
 			err = -EKEYEXPIRED;
 		goto out;
 	}
@@ -1310,8 +1321,10 @@ int etcd_watch_poll(struct etcd_watch *w, struct pollfd *fds, unsigned int nfds,
 	watch_perform(w);
 	if (w->qhead < w->nqueue || watch_have_line(w))
 		return 0;
-	if (w->done)
+	if (w->done) {
+		set_err(w->e, "%s", w->errmsg);
 		return w->err;
+	}
 	if (nfds) {
 		wfds = calloc(nfds, sizeof(*wfds));
 		if (!wfds)

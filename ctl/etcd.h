@@ -9,19 +9,32 @@
  * etcd_strerror():
  *
  *	-ECONNREFUSED	no endpoint could be reached
- *	-ETIMEDOUT	the request took longer than timeout_ms
- *	-EACCES		etcd said "permission denied" (or the login failed)
+ *	-ETIMEDOUT	the request took longer than timeout_ms (it may still
+ *			have been applied)
+ *	-EACCES		etcd said "permission denied" (or the login failed,
+ *			or auth is on and no user was given)
  *	-ENOENT		a lease that does not exist
+ *	-ERANGE		a revision compacted, or past the latest
+ *	-E2BIG		a txn of more operations than etcd's --max-txn-ops
+ *	-EMSGSIZE	a request over etcd's --max-request-bytes
  *	-EINVAL		a bad argument or endpoint URL
- *	-EPROTO		a malformed or oversized answer, an HTTP error
+ *	-EPROTO		a malformed or oversized (over 64 MiB) answer, an
+ *			HTTP error without an etcd error in it
+ *	-EPIPE		(watch) the stream ended
  *	-EIO		any other error etcd returned
  *	-ENOMEM		out of memory
  *
- * Endpoints are tried in turn: a request that cannot connect moves on to
- * the next one, and the client stays there for later requests. With a
- * user, /v3/auth/authenticate gives a token that goes in the
+ * Endpoints are tried in turn: a request that cannot connect, or that a
+ * member without a leader refuses, moves on to the next one, and the
+ * client stays there for later requests; after a timeout the next
+ * request starts at the next endpoint, this one is not sent again. With
+ * a user, /v3/auth/authenticate gives a token that goes in the
  * Authorization header; a token etcd no longer accepts is renewed once
  * and the request retried.
+ *
+ * A range_end of "" (not NULL) stands for etcd's "\0": every key from
+ * the start key on; etcd_prefix_end() returns it for "" and for a prefix
+ * of 0xff bytes only.
  *
  * Not thread-safe: one struct etcd per thread. A watch has its own
  * connection and may be polled while the struct etcd it came from is
@@ -79,8 +92,11 @@ struct etcd_event {
 };
 
 /*
- * One response of a watch stream. The events of one revision always come
- * in one response, in the order of the transaction.
+ * One response of a watch stream. Each response with events holds the
+ * events of exactly one revision, in the order of its transaction, and
+ * @revision is that revision (etcd's own responses may carry several
+ * revisions while a watch catches up: they are split). A response
+ * without events (the "created" one) has etcd's header revision.
  */
 struct etcd_watch_resp {
 	int64_t revision;		/* header revision */

@@ -333,3 +333,169 @@ tcp_blocked()
 
 ping4() { n "$1" ping -c "${3:-2}" -W 2 -w 4 "$2"; }
 ping6() { n "$1" ping -6 -c "${3:-2}" -W 2 -w 4 "$2"; }
+
+# ---- etcd (cluster mode) ----
+#
+# A real etcd cluster for the tests of segd and its client, each member
+# in a network namespace of its own on a bridge of its own namespace:
+#
+#   etcd_cluster_start N     N (1 or 3) members etcd1..etcdN at
+#                            10.99.0.11.., data under a tmpdir; sets and
+#                            prints ETCD_ENDPOINTS ("http://10.99.0.11:2379,
+#                            ..."); the script's own namespace joins the
+#                            bridge as 10.99.0.254.  Returns once every
+#                            member is healthy (1 if not within 60 s).
+#   etcd_join_ns NS ADDR     plug namespace NS (. for the script's own)
+#                            into the bridge with address ADDR (10.99.0.x)
+#   etcd_member_stop I [SIG] stop member I (TERM, or SIG: KILL for a crash)
+#   etcd_member_start I      start member I again on its data
+#   etcd_cluster_stop        stop every member, delete the namespaces and
+#                            the data (call it before cleanup_vms: the
+#                            members would outlive their namespaces)
+#   etcd_leader              the number I of the leader now
+#   etcdctl_ ARGS...         etcdctl on ETCD_ENDPOINTS
+#
+# ETCD_NS_PREFIX (default etcd) names the namespaces: <prefix>1.., and
+# <prefix>net for the bridge.  Every member runs with --max-txn-ops
+# 10000; ETCD_ARGS adds more flags to each.
+ETCD=${ETCD:-etcd}
+ETCDCTL=${ETCDCTL:-etcdctl}
+ETCD_NS_PREFIX=${ETCD_NS_PREFIX:-etcd}
+ETCD_ARGS=${ETCD_ARGS:-}
+ETCD_ENDPOINTS=
+ETCD_DIR=
+ETCD_N=0
+ETCD_CLUSTER=
+ETCD_JOINED=
+declare -a ETCD_PIDS=()
+
+etcdctl_() { "$ETCDCTL" --endpoints "$ETCD_ENDPOINTS" --dial-timeout 3s "$@"; }
+
+etcd_join_ns()
+{
+	local ns=$1 addr=$2 br=${ETCD_NS_PREFIX}net peer tmp
+	# Named after the address on both sides, so that joins never clash.
+	peer="j${addr##*.}-$ETCD_NS_PREFIX"
+	peer=${peer:0:15}
+	tmp="ej${addr##*.}-$ETCD_NS_PREFIX"
+	tmp=${tmp:0:15}
+	[ "$ns" != . ] || tmp=etcd0
+	"$IP" link add "$tmp" type veth peer name "$peer" || return 1
+	"$IP" link set "$peer" netns "$br" || return 1
+	n "$br" "$IP" link set "$peer" master br0 up || return 1
+	if [ "$ns" != . ]; then
+		"$IP" link set "$tmp" netns "$ns" || return 1
+		n "$ns" "$IP" link set "$tmp" name etcd0 || return 1
+		n "$ns" "$IP" link set lo up
+		n "$ns" "$IP" addr add "$addr/24" dev etcd0 || return 1
+		n "$ns" "$IP" link set etcd0 up
+	else
+		"$IP" addr add "$addr/24" dev etcd0 || return 1
+		"$IP" link set etcd0 up
+		ETCD_JOINED=1
+	fi
+}
+
+etcd_member_start()
+{
+	local i=$1 ns=${ETCD_NS_PREFIX}$1 addr=10.99.0.1$1
+	# Not through n(): $! must be etcd itself (ip netns exec execs it).
+	# shellcheck disable=SC2086 # ETCD_ARGS is a list of flags
+	"$IP" netns exec "$ns" "$ETCD" --name "etcd$i" --data-dir "$ETCD_DIR/etcd$i" \
+		--listen-client-urls "http://$addr:2379" \
+		--advertise-client-urls "http://$addr:2379" \
+		--listen-peer-urls "http://$addr:2380" \
+		--initial-advertise-peer-urls "http://$addr:2380" \
+		--initial-cluster "$ETCD_CLUSTER" --initial-cluster-state new \
+		--initial-cluster-token segfilter-test --max-txn-ops 10000 \
+		$ETCD_ARGS >>"$ETCD_DIR/etcd$i.log" 2>&1 &
+	ETCD_PIDS[i]=$!
+}
+
+etcd_member_stop()
+{
+	local i=$1 sig=${2:-TERM} pid=${ETCD_PIDS[$1]:-}
+	[ -n "$pid" ] || return 0
+	kill "-$sig" "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	ETCD_PIDS[i]=
+	return 0
+}
+
+# Every member answers a linearizable read (so has a leader).  Through
+# tests/tools/etcdtest where there is one: etcdctl, a Go program, takes
+# seconds to start under TCG.
+etcd_healthy()
+{
+	local ep
+	if [ ! -x "$TOOLS/etcdtest" ]; then
+		etcdctl_ endpoint health >/dev/null 2>&1
+		return
+	fi
+	for ep in ${ETCD_ENDPOINTS//,/ }; do
+		"$TOOLS/etcdtest" -e "$ep" -t 2000 range /health >/dev/null 2>&1 ||
+			return 1
+	done
+}
+
+etcd_cluster_start()
+{
+	local n=$1 i br=${ETCD_NS_PREFIX}net eps=() start=$SECONDS
+	ETCD_N=$n
+	ETCD_DIR=$(mktemp -d /tmp/etcd.XXXXXX)
+	ETCD_CLUSTER=
+	"$IP" netns add "$br" || return 1
+	n "$br" "$IP" link set lo up
+	n "$br" "$IP" link add br0 type bridge || return 1
+	n "$br" "$IP" link set br0 up
+	for i in $(seq "$n"); do
+		vm_ns "${ETCD_NS_PREFIX}$i" || return 1
+		etcd_join_ns "${ETCD_NS_PREFIX}$i" "10.99.0.1$i" || return 1
+		ETCD_CLUSTER+="${ETCD_CLUSTER:+,}etcd$i=http://10.99.0.1$i:2380"
+		eps+=("http://10.99.0.1$i:2379")
+	done
+	etcd_join_ns . 10.99.0.254 || return 1
+	ETCD_ENDPOINTS=$(IFS=,; echo "${eps[*]}")
+	for i in $(seq "$n"); do
+		etcd_member_start "$i"
+	done
+	echo "ETCD_ENDPOINTS=$ETCD_ENDPOINTS"
+	if ! wait_for 600 etcd_healthy; then
+		echo "# etcd: not healthy after $((SECONDS - start)) s"
+		tail -n 5 "$ETCD_DIR"/etcd*.log
+		return 1
+	fi
+	echo "# etcd: $n members healthy after $((SECONDS - start)) s"
+}
+
+etcd_cluster_stop()
+{
+	local i
+	for i in $(seq "$ETCD_N"); do
+		etcd_member_stop "$i"
+	done
+	for i in $(seq "$ETCD_N"); do
+		"$IP" netns del "${ETCD_NS_PREFIX}$i" 2>/dev/null
+	done
+	"$IP" netns del "${ETCD_NS_PREFIX}net" 2>/dev/null
+	[ -z "$ETCD_JOINED" ] || "$IP" link del etcd0 2>/dev/null
+	[ -z "$ETCD_DIR" ] || rm -rf "$ETCD_DIR"
+	ETCD_N=0 ETCD_DIR= ETCD_JOINED= ETCD_ENDPOINTS=
+	return 0
+}
+
+# The member (1..N) that leads now; fails if none does.
+etcd_leader()
+{
+	local i
+	for i in $(seq "$ETCD_N"); do
+		[ -n "${ETCD_PIDS[$i]:-}" ] || continue
+		if "$ETCDCTL" --endpoints "http://10.99.0.1$i:2379" --dial-timeout 2s \
+			endpoint status 2>/dev/null | awk -F', ' '{ print $5 }' |
+			grep -qx true; then
+			echo "$i"
+			return 0
+		fi
+	done
+	return 1
+}

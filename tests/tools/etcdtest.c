@@ -22,6 +22,12 @@
  *   lease-keepalive ID        prints "ttl T"
  *   lease-revoke ID
  *   compact REV
+ *   again N FILE CMD ARGS     CMD N times in one process (one client:
+ *                             its auth token is kept), each time after
+ *                             the first once FILE exists (it is removed)
+ *   post PATH JSON            a raw POST to the first endpoint (with -u,
+ *                             a token of that user); prints the answer,
+ *                             fails on an etcd error
  *   fake PORT MODE            a fake etcd answering every request with
  *                             MODE: garbage, http500, huge (announces 1 GB),
  *                             truncated, badwatch (a created line, then
@@ -40,6 +46,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <curl/curl.h>
 
 #include "../../ctl/etcd.h"
 
@@ -136,10 +144,10 @@ static int do_txn(int argc, char **argv)
 	int i, err;
 
 	for (i = 0; i < argc; i++) {
-		char *a = strdup(argv[i]), *eq;
+		char *a = strdup(argv[i]), *eq = strchr(a, '=');
 
 		bufs[i] = a;
-		if (!strncmp(a, "put:", 4) && (eq = strchr(a, '='))) {
+		if (!strncmp(a, "put:", 4) && eq) {
 			*eq = '\0';
 			ops[i] = (struct etcd_op){ ETCD_PUT, a + 4, eq + 1, 0, NULL };
 		} else if (!strncmp(a, "del:", 4)) {
@@ -370,6 +378,88 @@ static int do_lease(const char *what, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * A raw POST of @json to @path on the first endpoint, without auth, for
+ * what the client has no call for (setting up users and roles quickly).
+ */
+static size_t post_out(char *ptr, size_t size, size_t nmemb, void *data)
+{
+	size_t n = size * nmemb;
+	char **body = data;
+	size_t len = *body ? strlen(*body) : 0;
+	char *b = realloc(*body, len + n + 1);
+
+	if (!b)
+		return 0;
+	memcpy(b + len, ptr, n);
+	b[len + n] = '\0';
+	*body = b;
+	return n;
+}
+
+static char *post_raw(const char *endpoints, const char *path,
+		      const char *json, const char *token, int *failed)
+{
+	struct curl_slist *h;
+	char url[512], *body = NULL, auth[512];
+	long status = 0;
+	CURLcode rc;
+	CURL *c;
+
+	snprintf(url, sizeof(url), "%.*s%s", (int)strcspn(endpoints, ","),
+		 endpoints, path);
+	c = curl_easy_init();
+	h = curl_slist_append(NULL, "Content-Type: application/json");
+	if (token) {
+		snprintf(auth, sizeof(auth), "Authorization: %s", token);
+		h = curl_slist_append(h, auth);
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, post_out);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
+	*failed = rc || status != 200 || !body || strstr(body, "\"error\"");
+	if (!body)
+		body = strdup(curl_easy_strerror(rc));
+	return body;
+}
+
+static int do_post(const struct etcd_opts *opts, int argc, char **argv)
+{
+	char *token = NULL, *body, json[512];
+	int failed = 0;
+
+	if (argc < 2)
+		usage();
+	if (opts->user) {
+		const char *t;
+
+		snprintf(json, sizeof(json), "{\"name\":\"%s\",\"password\":\"%s\"}",
+			 opts->user, opts->password);
+		body = post_raw(opts->endpoints, "/v3/auth/authenticate", json,
+				NULL, &failed);
+		t = strstr(body, "\"token\":\"");
+		if (failed || !t) {
+			printf("%s\n", body);
+			free(body);
+			return 1;
+		}
+		token = strndup(t + 9, strcspn(t + 9, "\""));
+		free(body);
+	}
+	body = post_raw(opts->endpoints, argv[0], argv[1], token, &failed);
+	printf("%s\n", body);
+	free(body);
+	free(token);
+	return failed;
+}
+
 /* ---- fake etcd ---- */
 
 static void fake_reply(int c, const char *mode)
@@ -450,12 +540,61 @@ static int do_fake(int argc, char **argv)
 	}
 }
 
+static int dispatch(int argc, char **argv)
+{
+	int i, n, rc = 0;
+
+	if (!strcmp(cmd, "again")) {
+		if (argc < 3)
+			usage();
+		n = atoi(argv[0]);
+		for (i = 0; i < n; i++) {
+			int tries = 600;
+
+			while (i && access(argv[1], F_OK) && --tries)
+				usleep(50000);
+			if (i && !tries) {
+				fprintf(stderr, "etcdtest: again: no %s\n", argv[1]);
+				return 1;
+			}
+			if (i)
+				unlink(argv[1]);
+			cmd = argv[2];
+			rc = dispatch(argc - 3, argv + 3);
+			if (rc)
+				return rc;
+			cmd = "again";
+		}
+		return 0;
+	}
+	if (!strcmp(cmd, "range"))
+		rc = do_range(argc, argv);
+	else if (!strcmp(cmd, "put"))
+		rc = do_put(argc, argv);
+	else if (!strcmp(cmd, "txn"))
+		rc = do_txn(argc, argv);
+	else if (!strcmp(cmd, "fill"))
+		rc = do_fill(argc, argv);
+	else if (!strcmp(cmd, "watch"))
+		rc = do_watch(argc, argv);
+	else if (!strcmp(cmd, "watchfd"))
+		rc = do_watchfd(argc, argv);
+	else if (!strncmp(cmd, "lease-", 6))
+		rc = do_lease(cmd, argc, argv);
+	else if (!strcmp(cmd, "compact"))
+		rc = etcd_compact(etcd, atoll(argc ? argv[0] : "0"));
+	else
+		usage();
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct etcd_opts opts = { .endpoints = "http://127.0.0.1:2379" };
 	char *user = NULL, *colon;
 	int opt, rc;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((opt = getopt(argc, argv, "+e:u:t:")) != -1) {
 		switch (opt) {
 		case 'e':
@@ -483,6 +622,11 @@ int main(int argc, char **argv)
 	argv += optind + 1;
 	if (!strcmp(cmd, "fake"))
 		return do_fake(argc, argv);
+	if (!strcmp(cmd, "post")) {
+		rc = do_post(&opts, argc, argv);
+		free(user);
+		return rc;
+	}
 	etcd = etcd_open(&opts);
 	if (!etcd) {
 		fprintf(stderr, "etcdtest: %s: no endpoint in \"%s\"\n", cmd,
@@ -490,24 +634,7 @@ int main(int argc, char **argv)
 		free(user);
 		return 1;
 	}
-	if (!strcmp(cmd, "range"))
-		rc = do_range(argc, argv);
-	else if (!strcmp(cmd, "put"))
-		rc = do_put(argc, argv);
-	else if (!strcmp(cmd, "txn"))
-		rc = do_txn(argc, argv);
-	else if (!strcmp(cmd, "fill"))
-		rc = do_fill(argc, argv);
-	else if (!strcmp(cmd, "watch"))
-		rc = do_watch(argc, argv);
-	else if (!strcmp(cmd, "watchfd"))
-		rc = do_watchfd(argc, argv);
-	else if (!strncmp(cmd, "lease-", 6))
-		rc = do_lease(cmd, argc, argv);
-	else if (!strcmp(cmd, "compact"))
-		rc = etcd_compact(etcd, atoll(argc ? argv[0] : "0"));
-	else
-		usage();
+	rc = dispatch(argc, argv);
 	if (rc < 0)
 		fail(rc);
 	etcd_close(etcd);

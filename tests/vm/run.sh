@@ -40,6 +40,10 @@
 #   When ynl.sh runs: /segfilter/ynl/{cli.py,lib/,segfilter.yaml} (the
 #   kernel's YNL client, from linux-source) and /usr/bin/python3 with
 #   the modules the client needs.
+#   When a script uses etcd (calls etcd_cluster_start of lib.sh):
+#   /usr/bin/etcd and /usr/bin/etcdctl (Debian's etcd-server and
+#   etcd-client), /usr/sbin/segd if make -C ctl built it, and at least
+#   1536 MB of guest memory.
 #   Kernel modules loaded at boot: veth, tun, bridge, 8021q, vxlan (with
 #   udp_tunnel and ip6_udp_tunnel, for the uplinks of overlay.sh),
 #   nf_tables, nft_meta_bridge, nft_ct, nft_objref (nftables in bridge,
@@ -110,6 +114,8 @@ KREL='' VMLINUZ='' KDIR='' MODDIR=''
 KO='' SEGCTL='' INITRD='' WORK=''
 # Guest paths of the scripts to run.
 GUEST_SCRIPTS=()
+# Set by make_initramfs(): a script needs etcd in the guest.
+NEED_ETCD=0
 # Background processes to stop when we exit early.
 BG_PIDS=()
 
@@ -384,6 +390,11 @@ make_initramfs() {
 	fi
 	[ -f "$TOP/tests/demo.sh" ] && cp "$TOP/tests/demo.sh" "$root/segfilter/demo.sh"
 	select_scripts host_scripts
+	# A cluster test: etcd in the guest (see the top of this file).
+	NEED_ETCD=0
+	if grep -qs 'etcd_cluster_start' "${host_scripts[@]}"; then
+		NEED_ETCD=1
+	fi
 	for t in "${!host_scripts[@]}"; do
 		mkdir -p "$root/$(dirname "${GUEST_SCRIPTS[$t]}")"
 		cp "${host_scripts[$t]}" "$root/${GUEST_SCRIPTS[$t]}"
@@ -392,6 +403,12 @@ make_initramfs() {
 	case " ${GUEST_SCRIPTS[*]} " in
 	*/ynl.sh\ *) install_ynl "$root" ;;
 	esac
+	if [ "$NEED_ETCD" = 1 ]; then
+		install_bin "$root" /usr/bin/etcd /usr/bin/etcd
+		install_bin "$root" /usr/bin/etcdctl /usr/bin/etcdctl
+		[ ! -x "$TOP/ctl/segd" ] ||
+			install_bin "$root" "$TOP/ctl/segd" /usr/sbin/segd
+	fi
 
 	# Stock kernels: the drivers the tests need are modules; the debug
 	# kernel has them built in (its modules.builtin lets modprobe say so).
@@ -533,6 +550,8 @@ GUEST_SECS=0 GUEST_STATUS=0 GUEST_LIMIT=0
 boot() {
 	local console=$1 results=$2 mem=1024 start pid accel
 	[ "$KERNEL" = debug ] && mem=2048
+	# Three etcd members, their WAL files on the guest's tmpfs.
+	[ "$NEED_ETCD" = 1 ] && [ "$mem" -lt 1536 ] && mem=1536
 	[ -n "$MEM" ] && mem=$MEM
 	accel=$(qemu_accel)
 	[ "$PIN" = 1 ] && [ "$accel" != kvm ] && accel=tcg,thread=multi
