@@ -7,12 +7,14 @@
 # devices created on their hosts, and segd of every host does the rest
 # (Documentation/cluster.rst).
 #
-#      e1 .11   e2 .12   e3 .13     (etcd members, one namespace each)
-#        |        |        |
-#   =====+========+========+========+==========  br0 here, 192.168.50.100
-#        |            |             |
+#   etcd1 .11  etcd2 .12  etcd3 .13   lib.sh's etcd_cluster_start 3:
+#   ====+==========+==========+====   10.99.0.0/24, each hypervisor
+#                                     joins it as 10.99.0.N
 #   hv1 .1 (h1)   hv2 .2 (h2)   hv3 .3 (h3)   each: ulN, vx0 (VXLAN-GBP
 #   wb1 bl1 mob   ap2 [ap4]     db3 wb3 bl3          uplink), segd
+#        |             |              |
+#   =====+=============+==============+=====  the underlay: br0 here,
+#                                             192.168.50.N
 #
 #   domain shop, VNI 100, default deny: web 1, app 2, db 3
 #     rule 10: web -> app icmp allow      (later replaced by rule 12:
@@ -28,10 +30,9 @@ HERE=$(dirname "$0")
 # shellcheck source=../lib.sh
 . "$HERE/../lib.sh"
 
-ETCD=${ETCD:-/usr/bin/etcd}
 SEGD=${SEGD:-/usr/sbin/segd}
 ETCDTEST=$TOOLS/etcdtest
-EP=http://192.168.50.11:2379,http://192.168.50.12:2379,http://192.168.50.13:2379
+EP=
 P=/segfilter/v1
 D=/tmp/cluster
 
@@ -51,7 +52,6 @@ case $(uname -r) in
 	;;
 esac
 
-ETCD_PIDS=
 declare -A SEGD_PID
 
 cleanup()
@@ -63,9 +63,10 @@ cleanup()
 			tail -n 30 "$D/segd.h$p.log" | sed 's/^/#   /'
 		done
 	fi
-	for p in "${SEGD_PID[@]}" $ETCD_PIDS; do
+	for p in "${SEGD_PID[@]}"; do
 		kill "$p" 2>/dev/null
 	done
+	etcd_cluster_stop
 	wait 2>/dev/null
 	cleanup_vms
 	"$IP" link del br0 2>/dev/null
@@ -84,21 +85,6 @@ ul_join()
 	n "$ns" "$IP" link set "$dev" mtu 1600 &&
 	n "$ns" "$IP" addr add "$addr/24" dev "$dev" &&
 	n "$ns" "$IP" link set "$dev" up
-}
-
-etcd_member()
-{
-	local i=$1 a=192.168.50.1$1
-	n "e$i" "$ETCD" --name "e$i" --data-dir "$D/e$i" \
-		--listen-client-urls "http://$a:2379" \
-		--advertise-client-urls "http://$a:2379" \
-		--listen-peer-urls "http://$a:2380" \
-		--initial-advertise-peer-urls "http://$a:2380" \
-		--initial-cluster "e1=http://192.168.50.11:2380,e2=http://192.168.50.12:2380,e3=http://192.168.50.13:2380" \
-		--initial-cluster-state new --initial-cluster-token cluster.sh \
-		>"$D/e$i.log" 2>&1 &
-	ETCD_PIDS="$ETCD_PIDS $!"
-	eval "E${i}_PID=$!"
 }
 
 # segd_start N: segd of host hN in namespace hvN.
@@ -129,6 +115,7 @@ hv_up()
 	local i=$1
 	quiet_ns "hv$i"
 	ul_join "hv$i" "ul$i" "192.168.50.$i" &&
+	etcd_join_ns "hv$i" "10.99.0.$i" &&
 	n "hv$i" "$IP" link add vx0 type vxlan external gbp dstport 4789 &&
 	n "hv$i" "$IP" link set vx0 up
 }
@@ -166,22 +153,17 @@ key_rev() { "$ETCDTEST" -e "$EP" range "$1" | sed -n 's/.* mod=\([0-9]*\).*/\1/p
 setup()
 {
 	local i
-	[ -x "$ETCD" ] || { echo "no $ETCD in the guest"; return 1; }
 	[ -x "$SEGD" ] || { echo "no $SEGD in the guest"; return 1; }
 	module_reload
 	rm -rf "$D" && mkdir -p "$D"
 	"$IP" link add br0 type bridge &&
 	"$IP" link set br0 mtu 1600 up &&
 	"$IP" addr add 192.168.50.100/24 dev br0 || return 1
-	for i in 1 2 3; do
-		quiet_ns "e$i"
-		ul_join "e$i" "eu$i" "192.168.50.1$i" || return 1
-		etcd_member "$i"
-	done
+	etcd_cluster_start 3 || return 1
+	EP=$ETCD_ENDPOINTS
 	for i in 1 2 3; do
 		hv_up "$i" || return 1
 	done
-	wait_for 300 "$ETCDTEST" -e "$EP" put "$P/ready" 1 || return 1
 	for i in 1 2 3; do
 		segd_start "$i"
 	done
@@ -344,31 +326,30 @@ check_fails "...and the restart applied nothing" \
 echo "# t=${SECONDS}s"
 # ---- one etcd member stopped ----
 
-kill "$E1_PID"
-wait "$E1_PID" 2>/dev/null
-check "e1 stopped: the rule web -> app icmp written through e2, e3" \
+etcd_member_stop 1
+check "etcd1 stopped: the rule web -> app icmp written through etcd2, etcd3" \
 	wait_for 100 sctl rule add id 10 domain shop prio 100 from web \
 	to app proto icmp action allow
 rev=$(key_rev "$P/config/domains/shop/rules/10")
-check "every host converges without e1" wait_for 300 converged "$rev"
+check "every host converges without etcd1" wait_for 300 converged "$rev"
 check "wb1 (h1) pings ap2 (h2) again" ping4 wb1 10.2.0.22
 
 echo "# t=${SECONDS}s"
 # ---- every etcd member stopped, then back ----
 
 hsave 2 >"$D/h2.before"
-kill "$E2_PID" "$E3_PID"
-wait "$E2_PID" "$E3_PID" 2>/dev/null
+etcd_member_stop 2
+etcd_member_stop 3
 check "etcd all gone: wb1 (h1) still pings ap2 (h2)" ping4 wb1 10.2.0.22
 check "...wb3 (h3) still pings mob (h2)" ping4 wb3 10.2.0.23
 hsave 2 >"$D/h2.after"
 check "...and h2's configuration is what it was" \
 	cmp "$D/h2.before" "$D/h2.after"
 for i in 1 2 3; do
-	etcd_member "$i"
+	etcd_member_start "$i"
 done
 check "etcd back (the same members, their data kept)" \
-	wait_for 300 "$ETCDTEST" -e "$EP" put "$P/ready" 2
+	wait_for 300 etcd_healthy
 check "a rule written after etcd is back" \
 	wait_for 50 sctl rule add id 13 domain shop prio 100 from app to web \
 	proto icmp action allow
