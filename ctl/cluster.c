@@ -1081,10 +1081,11 @@ int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
 		struct item it = { .kv = &kv };
 
 		wait_port(&c, &it, h->uplink);
-	} else if (!excluded(&c, uplink) &&
-		   !config_add_line(want, l.buf,
-				    &(struct config_error){ .index = -1 })) {
-		add_src(&c, uplink, "--uplink");
+	} else if (!excluded(&c, uplink)) {
+		struct config_error ce = { .index = -1 };
+
+		if (!config_add_line(want, l.buf, &ce))
+			add_src(&c, uplink, "--uplink");
 	}
 
 	for (k = K_DOMAIN; k < K_MAX; k++) {

@@ -556,7 +556,8 @@ static int cmd_domain_set(struct etcd *e, const char *prefix, int argc,
 		if (!strcmp(argv[i], "gateway") && !strcmp(argv[i + 1], "none")) {
 			json_object_object_del(val, "gateway");
 			json_object_object_del(val, "gw_ips");
-			argv[i] = argv[i + 1] = (char *)"";
+			argv[i] = (char *)"";
+			argv[i + 1] = (char *)"";
 		} else if (!strcmp(argv[i], "gw-ip")) {
 			json_object_object_del(val, "gw_ips");
 		}
@@ -773,9 +774,10 @@ static void print_status(const char *host, json_object *st)
 	if (json_object_object_get_ex(st, "domains", &arr) &&
 	    json_object_is_type(arr, json_type_array)) {
 		n = json_object_array_length(arr);
-		for (i = 0; i < n; i++)
-			printf(" %s", json_object_get_string(
-				json_object_array_get_idx(arr, i)));
+		for (i = 0; i < n; i++) {
+			e = json_object_array_get_idx(arr, i);
+			printf(" %s", json_object_get_string(e));
+		}
 	}
 	putchar('\n');
 	if (*jstr(st, "error"))
@@ -838,11 +840,10 @@ static int cluster_status(struct etcd *e, const char *prefix, int argc,
 		const char *host = strrchr(kvs.kv[i].key, '/') + 1;
 
 		val = json_tokener_parse(kvs.kv[i].value);
-		if (!val || !json_object_is_type(val, json_type_object)) {
+		if (!val || !json_object_is_type(val, json_type_object))
 			printf("%s: not JSON: %s\n", host, kvs.kv[i].value);
-		} else {
+		else
 			print_status(host, val);
-		}
 		if (val)
 			json_object_put(val);
 	}

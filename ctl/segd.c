@@ -269,10 +269,12 @@ static void apply(struct segd *s, const char *why)
 		int ret = 1;
 
 		cluster_result_free(&res);
-		if (!cur || !want ||
-		    cluster_want(&s->host, kvs, walk_n, exclude, n_exclude,
-				 want, &res) ||
-		    config_from_module(cur) || !(d = config_diff(cur, want))) {
+		if (cur && want &&
+		    !cluster_want(&s->host, kvs, walk_n, exclude, n_exclude,
+				  want, &res) &&
+		    !config_from_module(cur))
+			d = config_diff(cur, want);
+		if (!d) {
 			snprintf(s->last_error, sizeof(s->last_error),
 				 "cannot read the module's configuration");
 			logmsg("%s", s->last_error);
@@ -607,8 +609,8 @@ int main(int argc, char **argv)
 	    s.host.prefix[0] != '/' ||
 	    s.host.prefix[strlen(s.host.prefix) - 1] != '/' ||
 	    s.lease_ttl < 5) {
-		fputs("segd: --host has no '/', --prefix starts and ends with '/', --lease-ttl is at least 5\n",
-		      stderr);
+		fputs("segd: --host has no '/', --prefix starts and ends with '/',\n"
+		      "      --lease-ttl is at least 5\n", stderr);
 		return EXIT_USAGE;
 	}
 	if (pwfile && read_password(pwfile, &password))
