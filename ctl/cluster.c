@@ -35,6 +35,7 @@ struct item {
 	char *part[4];		/* D [name] | H | H D MAC | H D S ID */
 	json_object *val;
 	bool ok;		/* made it into the configuration */
+	bool superseded;	/* an endpoint with a newer key elsewhere */
 };
 
 struct ctx {
@@ -509,19 +510,66 @@ static bool parse_val(struct ctx *c, struct item *it)
 
 /* Lookups among the items */
 
+/* Items sort by kind, then by the parts of their key. */
+static int item_cmp(const void *x, const void *y)
+{
+	const struct item *a = x, *b = y;
+	int i, r;
+
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	for (i = 0; i < 4; i++) {
+		r = strcmp(a->part[i] ? a->part[i] : "",
+			   b->part[i] ? b->part[i] : "");
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* The item of @kind whose key parts are @a and @b: a binary search. */
 static struct item *find(struct ctx *c, enum kind kind, const char *a,
 			 const char *b)
 {
-	size_t i;
+	struct item key = { .kind = kind, .part = { (char *)a, (char *)b } };
 
-	for (i = 0; i < c->n; i++) {
-		struct item *it = &c->items[i];
+	return bsearch(&key, c->items, c->n, sizeof(*c->items), item_cmp);
+}
 
-		if (it->kind == kind && it->val && !strcmp(it->part[0], a) &&
-		    (!b || !strcmp(it->part[1], b)))
-			return it;
+/* Endpoints by domain and MAC, the newest key first. */
+static int endpoint_cmp(const void *x, const void *y)
+{
+	const struct item *a = *(struct item * const *)x;
+	const struct item *b = *(struct item * const *)y;
+	int r = strcmp(a->part[1], b->part[1]);
+
+	if (!r)
+		r = strcmp(a->part[2], b->part[2]);
+	if (!r && a->kv->mod_revision != b->kv->mod_revision)
+		r = a->kv->mod_revision > b->kv->mod_revision ? -1 : 1;
+	return r;
+}
+
+/* A MAC under two hosts (a move written as two revisions): newest wins. */
+static void mark_superseded(struct ctx *c)
+{
+	struct item **eps;
+	size_t i, n = 0;
+
+	eps = calloc(c->n + 1, sizeof(*eps));
+	if (!eps) {
+		c->err = -ENOMEM;
+		return;
 	}
-	return NULL;
+	for (i = 0; i < c->n; i++)
+		if (c->items[i].kind == K_ENDPOINT)
+			eps[n++] = &c->items[i];
+	qsort(eps, n, sizeof(*eps), endpoint_cmp);
+	for (i = 1; i < n; i++)
+		if (!strcmp(eps[i]->part[1], eps[i - 1]->part[1]) &&
+		    !strcmp(eps[i]->part[2], eps[i - 1]->part[2]))
+			eps[i]->superseded = true;
+	free(eps);
 }
 
 static bool held(const struct ctx *c, const char *domain)
@@ -838,24 +886,6 @@ static void want_record(struct ctx *c, struct item *it)
 	it->ok = true;
 }
 
-/* Whether @it is the newest key of its endpoint (a MAC under two hosts). */
-static bool newest_endpoint(struct ctx *c, struct item *it)
-{
-	size_t i;
-
-	for (i = 0; i < c->n; i++) {
-		struct item *o = &c->items[i];
-
-		if (o == it || o->kind != K_ENDPOINT || !o->val ||
-		    strcmp(o->part[1], it->part[1]) ||
-		    strcmp(o->part[2], it->part[2]))
-			continue;
-		if (o->kv->mod_revision > it->kv->mod_revision)
-			return false;
-	}
-	return true;
-}
-
 static void want_endpoint(struct ctx *c, struct item *it)
 {
 	static const char *const fields[] = { "group", "port", "ips", NULL };
@@ -867,7 +897,7 @@ static void want_endpoint(struct ctx *c, struct item *it)
 	char record[256];
 	struct item *d;
 
-	if (!held(c, domain) || !newest_endpoint(c, it))
+	if (!held(c, domain) || it->superseded)
 		return;
 	if (!fields_ok(c, it, fields) ||
 	    get_str(c, it, it->val, "group", &group) < 0 ||
@@ -1061,6 +1091,9 @@ int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
 			it->kind = K_MAX;
 		}
 	}
+
+	qsort(c.items, c.n, sizeof(*c.items), item_cmp);
+	mark_superseded(&c);
 
 	/* The domains this host holds. */
 	for (i = 0; i < c.n && h->host; i++) {

@@ -87,11 +87,12 @@ ul_join()
 	n "$ns" "$IP" link set "$dev" up
 }
 
-# segd_start N: segd of host hN in namespace hvN.
+# segd_start N: segd of host hN in namespace hvN.  Not through n(): $!
+# must be segd itself (ip netns exec execs it).
 segd_start()
 {
 	local i=$1
-	n "hv$i" "$SEGD" --etcd "$EP" --host "h$i" --tunnel "192.168.50.$i" \
+	"$IP" netns exec "hv$i" "$SEGD" --etcd "$EP" --host "h$i" --tunnel "192.168.50.$i" \
 		--uplink vx0 --lease-ttl 30 -v >>"$D/segd.h$i.log" 2>&1 &
 	SEGD_PID[$i]=$!
 }
@@ -375,5 +376,16 @@ check "h2's status: rules/98 skipped, its group does not exist" \
 check "h2's status: groups/big skipped, id out of range" \
 	status_has h2 'skipped .*groups/big: "id" out of range'
 check "the rest still holds: wb1 (h1) pings ap2 (h2)" ping4 wb1 10.2.0.22
+
+# ---- idle when nothing changes ----
+
+# ticks PID: the CPU time PID used so far, in clock ticks.
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+c0=$(ticks "${SEGD_PID[1]}")
+sleep 5
+c1=$(ticks "${SEGD_PID[1]}")
+echo "# segd of h1, idle: $((c1 - c0)) clock ticks of CPU in 5 s"
+check "segd of h1 sleeps when nothing changes (at most 10 ticks in 5 s)" \
+	test $((c1 - c0)) -le 10
 
 finish
