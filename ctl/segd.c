@@ -300,6 +300,15 @@ static void apply(struct segd *s, const char *why)
 				 err.msg);
 			logmsg("%s", s->last_error);
 		}
+		/* a refusal of what want does not hold cannot be taken out */
+		for (size_t i = 0; key && i < n_exclude; i++)
+			if (!strcmp(exclude[i].key, key)) {
+				snprintf(s->last_error, sizeof(s->last_error),
+					 "revision %lld: %s: %s",
+					 (long long)s->revision, key, err.msg);
+				logmsg("%s", s->last_error);
+				key = NULL;
+			}
 		if (key) {
 			const char *src = cluster_src_key(&res, key);
 
@@ -334,11 +343,13 @@ static int put_record(struct segd *s)
 	int64_t rev, ttl = 0;
 	int ret;
 
-	if (s->lease && !etcd_lease_keepalive(s->e, s->lease, &ttl) && ttl > 0)
-		return 0;
-	ret = etcd_lease_grant(s->e, s->lease_ttl, &s->lease);
-	if (ret)
-		return ret;
+	/* the lease we have if it lives, else a new one */
+	if (!s->lease || etcd_lease_keepalive(s->e, s->lease, &ttl) ||
+	    ttl <= 0) {
+		ret = etcd_lease_grant(s->e, s->lease_ttl, &s->lease);
+		if (ret)
+			return ret;
+	}
 	snprintf(value, sizeof(value), "{\"version\":1,\"tunnel\":\"%s\"}",
 		 s->tunnel);
 	op.key = s->record_key;
@@ -410,6 +421,7 @@ static int resync(struct segd *s, const char *why)
 static int follow(struct segd *s)
 {
 	struct etcd_watch_resp resp;
+	bool lost_record = false;
 	size_t i;
 	int ret;
 
@@ -447,12 +459,22 @@ static int follow(struct segd *s)
 				s->revision = ev->kv.mod_revision;
 			if (ev->type == ETCD_DELETE) {
 				store_del(s, ev->kv.key);
+				/* our record went (deleted by hand?): again */
+				if (!strcmp(ev->kv.key, s->record_key))
+					lost_record = true;
 			} else if (store_put(s, &ev->kv)) {
 				etcd_watch_resp_free(&resp);
 				return -1;
 			}
 		}
 		apply(s, "watch");
+		if (lost_record) {
+			logmsg("%s was deleted: put again", s->record_key);
+			lost_record = false;
+			if (put_record(s))
+				logmsg("cannot put %s: %s", s->record_key,
+				       etcd_strerror(s->e));
+		}
 		etcd_watch_resp_free(&resp);
 	}
 }
