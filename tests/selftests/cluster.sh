@@ -385,7 +385,7 @@ c0=$(ticks "${SEGD_PID[1]}")
 sleep 5
 c1=$(ticks "${SEGD_PID[1]}")
 echo "# segd of h1, idle: $((c1 - c0)) clock ticks of CPU in 5 s"
-check "segd of h1 sleeps when nothing changes (at most 10 ticks in 5 s)" \
-	test $((c1 - c0)) -le 10
+check "segd of h1 sleeps when nothing changes (under 25 ticks in 5 s)" \
+	test $((c1 - c0)) -lt 25
 
 finish
