@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cluster.h"
 #include "json_print.h"
 #include "segctl.h"
 
@@ -212,7 +213,9 @@ static int help(int argc, char **argv)
 		return usage_error("unknown object \"%s\"", argv[0]);
 
 	puts("Usage: segctl [-j] [-p] [-h] OBJECT VERB [ARGS]\n"
-	     "       segctl [-j] -b FILE\n");
+	     "       segctl [-j] -b FILE\n"
+	     "       segctl --etcd URLS {OBJECT VERB [ARGS] [host H] | -b FILE |\n"
+	     "                           save | status [HOST]}\n");
 	for (i = 0; i < N_CMDS; i++)
 		print_cmd_usage(stdout, "       ", &cmds[i]);
 	puts("\n"
@@ -225,6 +228,8 @@ static int help(int argc, char **argv)
 	     "                    endpoint add|move|del, rule add|del,\n"
 	     "                    service add|del, service instance\n"
 	     "                    add|del|drain|undrain, chain add|del\n"
+	     "  --etcd URLS       write the cluster's desired state in etcd\n"
+	     "                    (or $SEGCTL_ETCD; Documentation/cluster.rst)\n"
 	     "  -h, --help        this help\n"
 	     "\n"
 	     "DOMAIN and GROUP are a name (starting with a letter) or a numeric id.\n"
@@ -315,10 +320,12 @@ int main(int argc, char **argv)
 		{ "json",	no_argument,	NULL, 'j' },
 		{ "pretty",	no_argument,	NULL, 'p' },
 		{ "batch",	required_argument, NULL, 'b' },
+		{ "etcd",	required_argument, NULL, 'E' },
 		{ "help",	no_argument,	NULL, 'h' },
 		{ NULL,		0,		NULL, 0 }
 	};
 	bool json = false, pretty = false;
+	const char *etcd = getenv("SEGCTL_ETCD");
 	const char *batch = NULL;
 	int opt, ret;
 
@@ -327,6 +334,9 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'b':
 			batch = optarg;
+			break;
+		case 'E':
+			etcd = optarg;
 			break;
 		case 'j':
 			json = true;
@@ -364,6 +374,11 @@ int main(int argc, char **argv)
 		print_usage(stderr, NULL, NULL);
 		return EXIT_USAGE;
 	}
+
+	/* Cluster mode: the desired state in etcd, not the module's. */
+	if (etcd && *etcd)
+		return cluster_segctl(etcd, getenv("SEGCTL_ETCD_PREFIX"),
+				      batch, argc, argv);
 
 	new_json_obj(json, pretty);
 	ret = batch ? run_batch(batch) : dispatch(argc, argv);

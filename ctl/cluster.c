@@ -1,0 +1,1172 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Cluster mode: from the keys of the etcd schema to the segctl batch
+ * lines one host wants (Documentation/cluster.rst).
+ *
+ * The keys are sorted into their kinds first, then turned into lines in
+ * dependency order (uplink, domains, groups, services, chains, rules,
+ * endpoints, instances), so that a record is only added when what it
+ * names was: a rule naming a group that was skipped is skipped too,
+ * with a reason.  Every line goes through config_add_line(), which
+ * checks it as segctl checks a command.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cluster.h"
+#include "segctl.h"
+
+/* A key of the schema, split. */
+enum kind {
+	K_DOMAIN, K_GROUP, K_SERVICE, K_CHAIN, K_RULE,
+	K_RECORD, K_ENDPOINT, K_INSTANCE, K_MAX
+};
+
+struct item {
+	const struct etcd_kv *kv;
+	enum kind kind;
+	char *part[4];		/* D [name] | H | H D MAC | H D S ID */
+	json_object *val;
+	bool ok;		/* made it into the configuration */
+	bool superseded;	/* an endpoint with a newer key elsewhere */
+};
+
+struct ctx {
+	const struct cluster_host *h;
+	const struct cluster_skip *exclude;
+	size_t n_exclude;
+	struct config *want;
+	struct cluster_result *res;
+	struct item *items;
+	size_t n;
+	int err;
+};
+
+struct line {
+	char buf[2048];
+	size_t len;
+	bool trunc;
+};
+
+static void lput(struct line *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void lput(struct line *l, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (l->len >= sizeof(l->buf))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(l->buf + l->len, sizeof(l->buf) - l->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(l->buf) - l->len) {
+		l->trunc = true;
+		l->len = sizeof(l->buf);
+		return;
+	}
+	l->len += n;
+}
+
+static char *xstrdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+void cluster_skip_add(struct cluster_skip **list, size_t *n, const char *key,
+		      const char *reason)
+{
+	struct cluster_skip *l = realloc(*list, (*n + 1) * sizeof(**list));
+
+	if (!l)
+		return;
+	*list = l;
+	l[*n].key = xstrdup(key);
+	l[*n].reason = xstrdup(reason);
+	if (l[*n].key && l[*n].reason)
+		(*n)++;
+}
+
+void cluster_skips_free(struct cluster_skip *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(list[i].key);
+		free(list[i].reason);
+	}
+	free(list);
+}
+
+static void skip(struct ctx *c, const struct item *it, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void skip(struct ctx *c, const struct item *it, const char *fmt, ...)
+{
+	char reason[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	cluster_skip_add(&c->res->skipped, &c->res->n_skipped, it->kv->key,
+			 reason);
+}
+
+static void wait_port(struct ctx *c, const struct item *it, const char *port)
+{
+	struct cluster_result *r = c->res;
+	struct cluster_wait *w;
+
+	w = realloc(r->waiting, (r->n_waiting + 1) * sizeof(*w));
+	if (!w)
+		return;
+	r->waiting = w;
+	w[r->n_waiting].key = xstrdup(it->kv->key);
+	w[r->n_waiting].port = xstrdup(port);
+	r->n_waiting++;
+}
+
+static void add_src(struct ctx *c, const char *record, const char *key)
+{
+	struct cluster_result *r = c->res;
+	struct cluster_src *s;
+
+	s = realloc(r->src, (r->n_src + 1) * sizeof(*s));
+	if (!s)
+		return;
+	r->src = s;
+	s[r->n_src].record = xstrdup(record);
+	s[r->n_src].key = xstrdup(key);
+	r->n_src++;
+}
+
+const char *cluster_src_key(const struct cluster_result *res,
+			    const char *record)
+{
+	size_t i;
+
+	for (i = 0; i < res->n_src; i++)
+		if (!strcmp(res->src[i].record, record))
+			return res->src[i].key;
+	return NULL;
+}
+
+void cluster_result_free(struct cluster_result *res)
+{
+	size_t i;
+
+	cluster_skips_free(res->skipped, res->n_skipped);
+	for (i = 0; i < res->n_waiting; i++) {
+		free(res->waiting[i].key);
+		free(res->waiting[i].port);
+	}
+	free(res->waiting);
+	for (i = 0; i < res->n_domains; i++)
+		free(res->domains[i]);
+	free(res->domains);
+	for (i = 0; i < res->n_src; i++) {
+		free(res->src[i].record);
+		free(res->src[i].key);
+	}
+	free(res->src);
+	for (i = 0; i < res->n_lines; i++)
+		free(res->lines[i]);
+	free(res->lines);
+	memset(res, 0, sizeof(*res));
+}
+
+/* Why record @record is excluded, or NULL. */
+static const char *excluded(const struct ctx *c, const char *record)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_exclude; i++)
+		if (!strcmp(c->exclude[i].key, record))
+			return c->exclude[i].reason;
+	return NULL;
+}
+
+static bool save_line(struct ctx *c, const char *line);
+
+/*
+ * Add @l as the record @record of item @it: false (and @it skipped) if
+ * it is excluded or config_add_line() refuses it.
+ */
+static bool add_line(struct ctx *c, struct item *it, const char *record,
+		     struct line *l)
+{
+	struct config_error err = { .index = -1 };
+	const char *why = excluded(c, record);
+
+	if (why) {
+		skip(c, it, "%s", why);
+		return false;
+	}
+	if (l->trunc) {
+		skip(c, it, "value too long");
+		return false;
+	}
+	if (!c->h->host)
+		return save_line(c, l->buf);
+	if (config_add_line(c->want, l->buf, &err)) {
+		skip(c, it, "%s", err.msg);
+		return false;
+	}
+	add_src(c, record, it->kv->key);
+	return true;
+}
+
+/* Save mode (no host): the lines, in order, for segctl --etcd save. */
+static bool save_line(struct ctx *c, const char *line)
+{
+	struct cluster_result *r = c->res;
+	char **l = realloc(r->lines, (r->n_lines + 1) * sizeof(*l));
+
+	if (!l)
+		return false;
+	r->lines = l;
+	l[r->n_lines] = xstrdup(line);
+	if (l[r->n_lines])
+		r->n_lines++;
+	return true;
+}
+
+/* JSON fields */
+
+/* The fields an object may have: any other is an error. */
+static bool fields_ok(struct ctx *c, struct item *it, const char *const *names)
+{
+	const char *const *n;
+
+	json_object_object_foreach(it->val, k, v) {
+		(void)v;
+		for (n = names; *n; n++)
+			if (!strcmp(*n, k))
+				break;
+		if (!*n && strcmp(k, "version")) {
+			skip(c, it, "unknown field \"%s\"", k);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* 1 found, 0 missing, -1 bad (skipped) */
+static int get_int(struct ctx *c, struct item *it, json_object *obj,
+		   const char *name, int64_t min, int64_t max, int64_t *out)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(obj, name, &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_int)) {
+		skip(c, it, "\"%s\" is not an integer", name);
+		return -1;
+	}
+	errno = 0;
+	*out = json_object_get_int64(v);
+	if (errno || *out < min || *out > max) {
+		skip(c, it, "\"%s\" out of range (%lld..%lld)", name,
+		     (long long)min, (long long)max);
+		return -1;
+	}
+	return 1;
+}
+
+static int get_str(struct ctx *c, struct item *it, json_object *obj,
+		   const char *name, const char **out)
+{
+	json_object *v;
+	const char *s;
+
+	if (!json_object_object_get_ex(obj, name, &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_string)) {
+		skip(c, it, "\"%s\" is not a string", name);
+		return -1;
+	}
+	s = json_object_get_string(v);
+	/* A word of a batch line: nothing that would split or end it. */
+	if (!*s || strpbrk(s, " \t\n\r#\"'\\")) {
+		skip(c, it, "\"%s\" is empty or has a blank or quote", name);
+		return -1;
+	}
+	*out = s;
+	return 1;
+}
+
+static int get_bool(struct ctx *c, struct item *it, json_object *obj,
+		    const char *name, bool *out)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(obj, name, &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean)) {
+		skip(c, it, "\"%s\" is not true or false", name);
+		return -1;
+	}
+	*out = json_object_get_boolean(v);
+	return 1;
+}
+
+/* An array of strings, each appended as " KEYWORD S" (or joined by @sep). */
+static int put_strs(struct ctx *c, struct item *it, json_object *obj,
+		    const char *name, const char *keyword, struct line *l)
+{
+	json_object *v, *e;
+	size_t i, n;
+	const char *s;
+
+	if (!json_object_object_get_ex(obj, name, &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_array)) {
+		skip(c, it, "\"%s\" is not an array", name);
+		return -1;
+	}
+	n = json_object_array_length(v);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(v, i);
+		s = e ? json_object_get_string(e) : NULL;
+		if (!e || !json_object_is_type(e, json_type_string) ||
+		    !*s || strpbrk(s, " \t\n\r#\"'\\,")) {
+			skip(c, it, "\"%s\" has an element that is not a word",
+			     name);
+			return -1;
+		}
+		if (keyword)
+			lput(l, " %s %s", keyword, s);
+		else
+			lput(l, "%s%s", i ? "," : " ", s);
+	}
+	return 1;
+}
+
+/* Names in keys */
+
+/* A name of segctl: starts with a letter, no blank. */
+static bool name_ok(const char *s)
+{
+	return ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')) &&
+	       !strpbrk(s, " \t\n\r#\"'\\,");
+}
+
+static bool num_ok(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	return !*end && !errno && v >= 1 && v <= 0xffffffffUL;
+}
+
+/* Lower-case a MAC in place; false if it is not one. */
+static bool mac_ok(char *s)
+{
+	unsigned int b[6];
+	char rest;
+
+	if (strlen(s) != 17 ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &rest) != 6)
+		return false;
+	snprintf(s, 18, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2],
+		 b[3], b[4], b[5]);
+	return true;
+}
+
+static bool dev_ok(const char *s)
+{
+	return *s && strlen(s) < IF_NAMESIZE && !strpbrk(s, " \t\n\r/#\"'\\");
+}
+
+/* Sort a key into its kind; false (skipped) if it is none. */
+static bool parse_key(struct ctx *c, struct item *it)
+{
+	const char *rest = it->kv->key + strlen(c->h->prefix);
+	char *w[8], *copy, *p;
+	int n = 0;
+
+	copy = strdup(rest);
+	if (!copy) {
+		c->err = -ENOMEM;
+		return false;
+	}
+	for (p = strtok(copy, "/"); p && n < 8; p = strtok(NULL, "/"))
+		w[n++] = p;
+	/* strtok swallows empty parts: a key with "//" is not one of ours */
+	if (strstr(rest, "//") || rest[strlen(rest) - 1] == '/')
+		n = 0;
+
+	if (n >= 3 && !strcmp(w[0], "config") && !strcmp(w[1], "domains")) {
+		if (!name_ok(w[2]))
+			goto bad_name;
+		it->part[0] = strdup(w[2]);
+		if (n == 3) {
+			it->kind = K_DOMAIN;
+			goto out;
+		}
+		if (n != 5)
+			goto unknown;
+		if (!strcmp(w[3], "groups"))
+			it->kind = K_GROUP;
+		else if (!strcmp(w[3], "rules"))
+			it->kind = K_RULE;
+		else if (!strcmp(w[3], "services"))
+			it->kind = K_SERVICE;
+		else if (!strcmp(w[3], "chains"))
+			it->kind = K_CHAIN;
+		else
+			goto unknown;
+		if (it->kind == K_RULE ? !num_ok(w[4]) : !name_ok(w[4]))
+			goto bad_name;
+		it->part[1] = strdup(w[4]);
+		goto out;
+	}
+	if (n >= 3 && !strcmp(w[0], "hosts")) {
+		it->part[0] = strdup(w[1]);
+		if (n == 3 && !strcmp(w[2], "record")) {
+			it->kind = K_RECORD;
+			goto out;
+		}
+		if (n == 5 && !strcmp(w[2], "endpoints")) {
+			it->kind = K_ENDPOINT;
+			if (!name_ok(w[3]) || !mac_ok(w[4]))
+				goto bad_name;
+			it->part[1] = strdup(w[3]);
+			it->part[2] = strdup(w[4]);
+			goto out;
+		}
+		if (n == 6 && !strcmp(w[2], "instances")) {
+			it->kind = K_INSTANCE;
+			if (!name_ok(w[3]) || !name_ok(w[4]) || !num_ok(w[5]))
+				goto bad_name;
+			it->part[1] = strdup(w[3]);
+			it->part[2] = strdup(w[4]);
+			it->part[3] = strdup(w[5]);
+			goto out;
+		}
+	}
+unknown:
+	free(copy);
+	skip(c, it, "not a key of the schema");
+	return false;
+bad_name:
+	free(copy);
+	skip(c, it, "a name in the key is not valid");
+	return false;
+out:
+	free(copy);
+	return true;
+}
+
+/* Parse the value: a JSON object of version 1. */
+static bool parse_val(struct ctx *c, struct item *it)
+{
+	struct json_tokener *tok;
+	int64_t version;
+	int ret;
+
+	tok = json_tokener_new();
+	if (!tok) {
+		c->err = -ENOMEM;
+		return false;
+	}
+	it->val = json_tokener_parse_ex(tok, it->kv->value,
+					(int)it->kv->value_len);
+	if (!it->val || json_tokener_get_error(tok) != json_tokener_success ||
+	    tok->char_offset != (int)it->kv->value_len) {
+		json_tokener_free(tok);
+		if (it->val)
+			json_object_put(it->val);
+		it->val = NULL;
+		skip(c, it, "not valid JSON");
+		return false;
+	}
+	json_tokener_free(tok);
+	if (!json_object_is_type(it->val, json_type_object)) {
+		skip(c, it, "not a JSON object");
+		return false;
+	}
+	ret = get_int(c, it, it->val, "version", 1, 1, &version);
+	if (ret == 0)
+		skip(c, it, "no \"version\"");
+	if (ret <= 0)
+		return false;
+	return true;
+}
+
+/* Lookups among the items */
+
+/* Items sort by kind, then by the parts of their key. */
+static int item_cmp(const void *x, const void *y)
+{
+	const struct item *a = x, *b = y;
+	int i, r;
+
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	for (i = 0; i < 4; i++) {
+		r = strcmp(a->part[i] ? a->part[i] : "",
+			   b->part[i] ? b->part[i] : "");
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* The item of @kind whose key parts are @a and @b: a binary search. */
+static struct item *find(struct ctx *c, enum kind kind, const char *a,
+			 const char *b)
+{
+	struct item key = { .kind = kind, .part = { (char *)a, (char *)b } };
+
+	return bsearch(&key, c->items, c->n, sizeof(*c->items), item_cmp);
+}
+
+/* Endpoints by domain and MAC, the newest key first. */
+static int endpoint_cmp(const void *x, const void *y)
+{
+	const struct item *a = *(struct item * const *)x;
+	const struct item *b = *(struct item * const *)y;
+	int r = strcmp(a->part[1], b->part[1]);
+
+	if (!r)
+		r = strcmp(a->part[2], b->part[2]);
+	if (!r && a->kv->mod_revision != b->kv->mod_revision)
+		r = a->kv->mod_revision > b->kv->mod_revision ? -1 : 1;
+	return r;
+}
+
+/* A MAC under two hosts (a move written as two revisions): newest wins. */
+static void mark_superseded(struct ctx *c)
+{
+	struct item **eps;
+	size_t i, n = 0;
+
+	eps = calloc(c->n + 1, sizeof(*eps));
+	if (!eps) {
+		c->err = -ENOMEM;
+		return;
+	}
+	for (i = 0; i < c->n; i++)
+		if (c->items[i].kind == K_ENDPOINT)
+			eps[n++] = &c->items[i];
+	qsort(eps, n, sizeof(*eps), endpoint_cmp);
+	for (i = 1; i < n; i++)
+		if (!strcmp(eps[i]->part[1], eps[i - 1]->part[1]) &&
+		    !strcmp(eps[i]->part[2], eps[i - 1]->part[2]))
+			eps[i]->superseded = true;
+	free(eps);
+}
+
+static bool held(const struct ctx *c, const char *domain)
+{
+	size_t i;
+
+	if (!c->h->host)
+		return true;
+
+	for (i = 0; i < c->res->n_domains; i++)
+		if (!strcmp(c->res->domains[i], domain))
+			return true;
+	return false;
+}
+
+static void hold(struct ctx *c, const char *domain)
+{
+	char **d;
+
+	if (held(c, domain))
+		return;
+	d = realloc(c->res->domains, (c->res->n_domains + 1) * sizeof(*d));
+	if (!d)
+		return;
+	c->res->domains = d;
+	d[c->res->n_domains] = xstrdup(domain);
+	if (d[c->res->n_domains])
+		c->res->n_domains++;
+}
+
+/* Whether the domain of @it is one this host holds and was added. */
+static bool domain_added(struct ctx *c, struct item *it)
+{
+	struct item *d = find(c, K_DOMAIN, it->part[0], NULL);
+
+	return d && d->ok;
+}
+
+/* A group, service or chain of @domain that was added. */
+static bool ref_ok(struct ctx *c, struct item *it, enum kind kind,
+		   const char *domain, const char *name, const char *what)
+{
+	struct item *r = find(c, kind, domain, name);
+
+	if (r && r->ok)
+		return true;
+	skip(c, it, "%s \"%s\" %s", what, name,
+	     r ? "was skipped" : "does not exist in its domain");
+	return false;
+}
+
+/* The objects */
+
+static void want_domain(struct ctx *c, struct item *it)
+{
+	static const char *const fields[] = {
+		"id", "vni", "default", "gateway", "gw_ips", "limits", NULL };
+	static const char *const limits[] = {
+		"flow", "endpoint", "rule", "service", "chain", NULL };
+	struct line l = { .len = 0 };
+	const char *def = NULL, *gw = NULL;
+	json_object *lim;
+	int64_t id, vni, v;
+	char record[256];
+	int i;
+
+	if (!fields_ok(c, it, fields))
+		return;
+	if (get_int(c, it, it->val, "id", 1, 0xffffffffLL, &id) <= 0) {
+		if (!json_object_object_get_ex(it->val, "id", NULL))
+			skip(c, it, "no \"id\"");
+		return;
+	}
+	lput(&l, "domain add %s id %lld", it->part[0], (long long)id);
+	if (get_str(c, it, it->val, "default", &def) < 0)
+		return;
+	if (def)
+		lput(&l, " default %s", def);
+	if (json_object_object_get_ex(it->val, "limits", &lim)) {
+		if (!json_object_is_type(lim, json_type_object)) {
+			skip(c, it, "\"limits\" is not an object");
+			return;
+		}
+		json_object_object_foreach(lim, k, val) {
+			(void)val;
+			for (i = 0; limits[i]; i++)
+				if (!strcmp(limits[i], k))
+					break;
+			if (!limits[i]) {
+				skip(c, it, "unknown limit \"%s\"", k);
+				return;
+			}
+		}
+		for (i = 0; limits[i]; i++) {
+			int ret = get_int(c, it, lim, limits[i], 0,
+					  0xffffffffLL, &v);
+
+			if (ret < 0)
+				return;
+			if (ret)
+				lput(&l, " %s-limit %lld", limits[i],
+				     (long long)v);
+		}
+	}
+	if (get_str(c, it, it->val, "gateway", &gw) < 0)
+		return;
+	if (gw)
+		lput(&l, " gateway %s", gw);
+	if (put_strs(c, it, it->val, "gw_ips", "gw-ip", &l) < 0)
+		return;
+	i = get_int(c, it, it->val, "vni", 1, 0xffffff, &vni);
+	if (i < 0)
+		return;
+	if (i)
+		lput(&l, " vni %lld", (long long)vni);
+	snprintf(record, sizeof(record), "domain %s", it->part[0]);
+	it->ok = add_line(c, it, record, &l);
+}
+
+static void want_group(struct ctx *c, struct item *it)
+{
+	static const char *const fields[] = { "id", NULL };
+	struct line l = { .len = 0 };
+	char record[256];
+	int64_t id;
+
+	if (!fields_ok(c, it, fields))
+		return;
+	if (get_int(c, it, it->val, "id", 1, 65535, &id) <= 0) {
+		if (!json_object_object_get_ex(it->val, "id", NULL))
+			skip(c, it, "no \"id\"");
+		return;
+	}
+	lput(&l, "group add %s id %lld domain %s", it->part[1], (long long)id,
+	     it->part[0]);
+	snprintf(record, sizeof(record), "group %s %s", it->part[0],
+		 it->part[1]);
+	it->ok = add_line(c, it, record, &l);
+}
+
+static void want_service(struct ctx *c, struct item *it)
+{
+	static const char *const fields[] = { "mode", NULL };
+	struct line l = { .len = 0 };
+	const char *mode = NULL;
+	char record[256];
+
+	if (!fields_ok(c, it, fields))
+		return;
+	if (get_str(c, it, it->val, "mode", &mode) <= 0) {
+		if (!mode && !json_object_object_get_ex(it->val, "mode", NULL))
+			skip(c, it, "no \"mode\"");
+		return;
+	}
+	lput(&l, "service add %s domain %s mode %s", it->part[1], it->part[0],
+	     mode);
+	snprintf(record, sizeof(record), "service %s %s", it->part[0],
+		 it->part[1]);
+	it->ok = add_line(c, it, record, &l);
+}
+
+static void want_chain(struct ctx *c, struct item *it)
+{
+	static const char *const fields[] = { "services", "fail", NULL };
+	struct line l = { .len = 0 };
+	const char *fail = NULL;
+	char record[256];
+	json_object *svcs;
+	size_t i, n;
+
+	if (!fields_ok(c, it, fields))
+		return;
+	if (!json_object_object_get_ex(it->val, "services", &svcs) ||
+	    !json_object_is_type(svcs, json_type_array) ||
+	    !json_object_array_length(svcs)) {
+		skip(c, it, "\"services\" is not a non-empty array");
+		return;
+	}
+	lput(&l, "chain add %s domain %s services", it->part[1], it->part[0]);
+	if (put_strs(c, it, it->val, "services", NULL, &l) < 0)
+		return;
+	n = json_object_array_length(svcs);
+	for (i = 0; i < n; i++)
+		if (!ref_ok(c, it, K_SERVICE, it->part[0],
+			    json_object_get_string(json_object_array_get_idx(svcs, i)),
+			    "service"))
+			return;
+	if (get_str(c, it, it->val, "fail", &fail) < 0)
+		return;
+	if (fail)
+		lput(&l, " fail %s", fail);
+	snprintf(record, sizeof(record), "chain %s %s", it->part[0],
+		 it->part[1]);
+	it->ok = add_line(c, it, record, &l);
+}
+
+static void want_rule(struct ctx *c, struct item *it)
+{
+	static const char *const fields[] = {
+		"prio", "from", "to", "proto", "port", "type", "action",
+		"chain", "log", NULL };
+	const char *from = NULL, *to = NULL, *proto = NULL, *port = NULL;
+	const char *action = NULL, *chain = NULL;
+	struct line l = { .len = 0 };
+	char record[256];
+	int64_t prio, type;
+	bool log = false;
+	int p, t;
+
+	if (!fields_ok(c, it, fields))
+		return;
+	p = get_int(c, it, it->val, "prio", 0, 0xffffffffLL, &prio);
+	t = get_int(c, it, it->val, "type", 0, 255, &type);
+	if (p < 0 || t < 0 ||
+	    get_str(c, it, it->val, "from", &from) < 0 ||
+	    get_str(c, it, it->val, "to", &to) < 0 ||
+	    get_str(c, it, it->val, "proto", &proto) < 0 ||
+	    get_str(c, it, it->val, "port", &port) < 0 ||
+	    get_str(c, it, it->val, "chain", &chain) < 0 ||
+	    get_bool(c, it, it->val, "log", &log) < 0)
+		return;
+	if (get_str(c, it, it->val, "action", &action) <= 0) {
+		if (!json_object_object_get_ex(it->val, "action", NULL))
+			skip(c, it, "no \"action\"");
+		return;
+	}
+	if (from && strcmp(from, "any") &&
+	    !ref_ok(c, it, K_GROUP, it->part[0], from, "group"))
+		return;
+	if (to && strcmp(to, "any") &&
+	    !ref_ok(c, it, K_GROUP, it->part[0], to, "group"))
+		return;
+	if (chain && !ref_ok(c, it, K_CHAIN, it->part[0], chain, "chain"))
+		return;
+	if (chain && strcmp(action, "redirect")) {
+		skip(c, it, "\"chain\" without \"action\": \"redirect\"");
+		return;
+	}
+
+	lput(&l, "rule add id %s domain %s", it->part[1], it->part[0]);
+	if (p)
+		lput(&l, " prio %lld", (long long)prio);
+	if (from)
+		lput(&l, " from %s", from);
+	if (to)
+		lput(&l, " to %s", to);
+	if (proto)
+		lput(&l, " proto %s", proto);
+	if (port)
+		lput(&l, " port %s", port);
+	if (t)
+		lput(&l, " type %lld", (long long)type);
+	lput(&l, " action %s", action);
+	if (chain)
+		lput(&l, " %s", chain);
+	if (log)
+		lput(&l, " log");
+	snprintf(record, sizeof(record), "rule %s %s", it->part[0],
+		 it->part[1]);
+	it->ok = add_line(c, it, record, &l);
+}
+
+static bool dev_exists(const char *dev)
+{
+	return if_nametoindex(dev) != 0;
+}
+
+/* Attach @dev to @domain (once), with @role or none. */
+static bool want_port(struct ctx *c, struct item *it, const char *dev,
+		      const char *domain, const char *role)
+{
+	struct line l = { .len = 0 };
+	char record[64];
+
+	snprintf(record, sizeof(record), "port %s", dev);
+	if (config_has(c->want, record))
+		return !excluded(c, record);
+	lput(&l, "port attach %s domain %s", dev, domain);
+	if (role)
+		lput(&l, " role %s", role);
+	return add_line(c, it, record, &l);
+}
+
+static const char *record_tunnel(struct ctx *c, const char *host)
+{
+	struct item *r = find(c, K_RECORD, host, NULL);
+	const char *tunnel = NULL;
+
+	if (!r || !r->ok)
+		return NULL;
+	get_str(c, r, r->val, "tunnel", &tunnel);
+	return tunnel;
+}
+
+static void want_record(struct ctx *c, struct item *it)
+{
+	static const char *const fields[] = { "tunnel", NULL };
+	const char *tunnel = NULL;
+	unsigned char addr[16];
+
+	if (!fields_ok(c, it, fields))
+		return;
+	if (get_str(c, it, it->val, "tunnel", &tunnel) <= 0) {
+		if (!tunnel && !json_object_object_get_ex(it->val, "tunnel",
+							   NULL))
+			skip(c, it, "no \"tunnel\"");
+		return;
+	}
+	if (inet_pton(AF_INET, tunnel, addr) != 1 &&
+	    inet_pton(AF_INET6, tunnel, addr) != 1) {
+		skip(c, it, "\"tunnel\" is not an IP address");
+		return;
+	}
+	it->ok = true;
+}
+
+static void want_endpoint(struct ctx *c, struct item *it)
+{
+	static const char *const fields[] = { "group", "port", "ips", NULL };
+	const char *host = it->part[0], *domain = it->part[1];
+	const char *group = NULL, *port = NULL, *tunnel = NULL;
+	bool save = !c->h->host;
+	bool local = save || !strcmp(host, c->h->host);
+	struct line l = { .len = 0 };
+	char record[256];
+	struct item *d;
+
+	if (!held(c, domain) || it->superseded)
+		return;
+	if (!fields_ok(c, it, fields) ||
+	    get_str(c, it, it->val, "group", &group) < 0 ||
+	    get_str(c, it, it->val, "port", &port) < 0)
+		return;
+	if (!group || !port) {
+		skip(c, it, "no \"%s\"", group ? "port" : "group");
+		return;
+	}
+	d = find(c, K_DOMAIN, domain, NULL);
+	if (!d || !d->ok) {
+		skip(c, it, "domain \"%s\" %s", domain,
+		     d ? "was skipped" : "does not exist");
+		return;
+	}
+	if (!ref_ok(c, it, K_GROUP, domain, group, "group"))
+		return;
+	if (local) {
+		if (!dev_ok(port)) {
+			skip(c, it, "\"port\" is not a device name");
+			return;
+		}
+		if (!save && !dev_exists(port)) {
+			wait_port(c, it, port);
+			return;
+		}
+		if (!save && !want_port(c, it, port, domain, NULL))
+			return;
+	} else {
+		if (!json_object_object_get_ex(d->val, "vni", NULL)) {
+			skip(c, it, "domain \"%s\" has no vni", domain);
+			return;
+		}
+		tunnel = record_tunnel(c, host);
+		if (!tunnel) {
+			skip(c, it, "host %s has no record", host);
+			return;
+		}
+		if (!dev_exists(c->h->uplink)) {
+			wait_port(c, it, c->h->uplink);
+			return;
+		}
+	}
+	lput(&l, "endpoint add %s domain %s group %s port %s", it->part[2],
+	     domain, group, local ? port : c->h->uplink);
+	if (put_strs(c, it, it->val, "ips", "ip", &l) < 0)
+		return;
+	if (!local)
+		lput(&l, " remote %s", tunnel);
+	if (save)
+		lput(&l, " host %s", host);
+	snprintf(record, sizeof(record), "endpoint %s %s", domain, it->part[2]);
+	it->ok = add_line(c, it, record, &l);
+}
+
+/* " left DEV [mac MAC] [ip ADDR]..."; false if skipped or waiting */
+static bool put_side(struct ctx *c, struct item *it, const char *side,
+		     struct line *l, bool *waiting)
+{
+	static const char *const fields[] = { "dev", "mac", "ips", NULL };
+	const char *dev = NULL, *mac = NULL;
+	const char *const *f;
+	json_object *o;
+
+	if (!json_object_object_get_ex(it->val, side, &o) ||
+	    !json_object_is_type(o, json_type_object)) {
+		skip(c, it, "\"%s\" is not an object", side);
+		return false;
+	}
+	json_object_object_foreach(o, k, v) {
+		(void)v;
+		for (f = fields; *f; f++)
+			if (!strcmp(*f, k))
+				break;
+		if (!*f) {
+			skip(c, it, "unknown field \"%s\" in \"%s\"", k, side);
+			return false;
+		}
+	}
+	if (get_str(c, it, o, "dev", &dev) <= 0 ||
+	    get_str(c, it, o, "mac", &mac) < 0) {
+		if (!dev && !json_object_object_get_ex(o, "dev", NULL))
+			skip(c, it, "no \"dev\" in \"%s\"", side);
+		return false;
+	}
+	if (!dev_ok(dev)) {
+		skip(c, it, "\"dev\" of \"%s\" is not a device name", side);
+		return false;
+	}
+	if (c->h->host && !dev_exists(dev)) {
+		wait_port(c, it, dev);
+		*waiting = true;
+		return false;
+	}
+	lput(l, " %s %s", side, dev);
+	if (mac)
+		lput(l, " mac %s", mac);
+	return put_strs(c, it, o, "ips", "ip", l) >= 0;
+}
+
+static void want_instance(struct ctx *c, struct item *it)
+{
+	static const char *const fields[] = { "left", "right", "drain", NULL };
+	const char *domain = it->part[1], *svc = it->part[2];
+	struct line l = { .len = 0 }, dl = { .len = 0 };
+	bool drain = false, waiting = false;
+	json_object *side;
+	const char *dev;
+	char record[256];
+	struct item *d;
+
+	if (c->h->host && strcmp(it->part[0], c->h->host))
+		return;
+	if (!fields_ok(c, it, fields) ||
+	    get_bool(c, it, it->val, "drain", &drain) < 0)
+		return;
+	d = find(c, K_DOMAIN, domain, NULL);
+	if (!d || !d->ok) {
+		skip(c, it, "domain \"%s\" %s", domain,
+		     d ? "was skipped" : "does not exist");
+		return;
+	}
+	if (!ref_ok(c, it, K_SERVICE, domain, svc, "service"))
+		return;
+	lput(&l, "service instance add %s %s domain %s", svc, it->part[3],
+	     domain);
+	if (!put_side(c, it, "left", &l, &waiting) ||
+	    !put_side(c, it, "right", &l, &waiting))
+		return;
+	if (!c->h->host) {
+		lput(&l, " host %s", it->part[0]);
+	} else {
+		json_object_object_get_ex(json_object_object_get(it->val,
+								 "left"),
+					  "dev", &side);
+		dev = json_object_get_string(side);
+		if (!want_port(c, it, dev, domain, "service"))
+			return;
+		json_object_object_get_ex(json_object_object_get(it->val,
+								 "right"),
+					  "dev", &side);
+		dev = json_object_get_string(side);
+		if (!want_port(c, it, dev, domain, "service"))
+			return;
+	}
+	snprintf(record, sizeof(record), "instance %s %s %s", domain, svc,
+		 it->part[3]);
+	it->ok = add_line(c, it, record, &l);
+	if (it->ok && drain) {
+		lput(&dl, "service instance drain %s %s domain %s", svc,
+		     it->part[3], domain);
+		/* the drain is part of the instance's record */
+		if (!c->h->host)
+			save_line(c, dl.buf);
+		else
+			config_add_line(c->want, dl.buf,
+					&(struct config_error){ .index = -1 });
+	}
+}
+
+int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
+		 size_t n, const struct cluster_skip *exclude,
+		 size_t n_exclude, struct config *want,
+		 struct cluster_result *res)
+{
+	struct ctx c = {
+		.h = h, .exclude = exclude, .n_exclude = n_exclude,
+		.want = want, .res = res,
+	};
+	size_t plen = strlen(h->prefix), i;
+	struct line l = { .len = 0 };
+	char uplink[64];
+	int k;
+
+	memset(res, 0, sizeof(*res));
+	c.items = calloc(n ? n : 1, sizeof(*c.items));
+	if (!c.items)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct item *it = &c.items[c.n];
+
+		if (strncmp(kvs[i].key, h->prefix, plen) ||
+		    !strncmp(kvs[i].key + plen, "status/", 7))
+			continue;
+		it->kv = &kvs[i];
+		c.n++;
+		if (!parse_key(&c, it) || !parse_val(&c, it)) {
+			if (it->val)
+				json_object_put(it->val);
+			it->val = NULL;
+			it->kind = K_MAX;
+		}
+	}
+
+	qsort(c.items, c.n, sizeof(*c.items), item_cmp);
+	mark_superseded(&c);
+
+	/* The domains this host holds. */
+	for (i = 0; i < c.n && h->host; i++) {
+		struct item *it = &c.items[i];
+
+		if ((it->kind == K_ENDPOINT || it->kind == K_INSTANCE) &&
+		    !strcmp(it->part[0], h->host))
+			hold(&c, it->part[1]);
+	}
+
+	/* The uplink: a record of no key (its source is "--uplink"). */
+	lput(&l, "port attach %s role uplink", h->uplink);
+	snprintf(uplink, sizeof(uplink), "port %s", h->uplink);
+	if (!h->host) {
+		/* save mode: no uplink */
+	} else if (!dev_exists(h->uplink)) {
+		struct etcd_kv kv = { .key = (char *)"--uplink" };
+		struct item it = { .kv = &kv };
+
+		wait_port(&c, &it, h->uplink);
+	} else if (!excluded(&c, uplink)) {
+		struct config_error ce = { .index = -1 };
+
+		if (!config_add_line(want, l.buf, &ce))
+			add_src(&c, uplink, "--uplink");
+	}
+
+	for (k = K_DOMAIN; k < K_MAX; k++) {
+		for (i = 0; i < c.n; i++) {
+			struct item *it = &c.items[i];
+
+			if (it->kind != (enum kind)k || !it->val)
+				continue;
+			if (k <= K_RULE && !held(&c, it->part[0]))
+				continue;
+			if (k > K_DOMAIN && k <= K_RULE &&
+			    !domain_added(&c, it))
+				continue;
+			switch (k) {
+			case K_DOMAIN:
+				want_domain(&c, it);
+				break;
+			case K_GROUP:
+				want_group(&c, it);
+				break;
+			case K_SERVICE:
+				want_service(&c, it);
+				break;
+			case K_CHAIN:
+				want_chain(&c, it);
+				break;
+			case K_RULE:
+				want_rule(&c, it);
+				break;
+			case K_RECORD:
+				want_record(&c, it);
+				break;
+			case K_ENDPOINT:
+				want_endpoint(&c, it);
+				break;
+			case K_INSTANCE:
+				want_instance(&c, it);
+				break;
+			}
+		}
+	}
+
+	for (i = 0; i < c.n; i++) {
+		for (k = 0; k < 4; k++)
+			free(c.items[i].part[k]);
+		if (c.items[i].val)
+			json_object_put(c.items[i].val);
+	}
+	free(c.items);
+	return c.err;
+}

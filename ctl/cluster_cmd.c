@@ -1,0 +1,930 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * segctl --etcd URLS: the commands of segctl, written to the cluster's
+ * desired state in etcd instead of the module (Documentation/cluster.rst).
+ *
+ * A command is checked as segctl checks it (config_add_line() of the
+ * same line, "host H" taken out), then turned into the key and the JSON
+ * value of the schema.  All the operations of one command, or of all
+ * the lines of -b FILE, go in one etcd transaction.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cluster.h"
+#include "segctl.h"
+
+/* How a keyword's value goes into the JSON object. */
+enum kw_type { KT_INT, KT_STR, KT_STRS, KT_FLAG, KT_LIMIT, KT_LIST };
+
+struct kw {
+	const char *name;
+	const char *field;
+	enum kw_type type;
+};
+
+static const struct kw domain_kws[] = {
+	{ "id", "id", KT_INT }, { "default", "default", KT_STR },
+	{ "flow-limit", "flow", KT_LIMIT },
+	{ "endpoint-limit", "endpoint", KT_LIMIT },
+	{ "rule-limit", "rule", KT_LIMIT },
+	{ "service-limit", "service", KT_LIMIT },
+	{ "chain-limit", "chain", KT_LIMIT },
+	{ "gateway", "gateway", KT_STR }, { "gw-ip", "gw_ips", KT_STRS },
+	{ "vni", "vni", KT_INT }, { NULL, NULL, 0 }
+};
+
+static const struct kw group_kws[] = {
+	{ "id", "id", KT_INT }, { "domain", NULL, KT_STR }, { NULL, NULL, 0 }
+};
+
+static const struct kw rule_kws[] = {
+	{ "id", NULL, KT_STR }, { "domain", NULL, KT_STR },
+	{ "prio", "prio", KT_INT }, { "from", "from", KT_STR },
+	{ "to", "to", KT_STR }, { "proto", "proto", KT_STR },
+	{ "port", "port", KT_STR }, { "type", "type", KT_INT },
+	{ "action", "action", KT_STR }, { "log", "log", KT_FLAG },
+	{ NULL, NULL, 0 }
+};
+
+static const struct kw service_kws[] = {
+	{ "domain", NULL, KT_STR }, { "mode", "mode", KT_STR },
+	{ NULL, NULL, 0 }
+};
+
+static const struct kw chain_kws[] = {
+	{ "domain", NULL, KT_STR }, { "services", "services", KT_LIST },
+	{ "fail", "fail", KT_STR }, { NULL, NULL, 0 }
+};
+
+static const struct kw endpoint_kws[] = {
+	{ "domain", NULL, KT_STR }, { "group", "group", KT_STR },
+	{ "port", "port", KT_STR }, { "ip", "ips", KT_STRS },
+	{ "host", NULL, KT_STR }, { NULL, NULL, 0 }
+};
+
+static const struct kw iface_kws[] = {
+	{ "mac", "mac", KT_STR }, { "ip", "ips", KT_STRS }, { NULL, NULL, 0 }
+};
+
+static int err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("segctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+static const char *dup_str(struct cluster_ops *o, char *s)
+{
+	char **strs = realloc(o->strs, (o->n_strs + 1) * sizeof(*strs));
+
+	if (!strs || !s) {
+		free(s);
+		return NULL;
+	}
+	o->strs = strs;
+	strs[o->n_strs++] = s;
+	return s;
+}
+
+static int add_op(struct cluster_ops *o, int type, char *key, char *value,
+		  char *range_end)
+{
+	struct etcd_op *ops = realloc(o->ops, (o->n + 1) * sizeof(*ops));
+
+	if (!ops)
+		return err("out of memory");
+	o->ops = ops;
+	memset(&ops[o->n], 0, sizeof(ops[o->n]));
+	ops[o->n].type = type;
+	ops[o->n].key = dup_str(o, key);
+	ops[o->n].value = value ? dup_str(o, value) : NULL;
+	ops[o->n].range_end = range_end ? dup_str(o, range_end) : NULL;
+	if (!ops[o->n].key)
+		return err("out of memory");
+	o->n++;
+	return 0;
+}
+
+static int put_json(struct cluster_ops *o, char *key, json_object *val)
+{
+	char *s = strdup(json_object_to_json_string_ext(val,
+				JSON_C_TO_STRING_PLAIN |
+				JSON_C_TO_STRING_NOSLASHESCAPE));
+
+	json_object_put(val);
+	return add_op(o, ETCD_PUT, key, s, NULL);
+}
+
+void cluster_ops_free(struct cluster_ops *ops)
+{
+	size_t i;
+
+	for (i = 0; i < ops->n_strs; i++)
+		free(ops->strs[i]);
+	free(ops->strs);
+	free(ops->ops);
+	memset(ops, 0, sizeof(*ops));
+}
+
+static char *keyf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *keyf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+/* The value of @name among the keyword pairs of @argv, or NULL. */
+static const char *kwval(int argc, char **argv, const char *name)
+{
+	int i;
+
+	for (i = 0; i + 1 < argc; i++)
+		if (!strcmp(argv[i], name))
+			return argv[i + 1];
+	return NULL;
+}
+
+/*
+ * Fill @obj from the keyword pairs of @argv against @kws; stop at a
+ * keyword not in @kws (its index is returned), or return @argc.
+ */
+static int fill(json_object *obj, int argc, char **argv, const struct kw *kws)
+{
+	json_object *limits = NULL, *arr;
+	const struct kw *k;
+	int i = 0;
+
+	while (i < argc) {
+		for (k = kws; k->name; k++)
+			if (!strcmp(k->name, argv[i]))
+				break;
+		if (!k->name)
+			return i;
+		if (k->type == KT_FLAG) {
+			json_object_object_add(obj, k->field,
+					       json_object_new_boolean(1));
+			i++;
+			continue;
+		}
+		if (i + 1 >= argc)
+			return i;
+		if (!k->field) {
+			i += 2;
+			continue;
+		}
+		switch (k->type) {
+		case KT_INT:
+			json_object_object_add(obj, k->field,
+				json_object_new_int64(strtoll(argv[i + 1],
+							      NULL, 10)));
+			break;
+		case KT_STR:
+			json_object_object_add(obj, k->field,
+				json_object_new_string(argv[i + 1]));
+			break;
+		case KT_LIMIT:
+			if (!limits) {
+				limits = json_object_new_object();
+				json_object_object_add(obj, "limits", limits);
+			}
+			json_object_object_add(limits, k->field,
+				json_object_new_int64(strtoll(argv[i + 1],
+							      NULL, 10)));
+			break;
+		case KT_STRS:
+			if (!json_object_object_get_ex(obj, k->field, &arr)) {
+				arr = json_object_new_array();
+				json_object_object_add(obj, k->field, arr);
+			}
+			json_object_array_add(arr,
+				json_object_new_string(argv[i + 1]));
+			break;
+		case KT_LIST: {
+			char *copy = strdup(argv[i + 1]), *p, *save = NULL;
+
+			arr = json_object_new_array();
+			for (p = strtok_r(copy, ",", &save); p;
+			     p = strtok_r(NULL, ",", &save))
+				json_object_array_add(arr,
+					json_object_new_string(p));
+			free(copy);
+			json_object_object_add(obj, k->field, arr);
+			break;
+		}
+		case KT_FLAG:
+			break;
+		}
+		i += 2;
+	}
+	return i;
+}
+
+static json_object *new_obj(void)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "version", json_object_new_int(1));
+	return o;
+}
+
+/*
+ * The cluster's objects (not its endpoints and instances, whose devices
+ * are on other hosts), as a configuration that the commands of this run
+ * are checked against, and added to, as segctl checks a batch file.
+ */
+static struct config *scratch;
+
+static int scratch_init(struct etcd *e, const char *prefix)
+{
+	struct cluster_host h = { .prefix = prefix };
+	struct cluster_result res = { 0 };
+	struct config_error ce = { .index = -1 };
+	char *start = keyf("%sconfig/", prefix), *end;
+	struct etcd_kvs kvs = { 0 };
+	size_t i;
+	int ret;
+
+	if (scratch)
+		return 0;
+	end = start ? etcd_prefix_end(start) : NULL;
+	scratch = config_new();
+	if (!start || !end || !scratch) {
+		free(start);
+		free(end);
+		return err("out of memory");
+	}
+	ret = etcd_range(e, start, end, 0, &kvs);
+	free(start);
+	free(end);
+	if (ret) {
+		fprintf(stderr, "segctl: etcd: %s\n", etcd_strerror(e));
+		return 1;
+	}
+	ret = cluster_want(&h, kvs.kv, kvs.n, NULL, 0, NULL, &res);
+	for (i = 0; !ret && i < res.n_lines; i++)
+		config_add_line(scratch, res.lines[i], &ce);
+	cluster_result_free(&res);
+	etcd_kvs_free(&kvs);
+	return ret ? err("out of memory") : 0;
+}
+
+/* Check a command that adds an object of the cluster, as segctl would. */
+static int validate(struct etcd *e, const char *prefix, int argc, char **argv)
+{
+	struct config_error ce = { .index = -1 };
+	char line[4096] = "";
+	size_t len = 0;
+	int i, ret;
+
+	ret = scratch_init(e, prefix);
+	if (ret)
+		return ret;
+	for (i = 0; i < argc; i++) {
+		len += snprintf(line + len, sizeof(line) - len, "%s%s",
+				len ? " " : "", argv[i]);
+		if (len >= sizeof(line))
+			return err("command too long");
+	}
+	ret = config_add_line(scratch, line, &ce);
+	if (ret)
+		return err("%s", ce.msg);
+	return 0;
+}
+
+/* A delete: forget the record in the checking configuration too. */
+static void forget(struct etcd *e, const char *prefix, const char *what,
+		   const char *domain, const char *name)
+{
+	char key[512];
+
+	if (scratch_init(e, prefix))
+		return;
+	if (name)
+		snprintf(key, sizeof(key), "%s %s %s", what, domain, name);
+	else
+		snprintf(key, sizeof(key), "%s %s", what, domain);
+	config_remove(scratch, key);
+}
+
+/* Keys of the hosts under @prefix whose tail is @tail: into @kvs. */
+static int find_host_keys(struct etcd *e, const char *prefix,
+			  const char *tail, struct etcd_kvs *out)
+{
+	char *start = keyf("%shosts/", prefix), *end;
+	struct etcd_kvs all = { 0 };
+	size_t i, tl = strlen(tail);
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	end = start ? etcd_prefix_end(start) : NULL;
+	if (!end) {
+		free(start);
+		return err("out of memory");
+	}
+	ret = etcd_range(e, start, end, 0, &all);
+	free(start);
+	free(end);
+	if (ret) {
+		fprintf(stderr, "segctl: etcd: %s\n", etcd_strerror(e));
+		return 1;
+	}
+	out->kv = calloc(all.n + 1, sizeof(*out->kv));
+	for (i = 0; out->kv && i < all.n; i++) {
+		size_t kl = strlen(all.kv[i].key);
+
+		if (kl > tl && !strcmp(all.kv[i].key + kl - tl, tail)) {
+			out->kv[out->n] = all.kv[i];
+			memset(&all.kv[i], 0, sizeof(all.kv[i]));
+			out->n++;
+		}
+	}
+	etcd_kvs_free(&all);
+	return out->kv ? 0 : err("out of memory");
+}
+
+static char *lower(char *s)
+{
+	char *p;
+
+	for (p = s; *p; p++)
+		*p = tolower((unsigned char)*p);
+	return s;
+}
+
+static int cmd_endpoint(struct etcd *e, const char *prefix, const char *verb,
+			int argc, char **argv, struct cluster_ops *o)
+{
+	const char *domain = kwval(argc - 1, argv + 1, "domain");
+	const char *host = kwval(argc - 1, argv + 1, "host");
+	struct etcd_kvs found;
+	char mac[32], *tail, *newkey;
+	json_object *val;
+	size_t i;
+	int ret;
+
+	if (argc < 3 || !domain)
+		return err("endpoint %s MAC domain DOMAIN ...", verb);
+	snprintf(mac, sizeof(mac), "%s", argv[0]);
+	lower(mac);
+	if (!strcmp(verb, "add")) {
+		if (!host)
+			return err("endpoint add needs \"host HOST\" with --etcd");
+		if (kwval(argc - 1, argv + 1, "remote"))
+			return err("\"remote\" is segd's: name the endpoint's host");
+		val = new_obj();
+		if (fill(val, argc - 1, argv + 1, endpoint_kws) != argc - 1) {
+			json_object_put(val);
+			return err("unknown argument in endpoint add");
+		}
+		return put_json(o, keyf("%shosts/%s/endpoints/%s/%s", prefix,
+					host, domain, mac), val);
+	}
+	tail = keyf("/endpoints/%s/%s", domain, mac);
+	if (!tail)
+		return err("out of memory");
+	ret = find_host_keys(e, prefix, tail, &found);
+	free(tail);
+	if (ret)
+		return ret;
+	if (!found.n) {
+		etcd_kvs_free(&found);
+		return err("endpoint %s of domain %s is on no host", mac,
+			   domain);
+	}
+	newkey = host ? keyf("%shosts/%s/endpoints/%s/%s", prefix, host,
+			     domain, mac) : NULL;
+	/* A move deletes the old keys and puts the new one, in one txn. */
+	for (i = 0; i < found.n && !ret; i++)
+		if (!newkey || strcmp(newkey, found.kv[i].key))
+			ret = add_op(o, ETCD_DELETE, strdup(found.kv[i].key),
+				     NULL, NULL);
+	if (!ret && !strcmp(verb, "move")) {
+		const char *port = kwval(argc - 1, argv + 1, "port");
+
+		val = json_tokener_parse(found.kv[found.n - 1].value);
+		if (!newkey || !port || !val) {
+			if (val)
+				json_object_put(val);
+			etcd_kvs_free(&found);
+			free(newkey);
+			return err("endpoint move MAC domain DOMAIN port DEV host HOST");
+		}
+		json_object_object_add(val, "port",
+				       json_object_new_string(port));
+		ret = put_json(o, newkey, val);
+		newkey = NULL;
+	}
+	free(newkey);
+	etcd_kvs_free(&found);
+	return ret;
+}
+
+/* "left DEV [mac MAC] [ip ADDR]..." at @argv: the words it took. */
+static int fill_side(json_object *val, const char *side, int argc,
+		     char **argv)
+{
+	json_object *o;
+	int n;
+
+	if (argc < 2 || strcmp(argv[0], side))
+		return -1;
+	o = json_object_new_object();
+	json_object_object_add(o, "dev", json_object_new_string(argv[1]));
+	n = fill(o, argc - 2, argv + 2, iface_kws);
+	json_object_object_add(val, side, o);
+	return n + 2;
+}
+
+static int cmd_instance(struct etcd *e, const char *prefix, const char *verb,
+			int argc, char **argv, struct cluster_ops *o)
+{
+	const char *domain = kwval(argc - 2, argv + 2, "domain");
+	const char *host = kwval(argc - 2, argv + 2, "host");
+	struct etcd_kvs found;
+	json_object *val;
+	char *tail;
+	size_t i;
+	int ret, n, at;
+
+	if (argc < 4 || !domain)
+		return err("service instance %s SERVICE ID domain DOMAIN ...",
+			   verb);
+	if (!strcmp(verb, "add")) {
+		if (!host)
+			return err("service instance add needs \"host HOST\" with --etcd");
+		val = new_obj();
+		/* domain D, host H, left ..., right ... in any order */
+		for (at = 2; at < argc;) {
+			if (!strcmp(argv[at], "domain") ||
+			    !strcmp(argv[at], "host")) {
+				at += 2;
+				continue;
+			}
+			n = fill_side(val, argv[at], argc - at, argv + at);
+			if (n < 0) {
+				json_object_put(val);
+				return err("unknown argument \"%s\"", argv[at]);
+			}
+			at += n;
+		}
+		json_object_object_add(val, "drain",
+				       json_object_new_boolean(0));
+		return put_json(o, keyf("%shosts/%s/instances/%s/%s/%s",
+					prefix, host, domain, argv[0],
+					argv[1]), val);
+	}
+	tail = keyf("/instances/%s/%s/%s", domain, argv[0], argv[1]);
+	if (!tail)
+		return err("out of memory");
+	ret = find_host_keys(e, prefix, tail, &found);
+	free(tail);
+	if (ret)
+		return ret;
+	if (!found.n)
+		ret = err("instance %s of service %s is on no host", argv[1],
+			  argv[0]);
+	for (i = 0; i < found.n && !ret; i++) {
+		if (!strcmp(verb, "del")) {
+			ret = add_op(o, ETCD_DELETE, strdup(found.kv[i].key),
+				     NULL, NULL);
+			continue;
+		}
+		val = json_tokener_parse(found.kv[i].value);
+		if (!val) {
+			ret = err("%s is not JSON", found.kv[i].key);
+			break;
+		}
+		json_object_object_add(val, "drain",
+			json_object_new_boolean(!strcmp(verb, "drain")));
+		ret = put_json(o, strdup(found.kv[i].key), val);
+	}
+	etcd_kvs_free(&found);
+	return ret;
+}
+
+/* domain set: the stored value, changed. */
+static int cmd_domain_set(struct etcd *e, const char *prefix, int argc,
+			  char **argv, struct cluster_ops *o)
+{
+	char *key = keyf("%sconfig/domains/%s", prefix, argv[0]);
+	struct etcd_kvs kvs = { 0 };
+	json_object *val;
+	int i, ret;
+
+	if (!key)
+		return err("out of memory");
+	ret = etcd_range(e, key, NULL, 0, &kvs);
+	if (ret) {
+		free(key);
+		fprintf(stderr, "segctl: etcd: %s\n", etcd_strerror(e));
+		return 1;
+	}
+	val = kvs.n ? json_tokener_parse(kvs.kv[0].value) : NULL;
+	etcd_kvs_free(&kvs);
+	if (!val) {
+		free(key);
+		return err("domain %s does not exist in the cluster", argv[0]);
+	}
+	for (i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "id") || !strcmp(argv[i], "vni")) {
+			json_object_put(val);
+			free(key);
+			return err("domain set cannot change \"%s\"", argv[i]);
+		}
+		if (!strcmp(argv[i], "gateway") && !strcmp(argv[i + 1], "none")) {
+			json_object_object_del(val, "gateway");
+			json_object_object_del(val, "gw_ips");
+			argv[i] = (char *)"";
+			argv[i + 1] = (char *)"";
+		} else if (!strcmp(argv[i], "gw-ip")) {
+			json_object_object_del(val, "gw_ips");
+		}
+	}
+	for (i = 1; i + 1 < argc; i += 2) {
+		if (!*argv[i])
+			continue;
+		if (fill(val, 2, argv + i, domain_kws) != 2) {
+			json_object_put(val);
+			free(key);
+			return err("unknown argument \"%s\"", argv[i]);
+		}
+	}
+	if (i != argc) {
+		json_object_put(val);
+		free(key);
+		return err("a keyword without its value");
+	}
+	return put_json(o, key, val);
+}
+
+/* Delete key @key and every key under @key/. */
+static int del_tree(struct cluster_ops *o, char *key)
+{
+	char *under = keyf("%s/", key), *end;
+
+	if (!under) {
+		free(key);
+		return err("out of memory");
+	}
+	end = etcd_prefix_end(under);
+	if (add_op(o, ETCD_DELETE, key, NULL, NULL))
+		return 1;
+	return add_op(o, ETCD_DELETE, under, NULL, end);
+}
+
+int cluster_cmd_ops(struct etcd *e, const char *prefix, int argc, char **argv,
+		    struct cluster_ops *o)
+{
+	const char *obj = argv[0], *verb = argc > 1 ? argv[1] : "";
+	const char *domain;
+	json_object *val;
+	int rest, ret;
+	char **a = argv + 2;
+	int n = argc - 2;
+
+	if (!strcmp(obj, "service") && !strcmp(verb, "instance")) {
+		if (argc < 3)
+			return err("service instance add|del|drain|undrain ...");
+		return cmd_instance(e, prefix, argv[2], argc - 3, argv + 3, o);
+	}
+	if (argc < 3)
+		return err("%s %s: too few arguments", obj, verb);
+	domain = kwval(n - 1, a + 1, "domain");
+
+	if (!strcmp(obj, "endpoint"))
+		return cmd_endpoint(e, prefix, verb, n, a, o);
+	if (!strcmp(verb, "add")) {
+		ret = validate(e, prefix, argc, argv);
+		if (ret)
+			return ret;
+	}
+
+	if (!strcmp(obj, "domain")) {
+		if (!strcmp(verb, "add")) {
+			val = new_obj();
+			rest = fill(val, n - 1, a + 1, domain_kws);
+			if (rest != n - 1) {
+				json_object_put(val);
+				return err("unknown argument \"%s\"",
+					   a[rest + 1]);
+			}
+			return put_json(o, keyf("%sconfig/domains/%s", prefix,
+						a[0]), val);
+		}
+		if (!strcmp(verb, "set"))
+			return cmd_domain_set(e, prefix, n, a, o);
+		if (!strcmp(verb, "del")) {
+			forget(e, prefix, "domain", a[0], NULL);
+			return del_tree(o, keyf("%sconfig/domains/%s", prefix,
+						a[0]));
+		}
+		return err("domain %s: not with --etcd", verb);
+	}
+	if (!strcmp(obj, "rule") && !strcmp(verb, "add")) {
+		const char *id = kwval(n, a, "id");
+		int i;
+
+		domain = kwval(n, a, "domain");
+		if (!id || !domain)
+			return err("rule add needs \"id ID\" and \"domain DOMAIN\" with --etcd");
+		val = new_obj();
+		for (i = 0; i < n;) {
+			rest = fill(val, n - i, a + i, rule_kws);
+			i += rest;
+			/* "action redirect CHAIN" */
+			if (i < n && i > 0 && !strcmp(a[i - 1], "redirect")) {
+				json_object_object_add(val, "chain",
+					json_object_new_string(a[i]));
+				i++;
+			} else if (i < n) {
+				json_object_put(val);
+				return err("unknown argument \"%s\"", a[i]);
+			}
+		}
+		return put_json(o, keyf("%sconfig/domains/%s/rules/%s", prefix,
+					domain, id), val);
+	}
+	if (!domain)
+		return err("%s %s: \"domain DOMAIN\" missing", obj, verb);
+
+	{
+		static const struct {
+			const char *obj, *dir;
+			const struct kw *kws;
+		} objs[] = {
+			{ "group", "groups", group_kws },
+			{ "rule", "rules", NULL },
+			{ "service", "services", service_kws },
+			{ "chain", "chains", chain_kws },
+		};
+		unsigned int i;
+
+		for (i = 0; i < ARRAY_SIZE(objs); i++) {
+			char *key;
+
+			if (strcmp(objs[i].obj, obj))
+				continue;
+			key = keyf("%sconfig/domains/%s/%s/%s", prefix, domain,
+				   objs[i].dir, a[0]);
+			if (!strcmp(verb, "del")) {
+				forget(e, prefix, objs[i].obj, domain, a[0]);
+				return add_op(o, ETCD_DELETE, key, NULL, NULL);
+			}
+			if (strcmp(verb, "add") || !objs[i].kws) {
+				free(key);
+				break;
+			}
+			val = new_obj();
+			rest = fill(val, n - 1, a + 1, objs[i].kws);
+			if (rest != n - 1) {
+				free(key);
+				json_object_put(val);
+				return err("unknown argument \"%s\"",
+					   a[rest + 1]);
+			}
+			return put_json(o, key, val);
+		}
+	}
+	return err("\"%s %s\" is not a command of segctl --etcd", obj, verb);
+}
+
+/* The whole cluster's desired state as batch lines. */
+static int cluster_save(struct etcd *e, const char *prefix)
+{
+	struct cluster_host h = { .prefix = prefix };
+	struct cluster_result res = { 0 };
+	struct etcd_kvs kvs = { 0 };
+	char *start = keyf("%sconfig/", prefix);
+	char *end = keyf("%shosts0", prefix);
+	size_t i;
+	int ret;
+
+	if (!start || !end) {
+		free(start);
+		free(end);
+		return err("out of memory");
+	}
+	ret = etcd_range(e, start, end, 0, &kvs);
+	free(start);
+	free(end);
+	if (ret) {
+		fprintf(stderr, "segctl: etcd: %s\n", etcd_strerror(e));
+		return 1;
+	}
+	ret = cluster_want(&h, kvs.kv, kvs.n, NULL, 0, NULL, &res);
+	if (!ret) {
+		printf("# segctl --etcd save, revision %lld\n",
+		       (long long)kvs.revision);
+		for (i = 0; i < res.n_lines; i++)
+			puts(res.lines[i]);
+		for (i = 0; i < res.n_skipped; i++)
+			printf("# skipped %s: %s\n", res.skipped[i].key,
+			       res.skipped[i].reason);
+	}
+	cluster_result_free(&res);
+	etcd_kvs_free(&kvs);
+	return ret ? 1 : 0;
+}
+
+static const char *jstr(json_object *o, const char *name)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, name, &v) || !v)
+		return "";
+	return json_object_get_string(v);
+}
+
+/*
+ * One host's status, as text:
+ *	h1 revision 42 at 2026-12-06T13:00:00Z, domains shop blue
+ *	  error: ...
+ *	  skipped KEY: REASON
+ *	  waiting KEY: port DEV
+ */
+static void print_status(const char *host, json_object *st)
+{
+	json_object *arr, *e;
+	size_t i, n;
+
+	printf("%s revision %s at %s, domains", host, jstr(st, "revision"),
+	       jstr(st, "time"));
+	if (json_object_object_get_ex(st, "domains", &arr) &&
+	    json_object_is_type(arr, json_type_array)) {
+		n = json_object_array_length(arr);
+		for (i = 0; i < n; i++) {
+			e = json_object_array_get_idx(arr, i);
+			printf(" %s", json_object_get_string(e));
+		}
+	}
+	putchar('\n');
+	if (*jstr(st, "error"))
+		printf("  error: %s\n", jstr(st, "error"));
+	if (json_object_object_get_ex(st, "skipped", &arr) &&
+	    json_object_is_type(arr, json_type_array)) {
+		n = json_object_array_length(arr);
+		for (i = 0; i < n; i++) {
+			e = json_object_array_get_idx(arr, i);
+			printf("  skipped %s: %s\n", jstr(e, "key"),
+			       jstr(e, "reason"));
+		}
+	}
+	if (json_object_object_get_ex(st, "waiting", &arr) &&
+	    json_object_is_type(arr, json_type_array)) {
+		n = json_object_array_length(arr);
+		for (i = 0; i < n; i++) {
+			e = json_object_array_get_idx(arr, i);
+			printf("  waiting %s: port %s\n", jstr(e, "key"),
+			       jstr(e, "port"));
+		}
+	}
+}
+
+/* P status/HOST, or all of them. */
+static int cluster_status(struct etcd *e, const char *prefix, int argc,
+			  char **argv)
+{
+	struct etcd_kvs kvs = { 0 };
+	char *start, *end = NULL;
+	json_object *val;
+	size_t i;
+	int ret;
+
+	if (argc > 1)
+		return err("status [HOST]");
+	if (argc) {
+		start = keyf("%sstatus/%s", prefix, argv[0]);
+	} else {
+		start = keyf("%sstatus/", prefix);
+		end = start ? etcd_prefix_end(start) : NULL;
+	}
+	if (!start || (!argc && !end)) {
+		free(start);
+		return err("out of memory");
+	}
+	ret = etcd_range(e, start, end, 0, &kvs);
+	free(start);
+	free(end);
+	if (ret) {
+		fprintf(stderr, "segctl: etcd: %s\n", etcd_strerror(e));
+		return 1;
+	}
+	if (argc && !kvs.n) {
+		etcd_kvs_free(&kvs);
+		fprintf(stderr, "segctl: no status of host %s\n", argv[0]);
+		return 1;
+	}
+	for (i = 0; i < kvs.n; i++) {
+		const char *host = strrchr(kvs.kv[i].key, '/') + 1;
+
+		val = json_tokener_parse(kvs.kv[i].value);
+		if (!val || !json_object_is_type(val, json_type_object))
+			printf("%s: not JSON: %s\n", host, kvs.kv[i].value);
+		else
+			print_status(host, val);
+		if (val)
+			json_object_put(val);
+	}
+	etcd_kvs_free(&kvs);
+	return 0;
+}
+
+/* The lines of @file as operations; errors as FILE:LINE. */
+static int batch_ops(struct etcd *e, const char *prefix, const char *file,
+		     struct cluster_ops *o)
+{
+	char *line = NULL, *words[256], *p, *save;
+	unsigned int line_no = 0;
+	size_t size = 0;
+	int argc, ret = 0;
+	FILE *f;
+
+	f = strcmp(file, "-") ? fopen(file, "r") : stdin;
+	if (!f) {
+		fprintf(stderr, "segctl: cannot open %s: %s\n", file,
+			strerror(errno));
+		return 1;
+	}
+	while (!ret && getline(&line, &size, f) >= 0) {
+		line_no++;
+		argc = 0;
+		for (p = strtok_r(line, " \t\r\n", &save); p && argc < 255;
+		     p = strtok_r(NULL, " \t\r\n", &save))
+			words[argc++] = p;
+		words[argc] = NULL;
+		if (!argc || words[0][0] == '#')
+			continue;
+		ret = cluster_cmd_ops(e, prefix, argc, words, o);
+		if (ret)
+			fprintf(stderr, "segctl: %s:%u: the line above\n",
+				file, line_no);
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return ret;
+}
+
+int cluster_segctl(const char *urls, const char *prefix, const char *batch,
+		   int argc, char **argv)
+{
+	struct etcd_opts eo = {
+		.endpoints = urls,
+		.user = getenv("SEGCTL_ETCD_USER"),
+		.password = getenv("SEGCTL_ETCD_PASSWORD"),
+		.cacert = getenv("SEGCTL_ETCD_CACERT"),
+	};
+	struct cluster_ops o = { 0 };
+	struct etcd *e;
+	int64_t rev;
+	int ret;
+
+	if (!prefix)
+		prefix = CLUSTER_PREFIX;
+	e = etcd_open(&eo);
+	if (!e)
+		return err("cannot use etcd at \"%s\"", urls);
+	if (batch)
+		ret = batch_ops(e, prefix, batch, &o);
+	else if (!strcmp(argv[0], "status"))
+		ret = cluster_status(e, prefix, argc - 1, argv + 1);
+	else if ((!strcmp(argv[0], "save") || !strcmp(argv[0], "show")) &&
+		 argc == 1)
+		ret = cluster_save(e, prefix);
+	else
+		ret = cluster_cmd_ops(e, prefix, argc, argv, &o);
+	if (!ret && o.n > 128)
+		ret = err("%zu etcd operations: a transaction takes at most 128",
+			  o.n);
+	if (!ret && o.n && etcd_txn(e, o.ops, o.n, &rev)) {
+		fprintf(stderr, "segctl: etcd: %s\n", etcd_strerror(e));
+		ret = 1;
+	}
+	cluster_ops_free(&o);
+	config_free(scratch);
+	scratch = NULL;
+	etcd_close(e);
+	return ret;
+}

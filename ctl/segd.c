@@ -1,0 +1,708 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * segd: the cluster agent.  It makes the module of the network
+ * namespace it runs in hold what etcd says its host wants
+ * (Documentation/cluster.rst).
+ *
+ *	segd --etcd URLS --host H --tunnel ADDR --uplink DEV [--prefix P]
+ *	     [--user U --password-file F] [--cacert F] [--lease-ttl S] [-v]
+ *
+ * It keeps a copy of the keys of [P config/, P hosts0), read at one
+ * revision and then followed by a watch.  After each revision (and each
+ * link event) it computes the configuration the host wants, reads the
+ * module's, and applies the difference as one kernel transaction.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <poll.h>
+#include <search.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "cluster.h"
+#include "config.h"
+#include "etcd.h"
+#include "json_print.h"
+#include "segctl.h"
+
+#define MAX_ROUNDS	16	/* refusals taken out per revision */
+#define BACKOFF_MIN_MS	500
+#define BACKOFF_MAX_MS	10000
+
+struct segd {
+	struct cluster_host host;
+	const char *tunnel;
+	int64_t lease_ttl;
+	bool verbose;
+
+	struct etcd *e;
+	struct etcd_watch *w;
+	char *start, *end;	/* the range watched */
+	char *record_key, *status_key;
+
+	void *kvs;		/* tsearch tree of struct etcd_kv *, by key */
+	size_t n_kvs;
+	int64_t revision;
+	int64_t lease;
+	int64_t next_keepalive;	/* ms, monotonic */
+
+	int rtnl;
+	char last_error[300];
+	char *last_status;	/* without its time, not written again */
+	int64_t status_revision;
+};
+
+static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void logmsg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("segd: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The copy of the keys */
+
+static int kv_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct etcd_kv *)a)->key,
+		      ((const struct etcd_kv *)b)->key);
+}
+
+static void kv_free(void *p)
+{
+	struct etcd_kv *kv = p;
+
+	free(kv->key);
+	free(kv->value);
+	free(kv);
+}
+
+static void store_clear(struct segd *s)
+{
+	tdestroy(s->kvs, kv_free);
+	s->kvs = NULL;
+	s->n_kvs = 0;
+}
+
+static int store_put(struct segd *s, const struct etcd_kv *src)
+{
+	struct etcd_kv *kv = calloc(1, sizeof(*kv)), **slot;
+
+	if (!kv)
+		return -ENOMEM;
+	*kv = *src;
+	kv->key = strdup(src->key);
+	kv->value = malloc(src->value_len + 1);
+	if (!kv->key || !kv->value) {
+		kv_free(kv);
+		return -ENOMEM;
+	}
+	memcpy(kv->value, src->value ? src->value : "", src->value_len);
+	kv->value[src->value_len] = '\0';
+	slot = tsearch(kv, &s->kvs, kv_cmp);
+	if (!slot) {
+		kv_free(kv);
+		return -ENOMEM;
+	}
+	if (*slot != kv) {
+		kv_free(*slot);
+		*slot = kv;
+	} else {
+		s->n_kvs++;
+	}
+	return 0;
+}
+
+static void store_del(struct segd *s, const char *key)
+{
+	struct etcd_kv probe = { .key = (char *)key }, **slot, *kv;
+
+	slot = tfind(&probe, &s->kvs, kv_cmp);
+	if (!slot)
+		return;
+	kv = *slot;
+	tdelete(&probe, &s->kvs, kv_cmp);
+	kv_free(kv);
+	s->n_kvs--;
+}
+
+static struct etcd_kv *walk_out;
+static size_t walk_n;
+
+static void walk_collect(const void *node, VISIT which, int depth)
+{
+	(void)depth;
+	if (which == postorder || which == leaf)
+		walk_out[walk_n++] = **(struct etcd_kv *const *)node;
+}
+
+/* Shallow copies of the stored pairs, in key order. */
+static struct etcd_kv *store_array(struct segd *s)
+{
+	walk_out = calloc(s->n_kvs + 1, sizeof(*walk_out));
+	walk_n = 0;
+	if (walk_out)
+		twalk(s->kvs, walk_collect);
+	return walk_out;
+}
+
+/* The status key */
+
+static void write_status(struct segd *s, const struct cluster_result *res)
+{
+	json_object *st = json_object_new_object(), *arr, *o;
+	struct etcd_op op = { .type = ETCD_PUT };
+	char when[64];
+	time_t t = time(NULL);
+	int64_t rev;
+	size_t i;
+	int ret;
+
+	json_object_object_add(st, "version", json_object_new_int(1));
+	json_object_object_add(st, "revision",
+			       json_object_new_int64(s->revision));
+	json_object_object_add(st, "time", json_object_new_string(when));
+	arr = json_object_new_array();
+	for (i = 0; i < res->n_domains; i++)
+		json_object_array_add(arr,
+				      json_object_new_string(res->domains[i]));
+	json_object_object_add(st, "domains", arr);
+	json_object_object_add(st, "error",
+			       json_object_new_string(s->last_error));
+	arr = json_object_new_array();
+	for (i = 0; i < res->n_skipped; i++) {
+		o = json_object_new_object();
+		json_object_object_add(o, "key",
+			json_object_new_string(res->skipped[i].key));
+		json_object_object_add(o, "reason",
+			json_object_new_string(res->skipped[i].reason));
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(st, "skipped", arr);
+	arr = json_object_new_array();
+	for (i = 0; i < res->n_waiting; i++) {
+		o = json_object_new_object();
+		json_object_object_add(o, "key",
+			json_object_new_string(res->waiting[i].key));
+		json_object_object_add(o, "port",
+			json_object_new_string(res->waiting[i].port));
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(st, "waiting", arr);
+
+	/* A link event that changed nothing writes nothing. */
+	op.value = json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN |
+						  JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (s->last_status && s->status_revision == s->revision &&
+	    !strcmp(s->last_status, op.value)) {
+		json_object_put(st);
+		return;
+	}
+	free(s->last_status);
+	s->last_status = strdup(op.value);
+	s->status_revision = s->revision;
+
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	json_object_object_add(st, "time", json_object_new_string(when));
+	op.key = s->status_key;
+	op.value = json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN |
+						  JSON_C_TO_STRING_NOSLASHESCAPE);
+	ret = etcd_txn(s->e, &op, 1, &rev);
+	if (ret) {
+		logmsg("cannot write %s: %s", s->status_key,
+		       etcd_strerror(s->e));
+		free(s->last_status);
+		s->last_status = NULL;
+	}
+	json_object_put(st);
+}
+
+/* Apply */
+
+/*
+ * Make the module hold what the stored keys want.  A command the kernel
+ * refuses takes its record out and the rest is tried again.
+ */
+static void apply(struct segd *s, const char *why)
+{
+	struct cluster_skip *exclude = NULL;
+	struct cluster_result res = { 0 };
+	size_t n_exclude = 0;
+	struct etcd_kv *kvs;
+	int round;
+
+	kvs = store_array(s);
+	if (!kvs) {
+		logmsg("out of memory");
+		return;
+	}
+	s->last_error[0] = '\0';
+	for (round = 0; round < MAX_ROUNDS; round++) {
+		struct config *cur = config_new(), *want = config_new();
+		struct config_error err = { .index = -1 };
+		struct config_diff *d = NULL;
+		const char *key;
+		int ret = 1;
+
+		cluster_result_free(&res);
+		if (cur && want &&
+		    !cluster_want(&s->host, kvs, walk_n, exclude, n_exclude,
+				  want, &res) &&
+		    !config_from_module(cur))
+			d = config_diff(cur, want);
+		if (!d) {
+			snprintf(s->last_error, sizeof(s->last_error),
+				 "cannot read the module's configuration");
+			logmsg("%s", s->last_error);
+		} else if (config_diff_empty(d)) {
+			ret = 0;
+		} else {
+			if (s->verbose) {
+				fprintf(stderr, "segd: revision %lld (%s):\n",
+					(long long)s->revision, why);
+				config_diff_print(d, stderr);
+			}
+			ret = config_diff_apply(d, &err);
+			if (!ret)
+				logmsg("revision %lld (%s): applied %u commands",
+				       (long long)s->revision, why,
+				       config_diff_count(d));
+		}
+		key = ret && d && err.index >= 0 ?
+		      config_diff_key(d, err.index) : NULL;
+		if (ret && d && !key) {
+			snprintf(s->last_error, sizeof(s->last_error),
+				 "revision %lld: %s", (long long)s->revision,
+				 err.msg);
+			logmsg("%s", s->last_error);
+		}
+		/* a refusal of what want does not hold cannot be taken out */
+		for (size_t i = 0; key && i < n_exclude; i++)
+			if (!strcmp(exclude[i].key, key)) {
+				snprintf(s->last_error, sizeof(s->last_error),
+					 "revision %lld: %s: %s",
+					 (long long)s->revision, key, err.msg);
+				logmsg("%s", s->last_error);
+				key = NULL;
+			}
+		if (key) {
+			const char *src = cluster_src_key(&res, key);
+
+			logmsg("revision %lld: %s (%s) refused: %s",
+			       (long long)s->revision, key, src ? src : "?",
+			       err.msg);
+			cluster_skip_add(&exclude, &n_exclude, key, err.msg);
+		}
+		config_diff_free(d);
+		config_free(cur);
+		config_free(want);
+		if (!key)
+			break;
+	}
+	for (size_t i = 0; i < res.n_skipped; i++)
+		if (s->verbose)
+			logmsg("skipped %s: %s", res.skipped[i].key,
+			       res.skipped[i].reason);
+	write_status(s, &res);
+	cluster_result_free(&res);
+	cluster_skips_free(exclude, n_exclude);
+	free(kvs);
+}
+
+/* etcd */
+
+/* Our record, under our lease: a new lease when there is none. */
+static int put_record(struct segd *s)
+{
+	struct etcd_op op = { .type = ETCD_PUT };
+	char value[256];
+	int64_t rev, ttl = 0;
+	int ret;
+
+	/* the lease we have if it lives, else a new one */
+	if (!s->lease || etcd_lease_keepalive(s->e, s->lease, &ttl) ||
+	    ttl <= 0) {
+		ret = etcd_lease_grant(s->e, s->lease_ttl, &s->lease);
+		if (ret)
+			return ret;
+	}
+	snprintf(value, sizeof(value), "{\"version\":1,\"tunnel\":\"%s\"}",
+		 s->tunnel);
+	op.key = s->record_key;
+	op.value = value;
+	op.lease = s->lease;
+	ret = etcd_txn(s->e, &op, 1, &rev);
+	if (!ret)
+		s->next_keepalive = now_ms() + s->lease_ttl * 1000 / 3;
+	return ret;
+}
+
+static void keepalive(struct segd *s)
+{
+	int64_t ttl = 0;
+
+	if (now_ms() < s->next_keepalive)
+		return;
+	s->next_keepalive = now_ms() + s->lease_ttl * 1000 / 3;
+	if (etcd_lease_keepalive(s->e, s->lease, &ttl)) {
+		logmsg("lease keepalive: %s", etcd_strerror(s->e));
+		return;
+	}
+	if (ttl <= 0) {
+		logmsg("lease %lld is gone: a new record",
+		       (long long)s->lease);
+		s->lease = 0;
+		if (put_record(s))
+			logmsg("cannot put %s: %s", s->record_key,
+			       etcd_strerror(s->e));
+	}
+}
+
+/* Read everything at one revision, apply, and watch from the next. */
+static int resync(struct segd *s, const char *why)
+{
+	struct etcd_kvs kvs = { 0 };
+	size_t i;
+	int ret;
+
+	if (s->w) {
+		etcd_watch_stop(s->w);
+		s->w = NULL;
+	}
+	ret = put_record(s);
+	if (ret)
+		return ret;
+	ret = etcd_range(s->e, s->start, s->end, 0, &kvs);
+	if (ret)
+		return ret;
+	store_clear(s);
+	for (i = 0; i < kvs.n; i++)
+		if (store_put(s, &kvs.kv[i])) {
+			etcd_kvs_free(&kvs);
+			return -ENOMEM;
+		}
+	s->revision = kvs.revision;
+	etcd_kvs_free(&kvs);
+	logmsg("%s: %zu keys at revision %lld", why, s->n_kvs,
+	       (long long)s->revision);
+	apply(s, why);
+	s->w = etcd_watch_start(s->e, s->start, s->end, s->revision + 1);
+	return s->w ? 0 : -EIO;
+}
+
+/*
+ * The watch's responses: the events of each revision are stored, then
+ * applied.  0, or -1 when the watch must be started again.
+ */
+static int follow(struct segd *s)
+{
+	struct etcd_watch_resp resp;
+	bool lost_record = false;
+	size_t i;
+	int ret;
+
+	for (;;) {
+		memset(&resp, 0, sizeof(resp));
+		ret = etcd_watch_next(s->w, &resp);
+		if (ret == 0)
+			return 0;
+		if (ret == ETCD_COMPACTED) {
+			logmsg("revision %lld compacted: read again",
+			       (long long)s->revision + 1);
+			return -1;
+		}
+		if (ret < 0) {
+			logmsg("watch: %s", etcd_strerror(s->e));
+			return -1;
+		}
+		if (resp.canceled || resp.compact_revision > 0) {
+			etcd_watch_resp_free(&resp);
+			logmsg("watch canceled: read again");
+			return -1;
+		}
+		/*
+		 * etcd_watch_next() gives the events of one revision at a
+		 * time: one apply, one kernel transaction, each.
+		 */
+		if (!resp.n) {
+			etcd_watch_resp_free(&resp);
+			continue;
+		}
+		for (i = 0; i < resp.n; i++) {
+			struct etcd_event *ev = &resp.events[i];
+
+			if (ev->kv.mod_revision > s->revision)
+				s->revision = ev->kv.mod_revision;
+			if (ev->type == ETCD_DELETE) {
+				store_del(s, ev->kv.key);
+				/* our record went (deleted by hand?): again */
+				if (!strcmp(ev->kv.key, s->record_key))
+					lost_record = true;
+			} else if (store_put(s, &ev->kv)) {
+				etcd_watch_resp_free(&resp);
+				return -1;
+			}
+		}
+		apply(s, "watch");
+		if (lost_record) {
+			logmsg("%s was deleted: put again", s->record_key);
+			lost_record = false;
+			if (put_record(s))
+				logmsg("cannot put %s: %s", s->record_key,
+				       etcd_strerror(s->e));
+		}
+		etcd_watch_resp_free(&resp);
+	}
+}
+
+/* Link events */
+
+static int rtnl_open(void)
+{
+	struct sockaddr_nl sa = {
+		.nl_family = AF_NETLINK,
+		.nl_groups = RTMGRP_LINK,
+	};
+	int fd;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    NETLINK_ROUTE);
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Whether a link appeared, went or changed (or events were lost). */
+static bool rtnl_drain(int fd)
+{
+	char buf[16384];
+	bool changed = false;
+	ssize_t n;
+
+	for (;;) {
+		struct nlmsghdr *h;
+
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0) {
+			if (errno == ENOBUFS)
+				changed = true;
+			if (errno == EINTR || errno == ENOBUFS)
+				continue;
+			return changed;
+		}
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+		     h = NLMSG_NEXT(h, n))
+			if (h->nlmsg_type == RTM_NEWLINK ||
+			    h->nlmsg_type == RTM_DELLINK)
+				changed = true;
+	}
+}
+
+static int read_password(const char *file, char **password)
+{
+	char buf[512];
+	FILE *f = fopen(file, "r");
+
+	if (!f) {
+		fprintf(stderr, "segd: %s: %s\n", file, strerror(errno));
+		return -1;
+	}
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	*password = strdup(buf);
+	return *password ? 0 : -1;
+}
+
+static void usage(void)
+{
+	fputs("Usage: segd --etcd URLS --host H --tunnel ADDR --uplink DEV [--prefix P]\n"
+	      "            [--user U --password-file F] [--cacert F] [--lease-ttl S] [-v]\n",
+	      stderr);
+}
+
+static char *concat(const char *a, const char *b)
+{
+	char *s = malloc(strlen(a) + strlen(b) + 1);
+
+	if (s)
+		strcat(strcpy(s, a), b);
+	return s;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "etcd",	   required_argument, NULL, 'e' },
+		{ "host",	   required_argument, NULL, 'H' },
+		{ "tunnel",	   required_argument, NULL, 't' },
+		{ "uplink",	   required_argument, NULL, 'u' },
+		{ "prefix",	   required_argument, NULL, 'P' },
+		{ "user",	   required_argument, NULL, 'U' },
+		{ "password-file", required_argument, NULL, 'p' },
+		{ "cacert",	   required_argument, NULL, 'c' },
+		{ "lease-ttl",	   required_argument, NULL, 'l' },
+		{ "verbose",	   no_argument,	      NULL, 'v' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct etcd_opts eo = { 0 };
+	struct segd s = { .lease_ttl = 60, .rtnl = -1 };
+	const char *pwfile = NULL;
+	char *password = NULL;
+	int backoff = BACKOFF_MIN_MS;
+	bool need_resync = true;
+	const char *why = "start";
+	int64_t last_resync = 0;
+	int opt;
+
+	s.host.prefix = CLUSTER_PREFIX;
+	while ((opt = getopt_long(argc, argv, "v", options, NULL)) != -1) {
+		switch (opt) {
+		case 'e':
+			eo.endpoints = optarg;
+			break;
+		case 'H':
+			s.host.host = optarg;
+			break;
+		case 't':
+			s.tunnel = optarg;
+			break;
+		case 'u':
+			s.host.uplink = optarg;
+			break;
+		case 'P':
+			s.host.prefix = optarg;
+			break;
+		case 'U':
+			eo.user = optarg;
+			break;
+		case 'p':
+			pwfile = optarg;
+			break;
+		case 'c':
+			eo.cacert = optarg;
+			break;
+		case 'l':
+			s.lease_ttl = atoll(optarg);
+			break;
+		case 'v':
+			s.verbose = true;
+			break;
+		default:
+			usage();
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc || !eo.endpoints || !s.host.host || !s.tunnel ||
+	    !s.host.uplink) {
+		usage();
+		return EXIT_USAGE;
+	}
+	if (!*s.host.host || strchr(s.host.host, '/') ||
+	    s.host.prefix[0] != '/' ||
+	    s.host.prefix[strlen(s.host.prefix) - 1] != '/' ||
+	    s.lease_ttl < 5) {
+		fputs("segd: --host has no '/', --prefix starts and ends with '/',\n"
+		      "      --lease-ttl is at least 5\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (pwfile && read_password(pwfile, &password))
+		return 1;
+	eo.password = password;
+
+	signal(SIGPIPE, SIG_IGN);
+	new_json_obj(false, false);
+	s.e = etcd_open(&eo);
+	s.start = concat(s.host.prefix, "config/");
+	s.end = concat(s.host.prefix, "hosts0");
+	s.record_key = malloc(strlen(s.host.prefix) + strlen(s.host.host) + 16);
+	s.status_key = malloc(strlen(s.host.prefix) + strlen(s.host.host) + 16);
+	if (!s.e || !s.start || !s.end || !s.record_key || !s.status_key) {
+		fputs("segd: out of memory\n", stderr);
+		return 1;
+	}
+	sprintf(s.record_key, "%shosts/%s/record", s.host.prefix, s.host.host);
+	sprintf(s.status_key, "%sstatus/%s", s.host.prefix, s.host.host);
+	s.rtnl = rtnl_open();
+	if (s.rtnl < 0) {
+		perror("segd: rtnetlink");
+		return 1;
+	}
+
+	for (;;) {
+		struct pollfd pfd = { .fd = s.rtnl, .events = POLLIN };
+		int64_t wait;
+		int ret;
+
+		if (need_resync) {
+			/* at most one resync every BACKOFF_MIN_MS */
+			wait = last_resync + BACKOFF_MIN_MS - now_ms();
+			if (wait > 0)
+				poll(NULL, 0, (int)wait);
+			last_resync = now_ms();
+			ret = resync(&s, why);
+			if (ret) {
+				logmsg("etcd: %s; again in %d ms",
+				       etcd_strerror(s.e), backoff);
+				poll(&pfd, 1, backoff);
+				if (pfd.revents)
+					rtnl_drain(s.rtnl);
+				backoff = backoff * 2 > BACKOFF_MAX_MS ?
+					  BACKOFF_MAX_MS : backoff * 2;
+				why = "etcd back";
+				continue;
+			}
+			backoff = BACKOFF_MIN_MS;
+			need_resync = false;
+		}
+		wait = s.next_keepalive - now_ms();
+		if (wait < 0)
+			wait = 0;
+		pfd.revents = 0;
+		ret = etcd_watch_poll(s.w, &pfd, 1, (int)wait);
+		if (ret < 0) {
+			logmsg("watch ended: %s", etcd_strerror(s.e));
+			need_resync = true;
+			why = "watch ended";
+			continue;
+		}
+		if (follow(&s)) {
+			need_resync = true;
+			why = "resync";
+			continue;
+		}
+		if ((pfd.revents & POLLIN) && rtnl_drain(s.rtnl))
+			apply(&s, "link event");
+		keepalive(&s);
+	}
+	return 0;
+}
