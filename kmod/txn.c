@@ -193,6 +193,9 @@ static void segf_finalize_one(struct segf_undo *u)
 	struct segf_instance *inst;
 
 	switch (u->kind) {
+	case SEGF_UNDO_GROUP_NEW:
+		segf_group_settle(u->obj);
+		break;
 	case SEGF_UNDO_GROUP_DEL:
 		segf_group_unlink(u->obj);
 		break;
