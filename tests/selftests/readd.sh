@@ -184,4 +184,62 @@ recv=$(sed -n 's/.*[^0-9]\([0-9][0-9]*\) \(packets \)\{0,1\}received.*/\1/p' \
 sed -n 's/^/# /; /transmitted/p' /tmp/readd.ping
 check_eq "c -> d loses no ping meanwhile" 400 "$recv"
 
+# --- an instance re-added under its id, with its ports ---
+# a (web) -> c (app) is redirected through tfw, a bridge in namespace fw1.
+fw1_rx() { n fw1 cat /sys/class/net/eth0/statistics/rx_packets; }
+setup_fw()
+{
+	svc_ns fw1 t || return 1
+	svc_bridge fw1
+	$SEGCTL service add tfw domain t mode transparent >/dev/null &&
+	$SEGCTL service instance add tfw 1 domain t left fw1-l \
+		right fw1-r >/dev/null &&
+	$SEGCTL chain add tch domain t services tfw >/dev/null &&
+	$SEGCTL rule add id 20 domain t prio 10 from web to app proto icmp \
+		action redirect tch >/dev/null
+}
+check "a service tfw, its instance 1 and a redirect web -> app" setup_fw
+rx0=$(fw1_rx)
+check "a pings c through tfw's instance 1" ping4 a 10.0.0.3
+check_ge "the pings crossed the instance" $((rx0 + 2)) "$(fw1_rx)"
+cat >/tmp/readd.batch <<EOF
+service instance del tfw 1 domain t
+service instance add tfw 1 domain t left fw1-l right fw1-r
+EOF
+$SEGCTL save >/tmp/readd.before
+{
+	cat /tmp/readd.batch
+	echo "rule add id 21 domain t from web to nosuch action allow"
+} >/tmp/readd.bad
+check_err "instance 1 re-added, then a failing line: refused" "" "nosuch" \
+	$SEGCTL -b /tmp/readd.bad
+$SEGCTL save >/tmp/readd.after
+check "segctl save is unchanged" diff -u /tmp/readd.before /tmp/readd.after
+rx0=$(fw1_rx)
+check "a still pings c through instance 1" ping4 a 10.0.0.3
+check_ge "the pings crossed the instance" $((rx0 + 2)) "$(fw1_rx)"
+check "a batch re-adds instance 1 with its ports" $SEGCTL -b /tmp/readd.batch
+check "instance 1 is up" sh -c \
+	"$SEGCTL service instance show domain t | grep -E 'instance 1 service tfw .*state up'"
+rx0=$(fw1_rx)
+red0=$(counter domain t redirected)
+check "a pings c through the new instance 1" ping4 a 10.0.0.3
+check_ge "the pings crossed it" $((rx0 + 2)) "$(fw1_rx)"
+check_ge "and were counted as redirected" $((red0 + 2)) \
+	"$(counter domain t redirected)"
+n a ping -q -i 0.02 -c 300 -W 1 10.0.0.3 >/tmp/readd.ping 2>&1 &
+pid=$!
+sleep 0.5
+ok=0
+for i in $(seq 10); do
+	$SEGCTL -b /tmp/readd.batch && ok=$((ok + 1))
+	sleep 0.3
+done
+wait $pid
+check_eq "10 commits re-add instance 1" 10 "$ok"
+recv=$(sed -n 's/.*[^0-9]\([0-9][0-9]*\) \(packets \)\{0,1\}received.*/\1/p' \
+	/tmp/readd.ping)
+sed -n 's/^/# /; /transmitted/p' /tmp/readd.ping
+check_eq "a -> c through the instance loses no ping meanwhile" 300 "$recv"
+
 finish
