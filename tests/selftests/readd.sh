@@ -241,5 +241,16 @@ recv=$(sed -n 's/.*[^0-9]\([0-9][0-9]*\) \(packets \)\{0,1\}received.*/\1/p' \
 	/tmp/readd.ping)
 sed -n 's/^/# /; /transmitted/p' /tmp/readd.ping
 check_eq "a -> c through the instance loses no ping meanwhile" 300 "$recv"
+cat >/tmp/readd.batch <<EOF
+service instance del tfw 1 domain t
+service instance add tfw 2 domain t left fw1-r right fw1-l
+EOF
+check "a batch gives instance 1's ports to a new instance 2, sides swapped" \
+	$SEGCTL -b /tmp/readd.batch
+check "instance 2 is up" sh -c \
+	"$SEGCTL service instance show domain t | grep -E 'instance 2 service tfw .*state up'"
+rx0=$(fw1_rx)
+check "a pings c through instance 2" ping4 a 10.0.0.3
+check_ge "the pings crossed it" $((rx0 + 2)) "$(fw1_rx)"
 
 finish
