@@ -18,6 +18,7 @@
 #include "parse.h"
 #include "policy.h"
 #include "port.h"
+#include "service.h"
 #include "segfilter.h"
 #include "test_util.h"
 #include "txn.h"
@@ -661,6 +662,92 @@ static void policy_test_readd(struct kunit *test)
 	mutex_unlock(&ctx->sn.lock);
 }
 
+/*
+ * A commit that deletes instance 1 and adds it again on the same ports:
+ * until it publishes, each generation finds its own instance by slot and
+ * by port, no third instance may claim the ports, and a rollback gives
+ * the slot and the ports back to the old one alone.  (The publish sends
+ * instance events, which need a namespace: readd.sh covers it.)
+ */
+static void policy_test_readd_instance(struct kunit *test)
+{
+	struct commit_ctx *ctx = test->priv;
+	struct segf_domain *dom = ctx->dom;
+	struct segf_instance *old, *new, *other;
+	struct segf_port *port[2];
+	struct segf_iface sides[2];
+	struct segf_service *svc;
+	struct segf_commit c;
+	int s, side = -1;
+	u64 gen;
+
+	mutex_lock(&ctx->sn.lock);
+	gen = current_policy(ctx)->gen;
+	KUNIT_ASSERT_EQ(test, segf_service_create(dom, "fw",
+						  SEGFILTER_SERVICE_TRANSPARENT,
+						  &svc, NULL), 0);
+	memset(sides, 0, sizeof(sides));
+	for (s = SEGF_LEFT; s <= SEGF_RIGHT; s++) {
+		port[s] = kunit_kzalloc(test, sizeof(*port[s]), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, port[s]);
+		port[s]->sn = &ctx->sn;
+		port[s]->domain = dom;
+		port[s]->role = SEGFILTER_PORT_ROLE_SERVICE;
+		port[s]->ifindex = 11 + s;
+		port[s]->gone = true;	/* no device behind: down */
+		RCU_INIT_POINTER(sides[s].port, port[s]);
+	}
+	/* Seen by the current generation already. */
+	KUNIT_ASSERT_EQ(test, segf_instance_create(svc, 1, sides, gen, &old,
+						   NULL), 0);
+
+	segf_commit_begin(&c, &ctx->sn, NULL);
+	KUNIT_ASSERT_EQ(test, segf_commit_record(&c, SEGF_UNDO_INSTANCE_DEL,
+						 old), 0);
+	segf_commit_touch(&c, dom);
+	segf_instance_retire(old, dom->next_gen);
+	KUNIT_ASSERT_EQ(test, segf_instance_create(svc, 1, sides,
+						   dom->next_gen, &new, NULL),
+			0);
+	KUNIT_ASSERT_EQ(test, segf_commit_record(&c, SEGF_UNDO_INSTANCE_NEW,
+						 new), 0);
+	KUNIT_EXPECT_PTR_EQ(test, segf_instance_find(svc, 1), new);
+	rcu_read_lock();
+	KUNIT_EXPECT_PTR_EQ(test, segf_service_seen(svc, 0, gen), old);
+	KUNIT_EXPECT_PTR_EQ(test, segf_service_seen(svc, 0, gen + 1), new);
+	KUNIT_EXPECT_PTR_EQ(test, segf_port_instance(port[SEGF_RIGHT], gen,
+						     &side), old);
+	KUNIT_EXPECT_EQ(test, side, SEGF_RIGHT);
+	KUNIT_EXPECT_PTR_EQ(test, segf_port_instance(port[SEGF_RIGHT],
+						     gen + 1, &side), new);
+	KUNIT_EXPECT_EQ(test, side, SEGF_RIGHT);
+	rcu_read_unlock();
+	/* The ports are the new instance's: no other may have them. */
+	KUNIT_EXPECT_EQ(test, segf_instance_create(svc, 2, sides,
+						   dom->next_gen, &other,
+						   NULL), -EBUSY);
+
+	KUNIT_EXPECT_EQ(test, segf_commit_end(&c, -EINVAL), -EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, segf_instance_find(svc, 1), old);
+	KUNIT_EXPECT_PTR_EQ(test, rcu_access_pointer(svc->inst[0]), old);
+	KUNIT_EXPECT_NULL(test, rcu_access_pointer(old->succ));
+	for (s = SEGF_LEFT; s <= SEGF_RIGHT; s++) {
+		KUNIT_EXPECT_PTR_EQ(test, rcu_access_pointer(port[s]->inst),
+				    old);
+		KUNIT_EXPECT_NULL(test, rcu_access_pointer(port[s]->inst_next));
+		KUNIT_EXPECT_PTR_EQ(test,
+				    rcu_access_pointer(old->side[s].port),
+				    port[s]);
+	}
+	KUNIT_EXPECT_EQ(test, svc->n_instances, 1);
+	rcu_read_lock();
+	KUNIT_EXPECT_PTR_EQ(test, segf_port_instance(port[SEGF_LEFT], gen + 1,
+						     &side), old);
+	KUNIT_EXPECT_EQ(test, side, SEGF_LEFT);
+	rcu_read_unlock();
+	mutex_unlock(&ctx->sn.lock);
+}
+
 static struct kunit_case segf_policy_test_cases[] = {
 	KUNIT_CASE(policy_test_fold),
 	KUNIT_CASE(policy_test_priority),
@@ -680,6 +767,7 @@ static struct kunit_suite segf_policy_test_suite = {
 static struct kunit_case segf_commit_test_cases[] = {
 	KUNIT_CASE(policy_test_generation),
 	KUNIT_CASE(policy_test_readd),
+	KUNIT_CASE(policy_test_readd_instance),
 	{}
 };
 
