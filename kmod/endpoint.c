@@ -86,7 +86,7 @@ struct segf_endpoint *segf_endpoint_by_mac(struct segf_domain *dom,
 }
 
 static struct segf_ep_addr *segf_addr_head(struct segf_domain *dom,
-					    const struct segf_addr *addr)
+					   const struct segf_addr *addr)
 {
 	return rhashtable_lookup_fast(&dom->ep_by_addr, addr, segf_addr_params);
 }
@@ -587,6 +587,20 @@ void segf_endpoint_unlink(struct segf_endpoint *ep)
 	segf_port_group_del(ep->port, ep->group->id, segf_endpoint_gone(ep));
 	segf_changed(dom->sn);
 	segf_endpoint_free(ep);
+}
+
+/* Whether a new endpoint took @ep's MAC or an address of it: see txn.c. */
+bool segf_endpoint_succeeded(struct segf_endpoint *ep)
+{
+	struct segf_domain *dom = ep->domain;
+	unsigned int i;
+
+	if (segf_succ(ep, dom))
+		return true;
+	for (i = 0; i < ep->n_addrs; i++)
+		if (segf_succ(&ep->addrs[i], dom))
+			return true;
+	return false;
 }
 
 /* Delete an endpoint now, for every reader. */

@@ -93,6 +93,7 @@ void segf_endpoint_destroy(struct segf_endpoint *ep);
 void segf_endpoint_retire(struct segf_endpoint *ep, u64 gen);
 void segf_endpoint_revive(struct segf_endpoint *ep);
 void segf_endpoint_unlink(struct segf_endpoint *ep);
+bool segf_endpoint_succeeded(struct segf_endpoint *ep);
 bool segf_addr_unicast(const struct segf_addr *a);
 
 /* Whether the data path, reading generation @gen, sees @ep. */

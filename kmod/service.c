@@ -266,6 +266,27 @@ static void segf_instance_unbind(struct segf_instance *inst)
 	}
 }
 
+/*
+ * Whether a new instance took @inst's slot or claimed a port of it:
+ * see txn.c.
+ */
+bool segf_instance_succeeded(struct segf_instance *inst)
+{
+	struct segf_net *sn = inst->svc->domain->sn;
+	struct segf_port *port;
+	int s;
+
+	if (segf_inst_succ(inst, sn))
+		return true;
+	for (s = SEGF_LEFT; s <= SEGF_RIGHT; s++) {
+		port = segf_iface_port(&inst->side[s], sn);
+		if (port && segf_port_holder(port, false) == inst &&
+		    segf_port_holder(port, true))
+			return true;
+	}
+	return false;
+}
+
 /* Whether a live instance has @port, or takes it over at the publish. */
 static bool segf_port_taken(const struct segf_port *port)
 {

@@ -142,6 +142,7 @@ int segf_instance_create(struct segf_service *svc, u32 id,
 void segf_instance_retire(struct segf_instance *inst, u64 gen);
 void segf_instance_revive(struct segf_instance *inst);
 void segf_instance_unlink(struct segf_instance *inst);
+bool segf_instance_succeeded(struct segf_instance *inst);
 u8 segf_instance_state(const struct segf_instance *inst);
 void segf_instance_report(struct segf_instance *inst, bool deleted);
 void segf_instance_read_stats(const struct segf_instance *inst,
