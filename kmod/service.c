@@ -184,14 +184,22 @@ struct segf_instance *segf_service_seen(const struct segf_service *svc,
 struct segf_instance *segf_port_instance(const struct segf_port *port,
 					 u64 gen, int *side)
 {
-	struct segf_instance *inst = rcu_dereference(port->inst);
-	struct segf_instance *next;
+	struct segf_instance *inst, *next;
 
-	if (inst && !segf_instance_visible(inst, gen)) {
-		next = rcu_dereference(port->inst_next);
-		if (next)
-			inst = next;
-	}
+	/*
+	 * The claimant first: the publish's hand-over stores the holder
+	 * before it clears the claim (segf_instance_unbind()), so a frame
+	 * that finds no claim here finds the new holder below, and one
+	 * that finds the old holder still has its claimant.  The grace
+	 * period of segf_commit_end() does not cover this: the hand-over
+	 * runs after it.
+	 */
+	next = rcu_dereference(port->inst_next);
+	/* Pairs with the smp_wmb() of segf_instance_unbind(). */
+	smp_rmb();
+	inst = rcu_dereference(port->inst);
+	if (inst && next && !segf_instance_visible(inst, gen))
+		inst = next;
 	if (inst)
 		*side = inst->side[SEGF_LEFT].ifindex == port->ifindex ?
 			SEGF_LEFT : SEGF_RIGHT;
@@ -256,6 +264,11 @@ static void segf_instance_unbind(struct segf_instance *inst)
 		if (segf_port_holder(port, false) == inst) {
 			next = segf_port_holder(port, true);
 			rcu_assign_pointer(port->inst, next);
+			/*
+			 * The new holder before the claim goes: pairs with
+			 * the smp_rmb() of segf_port_instance().
+			 */
+			smp_wmb();
 			RCU_INIT_POINTER(port->inst_next, NULL);
 		} else if (segf_port_holder(port, true) == inst) {
 			rcu_assign_pointer(port->inst_next,
