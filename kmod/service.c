@@ -173,6 +173,13 @@ struct segf_instance *segf_service_seen(const struct segf_service *svc,
 	return inst;
 }
 
+/* Which side of @inst port @ifindex is. */
+static int segf_side_of(const struct segf_instance *inst, int ifindex)
+{
+	return inst->side[SEGF_LEFT].ifindex == ifindex ?
+	       SEGF_LEFT : SEGF_RIGHT;
+}
+
 /*
  * The instance behind service port @port for a frame of generation @gen,
  * and the side of it @port is (the instance's own record: a port handed
@@ -201,8 +208,7 @@ struct segf_instance *segf_port_instance(const struct segf_port *port,
 	if (inst && next && !segf_instance_visible(inst, gen))
 		inst = next;
 	if (inst)
-		*side = inst->side[SEGF_LEFT].ifindex == port->ifindex ?
-			SEGF_LEFT : SEGF_RIGHT;
+		*side = segf_side_of(inst, port->ifindex);
 	return inst;
 }
 
@@ -255,7 +261,7 @@ static void segf_instance_unbind(struct segf_instance *inst)
 	struct segf_net *sn = inst->svc->domain->sn;
 	struct segf_instance *next;
 	struct segf_port *port;
-	int s;
+	int s, n;
 
 	for (s = SEGF_LEFT; s <= SEGF_RIGHT; s++) {
 		port = segf_iface_port(&inst->side[s], sn);
@@ -270,6 +276,11 @@ static void segf_instance_unbind(struct segf_instance *inst)
 			 */
 			smp_wmb();
 			RCU_INIT_POINTER(port->inst_next, NULL);
+			/* Settled: nothing left to give the port back to. */
+			if (next) {
+				n = segf_side_of(next, port->ifindex);
+				next->side[n].displaced = NULL;
+			}
 		} else if (segf_port_holder(port, true) == inst) {
 			rcu_assign_pointer(port->inst_next,
 					   inst->side[s].displaced);
@@ -425,7 +436,6 @@ static void segf_instance_free_rcu(struct rcu_head *head)
 void segf_instance_unlink(struct segf_instance *inst)
 {
 	struct segf_service *svc = inst->svc;
-
 	struct segf_instance *succ = segf_inst_succ(inst, svc->domain->sn);
 
 	segf_instance_unbind(inst);
@@ -508,14 +518,19 @@ void segf_instance_port_gone(struct segf_port *port)
 	inst = segf_port_holder(port, false);
 	if (!inst)
 		return;
-	RCU_INIT_POINTER(inst->side[inst->side[SEGF_LEFT].ifindex ==
-				    port->ifindex ? SEGF_LEFT : SEGF_RIGHT].port,
+	RCU_INIT_POINTER(inst->side[segf_side_of(inst, port->ifindex)].port,
 			 NULL);
 	RCU_INIT_POINTER(port->inst, NULL);
 	segf_instance_report(inst, false);
 }
 
-/* A SERVICE port was attached: is it the missing side of an instance? */
+/*
+ * A SERVICE port was attached: is it the missing side of an instance?
+ * Only the first instance of a slot's line can miss a port: the others
+ * were added by the commit running now, on ports attached then, and no
+ * port is detached inside a commit (PORT_DEL and NETDEV_UNREGISTER are
+ * outside it).
+ */
 void segf_instance_port_back(struct segf_port *port)
 {
 	struct segf_domain *dom = port->domain;
