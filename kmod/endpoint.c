@@ -138,22 +138,29 @@ struct segf_endpoint *segf_endpoint_seen_addr(struct segf_domain *dom,
  * rollback revives one only after it unlinked those that followed it.
  */
 static struct segf_endpoint *segf_mac_last(struct segf_domain *dom,
-					   const u8 *mac)
+					   const u8 *mac, unsigned int *n)
 {
 	struct segf_endpoint *ep = segf_endpoint_by_mac(dom, mac), *next;
 
-	while (ep && (next = segf_succ(ep, dom)))
+	*n = !!ep;
+	while (ep && (next = segf_succ(ep, dom))) {
 		ep = next;
+		(*n)++;
+	}
 	return ep;
 }
 
 static struct segf_ep_addr *segf_addr_last(struct segf_domain *dom,
-					   const struct segf_addr *addr)
+					   const struct segf_addr *addr,
+					   unsigned int *n)
 {
 	struct segf_ep_addr *ea = segf_addr_head(dom, addr), *next;
 
-	while (ea && (next = segf_succ(ea, dom)))
+	*n = !!ea;
+	while (ea && (next = segf_succ(ea, dom))) {
 		ea = next;
+		(*n)++;
+	}
 	return ea;
 }
 
@@ -162,9 +169,10 @@ struct segf_endpoint *segf_endpoint_live_mac(struct segf_domain *dom,
 					     const u8 *mac)
 {
 	struct segf_endpoint *ep;
+	unsigned int n;
 
 	segf_assert_locked(dom->sn);
-	ep = segf_mac_last(dom, mac);
+	ep = segf_mac_last(dom, mac, &n);
 	return segf_endpoint_live(ep) ? ep : NULL;
 }
 
@@ -172,9 +180,10 @@ struct segf_endpoint *segf_endpoint_live_addr(struct segf_domain *dom,
 					      const struct segf_addr *addr)
 {
 	struct segf_ep_addr *ea;
+	unsigned int n;
 
 	segf_assert_locked(dom->sn);
-	ea = segf_addr_last(dom, addr);
+	ea = segf_addr_last(dom, addr, &n);
 	return ea && segf_endpoint_live(ea->ep) ? ea->ep : NULL;
 }
 
@@ -454,7 +463,7 @@ int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 {
 	struct segf_ep_addr *addr_last[SEGF_EP_ADDRS];
 	struct segf_endpoint *ep, *mac_last;
-	unsigned int i, j;
+	unsigned int i, j, n;
 	int err;
 
 	segf_assert_locked(dom->sn);
@@ -478,12 +487,18 @@ int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 		return -EEXIST;
 	}
 	/* A MAC or address this commit deleted is free: see segf_ep_addr. */
-	mac_last = segf_mac_last(dom, mac);
+	mac_last = segf_mac_last(dom, mac, &n);
 	if (segf_endpoint_live(mac_last)) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
 				       "endpoint %pM already exists in domain \"%s\"",
 				       mac, dom->name);
 		return -EEXIST;
+	}
+	if (n >= SEGF_READD_MAX) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "endpoint %pM is re-added too often in this transaction",
+				       mac);
+		return -ENOSPC;
 	}
 	for (i = 0; i < n_addrs; i++) {
 		if (!segf_addr_unicast(&addrs[i])) {
@@ -498,11 +513,16 @@ int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 				return -EEXIST;
 			}
 		}
-		addr_last[i] = segf_addr_last(dom, &addrs[i]);
+		addr_last[i] = segf_addr_last(dom, &addrs[i], &n);
 		if (addr_last[i] && segf_endpoint_live(addr_last[i]->ep)) {
 			segf_addr_err(extack, &addrs[i],
 				      "already belongs to another endpoint");
 			return -EEXIST;
+		}
+		if (n >= SEGF_READD_MAX) {
+			segf_addr_err(extack, &addrs[i],
+				      "is given again too often in this transaction");
+			return -ENOSPC;
 		}
 		if (segf_gw_owns(segf_domain_next_cfg(dom), &addrs[i])) {
 			segf_addr_err(extack, &addrs[i],

@@ -135,15 +135,18 @@ void segf_service_unlink(struct segf_service *svc)
 
 /* The last instance of slot @i's line: the only one that may be live. */
 static struct segf_instance *segf_slot_last(const struct segf_service *svc,
-					    unsigned int i)
+					    unsigned int i, unsigned int *n)
 {
 	struct segf_net *sn = svc->domain->sn;
 	struct segf_instance *inst, *next;
 
 	inst = rcu_dereference_protected(svc->inst[i],
 					 lockdep_is_held(&sn->lock));
-	while (inst && (next = segf_inst_succ(inst, sn)))
+	*n = !!inst;
+	while (inst && (next = segf_inst_succ(inst, sn))) {
 		inst = next;
+		(*n)++;
+	}
 	return inst;
 }
 
@@ -151,10 +154,11 @@ static struct segf_instance *segf_slot_last(const struct segf_service *svc,
 struct segf_instance *segf_instance_find(struct segf_service *svc, u32 id)
 {
 	struct segf_instance *inst;
+	unsigned int n;
 
 	if (!id || id > SEGFILTER_SERVICE_MAX_INSTANCES)
 		return NULL;
-	inst = segf_slot_last(svc, id - 1);
+	inst = segf_slot_last(svc, id - 1, &n);
 	return inst && inst->dead == SEGF_GEN_NEVER ? inst : NULL;
 }
 
@@ -340,16 +344,23 @@ int segf_instance_create(struct segf_service *svc, u32 id,
 	struct segf_net *sn = svc->domain->sn;
 	struct segf_instance *inst, *old;
 	struct segf_port *port[2];
+	unsigned int n;
 	int s, cpu;
 
 	segf_assert_locked(sn);
 	/* One this commit deleted gives its id up: see the struct. */
-	old = segf_slot_last(svc, id - 1);
+	old = segf_slot_last(svc, id - 1, &n);
 	if (old && old->dead == SEGF_GEN_NEVER) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
 				       "instance %u of service \"%s\" exists",
 				       id, svc->name);
 		return -EEXIST;
+	}
+	if (n >= SEGF_READD_MAX) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "instance %u of service \"%s\" is re-added too often in this transaction",
+				       id, svc->name);
+		return -ENOSPC;
 	}
 	for (s = SEGF_LEFT; s <= SEGF_RIGHT; s++) {
 		char name[IFNAMSIZ];
