@@ -159,6 +159,20 @@ check "c pings d as before: rule 9 still allows" ping4 c 10.0.0.4
 check "c pings b at 10.0.0.22 as before" ping4 c 10.0.0.22
 check_fails "a still does not ping b" ping4 a 10.0.0.22
 
+# --- one key re-added too often in one transaction ---
+: >/tmp/readd.batch
+for i in 1 2 3 4 5; do
+	echo "endpoint del $C domain t" >>/tmp/readd.batch
+	echo "endpoint add $C domain t group app port vc ip 10.0.0.3" \
+		>>/tmp/readd.batch
+done
+check_err "a batch re-adding c 5 times is refused" "" \
+	"endpoint $C is re-added too often in this transaction" \
+	$SEGCTL -b /tmp/readd.batch
+$SEGCTL save >/tmp/readd.after
+check "segctl save is unchanged" diff -u /tmp/readd.before /tmp/readd.after
+check "c pings d as before" ping4 c 10.0.0.4
+
 # --- traffic between two endpoints flows while they are re-added ---
 cat >/tmp/readd.batch <<EOF
 rule del 9 domain t
