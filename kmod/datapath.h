@@ -93,17 +93,13 @@ static inline void segf_drop(const struct segf_ctx *ctx, struct sk_buff *skb,
 static inline struct segf_endpoint *
 segf_lookup_mac(const struct segf_ctx *ctx, const u8 *mac)
 {
-	struct segf_endpoint *ep = segf_endpoint_by_mac(ctx->dom, mac);
-
-	return segf_endpoint_visible(ep, ctx->pol->gen) ? ep : NULL;
+	return segf_endpoint_seen_mac(ctx->dom, mac, ctx->pol->gen);
 }
 
 static inline struct segf_endpoint *
 segf_lookup_addr(const struct segf_ctx *ctx, const struct segf_addr *key)
 {
-	struct segf_endpoint *ep = segf_endpoint_by_addr(ctx->dom, key);
-
-	return segf_endpoint_visible(ep, ctx->pol->gen) ? ep : NULL;
+	return segf_endpoint_seen_addr(ctx->dom, key, ctx->pol->gen);
 }
 
 static inline void segf_addr_v4(struct segf_addr *key, __be32 addr)

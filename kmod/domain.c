@@ -210,15 +210,32 @@ err_free:
 	return err;
 }
 
+/*
+ * Its creation undone, or its deletion published.  Undone, a group that
+ * replaced a deleted one gives the slot back to it (the slot exists: the
+ * store cannot fail).  Published, a group already replaced leaves its
+ * successor's slot alone.
+ */
 void segf_group_unlink(struct segf_group *grp)
 {
 	struct segf_domain *dom = grp->domain;
 
-	xa_erase(&dom->groups, grp->id);
+	if (grp->shadow)
+		WARN_ON(xa_is_err(xa_store(&dom->groups, grp->id, grp->shadow,
+					   GFP_NOWAIT)));
+	else
+		xa_cmpxchg(&dom->groups, grp->id, grp, NULL, GFP_NOWAIT);
+	grp->shadow = NULL;
 	rhltable_remove(&dom->group_names, &grp->name_node,
 			segf_group_name_params);
 	dom->n_groups--;
 	kfree_rcu(grp, rcu);
+}
+
+/* Its creation published: the group it replaced is no longer its to restore. */
+void segf_group_settle(struct segf_group *grp)
+{
+	grp->shadow = NULL;
 }
 
 /**
@@ -340,20 +357,15 @@ struct segf_group *segf_group_find(struct segf_domain *dom, u16 id,
 int segf_group_create(struct segf_domain *dom, u16 id, const char *name,
 		      struct segf_group **out, struct netlink_ext_ack *extack)
 {
-	struct segf_group *grp;
+	struct segf_group *grp, *old;
 	int err;
 
 	segf_assert_locked(dom->sn);
-	grp = xa_load(&dom->groups, id);
-	if (grp) {
-		if (grp->dying)
-			NL_SET_ERR_MSG_FMT_MOD(extack,
-					       "group id %u is deleted in this transaction",
-					       id);
-		else
-			NL_SET_ERR_MSG_FMT_MOD(extack,
-					       "group id %u already exists in domain \"%s\"",
-					       id, dom->name);
+	old = xa_load(&dom->groups, id);
+	if (old && !old->dying) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "group id %u already exists in domain \"%s\"",
+				       id, dom->name);
 		return -EEXIST;
 	}
 	if (segf_group_find(dom, 0, name)) {
@@ -369,18 +381,24 @@ int segf_group_create(struct segf_domain *dom, u16 id, const char *name,
 	grp->domain = dom;
 	grp->id = id;
 	strscpy(grp->name, name, sizeof(grp->name));
-	err = xa_insert(&dom->groups, id, grp, GFP_KERNEL_ACCOUNT);
-	if (err) {
-		kfree(grp);
-		return err;
-	}
+	/* Names first: a failure then leaves the id's slot untouched. */
 	err = rhltable_insert(&dom->group_names, &grp->name_node,
 			      segf_group_name_params);
 	if (err) {
-		xa_erase(&dom->groups, id);
 		kfree(grp);
 		return err;
 	}
+	/* A group this commit deleted gives its id up (see the struct). */
+	err = old ? xa_err(xa_store(&dom->groups, id, grp,
+				    GFP_KERNEL_ACCOUNT)) :
+		    xa_insert(&dom->groups, id, grp, GFP_KERNEL_ACCOUNT);
+	if (err) {
+		rhltable_remove(&dom->group_names, &grp->name_node,
+				segf_group_name_params);
+		kfree_rcu(grp, rcu);
+		return err;
+	}
+	grp->shadow = old;
 	dom->n_groups++;
 	segf_changed(dom->sn);
 	*out = grp;

@@ -108,6 +108,13 @@ struct segf_group {
 	unsigned int n_endpoints;
 	unsigned int n_rules;		/* rules naming it */
 	bool dying;			/* deleted by the commit being built */
+	/*
+	 * The group of the same id that the commit being built deleted and
+	 * this one replaced in segf_domain::groups: its endpoints' frames
+	 * may still reach it until the commit publishes; a rollback puts
+	 * it back.  NULL outside commits.
+	 */
+	struct segf_group *shadow;
 	struct rcu_head rcu;
 };
 
@@ -131,6 +138,7 @@ int segf_group_create(struct segf_domain *dom, u16 id, const char *name,
 		      struct segf_group **out, struct netlink_ext_ack *extack);
 int segf_group_retire(struct segf_group *grp, struct netlink_ext_ack *extack);
 void segf_group_unlink(struct segf_group *grp);
+void segf_group_settle(struct segf_group *grp);
 bool segf_name_valid(const char *name);
 void segf_net_teardown(struct segf_net *sn);
 

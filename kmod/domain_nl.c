@@ -332,7 +332,7 @@ static int segf_domain_set_apply(struct segf_commit *c, struct nlattr **attrs,
 	if (err)
 		return err;
 	if (!is_zero_ether_addr(cfg.gw_mac) &&
-	    segf_endpoint_live(segf_endpoint_by_mac(dom, cfg.gw_mac))) {
+	    segf_endpoint_live_mac(dom, cfg.gw_mac)) {
 		NL_SET_ERR_MSG_FMT_MOD(c->extack,
 				       "gateway MAC %pM is an endpoint's",
 				       cfg.gw_mac);
@@ -341,8 +341,8 @@ static int segf_domain_set_apply(struct segf_commit *c, struct nlattr **attrs,
 	for (i = 0; i < cfg.n_gw_addrs; i++) {
 		struct segf_endpoint *ep;
 
-		ep = segf_endpoint_by_addr(dom, &cfg.gw_addrs[i]);
-		if (segf_endpoint_live(ep)) {
+		ep = segf_endpoint_live_addr(dom, &cfg.gw_addrs[i]);
+		if (ep) {
 			NL_SET_ERR_MSG_FMT_MOD(c->extack,
 					       "gateway address %u belongs to endpoint %pM",
 					       i + 1, ep->mac);

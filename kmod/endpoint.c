@@ -85,13 +85,106 @@ struct segf_endpoint *segf_endpoint_by_mac(struct segf_domain *dom,
 	return rhashtable_lookup_fast(&dom->ep_by_mac, mac, segf_mac_params);
 }
 
+static struct segf_ep_addr *segf_addr_head(struct segf_domain *dom,
+					   const struct segf_addr *addr)
+{
+	return rhashtable_lookup_fast(&dom->ep_by_addr, addr, segf_addr_params);
+}
+
 struct segf_endpoint *segf_endpoint_by_addr(struct segf_domain *dom,
 					    const struct segf_addr *addr)
 {
-	struct segf_ep_addr *ea;
+	struct segf_ep_addr *ea = segf_addr_head(dom, addr);
 
-	ea = rhashtable_lookup_fast(&dom->ep_by_addr, addr, segf_addr_params);
 	return ea ? ea->ep : NULL;
+}
+
+/*
+ * The next of a key's line (see struct segf_ep_addr): for the data path
+ * under rcu_read_lock(), or for a writer.
+ */
+#define segf_succ(obj, dom)						\
+	rcu_dereference_check((obj)->succ,				\
+			      lockdep_is_held(&(dom)->sn->lock))
+
+/*
+ * The endpoint with @mac, or @addr, that generation @gen sees.  Walks
+ * the key's line only while a commit gives that key to a new endpoint.
+ */
+struct segf_endpoint *segf_endpoint_seen_mac(struct segf_domain *dom,
+					     const u8 *mac, u64 gen)
+{
+	struct segf_endpoint *ep = segf_endpoint_by_mac(dom, mac);
+
+	while (ep && !segf_endpoint_visible(ep, gen))
+		ep = segf_succ(ep, dom);
+	return ep;
+}
+
+struct segf_endpoint *segf_endpoint_seen_addr(struct segf_domain *dom,
+					      const struct segf_addr *addr,
+					      u64 gen)
+{
+	struct segf_ep_addr *ea = segf_addr_head(dom, addr);
+
+	while (ea && !segf_endpoint_visible(ea->ep, gen))
+		ea = segf_succ(ea, dom);
+	return ea ? ea->ep : NULL;
+}
+
+/*
+ * The last of a key's line: the only one that may be live, as a key is
+ * given again only once every endpoint that had it is deleted, and a
+ * rollback revives one only after it unlinked those that followed it.
+ */
+static struct segf_endpoint *segf_mac_last(struct segf_domain *dom,
+					   const u8 *mac, unsigned int *n)
+{
+	struct segf_endpoint *ep = segf_endpoint_by_mac(dom, mac), *next;
+
+	*n = !!ep;
+	while (ep && (next = segf_succ(ep, dom))) {
+		ep = next;
+		(*n)++;
+	}
+	return ep;
+}
+
+static struct segf_ep_addr *segf_addr_last(struct segf_domain *dom,
+					   const struct segf_addr *addr,
+					   unsigned int *n)
+{
+	struct segf_ep_addr *ea = segf_addr_head(dom, addr), *next;
+
+	*n = !!ea;
+	while (ea && (next = segf_succ(ea, dom))) {
+		ea = next;
+		(*n)++;
+	}
+	return ea;
+}
+
+/* For the control path: the endpoint with @mac, or @addr, not deleted. */
+struct segf_endpoint *segf_endpoint_live_mac(struct segf_domain *dom,
+					     const u8 *mac)
+{
+	struct segf_endpoint *ep;
+	unsigned int n;
+
+	segf_assert_locked(dom->sn);
+	ep = segf_mac_last(dom, mac, &n);
+	return segf_endpoint_live(ep) ? ep : NULL;
+}
+
+struct segf_endpoint *segf_endpoint_live_addr(struct segf_domain *dom,
+					      const struct segf_addr *addr)
+{
+	struct segf_ep_addr *ea;
+	unsigned int n;
+
+	segf_assert_locked(dom->sn);
+	ea = segf_addr_last(dom, addr, &n);
+	return ea && segf_endpoint_live(ea->ep) ? ea->ep : NULL;
 }
 
 static void segf_addr_err(struct netlink_ext_ack *extack,
@@ -112,13 +205,66 @@ bool segf_addr_unicast(const struct segf_addr *a)
 	       !ipv6_addr_loopback(&a->v6);
 }
 
-static void segf_endpoint_unhash(struct segf_endpoint *ep, unsigned int n)
+/* Enter @ea in the table, or behind @last, the end of its key's line. */
+static int segf_addr_hash(struct segf_domain *dom, struct segf_ep_addr *ea,
+			  struct segf_ep_addr *last)
+{
+	if (!last)
+		return rhashtable_lookup_insert_fast(&dom->ep_by_addr,
+						     &ea->node,
+						     segf_addr_params);
+	ea->pred = last;
+	/* Publishes @ea's fields to readers that walk the line. */
+	rcu_assign_pointer(last->succ, ea);
+	return 0;
+}
+
+/*
+ * Take @ea out of its key's line: the table's entry gives way to its
+ * successor in one replacement, so a reader finds one or the other.  A
+ * reader standing on @ea still finds the rest of the line through it.
+ */
+static void segf_addr_unhash(struct segf_domain *dom, struct segf_ep_addr *ea)
+{
+	struct segf_ep_addr *succ = segf_succ(ea, dom);
+
+	if (succ)
+		succ->pred = ea->pred;
+	if (ea->pred)
+		rcu_assign_pointer(ea->pred->succ, succ);
+	else if (succ)
+		WARN_ON(rhashtable_replace_fast(&dom->ep_by_addr, &ea->node,
+						&succ->node, segf_addr_params));
+	else
+		rhashtable_remove_fast(&dom->ep_by_addr, &ea->node,
+				       segf_addr_params);
+	ea->pred = NULL;
+}
+
+/* The same for @ep's MAC. */
+static void segf_mac_unhash(struct segf_endpoint *ep)
 {
 	struct segf_domain *dom = ep->domain;
+	struct segf_endpoint *succ = segf_succ(ep, dom);
 
+	if (succ)
+		succ->pred = ep->pred;
+	if (ep->pred)
+		rcu_assign_pointer(ep->pred->succ, succ);
+	else if (succ)
+		WARN_ON(rhashtable_replace_fast(&dom->ep_by_mac, &ep->mac_node,
+						&succ->mac_node,
+						segf_mac_params));
+	else
+		rhashtable_remove_fast(&dom->ep_by_mac, &ep->mac_node,
+				       segf_mac_params);
+	ep->pred = NULL;
+}
+
+static void segf_endpoint_unhash(struct segf_endpoint *ep, unsigned int n)
+{
 	while (n--)
-		rhashtable_remove_fast(&dom->ep_by_addr, &ep->addrs[n].node,
-				       segf_addr_params);
+		segf_addr_unhash(ep->domain, &ep->addrs[n]);
 }
 
 /* After a grace period: readers may still hold @ep. */
@@ -315,8 +461,9 @@ int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 			 u64 born, struct segf_endpoint **out,
 			 struct netlink_ext_ack *extack)
 {
-	struct segf_endpoint *ep, *other;
-	unsigned int i;
+	struct segf_ep_addr *addr_last[SEGF_EP_ADDRS];
+	struct segf_endpoint *ep, *mac_last;
+	unsigned int i, j, n;
 	int err;
 
 	segf_assert_locked(dom->sn);
@@ -339,18 +486,19 @@ int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 				       mac, dom->name);
 		return -EEXIST;
 	}
-	other = segf_endpoint_by_mac(dom, mac);
-	if (other && !segf_endpoint_live(other)) {
-		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "endpoint %pM is deleted in this transaction",
-				       mac);
-		return -EEXIST;
-	}
-	if (other) {
+	/* A MAC or address this commit deleted is free: see segf_ep_addr. */
+	mac_last = segf_mac_last(dom, mac, &n);
+	if (segf_endpoint_live(mac_last)) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
 				       "endpoint %pM already exists in domain \"%s\"",
 				       mac, dom->name);
 		return -EEXIST;
+	}
+	if (n >= SEGF_READD_MAX) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "endpoint %pM is re-added too often in this transaction",
+				       mac);
+		return -ENOSPC;
 	}
 	for (i = 0; i < n_addrs; i++) {
 		if (!segf_addr_unicast(&addrs[i])) {
@@ -358,13 +506,23 @@ int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 				      "is not a unicast host address");
 			return -EINVAL;
 		}
-		other = segf_endpoint_by_addr(dom, &addrs[i]);
-		if (other) {
+		for (j = 0; j < i; j++) {
+			if (segf_addr_equal(&addrs[j], &addrs[i])) {
+				segf_addr_err(extack, &addrs[i],
+					      "is given twice");
+				return -EEXIST;
+			}
+		}
+		addr_last[i] = segf_addr_last(dom, &addrs[i], &n);
+		if (addr_last[i] && segf_endpoint_live(addr_last[i]->ep)) {
 			segf_addr_err(extack, &addrs[i],
-				      segf_endpoint_live(other) ?
-				      "already belongs to another endpoint" :
-				      "is being deleted in this transaction");
+				      "already belongs to another endpoint");
 			return -EEXIST;
+		}
+		if (n >= SEGF_READD_MAX) {
+			segf_addr_err(extack, &addrs[i],
+				      "is given again too often in this transaction");
+			return -ENOSPC;
 		}
 		if (segf_gw_owns(segf_domain_next_cfg(dom), &addrs[i])) {
 			segf_addr_err(extack, &addrs[i],
@@ -403,22 +561,21 @@ int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 		goto err_free;
 	/* Addresses first: the MAC entry makes the endpoint usable. */
 	for (i = 0; i < n_addrs; i++) {
-		/* Duplicates within the request itself end up here. */
-		err = rhashtable_lookup_insert_fast(&dom->ep_by_addr,
-						    &ep->addrs[i].node,
-						    segf_addr_params);
-		if (err) {
-			if (err == -EEXIST)
-				segf_addr_err(extack, &addrs[i],
-					      "is given twice");
+		err = segf_addr_hash(dom, &ep->addrs[i], addr_last[i]);
+		if (err)
 			goto err_unhash;
-		}
 		ep->n_addrs++;
 	}
-	err = rhashtable_lookup_insert_fast(&dom->ep_by_mac, &ep->mac_node,
-					    segf_mac_params);
-	if (err)
-		goto err_unhash;
+	if (mac_last) {
+		ep->pred = mac_last;
+		rcu_assign_pointer(mac_last->succ, ep);
+	} else {
+		err = rhashtable_lookup_insert_fast(&dom->ep_by_mac,
+						    &ep->mac_node,
+						    segf_mac_params);
+		if (err)
+			goto err_unhash;
+	}
 
 	segf_endpoint_count(ep, 1);
 	segf_changed(dom->sn);
@@ -444,13 +601,26 @@ void segf_endpoint_unlink(struct segf_endpoint *ep)
 	struct segf_domain *dom = ep->domain;
 
 	segf_assert_locked(dom->sn);
-	rhashtable_remove_fast(&dom->ep_by_mac, &ep->mac_node,
-			       segf_mac_params);
+	segf_mac_unhash(ep);
 	segf_endpoint_unhash(ep, ep->n_addrs);
 	xa_erase(&dom->endpoints, ep->index);
 	segf_port_group_del(ep->port, ep->group->id, segf_endpoint_gone(ep));
 	segf_changed(dom->sn);
 	segf_endpoint_free(ep);
+}
+
+/* Whether a new endpoint took @ep's MAC or an address of it: see txn.c. */
+bool segf_endpoint_succeeded(struct segf_endpoint *ep)
+{
+	struct segf_domain *dom = ep->domain;
+	unsigned int i;
+
+	if (segf_succ(ep, dom))
+		return true;
+	for (i = 0; i < ep->n_addrs; i++)
+		if (segf_succ(&ep->addrs[i], dom))
+			return true;
+	return false;
 }
 
 /* Delete an endpoint now, for every reader. */

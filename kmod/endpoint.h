@@ -17,10 +17,20 @@ struct netlink_ext_ack;
 struct segf_group;
 struct segf_port;
 
+/*
+ * A commit may delete an endpoint and give its MAC or an address of it
+ * to a new one: the tables hold one entry per key, so the new entry
+ * hangs behind the one it succeeds (@succ, read under RCU; @pred, for
+ * the control path) until the commit publishes and unlinks the old, or
+ * rolls back and unlinks the new.  Outside commits both are NULL.  The
+ * line is as long as the number of times one commit gave that key again.
+ */
 struct segf_ep_addr {
 	struct rhash_head node;		/* in segf_domain::ep_by_addr */
 	struct segf_addr key;
 	struct segf_endpoint *ep;
+	struct segf_ep_addr __rcu *succ;
+	struct segf_ep_addr *pred;
 };
 
 /* Where a remote endpoint runs: its host's tunnel address. */
@@ -42,6 +52,8 @@ struct segf_remote {
  */
 struct segf_endpoint {
 	struct rhash_head mac_node;	/* in segf_domain::ep_by_mac */
+	struct segf_endpoint __rcu *succ;	/* of the same MAC: see above */
+	struct segf_endpoint *pred;
 	u8 mac[ETH_ALEN];
 	u32 index;			/* in segf_domain::endpoints */
 	struct segf_domain *domain;
@@ -62,6 +74,15 @@ struct segf_endpoint *segf_endpoint_by_mac(struct segf_domain *dom,
 					   const u8 *mac);
 struct segf_endpoint *segf_endpoint_by_addr(struct segf_domain *dom,
 					    const struct segf_addr *addr);
+struct segf_endpoint *segf_endpoint_seen_mac(struct segf_domain *dom,
+					     const u8 *mac, u64 gen);
+struct segf_endpoint *segf_endpoint_seen_addr(struct segf_domain *dom,
+					      const struct segf_addr *addr,
+					      u64 gen);
+struct segf_endpoint *segf_endpoint_live_mac(struct segf_domain *dom,
+					     const u8 *mac);
+struct segf_endpoint *segf_endpoint_live_addr(struct segf_domain *dom,
+					      const struct segf_addr *addr);
 int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 			 struct segf_group *grp, struct segf_port *port,
 			 const struct segf_addr *remote,
@@ -72,6 +93,7 @@ void segf_endpoint_destroy(struct segf_endpoint *ep);
 void segf_endpoint_retire(struct segf_endpoint *ep, u64 gen);
 void segf_endpoint_revive(struct segf_endpoint *ep);
 void segf_endpoint_unlink(struct segf_endpoint *ep);
+bool segf_endpoint_succeeded(struct segf_endpoint *ep);
 bool segf_addr_unicast(const struct segf_addr *a);
 
 /* Whether the data path, reading generation @gen, sees @ep. */

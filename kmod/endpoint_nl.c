@@ -133,8 +133,8 @@ static void *segf_endpoint_lookup(struct segf_net *sn, struct nlattr **attrs,
 		return ERR_CAST(dom);
 	if (segf_missing(attrs, extack, SEGFILTER_A_MAC, "MAC address"))
 		return ERR_PTR(-EINVAL);
-	ep = segf_endpoint_by_mac(dom, nla_data(mac));
-	if (segf_endpoint_live(ep))
+	ep = segf_endpoint_live_mac(dom, nla_data(mac));
+	if (ep)
 		return ep;
 	NL_SET_BAD_ATTR(extack, mac);
 	NL_SET_ERR_MSG_FMT_MOD(extack,

@@ -129,7 +129,9 @@ static void segf_rule_tally(struct segf_rule *rule, int delta)
 /*
  * Put a new rule in @dom's rule table, under its id or, when it has
  * none, the first free one.  The data path sees it only once a commit
- * has built and published an index with it.
+ * has built and published an index with it.  A rule the same commit
+ * deleted gives its id up: the new one takes its slot and keeps it as
+ * its shadow until the commit publishes or rolls back.
  */
 int segf_rule_link(struct segf_domain *dom, struct segf_rule *rule,
 		   struct netlink_ext_ack *extack)
@@ -144,6 +146,7 @@ int segf_rule_link(struct segf_domain *dom, struct segf_rule *rule,
 	if (err)
 		return err;
 	rule->domain = dom;
+	rule->shadow = NULL;
 	if (!rule->id) {
 		err = xa_alloc(&dom->rules, &rule->id, rule, xa_limit_32b,
 			       GFP_KERNEL_ACCOUNT);
@@ -152,32 +155,42 @@ int segf_rule_link(struct segf_domain *dom, struct segf_rule *rule,
 		if (err)
 			return err;
 	} else {
-		err = xa_insert(&dom->rules, rule->id, rule,
-				GFP_KERNEL_ACCOUNT);
-		if (err == -EBUSY) {
-			other = xa_load(&dom->rules, rule->id);
-			if (other && other->dying)
-				NL_SET_ERR_MSG_FMT_MOD(extack,
-						       "rule %u is deleted in this transaction",
-						       rule->id);
-			else
-				NL_SET_ERR_MSG_FMT_MOD(extack,
-						       "rule %u already exists in domain \"%s\"",
-						       rule->id, dom->name);
+		other = xa_load(&dom->rules, rule->id);
+		if (other && !other->dying) {
+			NL_SET_ERR_MSG_FMT_MOD(extack,
+					       "rule %u already exists in domain \"%s\"",
+					       rule->id, dom->name);
 			return -EEXIST;
 		}
+		/* Over an occupied slot, the store allocates nothing. */
+		err = other ? xa_err(xa_store(&dom->rules, rule->id, rule,
+					      GFP_KERNEL_ACCOUNT)) :
+			      xa_insert(&dom->rules, rule->id, rule,
+					GFP_KERNEL_ACCOUNT);
 		if (err)
 			return err;
+		rule->shadow = other;
 	}
 	segf_rule_tally(rule, 1);
 	dom->rules_changed = true;
 	return 0;
 }
 
-/* Undo segf_rule_link(): the rule was never published. */
+/*
+ * Undo segf_rule_link(): the rule was never published.  The rule it
+ * replaced, if any, gets its slot back; that slot exists, so the store
+ * cannot fail.
+ */
 void segf_rule_unlink(struct segf_rule *rule)
 {
-	xa_erase(&rule->domain->rules, rule->id);
+	struct xarray *rules = &rule->domain->rules;
+
+	if (rule->shadow)
+		WARN_ON(xa_is_err(xa_store(rules, rule->id, rule->shadow,
+					   GFP_NOWAIT)));
+	else
+		xa_erase(rules, rule->id);
+	rule->shadow = NULL;
 	segf_rule_tally(rule, -1);
 }
 
@@ -660,6 +673,24 @@ int segf_policy_build(struct segf_domain *dom, struct segf_policy **out,
 }
 
 /*
+ * The rules of @rule's id that the commit deleted and @rule replaced:
+ * they go with @pol, the generation that may still use them.
+ */
+static void segf_rule_drop_shadows(struct segf_rule *rule,
+				   struct segf_policy *pol)
+{
+	struct segf_rule *shadow, *next;
+
+	for (shadow = rule->shadow; shadow; shadow = next) {
+		next = shadow->shadow;
+		shadow->shadow = NULL;
+		shadow->next_free = pol->free_rules;
+		pol->free_rules = shadow;
+	}
+	rule->shadow = NULL;
+}
+
+/*
  * Make @pol the domain's policy.  The rules the commit deleted leave the
  * rule table now and are freed with the generation that still uses them.
  */
@@ -673,6 +704,7 @@ void segf_policy_publish(struct segf_domain *dom, struct segf_policy *pol)
 				  lockdep_is_held(&dom->sn->lock));
 	if (dom->rules_changed) {
 		xa_for_each(&dom->rules, id, rule) {
+			segf_rule_drop_shadows(rule, old);
 			if (!rule->dying)
 				continue;
 			xa_erase(&dom->rules, id);
@@ -712,6 +744,7 @@ void segf_policy_destroy(struct segf_domain *dom)
 
 	xa_for_each(&dom->rules, id, rule) {
 		xa_erase(&dom->rules, id);
+		segf_rule_drop_shadows(rule, pol);
 		rule->next_free = pol->free_rules;
 		pol->free_rules = rule;
 	}

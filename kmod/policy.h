@@ -47,6 +47,12 @@ struct segf_rule {
 	struct segf_domain *domain;
 	struct segf_chain *chain;	/* ACTION_REDIRECT only */
 	struct segf_rule_pcpu __percpu *stats;
+	/*
+	 * The rule of the same id that the commit being built deleted and
+	 * this one replaced in segf_domain::rules: the current generation
+	 * still uses it, a rollback puts it back.  NULL outside commits.
+	 */
+	struct segf_rule *shadow;
 	struct segf_rule *next_free;	/* freed with an old generation */
 };
 

@@ -64,8 +64,9 @@ struct segf_port {
 	struct segf_domain *domain;	/* NULL for an uplink */
 	struct list_head domain_node;	/* in segf_domain::ports */
 	u8 role;			/* enum segfilter_port_role */
-	u8 side;			/* of @inst: SEGF_LEFT or SEGF_RIGHT */
 	struct segf_instance __rcu *inst;	/* SERVICE ports */
+	/* Takes the port over when a commit publishes: see service.h. */
+	struct segf_instance __rcu *inst_next;
 	unsigned int n_endpoints;
 	u64 born;			/* the generation that attached it */
 	struct segf_port_group groups[SEGF_PORT_GROUPS];

@@ -108,6 +108,14 @@ struct segf_net {
 /* The @dead of an object (or a port slot) that lives: never reached. */
 #define SEGF_GEN_NEVER	U64_MAX
 
+/*
+ * How many objects one key (an endpoint's MAC or address, an instance
+ * id) may have within one commit: the one it had and those the commit
+ * deleted and gave it to again.  Bounds the walk of a key's line (see
+ * segf_endpoint_seen_mac()) for the control and the data path.
+ */
+#define SEGF_READD_MAX	4
+
 /* main.c */
 extern unsigned int segf_net_id;
 extern struct workqueue_struct *segf_wq;

@@ -130,16 +130,90 @@ void segf_service_unlink(struct segf_service *svc)
 	kfree_rcu(svc, rcu);
 }
 
+#define segf_inst_succ(inst, sn)					\
+	rcu_dereference_check((inst)->succ, lockdep_is_held(&(sn)->lock))
+
+/* The last instance of slot @i's line: the only one that may be live. */
+static struct segf_instance *segf_slot_last(const struct segf_service *svc,
+					    unsigned int i, unsigned int *n)
+{
+	struct segf_net *sn = svc->domain->sn;
+	struct segf_instance *inst, *next;
+
+	inst = rcu_dereference_protected(svc->inst[i],
+					 lockdep_is_held(&sn->lock));
+	*n = !!inst;
+	while (inst && (next = segf_inst_succ(inst, sn))) {
+		inst = next;
+		(*n)++;
+	}
+	return inst;
+}
+
 /* The instance @id of @svc as the control path sees it: not deleted. */
 struct segf_instance *segf_instance_find(struct segf_service *svc, u32 id)
 {
 	struct segf_instance *inst;
+	unsigned int n;
 
 	if (!id || id > SEGFILTER_SERVICE_MAX_INSTANCES)
 		return NULL;
-	inst = rcu_dereference_protected(svc->inst[id - 1],
-					 lockdep_is_held(&svc->domain->sn->lock));
+	inst = segf_slot_last(svc, id - 1, &n);
 	return inst && inst->dead == SEGF_GEN_NEVER ? inst : NULL;
+}
+
+/*
+ * The instance of slot @i of @svc that generation @gen sees, if any, for
+ * the data path (under rcu_read_lock()).  Walks the slot's line only
+ * while a commit re-adds that instance.
+ */
+struct segf_instance *segf_service_seen(const struct segf_service *svc,
+					unsigned int i, u64 gen)
+{
+	struct segf_instance *inst = rcu_dereference(svc->inst[i]);
+
+	while (inst && !segf_instance_visible(inst, gen))
+		inst = segf_inst_succ(inst, svc->domain->sn);
+	return inst;
+}
+
+/* Which side of @inst port @ifindex is. */
+static int segf_side_of(const struct segf_instance *inst, int ifindex)
+{
+	return inst->side[SEGF_LEFT].ifindex == ifindex ?
+	       SEGF_LEFT : SEGF_RIGHT;
+}
+
+/*
+ * The instance behind service port @port for a frame of generation @gen,
+ * and the side of it @port is (the instance's own record: a port handed
+ * over may be another side of its new instance).  The instance that
+ * takes the port over once a commit publishes serves the frames of the
+ * new generation before the hand-over; the caller checks that the
+ * instance found is visible in @gen.
+ */
+struct segf_instance *segf_port_instance(const struct segf_port *port,
+					 u64 gen, int *side)
+{
+	struct segf_instance *inst, *next;
+
+	/*
+	 * The claimant first: the publish's hand-over stores the holder
+	 * before it clears the claim (segf_instance_unbind()), so a frame
+	 * that finds no claim here finds the new holder below, and one
+	 * that finds the old holder still has its claimant.  The grace
+	 * period of segf_commit_end() does not cover this: the hand-over
+	 * runs after it.
+	 */
+	next = rcu_dereference(port->inst_next);
+	/* Pairs with the smp_wmb() of segf_instance_unbind(). */
+	smp_rmb();
+	inst = rcu_dereference(port->inst);
+	if (inst && next && !segf_instance_visible(inst, gen))
+		inst = next;
+	if (inst)
+		*side = segf_side_of(inst, port->ifindex);
+	return inst;
 }
 
 static struct segf_port *segf_iface_port(const struct segf_iface *side,
@@ -149,27 +223,105 @@ static struct segf_port *segf_iface_port(const struct segf_iface *side,
 					 lockdep_is_held(&sn->lock));
 }
 
+static struct segf_instance *segf_port_holder(const struct segf_port *port,
+					      bool next)
+{
+	return rcu_dereference_protected(next ? port->inst_next : port->inst,
+					 lockdep_is_held(&port->sn->lock));
+}
+
 static void segf_instance_bind(struct segf_instance *inst, int s,
 			       struct segf_port *port)
 {
-	port->side = s;
 	rcu_assign_pointer(port->inst, inst);
 	rcu_assign_pointer(inst->side[s].port, port);
 }
 
+/*
+ * Give side @s of @inst, a new instance, @port: at once if no instance
+ * has it, else from the commit's publish on, when the instance deleted
+ * in that commit that has it lets go (segf_instance_unbind()).
+ */
+static void segf_instance_claim(struct segf_instance *inst, int s,
+				struct segf_port *port)
+{
+	if (!segf_port_holder(port, false)) {
+		segf_instance_bind(inst, s, port);
+		return;
+	}
+	inst->side[s].displaced = segf_port_holder(port, true);
+	rcu_assign_pointer(port->inst_next, inst);
+	rcu_assign_pointer(inst->side[s].port, port);
+}
+
+/*
+ * Let go of @inst's ports.  Its deletion published, a port it held goes
+ * to the instance that claimed it, if any.  Its creation undone, a port
+ * it claimed goes back to the claim it displaced.  A claim displaced
+ * by a later one, published, leaves the port to that one.
+ */
 static void segf_instance_unbind(struct segf_instance *inst)
 {
 	struct segf_net *sn = inst->svc->domain->sn;
+	struct segf_instance *next;
 	struct segf_port *port;
-	int s;
+	int s, n;
 
 	for (s = SEGF_LEFT; s <= SEGF_RIGHT; s++) {
 		port = segf_iface_port(&inst->side[s], sn);
 		if (!port)
 			continue;
-		RCU_INIT_POINTER(port->inst, NULL);
+		if (segf_port_holder(port, false) == inst) {
+			next = segf_port_holder(port, true);
+			rcu_assign_pointer(port->inst, next);
+			/*
+			 * The new holder before the claim goes: pairs with
+			 * the smp_rmb() of segf_port_instance().
+			 */
+			smp_wmb();
+			RCU_INIT_POINTER(port->inst_next, NULL);
+			/* Settled: nothing left to give the port back to. */
+			if (next) {
+				n = segf_side_of(next, port->ifindex);
+				next->side[n].displaced = NULL;
+			}
+		} else if (segf_port_holder(port, true) == inst) {
+			rcu_assign_pointer(port->inst_next,
+					   inst->side[s].displaced);
+		}
+		inst->side[s].displaced = NULL;
 		RCU_INIT_POINTER(inst->side[s].port, NULL);
 	}
+}
+
+/*
+ * Whether a new instance took @inst's slot or claimed a port of it:
+ * see txn.c.
+ */
+bool segf_instance_succeeded(struct segf_instance *inst)
+{
+	struct segf_net *sn = inst->svc->domain->sn;
+	struct segf_port *port;
+	int s;
+
+	if (segf_inst_succ(inst, sn))
+		return true;
+	for (s = SEGF_LEFT; s <= SEGF_RIGHT; s++) {
+		port = segf_iface_port(&inst->side[s], sn);
+		if (port && segf_port_holder(port, false) == inst &&
+		    segf_port_holder(port, true))
+			return true;
+	}
+	return false;
+}
+
+/* Whether a live instance has @port, or takes it over at the publish. */
+static bool segf_port_taken(const struct segf_port *port)
+{
+	struct segf_instance *inst;
+
+	inst = segf_port_holder(port, true) ?: segf_port_holder(port, false);
+	return inst && inst->dead == SEGF_GEN_NEVER;
 }
 
 /**
@@ -192,22 +344,23 @@ int segf_instance_create(struct segf_service *svc, u32 id,
 	struct segf_net *sn = svc->domain->sn;
 	struct segf_instance *inst, *old;
 	struct segf_port *port[2];
+	unsigned int n;
 	int s, cpu;
 
 	segf_assert_locked(sn);
-	old = rcu_dereference_protected(svc->inst[id - 1],
-					lockdep_is_held(&sn->lock));
+	/* One this commit deleted gives its id up: see the struct. */
+	old = segf_slot_last(svc, id - 1, &n);
 	if (old && old->dead == SEGF_GEN_NEVER) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
 				       "instance %u of service \"%s\" exists",
 				       id, svc->name);
 		return -EEXIST;
 	}
-	if (old) {
+	if (n >= SEGF_READD_MAX) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "instance %u of service \"%s\" is deleted in this transaction",
+				       "instance %u of service \"%s\" is re-added too often in this transaction",
 				       id, svc->name);
-		return -EEXIST;
+		return -ENOSPC;
 	}
 	for (s = SEGF_LEFT; s <= SEGF_RIGHT; s++) {
 		char name[IFNAMSIZ];
@@ -221,7 +374,7 @@ int segf_instance_create(struct segf_service *svc, u32 id,
 					       name, svc->domain->name);
 			return -EINVAL;
 		}
-		if (rcu_access_pointer(port[s]->inst)) {
+		if (segf_port_taken(port[s])) {
 			NL_SET_ERR_MSG_FMT_MOD(extack,
 					       "%s is used by another instance",
 					       name);
@@ -252,9 +405,15 @@ int segf_instance_create(struct segf_service *svc, u32 id,
 		inst->side[s] = sides[s];
 		RCU_INIT_POINTER(inst->side[s].port, NULL);
 		inst->side[s].ifindex = port[s]->ifindex;
-		segf_instance_bind(inst, s, port[s]);
+		inst->side[s].displaced = NULL;
+		segf_instance_claim(inst, s, port[s]);
 	}
-	rcu_assign_pointer(svc->inst[id - 1], inst);
+	if (old) {
+		inst->pred = old;
+		rcu_assign_pointer(old->succ, inst);
+	} else {
+		rcu_assign_pointer(svc->inst[id - 1], inst);
+	}
 	if (id > svc->n_slots)
 		WRITE_ONCE(svc->n_slots, id);
 	svc->n_instances++;
@@ -288,9 +447,17 @@ static void segf_instance_free_rcu(struct rcu_head *head)
 void segf_instance_unlink(struct segf_instance *inst)
 {
 	struct segf_service *svc = inst->svc;
+	struct segf_instance *succ = segf_inst_succ(inst, svc->domain->sn);
 
 	segf_instance_unbind(inst);
-	RCU_INIT_POINTER(svc->inst[inst->id - 1], NULL);
+	/* Out of its slot's line; a reader on it still finds the rest. */
+	if (succ)
+		succ->pred = inst->pred;
+	if (inst->pred)
+		rcu_assign_pointer(inst->pred->succ, succ);
+	else
+		rcu_assign_pointer(svc->inst[inst->id - 1], succ);
+	inst->pred = NULL;
 	if (inst->dead == SEGF_GEN_NEVER)
 		svc->n_instances--;
 	call_rcu(&inst->rcu, segf_instance_free_rcu);
@@ -359,16 +526,22 @@ void segf_instance_port_gone(struct segf_port *port)
 {
 	struct segf_instance *inst;
 
-	inst = rcu_dereference_protected(port->inst,
-					 lockdep_is_held(&port->sn->lock));
+	inst = segf_port_holder(port, false);
 	if (!inst)
 		return;
-	RCU_INIT_POINTER(inst->side[port->side].port, NULL);
+	RCU_INIT_POINTER(inst->side[segf_side_of(inst, port->ifindex)].port,
+			 NULL);
 	RCU_INIT_POINTER(port->inst, NULL);
 	segf_instance_report(inst, false);
 }
 
-/* A SERVICE port was attached: is it the missing side of an instance? */
+/*
+ * A SERVICE port was attached: is it the missing side of an instance?
+ * Only the first instance of a slot's line can miss a port: the others
+ * were added by the commit running now, on ports attached then, and no
+ * port is detached inside a commit (PORT_DEL and NETDEV_UNREGISTER are
+ * outside it).
+ */
 void segf_instance_port_back(struct segf_port *port)
 {
 	struct segf_domain *dom = port->domain;
@@ -503,8 +676,9 @@ void segf_services_destroy(struct segf_domain *dom)
 		segf_chain_unlink(chain);
 	xa_for_each(&dom->services, id, svc) {
 		for (i = 0; i < svc->n_slots; i++) {
-			inst = rcu_dereference_protected(svc->inst[i], true);
-			if (inst)
+			/* An unlinked head gives the slot to its successor. */
+			while ((inst = rcu_dereference_protected(svc->inst[i],
+								 true)))
 				segf_instance_unlink(inst);
 		}
 		segf_service_unlink(svc);
@@ -579,7 +753,7 @@ struct segf_instance *segf_service_pick(const struct segf_service *svc,
 	u32 score, best_score = 0;
 
 	for (i = 0; i < n; i++) {
-		inst = rcu_dereference(svc->inst[i]);
+		inst = segf_service_seen(svc, i, gen);
 		if (!segf_instance_alive(inst, gen, cfg) ||
 		    READ_ONCE(inst->drained))
 			continue;

@@ -54,6 +54,8 @@ struct segf_inst_pcpu {
  */
 struct segf_iface {
 	struct segf_port __rcu *port;	/* NULL while detached */
+	/* The port's claimant this one's claim displaced: see below. */
+	struct segf_instance *displaced;
 	int ifindex;
 	u8 mac[ETH_ALEN];
 	unsigned int n_addrs;
@@ -64,9 +66,20 @@ struct segf_iface {
  * A service instance (a firewall VM, say) takes new flows while it is
  * visible in the generation (born..dead, as endpoints), both its ports
  * are attached and up, and it is not drained.
+ *
+ * A commit may delete an instance and add one with the same id, and
+ * give it the deleted one's ports.  The new instance then hangs behind
+ * the old in its service's slot (@succ, read under RCU; @pred), as an
+ * endpoint does behind the one whose MAC it takes, so that each
+ * generation finds its own.  A port keeps its instance in
+ * segf_port::inst and the one that takes it over from the commit's
+ * generation on in segf_port::inst_next; the commit's publish hands the
+ * port over.  Outside commits, @succ, @pred and inst_next are NULL.
  */
 struct segf_instance {
 	struct segf_service *svc;
+	struct segf_instance __rcu *succ;
+	struct segf_instance *pred;
 	u8 id;				/* 1..SEGFILTER_SERVICE_MAX_INSTANCES */
 	bool drained;			/* as the data path sees it */
 	bool next_drained;		/* as the commit being built leaves it */
@@ -104,6 +117,13 @@ struct segf_chain {
 	struct rcu_head rcu;
 };
 
+/* Whether @inst exists in generation @gen, whatever its ports' state. */
+static inline bool segf_instance_visible(const struct segf_instance *inst,
+					 u64 gen)
+{
+	return inst->born <= gen && gen < READ_ONCE(inst->dead);
+}
+
 /* service.c */
 struct segf_service *segf_service_find(struct segf_domain *dom,
 				       const char *name);
@@ -122,10 +142,15 @@ int segf_instance_create(struct segf_service *svc, u32 id,
 void segf_instance_retire(struct segf_instance *inst, u64 gen);
 void segf_instance_revive(struct segf_instance *inst);
 void segf_instance_unlink(struct segf_instance *inst);
+bool segf_instance_succeeded(struct segf_instance *inst);
 u8 segf_instance_state(const struct segf_instance *inst);
 void segf_instance_report(struct segf_instance *inst, bool deleted);
 void segf_instance_read_stats(const struct segf_instance *inst,
 			      u64 counters[5]);
+struct segf_instance *segf_service_seen(const struct segf_service *svc,
+					unsigned int i, u64 gen);
+struct segf_instance *segf_port_instance(const struct segf_port *port,
+					 u64 gen, int *side);
 void segf_instance_port_gone(struct segf_port *port);
 void segf_instance_port_back(struct segf_port *port);
 struct segf_chain *segf_chain_find(struct segf_domain *dom, const char *name);

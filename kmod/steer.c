@@ -56,7 +56,7 @@ static struct segf_instance *segf_hop_instance(const struct segf_ctx *ctx,
 	if (!svc)
 		return NULL;
 	if (hop->inst && hop->inst <= SEGFILTER_SERVICE_MAX_INSTANCES) {
-		inst = rcu_dereference(svc->inst[hop->inst - 1]);
+		inst = segf_service_seen(svc, hop->inst - 1, ctx->pol->gen);
 		if (segf_instance_alive(inst, ctx->pol->gen, cfg))
 			return inst;
 	}
@@ -144,12 +144,6 @@ void segf_steer_start(const struct segf_ctx *ctx, struct sk_buff *skb,
 		   dst);
 }
 
-/* Whether @inst exists in generation @gen, whatever its ports' state. */
-static bool segf_instance_visible(const struct segf_instance *inst, u64 gen)
-{
-	return inst->born <= gen && gen < READ_ONCE(inst->dead);
-}
-
 /* Which hop of @path @inst is, or -1. */
 static int segf_path_find(const struct segf_path *path,
 			  const struct segf_instance *inst)
@@ -229,7 +223,7 @@ void segf_rx_service(struct segf_port *port, struct sk_buff *skb)
 	struct segf_pkt pkt;
 	struct ethhdr *eth;
 	bool routed, orig;
-	int h;
+	int h, s;
 	u8 side;
 
 	skb_push(skb, skb->data - skb_mac_header(skb));
@@ -244,15 +238,15 @@ void segf_rx_service(struct segf_port *port, struct sk_buff *skb)
 	if (segf_parse(skb, &pkt) || !segf_csum_ok(skb, &pkt))
 		goto drop;
 	reason = SEGFILTER_DROP_SERVICE_FORGED;
-	inst = rcu_dereference(port->inst);
+	inst = segf_port_instance(port, ctx.pol->gen, &s);
 	if (!inst || (pkt.flags & SEGF_PKT_VLAN))
 		goto drop;
 	routed = inst->svc->mode == SEGFILTER_SERVICE_ROUTED;
 	if (routed) {
-		if (!ether_addr_equal(pkt.src, inst->side[port->side].mac))
+		if (!ether_addr_equal(pkt.src, inst->side[s].mac))
 			goto drop;
 		if (segf_service_respond(&ctx, skb, &pkt,
-					 &inst->side[port->side]))
+					 &inst->side[s]))
 			return;
 		if (is_zero_ether_addr(cfg->gw_mac) ||
 		    !ether_addr_equal(pkt.dst, cfg->gw_mac))
@@ -266,7 +260,7 @@ void segf_rx_service(struct segf_port *port, struct sk_buff *skb)
 		goto drop;
 	segf_flow_read(flow, &fv);
 	orig = side == flow->init_side;
-	if (port->side != (orig ? SEGF_RIGHT : SEGF_LEFT) ||
+	if (s != (orig ? SEGF_RIGHT : SEGF_LEFT) ||
 	    !segf_instance_visible(inst, ctx.pol->gen))
 		goto drop;
 	h = fv.action == SEGFILTER_ACTION_REDIRECT ?

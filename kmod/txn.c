@@ -186,6 +186,26 @@ static void segf_undo_one(struct segf_undo *u)
 	}
 }
 
+/*
+ * Whether the commit gave a key of an object it deleted (an endpoint's
+ * MAC or address, an instance's id or port) to a new object, which the
+ * data path finds in the old one's place once that is unlinked.
+ */
+static bool segf_commit_handover(const struct segf_commit *c)
+{
+	struct segf_undo *u;
+
+	list_for_each_entry(u, &c->undo, node) {
+		if (u->kind == SEGF_UNDO_ENDPOINT_DEL &&
+		    segf_endpoint_succeeded(u->obj))
+			return true;
+		if (u->kind == SEGF_UNDO_INSTANCE_DEL &&
+		    segf_instance_succeeded(u->obj))
+			return true;
+	}
+	return false;
+}
+
 /* After the new generations are live: let go of what was deleted. */
 static void segf_finalize_one(struct segf_undo *u)
 {
@@ -193,6 +213,9 @@ static void segf_finalize_one(struct segf_undo *u)
 	struct segf_instance *inst;
 
 	switch (u->kind) {
+	case SEGF_UNDO_GROUP_NEW:
+		segf_group_settle(u->obj);
+		break;
 	case SEGF_UNDO_GROUP_DEL:
 		segf_group_unlink(u->obj);
 		break;
@@ -295,6 +318,14 @@ int segf_commit_end(struct segf_commit *c, int err)
 	list_for_each_entry(dom, &c->domains, commit_node)
 		segf_policy_publish(dom, built[i++]);
 	kfree(built);
+	/*
+	 * A frame that read an old generation and looked a key up after
+	 * its old object was unlinked would find only the new one, which
+	 * its generation does not see, and be dropped: where the commit
+	 * gave keys again, let such frames finish first.
+	 */
+	if (segf_commit_handover(c))
+		synchronize_rcu();
 	/*
 	 * Oldest first: what a commit deletes, it deletes children first
 	 * (an endpoint before its group, an instance before its service),

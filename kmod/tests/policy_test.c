@@ -18,6 +18,7 @@
 #include "parse.h"
 #include "policy.h"
 #include "port.h"
+#include "service.h"
 #include "segfilter.h"
 #include "test_util.h"
 #include "txn.h"
@@ -520,6 +521,233 @@ static void policy_test_generation(struct kunit *test)
 	mutex_unlock(&ctx->sn.lock);
 }
 
+/* What readd_ops() made: the rule, group and endpoint that replace. */
+struct readd_objs {
+	struct segf_rule *rule;
+	struct segf_group *grp;
+	struct segf_endpoint *ep;
+};
+
+/*
+ * In commit @c: delete rule 7, group @old_grp and endpoint @old_ep, and
+ * add them again under the same id, MAC and address.
+ */
+static void readd_ops(struct kunit *test, struct commit_ctx *ctx,
+		      struct segf_commit *c, struct segf_rule *old_rule,
+		      struct segf_group *old_grp, struct segf_endpoint *old_ep,
+		      const struct segf_addr *addr, struct readd_objs *o)
+{
+	struct segf_domain *dom = ctx->dom;
+
+	KUNIT_ASSERT_EQ(test, segf_commit_record(c, SEGF_UNDO_RULE_DEL,
+						 old_rule), 0);
+	segf_commit_touch(c, dom);
+	segf_rule_retire(old_rule);
+	o->rule = commit_rule(c, ctx, 7);
+	KUNIT_ASSERT_NOT_NULL(test, o->rule);
+	KUNIT_EXPECT_PTR_EQ(test, xa_load(&dom->rules, 7), o->rule);
+
+	KUNIT_ASSERT_EQ(test, segf_commit_record(c, SEGF_UNDO_GROUP_DEL,
+						 old_grp), 0);
+	KUNIT_ASSERT_EQ(test, segf_group_retire(old_grp, NULL), 0);
+	KUNIT_ASSERT_EQ(test, segf_group_create(dom, 2, "store", &o->grp,
+						NULL), 0);
+	KUNIT_ASSERT_EQ(test, segf_commit_record(c, SEGF_UNDO_GROUP_NEW,
+						 o->grp), 0);
+	KUNIT_EXPECT_PTR_EQ(test, segf_group_find(dom, 2, NULL), o->grp);
+
+	KUNIT_ASSERT_EQ(test, segf_commit_record(c, SEGF_UNDO_ENDPOINT_DEL,
+						 old_ep), 0);
+	segf_endpoint_retire(old_ep, dom->next_gen);
+	KUNIT_ASSERT_EQ(test, segf_endpoint_create(dom, old_ep->mac, o->grp,
+						   &ctx->port, NULL, addr, 1,
+						   dom->next_gen, &o->ep,
+						   NULL), 0);
+	KUNIT_ASSERT_EQ(test, segf_commit_record(c, SEGF_UNDO_ENDPOINT_NEW,
+						 o->ep), 0);
+}
+
+/*
+ * A commit that deletes a rule, a group and an endpoint and adds them
+ * again under the same keys: until it publishes, the current generation
+ * finds the old endpoint and the next the new one; a rollback restores
+ * the old objects in their slots, a publish leaves the new ones there.
+ */
+static void policy_test_readd(struct kunit *test)
+{
+	struct commit_ctx *ctx = test->priv;
+	struct segf_domain *dom = ctx->dom;
+	struct segf_addr addr = { .family = AF_INET,
+				  .v4 = htonl(0x0a000001) };
+	u8 mac[ETH_ALEN] = { 2, 0, 0, 0, 0, 1 };
+	struct segf_endpoint *ep, *other;
+	struct segf_match m = tcp(80);
+	struct segf_policy *pol;
+	struct segf_group *db;
+	struct segf_rule *rule;
+	struct readd_objs o;
+	struct segf_commit c;
+	u64 gen;
+
+	mutex_lock(&ctx->sn.lock);
+	KUNIT_ASSERT_EQ(test, segf_group_create(dom, 2, "db", &db, NULL), 0);
+	segf_commit_begin(&c, &ctx->sn, NULL);
+	rule = commit_rule(&c, ctx, 7);
+	KUNIT_ASSERT_NOT_NULL(test, rule);
+	KUNIT_ASSERT_EQ(test, segf_endpoint_create(dom, mac, ctx->web,
+						   &ctx->port, NULL, &addr, 1,
+						   dom->next_gen, &ep, NULL),
+			0);
+	KUNIT_ASSERT_EQ(test, segf_commit_record(&c, SEGF_UNDO_ENDPOINT_NEW,
+						 ep), 0);
+	KUNIT_ASSERT_EQ(test, segf_commit_end(&c, 0), 0);
+	gen = current_policy(ctx)->gen;
+
+	/* Both at once, then a failure. */
+	segf_commit_begin(&c, &ctx->sn, NULL);
+	readd_ops(test, ctx, &c, rule, db, ep, &addr, &o);
+	KUNIT_EXPECT_PTR_EQ(test, segf_endpoint_seen_mac(dom, mac, gen), ep);
+	KUNIT_EXPECT_PTR_EQ(test, segf_endpoint_seen_addr(dom, &addr, gen),
+			    ep);
+	KUNIT_EXPECT_PTR_EQ(test, segf_endpoint_seen_mac(dom, mac, gen + 1),
+			    o.ep);
+	KUNIT_EXPECT_PTR_EQ(test,
+			    segf_endpoint_seen_addr(dom, &addr, gen + 1),
+			    o.ep);
+	KUNIT_EXPECT_PTR_EQ(test, segf_endpoint_live_mac(dom, mac), o.ep);
+	/* The key is taken again: a third endpoint may not have it. */
+	KUNIT_EXPECT_EQ(test, segf_endpoint_create(dom, mac, ctx->web,
+						   &ctx->port, NULL, NULL, 0,
+						   dom->next_gen, &other,
+						   NULL), -EEXIST);
+	KUNIT_EXPECT_EQ(test, segf_commit_end(&c, -EINVAL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, current_policy(ctx)->gen, gen);
+	KUNIT_EXPECT_PTR_EQ(test, xa_load(&dom->rules, 7), rule);
+	KUNIT_EXPECT_FALSE(test, rule->dying);
+	KUNIT_EXPECT_PTR_EQ(test, segf_group_find(dom, 2, NULL), db);
+	KUNIT_EXPECT_PTR_EQ(test, segf_group_find(dom, 0, "db"), db);
+	KUNIT_EXPECT_NULL(test, segf_group_find(dom, 0, "store"));
+	KUNIT_EXPECT_PTR_EQ(test, segf_endpoint_by_mac(dom, mac), ep);
+	KUNIT_EXPECT_PTR_EQ(test, segf_endpoint_live_mac(dom, mac), ep);
+	KUNIT_EXPECT_PTR_EQ(test, segf_endpoint_seen_addr(dom, &addr, gen + 1),
+			    ep);
+	KUNIT_EXPECT_EQ(test, dom->n_rules, 1);
+	KUNIT_EXPECT_EQ(test, dom->n_endpoints, 1);
+	KUNIT_EXPECT_EQ(test, dom->n_groups, 2);
+	KUNIT_EXPECT_EQ(test, ctx->web->n_rules, 1);
+	KUNIT_EXPECT_EQ(test, ctx->web->n_endpoints, 1);
+
+	/* The same, published: the new objects hold the keys alone. */
+	segf_commit_begin(&c, &ctx->sn, NULL);
+	readd_ops(test, ctx, &c, rule, db, ep, &addr, &o);
+	KUNIT_EXPECT_EQ(test, segf_commit_end(&c, 0), 0);
+	pol = current_policy(ctx);
+	KUNIT_EXPECT_EQ(test, pol->gen, gen + 1);
+	KUNIT_EXPECT_PTR_EQ(test, xa_load(&dom->rules, 7), o.rule);
+	KUNIT_EXPECT_NULL(test, o.rule->shadow);
+	KUNIT_EXPECT_PTR_EQ(test, segf_index_lookup(pol->index, WEB, APP, &m),
+			    o.rule);
+	KUNIT_EXPECT_PTR_EQ(test, segf_group_find(dom, 2, NULL), o.grp);
+	KUNIT_EXPECT_NULL(test, o.grp->shadow);
+	KUNIT_EXPECT_PTR_EQ(test, segf_endpoint_by_mac(dom, mac), o.ep);
+	KUNIT_EXPECT_PTR_EQ(test, segf_endpoint_by_addr(dom, &addr), o.ep);
+	KUNIT_EXPECT_PTR_EQ(test, segf_endpoint_seen_mac(dom, mac, pol->gen),
+			    o.ep);
+	KUNIT_EXPECT_NULL(test, o.ep->pred);
+	KUNIT_EXPECT_EQ(test, dom->n_rules, 1);
+	KUNIT_EXPECT_EQ(test, dom->n_endpoints, 1);
+	KUNIT_EXPECT_EQ(test, dom->n_groups, 2);
+	KUNIT_EXPECT_EQ(test, ctx->web->n_endpoints, 0);
+	KUNIT_EXPECT_EQ(test, o.grp->n_endpoints, 1);
+	mutex_unlock(&ctx->sn.lock);
+}
+
+/*
+ * A commit that deletes instance 1 and adds it again on the same ports:
+ * until it publishes, each generation finds its own instance by slot and
+ * by port, no third instance may claim the ports, and a rollback gives
+ * the slot and the ports back to the old one alone.  (The publish sends
+ * instance events, which need a namespace: readd.sh covers it.)
+ */
+static void policy_test_readd_instance(struct kunit *test)
+{
+	struct commit_ctx *ctx = test->priv;
+	struct segf_domain *dom = ctx->dom;
+	struct segf_instance *old, *new, *other;
+	struct segf_port *port[2];
+	struct segf_iface sides[2];
+	struct segf_service *svc;
+	struct segf_commit c;
+	int s, side = -1;
+	u64 gen;
+
+	mutex_lock(&ctx->sn.lock);
+	gen = current_policy(ctx)->gen;
+	KUNIT_ASSERT_EQ(test, segf_service_create(dom, "fw",
+						  SEGFILTER_SERVICE_TRANSPARENT,
+						  &svc, NULL), 0);
+	memset(sides, 0, sizeof(sides));
+	for (s = SEGF_LEFT; s <= SEGF_RIGHT; s++) {
+		port[s] = kunit_kzalloc(test, sizeof(*port[s]), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, port[s]);
+		port[s]->sn = &ctx->sn;
+		port[s]->domain = dom;
+		port[s]->role = SEGFILTER_PORT_ROLE_SERVICE;
+		port[s]->ifindex = 11 + s;
+		port[s]->gone = true;	/* no device behind: down */
+		RCU_INIT_POINTER(sides[s].port, port[s]);
+	}
+	/* Seen by the current generation already. */
+	KUNIT_ASSERT_EQ(test, segf_instance_create(svc, 1, sides, gen, &old,
+						   NULL), 0);
+
+	segf_commit_begin(&c, &ctx->sn, NULL);
+	KUNIT_ASSERT_EQ(test, segf_commit_record(&c, SEGF_UNDO_INSTANCE_DEL,
+						 old), 0);
+	segf_commit_touch(&c, dom);
+	segf_instance_retire(old, dom->next_gen);
+	KUNIT_ASSERT_EQ(test, segf_instance_create(svc, 1, sides,
+						   dom->next_gen, &new, NULL),
+			0);
+	KUNIT_ASSERT_EQ(test, segf_commit_record(&c, SEGF_UNDO_INSTANCE_NEW,
+						 new), 0);
+	KUNIT_EXPECT_PTR_EQ(test, segf_instance_find(svc, 1), new);
+	rcu_read_lock();
+	KUNIT_EXPECT_PTR_EQ(test, segf_service_seen(svc, 0, gen), old);
+	KUNIT_EXPECT_PTR_EQ(test, segf_service_seen(svc, 0, gen + 1), new);
+	KUNIT_EXPECT_PTR_EQ(test, segf_port_instance(port[SEGF_RIGHT], gen,
+						     &side), old);
+	KUNIT_EXPECT_EQ(test, side, SEGF_RIGHT);
+	KUNIT_EXPECT_PTR_EQ(test, segf_port_instance(port[SEGF_RIGHT],
+						     gen + 1, &side), new);
+	KUNIT_EXPECT_EQ(test, side, SEGF_RIGHT);
+	rcu_read_unlock();
+	/* The ports are the new instance's: no other may have them. */
+	KUNIT_EXPECT_EQ(test, segf_instance_create(svc, 2, sides,
+						   dom->next_gen, &other,
+						   NULL), -EBUSY);
+
+	KUNIT_EXPECT_EQ(test, segf_commit_end(&c, -EINVAL), -EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, segf_instance_find(svc, 1), old);
+	KUNIT_EXPECT_PTR_EQ(test, rcu_access_pointer(svc->inst[0]), old);
+	KUNIT_EXPECT_NULL(test, rcu_access_pointer(old->succ));
+	for (s = SEGF_LEFT; s <= SEGF_RIGHT; s++) {
+		KUNIT_EXPECT_PTR_EQ(test, rcu_access_pointer(port[s]->inst),
+				    old);
+		KUNIT_EXPECT_NULL(test, rcu_access_pointer(port[s]->inst_next));
+		KUNIT_EXPECT_PTR_EQ(test,
+				    rcu_access_pointer(old->side[s].port),
+				    port[s]);
+	}
+	KUNIT_EXPECT_EQ(test, svc->n_instances, 1);
+	rcu_read_lock();
+	KUNIT_EXPECT_PTR_EQ(test, segf_port_instance(port[SEGF_LEFT], gen + 1,
+						     &side), old);
+	KUNIT_EXPECT_EQ(test, side, SEGF_LEFT);
+	rcu_read_unlock();
+	mutex_unlock(&ctx->sn.lock);
+}
+
 static struct kunit_case segf_policy_test_cases[] = {
 	KUNIT_CASE(policy_test_fold),
 	KUNIT_CASE(policy_test_priority),
@@ -538,6 +766,8 @@ static struct kunit_suite segf_policy_test_suite = {
 
 static struct kunit_case segf_commit_test_cases[] = {
 	KUNIT_CASE(policy_test_generation),
+	KUNIT_CASE(policy_test_readd),
+	KUNIT_CASE(policy_test_readd_instance),
 	{}
 };
 
