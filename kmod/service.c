@@ -358,7 +358,7 @@ int segf_instance_create(struct segf_service *svc, u32 id,
 	}
 	if (n >= SEGF_READD_MAX) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "instance %u of service \"%s\" is re-added too often in this transaction",
+				       "instance %u of \"%s\" re-added too often",
 				       id, svc->name);
 		return -ENOSPC;
 	}

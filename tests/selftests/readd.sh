@@ -167,7 +167,7 @@ for i in 1 2 3 4 5; do
 		>>/tmp/readd.batch
 done
 check_err "a batch re-adding c 5 times is refused" "" \
-	"endpoint $C is re-added too often in this transaction" \
+	"endpoint $C re-added too often" \
 	$SEGCTL -b /tmp/readd.batch
 $SEGCTL save >/tmp/readd.after
 check "segctl save is unchanged" diff -u /tmp/readd.before /tmp/readd.after
