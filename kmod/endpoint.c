@@ -496,8 +496,7 @@ int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 	}
 	if (n >= SEGF_READD_MAX) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "endpoint %pM is re-added too often in this transaction",
-				       mac);
+				       "endpoint %pM re-added too often", mac);
 		return -ENOSPC;
 	}
 	for (i = 0; i < n_addrs; i++) {
@@ -521,7 +520,7 @@ int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 		}
 		if (n >= SEGF_READD_MAX) {
 			segf_addr_err(extack, &addrs[i],
-				      "is given again too often in this transaction");
+				      "re-added too often");
 			return -ENOSPC;
 		}
 		if (segf_gw_owns(segf_domain_next_cfg(dom), &addrs[i])) {

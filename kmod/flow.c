@@ -494,15 +494,19 @@ void segf_flow_rejudged(struct segf_flow *flow, u64 gen,
 	spin_unlock(&flow->lock);
 }
 
-/* Pin @flow to instance @inst of the service at @hop of its path. */
+/*
+ * Pin @flow to instance @inst, incarnation @incarn, of the service at
+ * @hop of its path.
+ */
 void segf_flow_pin(struct segf_flow *flow, unsigned int hop, u16 service,
-		   u8 inst)
+		   u8 inst, u8 incarn)
 {
 	spin_lock(&flow->lock);
 	/* Unless a new generation gave it another path meanwhile. */
 	if (hop < flow->path.n && flow->path.hop[hop].service == service) {
 		write_seqcount_begin(&flow->seq);
 		flow->path.hop[hop].inst = inst;
+		flow->path.hop[hop].incarn = incarn;
 		write_seqcount_end(&flow->seq);
 	}
 	spin_unlock(&flow->lock);

@@ -105,7 +105,7 @@ void segf_flow_rejudged(struct segf_flow *flow, u64 gen,
 			const struct segf_verdict *v,
 			const struct segf_path *path);
 void segf_flow_pin(struct segf_flow *flow, unsigned int hop, u16 service,
-		   u8 inst);
+		   u8 inst, u8 incarn);
 void segf_flow_remove(struct segf_domain *dom, struct segf_flow *flow);
 unsigned int segf_flow_timeout(u8 state);
 int segf_flows_init(struct segf_domain *dom);

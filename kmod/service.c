@@ -358,7 +358,7 @@ int segf_instance_create(struct segf_service *svc, u32 id,
 	}
 	if (n >= SEGF_READD_MAX) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "instance %u of service \"%s\" is re-added too often in this transaction",
+				       "instance %u of \"%s\" re-added too often",
 				       id, svc->name);
 		return -ENOSPC;
 	}
@@ -401,6 +401,12 @@ int segf_instance_create(struct segf_service *svc, u32 id,
 	inst->id = id;
 	inst->born = born;
 	inst->dead = SEGF_GEN_NEVER;
+	/* The same ports: the same VM, changed settings; else another. */
+	if (old && (old->side[SEGF_LEFT].ifindex != port[SEGF_LEFT]->ifindex ||
+		    old->side[SEGF_RIGHT].ifindex != port[SEGF_RIGHT]->ifindex))
+		inst->incarn = old->incarn + 1;
+	else if (old)
+		inst->incarn = old->incarn;
 	for (s = SEGF_LEFT; s <= SEGF_RIGHT; s++) {
 		inst->side[s] = sides[s];
 		RCU_INIT_POINTER(inst->side[s].port, NULL);
@@ -704,7 +710,7 @@ void segf_path_init(struct segf_path *path, const struct segf_chain *chain,
 		path->hop[i].service = chain->svc[i]->id;
 		for (j = 0; old && j < old->n; j++)
 			if (old->hop[j].service == path->hop[i].service)
-				path->hop[i].inst = old->hop[j].inst;
+				path->hop[i] = old->hop[j];
 	}
 }
 

@@ -19,13 +19,13 @@ struct segf_port;
 /*
  * The services a redirected flow crosses, in the order its opening
  * direction does, and the instance of each it is pinned to (0: none yet,
- * or none healthy).  Services are named by id, not pointer: a flow may
- * outlive its chain.
+ * or none healthy) with its @incarn.  Services are named by id, not
+ * pointer: a flow may outlive its chain.
  */
 struct segf_hop {
 	u16 service;
 	u8 inst;
-	u8 pad;
+	u8 incarn;
 };
 
 struct segf_path {
@@ -84,6 +84,12 @@ struct segf_instance {
 	bool drained;			/* as the data path sees it */
 	bool next_drained;		/* as the commit being built leaves it */
 	u8 reported;			/* the state last sent in an event */
+	/*
+	 * That of the instance the same commit deleted under the id, plus
+	 * one if this one is on other ports: another VM, so the flows
+	 * pinned to the id pick again (struct segf_hop).  Else 0.
+	 */
+	u8 incarn;
 	u64 born;
 	u64 dead;
 	struct segf_iface side[2];

@@ -57,12 +57,14 @@ static struct segf_instance *segf_hop_instance(const struct segf_ctx *ctx,
 		return NULL;
 	if (hop->inst && hop->inst <= SEGFILTER_SERVICE_MAX_INSTANCES) {
 		inst = segf_service_seen(svc, hop->inst - 1, ctx->pol->gen);
-		if (segf_instance_alive(inst, ctx->pol->gen, cfg))
+		/* Another incarnation of the id is another VM: pick again. */
+		if (segf_instance_alive(inst, ctx->pol->gen, cfg) &&
+		    inst->incarn == hop->incarn)
 			return inst;
 	}
 	inst = segf_service_pick(svc, flow->hash, ctx->pol->gen, cfg);
 	if (inst) {
-		segf_flow_pin(flow, h, hop->service, inst->id);
+		segf_flow_pin(flow, h, hop->service, inst->id, inst->incarn);
 		segf_inst_count_flow(inst);
 	}
 	return inst;
@@ -152,7 +154,8 @@ static int segf_path_find(const struct segf_path *path,
 
 	for (h = 0; h < path->n; h++)
 		if (path->hop[h].service == inst->svc->id &&
-		    path->hop[h].inst == inst->id)
+		    path->hop[h].inst == inst->id &&
+		    path->hop[h].incarn == inst->incarn)
 			return h;
 	return -1;
 }

@@ -167,7 +167,7 @@ for i in 1 2 3 4 5; do
 		>>/tmp/readd.batch
 done
 check_err "a batch re-adding c 5 times is refused" "" \
-	"endpoint $C is re-added too often in this transaction" \
+	"endpoint $C re-added too often" \
 	$SEGCTL -b /tmp/readd.batch
 $SEGCTL save >/tmp/readd.after
 check "segctl save is unchanged" diff -u /tmp/readd.before /tmp/readd.after
@@ -272,5 +272,40 @@ check "instance 2 is up" sh -c \
 rx0=$(fw1_rx)
 check "a pings c through instance 2" ping4 a 10.0.0.3
 check_ge "the pings crossed it" $((rx0 + 2)) "$(fw1_rx)"
+
+# --- a flow pinned to instance 2 while it is re-added ---
+# On its ports it is the same VM: the flow stays pinned.  On fw2's it is
+# another: the flow picks again (and the new instance counts the pick).
+inst_flows()
+{
+	$SEGCTL service instance show domain t |
+		sed -n "s/^instance $1 service tfw .* flows \([0-9]*\) .*/\1/p"
+}
+fw2_rx() { n fw2 cat /sys/class/net/eth0/statistics/rx_packets; }
+svc_ns fw2 t && svc_bridge fw2 || fail "a second transparent VM fw2"
+n a ping -q -i 0.05 -c 200 -W 1 10.0.0.3 >/tmp/readd.ping 2>&1 &
+pid=$!
+sleep 1
+cat >/tmp/readd.batch <<EOF
+service instance del tfw 2 domain t
+service instance add tfw 2 domain t left fw1-r right fw1-l
+EOF
+check "a batch re-adds instance 2 on its ports during a ping" \
+	$SEGCTL -b /tmp/readd.batch
+sleep 1
+check_eq "the ping's flow stays pinned: the new instance 2 has no pick" \
+	0 "$(inst_flows 2)"
+cat >/tmp/readd.batch <<EOF
+service instance del tfw 2 domain t
+service instance add tfw 2 domain t left fw2-l right fw2-r
+EOF
+check "a batch re-adds instance 2 on fw2's ports" $SEGCTL -b /tmp/readd.batch
+rx0=$(fw2_rx)
+sleep 1
+check_eq "the ping's flow picks again: instance 2 on fw2 counts it" \
+	1 "$(inst_flows 2)"
+check_ge "the ping goes on through fw2" $((rx0 + 10)) "$(fw2_rx)"
+wait $pid
+sed -n 's/^/# /; /transmitted/p' /tmp/readd.ping
 
 finish
