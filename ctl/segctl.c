@@ -25,12 +25,14 @@ int main(int argc, char **argv)
 		{ "pretty",	no_argument,	NULL, 'p' },
 		{ "batch",	required_argument, NULL, 'b' },
 		{ "etcd",	required_argument, NULL, 'E' },
+		{ "user",	required_argument, NULL, 'U' },
+		{ "password-file", required_argument, NULL, 'P' },
 		{ "help",	no_argument,	NULL, 'h' },
 		{ NULL,		0,		NULL, 0 }
 	};
 	bool json = false, pretty = false;
 	const char *etcd = getenv("SEGCTL_ETCD");
-	const char *batch = NULL;
+	const char *batch = NULL, *user = NULL, *pwfile = NULL;
 	int opt, ret;
 
 	opterr = 0;
@@ -41,6 +43,12 @@ int main(int argc, char **argv)
 			break;
 		case 'E':
 			etcd = optarg;
+			break;
+		case 'U':
+			user = optarg;
+			break;
+		case 'P':
+			pwfile = optarg;
 			break;
 		case 'j':
 			json = true;
@@ -82,7 +90,12 @@ int main(int argc, char **argv)
 	/* Cluster mode: the desired state in etcd, not the module's. */
 	if (etcd && *etcd)
 		return cluster_segctl(etcd, getenv("SEGCTL_ETCD_PREFIX"),
-				      batch, argc, argv);
+				      user, pwfile, batch, argc, argv);
+	if (user || pwfile) {
+		fputs("segctl: \"--user\" and \"--password-file\" are for etcd (--etcd)\n",
+		      stderr);
+		return EXIT_USAGE;
+	}
 
 	new_json_obj(json, pretty);
 	ret = batch ? run_batch(batch) : dispatch(argc, argv);

@@ -569,23 +569,6 @@ static bool rtnl_drain(int fd)
 	}
 }
 
-static int read_password(const char *file, char **password)
-{
-	char buf[512];
-	FILE *f = fopen(file, "r");
-
-	if (!f) {
-		fprintf(stderr, "segd: %s: %s\n", file, strerror(errno));
-		return -1;
-	}
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\r\n")] = '\0';
-	*password = strdup(buf);
-	return *password ? 0 : -1;
-}
-
 static void usage(void)
 {
 	fputs("Usage: segd --etcd URLS --host H --tunnel ADDR --uplink DEV [--prefix P]\n"
@@ -678,8 +661,11 @@ int main(int argc, char **argv)
 		      "      --lease-ttl is at least 5\n", stderr);
 		return EXIT_USAGE;
 	}
-	if (pwfile && read_password(pwfile, &password))
-		return 1;
+	if (pwfile) {
+		password = cluster_read_password(pwfile);
+		if (!password)
+			return 1;
+	}
 	eo.password = password;
 
 	signal(SIGPIPE, SIG_IGN);
