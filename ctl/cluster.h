@@ -104,9 +104,14 @@ void cluster_ops_free(struct cluster_ops *ops);
 
 /*
  * segctl --etcd URLS [-b FILE | COMMAND...]: the exit status.  @prefix
- * NULL is the default one.
+ * NULL is the default one; @user NULL is $SEGCTL_ETCD_USER, and
+ * @password_file NULL gives the password of $SEGCTL_ETCD_PASSWORD.
  */
-int cluster_segctl(const char *urls, const char *prefix, const char *batch,
+int cluster_segctl(const char *urls, const char *prefix, const char *user,
+		   const char *password_file, const char *batch,
 		   int argc, char **argv);
+
+/* The first line of @file, without its newline (malloc'd), or NULL. */
+char *cluster_read_password(const char *file);
 
 #endif /* SEGCTL_CLUSTER_H */

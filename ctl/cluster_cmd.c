@@ -887,23 +887,50 @@ static int batch_ops(struct etcd *e, const char *prefix, const char *file,
 	return ret;
 }
 
-int cluster_segctl(const char *urls, const char *prefix, const char *batch,
+char *cluster_read_password(const char *file)
+{
+	char buf[512], *pw;
+	FILE *f = fopen(file, "r");
+
+	if (!f) {
+		fprintf(stderr, "password file %s: %s\n", file, strerror(errno));
+		return NULL;
+	}
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	pw = strdup(buf);
+	memset(buf, 0, sizeof(buf));
+	return pw;
+}
+
+int cluster_segctl(const char *urls, const char *prefix, const char *user,
+		   const char *password_file, const char *batch,
 		   int argc, char **argv)
 {
 	struct etcd_opts eo = {
 		.endpoints = urls,
-		.user = getenv("SEGCTL_ETCD_USER"),
+		.user = user ? user : getenv("SEGCTL_ETCD_USER"),
 		.password = getenv("SEGCTL_ETCD_PASSWORD"),
 		.cacert = getenv("SEGCTL_ETCD_CACERT"),
 	};
 	struct cluster_ops o = { 0 };
+	char *password = NULL;
 	struct etcd *e;
 	int64_t rev;
 	int ret;
 
 	if (!prefix)
 		prefix = CLUSTER_PREFIX;
+	if (password_file) {
+		password = cluster_read_password(password_file);
+		if (!password)
+			return 1;
+		eo.password = password;
+	}
 	e = etcd_open(&eo);
+	free(password);
 	if (!e)
 		return err("cannot use etcd at \"%s\"", urls);
 	if (batch)
