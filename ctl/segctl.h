@@ -19,7 +19,7 @@
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /*
- * One entry of the command table in segctl.c.  A verb of two words is a
+ * One entry of the command table in cmds.c.  A verb of two words is a
  * verb with sub-verbs: "service instance add" is object "service", verb
  * "instance add".
  */
@@ -35,7 +35,7 @@ struct cmd {
 extern const struct cmd *current_cmd;
 
 /*
- * segctl.c: the command of OBJECT @object whose verb the words @argv
+ * cmds.c: the command of OBJECT @object whose verb the words @argv
  * start with (a missing word is "show", aliases count), or NULL if
  * there is none.  *n_words is set to how many words of @argv the verb
  * took, or, if there is no such command, to how many name the unknown
@@ -43,6 +43,12 @@ extern const struct cmd *current_cmd;
  */
 const struct cmd *find_cmd(const char *object, int argc, char **argv,
 			   int *n_words);
+/* cmds.c: run "OBJECT [VERB] ARGS..."; returns the exit status. */
+int dispatch(int argc, char **argv);
+/* cmds.c: the usage of @object (NULL: all), of its @verb if not NULL */
+void print_usage(FILE *f, const char *object, const char *verb);
+/* cmds.c: segctl --help */
+int segctl_help(void);
 
 /* batch.c: segctl -b FILE; returns the exit status. */
 int run_batch(const char *file);

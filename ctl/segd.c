@@ -9,8 +9,11 @@
  *
  * It keeps a copy of the keys of [P config/, P hosts0), read at one
  * revision and then followed by a watch.  After each revision (and each
- * link event) it computes the configuration the host wants, reads the
- * module's, and applies the difference as one kernel transaction.
+ * link event) it computes the configuration the host wants and applies
+ * the difference from the one it applied last as one kernel transaction.
+ * The module's own configuration is read only when segd's copy of it may
+ * be wrong: at start, on each resync, after a failed apply and after a
+ * link event (a device that goes takes its port with it).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,6 +42,7 @@
 #define MAX_ROUNDS	16	/* refusals taken out per revision */
 #define BACKOFF_MIN_MS	500
 #define BACKOFF_MAX_MS	10000
+#define STATUS_EVERY_MS	1000	/* at most one status write per second */
 
 struct segd {
 	struct cluster_host host;
@@ -58,9 +62,13 @@ struct segd {
 	int64_t next_keepalive;	/* ms, monotonic */
 
 	int rtnl;
+	/* what the module holds, as segd applied it; NULL: read the module */
+	struct config *applied;
 	char last_error[300];
-	char *last_status;	/* without its time, not written again */
-	int64_t status_revision;
+	char *last_status;	/* the status last queued, without its time */
+	json_object *status;	/* the status to write, NULL: none */
+	int64_t status_due;	/* ms, monotonic: when it may be written */
+	int64_t status_written;	/* ms, monotonic: the last write */
 };
 
 static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -172,20 +180,20 @@ static struct etcd_kv *store_array(struct segd *s)
 
 /* The status key */
 
+/*
+ * Queue the status after an apply.  Nothing is queued when nothing in it
+ * changed; a change is written by flush_status() at most once every
+ * STATUS_EVERY_MS, so a burst of revisions costs one write.
+ */
 static void write_status(struct segd *s, const struct cluster_result *res)
 {
 	json_object *st = json_object_new_object(), *arr, *o;
-	struct etcd_op op = { .type = ETCD_PUT };
-	char when[64];
-	time_t t = time(NULL);
-	int64_t rev;
+	const char *text;
 	size_t i;
-	int ret;
 
 	json_object_object_add(st, "version", json_object_new_int(1));
 	json_object_object_add(st, "revision",
 			       json_object_new_int64(s->revision));
-	json_object_object_add(st, "time", json_object_new_string(when));
 	arr = json_object_new_array();
 	for (i = 0; i < res->n_domains; i++)
 		json_object_array_add(arr,
@@ -215,37 +223,57 @@ static void write_status(struct segd *s, const struct cluster_result *res)
 	json_object_object_add(st, "waiting", arr);
 
 	/* A link event that changed nothing writes nothing. */
-	op.value = json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN |
-						  JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (s->last_status && s->status_revision == s->revision &&
-	    !strcmp(s->last_status, op.value)) {
+	text = json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN |
+					      JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (s->last_status && !strcmp(s->last_status, text)) {
 		json_object_put(st);
 		return;
 	}
 	free(s->last_status);
-	s->last_status = strdup(op.value);
-	s->status_revision = s->revision;
+	s->last_status = strdup(text);
+	if (s->status)
+		json_object_put(s->status);
+	s->status = st;
+	if (s->status_due < s->status_written + STATUS_EVERY_MS)
+		s->status_due = s->status_written + STATUS_EVERY_MS;
+}
 
+/* Write the queued status if it is due. */
+static void flush_status(struct segd *s)
+{
+	struct etcd_op op = { .type = ETCD_PUT };
+	time_t t = time(NULL);
+	char when[64];
+	int64_t rev;
+
+	if (!s->status || now_ms() < s->status_due)
+		return;
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-	json_object_object_add(st, "time", json_object_new_string(when));
+	json_object_object_add(s->status, "time",
+			       json_object_new_string(when));
 	op.key = s->status_key;
-	op.value = json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN |
+	op.value = json_object_to_json_string_ext(s->status,
+						  JSON_C_TO_STRING_PLAIN |
 						  JSON_C_TO_STRING_NOSLASHESCAPE);
-	ret = etcd_txn(s->e, &op, 1, &rev);
-	if (ret) {
+	s->status_written = now_ms();
+	s->status_due = s->status_written + STATUS_EVERY_MS;
+	if (etcd_txn(s->e, &op, 1, &rev)) {
+		/* kept, and tried again in a second */
 		logmsg("cannot write %s: %s", s->status_key,
 		       etcd_strerror(s->e));
-		free(s->last_status);
-		s->last_status = NULL;
+		return;
 	}
-	json_object_put(st);
+	json_object_put(s->status);
+	s->status = NULL;
 }
 
 /* Apply */
 
 /*
- * Make the module hold what the stored keys want.  A command the kernel
- * refuses takes its record out and the rest is tried again.
+ * Make the module hold what the stored keys want: the difference from
+ * what segd applied last, or from the module's configuration when segd
+ * does not know it.  A command the kernel refuses takes its record out
+ * and the rest is tried again.
  */
 static void apply(struct segd *s, const char *why)
 {
@@ -262,17 +290,25 @@ static void apply(struct segd *s, const char *why)
 	}
 	s->last_error[0] = '\0';
 	for (round = 0; round < MAX_ROUNDS; round++) {
-		struct config *cur = config_new(), *want = config_new();
+		struct config *cur = s->applied, *want = config_new();
 		struct config_error err = { .index = -1 };
 		struct config_diff *d = NULL;
 		const char *key;
 		int ret = 1;
 
+		/* read the module only when its state is not known */
+		s->applied = NULL;
+		if (!cur) {
+			cur = config_new();
+			if (cur && config_from_module(cur)) {
+				config_free(cur);
+				cur = NULL;
+			}
+		}
 		cluster_result_free(&res);
 		if (cur && want &&
 		    !cluster_want(&s->host, kvs, walk_n, exclude, n_exclude,
-				  want, &res) &&
-		    !config_from_module(cur))
+				  want, &res))
 			d = config_diff(cur, want);
 		if (!d) {
 			snprintf(s->last_error, sizeof(s->last_error),
@@ -319,7 +355,11 @@ static void apply(struct segd *s, const char *why)
 		}
 		config_diff_free(d);
 		config_free(cur);
-		config_free(want);
+		/* applied: the module holds want; else it is read again */
+		if (!ret)
+			s->applied = want;
+		else
+			config_free(want);
 		if (!key)
 			break;
 	}
@@ -409,6 +449,9 @@ static int resync(struct segd *s, const char *why)
 	etcd_kvs_free(&kvs);
 	logmsg("%s: %zu keys at revision %lld", why, s->n_kvs,
 	       (long long)s->revision);
+	/* the module may have been changed meanwhile: read it */
+	config_free(s->applied);
+	s->applied = NULL;
 	apply(s, why);
 	s->w = etcd_watch_start(s->e, s->start, s->end, s->revision + 1);
 	return s->w ? 0 : -EIO;
@@ -684,7 +727,10 @@ int main(int argc, char **argv)
 			backoff = BACKOFF_MIN_MS;
 			need_resync = false;
 		}
+		flush_status(&s);
 		wait = s.next_keepalive - now_ms();
+		if (s.status && s.status_due - now_ms() < wait)
+			wait = s.status_due - now_ms();
 		if (wait < 0)
 			wait = 0;
 		pfd.revents = 0;
@@ -700,8 +746,12 @@ int main(int argc, char **argv)
 			why = "resync";
 			continue;
 		}
-		if ((pfd.revents & POLLIN) && rtnl_drain(s.rtnl))
+		if ((pfd.revents & POLLIN) && rtnl_drain(s.rtnl)) {
+			/* a device that went took its port: read the module */
+			config_free(s.applied);
+			s.applied = NULL;
 			apply(&s, "link event");
+		}
 		keepalive(&s);
 	}
 	return 0;

@@ -337,8 +337,12 @@ check "wb1 (h1) pings ap2 (h2) again" ping4 wb1 10.2.0.22
 
 echo "# t=${SECONDS}s"
 # ---- every etcd member stopped, then back ----
+# segd of h1 is stopped (SIGSTOP) meanwhile: the members' restart breaks
+# its watch, and etcd is compacted past its revision before it runs on.
 
 hsave 2 >"$D/h2.before"
+h1lines=$(wc -l <"$D/segd.h1.log")
+kill -STOP "${SEGD_PID[1]}"
 etcd_member_stop 2
 etcd_member_stop 3
 check "etcd all gone: wb1 (h1) still pings ap2 (h2)" ping4 wb1 10.2.0.22
@@ -355,9 +359,23 @@ check "a rule written after etcd is back" \
 	wait_for 50 sctl rule add id 13 domain shop prio 100 from app to web \
 	proto icmp action allow
 rev=$(key_rev "$P/config/domains/shop/rules/13")
+check "etcd compacted to revision $rev, past segd of h1 (stopped)" \
+	"$ETCDTEST" -e "$EP" compact "$rev"
+kill -CONT "${SEGD_PID[1]}"
 check "every host converges again (they retried and read it all)" \
 	wait_for 300 converged "$rev"
-check "ap2 (h2) now pings wb1 (h1): app -> web, rule 13" ping4 ap2 10.2.0.11
+# resync_rev: the revision of the last read of everything since SIGCONT.
+resync_rev()
+{
+	tail -n +$((h1lines + 1)) "$D/segd.h1.log" |
+		sed -n 's/.* keys at revision \([0-9]*\)$/\1/p' | tail -n 1
+}
+check_ge "segd of h1 woke on a broken watch and read everything again" \
+	"$rev" "$(resync_rev)"
+check "...at most once told its revision was compacted (no loop)" test \
+	"$(tail -n +$((h1lines + 1)) "$D/segd.h1.log" | grep -c compacted)" -le 1
+check "ap2 (h2) now pings wb1 (h1): app -> web, rule 13" \
+	wait_for 30 ping4 ap2 10.2.0.11 1
 
 echo "# t=${SECONDS}s"
 # ---- bad data is skipped and reported ----
