@@ -52,7 +52,7 @@ mkdir -p "$OUT"
 log "results in $OUT"
 rc=0
 "$TOP/tests/vm/run.sh" 6.1 --script "$OUT/cluster-guest.sh" --timeout 3600 \
-	--mem 3072 --results "$OUT/raw.txt" --log-name bench-cluster |
+	--mem 3072 --results "$OUT/raw.txt" --log-name "bench-cluster-${OUT##*/}" |
 	tee "$OUT/run.log" || rc=$?
 {
 	echo "# make bench-cluster, $(date -u +%Y-%m-%dT%H:%MZ), $(git -C "$TOP" describe --always --dirty 2>/dev/null)"
