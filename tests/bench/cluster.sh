@@ -22,8 +22,8 @@
 #      hosts r0..r9 that run no segd: their records written by hand),
 #      written in transactions of 125 keys (segctl's limit is 128);
 #      then hv4's segd starts, with one port of its own in each domain:
-#      time to applied, peak
-#      and final RSS, etcd range requests (the members' /metrics).
+#      time to applied, peak and final RSS, etcd range requests (the
+#      members' /metrics).
 #   3. Idle: CPU ticks of segd of h4 and h1 over 30 s; then N endpoint
 #      registrations of host r0, one segctl (one transaction) each: the
 #      rate, when h4 applied the last, its CPU and RSS growth.
@@ -392,7 +392,7 @@ t1=$(now_us)
 last=$((REGS - 1))
 rev=$(key_rev "$P/hosts/r0/endpoints/d0/02:ff:00:00:$(printf %02x:%02x $((last / 256)) $((last % 256)))")
 check_eq "$REGS registrations written, one transaction each" 0 "$bad"
-say "reg-write n $REGS ms $(((t1 - t0) / 1000)) per-s $((REGS * 1000000 / (t1 - t0)))"
+say "reg-write n $REGS ms $(((t1 - t0) / 1000)) per-s $(awk -v n="$REGS" -v us=$((t1 - t0)) 'BEGIN { printf "%.2f", n * 1e6 / us }')"
 if t2=$(wait_applied "${rev:-0}" 1200 h4); then
 	pass "h4 applied the last registration"
 	c1=$(ticks "${SEGD_PID[4]}")
