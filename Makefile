@@ -9,6 +9,8 @@
 #                     and the benchmark's quick mode
 #   make bench        the benchmark (Documentation/performance.rst), in a
 #                     6.1 guest; results in .build/bench/latest/
+#   make bench-cluster  cluster mode measured (segd, a 3-member etcd) in a
+#                     6.1 guest; results in .build/bench/cluster/latest/
 #   make fuzz         the netlink fuzzer, long, on the debug kernel:
 #                     FUZZ_COUNT (1000000), FUZZ_SECS, FUZZ_SEED (random),
 #                     FUZZ_KERNEL (debug)
@@ -31,7 +33,7 @@ FUZZ_SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 STRESS_KERNEL ?= debug
 STRESS_SECS ?= 1800
 
-.PHONY: all module segctl install modules_install deps check bench fuzz stress \
+.PHONY: all module segctl install modules_install deps check bench bench-cluster fuzz stress \
 	demo regen clean
 
 all: module segctl
@@ -65,6 +67,9 @@ check: deps
 
 bench: deps
 	tests/bench/run.sh
+
+bench-cluster: deps
+	tests/bench/cluster-run.sh
 
 # The fixed rounds of make check, for as long as asked (testing.rst).
 fuzz: deps
