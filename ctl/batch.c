@@ -120,54 +120,31 @@ int run_batch(const char *file)
 	return sfnl_batch_commit();
 }
 
-/* The name batch_lines() gives its lines in messages: "line:N: ". */
-#define LINES_NAME	"line"
-
 /*
- * Run @fn(@arg) with stderr going to a buffer; the first "Error: " line
- * becomes @err's message, with its line index if it names one.  What
- * else was written (warnings) goes to stderr on success.
+ * Run @fn(@arg) with the kernel's errors recorded instead of printed:
+ * the error becomes @err's message, with the index of the line it is
+ * about (batch lines are numbered from 1, the index from 0).  A failure
+ * that is not the kernel's answer (no socket, no memory) was printed;
+ * @err then says where to look.
  */
-static int run_captured(int (*fn)(void *arg), void *arg,
+static int run_recorded(int (*fn)(void *arg), void *arg,
 			struct config_error *err)
 {
-	FILE *saved = stderr, *mem;
-	char *text = NULL, *p, *end;
-	size_t len = 0;
+	unsigned int line;
+	const char *msg;
 	int ret;
 
-	mem = open_memstream(&text, &len);
-	if (!mem)
-		return fn(arg);
-	stderr = mem;
+	sfnl_clear_error();
+	sfnl_set_quiet(true);
 	ret = fn(arg);
-	stderr = saved;
-	fclose(mem);
-	if (!ret || !text) {
-		if (text)
-			fputs(text, stderr);
-		free(text);
+	sfnl_set_quiet(false);
+	if (!ret || err->msg[0])
 		return ret;
-	}
-	p = strstr(text, "Error: ");
-	p = p ? p + strlen("Error: ") : text;
-	if (!strncmp(p, LINES_NAME ":", strlen(LINES_NAME ":"))) {
-		unsigned long line = strtoul(p + strlen(LINES_NAME ":"), &end,
-					     10);
-
-		if (line && end[0] == ':' && end[1] == ' ') {
-			err->index = line - 1;
-			p = end + 2;
-		}
-	}
-	if (!strncmp(p, "segctl: ", strlen("segctl: ")))
-		p += strlen("segctl: ");
-	end = strchr(p, '\n');
-	if (end)
-		*end = '\0';
-	if (!err->msg[0])
-		snprintf(err->msg, sizeof(err->msg), "%s", p);
-	free(text);
+	msg = sfnl_last_error(&line);
+	if (line)
+		err->index = line - 1;
+	snprintf(err->msg, sizeof(err->msg), "%s",
+		 msg ? msg : "the transaction failed (see the messages above)");
 	return ret;
 }
 
@@ -217,7 +194,7 @@ int batch_lines(char *const *lines, unsigned int n, struct config_error *err)
 
 	err->index = -1;
 	err->msg[0] = '\0';
-	sfnl_batch_start(LINES_NAME);
+	sfnl_batch_start("line");
 	for (i = 0; i < n && !ret; i++) {
 		sfnl_batch_line(i + 1);
 		ret = queue_line(lines[i], err);
@@ -230,7 +207,7 @@ int batch_lines(char *const *lines, unsigned int n, struct config_error *err)
 	}
 	/* The commit opens a socket of its own. */
 	sfnl_close();
-	return run_captured(commit, NULL, err);
+	return run_recorded(commit, NULL, err);
 }
 
 /* A command line run at once, as segctl would run it. */
@@ -255,7 +232,7 @@ static int run_line(void *arg)
 			ret = cmd->run(argc - 1 - n_words, argv + 1 + n_words);
 			current_cmd = NULL;
 		} else {
-			fprintf(stderr, "Error: unknown command \"%s\"\n", line);
+			fprintf(stderr, "segctl: unknown command \"%s\"\n", line);
 			ret = EXIT_USAGE;
 		}
 	}
@@ -268,5 +245,5 @@ int batch_run_now(const char *line, struct config_error *err)
 {
 	err->index = -1;
 	err->msg[0] = '\0';
-	return run_captured(run_line, (void *)line, err);
+	return run_recorded(run_line, (void *)line, err);
 }

@@ -267,6 +267,15 @@ static void parse_ack(struct ack *ack, int error, struct nlattr *tlvs,
 /* "FILE:LINE: " for @line of the batch file, nothing for line 0. */
 static void print_line(FILE *f, unsigned int line);
 
+/* The last error the kernel answered, for sfnl_last_error(). */
+static struct {
+	unsigned int line;
+	char msg[256];
+} last_error;
+
+/* sfnl_set_quiet(): the kernel's errors are recorded, not printed. */
+static bool quiet;
+
 /*
  * Report the outcome of a request: on failure the kernel's message, or
  * the errno and the attribute it points at in @req (which may be NULL);
@@ -278,42 +287,76 @@ static void report(const struct ack *ack, struct nlmsghdr *req,
 {
 	const char *name = NULL;
 	const char *errname;
+	char buf[sizeof(last_error.msg)];
+	char *msg = buf;
+	size_t size = sizeof(buf);
+	int n;
 
 	if (!ack->error) {
-		if (ack->text) {
+		if (ack->text && !quiet) {
 			fputs("Warning: ", stderr);
 			print_line(stderr, line);
 			fprintf(stderr, "%.*s\n", ack->text_len, ack->text);
 		}
 		return;
 	}
+	if (ack->text) {
+		snprintf(msg, size, "%.*s", ack->text_len, ack->text);
+	} else {
+		/* No message: say what errno, and which attribute if known. */
+		errname = strerrorname_np(-ack->error);
+		n = snprintf(msg, size, "%s (%s)", strerror(-ack->error),
+			     errname ? errname : "unknown errno");
+		if (req && ack->tb[NLMSGERR_ATTR_OFFS] &&
+		    nla_len(ack->tb[NLMSGERR_ATTR_OFFS]) >= 4)
+			name = attr_at(req,
+				       nla_get_u32(ack->tb[NLMSGERR_ATTR_OFFS]));
+		if (name && n >= 0 && (size_t)n < size)
+			n += snprintf(msg + n, size - n, ", attribute %s",
+				      name);
+		if (ack->tb[NLMSGERR_ATTR_MISS_TYPE] &&
+		    nla_len(ack->tb[NLMSGERR_ATTR_MISS_TYPE]) >= 4 &&
+		    n >= 0 && (size_t)n < size) {
+			uint32_t type =
+				nla_get_u32(ack->tb[NLMSGERR_ATTR_MISS_TYPE]);
+
+			if (type <= SEGFILTER_A_MAX && sfnl_attr_names[type])
+				snprintf(msg + n, size - n,
+					 ", missing attribute %s",
+					 sfnl_attr_names[type]);
+			else
+				snprintf(msg + n, size - n,
+					 ", missing attribute %u", type);
+		}
+	}
+	/* The first error is the one that stopped a batch. */
+	if (!last_error.msg[0]) {
+		last_error.line = line;
+		memcpy(last_error.msg, buf, sizeof(buf));
+	}
+	if (quiet)
+		return;
 	fputs("Error: ", stderr);
 	print_line(stderr, line);
-	if (ack->text) {
-		fprintf(stderr, "%.*s\n", ack->text_len, ack->text);
-		return;
-	}
+	fprintf(stderr, "%s\n", msg);
+}
 
-	/* No message: say what errno, and which attribute if known. */
-	errname = strerrorname_np(-ack->error);
-	fprintf(stderr, "%s (%s)", strerror(-ack->error),
-		errname ? errname : "unknown errno");
-	if (req && ack->tb[NLMSGERR_ATTR_OFFS] &&
-	    nla_len(ack->tb[NLMSGERR_ATTR_OFFS]) >= 4)
-		name = attr_at(req, nla_get_u32(ack->tb[NLMSGERR_ATTR_OFFS]));
-	if (name)
-		fprintf(stderr, ", attribute %s", name);
-	if (ack->tb[NLMSGERR_ATTR_MISS_TYPE] &&
-	    nla_len(ack->tb[NLMSGERR_ATTR_MISS_TYPE]) >= 4) {
-		uint32_t type = nla_get_u32(ack->tb[NLMSGERR_ATTR_MISS_TYPE]);
+const char *sfnl_last_error(unsigned int *line)
+{
+	if (line)
+		*line = last_error.line;
+	return last_error.msg[0] ? last_error.msg : NULL;
+}
 
-		if (type <= SEGFILTER_A_MAX && sfnl_attr_names[type])
-			fprintf(stderr, ", missing attribute %s",
-				sfnl_attr_names[type]);
-		else
-			fprintf(stderr, ", missing attribute %u", type);
-	}
-	fputc('\n', stderr);
+void sfnl_clear_error(void)
+{
+	last_error.line = 0;
+	last_error.msg[0] = '\0';
+}
+
+void sfnl_set_quiet(bool on)
+{
+	quiet = on;
 }
 
 /*

@@ -96,6 +96,17 @@ int sfnl_batch_commit(void);
 void sfnl_batch_discard(void);
 
 /*
+ * The kernel's first error since sfnl_clear_error() (its extack message,
+ * else the errno and the attribute), without "Error: " or the line, or
+ * NULL if there was none; *@line is its batch line, or 0.  With
+ * sfnl_set_quiet(true), errors are only recorded, not printed (segd
+ * reports them its own way); warnings are then dropped.
+ */
+const char *sfnl_last_error(unsigned int *line);
+void sfnl_clear_error(void);
+void sfnl_set_quiet(bool on);
+
+/*
  * Join the family's multicast group @group and call @event with each
  * message of the family that arrives, until SIGINT or SIGTERM.  Returns
  * the exit status: 0 once stopped by a signal.
