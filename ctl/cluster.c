@@ -11,6 +11,7 @@
  * checks it as segctl checks a command.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <net/if.h>
 #include <stdarg.h>
@@ -57,6 +58,25 @@ struct line {
 
 static void lput(struct line *l, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* A value larger than this is not a record of the schema: skipped. */
+#define CLUSTER_MAX_VALUE	(64u << 10)
+
+/*
+ * Whether @s is a word of a batch line: printable bytes only (no blank,
+ * no control byte), none of @bad.
+ */
+static bool word_ok(const char *s, const char *bad)
+{
+	const unsigned char *p;
+
+	if (!*s)
+		return false;
+	for (p = (const unsigned char *)s; *p; p++)
+		if (*p >= 0x80 || !isgraph(*p) || strchr(bad, *p))
+			return false;
+	return true;
+}
 
 static void lput(struct line *l, const char *fmt, ...)
 {
@@ -296,8 +316,9 @@ static int get_str(struct ctx *c, struct item *it, json_object *obj,
 	}
 	s = json_object_get_string(v);
 	/* A word of a batch line: nothing that would split or end it. */
-	if (!*s || strpbrk(s, " \t\n\r#\"'\\")) {
-		skip(c, it, "\"%s\" is empty or has a blank or quote", name);
+	if (!word_ok(s, "#\"'\\")) {
+		skip(c, it, "\"%s\" is empty or has a blank, control byte or quote",
+		     name);
 		return -1;
 	}
 	*out = s;
@@ -338,7 +359,7 @@ static int put_strs(struct ctx *c, struct item *it, json_object *obj,
 		e = json_object_array_get_idx(v, i);
 		s = e ? json_object_get_string(e) : NULL;
 		if (!e || !json_object_is_type(e, json_type_string) ||
-		    !*s || strpbrk(s, " \t\n\r#\"'\\,")) {
+		    !word_ok(s, "#\"'\\,")) {
 			skip(c, it, "\"%s\" has an element that is not a word",
 			     name);
 			return -1;
@@ -357,7 +378,7 @@ static int put_strs(struct ctx *c, struct item *it, json_object *obj,
 static bool name_ok(const char *s)
 {
 	return ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')) &&
-	       !strpbrk(s, " \t\n\r#\"'\\,");
+	       word_ok(s, "#\"'\\,");
 }
 
 static bool num_ok(const char *s)
@@ -389,7 +410,30 @@ static bool mac_ok(char *s)
 
 static bool dev_ok(const char *s)
 {
-	return *s && strlen(s) < IF_NAMESIZE && !strpbrk(s, " \t\n\r/#\"'\\");
+	return strlen(s) < IF_NAMESIZE && word_ok(s, "/#\"'\\");
+}
+
+/*
+ * Keys of printable bytes only (a NUL in an etcd key arrives as 0x01 from
+ * segd's copy), values of a sane size.
+ */
+static bool key_ok(struct ctx *c, struct item *it)
+{
+	const unsigned char *p = (const unsigned char *)it->kv->key;
+	bool bad = it->kv->key_len > strlen(it->kv->key);
+
+	for (; *p && !bad; p++)
+		bad = *p < 0x20 || *p == 0x7f;
+	if (bad) {
+		skip(c, it, "the key has a NUL or control byte");
+		return false;
+	}
+	if (it->kv->value_len > CLUSTER_MAX_VALUE) {
+		skip(c, it, "the value is larger than %u KiB",
+		     CLUSTER_MAX_VALUE >> 10);
+		return false;
+	}
+	return true;
 }
 
 /* Sort a key into its kind; false (skipped) if it is none. */
@@ -1084,7 +1128,8 @@ int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
 			continue;
 		it->kv = &kvs[i];
 		c.n++;
-		if (!parse_key(&c, it) || !parse_val(&c, it)) {
+		if (!key_ok(&c, it) || !parse_key(&c, it) ||
+		    !parse_val(&c, it)) {
 			if (it->val)
 				json_object_put(it->val);
 			it->val = NULL;

@@ -116,6 +116,27 @@ static void store_clear(struct segd *s)
 	s->n_kvs = 0;
 }
 
+/*
+ * A key of @len bytes as a string: etcd's keys may hold NUL bytes, which
+ * become 0x01 (cluster_want() skips such a key, and reports it) so that
+ * "K\0X" can neither stand for nor replace the key "K".
+ */
+static char *key_copy(const char *key, size_t len)
+{
+	char *k;
+	size_t i;
+
+	if (len < strlen(key))
+		len = strlen(key);
+	k = malloc(len + 1);
+	if (!k)
+		return NULL;
+	for (i = 0; i < len; i++)
+		k[i] = key[i] ? key[i] : 1;
+	k[len] = '\0';
+	return k;
+}
+
 static int store_put(struct segd *s, const struct etcd_kv *src)
 {
 	struct etcd_kv *kv = calloc(1, sizeof(*kv)), **slot;
@@ -123,7 +144,7 @@ static int store_put(struct segd *s, const struct etcd_kv *src)
 	if (!kv)
 		return -ENOMEM;
 	*kv = *src;
-	kv->key = strdup(src->key);
+	kv->key = key_copy(src->key, src->key_len);
 	kv->value = malloc(src->value_len + 1);
 	if (!kv->key || !kv->value) {
 		kv_free(kv);
@@ -145,15 +166,21 @@ static int store_put(struct segd *s, const struct etcd_kv *src)
 	return 0;
 }
 
-static void store_del(struct segd *s, const char *key)
+static void store_del(struct segd *s, const struct etcd_kv *del)
 {
-	struct etcd_kv probe = { .key = (char *)key }, **slot, *kv;
+	struct etcd_kv probe = { 0 }, **slot, *kv;
 
-	slot = tfind(&probe, &s->kvs, kv_cmp);
-	if (!slot)
+	probe.key = key_copy(del->key, del->key_len);
+	if (!probe.key)
 		return;
+	slot = tfind(&probe, &s->kvs, kv_cmp);
+	if (!slot) {
+		free(probe.key);
+		return;
+	}
 	kv = *slot;
 	tdelete(&probe, &s->kvs, kv_cmp);
+	free(probe.key);
 	kv_free(kv);
 	s->n_kvs--;
 }
@@ -501,7 +528,7 @@ static int follow(struct segd *s)
 			if (ev->kv.mod_revision > s->revision)
 				s->revision = ev->kv.mod_revision;
 			if (ev->type == ETCD_DELETE) {
-				store_del(s, ev->kv.key);
+				store_del(s, &ev->kv);
 				/* our record went (deleted by hand?): again */
 				if (!strcmp(ev->kv.key, s->record_key))
 					lost_record = true;
