@@ -36,7 +36,7 @@ struct item {
 	char *part[4];		/* D [name] | H | H D MAC | H D S ID */
 	json_object *val;
 	bool ok;		/* made it into the configuration */
-	bool superseded;	/* an endpoint with a newer key elsewhere */
+	bool superseded;	/* an endpoint with an older key elsewhere */
 };
 
 struct ctx {
@@ -580,7 +580,10 @@ static struct item *find(struct ctx *c, enum kind kind, const char *a,
 	return bsearch(&key, c->items, c->n, sizeof(*c->items), item_cmp);
 }
 
-/* Endpoints by domain and MAC, the newest key first. */
+/*
+ * Endpoints by domain and MAC, the oldest key first (then by host, so
+ * that two keys made in one transaction still have an order).
+ */
 static int endpoint_cmp(const void *x, const void *y)
 {
 	const struct item *a = *(struct item * const *)x;
@@ -589,16 +592,22 @@ static int endpoint_cmp(const void *x, const void *y)
 
 	if (!r)
 		r = strcmp(a->part[2], b->part[2]);
-	if (!r && a->kv->mod_revision != b->kv->mod_revision)
-		r = a->kv->mod_revision > b->kv->mod_revision ? -1 : 1;
+	if (!r && a->kv->create_revision != b->kv->create_revision)
+		r = a->kv->create_revision < b->kv->create_revision ? -1 : 1;
+	if (!r)
+		r = strcmp(a->part[0], b->part[0]);
 	return r;
 }
 
-/* A MAC under two hosts (a move written as two revisions): newest wins. */
+/*
+ * A MAC under two hosts: the key made first keeps it.  A move deletes
+ * the old key in the transaction that makes the new one, so a second key
+ * is another host claiming an endpoint that is not its own: reported.
+ */
 static void mark_superseded(struct ctx *c)
 {
 	struct item **eps;
-	size_t i, n = 0;
+	size_t i, n = 0, first = 0;
 
 	eps = calloc(c->n + 1, sizeof(*eps));
 	if (!eps) {
@@ -609,10 +618,16 @@ static void mark_superseded(struct ctx *c)
 		if (c->items[i].kind == K_ENDPOINT)
 			eps[n++] = &c->items[i];
 	qsort(eps, n, sizeof(*eps), endpoint_cmp);
-	for (i = 1; i < n; i++)
-		if (!strcmp(eps[i]->part[1], eps[i - 1]->part[1]) &&
-		    !strcmp(eps[i]->part[2], eps[i - 1]->part[2]))
-			eps[i]->superseded = true;
+	for (i = 1; i < n; i++) {
+		if (strcmp(eps[i]->part[1], eps[first]->part[1]) ||
+		    strcmp(eps[i]->part[2], eps[first]->part[2])) {
+			first = i;
+			continue;
+		}
+		eps[i]->superseded = true;
+		skip(c, eps[i], "MAC %s is registered by host %s already",
+		     eps[i]->part[2], eps[first]->part[0]);
+	}
 	free(eps);
 }
 
