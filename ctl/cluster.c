@@ -37,6 +37,7 @@ struct item {
 	json_object *val;
 	bool ok;		/* made it into the configuration */
 	bool superseded;	/* an endpoint with an older key elsewhere */
+	char *why;		/* an endpoint the kernel would refuse: why */
 };
 
 struct ctx {
@@ -631,6 +632,134 @@ static void mark_superseded(struct ctx *c)
 	free(eps);
 }
 
+/* An address of an endpoint, for the check of duplicates. */
+struct ep_addr {
+	const char *domain;
+	unsigned char addr[16];
+	int family;
+	size_t index;		/* of its item: the first key keeps it */
+};
+
+static int ep_addr_cmp(const void *x, const void *y)
+{
+	const struct ep_addr *a = x, *b = y;
+	int r = strcmp(a->domain, b->domain);
+
+	if (!r && a->family != b->family)
+		r = a->family < b->family ? -1 : 1;
+	if (!r)
+		r = memcmp(a->addr, b->addr, sizeof(a->addr));
+	if (!r && a->index != b->index)
+		r = a->index < b->index ? -1 : 1;
+	return r;
+}
+
+static bool addr_unicast(int family, const unsigned char *a)
+{
+	static const unsigned char any6[16], lo6[16] = { [15] = 1 };
+
+	if (family == AF_INET)
+		return a[0] != 0 && a[0] != 127 && (a[0] & 0xf0) != 0xe0 &&
+		       !(a[0] == 255 && a[1] == 255 && a[2] == 255 &&
+			 a[3] == 255);
+	return a[0] != 0xff && memcmp(a, any6, 16) && memcmp(a, lo6, 16);
+}
+
+static void set_why(struct ctx *c, struct item *it, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_why(struct ctx *c, struct item *it, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	if (it->why)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	it->why = xstrdup(why);
+	if (!it->why)
+		c->err = -ENOMEM;
+}
+
+/*
+ * What the kernel would refuse of an endpoint, found before it is asked:
+ * a MAC that is not unicast, an address that is not, an address another
+ * endpoint of the domain has (the key first in order keeps it).  One
+ * refusal per command would cost a round of segd each.
+ */
+static void check_endpoints(struct ctx *c)
+{
+	struct ep_addr *as = NULL, *na;
+	size_t i, j, n = 0, cap = 0, len;
+	unsigned int b0;
+	json_object *ips, *e;
+
+	for (i = 0; i < c->n; i++) {
+		struct item *it = &c->items[i];
+
+		if (it->kind != K_ENDPOINT || !it->val || it->superseded)
+			continue;
+		if (sscanf(it->part[2], "%2x", &b0) != 1 || (b0 & 1) ||
+		    !strcmp(it->part[2], "00:00:00:00:00:00")) {
+			set_why(c, it, "MAC %s is not a unicast address",
+				it->part[2]);
+			continue;
+		}
+		if (!json_object_object_get_ex(it->val, "ips", &ips) ||
+		    !json_object_is_type(ips, json_type_array))
+			continue;	/* want_endpoint() says why */
+		len = json_object_array_length(ips);
+		for (j = 0; j < len; j++) {
+			struct ep_addr a = { .domain = it->part[1], .index = i };
+			const char *ip;
+
+			e = json_object_array_get_idx(ips, j);
+			if (!e || !json_object_is_type(e, json_type_string))
+				continue;
+			ip = json_object_get_string(e);
+			a.family = strchr(ip, ':') ? AF_INET6 : AF_INET;
+			if (inet_pton(a.family, ip, a.addr) != 1)
+				continue;	/* config_add_line() says why */
+			if (!addr_unicast(a.family, a.addr)) {
+				set_why(c, it, "ip %s is not a unicast address",
+					ip);
+				continue;
+			}
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				na = realloc(as, cap * sizeof(*as));
+				if (!na) {
+					c->err = -ENOMEM;
+					free(as);
+					return;
+				}
+				as = na;
+			}
+			as[n++] = a;
+		}
+	}
+	qsort(as, n, sizeof(*as), ep_addr_cmp);
+	for (i = 1, j = 0; i < n; i++) {
+		char text[INET6_ADDRSTRLEN];
+
+		if (strcmp(as[i].domain, as[j].domain) ||
+		    as[i].family != as[j].family ||
+		    memcmp(as[i].addr, as[j].addr, sizeof(as[i].addr))) {
+			j = i;	/* the first of a run keeps the address */
+			continue;
+		}
+		if (as[i].index == as[j].index)
+			continue;
+		inet_ntop(as[i].family, as[i].addr, text, sizeof(text));
+		set_why(c, &c->items[as[i].index],
+			"ip %s is the address of endpoint %s already", text,
+			c->items[as[j].index].part[2]);
+	}
+	free(as);
+}
+
 static bool held(const struct ctx *c, const char *domain)
 {
 	size_t i;
@@ -958,6 +1087,10 @@ static void want_endpoint(struct ctx *c, struct item *it)
 
 	if (!held(c, domain) || it->superseded)
 		return;
+	if (it->why) {
+		skip(c, it, "%s", it->why);
+		return;
+	}
 	if (!fields_ok(c, it, fields) ||
 	    get_str(c, it, it->val, "group", &group) < 0 ||
 	    get_str(c, it, it->val, "port", &port) < 0)
@@ -1154,6 +1287,7 @@ int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
 
 	qsort(c.items, c.n, sizeof(*c.items), item_cmp);
 	mark_superseded(&c);
+	check_endpoints(&c);
 
 	/* The domains this host holds. */
 	for (i = 0; i < c.n && h->host; i++) {
@@ -1224,6 +1358,7 @@ int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
 	for (i = 0; i < c.n; i++) {
 		for (k = 0; k < 4; k++)
 			free(c.items[i].part[k]);
+		free(c.items[i].why);
 		if (c.items[i].val)
 			json_object_put(c.items[i].val);
 	}

@@ -390,6 +390,13 @@ static void apply(struct segd *s, const char *why)
 		if (!key)
 			break;
 	}
+	/* Still refused after every round: nothing of it was applied. */
+	if (round == MAX_ROUNDS) {
+		snprintf(s->last_error, sizeof(s->last_error),
+			 "revision %lld: the kernel refused %d commands, not applied",
+			 (long long)s->revision, MAX_ROUNDS);
+		logmsg("%s", s->last_error);
+	}
 	for (size_t i = 0; i < res.n_skipped; i++)
 		if (s->verbose)
 			logmsg("skipped %s: %s", res.skipped[i].key,
