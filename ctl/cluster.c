@@ -38,6 +38,7 @@ struct item {
 	bool ok;		/* made it into the configuration */
 	bool superseded;	/* an endpoint with an older key elsewhere */
 	char *why;		/* an endpoint the kernel would refuse: why */
+	bool kept;		/* kv is the last good pair, not the stored one */
 };
 
 struct ctx {
@@ -185,6 +186,8 @@ void cluster_result_free(struct cluster_result *res)
 {
 	size_t i;
 
+	free(res->used);
+
 	cluster_skips_free(res->skipped, res->n_skipped);
 	for (i = 0; i < res->n_waiting; i++) {
 		free(res->waiting[i].key);
@@ -226,7 +229,7 @@ static bool add_line(struct ctx *c, struct item *it, const char *record,
 		     struct line *l)
 {
 	struct config_error err = { .index = -1 };
-	const char *why = excluded(c, record);
+	const char *why = it->kept ? NULL : excluded(c, record);
 
 	if (why) {
 		skip(c, it, "%s", why);
@@ -1250,6 +1253,116 @@ static void want_instance(struct ctx *c, struct item *it)
 	}
 }
 
+/* The pair last applied for @key, or NULL. */
+static const struct etcd_kv *good_kv(struct ctx *c, const char *key)
+{
+	size_t lo = 0, hi = c->h->n_good, mid;
+	int r;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		r = strcmp(key, c->h->good[mid].key);
+		if (!r)
+			return &c->h->good[mid];
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/*
+ * @it was skipped (the skips from @mark on are its own): if its key has
+ * a last good pair of another value, take that instead and report both.
+ * For a value that does not parse, @mark is NULL (the last skip is it).
+ */
+static bool keep_good(struct ctx *c, struct item *it, const size_t *mark)
+{
+	struct cluster_result *r = c->res;
+	const struct etcd_kv *g = good_kv(c, it->kv->key);
+	const struct etcd_kv *bad = it->kv;
+	size_t from = mark ? *mark : r->n_skipped - 1, i;
+	char reason[512];
+
+	if (!g || it->kept || !r->n_skipped || from >= r->n_skipped ||
+	    (g->value_len == bad->value_len &&
+	     !memcmp(g->value, bad->value, g->value_len)))
+		return false;
+	snprintf(reason, sizeof(reason), "%s; its last good value is kept",
+		 r->skipped[from].reason);
+	for (i = from; i < r->n_skipped; i++) {
+		free(r->skipped[i].key);
+		free(r->skipped[i].reason);
+	}
+	r->n_skipped = from;
+	if (it->val)
+		json_object_put(it->val);
+	it->val = NULL;
+	it->kv = g;
+	it->kept = true;
+	if (!parse_val(c, it)) {
+		it->kept = false;
+		return false;
+	}
+	/* reported under the stored key, which is the same */
+	cluster_skip_add(&r->skipped, &r->n_skipped, bad->key, reason);
+	return true;
+}
+
+static void want_one(struct ctx *c, struct item *it)
+{
+	switch (it->kind) {
+	case K_DOMAIN:
+		want_domain(c, it);
+		break;
+	case K_GROUP:
+		want_group(c, it);
+		break;
+	case K_SERVICE:
+		want_service(c, it);
+		break;
+	case K_CHAIN:
+		want_chain(c, it);
+		break;
+	case K_RULE:
+		want_rule(c, it);
+		break;
+	case K_RECORD:
+		want_record(c, it);
+		break;
+	case K_ENDPOINT:
+		want_endpoint(c, it);
+		break;
+	case K_INSTANCE:
+		want_instance(c, it);
+		break;
+	case K_MAX:
+		break;
+	}
+}
+
+/* want_one(), with the last good value of a key when the new one fails. */
+static void want_kept(struct ctx *c, struct item *it)
+{
+	size_t mark = c->res->n_skipped, waiting = c->res->n_waiting;
+	const struct etcd_kv **u;
+
+	want_one(c, it);
+	if (!it->ok && c->res->n_waiting == waiting &&
+	    c->res->n_skipped > mark && keep_good(c, it, &mark))
+		want_one(c, it);
+	if (!it->ok)
+		return;
+	u = realloc(c->res->used, (c->res->n_used + 1) * sizeof(*u));
+	if (!u) {
+		c->err = -ENOMEM;
+		return;
+	}
+	c->res->used = u;
+	u[c->res->n_used++] = it->kv;
+}
+
 int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
 		 size_t n, const struct cluster_skip *exclude,
 		 size_t n_exclude, struct config *want,
@@ -1277,7 +1390,7 @@ int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
 		it->kv = &kvs[i];
 		c.n++;
 		if (!key_ok(&c, it) || !parse_key(&c, it) ||
-		    !parse_val(&c, it)) {
+		    (!parse_val(&c, it) && !keep_good(&c, it, NULL))) {
 			if (it->val)
 				json_object_put(it->val);
 			it->val = NULL;
@@ -1326,32 +1439,7 @@ int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
 			if (k > K_DOMAIN && k <= K_RULE &&
 			    !domain_added(&c, it))
 				continue;
-			switch (k) {
-			case K_DOMAIN:
-				want_domain(&c, it);
-				break;
-			case K_GROUP:
-				want_group(&c, it);
-				break;
-			case K_SERVICE:
-				want_service(&c, it);
-				break;
-			case K_CHAIN:
-				want_chain(&c, it);
-				break;
-			case K_RULE:
-				want_rule(&c, it);
-				break;
-			case K_RECORD:
-				want_record(&c, it);
-				break;
-			case K_ENDPOINT:
-				want_endpoint(&c, it);
-				break;
-			case K_INSTANCE:
-				want_instance(&c, it);
-				break;
-			}
+			want_kept(&c, it);
 		}
 	}
 

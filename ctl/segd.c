@@ -69,6 +69,9 @@ struct segd {
 	json_object *status;	/* the status to write, NULL: none */
 	int64_t status_due;	/* ms, monotonic: when it may be written */
 	int64_t status_written;	/* ms, monotonic: the last write */
+	/* the pairs of the last applied configuration, by key */
+	struct etcd_kv *good;
+	size_t n_good;
 };
 
 static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -296,6 +299,53 @@ static void flush_status(struct segd *s)
 
 /* Apply */
 
+static int good_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct etcd_kv *)a)->key,
+		      ((const struct etcd_kv *)b)->key);
+}
+
+static void good_free(struct etcd_kv *good, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(good[i].key);
+		free(good[i].value);
+	}
+	free(good);
+}
+
+/*
+ * Remember the pairs the applied configuration came from: a key whose
+ * value turns bad later keeps its last good value (cluster_want()).
+ */
+static void keep_good(struct segd *s, const struct cluster_result *res)
+{
+	struct etcd_kv *g = calloc(res->n_used + 1, sizeof(*g));
+	size_t i;
+
+	if (!g)
+		return;
+	for (i = 0; i < res->n_used; i++) {
+		const struct etcd_kv *u = res->used[i];
+
+		g[i] = *u;
+		g[i].key = strdup(u->key);
+		g[i].value = malloc(u->value_len + 1);
+		if (!g[i].key || !g[i].value) {
+			good_free(g, i + 1);
+			return;
+		}
+		memcpy(g[i].value, u->value, u->value_len);
+		g[i].value[u->value_len] = '\0';
+	}
+	qsort(g, res->n_used, sizeof(*g), good_cmp);
+	good_free(s->good, s->n_good);
+	s->good = g;
+	s->n_good = res->n_used;
+}
+
 /*
  * Make the module hold what the stored keys want: the difference from
  * what segd applied last, or from the module's configuration when segd
@@ -316,6 +366,8 @@ static void apply(struct segd *s, const char *why)
 		return;
 	}
 	s->last_error[0] = '\0';
+	s->host.good = s->good;
+	s->host.n_good = s->n_good;
 	for (round = 0; round < MAX_ROUNDS; round++) {
 		struct config *cur = s->applied, *want = config_new();
 		struct config_error err = { .index = -1 };
@@ -397,6 +449,8 @@ static void apply(struct segd *s, const char *why)
 			 (long long)s->revision, MAX_ROUNDS);
 		logmsg("%s", s->last_error);
 	}
+	if (s->applied)
+		keep_good(s, &res);
 	for (size_t i = 0; i < res.n_skipped; i++)
 		if (s->verbose)
 			logmsg("skipped %s: %s", res.skipped[i].key,
