@@ -917,6 +917,7 @@ struct config_diff {
 	unsigned int n;
 	unsigned int n_txn;	/* the first n_txn are the transaction */
 	char *error;		/* why it cannot be applied, or NULL */
+	char *error_key;	/* the record it is about */
 };
 
 static int list_add(struct cmd_list *l, char *line, const char *key)
@@ -1126,11 +1127,14 @@ struct config_diff *config_diff(const struct config *cur,
 			if (c[i]->id != o->id || c[i]->vni != o->vni)
 				d->error = fmt("domain %s: its id or VNI cannot change in place; delete it first",
 					       o->name);
+			if (d->error)
+				d->error_key = strdup(o->key);
 			else
 				err = domain_set_lines(&sets, c[i], o);
 		} else if (c[i]->type == SAVE_PORT) {
 			d->error = fmt("port %s: its domain or role cannot change in place; detach it first",
 				       o->name);
+			d->error_key = strdup(o->key);
 		} else {
 			bool moved = false;
 
@@ -1314,5 +1318,11 @@ void config_diff_free(struct config_diff *d)
 		free(d->cmds[i].line);
 	free(d->cmds);
 	free(d->error);
+	free(d->error_key);
 	free(d);
+}
+
+const char *config_diff_error_key(const struct config_diff *d)
+{
+	return d->error ? d->error_key : NULL;
 }

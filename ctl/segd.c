@@ -357,6 +357,8 @@ static void apply(struct segd *s, const char *why)
 	struct cluster_skip *exclude = NULL;
 	struct cluster_result res = { 0 };
 	size_t n_exclude = 0;
+	static bool again;
+	bool in_place = false;
 	struct etcd_kv *kvs;
 	int round;
 
@@ -409,6 +411,16 @@ static void apply(struct segd *s, const char *why)
 		}
 		key = ret && d && err.index >= 0 ?
 		      config_diff_key(d, err.index) : NULL;
+		/*
+		 * A record that cannot change in place (a domain's id or
+		 * VNI, a port's domain or role) is taken out like a refused
+		 * one: a domain keeps its last good value, a port is
+		 * detached, to be attached again by the next apply.
+		 */
+		if (ret && d && !key && config_diff_error_key(d)) {
+			key = config_diff_error_key(d);
+			in_place = true;
+		}
 		if (ret && d && !key) {
 			snprintf(s->last_error, sizeof(s->last_error),
 				 "revision %lld: %s", (long long)s->revision,
@@ -459,6 +471,12 @@ static void apply(struct segd *s, const char *why)
 	cluster_result_free(&res);
 	cluster_skips_free(exclude, n_exclude);
 	free(kvs);
+	/* once more for what a detach made possible (a port's new domain) */
+	if (in_place && s->applied && !again) {
+		again = true;
+		apply(s, why);
+		again = false;
+	}
 }
 
 /* etcd */
