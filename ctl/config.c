@@ -978,6 +978,13 @@ static char *del_line(const struct record *rec)
 }
 
 /*
+ * The lines compared here are "OBJECT add NAME" and keyword-value pairs
+ * from word PAIRS on: a keyword is a word at an even distance from
+ * there, so that a name or a value that happens to be "port" is none.
+ */
+#define PAIRS	3
+
+/*
  * The words of @line but those of the keywords @skip (each with its
  * value), from word @from on, as one string.
  */
@@ -999,7 +1006,7 @@ static char *words_but(const char *line, int from, const char * const *skip,
 	p = out;
 	for (i = from; i < n; i++) {
 		skipped = false;
-		for (j = 0; j < n_skip; j++)
+		for (j = 0; j < n_skip && i >= PAIRS && !((i - PAIRS) % 2); j++)
 			skipped |= !strcmp(words[i], skip[j]);
 		if (skipped) {
 			i++;
@@ -1020,17 +1027,21 @@ fail:
 /* The value of keyword @kw in @line, as " kw VALUE", or "". */
 static char *keyword_of(const char *line, const char *kw)
 {
-	char *pat = fmt(" %s ", kw), *p, *end;
-	char *ret;
+	char **words = NULL, *copy = strdup(line), *ret = NULL;
+	int n, size = 0, i;
 
-	if (!pat)
+	if (!copy)
 		return NULL;
-	p = strstr(line, pat);
-	free(pat);
-	if (!p)
-		return strdup("");
-	end = strchr(p + strlen(kw) + 2, ' ');
-	ret = end ? strndup(p, end - p) : strdup(p);
+	n = batch_split(copy, &words, &size);
+	for (i = PAIRS; n > 0 && i + 1 < n; i += 2)
+		if (!strcmp(words[i], kw)) {
+			ret = fmt(" %s %s", kw, words[i + 1]);
+			break;
+		}
+	if (n >= 0 && i + 1 >= n)
+		ret = strdup("");
+	free(words);
+	free(copy);
 	return ret;
 }
 
@@ -1071,14 +1082,24 @@ static int domain_set_lines(struct cmd_list *l, const struct record *cur,
 {
 	static const char * const fixed[] = { "id", "vni" };
 	char *set = words_but(want->line, 3, fixed, ARRAY_SIZE(fixed));
-	bool had_gw = strstr(cur->line, " gateway ");
-	bool has_gw = strstr(want->line, " gateway ");
+	char *cgw = keyword_of(cur->line, "gateway");
+	char *wgw = keyword_of(want->line, "gateway");
+	char *cip = keyword_of(cur->line, "gw-ip");
+	char *wip = keyword_of(want->line, "gw-ip");
+	bool ok = set && cgw && wgw && cip && wip;
+	bool had_gw = ok && *cgw, has_gw = ok && *wgw;
+	bool gw_none = ok && ((had_gw && !has_gw) ||
+			      (has_gw && *cip && !*wip));
 
-	if (!set)
+	free(cgw);
+	free(wgw);
+	free(cip);
+	free(wip);
+	if (!ok) {
+		free(set);
 		return -ENOMEM;
-	if ((had_gw && !has_gw) ||
-	    (has_gw && strstr(cur->line, " gw-ip ") &&
-	     !strstr(want->line, " gw-ip "))) {
+	}
+	if (gw_none) {
 		if (list_add(l, fmt("domain set %s gateway none", want->name),
 			     want->key)) {
 			free(set);
