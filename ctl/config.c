@@ -1114,14 +1114,83 @@ static int domain_set_lines(struct cmd_list *l, const struct record *cur,
 	return 0;
 }
 
+/* Whether @line has the word @kw followed by @name (or a list with it). */
+static bool names(const char *line, const char *kw, const char *name)
+{
+	size_t kl = strlen(kw), nl = strlen(name);
+	const char *p = line, *v, *e;
+
+	while ((p = strstr(p, kw))) {
+		/* a whole word, and the next word after it */
+		if ((p != line && p[-1] != ' ') || p[kl] != ' ') {
+			p += kl;
+			continue;
+		}
+		v = p + kl + 1;
+		for (;;) {
+			e = v + strcspn(v, " ,");
+			if ((size_t)(e - v) == nl && !strncmp(v, name, nl))
+				return true;
+			if (*e != ',')
+				break;
+			v = e + 1;
+		}
+		p = v;
+	}
+	return false;
+}
+
+/*
+ * Whether @r names one of the @n @parents (groups, services, chains that
+ * change by a del and an add): it has to go and come back with it.
+ */
+static bool depends(const struct record *r, struct record * const *parents,
+		    unsigned int n)
+{
+	const struct record *p;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		p = parents[i];
+		if (!r->domain || !p->domain || strcmp(r->domain, p->domain))
+			continue;
+		switch (p->type) {
+		case SAVE_GROUP:
+			if ((r->type == SAVE_ENDPOINT &&
+			     names(r->line, "group", p->name)) ||
+			    (r->type == SAVE_RULE &&
+			     (names(r->line, "from", p->name) ||
+			      names(r->line, "to", p->name))))
+				return true;
+			break;
+		case SAVE_SERVICE:
+			if ((r->type == SAVE_CHAIN &&
+			     names(r->line, "services", p->name)) ||
+			    (r->type == SAVE_INSTANCE &&
+			     !strcmp(r->name, p->name)))
+				return true;
+			break;
+		case SAVE_CHAIN:
+			if (r->type == SAVE_RULE &&
+			    names(r->line, "redirect", p->name))
+				return true;
+			break;
+		default:
+			break;
+		}
+	}
+	return false;
+}
+
 struct config_diff *config_diff(const struct config *cur,
 				const struct config *want)
 {
 	struct cmd_list dels = {}, sets = {}, adds = {}, detach = {},
 			ddel = {};
-	struct record **c = NULL, **w = NULL;
+	struct record **c = NULL, **w = NULL, **parents = NULL;
 	struct config_diff *d;
-	unsigned int nc, nw, i, j;
+	unsigned int nc, nw, i, j, np = 0;
+	bool redo;
 	struct record *o;
 	bool nomem = false;
 	char *move;
@@ -1130,15 +1199,39 @@ struct config_diff *config_diff(const struct config *cur,
 	d = calloc(1, sizeof(*d));
 	c = sorted(cur, &nc);
 	w = sorted(want, &nw);
-	if (!d || !c || !w)
+	parents = calloc(nw + 1, sizeof(*parents));
+	if (!d || !c || !w || !parents)
 		goto nomem;
+
+	/*
+	 * Groups, services and chains that change go by a del and an add:
+	 * what names them goes and comes back in the same transaction (a
+	 * chain of a service too, and then the rules that redirect to it).
+	 */
+	for (i = 0; i < nw; i++) {
+		o = map_get(&cur->keys, w[i]->key);
+		if (o && strcmp(o->line, w[i]->line) &&
+		    (w[i]->type == SAVE_GROUP || w[i]->type == SAVE_SERVICE ||
+		     w[i]->type == SAVE_CHAIN))
+			parents[np++] = w[i];
+	}
+	for (i = 0; i < nw && np; i++) {
+		o = map_get(&cur->keys, w[i]->key);
+		if (o && !strcmp(o->line, w[i]->line) &&
+		    w[i]->type == SAVE_CHAIN && depends(w[i], parents, np))
+			parents[np++] = w[i];
+	}
 
 	/* What goes or changes, children first. */
 	for (i = nc; i-- > 0 && !err && !d->error;) {
 		o = map_get(&want->keys, c[i]->key);
-		if (o && !strcmp(o->line, c[i]->line))
+		redo = o && !strcmp(o->line, c[i]->line) &&
+		       depends(c[i], parents, np);
+		if (o && !strcmp(o->line, c[i]->line) && !redo)
 			continue;
-		if (!o && c[i]->type == SAVE_PORT) {
+		if (redo) {
+			err = list_add(&dels, del_line(c[i]), c[i]->key);
+		} else if (!o && c[i]->type == SAVE_PORT) {
 			err = list_add(&detach, del_line(c[i]), c[i]->key);
 		} else if (!o && c[i]->type == SAVE_DOMAIN) {
 			err = list_add(&ddel, del_line(c[i]), c[i]->key);
@@ -1178,7 +1271,9 @@ struct config_diff *config_diff(const struct config *cur,
 	/* What comes or changes, parents first. */
 	for (i = 0; i < nw && !err; i++) {
 		o = map_get(&cur->keys, w[i]->key);
-		if (o && !strcmp(o->line, w[i]->line)) {
+		redo = o && !strcmp(o->line, w[i]->line) &&
+		       depends(w[i], parents, np);
+		if (o && !strcmp(o->line, w[i]->line) && !redo) {
 			if (w[i]->type == SAVE_INSTANCE &&
 			    o->drained != w[i]->drained)
 				err = list_add(&adds,
@@ -1188,7 +1283,7 @@ struct config_diff *config_diff(const struct config *cur,
 		}
 		if (o && w[i]->type == SAVE_DOMAIN)
 			continue;	/* a "domain set" */
-		if (o && w[i]->type == SAVE_ENDPOINT) {
+		if (o && !redo && w[i]->type == SAVE_ENDPOINT) {
 			move = move_line(o, w[i], &nomem);
 			if (nomem)
 				goto nomem;
@@ -1233,6 +1328,7 @@ done:
 		d->n = 0;
 		d->n_txn = 0;
 	}
+	free(parents);
 	free(c);
 	free(w);
 	return d;
@@ -1244,6 +1340,7 @@ nomem:
 	list_free(&detach);
 	list_free(&ddel);
 	config_diff_free(d);
+	free(parents);
 	free(c);
 	free(w);
 	return NULL;
