@@ -484,6 +484,9 @@ static bool parse_key(struct ctx *c, struct item *it)
 		goto out;
 	}
 	if (n >= 3 && !strcmp(w[0], "hosts")) {
+		/* a word of segctl --etcd save's lines: "host H" */
+		if (!word_ok(w[1], "#\"'\\,"))
+			goto bad_name;
 		it->part[0] = strdup(w[1]);
 		if (n == 3 && !strcmp(w[2], "record")) {
 			it->kind = K_RECORD;

@@ -508,7 +508,9 @@ static int cmd_instance(struct etcd *e, const char *prefix, const char *verb,
 				at += 2;
 				continue;
 			}
-			n = fill_side(val, argv[at], argc - at, argv + at);
+			n = strcmp(argv[at], "left") &&
+			    strcmp(argv[at], "right") ? -1 :
+			    fill_side(val, argv[at], argc - at, argv + at);
 			if (n < 0) {
 				json_object_put(val);
 				return err("unknown argument \"%s\"", argv[at]);
@@ -905,6 +907,12 @@ static int batch_ops(struct etcd *e, const char *prefix, const char *file,
 		words[argc] = NULL;
 		if (!argc || words[0][0] == '#')
 			continue;
+		if (p) {
+			fprintf(stderr, "segctl: %s:%u: more than 254 words\n",
+				file, line_no);
+			ret = EXIT_USAGE;
+			break;
+		}
 		ret = cluster_cmd_ops(e, prefix, argc, words, o);
 		if (ret)
 			fprintf(stderr, "segctl: %s:%u: the line above\n",
