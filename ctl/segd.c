@@ -820,11 +820,25 @@ int main(int argc, char **argv)
 			last_resync = now_ms();
 			ret = resync(&s, why);
 			if (ret) {
+				int64_t until = now_ms() + backoff;
+
 				logmsg("etcd: %s; again in %d ms",
 				       etcd_strerror(s.e), backoff);
-				poll(&pfd, 1, backoff);
-				if (pfd.revents)
-					rtnl_drain(s.rtnl);
+				/*
+				 * The whole backoff, whatever the links do;
+				 * a link event is applied meanwhile from
+				 * the keys read last (if any were).
+				 */
+				while ((wait = until - now_ms()) > 0) {
+					pfd.revents = 0;
+					if (poll(&pfd, 1, (int)wait) <= 0 ||
+					    !(pfd.revents & POLLIN) ||
+					    !rtnl_drain(s.rtnl) || !s.revision)
+						continue;
+					config_free(s.applied);
+					s.applied = NULL;
+					apply(&s, "link event, etcd away");
+				}
 				backoff = backoff * 2 > BACKOFF_MAX_MS ?
 					  BACKOFF_MAX_MS : backoff * 2;
 				why = "etcd back";
