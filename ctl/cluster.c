@@ -11,6 +11,7 @@
  * checks it as segctl checks a command.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <net/if.h>
 #include <stdarg.h>
@@ -35,7 +36,9 @@ struct item {
 	char *part[4];		/* D [name] | H | H D MAC | H D S ID */
 	json_object *val;
 	bool ok;		/* made it into the configuration */
-	bool superseded;	/* an endpoint with a newer key elsewhere */
+	bool superseded;	/* an endpoint with an older key elsewhere */
+	char *why;		/* an endpoint the kernel would refuse: why */
+	bool kept;		/* kv is the last good pair, not the stored one */
 };
 
 struct ctx {
@@ -57,6 +60,25 @@ struct line {
 
 static void lput(struct line *l, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* A value larger than this is not a record of the schema: skipped. */
+#define CLUSTER_MAX_VALUE	(64u << 10)
+
+/*
+ * Whether @s is a word of a batch line: printable bytes only (no blank,
+ * no control byte), none of @bad.
+ */
+static bool word_ok(const char *s, const char *bad)
+{
+	const unsigned char *p;
+
+	if (!*s)
+		return false;
+	for (p = (const unsigned char *)s; *p; p++)
+		if (*p >= 0x80 || !isgraph(*p) || strchr(bad, *p))
+			return false;
+	return true;
+}
 
 static void lput(struct line *l, const char *fmt, ...)
 {
@@ -164,6 +186,8 @@ void cluster_result_free(struct cluster_result *res)
 {
 	size_t i;
 
+	free(res->used);
+
 	cluster_skips_free(res->skipped, res->n_skipped);
 	for (i = 0; i < res->n_waiting; i++) {
 		free(res->waiting[i].key);
@@ -205,7 +229,7 @@ static bool add_line(struct ctx *c, struct item *it, const char *record,
 		     struct line *l)
 {
 	struct config_error err = { .index = -1 };
-	const char *why = excluded(c, record);
+	const char *why = it->kept ? NULL : excluded(c, record);
 
 	if (why) {
 		skip(c, it, "%s", why);
@@ -296,8 +320,9 @@ static int get_str(struct ctx *c, struct item *it, json_object *obj,
 	}
 	s = json_object_get_string(v);
 	/* A word of a batch line: nothing that would split or end it. */
-	if (!*s || strpbrk(s, " \t\n\r#\"'\\")) {
-		skip(c, it, "\"%s\" is empty or has a blank or quote", name);
+	if (!word_ok(s, "#\"'\\")) {
+		skip(c, it, "\"%s\" is empty or has a blank, control byte or quote",
+		     name);
 		return -1;
 	}
 	*out = s;
@@ -338,7 +363,7 @@ static int put_strs(struct ctx *c, struct item *it, json_object *obj,
 		e = json_object_array_get_idx(v, i);
 		s = e ? json_object_get_string(e) : NULL;
 		if (!e || !json_object_is_type(e, json_type_string) ||
-		    !*s || strpbrk(s, " \t\n\r#\"'\\,")) {
+		    !word_ok(s, "#\"'\\,")) {
 			skip(c, it, "\"%s\" has an element that is not a word",
 			     name);
 			return -1;
@@ -357,7 +382,7 @@ static int put_strs(struct ctx *c, struct item *it, json_object *obj,
 static bool name_ok(const char *s)
 {
 	return ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')) &&
-	       !strpbrk(s, " \t\n\r#\"'\\,");
+	       word_ok(s, "#\"'\\,");
 }
 
 static bool num_ok(const char *s)
@@ -389,7 +414,30 @@ static bool mac_ok(char *s)
 
 static bool dev_ok(const char *s)
 {
-	return *s && strlen(s) < IF_NAMESIZE && !strpbrk(s, " \t\n\r/#\"'\\");
+	return strlen(s) < IF_NAMESIZE && word_ok(s, "/#\"'\\");
+}
+
+/*
+ * Keys of printable bytes only (a NUL in an etcd key arrives as 0x01 from
+ * segd's copy), values of a sane size.
+ */
+static bool key_ok(struct ctx *c, struct item *it)
+{
+	const unsigned char *p = (const unsigned char *)it->kv->key;
+	bool bad = it->kv->key_len > strlen(it->kv->key);
+
+	for (; *p && !bad; p++)
+		bad = *p < 0x20 || *p == 0x7f;
+	if (bad) {
+		skip(c, it, "the key has a NUL or control byte");
+		return false;
+	}
+	if (it->kv->value_len > CLUSTER_MAX_VALUE) {
+		skip(c, it, "the value is larger than %u KiB",
+		     CLUSTER_MAX_VALUE >> 10);
+		return false;
+	}
+	return true;
 }
 
 /* Sort a key into its kind; false (skipped) if it is none. */
@@ -436,6 +484,9 @@ static bool parse_key(struct ctx *c, struct item *it)
 		goto out;
 	}
 	if (n >= 3 && !strcmp(w[0], "hosts")) {
+		/* a word of segctl --etcd save's lines: "host H" */
+		if (!word_ok(w[1], "#\"'\\,"))
+			goto bad_name;
 		it->part[0] = strdup(w[1]);
 		if (n == 3 && !strcmp(w[2], "record")) {
 			it->kind = K_RECORD;
@@ -536,7 +587,10 @@ static struct item *find(struct ctx *c, enum kind kind, const char *a,
 	return bsearch(&key, c->items, c->n, sizeof(*c->items), item_cmp);
 }
 
-/* Endpoints by domain and MAC, the newest key first. */
+/*
+ * Endpoints by domain and MAC, the oldest key first (then by host, so
+ * that two keys made in one transaction still have an order).
+ */
 static int endpoint_cmp(const void *x, const void *y)
 {
 	const struct item *a = *(struct item * const *)x;
@@ -545,16 +599,22 @@ static int endpoint_cmp(const void *x, const void *y)
 
 	if (!r)
 		r = strcmp(a->part[2], b->part[2]);
-	if (!r && a->kv->mod_revision != b->kv->mod_revision)
-		r = a->kv->mod_revision > b->kv->mod_revision ? -1 : 1;
+	if (!r && a->kv->create_revision != b->kv->create_revision)
+		r = a->kv->create_revision < b->kv->create_revision ? -1 : 1;
+	if (!r)
+		r = strcmp(a->part[0], b->part[0]);
 	return r;
 }
 
-/* A MAC under two hosts (a move written as two revisions): newest wins. */
+/*
+ * A MAC under two hosts: the key made first keeps it.  A move deletes
+ * the old key in the transaction that makes the new one, so a second key
+ * is another host claiming an endpoint that is not its own: reported.
+ */
 static void mark_superseded(struct ctx *c)
 {
 	struct item **eps;
-	size_t i, n = 0;
+	size_t i, n = 0, first = 0;
 
 	eps = calloc(c->n + 1, sizeof(*eps));
 	if (!eps) {
@@ -565,11 +625,145 @@ static void mark_superseded(struct ctx *c)
 		if (c->items[i].kind == K_ENDPOINT)
 			eps[n++] = &c->items[i];
 	qsort(eps, n, sizeof(*eps), endpoint_cmp);
-	for (i = 1; i < n; i++)
-		if (!strcmp(eps[i]->part[1], eps[i - 1]->part[1]) &&
-		    !strcmp(eps[i]->part[2], eps[i - 1]->part[2]))
-			eps[i]->superseded = true;
+	for (i = 1; i < n; i++) {
+		if (strcmp(eps[i]->part[1], eps[first]->part[1]) ||
+		    strcmp(eps[i]->part[2], eps[first]->part[2])) {
+			first = i;
+			continue;
+		}
+		eps[i]->superseded = true;
+		skip(c, eps[i], "MAC %s is registered by host %s already",
+		     eps[i]->part[2], eps[first]->part[0]);
+	}
 	free(eps);
+}
+
+/* An address of an endpoint, for the check of duplicates. */
+struct ep_addr {
+	const char *domain;
+	unsigned char addr[16];
+	int family;
+	size_t index;		/* of its item: the first key keeps it */
+};
+
+static int ep_addr_cmp(const void *x, const void *y)
+{
+	const struct ep_addr *a = x, *b = y;
+	int r = strcmp(a->domain, b->domain);
+
+	if (!r && a->family != b->family)
+		r = a->family < b->family ? -1 : 1;
+	if (!r)
+		r = memcmp(a->addr, b->addr, sizeof(a->addr));
+	if (!r && a->index != b->index)
+		r = a->index < b->index ? -1 : 1;
+	return r;
+}
+
+static bool addr_unicast(int family, const unsigned char *a)
+{
+	static const unsigned char any6[16], lo6[16] = { [15] = 1 };
+
+	if (family == AF_INET)
+		return a[0] != 0 && a[0] != 127 && (a[0] & 0xf0) != 0xe0 &&
+		       !(a[0] == 255 && a[1] == 255 && a[2] == 255 &&
+			 a[3] == 255);
+	return a[0] != 0xff && memcmp(a, any6, 16) && memcmp(a, lo6, 16);
+}
+
+static void set_why(struct ctx *c, struct item *it, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_why(struct ctx *c, struct item *it, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	if (it->why)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	it->why = xstrdup(why);
+	if (!it->why)
+		c->err = -ENOMEM;
+}
+
+/*
+ * What the kernel would refuse of an endpoint, found before it is asked:
+ * a MAC that is not unicast, an address that is not, an address another
+ * endpoint of the domain has (the key first in order keeps it).  One
+ * refusal per command would cost a round of segd each.
+ */
+static void check_endpoints(struct ctx *c)
+{
+	struct ep_addr *as = NULL, *na;
+	size_t i, j, n = 0, cap = 0, len;
+	unsigned int b0;
+	json_object *ips, *e;
+
+	for (i = 0; i < c->n; i++) {
+		struct item *it = &c->items[i];
+
+		if (it->kind != K_ENDPOINT || !it->val || it->superseded)
+			continue;
+		if (sscanf(it->part[2], "%2x", &b0) != 1 || (b0 & 1) ||
+		    !strcmp(it->part[2], "00:00:00:00:00:00")) {
+			set_why(c, it, "MAC %s is not a unicast address",
+				it->part[2]);
+			continue;
+		}
+		if (!json_object_object_get_ex(it->val, "ips", &ips) ||
+		    !json_object_is_type(ips, json_type_array))
+			continue;	/* want_endpoint() says why */
+		len = json_object_array_length(ips);
+		for (j = 0; j < len; j++) {
+			struct ep_addr a = { .domain = it->part[1], .index = i };
+			const char *ip;
+
+			e = json_object_array_get_idx(ips, j);
+			if (!e || !json_object_is_type(e, json_type_string))
+				continue;
+			ip = json_object_get_string(e);
+			a.family = strchr(ip, ':') ? AF_INET6 : AF_INET;
+			if (inet_pton(a.family, ip, a.addr) != 1)
+				continue;	/* config_add_line() says why */
+			if (!addr_unicast(a.family, a.addr)) {
+				set_why(c, it, "ip %s is not a unicast address",
+					ip);
+				continue;
+			}
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				na = realloc(as, cap * sizeof(*as));
+				if (!na) {
+					c->err = -ENOMEM;
+					free(as);
+					return;
+				}
+				as = na;
+			}
+			as[n++] = a;
+		}
+	}
+	qsort(as, n, sizeof(*as), ep_addr_cmp);
+	for (i = 1, j = 0; i < n; i++) {
+		char text[INET6_ADDRSTRLEN];
+
+		if (strcmp(as[i].domain, as[j].domain) ||
+		    as[i].family != as[j].family ||
+		    memcmp(as[i].addr, as[j].addr, sizeof(as[i].addr))) {
+			j = i;	/* the first of a run keeps the address */
+			continue;
+		}
+		if (as[i].index == as[j].index)
+			continue;
+		inet_ntop(as[i].family, as[i].addr, text, sizeof(text));
+		set_why(c, &c->items[as[i].index],
+			"ip %s is the address of endpoint %s already", text,
+			c->items[as[j].index].part[2]);
+	}
+	free(as);
 }
 
 static bool held(const struct ctx *c, const char *domain)
@@ -899,6 +1093,10 @@ static void want_endpoint(struct ctx *c, struct item *it)
 
 	if (!held(c, domain) || it->superseded)
 		return;
+	if (it->why) {
+		skip(c, it, "%s", it->why);
+		return;
+	}
 	if (!fields_ok(c, it, fields) ||
 	    get_str(c, it, it->val, "group", &group) < 0 ||
 	    get_str(c, it, it->val, "port", &port) < 0)
@@ -1058,6 +1256,116 @@ static void want_instance(struct ctx *c, struct item *it)
 	}
 }
 
+/* The pair last applied for @key, or NULL. */
+static const struct etcd_kv *good_kv(struct ctx *c, const char *key)
+{
+	size_t lo = 0, hi = c->h->n_good, mid;
+	int r;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		r = strcmp(key, c->h->good[mid].key);
+		if (!r)
+			return &c->h->good[mid];
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/*
+ * @it was skipped (the skips from @mark on are its own): if its key has
+ * a last good pair of another value, take that instead and report both.
+ * For a value that does not parse, @mark is NULL (the last skip is it).
+ */
+static bool keep_good(struct ctx *c, struct item *it, const size_t *mark)
+{
+	struct cluster_result *r = c->res;
+	const struct etcd_kv *g = good_kv(c, it->kv->key);
+	const struct etcd_kv *bad = it->kv;
+	size_t from = mark ? *mark : r->n_skipped - 1, i;
+	char reason[512];
+
+	if (!g || it->kept || !r->n_skipped || from >= r->n_skipped ||
+	    (g->value_len == bad->value_len &&
+	     !memcmp(g->value, bad->value, g->value_len)))
+		return false;
+	snprintf(reason, sizeof(reason), "%s; its last good value is kept",
+		 r->skipped[from].reason);
+	for (i = from; i < r->n_skipped; i++) {
+		free(r->skipped[i].key);
+		free(r->skipped[i].reason);
+	}
+	r->n_skipped = from;
+	if (it->val)
+		json_object_put(it->val);
+	it->val = NULL;
+	it->kv = g;
+	it->kept = true;
+	if (!parse_val(c, it)) {
+		it->kept = false;
+		return false;
+	}
+	/* reported under the stored key, which is the same */
+	cluster_skip_add(&r->skipped, &r->n_skipped, bad->key, reason);
+	return true;
+}
+
+static void want_one(struct ctx *c, struct item *it)
+{
+	switch (it->kind) {
+	case K_DOMAIN:
+		want_domain(c, it);
+		break;
+	case K_GROUP:
+		want_group(c, it);
+		break;
+	case K_SERVICE:
+		want_service(c, it);
+		break;
+	case K_CHAIN:
+		want_chain(c, it);
+		break;
+	case K_RULE:
+		want_rule(c, it);
+		break;
+	case K_RECORD:
+		want_record(c, it);
+		break;
+	case K_ENDPOINT:
+		want_endpoint(c, it);
+		break;
+	case K_INSTANCE:
+		want_instance(c, it);
+		break;
+	case K_MAX:
+		break;
+	}
+}
+
+/* want_one(), with the last good value of a key when the new one fails. */
+static void want_kept(struct ctx *c, struct item *it)
+{
+	size_t mark = c->res->n_skipped, waiting = c->res->n_waiting;
+	const struct etcd_kv **u;
+
+	want_one(c, it);
+	if (!it->ok && c->res->n_waiting == waiting &&
+	    c->res->n_skipped > mark && keep_good(c, it, &mark))
+		want_one(c, it);
+	if (!it->ok)
+		return;
+	u = realloc(c->res->used, (c->res->n_used + 1) * sizeof(*u));
+	if (!u) {
+		c->err = -ENOMEM;
+		return;
+	}
+	c->res->used = u;
+	u[c->res->n_used++] = it->kv;
+}
+
 int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
 		 size_t n, const struct cluster_skip *exclude,
 		 size_t n_exclude, struct config *want,
@@ -1084,7 +1392,8 @@ int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
 			continue;
 		it->kv = &kvs[i];
 		c.n++;
-		if (!parse_key(&c, it) || !parse_val(&c, it)) {
+		if (!key_ok(&c, it) || !parse_key(&c, it) ||
+		    (!parse_val(&c, it) && !keep_good(&c, it, NULL))) {
 			if (it->val)
 				json_object_put(it->val);
 			it->val = NULL;
@@ -1094,6 +1403,7 @@ int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
 
 	qsort(c.items, c.n, sizeof(*c.items), item_cmp);
 	mark_superseded(&c);
+	check_endpoints(&c);
 
 	/* The domains this host holds. */
 	for (i = 0; i < c.n && h->host; i++) {
@@ -1132,38 +1442,14 @@ int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
 			if (k > K_DOMAIN && k <= K_RULE &&
 			    !domain_added(&c, it))
 				continue;
-			switch (k) {
-			case K_DOMAIN:
-				want_domain(&c, it);
-				break;
-			case K_GROUP:
-				want_group(&c, it);
-				break;
-			case K_SERVICE:
-				want_service(&c, it);
-				break;
-			case K_CHAIN:
-				want_chain(&c, it);
-				break;
-			case K_RULE:
-				want_rule(&c, it);
-				break;
-			case K_RECORD:
-				want_record(&c, it);
-				break;
-			case K_ENDPOINT:
-				want_endpoint(&c, it);
-				break;
-			case K_INSTANCE:
-				want_instance(&c, it);
-				break;
-			}
+			want_kept(&c, it);
 		}
 	}
 
 	for (i = 0; i < c.n; i++) {
 		for (k = 0; k < 4; k++)
 			free(c.items[i].part[k]);
+		free(c.items[i].why);
 		if (c.items[i].val)
 			json_object_put(c.items[i].val);
 	}

@@ -50,6 +50,8 @@ struct cluster_result {
 	size_t n_src;
 	char **lines;		/* save mode: the batch lines */
 	size_t n_lines;
+	const struct etcd_kv **used;	/* the pairs in the configuration */
+	size_t n_used;			/* (in the caller's kvs or good) */
 };
 
 /*
@@ -62,6 +64,14 @@ struct cluster_host {
 	const char *prefix;
 	const char *host;
 	const char *uplink;
+	/*
+	 * Optional: the last good pair of each key (what made it into an
+	 * applied configuration), sorted by key.  A key whose value is bad
+	 * now, or whose record the kernel refused, falls back to it and is
+	 * reported: bad data never deletes what a host holds.
+	 */
+	const struct etcd_kv *good;
+	size_t n_good;
 };
 
 /*

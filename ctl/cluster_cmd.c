@@ -214,7 +214,9 @@ static int fill(json_object *obj, int argc, char **argv, const struct kw *kws)
 							      NULL, 10)));
 			break;
 		case KT_STRS:
-			if (!json_object_object_get_ex(obj, k->field, &arr)) {
+			/* a stored field that is not an array is replaced */
+			if (!json_object_object_get_ex(obj, k->field, &arr) ||
+			    !json_object_is_type(arr, json_type_array)) {
 				arr = json_object_new_array();
 				json_object_object_add(obj, k->field, arr);
 			}
@@ -224,6 +226,8 @@ static int fill(json_object *obj, int argc, char **argv, const struct kw *kws)
 		case KT_LIST: {
 			char *copy = strdup(argv[i + 1]), *p, *save = NULL;
 
+			if (!copy)
+				return i;	/* out of memory: an error */
 			arr = json_object_new_array();
 			for (p = strtok_r(copy, ",", &save); p;
 			     p = strtok_r(NULL, ",", &save))
@@ -239,6 +243,18 @@ static int fill(json_object *obj, int argc, char **argv, const struct kw *kws)
 		i += 2;
 	}
 	return i;
+}
+
+/* A stored value as a JSON object; NULL if it is not one. */
+static json_object *parse_obj(const char *text)
+{
+	json_object *v = json_tokener_parse(text);
+
+	if (v && !json_object_is_type(v, json_type_object)) {
+		json_object_put(v);
+		v = NULL;
+	}
+	return v;
 }
 
 static json_object *new_obj(void)
@@ -422,14 +438,24 @@ static int cmd_endpoint(struct etcd *e, const char *prefix, const char *verb,
 				     NULL, NULL);
 	if (!ret && !strcmp(verb, "move")) {
 		const char *port = kwval(argc - 1, argv + 1, "port");
+		size_t reg = 0;
 
-		val = json_tokener_parse(found.kv[found.n - 1].value);
-		if (!newkey || !port || !val) {
-			if (val)
-				json_object_put(val);
+		/* The registered key: the oldest (what segd applies). */
+		for (i = 1; i < found.n; i++)
+			if (found.kv[i].create_revision <
+			    found.kv[reg].create_revision)
+				reg = i;
+		if (!newkey || !port) {
 			etcd_kvs_free(&found);
 			free(newkey);
 			return err("endpoint move MAC domain DOMAIN port DEV host HOST");
+		}
+		val = parse_obj(found.kv[reg].value);
+		if (!val) {
+			ret = err("%s is not a JSON object", found.kv[reg].key);
+			etcd_kvs_free(&found);
+			free(newkey);
+			return ret;
 		}
 		json_object_object_add(val, "port",
 				       json_object_new_string(port));
@@ -482,7 +508,9 @@ static int cmd_instance(struct etcd *e, const char *prefix, const char *verb,
 				at += 2;
 				continue;
 			}
-			n = fill_side(val, argv[at], argc - at, argv + at);
+			n = strcmp(argv[at], "left") &&
+			    strcmp(argv[at], "right") ? -1 :
+			    fill_side(val, argv[at], argc - at, argv + at);
 			if (n < 0) {
 				json_object_put(val);
 				return err("unknown argument \"%s\"", argv[at]);
@@ -511,9 +539,9 @@ static int cmd_instance(struct etcd *e, const char *prefix, const char *verb,
 				     NULL, NULL);
 			continue;
 		}
-		val = json_tokener_parse(found.kv[i].value);
+		val = parse_obj(found.kv[i].value);
 		if (!val) {
-			ret = err("%s is not JSON", found.kv[i].key);
+			ret = err("%s is not a JSON object", found.kv[i].key);
 			break;
 		}
 		json_object_object_add(val, "drain",
@@ -541,12 +569,15 @@ static int cmd_domain_set(struct etcd *e, const char *prefix, int argc,
 		fprintf(stderr, "segctl: etcd: %s\n", etcd_strerror(e));
 		return 1;
 	}
-	val = kvs.n ? json_tokener_parse(kvs.kv[0].value) : NULL;
-	etcd_kvs_free(&kvs);
+	val = kvs.n ? parse_obj(kvs.kv[0].value) : NULL;
 	if (!val) {
+		ret = kvs.n ? err("%s is not a JSON object", key) :
+			err("domain %s does not exist in the cluster", argv[0]);
+		etcd_kvs_free(&kvs);
 		free(key);
-		return err("domain %s does not exist in the cluster", argv[0]);
+		return ret;
 	}
+	etcd_kvs_free(&kvs);
 	for (i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "id") || !strcmp(argv[i], "vni")) {
 			json_object_put(val);
@@ -876,6 +907,12 @@ static int batch_ops(struct etcd *e, const char *prefix, const char *file,
 		words[argc] = NULL;
 		if (!argc || words[0][0] == '#')
 			continue;
+		if (p) {
+			fprintf(stderr, "segctl: %s:%u: more than 254 words\n",
+				file, line_no);
+			ret = EXIT_USAGE;
+			break;
+		}
 		ret = cluster_cmd_ops(e, prefix, argc, words, o);
 		if (ret)
 			fprintf(stderr, "segctl: %s:%u: the line above\n",

@@ -917,6 +917,7 @@ struct config_diff {
 	unsigned int n;
 	unsigned int n_txn;	/* the first n_txn are the transaction */
 	char *error;		/* why it cannot be applied, or NULL */
+	char *error_key;	/* the record it is about */
 };
 
 static int list_add(struct cmd_list *l, char *line, const char *key)
@@ -977,6 +978,13 @@ static char *del_line(const struct record *rec)
 }
 
 /*
+ * The lines compared here are "OBJECT add NAME" and keyword-value pairs
+ * from word PAIRS on: a keyword is a word at an even distance from
+ * there, so that a name or a value that happens to be "port" is none.
+ */
+#define PAIRS	3
+
+/*
  * The words of @line but those of the keywords @skip (each with its
  * value), from word @from on, as one string.
  */
@@ -998,7 +1006,7 @@ static char *words_but(const char *line, int from, const char * const *skip,
 	p = out;
 	for (i = from; i < n; i++) {
 		skipped = false;
-		for (j = 0; j < n_skip; j++)
+		for (j = 0; j < n_skip && i >= PAIRS && !((i - PAIRS) % 2); j++)
 			skipped |= !strcmp(words[i], skip[j]);
 		if (skipped) {
 			i++;
@@ -1019,17 +1027,21 @@ fail:
 /* The value of keyword @kw in @line, as " kw VALUE", or "". */
 static char *keyword_of(const char *line, const char *kw)
 {
-	char *pat = fmt(" %s ", kw), *p, *end;
-	char *ret;
+	char **words = NULL, *copy = strdup(line), *ret = NULL;
+	int n, size = 0, i;
 
-	if (!pat)
+	if (!copy)
 		return NULL;
-	p = strstr(line, pat);
-	free(pat);
-	if (!p)
-		return strdup("");
-	end = strchr(p + strlen(kw) + 2, ' ');
-	ret = end ? strndup(p, end - p) : strdup(p);
+	n = batch_split(copy, &words, &size);
+	for (i = PAIRS; n > 0 && i + 1 < n; i += 2)
+		if (!strcmp(words[i], kw)) {
+			ret = fmt(" %s %s", kw, words[i + 1]);
+			break;
+		}
+	if (n >= 0 && i + 1 >= n)
+		ret = strdup("");
+	free(words);
+	free(copy);
 	return ret;
 }
 
@@ -1070,14 +1082,24 @@ static int domain_set_lines(struct cmd_list *l, const struct record *cur,
 {
 	static const char * const fixed[] = { "id", "vni" };
 	char *set = words_but(want->line, 3, fixed, ARRAY_SIZE(fixed));
-	bool had_gw = strstr(cur->line, " gateway ");
-	bool has_gw = strstr(want->line, " gateway ");
+	char *cgw = keyword_of(cur->line, "gateway");
+	char *wgw = keyword_of(want->line, "gateway");
+	char *cip = keyword_of(cur->line, "gw-ip");
+	char *wip = keyword_of(want->line, "gw-ip");
+	bool ok = set && cgw && wgw && cip && wip;
+	bool had_gw = ok && *cgw, has_gw = ok && *wgw;
+	bool gw_none = ok && ((had_gw && !has_gw) ||
+			      (has_gw && *cip && !*wip));
 
-	if (!set)
+	free(cgw);
+	free(wgw);
+	free(cip);
+	free(wip);
+	if (!ok) {
+		free(set);
 		return -ENOMEM;
-	if ((had_gw && !has_gw) ||
-	    (has_gw && strstr(cur->line, " gw-ip ") &&
-	     !strstr(want->line, " gw-ip "))) {
+	}
+	if (gw_none) {
 		if (list_add(l, fmt("domain set %s gateway none", want->name),
 			     want->key)) {
 			free(set);
@@ -1092,14 +1114,83 @@ static int domain_set_lines(struct cmd_list *l, const struct record *cur,
 	return 0;
 }
 
+/* Whether @line has the word @kw followed by @name (or a list with it). */
+static bool names(const char *line, const char *kw, const char *name)
+{
+	size_t kl = strlen(kw), nl = strlen(name);
+	const char *p = line, *v, *e;
+
+	while ((p = strstr(p, kw))) {
+		/* a whole word, and the next word after it */
+		if ((p != line && p[-1] != ' ') || p[kl] != ' ') {
+			p += kl;
+			continue;
+		}
+		v = p + kl + 1;
+		for (;;) {
+			e = v + strcspn(v, " ,");
+			if ((size_t)(e - v) == nl && !strncmp(v, name, nl))
+				return true;
+			if (*e != ',')
+				break;
+			v = e + 1;
+		}
+		p = v;
+	}
+	return false;
+}
+
+/*
+ * Whether @r names one of the @n @parents (groups, services, chains that
+ * change by a del and an add): it has to go and come back with it.
+ */
+static bool depends(const struct record *r, struct record * const *parents,
+		    unsigned int n)
+{
+	const struct record *p;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		p = parents[i];
+		if (!r->domain || !p->domain || strcmp(r->domain, p->domain))
+			continue;
+		switch (p->type) {
+		case SAVE_GROUP:
+			if ((r->type == SAVE_ENDPOINT &&
+			     names(r->line, "group", p->name)) ||
+			    (r->type == SAVE_RULE &&
+			     (names(r->line, "from", p->name) ||
+			      names(r->line, "to", p->name))))
+				return true;
+			break;
+		case SAVE_SERVICE:
+			if ((r->type == SAVE_CHAIN &&
+			     names(r->line, "services", p->name)) ||
+			    (r->type == SAVE_INSTANCE &&
+			     !strcmp(r->name, p->name)))
+				return true;
+			break;
+		case SAVE_CHAIN:
+			if (r->type == SAVE_RULE &&
+			    names(r->line, "redirect", p->name))
+				return true;
+			break;
+		default:
+			break;
+		}
+	}
+	return false;
+}
+
 struct config_diff *config_diff(const struct config *cur,
 				const struct config *want)
 {
 	struct cmd_list dels = {}, sets = {}, adds = {}, detach = {},
 			ddel = {};
-	struct record **c = NULL, **w = NULL;
+	struct record **c = NULL, **w = NULL, **parents = NULL;
 	struct config_diff *d;
-	unsigned int nc, nw, i, j;
+	unsigned int nc, nw, i, j, np = 0;
+	bool redo;
 	struct record *o;
 	bool nomem = false;
 	char *move;
@@ -1108,15 +1199,39 @@ struct config_diff *config_diff(const struct config *cur,
 	d = calloc(1, sizeof(*d));
 	c = sorted(cur, &nc);
 	w = sorted(want, &nw);
-	if (!d || !c || !w)
+	parents = calloc(nw + 1, sizeof(*parents));
+	if (!d || !c || !w || !parents)
 		goto nomem;
+
+	/*
+	 * Groups, services and chains that change go by a del and an add:
+	 * what names them goes and comes back in the same transaction (a
+	 * chain of a service too, and then the rules that redirect to it).
+	 */
+	for (i = 0; i < nw; i++) {
+		o = map_get(&cur->keys, w[i]->key);
+		if (o && strcmp(o->line, w[i]->line) &&
+		    (w[i]->type == SAVE_GROUP || w[i]->type == SAVE_SERVICE ||
+		     w[i]->type == SAVE_CHAIN))
+			parents[np++] = w[i];
+	}
+	for (i = 0; i < nw && np; i++) {
+		o = map_get(&cur->keys, w[i]->key);
+		if (o && !strcmp(o->line, w[i]->line) &&
+		    w[i]->type == SAVE_CHAIN && depends(w[i], parents, np))
+			parents[np++] = w[i];
+	}
 
 	/* What goes or changes, children first. */
 	for (i = nc; i-- > 0 && !err && !d->error;) {
 		o = map_get(&want->keys, c[i]->key);
-		if (o && !strcmp(o->line, c[i]->line))
+		redo = o && !strcmp(o->line, c[i]->line) &&
+		       depends(c[i], parents, np);
+		if (o && !strcmp(o->line, c[i]->line) && !redo)
 			continue;
-		if (!o && c[i]->type == SAVE_PORT) {
+		if (redo) {
+			err = list_add(&dels, del_line(c[i]), c[i]->key);
+		} else if (!o && c[i]->type == SAVE_PORT) {
 			err = list_add(&detach, del_line(c[i]), c[i]->key);
 		} else if (!o && c[i]->type == SAVE_DOMAIN) {
 			err = list_add(&ddel, del_line(c[i]), c[i]->key);
@@ -1126,11 +1241,14 @@ struct config_diff *config_diff(const struct config *cur,
 			if (c[i]->id != o->id || c[i]->vni != o->vni)
 				d->error = fmt("domain %s: its id or VNI cannot change in place; delete it first",
 					       o->name);
+			if (d->error)
+				d->error_key = strdup(o->key);
 			else
 				err = domain_set_lines(&sets, c[i], o);
 		} else if (c[i]->type == SAVE_PORT) {
 			d->error = fmt("port %s: its domain or role cannot change in place; detach it first",
 				       o->name);
+			d->error_key = strdup(o->key);
 		} else {
 			bool moved = false;
 
@@ -1153,7 +1271,9 @@ struct config_diff *config_diff(const struct config *cur,
 	/* What comes or changes, parents first. */
 	for (i = 0; i < nw && !err; i++) {
 		o = map_get(&cur->keys, w[i]->key);
-		if (o && !strcmp(o->line, w[i]->line)) {
+		redo = o && !strcmp(o->line, w[i]->line) &&
+		       depends(w[i], parents, np);
+		if (o && !strcmp(o->line, w[i]->line) && !redo) {
 			if (w[i]->type == SAVE_INSTANCE &&
 			    o->drained != w[i]->drained)
 				err = list_add(&adds,
@@ -1163,7 +1283,7 @@ struct config_diff *config_diff(const struct config *cur,
 		}
 		if (o && w[i]->type == SAVE_DOMAIN)
 			continue;	/* a "domain set" */
-		if (o && w[i]->type == SAVE_ENDPOINT) {
+		if (o && !redo && w[i]->type == SAVE_ENDPOINT) {
 			move = move_line(o, w[i], &nomem);
 			if (nomem)
 				goto nomem;
@@ -1208,6 +1328,7 @@ done:
 		d->n = 0;
 		d->n_txn = 0;
 	}
+	free(parents);
 	free(c);
 	free(w);
 	return d;
@@ -1219,6 +1340,7 @@ nomem:
 	list_free(&detach);
 	list_free(&ddel);
 	config_diff_free(d);
+	free(parents);
 	free(c);
 	free(w);
 	return NULL;
@@ -1314,5 +1436,11 @@ void config_diff_free(struct config_diff *d)
 		free(d->cmds[i].line);
 	free(d->cmds);
 	free(d->error);
+	free(d->error_key);
 	free(d);
+}
+
+const char *config_diff_error_key(const struct config_diff *d)
+{
+	return d->error ? d->error_key : NULL;
 }

@@ -101,5 +101,7 @@ void config_diff_free(struct config_diff *d);
 unsigned int config_line_of(const struct config *cfg, const char *key);
 const char *config_diff_line(const struct config_diff *d, int index);
 const char *config_diff_error(const struct config_diff *d);
+/* The key of the record a diff's error is about (NULL if none). */
+const char *config_diff_error_key(const struct config_diff *d);
 
 #endif /* SEGCTL_CONFIG_H */

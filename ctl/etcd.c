@@ -246,11 +246,10 @@ static void json_add_i64(json_object *obj, const char *name, int64_t v)
 static int parse_kv(struct etcd *e, json_object *o, struct etcd_kv *kv)
 {
 	const char *key = json_strf(o, "key"), *value = json_strf(o, "value");
-	size_t len;
 	int err;
 
 	memset(kv, 0, sizeof(*kv));
-	if (!key || b64_decode(key, &kv->key, &len)) {
+	if (!key || b64_decode(key, &kv->key, &kv->key_len)) {
 		set_err(e, "malformed key in etcd's answer");
 		return -EPROTO;
 	}
@@ -616,7 +615,7 @@ static int post(struct etcd *e, const char *path, json_object *req,
 			if (b.too_big) {
 				set_err(e, "%s: answer larger than %u MiB", url,
 					ETCD_MAX_RESP >> 20);
-				return -EPROTO;
+				return -EFBIG;
 			}
 			set_err(e, "%s: %s", url, curl_easy_strerror(rc));
 			if (nc) {
@@ -772,16 +771,28 @@ static int range_page(struct etcd *e, json_object *resp, struct etcd_kvs *out,
 	return 0;
 }
 
+/* Keys in etcd's order: bytes, then length. */
+static int bytes_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int r = memcmp(a, b, alen < blen ? alen : blen);
+
+	if (r || alen == blen)
+		return r;
+	return alen < blen ? -1 : 1;
+}
+
 int etcd_range(struct etcd *e, const char *key, const char *range_end,
 	       int64_t revision, struct etcd_kvs *out)
 {
+	int64_t limit = ETCD_PAGE;
 	char *next = NULL;
-	size_t next_len = 0;
+	size_t next_len = 0, done;
 	int err = 0;
 
 	memset(out, 0, sizeof(*out));
 	for (;;) {
 		json_object *req = json_object_new_object(), *resp;
+		const struct etcd_kv *last;
 		bool more;
 
 		if (!req) {
@@ -793,35 +804,55 @@ int etcd_range(struct etcd *e, const char *key, const char *range_end,
 		else
 			err = json_add_b64(req, "key", key, strlen(key));
 		err = err ?: json_add_range_end(req, range_end);
-		json_add_i64(req, "limit", ETCD_PAGE);
+		json_add_i64(req, "limit", limit);
 		if (revision)
 			json_add_i64(req, "revision", revision);
 		err = err ?: post(e, "/v3/kv/range", req, &resp, true);
 		json_object_put(req);
+		/* Large values: the same page again, half as many keys. */
+		if (err == -EFBIG && limit > 1) {
+			limit /= 2;
+			err = 0;
+			continue;
+		}
+		if (err == -EFBIG)
+			err = -EPROTO;	/* one key is too large */
 		if (err)
 			break;
 		if (!revision) {
 			err = header_revision(e, resp, &revision);
 			out->revision = revision;
 		}
+		done = out->n;
 		err = err ?: range_page(e, resp, out, &more);
 		json_object_put(resp);
 		if (err || !more)
 			break;
-		if (!out->n || !range_end) {
+		if (out->n == done || !range_end) {
 			set_err(e, "etcd says more keys follow but gave none");
 			err = -EPROTO;
 			break;
 		}
-		/* The next page starts just after the last key. */
+		/*
+		 * The next page starts just after the last key: all its
+		 * bytes (a NUL among them too) and a NUL appended.  A page
+		 * that does not get past the previous one would loop.
+		 */
+		last = &out->kv[out->n - 1];
+		if (next && bytes_cmp(last->key, last->key_len, next,
+				      next_len) < 0) {
+			set_err(e, "etcd's range did not advance");
+			err = -EPROTO;
+			break;
+		}
 		free(next);
-		next_len = strlen(out->kv[out->n - 1].key) + 1;
+		next_len = last->key_len + 1;
 		next = malloc(next_len);
 		if (!next) {
 			err = -ENOMEM;
 			break;
 		}
-		memcpy(next, out->kv[out->n - 1].key, next_len);	/* with its NUL */
+		memcpy(next, last->key, next_len);	/* and the NUL after it */
 	}
 	free(next);
 	if (err) {

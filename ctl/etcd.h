@@ -18,7 +18,9 @@
  *	-E2BIG		a txn of more operations than etcd's --max-txn-ops
  *	-EMSGSIZE	a request over etcd's --max-request-bytes
  *	-EINVAL		a bad argument or endpoint URL
- *	-EPROTO		a malformed or oversized (over 64 MiB) answer, an
+ *	-EFBIG		an answer over 64 MiB (etcd_range() halves its pages
+ *			first, down to one key)
+ *	-EPROTO		a malformed answer, an
  *			HTTP error without an etcd error in it
  *	-EPIPE		(watch) the stream ended
  *	-EIO		any other error etcd returned
@@ -58,7 +60,8 @@ struct etcd_opts {
 
 /* One key-value pair as etcd stores it. */
 struct etcd_kv {
-	char *key;
+	char *key;		/* NUL-terminated copy; key_len bytes */
+	size_t key_len;		/* > strlen(key): the key has a NUL in it */
 	char *value;		/* NUL-terminated copy; value_len bytes */
 	size_t value_len;
 	int64_t create_revision, mod_revision, version, lease;

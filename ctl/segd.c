@@ -69,6 +69,9 @@ struct segd {
 	json_object *status;	/* the status to write, NULL: none */
 	int64_t status_due;	/* ms, monotonic: when it may be written */
 	int64_t status_written;	/* ms, monotonic: the last write */
+	/* the pairs of the last applied configuration, by key */
+	struct etcd_kv *good;
+	size_t n_good;
 };
 
 static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -116,6 +119,27 @@ static void store_clear(struct segd *s)
 	s->n_kvs = 0;
 }
 
+/*
+ * A key of @len bytes as a string: etcd's keys may hold NUL bytes, which
+ * become 0x01 (cluster_want() skips such a key, and reports it) so that
+ * "K\0X" can neither stand for nor replace the key "K".
+ */
+static char *key_copy(const char *key, size_t len)
+{
+	char *k;
+	size_t i;
+
+	if (len < strlen(key))
+		len = strlen(key);
+	k = malloc(len + 1);
+	if (!k)
+		return NULL;
+	for (i = 0; i < len; i++)
+		k[i] = key[i] ? key[i] : 1;
+	k[len] = '\0';
+	return k;
+}
+
 static int store_put(struct segd *s, const struct etcd_kv *src)
 {
 	struct etcd_kv *kv = calloc(1, sizeof(*kv)), **slot;
@@ -123,7 +147,7 @@ static int store_put(struct segd *s, const struct etcd_kv *src)
 	if (!kv)
 		return -ENOMEM;
 	*kv = *src;
-	kv->key = strdup(src->key);
+	kv->key = key_copy(src->key, src->key_len);
 	kv->value = malloc(src->value_len + 1);
 	if (!kv->key || !kv->value) {
 		kv_free(kv);
@@ -145,15 +169,21 @@ static int store_put(struct segd *s, const struct etcd_kv *src)
 	return 0;
 }
 
-static void store_del(struct segd *s, const char *key)
+static void store_del(struct segd *s, const struct etcd_kv *del)
 {
-	struct etcd_kv probe = { .key = (char *)key }, **slot, *kv;
+	struct etcd_kv probe = { 0 }, **slot, *kv;
 
-	slot = tfind(&probe, &s->kvs, kv_cmp);
-	if (!slot)
+	probe.key = key_copy(del->key, del->key_len);
+	if (!probe.key)
 		return;
+	slot = tfind(&probe, &s->kvs, kv_cmp);
+	if (!slot) {
+		free(probe.key);
+		return;
+	}
 	kv = *slot;
 	tdelete(&probe, &s->kvs, kv_cmp);
+	free(probe.key);
 	kv_free(kv);
 	s->n_kvs--;
 }
@@ -269,6 +299,53 @@ static void flush_status(struct segd *s)
 
 /* Apply */
 
+static int good_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct etcd_kv *)a)->key,
+		      ((const struct etcd_kv *)b)->key);
+}
+
+static void good_free(struct etcd_kv *good, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(good[i].key);
+		free(good[i].value);
+	}
+	free(good);
+}
+
+/*
+ * Remember the pairs the applied configuration came from: a key whose
+ * value turns bad later keeps its last good value (cluster_want()).
+ */
+static void keep_good(struct segd *s, const struct cluster_result *res)
+{
+	struct etcd_kv *g = calloc(res->n_used + 1, sizeof(*g));
+	size_t i;
+
+	if (!g)
+		return;
+	for (i = 0; i < res->n_used; i++) {
+		const struct etcd_kv *u = res->used[i];
+
+		g[i] = *u;
+		g[i].key = strdup(u->key);
+		g[i].value = malloc(u->value_len + 1);
+		if (!g[i].key || !g[i].value) {
+			good_free(g, i + 1);
+			return;
+		}
+		memcpy(g[i].value, u->value, u->value_len);
+		g[i].value[u->value_len] = '\0';
+	}
+	qsort(g, res->n_used, sizeof(*g), good_cmp);
+	good_free(s->good, s->n_good);
+	s->good = g;
+	s->n_good = res->n_used;
+}
+
 /*
  * Make the module hold what the stored keys want: the difference from
  * what segd applied last, or from the module's configuration when segd
@@ -280,6 +357,8 @@ static void apply(struct segd *s, const char *why)
 	struct cluster_skip *exclude = NULL;
 	struct cluster_result res = { 0 };
 	size_t n_exclude = 0;
+	static bool again;
+	bool in_place = false;
 	struct etcd_kv *kvs;
 	int round;
 
@@ -289,6 +368,8 @@ static void apply(struct segd *s, const char *why)
 		return;
 	}
 	s->last_error[0] = '\0';
+	s->host.good = s->good;
+	s->host.n_good = s->n_good;
 	for (round = 0; round < MAX_ROUNDS; round++) {
 		struct config *cur = s->applied, *want = config_new();
 		struct config_error err = { .index = -1 };
@@ -330,6 +411,16 @@ static void apply(struct segd *s, const char *why)
 		}
 		key = ret && d && err.index >= 0 ?
 		      config_diff_key(d, err.index) : NULL;
+		/*
+		 * A record that cannot change in place (a domain's id or
+		 * VNI, a port's domain or role) is taken out like a refused
+		 * one: a domain keeps its last good value, a port is
+		 * detached, to be attached again by the next apply.
+		 */
+		if (ret && d && !key && config_diff_error_key(d)) {
+			key = config_diff_error_key(d);
+			in_place = true;
+		}
 		if (ret && d && !key) {
 			snprintf(s->last_error, sizeof(s->last_error),
 				 "revision %lld: %s", (long long)s->revision,
@@ -363,6 +454,15 @@ static void apply(struct segd *s, const char *why)
 		if (!key)
 			break;
 	}
+	/* Still refused after every round: nothing of it was applied. */
+	if (round == MAX_ROUNDS) {
+		snprintf(s->last_error, sizeof(s->last_error),
+			 "revision %lld: the kernel refused %d commands, not applied",
+			 (long long)s->revision, MAX_ROUNDS);
+		logmsg("%s", s->last_error);
+	}
+	if (s->applied)
+		keep_good(s, &res);
 	for (size_t i = 0; i < res.n_skipped; i++)
 		if (s->verbose)
 			logmsg("skipped %s: %s", res.skipped[i].key,
@@ -371,6 +471,12 @@ static void apply(struct segd *s, const char *why)
 	cluster_result_free(&res);
 	cluster_skips_free(exclude, n_exclude);
 	free(kvs);
+	/* once more for what a detach made possible (a port's new domain) */
+	if (in_place && s->applied && !again) {
+		again = true;
+		apply(s, why);
+		again = false;
+	}
 }
 
 /* etcd */
@@ -501,7 +607,7 @@ static int follow(struct segd *s)
 			if (ev->kv.mod_revision > s->revision)
 				s->revision = ev->kv.mod_revision;
 			if (ev->type == ETCD_DELETE) {
-				store_del(s, ev->kv.key);
+				store_del(s, &ev->kv);
 				/* our record went (deleted by hand?): again */
 				if (!strcmp(ev->kv.key, s->record_key))
 					lost_record = true;
@@ -700,11 +806,25 @@ int main(int argc, char **argv)
 			last_resync = now_ms();
 			ret = resync(&s, why);
 			if (ret) {
+				int64_t until = now_ms() + backoff;
+
 				logmsg("etcd: %s; again in %d ms",
 				       etcd_strerror(s.e), backoff);
-				poll(&pfd, 1, backoff);
-				if (pfd.revents)
-					rtnl_drain(s.rtnl);
+				/*
+				 * The whole backoff, whatever the links do;
+				 * a link event is applied meanwhile from
+				 * the keys read last (if any were).
+				 */
+				while ((wait = until - now_ms()) > 0) {
+					pfd.revents = 0;
+					if (poll(&pfd, 1, (int)wait) <= 0 ||
+					    !(pfd.revents & POLLIN) ||
+					    !rtnl_drain(s.rtnl) || !s.revision)
+						continue;
+					config_free(s.applied);
+					s.applied = NULL;
+					apply(&s, "link event, etcd away");
+				}
 				backoff = backoff * 2 > BACKOFF_MAX_MS ?
 					  BACKOFF_MAX_MS : backoff * 2;
 				why = "etcd back";
