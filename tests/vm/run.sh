@@ -42,7 +42,8 @@
 #   the modules the client needs.
 #   When a script uses etcd (calls etcd_cluster_start of lib.sh):
 #   /usr/bin/etcd and /usr/bin/etcdctl (Debian's etcd-server and
-#   etcd-client), /usr/sbin/segd if make -C ctl built it, and at least
+#   etcd-client), /usr/sbin/segd and segctl-etcd if make -C ctl built
+#   them, and at least
 #   1536 MB of guest memory.
 #   Kernel modules loaded at boot: veth, tun, bridge, 8021q, vxlan (with
 #   udp_tunnel and ip6_udp_tunnel, for the uplinks of overlay.sh),
@@ -408,6 +409,9 @@ make_initramfs() {
 		install_bin "$root" /usr/bin/etcdctl /usr/bin/etcdctl
 		[ ! -x "$TOP/ctl/segd" ] ||
 			install_bin "$root" "$TOP/ctl/segd" /usr/sbin/segd
+		[ ! -x "$TOP/ctl/segctl-etcd" ] ||
+			install_bin "$root" "$TOP/ctl/segctl-etcd" \
+				/usr/sbin/segctl-etcd
 	fi
 
 	# Stock kernels: the drivers the tests need are modules; the debug
