@@ -49,6 +49,7 @@ struct ctx {
 	struct cluster_result *res;
 	struct item *items;
 	size_t n;
+	int uplink_up;		/* -1: not asked yet */
 	int err;
 };
 
@@ -1134,7 +1135,10 @@ static void want_endpoint(struct ctx *c, struct item *it)
 			skip(c, it, "host %s has no record", host);
 			return;
 		}
-		if (!dev_exists(c->h->uplink)) {
+		/* asked once: a remote endpoint each would cost a syscall */
+		if (c->uplink_up < 0)
+			c->uplink_up = dev_exists(c->h->uplink);
+		if (!c->uplink_up) {
 			wait_port(c, it, c->h->uplink);
 			return;
 		}
@@ -1373,7 +1377,7 @@ int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
 {
 	struct ctx c = {
 		.h = h, .exclude = exclude, .n_exclude = n_exclude,
-		.want = want, .res = res,
+		.want = want, .res = res, .uplink_up = -1,
 	};
 	size_t plen = strlen(h->prefix), i;
 	struct line l = { .len = 0 };
@@ -1417,8 +1421,8 @@ int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
 	/* The uplink: a record of no key (its source is "--uplink"). */
 	lput(&l, "port attach %s role uplink", h->uplink);
 	snprintf(uplink, sizeof(uplink), "port %s", h->uplink);
-	if (!h->host) {
-		/* save mode: no uplink */
+	if (!h->host || h->no_uplink) {
+		/* save mode, or the caller adds the uplink itself */
 	} else if (!dev_exists(h->uplink)) {
 		struct etcd_kv kv = { .key = (char *)"--uplink" };
 		struct item it = { .kv = &kv };
