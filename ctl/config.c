@@ -420,6 +420,98 @@ nomem:
 	return 1;
 }
 
+/* The domain @rec belongs to: a domain's own name; "" for an uplink. */
+static const char *record_domain(const struct record *rec)
+{
+	if (rec->type == SAVE_DOMAIN)
+		return rec->name;
+	return rec->domain ? rec->domain : "";
+}
+
+static char *dup_null(const char *s, bool *fail)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d)
+		*fail = true;
+	return d;
+}
+
+/* Add a copy of @src to @dst, after its domain's record if it has one. */
+static int copy_record(struct config *dst, const struct record *src)
+{
+	struct record *rec = calloc(1, sizeof(*rec));
+	struct config_error err;
+	const struct record *dom;
+	bool fail = !rec;
+	char *key;
+
+	if (fail)
+		return -ENOMEM;
+	*rec = *src;
+	rec->key = dup_null(src->key, &fail);
+	rec->alias = dup_null(src->alias, &fail);
+	rec->name = dup_null(src->name, &fail);
+	rec->domain = dup_null(src->domain, &fail);
+	rec->line = dup_null(src->line, &fail);
+	if (fail) {
+		record_free(rec);
+		return -ENOMEM;
+	}
+	if (rec->domain) {
+		key = fmt("domain %s", rec->domain);
+		if (!key) {
+			record_free(rec);
+			return -ENOMEM;
+		}
+		dom = map_get(&dst->keys, key);
+		free(key);
+		rec->dom_seq = dom ? dom->seq : 0;
+	}
+	if (add_record(dst, rec, &err)) {
+		record_free(rec);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int config_copy(struct config *dst, const struct config *src,
+		const char *domain, const char **dup)
+{
+	const struct record *rec;
+	unsigned int i;
+	int ret;
+
+	*dup = NULL;
+	for (i = 0; i < src->n; i++) {
+		rec = src->recs[i];
+		if (rec->dead ||
+		    (domain && strcmp(domain, record_domain(rec))))
+			continue;
+		if (map_get(&dst->keys, rec->key) ||
+		    (rec->alias && map_get(&dst->aliases, rec->alias))) {
+			*dup = rec->key;
+			return -EEXIST;
+		}
+		ret = copy_record(dst, rec);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+unsigned int config_count(const struct config *cfg)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < cfg->n; i++)
+		n += !cfg->recs[i]->dead;
+	return n;
+}
+
 /* "rule 5 of domain t" for the messages: the key, said in words. */
 static void say_key(const struct record *rec, char *buf, size_t size)
 {

@@ -62,6 +62,17 @@ int config_from_module(struct config *cfg);
 /* Remove the record of @key: 0, or -ENOENT if there is none. */
 int config_remove(struct config *cfg, const char *key);
 bool config_has(const struct config *cfg, const char *key);
+/*
+ * Copy the records of @src to @dst: every one (@domain NULL), those of
+ * domain @domain (its own record included), or those of no domain
+ * (@domain "": uplinks).  0, -ENOMEM, or -EEXIST when @dst has the key
+ * (or the domain or group id) of a record already: *@dup is that key
+ * (in @src), and what came before it was copied.
+ */
+int config_copy(struct config *dst, const struct config *src,
+		const char *domain, const char **dup);
+/* The number of records. */
+unsigned int config_count(const struct config *cfg);
 /* Print every record, in "segctl save"'s form and order. */
 void config_print(const struct config *cfg, FILE *f);
 
