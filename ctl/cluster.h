@@ -72,6 +72,8 @@ struct cluster_host {
 	 */
 	const struct etcd_kv *good;
 	size_t n_good;
+	/* No uplink record: the keys are one domain's (see view.h). */
+	bool no_uplink;
 };
 
 /*

@@ -8,12 +8,13 @@
  *	     [--user U --password-file F] [--cacert F] [--lease-ttl S] [-v]
  *
  * It keeps a copy of the keys of [P config/, P hosts0), read at one
- * revision and then followed by a watch.  After each revision (and each
- * link event) it computes the configuration the host wants and applies
- * the difference from the one it applied last as one kernel transaction.
- * The module's own configuration is read only when segd's copy of it may
- * be wrong: at start, on each resync, after a failed apply and after a
- * link event (a device that goes takes its port with it).
+ * revision and then followed by a watch, split by domain (view.h).
+ * After each revision (and each link event) it computes again the
+ * domains whose keys changed, and applies the difference from what it
+ * applied of them last as one kernel transaction.  The module's own
+ * configuration is read only when segd's copy of it may be wrong: at
+ * start, on each resync, after a failed apply and after a device that
+ * held a port went (it takes its port with it).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,6 +39,7 @@
 #include "etcd.h"
 #include "json_print.h"
 #include "segctl.h"
+#include "view.h"
 
 #define MAX_ROUNDS	16	/* refusals taken out per revision */
 #define BACKOFF_MIN_MS	500
@@ -55,23 +57,19 @@ struct segd {
 	char *start, *end;	/* the range watched */
 	char *record_key, *status_key;
 
-	void *kvs;		/* tsearch tree of struct etcd_kv *, by key */
-	size_t n_kvs;
+	struct view *view;	/* the keys, by domain, and what was applied */
 	int64_t revision;
 	int64_t lease;
 	int64_t next_keepalive;	/* ms, monotonic */
 
 	int rtnl;
-	/* what the module holds, as segd applied it; NULL: read the module */
-	struct config *applied;
+	/* the module holds what segd applied; false: read it */
+	bool module_known;
 	char last_error[300];
 	char *last_status;	/* the status last queued, without its time */
 	json_object *status;	/* the status to write, NULL: none */
 	int64_t status_due;	/* ms, monotonic: when it may be written */
 	int64_t status_written;	/* ms, monotonic: the last write */
-	/* the pairs of the last applied configuration, by key */
-	struct etcd_kv *good;
-	size_t n_good;
 };
 
 static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -95,117 +93,21 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The copy of the keys */
-
-static int kv_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct etcd_kv *)a)->key,
-		      ((const struct etcd_kv *)b)->key);
-}
-
-static void kv_free(void *p)
-{
-	struct etcd_kv *kv = p;
-
-	free(kv->key);
-	free(kv->value);
-	free(kv);
-}
+/* The copy of the keys: the view's (view.h) */
 
 static void store_clear(struct segd *s)
 {
-	tdestroy(s->kvs, kv_free);
-	s->kvs = NULL;
-	s->n_kvs = 0;
-}
-
-/*
- * A key of @len bytes as a string: etcd's keys may hold NUL bytes, which
- * become 0x01 (cluster_want() skips such a key, and reports it) so that
- * "K\0X" can neither stand for nor replace the key "K".
- */
-static char *key_copy(const char *key, size_t len)
-{
-	char *k;
-	size_t i;
-
-	if (len < strlen(key))
-		len = strlen(key);
-	k = malloc(len + 1);
-	if (!k)
-		return NULL;
-	for (i = 0; i < len; i++)
-		k[i] = key[i] ? key[i] : 1;
-	k[len] = '\0';
-	return k;
+	view_clear(s->view);
 }
 
 static int store_put(struct segd *s, const struct etcd_kv *src)
 {
-	struct etcd_kv *kv = calloc(1, sizeof(*kv)), **slot;
-
-	if (!kv)
-		return -ENOMEM;
-	*kv = *src;
-	kv->key = key_copy(src->key, src->key_len);
-	kv->value = malloc(src->value_len + 1);
-	if (!kv->key || !kv->value) {
-		kv_free(kv);
-		return -ENOMEM;
-	}
-	memcpy(kv->value, src->value ? src->value : "", src->value_len);
-	kv->value[src->value_len] = '\0';
-	slot = tsearch(kv, &s->kvs, kv_cmp);
-	if (!slot) {
-		kv_free(kv);
-		return -ENOMEM;
-	}
-	if (*slot != kv) {
-		kv_free(*slot);
-		*slot = kv;
-	} else {
-		s->n_kvs++;
-	}
-	return 0;
+	return view_put(s->view, src);
 }
 
 static void store_del(struct segd *s, const struct etcd_kv *del)
 {
-	struct etcd_kv probe = { 0 }, **slot, *kv;
-
-	probe.key = key_copy(del->key, del->key_len);
-	if (!probe.key)
-		return;
-	slot = tfind(&probe, &s->kvs, kv_cmp);
-	if (!slot) {
-		free(probe.key);
-		return;
-	}
-	kv = *slot;
-	tdelete(&probe, &s->kvs, kv_cmp);
-	free(probe.key);
-	kv_free(kv);
-	s->n_kvs--;
-}
-
-static struct etcd_kv *walk_out;
-static size_t walk_n;
-
-static void walk_collect(const void *node, VISIT which, int depth)
-{
-	(void)depth;
-	if (which == postorder || which == leaf)
-		walk_out[walk_n++] = **(struct etcd_kv *const *)node;
-}
-
-/* Shallow copies of the stored pairs, in key order. */
-static struct etcd_kv *store_array(struct segd *s)
-{
-	walk_out = calloc(s->n_kvs + 1, sizeof(*walk_out));
-	walk_n = 0;
-	if (walk_out)
-		twalk(s->kvs, walk_collect);
-	return walk_out;
+	view_del(s->view, del);
 }
 
 /* The status key */
@@ -299,58 +201,13 @@ static void flush_status(struct segd *s)
 
 /* Apply */
 
-static int good_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct etcd_kv *)a)->key,
-		      ((const struct etcd_kv *)b)->key);
-}
-
-static void good_free(struct etcd_kv *good, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(good[i].key);
-		free(good[i].value);
-	}
-	free(good);
-}
-
 /*
- * Remember the pairs the applied configuration came from: a key whose
- * value turns bad later keeps its last good value (cluster_want()).
- */
-static void keep_good(struct segd *s, const struct cluster_result *res)
-{
-	struct etcd_kv *g = calloc(res->n_used + 1, sizeof(*g));
-	size_t i;
-
-	if (!g)
-		return;
-	for (i = 0; i < res->n_used; i++) {
-		const struct etcd_kv *u = res->used[i];
-
-		g[i] = *u;
-		g[i].key = strdup(u->key);
-		g[i].value = malloc(u->value_len + 1);
-		if (!g[i].key || !g[i].value) {
-			good_free(g, i + 1);
-			return;
-		}
-		memcpy(g[i].value, u->value, u->value_len);
-		g[i].value[u->value_len] = '\0';
-	}
-	qsort(g, res->n_used, sizeof(*g), good_cmp);
-	good_free(s->good, s->n_good);
-	s->good = g;
-	s->n_good = res->n_used;
-}
-
-/*
- * Make the module hold what the stored keys want: the difference from
- * what segd applied last, or from the module's configuration when segd
- * does not know it.  A command the kernel refuses takes its record out
- * and the rest is tried again.
+ * Make the module hold what the stored keys want: the domains whose keys
+ * changed are computed again and their difference from what segd
+ * applied of them is applied, as one kernel transaction; when segd does
+ * not know what the module holds, every domain is diffed against the
+ * module's configuration.  A command the kernel refuses takes its record
+ * out and the rest is tried again.
  */
 static void apply(struct segd *s, const char *why)
 {
@@ -358,43 +215,44 @@ static void apply(struct segd *s, const char *why)
 	struct cluster_result res = { 0 };
 	size_t n_exclude = 0;
 	static bool again;
-	bool in_place = false;
-	struct etcd_kv *kvs;
+	bool in_place = false, applied = false;
 	int round;
 
-	kvs = store_array(s);
-	if (!kvs) {
-		logmsg("out of memory");
+	/* nothing changed and the module holds what was applied */
+	if (s->module_known && !view_dirty(s->view))
 		return;
-	}
 	s->last_error[0] = '\0';
-	s->host.good = s->good;
-	s->host.n_good = s->n_good;
 	for (round = 0; round < MAX_ROUNDS; round++) {
-		struct config *cur = s->applied, *want = config_new();
+		struct config *cur = config_new(), *want = config_new();
 		struct config_error err = { .index = -1 };
+		bool all = !s->module_known;
 		struct config_diff *d = NULL;
-		const char *key;
-		int ret = 1;
+		const char *key = NULL, *dup = NULL;
+		int ret = 1, r = -ENOMEM;
 
 		/* read the module only when its state is not known */
-		s->applied = NULL;
-		if (!cur) {
-			cur = config_new();
-			if (cur && config_from_module(cur)) {
-				config_free(cur);
-				cur = NULL;
-			}
-		}
-		cluster_result_free(&res);
-		if (cur && want &&
-		    !cluster_want(&s->host, kvs, walk_n, exclude, n_exclude,
-				  want, &res))
-			d = config_diff(cur, want);
-		if (!d) {
+		s->module_known = false;
+		if (cur && want && all && config_from_module(cur)) {
 			snprintf(s->last_error, sizeof(s->last_error),
 				 "cannot read the module's configuration");
 			logmsg("%s", s->last_error);
+		} else if (cur && want) {
+			r = view_want(s->view, all, exclude, n_exclude, want,
+				      cur, &dup);
+		}
+		if (!r)
+			d = config_diff(cur, want);
+		if (r == -EEXIST) {
+			/* two domains want one record (a port): neither */
+			snprintf(err.msg, sizeof(err.msg),
+				 "wanted by two domains");
+			key = dup;
+		} else if (!d) {
+			if (!s->last_error[0]) {
+				snprintf(s->last_error, sizeof(s->last_error),
+					 "out of memory");
+				logmsg("%s", s->last_error);
+			}
 		} else if (config_diff_empty(d)) {
 			ret = 0;
 		} else {
@@ -409,8 +267,8 @@ static void apply(struct segd *s, const char *why)
 				       (long long)s->revision, why,
 				       config_diff_count(d));
 		}
-		key = ret && d && err.index >= 0 ?
-		      config_diff_key(d, err.index) : NULL;
+		if (!key && ret && d && err.index >= 0)
+			key = config_diff_key(d, err.index);
 		/*
 		 * A record that cannot change in place (a domain's id or
 		 * VNI, a port's domain or role) is taken out like a refused
@@ -437,20 +295,24 @@ static void apply(struct segd *s, const char *why)
 				key = NULL;
 			}
 		if (key) {
-			const char *src = cluster_src_key(&res, key);
+			const char *src = view_src_key(s->view, key);
 
 			logmsg("revision %lld: %s (%s) refused: %s",
 			       (long long)s->revision, key, src ? src : "?",
 			       err.msg);
 			cluster_skip_add(&exclude, &n_exclude, key, err.msg);
+			/* its domain is computed again, without it */
+			view_touch(s->view, key);
 		}
 		config_diff_free(d);
+		/* applied: the module holds what was wanted */
+		if (!ret) {
+			view_commit(s->view);
+			s->module_known = true;
+			applied = true;
+		}
 		config_free(cur);
-		/* applied: the module holds want; else it is read again */
-		if (!ret)
-			s->applied = want;
-		else
-			config_free(want);
+		config_free(want);
 		if (!key)
 			break;
 	}
@@ -461,19 +323,18 @@ static void apply(struct segd *s, const char *why)
 			 (long long)s->revision, MAX_ROUNDS);
 		logmsg("%s", s->last_error);
 	}
-	if (s->applied)
-		keep_good(s, &res);
+	view_result(s->view, &res);
 	for (size_t i = 0; i < res.n_skipped; i++)
 		if (s->verbose)
 			logmsg("skipped %s: %s", res.skipped[i].key,
 			       res.skipped[i].reason);
 	write_status(s, &res);
-	cluster_result_free(&res);
+	view_result_free(&res);
 	cluster_skips_free(exclude, n_exclude);
-	free(kvs);
 	/* once more for what a detach made possible (a port's new domain) */
-	if (in_place && s->applied && !again) {
+	if (in_place && applied && !again) {
 		again = true;
+		view_dev(s->view, NULL);
 		apply(s, why);
 		again = false;
 	}
@@ -553,11 +414,10 @@ static int resync(struct segd *s, const char *why)
 		}
 	s->revision = kvs.revision;
 	etcd_kvs_free(&kvs);
-	logmsg("%s: %zu keys at revision %lld", why, s->n_kvs,
+	logmsg("%s: %zu keys at revision %lld", why, view_keys(s->view),
 	       (long long)s->revision);
 	/* the module may have been changed meanwhile: read it */
-	config_free(s->applied);
-	s->applied = NULL;
+	s->module_known = false;
 	apply(s, why);
 	s->w = etcd_watch_start(s->e, s->start, s->end, s->revision + 1);
 	return s->w ? 0 : -EIO;
@@ -649,8 +509,28 @@ static int rtnl_open(void)
 	return fd;
 }
 
-/* Whether a link appeared, went or changed (or events were lost). */
-static bool rtnl_drain(int fd)
+/* The name of the link of @h, or NULL. */
+static const char *link_name(struct nlmsghdr *h)
+{
+	struct ifinfomsg *ifi = NLMSG_DATA(h);
+	int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifi));
+	struct rtattr *rta = IFLA_RTA(ifi);
+
+	for (; len > 0 && RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		if (rta->rta_type == IFLA_IFNAME &&
+		    RTA_PAYLOAD(rta) > 0 &&
+		    memchr(RTA_DATA(rta), '\0', RTA_PAYLOAD(rta)))
+			return RTA_DATA(rta);
+	return NULL;
+}
+
+/*
+ * Read the link events: the domains that name a device that appeared,
+ * went or changed are dirty (all of them when events were lost).  A
+ * device that went took its port and what stood behind it: the module
+ * is read again.  Whether an apply is due.
+ */
+static bool rtnl_drain(struct segd *s)
 {
 	char buf[16384];
 	bool changed = false;
@@ -659,19 +539,29 @@ static bool rtnl_drain(int fd)
 	for (;;) {
 		struct nlmsghdr *h;
 
-		n = recv(fd, buf, sizeof(buf), 0);
+		n = recv(s->rtnl, buf, sizeof(buf), 0);
 		if (n < 0) {
-			if (errno == ENOBUFS)
+			if (errno == ENOBUFS) {
+				view_dev(s->view, NULL);
+				s->module_known = false;
 				changed = true;
+			}
 			if (errno == EINTR || errno == ENOBUFS)
 				continue;
 			return changed;
 		}
 		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
-		     h = NLMSG_NEXT(h, n))
-			if (h->nlmsg_type == RTM_NEWLINK ||
-			    h->nlmsg_type == RTM_DELLINK)
-				changed = true;
+		     h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type != RTM_NEWLINK &&
+			    h->nlmsg_type != RTM_DELLINK)
+				continue;
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)) ||
+			    !view_dev(s->view, link_name(h)))
+				continue;
+			changed = true;
+			if (h->nlmsg_type == RTM_DELLINK)
+				s->module_known = false;
+		}
 	}
 }
 
@@ -777,11 +667,13 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	new_json_obj(false, false);
 	s.e = etcd_open(&eo);
+	s.view = view_new(&s.host);
 	s.start = concat(s.host.prefix, "config/");
 	s.end = concat(s.host.prefix, "hosts0");
 	s.record_key = malloc(strlen(s.host.prefix) + strlen(s.host.host) + 16);
 	s.status_key = malloc(strlen(s.host.prefix) + strlen(s.host.host) + 16);
-	if (!s.e || !s.start || !s.end || !s.record_key || !s.status_key) {
+	if (!s.e || !s.view || !s.start || !s.end || !s.record_key ||
+	    !s.status_key) {
 		fputs("segd: out of memory\n", stderr);
 		return 1;
 	}
@@ -819,10 +711,8 @@ int main(int argc, char **argv)
 					pfd.revents = 0;
 					if (poll(&pfd, 1, (int)wait) <= 0 ||
 					    !(pfd.revents & POLLIN) ||
-					    !rtnl_drain(s.rtnl) || !s.revision)
+					    !rtnl_drain(&s) || !s.revision)
 						continue;
-					config_free(s.applied);
-					s.applied = NULL;
 					apply(&s, "link event, etcd away");
 				}
 				backoff = backoff * 2 > BACKOFF_MAX_MS ?
@@ -852,12 +742,8 @@ int main(int argc, char **argv)
 			why = "resync";
 			continue;
 		}
-		if ((pfd.revents & POLLIN) && rtnl_drain(s.rtnl)) {
-			/* a device that went took its port: read the module */
-			config_free(s.applied);
-			s.applied = NULL;
+		if ((pfd.revents & POLLIN) && rtnl_drain(&s))
 			apply(&s, "link event");
-		}
 		keepalive(&s);
 	}
 	return 0;

@@ -256,6 +256,10 @@ check "...wb1 pings wb2" ping4 wb1 10.2.0.12
 
 # ---- 9. segctl --etcd on a stored value that is not an object ----
 
+# h1 holds domain arr (an endpoint of its own there): a host reports the
+# bad keys of the domains it holds, and reads no other.
+put "$P/hosts/h1/endpoints/arr/02:00:00:00:09:01" \
+	'{"version":1,"group":"web","port":"oarr"}' >/dev/null
 rev=$(put "$P/config/domains/arr" '[1,2]')
 SEGCTL_ETCD=$EP "$SEGCTL" domain set arr default deny >"$D/set.out" 2>&1
 rc=$?
@@ -265,6 +269,17 @@ check "...saying the key is not a JSON object" \
 	grep -q 'domains/arr is not a JSON object' "$D/set.out"
 check "segd skips it: not a JSON object" \
 	wait_for 300 status_has 'domains/arr: not a JSON object'
+check "...and the endpoint in it: its domain was skipped" \
+	status_has 'endpoints/arr/02:00:00:00:09:01: domain "arr" was skipped'
+# A domain no host holds is read by none: a bad value there costs
+# nothing and is reported by nobody (segctl --etcd refuses to write it).
+put "$P/config/domains/nobody" '[3]' >/dev/null
+rev=$(put "$P/config/domains/shop/rules/21" \
+	'{"version":1,"prio":21,"from":"web","to":"web","action":"allow"}')
+check "a bad value in a domain h1 does not hold: h1 applies on" \
+	wait_for 300 converged "$rev"
+check_fails "...and does not read it (not in its status)" \
+	status_has 'domains/nobody'
 
 check "segd of h1 still runs" kill -0 "$SEGD_PID"
 echo "# t=${SECONDS}s"
