@@ -269,8 +269,8 @@ check "...saying the key is not a JSON object" \
 	grep -q 'domains/arr is not a JSON object' "$D/set.out"
 check "segd skips it: not a JSON object" \
 	wait_for 300 status_has 'domains/arr: not a JSON object'
-check "...and the endpoint in it: its domain was skipped" \
-	status_has 'endpoints/arr/02:00:00:00:09:01: domain "arr" was skipped'
+check "...and the endpoint in it: no domain for it" \
+	status_has 'endpoints/arr/02:00:00:00:09:01: domain "arr" does not exist'
 # A domain no host holds is read by none: a bad value there costs
 # nothing and is reported by nobody (segctl --etcd refuses to write it).
 put "$P/config/domains/nobody" '[3]' >/dev/null

@@ -11,7 +11,9 @@
 #     generated file edited by hand is caught and named;
 #   - the kernel's YNL library numbers it as the generated
 #     uapi/linux/segfilter.h does (check-uapi.py), and a header that
-#     drifted from it is caught.
+#     drifted from it is caught;
+#   - and, host-side too though not the spec: segd's computation by
+#     domain equals the whole one on random changes (viewcheck).
 # The YNL library and schemas come from linux-source-6.12, extracted by
 # scripts/install-deps.sh into ${SEGFILTER_CACHE:-~/.cache/segfilter}/ynl.
 #
@@ -140,6 +142,20 @@ if ! "$PY" "$TOP/tests/ynl/check-uapi.py" "$YNL/tools/net/ynl" "$SPEC" \
 	ok=1
 fi
 result "...and it catches a header whose drop reasons moved" $ok "$TMP/out"
+
+# Not the spec, but host-side and quick too: segd's computation by
+# domain (ctl/view.c) against the whole computation, on random changes
+# of a small cluster (tests/tools/viewcheck.c).
+ok=0
+if make -s -C "$TOP/ctl" viewcheck >"$TMP/out" 2>&1; then
+	for seed in 1 2 3; do
+		"$TOP/ctl/viewcheck" 1000 "$seed" >>"$TMP/out" 2>&1 || break
+	done
+	[ "$(grep -c '^viewcheck: 1000 steps, 0 bad$' "$TMP/out")" = 3 ] &&
+		ok=1
+fi
+result "segd's view computes, domain by domain, what all keys give" $ok \
+	"$TMP/out"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
