@@ -218,11 +218,14 @@ static void apply(struct segd *s, const char *why)
 	bool in_place = false, applied = false;
 	int round;
 
-	/* nothing changed and the module holds what was applied */
-	if (s->module_known && !view_dirty(s->view))
-		return;
-	s->last_error[0] = '\0';
-	for (round = 0; round < MAX_ROUNDS; round++) {
+	/*
+	 * Nothing changed and the module holds what was applied: no
+	 * round, but the status says the revision was seen.
+	 */
+	round = s->module_known && !view_dirty(s->view) ? MAX_ROUNDS + 1 : 0;
+	if (!round)
+		s->last_error[0] = '\0';
+	for (; round < MAX_ROUNDS; round++) {
 		struct config *cur = config_new(), *want = config_new();
 		struct config_error err = { .index = -1 };
 		bool all = !s->module_known;
