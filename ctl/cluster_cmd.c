@@ -886,42 +886,31 @@ static int cluster_status(struct etcd *e, const char *prefix, int argc,
 static int batch_ops(struct etcd *e, const char *prefix, const char *file,
 		     struct cluster_ops *o)
 {
-	char *line = NULL, *words[256], *p, *save;
-	unsigned int line_no = 0;
-	size_t size = 0;
-	int argc, ret = 0;
-	FILE *f;
+	struct batch_reader r;
+	char **words = NULL, *line;
+	int argc, size = 0, ret = 0;
 
-	f = strcmp(file, "-") ? fopen(file, "r") : stdin;
-	if (!f) {
-		fprintf(stderr, "segctl: cannot open %s: %s\n", file,
-			strerror(errno));
+	if (batch_open(&r, file))
 		return 1;
-	}
-	while (!ret && getline(&line, &size, f) >= 0) {
-		line_no++;
-		argc = 0;
-		for (p = strtok_r(line, " \t\r\n", &save); p && argc < 255;
-		     p = strtok_r(NULL, " \t\r\n", &save))
-			words[argc++] = p;
-		words[argc] = NULL;
-		if (!argc || words[0][0] == '#')
-			continue;
-		if (p) {
+	while (!ret && (line = batch_next(&r))) {
+		argc = batch_split(line, &words, &size);
+		if (argc < 0) {
+			ret = err("out of memory");
+			break;
+		}
+		if (argc > 254) {
 			fprintf(stderr, "segctl: %s:%u: more than 254 words\n",
-				file, line_no);
+				file, r.line_no);
 			ret = EXIT_USAGE;
 			break;
 		}
 		ret = cluster_cmd_ops(e, prefix, argc, words, o);
 		if (ret)
 			fprintf(stderr, "segctl: %s:%u: the line above\n",
-				file, line_no);
+				file, r.line_no);
 	}
-	free(line);
-	if (f != stdin)
-		fclose(f);
-	return ret;
+	free(words);
+	return batch_close(&r, ret);
 }
 
 char *cluster_read_password(const char *file)
