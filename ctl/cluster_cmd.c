@@ -101,23 +101,159 @@ static const char *dup_str(struct cluster_ops *o, char *s)
 	return s;
 }
 
-static int add_op(struct cluster_ops *o, int type, char *key, char *value,
-		  char *range_end)
+/*
+ * Where the operations of this run come from: the command line, or the
+ * lines of -b FILE, which etcd takes in one transaction only if no key
+ * is written twice in it, and no put falls in a deleted range.  The
+ * operations are folded as they come, as one host's batch would apply
+ * them in order: a delete then a put of a key is the put, a put then a
+ * delete is the delete; two puts of a key are an error.
+ */
+static struct {
+	struct etcd *e;
+	const char *file;	/* -b FILE, or NULL */
+	unsigned int line;	/* of the command being turned into ops */
+	unsigned int *lines;	/* the line each operation comes from */
+	size_t size;		/* of lines[] */
+} cur;
+
+static void drop_op(struct cluster_ops *o, size_t i)
+{
+	size_t rest = o->n - i - 1;
+
+	memmove(&o->ops[i], &o->ops[i + 1], rest * sizeof(*o->ops));
+	memmove(&cur.lines[i], &cur.lines[i + 1], rest * sizeof(*cur.lines));
+	o->n--;
+}
+
+static int append_op(struct cluster_ops *o, int type, const char *key,
+		     const char *value, const char *range_end,
+		     unsigned int line)
 {
 	struct etcd_op *ops = realloc(o->ops, (o->n + 1) * sizeof(*ops));
 
 	if (!ops)
 		return err("out of memory");
 	o->ops = ops;
+	if (o->n >= cur.size) {
+		size_t size = cur.size ? 2 * cur.size : 64;
+		unsigned int *lines = realloc(cur.lines,
+					      size * sizeof(*lines));
+
+		if (!lines)
+			return err("out of memory");
+		cur.lines = lines;
+		cur.size = size;
+	}
 	memset(&ops[o->n], 0, sizeof(ops[o->n]));
 	ops[o->n].type = type;
-	ops[o->n].key = dup_str(o, key);
-	ops[o->n].value = value ? dup_str(o, value) : NULL;
-	ops[o->n].range_end = range_end ? dup_str(o, range_end) : NULL;
-	if (!ops[o->n].key)
-		return err("out of memory");
+	ops[o->n].key = key;
+	ops[o->n].value = value;
+	ops[o->n].range_end = range_end;
+	cur.lines[o->n] = line;
 	o->n++;
 	return 0;
+}
+
+static bool is_range(const struct etcd_op *op)
+{
+	return op->type == ETCD_DELETE && op->range_end;
+}
+
+static bool in_range(const struct etcd_op *op, const char *key)
+{
+	return is_range(op) && strcmp(key, op->key) >= 0 &&
+	       strcmp(key, op->range_end) < 0;
+}
+
+/* The single key @key, as put or deleted by @op (not a range). */
+static bool is_key(const struct etcd_op *op, int type, const char *key)
+{
+	return op->type == type && !op->range_end && !strcmp(op->key, key);
+}
+
+/*
+ * A put falls in range delete @i (domain del, then a record of that
+ * domain again): etcd cannot do both in one transaction, so the range
+ * becomes a delete of each key in it now.
+ */
+static int expand_range(struct cluster_ops *o, size_t i)
+{
+	struct etcd_op range = o->ops[i];
+	unsigned int line = cur.lines[i];
+	struct etcd_kvs kvs = { 0 };
+	const char *key;
+	size_t k;
+	int ret;
+
+	if (!cur.e || etcd_range(cur.e, range.key, range.range_end, 0, &kvs)) {
+		if (cur.e)
+			fprintf(stderr, "segctl: etcd: %s\n",
+				etcd_strerror(cur.e));
+		return 1;
+	}
+	drop_op(o, i);
+	for (ret = 0, k = 0; !ret && k < kvs.n; k++) {
+		key = dup_str(o, strdup(kvs.kv[k].key));
+		ret = key ? append_op(o, ETCD_DELETE, key, NULL, NULL, line) :
+			err("out of memory");
+	}
+	etcd_kvs_free(&kvs);
+	return ret;
+}
+
+static int add_op(struct cluster_ops *o, int type, char *key, char *value,
+		  char *range_end)
+{
+	const char *k = dup_str(o, key), *v = NULL, *end = NULL;
+	size_t i;
+	int ret;
+
+	if (value)
+		v = dup_str(o, value);
+	if (range_end)
+		end = dup_str(o, range_end);
+	if (!k || (value && !v) || (range_end && !end))
+		return err("out of memory");
+
+	if (type == ETCD_PUT) {
+		for (i = 0; i < o->n; i++) {
+			if (!is_key(&o->ops[i], ETCD_PUT, k))
+				continue;
+			if (!cur.file)
+				return err("the command writes %s twice", k);
+			return err("%s: lines %u and %u both write %s: given twice",
+				   cur.file, cur.lines[i], cur.line, k);
+		}
+		for (i = o->n; i-- > 0;)
+			if (in_range(&o->ops[i], k)) {
+				ret = expand_range(o, i);
+				if (ret)
+					return ret;
+			}
+		for (i = o->n; i-- > 0;)
+			if (is_key(&o->ops[i], ETCD_DELETE, k))
+				drop_op(o, i);
+	} else if (!end) {
+		for (i = o->n; i-- > 0;) {
+			if (is_key(&o->ops[i], ETCD_PUT, k))
+				drop_op(o, i);
+			else if (is_key(&o->ops[i], ETCD_DELETE, k) ||
+				 in_range(&o->ops[i], k))
+				return 0;	/* deleted already */
+		}
+	} else {
+		for (i = o->n; i-- > 0;) {
+			if (is_range(&o->ops[i]) && !strcmp(o->ops[i].key, k) &&
+			    !strcmp(o->ops[i].range_end, end))
+				return 0;
+			if (!is_range(&o->ops[i]) &&
+			    strcmp(o->ops[i].key, k) >= 0 &&
+			    strcmp(o->ops[i].key, end) < 0)
+				drop_op(o, i);
+		}
+	}
+	return append_op(o, type, k, v, end, cur.line);
 }
 
 static int put_json(struct cluster_ops *o, char *key, json_object *val)
@@ -139,6 +275,9 @@ void cluster_ops_free(struct cluster_ops *ops)
 	free(ops->strs);
 	free(ops->ops);
 	memset(ops, 0, sizeof(*ops));
+	free(cur.lines);
+	cur.lines = NULL;
+	cur.size = 0;
 }
 
 static char *keyf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -342,6 +481,62 @@ static void forget(struct etcd *e, const char *prefix, const char *what,
 	else
 		snprintf(key, sizeof(key), "%s %s", what, domain);
 	config_remove(scratch, key);
+}
+
+/* Forget the record of etcd key @key, under @under (domain D's "P config/domains/D/"). */
+static void forget_key(const char *under, const char *domain, const char *key)
+{
+	static const struct {
+		const char *dir, *what;
+	} dirs[] = {
+		{ "groups/", "group" }, { "rules/", "rule" },
+		{ "services/", "service" }, { "chains/", "chain" },
+	};
+	size_t len = strlen(under), i;
+	char rec[512];
+
+	if (strncmp(key, under, len))
+		return;
+	key += len;
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+		if (strncmp(key, dirs[i].dir, strlen(dirs[i].dir)))
+			continue;
+		snprintf(rec, sizeof(rec), "%s %s %s", dirs[i].what, domain,
+			 key + strlen(dirs[i].dir));
+		config_remove(scratch, rec);
+	}
+}
+
+/*
+ * domain del: forget the domain and its records in the checking
+ * configuration, those in etcd and those of the lines before.
+ */
+static int forget_domain(struct etcd *e, const char *prefix,
+			 struct cluster_ops *o, const char *domain)
+{
+	char *under = keyf("%sconfig/domains/%s/", prefix, domain), *end;
+	struct etcd_kvs kvs = { 0 };
+	size_t i;
+	int ret;
+
+	forget(e, prefix, "domain", domain, NULL);
+	end = under ? etcd_prefix_end(under) : NULL;
+	if (!end) {
+		free(under);
+		return err("out of memory");
+	}
+	ret = scratch ? etcd_range(e, under, end, 0, &kvs) : 1;
+	if (ret)
+		fprintf(stderr, "segctl: etcd: %s\n", etcd_strerror(e));
+	for (i = 0; !ret && i < kvs.n; i++)
+		forget_key(under, domain, kvs.kv[i].key);
+	for (i = 0; !ret && i < o->n; i++)
+		if (o->ops[i].type == ETCD_PUT)
+			forget_key(under, domain, o->ops[i].key);
+	etcd_kvs_free(&kvs);
+	free(under);
+	free(end);
+	return ret;
 }
 
 /* Keys of the hosts under @prefix whose tail is @tail: into @kvs. */
@@ -625,8 +820,8 @@ static int del_tree(struct cluster_ops *o, char *key)
 	return add_op(o, ETCD_DELETE, under, NULL, end);
 }
 
-int cluster_cmd_ops(struct etcd *e, const char *prefix, int argc, char **argv,
-		    struct cluster_ops *o)
+static int object_ops(struct etcd *e, const char *prefix, int argc,
+		      char **argv, struct cluster_ops *o)
 {
 	const char *obj = argv[0], *verb = argc > 1 ? argv[1] : "";
 	const char *domain;
@@ -646,11 +841,6 @@ int cluster_cmd_ops(struct etcd *e, const char *prefix, int argc, char **argv,
 
 	if (!strcmp(obj, "endpoint"))
 		return cmd_endpoint(e, prefix, verb, n, a, o);
-	if (!strcmp(verb, "add")) {
-		ret = validate(e, prefix, argc, argv);
-		if (ret)
-			return ret;
-	}
 
 	if (!strcmp(obj, "domain")) {
 		if (!strcmp(verb, "add")) {
@@ -667,7 +857,9 @@ int cluster_cmd_ops(struct etcd *e, const char *prefix, int argc, char **argv,
 		if (!strcmp(verb, "set"))
 			return cmd_domain_set(e, prefix, n, a, o);
 		if (!strcmp(verb, "del")) {
-			forget(e, prefix, "domain", a[0], NULL);
+			ret = forget_domain(e, prefix, o, a[0]);
+			if (ret)
+				return ret;
 			return del_tree(o, keyf("%sconfig/domains/%s", prefix,
 						a[0]));
 		}
@@ -739,6 +931,22 @@ int cluster_cmd_ops(struct etcd *e, const char *prefix, int argc, char **argv,
 		}
 	}
 	return err("\"%s %s\" is not a command of segctl --etcd", obj, verb);
+}
+
+int cluster_cmd_ops(struct etcd *e, const char *prefix, int argc, char **argv,
+		    struct cluster_ops *o)
+{
+	int ret = object_ops(e, prefix, argc, argv, o);
+
+	/*
+	 * An add of a domain, group, rule, service or chain is checked
+	 * after its put is made, so that a key written twice is refused
+	 * naming both lines.
+	 */
+	if (!ret && argc > 2 && !strcmp(argv[1], "add") &&
+	    strcmp(argv[0], "endpoint"))
+		ret = validate(e, prefix, argc, argv);
+	return ret;
 }
 
 /* The whole cluster's desired state as batch lines. */
@@ -904,6 +1112,7 @@ static int batch_ops(struct etcd *e, const char *prefix, const char *file,
 			ret = EXIT_USAGE;
 			break;
 		}
+		cur.line = r.line_no;
 		ret = cluster_cmd_ops(e, prefix, argc, words, o);
 		if (ret)
 			fprintf(stderr, "segctl: %s:%u: the line above\n",
@@ -941,6 +1150,9 @@ int cluster_segctl(const char *urls, const char *prefix, const char *user,
 		.password = getenv("SEGCTL_ETCD_PASSWORD"),
 		.cacert = getenv("SEGCTL_ETCD_CACERT"),
 	};
+	const char *env_ops = getenv("SEGCTL_ETCD_MAX_TXN_OPS");
+	/* etcd's default --max-txn-ops */
+	long max_ops = 128;
 	struct cluster_ops o = { 0 };
 	char *password = NULL;
 	struct etcd *e;
@@ -949,6 +1161,15 @@ int cluster_segctl(const char *urls, const char *prefix, const char *user,
 
 	if (!prefix)
 		prefix = CLUSTER_PREFIX;
+	if (env_ops) {
+		char *end;
+
+		errno = 0;
+		max_ops = strtol(env_ops, &end, 10);
+		if (errno || end == env_ops || *end || max_ops < 1)
+			return err("SEGCTL_ETCD_MAX_TXN_OPS=\"%s\" is not a number of operations",
+				   env_ops);
+	}
 	if (password_file) {
 		password = cluster_read_password(password_file);
 		if (!password)
@@ -959,6 +1180,9 @@ int cluster_segctl(const char *urls, const char *prefix, const char *user,
 	free(password);
 	if (!e)
 		return err("cannot use etcd at \"%s\"", urls);
+	memset(&cur, 0, sizeof(cur));
+	cur.e = e;
+	cur.file = batch;
 	if (batch)
 		ret = batch_ops(e, prefix, batch, &o);
 	else if (!strcmp(argv[0], "status"))
@@ -968,9 +1192,13 @@ int cluster_segctl(const char *urls, const char *prefix, const char *user,
 		ret = cluster_save(e, prefix);
 	else
 		ret = cluster_cmd_ops(e, prefix, argc, argv, &o);
-	if (!ret && o.n > 128)
-		ret = err("%zu etcd operations: a transaction takes at most 128",
-			  o.n);
+	if (!ret && o.n > (size_t)max_ops) {
+		ret = err("%zu etcd operations, more than the %ld of a transaction",
+			  o.n, max_ops);
+		fputs("segctl: split the file, or raise the limit: etcd --max-txn-ops N\n"
+		      "segctl: on every member, and SEGCTL_ETCD_MAX_TXN_OPS=N here\n",
+		      stderr);
+	}
 	if (!ret && o.n && etcd_txn(e, o.ops, o.n, &rev)) {
 		fprintf(stderr, "segctl: etcd: %s\n", etcd_strerror(e));
 		ret = 1;
