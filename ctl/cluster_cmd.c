@@ -560,15 +560,18 @@ static int forget_domain(struct etcd *e, const char *prefix,
 	size_t i;
 	int ret;
 
-	forget(e, prefix, "domain", domain, NULL);
 	end = under ? etcd_prefix_end(under) : NULL;
 	if (!end) {
 		free(under);
 		return err("out of memory");
 	}
-	ret = scratch ? etcd_range(e, under, end, 0, &kvs) : 1;
-	if (ret)
+	ret = scratch_init(e, prefix);
+	if (!ret && etcd_range(e, under, end, 0, &kvs)) {
 		fprintf(stderr, "segctl: etcd: %s\n", etcd_strerror(e));
+		ret = 1;
+	}
+	if (!ret)
+		forget(e, prefix, "domain", domain, NULL);
 	for (i = 0; !ret && i < kvs.n; i++)
 		forget_key(under, domain, kvs.kv[i].key);
 	for (i = 0; !ret && i < o->n; i++)
