@@ -69,46 +69,83 @@ static int batch_command(int argc, char **argv)
 	return cmd->run(argc - 1 - n_words, argv + 1 + n_words);
 }
 
+int batch_open(struct batch_reader *r, const char *file)
+{
+	memset(r, 0, sizeof(*r));
+	r->file = file;
+	if (!strcmp(file, "-")) {
+		r->f = stdin;
+		return 0;
+	}
+	r->f = fopen(file, "r");
+	if (!r->f) {
+		fprintf(stderr, "segctl: cannot open %s: %s\n", file,
+			strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+char *batch_next(struct batch_reader *r)
+{
+	ssize_t len;
+	char *p;
+
+	while (!r->ret && (len = getline(&r->line, &r->size, r->f)) >= 0) {
+		r->line_no++;
+		/* A NUL would end the line early: not a text file. */
+		if (memchr(r->line, '\0', len)) {
+			fprintf(stderr,
+				"segctl: %s:%u: a NUL byte: not a text file\n",
+				r->file, r->line_no);
+			r->ret = EXIT_USAGE;
+			break;
+		}
+		for (p = r->line; isspace((unsigned char)*p); p++)
+			;
+		if (*p && *p != '#')
+			return r->line;
+	}
+	return NULL;
+}
+
+int batch_close(struct batch_reader *r, int ret)
+{
+	if (!ret)
+		ret = r->ret;
+	if (!ret && ferror(r->f)) {
+		fprintf(stderr, "segctl: cannot read %s: %s\n", r->file,
+			strerror(errno));
+		ret = 1;
+	}
+	if (r->f != stdin)
+		fclose(r->f);
+	free(r->line);
+	memset(r, 0, sizeof(*r));
+	return ret;
+}
+
 int run_batch(const char *file)
 {
-	unsigned int line_no = 0;
-	char **argv = NULL;
-	char *line = NULL;
-	size_t line_size = 0;
+	struct batch_reader r;
+	char **argv = NULL, *line;
 	int argc, argv_size = 0;
 	int ret = 0;
-	FILE *f;
 
-	if (!strcmp(file, "-")) {
-		f = stdin;
-	} else {
-		f = fopen(file, "r");
-		if (!f) {
-			fprintf(stderr, "segctl: cannot open %s: %s\n", file,
-				strerror(errno));
-			return 1;
-		}
-	}
-
+	if (batch_open(&r, file))
+		return 1;
 	sfnl_batch_start(file);
-	while (!ret && getline(&line, &line_size, f) >= 0) {
-		sfnl_batch_line(++line_no);
+	while (!ret && (line = batch_next(&r))) {
+		sfnl_batch_line(r.line_no);
 		argc = batch_split(line, &argv, &argv_size);
 		if (argc < 0) {
 			fputs("segctl: out of memory\n", stderr);
 			ret = 1;
-		} else if (argc && argv[0][0] != '#') {
+		} else {
 			ret = batch_command(argc, argv);
 		}
 	}
-	if (!ret && ferror(f)) {
-		fprintf(stderr, "segctl: cannot read %s: %s\n", file,
-			strerror(errno));
-		ret = 1;
-	}
-	if (f != stdin)
-		fclose(f);
-	free(line);
+	ret = batch_close(&r, ret);
 	free(argv);
 	current_cmd = NULL;
 

@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "cluster.h"
+#include "json_print.h"
 #include "segctl.h"
 
 /* How a keyword's value goes into the JSON object. */
@@ -101,23 +102,159 @@ static const char *dup_str(struct cluster_ops *o, char *s)
 	return s;
 }
 
-static int add_op(struct cluster_ops *o, int type, char *key, char *value,
-		  char *range_end)
+/*
+ * Where the operations of this run come from: the command line, or the
+ * lines of -b FILE, which etcd takes in one transaction only if no key
+ * is written twice in it, and no put falls in a deleted range.  The
+ * operations are folded as they come, as one host's batch would apply
+ * them in order: a delete then a put of a key is the put, a put then a
+ * delete is the delete; two puts of a key are an error.
+ */
+static struct {
+	struct etcd *e;
+	const char *file;	/* -b FILE, or NULL */
+	unsigned int line;	/* of the command being turned into ops */
+	unsigned int *lines;	/* the line each operation comes from */
+	size_t size;		/* of lines[] */
+} cur;
+
+static void drop_op(struct cluster_ops *o, size_t i)
+{
+	size_t rest = o->n - i - 1;
+
+	memmove(&o->ops[i], &o->ops[i + 1], rest * sizeof(*o->ops));
+	memmove(&cur.lines[i], &cur.lines[i + 1], rest * sizeof(*cur.lines));
+	o->n--;
+}
+
+static int append_op(struct cluster_ops *o, int type, const char *key,
+		     const char *value, const char *range_end,
+		     unsigned int line)
 {
 	struct etcd_op *ops = realloc(o->ops, (o->n + 1) * sizeof(*ops));
 
 	if (!ops)
 		return err("out of memory");
 	o->ops = ops;
+	if (o->n >= cur.size) {
+		size_t size = cur.size ? 2 * cur.size : 64;
+		unsigned int *lines = realloc(cur.lines,
+					      size * sizeof(*lines));
+
+		if (!lines)
+			return err("out of memory");
+		cur.lines = lines;
+		cur.size = size;
+	}
 	memset(&ops[o->n], 0, sizeof(ops[o->n]));
 	ops[o->n].type = type;
-	ops[o->n].key = dup_str(o, key);
-	ops[o->n].value = value ? dup_str(o, value) : NULL;
-	ops[o->n].range_end = range_end ? dup_str(o, range_end) : NULL;
-	if (!ops[o->n].key)
-		return err("out of memory");
+	ops[o->n].key = key;
+	ops[o->n].value = value;
+	ops[o->n].range_end = range_end;
+	cur.lines[o->n] = line;
 	o->n++;
 	return 0;
+}
+
+static bool is_range(const struct etcd_op *op)
+{
+	return op->type == ETCD_DELETE && op->range_end;
+}
+
+static bool in_range(const struct etcd_op *op, const char *key)
+{
+	return is_range(op) && strcmp(key, op->key) >= 0 &&
+	       strcmp(key, op->range_end) < 0;
+}
+
+/* The single key @key, as put or deleted by @op (not a range). */
+static bool is_key(const struct etcd_op *op, int type, const char *key)
+{
+	return op->type == type && !op->range_end && !strcmp(op->key, key);
+}
+
+/*
+ * A put falls in range delete @i (domain del, then a record of that
+ * domain again): etcd cannot do both in one transaction, so the range
+ * becomes a delete of each key in it now.
+ */
+static int expand_range(struct cluster_ops *o, size_t i)
+{
+	struct etcd_op range = o->ops[i];
+	unsigned int line = cur.lines[i];
+	struct etcd_kvs kvs = { 0 };
+	const char *key;
+	size_t k;
+	int ret;
+
+	if (!cur.e || etcd_range(cur.e, range.key, range.range_end, 0, &kvs)) {
+		if (cur.e)
+			fprintf(stderr, "segctl: etcd: %s\n",
+				etcd_strerror(cur.e));
+		return 1;
+	}
+	drop_op(o, i);
+	for (ret = 0, k = 0; !ret && k < kvs.n; k++) {
+		key = dup_str(o, strdup(kvs.kv[k].key));
+		ret = key ? append_op(o, ETCD_DELETE, key, NULL, NULL, line) :
+			err("out of memory");
+	}
+	etcd_kvs_free(&kvs);
+	return ret;
+}
+
+static int add_op(struct cluster_ops *o, int type, char *key, char *value,
+		  char *range_end)
+{
+	const char *k = dup_str(o, key), *v = NULL, *end = NULL;
+	size_t i;
+	int ret;
+
+	if (value)
+		v = dup_str(o, value);
+	if (range_end)
+		end = dup_str(o, range_end);
+	if (!k || (value && !v) || (range_end && !end))
+		return err("out of memory");
+
+	if (type == ETCD_PUT) {
+		for (i = 0; i < o->n; i++) {
+			if (!is_key(&o->ops[i], ETCD_PUT, k))
+				continue;
+			if (!cur.file)
+				return err("the command writes %s twice", k);
+			return err("%s: lines %u and %u both write %s: given twice",
+				   cur.file, cur.lines[i], cur.line, k);
+		}
+		for (i = o->n; i-- > 0;)
+			if (in_range(&o->ops[i], k)) {
+				ret = expand_range(o, i);
+				if (ret)
+					return ret;
+			}
+		for (i = o->n; i-- > 0;)
+			if (is_key(&o->ops[i], ETCD_DELETE, k))
+				drop_op(o, i);
+	} else if (!end) {
+		for (i = o->n; i-- > 0;) {
+			if (is_key(&o->ops[i], ETCD_PUT, k))
+				drop_op(o, i);
+			else if (is_key(&o->ops[i], ETCD_DELETE, k) ||
+				 in_range(&o->ops[i], k))
+				return 0;	/* deleted already */
+		}
+	} else {
+		for (i = o->n; i-- > 0;) {
+			if (is_range(&o->ops[i]) && !strcmp(o->ops[i].key, k) &&
+			    !strcmp(o->ops[i].range_end, end))
+				return 0;
+			if (!is_range(&o->ops[i]) &&
+			    strcmp(o->ops[i].key, k) >= 0 &&
+			    strcmp(o->ops[i].key, end) < 0)
+				drop_op(o, i);
+		}
+	}
+	return append_op(o, type, k, v, end, cur.line);
 }
 
 static int put_json(struct cluster_ops *o, char *key, json_object *val)
@@ -139,6 +276,9 @@ void cluster_ops_free(struct cluster_ops *ops)
 	free(ops->strs);
 	free(ops->ops);
 	memset(ops, 0, sizeof(*ops));
+	free(cur.lines);
+	cur.lines = NULL;
+	cur.size = 0;
 }
 
 static char *keyf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -266,6 +406,59 @@ static json_object *new_obj(void)
 }
 
 /*
+ * The keys of the cluster from @prefix@from to @prefix@to (NULL: those
+ * starting with @prefix@from; "": @prefix@from alone), at @rev (0: the
+ * latest), into @kvs.  0, or 1 after printing why.
+ */
+static int read_range(struct etcd *e, const char *prefix, const char *from,
+		      const char *to, int64_t rev, struct etcd_kvs *kvs)
+{
+	char *start = keyf("%s%s", prefix, from), *end = NULL;
+	int ret;
+
+	memset(kvs, 0, sizeof(*kvs));
+	if (start && !to)
+		end = etcd_prefix_end(start);
+	else if (start && *to)
+		end = keyf("%s%s", prefix, to);
+	if (!start || (!end && (!to || *to))) {
+		free(start);
+		return err("out of memory");
+	}
+	ret = etcd_range(e, start, end, rev, kvs);
+	free(start);
+	free(end);
+	if (ret) {
+		fprintf(stderr, "segctl: etcd: %s\n", etcd_strerror(e));
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * read_range(), then what save mode of cluster_want() makes of the keys:
+ * the batch lines of the cluster's desired state, and the keys skipped.
+ */
+static int read_lines(struct etcd *e, const char *prefix, const char *from,
+		      const char *to, struct etcd_kvs *kvs,
+		      struct cluster_result *res)
+{
+	struct cluster_host h = { .prefix = prefix };
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	ret = read_range(e, prefix, from, to, 0, kvs);
+	if (ret)
+		return ret;
+	if (cluster_want(&h, kvs->kv, kvs->n, NULL, 0, NULL, res)) {
+		cluster_result_free(res);
+		etcd_kvs_free(kvs);
+		return err("out of memory");
+	}
+	return 0;
+}
+
+/*
  * The cluster's objects (not its endpoints and instances, whose devices
  * are on other hosts), as a configuration that the commands of this run
  * are checked against, and added to, as segctl checks a batch file.
@@ -274,36 +467,23 @@ static struct config *scratch;
 
 static int scratch_init(struct etcd *e, const char *prefix)
 {
-	struct cluster_host h = { .prefix = prefix };
-	struct cluster_result res = { 0 };
 	struct config_error ce = { .index = -1 };
-	char *start = keyf("%sconfig/", prefix), *end;
-	struct etcd_kvs kvs = { 0 };
+	struct cluster_result res;
+	struct etcd_kvs kvs;
 	size_t i;
 	int ret;
 
 	if (scratch)
 		return 0;
-	end = start ? etcd_prefix_end(start) : NULL;
+	ret = read_lines(e, prefix, "config/", NULL, &kvs, &res);
+	if (ret)
+		return ret;
 	scratch = config_new();
-	if (!start || !end || !scratch) {
-		free(start);
-		free(end);
-		return err("out of memory");
-	}
-	ret = etcd_range(e, start, end, 0, &kvs);
-	free(start);
-	free(end);
-	if (ret) {
-		fprintf(stderr, "segctl: etcd: %s\n", etcd_strerror(e));
-		return 1;
-	}
-	ret = cluster_want(&h, kvs.kv, kvs.n, NULL, 0, NULL, &res);
-	for (i = 0; !ret && i < res.n_lines; i++)
+	for (i = 0; scratch && i < res.n_lines; i++)
 		config_add_line(scratch, res.lines[i], &ce);
 	cluster_result_free(&res);
 	etcd_kvs_free(&kvs);
-	return ret ? err("out of memory") : 0;
+	return scratch ? 0 : err("out of memory");
 }
 
 /* Check a command that adds an object of the cluster, as segctl would. */
@@ -342,6 +522,65 @@ static void forget(struct etcd *e, const char *prefix, const char *what,
 	else
 		snprintf(key, sizeof(key), "%s %s", what, domain);
 	config_remove(scratch, key);
+}
+
+/* Forget the record of etcd key @key, under @under (domain D's "P config/domains/D/"). */
+static void forget_key(const char *under, const char *domain, const char *key)
+{
+	static const struct {
+		const char *dir, *what;
+	} dirs[] = {
+		{ "groups/", "group" }, { "rules/", "rule" },
+		{ "services/", "service" }, { "chains/", "chain" },
+	};
+	size_t len = strlen(under), i;
+	char rec[512];
+
+	if (strncmp(key, under, len))
+		return;
+	key += len;
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+		if (strncmp(key, dirs[i].dir, strlen(dirs[i].dir)))
+			continue;
+		snprintf(rec, sizeof(rec), "%s %s %s", dirs[i].what, domain,
+			 key + strlen(dirs[i].dir));
+		config_remove(scratch, rec);
+	}
+}
+
+/*
+ * domain del: forget the domain and its records in the checking
+ * configuration, those in etcd and those of the lines before.
+ */
+static int forget_domain(struct etcd *e, const char *prefix,
+			 struct cluster_ops *o, const char *domain)
+{
+	char *under = keyf("%sconfig/domains/%s/", prefix, domain), *end;
+	struct etcd_kvs kvs = { 0 };
+	size_t i;
+	int ret;
+
+	end = under ? etcd_prefix_end(under) : NULL;
+	if (!end) {
+		free(under);
+		return err("out of memory");
+	}
+	ret = scratch_init(e, prefix);
+	if (!ret && etcd_range(e, under, end, 0, &kvs)) {
+		fprintf(stderr, "segctl: etcd: %s\n", etcd_strerror(e));
+		ret = 1;
+	}
+	if (!ret)
+		forget(e, prefix, "domain", domain, NULL);
+	for (i = 0; !ret && i < kvs.n; i++)
+		forget_key(under, domain, kvs.kv[i].key);
+	for (i = 0; !ret && i < o->n; i++)
+		if (o->ops[i].type == ETCD_PUT)
+			forget_key(under, domain, o->ops[i].key);
+	etcd_kvs_free(&kvs);
+	free(under);
+	free(end);
+	return ret;
 }
 
 /* Keys of the hosts under @prefix whose tail is @tail: into @kvs. */
@@ -625,8 +864,8 @@ static int del_tree(struct cluster_ops *o, char *key)
 	return add_op(o, ETCD_DELETE, under, NULL, end);
 }
 
-int cluster_cmd_ops(struct etcd *e, const char *prefix, int argc, char **argv,
-		    struct cluster_ops *o)
+static int object_ops(struct etcd *e, const char *prefix, int argc,
+		      char **argv, struct cluster_ops *o)
 {
 	const char *obj = argv[0], *verb = argc > 1 ? argv[1] : "";
 	const char *domain;
@@ -646,11 +885,6 @@ int cluster_cmd_ops(struct etcd *e, const char *prefix, int argc, char **argv,
 
 	if (!strcmp(obj, "endpoint"))
 		return cmd_endpoint(e, prefix, verb, n, a, o);
-	if (!strcmp(verb, "add")) {
-		ret = validate(e, prefix, argc, argv);
-		if (ret)
-			return ret;
-	}
 
 	if (!strcmp(obj, "domain")) {
 		if (!strcmp(verb, "add")) {
@@ -667,7 +901,9 @@ int cluster_cmd_ops(struct etcd *e, const char *prefix, int argc, char **argv,
 		if (!strcmp(verb, "set"))
 			return cmd_domain_set(e, prefix, n, a, o);
 		if (!strcmp(verb, "del")) {
-			forget(e, prefix, "domain", a[0], NULL);
+			ret = forget_domain(e, prefix, o, a[0]);
+			if (ret)
+				return ret;
 			return del_tree(o, keyf("%sconfig/domains/%s", prefix,
 						a[0]));
 		}
@@ -741,42 +977,126 @@ int cluster_cmd_ops(struct etcd *e, const char *prefix, int argc, char **argv,
 	return err("\"%s %s\" is not a command of segctl --etcd", obj, verb);
 }
 
-/* The whole cluster's desired state as batch lines. */
+int cluster_cmd_ops(struct etcd *e, const char *prefix, int argc, char **argv,
+		    struct cluster_ops *o)
+{
+	int ret = object_ops(e, prefix, argc, argv, o);
+
+	/*
+	 * An add of a domain, group, rule, service or chain is checked
+	 * after its put is made, so that a key written twice is refused
+	 * naming both lines.
+	 */
+	if (!ret && argc > 2 && !strcmp(argv[1], "add") &&
+	    strcmp(argv[0], "endpoint"))
+		ret = validate(e, prefix, argc, argv);
+	return ret;
+}
+
+/*
+ * A JSON value of etcd, with json_print.h.  What it cannot write as such
+ * (null, a negative or fractional number, nesting past @depth 8) is
+ * written as a string of its JSON text.
+ */
+static void print_jvalue(const char *key, json_object *v, unsigned int depth)
+{
+	size_t i, n;
+
+	switch (json_object_get_type(v)) {
+	case json_type_object:
+		if (depth >= 8)
+			break;
+		open_json_object(key);
+		json_object_object_foreach(v, k, m)
+			print_jvalue(k, m, depth + 1);
+		close_json_object();
+		return;
+	case json_type_array:
+		if (depth >= 8)
+			break;
+		open_json_array(key);
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++)
+			print_jvalue(NULL, json_object_array_get_idx(v, i),
+				     depth + 1);
+		close_json_array();
+		return;
+	case json_type_boolean:
+		print_bool(PRINT_JSON, key, NULL, json_object_get_boolean(v));
+		return;
+	case json_type_int:
+		if (json_object_get_int64(v) < 0)
+			break;
+		print_u64(PRINT_JSON, key, NULL, json_object_get_int64(v));
+		return;
+	case json_type_string:
+		print_string(PRINT_JSON, key, NULL, json_object_get_string(v));
+		return;
+	default:
+		break;
+	}
+	print_string(PRINT_JSON, key, NULL,
+		     json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+}
+
+/* A stored value: its JSON, or the text itself if it is not JSON. */
+static void print_stored(const char *key, const char *text)
+{
+	json_object *v = json_tokener_parse(text);
+
+	if (v)
+		print_jvalue(key, v, 0);
+	else
+		print_string(PRINT_JSON, key, NULL, text);
+	json_object_put(v);
+}
+
+static void print_skipped(const struct cluster_result *res)
+{
+	size_t i;
+
+	open_json_array("skipped");
+	for (i = 0; i < res->n_skipped; i++) {
+		open_json_object(NULL);
+		print_string(PRINT_JSON, "key", NULL, res->skipped[i].key);
+		print_string(PRINT_JSON, "reason", NULL,
+			     res->skipped[i].reason);
+		close_json_object();
+		print_text("# skipped %s: %s\n", res->skipped[i].key,
+			   res->skipped[i].reason);
+	}
+	close_json_array();
+}
+
+/*
+ * The whole cluster's desired state: as batch lines, or (-j) its keys
+ * and values.
+ */
 static int cluster_save(struct etcd *e, const char *prefix)
 {
-	struct cluster_host h = { .prefix = prefix };
-	struct cluster_result res = { 0 };
-	struct etcd_kvs kvs = { 0 };
-	char *start = keyf("%sconfig/", prefix);
-	char *end = keyf("%shosts0", prefix);
+	struct cluster_result res;
+	struct etcd_kvs kvs;
 	size_t i;
 	int ret;
 
-	if (!start || !end) {
-		free(start);
-		free(end);
-		return err("out of memory");
-	}
-	ret = etcd_range(e, start, end, 0, &kvs);
-	free(start);
-	free(end);
-	if (ret) {
-		fprintf(stderr, "segctl: etcd: %s\n", etcd_strerror(e));
-		return 1;
-	}
-	ret = cluster_want(&h, kvs.kv, kvs.n, NULL, 0, NULL, &res);
-	if (!ret) {
-		printf("# segctl --etcd save, revision %lld\n",
-		       (long long)kvs.revision);
-		for (i = 0; i < res.n_lines; i++)
-			puts(res.lines[i]);
-		for (i = 0; i < res.n_skipped; i++)
-			printf("# skipped %s: %s\n", res.skipped[i].key,
-			       res.skipped[i].reason);
-	}
+	ret = read_lines(e, prefix, "config/", "hosts0", &kvs, &res);
+	if (ret)
+		return ret;
+	open_json_object(NULL);
+	print_u64(PRINT_JSON, "revision", NULL, kvs.revision);
+	print_text("# segctl --etcd save, revision %lld\n",
+		   (long long)kvs.revision);
+	open_json_object("keys");
+	for (i = 0; is_json_context() && i < kvs.n; i++)
+		print_stored(kvs.kv[i].key, kvs.kv[i].value);
+	close_json_object();
+	for (i = 0; i < res.n_lines; i++)
+		print_text("%s\n", res.lines[i]);
+	print_skipped(&res);
+	close_json_object();
 	cluster_result_free(&res);
 	etcd_kvs_free(&kvs);
-	return ret ? 1 : 0;
+	return 0;
 }
 
 static const char *jstr(json_object *o, const char *name)
@@ -788,20 +1108,35 @@ static const char *jstr(json_object *o, const char *name)
 	return json_object_get_string(v);
 }
 
+static size_t jlen(json_object *o, const char *name)
+{
+	json_object *arr;
+
+	if (!json_object_object_get_ex(o, name, &arr) ||
+	    !json_object_is_type(arr, json_type_array))
+		return 0;
+	return json_object_array_length(arr);
+}
+
 /*
  * One host's status, as text:
  *	h1 revision 42 at 2026-12-06T13:00:00Z, domains shop blue
  *	  error: ...
  *	  skipped KEY: REASON
  *	  waiting KEY: port DEV
+ * @brief: "applied revision 42 at ..., N skipped, M waiting" (and
+ * the error), the host named by the caller.
  */
-static void print_status(const char *host, json_object *st)
+static void print_status(const char *host, json_object *st, bool brief)
 {
 	json_object *arr, *e;
 	size_t i, n;
 
-	printf("%s revision %s at %s, domains", host, jstr(st, "revision"),
-	       jstr(st, "time"));
+	if (brief)
+		printf("applied revision %s", jstr(st, "revision"));
+	else
+		printf("%s revision %s", host, jstr(st, "revision"));
+	printf(" at %s, domains", jstr(st, "time"));
 	if (json_object_object_get_ex(st, "domains", &arr) &&
 	    json_object_is_type(arr, json_type_array)) {
 		n = json_object_array_length(arr);
@@ -810,118 +1145,401 @@ static void print_status(const char *host, json_object *st)
 			printf(" %s", json_object_get_string(e));
 		}
 	}
+	if (brief)
+		printf(", %zu skipped, %zu waiting", jlen(st, "skipped"),
+		       jlen(st, "waiting"));
 	putchar('\n');
 	if (*jstr(st, "error"))
 		printf("  error: %s\n", jstr(st, "error"));
-	if (json_object_object_get_ex(st, "skipped", &arr) &&
-	    json_object_is_type(arr, json_type_array)) {
-		n = json_object_array_length(arr);
-		for (i = 0; i < n; i++) {
-			e = json_object_array_get_idx(arr, i);
-			printf("  skipped %s: %s\n", jstr(e, "key"),
-			       jstr(e, "reason"));
-		}
+	if (brief)
+		return;
+	n = jlen(st, "skipped");
+	arr = json_object_object_get(st, "skipped");
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(arr, i);
+		printf("  skipped %s: %s\n", jstr(e, "key"), jstr(e, "reason"));
 	}
-	if (json_object_object_get_ex(st, "waiting", &arr) &&
-	    json_object_is_type(arr, json_type_array)) {
-		n = json_object_array_length(arr);
-		for (i = 0; i < n; i++) {
-			e = json_object_array_get_idx(arr, i);
-			printf("  waiting %s: port %s\n", jstr(e, "key"),
-			       jstr(e, "port"));
-		}
+	n = jlen(st, "waiting");
+	arr = json_object_object_get(st, "waiting");
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(arr, i);
+		printf("  waiting %s: port %s\n", jstr(e, "key"),
+		       jstr(e, "port"));
 	}
+}
+
+/* The status key of @host (its name) with value @text. */
+static void print_host_status(const char *host, const char *text, bool brief)
+{
+	json_object *val;
+
+	if (is_json_context()) {
+		print_stored("status", text);
+		return;
+	}
+	val = json_tokener_parse(text);
+	if (!val || !json_object_is_type(val, json_type_object))
+		printf("%s: not JSON: %s\n", host, text);
+	else
+		print_status(host, val, brief);
+	json_object_put(val);
 }
 
 /* P status/HOST, or all of them. */
 static int cluster_status(struct etcd *e, const char *prefix, int argc,
 			  char **argv)
 {
-	struct etcd_kvs kvs = { 0 };
-	char *start, *end = NULL;
-	json_object *val;
+	struct etcd_kvs kvs;
+	char *from;
 	size_t i;
 	int ret;
 
 	if (argc > 1)
 		return err("status [HOST]");
-	if (argc) {
-		start = keyf("%sstatus/%s", prefix, argv[0]);
-	} else {
-		start = keyf("%sstatus/", prefix);
-		end = start ? etcd_prefix_end(start) : NULL;
-	}
-	if (!start || (!argc && !end)) {
-		free(start);
+	from = argc ? keyf("status/%s", argv[0]) : strdup("status/");
+	if (!from)
 		return err("out of memory");
-	}
-	ret = etcd_range(e, start, end, 0, &kvs);
-	free(start);
-	free(end);
-	if (ret) {
-		fprintf(stderr, "segctl: etcd: %s\n", etcd_strerror(e));
-		return 1;
-	}
+	ret = read_range(e, prefix, from, argc ? "" : NULL, 0, &kvs);
+	free(from);
+	if (ret)
+		return ret;
 	if (argc && !kvs.n) {
 		etcd_kvs_free(&kvs);
 		fprintf(stderr, "segctl: no status of host %s\n", argv[0]);
 		return 1;
 	}
+	open_json_object(NULL);
+	print_u64(PRINT_JSON, "revision", NULL, kvs.revision);
+	open_json_object("hosts");
 	for (i = 0; i < kvs.n; i++) {
 		const char *host = strrchr(kvs.kv[i].key, '/') + 1;
 
-		val = json_tokener_parse(kvs.kv[i].value);
-		if (!val || !json_object_is_type(val, json_type_object))
-			printf("%s: not JSON: %s\n", host, kvs.kv[i].value);
-		else
-			print_status(host, val);
-		if (val)
-			json_object_put(val);
+		open_json_object(host);
+		print_host_status(host, kvs.kv[i].value, false);
+		close_json_object();
 	}
+	close_json_object();
+	close_json_object();
 	etcd_kvs_free(&kvs);
 	return 0;
+}
+
+/* What a key of the cluster is, for show: the kinds in show's order. */
+enum show_kind {
+	SK_DOMAIN, SK_GROUP, SK_RULE, SK_SERVICE, SK_CHAIN, SK_ENDPOINT,
+	SK_INSTANCE, SK_OTHER, SK_STATUS,
+};
+
+static const char *const show_dirs[] = {
+	[SK_GROUP] = "groups", [SK_RULE] = "rules",
+	[SK_SERVICE] = "services", [SK_CHAIN] = "chains",
+	[SK_ENDPOINT] = "endpoints", [SK_INSTANCE] = "instances",
+};
+
+struct show_item {
+	enum show_kind kind;
+	const char *domain;	/* NULL: not a domain's (SK_OTHER, SK_STATUS) */
+	const char *host;	/* endpoints, instances and status */
+	const char *name;	/* rule id, "SERVICE/ID" of an instance... */
+	const struct etcd_kv *kv;
+	char *buf;		/* the key's copy, cut into the parts */
+};
+
+/* The parts of @kv's key (under @prefix) as a show item. */
+static int show_item(struct show_item *it, const char *prefix,
+		     const struct etcd_kv *kv)
+{
+	char *p[6] = { NULL };
+	size_t plen = strlen(prefix);
+	unsigned int n = 0, k;
+
+	memset(it, 0, sizeof(*it));
+	it->kind = SK_OTHER;
+	it->kv = kv;
+	if (strncmp(kv->key, prefix, plen))
+		return 0;
+	it->buf = strdup(kv->key + plen);
+	if (!it->buf)
+		return -1;
+	for (p[0] = it->buf; n < 5 && (p[n + 1] = strchr(p[n], '/')); n++)
+		*p[n + 1]++ = '\0';
+	n++;		/* the parts, the last one holding any more '/' */
+	if (n == 2 && !strcmp(p[0], "status")) {
+		it->kind = SK_STATUS;
+		it->host = p[1];
+	} else if (n >= 3 && !strcmp(p[0], "config") &&
+		   !strcmp(p[1], "domains")) {
+		it->domain = p[2];
+		if (n == 3)
+			it->kind = SK_DOMAIN;
+		for (k = SK_GROUP; n == 5 && k <= SK_CHAIN; k++)
+			if (!strcmp(p[3], show_dirs[k]))
+				it->kind = k;
+		it->name = n == 5 ? p[4] : NULL;
+	} else if (n >= 5 && !strcmp(p[0], "hosts") &&
+		   (!strcmp(p[2], "endpoints") ||
+		    (!strcmp(p[2], "instances") && n == 6))) {
+		it->kind = p[2][0] == 'e' ? SK_ENDPOINT : SK_INSTANCE;
+		it->host = p[1];
+		it->domain = p[3];
+		it->name = p[4];
+		if (n == 6)
+			p[4][strlen(p[4])] = '/';	/* "SERVICE/ID" */
+	}
+	if (it->kind == SK_OTHER)
+		it->domain = NULL;
+	return 0;
+}
+
+/* Domain, then kind, then host and name (keys are unique). */
+static int show_cmp(const void *a, const void *b)
+{
+	const struct show_item *x = a, *y = b;
+	int c;
+
+	if (!x->domain != !y->domain)
+		return x->domain ? -1 : 1;
+	c = x->domain ? strcmp(x->domain, y->domain) : 0;
+	if (c)
+		return c;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	c = strcmp(x->host ? x->host : "", y->host ? y->host : "");
+	return c ? c : strcmp(x->kv->key, y->kv->key);
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The domain a batch line of save is about ("domain add D", "... domain D"). */
+static const char *line_domain(const char *line, char *buf, size_t size)
+{
+	const char *p = strstr(line, " domain ");
+
+	if (!strncmp(line, "domain add ", 11))
+		p = line + 11;
+	else if (p)
+		p += 8;
+	else
+		return "";
+	snprintf(buf, size, "%.*s", (int)strcspn(p, " "), p);
+	return buf;
+}
+
+/* show, in text: per domain its lines, then the hosts. */
+static void show_text(const struct cluster_result *res,
+		      const struct show_item *items, size_t n,
+		      char **hosts, size_t n_hosts, int64_t rev)
+{
+	char a[256], b[256];
+	const char *dom;
+	size_t i, j, k;
+	bool *done = calloc(res->n_lines + 1, sizeof(*done));
+
+	printf("# segctl --etcd show, revision %lld\n", (long long)rev);
+	for (i = 0; done && i < res->n_lines; i++) {
+		if (done[i])
+			continue;
+		dom = line_domain(res->lines[i], a, sizeof(a));
+		printf("domain %s\n", dom);
+		for (j = i; j < res->n_lines; j++) {
+			if (done[j] ||
+			    strcmp(dom, line_domain(res->lines[j], b, sizeof(b))))
+				continue;
+			printf("    %s\n", res->lines[j]);
+			done[j] = true;
+		}
+	}
+	free(done);
+	for (i = 0; i < n_hosts; i++) {
+		unsigned int n_ep = 0, n_inst = 0;
+		const struct show_item *st = NULL;
+
+		for (k = 0; k < n; k++) {
+			if (!items[k].host || strcmp(items[k].host, hosts[i]))
+				continue;
+			n_ep += items[k].kind == SK_ENDPOINT;
+			n_inst += items[k].kind == SK_INSTANCE;
+			if (items[k].kind == SK_STATUS)
+				st = &items[k];
+		}
+		printf("host %s: %u endpoints, %u instances, ", hosts[i], n_ep,
+		       n_inst);
+		if (st)
+			print_host_status(hosts[i], st->kv->value, true);
+		else
+			printf("no status\n");
+	}
+	for (i = 0; i < res->n_skipped; i++)
+		printf("# skipped %s: %s\n", res->skipped[i].key,
+		       res->skipped[i].reason);
+}
+
+/* show -j: the keys as objects, per domain and per host. */
+static void show_json(const struct cluster_result *res,
+		      const struct show_item *items, size_t n,
+		      char **hosts, size_t n_hosts, int64_t rev)
+{
+	size_t i, j, k;
+	unsigned int kind;
+
+	open_json_object(NULL);
+	print_u64(PRINT_JSON, "revision", NULL, rev);
+	open_json_object("domains");
+	for (i = 0; i < n && items[i].domain; i = j) {
+		for (j = i; j < n && items[j].domain &&
+		     !strcmp(items[j].domain, items[i].domain); j++)
+			;
+		open_json_object(items[i].domain);
+		if (items[i].kind == SK_DOMAIN)
+			print_stored("value", items[i].kv->value);
+		for (kind = SK_GROUP; kind <= SK_INSTANCE; kind++) {
+			if (kind < SK_ENDPOINT)
+				open_json_object(show_dirs[kind]);
+			else
+				open_json_array(show_dirs[kind]);
+			for (k = i; k < j; k++) {
+				if (items[k].kind != kind)
+					continue;
+				if (kind < SK_ENDPOINT) {
+					print_stored(items[k].name,
+						     items[k].kv->value);
+					continue;
+				}
+				open_json_object(NULL);
+				print_string(PRINT_JSON, "host", NULL,
+					     items[k].host);
+				print_string(PRINT_JSON,
+					     kind == SK_ENDPOINT ? "mac" : "name",
+					     NULL, items[k].name);
+				print_stored("value", items[k].kv->value);
+				close_json_object();
+			}
+			if (kind < SK_ENDPOINT)
+				close_json_object();
+			else
+				close_json_array();
+		}
+		close_json_object();
+	}
+	close_json_object();
+	open_json_object("hosts");
+	for (i = 0; i < n_hosts; i++) {
+		unsigned int n_ep = 0, n_inst = 0;
+
+		open_json_object(hosts[i]);
+		for (k = 0; k < n; k++) {
+			if (!items[k].host || strcmp(items[k].host, hosts[i]))
+				continue;
+			n_ep += items[k].kind == SK_ENDPOINT;
+			n_inst += items[k].kind == SK_INSTANCE;
+			if (items[k].kind == SK_STATUS)
+				print_stored("status", items[k].kv->value);
+		}
+		print_uint(PRINT_JSON, "endpoints", NULL, n_ep);
+		print_uint(PRINT_JSON, "instances", NULL, n_inst);
+		close_json_object();
+	}
+	close_json_object();
+	open_json_object("other");
+	for (k = 0; k < n; k++)
+		if (items[k].kind == SK_OTHER)
+			print_stored(items[k].kv->key, items[k].kv->value);
+	close_json_object();
+	print_skipped(res);
+	close_json_object();
+}
+
+/*
+ * What an operator wants from the cluster: per domain its objects, with
+ * the host of each endpoint and instance, then per host its status
+ * (the revision it applied, the domains it holds, how many keys it
+ * skipped or waits for), all at one revision.
+ */
+static int cluster_show(struct etcd *e, const char *prefix)
+{
+	struct show_item *items = NULL;
+	struct etcd_kvs kvs, st = { 0 };
+	struct cluster_result res;
+	char **hosts = NULL;
+	size_t i, n = 0, n_hosts = 0;
+	int ret;
+
+	ret = read_lines(e, prefix, "config/", "hosts0", &kvs, &res);
+	if (ret)
+		return ret;
+	ret = read_range(e, prefix, "status/", NULL, kvs.revision, &st);
+	if (!ret) {
+		items = calloc(kvs.n + st.n + 1, sizeof(*items));
+		hosts = calloc(kvs.n + st.n + 1, sizeof(*hosts));
+		if (!items || !hosts)
+			ret = err("out of memory");
+	}
+	for (i = 0; !ret && i < kvs.n + st.n; i++, n++)
+		if (show_item(&items[n], prefix,
+			      i < kvs.n ? &kvs.kv[i] : &st.kv[i - kvs.n]))
+			ret = err("out of memory");
+	if (!ret) {
+		qsort(items, n, sizeof(*items), show_cmp);
+		for (i = 0; i < n; i++)
+			if (items[i].host)
+				hosts[n_hosts++] = (char *)items[i].host;
+		qsort(hosts, n_hosts, sizeof(*hosts), str_cmp);
+		for (i = 0; n_hosts && i < n_hosts - 1;)
+			if (!strcmp(hosts[i], hosts[i + 1]))
+				memmove(&hosts[i], &hosts[i + 1],
+					(--n_hosts - i) * sizeof(*hosts));
+			else
+				i++;
+		if (is_json_context())
+			show_json(&res, items, n, hosts, n_hosts,
+				  kvs.revision);
+		else
+			show_text(&res, items, n, hosts, n_hosts,
+				  kvs.revision);
+	}
+	for (i = 0; items && i < n; i++)
+		free(items[i].buf);
+	free(items);
+	free(hosts);
+	etcd_kvs_free(&st);
+	cluster_result_free(&res);
+	etcd_kvs_free(&kvs);
+	return ret;
 }
 
 /* The lines of @file as operations; errors as FILE:LINE. */
 static int batch_ops(struct etcd *e, const char *prefix, const char *file,
 		     struct cluster_ops *o)
 {
-	char *line = NULL, *words[256], *p, *save;
-	unsigned int line_no = 0;
-	size_t size = 0;
-	int argc, ret = 0;
-	FILE *f;
+	struct batch_reader r;
+	char **words = NULL, *line;
+	int argc, size = 0, ret = 0;
 
-	f = strcmp(file, "-") ? fopen(file, "r") : stdin;
-	if (!f) {
-		fprintf(stderr, "segctl: cannot open %s: %s\n", file,
-			strerror(errno));
+	if (batch_open(&r, file))
 		return 1;
-	}
-	while (!ret && getline(&line, &size, f) >= 0) {
-		line_no++;
-		argc = 0;
-		for (p = strtok_r(line, " \t\r\n", &save); p && argc < 255;
-		     p = strtok_r(NULL, " \t\r\n", &save))
-			words[argc++] = p;
-		words[argc] = NULL;
-		if (!argc || words[0][0] == '#')
-			continue;
-		if (p) {
+	while (!ret && (line = batch_next(&r))) {
+		argc = batch_split(line, &words, &size);
+		if (argc < 0) {
+			ret = err("out of memory");
+			break;
+		}
+		if (argc > 254) {
 			fprintf(stderr, "segctl: %s:%u: more than 254 words\n",
-				file, line_no);
+				file, r.line_no);
 			ret = EXIT_USAGE;
 			break;
 		}
+		cur.line = r.line_no;
 		ret = cluster_cmd_ops(e, prefix, argc, words, o);
 		if (ret)
 			fprintf(stderr, "segctl: %s:%u: the line above\n",
-				file, line_no);
+				file, r.line_no);
 	}
-	free(line);
-	if (f != stdin)
-		fclose(f);
-	return ret;
+	free(words);
+	return batch_close(&r, ret);
 }
 
 char *cluster_read_password(const char *file)
@@ -952,6 +1570,9 @@ int cluster_segctl(const char *urls, const char *prefix, const char *user,
 		.password = getenv("SEGCTL_ETCD_PASSWORD"),
 		.cacert = getenv("SEGCTL_ETCD_CACERT"),
 	};
+	const char *env_ops = getenv("SEGCTL_ETCD_MAX_TXN_OPS");
+	/* etcd's default --max-txn-ops */
+	long max_ops = 128;
 	struct cluster_ops o = { 0 };
 	char *password = NULL;
 	struct etcd *e;
@@ -960,6 +1581,15 @@ int cluster_segctl(const char *urls, const char *prefix, const char *user,
 
 	if (!prefix)
 		prefix = CLUSTER_PREFIX;
+	if (env_ops) {
+		char *end;
+
+		errno = 0;
+		max_ops = strtol(env_ops, &end, 10);
+		if (errno || end == env_ops || *end || max_ops < 1)
+			return err("SEGCTL_ETCD_MAX_TXN_OPS=\"%s\" is not a number of operations",
+				   env_ops);
+	}
 	if (password_file) {
 		password = cluster_read_password(password_file);
 		if (!password)
@@ -970,18 +1600,26 @@ int cluster_segctl(const char *urls, const char *prefix, const char *user,
 	free(password);
 	if (!e)
 		return err("cannot use etcd at \"%s\"", urls);
+	memset(&cur, 0, sizeof(cur));
+	cur.e = e;
+	cur.file = batch;
 	if (batch)
 		ret = batch_ops(e, prefix, batch, &o);
 	else if (!strcmp(argv[0], "status"))
 		ret = cluster_status(e, prefix, argc - 1, argv + 1);
-	else if ((!strcmp(argv[0], "save") || !strcmp(argv[0], "show")) &&
-		 argc == 1)
+	else if (!strcmp(argv[0], "save") && argc == 1)
 		ret = cluster_save(e, prefix);
+	else if (!strcmp(argv[0], "show") && argc == 1)
+		ret = cluster_show(e, prefix);
 	else
 		ret = cluster_cmd_ops(e, prefix, argc, argv, &o);
-	if (!ret && o.n > 128)
-		ret = err("%zu etcd operations: a transaction takes at most 128",
-			  o.n);
+	if (!ret && o.n > (size_t)max_ops) {
+		ret = err("%zu etcd operations, more than the %ld of a transaction",
+			  o.n, max_ops);
+		fputs("segctl: split the file, or raise the limit: etcd --max-txn-ops N\n"
+		      "segctl: on every member, and SEGCTL_ETCD_MAX_TXN_OPS=N here\n",
+		      stderr);
+	}
 	if (!ret && o.n && etcd_txn(e, o.ops, o.n, &rev)) {
 		fprintf(stderr, "segctl: etcd: %s\n", etcd_strerror(e));
 		ret = 1;

@@ -207,7 +207,7 @@ static int help(int argc, char **argv)
 	puts("Usage: segctl [-j] [-p] [-h] OBJECT VERB [ARGS]\n"
 	     "       segctl [-j] -b FILE\n"
 	     "       segctl --etcd URLS {OBJECT VERB [ARGS] [host H] | -b FILE |\n"
-	     "                           save | status [HOST]}\n");
+	     "                           [-j] {show | save | status [HOST]}}\n");
 	for (i = 0; i < N_CMDS; i++)
 		print_cmd_usage(stdout, "       ", &cmds[i]);
 	puts("\n"
@@ -221,7 +221,9 @@ static int help(int argc, char **argv)
 	     "                    service add|del, service instance\n"
 	     "                    add|del|drain|undrain, chain add|del\n"
 	     "  --etcd URLS       write the cluster's desired state in etcd\n"
-	     "                    (or $SEGCTL_ETCD; Documentation/cluster.rst)\n"
+	     "                    (or $SEGCTL_ETCD; Documentation/cluster.rst);\n"
+	     "                    show: per domain its objects, per host its\n"
+	     "                    status; save: the batch lines (-j: the keys)\n"
 	     "  --user U          etcd's user (or $SEGCTL_ETCD_USER)\n"
 	     "  --password-file F the first line of F is its password\n"
 	     "                    (or $SEGCTL_ETCD_PASSWORD)\n"

@@ -862,39 +862,21 @@ out:
 int config_add_file(struct config *cfg, const char *file)
 {
 	struct config_error err;
-	size_t line_size = 0;
-	char *line = NULL;
+	struct batch_reader r;
+	char *line;
 	int ret = 0;
-	FILE *f;
 
-	if (!strcmp(file, "-")) {
-		f = stdin;
-	} else {
-		f = fopen(file, "r");
-		if (!f) {
-			fprintf(stderr, "segctl: cannot open %s: %s\n", file,
-				strerror(errno));
-			return 1;
-		}
-	}
-	cfg->lineno = 0;
-	while (!ret && getline(&line, &line_size, f) >= 0) {
-		cfg->lineno++;
+	if (batch_open(&r, file))
+		return 1;
+	while (!ret && (line = batch_next(&r))) {
+		cfg->lineno = r.line_no;
 		ret = config_add_line(cfg, line, &err);
 		if (ret)
 			fprintf(stderr, "segctl: %s:%u: %s\n", file,
 				cfg->lineno, err.msg);
 	}
-	if (!ret && ferror(f)) {
-		fprintf(stderr, "segctl: cannot read %s: %s\n", file,
-			strerror(errno));
-		ret = 1;
-	}
 	cfg->lineno = 0;
-	if (f != stdin)
-		fclose(f);
-	free(line);
-	return ret;
+	return batch_close(&r, ret);
 }
 
 /* What save_dump() fills, and the first error. */

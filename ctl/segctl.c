@@ -123,8 +123,18 @@ int main(int argc, char **argv)
 	/* Cluster mode: the desired state in etcd, not the module's. */
 	if (etcd && *etcd)
 #ifdef SEGCTL_CLUSTER
-		return cluster_segctl(etcd, getenv("SEGCTL_ETCD_PREFIX"),
-				      user, pwfile, batch, argc, argv);
+	{
+		/* -j: show, save and status print JSON */
+		new_json_obj(json, pretty);
+		ret = cluster_segctl(etcd, getenv("SEGCTL_ETCD_PREFIX"), user,
+				     pwfile, batch, argc, argv);
+		delete_json_obj();
+		if (fflush(stdout) || ferror(stdout)) {
+			perror("segctl: write error");
+			ret = 1;
+		}
+		return ret;
+	}
 #else
 		/* "+" kept getopt from permuting: this is argv as given. */
 		return exec_cluster(argv - optind);

@@ -53,6 +53,33 @@ int segctl_help(void);
 /* batch.c: segctl -b FILE; returns the exit status. */
 int run_batch(const char *file);
 
+/*
+ * batch.c: the lines of a file of commands, for whoever reads one:
+ *
+ *	if (batch_open(&r, file))
+ *		return 1;
+ *	while (!ret && (line = batch_next(&r)))
+ *		ret = use(line, r.line_no);
+ *	ret = batch_close(&r, ret);
+ *
+ * batch_next() skips blank lines and comments (a first word starting
+ * with "#"), and ends the file at a NUL byte (not a text file: an
+ * error).  Errors (cannot open, cannot read, a NUL) are printed with
+ * the file's name; batch_close() returns @ret, else the reader's error.
+ */
+struct batch_reader {
+	FILE *f;
+	const char *file;	/* "-" is stdin */
+	char *line;		/* the current line, with its newline */
+	size_t size;
+	unsigned int line_no;	/* of the current line, from 1 */
+	int ret;
+};
+
+int batch_open(struct batch_reader *r, const char *file);
+char *batch_next(struct batch_reader *r);
+int batch_close(struct batch_reader *r, int ret);
+
 struct config_error;
 
 /*

@@ -7,6 +7,9 @@
 # watches from a revision grouped per revision, leases, a member down,
 # compaction under a watch, auth with a prefix-limited user, and errors:
 # bad endpoint URLs, no etcd, and answers no etcd gives (a fake one).
+# Then segctl --etcd itself, which needs no kernel either: a batch that
+# names a key twice folded into one transaction as one host would apply
+# it, the limit of 128 operations, show, and -j show, save and status.
 #
 # It does not touch the kernel: it runs on 6.1 and debug, not 6.12.
 
@@ -31,7 +34,9 @@ cleanup()
 	[ -z "$WATCH_PID" ] || kill "$WATCH_PID" 2>/dev/null
 	[ -z "$FAKE_PID" ] || kill "$FAKE_PID" 2>/dev/null
 	etcd_cluster_stop
-	rm -f /tmp/etcd.watch /tmp/etcd.out /tmp/etcd.fake /tmp/etcd.go
+	rm -f /tmp/etcd.watch /tmp/etcd.out /tmp/etcd.fake /tmp/etcd.go \
+		/tmp/etcd.show /tmp/etcd.big /tmp/etcd.small /tmp/etcd.readd \
+		/tmp/etcd.putdel /tmp/etcd.twice /tmp/etcd.twice2 /tmp/etcd.redo
 }
 trap cleanup EXIT
 
@@ -164,6 +169,125 @@ check "a range at $c0: -ERANGE, compacted" \
 	errs -ERANGE "compacted" et range /t/c/k "$c0"
 check_eq "a watch from $c2 still works" "rev $c2: put /t/c/k=3" \
 	"$(et watch '/t/c/*' "$c2" 1 5000 | grep '^rev')"
+
+# segctl --etcd (segctl-etcd): batches folded per key, show and -j.
+sc() { SEGCTL_ETCD=$ETCD_ENDPOINTS "$SEGCTL" "$@"; }
+now() { et range /t/none | rev_of; }
+# val KEY: the stored value of KEY under the schema's prefix, or "none".
+val()
+{
+	et range "/segfilter/v1/$1" |
+		awk 'NR == 2 { print $2; found = 1 } END { if (!found) print "none" }'
+}
+# batch NAME LINES...: a batch file /tmp/etcd.NAME, one line per argument.
+batch() { local f=/tmp/etcd.$1; shift; printf '%s\n' "$@" >"$f"; echo "$f"; }
+# sc_errs TEXT ARGS: segctl --etcd ARGS is refused (exit 2) saying TEXT.
+sc_errs()
+{
+	local text=$1 rc=0
+	shift
+	sc "$@" >/tmp/etcd.out 2>&1 || rc=$?
+	[ "$rc" = 2 ] && grep -qF -- "$text" /tmp/etcd.out || { cat /tmp/etcd.out; return 1; }
+}
+R5='rule add id 5 domain shop prio 10 from web to db proto tcp'
+K5=config/domains/shop/rules/5
+check "segctl --etcd -b: a domain, two groups, a rule, endpoints on h1, h2" \
+	sc -b "$(batch small 'domain add shop id 10 vni 100' \
+		'group add web id 1 domain shop' 'group add db id 2 domain shop' \
+		"$R5 port 5432 action allow" \
+		'# the VMs' '' \
+		'endpoint add 02:00:00:00:00:01 domain shop group web port tap1 ip 10.0.0.1 host h1' \
+		'endpoint add 02:00:00:00:00:02 domain shop group db port tap2 ip 10.0.0.2 host h2')"
+r=$(now)
+sc -b "$(batch readd 'rule del 5 domain shop' "$R5 port 6000 action allow")" >/tmp/etcd.out 2>&1
+check_eq "a batch deleting and re-adding rule 5: accepted, one revision, the new value" \
+	"0 $((r + 1)) \"port\":\"6000\"" "$? $(now) $(val $K5 | grep -o '"port":"[0-9]*"')"
+r=$(now)
+sc -b "$(batch putdel 'rule del 5 domain shop' "$R5 port 7000 action allow" \
+	'rule del 5 domain shop')" >/tmp/etcd.out 2>&1
+check_eq "rule 5 deleted, added, deleted in a batch: the delete, one revision" \
+	"0 $((r + 1)) none" "$? $(now) $(val $K5)"
+sc rule add id 5 domain shop prio 10 from web to db proto tcp port 6000 action allow
+r=$(now)
+check "an endpoint added twice (a comment between): refused, naming lines 1 and 3" \
+	sc_errs "etcd.twice: lines 1 and 3 both write /segfilter/v1/hosts/h1/endpoints/shop/02:00:00:00:00:03: given twice" \
+	-b "$(batch twice \
+		'endpoint add 02:00:00:00:00:03 domain shop group web port tap3 host h1' \
+		'# the same MAC again' \
+		'endpoint add 02:00:00:00:00:03 domain shop group db port tap3 host h1')"
+R8='rule add id 8 domain shop prio 10 from web to db proto tcp'
+check "rule 8 added twice after a good line: refused, naming lines 2 and 3" \
+	sc_errs "lines 2 and 3 both write /segfilter/v1/config/domains/shop/rules/8: given twice" \
+	-b "$(batch twice2 'group add app id 3 domain shop' \
+		"$R8 port 8000 action allow" "$R8 port 8001 action deny")"
+check_eq "...nothing written: the revision, no group app, no rule 8" \
+	"$r none none" \
+	"$(now) $(val config/domains/shop/groups/app) $(val config/domains/shop/rules/8)"
+# 200 lines of del then add of rules 1000..1099 (of a domain of their
+# own): 100 operations once folded, under the limit of 128.
+{
+	echo 'domain add big id 11'
+	echo 'group add g id 1 domain big'
+	for i in $(seq 1000 1099); do
+		echo "rule del $i domain big"
+		echo "rule add id $i domain big prio $i from g to g action allow"
+	done
+} >/tmp/etcd.big
+r=$(now)
+sc -b /tmp/etcd.big >/tmp/etcd.out 2>&1
+check_eq "202 lines folding into 102 operations: accepted, one revision" \
+	"0 $((r + 1)) 100" \
+	"$? $(now) $(et range '/segfilter/v1/config/domains/big/rules/*' | awk 'NR == 1 { print $4 }')"
+r=$(now)
+sc -b "$(batch redo 'domain del big' 'domain add big id 11' \
+	'group add g id 1 domain big' \
+	'rule add id 7 domain big prio 7 from g to g action allow')" >/tmp/etcd.out 2>&1
+check_eq "domain del big, then big again with rule 7: one revision, its 100 rules gone" \
+	"0 $((r + 1)) count 1 /segfilter/v1/config/domains/big/rules/7" \
+	"$? $(now) $(et range '/segfilter/v1/config/domains/big/rules/*' | awk '{ print $3, $4; getline; print $1 }' | paste -sd ' ')"
+for i in $(seq 2000 2128); do
+	echo "rule add id $i domain big prio $i from g to g action allow"
+done >/tmp/etcd.big
+check "129 operations: refused, saying how to raise the limit" \
+	sc_errs "SEGCTL_ETCD_MAX_TXN_OPS=N" -b /tmp/etcd.big
+check_eq "...nothing written" "$((r + 1))" "$(now)"
+check "SEGCTL_ETCD_MAX_TXN_OPS=129 (etcd's --max-txn-ops is 10000): taken" \
+	env SEGCTL_ETCD_MAX_TXN_OPS=129 SEGCTL_ETCD="$ETCD_ENDPOINTS" "$SEGCTL" -b /tmp/etcd.big
+sc domain del big
+
+# Hosts as segd reports them (status/H), one of them with a problem.
+et put /segfilter/v1/status/h1 '{"version":1,"revision":41,"time":"2026-12-06T13:00:00Z","domains":["shop"],"error":"","skipped":[{"key":"/segfilter/v1/x","reason":"bad"}],"waiting":[{"key":"/segfilter/v1/hosts/h1/endpoints/shop/02:00:00:00:00:01","port":"tap1"},{"key":"k","port":"tap9"}]}' >/dev/null
+sc -j show >/tmp/etcd.show 2>&1
+rev=$(now)
+sc show >/tmp/etcd.out 2>&1
+check_eq "show: domain shop, its rule and its endpoints with their hosts" \
+	"domain shop|$R5 port 6000 action allow|endpoint add 02:00:00:00:00:01 domain shop group web port tap1 ip 10.0.0.1 host h1|endpoint add 02:00:00:00:00:02 domain shop group db port tap2 ip 10.0.0.2 host h2" \
+	"$(grep -E '^domain shop|^ +(rule|endpoint)' /tmp/etcd.out | sed 's/^ *//' | paste -sd '|')"
+check_eq "show: h1 applied revision 41, holds shop, 1 skipped, 2 waiting; h2 no status" \
+	"host h1: 1 endpoints, 0 instances, applied revision 41 at 2026-12-06T13:00:00Z, domains shop, 1 skipped, 2 waiting|host h2: 1 endpoints, 0 instances, no status" \
+	"$(grep '^host' /tmp/etcd.out | paste -sd '|')"
+check_eq "status h1: the key it skipped, the two it waits for" "1 2" \
+	"$(sc status h1 | grep -c '^  skipped') $(sc status h1 | grep -c '^  waiting')"
+if command -v jq >/dev/null; then
+	check_eq "-j show: rule 5's port, the endpoints' hosts, h1's status" \
+		"$rev 6000 h1,h2 41 1 2 shop false" \
+		"$(jq -r '[.revision, .domains.shop.rules["5"].port,
+			([.domains.shop.endpoints[].host] | join(",")),
+			.hosts.h1.status.revision, (.hosts.h1.status.skipped | length),
+			(.hosts.h1.status.waiting | length),
+			(.hosts.h1.status.domains | join(",")),
+			(.hosts.h2 | has("status"))] | map(tostring) | join(" ")' /tmp/etcd.show)"
+	check_eq "-j save: every key of config/ and hosts/, values as objects" \
+		"$(et range '/segfilter/v1/config/*' | awk 'NR == 1 { n = $4 } END { print n }') 6000 db" \
+		"$(sc -j save | jq -r '[(.keys | keys | map(select(contains("/config/"))) | length),
+			.keys["/segfilter/v1/'$K5'"].port,
+			.keys["/segfilter/v1/hosts/h2/endpoints/shop/02:00:00:00:00:02"].group]
+			| map(tostring) | join(" ")')"
+	check_eq "-j status: h1's status object" "41 tap9" \
+		"$(sc -j status | jq -r '"\(.hosts.h1.status.revision) \(.hosts.h1.status.waiting[1].port)"')"
+else
+	skip "-j show, save and status: no jq in the guest"
+fi
 
 # Auth: root, and a user whose role covers /t/lim/ only.
 # (etcdctl, a Go program, takes seconds to start under TCG: the steps

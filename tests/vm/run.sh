@@ -43,8 +43,8 @@
 #   When a script uses etcd (calls etcd_cluster_start of lib.sh):
 #   /usr/bin/etcd and /usr/bin/etcdctl (Debian's etcd-server and
 #   etcd-client), /usr/sbin/segd and segctl-etcd if make -C ctl built
-#   them, and at least
-#   1536 MB of guest memory.
+#   them, /usr/bin/jq if the host has it (etcd.sh reads JSON with it),
+#   and at least 1536 MB of guest memory.
 #   Kernel modules loaded at boot: veth, tun, bridge, 8021q, vxlan (with
 #   udp_tunnel and ip6_udp_tunnel, for the uplinks of overlay.sh),
 #   nf_tables, nft_meta_bridge, nft_ct, nft_objref (nftables in bridge,
@@ -412,6 +412,8 @@ make_initramfs() {
 		[ ! -x "$TOP/ctl/segctl-etcd" ] ||
 			install_bin "$root" "$TOP/ctl/segctl-etcd" \
 				/usr/sbin/segctl-etcd
+		# etcd.sh reads segctl --etcd -j's JSON with it
+		[ ! -x /usr/bin/jq ] || install_bin "$root" /usr/bin/jq
 	fi
 
 	# Stock kernels: the drivers the tests need are modules; the debug
