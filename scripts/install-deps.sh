@@ -78,6 +78,8 @@ PKGS=(
 	# cluster mode: segd's etcd client (libcurl, json-c) and, in the
 	# cluster tests' guests, a real etcd
 	libcurl4-openssl-dev libjson-c-dev etcd-server etcd-client
+	# etcd.sh reads segctl --etcd -j output with jq, in the guest
+	jq
 )
 
 missing_pkgs() {
