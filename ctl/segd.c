@@ -337,7 +337,7 @@ static void apply(struct segd *s, const char *why)
 	/* once more for what a detach made possible (a port's new domain) */
 	if (in_place && applied && !again) {
 		again = true;
-		view_dev(s->view, NULL);
+		view_dev(s->view, NULL, false);
 		apply(s, why);
 		again = false;
 	}
@@ -528,10 +528,10 @@ static const char *link_name(struct nlmsghdr *h)
 }
 
 /*
- * Read the link events: the domains that name a device that appeared,
- * went or changed are dirty (all of them when events were lost).  A
- * device that went took its port and what stood behind it: the module
- * is read again.  Whether an apply is due.
+ * Read the link events: the domains that wait for a device that
+ * appeared, or stand on one that went, are dirty (all of them when
+ * events were lost).  A device that went took its port and what stood
+ * behind it: the module is read again.  Whether an apply is due.
  */
 static bool rtnl_drain(struct segd *s)
 {
@@ -541,11 +541,12 @@ static bool rtnl_drain(struct segd *s)
 
 	for (;;) {
 		struct nlmsghdr *h;
+		bool gone;
 
 		n = recv(s->rtnl, buf, sizeof(buf), 0);
 		if (n < 0) {
 			if (errno == ENOBUFS) {
-				view_dev(s->view, NULL);
+				view_dev(s->view, NULL, true);
 				s->module_known = false;
 				changed = true;
 			}
@@ -558,11 +559,12 @@ static bool rtnl_drain(struct segd *s)
 			if (h->nlmsg_type != RTM_NEWLINK &&
 			    h->nlmsg_type != RTM_DELLINK)
 				continue;
+			gone = h->nlmsg_type == RTM_DELLINK;
 			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)) ||
-			    !view_dev(s->view, link_name(h)))
+			    !view_dev(s->view, link_name(h), gone))
 				continue;
 			changed = true;
-			if (h->nlmsg_type == RTM_DELLINK)
+			if (gone)
 				s->module_known = false;
 		}
 	}

@@ -374,8 +374,11 @@ void view_clear(struct view *v)
 	v->n_keys = 0;
 }
 
-/* Whether the computation of @p named device @dev. */
-static bool names_dev(const struct part *p, const char *dev)
+/*
+ * Whether the computation of @p waits for device @dev or, with
+ * @attached, stands on it as a port.
+ */
+static bool names_dev(const struct part *p, const char *dev, bool attached)
 {
 	const struct cluster_result *r = p->computed ? &p->wres : &p->res;
 	size_t i;
@@ -383,24 +386,28 @@ static bool names_dev(const struct part *p, const char *dev)
 	for (i = 0; i < r->n_waiting; i++)
 		if (!strcmp(r->waiting[i].port, dev))
 			return true;
-	for (i = 0; i < r->n_src; i++)
+	for (i = 0; attached && i < r->n_src; i++)
 		if (!strncmp(r->src[i].record, "port ", 5) &&
 		    !strcmp(r->src[i].record + 5, dev))
 			return true;
 	return false;
 }
 
-bool view_dev(struct view *v, const char *dev)
+bool view_dev(struct view *v, const char *dev, bool gone)
 {
 	bool any = false;
 	struct part *p;
 
-	if (!dev || !strcmp(dev, v->h.uplink)) {
+	if (!dev || (gone && !strcmp(dev, v->h.uplink))) {
 		records_changed(v);
 		return true;
 	}
+	if (names_dev(&v->base, dev, gone)) {
+		v->base.dirty = true;
+		any = true;
+	}
 	for (p = v->parts; p; p = p->next)
-		if (names_dev(p, dev)) {
+		if (names_dev(p, dev, gone)) {
 			p->dirty = true;
 			any = true;
 		}

@@ -40,12 +40,14 @@ void view_clear(struct view *v);
 size_t view_keys(const struct view *v);
 
 /*
- * Device @dev appeared, went or changed (NULL: some device, which one
- * is not known): the domains that name it, or wait for it, are dirty.
- * True if one is (the module may then hold less than it was applied:
- * a port that went takes its endpoints).
+ * Device @dev appeared or changed, or went (@gone); NULL: some device,
+ * which one is not known.  The domains that wait for it are dirty, and
+ * when it went those that stand on it too (all held ones for the
+ * uplink).  A device that exists is all a computation asks of it, so a
+ * change of one that a domain stands on (up, down, carrier) marks
+ * nothing.  True if a domain is dirty.
  */
-bool view_dev(struct view *v, const char *dev);
+bool view_dev(struct view *v, const char *dev, bool gone);
 bool view_dirty(const struct view *v);
 /*
  * The record @record (a config key) of a domain that is not dirty was
