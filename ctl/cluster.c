@@ -49,7 +49,6 @@ struct ctx {
 	struct cluster_result *res;
 	struct item *items;
 	size_t n;
-	int uplink_up;		/* -1: not asked yet */
 	int err;
 };
 
@@ -1029,7 +1028,7 @@ static void want_rule(struct ctx *c, struct item *it)
 
 static bool dev_exists(const char *dev)
 {
-	return if_nametoindex(dev) != 0;
+	return dev_lookup(dev) != 0;
 }
 
 /* Attach @dev to @domain (once), with @role or none. */
@@ -1135,10 +1134,7 @@ static void want_endpoint(struct ctx *c, struct item *it)
 			skip(c, it, "host %s has no record", host);
 			return;
 		}
-		/* asked once: a remote endpoint each would cost a syscall */
-		if (c->uplink_up < 0)
-			c->uplink_up = dev_exists(c->h->uplink);
-		if (!c->uplink_up) {
+		if (!dev_exists(c->h->uplink)) {
 			wait_port(c, it, c->h->uplink);
 			return;
 		}
@@ -1377,7 +1373,7 @@ int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
 {
 	struct ctx c = {
 		.h = h, .exclude = exclude, .n_exclude = n_exclude,
-		.want = want, .res = res, .uplink_up = -1,
+		.want = want, .res = res,
 	};
 	size_t plen = strlen(h->prefix), i;
 	struct line l = { .len = 0 };
@@ -1388,6 +1384,8 @@ int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
 	c.items = calloc(n ? n : 1, sizeof(*c.items));
 	if (!c.items)
 		return -ENOMEM;
+	/* one state of the devices for the whole computation */
+	dev_cache(true);
 	for (i = 0; i < n; i++) {
 		struct item *it = &c.items[c.n];
 
@@ -1458,5 +1456,6 @@ int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
 			json_object_put(c.items[i].val);
 	}
 	free(c.items);
+	dev_cache(false);
 	return c.err;
 }

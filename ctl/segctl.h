@@ -189,6 +189,14 @@ bool proto_is_icmp(uint8_t proto);
 
 /* util.c: returns 0, or 1 after printing that the device does not exist */
 int dev_index(const char *name, uint32_t *ifindex);
+/*
+ * The ifindex of device @name, 0 if there is none.  Between
+ * dev_cache(true) and dev_cache(false) a name is asked of the kernel
+ * once (a computation of segd sees one state of the devices, and would
+ * otherwise ask three system calls per endpoint).
+ */
+uint32_t dev_lookup(const char *name);
+void dev_cache(bool on);
 
 /* util.c: message building and the common request/print flow */
 void put_domain_ref(struct nl_msg *msg, const struct obj_ref *ref);

@@ -385,9 +385,61 @@ int parse_role(const char *arg, uint8_t *role)
 	return 0;
 }
 
+/* The devices looked up since dev_cache(true), by name. */
+static struct dev_cached {
+	char name[IF_NAMESIZE];
+	uint32_t ifindex;
+} *dev_cached;
+static size_t n_dev_cached;
+static bool dev_caching;
+
+void dev_cache(bool on)
+{
+	free(dev_cached);
+	dev_cached = NULL;
+	n_dev_cached = 0;
+	dev_caching = on;
+}
+
+uint32_t dev_lookup(const char *name)
+{
+	struct dev_cached *c;
+	uint32_t ifindex;
+	size_t i;
+
+	for (i = 0; dev_caching && i < n_dev_cached; i++)
+		if (!strcmp(dev_cached[i].name, name))
+			return dev_cached[i].ifindex;
+	ifindex = if_nametoindex(name);
+	if (!dev_caching || strlen(name) >= IF_NAMESIZE)
+		return ifindex;
+	c = realloc(dev_cached, (n_dev_cached + 1) * sizeof(*c));
+	if (c) {
+		dev_cached = c;
+		strcpy(c[n_dev_cached].name, name);
+		c[n_dev_cached++].ifindex = ifindex;
+	}
+	return ifindex;
+}
+
+/* if_indextoname(), through the cache (dev_cache()). */
+static char *dev_name(uint32_t ifindex, char *buf)
+{
+	size_t i;
+
+	for (i = 0; dev_caching && ifindex && i < n_dev_cached; i++)
+		if (dev_cached[i].ifindex == ifindex)
+			return strcpy(buf, dev_cached[i].name);
+	if (!if_indextoname(ifindex, buf))
+		return NULL;
+	if (dev_caching)
+		dev_lookup(buf);	/* now known both ways */
+	return buf;
+}
+
 int dev_index(const char *name, uint32_t *ifindex)
 {
-	*ifindex = if_nametoindex(name);
+	*ifindex = dev_lookup(name);
 	if (!*ifindex && capture_buf) {
 		capture_printf("device \"%s\" does not exist", name);
 		return 1;
@@ -608,7 +660,7 @@ const char *ifname_str(struct nlattr *name, struct nlattr *index, char *buf,
 	if (!index)
 		return "";
 	ifindex = nla_get_u32(index);
-	if (size >= IF_NAMESIZE && if_indextoname(ifindex, buf))
+	if (size >= IF_NAMESIZE && dev_name(ifindex, buf))
 		return buf;
 	snprintf(buf, size, "if%u", ifindex);
 	return buf;
