@@ -746,7 +746,8 @@ static void check_endpoints(struct ctx *c)
 			as[n++] = a;
 		}
 	}
-	qsort(as, n, sizeof(*as), ep_addr_cmp);
+	if (n)
+		qsort(as, n, sizeof(*as), ep_addr_cmp);
 	for (i = 1, j = 0; i < n; i++) {
 		char text[INET6_ADDRSTRLEN];
 
@@ -1408,6 +1409,8 @@ int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
 	check_endpoints(&c);
 
 	/* The domains this host holds. */
+	if (h->hold)
+		hold(&c, h->hold);
 	for (i = 0; i < c.n && h->host; i++) {
 		struct item *it = &c.items[i];
 

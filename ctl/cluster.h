@@ -74,6 +74,11 @@ struct cluster_host {
 	size_t n_good;
 	/* No uplink record: the keys are one domain's (see view.h). */
 	bool no_uplink;
+	/*
+	 * A domain held whatever the keys given say (they are some of
+	 * the domain's: the host's own may not be among them), or NULL.
+	 */
+	const char *hold;
 };
 
 /*

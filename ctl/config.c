@@ -503,6 +503,48 @@ int config_copy(struct config *dst, const struct config *src,
 	return 0;
 }
 
+int config_copy_if(struct config *dst, const struct config *src,
+		   bool (*keep)(const char *key, void *arg), void *arg)
+{
+	const struct record *rec;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < src->n; i++) {
+		rec = src->recs[i];
+		if (rec->dead || !keep(rec->key, arg))
+			continue;
+		if (map_get(&dst->keys, rec->key) ||
+		    (rec->alias && map_get(&dst->aliases, rec->alias)))
+			return -EEXIST;
+		ret = copy_record(dst, rec);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+const char *config_conflict(const struct config *dst,
+			    const struct config *src)
+{
+	const struct record *rec;
+	unsigned int i;
+
+	for (i = 0; i < src->n; i++) {
+		rec = src->recs[i];
+		if (!rec->dead && (map_get(&dst->keys, rec->key) ||
+				   (rec->alias &&
+				    map_get(&dst->aliases, rec->alias))))
+			return rec->key;
+	}
+	return NULL;
+}
+
+unsigned int config_dead(const struct config *cfg)
+{
+	return cfg->n - config_count(cfg);
+}
+
 unsigned int config_count(const struct config *cfg)
 {
 	unsigned int i, n = 0;
@@ -1256,6 +1298,14 @@ static bool depends(const struct record *r, struct record * const *parents,
 	return false;
 }
 
+/* Copy the commands of @l to @to; their number. */
+static unsigned int list_take(struct diff_cmd *to, const struct cmd_list *l)
+{
+	if (l->n)
+		memcpy(to, l->cmds, l->n * sizeof(*to));
+	return l->n;
+}
+
 struct config_diff *config_diff(const struct config *cur,
 				const struct config *want)
 {
@@ -1381,15 +1431,11 @@ done:
 	if (!d->cmds)
 		goto nomem;
 	j = 0;
-	memcpy(d->cmds + j, dels.cmds, dels.n * sizeof(*d->cmds));
-	j += dels.n;
-	memcpy(d->cmds + j, sets.cmds, sets.n * sizeof(*d->cmds));
-	j += sets.n;
-	memcpy(d->cmds + j, adds.cmds, adds.n * sizeof(*d->cmds));
-	j += adds.n;
-	memcpy(d->cmds + j, detach.cmds, detach.n * sizeof(*d->cmds));
-	j += detach.n;
-	memcpy(d->cmds + j, ddel.cmds, ddel.n * sizeof(*d->cmds));
+	j += list_take(d->cmds + j, &dels);
+	j += list_take(d->cmds + j, &sets);
+	j += list_take(d->cmds + j, &adds);
+	j += list_take(d->cmds + j, &detach);
+	list_take(d->cmds + j, &ddel);
 	free(dels.cmds);
 	free(sets.cmds);
 	free(adds.cmds);

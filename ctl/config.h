@@ -71,8 +71,18 @@ bool config_has(const struct config *cfg, const char *key);
  */
 int config_copy(struct config *dst, const struct config *src,
 		const char *domain, const char **dup);
-/* The number of records. */
+/* Copy the records of @src whose key @keep keeps.  0, -ENOMEM, -EEXIST. */
+int config_copy_if(struct config *dst, const struct config *src,
+		   bool (*keep)(const char *key, void *arg), void *arg);
+/*
+ * The key of the first record of @src whose key, domain id or group id
+ * @dst has already, or NULL.
+ */
+const char *config_conflict(const struct config *dst,
+			    const struct config *src);
+/* The number of records, and of those removed that still take room. */
 unsigned int config_count(const struct config *cfg);
+unsigned int config_dead(const struct config *cfg);
 /* Print every record, in "segctl save"'s form and order. */
 void config_print(const struct config *cfg, FILE *f);
 

@@ -310,7 +310,7 @@ static void apply(struct segd *s, const char *why)
 		config_diff_free(d);
 		/* applied: the module holds what was wanted */
 		if (!ret) {
-			view_commit(s->view);
+			view_commit(s->view, n_exclude > 0);
 			s->module_known = true;
 			applied = true;
 		}

@@ -3,11 +3,15 @@
  * The cluster as one host sees it, domain by domain (view.h).
  */
 #define _GNU_SOURCE		/* tdestroy() */
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <json-c/json.h>
 
 #include "view.h"
 
@@ -22,12 +26,32 @@ struct part {
 	struct cluster_result res;	/* what it wanted when applied */
 	struct etcd_kv *good;	/* the pairs applied, sorted by key */
 	size_t n_good;
+	/*
+	 * The keys changed since the last commit, while each can be
+	 * computed alone (rules, other hosts' endpoints whose MAC and
+	 * addresses no other endpoint has); else the whole domain is.
+	 */
+	char **touched;
+	size_t n_touched;
+	bool whole;
+	bool retry;		/* committed with records refused */
+	void *macs, *addrs;	/* tsearch trees of struct count */
 	/* the computation of the apply under way */
 	bool computed;
+	bool sub;		/* of the touched keys only */
 	struct config *want;
+	struct config *cur_sub;	/* what was applied of them (and context) */
 	struct cluster_result wres;
 	struct part *next, **pprev;
 };
+
+/* How many endpoint keys of a domain have a MAC, or an address. */
+struct count {
+	char *s;
+	int n;
+};
+
+#define MAX_TOUCHED	64	/* beyond, the whole domain is computed */
 
 struct view {
 	struct cluster_host h;
@@ -107,7 +131,7 @@ static enum key_kind classify(const struct view *v, const char *key,
 
 static struct part *part_get(struct view *v, const char *name, bool make)
 {
-	struct part probe = { .name = (char *)name }, *p, **slot;
+	struct part probe = { .name = (char *)name }, *p, **slot, **pp;
 
 	slot = tfind(&probe, &v->by_name, part_cmp);
 	if (slot)
@@ -123,11 +147,15 @@ static struct part *part_get(struct view *v, const char *name, bool make)
 		free(p);
 		return NULL;
 	}
-	p->next = v->parts;
+	/* in name order: of two domains that want one thing, the first has it */
+	for (pp = &v->parts; *pp && strcmp((*pp)->name, name) < 0;
+	     pp = &(*pp)->next)
+		;
+	p->next = *pp;
 	if (p->next)
 		p->next->pprev = &p->next;
-	p->pprev = &v->parts;
-	v->parts = p;
+	p->pprev = pp;
+	*pp = p;
 	return p;
 }
 
@@ -142,21 +170,41 @@ static void good_free(struct etcd_kv *good, size_t n)
 	free(good);
 }
 
+static void touched_clear(struct part *p);
+static void count_free(void *p);
+static void pend_clear(void);
+
 /* The computation under way, dropped. */
 static void part_forget(struct part *p)
 {
 	config_free(p->want);
 	p->want = NULL;
+	config_free(p->cur_sub);
+	p->cur_sub = NULL;
 	cluster_result_free(&p->wres);
 	p->computed = false;
+	p->sub = false;
 }
 
-static void part_clear(struct part *p)
+/* Every key gone: nothing counted, the whole domain to compute. */
+static void part_keys_clear(struct part *p)
 {
 	tdestroy(p->keys, kv_free);
 	p->keys = NULL;
 	p->n_keys = 0;
 	p->own = 0;
+	tdestroy(p->macs, count_free);
+	p->macs = NULL;
+	tdestroy(p->addrs, count_free);
+	p->addrs = NULL;
+	touched_clear(p);
+	p->whole = true;
+	p->dirty = true;
+}
+
+static void part_clear(struct part *p)
+{
+	part_keys_clear(p);
 	config_free(p->applied);
 	p->applied = NULL;
 	cluster_result_free(&p->res);
@@ -200,6 +248,7 @@ void view_free(struct view *v)
 {
 	if (!v)
 		return;
+	pend_clear();
 	while (v->parts)
 		part_free(v, v->parts);
 	part_clear(&v->base);
@@ -222,8 +271,10 @@ static void records_changed(struct view *v)
 
 	v->base.dirty = true;
 	for (p = v->parts; p; p = p->next)
-		if (p->own || p->applied)
+		if (p->own || p->applied) {
 			p->dirty = true;
+			p->whole = true;
+		}
 }
 
 /* The part @key goes to, or NULL when out of memory. */
@@ -269,6 +320,186 @@ static char *key_copy(const char *key, size_t len)
 	return k;
 }
 
+/* The touched keys */
+
+static int count_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct count *)a)->s,
+		      ((const struct count *)b)->s);
+}
+
+static void count_free(void *p)
+{
+	struct count *c = p;
+
+	free(c->s);
+	free(c);
+}
+
+/* Add @d to the count of @s; the count before, or -1 if out of memory. */
+static int count_add(void **tree, const char *s, int d)
+{
+	struct count probe = { .s = (char *)s }, *c, **slot;
+	int before;
+
+	slot = tfind(&probe, tree, count_cmp);
+	if (!d)
+		return slot ? (*slot)->n : 0;
+	if (!slot) {
+		if (d < 0)
+			return 0;
+		c = calloc(1, sizeof(*c));
+		if (!c || !(c->s = strdup(s)) ||
+		    !tsearch(c, tree, count_cmp)) {
+			if (c)
+				free(c->s);
+			free(c);
+			return -1;
+		}
+		c->n = d;
+		return 0;
+	}
+	c = *slot;
+	before = c->n;
+	c->n += d;
+	if (c->n <= 0) {
+		tdelete(c, tree, count_cmp);
+		count_free(c);
+	}
+	return before;
+}
+
+static void touched_clear(struct part *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_touched; i++)
+		free(p->touched[i]);
+	free(p->touched);
+	p->touched = NULL;
+	p->n_touched = 0;
+	p->whole = false;
+}
+
+static bool is_touched(const struct part *p, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_touched; i++)
+		if (!strcmp(p->touched[i], key))
+			return true;
+	return false;
+}
+
+static void touch(struct part *p, const char *key)
+{
+	char **t;
+
+	if (p->whole || is_touched(p, key))
+		return;
+	if (p->n_touched >= MAX_TOUCHED) {
+		p->whole = true;
+		return;
+	}
+	t = realloc(p->touched, (p->n_touched + 1) * sizeof(*t));
+	if (!t || !(t[p->n_touched] = strdup(key))) {
+		if (t)
+			p->touched = t;
+		p->whole = true;
+		return;
+	}
+	p->touched = t;
+	p->n_touched++;
+}
+
+/*
+ * Count the MAC of endpoint key @key (if @mac) and the addresses of
+ * its @value by @d; false if another endpoint had or has one of them
+ * (the domain is then computed whole: the oldest key keeps a MAC, the
+ * first an address).
+ */
+static bool count_endpoint(struct part *p, const char *key, bool mac,
+			   const char *value, int d)
+{
+	const char *m = strrchr(key, '/');
+	json_object *val, *ips, *ip;
+	char lower[32], text[64];
+	unsigned char addr[16];
+	bool alone = true;
+	size_t i, n;
+	int before;
+
+	/* a MAC is counted as its key comes or goes, looked at always */
+	if (m && strlen(m + 1) < sizeof(lower)) {
+		for (i = 0; m[i + 1]; i++)
+			lower[i] = tolower((unsigned char)m[i + 1]);
+		lower[i] = '\0';
+		before = count_add(&p->macs, lower, mac ? d : 0);
+		if (before < 0 || before + (mac ? d : 0) > 1 || before > 1)
+			alone = false;
+	}
+	val = json_tokener_parse(value);
+	if (val && json_object_object_get_ex(val, "ips", &ips) &&
+	    json_object_is_type(ips, json_type_array)) {
+		n = json_object_array_length(ips);
+		for (i = 0; i < n; i++) {
+			ip = json_object_array_get_idx(ips, i);
+			if (!ip || !json_object_is_type(ip, json_type_string))
+				continue;
+			memset(addr, 0, sizeof(addr));
+			if (inet_pton(AF_INET, json_object_get_string(ip),
+				      addr) != 1 &&
+			    inet_pton(AF_INET6, json_object_get_string(ip),
+				      addr) != 1)
+				continue;
+			for (int b = 0; b < 16; b++)
+				sprintf(text + 2 * b, "%02x", addr[b]);
+			before = count_add(&p->addrs, text, d);
+			if (before < 0 || before + d > 1 ||
+			    (d < 0 && before > 1))
+				alone = false;
+		}
+	}
+	if (val)
+		json_object_put(val);
+	return alone;
+}
+
+/*
+ * Key @key of domain part @p changes from @old (NULL: it is new) to
+ * @new (NULL: deleted): what must be computed again.
+ */
+static void changed(struct view *v, struct part *p, const char *key,
+		    const char *old, const char *new)
+{
+	size_t plen = strlen(v->h.prefix);
+	bool alone = true;
+	const char *rest;
+
+	p->dirty = true;
+	if (p == &v->base)
+		return;
+	rest = key + plen;
+	if (!strncmp(rest, "hosts/", 6) && strstr(rest, "/endpoints/")) {
+		if (old)
+			alone &= count_endpoint(p, key, !new, old, -1);
+		if (new)
+			alone &= count_endpoint(p, key, !old, new, 1);
+		/* an endpoint of another host, alone with its addresses */
+		if (alone && !is_own(v, p, key))
+			touch(p, key);
+		else
+			p->whole = true;
+		return;
+	}
+	if (!strncmp(rest, "config/domains/", 15) && strstr(rest, "/rules/")) {
+		touch(p, key);
+		return;
+	}
+	/* the domain, a group, service, chain; an own endpoint, instance */
+	p->whole = true;
+}
+
 int view_put(struct view *v, const struct etcd_kv *src)
 {
 	struct etcd_kv *kv = calloc(1, sizeof(*kv)), **slot, *old;
@@ -291,6 +522,7 @@ int view_put(struct view *v, const struct etcd_kv *src)
 		kv_free(kv);
 		return -ENOMEM;
 	}
+	old = NULL;
 	if (*slot != kv) {
 		old = *slot;
 		*slot = kv;
@@ -301,7 +533,6 @@ int view_put(struct view *v, const struct etcd_kv *src)
 			kv_free(old);
 			return 0;
 		}
-		kv_free(old);
 	} else {
 		p->n_keys++;
 		v->n_keys++;
@@ -310,8 +541,14 @@ int view_put(struct view *v, const struct etcd_kv *src)
 	}
 	if (p == &v->records)
 		records_changed(v);
-	else
-		p->dirty = true;
+	else if (old && old->create_revision != kv->create_revision) {
+		/* deleted and made again: its age (for a MAC) changed */
+		changed(v, p, kv->key, old->value, NULL);
+		changed(v, p, kv->key, NULL, kv->value);
+		p->whole = true;
+	} else
+		changed(v, p, kv->key, old ? old->value : NULL, kv->value);
+	kv_free(old);
 	return 0;
 }
 
@@ -345,32 +582,22 @@ void view_del(struct view *v, const struct etcd_kv *del)
 	v->n_keys--;
 	if (is_own(v, p, probe.key))
 		p->own--;
-	free(probe.key);
-	kv_free(kv);
 	if (p == &v->records)
 		records_changed(v);
 	else
-		p->dirty = true;
+		changed(v, p, probe.key, kv->value, NULL);
+	free(probe.key);
+	kv_free(kv);
 }
 
 void view_clear(struct view *v)
 {
 	struct part *p;
 
-	for (p = v->parts; p; p = p->next) {
-		tdestroy(p->keys, kv_free);
-		p->keys = NULL;
-		p->n_keys = 0;
-		p->own = 0;
-		p->dirty = true;
-	}
-	tdestroy(v->base.keys, kv_free);
-	v->base.keys = NULL;
-	v->base.n_keys = 0;
-	v->base.dirty = true;
-	tdestroy(v->records.keys, kv_free);
-	v->records.keys = NULL;
-	v->records.n_keys = 0;
+	for (p = v->parts; p; p = p->next)
+		part_keys_clear(p);
+	part_keys_clear(&v->base);
+	part_keys_clear(&v->records);
 	v->n_keys = 0;
 }
 
@@ -380,7 +607,8 @@ void view_clear(struct view *v)
  */
 static bool names_dev(const struct part *p, const char *dev, bool attached)
 {
-	const struct cluster_result *r = p->computed ? &p->wres : &p->res;
+	const struct cluster_result *r = p->computed && !p->sub ? &p->wres :
+					 &p->res;
 	size_t i;
 
 	for (i = 0; i < r->n_waiting; i++)
@@ -409,6 +637,7 @@ bool view_dev(struct view *v, const char *dev, bool gone)
 	for (p = v->parts; p; p = p->next)
 		if (names_dev(p, dev, gone)) {
 			p->dirty = true;
+			p->whole = true;
 			any = true;
 		}
 	return any;
@@ -418,11 +647,19 @@ void view_touch(struct view *v, const char *record)
 {
 	struct part *p;
 
+	/* a domain computed now that wants it is the one refused */
+	if (v->base.computed && config_has(v->base.want, record))
+		return;
+	for (p = v->parts; p; p = p->next)
+		if (p->computed && p->want && config_has(p->want, record))
+			return;
 	if (v->base.applied && config_has(v->base.applied, record))
 		v->base.dirty = true;
 	for (p = v->parts; p; p = p->next)
-		if (p->applied && config_has(p->applied, record))
+		if (p->applied && config_has(p->applied, record)) {
 			p->dirty = true;
+			p->whole = true;
+		}
 }
 
 bool view_dirty(const struct view *v)
@@ -471,8 +708,10 @@ static struct etcd_kv *goods(const struct part *a, const struct part *b,
 
 	if (!g)
 		return NULL;
-	memcpy(g, a->good, a->n_good * sizeof(*g));
-	memcpy(g + a->n_good, b->good, b->n_good * sizeof(*g));
+	if (a->n_good)
+		memcpy(g, a->good, a->n_good * sizeof(*g));
+	if (b->n_good)
+		memcpy(g + a->n_good, b->good, b->n_good * sizeof(*g));
 	*n = a->n_good + b->n_good;
 	qsort(g, *n, sizeof(*g), kv_cmp);
 	return g;
@@ -502,6 +741,267 @@ static void drop_records(const struct view *v, struct cluster_result *r)
 		    KEY_RECORD)
 			r->used[j++] = r->used[i];
 	r->n_used = j;
+}
+
+/* Computing the touched keys alone */
+
+struct sub_walk {
+	const struct part *p;
+	const char *ctx;	/* "P config/domains/D" */
+	size_t ctx_len;
+};
+
+static struct sub_walk sub_walk;
+
+/* The domain's own key and its groups, services and chains: no rule. */
+static bool is_context(const char *key)
+{
+	const char *rest;
+
+	if (strncmp(key, sub_walk.ctx, sub_walk.ctx_len))
+		return false;
+	rest = key + sub_walk.ctx_len;
+	return !*rest || (*rest == '/' && strncmp(rest, "/rules/", 7));
+}
+
+static void walk_sub(const void *node, VISIT which, int depth)
+{
+	const struct etcd_kv *kv = *(struct etcd_kv *const *)node;
+
+	(void)depth;
+	if ((which == postorder || which == leaf) &&
+	    (is_context(kv->key) || is_touched(sub_walk.p, kv->key)))
+		walk_out[walk_n++] = *kv;
+}
+
+static void set_context(const struct view *v, const struct part *p,
+			char *buf, size_t size)
+{
+	snprintf(buf, size, "%sconfig/domains/%s", v->h.prefix, p->name);
+	sub_walk.p = p;
+	sub_walk.ctx = buf;
+	sub_walk.ctx_len = strlen(buf);
+}
+
+/* The keys a computation of @p's touched keys reads, and the records. */
+static struct etcd_kv *collect_sub(const struct view *v, const struct part *p,
+				   size_t *n)
+{
+	char ctx[300];
+
+	set_context(v, p, ctx, sizeof(ctx));
+	walk_out = calloc(p->n_keys + v->records.n_keys + 1,
+			  sizeof(*walk_out));
+	walk_n = 0;
+	if (!walk_out)
+		return NULL;
+	twalk(p->keys, walk_sub);
+	twalk(v->records.keys, walk_collect);
+	*n = walk_n;
+	return walk_out;
+}
+
+/* The record key that etcd key @key gave in @r, or NULL. */
+static const char *record_of(const struct cluster_result *r, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_src; i++)
+		if (!strcmp(r->src[i].key, key))
+			return r->src[i].record;
+	return NULL;
+}
+
+/* The records of the touched keys, as applied. */
+struct old_records {
+	const char *rec[MAX_TOUCHED];
+	size_t n;
+};
+
+static bool keep_context(const char *key, void *arg)
+{
+	const struct old_records *o = arg;
+	size_t i;
+
+	if (!strncmp(key, "domain ", 7) || !strncmp(key, "group ", 6) ||
+	    !strncmp(key, "service ", 8) || !strncmp(key, "chain ", 6))
+		return true;
+	for (i = 0; i < o->n; i++)
+		if (!strcmp(o->rec[i], key))
+			return true;
+	return false;
+}
+
+/*
+ * What was applied of @p's touched keys, with what their lines need
+ * (the domain, its groups, services and chains): the diff against the
+ * computation of the same keys is the change.
+ */
+static int sub_cur(struct part *p)
+{
+	struct old_records o = { .n = 0 };
+	size_t i, j;
+
+	/* one walk of the sources for all the touched keys */
+	for (i = 0; i < p->res.n_src; i++)
+		for (j = 0; j < p->n_touched && o.n < MAX_TOUCHED; j++)
+			if (!strcmp(p->res.src[i].key, p->touched[j])) {
+				o.rec[o.n++] = p->res.src[i].record;
+				break;
+			}
+	return config_copy_if(p->cur_sub, p->applied, keep_context, &o);
+}
+
+/* Whether @key is the record of a touched key in @p's computation. */
+static bool keep_touched(const char *key, void *arg)
+{
+	const struct part *p = arg;
+	size_t i;
+
+	for (i = 0; i < p->wres.n_src; i++)
+		if (!strcmp(p->wres.src[i].record, key))
+			return is_touched(p, p->wres.src[i].key);
+	return false;
+}
+
+/* The entries of @r from touched keys (@in) or from others (!@in). */
+static void filter_result(const struct part *p, struct cluster_result *r,
+			  bool in)
+{
+	size_t i, j;
+
+	for (i = j = 0; i < r->n_skipped; i++) {
+		if (is_touched(p, r->skipped[i].key) == in) {
+			r->skipped[j++] = r->skipped[i];
+			continue;
+		}
+		free(r->skipped[i].key);
+		free(r->skipped[i].reason);
+	}
+	r->n_skipped = j;
+	for (i = j = 0; i < r->n_waiting; i++) {
+		if (is_touched(p, r->waiting[i].key) == in) {
+			r->waiting[j++] = r->waiting[i];
+			continue;
+		}
+		free(r->waiting[i].key);
+		free(r->waiting[i].port);
+	}
+	r->n_waiting = j;
+	for (i = j = 0; i < r->n_src; i++) {
+		if (is_touched(p, r->src[i].key) == in) {
+			r->src[j++] = r->src[i];
+			continue;
+		}
+		free(r->src[i].record);
+		free(r->src[i].key);
+	}
+	r->n_src = j;
+}
+
+/* Append the arrays of @from to those of @to (which takes their strings). */
+static int result_move(struct cluster_result *to, struct cluster_result *from)
+{
+	struct cluster_skip *sk;
+	struct cluster_wait *w;
+	struct cluster_src *sr;
+
+	sk = realloc(to->skipped, (to->n_skipped + from->n_skipped + 1) *
+		     sizeof(*sk));
+	if (sk)
+		to->skipped = sk;
+	w = realloc(to->waiting, (to->n_waiting + from->n_waiting + 1) *
+		    sizeof(*w));
+	if (w)
+		to->waiting = w;
+	sr = realloc(to->src, (to->n_src + from->n_src + 1) * sizeof(*sr));
+	if (sr)
+		to->src = sr;
+	if (!sk || !w || !sr)
+		return -ENOMEM;
+	if (from->n_skipped)
+		memcpy(to->skipped + to->n_skipped, from->skipped,
+		       from->n_skipped * sizeof(*sk));
+	to->n_skipped += from->n_skipped;
+	if (from->n_waiting)
+		memcpy(to->waiting + to->n_waiting, from->waiting,
+		       from->n_waiting * sizeof(*w));
+	to->n_waiting += from->n_waiting;
+	if (from->n_src)
+		memcpy(to->src + to->n_src, from->src,
+		       from->n_src * sizeof(*sr));
+	to->n_src += from->n_src;
+	from->n_skipped = 0;
+	from->n_waiting = 0;
+	from->n_src = 0;
+	return 0;
+}
+
+/*
+ * The touched keys of @p were applied: their old records and results
+ * make way for the new.  -ENOMEM leaves @p to be computed whole.
+ */
+static int commit_sub(struct part *p, struct etcd_kv *good, size_t n_good)
+{
+	struct config *fresh;
+	struct etcd_kv *g;
+	size_t i, j;
+	int ret;
+
+	for (i = 0; i < p->n_touched; i++) {
+		const char *rec = record_of(&p->res, p->touched[i]);
+
+		if (rec)
+			config_remove(p->applied, rec);
+	}
+	ret = config_copy_if(p->applied, p->want, keep_touched, p);
+	/* records removed take room: copied anew when they are many */
+	if (!ret && config_dead(p->applied) > config_count(p->applied) + 64) {
+		const char *dup;
+
+		fresh = config_new();
+		ret = fresh ? config_copy(fresh, p->applied, NULL, &dup) :
+		      -ENOMEM;
+		if (!ret) {
+			config_free(p->applied);
+			p->applied = fresh;
+		} else {
+			config_free(fresh);
+		}
+	}
+	if (!ret) {
+		filter_result(p, &p->res, false);
+		filter_result(p, &p->wres, true);
+		ret = result_move(&p->res, &p->wres);
+	}
+	/* the last good pairs: the others' kept, the touched ones' new */
+	g = ret ? NULL : calloc(p->n_good + n_good + 1, sizeof(*g));
+	if (!g) {
+		good_free(good, n_good);
+		return -ENOMEM;
+	}
+	for (i = j = 0; i < p->n_good; i++) {
+		if (is_touched(p, p->good[i].key)) {
+			free(p->good[i].key);
+			free(p->good[i].value);
+			continue;
+		}
+		g[j++] = p->good[i];
+	}
+	for (i = 0; i < n_good; i++) {
+		if (!is_touched(p, good[i].key)) {
+			free(good[i].key);
+			free(good[i].value);
+			continue;
+		}
+		g[j++] = good[i];
+	}
+	free(p->good);
+	free(good);
+	qsort(g, j, sizeof(*g), kv_cmp);
+	p->good = g;
+	p->n_good = j;
+	return 0;
 }
 
 /*
@@ -555,7 +1055,7 @@ static bool uplink_wanted(const struct view *v)
  * before they go (res.used into wgood); the rest of the result holds
  * copies of its own.
  */
-static int compute(struct view *v, struct part *p,
+static int compute(struct view *v, struct part *p, bool all,
 		   const struct cluster_skip *exclude, size_t n_exclude,
 		   struct etcd_kv **wgood, size_t *n_wgood)
 {
@@ -574,7 +1074,21 @@ static int compute(struct view *v, struct part *p,
 	/* a domain this host holds nothing in wants nothing */
 	if (p != &v->base && !p->own)
 		return 0;
-	kvs = collect(p, &v->records, &n);
+	/*
+	 * The touched keys alone, in a domain held (by its own keys,
+	 * which are not among them: one of those sets whole).
+	 */
+	p->sub = !all && p != &v->base && !p->whole && p->n_touched &&
+		 p->applied && p->res.n_domains;
+	if (p->sub) {
+		p->cur_sub = config_new();
+		ret = p->cur_sub ? sub_cur(p) : -ENOMEM;
+		if (ret)
+			return ret;
+		kvs = collect_sub(v, p, &n);
+	} else {
+		kvs = collect(p, &v->records, &n);
+	}
 	good = p == &v->base ? goods(p, &v->records, &n_g) :
 	       goods(p, &v->base, &n_g);
 	if (!kvs || !good) {
@@ -585,6 +1099,8 @@ static int compute(struct view *v, struct part *p,
 	h.good = good;
 	h.n_good = n_g;
 	h.no_uplink = p != &v->base;
+	/* its own keys are not among the touched ones: held all the same */
+	h.hold = p->sub ? p->name : NULL;
 	/*
 	 * The remote endpoints of a domain stand on the uplink, which is
 	 * the base's: there for the check of their lines, then taken out.
@@ -660,12 +1176,48 @@ static int part_add(struct part *p, bool computed, struct config *want,
 		    struct config *cur, const char **dup)
 {
 	const struct config *w = computed ? p->want : p->applied;
+	const struct config *c = computed && p->sub ? p->cur_sub : p->applied;
 	int ret = 0;
 
 	if (w)
 		ret = config_copy(want, w, NULL, dup);
-	if (!ret && p->applied && cur)
-		ret = config_copy(cur, p->applied, NULL, dup);
+	if (!ret && c && cur)
+		ret = config_copy(cur, c, NULL, dup);
+	return ret;
+}
+
+/*
+ * compute(), and again without what @want (the domains before @p) has
+ * already: a port, a domain or group id.  The domain first in name
+ * order keeps it, as in one computation of all keys; a domain that is
+ * not computed keeps what it holds, and the kernel refuses the other.
+ */
+static int compute_alone(struct view *v, struct part *p, bool all,
+			 const struct cluster_skip *exclude, size_t n_exclude,
+			 const struct config *want, struct etcd_kv **good,
+			 size_t *n_good)
+{
+	struct cluster_skip *ex = NULL;
+	size_t n_ex = 0, i;
+	const char *dup;
+	char why[300];
+	int ret, tries;
+
+	for (tries = 0; ; tries++) {
+		ret = compute(v, p, all, ex ? ex : exclude,
+			      ex ? n_ex : n_exclude, good, n_good);
+		dup = ret ? NULL : config_conflict(want, p->want);
+		if (!dup || tries == 8)
+			break;
+		good_free(*good, *n_good);
+		*good = NULL;
+		for (i = 0; !ex && i < n_exclude; i++)
+			cluster_skip_add(&ex, &n_ex, exclude[i].key,
+					 exclude[i].reason);
+		snprintf(why, sizeof(why), "%s is another domain's", dup);
+		cluster_skip_add(&ex, &n_ex, dup, why);
+	}
+	cluster_skips_free(ex, n_ex);
 	return ret;
 }
 
@@ -691,7 +1243,8 @@ int view_want(struct view *v, bool all, const struct cluster_skip *exclude,
 			}
 			continue;
 		}
-		ret = compute(v, p, exclude, n_exclude, &good, &n);
+		ret = compute_alone(v, p, all, exclude, n_exclude, want,
+				    &good, &n);
 		if (!ret)
 			ret = pend_add(p, good, n);
 		if (!ret)
@@ -702,13 +1255,32 @@ int view_want(struct view *v, bool all, const struct cluster_skip *exclude,
 	return 0;
 }
 
-void view_commit(struct view *v)
+void view_commit(struct view *v, bool again)
 {
 	struct part *p, *next;
 	size_t i;
 
 	for (i = 0; i < n_pend; i++) {
 		p = pend[i].p;
+		/* what the kernel refused is asked again at the next apply */
+		if (again)
+			p->retry = true;
+		if (p->sub) {
+			if (commit_sub(p, pend[i].good, pend[i].n)) {
+				/* not known as it should be: all again */
+				p->whole = true;
+				p->dirty = true;
+				part_forget(p);
+			} else {
+				touched_clear(p);
+				p->dirty = false;
+				part_forget(p);
+			}
+			pend[i].good = NULL;
+			pend[i].n = 0;
+			continue;
+		}
+		touched_clear(p);
 		good_free(p->good, p->n_good);
 		p->good = pend[i].good;
 		p->n_good = pend[i].n;
@@ -724,6 +1296,16 @@ void view_commit(struct view *v)
 		p->dirty = false;
 	}
 	pend_clear();
+	for (p = v->parts; p; p = p->next)
+		if (p->retry) {
+			p->retry = false;
+			p->dirty = true;
+			p->whole = true;
+		}
+	if (v->base.retry) {
+		v->base.retry = false;
+		v->base.dirty = true;
+	}
 	/* a domain of no key that the module holds nothing of is gone */
 	for (p = v->parts; p; p = next) {
 		next = p->next;
@@ -733,11 +1315,23 @@ void view_commit(struct view *v)
 	}
 }
 
+int view_applied(const struct view *v, struct config *cfg)
+{
+	const struct part *p;
+	const char *dup;
+	int ret = 0;
+
+	for (p = &v->base; p && !ret; p = p == &v->base ? v->parts : p->next)
+		if (p->applied)
+			ret = config_copy(cfg, p->applied, NULL, &dup);
+	return ret;
+}
+
 /* Result */
 
 static const struct cluster_result *last(const struct part *p)
 {
-	return p->computed ? &p->wres : &p->res;
+	return p->computed && !p->sub ? &p->wres : &p->res;
 }
 
 /* Room for @add more elements of @size bytes after the @n of *@arr. */
@@ -753,14 +1347,14 @@ static bool grow(void *arr, size_t n, size_t add, size_t size)
 static void result_add(struct cluster_result *res,
 		       const struct cluster_result *r, const char *domain)
 {
-	if (grow(&res->skipped, res->n_skipped, r->n_skipped,
-		 sizeof(*res->skipped))) {
+	if (r->n_skipped && grow(&res->skipped, res->n_skipped, r->n_skipped,
+				 sizeof(*res->skipped))) {
 		memcpy(res->skipped + res->n_skipped, r->skipped,
 		       r->n_skipped * sizeof(*r->skipped));
 		res->n_skipped += r->n_skipped;
 	}
-	if (grow(&res->waiting, res->n_waiting, r->n_waiting,
-		 sizeof(*res->waiting))) {
+	if (r->n_waiting && grow(&res->waiting, res->n_waiting, r->n_waiting,
+				 sizeof(*res->waiting))) {
 		memcpy(res->waiting + res->n_waiting, r->waiting,
 		       r->n_waiting * sizeof(*r->waiting));
 		res->n_waiting += r->n_waiting;
@@ -802,7 +1396,10 @@ const char *view_src_key(const struct view *v, const char *record)
 	const struct part *p;
 	const char *key = cluster_src_key(last(&v->base), record);
 
-	for (p = v->parts; p && !key; p = p->next)
+	for (p = v->parts; p && !key; p = p->next) {
 		key = cluster_src_key(last(p), record);
+		if (!key && p->computed)
+			key = cluster_src_key(&p->wres, record);
+	}
 	return key;
 }

@@ -66,8 +66,15 @@ void view_touch(struct view *v, const char *record);
 int view_want(struct view *v, bool all, const struct cluster_skip *exclude,
 	      size_t n_exclude, struct config *want, struct config *cur,
 	      const char **dup);
-/* The module holds what view_want() computed last: it is applied. */
-void view_commit(struct view *v);
+/*
+ * The module holds what view_want() computed last: it is applied.  With
+ * @again (records were refused and left out), the domains computed are
+ * computed again at the next apply, as the refusal may not hold then.
+ */
+void view_commit(struct view *v, bool again);
+
+/* Copy what was applied, every domain's, to @cfg (for the tests). */
+int view_applied(const struct view *v, struct config *cfg);
 
 /*
  * What the host wants and skips, all domains together, as computed

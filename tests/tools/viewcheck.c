@@ -178,7 +178,7 @@ static int check(int step)
 		       dup ? dup : "", last_op);
 		bad = 1;
 	}
-	view_commit(view);
+	view_commit(view, false);
 	config_free(want);
 	config_free(cur);
 
@@ -186,7 +186,11 @@ static int check(int step)
 	want = config_new();
 	cur = config_new();
 	full = config_new();
-	view_want(view, true, NULL, 0, want, cur, &dup);
+	if (view_applied(view, want)) {
+		printf("step %d: two domains applied one record after %s\n",
+		       step, last_op);
+		bad = 1;
+	}
 	qsort(keys, n_keys, sizeof(*keys), kv_cmp);
 	h.good = good;
 	h.n_good = n_good;
@@ -226,7 +230,7 @@ static void change(void)
 		strcpy(hn, "h4");
 	else
 		snprintf(hn, sizeof(hn), "r%d", h);
-	switch (rand() % 12) {
+	switch (rand() % 15) {
 	case 0: case 1: case 2:
 		snprintf(key, sizeof(key), P "hosts/%s/endpoints/d%d/02:00:00:00:%02x:%02x",
 			 hn, d, d, i);
@@ -288,7 +292,19 @@ static void change(void)
 		snprintf(key, sizeof(key), P "junk/%d", i);
 		put(key, "x");
 		break;
-	default:
+	case 12: case 13: case 14:
+		/* another host's endpoint, an address of its own */
+		snprintf(key, sizeof(key), P "hosts/r%d/endpoints/d%d/02:00:00:00:%02x:%02x",
+			 h % 4, d, 0x80 + d, i);
+		snprintf(value, sizeof(value),
+			 "{\"version\":1,\"group\":\"g%d\",\"port\":\"p%d\",\"ips\":[\"10.%d.%d.%d\"]}",
+			 r, i, 100 + d, i, h % 4 + 1);
+		if (rand() % 4)
+			put(key, value);
+		else
+			del(key);
+		break;
+	case 11:
 		/* a new key (no last good value) that is not JSON */
 		snprintf(key, sizeof(key), P "hosts/%s/endpoints/d%d/02:00:00:00:%02x:%02x",
 			 hn, d, d, i + 40);
