@@ -21,6 +21,7 @@
 #include <getopt.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <poll.h>
 #include <search.h>
 #include <signal.h>
@@ -527,6 +528,47 @@ static const char *link_name(struct nlmsghdr *h)
 	return NULL;
 }
 
+/* The name each device had at its last link event, by ifindex. */
+static struct link_seen {
+	int ifindex;
+	char name[IF_NAMESIZE];
+} *links;
+static size_t n_links;
+
+/*
+ * Remember @name for @ifindex (forget it if @gone); the name it had
+ * before, in @old (empty if none or the same).
+ */
+static void link_seen(int ifindex, const char *name, bool gone, char *old)
+{
+	struct link_seen *l;
+	size_t i;
+
+	old[0] = '\0';
+	for (i = 0; i < n_links && links[i].ifindex != ifindex; i++)
+		;
+	if (i < n_links) {
+		if (strcmp(links[i].name, name))
+			strcpy(old, links[i].name);
+		if (gone) {
+			links[i] = links[--n_links];
+			return;
+		}
+		snprintf(links[i].name, sizeof(links[i].name), "%s", name);
+		return;
+	}
+	if (gone)
+		return;
+	l = realloc(links, (n_links + 1) * sizeof(*l));
+	if (!l)
+		return;
+	links = l;
+	links[n_links].ifindex = ifindex;
+	snprintf(links[n_links].name, sizeof(links[n_links].name), "%s",
+		 name);
+	n_links++;
+}
+
 /*
  * Read the link events: the domains that wait for a device that
  * appeared, or stand on one that went, are dirty (all of them when
@@ -540,7 +582,9 @@ static bool rtnl_drain(struct segd *s)
 	ssize_t n;
 
 	for (;;) {
+		char old[IF_NAMESIZE];
 		struct nlmsghdr *h;
+		const char *name;
 		bool gone;
 
 		n = recv(s->rtnl, buf, sizeof(buf), 0);
@@ -560,8 +604,22 @@ static bool rtnl_drain(struct segd *s)
 			    h->nlmsg_type != RTM_DELLINK)
 				continue;
 			gone = h->nlmsg_type == RTM_DELLINK;
-			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)) ||
-			    !view_dev(s->view, link_name(h), gone))
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+				continue;
+			name = link_name(h);
+			/*
+			 * A device renamed: its old name went (the module's
+			 * port follows the device, the configuration not).
+			 */
+			if (name) {
+				link_seen(((struct ifinfomsg *)NLMSG_DATA(h))->ifi_index,
+					  name, gone, old);
+				if (old[0] && view_dev(s->view, old, true)) {
+					changed = true;
+					s->module_known = false;
+				}
+			}
+			if (!view_dev(s->view, name, gone))
 				continue;
 			changed = true;
 			if (gone)
