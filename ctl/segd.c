@@ -8,9 +8,11 @@
  *	     [--user U --password-file F] [--cacert F] [--lease-ttl S] [-v]
  *
  * It keeps a copy of the keys of [P config/, P hosts0), read at one
- * revision and then followed by a watch.  After each revision (and each
- * link event) it computes the configuration the host wants and applies
- * the difference from the one it applied last as one kernel transaction.
+ * revision and then followed by a watch, resumed from the next revision
+ * when it ends; read again only when that revision was compacted.  After
+ * the revisions received together (and after each link event) it
+ * computes the configuration the host wants and applies the difference
+ * from the one it applied last as one kernel transaction.
  * The module's own configuration is read only when segd's copy of it may
  * be wrong: at start, on each resync, after a failed apply and after a
  * link event (a device that goes takes its port with it).
