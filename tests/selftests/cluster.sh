@@ -261,7 +261,8 @@ echo "# t=${SECONDS}s"
 # ---- a VM moves from h1 to h2 while wb3 (h3) pings it ----
 
 check "wb3 (h3) pings mob (h1)" ping4 wb3 10.2.0.23
-n wb3 ping -i 0.2 -W 1 -w 60 10.2.0.23 >"$D/ping.mob" 2>&1 &
+# Not through n(): $! must be ping itself, for the kill below.
+"$IP" netns exec wb3 ping -i 0.2 -W 1 -w 60 10.2.0.23 >"$D/ping.mob" 2>&1 &
 ping_pid=$!
 sleep 1
 # The VM's memory goes over; its port appears on h2, then etcd is told.
@@ -310,6 +311,101 @@ check "wb1 (h1) now pings db3 (h3)" ping4 wb1 10.2.0.33
 check_fails "...and no longer ap2 (h2)" ping4 wb1 10.2.0.22 1
 
 echo "# t=${SECONDS}s"
+# ---- rules replaced 20 times under traffic, one etcd transaction each ----
+# Each transaction replaces rule 12 (shop, default deny: web -> db allow)
+# and rule 30 (blue, default allow: web -> web deny) by the same rules
+# under other ids.  Half applied, wb1's stream to db3 would meet shop's
+# default deny (or its flow revoked), bl1's to bl3 blue's default allow.
+
+# drops HOST DOMAIN REASON...: those counters of DOMAIN on hvHOST
+drops()
+{
+	local h=$1 d=$2 r out=()
+	shift 2
+	for r in "$@"; do
+		out+=("$r=$(SEGCTL="$IP netns exec hv$h $SEGCTL" \
+			counter domain "$d" "$r")")
+	done
+	echo "${out[*]}"
+}
+# holds HOST ID...: hvHOST's module holds every rule ID
+holds()
+{
+	local cfg id
+	cfg=$(hsave "$1") || return 1
+	shift
+	for id in "$@"; do
+		grep -q "^rule add id $id " <<<"$cfg" || return 1
+	done
+}
+# sent FILE: what the ping stopped by SIGINT, its output in FILE, sent
+sent() { sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$1"; }
+
+sctl rule add id 30 domain blue prio 100 from web to web proto icmp \
+	action deny
+rev=$(key_rev "$P/config/domains/blue/rules/30")
+check "rule 30 (blue: web -> web icmp deny): every host applies it" \
+	wait_for 300 converged "$rev"
+check_fails "...bl1 (h1) no longer pings bl3 (h3)" ping4 bl1 10.2.0.22 1
+
+e_db3=$(in_echos db3)
+e_bl3=$(in_echos bl3)
+for i in 1 2 3; do
+	shop0[i]=$(drops "$i" shop default_deny revoked)
+done
+for i in 1 3; do
+	blue0[i]=$(drops "$i" blue default_allowed)
+done
+deny0=$(drops 1 blue rule_deny)
+# Not through n(): a background function would not pass on SIGINT.
+"$IP" netns exec wb1 ping -i 0.02 -W 1 10.2.0.33 >"$D/ping.allow" 2>&1 &
+allow_pid=$!
+"$IP" netns exec bl1 ping -i 0.02 -W 1 10.2.0.22 >"$D/ping.deny" 2>&1 &
+deny_pid=$!
+sleep 1
+a=12 b=22 x=30 y=31 landed=0
+t0=$(now_ms)
+for i in $(seq 20); do
+	cat >"$D/swap.batch" <<EOF
+rule del $a domain shop
+rule add id $b domain shop prio 100 from web to db proto icmp action allow
+rule del $x domain blue
+rule add id $y domain blue prio 100 from web to web proto icmp action deny
+EOF
+	sctl -b "$D/swap.batch" && wait_for 100 holds 1 "$b" "$y" &&
+		landed=$((landed + 1))
+	read -r a b x y <<<"$b $a $y $x"
+done
+t1=$(now_ms)
+rev=$(key_rev "$P/config/domains/shop/rules/12")
+check "every host applies the last of them" wait_for 300 converged "$rev"
+sleep 0.5
+kill -INT $allow_pid $deny_pid
+wait $allow_pid $deny_pid
+sleep 0.5
+echo "# 20 swaps in $((t1 - t0)) ms; wb1 -> db3 sent $(sent "$D/ping.allow"), bl1 -> bl3 sent $(sent "$D/ping.deny")"
+check_eq "20 transactions, each replacing both rules, landed on h1" \
+	20 "$landed"
+check_ge "wb1 -> db3 (h1 -> h3): a stream across them (over 100 pings)" \
+	101 "$(sent "$D/ping.allow")"
+check_eq "...every ping sent arrived at db3" "$(sent "$D/ping.allow")" \
+	$(($(in_echos db3) - e_db3))
+for i in 1 2 3; do
+	check_eq "...h$i: shop's default_deny and revoked drops did not move" \
+		"${shop0[i]}" "$(drops "$i" shop default_deny revoked)"
+done
+check_ge "bl1 -> bl3 (h1 -> h3): a stream across them (over 100 pings)" \
+	101 "$(sent "$D/ping.deny")"
+check_eq "...none of them arrived at bl3" "$e_bl3" "$(in_echos bl3)"
+for i in 1 3; do
+	check_eq "...h$i: blue's default_allowed did not move" \
+		"${blue0[i]}" "$(drops "$i" blue default_allowed)"
+done
+check_ge "...h1 dropped every one as rule_deny" \
+	$((${deny0#*=} + $(sent "$D/ping.deny"))) \
+	"$(drops 1 blue rule_deny | sed 's/.*=//')"
+
+echo "# t=${SECONDS}s"
 # ---- segd restarted under traffic ----
 
 hsave 3 >"$D/h3.before"
@@ -348,7 +444,13 @@ echo "# t=${SECONDS}s"
 # its watch, and etcd is compacted past its revision before it runs on.
 
 hsave 2 >"$D/h2.before"
-h1lines=$(wc -l <"$D/segd.h1.log")
+for i in 1 2 3; do
+	lines[$i]=$(wc -l <"$D/segd.h$i.log")
+done
+h1lines=${lines[1]}
+# since_stop N: what segd of hN logged since the members were stopped
+since_stop() { tail -n +$((lines[$1] + 1)) "$D/segd.h$1.log"; }
+resumed() { since_stop "$1" | grep -q 'watch resumed at revision'; }
 kill -STOP "${SEGD_PID[1]}"
 etcd_member_stop 2
 etcd_member_stop 3
@@ -362,6 +464,9 @@ for i in 1 2 3; do
 done
 check "etcd back (the same members, their data kept)" \
 	wait_for 300 etcd_healthy
+# before the compaction below: what they resume from is still there
+check "segd of h2 and h3 watch again (\"watch resumed at revision\")" \
+	wait_for 600 eval 'resumed 2 && resumed 3'
 check "a rule written after etcd is back" \
 	wait_for 50 sctl rule add id 13 domain shop prio 100 from app to web \
 	proto icmp action allow
@@ -369,7 +474,7 @@ rev=$(key_rev "$P/config/domains/shop/rules/13")
 check "etcd compacted to revision $rev, past segd of h1 (stopped)" \
 	"$ETCDTEST" -e "$EP" compact "$rev"
 kill -CONT "${SEGD_PID[1]}"
-check "every host converges again (they retried and read it all)" \
+check "every host converges again (h1 read it all, h2 and h3 resumed)" \
 	wait_for 300 converged "$rev"
 # resync_rev: the revision of the last read of everything since SIGCONT.
 resync_rev()
@@ -379,8 +484,15 @@ resync_rev()
 }
 check_ge "segd of h1 woke on a broken watch and read everything again" \
 	"$rev" "$(resync_rev)"
+check "...told first that its revision was compacted" \
+	grep -q "^segd: revision [0-9]* compacted: read again$" \
+	<(since_stop 1)
 check "...at most once told its revision was compacted (no loop)" test \
 	"$(tail -n +$((h1lines + 1)) "$D/segd.h1.log" | grep -c compacted)" -le 1
+for i in 2 3; do
+	check_fails "segd of h$i resumed its watch, read nothing again" \
+		grep -q 'keys at revision' <(since_stop "$i")
+done
 check "ap2 (h2) now pings wb1 (h1): app -> web, rule 13" \
 	wait_for 30 ping4 ap2 10.2.0.11 1
 
@@ -416,9 +528,9 @@ check "segd of h1 sleeps when nothing changes (under 25 ticks in 5 s)" \
 
 echo "# t=${SECONDS}s"
 # ---- credentials: etcd auth on, a user and a role per host ----
-# The role of h1, as Documentation/cluster.rst gives it, set up through
-# the gateway (etcdctl takes seconds per call under TCG).  segd of h2 and
-# h3 have no user: they lose etcd from here on, and keep their state.
+# The role of each host, as Documentation/cluster.rst gives it, set up
+# through the gateway (etcdctl takes seconds per call under TCG).  segd
+# of each host is restarted as its own user.
 
 b64() { printf %s "$1" | base64; }
 # grant ROLE TYPE KEY [RANGE_END]
@@ -433,15 +545,20 @@ grant()
 	et_=("$ETCDTEST" -e "$EP" post)
 	"${et_[@]}" /v3/auth/user/add '{"name":"root","password":"rootpw"}' &&
 	"${et_[@]}" /v3/auth/user/grant '{"user":"root","role":"root"}' &&
-	"${et_[@]}" /v3/auth/role/add '{"name":"host-h1"}' &&
-	grant host-h1 READ "$P/config/" "$P/hosts0" &&
-	grant host-h1 READWRITE "$P/hosts/h1/" "$P/hosts/h10" &&
-	grant host-h1 READWRITE "$P/status/h1" &&
-	"${et_[@]}" /v3/auth/user/add '{"name":"h1","password":"h1pw"}' &&
-	"${et_[@]}" /v3/auth/user/grant '{"user":"h1","role":"host-h1"}' &&
+	for h in h1 h2 h3; do
+		"${et_[@]}" /v3/auth/role/add "{\"name\":\"host-$h\"}" &&
+		grant "host-$h" READ "$P/config/" "$P/hosts0" &&
+		grant "host-$h" READWRITE "$P/hosts/$h/" "$P/hosts/${h}0" &&
+		grant "host-$h" READWRITE "$P/status/$h" &&
+		"${et_[@]}" /v3/auth/user/add \
+			"{\"name\":\"$h\",\"password\":\"${h}pw\"}" &&
+		"${et_[@]}" /v3/auth/user/grant \
+			"{\"user\":\"$h\",\"role\":\"host-$h\"}" || exit 1
+	done &&
 	"${et_[@]}" /v3/auth/enable '{}'
 } >"$D/auth.out" 2>&1
-check "etcd auth on: root, and h1 with its role host-h1" test $? = 0
+check "etcd auth on: root, and h1..h3 each with its role host-hN" \
+	test $? = 0
 # segctl and etcdtest as root from here on
 export SEGCTL_ETCD_USER=root SEGCTL_ETCD_PASSWORD=rootpw
 ET_AUTH=(-u root:rootpw)
@@ -449,23 +566,30 @@ check_fails "segctl --etcd without a user is refused now" \
 	env -u SEGCTL_ETCD_USER -u SEGCTL_ETCD_PASSWORD SEGCTL_ETCD=$EP \
 	"$SEGCTL" save
 
-kill "${SEGD_PID[1]}"
-wait "${SEGD_PID[1]}" 2>/dev/null
-echo h1pw >"$D/h1.pw"
-: >"$D/segd.h1.log"
-segd_start 1 --user h1 --password-file "$D/h1.pw"
-check "segd of h1 restarted as user h1: it reads etcd" \
-	wait_for 300 grep -q 'keys at revision' "$D/segd.h1.log"
+for i in 1 2 3; do
+	kill "${SEGD_PID[$i]}"
+	wait "${SEGD_PID[$i]}" 2>/dev/null
+	echo "h${i}pw" >"$D/h$i.pw"
+	: >"$D/segd.h$i.log"
+	segd_start "$i" --user "h$i" --password-file "$D/h$i.pw"
+done
+for i in 1 2 3; do
+	check "segd of h$i restarted as user h$i: it reads etcd" \
+		wait_for 300 grep -q 'keys at revision' "$D/segd.h$i.log"
+done
 # etcd's revision before the delete: the delete is the next write that
-# segd watches (status writes are outside its range, h2 and h3 are out)
+# segd watches (status writes are outside its range, and each segd put
+# its record before it read etcd)
 rev=$("$ETCDTEST" -e "$EP" "${ET_AUTH[@]}" range /none |
 	sed -n 's/^revision \([0-9]*\) .*/\1/p')
 check "root deletes rule 13 (app -> web)" sctl rule del 13 domain shop
-h1_at() { [ "$(status_rev h1)" -gt "$1" ] 2>/dev/null; }
-check "segd of h1 applies it (its status, written as h1, says so)" \
-	wait_for 100 h1_at "$rev"
-check_fails "...h1 no longer holds rule 13" sh -c \
-	"$IP netns exec hv1 $SEGCTL save | grep -q 'rule add id 13 '"
+host_at() { [ "$(status_rev "$1")" -gt "$2" ] 2>/dev/null; }
+for i in 1 2 3; do
+	check "segd of h$i applies it (its status, written as h$i, says so)" \
+		wait_for 100 host_at "h$i" "$rev"
+	check_fails "...h$i no longer holds rule 13" sh -c \
+		"$IP netns exec hv$i $SEGCTL save | grep -q 'rule add id 13 '"
+done
 
 # as_h1 ARGS: segctl --etcd as user h1 (its options, not the
 # environment's root); its stderr in $D/h1.err
