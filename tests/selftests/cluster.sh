@@ -406,6 +406,30 @@ check_ge "...h1 dropped every one as rule_deny" \
 	"$(drops 1 blue rule_deny | sed 's/.*=//')"
 
 echo "# t=${SECONDS}s"
+# ---- a burst of revisions: one apply ----
+# segd of h2 stopped while 5 rules go in, each its own transaction: when
+# it runs on, the 5 revisions are waiting together and land together.
+
+h2lines=$(wc -l <"$D/segd.h2.log")
+kill -STOP "${SEGD_PID[2]}"
+first=
+for id in 40 41 42 43 44; do
+	sctl rule add id $id domain shop prio 200 from app to db proto icmp \
+		action deny
+	first=${first:-$(key_rev "$P/config/domains/shop/rules/$id")}
+done
+rev=$(key_rev "$P/config/domains/shop/rules/44")
+kill -CONT "${SEGD_PID[2]}"
+check "5 rules written in 5 transactions: every host applies them" \
+	wait_for 300 converged "$rev"
+check_eq "...h2, stopped meanwhile, applied them as one kernel transaction" \
+	"revision $rev (watch, 5 revisions from $first): applied 5 commands" \
+	"$(tail -n +$((h2lines + 1)) "$D/segd.h2.log" | grep applied |
+	   sed 's/^segd: //')"
+printf 'rule del %s domain shop\n' 40 41 42 43 44 >"$D/burst.batch"
+sctl -b "$D/burst.batch"
+
+echo "# t=${SECONDS}s"
 # ---- segd restarted under traffic ----
 
 hsave 3 >"$D/h3.before"
