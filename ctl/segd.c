@@ -8,13 +8,15 @@
  *	     [--user U --password-file F] [--cacert F] [--lease-ttl S] [-v]
  *
  * It keeps a copy of the keys of [P config/, P hosts0), read at one
- * revision and then followed by a watch, split by domain (view.h).
- * After each revision (and each link event) it computes again the
- * domains whose keys changed, and applies the difference from what it
- * applied of them last as one kernel transaction.  The module's own
- * configuration is read only when segd's copy of it may be wrong: at
- * start, on each resync, after a failed apply and after a device that
- * held a port went (it takes its port with it).
+ * revision and then followed by a watch, resumed from the next revision
+ * when it ends; read again only when that revision was compacted.  The
+ * copy is split by domain (view.h).  After the revisions received
+ * together (and after a link event) it computes again what the changed
+ * keys touch, and applies the difference from what it applied of them
+ * last as one kernel transaction.  The module's own configuration is
+ * read only when segd's copy of it may be wrong: at start, on each
+ * resync, after a failed apply and after a device that held a port went
+ * (it takes its port with it).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -393,7 +395,20 @@ static void keepalive(struct segd *s)
 	}
 }
 
-/* Read everything at one revision, apply, and watch from the next. */
+/* What follow() asks of main(). */
+enum {
+	WATCH_OK,
+	WATCH_RESUME,	/* the stream ended: watch again from revision + 1 */
+	WATCH_RELIST,	/* that revision is gone (or the copy is): resync() */
+};
+
+/* The most revisions drained into one apply; the rest wait for the next. */
+#define MAX_BATCH	1024
+
+/*
+ * Read everything at one revision, apply, and watch from the next.  0,
+ * -errno, or 1 when all but the watch was done (resume() starts it).
+ */
 static int resync(struct segd *s, const char *why)
 {
 	struct etcd_kvs kvs = { 0 };
@@ -424,72 +439,149 @@ static int resync(struct segd *s, const char *why)
 	s->module_known = false;
 	apply(s, why);
 	s->w = etcd_watch_start(s->e, s->start, s->end, s->revision + 1);
-	return s->w ? 0 : -EIO;
+	return s->w ? 0 : 1;
 }
 
 /*
- * The watch's responses: the events of each revision are stored, then
- * applied.  0, or -1 when the watch must be started again.
+ * After an outage: keep the lease if it lived through it, else put the
+ * record again under a new one (etcd deleted it with the lease).
+ */
+static void renew_record(struct segd *s)
+{
+	int64_t ttl = 0;
+
+	if (s->lease && !etcd_lease_keepalive(s->e, s->lease, &ttl) &&
+	    ttl > 0) {
+		s->next_keepalive = now_ms() + s->lease_ttl * 1000 / 3;
+		return;
+	}
+	logmsg("lease %lld is gone: a new record", (long long)s->lease);
+	s->lease = 0;
+	if (put_record(s))
+		logmsg("cannot put %s: %s", s->record_key,
+		       etcd_strerror(s->e));
+}
+
+/*
+ * Watch again from the revision after the last one stored, keeping the
+ * copy of the keys: what changed meanwhile comes as events.  A start
+ * revision compacted meanwhile shows in the watch's first response
+ * (follow() then asks for a resync).  0 or -errno.
+ */
+static int resume(struct segd *s)
+{
+	if (s->w) {
+		etcd_watch_stop(s->w);
+		s->w = NULL;
+	}
+	s->w = etcd_watch_start(s->e, s->start, s->end, s->revision + 1);
+	if (!s->w)
+		return -EIO;
+	logmsg("watch resumed at revision %lld", (long long)s->revision + 1);
+	renew_record(s);
+	return 0;
+}
+
+/*
+ * Store the events of one revision.  false when the copy of the keys
+ * could not take them (out of memory): it must be read again.
+ */
+static bool store_events(struct segd *s, const struct etcd_watch_resp *resp,
+			 bool *lost_record)
+{
+	size_t i;
+
+	for (i = 0; i < resp->n; i++) {
+		const struct etcd_event *ev = &resp->events[i];
+
+		if (ev->kv.mod_revision > s->revision)
+			s->revision = ev->kv.mod_revision;
+		if (ev->type == ETCD_DELETE) {
+			store_del(s, &ev->kv);
+			/* our record went (deleted by hand?): again */
+			if (!strcmp(ev->kv.key, s->record_key))
+				*lost_record = true;
+		} else if (store_put(s, &ev->kv)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * The watch's responses.  Every response already received is stored,
+ * each holding the events of one revision, and then the revisions
+ * stored are applied together: one computation and one kernel
+ * transaction for a burst of them, and an etcd transaction is never
+ * applied in part.  WATCH_OK, or what main() must do to watch again.
  */
 static int follow(struct segd *s)
 {
 	struct etcd_watch_resp resp;
 	bool lost_record = false;
-	size_t i;
-	int ret;
+	int64_t first = 0;
+	size_t batch = 0;
+	int ret, next = WATCH_OK;
 
-	for (;;) {
-		memset(&resp, 0, sizeof(resp));
+	while (batch < MAX_BATCH) {
 		ret = etcd_watch_next(s->w, &resp);
 		if (ret == 0)
-			return 0;
+			break;
 		if (ret == ETCD_COMPACTED) {
 			logmsg("revision %lld compacted: read again",
 			       (long long)s->revision + 1);
-			return -1;
+			next = WATCH_RELIST;
+			break;
 		}
 		if (ret < 0) {
 			logmsg("watch: %s", etcd_strerror(s->e));
-			return -1;
+			next = WATCH_RESUME;
+			break;
 		}
-		if (resp.canceled || resp.compact_revision > 0) {
+		if (resp.compact_revision > 0) {
 			etcd_watch_resp_free(&resp);
-			logmsg("watch canceled: read again");
-			return -1;
+			logmsg("revision %lld compacted: read again",
+			       (long long)s->revision + 1);
+			next = WATCH_RELIST;
+			break;
 		}
-		/*
-		 * etcd_watch_next() gives the events of one revision at a
-		 * time: one apply, one kernel transaction, each.
-		 */
+		if (resp.canceled) {
+			etcd_watch_resp_free(&resp);
+			logmsg("watch canceled: %s", etcd_strerror(s->e));
+			next = WATCH_RESUME;
+			break;
+		}
 		if (!resp.n) {
 			etcd_watch_resp_free(&resp);
 			continue;
 		}
-		for (i = 0; i < resp.n; i++) {
-			struct etcd_event *ev = &resp.events[i];
-
-			if (ev->kv.mod_revision > s->revision)
-				s->revision = ev->kv.mod_revision;
-			if (ev->type == ETCD_DELETE) {
-				store_del(s, &ev->kv);
-				/* our record went (deleted by hand?): again */
-				if (!strcmp(ev->kv.key, s->record_key))
-					lost_record = true;
-			} else if (store_put(s, &ev->kv)) {
-				etcd_watch_resp_free(&resp);
-				return -1;
-			}
+		if (!store_events(s, &resp, &lost_record)) {
+			etcd_watch_resp_free(&resp);
+			logmsg("out of memory: read again");
+			return WATCH_RELIST;
 		}
-		apply(s, "watch");
-		if (lost_record) {
-			logmsg("%s was deleted: put again", s->record_key);
-			lost_record = false;
-			if (put_record(s))
-				logmsg("cannot put %s: %s", s->record_key,
-				       etcd_strerror(s->e));
-		}
+		if (!batch)
+			first = resp.revision;
+		batch++;
 		etcd_watch_resp_free(&resp);
 	}
+	/* what was stored are whole revisions: apply them even so */
+	if (batch == 1) {
+		apply(s, "watch");
+	} else if (batch) {
+		char why[80];
+
+		snprintf(why, sizeof(why), "watch, %zu revisions from %lld",
+			 batch, (long long)first);
+		apply(s, why);
+	}
+	if (lost_record) {
+		logmsg("%s was deleted: put again", s->record_key);
+		if (put_record(s))
+			logmsg("cannot put %s: %s", s->record_key,
+			       etcd_strerror(s->e));
+	}
+	return next;
 }
 
 /* Link events */
@@ -628,6 +720,24 @@ static bool rtnl_drain(struct segd *s)
 	}
 }
 
+/*
+ * The whole backoff, whatever the links do; a link event is applied
+ * meanwhile from the keys read last (if any were).
+ */
+static void backoff_wait(struct segd *s, struct pollfd *pfd, int ms)
+{
+	int64_t until = now_ms() + ms, wait;
+
+	while ((wait = until - now_ms()) > 0) {
+		pfd->revents = 0;
+		if (poll(pfd, 1, (int)wait) <= 0 ||
+		    !(pfd->revents & POLLIN) || !rtnl_drain(s) ||
+		    !s->revision)
+			continue;
+		apply(s, "link event, etcd away");
+	}
+}
+
 static void usage(void)
 {
 	fputs("Usage: segd --etcd URLS --host H --tunnel ADDR --uplink DEV [--prefix P]\n"
@@ -664,9 +774,9 @@ int main(int argc, char **argv)
 	const char *pwfile = NULL;
 	char *password = NULL;
 	int backoff = BACKOFF_MIN_MS;
-	bool need_resync = true;
+	int need = WATCH_RELIST;
 	const char *why = "start";
-	int64_t last_resync = 0;
+	int64_t last_try = 0;
 	int opt;
 
 	s.host.prefix = CLUSTER_PREFIX;
@@ -753,38 +863,27 @@ int main(int argc, char **argv)
 		int64_t wait;
 		int ret;
 
-		if (need_resync) {
-			/* at most one resync every BACKOFF_MIN_MS */
-			wait = last_resync + BACKOFF_MIN_MS - now_ms();
+		if (need != WATCH_OK) {
+			/* at most one try every BACKOFF_MIN_MS */
+			wait = last_try + BACKOFF_MIN_MS - now_ms();
 			if (wait > 0)
 				poll(NULL, 0, (int)wait);
-			last_resync = now_ms();
-			ret = resync(&s, why);
+			last_try = now_ms();
+			/* the keys are kept unless what follows them is gone */
+			ret = need == WATCH_RESUME ? resume(&s) : resync(&s, why);
+			if (ret > 0)
+				need = WATCH_RESUME;
 			if (ret) {
-				int64_t until = now_ms() + backoff;
-
 				logmsg("etcd: %s; again in %d ms",
 				       etcd_strerror(s.e), backoff);
-				/*
-				 * The whole backoff, whatever the links do;
-				 * a link event is applied meanwhile from
-				 * the keys read last (if any were).
-				 */
-				while ((wait = until - now_ms()) > 0) {
-					pfd.revents = 0;
-					if (poll(&pfd, 1, (int)wait) <= 0 ||
-					    !(pfd.revents & POLLIN) ||
-					    !rtnl_drain(&s) || !s.revision)
-						continue;
-					apply(&s, "link event, etcd away");
-				}
+				backoff_wait(&s, &pfd, backoff);
 				backoff = backoff * 2 > BACKOFF_MAX_MS ?
 					  BACKOFF_MAX_MS : backoff * 2;
 				why = "etcd back";
 				continue;
 			}
 			backoff = BACKOFF_MIN_MS;
-			need_resync = false;
+			need = WATCH_OK;
 		}
 		flush_status(&s);
 		wait = s.next_keepalive - now_ms();
@@ -796,12 +895,11 @@ int main(int argc, char **argv)
 		ret = etcd_watch_poll(s.w, &pfd, 1, (int)wait);
 		if (ret < 0) {
 			logmsg("watch ended: %s", etcd_strerror(s.e));
-			need_resync = true;
-			why = "watch ended";
+			need = WATCH_RESUME;
 			continue;
 		}
-		if (follow(&s)) {
-			need_resync = true;
+		need = follow(&s);
+		if (need != WATCH_OK) {
 			why = "resync";
 			continue;
 		}

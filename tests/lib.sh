@@ -499,3 +499,143 @@ etcd_leader()
 	done
 	return 1
 }
+
+# ---- cluster mode: hypervisors running segd ----
+#
+# The set-up shared by tests/selftests/cluster.sh and cluster-bad.sh
+# (tests/bench/cluster.sh has its own copy still), on the etcd network
+# of etcd_cluster_start:
+#
+#   cluster_underlay          bridge br0 here, 192.168.50.100/24, mtu
+#                             1600: the hypervisors' underlay
+#   cluster_hv I [noul]       hypervisor namespace hvI on the etcd network
+#                             as 10.99.0.I and, unless noul, on the
+#                             underlay as 192.168.50.I (device ulI), with
+#                             vx0, a VXLAN-GBP device in external mode
+#   cluster_vm HV NS MAC ADDR a VM namespace NS whose eth0 is the far end
+#                             of the veth oNS of hypervisor HV; an NS that
+#                             exists keeps its address (a VM that moves)
+#   cluster_segd_start I [ARGS...]
+#                             segd of host hI in hvI (tunnel 192.168.50.I,
+#                             uplink vx0, lease TTL 30 s, ARGS added) on
+#                             CLUSTER_EP (default ETCD_ENDPOINTS), its
+#                             stderr appended to $CLUSTER_DIR/segd.hI.log,
+#                             through the command CLUSTER_SEGD_FILTER if
+#                             set; CLUSTER_SEGD_PID[I] is segd's pid
+#   cluster_segd_stop I       kill segd of hI and wait for it
+#   cluster_segd_stop_all     every segd started
+#   cluster_status_rev HOST   the revision HOST's status key says it
+#                             applied (segctl status; the environment's
+#                             SEGCTL_ETCD_USER and _PASSWORD apply)
+#   cluster_converged REV HOST...
+#                             every HOST's status revision is REV or later
+#   cluster_key_rev KEY       the revision KEY was last written at
+#   cluster_rev               etcd's revision now
+#
+# cluster_key_rev and cluster_rev go through tests/tools/etcdtest, as
+# the user of the array CLUSTER_ETCDTEST_AUTH (-u USER:PASSWORD) if set.
+CLUSTER_EP=
+CLUSTER_DIR=${CLUSTER_DIR:-/tmp}
+CLUSTER_SEGD_FILTER=
+declare -a CLUSTER_SEGD_PID=()
+declare -a CLUSTER_ETCDTEST_AUTH=()
+
+cluster_underlay()
+{
+	"$IP" link add br0 type bridge &&
+	"$IP" link set br0 mtu 1600 up &&
+	"$IP" addr add 192.168.50.100/24 dev br0
+}
+
+cluster_hv()
+{
+	local i=$1 ul=ul$1
+	quiet_ns "hv$i"
+	if [ "${2:-}" != noul ]; then
+		"$IP" link add "b$ul" type veth peer name "$ul" netns "hv$i" &&
+		"$IP" link set "b$ul" mtu 1600 master br0 up &&
+		n "hv$i" "$IP" link set "$ul" mtu 1600 &&
+		n "hv$i" "$IP" addr add "192.168.50.$i/24" dev "$ul" &&
+		n "hv$i" "$IP" link set "$ul" up || return 1
+	fi
+	etcd_join_ns "hv$i" "10.99.0.$i" &&
+	n "hv$i" "$IP" link add vx0 type vxlan external gbp dstport 4789 &&
+	n "hv$i" "$IP" link set vx0 up
+}
+
+cluster_vm()
+{
+	local h=$1 ns=$2 mac=$3 addr=$4
+	"$IP" netns list | grep -qw "$ns" || quiet_ns "$ns"
+	n "$h" "$IP" link add "o$ns" type veth peer name eth0 netns "$ns" &&
+	host_port_up "o$ns" "$h" &&
+	n "$ns" "$IP" link set eth0 address "$mac" &&
+	{ n "$ns" "$IP" addr show dev eth0 | grep -q "inet " ||
+	  n "$ns" "$IP" addr add "$addr/24" dev eth0; } &&
+	n "$ns" "$IP" link set eth0 up
+}
+
+cluster_segd_start()
+{
+	local i=$1 log=$CLUSTER_DIR/segd.h$1.log
+	local cmd=("$IP" netns exec "hv$i" "${SEGD:-/usr/sbin/segd}"
+		   --etcd "${CLUSTER_EP:-$ETCD_ENDPOINTS}" --host "h$i"
+		   --tunnel "192.168.50.$i" --uplink vx0 --lease-ttl 30)
+	shift
+	# Not through n(): $! must be segd itself (ip netns exec execs it).
+	if [ -n "$CLUSTER_SEGD_FILTER" ]; then
+		"${cmd[@]}" "$@" 2> >($CLUSTER_SEGD_FILTER >>"$log") \
+			>/dev/null &
+	else
+		"${cmd[@]}" "$@" >>"$log" 2>&1 &
+	fi
+	CLUSTER_SEGD_PID[i]=$!
+}
+
+cluster_segd_stop()
+{
+	local pid=${CLUSTER_SEGD_PID[$1]:-}
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	CLUSTER_SEGD_PID[$1]=
+	return 0
+}
+
+cluster_segd_stop_all()
+{
+	local i
+	for i in "${!CLUSTER_SEGD_PID[@]}"; do
+		cluster_segd_stop "$i"
+	done
+}
+
+cluster_status_rev()
+{
+	SEGCTL_ETCD=${CLUSTER_EP:-$ETCD_ENDPOINTS} "$SEGCTL" status "$1" \
+		2>/dev/null | sed -n 's/^[^ ]* revision \([0-9]*\) .*/\1/p'
+}
+
+cluster_converged()
+{
+	local rev=$1 h r
+	shift
+	for h in "$@"; do
+		r=$(cluster_status_rev "$h")
+		[ "${r:-0}" -ge "$rev" ] || return 1
+	done
+}
+
+cluster_key_rev()
+{
+	"$TOOLS/etcdtest" -e "${CLUSTER_EP:-$ETCD_ENDPOINTS}" \
+		"${CLUSTER_ETCDTEST_AUTH[@]}" range "$1" |
+		sed -n 's/.* mod=\([0-9]*\).*/\1/p'
+}
+
+cluster_rev()
+{
+	"$TOOLS/etcdtest" -e "${CLUSTER_EP:-$ETCD_ENDPOINTS}" \
+		"${CLUSTER_ETCDTEST_AUTH[@]}" range /none |
+		sed -n 's/^revision \([0-9]*\).*/\1/p'
+}

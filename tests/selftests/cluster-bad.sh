@@ -32,17 +32,15 @@ case $(uname -r) in
 	;;
 esac
 
-SEGD_PID=
-
 cleanup()
 {
 	if [ "$ksft_fail" -gt 0 ]; then
 		echo "# segd of h1:"
-		tail -n 40 "$D/segd.log" | sed 's/^/#   /'
+		tail -n 40 "$D/segd.h1.log" | sed 's/^/#   /'
 		SEGCTL_ETCD=$EP "$SEGCTL" status h1 2>&1 | head -n 30 |
 			sed 's/^/#   /'
 	fi
-	[ -z "$SEGD_PID" ] || kill "$SEGD_PID" 2>/dev/null
+	cluster_segd_stop_all
 	etcd_cluster_stop
 	wait 2>/dev/null
 	cleanup_vms
@@ -57,23 +55,11 @@ put() { et put "$1" "$2" | sed -n 's/^revision //p'; }
 
 status() { SEGCTL_ETCD=$EP "$SEGCTL" status h1 2>/dev/null; }
 status_has() { status | grep -q -- "$1"; }
-status_rev() { status | sed -n 's/^[^ ]* revision \([0-9]*\) .*/\1/p'; }
-converged() { [ "$(status_rev)" -ge "$1" ] 2>/dev/null; }
+converged() { cluster_converged "$1" h1; }
 # No "error:" line in the status.
 status_ok() { ! status | grep -q '^  error:'; }
 
 hsave() { n hv1 "$SEGCTL" save; }
-
-vm()
-{
-	local ns=$1 mac=$2 addr=$3
-	quiet_ns "$ns"
-	n hv1 "$IP" link add "o$ns" type veth peer name eth0 netns "$ns" &&
-	host_port_up "o$ns" hv1 &&
-	n "$ns" "$IP" link set eth0 address "$mac" &&
-	n "$ns" "$IP" addr add "$addr/24" dev eth0 &&
-	n "$ns" "$IP" link set eth0 up
-}
 
 # nul_keys N: N keys "$P/hosts/h9/x\0NNNNN" (a NUL byte in each), in
 # transactions of 125 puts through etcd's JSON gateway (base64 keys).
@@ -124,15 +110,13 @@ setup()
 	[ -x "$SEGD" ] || { echo "no $SEGD in the guest"; return 1; }
 	module_reload
 	rm -rf "$D" && mkdir -p "$D"
+	CLUSTER_DIR=$D
 	etcd_cluster_start 1 || return 1
 	EP=$ETCD_ENDPOINTS
-	quiet_ns hv1
-	etcd_join_ns hv1 10.99.0.1 &&
-	n hv1 "$IP" link add vx0 type vxlan external gbp dstport 4789 &&
-	n hv1 "$IP" link set vx0 up &&
-	vm wb1 $WB1 10.2.0.11 &&
-	vm wb2 $WB2 10.2.0.12 &&
-	vm wb3 $WB3 10.2.0.13
+	cluster_hv 1 noul &&
+	cluster_vm hv1 wb1 $WB1 10.2.0.11 &&
+	cluster_vm hv1 wb2 $WB2 10.2.0.12 &&
+	cluster_vm hv1 wb3 $WB3 10.2.0.13
 }
 
 if ! setup; then
@@ -155,9 +139,7 @@ check "the policy and 2 VMs written with segctl --etcd -b" \
 
 check "1005 keys with a NUL byte written under hosts/h9/" nul_keys 1005
 rev=$(put "$P/config/domains/shop/groups/app" '{"version":1,"id":3}')
-"$IP" netns exec hv1 "$SEGD" --etcd "$EP" --host h1 --tunnel 192.168.50.1 \
-	--uplink vx0 --lease-ttl 30 -v >>"$D/segd.log" 2>&1 &
-SEGD_PID=$!
+cluster_segd_start 1 -v
 check "segd starts and pages past them (status revision $rev)" \
 	wait_for 300 converged "$rev"
 check "...its status skips them: a NUL or control byte" \
@@ -281,6 +263,6 @@ check "a bad value in a domain h1 does not hold: h1 applies on" \
 check_fails "...and does not read it (not in its status)" \
 	status_has 'domains/nobody'
 
-check "segd of h1 still runs" kill -0 "$SEGD_PID"
+check "segd of h1 still runs" kill -0 "${CLUSTER_SEGD_PID[1]}"
 echo "# t=${SECONDS}s"
 finish

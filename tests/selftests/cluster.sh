@@ -52,8 +52,6 @@ case $(uname -r) in
 	;;
 esac
 
-declare -A SEGD_PID
-
 cleanup()
 {
 	local p
@@ -63,9 +61,7 @@ cleanup()
 			tail -n 30 "$D/segd.h$p.log" | sed 's/^/#   /'
 		done
 	fi
-	for p in "${SEGD_PID[@]}"; do
-		kill "$p" 2>/dev/null
-	done
+	cluster_segd_stop_all
 	etcd_cluster_stop
 	wait 2>/dev/null
 	cleanup_vms
@@ -76,50 +72,8 @@ trap cleanup EXIT
 # sctl ARGS: segctl --etcd, quiet unless it fails.
 sctl() { SEGCTL_ETCD=$EP "$SEGCTL" "$@" >/dev/null; }
 
-# A namespace on the underlay bridge: ul_join NS DEV ADDR
-ul_join()
-{
-	local ns=$1 dev=$2 addr=$3
-	"$IP" link add "b$dev" type veth peer name "$dev" netns "$ns" &&
-	"$IP" link set "b$dev" mtu 1600 master br0 up &&
-	n "$ns" "$IP" link set "$dev" mtu 1600 &&
-	n "$ns" "$IP" addr add "$addr/24" dev "$dev" &&
-	n "$ns" "$IP" link set "$dev" up
-}
-
-# segd_start N [ARGS]: segd of host hN in namespace hvN.  Not through n(): $!
-# must be segd itself (ip netns exec execs it).
-segd_start()
-{
-	local i=$1
-	"$IP" netns exec "hv$i" "$SEGD" --etcd "$EP" --host "h$i" --tunnel "192.168.50.$i" \
-		--uplink vx0 --lease-ttl 30 -v "${@:2}" >>"$D/segd.h$i.log" 2>&1 &
-	SEGD_PID[$i]=$!
-}
-
-# vm HOST NAME MAC ADDR: a VM namespace NAME whose eth0 is the far end
-# of the veth o<NAME> of hypervisor HOST.
-vm()
-{
-	local h=$1 ns=$2 mac=$3 addr=$4
-	"$IP" netns list | grep -qw "$ns" || quiet_ns "$ns"
-	n "$h" "$IP" link add "o$ns" type veth peer name eth0 netns "$ns" &&
-	host_port_up "o$ns" "$h" &&
-	n "$ns" "$IP" link set eth0 address "$mac" &&
-	{ n "$ns" "$IP" addr show dev eth0 | grep -q "inet " ||
-	  n "$ns" "$IP" addr add "$addr/24" dev eth0; } &&
-	n "$ns" "$IP" link set eth0 up
-}
-
-hv_up()
-{
-	local i=$1
-	quiet_ns "hv$i"
-	ul_join "hv$i" "ul$i" "192.168.50.$i" &&
-	etcd_join_ns "hv$i" "10.99.0.$i" &&
-	n "hv$i" "$IP" link add vx0 type vxlan external gbp dstport 4789 &&
-	n "hv$i" "$IP" link set vx0 up
-}
+# segd_start N [ARGS]: segd of host hN, verbose, its log $D/segd.hN.log
+segd_start() { cluster_segd_start "$1" -v "${@:2}"; }
 
 # The module's configuration on host N, as segctl save prints it.
 hsave() { n "hv$1" "$SEGCTL" save; }
@@ -127,34 +81,11 @@ hsave() { n "hv$1" "$SEGCTL" save; }
 # status_has HOST TEXT: the status key of HOST mentions TEXT.
 status_has() { SEGCTL_ETCD=$EP "$SEGCTL" status "$1" | grep -q -- "$2"; }
 
-# The status revision of host HOST.
-status_rev()
-{
-	SEGCTL_ETCD=$EP "$SEGCTL" status "$1" 2>/dev/null |
-		sed -n 's/^[^ ]* revision \([0-9]*\) .*/\1/p'
-}
-
 # converged REV: every host applied revision REV or later.
-converged()
-{
-	local h r
-	for h in h1 h2 h3; do
-		r=$(status_rev $h)
-		[ "${r:-0}" -ge "$1" ] || return 1
-	done
-}
-
+converged() { cluster_converged "$1" h1 h2 h3; }
 
 # Milliseconds since boot (busybox's date has no %N).
 now_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
-
-# key_rev KEY: the revision KEY was last written at.
-key_rev()
-{
-	"$ETCDTEST" -e "$EP" "${ET_AUTH[@]}" range "$1" |
-		sed -n 's/.* mod=\([0-9]*\).*/\1/p'
-}
-ET_AUTH=()	# etcdtest's user once etcd's auth is on
 
 setup()
 {
@@ -162,24 +93,23 @@ setup()
 	[ -x "$SEGD" ] || { echo "no $SEGD in the guest"; return 1; }
 	module_reload
 	rm -rf "$D" && mkdir -p "$D"
-	"$IP" link add br0 type bridge &&
-	"$IP" link set br0 mtu 1600 up &&
-	"$IP" addr add 192.168.50.100/24 dev br0 || return 1
+	CLUSTER_DIR=$D
+	cluster_underlay || return 1
 	etcd_cluster_start 3 || return 1
 	EP=$ETCD_ENDPOINTS
 	for i in 1 2 3; do
-		hv_up "$i" || return 1
+		cluster_hv "$i" || return 1
 	done
 	for i in 1 2 3; do
 		segd_start "$i"
 	done
-	vm hv1 wb1 $WB1 10.2.0.11 &&
-	vm hv1 bl1 $BL1 10.2.0.11 &&
-	vm hv1 mob $MOB 10.2.0.23 &&
-	vm hv2 ap2 $AP2 10.2.0.22 &&
-	vm hv3 db3 $DB3 10.2.0.33 &&
-	vm hv3 wb3 $WB3 10.2.0.13 &&
-	vm hv3 bl3 $BL3 10.2.0.22
+	cluster_vm hv1 wb1 $WB1 10.2.0.11 &&
+	cluster_vm hv1 bl1 $BL1 10.2.0.11 &&
+	cluster_vm hv1 mob $MOB 10.2.0.23 &&
+	cluster_vm hv2 ap2 $AP2 10.2.0.22 &&
+	cluster_vm hv3 db3 $DB3 10.2.0.33 &&
+	cluster_vm hv3 wb3 $WB3 10.2.0.13 &&
+	cluster_vm hv3 bl3 $BL3 10.2.0.22
 }
 
 if ! setup; then
@@ -210,7 +140,7 @@ endpoint add $BL3 domain blue group web port obl3 ip 10.2.0.22 host h3
 EOF
 check "segctl --etcd -b: the policy and 7 VMs in one etcd transaction" \
 	sctl -b "$D/policy.batch"
-rev=$(key_rev "$P/config/domains/shop")
+rev=$(cluster_key_rev "$P/config/domains/shop")
 check "every host applies it (status revision $rev)" wait_for 300 converged "$rev"
 echo "# t=${SECONDS}s"
 
@@ -249,7 +179,7 @@ check "h2 knows wb1 as remote behind its uplink, at h1's tunnel" sh -c \
 sctl endpoint add $AP4 domain shop group app port oap4 ip 10.2.0.24 host h2
 check "ap4 registered on h2 before its port: h2's status says it waits" \
 	wait_for 300 status_has h2 'waiting .*: port oap4$'
-vm hv2 ap4 $AP4 10.2.0.24
+cluster_vm hv2 ap4 $AP4 10.2.0.24
 check "its port oap4 appears: h2 attaches it, wb1 (h1) pings ap4" \
 	wait_for 10 ping4 wb1 10.2.0.24 1
 # the status follows within a second (segd writes it at most that often)
@@ -261,12 +191,13 @@ echo "# t=${SECONDS}s"
 # ---- a VM moves from h1 to h2 while wb3 (h3) pings it ----
 
 check "wb3 (h3) pings mob (h1)" ping4 wb3 10.2.0.23
-n wb3 ping -i 0.2 -W 1 -w 60 10.2.0.23 >"$D/ping.mob" 2>&1 &
+# Not through n(): $! must be ping itself, for the kill below.
+"$IP" netns exec wb3 ping -i 0.2 -W 1 -w 60 10.2.0.23 >"$D/ping.mob" 2>&1 &
 ping_pid=$!
 sleep 1
 # The VM's memory goes over; its port appears on h2, then etcd is told.
 n hv1 "$IP" link del omob
-vm hv2 mob $MOB 10.2.0.23
+cluster_vm hv2 mob $MOB 10.2.0.23
 t0=$(now_ms)
 sctl endpoint move $MOB domain shop port omob host h2
 until n wb3 ping -c 1 -W 1 10.2.0.23 >/dev/null 2>&1; do
@@ -298,7 +229,7 @@ rule add id 12 domain shop prio 100 from web to db proto icmp action allow
 EOF
 check "segctl --etcd -b: rule 10 out, rule 12 in, one transaction" \
 	sctl -b "$D/change.batch"
-rev=$(key_rev "$P/config/domains/shop/rules/12")
+rev=$(cluster_key_rev "$P/config/domains/shop/rules/12")
 check "every host applies it" wait_for 300 converged "$rev"
 for i in 1 2 3; do
 	new=$(tail -n +$((lines[i] + 1)) "$D/segd.h$i.log" | grep 'applied')
@@ -310,14 +241,132 @@ check "wb1 (h1) now pings db3 (h3)" ping4 wb1 10.2.0.33
 check_fails "...and no longer ap2 (h2)" ping4 wb1 10.2.0.22 1
 
 echo "# t=${SECONDS}s"
+# ---- rules replaced 20 times under traffic, one etcd transaction each ----
+# Each transaction replaces rule 12 (shop, default deny: web -> db allow)
+# and rule 30 (blue, default allow: web -> web deny) by the same rules
+# under other ids.  Half applied, wb1's stream to db3 would meet shop's
+# default deny (or its flow revoked), bl1's to bl3 blue's default allow.
+
+# drops HOST DOMAIN REASON...: those counters of DOMAIN on hvHOST
+drops()
+{
+	local h=$1 d=$2 r out=()
+	shift 2
+	for r in "$@"; do
+		out+=("$r=$(SEGCTL="$IP netns exec hv$h $SEGCTL" \
+			counter domain "$d" "$r")")
+	done
+	echo "${out[*]}"
+}
+# holds HOST ID...: hvHOST's module holds every rule ID
+holds()
+{
+	local cfg id
+	cfg=$(hsave "$1") || return 1
+	shift
+	for id in "$@"; do
+		grep -q "^rule add id $id " <<<"$cfg" || return 1
+	done
+}
+# sent FILE: what the ping stopped by SIGINT, its output in FILE, sent
+sent() { sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$1"; }
+
+sctl rule add id 30 domain blue prio 100 from web to web proto icmp \
+	action deny
+rev=$(cluster_key_rev "$P/config/domains/blue/rules/30")
+check "rule 30 (blue: web -> web icmp deny): every host applies it" \
+	wait_for 300 converged "$rev"
+check_fails "...bl1 (h1) no longer pings bl3 (h3)" ping4 bl1 10.2.0.22 1
+
+e_db3=$(in_echos db3)
+e_bl3=$(in_echos bl3)
+for i in 1 2 3; do
+	shop0[i]=$(drops "$i" shop default_deny revoked)
+done
+for i in 1 3; do
+	blue0[i]=$(drops "$i" blue default_allowed)
+done
+deny0=$(drops 1 blue rule_deny)
+# Not through n(): a background function would not pass on SIGINT.
+"$IP" netns exec wb1 ping -i 0.02 -W 1 10.2.0.33 >"$D/ping.allow" 2>&1 &
+allow_pid=$!
+"$IP" netns exec bl1 ping -i 0.02 -W 1 10.2.0.22 >"$D/ping.deny" 2>&1 &
+deny_pid=$!
+sleep 1
+a=12 b=22 x=30 y=31 landed=0
+t0=$(now_ms)
+for i in $(seq 20); do
+	cat >"$D/swap.batch" <<EOF
+rule del $a domain shop
+rule add id $b domain shop prio 100 from web to db proto icmp action allow
+rule del $x domain blue
+rule add id $y domain blue prio 100 from web to web proto icmp action deny
+EOF
+	sctl -b "$D/swap.batch" && wait_for 100 holds 1 "$b" "$y" &&
+		landed=$((landed + 1))
+	read -r a b x y <<<"$b $a $y $x"
+done
+t1=$(now_ms)
+rev=$(cluster_key_rev "$P/config/domains/shop/rules/12")
+check "every host applies the last of them" wait_for 300 converged "$rev"
+sleep 0.5
+kill -INT $allow_pid $deny_pid
+wait $allow_pid $deny_pid
+sleep 0.5
+echo "# 20 swaps in $((t1 - t0)) ms; wb1 -> db3 sent $(sent "$D/ping.allow"), bl1 -> bl3 sent $(sent "$D/ping.deny")"
+check_eq "20 transactions, each replacing both rules, landed on h1" \
+	20 "$landed"
+check_ge "wb1 -> db3 (h1 -> h3): a stream across them (over 100 pings)" \
+	101 "$(sent "$D/ping.allow")"
+check_eq "...every ping sent arrived at db3" "$(sent "$D/ping.allow")" \
+	$(($(in_echos db3) - e_db3))
+for i in 1 2 3; do
+	check_eq "...h$i: shop's default_deny and revoked drops did not move" \
+		"${shop0[i]}" "$(drops "$i" shop default_deny revoked)"
+done
+check_ge "bl1 -> bl3 (h1 -> h3): a stream across them (over 100 pings)" \
+	101 "$(sent "$D/ping.deny")"
+check_eq "...none of them arrived at bl3" "$e_bl3" "$(in_echos bl3)"
+for i in 1 3; do
+	check_eq "...h$i: blue's default_allowed did not move" \
+		"${blue0[i]}" "$(drops "$i" blue default_allowed)"
+done
+check_ge "...h1 dropped every one as rule_deny" \
+	$((${deny0#*=} + $(sent "$D/ping.deny"))) \
+	"$(drops 1 blue rule_deny | sed 's/.*=//')"
+
+echo "# t=${SECONDS}s"
+# ---- a burst of revisions: one apply ----
+# segd of h2 stopped while 5 rules go in, each its own transaction: when
+# it runs on, the 5 revisions are waiting together and land together.
+
+h2lines=$(wc -l <"$D/segd.h2.log")
+kill -STOP "${CLUSTER_SEGD_PID[2]}"
+first=
+for id in 40 41 42 43 44; do
+	sctl rule add id $id domain shop prio 200 from app to db proto icmp \
+		action deny
+	first=${first:-$(cluster_key_rev "$P/config/domains/shop/rules/$id")}
+done
+rev=$(cluster_key_rev "$P/config/domains/shop/rules/44")
+kill -CONT "${CLUSTER_SEGD_PID[2]}"
+check "5 rules written in 5 transactions: every host applies them" \
+	wait_for 300 converged "$rev"
+check_eq "...h2, stopped meanwhile, applied them as one kernel transaction" \
+	"revision $rev (watch, 5 revisions from $first): applied 5 commands" \
+	"$(tail -n +$((h2lines + 1)) "$D/segd.h2.log" | grep applied |
+	   sed 's/^segd: //')"
+printf 'rule del %s domain shop\n' 40 41 42 43 44 >"$D/burst.batch"
+sctl -b "$D/burst.batch"
+
+echo "# t=${SECONDS}s"
 # ---- segd restarted under traffic ----
 
 hsave 3 >"$D/h3.before"
 n wb1 ping -i 0.1 -c 80 -W 1 10.2.0.33 >"$D/ping.restart" 2>&1 &
 ping_pid=$!
 sleep 1
-kill "${SEGD_PID[3]}"
-wait "${SEGD_PID[3]}" 2>/dev/null
+cluster_segd_stop 3
 : >"$D/segd.h3.log"
 segd_start 3
 check "segd of h3 restarted: it read etcd again" \
@@ -338,7 +387,7 @@ etcd_member_stop 1
 check "etcd1 stopped: the rule web -> app icmp written through etcd2, etcd3" \
 	wait_for 100 sctl rule add id 10 domain shop prio 100 from web \
 	to app proto icmp action allow
-rev=$(key_rev "$P/config/domains/shop/rules/10")
+rev=$(cluster_key_rev "$P/config/domains/shop/rules/10")
 check "every host converges without etcd1" wait_for 300 converged "$rev"
 check "wb1 (h1) pings ap2 (h2) again" ping4 wb1 10.2.0.22
 
@@ -348,8 +397,14 @@ echo "# t=${SECONDS}s"
 # its watch, and etcd is compacted past its revision before it runs on.
 
 hsave 2 >"$D/h2.before"
-h1lines=$(wc -l <"$D/segd.h1.log")
-kill -STOP "${SEGD_PID[1]}"
+for i in 1 2 3; do
+	lines[$i]=$(wc -l <"$D/segd.h$i.log")
+done
+h1lines=${lines[1]}
+# since_stop N: what segd of hN logged since the members were stopped
+since_stop() { tail -n +$((lines[$1] + 1)) "$D/segd.h$1.log"; }
+resumed() { since_stop "$1" | grep -q 'watch resumed at revision'; }
+kill -STOP "${CLUSTER_SEGD_PID[1]}"
 etcd_member_stop 2
 etcd_member_stop 3
 check "etcd all gone: wb1 (h1) still pings ap2 (h2)" ping4 wb1 10.2.0.22
@@ -362,14 +417,17 @@ for i in 1 2 3; do
 done
 check "etcd back (the same members, their data kept)" \
 	wait_for 300 etcd_healthy
+# before the compaction below: what they resume from is still there
+check "segd of h2 and h3 watch again (\"watch resumed at revision\")" \
+	wait_for 600 eval 'resumed 2 && resumed 3'
 check "a rule written after etcd is back" \
 	wait_for 50 sctl rule add id 13 domain shop prio 100 from app to web \
 	proto icmp action allow
-rev=$(key_rev "$P/config/domains/shop/rules/13")
+rev=$(cluster_key_rev "$P/config/domains/shop/rules/13")
 check "etcd compacted to revision $rev, past segd of h1 (stopped)" \
 	"$ETCDTEST" -e "$EP" compact "$rev"
-kill -CONT "${SEGD_PID[1]}"
-check "every host converges again (they retried and read it all)" \
+kill -CONT "${CLUSTER_SEGD_PID[1]}"
+check "every host converges again (h1 read it all, h2 and h3 resumed)" \
 	wait_for 300 converged "$rev"
 # resync_rev: the revision of the last read of everything since SIGCONT.
 resync_rev()
@@ -379,8 +437,15 @@ resync_rev()
 }
 check_ge "segd of h1 woke on a broken watch and read everything again" \
 	"$rev" "$(resync_rev)"
+check "...told first that its revision was compacted" \
+	grep -q "^segd: revision [0-9]* compacted: read again$" \
+	<(since_stop 1)
 check "...at most once told its revision was compacted (no loop)" test \
 	"$(tail -n +$((h1lines + 1)) "$D/segd.h1.log" | grep -c compacted)" -le 1
+for i in 2 3; do
+	check_fails "segd of h$i resumed its watch, read nothing again" \
+		grep -q 'keys at revision' <(since_stop "$i")
+done
 check "ap2 (h2) now pings wb1 (h1): app -> web, rule 13" \
 	wait_for 30 ping4 ap2 10.2.0.11 1
 
@@ -392,7 +457,7 @@ echo "# t=${SECONDS}s"
 	'{"version":1,"from":"nope","action":"allow"}' >/dev/null
 "$ETCDTEST" -e "$EP" put "$P/config/domains/shop/groups/big" \
 	'{"version":1,"id":70000}' >/dev/null
-rev=$(key_rev "$P/config/domains/shop/groups/big")
+rev=$(cluster_key_rev "$P/config/domains/shop/groups/big")
 check "hosts go on after three bad values" wait_for 300 converged "$rev"
 check "h2's status: rules/99 skipped, not valid JSON" \
 	status_has h2 'skipped .*rules/99: not valid JSON'
@@ -406,9 +471,9 @@ check "the rest still holds: wb1 (h1) pings ap2 (h2)" ping4 wb1 10.2.0.22
 
 # ticks PID: the CPU time PID used so far, in clock ticks.
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-c0=$(ticks "${SEGD_PID[1]}")
+c0=$(ticks "${CLUSTER_SEGD_PID[1]}")
 sleep 5
-c1=$(ticks "${SEGD_PID[1]}")
+c1=$(ticks "${CLUSTER_SEGD_PID[1]}")
 echo "# segd of h1, idle: $((c1 - c0)) clock ticks of CPU in 5 s"
 check "segd of h1 sleeps when nothing changes (under 25 ticks in 5 s)" \
 	test $((c1 - c0)) -lt 25
@@ -416,9 +481,9 @@ check "segd of h1 sleeps when nothing changes (under 25 ticks in 5 s)" \
 
 echo "# t=${SECONDS}s"
 # ---- credentials: etcd auth on, a user and a role per host ----
-# The role of h1, as Documentation/cluster.rst gives it, set up through
-# the gateway (etcdctl takes seconds per call under TCG).  segd of h2 and
-# h3 have no user: they lose etcd from here on, and keep their state.
+# The role of each host, as Documentation/cluster.rst gives it, set up
+# through the gateway (etcdctl takes seconds per call under TCG).  segd
+# of each host is restarted as its own user.
 
 b64() { printf %s "$1" | base64; }
 # grant ROLE TYPE KEY [RANGE_END]
@@ -433,39 +498,49 @@ grant()
 	et_=("$ETCDTEST" -e "$EP" post)
 	"${et_[@]}" /v3/auth/user/add '{"name":"root","password":"rootpw"}' &&
 	"${et_[@]}" /v3/auth/user/grant '{"user":"root","role":"root"}' &&
-	"${et_[@]}" /v3/auth/role/add '{"name":"host-h1"}' &&
-	grant host-h1 READ "$P/config/" "$P/hosts0" &&
-	grant host-h1 READWRITE "$P/hosts/h1/" "$P/hosts/h10" &&
-	grant host-h1 READWRITE "$P/status/h1" &&
-	"${et_[@]}" /v3/auth/user/add '{"name":"h1","password":"h1pw"}' &&
-	"${et_[@]}" /v3/auth/user/grant '{"user":"h1","role":"host-h1"}' &&
+	for h in h1 h2 h3; do
+		"${et_[@]}" /v3/auth/role/add "{\"name\":\"host-$h\"}" &&
+		grant "host-$h" READ "$P/config/" "$P/hosts0" &&
+		grant "host-$h" READWRITE "$P/hosts/$h/" "$P/hosts/${h}0" &&
+		grant "host-$h" READWRITE "$P/status/$h" &&
+		"${et_[@]}" /v3/auth/user/add \
+			"{\"name\":\"$h\",\"password\":\"${h}pw\"}" &&
+		"${et_[@]}" /v3/auth/user/grant \
+			"{\"user\":\"$h\",\"role\":\"host-$h\"}" || exit 1
+	done &&
 	"${et_[@]}" /v3/auth/enable '{}'
 } >"$D/auth.out" 2>&1
-check "etcd auth on: root, and h1 with its role host-h1" test $? = 0
+check "etcd auth on: root, and h1..h3 each with its role host-hN" \
+	test $? = 0
 # segctl and etcdtest as root from here on
 export SEGCTL_ETCD_USER=root SEGCTL_ETCD_PASSWORD=rootpw
-ET_AUTH=(-u root:rootpw)
+CLUSTER_ETCDTEST_AUTH=(-u root:rootpw)
 check_fails "segctl --etcd without a user is refused now" \
 	env -u SEGCTL_ETCD_USER -u SEGCTL_ETCD_PASSWORD SEGCTL_ETCD=$EP \
 	"$SEGCTL" save
 
-kill "${SEGD_PID[1]}"
-wait "${SEGD_PID[1]}" 2>/dev/null
-echo h1pw >"$D/h1.pw"
-: >"$D/segd.h1.log"
-segd_start 1 --user h1 --password-file "$D/h1.pw"
-check "segd of h1 restarted as user h1: it reads etcd" \
-	wait_for 300 grep -q 'keys at revision' "$D/segd.h1.log"
+for i in 1 2 3; do
+	cluster_segd_stop "$i"
+	echo "h${i}pw" >"$D/h$i.pw"
+	: >"$D/segd.h$i.log"
+	segd_start "$i" --user "h$i" --password-file "$D/h$i.pw"
+done
+for i in 1 2 3; do
+	check "segd of h$i restarted as user h$i: it reads etcd" \
+		wait_for 300 grep -q 'keys at revision' "$D/segd.h$i.log"
+done
 # etcd's revision before the delete: the delete is the next write that
-# segd watches (status writes are outside its range, h2 and h3 are out)
-rev=$("$ETCDTEST" -e "$EP" "${ET_AUTH[@]}" range /none |
-	sed -n 's/^revision \([0-9]*\) .*/\1/p')
+# segd watches (status writes are outside its range, and each segd put
+# its record before it read etcd)
+rev=$(cluster_rev)
 check "root deletes rule 13 (app -> web)" sctl rule del 13 domain shop
-h1_at() { [ "$(status_rev h1)" -gt "$1" ] 2>/dev/null; }
-check "segd of h1 applies it (its status, written as h1, says so)" \
-	wait_for 100 h1_at "$rev"
-check_fails "...h1 no longer holds rule 13" sh -c \
-	"$IP netns exec hv1 $SEGCTL save | grep -q 'rule add id 13 '"
+host_at() { [ "$(cluster_status_rev "$1")" -gt "$2" ] 2>/dev/null; }
+for i in 1 2 3; do
+	check "segd of h$i applies it (its status, written as h$i, says so)" \
+		wait_for 100 host_at "h$i" "$rev"
+	check_fails "...h$i no longer holds rule 13" sh -c \
+		"$IP netns exec hv$i $SEGCTL save | grep -q 'rule add id 13 '"
+done
 
 # as_h1 ARGS: segctl --etcd as user h1 (its options, not the
 # environment's root); its stderr in $D/h1.err
@@ -479,17 +554,17 @@ check "h1 registers an endpoint of its own (hosts/h1/, SEGCTL_ETCD_USER)" \
 	env SEGCTL_ETCD=$EP SEGCTL_ETCD_USER=h1 SEGCTL_ETCD_PASSWORD=h1pw \
 	"$SEGCTL" endpoint add $NEW domain shop group app port onew \
 	ip 10.2.0.25 host h1
-check "...it is there" test -n "$(key_rev "$P/hosts/h1/endpoints/shop/$NEW")"
+check "...it is there" test -n "$(cluster_key_rev "$P/hosts/h1/endpoints/shop/$NEW")"
 as_h1 endpoint add 02:00:00:00:01:1a domain shop group app port onew2 \
 	ip 10.2.0.26 host h2
 check_eq "h1 (--user h1) writing under hosts/h2/: refused, exit 1" 1 $?
 check "...\"permission denied\"" grep -q "permission denied" "$D/h1.err"
 check_eq "...nothing written" "" \
-	"$(key_rev "$P/hosts/h2/endpoints/shop/02:00:00:00:01:1a")"
+	"$(cluster_key_rev "$P/hosts/h2/endpoints/shop/02:00:00:00:01:1a")"
 as_h1 rule add id 14 domain shop prio 100 from app to web proto icmp \
 	action allow
 check_eq "h1 writing under config/ (a rule): refused, exit 1" 1 $?
 check "...\"permission denied\"" grep -q "permission denied" "$D/h1.err"
-check_eq "...nothing written" "" "$(key_rev "$P/config/domains/shop/rules/14")"
+check_eq "...nothing written" "" "$(cluster_key_rev "$P/config/domains/shop/rules/14")"
 
 finish
