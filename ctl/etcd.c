@@ -468,17 +468,22 @@ static size_t header_cb(char *ptr, size_t size, size_t nmemb, void *data)
  * Why a transfer failed, for a log: libcurl's own detail in @detail when
  * it left one ("SSL certificate problem: unable to get local issuer
  * certificate" says more than the code's "SSL peer certificate or SSH
- * remote key was not OK"), else the code's text.  An empty answer to
- * http:// is what an https:// member gives: the hint says so.
+ * remote key was not OK"), followed by the code's text in parentheses
+ * unless the detail has it already.  An empty answer to http:// is what
+ * a member that speaks TLS gives: the hint says so.
  */
 static void curl_why(char *out, size_t size, CURLcode rc, const char *detail,
 		     const char *url)
 {
-	const char *why = detail[0] ? detail : curl_easy_strerror(rc);
+	const char *code = curl_easy_strerror(rc);
+	const char *hint = rc == CURLE_GOT_NOTHING &&
+			   !strncasecmp(url, "http://", 7) ?
+			   " (is it an https:// endpoint?)" : "";
 
-	snprintf(out, size, "%s%s", why,
-		 rc == CURLE_GOT_NOTHING && !strncasecmp(url, "http://", 7) ?
-		 " (is it an https:// endpoint?)" : "");
+	if (!detail[0] || strstr(detail, code))
+		snprintf(out, size, "%s%s", detail[0] ? detail : code, hint);
+	else
+		snprintf(out, size, "%s (%s)%s", detail, code, hint);
 }
 
 /*
