@@ -478,7 +478,7 @@ static void curl_why(char *out, size_t size, CURLcode rc, const char *detail,
 	const char *code = curl_easy_strerror(rc);
 	const char *hint = rc == CURLE_GOT_NOTHING &&
 			   !strncasecmp(url, "http://", 7) ?
-			   " (is it an https:// endpoint?)" : "";
+			   "; is it an https:// endpoint?" : "";
 
 	if (!detail[0] || strstr(detail, code))
 		snprintf(out, size, "%s%s", detail[0] ? detail : code, hint);
