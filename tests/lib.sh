@@ -359,7 +359,9 @@ ping6() { n "$1" ping -6 -c "${3:-2}" -W 2 -w 4 "$2"; }
 # <prefix>net for the bridge.  Every member runs with --max-txn-ops
 # 10000; ETCD_ARGS adds more flags to each.
 #
-# ETCD_TLS=1 before etcd_cluster_start: clients and peers speak TLS.  A
+# ETCD_TLS=1 for etcd_cluster_start (in the script or for the call
+# only; the cluster keeps it until etcd_cluster_stop): clients and
+# peers speak TLS.  A
 # throwaway CA (openssl, EC P-256) signs one certificate per member, for
 # its address (an IP SAN), used for client and peer traffic both; peers
 # must show theirs, clients need none.  ETCD_ENDPOINTS are https://,
@@ -372,6 +374,7 @@ ETCDCTL=${ETCDCTL:-etcdctl}
 ETCD_NS_PREFIX=${ETCD_NS_PREFIX:-etcd}
 ETCD_ARGS=${ETCD_ARGS:-}
 ETCD_TLS=${ETCD_TLS:-}
+ETCD_SCHEME=http
 ETCD_ENDPOINTS=
 ETCD_CACERT=
 ETCD_DIR=
@@ -385,9 +388,6 @@ etcdctl_()
 	"$ETCDCTL" --endpoints "$ETCD_ENDPOINTS" --dial-timeout 3s \
 		${ETCD_CACERT:+--cacert "$ETCD_CACERT"} "$@"
 }
-
-# http or https, as ETCD_TLS says.
-etcd_scheme() { if [ -n "$ETCD_TLS" ]; then echo https; else echo http; fi; }
 
 # openssl with the configuration etcd_tls_conf wrote: the guest has no
 # /usr/lib/ssl/openssl.cnf.
@@ -469,10 +469,9 @@ etcd_join_ns()
 
 etcd_member_start()
 {
-	local i=$1 ns=${ETCD_NS_PREFIX}$1 addr=10.99.0.1$1 s t=$ETCD_DIR/tls
-	local tls=()
-	s=$(etcd_scheme)
-	[ -z "$ETCD_TLS" ] ||
+	local i=$1 ns=${ETCD_NS_PREFIX}$1 addr=10.99.0.1$1 s=$ETCD_SCHEME
+	local t=$ETCD_DIR/tls tls=()
+	[ "$s" = http ] ||
 		tls=(--cert-file "$t/etcd$i.crt" --key-file "$t/etcd$i.key"
 		     --peer-cert-file "$t/etcd$i.crt" --peer-key-file "$t/etcd$i.key"
 		     --peer-trusted-ca-file "$t/ca.crt" --peer-client-cert-auth)
@@ -518,8 +517,9 @@ etcd_healthy()
 
 etcd_cluster_start()
 {
-	local n=$1 i br=${ETCD_NS_PREFIX}net eps=() start=$SECONDS s
-	s=$(etcd_scheme)
+	local n=$1 i br=${ETCD_NS_PREFIX}net eps=() start=$SECONDS s=http
+	[ -z "$ETCD_TLS" ] || s=https
+	ETCD_SCHEME=$s
 	ETCD_N=$n
 	ETCD_DIR=$(mktemp -d /tmp/etcd.XXXXXX)
 	ETCD_CLUSTER=
@@ -569,6 +569,7 @@ etcd_cluster_stop()
 	[ -z "$ETCD_JOINED" ] || "$IP" link del etcd0 2>/dev/null
 	[ -z "$ETCD_DIR" ] || rm -rf "$ETCD_DIR"
 	ETCD_N=0 ETCD_DIR= ETCD_JOINED= ETCD_ENDPOINTS= ETCD_CACERT=
+	ETCD_SCHEME=http
 	return 0
 }
 
@@ -578,7 +579,7 @@ etcd_leader()
 	local i
 	for i in $(seq "$ETCD_N"); do
 		[ -n "${ETCD_PIDS[$i]:-}" ] || continue
-		if "$ETCDCTL" --endpoints "$(etcd_scheme)://10.99.0.1$i:2379" \
+		if "$ETCDCTL" --endpoints "$ETCD_SCHEME://10.99.0.1$i:2379" \
 			${ETCD_CACERT:+--cacert "$ETCD_CACERT"} --dial-timeout 2s \
 			endpoint status 2>/dev/null | awk -F', ' '{ print $5 }' |
 			grep -qx true; then
