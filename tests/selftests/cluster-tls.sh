@@ -15,7 +15,7 @@
 #   =====+==================+=====    the underlay: br0 here, 192.168.50.N
 #
 #   domain shop, VNI 100, default deny: web 1, app 2, db 3
-#     rule 10: web -> app icmp allow
+#     rule 10: web -> app icmp allow, later 12: web -> db, 13: app -> web
 #   VM addresses 10.2.0.N/24
 #
 # 6.1 and the debug kernel only, like cluster.sh: skipped on 6.12.
@@ -267,6 +267,28 @@ check "root adds rule 12: web -> db icmp allow" \
 	sctl rule add id 12 domain shop prio 100 from web to db proto icmp \
 	action allow
 check "...wb1 (h1) now pings db2 (h2)" wait_for 30 ping4 wb1 10.2.0.33 1
+
+# ---- one member stopped: clients move on to the next, over TLS ----
+
+check_fails "ap2 (h2) cannot ping wb1 (h1): app -> web, no rule" \
+	ping4 ap2 10.2.0.11 1
+etcd_member_stop 1
+check "etcd1 stopped: root adds rule 13 (app -> web) through etcd2, etcd3" \
+	wait_for 100 sctl rule add id 13 domain shop prio 100 from app to web \
+	proto icmp action allow
+rev=$(key_rev "$P/config/domains/shop/rules/13")
+check "...both hosts apply it (status revision $rev)" \
+	wait_for 300 converged "$rev"
+check "...ap2 (h2) now pings wb1 (h1)" wait_for 30 ping4 ap2 10.2.0.11 1
+etcd_member_start 1
+# lib.sh's etcd_healthy asks without a user, which auth refuses now
+etcd1_up()
+{
+	"$ETCDTEST" -e "https://10.99.0.11:2379" -c "$ETCD_CACERT" \
+		-u root:rootpw -t 2000 range /x
+}
+check "etcd1 started again on TLS: it answers root" wait_for 100 etcd1_up
+echo "# t=${SECONDS}s"
 
 # ---- a host's credentials write its own keys only ----
 
