@@ -202,6 +202,9 @@ setup()
 	ETCD_TLS=1 etcd_cluster_start 3 || return 1
 	EP=$ETCD_ENDPOINTS
 	auth_setup >"$D/auth.out" 2>&1 || { cat "$D/auth.out"; return 1; }
+	# The first login after auth enable can take longer than segctl's
+	# 5 s under a loaded TCG host: wait for it here, with etcdtest's 20.
+	wait_for 30 et range /x || { echo "etcd refuses root"; return 1; }
 	for i in 1 2; do
 		hv_up "$i" || return 1
 	done
