@@ -361,12 +361,12 @@ ping6() { n "$1" ping -6 -c "${3:-2}" -W 2 -w 4 "$2"; }
 #
 # ETCD_TLS=1 for etcd_cluster_start (in the script or for the call
 # only; the cluster keeps it until etcd_cluster_stop): clients and
-# peers speak TLS.  A
-# throwaway CA (openssl, EC P-256) signs one certificate per member, for
-# its address (an IP SAN), used for client and peer traffic both; peers
-# must show theirs, clients need none.  ETCD_ENDPOINTS are https://,
-# ETCD_CACERT the CA's certificate, which etcdctl_, etcd_healthy and
-# etcd_leader pass on (etcdtest -c, etcdctl --cacert).
+# peers speak TLS.  A throwaway CA (openssl, EC P-256) signs one
+# certificate per member, for its address (an IP SAN), used for client
+# and peer traffic both; peers must show theirs, clients need none.
+# ETCD_ENDPOINTS are https://, ETCD_CACERT the CA's certificate, which
+# etcdctl_, etcd_healthy and etcd_leader pass on (etcdtest -c, etcdctl
+# --cacert).  They pass no user: once auth is on, ask as a user.
 #   etcd_tls_ca NAME         another CA, $ETCD_DIR/tls/NAME.{crt,key}
 #                            (the CA itself is "ca")
 ETCD=${ETCD:-etcd}
