@@ -53,6 +53,7 @@ struct etcd {
 	long timeout_ms;
 	char *token;		/* the auth token, or NULL */
 	CURL *curl;		/* kept for its connection cache */
+	char curl_err[CURL_ERROR_SIZE];	/* libcurl's detail of a failure */
 	char err[512];
 };
 
@@ -463,13 +464,40 @@ static size_t header_cb(char *ptr, size_t size, size_t nmemb, void *data)
 	return n;
 }
 
-/* Set up @c for a POST of @body to @url; @hdrs is freed by the caller. */
+/*
+ * Why a transfer failed, for a log: libcurl's own detail in @detail when
+ * it left one ("SSL certificate problem: unable to get local issuer
+ * certificate" says more than the code's "SSL peer certificate or SSH
+ * remote key was not OK"), followed by the code's text in parentheses
+ * unless the detail has it already.  An empty answer to http:// is what
+ * a member that speaks TLS gives: the hint says so.
+ */
+static void curl_why(char *out, size_t size, CURLcode rc, const char *detail,
+		     const char *url)
+{
+	const char *code = curl_easy_strerror(rc);
+	const char *hint = rc == CURLE_GOT_NOTHING &&
+			   !strncasecmp(url, "http://", 7) ?
+			   "; is it an https:// endpoint?" : "";
+
+	if (!detail[0] || strstr(detail, code))
+		snprintf(out, size, "%s%s", detail[0] ? detail : code, hint);
+	else
+		snprintf(out, size, "%s (%s)%s", detail, code, hint);
+}
+
+/*
+ * Set up @c for a POST of @body to @url; @hdrs is freed by the caller.
+ * libcurl writes the detail of a failure to @errbuf (CURL_ERROR_SIZE).
+ */
 static int setup_curl(struct etcd *e, CURL *c, const char *url,
-		      const char *body, struct curl_slist **hdrs)
+		      const char *body, struct curl_slist **hdrs, char *errbuf)
 {
 	struct curl_slist *h = NULL, *t;
 	char *auth = NULL;
 
+	errbuf[0] = '\0';
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
@@ -580,7 +608,7 @@ static int post(struct etcd *e, const char *path, json_object *req,
 		struct buf b = { 0 };
 		json_tokener *tok;
 		json_object *j;
-		char url[1024];
+		char url[1024], why[CURL_ERROR_SIZE + 64];
 		long status = 0;
 		CURLcode rc;
 		const char *ep = e->eps[e->cur];
@@ -590,7 +618,7 @@ static int post(struct etcd *e, const char *path, json_object *req,
 			return -EINVAL;
 		}
 		curl_easy_reset(e->curl);
-		err = setup_curl(e, e->curl, url, body, &hdrs);
+		err = setup_curl(e, e->curl, url, body, &hdrs, e->curl_err);
 		if (err) {
 			set_err(e, "out of memory");
 			return err;
@@ -602,9 +630,11 @@ static int post(struct etcd *e, const char *path, json_object *req,
 		curl_easy_setopt(e->curl, CURLOPT_HEADERDATA, &b);
 		rc = curl_easy_perform(e->curl);
 		curl_slist_free_all(hdrs);
+		if (rc != CURLE_OK)
+			curl_why(why, sizeof(why), rc, e->curl_err, url);
 		if (rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_URL_MALFORMAT) {
 			free(b.data);
-			set_err(e, "endpoint %s: %s", ep, curl_easy_strerror(rc));
+			set_err(e, "endpoint %s: %s", ep, why);
 			err = -EINVAL;
 			goto next;
 		}
@@ -617,7 +647,7 @@ static int post(struct etcd *e, const char *path, json_object *req,
 					ETCD_MAX_RESP >> 20);
 				return -EFBIG;
 			}
-			set_err(e, "%s: %s", url, curl_easy_strerror(rc));
+			set_err(e, "%s: %s", url, why);
 			if (nc) {
 				err = -ECONNREFUSED;
 				goto next;
@@ -1046,6 +1076,7 @@ struct etcd_watch {
 	struct etcd_watch_resp *queue;
 	size_t nqueue, qhead;
 	char errmsg[512];
+	char curl_err[CURL_ERROR_SIZE];
 };
 
 void etcd_watch_resp_free(struct etcd_watch_resp *resp)
@@ -1106,7 +1137,7 @@ static int watch_connect(struct etcd_watch *w)
 	w->curl = curl_easy_init();
 	if (!w->curl)
 		return -ENOMEM;
-	err = setup_curl(e, w->curl, url, w->body, &w->hdrs);
+	err = setup_curl(e, w->curl, url, w->body, &w->hdrs, w->curl_err);
 	if (err)
 		return err;
 	curl_easy_setopt(w->curl, CURLOPT_WRITEFUNCTION, watch_write);
@@ -1150,8 +1181,12 @@ static void watch_perform(struct etcd_watch *w)
 				 "watch: the stream ended (HTTP %ld)", status);
 			w->err = -EPIPE;
 		} else {
-			snprintf(w->errmsg, sizeof(w->errmsg), "watch: %s",
-				 curl_easy_strerror(rc));
+			char why[CURL_ERROR_SIZE + 64], *url = NULL;
+
+			curl_easy_getinfo(w->curl, CURLINFO_EFFECTIVE_URL, &url);
+			curl_why(why, sizeof(why), rc, w->curl_err,
+				 url ? url : "");
+			snprintf(w->errmsg, sizeof(w->errmsg), "watch: %s", why);
 			w->err = curl_not_connected(w->curl, rc) ? -ECONNREFUSED :
 				 rc == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT : -EPIPE;
 		}

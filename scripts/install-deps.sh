@@ -76,8 +76,9 @@ PKGS=(
 	# bookworm-security) and what it needs, on the host and in ynl.sh's guest
 	linux-source-6.12 python3-yaml python3-jsonschema
 	# cluster mode: segd's etcd client (libcurl, json-c) and, in the
-	# cluster tests' guests, a real etcd
-	libcurl4-openssl-dev libjson-c-dev etcd-server etcd-client
+	# cluster tests' guests, a real etcd, and openssl for the
+	# certificates of its TLS mode (lib.sh's ETCD_TLS=1)
+	libcurl4-openssl-dev libjson-c-dev etcd-server etcd-client openssl
 	# etcd.sh reads segctl --etcd -j output with jq, in the guest
 	jq
 )

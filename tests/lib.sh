@@ -358,18 +358,89 @@ ping6() { n "$1" ping -6 -c "${3:-2}" -W 2 -w 4 "$2"; }
 # ETCD_NS_PREFIX (default etcd) names the namespaces: <prefix>1.., and
 # <prefix>net for the bridge.  Every member runs with --max-txn-ops
 # 10000; ETCD_ARGS adds more flags to each.
+#
+# ETCD_TLS=1 for etcd_cluster_start (in the script or for the call
+# only; the cluster keeps it until etcd_cluster_stop): clients and
+# peers speak TLS.  A throwaway CA (openssl, EC P-256) signs one
+# certificate per member, for its address (an IP SAN), used for client
+# and peer traffic both; peers must show theirs, clients need none.
+# ETCD_ENDPOINTS are https://, ETCD_CACERT the CA's certificate, which
+# etcdctl_, etcd_healthy and etcd_leader pass on (etcdtest -c, etcdctl
+# --cacert).  They pass no user: once auth is on, ask as a user.
+#   etcd_tls_ca NAME         another CA, $ETCD_DIR/tls/NAME.{crt,key}
+#                            (the CA itself is "ca")
 ETCD=${ETCD:-etcd}
 ETCDCTL=${ETCDCTL:-etcdctl}
 ETCD_NS_PREFIX=${ETCD_NS_PREFIX:-etcd}
 ETCD_ARGS=${ETCD_ARGS:-}
+ETCD_TLS=${ETCD_TLS:-}
+ETCD_SCHEME=http
 ETCD_ENDPOINTS=
+ETCD_CACERT=
 ETCD_DIR=
 ETCD_N=0
 ETCD_CLUSTER=
 ETCD_JOINED=
 declare -a ETCD_PIDS=()
 
-etcdctl_() { "$ETCDCTL" --endpoints "$ETCD_ENDPOINTS" --dial-timeout 3s "$@"; }
+etcdctl_()
+{
+	"$ETCDCTL" --endpoints "$ETCD_ENDPOINTS" --dial-timeout 3s \
+		${ETCD_CACERT:+--cacert "$ETCD_CACERT"} "$@"
+}
+
+# openssl with the configuration etcd_tls_conf wrote: the guest has no
+# /usr/lib/ssl/openssl.cnf.
+etcd_openssl()
+{
+	OPENSSL_CONF=$ETCD_DIR/tls/openssl.cnf ETCD_SAN=${ETCD_SAN:-0.0.0.0} \
+		openssl "$@"
+}
+
+etcd_tls_conf()
+{
+	mkdir -p "$ETCD_DIR/tls" || return 1
+	cat >"$ETCD_DIR/tls/openssl.cnf" <<-'EOF'
+	[req]
+	distinguished_name = dn
+	prompt = no
+	[dn]
+	CN = segfilter-test
+	[ca]
+	basicConstraints = critical,CA:TRUE
+	keyUsage = critical,keyCertSign,cRLSign
+	subjectKeyIdentifier = hash
+	[member]
+	basicConstraints = CA:FALSE
+	keyUsage = critical,digitalSignature
+	extendedKeyUsage = serverAuth,clientAuth
+	subjectAltName = IP:${ENV::ETCD_SAN}
+	EOF
+}
+
+etcd_tls_ca()
+{
+	local t=$ETCD_DIR/tls
+	[ -f "$t/openssl.cnf" ] || etcd_tls_conf || return 1
+	etcd_openssl req -x509 -new -nodes -newkey ec \
+		-pkeyopt ec_paramgen_curve:prime256v1 -days 2 \
+		-subj "/CN=segfilter test $1" -extensions ca \
+		-keyout "$t/$1.key" -out "$t/$1.crt" 2>>"$t/openssl.log"
+}
+
+# etcd_tls_member I: the key and certificate of member I, signed by "ca".
+etcd_tls_member()
+{
+	local i=$1 t=$ETCD_DIR/tls
+	etcd_openssl req -new -nodes -newkey ec \
+		-pkeyopt ec_paramgen_curve:prime256v1 -subj "/CN=etcd$i" \
+		-keyout "$t/etcd$i.key" -out "$t/etcd$i.csr" \
+		2>>"$t/openssl.log" &&
+	ETCD_SAN=10.99.0.1$i etcd_openssl x509 -req -in "$t/etcd$i.csr" \
+		-CA "$t/ca.crt" -CAkey "$t/ca.key" -set_serial "$((1000 + i))" \
+		-days 2 -extfile "$t/openssl.cnf" -extensions member \
+		-out "$t/etcd$i.crt" 2>>"$t/openssl.log"
+}
 
 etcd_join_ns()
 {
@@ -398,14 +469,19 @@ etcd_join_ns()
 
 etcd_member_start()
 {
-	local i=$1 ns=${ETCD_NS_PREFIX}$1 addr=10.99.0.1$1
+	local i=$1 ns=${ETCD_NS_PREFIX}$1 addr=10.99.0.1$1 s=$ETCD_SCHEME
+	local t=$ETCD_DIR/tls tls=()
+	[ "$s" = http ] ||
+		tls=(--cert-file "$t/etcd$i.crt" --key-file "$t/etcd$i.key"
+		     --peer-cert-file "$t/etcd$i.crt" --peer-key-file "$t/etcd$i.key"
+		     --peer-trusted-ca-file "$t/ca.crt" --peer-client-cert-auth)
 	# Not through n(): $! must be etcd itself (ip netns exec execs it).
 	# shellcheck disable=SC2086 # ETCD_ARGS is a list of flags
 	"$IP" netns exec "$ns" "$ETCD" --name "etcd$i" --data-dir "$ETCD_DIR/etcd$i" \
-		--listen-client-urls "http://$addr:2379" \
-		--advertise-client-urls "http://$addr:2379" \
-		--listen-peer-urls "http://$addr:2380" \
-		--initial-advertise-peer-urls "http://$addr:2380" \
+		--listen-client-urls "$s://$addr:2379" \
+		--advertise-client-urls "$s://$addr:2379" \
+		--listen-peer-urls "$s://$addr:2380" \
+		--initial-advertise-peer-urls "$s://$addr:2380" "${tls[@]}" \
 		--initial-cluster "$ETCD_CLUSTER" --initial-cluster-state new \
 		--initial-cluster-token segfilter-test --max-txn-ops 10000 \
 		$ETCD_ARGS >>"$ETCD_DIR/etcd$i.log" 2>&1 &
@@ -433,17 +509,29 @@ etcd_healthy()
 		return
 	fi
 	for ep in ${ETCD_ENDPOINTS//,/ }; do
-		"$TOOLS/etcdtest" -e "$ep" -t 2000 range /health >/dev/null 2>&1 ||
+		"$TOOLS/etcdtest" -e "$ep" ${ETCD_CACERT:+-c "$ETCD_CACERT"} \
+			-t 2000 range /health >/dev/null 2>&1 ||
 			return 1
 	done
 }
 
 etcd_cluster_start()
 {
-	local n=$1 i br=${ETCD_NS_PREFIX}net eps=() start=$SECONDS
+	local n=$1 i br=${ETCD_NS_PREFIX}net eps=() start=$SECONDS s=http
+	[ -z "$ETCD_TLS" ] || s=https
+	ETCD_SCHEME=$s
 	ETCD_N=$n
 	ETCD_DIR=$(mktemp -d /tmp/etcd.XXXXXX)
 	ETCD_CLUSTER=
+	ETCD_CACERT=
+	if [ -n "$ETCD_TLS" ]; then
+		etcd_tls_ca ca || { cat "$ETCD_DIR/tls/openssl.log"; return 1; }
+		for i in $(seq "$n"); do
+			etcd_tls_member "$i" ||
+				{ cat "$ETCD_DIR/tls/openssl.log"; return 1; }
+		done
+		ETCD_CACERT=$ETCD_DIR/tls/ca.crt
+	fi
 	"$IP" netns add "$br" || return 1
 	n "$br" "$IP" link set lo up
 	n "$br" "$IP" link add br0 type bridge || return 1
@@ -451,8 +539,8 @@ etcd_cluster_start()
 	for i in $(seq "$n"); do
 		vm_ns "${ETCD_NS_PREFIX}$i" || return 1
 		etcd_join_ns "${ETCD_NS_PREFIX}$i" "10.99.0.1$i" || return 1
-		ETCD_CLUSTER+="${ETCD_CLUSTER:+,}etcd$i=http://10.99.0.1$i:2380"
-		eps+=("http://10.99.0.1$i:2379")
+		ETCD_CLUSTER+="${ETCD_CLUSTER:+,}etcd$i=$s://10.99.0.1$i:2380"
+		eps+=("$s://10.99.0.1$i:2379")
 	done
 	etcd_join_ns . 10.99.0.254 || return 1
 	ETCD_ENDPOINTS=$(IFS=,; echo "${eps[*]}")
@@ -480,7 +568,8 @@ etcd_cluster_stop()
 	"$IP" netns del "${ETCD_NS_PREFIX}net" 2>/dev/null
 	[ -z "$ETCD_JOINED" ] || "$IP" link del etcd0 2>/dev/null
 	[ -z "$ETCD_DIR" ] || rm -rf "$ETCD_DIR"
-	ETCD_N=0 ETCD_DIR= ETCD_JOINED= ETCD_ENDPOINTS=
+	ETCD_N=0 ETCD_DIR= ETCD_JOINED= ETCD_ENDPOINTS= ETCD_CACERT=
+	ETCD_SCHEME=http
 	return 0
 }
 
@@ -490,7 +579,8 @@ etcd_leader()
 	local i
 	for i in $(seq "$ETCD_N"); do
 		[ -n "${ETCD_PIDS[$i]:-}" ] || continue
-		if "$ETCDCTL" --endpoints "http://10.99.0.1$i:2379" --dial-timeout 2s \
+		if "$ETCDCTL" --endpoints "$ETCD_SCHEME://10.99.0.1$i:2379" \
+			${ETCD_CACERT:+--cacert "$ETCD_CACERT"} --dial-timeout 2s \
 			endpoint status 2>/dev/null | awk -F', ' '{ print $5 }' |
 			grep -qx true; then
 			echo "$i"

@@ -3,7 +3,8 @@
  * etcdtest: drive ctl/etcd.c (the etcd client of segd) from a shell, for
  * tests/selftests/etcd.sh.
  *
- * usage: etcdtest [-e ENDPOINTS] [-u USER:PASSWORD] [-t MS] CMD ARGS
+ * usage: etcdtest [-e ENDPOINTS] [-u USER:PASSWORD] [-c CAFILE] [-t MS] CMD ARGS
+ *   -c CAFILE                 the CA that signed https:// endpoints' certificates
  *   put KEY VALUE [LEASE]     one put; prints "revision R"
  *   txn OP...                 one transaction of put:KEY=VALUE, del:KEY,
  *                             delprefix:PREFIX; prints "revision R"
@@ -86,7 +87,8 @@ static void fail(int err)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: etcdtest [-e ENDPOINTS] [-u USER:PASSWORD] [-t MS] CMD ARGS\n");
+	fprintf(stderr, "usage: etcdtest [-e ENDPOINTS] [-u USER:PASSWORD] [-c CAFILE]\n"
+			"                [-t MS] CMD ARGS\n");
 	exit(2);
 }
 
@@ -397,8 +399,9 @@ static size_t post_out(char *ptr, size_t size, size_t nmemb, void *data)
 	return n;
 }
 
-static char *post_raw(const char *endpoints, const char *path,
-		      const char *json, const char *token, int *failed)
+static char *post_raw(const char *endpoints, const char *cacert,
+		      const char *path, const char *json, const char *token,
+		      int *failed)
 {
 	struct curl_slist *h;
 	char url[512], *body = NULL, auth[512];
@@ -418,6 +421,8 @@ static char *post_raw(const char *endpoints, const char *path,
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	if (cacert)
+		curl_easy_setopt(c, CURLOPT_CAINFO, cacert);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, post_out);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
 	rc = curl_easy_perform(c);
@@ -442,8 +447,8 @@ static int do_post(const struct etcd_opts *opts, int argc, char **argv)
 
 		snprintf(json, sizeof(json), "{\"name\":\"%s\",\"password\":\"%s\"}",
 			 opts->user, opts->password);
-		body = post_raw(opts->endpoints, "/v3/auth/authenticate", json,
-				NULL, &failed);
+		body = post_raw(opts->endpoints, opts->cacert,
+				"/v3/auth/authenticate", json, NULL, &failed);
 		t = strstr(body, "\"token\":\"");
 		if (failed || !t) {
 			printf("%s\n", body);
@@ -453,7 +458,8 @@ static int do_post(const struct etcd_opts *opts, int argc, char **argv)
 		token = strndup(t + 9, strcspn(t + 9, "\""));
 		free(body);
 	}
-	body = post_raw(opts->endpoints, argv[0], argv[1], token, &failed);
+	body = post_raw(opts->endpoints, opts->cacert, argv[0], argv[1], token,
+			&failed);
 	printf("%s\n", body);
 	free(body);
 	free(token);
@@ -595,7 +601,7 @@ int main(int argc, char **argv)
 	int opt, rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "+e:u:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "+e:u:c:t:")) != -1) {
 		switch (opt) {
 		case 'e':
 			opts.endpoints = optarg;
@@ -607,6 +613,9 @@ int main(int argc, char **argv)
 				*colon++ = '\0';
 			opts.user = user;
 			opts.password = colon ? colon : "";
+			break;
+		case 'c':
+			opts.cacert = optarg;
 			break;
 		case 't':
 			opts.timeout_ms = atol(optarg);

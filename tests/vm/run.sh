@@ -42,9 +42,11 @@
 #   the modules the client needs.
 #   When a script uses etcd (calls etcd_cluster_start of lib.sh):
 #   /usr/bin/etcd and /usr/bin/etcdctl (Debian's etcd-server and
-#   etcd-client), /usr/sbin/segd and segctl-etcd if make -C ctl built
-#   them, /usr/bin/jq if the host has it (etcd.sh reads JSON with it),
-#   and at least 1536 MB of guest memory.
+#   etcd-client), /usr/bin/openssl (lib.sh's ETCD_TLS=1 makes its
+#   certificates with it; no openssl.cnf), /usr/sbin/segd and
+#   segctl-etcd if make -C ctl built them, /usr/bin/jq if the host has
+#   it (etcd.sh reads JSON with it), and at least 1536 MB of guest
+#   memory.
 #   Kernel modules loaded at boot: veth, tun, bridge, 8021q, vxlan (with
 #   udp_tunnel and ip6_udp_tunnel, for the uplinks of overlay.sh),
 #   nf_tables, nft_meta_bridge, nft_ct, nft_objref (nftables in bridge,
@@ -407,6 +409,7 @@ make_initramfs() {
 	if [ "$NEED_ETCD" = 1 ]; then
 		install_bin "$root" /usr/bin/etcd /usr/bin/etcd
 		install_bin "$root" /usr/bin/etcdctl /usr/bin/etcdctl
+		install_bin "$root" /usr/bin/openssl /usr/bin/openssl
 		[ ! -x "$TOP/ctl/segd" ] ||
 			install_bin "$root" "$TOP/ctl/segd" /usr/sbin/segd
 		[ ! -x "$TOP/ctl/segctl-etcd" ] ||
