@@ -524,6 +524,19 @@ int config_copy_if(struct config *dst, const struct config *src,
 	return 0;
 }
 
+int config_copy_key(struct config *dst, const struct config *src,
+		    const char *key)
+{
+	const struct record *rec = map_get(&src->keys, key);
+
+	if (!rec)
+		return -ENOENT;
+	if (map_get(&dst->keys, rec->key) ||
+	    (rec->alias && map_get(&dst->aliases, rec->alias)))
+		return -EEXIST;
+	return copy_record(dst, rec);
+}
+
 const char *config_conflict(const struct config *dst,
 			    const struct config *src)
 {

@@ -74,6 +74,9 @@ int config_copy(struct config *dst, const struct config *src,
 /* Copy the records of @src whose key @keep keeps.  0, -ENOMEM, -EEXIST. */
 int config_copy_if(struct config *dst, const struct config *src,
 		   bool (*keep)(const char *key, void *arg), void *arg);
+/* Copy the record of key @key: 0, -ENOENT, -EEXIST, -ENOMEM. */
+int config_copy_key(struct config *dst, const struct config *src,
+		    const char *key);
 /*
  * The key of the first record of @src whose key, domain id or group id
  * @dst has already, or NULL.

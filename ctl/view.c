@@ -19,6 +19,8 @@
 struct part {
 	char *name;		/* the domain; "" for the base */
 	void *keys;		/* tsearch tree of struct etcd_kv *, owned */
+	void *ctx_keys;		/* those of the domain, groups, services, chains */
+	size_t n_ctx;
 	size_t n_keys;
 	size_t own;		/* keys of this host (endpoints, instances) */
 	bool dirty;
@@ -187,8 +189,16 @@ static void part_forget(struct part *p)
 }
 
 /* Every key gone: nothing counted, the whole domain to compute. */
+static void no_free(void *p)
+{
+	(void)p;
+}
+
 static void part_keys_clear(struct part *p)
 {
+	tdestroy(p->ctx_keys, no_free);
+	p->ctx_keys = NULL;
+	p->n_ctx = 0;
 	tdestroy(p->keys, kv_free);
 	p->keys = NULL;
 	p->n_keys = 0;
@@ -349,8 +359,9 @@ static int count_add(void **tree, const char *s, int d)
 		if (d < 0)
 			return 0;
 		c = calloc(1, sizeof(*c));
-		if (!c || !(c->s = strdup(s)) ||
-		    !tsearch(c, tree, count_cmp)) {
+		if (c)
+			c->s = strdup(s);
+		if (!c || !c->s || !tsearch(c, tree, count_cmp)) {
 			if (c)
 				free(c->s);
 			free(c);
@@ -402,13 +413,14 @@ static void touch(struct part *p, const char *key)
 		return;
 	}
 	t = realloc(p->touched, (p->n_touched + 1) * sizeof(*t));
-	if (!t || !(t[p->n_touched] = strdup(key))) {
-		if (t)
-			p->touched = t;
+	if (t) {
+		p->touched = t;
+		t[p->n_touched] = strdup(key);
+	}
+	if (!t || !t[p->n_touched]) {
 		p->whole = true;
 		return;
 	}
-	p->touched = t;
 	p->n_touched++;
 }
 
@@ -500,6 +512,50 @@ static void changed(struct view *v, struct part *p, const char *key,
 	p->whole = true;
 }
 
+/*
+ * Whether @key is one a computation of touched keys reads of their
+ * domain: the domain's own, a group's, a service's or a chain's.
+ */
+static bool is_ctx_key(const struct view *v, const struct part *p,
+		       const char *key)
+{
+	size_t plen = strlen(v->h.prefix), nlen = strlen(p->name);
+	const char *rest = key + plen + 15;
+
+	if (p == &v->base || p == &v->records ||
+	    strncmp(key, v->h.prefix, plen) ||
+	    strncmp(key + plen, "config/domains/", 15) ||
+	    strncmp(rest, p->name, nlen))
+		return false;
+	rest += nlen;
+	return !*rest || !strncmp(rest, "/groups/", 8) ||
+	       !strncmp(rest, "/services/", 10) ||
+	       !strncmp(rest, "/chains/", 8);
+}
+
+/* @kv is now the pair of its key: in the context tree too if it is one. */
+static void ctx_put(struct view *v, struct part *p, struct etcd_kv *kv)
+{
+	struct etcd_kv **slot;
+
+	if (!is_ctx_key(v, p, kv->key))
+		return;
+	slot = tsearch(kv, &p->ctx_keys, kv_cmp);
+	if (!slot) {
+		p->whole = true;	/* no sub computation without it */
+		return;
+	}
+	if (*slot == kv)
+		p->n_ctx++;
+	*slot = kv;
+}
+
+static void ctx_del(struct view *v, struct part *p, const struct etcd_kv *kv)
+{
+	if (is_ctx_key(v, p, kv->key) && tdelete(kv, &p->ctx_keys, kv_cmp))
+		p->n_ctx--;
+}
+
 int view_put(struct view *v, const struct etcd_kv *src)
 {
 	struct etcd_kv *kv = calloc(1, sizeof(*kv)), **slot, *old;
@@ -526,6 +582,7 @@ int view_put(struct view *v, const struct etcd_kv *src)
 	if (*slot != kv) {
 		old = *slot;
 		*slot = kv;
+		ctx_put(v, p, kv);
 		/* the same value again (a lease renewed) changes nothing */
 		if (old->value_len == kv->value_len &&
 		    old->create_revision == kv->create_revision &&
@@ -538,6 +595,7 @@ int view_put(struct view *v, const struct etcd_kv *src)
 		v->n_keys++;
 		if (is_own(v, p, kv->key))
 			p->own++;
+		ctx_put(v, p, kv);
 	}
 	if (p == &v->records)
 		records_changed(v);
@@ -577,6 +635,7 @@ void view_del(struct view *v, const struct etcd_kv *del)
 		return;
 	}
 	kv = *slot;
+	ctx_del(v, p, kv);
 	tdelete(&probe, &p->keys, kv_cmp);
 	p->n_keys--;
 	v->n_keys--;
@@ -745,57 +804,35 @@ static void drop_records(const struct view *v, struct cluster_result *r)
 
 /* Computing the touched keys alone */
 
-struct sub_walk {
-	const struct part *p;
-	const char *ctx;	/* "P config/domains/D" */
-	size_t ctx_len;
-};
-
-static struct sub_walk sub_walk;
-
-/* The domain's own key and its groups, services and chains: no rule. */
-static bool is_context(const char *key)
+static void walk_ctx(const void *node, VISIT which, int depth)
 {
-	const char *rest;
-
-	if (strncmp(key, sub_walk.ctx, sub_walk.ctx_len))
-		return false;
-	rest = key + sub_walk.ctx_len;
-	return !*rest || (*rest == '/' && strncmp(rest, "/rules/", 7));
-}
-
-static void walk_sub(const void *node, VISIT which, int depth)
-{
-	const struct etcd_kv *kv = *(struct etcd_kv *const *)node;
-
 	(void)depth;
-	if ((which == postorder || which == leaf) &&
-	    (is_context(kv->key) || is_touched(sub_walk.p, kv->key)))
-		walk_out[walk_n++] = *kv;
+	if (which == postorder || which == leaf)
+		walk_out[walk_n++] = **(struct etcd_kv *const *)node;
 }
 
-static void set_context(const struct view *v, const struct part *p,
-			char *buf, size_t size)
-{
-	snprintf(buf, size, "%sconfig/domains/%s", v->h.prefix, p->name);
-	sub_walk.p = p;
-	sub_walk.ctx = buf;
-	sub_walk.ctx_len = strlen(buf);
-}
-
-/* The keys a computation of @p's touched keys reads, and the records. */
+/*
+ * The keys a computation of @p's touched keys reads: the touched keys
+ * that are there, the context, and the records.
+ */
 static struct etcd_kv *collect_sub(const struct view *v, const struct part *p,
 				   size_t *n)
 {
-	char ctx[300];
+	struct etcd_kv probe = { 0 }, **slot;
+	size_t i;
 
-	set_context(v, p, ctx, sizeof(ctx));
-	walk_out = calloc(p->n_keys + v->records.n_keys + 1,
+	walk_out = calloc(p->n_touched + p->n_ctx + v->records.n_keys + 1,
 			  sizeof(*walk_out));
 	walk_n = 0;
 	if (!walk_out)
 		return NULL;
-	twalk(p->keys, walk_sub);
+	for (i = 0; i < p->n_touched; i++) {
+		probe.key = p->touched[i];
+		slot = tfind(&probe, &p->keys, kv_cmp);
+		if (slot)
+			walk_out[walk_n++] = **slot;
+	}
+	twalk(p->ctx_keys, walk_ctx);
 	twalk(v->records.keys, walk_collect);
 	*n = walk_n;
 	return walk_out;
@@ -812,24 +849,35 @@ static const char *record_of(const struct cluster_result *r, const char *key)
 	return NULL;
 }
 
-/* The records of the touched keys, as applied. */
-struct old_records {
-	const char *rec[MAX_TOUCHED];
-	size_t n;
-};
+static struct config *sub_dst;
+static const struct config *sub_src;
+static const char *sub_domain;
+static size_t sub_plen;
+static int sub_err;
 
-static bool keep_context(const char *key, void *arg)
+/* The record of a context key: "domain D", "group D G"... */
+static void copy_ctx(const void *node, VISIT which, int depth)
 {
-	const struct old_records *o = arg;
-	size_t i;
+	const struct etcd_kv *kv = *(struct etcd_kv *const *)node;
+	const char *rest = kv->key + sub_plen + 15 + strlen(sub_domain);
+	char rec[600];
+	int ret;
 
-	if (!strncmp(key, "domain ", 7) || !strncmp(key, "group ", 6) ||
-	    !strncmp(key, "service ", 8) || !strncmp(key, "chain ", 6))
-		return true;
-	for (i = 0; i < o->n; i++)
-		if (!strcmp(o->rec[i], key))
-			return true;
-	return false;
+	(void)depth;
+	if (which != postorder && which != leaf)
+		return;
+	if (!*rest)
+		snprintf(rec, sizeof(rec), "domain %s", sub_domain);
+	else if (!strncmp(rest, "/groups/", 8))
+		snprintf(rec, sizeof(rec), "group %s %s", sub_domain, rest + 8);
+	else if (!strncmp(rest, "/services/", 10))
+		snprintf(rec, sizeof(rec), "service %s %s", sub_domain,
+			 rest + 10);
+	else
+		snprintf(rec, sizeof(rec), "chain %s %s", sub_domain, rest + 8);
+	ret = config_copy_key(sub_dst, sub_src, rec);
+	if (ret && ret != -ENOENT && !sub_err)
+		sub_err = ret;
 }
 
 /*
@@ -837,19 +885,31 @@ static bool keep_context(const char *key, void *arg)
  * (the domain, its groups, services and chains): the diff against the
  * computation of the same keys is the change.
  */
-static int sub_cur(struct part *p)
+static int sub_cur(const struct view *v, struct part *p)
 {
-	struct old_records o = { .n = 0 };
 	size_t i, j;
+	int ret;
 
+	sub_dst = p->cur_sub;
+	sub_src = p->applied;
+	sub_domain = p->name;
+	sub_plen = strlen(v->h.prefix);
+	sub_err = 0;
+	/* in key order: the domain's own key, a prefix of the others, first */
+	twalk(p->ctx_keys, copy_ctx);
+	if (sub_err)
+		return sub_err;
 	/* one walk of the sources for all the touched keys */
 	for (i = 0; i < p->res.n_src; i++)
-		for (j = 0; j < p->n_touched && o.n < MAX_TOUCHED; j++)
+		for (j = 0; j < p->n_touched; j++)
 			if (!strcmp(p->res.src[i].key, p->touched[j])) {
-				o.rec[o.n++] = p->res.src[i].record;
+				ret = config_copy_key(p->cur_sub, p->applied,
+						      p->res.src[i].record);
+				if (ret && ret != -ENOENT)
+					return ret;
 				break;
 			}
-	return config_copy_if(p->cur_sub, p->applied, keep_context, &o);
+	return 0;
 }
 
 /* Whether @key is the record of a touched key in @p's computation. */
@@ -945,7 +1005,7 @@ static int commit_sub(struct part *p, struct etcd_kv *good, size_t n_good)
 {
 	struct config *fresh;
 	struct etcd_kv *g;
-	size_t i, j;
+	size_t i, j, k;
 	int ret;
 
 	for (i = 0; i < p->n_touched; i++) {
@@ -974,31 +1034,31 @@ static int commit_sub(struct part *p, struct etcd_kv *good, size_t n_good)
 		filter_result(p, &p->wres, true);
 		ret = result_move(&p->res, &p->wres);
 	}
-	/* the last good pairs: the others' kept, the touched ones' new */
+	/*
+	 * The last good pairs: the others' kept, the touched ones' new,
+	 * both sorted (copy_used()), merged.
+	 */
 	g = ret ? NULL : calloc(p->n_good + n_good + 1, sizeof(*g));
 	if (!g) {
 		good_free(good, n_good);
 		return -ENOMEM;
 	}
-	for (i = j = 0; i < p->n_good; i++) {
-		if (is_touched(p, p->good[i].key)) {
+	for (i = k = j = 0; i < p->n_good || k < n_good;) {
+		if (i < p->n_good && is_touched(p, p->good[i].key)) {
 			free(p->good[i].key);
-			free(p->good[i].value);
-			continue;
+			free(p->good[i++].value);
+		} else if (k < n_good && !is_touched(p, good[k].key)) {
+			free(good[k].key);
+			free(good[k++].value);
+		} else if (k == n_good ||
+			   (i < p->n_good && kv_cmp(&p->good[i], &good[k]) < 0)) {
+			g[j++] = p->good[i++];
+		} else {
+			g[j++] = good[k++];
 		}
-		g[j++] = p->good[i];
-	}
-	for (i = 0; i < n_good; i++) {
-		if (!is_touched(p, good[i].key)) {
-			free(good[i].key);
-			free(good[i].value);
-			continue;
-		}
-		g[j++] = good[i];
 	}
 	free(p->good);
 	free(good);
-	qsort(g, j, sizeof(*g), kv_cmp);
 	p->good = g;
 	p->n_good = j;
 	return 0;
@@ -1082,7 +1142,7 @@ static int compute(struct view *v, struct part *p, bool all,
 		 p->applied && p->res.n_domains;
 	if (p->sub) {
 		p->cur_sub = config_new();
-		ret = p->cur_sub ? sub_cur(p) : -ENOMEM;
+		ret = p->cur_sub ? sub_cur(v, p) : -ENOMEM;
 		if (ret)
 			return ret;
 		kvs = collect_sub(v, p, &n);

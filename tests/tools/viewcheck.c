@@ -4,6 +4,7 @@
  * whole one (cluster_want() on every key), on random changes.
  *
  *	viewcheck [STEPS [SEED]]
+ *	viewcheck -b [DOMAINS [PER_DOMAIN]]
  *
  * A small cluster (five domains, five hosts, host h4 the one computed)
  * takes STEPS random changes: endpoints of any host put, moved and
@@ -16,6 +17,13 @@
  * the same keys waiting.  Prints one line per failing step, then
  * "viewcheck: N steps, N bad"; exits 1 if any step was bad.
  *
+ * With -b, what a computation costs instead: DOMAINS domains (10) of
+ * PER_DOMAIN rules and as many endpoints of ten other hosts (1000), h4
+ * holding them all; then the time the view takes, diff included, for
+ * the first computation, one registration, one rule, a change in a
+ * domain h4 does not hold, a host's tunnel, and nothing (performance.rst,
+ * "Cluster mode").
+ *
  * Devices: "lo" is the uplink; local endpoints of domain d1 may stand
  * on "lo" too, the others on a device that does not exist (waiting).
  */
@@ -23,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cluster.h"
 #include "config.h"
@@ -312,14 +321,112 @@ static void change(void)
 	}
 }
 
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* One apply of the view, timed: computation and diff. */
+static void timed(const char *what)
+{
+	struct config *want = config_new(), *cur = config_new();
+	struct config_diff *d;
+	const char *dup;
+	double t0 = now();
+
+	view_want(view, false, NULL, 0, want, cur, &dup);
+	d = config_diff(cur, want);
+	printf("viewcheck: %-34s %9.3f ms, %u commands\n", what,
+	       (now() - t0) * 1e3, d ? config_diff_count(d) : 0);
+	config_diff_free(d);
+	view_commit(view, false);
+	config_free(want);
+	config_free(cur);
+}
+
+static int bench(int ndom, int scale)
+{
+	char key[256], value[512];
+	int d, g, i;
+
+	view = view_new(&host);
+	if (!view)
+		return 2;
+	for (i = 0; i < 10; i++) {
+		snprintf(key, sizeof(key), P "hosts/r%d/record", i);
+		snprintf(value, sizeof(value),
+			 "{\"version\":1,\"tunnel\":\"192.168.50.%d\"}", 10 + i);
+		put(key, value);
+	}
+	for (d = 0; d < ndom; d++) {
+		snprintf(key, sizeof(key), P "config/domains/d%d", d);
+		snprintf(value, sizeof(value),
+			 "{\"version\":1,\"id\":%d,\"vni\":%d,\"default\":\"deny\"}",
+			 10 + d, 1000 + d);
+		put(key, value);
+		for (g = 0; g < 10; g++) {
+			snprintf(key, sizeof(key),
+				 P "config/domains/d%d/groups/g%d", d, g);
+			snprintf(value, sizeof(value),
+				 "{\"version\":1,\"id\":%d}", g + 1);
+			put(key, value);
+		}
+		snprintf(key, sizeof(key), P "hosts/h4/endpoints/d%d/02:ee:00:00:00:%02x",
+			 d, d);
+		snprintf(value, sizeof(value),
+			 "{\"version\":1,\"group\":\"g0\",\"port\":\"j%d\",\"ips\":[\"10.60.0.%d\"]}",
+			 d, d + 1);
+		put(key, value);
+		for (i = 0; i < scale; i++) {
+			snprintf(key, sizeof(key),
+				 P "config/domains/d%d/rules/%d", d, i + 1);
+			snprintf(value, sizeof(value),
+				 "{\"version\":1,\"prio\":100,\"from\":\"g%d\",\"to\":\"g%d\",\"proto\":\"tcp\",\"port\":\"%d\",\"action\":\"allow\"}",
+				 i % 10, (i / 10) % 10, 1000 + i);
+			put(key, value);
+			snprintf(key, sizeof(key),
+				 P "hosts/r%d/endpoints/d%d/02:%02x:00:%02x:%02x:%02x",
+				 i % 10, d, 16 + d, i >> 16, (i >> 8) & 255,
+				 i & 255);
+			snprintf(value, sizeof(value),
+				 "{\"version\":1,\"group\":\"g%d\",\"port\":\"p%d\",\"ips\":[\"10.%d.%d.%d\"]}",
+				 i % 10, i, 64 + (i >> 16), (i >> 8) & 255,
+				 i & 255);
+			put(key, value);
+		}
+	}
+	printf("viewcheck: %zu keys, %d domains held\n", view_keys(view),
+	       ndom);
+	timed("first computation");
+	put(P "hosts/r3/endpoints/d0/02:33:00:00:ff:01",
+	    "{\"version\":1,\"group\":\"g1\",\"port\":\"x\",\"ips\":[\"10.255.0.1\"]}");
+	timed("one registration");
+	put(P "config/domains/d0/rules/999999",
+	    "{\"version\":1,\"prio\":100,\"from\":\"g1\",\"to\":\"g2\",\"proto\":\"tcp\",\"port\":\"80\",\"action\":\"allow\"}");
+	timed("one rule");
+	put(P "config/domains/other/rules/1", "{\"version\":1,\"prio\":1}");
+	timed("a domain not held");
+	put(P "hosts/r3/record", "{\"version\":1,\"tunnel\":\"192.168.50.99\"}");
+	timed("a host's tunnel (all held domains)");
+	timed("nothing");
+	view_free(view);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int steps = argc > 1 ? atoi(argv[1]) : 1000, step, bad = 0;
 	char key[256], value[256];
 	int d, g;
 
-	srand(argc > 2 ? atoi(argv[2]) : 1);
 	new_json_obj(false, false);
+	if (argc > 1 && !strcmp(argv[1], "-b"))
+		return bench(argc > 2 ? atoi(argv[2]) : 10,
+			     argc > 3 ? atoi(argv[3]) : 1000);
+	srand(argc > 2 ? atoi(argv[2]) : 1);
 	view = view_new(&host);
 	if (!view)
 		return 2;
