@@ -592,9 +592,8 @@ etcd_leader()
 
 # ---- cluster mode: hypervisors running segd ----
 #
-# The set-up shared by tests/selftests/cluster.sh and cluster-bad.sh
-# (tests/bench/cluster.sh has its own copy still), on the etcd network
-# of etcd_cluster_start:
+# The set-up shared by tests/selftests/cluster.sh, cluster-bad.sh and
+# tests/bench/cluster.sh, on the etcd network of etcd_cluster_start:
 #
 #   cluster_underlay          bridge br0 here, 192.168.50.100/24, mtu
 #                             1600: the hypervisors' underlay

@@ -58,16 +58,11 @@ AP2=02:00:00:00:01:16
 WB3=02:00:00:00:01:0d
 MOB=02:00:00:00:01:17
 
-declare -A SEGD_PID
-
 say() { echo "CLUSTER $*"; }
 
 cleanup()
 {
-	local p
-	for p in "${SEGD_PID[@]}"; do
-		kill "$p" 2>/dev/null
-	done
+	cluster_segd_stop_all
 	etcd_cluster_stop
 	wait 2>/dev/null
 	cleanup_vms
@@ -89,52 +84,9 @@ stamp()
 
 sctl() { SEGCTL_ETCD=$EP "$SEGCTL" "$@" >/dev/null; }
 
-ul_join()
-{
-	local ns=$1 dev=$2 addr=$3
-	"$IP" link add "b$dev" type veth peer name "$dev" netns "$ns" &&
-	"$IP" link set "b$dev" mtu 1600 master br0 up &&
-	n "$ns" "$IP" link set "$dev" mtu 1600 &&
-	n "$ns" "$IP" addr add "$addr/24" dev "$dev" &&
-	n "$ns" "$IP" link set "$dev" up
-}
-
-# segd_start N: segd of hN; $! is segd itself, its log stamped.
-segd_start()
-{
-	local i=$1
-	"$IP" netns exec "hv$i" "$SEGD" --etcd "$EP" --host "h$i" \
-		--tunnel "192.168.50.$i" --uplink vx0 --lease-ttl 30 \
-		2> >(stamp >>"$D/segd.h$i.log") >/dev/null &
-	SEGD_PID[$i]=$!
-}
-
-vm()
-{
-	local h=$1 ns=$2 mac=$3 addr=$4
-	"$IP" netns list | grep -qw "$ns" || quiet_ns "$ns"
-	n "$h" "$IP" link add "o$ns" type veth peer name eth0 netns "$ns" &&
-	host_port_up "o$ns" "$h" &&
-	n "$ns" "$IP" link set eth0 address "$mac" &&
-	{ n "$ns" "$IP" addr show dev eth0 | grep -q "inet " ||
-	  n "$ns" "$IP" addr add "$addr/24" dev eth0; } &&
-	n "$ns" "$IP" link set eth0 up
-}
-
-hv_up()
-{
-	local i=$1
-	quiet_ns "hv$i"
-	ul_join "hv$i" "ul$i" "192.168.50.$i" &&
-	etcd_join_ns "hv$i" "10.99.0.$i" &&
-	n "hv$i" "$IP" link add vx0 type vxlan external gbp dstport 4789 &&
-	n "hv$i" "$IP" link set vx0 up
-}
-
-# The store's revision now.
-cur_rev() { "$ETCDTEST" -e "$EP" range /none | sed -n 's/^revision \([0-9]*\).*/\1/p'; }
-
-key_rev() { "$ETCDTEST" -e "$EP" range "$1" | sed -n 's/.* mod=\([0-9]*\).*/\1/p'; }
+# segd_start N: segd of hN; its log stamped (lib.sh's cluster_segd_start).
+CLUSTER_SEGD_FILTER=stamp
+segd_start() { cluster_segd_start "$1"; }
 
 # applied_at HOST REV: the stamp of HOST's first "applied" at REV or later.
 applied_at()
@@ -203,21 +155,20 @@ setup()
 	[ -x "$SEGD" ] || { echo "no $SEGD in the guest"; return 1; }
 	module_reload
 	rm -rf "$D" && mkdir -p "$D"
-	"$IP" link add br0 type bridge &&
-	"$IP" link set br0 mtu 1600 up &&
-	"$IP" addr add 192.168.50.100/24 dev br0 || return 1
+	CLUSTER_DIR=$D
+	cluster_underlay || return 1
 	etcd_cluster_start 3 || return 1
 	EP=$ETCD_ENDPOINTS
 	for i in 1 2 3 4; do
-		hv_up "$i" || return 1
+		cluster_hv "$i" || return 1
 	done
 	for i in 1 2 3; do
 		segd_start "$i"
 	done
-	vm hv1 wb1 $WB1 10.2.0.11 &&
-	vm hv1 mob $MOB 10.2.0.23 &&
-	vm hv2 ap2 $AP2 10.2.0.22 &&
-	vm hv3 wb3 $WB3 10.2.0.13
+	cluster_vm hv1 wb1 $WB1 10.2.0.11 &&
+	cluster_vm hv1 mob $MOB 10.2.0.23 &&
+	cluster_vm hv2 ap2 $AP2 10.2.0.22 &&
+	cluster_vm hv3 wb3 $WB3 10.2.0.13
 }
 
 if ! setup; then
@@ -238,7 +189,7 @@ endpoint add $AP2 domain shop group app port oap2 ip 10.2.0.22 host h2
 endpoint add $WB3 domain shop group web port owb3 ip 10.2.0.13 host h3
 EOF
 sctl -b "$D/policy.batch"
-rev=$(key_rev "$P/config/domains/shop")
+rev=$(cluster_key_rev "$P/config/domains/shop")
 check "the policy and 4 VMs: every host applies it" \
 	wait_applied "$rev" 300 h1 h2 h3
 check "wb3 (h3) pings mob (h1)" ping4 wb3 10.2.0.23
@@ -251,11 +202,11 @@ for r in $(seq "$ROUNDS"); do
 	to=h2
 	[ "$at" = h1 ] || to=h1
 	n "hv${at#h}" "$IP" link del omob
-	vm "hv${to#h}" mob $MOB 10.2.0.23 || bad=$((bad + 1))
+	cluster_vm "hv${to#h}" mob $MOB 10.2.0.23 || bad=$((bad + 1))
 	sleep 0.2	# the device events of segd settle first
 	t0=$(now_us)
 	sctl endpoint move $MOB domain shop port omob host "$to"
-	rev=$(key_rev "$P/hosts/$to/endpoints/shop/$MOB")
+	rev=$(cluster_key_rev "$P/hosts/$to/endpoints/shop/$MOB")
 	if [ -n "$rev" ] && t1=$(wait_applied "$rev" 60 h1 h2 h3) &&
 	   [ "$t1" -gt "$t0" ]; then
 		conv+=($((t1 - t0)))
@@ -288,7 +239,7 @@ for r in $(seq "$ROUNDS"); do
 		"$old" "$new" "$r" >"$D/rule.batch"
 	t0=$(now_us)
 	sctl -b "$D/rule.batch" || { bad=$((bad + 1)); continue; }
-	rev=$(key_rev "$P/config/domains/shop/rules/$new")
+	rev=$(cluster_key_rev "$P/config/domains/shop/rules/$new")
 	if [ -n "$rev" ] && t1=$(wait_applied "$rev" 60 h1 h2 h3) &&
 	   [ "$t1" -gt "$t0" ]; then
 		conv+=($((t1 - t0)))
@@ -343,7 +294,7 @@ for f in "$D"/txn.*; do
 done
 say "join-write txns $txns keys $((2 * NDOM * SCALE + 11 * NDOM)) ms $((($(now_us) - t0) / 1000))"
 check_eq "the $((2 * NDOM * SCALE)) endpoints and rules written" 0 "$bad"
-rev=$(cur_rev)
+rev=$(cluster_rev)
 echo "# t=${SECONDS}s, last revision ${rev:-?}"
 
 for d in $(seq 0 $((NDOM - 1))); do
@@ -359,7 +310,7 @@ if t1=$(wait_applied "${rev:-0}" 1200 h4); then
 	say "join-applied ms $(((t1 - t0) / 1000)) endpoints $((NDOM * SCALE)) rules $((NDOM * SCALE))"
 	sleep 2
 	read -r g1 m1 < <(etcd_ranges)
-	say "join-segd-rss peak-kb $(vm_kb "${SEGD_PID[4]}" VmHWM) after-kb $(vm_kb "${SEGD_PID[4]}" VmRSS)"
+	say "join-segd-rss peak-kb $(vm_kb "${CLUSTER_SEGD_PID[4]}" VmHWM) after-kb $(vm_kb "${CLUSTER_SEGD_PID[4]}" VmRSS)"
 	say "join-etcd-ranges grpc $((g1 - g0)) mvcc $((m1 - m0))"
 	check "...every domain held (segctl domain show on hv4)" test \
 		"$(n hv4 "$SEGCTL" domain show | grep -c 'domain d[0-9]')" = "$NDOM"
@@ -373,14 +324,14 @@ echo "# t=${SECONDS}s"
 # ---- 3. idle, then registrations ----
 
 for h in 4 1; do
-	c0=$(ticks "${SEGD_PID[$h]}")
+	c0=$(ticks "${CLUSTER_SEGD_PID[$h]}")
 	sleep "$IDLE"
-	c1=$(ticks "${SEGD_PID[$h]}")
-	say "idle-h$h ticks $((c1 - c0)) secs $IDLE hz $(getconf CLK_TCK 2>/dev/null || echo 100) rss-kb $(vm_kb "${SEGD_PID[$h]}" VmRSS)"
+	c1=$(ticks "${CLUSTER_SEGD_PID[$h]}")
+	say "idle-h$h ticks $((c1 - c0)) secs $IDLE hz $(getconf CLK_TCK 2>/dev/null || echo 100) rss-kb $(vm_kb "${CLUSTER_SEGD_PID[$h]}" VmRSS)"
 done
 
-rss0=$(vm_kb "${SEGD_PID[4]}" VmRSS)
-c0=$(ticks "${SEGD_PID[4]}")
+rss0=$(vm_kb "${CLUSTER_SEGD_PID[4]}" VmRSS)
+c0=$(ticks "${CLUSTER_SEGD_PID[4]}")
 t0=$(now_us)
 bad=0
 for k in $(seq 0 $((REGS - 1))); do
@@ -390,13 +341,13 @@ for k in $(seq 0 $((REGS - 1))); do
 done
 t1=$(now_us)
 last=$((REGS - 1))
-rev=$(key_rev "$P/hosts/r0/endpoints/d0/02:ff:00:00:$(printf %02x:%02x $((last / 256)) $((last % 256)))")
+rev=$(cluster_key_rev "$P/hosts/r0/endpoints/d0/02:ff:00:00:$(printf %02x:%02x $((last / 256)) $((last % 256)))")
 check_eq "$REGS registrations written, one transaction each" 0 "$bad"
 say "reg-write n $REGS ms $(((t1 - t0) / 1000)) per-s $(awk -v n="$REGS" -v us=$((t1 - t0)) 'BEGIN { printf "%.2f", n * 1e6 / us }')"
 if t2=$(wait_applied "${rev:-0}" 1200 h4); then
 	pass "h4 applied the last registration"
-	c1=$(ticks "${SEGD_PID[4]}")
-	rss1=$(vm_kb "${SEGD_PID[4]}" VmRSS)
+	c1=$(ticks "${CLUSTER_SEGD_PID[4]}")
+	rss1=$(vm_kb "${CLUSTER_SEGD_PID[4]}" VmRSS)
 	say "reg-applied-h4 n $REGS ms-after-first-write $(((t2 - t0) / 1000)) ms-after-last-write $(((t2 - t1) / 1000)) ticks $((c1 - c0)) rss-kb $rss0 $rss1 growth-bytes-per-reg $(((rss1 - rss0) * 1024 / REGS))"
 	say "reg-h4-applies $(awk -v t="$t0" '$1 >= t && / applied [0-9]+ commands$/' "$D/segd.h4.log" | wc -l)"
 else

@@ -357,7 +357,10 @@ check_eq "...h2, stopped meanwhile, applied them as one kernel transaction" \
 	"$(tail -n +$((h2lines + 1)) "$D/segd.h2.log" | grep applied |
 	   sed 's/^segd: //')"
 printf 'rule del %s domain shop\n' 40 41 42 43 44 >"$D/burst.batch"
-sctl -b "$D/burst.batch"
+# etcd's revision before: the delete is the next that segd watches
+rev=$(cluster_rev)
+check "...and out again, in one transaction: every host applies it" \
+	eval 'sctl -b "$D/burst.batch" && wait_for 300 converged $((rev + 1))'
 
 echo "# t=${SECONDS}s"
 # ---- segd restarted under traffic ----
