@@ -420,14 +420,6 @@ nomem:
 	return 1;
 }
 
-/* The domain @rec belongs to: a domain's own name; "" for an uplink. */
-static const char *record_domain(const struct record *rec)
-{
-	if (rec->type == SAVE_DOMAIN)
-		return rec->name;
-	return rec->domain ? rec->domain : "";
-}
-
 static char *dup_null(const char *s, bool *fail)
 {
 	char *d;
@@ -478,22 +470,23 @@ static int copy_record(struct config *dst, const struct record *src)
 	return 0;
 }
 
-int config_copy(struct config *dst, const struct config *src,
-		const char *domain, const char **dup)
+
+int config_copy_if(struct config *dst, const struct config *src,
+		   bool (*keep)(const char *key, void *arg), void *arg,
+		   const char **dup)
 {
 	const struct record *rec;
 	unsigned int i;
 	int ret;
 
-	*dup = NULL;
 	for (i = 0; i < src->n; i++) {
 		rec = src->recs[i];
-		if (rec->dead ||
-		    (domain && strcmp(domain, record_domain(rec))))
+		if (rec->dead || (keep && !keep(rec->key, arg)))
 			continue;
 		if (map_get(&dst->keys, rec->key) ||
 		    (rec->alias && map_get(&dst->aliases, rec->alias))) {
-			*dup = rec->key;
+			if (dup)
+				*dup = rec->key;
 			return -EEXIST;
 		}
 		ret = copy_record(dst, rec);
@@ -503,25 +496,11 @@ int config_copy(struct config *dst, const struct config *src,
 	return 0;
 }
 
-int config_copy_if(struct config *dst, const struct config *src,
-		   bool (*keep)(const char *key, void *arg), void *arg)
+int config_copy(struct config *dst, const struct config *src,
+		const char **dup)
 {
-	const struct record *rec;
-	unsigned int i;
-	int ret;
-
-	for (i = 0; i < src->n; i++) {
-		rec = src->recs[i];
-		if (rec->dead || !keep(rec->key, arg))
-			continue;
-		if (map_get(&dst->keys, rec->key) ||
-		    (rec->alias && map_get(&dst->aliases, rec->alias)))
-			return -EEXIST;
-		ret = copy_record(dst, rec);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	*dup = NULL;
+	return config_copy_if(dst, src, NULL, NULL, dup);
 }
 
 int config_copy_key(struct config *dst, const struct config *src,

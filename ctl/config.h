@@ -63,17 +63,16 @@ int config_from_module(struct config *cfg);
 int config_remove(struct config *cfg, const char *key);
 bool config_has(const struct config *cfg, const char *key);
 /*
- * Copy the records of @src to @dst: every one (@domain NULL), those of
- * domain @domain (its own record included), or those of no domain
- * (@domain "": uplinks).  0, -ENOMEM, or -EEXIST when @dst has the key
- * (or the domain or group id) of a record already: *@dup is that key
- * (in @src), and what came before it was copied.
+ * Copy every record of @src to @dst.  0, -ENOMEM, or -EEXIST when @dst
+ * has the key (or the domain or group id) of a record already: *@dup is
+ * that key (in @src), and what came before it was copied.
  */
 int config_copy(struct config *dst, const struct config *src,
-		const char *domain, const char **dup);
-/* Copy the records of @src whose key @keep keeps.  0, -ENOMEM, -EEXIST. */
+		const char **dup);
+/* The same, of the records whose key @keep keeps (@dup may be NULL). */
 int config_copy_if(struct config *dst, const struct config *src,
-		   bool (*keep)(const char *key, void *arg), void *arg);
+		   bool (*keep)(const char *key, void *arg), void *arg,
+		   const char **dup);
 /* Copy the record of key @key: 0, -ENOENT, -EEXIST, -ENOMEM. */
 int config_copy_key(struct config *dst, const struct config *src,
 		    const char *key);

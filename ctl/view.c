@@ -1014,13 +1014,13 @@ static int commit_sub(struct part *p, struct etcd_kv *good, size_t n_good)
 		if (rec)
 			config_remove(p->applied, rec);
 	}
-	ret = config_copy_if(p->applied, p->want, keep_touched, p);
+	ret = config_copy_if(p->applied, p->want, keep_touched, p, NULL);
 	/* records removed take room: copied anew when they are many */
 	if (!ret && config_dead(p->applied) > config_count(p->applied) + 64) {
 		const char *dup;
 
 		fresh = config_new();
-		ret = fresh ? config_copy(fresh, p->applied, NULL, &dup) :
+		ret = fresh ? config_copy(fresh, p->applied, &dup) :
 		      -ENOMEM;
 		if (!ret) {
 			config_free(p->applied);
@@ -1240,9 +1240,9 @@ static int part_add(struct part *p, bool computed, struct config *want,
 	int ret = 0;
 
 	if (w)
-		ret = config_copy(want, w, NULL, dup);
+		ret = config_copy(want, w, dup);
 	if (!ret && c && cur)
-		ret = config_copy(cur, c, NULL, dup);
+		ret = config_copy(cur, c, dup);
 	return ret;
 }
 
@@ -1383,7 +1383,7 @@ int view_applied(const struct view *v, struct config *cfg)
 
 	for (p = &v->base; p && !ret; p = p == &v->base ? v->parts : p->next)
 		if (p->applied)
-			ret = config_copy(cfg, p->applied, NULL, &dup);
+			ret = config_copy(cfg, p->applied, &dup);
 	return ret;
 }
 
