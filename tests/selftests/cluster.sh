@@ -318,7 +318,9 @@ check_eq "20 transactions, each replacing both rules, landed on h1" \
 	20 "$landed"
 check_ge "wb1 -> db3 (h1 -> h3): a stream across them (over 100 pings)" \
 	101 "$(sent "$D/ping.allow")"
-check_eq "...every ping sent arrived at db3" "$(sent "$D/ping.allow")" \
+# At least as many: a ping interrupted between its send and its count
+# has one more on the wire than it reports (seen once: 594 for 593).
+check_ge "...every ping sent arrived at db3" "$(sent "$D/ping.allow")" \
 	$(($(in_echos db3) - e_db3))
 for i in 1 2 3; do
 	check_eq "...h$i: shop's default_deny and revoked drops did not move" \
