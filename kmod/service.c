@@ -342,7 +342,7 @@ int segf_instance_create(struct segf_service *svc, u32 id,
 			 struct netlink_ext_ack *extack)
 {
 	struct segf_net *sn = svc->domain->sn;
-	struct segf_instance *inst, *old;
+	struct segf_instance *inst, *old, *head;
 	struct segf_port *port[2];
 	unsigned int n;
 	int s, cpu;
@@ -401,12 +401,19 @@ int segf_instance_create(struct segf_service *svc, u32 id,
 	inst->id = id;
 	inst->born = born;
 	inst->dead = SEGF_GEN_NEVER;
-	/* The same ports: the same VM, changed settings; else another. */
-	if (old && (old->side[SEGF_LEFT].ifindex != port[SEGF_LEFT]->ifindex ||
-		    old->side[SEGF_RIGHT].ifindex != port[SEGF_RIGHT]->ifindex))
-		inst->incarn = old->incarn + 1;
-	else if (old)
-		inst->incarn = old->incarn;
+	/*
+	 * The same ports as the instance flows may be pinned to (the head
+	 * of the line, published; those this commit added and deleted
+	 * again never were): the same VM, changed settings; else another.
+	 */
+	head = rcu_dereference_protected(svc->inst[id - 1],
+					 lockdep_is_held(&sn->lock));
+	if (head &&
+	    (head->side[SEGF_LEFT].ifindex != port[SEGF_LEFT]->ifindex ||
+	     head->side[SEGF_RIGHT].ifindex != port[SEGF_RIGHT]->ifindex))
+		inst->incarn = head->incarn + 1;
+	else if (head)
+		inst->incarn = head->incarn;
 	for (s = SEGF_LEFT; s <= SEGF_RIGHT; s++) {
 		inst->side[s] = sides[s];
 		RCU_INIT_POINTER(inst->side[s].port, NULL);

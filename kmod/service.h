@@ -85,9 +85,9 @@ struct segf_instance {
 	bool next_drained;		/* as the commit being built leaves it */
 	u8 reported;			/* the state last sent in an event */
 	/*
-	 * That of the instance the same commit deleted under the id, plus
-	 * one if this one is on other ports: another VM, so the flows
-	 * pinned to the id pick again (struct segf_hop).  Else 0.
+	 * That of the published instance the same commit deleted under
+	 * the id, plus one if this one is on other ports: another VM, so
+	 * the flows pinned to the id pick again (struct segf_hop).  Else 0.
 	 */
 	u8 incarn;
 	u64 born;
