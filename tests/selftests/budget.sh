@@ -210,9 +210,14 @@ s0=$(awk '$1 == "slab" { print $2 }' "$CG/memory.stat")
 n c1 "$TOOLS/udpflows" send 10.0.0.2 9 $N 20000 2000 >/tmp/budget.uf 2>&1
 # Flows whose echo was lost on the way stay unanswered: evictable.
 lost=$(grep -c ' lost' /tmp/budget.uf)
+# memory.stat is folded from per-CPU deltas: 6.12 folds them on a read
+# only past a threshold, and otherwise every 2 s.  Give it 5 s.
+slab_now() { awk '$1 == "slab" { print $2 }' "$CG/memory.stat"; }
+slab_grew() { [ $(($(slab_now) - s0)) -ge $((N * objsize * 3 / 4)) ]; }
 sleep 1
+wait_for 50 slab_grew
 m1=$(cat "$CG/memory.current")
-s1=$(awk '$1 == "slab" { print $2 }' "$CG/memory.stat")
+s1=$(slab_now)
 echo "# $N flows of $objsize bytes: memory.current $m0 -> $m1" \
 	"(+$((m1 - m0))), slab $s0 -> $s1 (+$((s1 - s0)))"
 check_eq "$N flows from a VM of the container" $((N + 1)) \

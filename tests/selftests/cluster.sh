@@ -351,6 +351,10 @@ for id in 40 41 42 43 44; do
 	first=${first:-$(cluster_key_rev "$P/config/domains/shop/rules/$id")}
 done
 rev=$(cluster_key_rev "$P/config/domains/shop/rules/44")
+# etcd sends watch events after the write has returned: give the last
+# one time to reach segd's socket (a slow debug guest once woke segd
+# between the fourth and the fifth).
+sleep 2
 kill -CONT "${CLUSTER_SEGD_PID[2]}"
 check "5 rules written in 5 transactions: every host applies them" \
 	wait_for 300 converged "$rev"
