@@ -283,6 +283,8 @@ int port_attach(int argc, char **argv);
 int port_detach(int argc, char **argv);
 int port_show(int argc, char **argv);
 int endpoint_add(int argc, char **argv);
+int endpoint_set(int argc, char **argv);
+int endpoint_claim(int argc, char **argv);
 int endpoint_move(int argc, char **argv);
 int endpoint_del(int argc, char **argv);
 int endpoint_show(int argc, char **argv);
