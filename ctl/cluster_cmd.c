@@ -9,6 +9,7 @@
  * the lines of -b FILE, go in one etcd transaction.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -706,6 +707,258 @@ static int cmd_endpoint(struct etcd *e, const char *prefix, const char *verb,
 	return ret;
 }
 
+/*
+ * endpoint set|claim with --etcd: the endpoint keys read, changed and
+ * put back in one transaction that holds only if none of them changed
+ * since they were read (a compare of each key's mod_revision), so that
+ * two agents claiming at once cannot lose each other's writes.
+ */
+
+/* @text as inet_pton() reads it, for comparing; false if not an address. */
+static bool addr_bin(const char *text, unsigned char *bin, int *family)
+{
+	*family = strchr(text, ':') ? AF_INET6 : AF_INET;
+	return inet_pton(*family, text, bin) == 1;
+}
+
+static bool same_addr(const char *a, const char *b)
+{
+	unsigned char x[16], y[16];
+	int fx, fy;
+
+	if (!addr_bin(a, x, &fx) || !addr_bin(b, y, &fy) || fx != fy)
+		return !strcmp(a, b);
+	return !memcmp(x, y, fx == AF_INET ? 4 : 16);
+}
+
+/* The index of @addr in @ips (a JSON array of strings), or -1. */
+static int ips_find(json_object *ips, const char *addr)
+{
+	size_t i, n = ips ? json_object_array_length(ips) : 0;
+
+	for (i = 0; i < n; i++) {
+		json_object *v = json_object_array_get_idx(ips, i);
+
+		if (json_object_is_type(v, json_type_string) &&
+		    same_addr(json_object_get_string(v), addr))
+			return i;
+	}
+	return -1;
+}
+
+/* @val's "ips", made if missing; NULL if it is not an array. */
+static json_object *ips_of(json_object *val)
+{
+	json_object *ips;
+
+	if (!json_object_object_get_ex(val, "ips", &ips)) {
+		ips = json_object_new_array();
+		json_object_object_add(val, "ips", ips);
+	}
+	return json_object_is_type(ips, json_type_array) ? ips : NULL;
+}
+
+static int if_unchanged(struct cluster_ops *o, const struct etcd_kv *kv)
+{
+	const char *k = dup_str(o, strdup(kv->key));
+
+	if (!k || append_op(o, ETCD_IF_MOD, k, NULL, NULL, cur.line))
+		return err("out of memory");
+	o->ops[o->n - 1].mod_revision = kv->mod_revision;
+	return 0;
+}
+
+/* The endpoint keys of @domain on every host, in @out. */
+static int find_domain_endpoints(struct etcd *e, const char *prefix,
+				 const char *domain, struct etcd_kvs *out)
+{
+	char *mid = keyf("/endpoints/%s/", domain);
+	char *start = keyf("%shosts/", prefix), *end = NULL;
+	struct etcd_kvs all = { 0 };
+	size_t i, pl = start ? strlen(start) : 0;
+	int ret = 1;
+
+	memset(out, 0, sizeof(*out));
+	if (start)
+		end = etcd_prefix_end(start);
+	if (!mid || !end) {
+		err("out of memory");
+		goto out;
+	}
+	if (etcd_range(e, start, end, 0, &all)) {
+		fprintf(stderr, "segctl: etcd: %s\n", etcd_strerror(e));
+		goto out;
+	}
+	out->kv = calloc(all.n + 1, sizeof(*out->kv));
+	if (!out->kv) {
+		err("out of memory");
+		goto out;
+	}
+	/* hosts/H/endpoints/D/MAC: H and MAC without a slash */
+	for (i = 0; i < all.n; i++) {
+		const char *host = all.kv[i].key + pl;
+		const char *at = strchr(host, '/');
+
+		if (!at || at == host || strncmp(at, mid, strlen(mid)) ||
+		    !at[strlen(mid)] || strchr(at + strlen(mid), '/'))
+			continue;
+		out->kv[out->n++] = all.kv[i];
+		memset(&all.kv[i], 0, sizeof(all.kv[i]));
+	}
+	ret = 0;
+out:
+	etcd_kvs_free(&all);
+	free(mid);
+	free(start);
+	free(end);
+	return ret;
+}
+
+/* Of the keys of @found, the one registering @mac: the oldest; or -1. */
+static int registered(const struct etcd_kvs *found, const char *mac)
+{
+	size_t i, ml = strlen(mac);
+	int reg = -1;
+
+	for (i = 0; i < found->n; i++) {
+		size_t kl = strlen(found->kv[i].key);
+
+		if (kl <= ml || found->kv[i].key[kl - ml - 1] != '/' ||
+		    strcmp(found->kv[i].key + kl - ml, mac))
+			continue;
+		if (reg < 0 || found->kv[i].create_revision <
+			       found->kv[reg].create_revision)
+			reg = i;
+	}
+	return reg;
+}
+
+static int cmd_endpoint_change(struct etcd *e, const char *prefix,
+			       const char *verb, int argc, char **argv,
+			       struct cluster_ops *o)
+{
+	const char *domain = kwval(argc - 1, argv + 1, "domain");
+	bool claim = !strcmp(verb, "claim"), ip_given = false;
+	json_object **vals = NULL, *ips, *nips;
+	bool *changed = NULL;
+	struct etcd_kvs found;
+	char mac[32];
+	size_t i, j;
+	int ret, reg, at;
+
+	if (cur.file)
+		return err("endpoint %s reads the endpoints: not in a batch file", verb);
+	if (argc < 3 || !domain)
+		return err("endpoint %s MAC domain DOMAIN ...", verb);
+	snprintf(mac, sizeof(mac), "%s", argv[0]);
+	lower(mac);
+	/* the words: checked before anything is read */
+	for (i = 1; i + 1 < (size_t)argc; i += 2) {
+		const char *k = argv[i];
+
+		if (!strcmp(k, "domain") || !strcmp(k, "ip") ||
+		    (!claim && (!strcmp(k, "group") || !strcmp(k, "add-ip") ||
+				!strcmp(k, "del-ip"))))
+			continue;
+		return err("unknown argument \"%s\" in endpoint %s", k, verb);
+	}
+	if (i != (size_t)argc)
+		return err("\"%s\" needs a value", argv[argc - 1]);
+	ret = find_domain_endpoints(e, prefix, domain, &found);
+	if (ret)
+		return ret;
+	reg = registered(&found, mac);
+	if (reg < 0) {
+		etcd_kvs_free(&found);
+		return err("endpoint %s of domain %s is on no host", mac, domain);
+	}
+	vals = calloc(found.n, sizeof(*vals));
+	changed = calloc(found.n, sizeof(*changed));
+	if (!vals || !changed) {
+		ret = err("out of memory");
+		goto out;
+	}
+	for (i = 0; i < found.n; i++) {
+		vals[i] = parse_obj(found.kv[i].value);
+		if (!vals[i] && (claim || (int)i == reg)) {
+			ret = err("%s is not a JSON object", found.kv[i].key);
+			goto out;
+		}
+	}
+	ips = ips_of(vals[reg]);
+	if (!ips) {
+		ret = err("%s: \"ips\" is not a list", found.kv[reg].key);
+		goto out;
+	}
+	nips = json_object_new_array();
+	for (i = 1; i + 1 < (size_t)argc; i += 2) {
+		const char *k = argv[i], *v = argv[i + 1];
+
+		if (!strcmp(k, "group")) {
+			json_object_object_add(vals[reg], "group",
+					       json_object_new_string(v));
+		} else if (!strcmp(k, "ip") && !claim) {
+			ip_given = true;
+			if (strcmp(v, "none") && ips_find(nips, v) < 0)
+				json_object_array_add(nips,
+					json_object_new_string(v));
+		}
+	}
+	if (ip_given) {
+		json_object_object_add(vals[reg], "ips", nips);
+		ips = nips;
+	} else {
+		json_object_put(nips);
+	}
+	for (i = 1; i + 1 < (size_t)argc; i += 2) {
+		const char *k = argv[i], *v = argv[i + 1];
+
+		if (!strcmp(k, "del-ip")) {
+			at = ips_find(ips, v);
+			if (at < 0) {
+				ret = err("endpoint %s has no address %s", mac, v);
+				goto out;
+			}
+			json_object_array_del_idx(ips, at, 1);
+		} else if (!strcmp(k, "add-ip") ||
+			   (claim && !strcmp(k, "ip"))) {
+			for (j = 0; claim && j < found.n; j++) {
+				json_object *other;
+
+				if ((int)j == reg || !vals[j])
+					continue;
+				other = ips_of(vals[j]);
+				at = other ? ips_find(other, v) : -1;
+				if (at < 0)
+					continue;
+				json_object_array_del_idx(other, at, 1);
+				changed[j] = true;
+			}
+			if (ips_find(ips, v) >= 0) {
+				if (claim)
+					continue;
+				ret = err("endpoint %s has address %s already",
+					  mac, v);
+				goto out;
+			}
+			json_object_array_add(ips, json_object_new_string(v));
+		}
+	}
+	changed[reg] = true;
+	for (j = 0; j < found.n && !ret; j++)
+		if (changed[j])
+			ret = if_unchanged(o, &found.kv[j]) ?:
+			      put_json(o, strdup(found.kv[j].key),
+				       json_object_get(vals[j]));
+out:
+	for (i = 0; vals && i < found.n; i++)
+		json_object_put(vals[i]);
+	free(vals);
+	free(changed);
+	etcd_kvs_free(&found);
+	return ret;
+}
+
 /* "left DEV [mac MAC] [ip ADDR]..." at @argv: the words it took. */
 static int fill_side(json_object *val, const char *side, int argc,
 		     char **argv)
@@ -883,6 +1136,9 @@ static int object_ops(struct etcd *e, const char *prefix, int argc,
 		return err("%s %s: too few arguments", obj, verb);
 	domain = kwval(n - 1, a + 1, "domain");
 
+	if (!strcmp(obj, "endpoint") &&
+	    (!strcmp(verb, "set") || !strcmp(verb, "claim")))
+		return cmd_endpoint_change(e, prefix, verb, n, a, o);
 	if (!strcmp(obj, "endpoint"))
 		return cmd_endpoint(e, prefix, verb, n, a, o);
 

@@ -933,23 +933,59 @@ fail:
 	return NULL;
 }
 
+/* An ETCD_IF_MOD condition, as a compare of etcd's txn. */
+static json_object *txn_compare(const struct etcd_op *op, int *err)
+{
+	json_object *o = json_object_new_object();
+
+	*err = -ENOMEM;
+	if (!o)
+		return NULL;
+	*err = json_add_b64(o, "key", op->key, strlen(op->key));
+	if (*err) {
+		json_object_put(o);
+		return NULL;
+	}
+	json_object_object_add(o, "target", json_object_new_string("MOD"));
+	json_object_object_add(o, "result", json_object_new_string("EQUAL"));
+	json_add_i64(o, "mod_revision", op->mod_revision);
+	return o;
+}
+
 int etcd_txn(struct etcd *e, const struct etcd_op *ops, size_t n,
 	     int64_t *revision)
 {
 	json_object *req = json_object_new_object(), *arr = json_object_new_array();
+	json_object *cmp = json_object_new_array();
 	json_object *resp;
+	bool conditional = false;
 	size_t i;
 	int err;
 
-	if (!req || !arr) {
+	if (!req || !arr || !cmp) {
 		json_object_put(req);
 		json_object_put(arr);
+		json_object_put(cmp);
 		set_err(e, "out of memory");
 		return -ENOMEM;
 	}
 	json_object_object_add(req, "success", arr);
+	json_object_object_add(req, "compare", cmp);
 	for (i = 0; i < n; i++) {
-		json_object *o = txn_op(&ops[i], &err);
+		json_object *o;
+
+		if (ops[i].type == ETCD_IF_MOD && ops[i].key) {
+			o = txn_compare(&ops[i], &err);
+			if (!o) {
+				json_object_put(req);
+				set_err(e, "out of memory");
+				return err;
+			}
+			json_object_array_add(cmp, o);
+			conditional = true;
+			continue;
+		}
+		o = txn_op(&ops[i], &err);
 
 		if (!o) {
 			json_object_put(req);
@@ -964,7 +1000,10 @@ int etcd_txn(struct etcd *e, const struct etcd_op *ops, size_t n,
 	json_object_put(req);
 	if (err)
 		return err;
-	if (!json_flag(resp, "succeeded")) {
+	if (!json_flag(resp, "succeeded") && conditional) {
+		set_err(e, "a key it read was changed meanwhile: nothing was written, run it again");
+		err = -EAGAIN;
+	} else if (!json_flag(resp, "succeeded")) {
 		set_err(e, "txn: etcd did not apply it");
 		err = -EIO;
 	} else if (revision) {

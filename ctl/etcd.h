@@ -74,11 +74,13 @@ struct etcd_kvs {
 	int64_t revision;
 };
 
-enum { ETCD_PUT, ETCD_DELETE };
+enum { ETCD_PUT, ETCD_DELETE, ETCD_IF_MOD };
 
 /*
  * One operation of etcd_txn(): a put of @key (with @lease if not 0), or a
- * delete of @key, or of [@key, @range_end) when @range_end is not NULL.
+ * delete of @key, or of [@key, @range_end) when @range_end is not NULL;
+ * or ETCD_IF_MOD, a condition: @key's mod_revision is still
+ * @mod_revision (0: @key does not exist), else nothing is done.
  */
 struct etcd_op {
 	int type;
@@ -86,6 +88,7 @@ struct etcd_op {
 	const char *value;
 	int64_t lease;
 	const char *range_end;	/* ETCD_DELETE of a range, or NULL */
+	int64_t mod_revision;	/* ETCD_IF_MOD */
 };
 
 /* A watch event: ETCD_PUT or ETCD_DELETE; a delete's kv has no value. */

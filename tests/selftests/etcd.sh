@@ -101,6 +101,18 @@ rev $((r0 + 3)): put /t/w/a=5
 rev $((r0 + 4)): del /t/w/a del /t/w/c del /t/w/d"
 check_eq "watch from revision $r0: its 5 revisions, each whole" "$exp" \
 	"$(et watch '/t/w/*' "$r0" 5 5000 | grep '^rev')"
+
+# Transactions on conditions (what segctl --etcd endpoint claim sends).
+rx=$(et txn ifmod:/t/w/none=0 ifmod:/t/none=0 put:/t/if/x=1 | rev_of)
+check "a txn on the conditions that two keys do not exist: applied" \
+	test -n "$rx"
+check "one on the condition that /t/if/x is still at $rx: applied" \
+	et txn ifmod:/t/if/x=$rx put:/t/if/z=1
+check "one whose condition no longer holds: -EAGAIN, changed meanwhile" \
+	errs -EAGAIN "changed meanwhile" et txn ifmod:/t/if/x=0 put:/t/if/y=1
+check_eq "...its put is not stored" "/t/if/x /t/if/z" \
+	"$(et range '/t/if/*' | awk 'NR > 1 { print $1 }' | paste -sd ' ')"
+et txn delprefix:/t/if/ >/dev/null
 et watch '/t/w/*' 0 2 10000 >/tmp/etcd.watch 2>&1 &
 WATCH_PID=$!
 wait_for 100 grep -q created /tmp/etcd.watch
@@ -288,6 +300,39 @@ if command -v jq >/dev/null; then
 else
 	skip "-j show, save and status: no jq in the guest"
 fi
+
+# endpoint claim and set: the endpoint keys rewritten in one revision,
+# on the condition that none changed since segctl read it.
+E1=hosts/h1/endpoints/shop/02:00:00:00:00:01
+E2=hosts/h2/endpoints/shop/02:00:00:00:00:02
+ips() { val "$1" | grep -o '"ips":\[[^]]*\]'; }
+r=$(now)
+sc endpoint claim 02:00:00:00:00:02 domain shop ip 10.0.0.1 >/tmp/etcd.out 2>&1
+check_eq "endpoint claim: 10.0.0.1 from h1's endpoint to h2's, one revision" \
+	"0 $((r + 1)) \"ips\":[] \"ips\":[\"10.0.0.2\",\"10.0.0.1\"]" \
+	"$? $(now) $(ips $E1) $(ips $E2)"
+r=$(now)
+sc endpoint set 02:00:00:00:00:01 domain shop group db add-ip 10.0.0.9 \
+	>/tmp/etcd.out 2>&1
+check_eq "endpoint set: h1's endpoint in group db with 10.0.0.9, one revision" \
+	"0 $((r + 1)) \"group\":\"db\" \"ips\":[\"10.0.0.9\"]" \
+	"$? $(now) $(val $E1 | grep -o '"group":"[a-z]*"') $(ips $E1)"
+r=$(now)
+check "endpoint set del-ip of an address it lacks: refused" \
+	sc_errs "has no address 10.7.7.7" endpoint set 02:00:00:00:00:01 \
+	domain shop del-ip 10.7.7.7
+check "endpoint claim for an endpoint on no host: refused" \
+	sc_errs "is on no host" endpoint claim 02:00:00:00:00:07 domain shop \
+	ip 10.0.0.1
+check "endpoint set in a batch file: refused (it reads the endpoints)" \
+	sc_errs "not in a batch file" -b "$(batch set \
+		'endpoint set 02:00:00:00:00:01 domain shop group web')"
+check_eq "...none of the three wrote anything" "$r" "$(now)"
+sc endpoint set 02:00:00:00:00:01 domain shop group web ip 10.0.0.1 \
+	>/dev/null 2>&1
+sc endpoint set 02:00:00:00:00:02 domain shop del-ip 10.0.0.1 >/dev/null 2>&1
+check_eq "...and both set back as they were" \
+	"\"ips\":[\"10.0.0.1\"] \"ips\":[\"10.0.0.2\"]" "$(ips $E1) $(ips $E2)"
 
 # Auth: root, and a user whose role covers /t/lim/ only.
 # (etcdctl, a Go program, takes seconds to start under TCG: the steps

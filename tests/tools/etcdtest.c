@@ -7,7 +7,9 @@
  *   -c CAFILE                 the CA that signed https:// endpoints' certificates
  *   put KEY VALUE [LEASE]     one put; prints "revision R"
  *   txn OP...                 one transaction of put:KEY=VALUE, del:KEY,
- *                             delprefix:PREFIX; prints "revision R"
+ *                             delprefix:PREFIX, on the conditions
+ *                             ifmod:KEY=REV (KEY's mod_revision is REV, 0:
+ *                             KEY does not exist); prints "revision R"
  *   fill PREFIX N [PER_TXN]   PREFIX00000.. PREFIX<N-1> = "v<i>" in
  *                             transactions of PER_TXN (default 500) puts
  *   range KEY|PREFIX* [REV]   prints "revision R count N", then one line
@@ -70,6 +72,7 @@ static const char *errname(int err)
 	case E2BIG: return "-E2BIG";
 	case EMSGSIZE: return "-EMSGSIZE";
 	case EIO: return "-EIO";
+	case EAGAIN: return "-EAGAIN";
 	case EPIPE: return "-EPIPE";
 	case ENOMEM: return "-ENOMEM";
 	}
@@ -151,12 +154,20 @@ static int do_txn(int argc, char **argv)
 		bufs[i] = a;
 		if (!strncmp(a, "put:", 4) && eq) {
 			*eq = '\0';
-			ops[i] = (struct etcd_op){ ETCD_PUT, a + 4, eq + 1, 0, NULL };
+			ops[i] = (struct etcd_op){ .type = ETCD_PUT, .key = a + 4,
+						   .value = eq + 1 };
 		} else if (!strncmp(a, "del:", 4)) {
-			ops[i] = (struct etcd_op){ ETCD_DELETE, a + 4, NULL, 0, NULL };
+			ops[i] = (struct etcd_op){ .type = ETCD_DELETE,
+						   .key = a + 4 };
 		} else if (!strncmp(a, "delprefix:", 10)) {
-			ops[i] = (struct etcd_op){ ETCD_DELETE, a + 10, NULL, 0,
-						   etcd_prefix_end(a + 10) };
+			ops[i] = (struct etcd_op){ .type = ETCD_DELETE,
+				.key = a + 10,
+				.range_end = etcd_prefix_end(a + 10) };
+		} else if (!strncmp(a, "ifmod:", 6) && eq) {
+			*eq = '\0';
+			ops[i] = (struct etcd_op){ .type = ETCD_IF_MOD,
+				.key = a + 6,
+				.mod_revision = strtoll(eq + 1, NULL, 10) };
 		} else {
 			usage();
 		}
@@ -176,7 +187,7 @@ static int do_txn(int argc, char **argv)
 
 static int do_put(int argc, char **argv)
 {
-	struct etcd_op op = { ETCD_PUT, NULL, NULL, 0, NULL };
+	struct etcd_op op = { .type = ETCD_PUT };
 	int64_t rev;
 	int err;
 
@@ -214,7 +225,9 @@ static int do_fill(int argc, char **argv)
 		for (j = 0; j < per && i + j < n; j++) {
 			snprintf(keys[j], sizeof(keys[j]), "%s%05d", argv[0], i + j);
 			snprintf(vals[j], sizeof(vals[j]), "v%d", i + j);
-			ops[j] = (struct etcd_op){ ETCD_PUT, keys[j], vals[j], 0, NULL };
+			ops[j] = (struct etcd_op){ .type = ETCD_PUT,
+						   .key = keys[j],
+						   .value = vals[j] };
 		}
 		err = etcd_txn(etcd, ops, j, &rev);
 		if (err)
