@@ -101,18 +101,6 @@ rev $((r0 + 3)): put /t/w/a=5
 rev $((r0 + 4)): del /t/w/a del /t/w/c del /t/w/d"
 check_eq "watch from revision $r0: its 5 revisions, each whole" "$exp" \
 	"$(et watch '/t/w/*' "$r0" 5 5000 | grep '^rev')"
-
-# Transactions on conditions (what segctl --etcd endpoint claim sends).
-rx=$(et txn ifmod:/t/w/none=0 ifmod:/t/none=0 put:/t/if/x=1 | rev_of)
-check "a txn on the conditions that two keys do not exist: applied" \
-	test -n "$rx"
-check "one on the condition that /t/if/x is still at $rx: applied" \
-	et txn ifmod:/t/if/x=$rx put:/t/if/z=1
-check "one whose condition no longer holds: -EAGAIN, changed meanwhile" \
-	errs -EAGAIN "changed meanwhile" et txn ifmod:/t/if/x=0 put:/t/if/y=1
-check_eq "...its put is not stored" "/t/if/x /t/if/z" \
-	"$(et range '/t/if/*' | awk 'NR > 1 { print $1 }' | paste -sd ' ')"
-et txn delprefix:/t/if/ >/dev/null
 et watch '/t/w/*' 0 2 10000 >/tmp/etcd.watch 2>&1 &
 WATCH_PID=$!
 wait_for 100 grep -q created /tmp/etcd.watch
@@ -127,6 +115,18 @@ check_eq "a live watch gets later puts as they come" \
 check_eq "etcd_watch_poll() waits on the caller's fds too" \
 	"idle: revents 0 after the timeout|fd: revents POLLIN after less than 5 s" \
 	"$(et watchfd '/t/w/*' 2>&1 | paste -sd '|')"
+
+# Transactions on conditions (what segctl --etcd endpoint claim sends).
+rx=$(et txn ifmod:/t/w/none=0 ifmod:/t/none=0 put:/t/if/x=1 | rev_of)
+check "a txn on the conditions that two keys do not exist: applied" \
+	test -n "$rx"
+check "one on the condition that /t/if/x is still at $rx: applied" \
+	et txn ifmod:/t/if/x=$rx put:/t/if/z=1
+check "one whose condition no longer holds: -EAGAIN, changed meanwhile" \
+	errs -EAGAIN "changed meanwhile" et txn ifmod:/t/if/x=0 put:/t/if/y=1
+check_eq "...its put is not stored" "/t/if/x /t/if/z" \
+	"$(et range '/t/if/*' | awk 'NR > 1 { print $1 }' | paste -sd ' ')"
+et txn delprefix:/t/if/ >/dev/null
 
 # Leases: revoked, and expired.
 id=$(et lease-grant 60)
