@@ -137,6 +137,27 @@ segf_check_source(const struct segf_endpoint *src, const struct segf_pkt *pkt)
 }
 
 /*
+ * A neighbour solicitation from a link-local address straight to the
+ * gateway's link-local address (neighbour unreachability detection of
+ * the router that advertised itself from it): segf_check_source() takes
+ * link-local sources towards multicast groups only, but this one is for
+ * the gateway, and answered.
+ */
+static bool segf_ns_for_gateway(const struct segf_ctx *ctx,
+				const struct segf_pkt *pkt)
+{
+	struct segf_addr key;
+
+	if (!(pkt->flags & SEGF_PKT_ND_NS) ||
+	    !(ipv6_addr_type(&pkt->v6.saddr) & IPV6_ADDR_LINKLOCAL) ||
+	    !(ipv6_addr_type(&pkt->nd_target) & IPV6_ADDR_LINKLOCAL) ||
+	    segf_check_link_control(pkt))
+		return false;
+	segf_addr_v6(&key, &pkt->nd_target);
+	return segf_gw_owns(&ctx->pol->cfg, &key);
+}
+
+/*
  * A frame may come with its transport checksum still to compute
  * (CHECKSUM_PARTIAL: a VM's virtio header through its tap says where, as
  * does a local sender's packet socket).  The device it leaves by, or the
@@ -211,7 +232,12 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 	if (!src || READ_ONCE(src->port) != port)
 		goto drop;
 	ctx.gbp = src->group->id;
+	/* DHCP: from 0.0.0.0, or server traffic; see dhcp.c. */
+	if (segf_is_dhcp(&pkt) && segf_dhcp(&ctx, skb, &pkt, src))
+		return;
 	reason = segf_check_source(src, &pkt);
+	if (reason == SEGFILTER_DROP_SRC_IP && segf_ns_for_gateway(&ctx, &pkt))
+		reason = 0;
 	if (reason)
 		goto drop;
 
