@@ -447,6 +447,7 @@ struct segf_ra_prefix {
 
 #define SEGF_RA_AUTONOMOUS	0x40
 #define SEGF_RA_LIFETIME	9000	/* seconds: RFC 4861's longest */
+#define SEGF_RA_INFINITE	0xffffffff
 #define SEGF_ND_OPT_RDNSS	25
 
 struct segf_ra {
@@ -538,8 +539,8 @@ bool segf_ra_reply(const struct segf_ctx *ctx, struct sk_buff *skb,
 		pi->prefix_len = 64;
 		/* Not on-link: there is no subnet, the gateway routes. */
 		pi->flags = SEGF_RA_AUTONOMOUS;
-		pi->valid = htonl(INFINITY_LIFE_TIME);
-		pi->preferred = htonl(INFINITY_LIFE_TIME);
+		pi->valid = htonl(SEGF_RA_INFINITE);
+		pi->preferred = htonl(SEGF_RA_INFINITE);
 		pi->prefix = cfg->ra_prefixes[i];
 	}
 	for (i = 0, n6 = 0; i < cfg->n_dns; i++)
