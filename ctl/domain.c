@@ -267,6 +267,19 @@ static int parse_domain_opts(struct domain_opts *o, bool none)
 	return 0;
 }
 
+/*
+ * A list that replaces the domain's: an empty one ("none") removes it.
+ * libnl drops a nest left empty, so that one is written by hand.
+ */
+static void put_addr_list(struct nl_msg *msg, int type,
+			  const struct ip_addrs *addrs)
+{
+	if (addrs->n)
+		put_addrs(msg, type, addrs);
+	else
+		sfnl_put(msg, type | NLA_F_NESTED, NULL, 0);
+}
+
 static void put_domain_opts(struct nl_msg *msg, const struct domain_opts *o)
 {
 	if (o->def)
@@ -282,11 +295,10 @@ static void put_domain_opts(struct nl_msg *msg, const struct domain_opts *o)
 		put_addrs(msg, SEGFILTER_A_GW_ADDRS, &o->gw_addrs);
 	if (o->mtu_arg)
 		sfnl_put_u32(msg, SEGFILTER_A_MTU, o->mtu);
-	/* An empty nest ("none") removes them. */
 	if (o->dns)
-		put_addrs(msg, SEGFILTER_A_DNS_SERVERS, &o->dns_addrs);
+		put_addr_list(msg, SEGFILTER_A_DNS_SERVERS, &o->dns_addrs);
 	if (o->prefix)
-		put_addrs(msg, SEGFILTER_A_RA_PREFIXES, &o->prefixes);
+		put_addr_list(msg, SEGFILTER_A_RA_PREFIXES, &o->prefixes);
 }
 
 static void free_domain_opts(struct domain_opts *o)
