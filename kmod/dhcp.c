@@ -358,7 +358,9 @@ static struct segf_endpoint *segf_dhcp_server(const struct segf_ctx *ctx)
  * Server traffic (from port 67) goes on, as any frame, only from the
  * domain's DHCP server.  A client's request (from port 68 to 67, from
  * 0.0.0.0 or an address of its own) goes to that server if the domain
- * has one, else is answered here.
+ * has one, else is answered here.  A REQUEST from an address that is
+ * not the sender's (a renewal of an address its endpoint no longer has)
+ * gets a NAK, so that the client starts over at once.
  *
  * Return: true when the frame was consumed; false lets it go on its
  * way as any other frame.
@@ -371,6 +373,7 @@ bool segf_dhcp(const struct segf_ctx *ctx, struct sk_buff *skb,
 	struct segf_dhcp_req req;
 	struct segf_bootp bp;
 	__be32 gw, mine;
+	bool owned;
 
 	if (pkt->sport == htons(SEGF_DHCP_SERVER_PORT)) {
 		if (server == src)
@@ -380,11 +383,12 @@ bool segf_dhcp(const struct segf_ctx *ctx, struct sk_buff *skb,
 	}
 	if (pkt->sport != htons(SEGF_DHCP_CLIENT_PORT))
 		return false;
-	if (pkt->v4.saddr && !segf_owns_v4(src, pkt->v4.saddr)) {
-		segf_drop(ctx, skb, SEGFILTER_DROP_SRC_IP);
-		return true;
-	}
+	owned = !pkt->v4.saddr || segf_owns_v4(src, pkt->v4.saddr);
 	if (server) {
+		if (!owned) {
+			segf_drop(ctx, skb, SEGFILTER_DROP_SRC_IP);
+			return true;
+		}
 		if (server == src) {
 			segf_drop(ctx, skb, SEGFILTER_DROP_DHCP);
 			return true;
@@ -398,6 +402,10 @@ bool segf_dhcp(const struct segf_ctx *ctx, struct sk_buff *skb,
 			   sizeof(cfg->gw_addrs[0]));
 	if (!gw || !segf_dhcp_read(skb, pkt, &bp, &req)) {
 		segf_drop(ctx, skb, SEGFILTER_DROP_DHCP);
+		return true;
+	}
+	if (!owned && req.type != SEGF_DHCPREQUEST) {
+		segf_drop(ctx, skb, SEGFILTER_DROP_SRC_IP);
 		return true;
 	}
 	mine = segf_first_v4(&src->addrs[0].key, src->n_addrs,
@@ -415,7 +423,7 @@ bool segf_dhcp(const struct segf_ctx *ctx, struct sk_buff *skb,
 			break;
 		if (!req.requested)
 			req.requested = bp.ciaddr;
-		if (!mine || req.requested != mine)
+		if (!owned || !mine || req.requested != mine)
 			segf_dhcp_reply(ctx, skb, &bp, &req, SEGF_DHCPNAK, 0,
 					gw);
 		else
