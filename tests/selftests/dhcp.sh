@@ -255,7 +255,8 @@ check_eq "the gateway answered no DHCP meanwhile" "$gw_replies" \
 	"$(counter domain dc dhcp_replies)"
 check_eq "s1's server traffic was not dropped" 0 "$(counter port vs1 dhcp)"
 
-# --- removal ---
+# --- removal, and sync ---
+$SEGCTL save >/tmp/dhcp.saved
 check "the domain's DNS servers and prefixes can be removed" \
 	$SEGCTL domain set dc dns none ipv6-prefix none mtu 0
 check_eq "domain show lists them no more" "" \
@@ -263,5 +264,15 @@ check_eq "domain show lists them no more" "" \
 check_err "prefixes need a gateway: removing it alone is refused" "" \
 	"need a gateway MAC" sh -c "$SEGCTL domain set dc ipv6-prefix fd09:1::/64 &&
 	$SEGCTL domain set dc gateway none"
+check "sync puts the saved MTU, DNS servers and prefixes back" \
+	$SEGCTL sync /tmp/dhcp.saved
+check_eq "...as they were" \
+	"mtu 1400 dns 10.9.0.53,192.0.2.53,fd09::53 ipv6-prefix fd09:1::/64" \
+	"$($SEGCTL domain show dc | grep -o 'mtu .*/64')"
+sed 's/ mtu [0-9]* dns [^ ]* ipv6-prefix [^ ]*//' /tmp/dhcp.saved \
+	>/tmp/dhcp.bare
+check "sync to a state without them" $SEGCTL sync /tmp/dhcp.bare
+check_eq "...removes them" "" \
+	"$($SEGCTL domain show dc | grep -Eo ' (mtu|dns|ipv6-prefix) ')"
 
 finish
