@@ -73,7 +73,7 @@ udhcpc_run()
 	EOF
 	chmod +x /tmp/dhcp.hook
 	n "$ns" env DHCP_NS="$ns" timeout 30 udhcpc -i eth0 -f -q -n -t 5 \
-		-T 2 -s /tmp/dhcp.hook
+		-T 2 -O staticroutes -s /tmp/dhcp.hook
 }
 
 # env_of NS VAR: a variable the script was given.
@@ -149,6 +149,8 @@ check_eq "c1's resolv.conf names the domain's IPv4 DNS servers" \
 check_eq "the lease came from the gateway, not the rogue" 10.9.0.1 \
 	"$(env_of c1 serverid)"
 check_eq "the gateway was told as router" 10.9.0.1 "$(env_of c1 router)"
+check_eq "asked for option 121: a route to the gateway, then through it" \
+	"10.9.0.1/32 0.0.0.0 0.0.0.0/0 10.9.0.1" "$(env_of c1 staticroutes)"
 check "c1 pings c2 through the gateway" ping4 c1 10.9.0.12
 check_ge "the gateway answered c1 (offer and ack)" 2 \
 	"$(counter port vc1 dhcp_replies)"
