@@ -6,6 +6,7 @@
  *   rx.c       reception, the port's checks, anti-spoofing;
  *   uplink.c   reception from an uplink (VXLAN), the remote sender's checks;
  *   respond.c  ARP and ND answered on the domain's behalf;
+ *   dhcp.c     DHCPv4 and router solicitations answered by the gateway;
  *   verdict.c  the verdict: what the policy and the flow table decide;
  *   forward.c  floods, routing, unicast, and sending out of a port;
  *   steer.c    service steering, and frames back from a service;

@@ -2,20 +2,22 @@
 /*
  * segfilter: reception.  Every frame a guest sends into an attached
  * port arrives here, in the port's rx_handler, and leaves only through
- * another port of the same domain, back to its sender as an ARP or ND
- * answer, or into a drop counter.  The host's own stack never sees it.
- * This file checks what the port may send (its endpoint's MAC and
- * addresses, well-formed link control) and hands the frame on along its
- * route: see datapath.h for the files it crosses.
+ * another port of the same domain, back to its sender as an ARP, ND,
+ * DHCP or router advertisement answer, or into a drop counter.  The
+ * host's own stack never sees it.  This file checks what the port may
+ * send (its endpoint's MAC and addresses, well-formed link control) and
+ * hands the frame on along its route: see datapath.h for the files it
+ * crosses.
  *
  * All of the data path runs in softirq context under rcu_read_lock().
  * It takes no lock the control path holds: only the flow table's bucket
  * locks, a flow's own lock when a new policy generation judges it again,
  * and the verdict events' rate limit.  It allocates the clones a flood
- * needs, the neighbour advertisements it answers with, flow entries and
- * verdict events (GFP_ATOMIC).  Every lookup is a hash lookup or a walk
- * of one group pair's rules; the only other walk is a flood over the
- * ports of one domain.
+ * needs, the neighbour advertisements, DHCP answers and router
+ * advertisements it answers with, flow entries and verdict events
+ * (GFP_ATOMIC).  Every lookup is a hash lookup or a walk of one group
+ * pair's rules; the only other walks are a flood over the ports of one
+ * domain and a DHCP request's options, as long as the frame.
  */
 
 #include <linux/icmp.h>
