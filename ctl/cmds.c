@@ -17,10 +17,12 @@ static int help(int argc, char **argv);
 
 static const struct cmd cmds[] = {
 	{ "domain", "add",
-	  "NAME id ID [default allow|deny] [LIMIT N]... [gateway MAC] [gw-ip ADDR]... [vni N]",
+	  "NAME id ID [default allow|deny] [LIMIT N]... [gateway MAC] [gw-ip ADDR]... "
+	  "[mtu N] [dns ADDR[,ADDR]...] [ipv6-prefix P/64[,P/64]...] [vni N]",
 	  domain_add, BATCH },
 	{ "domain", "set",
-	  "DOMAIN [default allow|deny] [LIMIT N]... [gateway MAC|none] [gw-ip ADDR]...",
+	  "DOMAIN [default allow|deny] [LIMIT N]... [gateway MAC|none] [gw-ip ADDR]... "
+	  "[mtu N] [dns ADDR[,ADDR]...|none] [ipv6-prefix P/64[,P/64]...|none]",
 	  domain_set, BATCH },
 	{ "domain", "del", "DOMAIN", domain_del, false },
 	{ "domain", "show", "[DOMAIN]", domain_show, false },
@@ -33,7 +35,7 @@ static const struct cmd cmds[] = {
 	{ "port", "detach", "DEV", port_detach, false },
 	{ "port", "show", "[DEV | domain DOMAIN]", port_show, false },
 	{ "endpoint", "add",
-	  "MAC domain DOMAIN group GROUP port DEV [ip ADDR]... [remote ADDR]",
+	  "MAC domain DOMAIN group GROUP port DEV [ip ADDR]... [remote ADDR] [dhcp-server]",
 	  endpoint_add, BATCH },
 	{ "endpoint", "move", "MAC domain DOMAIN port DEV [remote ADDR]",
 	  endpoint_move, BATCH },

@@ -1183,43 +1183,68 @@ static char *move_line(const struct record *cur, const struct record *want,
 /*
  * "domain set" of what changed in a domain: every setting of @want.
  * A gateway whose addresses go away is removed first, since setting a
- * gateway keeps the addresses it had.
+ * gateway keeps the addresses it had (and the prefixes it advertises
+ * with it, which need a gateway); an MTU, DNS servers or prefixes that
+ * @want lacks are removed.
  */
 static int domain_set_lines(struct cmd_list *l, const struct record *cur,
 			    const struct record *want)
 {
 	static const char * const fixed[] = { "id", "vni" };
+	static const struct {
+		const char *kw, *none;
+	} dropped[] = {
+		{ "mtu", " mtu 0" },
+		{ "dns", " dns none" },
+		{ "ipv6-prefix", " ipv6-prefix none" },
+	};
 	char *set = words_but(want->line, 3, fixed, ARRAY_SIZE(fixed));
 	char *cgw = keyword_of(cur->line, "gateway");
 	char *wgw = keyword_of(want->line, "gateway");
 	char *cip = keyword_of(cur->line, "gw-ip");
 	char *wip = keyword_of(want->line, "gw-ip");
-	bool ok = set && cgw && wgw && cip && wip;
+	char *cpfx = keyword_of(cur->line, "ipv6-prefix");
+	char *gone = calloc(1, 64), *c, *w, *line;
+	bool ok = set && cgw && wgw && cip && wip && cpfx && gone;
 	bool had_gw = ok && *cgw, has_gw = ok && *wgw;
 	bool gw_none = ok && ((had_gw && !has_gw) ||
 			      (has_gw && *cip && !*wip));
+	bool had_pfx = ok && *cpfx;
+	unsigned int i;
 
 	free(cgw);
 	free(wgw);
 	free(cip);
 	free(wip);
-	if (!ok) {
-		free(set);
-		return -ENOMEM;
+	free(cpfx);
+	for (i = 0; ok && i < ARRAY_SIZE(dropped); i++) {
+		c = keyword_of(cur->line, dropped[i].kw);
+		w = keyword_of(want->line, dropped[i].kw);
+		ok = c && w;
+		if (ok && *c && !*w &&
+		    !(gw_none && !strcmp(dropped[i].kw, "ipv6-prefix")))
+			strcat(gone, dropped[i].none);
+		free(c);
+		free(w);
 	}
+	if (!ok)
+		goto nomem;
 	if (gw_none) {
-		if (list_add(l, fmt("domain set %s gateway none", want->name),
-			     want->key)) {
-			free(set);
-			return -ENOMEM;
-		}
+		if (list_add(l, fmt("domain set %s gateway none%s", want->name,
+				    had_pfx ? " ipv6-prefix none" : ""),
+			     want->key))
+			goto nomem;
 	}
-	if (list_add(l, fmt("domain set %s %s", want->name, set), want->key)) {
-		free(set);
-		return -ENOMEM;
-	}
+	line = fmt("domain set %s %s%s", want->name, set, gone);
+	if (list_add(l, line, want->key))
+		goto nomem;
 	free(set);
+	free(gone);
 	return 0;
+nomem:
+	free(set);
+	free(gone);
+	return -ENOMEM;
 }
 
 /* Whether @line has the word @kw followed by @name (or a list with it). */

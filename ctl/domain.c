@@ -32,6 +32,59 @@ static void print_gateway(struct nlattr **tb)
 	print_addrs(tb[SEGFILTER_A_GW_ADDRS], "gw-ip", " gw-ip %s");
 }
 
+/*
+ * The DNS servers or the prefixes a domain tells its endpoints, as one
+ * comma-separated list (a prefix with its "/64"): @f NULL prints them
+ * (text and a JSON array @key), else writes " key LIST" to @f.
+ */
+static void dhcp_list(struct nlattr *nest, const char *key, const char *sfx,
+		      FILE *f)
+{
+	char buf[INET6_ADDRSTRLEN], item[INET6_ADDRSTRLEN + 8];
+	struct nlattr *nla;
+	int rem, n = 0;
+
+	if (!nest)
+		return;
+	if (f)
+		fprintf(f, " %s", key);
+	else
+		print_text(" %s", key);
+	if (!f)
+		open_json_array(key);
+	nla_for_each_nested(nla, nest, rem) {
+		if (!format_addr(nla, buf, sizeof(buf)))
+			continue;
+		snprintf(item, sizeof(item), "%s%s", buf, sfx);
+		if (f)
+			fprintf(f, "%s%s", n ? "," : " ", item);
+		else
+			print_string(PRINT_ANY, NULL, n ? ",%s" : " %s", item);
+		n++;
+	}
+	if (!f)
+		close_json_array();
+}
+
+/* What DHCP and router advertisements tell the domain's endpoints. */
+static void print_dhcp(struct nlattr **tb)
+{
+	if (tb[SEGFILTER_A_MTU])
+		print_uint(PRINT_ANY, "mtu", " mtu %u",
+			   nla_get_u32(tb[SEGFILTER_A_MTU]));
+	dhcp_list(tb[SEGFILTER_A_DNS_SERVERS], "dns", "", NULL);
+	dhcp_list(tb[SEGFILTER_A_RA_PREFIXES], "ipv6-prefix", "/64", NULL);
+}
+
+/* The same, for save: " mtu N dns A,B ipv6-prefix P/64". */
+void save_domain_dhcp(struct nlattr **tb, FILE *f)
+{
+	if (tb[SEGFILTER_A_MTU])
+		fprintf(f, " mtu %u", nla_get_u32(tb[SEGFILTER_A_MTU]));
+	dhcp_list(tb[SEGFILTER_A_DNS_SERVERS], "dns", "", f);
+	dhcp_list(tb[SEGFILTER_A_RA_PREFIXES], "ipv6-prefix", "/64", f);
+}
+
 /* A domain's limits: keyword, attribute, and what it limits. */
 static const struct {
 	int attr;
@@ -96,6 +149,7 @@ void print_domain(struct nlattr **tb)
 			print_uint(PRINT_ANY, limits[i].key, limits[i].fmt,
 				   nla_get_u32(tb[limits[i].attr]));
 	print_gateway(tb);
+	print_dhcp(tb);
 	if (tb[SEGFILTER_A_VNI])
 		print_uint(PRINT_ANY, "vni", " vni %u",
 			   nla_get_u32(tb[SEGFILTER_A_VNI]));
@@ -116,10 +170,11 @@ void print_domain(struct nlattr **tb)
 
 /* The settings "domain add" and "domain set" have in common. */
 struct domain_opts {
-	const char *def, *gateway, *gw_ip;
+	const char *def, *gateway, *gw_ip, *mtu_arg, *dns, *prefix;
 	const char *limit_arg[ARRAY_SIZE(limits)];
 	uint32_t limit[ARRAY_SIZE(limits)];
-	struct ip_addrs gw_addrs;
+	uint32_t mtu;
+	struct ip_addrs gw_addrs, dns_addrs, prefixes;
 	uint8_t action;
 	uint8_t mac[ETH_ALEN];
 };
@@ -133,7 +188,10 @@ struct domain_opts {
 	{ .name = "chain-limit", .value = &(o)->limit_arg[4] },		\
 	{ .name = "gateway", .value = &(o)->gateway },			\
 	{ .name = "gw-ip", .value = &(o)->gw_ip, .flags = KW_REPEAT,	\
-	  .collect = collect_ip, .priv = &(o)->gw_addrs }
+	  .collect = collect_ip, .priv = &(o)->gw_addrs },		\
+	{ .name = "mtu", .value = &(o)->mtu_arg },			\
+	{ .name = "dns", .value = &(o)->dns },				\
+	{ .name = "ipv6-prefix", .value = &(o)->prefix }
 
 static bool any_limit(const struct domain_opts *o)
 {
@@ -145,10 +203,56 @@ static bool any_limit(const struct domain_opts *o)
 	return false;
 }
 
+/*
+ * A comma-separated list of addresses, or of IPv6 /64 prefixes if
+ * @prefix, into @out; "none" is the empty list (removal) if @none.
+ */
+static int parse_addr_list(const char *arg, bool prefix, bool none,
+			   struct ip_addrs *out)
+{
+	char *copy, *item, *save = NULL, *slash;
+	int ret = 0;
+
+	if (none && !strcmp(arg, "none"))
+		return 0;
+	copy = strdup(arg);
+	if (!copy) {
+		fputs("segctl: out of memory\n", stderr);
+		return 1;
+	}
+	for (item = strtok_r(copy, ",", &save); item && !ret;
+	     item = strtok_r(NULL, ",", &save)) {
+		slash = strchr(item, '/');
+		if (prefix) {
+			if (!slash || strcmp(slash, "/64")) {
+				ret = usage_error("\"%s\": a prefix is an IPv6 /64, as P/64",
+						  item);
+				break;
+			}
+			*slash = '\0';
+		}
+		ret = collect_ip(item, out);
+		if (!ret && prefix && out->addr[out->n - 1].family != AF_INET6)
+			ret = usage_error("\"%s\" is not an IPv6 prefix", item);
+	}
+	if (!ret && !out->n)
+		ret = usage_error("\"%s\": no address in the list", arg);
+	free(copy);
+	return ret;
+}
+
 /* Check the values; "gateway none" (removal) only if @none is set. */
 static int parse_domain_opts(struct domain_opts *o, bool none)
 {
 	unsigned int i;
+
+	if (o->mtu_arg && parse_u32(o->mtu_arg, "MTU", &o->mtu))
+		return EXIT_USAGE;
+	if (o->dns && parse_addr_list(o->dns, false, none, &o->dns_addrs))
+		return EXIT_USAGE;
+	if (o->prefix &&
+	    parse_addr_list(o->prefix, true, none, &o->prefixes))
+		return EXIT_USAGE;
 
 	if (o->def && parse_action(o->def, &o->action))
 		return EXIT_USAGE;
@@ -161,6 +265,19 @@ static int parse_domain_opts(struct domain_opts *o, bool none)
 	else if (o->gateway && parse_mac(o->gateway, o->mac))
 		return EXIT_USAGE;
 	return 0;
+}
+
+/*
+ * A list that replaces the domain's: an empty one ("none") removes it.
+ * libnl drops a nest left empty, so that one is written by hand.
+ */
+static void put_addr_list(struct nl_msg *msg, int type,
+			  const struct ip_addrs *addrs)
+{
+	if (addrs->n)
+		put_addrs(msg, type, addrs);
+	else
+		sfnl_put(msg, type | NLA_F_NESTED, NULL, 0);
 }
 
 static void put_domain_opts(struct nl_msg *msg, const struct domain_opts *o)
@@ -176,12 +293,26 @@ static void put_domain_opts(struct nl_msg *msg, const struct domain_opts *o)
 		sfnl_put(msg, SEGFILTER_A_GW_MAC, o->mac, ETH_ALEN);
 	if (o->gw_addrs.n)
 		put_addrs(msg, SEGFILTER_A_GW_ADDRS, &o->gw_addrs);
+	if (o->mtu_arg)
+		sfnl_put_u32(msg, SEGFILTER_A_MTU, o->mtu);
+	if (o->dns)
+		put_addr_list(msg, SEGFILTER_A_DNS_SERVERS, &o->dns_addrs);
+	if (o->prefix)
+		put_addr_list(msg, SEGFILTER_A_RA_PREFIXES, &o->prefixes);
+}
+
+static void free_domain_opts(struct domain_opts *o)
+{
+	free(o->gw_addrs.addr);
+	free(o->dns_addrs.addr);
+	free(o->prefixes.addr);
 }
 
 /*
  * domain add NAME id ID [default allow|deny] [flow-limit N]
  *	      [endpoint-limit N] [rule-limit N] [service-limit N]
- *	      [chain-limit N] [gateway MAC] [gw-ip ADDR]... [vni N]
+ *	      [chain-limit N] [gateway MAC] [gw-ip ADDR]... [mtu N]
+ *	      [dns ADDR[,ADDR]...] [ipv6-prefix P/64[,P/64]...] [vni N]
  *
  * The VNI is only given here: the kernel cannot change it.
  */
@@ -222,14 +353,15 @@ int domain_add(int argc, char **argv)
 		sfnl_put_u32(msg, SEGFILTER_A_VNI, vni);
 	ret = run_and_print(msg, print_domain);
 out:
-	free(o.gw_addrs.addr);
+	free_domain_opts(&o);
 	return ret;
 }
 
 /*
  * domain set DOMAIN [default allow|deny] [flow-limit N]
  *	      [endpoint-limit N] [rule-limit N] [service-limit N]
- *	      [chain-limit N] [gateway MAC|none] [gw-ip ADDR]...
+ *	      [chain-limit N] [gateway MAC|none] [gw-ip ADDR]... [mtu N]
+ *	      [dns ADDR[,ADDR]...|none] [ipv6-prefix P/64[,P/64]...|none]
  */
 int domain_set(int argc, char **argv)
 {
@@ -253,8 +385,9 @@ int domain_set(int argc, char **argv)
 		ret = usage_error("a domain's VNI cannot be changed");
 	if (!ret && parse_domain_opts(&o, true))
 		ret = EXIT_USAGE;
-	if (!ret && !o.def && !any_limit(&o) && !o.gateway && !o.gw_ip)
-		ret = usage_error("nothing to set: give \"default\", a limit, \"gateway\" or \"gw-ip\"");
+	if (!ret && !o.def && !any_limit(&o) && !o.gateway && !o.gw_ip &&
+	    !o.mtu_arg && !o.dns && !o.prefix)
+		ret = usage_error("nothing to set: give \"default\", a limit, \"gateway\", \"gw-ip\", \"mtu\", \"dns\" or \"ipv6-prefix\"");
 	if (ret)
 		goto out;
 
@@ -266,7 +399,7 @@ int domain_set(int argc, char **argv)
 	put_domain_opts(msg, &o);
 	ret = run_and_print(msg, NULL);
 out:
-	free(o.gw_addrs.addr);
+	free_domain_opts(&o);
 	return ret;
 }
 

@@ -40,6 +40,10 @@ void print_endpoint(struct nlattr **tb)
 	if (format_nest_addr(tb[SEGFILTER_A_REMOTE], addr, sizeof(addr)))
 		print_string(PRINT_ANY, "remote", " remote %s", addr);
 	print_addrs(tb[SEGFILTER_A_ADDRS], "ip", " ip %s");
+	if (tb[SEGFILTER_A_ENDPOINT_FLAGS] &&
+	    (nla_get_u32(tb[SEGFILTER_A_ENDPOINT_FLAGS]) &
+	     SEGFILTER_ENDPOINT_F_DHCP_SERVER))
+		print_bool(PRINT_ANY, "dhcp_server", " dhcp-server", true);
 	close_json_object();
 	print_nl();
 }
@@ -54,12 +58,15 @@ static void put_remote(struct nl_msg *msg, struct ip_addr *remote)
 
 /*
  * endpoint add MAC domain DOMAIN group GROUP port DEV [ip ADDR]...
- *		[remote ADDR]
+ *		[remote ADDR] [dhcp-server]
+ *
+ * dhcp-server: the domain's DHCP server, whose DHCP server traffic
+ * passes; segfilter then leaves the domain's DHCP to it.
  */
 int endpoint_add(int argc, char **argv)
 {
 	const char *dom = NULL, *grp = NULL, *dev = NULL, *ip = NULL;
-	const char *remote_arg = NULL;
+	const char *remote_arg = NULL, *dhcp_server = NULL;
 	struct ip_addrs addrs = {};
 	const struct keyword kws[] = {
 		{ .name = "domain", .value = &dom, .flags = KW_REQUIRED,
@@ -71,6 +78,8 @@ int endpoint_add(int argc, char **argv)
 		{ .name = "ip", .value = &ip, .flags = KW_REPEAT,
 		  .collect = collect_ip, .priv = &addrs },
 		{ .name = "remote", .value = &remote_arg },
+		{ .name = "dhcp-server", .value = &dhcp_server,
+		  .flags = KW_FLAG },
 	};
 	struct obj_ref domain, group;
 	struct ip_addr remote;
@@ -106,6 +115,9 @@ int endpoint_add(int argc, char **argv)
 		put_addrs(msg, SEGFILTER_A_ADDRS, &addrs);
 	if (remote_arg)
 		put_remote(msg, &remote);
+	if (dhcp_server)
+		sfnl_put_u32(msg, SEGFILTER_A_ENDPOINT_FLAGS,
+			     SEGFILTER_ENDPOINT_F_DHCP_SERVER);
 	ret = run_and_print(msg, print_endpoint);
 out:
 	free(addrs.addr);

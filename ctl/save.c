@@ -79,6 +79,7 @@ static void save_domain(struct nlattr **tb, const char *domain, FILE *f)
 		fprintf(f, " gateway %s", format_mac(gw, buf, sizeof(buf)));
 		save_addrs(tb[SEGFILTER_A_GW_ADDRS], "gw-ip", f);
 	}
+	save_domain_dhcp(tb, f);
 	if (tb[SEGFILTER_A_VNI])
 		fprintf(f, " vni %u", nla_get_u32(tb[SEGFILTER_A_VNI]));
 	fputc('\n', f);
@@ -125,6 +126,10 @@ static void save_endpoint(struct nlattr **tb, const char *domain, FILE *f)
 		port_name(tb, name, sizeof(name)));
 	save_addrs(tb[SEGFILTER_A_REMOTE], "remote", f);
 	save_addrs(tb[SEGFILTER_A_ADDRS], "ip", f);
+	if (tb[SEGFILTER_A_ENDPOINT_FLAGS] &&
+	    (nla_get_u32(tb[SEGFILTER_A_ENDPOINT_FLAGS]) &
+	     SEGFILTER_ENDPOINT_F_DHCP_SERVER))
+		fputs(" dhcp-server", f);
 	fputc('\n', f);
 }
 

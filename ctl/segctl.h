@@ -254,6 +254,7 @@ const char *rule_port(struct nlattr **tb, char *buf, int size);
 void print_domain_ref(struct nlattr **tb);
 void print_domain(struct nlattr **tb);
 void save_domain_limits(struct nlattr **tb, FILE *f);
+void save_domain_dhcp(struct nlattr **tb, FILE *f);
 void print_group(struct nlattr **tb);
 void print_port(struct nlattr **tb);
 void print_endpoint(struct nlattr **tb);

@@ -6,6 +6,7 @@
  *   rx.c       reception, the port's checks, anti-spoofing;
  *   uplink.c   reception from an uplink (VXLAN), the remote sender's checks;
  *   respond.c  ARP and ND answered on the domain's behalf;
+ *   dhcp.c     DHCPv4 and router solicitations answered by the gateway;
  *   verdict.c  the verdict: what the policy and the flow table decide;
  *   forward.c  floods, routing, unicast, and sending out of a port;
  *   steer.c    service steering, and frames back from a service;
@@ -271,16 +272,38 @@ bool segf_service_respond(const struct segf_ctx *ctx, struct sk_buff *skb,
 			  const struct segf_pkt *pkt,
 			  const struct segf_iface *side);
 
+/* dhcp.c */
+bool segf_dhcp(const struct segf_ctx *ctx, struct sk_buff *skb,
+	       const struct segf_pkt *pkt, const struct segf_endpoint *src);
+bool segf_ra_reply(const struct segf_ctx *ctx, struct sk_buff *skb,
+		   const struct segf_pkt *pkt);
+
+/* IPv4 UDP from or to the DHCP server port, not in a fragment. */
+static inline bool segf_is_dhcp(const struct segf_pkt *pkt)
+{
+	return pkt->proto == htons(ETH_P_IP) &&
+	       pkt->l4proto == IPPROTO_UDP &&
+	       (pkt->flags & (SEGF_PKT_L4 | SEGF_PKT_FRAGMENT)) ==
+	       SEGF_PKT_L4 &&
+	       (pkt->sport == htons(67) || pkt->dport == htons(67));
+}
+
 /*
- * ARP requests and neighbour solicitations are answered by segfilter:
- * see segf_respond().  Returns true when the frame was consumed.  Every
- * frame passes here; only those two leave the file.
+ * ARP requests, neighbour and router solicitations are answered by
+ * segfilter: see segf_respond() and segf_ra_reply().  Returns true when
+ * the frame was consumed.  Every frame passes here; only those three
+ * leave the file.
  */
 static inline bool segf_answer_neighbour(const struct segf_ctx *ctx,
 					 struct sk_buff *skb,
 					 const struct segf_pkt *pkt,
 					 const struct segf_endpoint *src)
 {
+	if (pkt->proto == htons(ETH_P_IPV6) &&
+	    pkt->l4proto == IPPROTO_ICMPV6 &&
+	    pkt->icmp_type == NDISC_ROUTER_SOLICITATION &&
+	    segf_is_link_control(pkt))
+		return segf_ra_reply(ctx, skb, pkt);
 	if (pkt->proto == htons(ETH_P_ARP) ? pkt->arp.op != ARPOP_REQUEST :
 					     !(pkt->flags & SEGF_PKT_ND_NS))
 		return false;

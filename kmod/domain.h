@@ -17,6 +17,7 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
+#include <net/ipv6.h>
 #include <uapi/linux/segfilter.h>
 
 struct mem_cgroup;
@@ -51,6 +52,18 @@ struct segf_domain_cfg {
 	u32 service_limit;
 	u32 chain_limit;
 	struct segf_addr gw_addrs[SEGF_EP_ADDRS];
+	/* What DHCP and router advertisements tell endpoints: see dhcp.c. */
+	u32 mtu;			/* 0: none */
+	u8 n_dns;
+	u8 n_ra_prefixes;
+	/*
+	 * The MAC of the endpoint flagged dhcp-server, all zero for none.
+	 * The flag is the endpoint's: an endpoint of this MAC without it
+	 * (the flagged one deleted, another added) is no server.
+	 */
+	u8 dhcp_server[ETH_ALEN];
+	struct segf_addr dns[SEGF_EP_ADDRS];
+	struct in6_addr ra_prefixes[SEGFILTER_EP_MAX_ADDRS];
 };
 
 struct segf_domain {
@@ -148,11 +161,45 @@ static inline bool segf_addr_equal(const struct segf_addr *a,
 	return !memcmp(a, b, sizeof(*a));
 }
 
+/*
+ * The gateway's IPv6 link-local address, the modified EUI-64 of its MAC
+ * (RFC 4291 appendix A): the source of its router advertisements.
+ */
+static inline void segf_gw_link_local(const struct segf_domain_cfg *cfg,
+				      struct in6_addr *ll)
+{
+	const u8 *mac = cfg->gw_mac;
+
+	memset(ll, 0, sizeof(*ll));
+	ll->s6_addr[0] = 0xfe;
+	ll->s6_addr[1] = 0x80;
+	ll->s6_addr[8] = mac[0] ^ 0x02;
+	ll->s6_addr[9] = mac[1];
+	ll->s6_addr[10] = mac[2];
+	ll->s6_addr[11] = 0xff;
+	ll->s6_addr[12] = 0xfe;
+	ll->s6_addr[13] = mac[3];
+	ll->s6_addr[14] = mac[4];
+	ll->s6_addr[15] = mac[5];
+}
+
+/*
+ * Whether @a is the gateway's: one of its addresses, or (when the domain
+ * has prefixes to advertise, so that endpoints route through it by that
+ * address) its link-local one.
+ */
 static inline bool segf_gw_owns(const struct segf_domain_cfg *cfg,
 				const struct segf_addr *a)
 {
+	struct in6_addr ll;
 	unsigned int i;
 
+	if (a->family == AF_INET6 && cfg->n_ra_prefixes &&
+	    a->v6.s6_addr32[0] == htonl(0xfe800000)) {
+		segf_gw_link_local(cfg, &ll);
+		if (ipv6_addr_equal(&ll, &a->v6))
+			return true;
+	}
 	for (i = 0; i < cfg->n_gw_addrs; i++)
 		if (segf_addr_equal(&cfg->gw_addrs[i], a))
 			return true;

@@ -116,6 +116,29 @@ static int segf_put_gateway(struct sk_buff *skb,
 				  cfg->n_gw_addrs, sizeof(cfg->gw_addrs[0]));
 }
 
+/* What DHCP and router advertisements tell the domain's endpoints. */
+static int segf_put_dhcp(struct sk_buff *skb, const struct segf_domain_cfg *cfg)
+{
+	struct segf_addr pfx[SEGFILTER_EP_MAX_ADDRS];
+	unsigned int i;
+
+	if (cfg->mtu && nla_put_u32(skb, SEGFILTER_A_MTU, cfg->mtu))
+		return -EMSGSIZE;
+	if (cfg->n_dns &&
+	    segf_put_addr_list(skb, SEGFILTER_A_DNS_SERVERS, cfg->dns,
+			       cfg->n_dns, sizeof(cfg->dns[0])))
+		return -EMSGSIZE;
+	if (!cfg->n_ra_prefixes)
+		return 0;
+	memset(pfx, 0, sizeof(pfx));
+	for (i = 0; i < cfg->n_ra_prefixes; i++) {
+		pfx[i].family = AF_INET6;
+		pfx[i].v6 = cfg->ra_prefixes[i];
+	}
+	return segf_put_addr_list(skb, SEGFILTER_A_RA_PREFIXES, pfx,
+				  cfg->n_ra_prefixes, sizeof(pfx[0]));
+}
+
 static int segf_fill_domain(struct sk_buff *skb, void *obj,
 			    const struct segf_msg *m)
 {
@@ -139,6 +162,7 @@ static int segf_fill_domain(struct sk_buff *skb, void *obj,
 			   pol->cfg.service_limit) ||
 	       nla_put_u32(skb, SEGFILTER_A_CHAIN_LIMIT, pol->cfg.chain_limit) ||
 	       segf_put_gateway(skb, &pol->cfg) ||
+	       segf_put_dhcp(skb, &pol->cfg) ||
 	       (dom->vni && nla_put_u32(skb, SEGFILTER_A_VNI, dom->vni)) ||
 	       nla_put_u64_64bit(skb, SEGFILTER_A_POLICY_GEN, pol->gen,
 				 SEGFILTER_A_PAD) ||
@@ -172,6 +196,72 @@ static int segf_fill_group(struct sk_buff *skb, void *obj,
 }
 
 /* ---- domains ---- */
+
+/*
+ * The DHCP and router advertisement settings of a request: the MTU, the
+ * DNS servers and the /64 prefixes to advertise.  A nest replaces what
+ * @cfg had; an empty one removes it.
+ */
+static int segf_parse_dhcp_cfg(struct nlattr **attrs,
+			       struct segf_domain_cfg *cfg,
+			       struct netlink_ext_ack *extack)
+{
+	struct nlattr *pfx = attrs[SEGFILTER_A_RA_PREFIXES];
+	struct nlattr *mtu = attrs[SEGFILTER_A_MTU];
+	struct segf_addr addrs[SEGF_EP_ADDRS];
+	unsigned int n, i;
+	int err;
+
+	if (mtu) {
+		if (nla_get_u32(mtu) && nla_get_u32(mtu) < 68) {
+			NL_SET_ERR_MSG_ATTR(extack, mtu,
+					    "an MTU is at least 68 (0: none)");
+			return -EINVAL;
+		}
+		cfg->mtu = nla_get_u32(mtu);
+	}
+	if (attrs[SEGFILTER_A_DNS_SERVERS]) {
+		err = segf_parse_addrs(attrs[SEGFILTER_A_DNS_SERVERS], addrs,
+				       &n, extack);
+		if (err)
+			return err;
+		for (i = 0; i < n; i++) {
+			if (!segf_addr_unicast(&addrs[i])) {
+				NL_SET_ERR_MSG_ATTR(extack,
+						    attrs[SEGFILTER_A_DNS_SERVERS],
+						    "a DNS server must be a unicast host address");
+				return -EINVAL;
+			}
+		}
+		memcpy(cfg->dns, addrs, sizeof(addrs));
+		cfg->n_dns = n;
+	}
+	if (pfx) {
+		err = segf_parse_addrs(pfx, addrs, &n, extack);
+		if (err)
+			return err;
+		for (i = 0; i < n; i++) {
+			if (addrs[i].family != AF_INET6 ||
+			    !segf_addr_unicast(&addrs[i]) ||
+			    (ipv6_addr_type(&addrs[i].v6) &
+			     IPV6_ADDR_LINKLOCAL) ||
+			    addrs[i].v6.s6_addr32[2] ||
+			    addrs[i].v6.s6_addr32[3]) {
+				NL_SET_ERR_MSG_ATTR(extack, pfx,
+						    "a prefix to advertise is an IPv6 global or unique local /64, its host part zero");
+				return -EINVAL;
+			}
+			cfg->ra_prefixes[i] = addrs[i].v6;
+		}
+		cfg->n_ra_prefixes = n;
+	}
+	if (cfg->n_ra_prefixes && is_zero_ether_addr(cfg->gw_mac)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "prefixes to advertise need a gateway MAC");
+		return -EINVAL;
+	}
+	return 0;
+}
 
 /*
  * The configuration a DOMAIN_NEW or DOMAIN_SET request gives, on top of
@@ -233,7 +323,7 @@ static int segf_parse_domain_cfg(struct nlattr **attrs,
 				   "gateway addresses need a gateway MAC");
 		return -EINVAL;
 	}
-	return 0;
+	return segf_parse_dhcp_cfg(attrs, cfg, extack);
 }
 
 static int segf_domain_new_check(struct nlattr **attrs,
@@ -307,9 +397,11 @@ static int segf_domain_set_check(struct nlattr **attrs,
 	    !attrs[SEGFILTER_A_RULE_LIMIT] &&
 	    !attrs[SEGFILTER_A_SERVICE_LIMIT] &&
 	    !attrs[SEGFILTER_A_CHAIN_LIMIT] && !attrs[SEGFILTER_A_GW_MAC] &&
-	    !attrs[SEGFILTER_A_GW_ADDRS]) {
+	    !attrs[SEGFILTER_A_GW_ADDRS] && !attrs[SEGFILTER_A_MTU] &&
+	    !attrs[SEGFILTER_A_DNS_SERVERS] &&
+	    !attrs[SEGFILTER_A_RA_PREFIXES]) {
 		NL_SET_ERR_MSG_MOD(extack,
-				   "nothing to set: give a default action, a limit or a gateway");
+				   "nothing to set: give a default action, a limit, a gateway, an MTU, DNS servers or prefixes");
 		return -EINVAL;
 	}
 	/* The rest depends on the domain's gateway: checked when applied. */

@@ -62,6 +62,7 @@ struct segf_endpoint {
 	struct segf_remote __rcu *remote;
 	u64 born;
 	u64 dead;			/* SEGF_GEN_NEVER while it lives */
+	u32 flags;			/* SEGFILTER_ENDPOINT_F_*, fixed */
 	unsigned int n_addrs;
 	struct segf_ep_addr addrs[SEGF_EP_ADDRS];
 	struct rcu_head rcu;

@@ -11,6 +11,7 @@
 #include "domain.h"
 #include "endpoint.h"
 #include "nl.h"
+#include "policy.h"
 #include "port.h"
 #include "segfilter.h"
 #include "txn.h"
@@ -37,7 +38,9 @@ static int segf_fill_endpoint(struct sk_buff *skb, void *obj,
 	       nla_put_string(skb, SEGFILTER_A_IFNAME, name) ||
 	       segf_put_addr_list(skb, SEGFILTER_A_ADDRS, &ep->addrs[0].key,
 				  ep->n_addrs, sizeof(ep->addrs[0])) ||
-	       (remote && segf_put_addr(skb, SEGFILTER_A_REMOTE, &remote->addr));
+	       (remote && segf_put_addr(skb, SEGFILTER_A_REMOTE, &remote->addr)) ||
+	       (ep->flags &&
+		nla_put_u32(skb, SEGFILTER_A_ENDPOINT_FLAGS, ep->flags));
 	return segf_msg_end(skb, hdr, full);
 }
 
@@ -79,6 +82,31 @@ static int segf_endpoint_new_check(struct nlattr **attrs,
 	       segf_parse_remote(attrs[SEGFILTER_A_REMOTE], addrs, extack);
 }
 
+/*
+ * A domain has at most one DHCP server: the endpoint flagged dhcp-server
+ * that its next configuration names, if it is still there.  Naming @ep
+ * there stages the domain.
+ */
+static int segf_endpoint_dhcp_server(struct segf_commit *c,
+				     struct segf_domain *dom,
+				     struct segf_endpoint *ep)
+{
+	const struct segf_domain_cfg *cfg = segf_domain_next_cfg(dom);
+	struct segf_endpoint *old;
+
+	old = segf_endpoint_live_mac(dom, cfg->dhcp_server);
+	if (old && old != ep &&
+	    (old->flags & SEGFILTER_ENDPOINT_F_DHCP_SERVER)) {
+		NL_SET_ERR_MSG_FMT_MOD(c->extack,
+				       "endpoint %pM is the DHCP server of domain \"%s\" already",
+				       old->mac, dom->name);
+		return -EEXIST;
+	}
+	segf_commit_touch(c, dom);
+	ether_addr_copy(dom->next_cfg.dhcp_server, ep->mac);
+	return 0;
+}
+
 static int segf_endpoint_new_apply(struct segf_commit *c,
 				   struct nlattr **attrs, void **obj)
 {
@@ -111,7 +139,12 @@ static int segf_endpoint_new_apply(struct segf_commit *c,
 				   n_addrs, dom->next_gen, &ep, c->extack);
 	if (err)
 		return err;
-	err = segf_commit_record(c, SEGF_UNDO_ENDPOINT_NEW, ep);
+	if (attrs[SEGFILTER_A_ENDPOINT_FLAGS])
+		ep->flags = nla_get_u32(attrs[SEGFILTER_A_ENDPOINT_FLAGS]);
+	err = (ep->flags & SEGFILTER_ENDPOINT_F_DHCP_SERVER) ?
+	      segf_endpoint_dhcp_server(c, dom, ep) : 0;
+	if (!err)
+		err = segf_commit_record(c, SEGF_UNDO_ENDPOINT_NEW, ep);
 	if (err) {
 		segf_endpoint_destroy(ep);
 		return err;

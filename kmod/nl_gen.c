@@ -23,6 +23,10 @@ static struct netlink_range_validation segf_rule_limit_range = {
 	.max = SEGFILTER_RULE_LIMIT_MAX,
 };
 
+static struct netlink_range_validation segf_mtu_range = {
+	.max = 65535,
+};
+
 static struct netlink_range_validation segf_ifindex_range = {
 	.min = 1,
 	.max = S32_MAX,
@@ -81,6 +85,9 @@ const struct nla_policy segf_domain_new_policy[SEGFILTER_A_MAX + 1] = {
 		NLA_POLICY_MAX(NLA_U32, SEGFILTER_SERVICE_LIMIT_MAX),
 	[SEGFILTER_A_CHAIN_LIMIT] =
 		NLA_POLICY_MAX(NLA_U32, SEGFILTER_CHAIN_LIMIT_MAX),
+	[SEGFILTER_A_MTU] = NLA_POLICY_FULL_RANGE(NLA_U32, &segf_mtu_range),
+	[SEGFILTER_A_DNS_SERVERS] = NLA_POLICY_NESTED(segf_addr_nest_policy),
+	[SEGFILTER_A_RA_PREFIXES] = NLA_POLICY_NESTED(segf_addr_nest_policy),
 };
 
 const struct nla_policy segf_domain_set_policy[SEGFILTER_A_MAX + 1] = {
@@ -106,6 +113,9 @@ const struct nla_policy segf_domain_set_policy[SEGFILTER_A_MAX + 1] = {
 		NLA_POLICY_MAX(NLA_U32, SEGFILTER_SERVICE_LIMIT_MAX),
 	[SEGFILTER_A_CHAIN_LIMIT] =
 		NLA_POLICY_MAX(NLA_U32, SEGFILTER_CHAIN_LIMIT_MAX),
+	[SEGFILTER_A_MTU] = NLA_POLICY_FULL_RANGE(NLA_U32, &segf_mtu_range),
+	[SEGFILTER_A_DNS_SERVERS] = NLA_POLICY_NESTED(segf_addr_nest_policy),
+	[SEGFILTER_A_RA_PREFIXES] = NLA_POLICY_NESTED(segf_addr_nest_policy),
 };
 
 const struct nla_policy segf_domain_del_policy[SEGFILTER_A_MAX + 1] = {
@@ -211,6 +221,8 @@ const struct nla_policy segf_endpoint_new_policy[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_ADDRS] = NLA_POLICY_NESTED(segf_addr_nest_policy),
 	[SEGFILTER_A_TXN_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[SEGFILTER_A_REMOTE] = NLA_POLICY_NESTED(segf_addr_nest_policy),
+	[SEGFILTER_A_ENDPOINT_FLAGS] =
+		NLA_POLICY_MASK(NLA_U32, SEGFILTER_ENDPOINT_F_DHCP_SERVER),
 };
 
 const struct nla_policy segf_endpoint_del_policy[SEGFILTER_A_MAX + 1] = {

@@ -2,20 +2,22 @@
 /*
  * segfilter: reception.  Every frame a guest sends into an attached
  * port arrives here, in the port's rx_handler, and leaves only through
- * another port of the same domain, back to its sender as an ARP or ND
- * answer, or into a drop counter.  The host's own stack never sees it.
- * This file checks what the port may send (its endpoint's MAC and
- * addresses, well-formed link control) and hands the frame on along its
- * route: see datapath.h for the files it crosses.
+ * another port of the same domain, back to its sender as an ARP, ND,
+ * DHCP or router advertisement answer, or into a drop counter.  The
+ * host's own stack never sees it.  This file checks what the port may
+ * send (its endpoint's MAC and addresses, well-formed link control) and
+ * hands the frame on along its route: see datapath.h for the files it
+ * crosses.
  *
  * All of the data path runs in softirq context under rcu_read_lock().
  * It takes no lock the control path holds: only the flow table's bucket
  * locks, a flow's own lock when a new policy generation judges it again,
  * and the verdict events' rate limit.  It allocates the clones a flood
- * needs, the neighbour advertisements it answers with, flow entries and
- * verdict events (GFP_ATOMIC).  Every lookup is a hash lookup or a walk
- * of one group pair's rules; the only other walk is a flood over the
- * ports of one domain.
+ * needs, the neighbour advertisements, DHCP answers and router
+ * advertisements it answers with, flow entries and verdict events
+ * (GFP_ATOMIC).  Every lookup is a hash lookup or a walk of one group
+ * pair's rules; the only other walks are a flood over the ports of one
+ * domain and a DHCP request's options, as long as the frame.
  */
 
 #include <linux/icmp.h>
@@ -137,6 +139,27 @@ segf_check_source(const struct segf_endpoint *src, const struct segf_pkt *pkt)
 }
 
 /*
+ * A neighbour solicitation from a link-local address straight to the
+ * gateway's link-local address (neighbour unreachability detection of
+ * the router that advertised itself from it): segf_check_source() takes
+ * link-local sources towards multicast groups only, but this one is for
+ * the gateway, and answered.
+ */
+static bool segf_ns_for_gateway(const struct segf_ctx *ctx,
+				const struct segf_pkt *pkt)
+{
+	struct segf_addr key;
+
+	if (!(pkt->flags & SEGF_PKT_ND_NS) ||
+	    !(ipv6_addr_type(&pkt->v6.saddr) & IPV6_ADDR_LINKLOCAL) ||
+	    !(ipv6_addr_type(&pkt->nd_target) & IPV6_ADDR_LINKLOCAL) ||
+	    segf_check_link_control(pkt))
+		return false;
+	segf_addr_v6(&key, &pkt->nd_target);
+	return segf_gw_owns(&ctx->pol->cfg, &key);
+}
+
+/*
  * A frame may come with its transport checksum still to compute
  * (CHECKSUM_PARTIAL: a VM's virtio header through its tap says where, as
  * does a local sender's packet socket).  The device it leaves by, or the
@@ -211,7 +234,12 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 	if (!src || READ_ONCE(src->port) != port)
 		goto drop;
 	ctx.gbp = src->group->id;
+	/* DHCP: from 0.0.0.0, or server traffic; see dhcp.c. */
+	if (segf_is_dhcp(&pkt) && segf_dhcp(&ctx, skb, &pkt, src))
+		return;
 	reason = segf_check_source(src, &pkt);
+	if (reason == SEGFILTER_DROP_SRC_IP && segf_ns_for_gateway(&ctx, &pkt))
+		reason = 0;
 	if (reason)
 		goto drop;
 

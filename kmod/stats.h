@@ -27,6 +27,8 @@ struct segf_pcpu_stats {
 	u64_stats_t redirected;
 	u64_stats_t bypassed;
 	u64_stats_t flows_evicted;
+	u64_stats_t dhcp_replies;
+	u64_stats_t ra_replies;
 	u64_stats_t drops[__SEGFILTER_DROP_MAX];
 	struct u64_stats_sync syncp;
 };
@@ -49,6 +51,8 @@ struct segf_stats {
 	u64 redirected;
 	u64 bypassed;
 	u64 flows_evicted;
+	u64 dhcp_replies;
+	u64 ra_replies;
 	u64 dropped;
 	u64 drops[__SEGFILTER_DROP_MAX];
 };

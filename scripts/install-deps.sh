@@ -81,6 +81,9 @@ PKGS=(
 	libcurl4-openssl-dev libjson-c-dev etcd-server etcd-client openssl
 	# etcd.sh reads segctl --etcd -j output with jq, in the guest
 	jq
+	# dhcp.sh: Debian's script for busybox udhcpc (udhcpd and udhcpc
+	# themselves are busybox applets), in the guest
+	udhcpc
 )
 
 missing_pkgs() {

@@ -104,6 +104,10 @@ static const char *const attrs[] = {
 	[SEGFILTER_A_N_SERVICES] = "n_services",
 	[SEGFILTER_A_CHAIN_LIMIT] = "chain_limit",
 	[SEGFILTER_A_N_CHAINS] = "n_chains",
+	[SEGFILTER_A_MTU] = "mtu",
+	[SEGFILTER_A_DNS_SERVERS] = "dns_servers",
+	[SEGFILTER_A_RA_PREFIXES] = "ra_prefixes",
+	[SEGFILTER_A_ENDPOINT_FLAGS] = "endpoint_flags",
 };
 
 static const char *const addr_attrs[] = {
@@ -159,6 +163,10 @@ static const struct names *nest_names(const struct names *outer, int type)
 		case SEGFILTER_A_CHAIN_SERVICES:
 			return &chain_names;
 		case SEGFILTER_A_REMOTE:
+			return &addr_names;
+		case SEGFILTER_A_DNS_SERVERS:
+			return &addr_names;
+		case SEGFILTER_A_RA_PREFIXES:
 			return &addr_names;
 		}
 	}

@@ -4,7 +4,7 @@
  * it, to see which guests a flood reaches.
  *
  *   udpcast recv PORT
- *   udpcast send -i IFNAME [-b SRCADDR] [-n COUNT] DSTADDR PORT TAG
+ *   udpcast send -i IFNAME [-b SRCADDR] [-p SRCPORT] [-n COUNT] DSTADDR PORT TAG
  *
  * recv binds two sockets to PORT, one on 0.0.0.0 and one on :: (IPv6
  * only), and prints the payload of every datagram either receives on a
@@ -14,7 +14,8 @@
  * send sends COUNT (default 5) datagrams "TAG I" (I from 1), 20 ms
  * apart, out of IFNAME (broadcast allowed, multicast out of IFNAME, hop
  * limit 1), from SRCADDR if given (for IPv6: a link-scope destination
- * would otherwise pick a link-local source).  DSTADDR may be IPv4 or
+ * would otherwise pick a link-local source) and SRCPORT (a DHCP server's
+ * 67) if given.  DSTADDR may be IPv4 or
  * IPv6.  Exits 0 if every datagram was sent, 1 if not, 2 on a usage
  * error.
  */
@@ -34,7 +35,8 @@ static void bad_usage(void)
 {
 	fprintf(stderr,
 		"usage: udpcast recv PORT\n"
-		"       udpcast send -i IFNAME [-b SRCADDR] [-n COUNT] DSTADDR PORT TAG\n");
+		"       udpcast send -i IFNAME [-b SRCADDR] [-p SRCPORT] [-n COUNT]\n"
+		"                    DSTADDR PORT TAG\n");
 	exit(2);
 }
 
@@ -96,11 +98,11 @@ static int do_send(int argc, char **argv)
 	struct sockaddr_in6 *d6 = (void *)&dst, *f6 = (void *)&from;
 	struct sockaddr_in *d4 = (void *)&dst, *f4 = (void *)&from;
 	struct timespec gap = { 0, 20 * 1000 * 1000 };
-	int count = 5, fd, one = 1, ifindex, port, i, c, sent = 0;
+	int count = 5, fd, one = 1, ifindex, port, sport = 0, i, c, sent = 0;
 	socklen_t alen;
 	char msg[256];
 
-	while ((c = getopt(argc, argv, "i:b:n:")) != -1) {
+	while ((c = getopt(argc, argv, "i:b:p:n:")) != -1) {
 		switch (c) {
 		case 'i':
 			ifname = optarg;
@@ -110,6 +112,9 @@ static int do_send(int argc, char **argv)
 			break;
 		case 'n':
 			count = atoi(optarg);
+			break;
+		case 'p':
+			sport = port_of(optarg);
 			break;
 		default:
 			bad_usage();
@@ -158,13 +163,16 @@ static int do_send(int argc, char **argv)
 		perror("udpcast send: IPv6 options");
 		return 2;
 	}
-	if (src) {
+	if (src || sport) {
 		from.ss_family = dst.ss_family;
-		if ((dst.ss_family == AF_INET &&
-		     inet_pton(AF_INET, src, &f4->sin_addr) != 1) ||
-		    (dst.ss_family == AF_INET6 &&
-		     inet_pton(AF_INET6, src, &f6->sin6_addr) != 1))
+		if (src &&
+		    ((dst.ss_family == AF_INET &&
+		      inet_pton(AF_INET, src, &f4->sin_addr) != 1) ||
+		     (dst.ss_family == AF_INET6 &&
+		      inet_pton(AF_INET6, src, &f6->sin6_addr) != 1)))
 			bad_usage();
+		/* sin_port and sin6_port are at the same offset */
+		f4->sin_port = htons(sport);
 		if (bind(fd, (struct sockaddr *)&from, alen)) {
 			perror("udpcast send: bind");
 			return 2;

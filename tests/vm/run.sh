@@ -377,6 +377,11 @@ make_initramfs() {
 	for name in protocols services; do
 		[ -f "/etc/$name" ] && cp "/etc/$name" "$root/etc/"
 	done
+	# Debian udhcpc's script, which dhcp.sh gives busybox udhcpc.
+	if [ -f /etc/udhcpc/default.script ]; then
+		mkdir -p "$root/etc/udhcpc"
+		cp /etc/udhcpc/default.script "$root/etc/udhcpc/"
+	fi
 	echo 'root:x:0:0:root:/tmp:/bin/sh' >"$root/etc/passwd"
 	echo 'root:x:0:' >"$root/etc/group"
 	printf '127.0.0.1 localhost\n::1 localhost\n' >"$root/etc/hosts"

@@ -224,6 +224,9 @@ enum segfilter_port_role {
  *	checks.
  * @SEGFILTER_DROP_PATH_CHANGED: Back from a service its flow no longer
  *	crosses (the policy changed).
+ * @SEGFILTER_DROP_DHCP: DHCP server traffic from an endpoint not flagged
+ *	dhcp-server, or a DHCP message segfilter does not answer (release,
+ *	decline, one for another server, or no gateway address to answer from).
  * @__SEGFILTER_DROP_MAX: One more than the last value.
  */
 enum segfilter_drop_reason {
@@ -251,11 +254,19 @@ enum segfilter_drop_reason {
 	SEGFILTER_DROP_FLOOD_REDIRECT,
 	SEGFILTER_DROP_LINK_INVALID,
 	SEGFILTER_DROP_PATH_CHANGED,
+	SEGFILTER_DROP_DHCP,
 
 	__SEGFILTER_DROP_MAX
 };
 
 #define SEGFILTER_DROP_MAX (__SEGFILTER_DROP_MAX - 1)
+
+/*
+ * Flags of an endpoint (endpoint-flags). SEGFILTER_ENDPOINT_F_DHCP_SERVER: The
+ * domain's DHCP server (at most one a domain): its DHCP server traffic passes,
+ * and segfilter leaves the domain's DHCP to it.
+ */
+#define SEGFILTER_ENDPOINT_F_DHCP_SERVER 0x1U
 
 /**
  * enum segfilter_attr - The one attribute set every command and event uses.
@@ -343,6 +354,17 @@ enum segfilter_drop_reason {
  * @SEGFILTER_A_N_SERVICES: In replies.
  * @SEGFILTER_A_CHAIN_LIMIT: At most SEGFILTER_CHAIN_LIMIT_MAX.
  * @SEGFILTER_A_N_CHAINS: In replies.
+ * @SEGFILTER_A_MTU: At most 65535. The MTU the domain's endpoints are told
+ *	(DHCP option 26, the router advertisement's MTU option); 0, the default,
+ *	sets none. Else at least 68.
+ * @SEGFILTER_A_DNS_SERVERS: The DNS servers DHCP tells the endpoints (its
+ *	IPv4 ones, option 6), at most ep-max-addrs of each family; domain-set
+ *	replaces them, an empty nest removes them.
+ * @SEGFILTER_A_RA_PREFIXES: The IPv6 /64 prefixes (their first address,
+ *	the host part zero) the gateway advertises when an endpoint solicits a
+ *	router, at most ep-max-addrs; domain-set replaces them, an empty nest
+ *	removes them.
+ * @SEGFILTER_A_ENDPOINT_FLAGS: u32, SEGFILTER_ENDPOINT_F_*
  * @__SEGFILTER_A_MAX: One more than the last value.
  */
 enum segfilter_attr {
@@ -405,6 +427,10 @@ enum segfilter_attr {
 	SEGFILTER_A_N_SERVICES,		/* u32 */
 	SEGFILTER_A_CHAIN_LIMIT,	/* u32 */
 	SEGFILTER_A_N_CHAINS,		/* u32 */
+	SEGFILTER_A_MTU,		/* u32 */
+	SEGFILTER_A_DNS_SERVERS,	/* nest, SEGFILTER_A_ADDR_* */
+	SEGFILTER_A_RA_PREFIXES,	/* nest, SEGFILTER_A_ADDR_* */
+	SEGFILTER_A_ENDPOINT_FLAGS,	/* u32, SEGFILTER_ENDPOINT_F_* */
 
 	__SEGFILTER_A_MAX
 };
@@ -534,6 +560,10 @@ enum segfilter_tuple_attr {
  * @SEGFILTER_STATS_BYPASSED: Services skipped by a fail-open chain.
  * @SEGFILTER_STATS_FLOWS: On an instance, flows pinned to it.
  * @SEGFILTER_STATS_FLOWS_EVICTED: Unanswered flows dropped for new ones.
+ * @SEGFILTER_STATS_DHCP_REPLIES: DHCP requests answered in the kernel (on
+ *	a port, received on it).
+ * @SEGFILTER_STATS_RA_REPLIES: Router solicitations answered (on a port,
+ *	received on it).
  * @__SEGFILTER_STATS_MAX: One more than the last value.
  */
 enum segfilter_stats_attr {
@@ -560,6 +590,8 @@ enum segfilter_stats_attr {
 	SEGFILTER_STATS_BYPASSED,	/* u64 */
 	SEGFILTER_STATS_FLOWS,		/* u64 */
 	SEGFILTER_STATS_FLOWS_EVICTED,	/* u64 */
+	SEGFILTER_STATS_DHCP_REPLIES,	/* u64 */
+	SEGFILTER_STATS_RA_REPLIES,	/* u64 */
 
 	__SEGFILTER_STATS_MAX
 };
@@ -574,23 +606,25 @@ enum segfilter_stats_attr {
  *	max_domains_per_netns domains: one more is refused with ENOSPC. Do:
  *	request domain-id, domain-name, txn-id, default-action, flow-limit,
  *	endpoint-limit, rule-limit, service-limit, chain-limit, gw-mac,
- *	gw-addrs, vni; reply domain-id, domain-name, default-action, flow-limit,
- *	endpoint-limit, rule-limit, service-limit, chain-limit, gw-mac,
- *	gw-addrs, vni, policy-gen, n-ports, n-groups, n-endpoints, n-rules,
+ *	gw-addrs, vni, mtu, dns-servers, ra-prefixes; reply domain-id,
+ *	domain-name, default-action, flow-limit, endpoint-limit, rule-limit,
+ *	service-limit, chain-limit, gw-mac, gw-addrs, vni, mtu, dns-servers,
+ *	ra-prefixes, policy-gen, n-ports, n-groups, n-endpoints, n-rules,
  *	n-services, n-chains, n-flows, stats.
  * @SEGFILTER_CMD_DOMAIN_SET: [txn] Change a domain, named by domain-id or
  *	domain-name, and at least one of its settings; vni cannot be changed.
  *	Do: request domain-id, domain-name, txn-id, default-action, flow-limit,
  *	endpoint-limit, rule-limit, service-limit, chain-limit, gw-mac,
- *	gw-addrs, vni; reply an ack.
+ *	gw-addrs, vni, mtu, dns-servers, ra-prefixes; reply an ack.
  * @SEGFILTER_CMD_DOMAIN_DEL: Delete a domain; refused while ports are
  *	attached to it. Do: request domain-id, domain-name; reply an ack.
  * @SEGFILTER_CMD_DOMAIN_GET: Get one domain, or dump all of them. Do:
  *	request domain-id, domain-name; reply domain-id, domain-name,
  *	default-action, flow-limit, endpoint-limit, rule-limit, service-limit,
- *	chain-limit, gw-mac, gw-addrs, vni, policy-gen, n-ports, n-groups,
- *	n-endpoints, n-rules, n-services, n-chains, n-flows, stats. Dump: the
- *	same request and reply, for every object.
+ *	chain-limit, gw-mac, gw-addrs, vni, mtu, dns-servers, ra-prefixes,
+ *	policy-gen, n-ports, n-groups, n-endpoints, n-rules, n-services,
+ *	n-chains, n-flows, stats. Dump: the same request and reply, for every
+ *	object.
  * @SEGFILTER_CMD_GROUP_NEW: [txn] Create a group in a domain; group-id
  *	(1..65535) and group-name are required. Do: request domain-id,
  *	domain-name, group-id, group-name, txn-id; reply domain-id, domain-name,
@@ -620,14 +654,14 @@ enum segfilter_stats_attr {
  *	domain needs a vni). The endpoints behind one endpoint port belong to at
  *	most 4 groups: ENOSPC for a fifth, here and at endpoint-set. Do: request
  *	domain-id, domain-name, group-id, group-name, ifindex, txn-id, mac,
- *	addrs, remote; reply domain-id, domain-name, mac, group-id, group-name,
- *	ifindex, ifname, addrs, remote.
+ *	addrs, remote, endpoint-flags; reply domain-id, domain-name, mac,
+ *	group-id, group-name, ifindex, ifname, addrs, remote, endpoint-flags.
  * @SEGFILTER_CMD_ENDPOINT_DEL: [txn] Delete an endpoint. Do: request
  *	domain-id, domain-name, txn-id, mac; reply an ack.
  * @SEGFILTER_CMD_ENDPOINT_GET: Get one endpoint, or dump all endpoints or
  *	one domain's. Do: request domain-id, domain-name, mac; reply domain-id,
- *	domain-name, mac, group-id, group-name, ifindex, ifname, addrs, remote.
- *	Dump: the same request and reply, for every object.
+ *	domain-name, mac, group-id, group-name, ifindex, ifname, addrs, remote,
+ *	endpoint-flags. Dump: the same request and reply, for every object.
  * @SEGFILTER_CMD_RULE_NEW: [txn] Add a rule. action is required;
  *	chain-name with and only with action redirect. Absent groups match any
  *	group. Do: request domain-id, domain-name, txn-id, rule-id, priority,

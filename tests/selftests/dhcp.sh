@@ -1,0 +1,280 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# DHCPv4 and router advertisements answered by the domain's gateway, and
+# a tenant's own DHCP server, dropped unless the domain names it.
+#
+#   domain dc, gateway 02:00:00:00:ff:01 (10.9.0.1, fe80::ff:fe00:ff01),
+#   MTU 1400, DNS 10.9.0.53 192.0.2.53, prefix fd09:1::/64
+#   +------+ +------+ +------+ +------+ +------+ +------+
+#   |  c1  | |  c2  | |  v6  | |  r1  | |  s1  | |  c3  |
+#   | dhcp | | .12  | |  RA  | | .14  | | .15  | | dhcp |
+#   +--+---+ +--+---+ +--+---+ +--+---+ +--+---+ +--+---+
+#      vc1      vc2      vv6      vr1      vs1      vc3
+#
+# c1 runs busybox udhcpc with Debian's script and is told its endpoint's
+# address (10.9.0.11/32), the router, MTU and DNS; r1 sends DHCP server
+# traffic meanwhile, which reaches nobody.  v6 autoconfigures from the
+# gateway's advertisement the address its endpoint was given
+# (fd09:1::ff:fe00:3, EUI-64 of its MAC).  s1 is flagged dhcp-server and
+# runs busybox udhcpd: c3 gets its lease from it, not from the gateway.
+
+HERE=$(dirname "$0")
+# shellcheck source=../lib.sh
+. "$HERE/../lib.sh"
+
+GW=02:00:00:00:ff:01
+GW_LL=fe80::ff:fe00:ff01
+SCRIPT=/etc/udhcpc/default.script
+PIDS=
+
+cleanup()
+{
+	local pid
+	for pid in $PIDS; do
+		kill "$pid" 2>/dev/null || true
+	done
+	cleanup_vms
+	rm -rf /etc/netns/c1 /etc/netns/c3 /tmp/dhcp.*
+	[ -z "$RESOLV" ] || rm -f /etc/resolv.conf
+}
+# ip netns exec mounts /etc/netns/NS/resolv.conf on /etc/resolv.conf,
+# which must be there.
+RESOLV=
+if [ ! -e /etc/resolv.conf ]; then
+	: >/etc/resolv.conf
+	RESOLV=1
+fi
+trap cleanup EXIT
+
+# dhcp_vm NS PORT MAC: a VM with no address and no IPv6, whose
+# /etc/resolv.conf is its own (ip netns exec mounts /etc/netns/NS/'s).
+dhcp_vm()
+{
+	local ns=$1 port=$2 mac=$3
+	quiet_ns "$ns"
+	"$IP" link add "$port" type veth peer name eth0 netns "$ns"
+	host_port_up "$port"
+	n "$ns" "$IP" link set eth0 address "$mac"
+	n "$ns" "$IP" link set eth0 up
+	mkdir -p "/etc/netns/$ns"
+	: >"/etc/netns/$ns/resolv.conf"
+}
+
+# udhcpc NS: one lease for eth0 of NS by busybox udhcpc and Debian's
+# script; what the script was told is kept in /tmp/dhcp.NS.env.
+udhcpc_run()
+{
+	local ns=$1
+	cat >/tmp/dhcp.hook <<-EOF
+	#!/bin/sh
+	[ "\$1" = bound ] && env >"/tmp/dhcp.\$DHCP_NS.env"
+	exec $SCRIPT "\$@"
+	EOF
+	chmod +x /tmp/dhcp.hook
+	n "$ns" env DHCP_NS="$ns" timeout 30 udhcpc -i eth0 -f -q -n -t 5 \
+		-T 2 -O staticroutes -s /tmp/dhcp.hook
+}
+
+# env_of NS VAR: a variable the script was given.
+env_of() { sed -n "s/^$2=//p" "/tmp/dhcp.$1.env" 2>/dev/null; }
+
+setup()
+{
+	module_reload
+	[ -x "$SCRIPT" ] || return 1
+	$SEGCTL domain add dc id 1 gateway $GW gw-ip 10.9.0.1 mtu 1400 \
+		dns 10.9.0.53,192.0.2.53,fd09::53 ipv6-prefix fd09:1::/64 \
+		>/dev/null &&
+	$SEGCTL group add vm id 1 domain dc >/dev/null || return 1
+
+	dhcp_vm c1 vc1 02:00:00:00:00:01
+	vm_veth c2 vc2 02:00:00:00:00:02 10.9.0.12 fd09:1::12
+	vm_veth r1 vr1 02:00:00:00:00:04 10.9.0.14 fd09:1::14
+	for p in vc1 vc2 vr1; do
+		$SEGCTL port attach $p domain dc >/dev/null || return 1
+	done
+	$SEGCTL endpoint add 02:00:00:00:00:01 domain dc group vm port vc1 \
+		ip 10.9.0.11 >/dev/null &&
+	$SEGCTL endpoint add 02:00:00:00:00:02 domain dc group vm port vc2 \
+		ip 10.9.0.12 ip fd09:1::12 >/dev/null &&
+	$SEGCTL endpoint add 02:00:00:00:00:04 domain dc group vm port vr1 \
+		ip 10.9.0.14 ip fd09:1::14 >/dev/null
+}
+
+if ! setup; then
+	fail "set up a domain with DHCP settings and its VMs"
+	finish
+fi
+pass "set up a domain with DHCP settings and its VMs"
+
+check_eq "domain show lists the MTU, DNS servers and prefixes" \
+	"mtu 1400 dns 10.9.0.53,192.0.2.53,fd09::53 ipv6-prefix fd09:1::/64" \
+	"$($SEGCTL domain show dc | grep -o 'mtu .*/64')"
+check "save writes them back as they were set" \
+	grep -q "mtu 1400 dns 10.9.0.53,192.0.2.53,fd09::53 ipv6-prefix fd09:1::/64" \
+	<($SEGCTL save)
+
+# --- bad input, refused and nothing changed ---
+check_err "an MTU below 68 is refused" "" "at least 68" \
+	$SEGCTL domain set dc mtu 60
+check_err "a prefix with host bits is refused" "" "host part zero" \
+	$SEGCTL domain set dc ipv6-prefix fd09:2::1/64
+check_err "a prefix other than /64 is refused" "" "IPv6 /64" \
+	$SEGCTL domain set dc ipv6-prefix fd09:2::/48
+check_err "a multicast DNS server is refused" "" "unicast host address" \
+	$SEGCTL domain set dc dns 224.0.0.1
+check_eq "the refused settings changed nothing" \
+	"mtu 1400 dns 10.9.0.53,192.0.2.53,fd09::53 ipv6-prefix fd09:1::/64" \
+	"$($SEGCTL domain show dc | grep -o 'mtu .*/64')"
+
+# --- DHCPv4 from the gateway, a rogue server sending meanwhile ---
+n c2 "$TOOLS/udpcast" recv 68 >/tmp/dhcp.c2.recv &
+PIDS="$PIDS $!"
+n r1 "$TOOLS/udpcast" send -i eth0 -p 67 -n 100 255.255.255.255 68 ROGUE \
+	2>/dev/null &
+rogue=$!
+check "c1 gets a lease with busybox udhcpc" udhcpc_run c1
+wait "$rogue"
+check_eq "c1's address is its endpoint's, a host route" "10.9.0.11/32" \
+	"$(n c1 "$IP" -4 -o addr show dev eth0 | awk '{ print $4 }')"
+check "c1's default route is through the gateway" \
+	grep -q "default via 10.9.0.1" <(n c1 "$IP" -4 route show)
+check_eq "c1's MTU is the domain's" 1400 \
+	"$(n c1 cat /sys/class/net/eth0/mtu)"
+check_eq "c1's resolv.conf names the domain's IPv4 DNS servers" \
+	"nameserver 10.9.0.53 nameserver 192.0.2.53" \
+	"$(grep nameserver /etc/netns/c1/resolv.conf | tr '\n' ' ' |
+		sed 's/ $//')"
+check_eq "the lease came from the gateway, not the rogue" 10.9.0.1 \
+	"$(env_of c1 serverid)"
+check_eq "the gateway was told as router" 10.9.0.1 "$(env_of c1 router)"
+check_eq "asked for option 121: a route to the gateway, then through it" \
+	"10.9.0.1/32 0.0.0.0 0.0.0.0/0 10.9.0.1" "$(env_of c1 staticroutes)"
+check "c1 pings c2 through the gateway" ping4 c1 10.9.0.12
+check_ge "the gateway answered c1 (offer and ack)" 2 \
+	"$(counter port vc1 dhcp_replies)"
+check_eq "the rogue's 100 server datagrams are dropped as dhcp" 100 \
+	"$(counter port vr1 dhcp)"
+check_eq "no DHCP answer or rogue datagram reached c2" "" \
+	"$(cat /tmp/dhcp.c2.recv)"
+
+# --- the endpoint's address changed: the renewal is refused ---
+rm -f /tmp/dhcp.c1.env
+n c1 env DHCP_NS=c1 udhcpc -i eth0 -f -t 5 -T 2 -s /tmp/dhcp.hook \
+	-p /tmp/dhcp.c1.pid >/dev/null 2>&1 &
+PIDS="$PIDS $!"
+wait_for 100 test -s /tmp/dhcp.c1.env
+client=$(cat /tmp/dhcp.c1.pid)
+PIDS="$PIDS $client"
+rm -f /tmp/dhcp.c1.env
+$SEGCTL endpoint del 02:00:00:00:00:01 domain dc >/dev/null
+$SEGCTL endpoint add 02:00:00:00:00:01 domain dc group vm port vc1 \
+	ip 10.9.0.21 >/dev/null
+replies=$(counter port vc1 dhcp_replies)
+kill -USR1 "$client"
+check "c1's renewal of 10.9.0.11 is refused, it takes 10.9.0.21" \
+	wait_for 200 grep -q '^ip=10.9.0.21$' /tmp/dhcp.c1.env
+check_ge "the gateway answered the renewal and the new request (NAK, offer, ack)" \
+	$((replies + 3)) "$(counter port vc1 dhcp_replies)"
+check_eq "c1's address is the new one" "10.9.0.21/32" \
+	"$(n c1 "$IP" -4 -o addr show dev eth0 | awk '{ print $4 }')"
+kill "$client" 2>/dev/null
+
+# --- router advertisements ---
+vm_ns v6
+n v6 sysctl -qw net.ipv6.conf.default.addr_gen_mode=0
+n v6 sysctl -qw net.ipv6.conf.default.router_solicitations=3
+n v6 sysctl -qw net.ipv6.conf.default.router_solicitation_interval=1
+"$IP" link add vv6 type veth peer name eth0 netns v6
+host_port_up vv6
+$SEGCTL port attach vv6 domain dc >/dev/null
+$SEGCTL endpoint add 02:00:00:00:00:03 domain dc group vm port vv6 \
+	ip fd09:1::ff:fe00:3 >/dev/null
+n v6 "$IP" link set eth0 address 02:00:00:00:00:03
+n v6 "$IP" link set eth0 up
+check "v6 autoconfigures fd09:1::ff:fe00:3 from the advertisement" \
+	wait_for 100 eval \
+	"n v6 $IP -6 addr show dev eth0 | grep -q 'fd09:1::ff:fe00:3/64'"
+check "v6's default route is the gateway's link-local address" \
+	wait_for 50 eval \
+	"n v6 $IP -6 route show default | grep -q 'via $GW_LL'"
+check_eq "the prefix is not on-link: no route for it" "" \
+	"$(n v6 "$IP" -6 route show fd09:1::/64)"
+check_eq "v6's IPv6 MTU is the domain's" 1400 \
+	"$(n v6 cat /proc/sys/net/ipv6/conf/eth0/mtu)"
+check "v6 pings c2 through the gateway" ping6 v6 fd09:1::12
+check_ge "the gateway answered v6's solicitation" 1 \
+	"$(counter port vv6 ra_replies)"
+
+# --- a DHCP server the domain names ---
+check_err "a second dhcp-server endpoint is refused" "" \
+	"is the DHCP server" sh -c "
+	$SEGCTL endpoint add 02:00:00:00:00:05 domain dc group vm port vr1 \
+		ip 10.9.0.15 dhcp-server >/dev/null &&
+	$SEGCTL endpoint add 02:00:00:00:00:06 domain dc group vm port vr1 \
+		ip 10.9.0.17 dhcp-server"
+$SEGCTL endpoint del 02:00:00:00:00:05 domain dc 2>/dev/null
+vm_veth s1 vs1 02:00:00:00:00:05 10.9.0.15 fd09:1::15
+dhcp_vm c3 vc3 02:00:00:00:00:07
+$SEGCTL port attach vs1 domain dc >/dev/null
+$SEGCTL port attach vc3 domain dc >/dev/null
+check "s1 is flagged dhcp-server" \
+	$SEGCTL endpoint add 02:00:00:00:00:05 domain dc group vm port vs1 \
+	ip 10.9.0.15 ip fd09:1::15 dhcp-server
+$SEGCTL endpoint add 02:00:00:00:00:07 domain dc group vm port vc3 \
+	ip 10.9.0.16 >/dev/null
+check "endpoint show says which is the DHCP server" \
+	grep -q "dhcp-server" <($SEGCTL endpoint show domain dc |
+		grep 02:00:00:00:00:05)
+check "save keeps the flag" grep -q "port vs1 .*dhcp-server" <($SEGCTL save)
+n s1 "$TOOLS/udpcast" send -i eth0 -p 67 -n 3 255.255.255.255 68 SERVER \
+	2>/dev/null
+check "s1's DHCP server broadcasts are flooded (reach c2)" \
+	wait_for 30 grep -q "SERVER 3" /tmp/dhcp.c2.recv
+cat >/tmp/dhcp.udhcpd.conf <<EOF
+start 10.9.0.16
+end 10.9.0.16
+interface eth0
+lease_file /tmp/dhcp.leases
+static_lease 02:00:00:00:00:07 10.9.0.16
+option subnet 255.255.255.255
+option router 10.9.0.1
+option dns 10.9.0.99
+option lease 600
+EOF
+: >/tmp/dhcp.leases
+n s1 udhcpd -f /tmp/dhcp.udhcpd.conf >/dev/null 2>&1 &
+PIDS="$PIDS $!"
+gw_replies=$(counter domain dc dhcp_replies)
+check "c3 gets a lease from s1's udhcpd" udhcpc_run c3
+check_eq "the lease came from s1" 10.9.0.15 "$(env_of c3 serverid)"
+check_eq "c3's address is 10.9.0.16" "10.9.0.16/32" \
+	"$(n c3 "$IP" -4 -o addr show dev eth0 | awk '{ print $4 }')"
+check_eq "c3's resolv.conf names s1's DNS server" "nameserver 10.9.0.99" \
+	"$(grep nameserver /etc/netns/c3/resolv.conf)"
+check_eq "the gateway answered no DHCP meanwhile" "$gw_replies" \
+	"$(counter domain dc dhcp_replies)"
+check_eq "s1's server traffic was not dropped" 0 "$(counter port vs1 dhcp)"
+
+# --- removal, and sync ---
+$SEGCTL save >/tmp/dhcp.saved
+check "the domain's DNS servers and prefixes can be removed" \
+	$SEGCTL domain set dc dns none ipv6-prefix none mtu 0
+check_eq "domain show lists them no more" "" \
+	"$($SEGCTL domain show dc | grep -Eo ' (mtu|dns|ipv6-prefix) ')"
+check_err "prefixes need a gateway: removing it alone is refused" "" \
+	"need a gateway MAC" sh -c "$SEGCTL domain set dc ipv6-prefix fd09:1::/64 &&
+	$SEGCTL domain set dc gateway none"
+check "sync puts the saved MTU, DNS servers and prefixes back" \
+	$SEGCTL sync /tmp/dhcp.saved
+check_eq "...as they were" \
+	"mtu 1400 dns 10.9.0.53,192.0.2.53,fd09::53 ipv6-prefix fd09:1::/64" \
+	"$($SEGCTL domain show dc | grep -o 'mtu .*/64')"
+sed 's/ mtu [0-9]* dns [^ ]* ipv6-prefix [^ ]*//' /tmp/dhcp.saved \
+	>/tmp/dhcp.bare
+check "sync to a state without them" $SEGCTL sync /tmp/dhcp.bare
+check_eq "...removes them" "" \
+	"$($SEGCTL domain show dc | grep -Eo ' (mtu|dns|ipv6-prefix) ')"
+
+finish
