@@ -62,6 +62,10 @@ const char *const sfnl_attr_names[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_N_SERVICES]	= "SEGFILTER_A_N_SERVICES",
 	[SEGFILTER_A_CHAIN_LIMIT]	= "SEGFILTER_A_CHAIN_LIMIT",
 	[SEGFILTER_A_N_CHAINS]		= "SEGFILTER_A_N_CHAINS",
+	[SEGFILTER_A_PREFIX]		= "SEGFILTER_A_PREFIX",
+	[SEGFILTER_A_PREFIX_LEN]	= "SEGFILTER_A_PREFIX_LEN",
+	[SEGFILTER_A_PREFIX_LIMIT]	= "SEGFILTER_A_PREFIX_LIMIT",
+	[SEGFILTER_A_N_PREFIXES]	= "SEGFILTER_A_N_PREFIXES",
 };
 
 const char *const sfnl_service_mode_names[SEGFILTER_SERVICE_MAX + 1] = {
@@ -185,6 +189,10 @@ struct nla_policy sfnl_segfilter_policy[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_N_SERVICES]	= { .type = NLA_U32 },
 	[SEGFILTER_A_CHAIN_LIMIT]	= { .type = NLA_U32 },
 	[SEGFILTER_A_N_CHAINS]		= { .type = NLA_U32 },
+	[SEGFILTER_A_PREFIX]		= { .type = NLA_NESTED },
+	[SEGFILTER_A_PREFIX_LEN]	= { .type = NLA_U8 },
+	[SEGFILTER_A_PREFIX_LIMIT]	= { .type = NLA_U32 },
+	[SEGFILTER_A_N_PREFIXES]	= { .type = NLA_U32 },
 };
 
 struct nla_policy sfnl_addr_policy[SEGFILTER_A_ADDR_MAX + 1] = {
