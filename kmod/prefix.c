@@ -99,7 +99,7 @@ segf_pfx_probe(const struct segf_pfx_table *t, const struct segf_pfx_key *key)
 /**
  * segf_pfx_find - the longest prefix of a table that holds an address
  * @t: the table, NULL when there are no prefixes
- * @addr: the address, its padding zeroed
+ * @addr: the address
  *
  * Return: its slot, or NULL when no prefix holds @addr.
  */
@@ -120,8 +120,13 @@ const struct segf_pfx_slot *segf_pfx_find(const struct segf_pfx_table *t,
 		lens = t->lens6;
 		n = t->n_lens6;
 	}
+	/* Field by field: the caller's padding may be anything. */
 	memset(&key, 0, sizeof(key));
-	key.addr = *addr;
+	key.addr.family = addr->family;
+	if (addr->family == AF_INET)
+		key.addr.v4 = addr->v4;
+	else
+		key.addr.v6 = addr->v6;
 	for (i = 0; i < n; i++) {
 		/* Longest first: each length only clears more bits. */
 		key.len = lens[i];
@@ -136,7 +141,7 @@ const struct segf_pfx_slot *segf_pfx_find(const struct segf_pfx_table *t,
 /**
  * segf_prefix_group - the prefix group of a peer that is not an endpoint
  * @pol: the domain's policy generation the caller read
- * @addr: the peer's address, its padding zeroed
+ * @addr: the peer's address
  *
  * Data path, under rcu_read_lock(): the group stays valid as long as
  * @pol does.
