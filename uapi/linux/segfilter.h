@@ -612,8 +612,8 @@ enum segfilter_stats_attr {
  *	domain-name, group-id, group-name, txn-id; reply domain-id, domain-name,
  *	group-id, group-name, n-endpoints.
  * @SEGFILTER_CMD_GROUP_DEL: [txn] Delete a group; refused while endpoints
- *	belong to it or rules name it. Do: request domain-id, domain-name,
- *	group-id, group-name, txn-id; reply an ack.
+ *	belong to it, rules name it or prefixes are in it. Do: request
+ *	domain-id, domain-name, group-id, group-name, txn-id; reply an ack.
  * @SEGFILTER_CMD_GROUP_GET: Get one group, or dump all groups or one
  *	domain's. Do: request domain-id, domain-name, group-id, group-name;
  *	reply domain-id, domain-name, group-id, group-name, n-endpoints. Dump:
