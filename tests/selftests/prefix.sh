@@ -23,10 +23,14 @@ else
 	PREFIX_COUNT=${PREFIX_COUNT:-100000}
 fi
 
+CG=/sys/fs/cgroup/segfilter-prefix
+
 cleanup()
 {
 	cleanup_vms
-	rm -f /tmp/prefix*.batch /tmp/prefix.save /tmp/prefix.show
+	rm -f /tmp/prefix*.batch /tmp/prefix*.save /tmp/prefix.show \
+		/tmp/prefix.diff /tmp/prefix.expected
+	[ -d "$CG" ] && rmdir "$CG" 2>/dev/null
 }
 trap cleanup EXIT
 
@@ -188,10 +192,27 @@ awk -v n="$n_net" -v h="$n_host" 'BEGIN {
 		printf "prefix add 2001:db9:%x::/48 domain t group e\n", k
 }' >/tmp/prefix6.batch
 
+# The IPv4 transaction runs in a memory cgroup of its own, if there is
+# a memory controller: its prefixes are charged to it.
+mkdir -p /sys/fs/cgroup
+grep -q ' /sys/fs/cgroup cgroup2 ' /proc/mounts ||
+	mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null
+memcg=''
+if echo +memory >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null &&
+	mkdir -p "$CG" && [ -f "$CG/memory.stat" ]; then
+	memcg=1
+fi
+slab_now() { awk '$1 == "slab" { print $2 }' "$CG/memory.stat"; }
+slab_grew() { [ $(($(slab_now) - s0)) -ge $((PREFIX_COUNT * 64)) ]; }
+
 before=$(count)
 for f in 4 6; do
+	[ -n "$memcg" ] && [ $f = 4 ] && s0=$(slab_now)
 	t0=$(ms)
-	if $SEGCTL -b /tmp/prefix$f.batch >"$OUT" 2>&1; then
+	if (if [ -n "$memcg" ] && [ $f = 4 ]; then
+		echo "$BASHPID" >"$CG/cgroup.procs" || exit 1
+	    fi
+	    exec $SEGCTL -b /tmp/prefix$f.batch) >"$OUT" 2>&1; then
 		t1=$(ms)
 		echo "# $PREFIX_COUNT IPv$f prefixes in one transaction: $((t1 - t0)) ms (segctl -b, staging and commit)"
 		pass "$PREFIX_COUNT IPv$f prefixes in one transaction"
@@ -199,6 +220,16 @@ for f in 4 6; do
 		fail "$PREFIX_COUNT IPv$f prefixes in one transaction"
 	fi
 done
+if [ -n "$memcg" ]; then
+	# memory.stat is folded from per-CPU deltas, at the latest every 2 s.
+	sleep 1
+	wait_for 50 slab_grew
+	echo "# $PREFIX_COUNT IPv4 prefixes: $(($(slab_now) - s0)) bytes of slab charged to $CG"
+	check_ge "the IPv4 prefixes are charged to segctl's memory cgroup (>= 64 B each)" \
+		$((PREFIX_COUNT * 64)) $(($(slab_now) - s0))
+else
+	skip "no memory controller in this kernel"
+fi
 check_eq "domain show counts them all" $((before + 2 * PREFIX_COUNT)) "$(count)"
 
 # The group the /24 (or /64) number I is in: a, b or c by turns.
