@@ -51,10 +51,14 @@ static int segf_parse_prefix(struct nlattr **attrs, bool need_len,
 		addr->family = AF_INET;
 		addr->v4 = nla_get_in_addr(one);
 		max = 32;
-	} else {
+	} else if (nla_type(one) == SEGFILTER_A_ADDR_IPV6) {
 		addr->family = AF_INET6;
 		addr->v6 = nla_get_in6_addr(one);
 		max = 128;
+	} else {
+		/* The policy lets no other through; a replay parses without it. */
+		NL_SET_ERR_MSG_ATTR(extack, one, "not an address");
+		return -EINVAL;
 	}
 	*has_len = len;
 	if (!len)
