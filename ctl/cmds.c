@@ -70,6 +70,11 @@ static const struct cmd cmds[] = {
 	  chain_add, BATCH },
 	{ "chain", "del", "NAME domain DOMAIN", chain_del, BATCH },
 	{ "chain", "show", "[domain DOMAIN]", chain_show, false },
+	{ "prefix", "add", "PREFIX domain DOMAIN group GROUP", prefix_add,
+	  BATCH },
+	{ "prefix", "del", "PREFIX domain DOMAIN", prefix_del, BATCH },
+	{ "prefix", "show", "[domain DOMAIN]", prefix_show, false },
+	{ "prefix", "lookup", "ADDR domain DOMAIN", prefix_lookup, false },
 	{ "stats", NULL, "[domain DOMAIN | port DEV]", stats_cmd, false },
 	{ "trace", NULL,
 	  "DEV from ADDR to ADDR [proto tcp|udp|icmp|icmpv6|N] [sport N] [dport N] [type N] [id N]",
@@ -238,8 +243,9 @@ static int help(int argc, char **argv)
 	     "\n"
 	     "DOMAIN and GROUP are a name (starting with a letter) or a numeric id.\n"
 	     "DEV is a network interface name, MAC is 6 hex bytes separated by\n"
-	     "colons, ADDR an IPv4 or IPv6 address.  LIMIT is flow-limit,\n"
-	     "endpoint-limit, rule-limit, service-limit or chain-limit.\n"
+	     "colons, ADDR an IPv4 or IPv6 address, PREFIX an ADDR/LENGTH (an\n"
+	     "ADDR alone is /32 or /128).  LIMIT is flow-limit, endpoint-limit,\n"
+	     "rule-limit, service-limit, chain-limit or prefix-limit.\n"
 	     "\"segctl OBJECT\" alone is \"segctl OBJECT show\", and \"segctl\n"
 	     "service instance\" alone is \"segctl service instance show\".");
 	fputs("Verb aliases:", stdout);

@@ -551,6 +551,7 @@ static void say_key(const struct record *rec, char *buf, size_t size)
 {
 	static const char * const kinds[SAVE_TYPES] = {
 		[SAVE_DOMAIN] = "domain", [SAVE_GROUP] = "group",
+		[SAVE_PREFIX] = "prefix",
 		[SAVE_PORT] = "port", [SAVE_ENDPOINT] = "endpoint",
 		[SAVE_SERVICE] = "service", [SAVE_INSTANCE] = "instance",
 		[SAVE_CHAIN] = "chain", [SAVE_RULE] = "rule",
@@ -620,6 +621,8 @@ static int add_object(struct config *cfg, enum save_type type,
 			 SEGFILTER_SERVICE_LIMIT_DEFAULT);
 		fill_u32(a, tb, SEGFILTER_A_CHAIN_LIMIT,
 			 SEGFILTER_CHAIN_LIMIT_DEFAULT);
+		fill_u32(a, tb, SEGFILTER_A_PREFIX_LIMIT,
+			 SEGFILTER_PREFIX_LIMIT_DEFAULT);
 		/* VNI 0 is no VNI, which the kernel does not report. */
 		if (tb[SEGFILTER_A_VNI] && !nla_get_u32(tb[SEGFILTER_A_VNI]))
 			tb[SEGFILTER_A_VNI] = NULL;
@@ -644,6 +647,17 @@ static int add_object(struct config *cfg, enum save_type type,
 				  rec->id, dom->name);
 			goto out;
 		}
+		break;
+	case SAVE_PREFIX:
+		if (!tb[SEGFILTER_A_PREFIX_LEN] ||
+		    !prefix_str(tb, buf, sizeof(buf)) ||
+		    (!tb[SEGFILTER_A_GROUP_NAME] && !tb[SEGFILTER_A_GROUP_ID]))
+			goto bad;
+		name = buf;
+		if (find_group(cfg, dom, tb, SEGFILTER_A_GROUP_NAME,
+			       SEGFILTER_A_GROUP_ID, a, err))
+			goto out;
+		rec->key = fmt("prefix %s %s", dom->name, name);
 		break;
 	case SAVE_PORT:
 		name = port_name(tb, buf, sizeof(buf));
@@ -803,6 +817,7 @@ static const struct {
 } line_cmds[] = {
 	{ domain_add, SAVE_DOMAIN },
 	{ group_add, SAVE_GROUP },
+	{ prefix_add, SAVE_PREFIX },
 	{ port_attach, SAVE_PORT },
 	{ endpoint_add, SAVE_ENDPOINT },
 	{ rule_add, SAVE_RULE },
@@ -1071,6 +1086,7 @@ static char *del_line(const struct record *rec)
 		return fmt("service instance del %s %u domain %s", rec->name,
 			   rec->id, rec->domain);
 	case SAVE_GROUP:
+	case SAVE_PREFIX:
 	case SAVE_ENDPOINT:
 	case SAVE_RULE:
 	case SAVE_SERVICE:
@@ -1078,6 +1094,7 @@ static char *del_line(const struct record *rec)
 	default:
 		return fmt("%s del %s domain %s",
 			   rec->type == SAVE_GROUP ? "group" :
+			   rec->type == SAVE_PREFIX ? "prefix" :
 			   rec->type == SAVE_ENDPOINT ? "endpoint" :
 			   rec->type == SAVE_RULE ? "rule" :
 			   rec->type == SAVE_SERVICE ? "service" : "chain",
@@ -1289,7 +1306,8 @@ static bool depends(const struct record *r, struct record * const *parents,
 			continue;
 		switch (p->type) {
 		case SAVE_GROUP:
-			if ((r->type == SAVE_ENDPOINT &&
+			if (((r->type == SAVE_ENDPOINT ||
+			      r->type == SAVE_PREFIX) &&
 			     names(r->line, "group", p->name)) ||
 			    (r->type == SAVE_RULE &&
 			     (names(r->line, "from", p->name) ||

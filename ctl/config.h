@@ -32,7 +32,7 @@ struct config *config_new(void);
 void config_free(struct config *cfg);
 
 /*
- * Add one batch line ("domain add", "group add", "port attach",
+ * Add one batch line ("domain add", "group add", "prefix add", "port attach",
  * "endpoint add", "rule add", "service add", "service instance add",
  * "service instance drain", "chain add"); blank and # lines are
  * ignored.  Returns 0, or EXIT_USAGE with @err->msg set (nothing
@@ -55,9 +55,9 @@ int config_add_file(struct config *cfg, const char *file);
 int config_from_module(struct config *cfg);
 
 /*
- * Record keys: "domain D", "group D G", "port DEV", "endpoint D MAC",
- * "rule D ID", "service D S", "instance D S ID", "chain D C", where D
- * and G are the names "segctl save" prints.
+ * Record keys: "domain D", "group D G", "prefix D ADDR/LEN", "port DEV",
+ * "endpoint D MAC", "rule D ID", "service D S", "instance D S ID",
+ * "chain D C", where D and G are the names "segctl save" prints.
  */
 /* Remove the record of @key: 0, or -ENOENT if there is none. */
 int config_remove(struct config *cfg, const char *key);

@@ -102,6 +102,8 @@ static const struct {
 	  "service limit" },
 	{ SEGFILTER_A_CHAIN_LIMIT, "chain-limit", " chain-limit %u",
 	  "chain limit" },
+	{ SEGFILTER_A_PREFIX_LIMIT, "prefix-limit", " prefix-limit %u",
+	  "prefix limit" },
 };
 
 /* What save prints of a domain's limits (a "domain add" line's part). */
@@ -128,6 +130,7 @@ void print_domain(struct nlattr **tb)
 		{ SEGFILTER_A_N_RULES,	   "rules",	" rules %u" },
 		{ SEGFILTER_A_N_SERVICES,  "services",	" services %u" },
 		{ SEGFILTER_A_N_CHAINS,	   "chains",	" chains %u" },
+		{ SEGFILTER_A_N_PREFIXES,  "prefixes",	" prefixes %u" },
 		{ SEGFILTER_A_N_FLOWS,	   "flows",	" flows %u" },
 	};
 	unsigned int i;
@@ -186,6 +189,7 @@ struct domain_opts {
 	{ .name = "rule-limit", .value = &(o)->limit_arg[2] },		\
 	{ .name = "service-limit", .value = &(o)->limit_arg[3] },	\
 	{ .name = "chain-limit", .value = &(o)->limit_arg[4] },		\
+	{ .name = "prefix-limit", .value = &(o)->limit_arg[5] },	\
 	{ .name = "gateway", .value = &(o)->gateway },			\
 	{ .name = "gw-ip", .value = &(o)->gw_ip, .flags = KW_REPEAT,	\
 	  .collect = collect_ip, .priv = &(o)->gw_addrs },		\
@@ -311,8 +315,8 @@ static void free_domain_opts(struct domain_opts *o)
 /*
  * domain add NAME id ID [default allow|deny] [flow-limit N]
  *	      [endpoint-limit N] [rule-limit N] [service-limit N]
- *	      [chain-limit N] [gateway MAC] [gw-ip ADDR]... [mtu N]
- *	      [dns ADDR[,ADDR]...] [ipv6-prefix P/64[,P/64]...] [vni N]
+ *	      [chain-limit N] [prefix-limit N] [gateway MAC] [gw-ip ADDR]...
+ *	      [mtu N] [dns ADDR[,ADDR]...] [ipv6-prefix P/64[,P/64]...] [vni N]
  *
  * The VNI is only given here: the kernel cannot change it.
  */
@@ -360,8 +364,8 @@ out:
 /*
  * domain set DOMAIN [default allow|deny] [flow-limit N]
  *	      [endpoint-limit N] [rule-limit N] [service-limit N]
- *	      [chain-limit N] [gateway MAC|none] [gw-ip ADDR]... [mtu N]
- *	      [dns ADDR[,ADDR]...|none] [ipv6-prefix P/64[,P/64]...|none]
+ *	      [chain-limit N] [prefix-limit N] [gateway MAC|none] [gw-ip ADDR]...
+ *	      [mtu N] [dns ADDR[,ADDR]...|none] [ipv6-prefix P/64[,P/64]...|none]
  */
 int domain_set(int argc, char **argv)
 {

@@ -5,7 +5,8 @@
  *
  * The uplinks come first: they have no domain, and the remote endpoints
  * of every domain sit behind them.  Then the domains, then, domain by
- * domain, its groups, ports, endpoints, services, service instances (a
+ * domain, its groups, prefixes, ports, endpoints, services, service
+ * instances (a
  * drained one is added, then drained), chains and rules: each line only
  * names what lines before it made.  Objects are named by name, not by
  * id, except for a group named "any", which a rule could not tell from
@@ -83,6 +84,17 @@ static void save_domain(struct nlattr **tb, const char *domain, FILE *f)
 	if (tb[SEGFILTER_A_VNI])
 		fprintf(f, " vni %u", nla_get_u32(tb[SEGFILTER_A_VNI]));
 	fputc('\n', f);
+}
+
+static void save_prefix(struct nlattr **tb, const char *domain, FILE *f)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	if (!tb[SEGFILTER_A_PREFIX_LEN] || !tb[SEGFILTER_A_GROUP_NAME] ||
+	    !prefix_str(tb, buf, sizeof(buf)))
+		return;
+	fprintf(f, "prefix add %s domain %s group %s\n", buf, domain,
+		nla_get_string(tb[SEGFILTER_A_GROUP_NAME]));
 }
 
 static void save_group(struct nlattr **tb, const char *domain, FILE *f)
@@ -303,6 +315,7 @@ void save_record(enum save_type type, struct nlattr **tb, const char *domain,
 					       const char *domain, FILE *f) = {
 		[SAVE_DOMAIN] = save_domain,
 		[SAVE_GROUP] = save_group,
+		[SAVE_PREFIX] = save_prefix,
 		[SAVE_PORT] = save_port,
 		[SAVE_ENDPOINT] = save_endpoint,
 		[SAVE_SERVICE] = save_service,
@@ -345,6 +358,7 @@ int save_dump(void (*record)(enum save_type type, struct nlattr **tb,
 	struct save_section sections[] = {
 		{ .cmd = SEGFILTER_CMD_DOMAIN_GET, .type = SAVE_DOMAIN },
 		{ .cmd = SEGFILTER_CMD_GROUP_GET, .type = SAVE_GROUP },
+		{ .cmd = SEGFILTER_CMD_PREFIX_GET, .type = SAVE_PREFIX },
 		{ .cmd = SEGFILTER_CMD_PORT_GET, .type = SAVE_PORT },
 		{ .cmd = SEGFILTER_CMD_ENDPOINT_GET, .type = SAVE_ENDPOINT },
 		{ .cmd = SEGFILTER_CMD_SERVICE_GET, .type = SAVE_SERVICE },
@@ -355,7 +369,7 @@ int save_dump(void (*record)(enum save_type type, struct nlattr **tb,
 	const struct save_walk walk = { .record = record, .priv = priv };
 	struct nlattr *tb[SEGFILTER_A_MAX + 1];
 	const struct save_section *domains = &sections[0];
-	const struct save_section *ports = &sections[2];
+	const struct save_section *ports = &sections[3];
 	unsigned int i, j;
 	int ret = 0;
 

@@ -262,6 +262,9 @@ void print_rule(struct nlattr **tb);
 void print_service(struct nlattr **tb);
 void print_instance(struct nlattr **tb);
 void print_chain(struct nlattr **tb);
+void print_prefix(struct nlattr **tb);
+/* prefix.c: "ADDR/LEN" of a reply's PREFIX and PREFIX_LEN, or NULL */
+const char *prefix_str(struct nlattr **tb, char *buf, int size);
 
 /*
  * service.c, for show, stats and monitor: "instance 1 service fw domain
@@ -303,6 +306,10 @@ int instance_show(int argc, char **argv);
 int chain_add(int argc, char **argv);
 int chain_del(int argc, char **argv);
 int chain_show(int argc, char **argv);
+int prefix_add(int argc, char **argv);
+int prefix_del(int argc, char **argv);
+int prefix_lookup(int argc, char **argv);
+int prefix_show(int argc, char **argv);
 int stats_cmd(int argc, char **argv);
 int trace_cmd(int argc, char **argv);
 int monitor_cmd(int argc, char **argv);
@@ -312,12 +319,13 @@ int diff_cmd(int argc, char **argv);
 
 /*
  * save.c: the records of a configuration, in the order save prints
- * them: uplinks, domains, then each domain's groups, ports, endpoints,
- * services, instances, chains and rules.
+ * them: uplinks, domains, then each domain's groups, prefixes, ports,
+ * endpoints, services, instances, chains and rules.
  */
 enum save_type {
 	SAVE_DOMAIN,
 	SAVE_GROUP,
+	SAVE_PREFIX,
 	SAVE_PORT,
 	SAVE_ENDPOINT,
 	SAVE_SERVICE,

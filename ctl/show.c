@@ -12,6 +12,7 @@ static const struct show_section {
 } sections[] = {
 	{ "domains",	SEGFILTER_CMD_DOMAIN_GET,	print_domain },
 	{ "groups",	SEGFILTER_CMD_GROUP_GET,	print_group },
+	{ "prefixes",	SEGFILTER_CMD_PREFIX_GET,	print_prefix },
 	{ "ports",	SEGFILTER_CMD_PORT_GET,		print_port },
 	{ "endpoints",	SEGFILTER_CMD_ENDPOINT_GET,	print_endpoint },
 	{ "services",	SEGFILTER_CMD_SERVICE_GET,	print_service },
@@ -25,7 +26,7 @@ static const struct show_section {
 /*
  * Everything is dumped before anything is printed, so that a failure
  * does not leave half an answer.  Text: the domains, then the groups,
- * ports, endpoints, services, service instances, chains and rules, one
+ * prefixes, ports, endpoints, services, service instances, chains and rules, one
  * per line.  JSON: {"domains": [...], ...}.
  */
 int show_all(int argc, char **argv)

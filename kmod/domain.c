@@ -16,6 +16,7 @@
 #include "flow.h"
 #include "policy.h"
 #include "port.h"
+#include "prefix.h"
 #include "segfilter.h"
 #include "service.h"
 #include "stats.h"
@@ -171,6 +172,9 @@ int segf_domain_create(struct segf_net *sn, u32 id, const char *name,
 	err = rhltable_init(&dom->group_names, &segf_group_name_params);
 	if (err)
 		goto err_stats;
+	err = segf_prefixes_init(dom);
+	if (err)
+		goto err_groups;
 	err = segf_endpoint_tables_init(dom);
 	if (err)
 		goto err_names;
@@ -202,6 +206,8 @@ err_flows:
 err_tables:
 	segf_endpoint_tables_destroy(dom);
 err_names:
+	segf_prefixes_destroy(dom);
+err_groups:
 	rhltable_destroy(&dom->group_names);
 err_stats:
 	free_percpu(dom->stats);
@@ -315,6 +321,7 @@ int segf_domain_destroy(struct segf_domain *dom, bool force,
 		segf_endpoint_destroy(ep);
 	segf_services_destroy(dom);
 	segf_policy_destroy(dom);
+	segf_prefixes_destroy(dom);
 	xa_for_each(&dom->groups, idx, grp)
 		segf_group_unlink(grp);
 	segf_flows_destroy(dom);
@@ -422,6 +429,12 @@ int segf_group_retire(struct segf_group *grp, struct netlink_ext_ack *extack)
 		NL_SET_ERR_MSG_FMT_MOD(extack,
 				       "group \"%s\" is named by %u rule(s)",
 				       grp->name, grp->n_rules);
+		return -EBUSY;
+	}
+	if (grp->n_prefixes) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "group \"%s\" holds %u prefix(es)",
+				       grp->name, grp->n_prefixes);
 		return -EBUSY;
 	}
 	grp->dying = true;

@@ -51,6 +51,7 @@ struct segf_domain_cfg {
 	u32 rule_limit;
 	u32 service_limit;
 	u32 chain_limit;
+	u32 prefix_limit;		/* checked by the control path only */
 	struct segf_addr gw_addrs[SEGF_EP_ADDRS];
 	/* What DHCP and router advertisements tell endpoints: see dhcp.c. */
 	u32 mtu;			/* 0: none */
@@ -82,6 +83,8 @@ struct segf_domain {
 	struct xarray endpoints;	/* by an allocated index, for dumps */
 	struct xarray services;		/* by an allocated id, 1..U16_MAX */
 	struct xarray chains;		/* by an allocated id */
+	struct xarray prefixes;		/* by an allocated index, for dumps */
+	struct rhltable prefix_keys;	/* by key; a dying one may share it */
 	struct rhashtable ep_by_mac;
 	struct rhashtable ep_by_addr;
 	struct list_head ports;		/* RCU list of segf_port */
@@ -91,6 +94,7 @@ struct segf_domain {
 	unsigned int n_rules;
 	unsigned int n_services;
 	unsigned int n_chains;
+	unsigned int n_prefixes;
 
 	/* Flows: see flow.c. */
 	u32 flow_seed;			/* of segf_flow::hash */
@@ -105,6 +109,7 @@ struct segf_domain {
 	struct list_head commit_node;
 	bool touched;
 	bool rules_changed;
+	bool prefixes_changed;
 	u64 next_gen;
 	struct segf_domain_cfg next_cfg;
 
@@ -120,6 +125,7 @@ struct segf_group {
 	u16 id;
 	unsigned int n_endpoints;
 	unsigned int n_rules;		/* rules naming it */
+	unsigned int n_prefixes;	/* prefixes in it */
 	bool dying;			/* deleted by the commit being built */
 	/*
 	 * The group of the same id that the commit being built deleted and

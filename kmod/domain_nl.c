@@ -161,6 +161,8 @@ static int segf_fill_domain(struct sk_buff *skb, void *obj,
 	       nla_put_u32(skb, SEGFILTER_A_SERVICE_LIMIT,
 			   pol->cfg.service_limit) ||
 	       nla_put_u32(skb, SEGFILTER_A_CHAIN_LIMIT, pol->cfg.chain_limit) ||
+	       nla_put_u32(skb, SEGFILTER_A_PREFIX_LIMIT,
+			   pol->cfg.prefix_limit) ||
 	       segf_put_gateway(skb, &pol->cfg) ||
 	       segf_put_dhcp(skb, &pol->cfg) ||
 	       (dom->vni && nla_put_u32(skb, SEGFILTER_A_VNI, dom->vni)) ||
@@ -172,6 +174,7 @@ static int segf_fill_domain(struct sk_buff *skb, void *obj,
 	       nla_put_u32(skb, SEGFILTER_A_N_RULES, dom->n_rules) ||
 	       nla_put_u32(skb, SEGFILTER_A_N_SERVICES, dom->n_services) ||
 	       nla_put_u32(skb, SEGFILTER_A_N_CHAINS, dom->n_chains) ||
+	       nla_put_u32(skb, SEGFILTER_A_N_PREFIXES, dom->n_prefixes) ||
 	       nla_put_u32(skb, SEGFILTER_A_N_FLOWS,
 			   atomic_read(&dom->n_flows)) ||
 	       segf_put_stats(skb, dom->stats);
@@ -291,6 +294,9 @@ static int segf_parse_domain_cfg(struct nlattr **attrs,
 			nla_get_u32(attrs[SEGFILTER_A_SERVICE_LIMIT]);
 	if (attrs[SEGFILTER_A_CHAIN_LIMIT])
 		cfg->chain_limit = nla_get_u32(attrs[SEGFILTER_A_CHAIN_LIMIT]);
+	if (attrs[SEGFILTER_A_PREFIX_LIMIT])
+		cfg->prefix_limit =
+			nla_get_u32(attrs[SEGFILTER_A_PREFIX_LIMIT]);
 	if (mac && is_zero_ether_addr(nla_data(mac))) {
 		eth_zero_addr(cfg->gw_mac);
 		cfg->n_gw_addrs = 0;
@@ -348,6 +354,7 @@ static int segf_domain_new_apply(struct segf_commit *c, struct nlattr **attrs,
 		.rule_limit = SEGFILTER_RULE_LIMIT_DEFAULT,
 		.service_limit = SEGFILTER_SERVICE_LIMIT_DEFAULT,
 		.chain_limit = SEGFILTER_CHAIN_LIMIT_DEFAULT,
+		.prefix_limit = SEGFILTER_PREFIX_LIMIT_DEFAULT,
 	};
 	struct segf_domain *dom;
 	int err;
@@ -396,7 +403,8 @@ static int segf_domain_set_check(struct nlattr **attrs,
 	    !attrs[SEGFILTER_A_ENDPOINT_LIMIT] &&
 	    !attrs[SEGFILTER_A_RULE_LIMIT] &&
 	    !attrs[SEGFILTER_A_SERVICE_LIMIT] &&
-	    !attrs[SEGFILTER_A_CHAIN_LIMIT] && !attrs[SEGFILTER_A_GW_MAC] &&
+	    !attrs[SEGFILTER_A_CHAIN_LIMIT] &&
+	    !attrs[SEGFILTER_A_PREFIX_LIMIT] && !attrs[SEGFILTER_A_GW_MAC] &&
 	    !attrs[SEGFILTER_A_GW_ADDRS] && !attrs[SEGFILTER_A_MTU] &&
 	    !attrs[SEGFILTER_A_DNS_SERVERS] &&
 	    !attrs[SEGFILTER_A_RA_PREFIXES]) {

@@ -347,6 +347,9 @@ static const struct segf_nl_cmd *const segf_nl_cmds[] = {
 	[SEGFILTER_CMD_CHAIN_NEW] = &segf_chain_new_cmd,
 	[SEGFILTER_CMD_CHAIN_DEL] = &segf_chain_del_cmd,
 	[SEGFILTER_CMD_CHAIN_GET] = &segf_chain_get_cmd,
+	[SEGFILTER_CMD_PREFIX_NEW] = &segf_prefix_new_cmd,
+	[SEGFILTER_CMD_PREFIX_DEL] = &segf_prefix_del_cmd,
+	[SEGFILTER_CMD_PREFIX_GET] = &segf_prefix_get_cmd,
 };
 
 static const struct segf_nl_cmd *segf_nl_row(u8 cmd)

@@ -165,6 +165,10 @@ extern const struct segf_nl_cmd segf_instance_new_cmd, segf_instance_del_cmd,
 extern const struct segf_nl_cmd segf_chain_new_cmd, segf_chain_del_cmd,
 	segf_chain_get_cmd;
 
+/* prefix_nl.c */
+extern const struct segf_nl_cmd segf_prefix_new_cmd, segf_prefix_del_cmd,
+	segf_prefix_get_cmd;
+
 /* trace.c: what the verdict makes of a packet a request describes */
 int segf_trace_doit(struct sk_buff *skb, struct genl_info *info);
 

@@ -27,6 +27,10 @@ static struct netlink_range_validation segf_mtu_range = {
 	.max = 65535,
 };
 
+static struct netlink_range_validation segf_prefix_limit_range = {
+	.max = SEGFILTER_PREFIX_LIMIT_MAX,
+};
+
 static struct netlink_range_validation segf_ifindex_range = {
 	.min = 1,
 	.max = S32_MAX,
@@ -88,6 +92,8 @@ const struct nla_policy segf_domain_new_policy[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_MTU] = NLA_POLICY_FULL_RANGE(NLA_U32, &segf_mtu_range),
 	[SEGFILTER_A_DNS_SERVERS] = NLA_POLICY_NESTED(segf_addr_nest_policy),
 	[SEGFILTER_A_RA_PREFIXES] = NLA_POLICY_NESTED(segf_addr_nest_policy),
+	[SEGFILTER_A_PREFIX_LIMIT] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &segf_prefix_limit_range),
 };
 
 const struct nla_policy segf_domain_set_policy[SEGFILTER_A_MAX + 1] = {
@@ -116,6 +122,8 @@ const struct nla_policy segf_domain_set_policy[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_MTU] = NLA_POLICY_FULL_RANGE(NLA_U32, &segf_mtu_range),
 	[SEGFILTER_A_DNS_SERVERS] = NLA_POLICY_NESTED(segf_addr_nest_policy),
 	[SEGFILTER_A_RA_PREFIXES] = NLA_POLICY_NESTED(segf_addr_nest_policy),
+	[SEGFILTER_A_PREFIX_LIMIT] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &segf_prefix_limit_range),
 };
 
 const struct nla_policy segf_domain_del_policy[SEGFILTER_A_MAX + 1] = {
@@ -473,7 +481,44 @@ const struct nla_policy segf_endpoint_set_policy[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_REMOTE] = NLA_POLICY_NESTED(segf_addr_nest_policy),
 };
 
-const struct genl_ops segf_nl_ops[31] = {
+const struct nla_policy segf_prefix_new_policy[SEGFILTER_A_MAX + 1] = {
+	[SEGFILTER_A_DOMAIN_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[SEGFILTER_A_DOMAIN_NAME] = {
+		.type = NLA_NUL_STRING,
+		.len = SEGFILTER_NAME_SIZE - 1,
+	},
+	[SEGFILTER_A_GROUP_ID] = NLA_POLICY_MIN(NLA_U16, 1),
+	[SEGFILTER_A_GROUP_NAME] = {
+		.type = NLA_NUL_STRING,
+		.len = SEGFILTER_NAME_SIZE - 1,
+	},
+	[SEGFILTER_A_TXN_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[SEGFILTER_A_PREFIX] = NLA_POLICY_NESTED(segf_addr_nest_policy),
+	[SEGFILTER_A_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+};
+
+const struct nla_policy segf_prefix_del_policy[SEGFILTER_A_MAX + 1] = {
+	[SEGFILTER_A_DOMAIN_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[SEGFILTER_A_DOMAIN_NAME] = {
+		.type = NLA_NUL_STRING,
+		.len = SEGFILTER_NAME_SIZE - 1,
+	},
+	[SEGFILTER_A_TXN_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[SEGFILTER_A_PREFIX] = NLA_POLICY_NESTED(segf_addr_nest_policy),
+	[SEGFILTER_A_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+};
+
+const struct nla_policy segf_prefix_get_policy[SEGFILTER_A_MAX + 1] = {
+	[SEGFILTER_A_DOMAIN_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[SEGFILTER_A_DOMAIN_NAME] = {
+		.type = NLA_NUL_STRING,
+		.len = SEGFILTER_NAME_SIZE - 1,
+	},
+	[SEGFILTER_A_PREFIX] = NLA_POLICY_NESTED(segf_addr_nest_policy),
+	[SEGFILTER_A_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+};
+
+const struct genl_ops segf_nl_ops[34] = {
 	{
 		.cmd = SEGFILTER_CMD_DOMAIN_NEW,
 		.doit = segf_nl_doit,
@@ -696,6 +741,28 @@ const struct genl_ops segf_nl_ops[31] = {
 		.cmd = SEGFILTER_CMD_ENDPOINT_SET,
 		.doit = segf_nl_doit,
 		.policy = segf_endpoint_set_policy,
+		.maxattr = SEGFILTER_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SEGFILTER_CMD_PREFIX_NEW,
+		.doit = segf_nl_doit,
+		.policy = segf_prefix_new_policy,
+		.maxattr = SEGFILTER_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SEGFILTER_CMD_PREFIX_DEL,
+		.doit = segf_nl_doit,
+		.policy = segf_prefix_del_policy,
+		.maxattr = SEGFILTER_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SEGFILTER_CMD_PREFIX_GET,
+		.doit = segf_nl_doit,
+		.dumpit = segf_nl_dumpit,
+		.policy = segf_prefix_get_policy,
 		.maxattr = SEGFILTER_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},

@@ -37,6 +37,7 @@
 #include "compat.h"
 #include "domain.h"
 #include "policy.h"
+#include "prefix.h"
 #include "segfilter.h"
 #include "service.h"
 
@@ -587,6 +588,7 @@ static void segf_policy_free_work(struct work_struct *work)
 		cond_resched();
 	}
 	segf_index_put(pol->index);
+	segf_pfx_table_put(pol->prefixes);
 	kfree(pol);
 }
 
@@ -642,6 +644,15 @@ int segf_policy_build(struct segf_domain *dom, struct segf_policy **out,
 		return -ENOMEM;
 	pol->gen = dom->next_gen;
 	pol->cfg = dom->next_cfg;
+	if (dom->prefixes_changed) {
+		err = segf_prefixes_build(dom, &pol->prefixes);
+		if (err) {
+			kfree(pol);
+			return err;
+		}
+	} else {
+		pol->prefixes = segf_pfx_table_get(cur->prefixes);
+	}
 	if (!dom->rules_changed) {
 		refcount_inc(&cur->index->ref);
 		pol->index = cur->index;
@@ -652,6 +663,7 @@ int segf_policy_build(struct segf_domain *dom, struct segf_policy **out,
 	rules = kvmalloc_array(max(dom->n_rules, 1U), sizeof(*rules),
 			       GFP_KERNEL_ACCOUNT);
 	if (!rules) {
+		segf_pfx_table_put(pol->prefixes);
 		kfree(pol);
 		return -ENOMEM;
 	}
@@ -665,6 +677,7 @@ int segf_policy_build(struct segf_domain *dom, struct segf_policy **out,
 	err = segf_index_build(rules, n, &pol->index, extack);
 	kvfree(rules);
 	if (err) {
+		segf_pfx_table_put(pol->prefixes);
 		kfree(pol);
 		return err;
 	}
@@ -712,6 +725,8 @@ void segf_policy_publish(struct segf_domain *dom, struct segf_policy *pol)
 			old->free_rules = rule;
 		}
 	}
+	if (dom->prefixes_changed)
+		segf_prefixes_publish(dom);
 	segf_policy_release(old);
 }
 
@@ -731,6 +746,7 @@ void segf_policy_bump(struct segf_domain *dom)
 	pol->cfg = cur->cfg;
 	refcount_inc(&cur->index->ref);
 	pol->index = cur->index;
+	pol->prefixes = segf_pfx_table_get(cur->prefixes);
 	rcu_assign_pointer(dom->policy, pol);
 	segf_policy_release(cur);
 }

@@ -19,6 +19,7 @@
 
 struct netlink_ext_ack;
 struct segf_chain;
+struct segf_pfx_table;
 
 struct segf_rule_pcpu {
 	u64_stats_t packets;
@@ -93,6 +94,7 @@ struct segf_policy {
 	u64 gen;
 	struct segf_domain_cfg cfg;
 	struct segf_index *index;
+	struct segf_pfx_table *prefixes;	/* NULL: none (prefix.h) */
 	struct segf_rule *free_rules;
 	struct rcu_work free_work;
 };

@@ -36,17 +36,17 @@
  * reference counted but the rule index, which successive generations
  * share, and a flow's tunnel metadata (a dst_entry): a domain cannot be
  * deleted while ports are attached to it, a group while endpoints
- * belong to it or rules name it, and detaching a port (an uplink too)
+ * belong to it, rules name it or prefixes are in it, and detaching a port (an uplink too)
  * deletes the endpoints behind it, so no object can outlive what it
  * points to.  Rules are named by group id, never by pointer.  An uplink
  * belongs to no domain: it serves every domain with a VNI.
  *
- * Every delete in a commit (GROUP, ENDPOINT, RULE, SERVICE, INSTANCE and
- * CHAIN_DEL) goes in this order: find the object; record its undo
- * (segf_commit_record(), the only step that fails for want of memory);
- * touch its domain (segf_commit_touch()) if the data path can reach the
- * object (groups, endpoints, rules, instances; services and chains it
- * reaches only through those); retire it.  A retire that refuses (a
+ * Every delete in a commit (GROUP, ENDPOINT, RULE, SERVICE, INSTANCE,
+ * CHAIN and PREFIX_DEL) goes in this order: find the object; record its
+ * undo (segf_commit_record(), the only step that fails for want of
+ * memory); touch its domain (segf_commit_touch()) if the data path can
+ * reach the object (groups, endpoints, rules, prefixes, instances;
+ * services and chains it reaches only through those); retire it.  A retire that refuses (a
  * group or service still used, a chain still named) changes nothing, and
  * the delete then drops its record (segf_commit_unrecord()); otherwise
  * the object is dying, or dead as of the next generation, and is

@@ -42,6 +42,7 @@
 #include "endpoint.h"
 #include "policy.h"
 #include "port.h"
+#include "prefix.h"
 #include "segfilter.h"
 #include "service.h"
 #include "txn.h"
@@ -78,6 +79,7 @@ void segf_commit_touch(struct segf_commit *c, struct segf_domain *dom)
 					lockdep_is_held(&c->sn->lock));
 	dom->touched = true;
 	dom->rules_changed = false;
+	dom->prefixes_changed = false;
 	dom->next_gen = cur->gen + 1;
 	dom->next_cfg = cur->cfg;
 	list_add_tail(&dom->commit_node, &c->domains);
@@ -183,6 +185,12 @@ static void segf_undo_one(struct segf_undo *u)
 		segf_endpoint_unmove(mv->ep, mv->port, mv->remote);
 		kfree(mv);
 		break;
+	case SEGF_UNDO_PREFIX_NEW:
+		segf_prefix_unlink(u->obj);
+		break;
+	case SEGF_UNDO_PREFIX_DEL:
+		segf_prefix_revive(u->obj);
+		break;
 	}
 }
 
@@ -247,7 +255,10 @@ static void segf_finalize_one(struct segf_undo *u)
 		kfree(mv);
 		break;
 	default:
-		/* Created objects stay; deleted rules went with publish. */
+		/*
+		 * Created objects stay; deleted rules and prefixes went
+		 * with publish.
+		 */
 		break;
 	}
 }
@@ -260,6 +271,7 @@ static void segf_commit_clear(struct segf_commit *c)
 		list_del(&dom->commit_node);
 		dom->touched = false;
 		dom->rules_changed = false;
+		dom->prefixes_changed = false;
 	}
 }
 
@@ -305,6 +317,7 @@ int segf_commit_end(struct segf_commit *c, int err)
 		if (err) {
 			while (i--) {
 				segf_index_put(built[i]->index);
+				segf_pfx_table_put(built[i]->prefixes);
 				kfree(built[i]);
 			}
 			kfree(built);

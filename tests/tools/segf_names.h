@@ -44,6 +44,9 @@ static const char *const cmds[] = {
 	[SEGFILTER_CMD_CHAIN_DEL] = "chain_del",
 	[SEGFILTER_CMD_CHAIN_GET] = "chain_get",
 	[SEGFILTER_CMD_ENDPOINT_SET] = "endpoint_set",
+	[SEGFILTER_CMD_PREFIX_NEW] = "prefix_new",
+	[SEGFILTER_CMD_PREFIX_DEL] = "prefix_del",
+	[SEGFILTER_CMD_PREFIX_GET] = "prefix_get",
 };
 
 static const char *const attrs[] = {
@@ -108,6 +111,10 @@ static const char *const attrs[] = {
 	[SEGFILTER_A_DNS_SERVERS] = "dns_servers",
 	[SEGFILTER_A_RA_PREFIXES] = "ra_prefixes",
 	[SEGFILTER_A_ENDPOINT_FLAGS] = "endpoint_flags",
+	[SEGFILTER_A_PREFIX] = "prefix",
+	[SEGFILTER_A_PREFIX_LEN] = "prefix_len",
+	[SEGFILTER_A_PREFIX_LIMIT] = "prefix_limit",
+	[SEGFILTER_A_N_PREFIXES] = "n_prefixes",
 };
 
 static const char *const addr_attrs[] = {
@@ -167,6 +174,8 @@ static const struct names *nest_names(const struct names *outer, int type)
 		case SEGFILTER_A_DNS_SERVERS:
 			return &addr_names;
 		case SEGFILTER_A_RA_PREFIXES:
+			return &addr_names;
+		case SEGFILTER_A_PREFIX:
 			return &addr_names;
 		}
 	}

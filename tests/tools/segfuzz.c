@@ -612,6 +612,13 @@ static const char *const templates[] = {
 	"chain_new domain_name=str:@dom chain_name=str:@chn fail_mode=u8:@fail chain_services={ service=str:@svc service=str:@svc }",
 	"chain_del domain_name=str:@dom chain_name=str:@chn",
 	"chain_get domain_name=str:@dom chain_name=str:@chn",
+	"prefix_new domain_name=str:@dom group_name=str:@grp prefix={ ipv4=hex:@ip4 } prefix_len=u8:@small",
+	"prefix_new domain_name=str:@dom group_id=u16:@gid prefix={ ipv6=hex:@ip6 } prefix_len=u8:128",
+	"prefix_new domain_name=str:@dom group_name=str:@grp prefix={ ipv4=hex:0a000000 } prefix_len=u8:24",
+	"prefix_del domain_name=str:@dom prefix={ ipv4=hex:@ip4 } prefix_len=u8:32",
+	"prefix_del domain_name=str:@dom prefix={ ipv4=hex:0a000000 } prefix_len=u8:24",
+	"prefix_get domain_name=str:@dom prefix={ ipv4=hex:@ip4 }",
+	"prefix_get domain_name=str:@dom prefix={ ipv6=hex:@ip6 } prefix_len=u8:128",
 	"trace ifindex=u32:@ifi tuple={ src_ipv4=hex:@ip4 dst_ipv4=hex:@ip4 proto=u8:@proto sport=u16:@port dport=u16:@port }",
 	"trace ifindex=u32:@ifi tuple={ src_ipv6=hex:@ip6 dst_ipv6=hex:@ip6 proto=u8:58 icmp_type=u8:128 icmp_id=u16:@port }",
 	"txn_begin",
@@ -625,6 +632,7 @@ static const uint8_t dumps[] = {
 	SEGFILTER_CMD_PORT_GET, SEGFILTER_CMD_ENDPOINT_GET,
 	SEGFILTER_CMD_RULE_GET, SEGFILTER_CMD_SERVICE_GET,
 	SEGFILTER_CMD_INSTANCE_GET, SEGFILTER_CMD_CHAIN_GET,
+	SEGFILTER_CMD_PREFIX_GET,
 };
 
 static uint32_t ifindexes[64];

@@ -62,6 +62,8 @@
 
 /* Largest VXLAN network identifier, 24 bits. */
 #define SEGFILTER_VNI_MAX	0xffffff
+#define SEGFILTER_PREFIX_LIMIT_DEFAULT	65536
+#define SEGFILTER_PREFIX_LIMIT_MAX	1048576
 
 #define SEGFILTER_MCGRP_EVENTS	"events"
 
@@ -365,6 +367,14 @@ enum segfilter_drop_reason {
  *	router, at most ep-max-addrs; domain-set replaces them, an empty nest
  *	removes them.
  * @SEGFILTER_A_ENDPOINT_FLAGS: u32, SEGFILTER_ENDPOINT_F_*
+ * @SEGFILTER_A_PREFIX: Exactly one address: a prefix's (with prefix-len),
+ *	or the address prefix-get looks up (without).
+ * @SEGFILTER_A_PREFIX_LEN: At most 128. The length of a prefix, at most 32
+ *	for IPv4 and 128 for IPv6; the address has no bit set past it.
+ * @SEGFILTER_A_PREFIX_LIMIT: At most SEGFILTER_PREFIX_LIMIT_MAX. Most
+ *	prefixes the domain may hold, default prefix-limit-default, as
+ *	endpoint-limit.
+ * @SEGFILTER_A_N_PREFIXES: In replies.
  * @__SEGFILTER_A_MAX: One more than the last value.
  */
 enum segfilter_attr {
@@ -431,6 +441,10 @@ enum segfilter_attr {
 	SEGFILTER_A_DNS_SERVERS,	/* nest, SEGFILTER_A_ADDR_* */
 	SEGFILTER_A_RA_PREFIXES,	/* nest, SEGFILTER_A_ADDR_* */
 	SEGFILTER_A_ENDPOINT_FLAGS,	/* u32, SEGFILTER_ENDPOINT_F_* */
+	SEGFILTER_A_PREFIX,		/* nest, SEGFILTER_A_ADDR_* */
+	SEGFILTER_A_PREFIX_LEN,		/* u8 */
+	SEGFILTER_A_PREFIX_LIMIT,	/* u32 */
+	SEGFILTER_A_N_PREFIXES,		/* u32 */
 
 	__SEGFILTER_A_MAX
 };
@@ -606,16 +620,17 @@ enum segfilter_stats_attr {
  *	max_domains_per_netns domains: one more is refused with ENOSPC. Do:
  *	request domain-id, domain-name, txn-id, default-action, flow-limit,
  *	endpoint-limit, rule-limit, service-limit, chain-limit, gw-mac,
- *	gw-addrs, vni, mtu, dns-servers, ra-prefixes; reply domain-id,
- *	domain-name, default-action, flow-limit, endpoint-limit, rule-limit,
- *	service-limit, chain-limit, gw-mac, gw-addrs, vni, mtu, dns-servers,
- *	ra-prefixes, policy-gen, n-ports, n-groups, n-endpoints, n-rules,
- *	n-services, n-chains, n-flows, stats.
+ *	gw-addrs, vni, mtu, dns-servers, ra-prefixes, prefix-limit; reply
+ *	domain-id, domain-name, default-action, flow-limit, endpoint-limit,
+ *	rule-limit, service-limit, chain-limit, gw-mac, gw-addrs, vni, mtu,
+ *	dns-servers, ra-prefixes, policy-gen, n-ports, n-groups, n-endpoints,
+ *	n-rules, n-services, n-chains, n-flows, stats, prefix-limit, n-prefixes.
  * @SEGFILTER_CMD_DOMAIN_SET: [txn] Change a domain, named by domain-id or
  *	domain-name, and at least one of its settings; vni cannot be changed.
  *	Do: request domain-id, domain-name, txn-id, default-action, flow-limit,
  *	endpoint-limit, rule-limit, service-limit, chain-limit, gw-mac,
- *	gw-addrs, vni, mtu, dns-servers, ra-prefixes; reply an ack.
+ *	gw-addrs, vni, mtu, dns-servers, ra-prefixes, prefix-limit; reply an
+ *	ack.
  * @SEGFILTER_CMD_DOMAIN_DEL: Delete a domain; refused while ports are
  *	attached to it. Do: request domain-id, domain-name; reply an ack.
  * @SEGFILTER_CMD_DOMAIN_GET: Get one domain, or dump all of them. Do:
@@ -623,15 +638,15 @@ enum segfilter_stats_attr {
  *	default-action, flow-limit, endpoint-limit, rule-limit, service-limit,
  *	chain-limit, gw-mac, gw-addrs, vni, mtu, dns-servers, ra-prefixes,
  *	policy-gen, n-ports, n-groups, n-endpoints, n-rules, n-services,
- *	n-chains, n-flows, stats. Dump: the same request and reply, for every
- *	object.
+ *	n-chains, n-flows, stats, prefix-limit, n-prefixes. Dump: the same
+ *	request and reply, for every object.
  * @SEGFILTER_CMD_GROUP_NEW: [txn] Create a group in a domain; group-id
  *	(1..65535) and group-name are required. Do: request domain-id,
  *	domain-name, group-id, group-name, txn-id; reply domain-id, domain-name,
  *	group-id, group-name, n-endpoints.
  * @SEGFILTER_CMD_GROUP_DEL: [txn] Delete a group; refused while endpoints
- *	belong to it or rules name it. Do: request domain-id, domain-name,
- *	group-id, group-name, txn-id; reply an ack.
+ *	belong to it, rules name it or prefixes are in it. Do: request
+ *	domain-id, domain-name, group-id, group-name, txn-id; reply an ack.
  * @SEGFILTER_CMD_GROUP_GET: Get one group, or dump all groups or one
  *	domain's. Do: request domain-id, domain-name, group-id, group-name;
  *	reply domain-id, domain-name, group-id, group-name, n-endpoints. Dump:
@@ -751,6 +766,26 @@ enum segfilter_stats_attr {
  *	and remote (as for endpoint-new) are its new location; its group,
  *	addresses and flows stay. Do: request domain-id, domain-name, ifindex,
  *	txn-id, mac, remote; reply an ack.
+ * @SEGFILTER_CMD_PREFIX_NEW: [txn] Put a prefix (prefix and prefix-len,
+ *	both required) in a group (required) of a domain: a peer that is not an
+ *	endpoint of the domain is of the group of the longest prefix that holds
+ *	its address. Refused: bits set past the length, a prefix equal to one
+ *	the domain has (in any group), a domain at its prefix-limit. Do: request
+ *	domain-id, domain-name, txn-id, prefix, prefix-len, group-id,
+ *	group-name; reply domain-id, domain-name, prefix, prefix-len, group-id,
+ *	group-name, mac.
+ * @SEGFILTER_CMD_PREFIX_DEL: [txn] Delete a prefix of a domain (prefix and
+ *	prefix-len). Do: request domain-id, domain-name, txn-id, prefix,
+ *	prefix-len; reply an ack.
+ * @SEGFILTER_CMD_PREFIX_GET: Get one prefix (prefix and prefix-len), or
+ *	dump all prefixes or one domain's. Without prefix-len, look the address
+ *	up as the data path does: the reply is the longest prefix that holds it,
+ *	with its group; or, when an endpoint of the domain owns the address
+ *	(which wins over every prefix), that endpoint's mac and group, without
+ *	prefix-len. ENOENT when neither holds it. Do: request domain-id,
+ *	domain-name, prefix, prefix-len; reply domain-id, domain-name, prefix,
+ *	prefix-len, group-id, group-name, mac. Dump: the same request and reply,
+ *	for every object.
  * @__SEGFILTER_CMD_MAX: One more than the last value.
  */
 enum segfilter_cmd {
@@ -788,6 +823,9 @@ enum segfilter_cmd {
 	SEGFILTER_CMD_CHAIN_GET,
 	SEGFILTER_CMD_INSTANCE_EVENT,
 	SEGFILTER_CMD_ENDPOINT_SET,
+	SEGFILTER_CMD_PREFIX_NEW,
+	SEGFILTER_CMD_PREFIX_DEL,
+	SEGFILTER_CMD_PREFIX_GET,
 
 	__SEGFILTER_CMD_MAX
 };

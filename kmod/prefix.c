@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * segfilter: prefix groups.
+ *
+ * A prefix (family, address, length) belongs to one group of a domain.
+ * The control path keeps a domain's prefixes in an xarray (for dumps)
+ * and in a list table by key (an equal prefix is refused; a commit may
+ * delete a prefix and add it again, to another group).  A commit whose
+ * prefixes changed builds a new lookup table (struct segf_pfx_table)
+ * for the generation it publishes; the others share the current one.
+ *
+ * The lookup table is one open addressing array of every prefix of the
+ * domain, at most two thirds full, keyed by family, length and masked
+ * address, beside the lengths in use for each family, longest first.
+ * An address is masked to each of those lengths in turn and probed:
+ * the first hit is the longest match.  A lookup costs at most one probe
+ * sequence per length in use (33 for IPv4, 129 for IPv6), however many
+ * prefixes the domain has.
+ */
+
+#include <linux/jhash.h>
+#include <linux/kernel.h>
+#include <linux/netlink.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+
+#include "compat.h"
+#include "domain.h"
+#include "policy.h"
+#include "prefix.h"
+#include "segfilter.h"
+
+/* The bits of @addr past the first @len, cleared. */
+void segf_pfx_mask(struct segf_addr *addr, unsigned int len)
+{
+	unsigned int i;
+
+	if (addr->family == AF_INET) {
+		addr->v4 &= len ? htonl(~0U << (32 - len)) : 0;
+		return;
+	}
+	for (i = 0; i < 4; i++, len = len > 32 ? len - 32 : 0)
+		addr->v6.s6_addr32[i] &= len >= 32 ? ~0U :
+					 len ? htonl(~0U << (32 - len)) : 0;
+}
+
+/* Whether @addr has a bit set past its first @len. */
+bool segf_pfx_host_bits(const struct segf_addr *addr, unsigned int len)
+{
+	struct segf_addr masked = *addr;
+
+	segf_pfx_mask(&masked, len);
+	return !segf_addr_equal(&masked, addr);
+}
+
+static u32 segf_pfx_hash(const struct segf_pfx_key *key)
+{
+	u32 seed = (u32)key->addr.family << 8 | key->len;
+
+	if (key->addr.family == AF_INET)
+		return jhash_1word((__force u32)key->addr.v4, seed);
+	return jhash2(key->addr.v6.s6_addr32, 4, seed);
+}
+
+static bool segf_pfx_key_equal(const struct segf_pfx_key *a,
+			       const struct segf_pfx_key *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+static unsigned int segf_pfx_home(const struct segf_pfx_table *t,
+				  const struct segf_pfx_key *key)
+{
+	return reciprocal_scale(segf_pfx_hash(key), t->slots);
+}
+
+static unsigned int segf_pfx_next(const struct segf_pfx_table *t,
+				  unsigned int i)
+{
+	return i + 1 < t->slots ? i + 1 : 0;
+}
+
+static const struct segf_pfx_slot *
+segf_pfx_probe(const struct segf_pfx_table *t, const struct segf_pfx_key *key)
+{
+	unsigned int i = segf_pfx_home(t, key);
+
+	/* The table always has an empty slot: this ends. */
+	for (;; i = segf_pfx_next(t, i)) {
+		const struct segf_pfx_slot *s = &t->tab[i];
+
+		if (!s->group)
+			return NULL;
+		if (segf_pfx_key_equal(&s->key, key))
+			return s;
+	}
+}
+
+/**
+ * segf_pfx_find - the longest prefix of a table that holds an address
+ * @t: the table, NULL when there are no prefixes
+ * @addr: the address
+ *
+ * Return: its slot, or NULL when no prefix holds @addr.
+ */
+const struct segf_pfx_slot *segf_pfx_find(const struct segf_pfx_table *t,
+					  const struct segf_addr *addr)
+{
+	const struct segf_pfx_slot *s;
+	struct segf_pfx_key key;
+	unsigned int i, n;
+	const u8 *lens;
+
+	if (!t || !t->n)
+		return NULL;
+	if (addr->family == AF_INET) {
+		lens = t->lens4;
+		n = t->n_lens4;
+	} else {
+		lens = t->lens6;
+		n = t->n_lens6;
+	}
+	/* Field by field: the caller's padding may be anything. */
+	memset(&key, 0, sizeof(key));
+	key.addr.family = addr->family;
+	if (addr->family == AF_INET)
+		key.addr.v4 = addr->v4;
+	else
+		key.addr.v6 = addr->v6;
+	for (i = 0; i < n; i++) {
+		/* Longest first: each length only clears more bits. */
+		key.len = lens[i];
+		segf_pfx_mask(&key.addr, key.len);
+		s = segf_pfx_probe(t, &key);
+		if (s)
+			return s;
+	}
+	return NULL;
+}
+
+/**
+ * segf_prefix_group - the prefix group of a peer that is not an endpoint
+ * @pol: the domain's policy generation the caller read
+ * @addr: the peer's address
+ *
+ * Data path, under rcu_read_lock(): the group stays valid as long as
+ * @pol does.
+ *
+ * Return: the group of the longest prefix of @pol that holds @addr, or
+ * NULL when none does.
+ */
+struct segf_group *segf_prefix_group(const struct segf_policy *pol,
+				     const struct segf_addr *addr)
+{
+	const struct segf_pfx_slot *s = segf_pfx_find(pol->prefixes, addr);
+
+	return s ? s->group : NULL;
+}
+
+struct segf_pfx_table *segf_pfx_table_get(struct segf_pfx_table *t)
+{
+	if (t)
+		refcount_inc(&t->ref);
+	return t;
+}
+
+void segf_pfx_table_put(struct segf_pfx_table *t)
+{
+	if (!t || !refcount_dec_and_test(&t->ref))
+		return;
+	kvfree(t->tab);
+	kfree(t);
+}
+
+/* The lengths set in @used (of 0..@max), longest first, into @lens. */
+static u8 segf_pfx_lens(const unsigned long *used, unsigned int max, u8 *lens)
+{
+	unsigned int len, n = 0;
+
+	for (len = max + 1; len-- > 0;)
+		if (test_bit(len, used))
+			lens[n++] = len;
+	return n;
+}
+
+/**
+ * segf_pfx_table_build - a lookup table of prefixes
+ * @pfx: the prefixes, each unique and masked, none dying
+ * @n: how many
+ * @out: the table, with one reference; NULL when @n is 0
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int segf_pfx_table_build(struct segf_prefix *const *pfx, unsigned int n,
+			 struct segf_pfx_table **out)
+{
+	DECLARE_BITMAP(used4, 33) = {};
+	DECLARE_BITMAP(used6, 129) = {};
+	struct segf_pfx_table *t;
+	unsigned int i, j;
+
+	*out = NULL;
+	if (!n)
+		return 0;
+	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	if (!t)
+		return -ENOMEM;
+	refcount_set(&t->ref, 1);
+	t->n = n;
+	/* Two thirds full at most, and at least one slot always empty. */
+	t->slots = n + n / 2 + 1;
+	t->tab = kvcalloc(t->slots, sizeof(*t->tab), GFP_KERNEL_ACCOUNT);
+	if (!t->tab) {
+		kfree(t);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		const struct segf_pfx_key *key = &pfx[i]->key;
+
+		for (j = segf_pfx_home(t, key); t->tab[j].group;
+		     j = segf_pfx_next(t, j))
+			;
+		t->tab[j].group = pfx[i]->group;
+		t->tab[j].key = *key;
+		__set_bit(key->len,
+			  key->addr.family == AF_INET ? used4 : used6);
+		if (!(i % 4096))
+			cond_resched();
+	}
+	t->n_lens4 = segf_pfx_lens(used4, 32, t->lens4);
+	t->n_lens6 = segf_pfx_lens(used6, 128, t->lens6);
+	*out = t;
+	return 0;
+}
+
+/* ---- the control path's prefixes ---- */
+
+static const struct rhashtable_params segf_prefix_params = {
+	.key_len = sizeof(struct segf_pfx_key),
+	.key_offset = offsetof(struct segf_prefix, key),
+	.head_offset = offsetof(struct segf_prefix, node),
+	.automatic_shrinking = true,
+};
+
+int segf_prefixes_init(struct segf_domain *dom)
+{
+	xa_init_flags(&dom->prefixes, XA_FLAGS_ALLOC);
+	return rhltable_init(&dom->prefix_keys, &segf_prefix_params);
+}
+
+/* Domain teardown, after its last generation went. */
+void segf_prefixes_destroy(struct segf_domain *dom)
+{
+	struct segf_prefix *pfx;
+	unsigned long idx;
+
+	xa_for_each(&dom->prefixes, idx, pfx) {
+		rhltable_remove(&dom->prefix_keys, &pfx->node,
+				segf_prefix_params);
+		kfree_rcu(pfx, rcu);
+	}
+	xa_destroy(&dom->prefixes);
+	rhltable_destroy(&dom->prefix_keys);
+}
+
+/* The prefix of @key in @dom that no commit deleted, or NULL. */
+struct segf_prefix *segf_prefix_find(struct segf_domain *dom,
+				     const struct segf_pfx_key *key)
+{
+	struct segf_prefix *pfx, *found = NULL;
+	struct rhlist_head *list, *pos;
+
+	segf_assert_locked(dom->sn);
+	/* The lock keeps what we find; RCU is what the table asks for. */
+	rcu_read_lock();
+	list = rhltable_lookup(&dom->prefix_keys, key, segf_prefix_params);
+	rhl_for_each_entry_rcu(pfx, pos, list, node) {
+		if (!pfx->dying) {
+			found = pfx;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+static void segf_prefix_tally(struct segf_prefix *pfx, int delta)
+{
+	pfx->domain->n_prefixes += delta;
+	pfx->group->n_prefixes += delta;
+}
+
+static void segf_prefix_err(struct netlink_ext_ack *extack,
+			    const struct segf_pfx_key *key, const char *why,
+			    const char *name)
+{
+	if (key->addr.family == AF_INET)
+		NL_SET_ERR_MSG_FMT_MOD(extack, "prefix %pI4/%u %s \"%s\"",
+				       &key->addr.v4, key->len, why, name);
+	else
+		NL_SET_ERR_MSG_FMT_MOD(extack, "prefix %pI6c/%u %s \"%s\"",
+				       &key->addr.v6, key->len, why, name);
+}
+
+/**
+ * segf_prefix_create - add a prefix to a domain in the commit being built
+ * @dom: the domain
+ * @key: the prefix, checked (no host bits, a length the family has)
+ * @grp: its group, live
+ * @out: the new prefix
+ * @extack: why not
+ *
+ * Return: 0, -EEXIST for a prefix equal to one the domain has, -ENOSPC
+ * over the domain's prefix-limit, or -ENOMEM.
+ */
+int segf_prefix_create(struct segf_domain *dom, const struct segf_pfx_key *key,
+		       struct segf_group *grp, struct segf_prefix **out,
+		       struct netlink_ext_ack *extack)
+{
+	u32 limit = segf_domain_next_cfg(dom)->prefix_limit;
+	struct segf_prefix *pfx;
+	int err;
+
+	segf_assert_locked(dom->sn);
+	pfx = segf_prefix_find(dom, key);
+	if (pfx) {
+		segf_prefix_err(extack, key, "is already in group",
+				pfx->group->name);
+		return -EEXIST;
+	}
+	if (dom->n_prefixes >= limit) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "domain \"%s\" holds %u prefixes, its prefix-limit",
+				       dom->name, dom->n_prefixes);
+		return -ENOSPC;
+	}
+	pfx = kzalloc(sizeof(*pfx), GFP_KERNEL_ACCOUNT);
+	if (!pfx)
+		return -ENOMEM;
+	pfx->key = *key;
+	pfx->domain = dom;
+	pfx->group = grp;
+	err = xa_alloc(&dom->prefixes, &pfx->index, pfx, xa_limit_32b,
+		       GFP_KERNEL_ACCOUNT);
+	if (err) {
+		kfree(pfx);
+		return err;
+	}
+	err = rhltable_insert(&dom->prefix_keys, &pfx->node,
+			      segf_prefix_params);
+	if (err) {
+		xa_erase(&dom->prefixes, pfx->index);
+		kfree(pfx);
+		return err;
+	}
+	segf_prefix_tally(pfx, 1);
+	dom->prefixes_changed = true;
+	*out = pfx;
+	return 0;
+}
+
+/* Remove a prefix from the control path's tables and free it. */
+static void segf_prefix_free(struct segf_prefix *pfx)
+{
+	struct segf_domain *dom = pfx->domain;
+
+	xa_erase(&dom->prefixes, pfx->index);
+	rhltable_remove(&dom->prefix_keys, &pfx->node, segf_prefix_params);
+	kfree_rcu(pfx, rcu);
+}
+
+/* Undo segf_prefix_create(): no generation ever held the prefix. */
+void segf_prefix_unlink(struct segf_prefix *pfx)
+{
+	segf_prefix_tally(pfx, -1);
+	segf_prefix_free(pfx);
+}
+
+/* Delete a prefix in the commit being built; publishing frees it. */
+void segf_prefix_retire(struct segf_prefix *pfx)
+{
+	pfx->dying = true;
+	pfx->domain->prefixes_changed = true;
+	segf_prefix_tally(pfx, -1);
+}
+
+void segf_prefix_revive(struct segf_prefix *pfx)
+{
+	pfx->dying = false;
+	segf_prefix_tally(pfx, 1);
+}
+
+/* The lookup table of @dom's prefixes as the commit being built leaves them. */
+int segf_prefixes_build(struct segf_domain *dom, struct segf_pfx_table **out)
+{
+	struct segf_prefix **pfx, *p;
+	unsigned int n = 0;
+	unsigned long idx;
+	int err;
+
+	if (!dom->n_prefixes) {
+		*out = NULL;
+		return 0;
+	}
+	pfx = kvmalloc_array(dom->n_prefixes, sizeof(*pfx), GFP_KERNEL_ACCOUNT);
+	if (!pfx)
+		return -ENOMEM;
+	xa_for_each(&dom->prefixes, idx, p) {
+		if (p->dying)
+			continue;
+		if (WARN_ON_ONCE(n == dom->n_prefixes))
+			break;
+		pfx[n++] = p;
+	}
+	err = segf_pfx_table_build(pfx, n, out);
+	kvfree(pfx);
+	return err;
+}
+
+/*
+ * The commit published: the prefixes it deleted go.  The table that
+ * still holds them copied what it needs, and their groups outlive it.
+ */
+void segf_prefixes_publish(struct segf_domain *dom)
+{
+	struct segf_prefix *pfx;
+	unsigned long idx;
+
+	xa_for_each(&dom->prefixes, idx, pfx)
+		if (pfx->dying)
+			segf_prefix_free(pfx);
+}

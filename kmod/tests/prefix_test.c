@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the prefix lookup (prefix.c): masking, /0, /32, /128,
+ * nested prefixes, and a few thousand random prefixes of each family
+ * checked against a brute-force longest match.
+ */
+
+#include <kunit/test.h>
+#include <linux/inet.h>
+#include <linux/random.h>
+#include <net/ipv6.h>
+
+#include "domain.h"
+#include "policy.h"
+#include "prefix.h"
+
+/* Groups by id: a slot's group is all the lookup gives back. */
+#define N_GROUPS	8
+static struct segf_group groups[N_GROUPS];
+
+static struct segf_addr v4(const char *s)
+{
+	struct segf_addr a = { .family = AF_INET };
+
+	WARN_ON(!in4_pton(s, -1, (u8 *)&a.v4, -1, NULL));
+	return a;
+}
+
+static struct segf_addr v6(const char *s)
+{
+	struct segf_addr a = { .family = AF_INET6 };
+
+	WARN_ON(!in6_pton(s, -1, a.v6.s6_addr, -1, NULL));
+	return a;
+}
+
+static struct segf_prefix *mk_pfx(struct kunit *test, struct segf_addr a,
+				  u8 len, u16 group)
+{
+	struct segf_prefix *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	segf_pfx_mask(&a, len);
+	p->key.addr = a;
+	p->key.len = len;
+	p->group = &groups[group];
+	return p;
+}
+
+/* The group id the table gives @a, 0 for none. */
+static u16 lookup(const struct segf_pfx_table *t, struct segf_addr a)
+{
+	const struct segf_pfx_slot *s = segf_pfx_find(t, &a);
+
+	return s ? s->group->id : 0;
+}
+
+static void prefix_test_init_groups(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < N_GROUPS; i++)
+		groups[i].id = i;
+}
+
+static void prefix_test_mask(struct kunit *test)
+{
+	struct segf_addr a = v4("192.0.2.255");
+
+	KUNIT_EXPECT_TRUE(test, segf_pfx_host_bits(&a, 24));
+	KUNIT_EXPECT_FALSE(test, segf_pfx_host_bits(&a, 32));
+	segf_pfx_mask(&a, 24);
+	KUNIT_EXPECT_EQ(test, a.v4, v4("192.0.2.0").v4);
+	KUNIT_EXPECT_FALSE(test, segf_pfx_host_bits(&a, 24));
+	segf_pfx_mask(&a, 0);
+	KUNIT_EXPECT_EQ(test, a.v4, 0);
+
+	a = v6("2001:db8:ffff:ffff:ffff:ffff:ffff:ffff");
+	KUNIT_EXPECT_TRUE(test, segf_pfx_host_bits(&a, 127));
+	KUNIT_EXPECT_FALSE(test, segf_pfx_host_bits(&a, 128));
+	segf_pfx_mask(&a, 36);
+	KUNIT_EXPECT_TRUE(test, segf_addr_equal(&a, &(struct segf_addr){
+		.family = AF_INET6, .v6 = v6("2001:db8:f000::").v6 }));
+	segf_pfx_mask(&a, 0);
+	KUNIT_EXPECT_TRUE(test, ipv6_addr_any(&a.v6));
+}
+
+static void prefix_test_nested(struct kunit *test)
+{
+	struct segf_prefix *pfx[] = {
+		mk_pfx(test, v4("0.0.0.0"), 0, 1),
+		mk_pfx(test, v4("10.0.0.0"), 8, 2),
+		mk_pfx(test, v4("10.1.0.0"), 16, 3),
+		mk_pfx(test, v4("10.1.2.3"), 32, 4),
+		mk_pfx(test, v6("::"), 0, 5),
+		mk_pfx(test, v6("2001:db8::"), 32, 6),
+		mk_pfx(test, v6("2001:db8::1"), 128, 7),
+	};
+	struct segf_pfx_table *t;
+
+	prefix_test_init_groups();
+	KUNIT_ASSERT_EQ(test, segf_pfx_table_build(pfx, ARRAY_SIZE(pfx), &t),
+			0);
+	KUNIT_EXPECT_EQ(test, t->n_lens4, 4);
+	KUNIT_EXPECT_EQ(test, t->n_lens6, 3);
+	KUNIT_EXPECT_EQ(test, lookup(t, v4("198.51.100.7")), 1);
+	KUNIT_EXPECT_EQ(test, lookup(t, v4("10.200.0.1")), 2);
+	KUNIT_EXPECT_EQ(test, lookup(t, v4("10.1.2.4")), 3);
+	KUNIT_EXPECT_EQ(test, lookup(t, v4("10.1.2.3")), 4);
+	KUNIT_EXPECT_EQ(test, lookup(t, v4("255.255.255.255")), 1);
+	KUNIT_EXPECT_EQ(test, lookup(t, v6("2001:db9::1")), 5);
+	KUNIT_EXPECT_EQ(test, lookup(t, v6("2001:db8::2")), 6);
+	KUNIT_EXPECT_EQ(test, lookup(t, v6("2001:db8::1")), 7);
+	segf_pfx_table_put(t);
+
+	/* Without /0, what no prefix holds has no group. */
+	KUNIT_ASSERT_EQ(test, segf_pfx_table_build(pfx + 1, 3, &t), 0);
+	KUNIT_EXPECT_EQ(test, lookup(t, v4("11.0.0.1")), 0);
+	KUNIT_EXPECT_EQ(test, lookup(t, v4("10.1.2.3")), 4);
+	KUNIT_EXPECT_EQ(test, lookup(t, v6("2001:db8::1")), 0);
+	segf_pfx_table_put(t);
+
+	/* No prefix at all: no table, and every lookup misses. */
+	KUNIT_ASSERT_EQ(test, segf_pfx_table_build(pfx, 0, &t), 0);
+	KUNIT_EXPECT_NULL(test, t);
+	KUNIT_EXPECT_EQ(test, lookup(t, v4("10.1.2.3")), 0);
+}
+
+#define N_RANDOM	2000
+#define N_PROBES	2000
+
+/* A random address near the ones in use, so that lookups hit nests. */
+static struct segf_addr random_addr(int family)
+{
+	struct segf_addr a = { .family = family };
+
+	if (family == AF_INET) {
+		/* 10.0.0.0/12: prefixes of 8..32 nest often. */
+		a.v4 = htonl(0x0a000000 | (get_random_u32() & 0x000fffff));
+	} else {
+		get_random_bytes(&a.v6, sizeof(a.v6));
+		a.v6.s6_addr32[0] = htonl(0x20010db8);
+		a.v6.s6_addr[4] &= 0x0f;
+	}
+	return a;
+}
+
+/* The longest prefix that holds @a, by walking them all; NULL if none. */
+static struct segf_prefix *brute(struct segf_prefix **pfx, unsigned int n,
+				 const struct segf_addr *a)
+{
+	struct segf_prefix *best = NULL;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct segf_addr m = *a;
+
+		if (pfx[i]->key.addr.family != a->family)
+			continue;
+		segf_pfx_mask(&m, pfx[i]->key.len);
+		if (segf_addr_equal(&m, &pfx[i]->key.addr) &&
+		    (!best || pfx[i]->key.len > best->key.len))
+			best = pfx[i];
+	}
+	return best;
+}
+
+static void prefix_test_random(struct kunit *test, int family)
+{
+	unsigned int max = family == AF_INET ? 32 : 128, min = 8;
+	struct segf_prefix **pfx;
+	struct segf_pfx_table *t;
+	unsigned int n = 0, i, hits = 0;
+
+	prefix_test_init_groups();
+	pfx = kunit_kcalloc(test, N_RANDOM, sizeof(*pfx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pfx);
+	while (n < N_RANDOM) {
+		struct segf_addr a = random_addr(family);
+		u8 len = min + get_random_u32() % (max - min + 1);
+		u16 group = 1 + get_random_u32() % (N_GROUPS - 1);
+		struct segf_prefix *p = mk_pfx(test, a, len, group);
+
+		/* Equal prefixes are refused by the control path. */
+		for (i = 0; i < n; i++)
+			if (!memcmp(&pfx[i]->key, &p->key, sizeof(p->key)))
+				break;
+		if (i == n)
+			pfx[n++] = p;
+	}
+	KUNIT_ASSERT_EQ(test, segf_pfx_table_build(pfx, n, &t), 0);
+	for (i = 0; i < N_PROBES; i++) {
+		/* Half the probes are a prefix's own address. */
+		struct segf_addr a = i % 2 ? random_addr(family) :
+					     pfx[i % n]->key.addr;
+		const struct segf_pfx_slot *s = segf_pfx_find(t, &a);
+		struct segf_prefix *want = brute(pfx, n, &a);
+
+		if (!want) {
+			KUNIT_EXPECT_NULL(test, s);
+			continue;
+		}
+		hits++;
+		KUNIT_ASSERT_NOT_NULL(test, s);
+		KUNIT_EXPECT_EQ(test, s->key.len, want->key.len);
+		KUNIT_EXPECT_TRUE(test, segf_addr_equal(&s->key.addr,
+							&want->key.addr));
+		KUNIT_EXPECT_PTR_EQ(test, s->group, want->group);
+	}
+	/* The probes did test something. */
+	KUNIT_EXPECT_GE(test, hits, N_PROBES / 2);
+	segf_pfx_table_put(t);
+}
+
+static void prefix_test_random_v4(struct kunit *test)
+{
+	prefix_test_random(test, AF_INET);
+}
+
+static void prefix_test_random_v6(struct kunit *test)
+{
+	prefix_test_random(test, AF_INET6);
+}
+
+static struct kunit_case segf_prefix_test_cases[] = {
+	KUNIT_CASE(prefix_test_mask),
+	KUNIT_CASE(prefix_test_nested),
+	KUNIT_CASE(prefix_test_random_v4),
+	KUNIT_CASE(prefix_test_random_v6),
+	{}
+};
+
+static struct kunit_suite segf_prefix_test_suite = {
+	.name = "segfilter_prefix",
+	.test_cases = segf_prefix_test_cases,
+};
+
+kunit_test_suites(&segf_prefix_test_suite);
