@@ -23,6 +23,10 @@ static struct netlink_range_validation segf_rule_limit_range = {
 	.max = SEGFILTER_RULE_LIMIT_MAX,
 };
 
+static struct netlink_range_validation segf_mtu_range = {
+	.max = 65535,
+};
+
 static struct netlink_range_validation segf_ifindex_range = {
 	.min = 1,
 	.max = S32_MAX,
@@ -81,6 +85,7 @@ const struct nla_policy segf_domain_new_policy[SEGFILTER_A_MAX + 1] = {
 		NLA_POLICY_MAX(NLA_U32, SEGFILTER_SERVICE_LIMIT_MAX),
 	[SEGFILTER_A_CHAIN_LIMIT] =
 		NLA_POLICY_MAX(NLA_U32, SEGFILTER_CHAIN_LIMIT_MAX),
+	[SEGFILTER_A_MTU] = NLA_POLICY_FULL_RANGE(NLA_U32, &segf_mtu_range),
 };
 
 const struct nla_policy segf_domain_set_policy[SEGFILTER_A_MAX + 1] = {
@@ -106,6 +111,7 @@ const struct nla_policy segf_domain_set_policy[SEGFILTER_A_MAX + 1] = {
 		NLA_POLICY_MAX(NLA_U32, SEGFILTER_SERVICE_LIMIT_MAX),
 	[SEGFILTER_A_CHAIN_LIMIT] =
 		NLA_POLICY_MAX(NLA_U32, SEGFILTER_CHAIN_LIMIT_MAX),
+	[SEGFILTER_A_MTU] = NLA_POLICY_FULL_RANGE(NLA_U32, &segf_mtu_range),
 };
 
 const struct nla_policy segf_domain_del_policy[SEGFILTER_A_MAX + 1] = {

@@ -104,6 +104,9 @@ static const char *const attrs[] = {
 	[SEGFILTER_A_N_SERVICES] = "n_services",
 	[SEGFILTER_A_CHAIN_LIMIT] = "chain_limit",
 	[SEGFILTER_A_N_CHAINS] = "n_chains",
+	[SEGFILTER_A_MTU] = "mtu",
+	[SEGFILTER_A_PATH_MTU] = "path_mtu",
+	[SEGFILTER_A_MTU_SHORT] = "mtu_short",
 };
 
 static const char *const addr_attrs[] = {

@@ -224,6 +224,10 @@ enum segfilter_port_role {
  *	checks.
  * @SEGFILTER_DROP_PATH_CHANGED: Back from a service its flow no longer
  *	crosses (the policy changed).
+ * @SEGFILTER_DROP_TOO_BIG: Larger than the MTU of its path (the
+ *	destination port's device, or the uplink's VXLAN device and underlay
+ *	less the encapsulation); answered with ICMP fragmentation needed or
+ *	packet too big when it can be (stats icmp-too-big).
  * @__SEGFILTER_DROP_MAX: One more than the last value.
  */
 enum segfilter_drop_reason {
@@ -251,6 +255,7 @@ enum segfilter_drop_reason {
 	SEGFILTER_DROP_FLOOD_REDIRECT,
 	SEGFILTER_DROP_LINK_INVALID,
 	SEGFILTER_DROP_PATH_CHANGED,
+	SEGFILTER_DROP_TOO_BIG,
 
 	__SEGFILTER_DROP_MAX
 };
@@ -343,6 +348,17 @@ enum segfilter_drop_reason {
  * @SEGFILTER_A_N_SERVICES: In replies.
  * @SEGFILTER_A_CHAIN_LIMIT: At most SEGFILTER_CHAIN_LIMIT_MAX.
  * @SEGFILTER_A_N_CHAINS: In replies.
+ * @SEGFILTER_A_MTU: At most 65535. The MTU the domain's endpoints are told
+ *	and its paths must carry, 68 to 65535; 0 (the default) unsets it. It
+ *	caps no path: the devices' MTUs do. An uplink that cannot carry it plus
+ *	the encapsulation is reported (a warning at port-new and domain-set,
+ *	mtu-short in port-get).
+ * @SEGFILTER_A_PATH_MTU: In port replies: the largest IP packet a frame
+ *	out of the port may carry: the device's MTU, or for an uplink the least
+ *	of its VXLAN device's MTU and its underlay device's MTU less 50 (70 when
+ *	the VXLAN device's local address is IPv6).
+ * @SEGFILTER_A_MTU_SHORT: In an uplink's replies: how many domains have an
+ *	mtu larger than its path-mtu.
  * @__SEGFILTER_A_MAX: One more than the last value.
  */
 enum segfilter_attr {
@@ -405,6 +421,9 @@ enum segfilter_attr {
 	SEGFILTER_A_N_SERVICES,		/* u32 */
 	SEGFILTER_A_CHAIN_LIMIT,	/* u32 */
 	SEGFILTER_A_N_CHAINS,		/* u32 */
+	SEGFILTER_A_MTU,		/* u32 */
+	SEGFILTER_A_PATH_MTU,		/* u32 */
+	SEGFILTER_A_MTU_SHORT,		/* u32 */
 
 	__SEGFILTER_A_MAX
 };
@@ -534,6 +553,9 @@ enum segfilter_tuple_attr {
  * @SEGFILTER_STATS_BYPASSED: Services skipped by a fail-open chain.
  * @SEGFILTER_STATS_FLOWS: On an instance, flows pinned to it.
  * @SEGFILTER_STATS_FLOWS_EVICTED: Unanswered flows dropped for new ones.
+ * @SEGFILTER_STATS_ICMP_TOO_BIG: ICMP fragmentation needed and ICMPv6
+ *	packet too big errors the gateway sent (on a port, for frames received
+ *	on it).
  * @__SEGFILTER_STATS_MAX: One more than the last value.
  */
 enum segfilter_stats_attr {
@@ -560,6 +582,7 @@ enum segfilter_stats_attr {
 	SEGFILTER_STATS_BYPASSED,	/* u64 */
 	SEGFILTER_STATS_FLOWS,		/* u64 */
 	SEGFILTER_STATS_FLOWS_EVICTED,	/* u64 */
+	SEGFILTER_STATS_ICMP_TOO_BIG,	/* u64 */
 
 	__SEGFILTER_STATS_MAX
 };
@@ -574,21 +597,21 @@ enum segfilter_stats_attr {
  *	max_domains_per_netns domains: one more is refused with ENOSPC. Do:
  *	request domain-id, domain-name, txn-id, default-action, flow-limit,
  *	endpoint-limit, rule-limit, service-limit, chain-limit, gw-mac,
- *	gw-addrs, vni; reply domain-id, domain-name, default-action, flow-limit,
- *	endpoint-limit, rule-limit, service-limit, chain-limit, gw-mac,
- *	gw-addrs, vni, policy-gen, n-ports, n-groups, n-endpoints, n-rules,
- *	n-services, n-chains, n-flows, stats.
+ *	gw-addrs, vni, mtu; reply domain-id, domain-name, default-action,
+ *	flow-limit, endpoint-limit, rule-limit, service-limit, chain-limit,
+ *	gw-mac, gw-addrs, vni, mtu, policy-gen, n-ports, n-groups, n-endpoints,
+ *	n-rules, n-services, n-chains, n-flows, stats.
  * @SEGFILTER_CMD_DOMAIN_SET: [txn] Change a domain, named by domain-id or
  *	domain-name, and at least one of its settings; vni cannot be changed.
  *	Do: request domain-id, domain-name, txn-id, default-action, flow-limit,
  *	endpoint-limit, rule-limit, service-limit, chain-limit, gw-mac,
- *	gw-addrs, vni; reply an ack.
+ *	gw-addrs, vni, mtu; reply an ack.
  * @SEGFILTER_CMD_DOMAIN_DEL: Delete a domain; refused while ports are
  *	attached to it. Do: request domain-id, domain-name; reply an ack.
  * @SEGFILTER_CMD_DOMAIN_GET: Get one domain, or dump all of them. Do:
  *	request domain-id, domain-name; reply domain-id, domain-name,
  *	default-action, flow-limit, endpoint-limit, rule-limit, service-limit,
- *	chain-limit, gw-mac, gw-addrs, vni, policy-gen, n-ports, n-groups,
+ *	chain-limit, gw-mac, gw-addrs, vni, mtu, policy-gen, n-ports, n-groups,
  *	n-endpoints, n-rules, n-services, n-chains, n-flows, stats. Dump: the
  *	same request and reply, for every object.
  * @SEGFILTER_CMD_GROUP_NEW: [txn] Create a group in a domain; group-id
@@ -606,14 +629,14 @@ enum segfilter_stats_attr {
  *	required, and the domain but for an uplink (which serves every domain
  *	with a vni). Do: request domain-id, domain-name, ifindex, txn-id,
  *	port-role; reply ifindex, ifname, domain-id, domain-name, port-role,
- *	n-endpoints, stats.
+ *	n-endpoints, stats, path-mtu, mtu-short.
  * @SEGFILTER_CMD_PORT_DEL: Detach a port; the endpoints bound to it are
  *	deleted with it. Do: request ifindex; reply an ack.
  * @SEGFILTER_CMD_PORT_GET: Get one port, or dump all ports or one
  *	domain's; an uplink's reply has no domain. Do: request domain-id,
  *	domain-name, ifindex; reply ifindex, ifname, domain-id, domain-name,
- *	port-role, n-endpoints, stats. Dump: the same request and reply, for
- *	every object.
+ *	port-role, n-endpoints, stats, path-mtu, mtu-short. Dump: the same
+ *	request and reply, for every object.
  * @SEGFILTER_CMD_ENDPOINT_NEW: [txn] Add an endpoint. mac, the group and
  *	ifindex (the endpoint port it sits behind, or the uplink that reaches
  *	it) are required; remote is required with and only with an uplink (the
