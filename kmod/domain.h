@@ -50,6 +50,7 @@ struct segf_domain_cfg {
 	u32 rule_limit;
 	u32 service_limit;
 	u32 chain_limit;
+	u32 mtu;			/* told to endpoints; 0: unset */
 	struct segf_addr gw_addrs[SEGF_EP_ADDRS];
 };
 
@@ -87,6 +88,7 @@ struct segf_domain {
 	struct mem_cgroup *memcg;	/* of the domain's creator: pays */
 	struct delayed_work flow_gc;
 	struct ratelimit_state log_limit;
+	struct ratelimit_state icmp_limit;	/* the gateway's errors */
 
 	/* Set while a commit builds this domain's next generation. */
 	struct list_head commit_node;

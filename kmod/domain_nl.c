@@ -12,6 +12,7 @@
 #include "endpoint.h"
 #include "nl.h"
 #include "policy.h"
+#include "port.h"
 #include "segfilter.h"
 #include "txn.h"
 
@@ -140,6 +141,7 @@ static int segf_fill_domain(struct sk_buff *skb, void *obj,
 	       nla_put_u32(skb, SEGFILTER_A_CHAIN_LIMIT, pol->cfg.chain_limit) ||
 	       segf_put_gateway(skb, &pol->cfg) ||
 	       (dom->vni && nla_put_u32(skb, SEGFILTER_A_VNI, dom->vni)) ||
+	       (pol->cfg.mtu && nla_put_u32(skb, SEGFILTER_A_MTU, pol->cfg.mtu)) ||
 	       nla_put_u64_64bit(skb, SEGFILTER_A_POLICY_GEN, pol->gen,
 				 SEGFILTER_A_PAD) ||
 	       nla_put_u32(skb, SEGFILTER_A_N_PORTS, dom->n_ports) ||
@@ -201,6 +203,16 @@ static int segf_parse_domain_cfg(struct nlattr **attrs,
 			nla_get_u32(attrs[SEGFILTER_A_SERVICE_LIMIT]);
 	if (attrs[SEGFILTER_A_CHAIN_LIMIT])
 		cfg->chain_limit = nla_get_u32(attrs[SEGFILTER_A_CHAIN_LIMIT]);
+	if (attrs[SEGFILTER_A_MTU]) {
+		cfg->mtu = nla_get_u32(attrs[SEGFILTER_A_MTU]);
+		if (cfg->mtu && cfg->mtu < ETH_MIN_MTU) {
+			NL_SET_BAD_ATTR(extack, attrs[SEGFILTER_A_MTU]);
+			NL_SET_ERR_MSG_FMT_MOD(extack,
+					       "MTU %u is too small: give 0 (none) or %u to 65535",
+					       cfg->mtu, ETH_MIN_MTU);
+			return -EINVAL;
+		}
+	}
 	if (mac && is_zero_ether_addr(nla_data(mac))) {
 		eth_zero_addr(cfg->gw_mac);
 		cfg->n_gw_addrs = 0;
@@ -286,6 +298,7 @@ static int segf_domain_new_apply(struct segf_commit *c, struct nlattr **attrs,
 		segf_domain_destroy(dom, true, NULL);
 		return err;
 	}
+	segf_uplinks_warn(c->sn, dom, cfg.mtu, c->extack);
 	*obj = dom;
 	return 0;
 }
@@ -307,9 +320,9 @@ static int segf_domain_set_check(struct nlattr **attrs,
 	    !attrs[SEGFILTER_A_RULE_LIMIT] &&
 	    !attrs[SEGFILTER_A_SERVICE_LIMIT] &&
 	    !attrs[SEGFILTER_A_CHAIN_LIMIT] && !attrs[SEGFILTER_A_GW_MAC] &&
-	    !attrs[SEGFILTER_A_GW_ADDRS]) {
+	    !attrs[SEGFILTER_A_GW_ADDRS] && !attrs[SEGFILTER_A_MTU]) {
 		NL_SET_ERR_MSG_MOD(extack,
-				   "nothing to set: give a default action, a limit or a gateway");
+				   "nothing to set: give a default action, a limit, a gateway or an MTU");
 		return -EINVAL;
 	}
 	/* The rest depends on the domain's gateway: checked when applied. */
@@ -351,6 +364,8 @@ static int segf_domain_set_apply(struct segf_commit *c, struct nlattr **attrs,
 	}
 	segf_commit_touch(c, dom);
 	dom->next_cfg = cfg;
+	if (attrs[SEGFILTER_A_MTU])
+		segf_uplinks_warn(c->sn, dom, cfg.mtu, c->extack);
 	*obj = dom;
 	return 0;
 }

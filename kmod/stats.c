@@ -52,6 +52,7 @@ void segf_stats_read(struct segf_pcpu_stats __percpu *pcpu,
 			one.redirected = u64_stats_read(&s->redirected);
 			one.bypassed = u64_stats_read(&s->bypassed);
 			one.flows_evicted = u64_stats_read(&s->flows_evicted);
+			one.icmp_too_big = u64_stats_read(&s->icmp_too_big);
 			for (i = 0; i < __SEGFILTER_DROP_MAX; i++)
 				one.drops[i] = u64_stats_read(&s->drops[i]);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
@@ -72,6 +73,7 @@ void segf_stats_read(struct segf_pcpu_stats __percpu *pcpu,
 		sum->redirected += one.redirected;
 		sum->bypassed += one.bypassed;
 		sum->flows_evicted += one.flows_evicted;
+		sum->icmp_too_big += one.icmp_too_big;
 		for (i = 0; i < __SEGFILTER_DROP_MAX; i++) {
 			sum->drops[i] += one.drops[i];
 			sum->dropped += one.drops[i];

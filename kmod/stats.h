@@ -27,6 +27,7 @@ struct segf_pcpu_stats {
 	u64_stats_t redirected;
 	u64_stats_t bypassed;
 	u64_stats_t flows_evicted;
+	u64_stats_t icmp_too_big;
 	u64_stats_t drops[__SEGFILTER_DROP_MAX];
 	struct u64_stats_sync syncp;
 };
@@ -49,6 +50,7 @@ struct segf_stats {
 	u64 redirected;
 	u64 bypassed;
 	u64 flows_evicted;
+	u64 icmp_too_big;
 	u64 dropped;
 	u64 drops[__SEGFILTER_DROP_MAX];
 };
