@@ -17,10 +17,10 @@ static int help(int argc, char **argv);
 
 static const struct cmd cmds[] = {
 	{ "domain", "add",
-	  "NAME id ID [default allow|deny] [LIMIT N]... [gateway MAC] [gw-ip ADDR]... [vni N]",
+	  "NAME id ID [default allow|deny] [LIMIT N]... [mtu N] [gateway MAC] [gw-ip ADDR]... [vni N]",
 	  domain_add, BATCH },
 	{ "domain", "set",
-	  "DOMAIN [default allow|deny] [LIMIT N]... [gateway MAC|none] [gw-ip ADDR]...",
+	  "DOMAIN [default allow|deny] [LIMIT N]... [mtu N] [gateway MAC|none] [gw-ip ADDR]...",
 	  domain_set, BATCH },
 	{ "domain", "del", "DOMAIN", domain_del, false },
 	{ "domain", "show", "[DOMAIN]", domain_show, false },

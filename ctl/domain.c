@@ -32,7 +32,10 @@ static void print_gateway(struct nlattr **tb)
 	print_addrs(tb[SEGFILTER_A_GW_ADDRS], "gw-ip", " gw-ip %s");
 }
 
-/* A domain's limits: keyword, attribute, and what it limits. */
+/*
+ * A domain's limits, and its MTU (absent when unset): keyword,
+ * attribute, and what it limits.
+ */
 static const struct {
 	int attr;
 	const char *key;
@@ -49,6 +52,7 @@ static const struct {
 	  "service limit" },
 	{ SEGFILTER_A_CHAIN_LIMIT, "chain-limit", " chain-limit %u",
 	  "chain limit" },
+	{ SEGFILTER_A_MTU, "mtu", " mtu %u", "MTU" },
 };
 
 /* What save prints of a domain's limits (a "domain add" line's part). */
@@ -131,6 +135,7 @@ struct domain_opts {
 	{ .name = "rule-limit", .value = &(o)->limit_arg[2] },		\
 	{ .name = "service-limit", .value = &(o)->limit_arg[3] },	\
 	{ .name = "chain-limit", .value = &(o)->limit_arg[4] },		\
+	{ .name = "mtu", .value = &(o)->limit_arg[5] },			\
 	{ .name = "gateway", .value = &(o)->gateway },			\
 	{ .name = "gw-ip", .value = &(o)->gw_ip, .flags = KW_REPEAT,	\
 	  .collect = collect_ip, .priv = &(o)->gw_addrs }
@@ -181,7 +186,8 @@ static void put_domain_opts(struct nl_msg *msg, const struct domain_opts *o)
 /*
  * domain add NAME id ID [default allow|deny] [flow-limit N]
  *	      [endpoint-limit N] [rule-limit N] [service-limit N]
- *	      [chain-limit N] [gateway MAC] [gw-ip ADDR]... [vni N]
+ *	      [chain-limit N] [mtu N] [gateway MAC] [gw-ip ADDR]...
+ *	      [vni N]
  *
  * The VNI is only given here: the kernel cannot change it.
  */
@@ -229,7 +235,7 @@ out:
 /*
  * domain set DOMAIN [default allow|deny] [flow-limit N]
  *	      [endpoint-limit N] [rule-limit N] [service-limit N]
- *	      [chain-limit N] [gateway MAC|none] [gw-ip ADDR]...
+ *	      [chain-limit N] [mtu N] [gateway MAC|none] [gw-ip ADDR]...
  */
 int domain_set(int argc, char **argv)
 {
@@ -254,7 +260,7 @@ int domain_set(int argc, char **argv)
 	if (!ret && parse_domain_opts(&o, true))
 		ret = EXIT_USAGE;
 	if (!ret && !o.def && !any_limit(&o) && !o.gateway && !o.gw_ip)
-		ret = usage_error("nothing to set: give \"default\", a limit, \"gateway\" or \"gw-ip\"");
+		ret = usage_error("nothing to set: give \"default\", a limit, \"mtu\", \"gateway\" or \"gw-ip\"");
 	if (ret)
 		goto out;
 
