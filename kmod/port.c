@@ -243,25 +243,28 @@ static void segf_port_mtu_update(struct segf_port *port)
 
 /*
  * The MTU of a device changed: if it is the underlay of uplinks of its
- * namespace, they carry something else now.  Called with RTNL held.
+ * namespace, they carry something else now.  The uplinks are found by
+ * their devices, whose ports stay hooked while RTNL is held (a port in
+ * segf_net::ports may be half attached).  Called with RTNL held.
  */
 static void segf_underlay_changed(struct net_device *dev)
 {
-	struct segf_net *sn = segf_pernet(dev_net(dev));
+	const struct vxlan_dev *vxlan;
 	struct segf_port *port;
-	unsigned long i;
+	struct net_device *up;
 
 	ASSERT_RTNL();
-	/* Ports are freed after a grace period; @gone is RTNL's. */
-	rcu_read_lock();
-	xa_for_each(&sn->ports, i, port) {
-		if (segf_port_is_uplink(port) && !port->gone &&
-		    port->underlay == dev->ifindex &&
-		    net_eq(((struct vxlan_dev *)netdev_priv(port->dev))->net,
-			   dev_net(dev)))
+	for_each_netdev(dev_net(dev), up) {
+		if (rtnl_dereference(up->rx_handler) != segf_handle_frame)
+			continue;
+		port = rtnl_dereference(up->rx_handler_data);
+		if (!segf_port_is_uplink(port) ||
+		    port->underlay != dev->ifindex)
+			continue;
+		vxlan = netdev_priv(up);
+		if (net_eq(vxlan->net, dev_net(dev)))
 			segf_port_mtu_update(port);
 	}
-	rcu_read_unlock();
 }
 
 /*
