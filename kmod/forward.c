@@ -349,6 +349,26 @@ static unsigned int segf_path_mtu(const struct segf_endpoint *dst)
 }
 
 /*
+ * Whether the segments of an IPv6 BIG TCP packet of Linux 6.1 to 6.12
+ * (see parse_ipv6_big()) fit a path of @mtu: the jumbo hop-by-hop header
+ * it carries is not theirs.  Only for a GSO packet found too big.
+ */
+static bool segf_big_tcp_fits(const struct sk_buff *skb,
+			      const struct segf_pkt *pkt, unsigned int mtu)
+{
+	const struct ipv6hdr *ip6h;
+	struct ipv6hdr buf;
+
+	if (pkt->proto != htons(ETH_P_IPV6) || !skb_is_gso_tcp(skb))
+		return false;
+	ip6h = skb_header_pointer(skb, pkt->l3_off, sizeof(buf), &buf);
+	if (!ip6h || ip6h->payload_len || ip6h->nexthdr != NEXTHDR_HOP)
+		return false;
+	return skb_gso_validate_network_len(skb, mtu +
+					    sizeof(struct hop_jumbo_hdr));
+}
+
+/*
  * Whether the IP packet in @skb fits a path of @mtu; a GSO frame's, by
  * the segments it will be cut into.  The fast path reads two numbers.
  */
@@ -357,10 +377,11 @@ static bool segf_fits(const struct sk_buff *skb, const struct segf_pkt *pkt,
 {
 	if (pkt->proto != htons(ETH_P_IP) && pkt->proto != htons(ETH_P_IPV6))
 		return true;
-	if (skb_is_gso(skb))
-		return !skb_transport_header_was_set(skb) ||
-		       skb_gso_validate_network_len(skb, mtu);
-	return skb->len - pkt->l3_off <= mtu;
+	if (!skb_is_gso(skb))
+		return skb->len - pkt->l3_off <= mtu;
+	return !skb_transport_header_was_set(skb) ||
+	       skb_gso_validate_network_len(skb, mtu) ||
+	       segf_big_tcp_fits(skb, pkt, mtu);
 }
 
 /* A frame segf_decide() let go from @src to @dst: on its way. */
