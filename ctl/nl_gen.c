@@ -70,6 +70,8 @@ const char *const sfnl_attr_names[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_PREFIX_LEN]	= "SEGFILTER_A_PREFIX_LEN",
 	[SEGFILTER_A_PREFIX_LIMIT]	= "SEGFILTER_A_PREFIX_LIMIT",
 	[SEGFILTER_A_N_PREFIXES]	= "SEGFILTER_A_N_PREFIXES",
+	[SEGFILTER_A_PATH_MTU]		= "SEGFILTER_A_PATH_MTU",
+	[SEGFILTER_A_MTU_SHORT]		= "SEGFILTER_A_MTU_SHORT",
 };
 
 const char *const sfnl_service_mode_names[SEGFILTER_SERVICE_MAX + 1] = {
@@ -134,6 +136,7 @@ const char *const sfnl_drop_reason_names[SEGFILTER_DROP_MAX + 1] = {
 	[SEGFILTER_DROP_LINK_INVALID]	= "link_invalid",
 	[SEGFILTER_DROP_PATH_CHANGED]	= "path_changed",
 	[SEGFILTER_DROP_DHCP]		= "dhcp",
+	[SEGFILTER_DROP_TOO_BIG]	= "too_big",
 };
 
 struct nla_policy sfnl_segfilter_policy[SEGFILTER_A_MAX + 1] = {
@@ -202,6 +205,8 @@ struct nla_policy sfnl_segfilter_policy[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_PREFIX_LEN]	= { .type = NLA_U8 },
 	[SEGFILTER_A_PREFIX_LIMIT]	= { .type = NLA_U32 },
 	[SEGFILTER_A_N_PREFIXES]	= { .type = NLA_U32 },
+	[SEGFILTER_A_PATH_MTU]		= { .type = NLA_U32 },
+	[SEGFILTER_A_MTU_SHORT]		= { .type = NLA_U32 },
 };
 
 struct nla_policy sfnl_addr_policy[SEGFILTER_A_ADDR_MAX + 1] = {
@@ -256,4 +261,5 @@ struct nla_policy sfnl_stats_policy[SEGFILTER_STATS_MAX + 1] = {
 	[SEGFILTER_STATS_FLOWS_EVICTED]	= { .type = NLA_U64 },
 	[SEGFILTER_STATS_DHCP_REPLIES]	= { .type = NLA_U64 },
 	[SEGFILTER_STATS_RA_REPLIES]	= { .type = NLA_U64 },
+	[SEGFILTER_STATS_ICMP_TOO_BIG]	= { .type = NLA_U64 },
 };

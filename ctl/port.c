@@ -28,6 +28,13 @@ void print_port(struct nlattr **tb)
 	if (tb[SEGFILTER_A_N_ENDPOINTS])
 		print_uint(PRINT_ANY, "endpoints", " endpoints %u",
 			   nla_get_u32(tb[SEGFILTER_A_N_ENDPOINTS]));
+	if (tb[SEGFILTER_A_PATH_MTU])
+		print_uint(PRINT_ANY, "path_mtu", " path-mtu %u",
+			   nla_get_u32(tb[SEGFILTER_A_PATH_MTU]));
+	/* Domains whose MTU the uplink cannot carry: only if there are. */
+	if (tb[SEGFILTER_A_MTU_SHORT] && nla_get_u32(tb[SEGFILTER_A_MTU_SHORT]))
+		print_uint(PRINT_ANY, "mtu_short", " mtu-short %u",
+			   nla_get_u32(tb[SEGFILTER_A_MTU_SHORT]));
 	close_json_object();
 	print_nl();
 }

@@ -51,6 +51,11 @@ static inline struct nlattr **segf_dump_attrs(struct netlink_callback *cb)
 }
 #endif
 
+/* skb_gso_validate_network_len() moved to net/gso.h in 6.5. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#include <net/gso.h>
+#endif
+
 /*
  * Tunnel flags became a bitmap in 6.10 (IP_TUNNEL_DECLARE_FLAGS): the
  * two that uplinks use, set and tested on either kind.

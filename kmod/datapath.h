@@ -271,6 +271,9 @@ bool segf_respond(const struct segf_ctx *ctx, struct sk_buff *skb,
 bool segf_service_respond(const struct segf_ctx *ctx, struct sk_buff *skb,
 			  const struct segf_pkt *pkt,
 			  const struct segf_iface *side);
+void segf_too_big(const struct segf_ctx *ctx, struct sk_buff *skb,
+		  const struct segf_pkt *pkt, const struct segf_endpoint *src,
+		  unsigned int mtu);
 
 /* dhcp.c */
 bool segf_dhcp(const struct segf_ctx *ctx, struct sk_buff *skb,

@@ -168,6 +168,9 @@ int segf_domain_create(struct segf_net *sn, u32 id, const char *name,
 	/* Verdict events: at most 100 every half second per domain. */
 	ratelimit_state_init(&dom->log_limit, HZ / 2, 100);
 	ratelimit_set_flags(&dom->log_limit, RATELIMIT_MSG_ON_RELEASE);
+	/* ICMP errors from the gateway: at most 100 a second per domain. */
+	ratelimit_state_init(&dom->icmp_limit, HZ, 100);
+	ratelimit_set_flags(&dom->icmp_limit, RATELIMIT_MSG_ON_RELEASE);
 
 	err = rhltable_init(&dom->group_names, &segf_group_name_params);
 	if (err)

@@ -54,7 +54,7 @@ struct segf_domain_cfg {
 	u32 prefix_limit;		/* checked by the control path only */
 	struct segf_addr gw_addrs[SEGF_EP_ADDRS];
 	/* What DHCP and router advertisements tell endpoints: see dhcp.c. */
-	u32 mtu;			/* 0: none */
+	u32 mtu;			/* 0: none; also the uplinks' check */
 	u8 n_dns;
 	u8 n_ra_prefixes;
 	/*
@@ -104,6 +104,7 @@ struct segf_domain {
 	struct mem_cgroup *memcg;	/* of the domain's creator: pays */
 	struct delayed_work flow_gc;
 	struct ratelimit_state log_limit;
+	struct ratelimit_state icmp_limit;	/* the gateway's errors */
 
 	/* Set while a commit builds this domain's next generation. */
 	struct list_head commit_node;

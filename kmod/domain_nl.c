@@ -12,6 +12,7 @@
 #include "endpoint.h"
 #include "nl.h"
 #include "policy.h"
+#include "port.h"
 #include "segfilter.h"
 #include "txn.h"
 
@@ -383,6 +384,7 @@ static int segf_domain_new_apply(struct segf_commit *c, struct nlattr **attrs,
 		segf_domain_destroy(dom, true, NULL);
 		return err;
 	}
+	segf_uplinks_warn(c->sn, dom, cfg.mtu, c->extack);
 	*obj = dom;
 	return 0;
 }
@@ -451,6 +453,8 @@ static int segf_domain_set_apply(struct segf_commit *c, struct nlattr **attrs,
 	}
 	segf_commit_touch(c, dom);
 	dom->next_cfg = cfg;
+	if (attrs[SEGFILTER_A_MTU])
+		segf_uplinks_warn(c->sn, dom, cfg.mtu, c->extack);
 	*obj = dom;
 	return 0;
 }

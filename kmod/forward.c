@@ -18,6 +18,7 @@
 #include <net/dst_metadata.h>
 #include <net/ip.h>
 
+#include "compat.h"
 #include "datapath.h"
 #include "endpoint.h"
 #include "flow.h"
@@ -332,6 +333,57 @@ static bool segf_steers_here(const struct segf_steer *st,
 	return !segf_port_is_uplink(segf_endpoint_port(responder));
 }
 
+/*
+ * The MTU of the path a frame to @dst takes: its port's device's, or
+ * through an uplink, what reaches a host of the remote's family.
+ */
+static unsigned int segf_path_mtu(const struct segf_endpoint *dst)
+{
+	const struct segf_port *out = segf_endpoint_port(dst);
+	const struct segf_remote *remote;
+
+	if (!segf_port_is_uplink(out))
+		return segf_port_mtu(out, false);
+	remote = rcu_dereference(dst->remote);
+	return segf_port_mtu(out, remote && remote->addr.family == AF_INET6);
+}
+
+/*
+ * Whether the segments of an IPv6 BIG TCP packet of Linux 6.1 to 6.12
+ * (see parse_ipv6_big()) fit a path of @mtu: the jumbo hop-by-hop header
+ * it carries is not theirs.  Only for a GSO packet found too big.
+ */
+static bool segf_big_tcp_fits(const struct sk_buff *skb,
+			      const struct segf_pkt *pkt, unsigned int mtu)
+{
+	const struct ipv6hdr *ip6h;
+	struct ipv6hdr buf;
+
+	if (pkt->proto != htons(ETH_P_IPV6) || !skb_is_gso_tcp(skb))
+		return false;
+	ip6h = skb_header_pointer(skb, pkt->l3_off, sizeof(buf), &buf);
+	if (!ip6h || ip6h->payload_len || ip6h->nexthdr != NEXTHDR_HOP)
+		return false;
+	return skb_gso_validate_network_len(skb, mtu +
+					    sizeof(struct hop_jumbo_hdr));
+}
+
+/*
+ * Whether the IP packet in @skb fits a path of @mtu; a GSO frame's, by
+ * the segments it will be cut into.  The fast path reads two numbers.
+ */
+static bool segf_fits(const struct sk_buff *skb, const struct segf_pkt *pkt,
+		      unsigned int mtu)
+{
+	if (pkt->proto != htons(ETH_P_IP) && pkt->proto != htons(ETH_P_IPV6))
+		return true;
+	if (!skb_is_gso(skb))
+		return skb->len - pkt->l3_off <= mtu;
+	return !skb_transport_header_was_set(skb) ||
+	       skb_gso_validate_network_len(skb, mtu) ||
+	       segf_big_tcp_fits(skb, pkt, mtu);
+}
+
 /* A frame segf_decide() let go from @src to @dst: on its way. */
 static void segf_forward(const struct segf_ctx *ctx, struct sk_buff *skb,
 			 const struct segf_steer *st,
@@ -370,11 +422,18 @@ void segf_routed(const struct segf_ctx *ctx, struct sk_buff *skb,
 	enum segfilter_drop_reason reason;
 	struct segf_endpoint *dst;
 	struct segf_steer st;
+	unsigned int mtu;
 
 	reason = segf_route(ctx, pkt, &dst) ?:
 		 segf_decide(ctx, pkt, skb->len, src, dst, &st);
 	if (reason)
 		goto drop;
+	/* Before the TTL goes down: the error quotes what the sender sent. */
+	mtu = segf_path_mtu(dst);
+	if (unlikely(!segf_fits(skb, pkt, mtu))) {
+		segf_too_big(ctx, skb, pkt, src, mtu);
+		return;
+	}
 	reason = SEGFILTER_DROP_TX_ERROR;
 	if (segf_route_rewrite(skb, pkt, ctx->pol->cfg.gw_mac, dst))
 		goto drop;
@@ -397,6 +456,7 @@ void segf_unicast(const struct segf_ctx *ctx, struct sk_buff *skb,
 	enum segfilter_drop_reason reason;
 	struct segf_endpoint *dst;
 	struct segf_steer st;
+	unsigned int mtu;
 
 	dst = segf_lookup_mac(ctx, pkt->dst);
 	reason = SEGFILTER_DROP_NO_DEST;
@@ -411,6 +471,11 @@ void segf_unicast(const struct segf_ctx *ctx, struct sk_buff *skb,
 	reason = segf_decide(ctx, pkt, skb->len, src, dst, &st);
 	if (reason)
 		goto drop;
+	mtu = segf_path_mtu(dst);
+	if (unlikely(!segf_fits(skb, pkt, mtu))) {
+		segf_too_big(ctx, skb, pkt, src, mtu);
+		return;
+	}
 	segf_count(ctx, forwarded);
 	segf_forward(ctx, skb, &st, src, dst);
 	return;

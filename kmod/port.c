@@ -27,6 +27,7 @@
 #include "compat.h"
 #include "domain.h"
 #include "endpoint.h"
+#include "policy.h"
 #include "port.h"
 #include "segfilter.h"
 #include "service.h"
@@ -205,6 +206,154 @@ static int segf_port_check_free(struct net_device *dev,
 	return 0;
 }
 
+static unsigned int segf_mtu_less(unsigned int mtu, unsigned int overhead)
+{
+	return mtu > overhead ? mtu - overhead : 0;
+}
+
+/*
+ * Find what @port's path carries again: see struct segf_port.  An
+ * uplink's underlay is its VXLAN device's lower device ("dev" of ip
+ * link), looked up in the VXLAN device's namespace.  Called with RTNL
+ * held, for a port whose device has not gone.
+ */
+static void segf_port_mtu_update(struct segf_port *port)
+{
+	unsigned int mtu = READ_ONCE(port->dev->mtu), mtu6 = mtu;
+	const struct vxlan_dev *vxlan;
+	struct net_device *lower;
+
+	ASSERT_RTNL();
+	if (segf_port_is_uplink(port)) {
+		vxlan = netdev_priv(port->dev);
+		port->underlay = vxlan->cfg.remote_ifindex;
+		port->underlay_v6 = vxlan->cfg.saddr.sa.sa_family == AF_INET6;
+		lower = port->underlay ?
+			__dev_get_by_index(vxlan->net, port->underlay) : NULL;
+		if (lower) {
+			mtu6 = min(mtu, segf_mtu_less(lower->mtu,
+						      SEGF_VXLAN_OVERHEAD6));
+			mtu = min(mtu, segf_mtu_less(lower->mtu,
+						     SEGF_VXLAN_OVERHEAD4));
+		}
+	}
+	WRITE_ONCE(port->mtu, mtu);
+	WRITE_ONCE(port->mtu6, mtu6);
+}
+
+/*
+ * The MTU of a device changed: if it is the underlay of uplinks of its
+ * namespace, they carry something else now.  The uplinks are found by
+ * their devices, whose ports stay hooked while RTNL is held (a port in
+ * segf_net::ports may be half attached).  Called with RTNL held.
+ */
+static void segf_underlay_changed(struct net_device *dev)
+{
+	const struct vxlan_dev *vxlan;
+	struct segf_port *port;
+	struct net_device *up;
+
+	ASSERT_RTNL();
+	for_each_netdev(dev_net(dev), up) {
+		if (rtnl_dereference(up->rx_handler) != segf_handle_frame)
+			continue;
+		port = rtnl_dereference(up->rx_handler_data);
+		if (!segf_port_is_uplink(port) ||
+		    port->underlay != dev->ifindex)
+			continue;
+		vxlan = netdev_priv(up);
+		if (net_eq(vxlan->net, dev_net(dev)))
+			segf_port_mtu_update(port);
+	}
+}
+
+/*
+ * The MTU that the domains' frames out of @port may have: for an
+ * uplink, over the underlay's family (struct segf_port).
+ */
+unsigned int segf_port_path_mtu(const struct segf_port *port)
+{
+	return segf_port_mtu(port, segf_port_is_uplink(port) &&
+			     READ_ONCE(port->underlay_v6));
+}
+
+/*
+ * How many domains with a VNI have an MTU that the uplink @port cannot
+ * carry, and the first of them in @first.  With segf_net::lock held.
+ */
+static unsigned int segf_uplink_short_first(const struct segf_port *port,
+					    struct segf_domain **first)
+{
+	unsigned int path = segf_port_path_mtu(port), n = 0;
+	struct segf_domain *dom;
+	unsigned long i;
+
+	segf_assert_locked(port->sn);
+	*first = NULL;
+	xa_for_each(&port->sn->domains, i, dom) {
+		if (!dom->vni || segf_domain_next_cfg(dom)->mtu <= path)
+			continue;
+		if (!n++)
+			*first = dom;
+	}
+	return n;
+}
+
+unsigned int segf_uplink_short(const struct segf_port *port)
+{
+	struct segf_domain *first;
+
+	return segf_uplink_short_first(port, &first);
+}
+
+/*
+ * Warn, in @extack of a request that goes on, that the uplink @port
+ * cannot carry the MTU of some domain.  With segf_net::lock held.
+ */
+void segf_uplink_warn(const struct segf_port *port,
+		      struct netlink_ext_ack *extack)
+{
+	struct segf_domain *first;
+	char name[IFNAMSIZ];
+	unsigned int n;
+
+	n = segf_uplink_short_first(port, &first);
+	if (!n)
+		return;
+	segf_port_name(port, name);
+	NL_SET_ERR_MSG_FMT_MOD(extack,
+			       "uplink %s carries %u: under MTU %u of domain \"%s\"%s",
+			       name, segf_port_path_mtu(port),
+			       segf_domain_next_cfg(first)->mtu, first->name,
+			       n > 1 ? " and others" : "");
+}
+
+/*
+ * Warn, in @extack of a request that goes on, that an uplink cannot
+ * carry @mtu, the MTU @dom is given.  With segf_net::lock held.
+ */
+void segf_uplinks_warn(struct segf_net *sn, const struct segf_domain *dom,
+		       u32 mtu, struct netlink_ext_ack *extack)
+{
+	struct segf_port *port;
+	char name[IFNAMSIZ];
+	unsigned long i;
+
+	segf_assert_locked(sn);
+	if (!dom->vni || !mtu)
+		return;
+	xa_for_each(&sn->ports, i, port) {
+		if (!segf_port_is_uplink(port) || READ_ONCE(port->gone) ||
+		    segf_port_path_mtu(port) >= mtu)
+			continue;
+		segf_port_name(port, name);
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "uplink %s carries %u: under this domain's MTU %u",
+				       name, segf_port_path_mtu(port), mtu);
+		return;
+	}
+}
+
 static void segf_port_free_rcu(struct rcu_head *head)
 {
 	struct segf_port *port = container_of(head, struct segf_port, rcu);
@@ -256,6 +405,7 @@ static int segf_port_hook(struct segf_port *port,
 		goto out;
 	port->dev = dev;
 	strscpy(port->name, dev->name, sizeof(port->name));
+	segf_port_mtu_update(port);
 	/* Publishes the fully initialised port to the data path. */
 	err = netdev_rx_handler_register(dev, segf_handle_frame, port);
 	if (err) {
@@ -466,6 +616,8 @@ static int segf_netdev_event(struct notifier_block *nb, unsigned long event,
 	struct segf_port *port;
 	struct segf_net *sn;
 
+	if (event == NETDEV_CHANGEMTU)
+		segf_underlay_changed(dev);
 	if (rtnl_dereference(dev->rx_handler) != segf_handle_frame)
 		return NOTIFY_DONE;
 	port = rtnl_dereference(dev->rx_handler_data);
@@ -480,6 +632,9 @@ static int segf_netdev_event(struct notifier_block *nb, unsigned long event,
 		spin_lock(&sn->port_lock);
 		strscpy(port->name, dev->name, sizeof(port->name));
 		spin_unlock(&sn->port_lock);
+		break;
+	case NETDEV_CHANGEMTU:
+		segf_port_mtu_update(port);
 		break;
 	case NETDEV_PRE_TYPE_CHANGE:
 		/* A tap turned into something else (TUNSETLINK). */

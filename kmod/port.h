@@ -69,6 +69,19 @@ struct segf_port {
 	struct segf_instance __rcu *inst_next;
 	unsigned int n_endpoints;
 	u64 born;			/* the generation that attached it */
+	/*
+	 * The largest IP packet a frame sent out of the port may carry:
+	 * the device's MTU; for an uplink, the least of its VXLAN device's
+	 * and its underlay's less the encapsulation, to a remote host of
+	 * IPv4 (@mtu) and of IPv6 (@mtu6).  Written under RTNL at attach
+	 * and on NETDEV_CHANGEMTU of the device or the uplink's underlay
+	 * (@underlay, the VXLAN device's lower device, 0 if none), read
+	 * by the data path.
+	 */
+	unsigned int mtu;
+	unsigned int mtu6;
+	int underlay;
+	bool underlay_v6;		/* the VXLAN's local address is IPv6 */
 	struct segf_port_group groups[SEGF_PORT_GROUPS];
 
 	struct segf_pcpu_stats __percpu *stats;
@@ -96,7 +109,27 @@ static inline u16 segf_port_group(const struct segf_port *port,
 	return id;
 }
 
+/* What VXLAN adds to a frame over an IPv4 and an IPv6 underlay. */
+#define SEGF_VXLAN_OVERHEAD4	50
+#define SEGF_VXLAN_OVERHEAD6	70
+
+/*
+ * The MTU of the path a frame takes out of @port, to a remote host of
+ * family @v6 for an uplink: see struct segf_port.  Any context.
+ */
+static inline unsigned int segf_port_mtu(const struct segf_port *port,
+					 bool v6)
+{
+	return v6 ? READ_ONCE(port->mtu6) : READ_ONCE(port->mtu);
+}
+
 /* port.c */
+unsigned int segf_port_path_mtu(const struct segf_port *port);
+unsigned int segf_uplink_short(const struct segf_port *port);
+void segf_uplink_warn(const struct segf_port *port,
+		      struct netlink_ext_ack *extack);
+void segf_uplinks_warn(struct segf_net *sn, const struct segf_domain *dom,
+		       u32 mtu, struct netlink_ext_ack *extack);
 int segf_port_attach(struct segf_net *sn, int ifindex,
 		     struct segf_domain *dom, u8 role, u64 born,
 		     struct segf_port **out,

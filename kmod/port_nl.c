@@ -51,7 +51,12 @@ static int segf_fill_port(struct sk_buff *skb, void *obj,
 				port->domain->name))) ||
 	       nla_put_u8(skb, SEGFILTER_A_PORT_ROLE, port->role) ||
 	       nla_put_u32(skb, SEGFILTER_A_N_ENDPOINTS, port->n_endpoints) ||
-	       segf_put_stats(skb, port->stats);
+	       segf_put_stats(skb, port->stats) ||
+	       nla_put_u32(skb, SEGFILTER_A_PATH_MTU,
+			   segf_port_path_mtu(port)) ||
+	       (segf_port_is_uplink(port) &&
+		nla_put_u32(skb, SEGFILTER_A_MTU_SHORT,
+			    segf_uplink_short(port)));
 	return segf_msg_end(skb, hdr, full);
 }
 
@@ -114,6 +119,9 @@ static int segf_port_new_apply(struct segf_commit *c, struct nlattr **attrs,
 		segf_port_detach(port);
 		return err;
 	}
+	/* It works, but some domain's frames may not fit: say so. */
+	if (role == SEGFILTER_PORT_ROLE_UPLINK)
+		segf_uplink_warn(port, c->extack);
 	*obj = port;
 	return 0;
 }

@@ -4,14 +4,18 @@
  * solicitation for an address of a domain goes to a guest: segfilter
  * answers it, in the name of the endpoint or gateway that owns the
  * address, back through the port it came by.  A routed service
- * instance gets the gateway's MAC for every address but its own.
+ * instance gets the gateway's MAC for every address but its own.  The
+ * gateway also tells a sender that its packet was too big for its path.
  */
 
 #include <linux/etherdevice.h>
+#include <linux/icmp.h>
 #include <linux/if_arp.h>
+#include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/skbuff.h>
 #include <net/addrconf.h>
+#include <net/ip.h>
 #include <net/ip6_checksum.h>
 #include <net/ndisc.h>
 
@@ -171,6 +175,167 @@ bool segf_respond(const struct segf_ctx *ctx, struct sk_buff *skb,
 	else
 		segf_nd_reply(ctx, skb, pkt, mac);
 	return true;
+}
+
+/* The gateway's first address of @family, or NULL if it has none. */
+static const struct segf_addr *segf_gw_addr(const struct segf_domain_cfg *cfg,
+					    u8 family)
+{
+	unsigned int i;
+
+	if (is_zero_ether_addr(cfg->gw_mac))
+		return NULL;
+	for (i = 0; i < cfg->n_gw_addrs; i++)
+		if (cfg->gw_addrs[i].family == family)
+			return &cfg->gw_addrs[i];
+	return NULL;
+}
+
+/*
+ * Whether a packet too big for its path gets an ICMP error (RFC 1191,
+ * 8201, 1812 4.3.2.7): an IPv4 one only if it says not to fragment it
+ * and is not a fragment past the first (segfilter fragments nothing);
+ * neither if it is an ICMP error itself.
+ */
+static bool segf_too_big_answered(const struct sk_buff *skb,
+				  const struct segf_pkt *pkt)
+{
+	bool l4 = pkt->flags & SEGF_PKT_L4;
+	const struct iphdr *iph;
+	struct iphdr buf;
+
+	if (pkt->proto == htons(ETH_P_IPV6))
+		return !(l4 && pkt->l4proto == IPPROTO_ICMPV6 &&
+			 !(pkt->icmp_type & ICMPV6_INFOMSG_MASK));
+	iph = skb_header_pointer(skb, pkt->l3_off, sizeof(buf), &buf);
+	if (!iph || (iph->frag_off & htons(IP_DF | IP_OFFSET)) != htons(IP_DF))
+		return false;
+	return !(l4 && pkt->l4proto == IPPROTO_ICMP &&
+		 icmp_is_err(pkt->icmp_type));
+}
+
+/* An ICMP error quotes at most this much of the packet it is about. */
+#define SEGF_ICMP_QUOTE4	(576 - sizeof(struct iphdr) - sizeof(struct icmphdr))
+#define SEGF_ICMP_QUOTE6	(IPV6_MIN_MTU - sizeof(struct ipv6hdr) - \
+				 sizeof(struct icmp6hdr))
+
+/*
+ * The gateway's ICMP fragmentation needed (IPv4) or packet too big
+ * (IPv6) about the packet in @skb, from @gw to its sender, quoting as
+ * much of it as an error may.  NULL without memory.
+ */
+static struct sk_buff *segf_too_big_build(const struct segf_ctx *ctx,
+					  const struct sk_buff *skb,
+					  const struct segf_pkt *pkt,
+					  const struct segf_addr *gw,
+					  unsigned int mtu)
+{
+	bool v6 = pkt->proto == htons(ETH_P_IPV6);
+	unsigned int hlen = v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
+	unsigned int quote = min_t(unsigned int, skb->len - pkt->l3_off,
+				   v6 ? SEGF_ICMP_QUOTE6 : SEGF_ICMP_QUOTE4);
+	unsigned int plen = sizeof(struct icmphdr) + quote;
+	struct sk_buff *nskb;
+	struct ethhdr *eth;
+	void *l4;
+
+	/* struct icmphdr and struct icmp6hdr are both 8 bytes. */
+	BUILD_BUG_ON(sizeof(struct icmphdr) != sizeof(struct icmp6hdr));
+	nskb = netdev_alloc_skb_ip_align(ctx->port->dev, ETH_HLEN + hlen + plen);
+	if (!nskb)
+		return NULL;
+	eth = skb_put(nskb, ETH_HLEN);
+	ether_addr_copy(eth->h_dest, pkt->src);
+	ether_addr_copy(eth->h_source, ctx->pol->cfg.gw_mac);
+	eth->h_proto = pkt->proto;
+	skb_reset_mac_header(nskb);
+	skb_set_network_header(nskb, ETH_HLEN);
+	nskb->protocol = pkt->proto;
+
+	if (v6) {
+		struct ipv6hdr *ip6 = skb_put_zero(nskb, hlen);
+		struct icmp6hdr *icmp6 = skb_put_zero(nskb, sizeof(*icmp6));
+
+		ip6_flow_hdr(ip6, 0, 0);
+		ip6->payload_len = htons(plen);
+		ip6->nexthdr = IPPROTO_ICMPV6;
+		ip6->hop_limit = 64;
+		ip6->saddr = gw->v6;
+		ip6->daddr = pkt->v6.saddr;
+		icmp6->icmp6_type = ICMPV6_PKT_TOOBIG;
+		icmp6->icmp6_mtu = htonl(mtu);
+		l4 = icmp6;
+	} else {
+		struct iphdr *iph = skb_put_zero(nskb, hlen);
+		struct icmphdr *icmph = skb_put_zero(nskb, sizeof(*icmph));
+
+		iph->version = 4;
+		iph->ihl = hlen / 4;
+		iph->tos = IPTOS_PREC_INTERNETCONTROL;
+		iph->tot_len = htons(hlen + plen);
+		iph->ttl = 64;
+		iph->protocol = IPPROTO_ICMP;
+		iph->saddr = gw->v4;
+		iph->daddr = pkt->v4.saddr;
+		ip_send_check(iph);
+		icmph->type = ICMP_DEST_UNREACH;
+		icmph->code = ICMP_FRAG_NEEDED;
+		icmph->un.frag.mtu = htons(mtu);
+		l4 = icmph;
+	}
+	if (skb_copy_bits(skb, pkt->l3_off, skb_put(nskb, quote), quote)) {
+		kfree_skb(nskb);
+		return NULL;
+	}
+	if (v6) {
+		struct icmp6hdr *icmp6 = l4;
+
+		icmp6->icmp6_cksum = csum_ipv6_magic(&gw->v6, &pkt->v6.saddr,
+						     plen, IPPROTO_ICMPV6,
+						     csum_partial(l4, plen, 0));
+	} else {
+		((struct icmphdr *)l4)->checksum =
+			csum_fold(csum_partial(l4, plen, 0));
+	}
+	nskb->ip_summed = CHECKSUM_NONE;
+	return nskb;
+}
+
+/**
+ * segf_too_big - drop a packet too big for its path, and say so
+ * @ctx: the frame's context
+ * @skb: the frame
+ * @pkt: what segf_parse() found in it
+ * @src: the endpoint that sent it
+ * @mtu: the MTU of its path
+ *
+ * The frame is dropped and counted (drop reason too_big).  Its sender,
+ * when it is behind the port the frame came by, is told, as a router
+ * would: the gateway sends it an ICMP fragmentation needed or packet too
+ * big, from its first address of the packet's family, straight back
+ * through that port (link plumbing: no flow, no policy).  Not for a
+ * remote sender, whose host has no way to believe the gateway of
+ * another, nor without a gateway address of the family; at most 100 a
+ * second per domain.  Consumes @skb.
+ */
+void segf_too_big(const struct segf_ctx *ctx, struct sk_buff *skb,
+		  const struct segf_pkt *pkt, const struct segf_endpoint *src,
+		  unsigned int mtu)
+{
+	const struct segf_addr *gw;
+	struct sk_buff *nskb;
+
+	gw = segf_gw_addr(&ctx->pol->cfg, pkt->proto == htons(ETH_P_IPV6) ?
+					  AF_INET6 : AF_INET);
+	if (gw && !ctx->from_remote && segf_endpoint_port(src) == ctx->port &&
+	    segf_too_big_answered(skb, pkt) && __ratelimit(&ctx->dom->icmp_limit)) {
+		nskb = segf_too_big_build(ctx, skb, pkt, gw, mtu);
+		if (nskb) {
+			segf_count(ctx, icmp_too_big);
+			segf_xmit(ctx, ctx->port, nskb);
+		}
+	}
+	segf_drop(ctx, skb, SEGFILTER_DROP_TOO_BIG);
 }
 
 static bool segf_iface_owns(const struct segf_iface *side,

@@ -14,7 +14,8 @@
  * reads its domain's policy generation once and sees the rules and the
  * endpoints of that generation only (segf_endpoint_visible()).  The
  * only locks it takes are its own: flow table buckets, a flow's lock
- * when a newer generation judges it again, the events' rate limit.
+ * when a newer generation judges it again, the rate limits of the
+ * events and of the gateway's ICMP errors.
  *
  * Writers serialise on the per-namespace mutex segf_net::lock.  Port
  * attach and detach change a net_device's rx_handler and therefore also

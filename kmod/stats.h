@@ -29,6 +29,7 @@ struct segf_pcpu_stats {
 	u64_stats_t flows_evicted;
 	u64_stats_t dhcp_replies;
 	u64_stats_t ra_replies;
+	u64_stats_t icmp_too_big;
 	u64_stats_t drops[__SEGFILTER_DROP_MAX];
 	struct u64_stats_sync syncp;
 };
@@ -53,6 +54,7 @@ struct segf_stats {
 	u64 flows_evicted;
 	u64 dhcp_replies;
 	u64 ra_replies;
+	u64 icmp_too_big;
 	u64 dropped;
 	u64 drops[__SEGFILTER_DROP_MAX];
 };

@@ -115,6 +115,8 @@ static const char *const attrs[] = {
 	[SEGFILTER_A_PREFIX_LEN] = "prefix_len",
 	[SEGFILTER_A_PREFIX_LIMIT] = "prefix_limit",
 	[SEGFILTER_A_N_PREFIXES] = "n_prefixes",
+	[SEGFILTER_A_PATH_MTU] = "path_mtu",
+	[SEGFILTER_A_MTU_SHORT] = "mtu_short",
 };
 
 static const char *const addr_attrs[] = {

@@ -229,6 +229,10 @@ enum segfilter_port_role {
  * @SEGFILTER_DROP_DHCP: DHCP server traffic from an endpoint not flagged
  *	dhcp-server, or a DHCP message segfilter does not answer (release,
  *	decline, one for another server, or no gateway address to answer from).
+ * @SEGFILTER_DROP_TOO_BIG: Larger than the MTU of its path (the
+ *	destination port's device, or the uplink's VXLAN device and underlay
+ *	less the encapsulation); answered with ICMP fragmentation needed or
+ *	packet too big when it can be (stats icmp-too-big).
  * @__SEGFILTER_DROP_MAX: One more than the last value.
  */
 enum segfilter_drop_reason {
@@ -257,6 +261,7 @@ enum segfilter_drop_reason {
 	SEGFILTER_DROP_LINK_INVALID,
 	SEGFILTER_DROP_PATH_CHANGED,
 	SEGFILTER_DROP_DHCP,
+	SEGFILTER_DROP_TOO_BIG,
 
 	__SEGFILTER_DROP_MAX
 };
@@ -357,8 +362,11 @@ enum segfilter_drop_reason {
  * @SEGFILTER_A_CHAIN_LIMIT: At most SEGFILTER_CHAIN_LIMIT_MAX.
  * @SEGFILTER_A_N_CHAINS: In replies.
  * @SEGFILTER_A_MTU: At most 65535. The MTU the domain's endpoints are told
- *	(DHCP option 26, the router advertisement's MTU option); 0, the default,
- *	sets none. Else at least 68.
+ *	(DHCP option 26, the router advertisement's MTU option) and its paths
+ *	must carry, 68 to 65535; 0 (the default) unsets it. It caps no path: the
+ *	devices' MTUs do. An uplink that cannot carry it plus the encapsulation
+ *	is reported (a warning at port-new and domain-set, mtu-short in
+ *	port-get).
  * @SEGFILTER_A_DNS_SERVERS: The DNS servers DHCP tells the endpoints (its
  *	IPv4 ones, option 6), at most ep-max-addrs of each family; domain-set
  *	replaces them, an empty nest removes them.
@@ -375,6 +383,12 @@ enum segfilter_drop_reason {
  *	prefixes the domain may hold, default prefix-limit-default, as
  *	endpoint-limit.
  * @SEGFILTER_A_N_PREFIXES: In replies.
+ * @SEGFILTER_A_PATH_MTU: In port replies: the largest IP packet a frame
+ *	out of the port may carry: the device's MTU, or for an uplink the least
+ *	of its VXLAN device's MTU and its underlay device's MTU less 50 (70 when
+ *	the VXLAN device's local address is IPv6).
+ * @SEGFILTER_A_MTU_SHORT: In an uplink's replies: how many domains have an
+ *	mtu larger than its path-mtu.
  * @__SEGFILTER_A_MAX: One more than the last value.
  */
 enum segfilter_attr {
@@ -445,6 +459,8 @@ enum segfilter_attr {
 	SEGFILTER_A_PREFIX_LEN,		/* u8 */
 	SEGFILTER_A_PREFIX_LIMIT,	/* u32 */
 	SEGFILTER_A_N_PREFIXES,		/* u32 */
+	SEGFILTER_A_PATH_MTU,		/* u32 */
+	SEGFILTER_A_MTU_SHORT,		/* u32 */
 
 	__SEGFILTER_A_MAX
 };
@@ -578,6 +594,9 @@ enum segfilter_tuple_attr {
  *	a port, received on it).
  * @SEGFILTER_STATS_RA_REPLIES: Router solicitations answered (on a port,
  *	received on it).
+ * @SEGFILTER_STATS_ICMP_TOO_BIG: ICMP fragmentation needed and ICMPv6
+ *	packet too big errors the gateway sent (on a port, for frames received
+ *	on it).
  * @__SEGFILTER_STATS_MAX: One more than the last value.
  */
 enum segfilter_stats_attr {
@@ -606,6 +625,7 @@ enum segfilter_stats_attr {
 	SEGFILTER_STATS_FLOWS_EVICTED,	/* u64 */
 	SEGFILTER_STATS_DHCP_REPLIES,	/* u64 */
 	SEGFILTER_STATS_RA_REPLIES,	/* u64 */
+	SEGFILTER_STATS_ICMP_TOO_BIG,	/* u64 */
 
 	__SEGFILTER_STATS_MAX
 };
@@ -655,14 +675,14 @@ enum segfilter_stats_attr {
  *	required, and the domain but for an uplink (which serves every domain
  *	with a vni). Do: request domain-id, domain-name, ifindex, txn-id,
  *	port-role; reply ifindex, ifname, domain-id, domain-name, port-role,
- *	n-endpoints, stats.
+ *	n-endpoints, stats, path-mtu, mtu-short.
  * @SEGFILTER_CMD_PORT_DEL: Detach a port; the endpoints bound to it are
  *	deleted with it. Do: request ifindex; reply an ack.
  * @SEGFILTER_CMD_PORT_GET: Get one port, or dump all ports or one
  *	domain's; an uplink's reply has no domain. Do: request domain-id,
  *	domain-name, ifindex; reply ifindex, ifname, domain-id, domain-name,
- *	port-role, n-endpoints, stats. Dump: the same request and reply, for
- *	every object.
+ *	port-role, n-endpoints, stats, path-mtu, mtu-short. Dump: the same
+ *	request and reply, for every object.
  * @SEGFILTER_CMD_ENDPOINT_NEW: [txn] Add an endpoint. mac, the group and
  *	ifindex (the endpoint port it sits behind, or the uplink that reaches
  *	it) are required; remote is required with and only with an uplink (the
