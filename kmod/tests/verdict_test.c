@@ -144,8 +144,8 @@ static void judge(struct kunit *test, const struct segf_pkt *p, u16 src,
 
 	memset(d, 1, sizeof(*d));	/* nothing left over counts */
 	rcu_read_lock();
-	segf_verdict(ctx->dom, &ctx->pol, p, &ctx->ep[src], &ctx->ep[dst],
-		     jiffies, d);
+	segf_verdict(ctx->dom, &ctx->pol, p, ctx->ep[src].group,
+		     ctx->ep[dst].group, jiffies, d);
 	rcu_read_unlock();
 }
 

@@ -104,6 +104,12 @@ static const char *const attrs[] = {
 	[SEGFILTER_A_N_SERVICES] = "n_services",
 	[SEGFILTER_A_CHAIN_LIMIT] = "chain_limit",
 	[SEGFILTER_A_N_CHAINS] = "n_chains",
+	[SEGFILTER_A_EXIT_ADDRS] = "exit_addrs",
+	[SEGFILTER_A_EXIT_PLEN] = "exit_plen",
+	[SEGFILTER_A_EXIT_PLEN6] = "exit_plen6",
+	[SEGFILTER_A_EXIT_NEXTHOPS] = "exit_nexthops",
+	[SEGFILTER_A_EXIT_NEXTHOP_MAC] = "exit_nexthop_mac",
+	[SEGFILTER_A_EXIT_NEXTHOP6_MAC] = "exit_nexthop6_mac",
 };
 
 static const char *const addr_attrs[] = {
@@ -159,6 +165,10 @@ static const struct names *nest_names(const struct names *outer, int type)
 		case SEGFILTER_A_CHAIN_SERVICES:
 			return &chain_names;
 		case SEGFILTER_A_REMOTE:
+			return &addr_names;
+		case SEGFILTER_A_EXIT_ADDRS:
+			return &addr_names;
+		case SEGFILTER_A_EXIT_NEXTHOPS:
 			return &addr_names;
 		}
 	}
