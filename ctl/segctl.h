@@ -256,6 +256,7 @@ void print_domain(struct nlattr **tb);
 void save_domain_limits(struct nlattr **tb, FILE *f);
 void print_group(struct nlattr **tb);
 void print_port(struct nlattr **tb);
+void save_exit(struct nlattr **tb, FILE *f);
 void print_endpoint(struct nlattr **tb);
 void print_rule(struct nlattr **tb);
 void print_service(struct nlattr **tb);
