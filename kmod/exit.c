@@ -155,12 +155,15 @@ void segf_exit_solicit(struct segf_port *port, unsigned int af, bool force)
 	unsigned long last = READ_ONCE(link->solicited);
 	struct sk_buff *skb;
 	unsigned int len;
+	int ret;
 
 	if (!force && (time_before(now, last + SEGF_EXIT_SOLICIT_GAP) ||
 		       cmpxchg(&link->solicited, last, now) != last))
 		return;
 	if (force)
 		WRITE_ONCE(link->solicited, now);
+	/* The control path too: the per-cpu counters want BHs off. */
+	local_bh_disable();
 	rcu_read_lock();
 	if (READ_ONCE(port->gone))
 		goto out;
@@ -172,10 +175,13 @@ void segf_exit_solicit(struct segf_port *port, unsigned int af, bool force)
 	skb_set_network_header(skb, ETH_HLEN);
 	skb->dev = port->dev;
 	len = skb->len;
-	if (!net_xmit_eval(dev_queue_xmit(skb)))
+	/* net_xmit_eval() evaluates its argument twice. */
+	ret = dev_queue_xmit(skb);
+	if (!net_xmit_eval(ret))
 		segf_count_packet(port->stats, true, len);
 out:
 	rcu_read_unlock();
+	local_bh_enable();
 }
 
 /*
