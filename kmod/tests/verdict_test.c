@@ -429,13 +429,16 @@ static void verdict_test_link_control(struct kunit *test)
 static void verdict_test_outside(struct kunit *test)
 {
 	struct verdict_ctx *ctx = test->priv;
+	struct segf_rule *in = rule(test, 1, 100, ANY, WEB, IPPROTO_TCP,
+				    SEGFILTER_ACTION_ALLOW);
+	struct segf_rule *out = rule(test, 3, 100, WEB, ANY, IPPROTO_UDP,
+				     SEGFILTER_ACTION_ALLOW);
+	/* set_rules() sorts the array: @in and @out keep their rules. */
 	struct segf_rule *r[] = {
-		rule(test, 1, 100, ANY, WEB, IPPROTO_TCP,
-		     SEGFILTER_ACTION_ALLOW),
+		in,
 		rule(test, 2, 100, WEB, APP, IPPROTO_TCP,
 		     SEGFILTER_ACTION_ALLOW),
-		rule(test, 3, 100, WEB, ANY, IPPROTO_UDP,
-		     SEGFILTER_ACTION_ALLOW),
+		out,
 	};
 	struct segf_decision d;
 	struct segf_pkt p;
@@ -444,7 +447,7 @@ static void verdict_test_outside(struct kunit *test)
 	tcp4(&p, 443, TCPHDR_SYN);
 	judge(test, &p, ANY, WEB, &d);
 	KUNIT_EXPECT_EQ(test, d.action, SEGFILTER_ACTION_ALLOW);
-	KUNIT_EXPECT_PTR_EQ(test, d.rule, r[0]);
+	KUNIT_EXPECT_PTR_EQ(test, d.rule, in);
 	KUNIT_EXPECT_NULL(test, d.src);
 	KUNIT_EXPECT_PTR_EQ(test, d.dst, &ctx->grp[WEB]);
 
@@ -454,7 +457,7 @@ static void verdict_test_outside(struct kunit *test)
 
 	udp4(&p, 53);
 	judge(test, &p, WEB, ANY, &d);
-	KUNIT_EXPECT_PTR_EQ(test, d.rule, r[2]);
+	KUNIT_EXPECT_PTR_EQ(test, d.rule, out);
 	KUNIT_EXPECT_NULL(test, d.dst);
 	judge(test, &p, APP, ANY, &d);
 	KUNIT_EXPECT_EQ(test, d.drop, SEGFILTER_DROP_DEFAULT_DENY);
