@@ -30,7 +30,7 @@ static const struct cmd cmds[] = {
 	{ "group", "del", "GROUP domain DOMAIN", group_del, BATCH },
 	{ "group", "show", "[domain DOMAIN]", group_show, false },
 	{ "port", "attach",
-	  "DEV {domain DOMAIN [role endpoint|service] | role uplink}",
+	  "DEV {domain DOMAIN [role endpoint|service] | domain DOMAIN role exit [ip A/LEN nexthop N] [ip6 A/LEN nexthop6 N] | role uplink}",
 	  port_attach, BATCH },
 	{ "port", "detach", "DEV", port_detach, false },
 	{ "port", "show", "[DEV | domain DOMAIN]", port_show, false },

@@ -72,6 +72,12 @@ const char *const sfnl_attr_names[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_N_PREFIXES]	= "SEGFILTER_A_N_PREFIXES",
 	[SEGFILTER_A_PATH_MTU]		= "SEGFILTER_A_PATH_MTU",
 	[SEGFILTER_A_MTU_SHORT]		= "SEGFILTER_A_MTU_SHORT",
+	[SEGFILTER_A_EXIT_ADDRS]	= "SEGFILTER_A_EXIT_ADDRS",
+	[SEGFILTER_A_EXIT_PLEN]		= "SEGFILTER_A_EXIT_PLEN",
+	[SEGFILTER_A_EXIT_PLEN6]	= "SEGFILTER_A_EXIT_PLEN6",
+	[SEGFILTER_A_EXIT_NEXTHOPS]	= "SEGFILTER_A_EXIT_NEXTHOPS",
+	[SEGFILTER_A_EXIT_NEXTHOP_MAC]	= "SEGFILTER_A_EXIT_NEXTHOP_MAC",
+	[SEGFILTER_A_EXIT_NEXTHOP6_MAC]	= "SEGFILTER_A_EXIT_NEXTHOP6_MAC",
 };
 
 const char *const sfnl_service_mode_names[SEGFILTER_SERVICE_MAX + 1] = {
@@ -109,6 +115,7 @@ const char *const sfnl_port_role_names[SEGFILTER_PORT_ROLE_MAX + 1] = {
 	[SEGFILTER_PORT_ROLE_ENDPOINT]	= "endpoint",
 	[SEGFILTER_PORT_ROLE_SERVICE]	= "service",
 	[SEGFILTER_PORT_ROLE_UPLINK]	= "uplink",
+	[SEGFILTER_PORT_ROLE_EXIT]	= "exit",
 };
 
 const char *const sfnl_drop_reason_names[SEGFILTER_DROP_MAX + 1] = {
@@ -137,6 +144,8 @@ const char *const sfnl_drop_reason_names[SEGFILTER_DROP_MAX + 1] = {
 	[SEGFILTER_DROP_PATH_CHANGED]	= "path_changed",
 	[SEGFILTER_DROP_DHCP]		= "dhcp",
 	[SEGFILTER_DROP_TOO_BIG]	= "too_big",
+	[SEGFILTER_DROP_NEXTHOP_UNRESOLVED] = "nexthop_unresolved",
+	[SEGFILTER_DROP_EXIT_FOREIGN]	= "exit_foreign",
 };
 
 struct nla_policy sfnl_segfilter_policy[SEGFILTER_A_MAX + 1] = {
@@ -207,6 +216,12 @@ struct nla_policy sfnl_segfilter_policy[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_N_PREFIXES]	= { .type = NLA_U32 },
 	[SEGFILTER_A_PATH_MTU]		= { .type = NLA_U32 },
 	[SEGFILTER_A_MTU_SHORT]		= { .type = NLA_U32 },
+	[SEGFILTER_A_EXIT_ADDRS]	= { .type = NLA_NESTED },
+	[SEGFILTER_A_EXIT_PLEN]		= { .type = NLA_U8 },
+	[SEGFILTER_A_EXIT_PLEN6]	= { .type = NLA_U8 },
+	[SEGFILTER_A_EXIT_NEXTHOPS]	= { .type = NLA_NESTED },
+	[SEGFILTER_A_EXIT_NEXTHOP_MAC]	= { .type = NLA_UNSPEC },
+	[SEGFILTER_A_EXIT_NEXTHOP6_MAC]	= { .type = NLA_UNSPEC },
 };
 
 struct nla_policy sfnl_addr_policy[SEGFILTER_A_ADDR_MAX + 1] = {

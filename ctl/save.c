@@ -119,6 +119,7 @@ static void save_port(struct nlattr **tb, const char *domain, FILE *f)
 		fprintf(f, " role %s",
 			role_name(nla_get_u8(tb[SEGFILTER_A_PORT_ROLE]), buf,
 				  sizeof(buf)));
+	save_exit(tb, f);
 	fputc('\n', f);
 }
 

@@ -257,6 +257,7 @@ void save_domain_limits(struct nlattr **tb, FILE *f);
 void save_domain_dhcp(struct nlattr **tb, FILE *f);
 void print_group(struct nlattr **tb);
 void print_port(struct nlattr **tb);
+void save_exit(struct nlattr **tb, FILE *f);
 void print_endpoint(struct nlattr **tb);
 void print_rule(struct nlattr **tb);
 void print_service(struct nlattr **tb);

@@ -379,8 +379,10 @@ int parse_role(const char *arg, uint8_t *role)
 		*role = SEGFILTER_PORT_ROLE_SERVICE;
 	else if (!strcmp(arg, "uplink"))
 		*role = SEGFILTER_PORT_ROLE_UPLINK;
+	else if (!strcmp(arg, "exit"))
+		*role = SEGFILTER_PORT_ROLE_EXIT;
 	else
-		return usage_error("invalid role \"%s\" (endpoint, service or uplink)",
+		return usage_error("invalid role \"%s\" (endpoint, service, uplink or exit)",
 				   arg);
 	return 0;
 }
@@ -605,6 +607,8 @@ const char *role_name(uint8_t role, char *buf, int size)
 		return "service";
 	case SEGFILTER_PORT_ROLE_UPLINK:
 		return "uplink";
+	case SEGFILTER_PORT_ROLE_EXIT:
+		return "exit";
 	}
 	snprintf(buf, size, "role_%u", role);
 	return buf;

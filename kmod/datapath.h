@@ -10,6 +10,7 @@
  *   verdict.c  the verdict: what the policy and the flow table decide;
  *   forward.c  floods, routing, unicast, and sending out of a port;
  *   steer.c    service steering, and frames back from a service;
+ *   exit.c     a domain's exit: its link, and traffic out of and into it;
  *   trace.c    segctl trace: the verdict for a described packet.
  *
  * The helpers below are called for most frames: they are static
@@ -209,6 +210,12 @@ static inline void segf_rule_hit(struct segf_rule *rule, unsigned int len)
 	u64_stats_update_end(&s->syncp);
 }
 
+/* A group's id; 0 for a peer outside the domain that no prefix holds. */
+static inline u16 segf_group_id(const struct segf_group *group)
+{
+	return group ? group->id : 0;
+}
+
 static inline void segf_judge(const struct segf_policy *pol, u16 src,
 			      u16 dst, const struct segf_match *m,
 			      struct segf_verdict *v)
@@ -263,6 +270,8 @@ struct segf_decision {
 /* rx.c */
 bool segf_csum_ok(const struct sk_buff *skb, const struct segf_pkt *pkt);
 enum segfilter_drop_reason
+segf_check_link_control(const struct segf_pkt *pkt);
+enum segfilter_drop_reason
 segf_check_source(const struct segf_endpoint *src, const struct segf_pkt *pkt);
 
 /* respond.c */
@@ -271,6 +280,10 @@ bool segf_respond(const struct segf_ctx *ctx, struct sk_buff *skb,
 bool segf_service_respond(const struct segf_ctx *ctx, struct sk_buff *skb,
 			  const struct segf_pkt *pkt,
 			  const struct segf_iface *side);
+void segf_arp_reply(const struct segf_ctx *ctx, struct sk_buff *skb,
+		    const struct segf_pkt *pkt, const u8 *mac);
+void segf_nd_reply(const struct segf_ctx *ctx, struct sk_buff *skb,
+		   const struct segf_pkt *pkt, const u8 *mac);
 void segf_too_big(const struct segf_ctx *ctx, struct sk_buff *skb,
 		  const struct segf_pkt *pkt, const struct segf_endpoint *src,
 		  unsigned int mtu);
@@ -319,13 +332,13 @@ void segf_judge_flow(const struct segf_policy *pol,
 		     const struct segf_flow *flow, const struct segf_pkt *pkt,
 		     u8 side, u16 src, u16 dst, struct segf_verdict *v);
 void segf_verdict(struct segf_domain *dom, const struct segf_policy *pol,
-		  const struct segf_pkt *pkt, const struct segf_endpoint *src,
-		  const struct segf_endpoint *dst, unsigned long now,
+		  const struct segf_pkt *pkt, struct segf_group *src,
+		  struct segf_group *dst, unsigned long now,
 		  struct segf_decision *d);
 enum segfilter_drop_reason
 segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
-	    unsigned int len, const struct segf_endpoint *src,
-	    const struct segf_endpoint *dst, struct segf_steer *st);
+	    unsigned int len, struct segf_group *src, struct segf_group *dst,
+	    struct segf_steer *st);
 
 /* forward.c */
 void segf_xmit(const struct segf_ctx *ctx, struct segf_port *out,
@@ -337,6 +350,8 @@ void segf_multicast(const struct segf_ctx *ctx, struct sk_buff *skb,
 		    const struct segf_endpoint *src);
 void segf_routed(const struct segf_ctx *ctx, struct sk_buff *skb,
 		 const struct segf_pkt *pkt, const struct segf_endpoint *src);
+int segf_route_rewrite(struct sk_buff *skb, const struct segf_pkt *pkt,
+		       const u8 *src_mac, const u8 *dst_mac);
 void segf_unicast(const struct segf_ctx *ctx, struct sk_buff *skb,
 		  const struct segf_pkt *pkt, const struct segf_endpoint *src);
 
@@ -348,5 +363,11 @@ void segf_rx_service(struct segf_port *port, struct sk_buff *skb);
 
 /* uplink.c */
 void segf_rx_uplink(struct segf_port *port, struct sk_buff *skb);
+
+/* exit.c */
+void segf_rx_exit(struct segf_port *port, struct sk_buff *skb);
+bool segf_exit_route(const struct segf_ctx *ctx, struct sk_buff *skb,
+		     const struct segf_pkt *pkt,
+		     const struct segf_endpoint *src);
 
 #endif /* _SEGFILTER_DATAPATH_H */

@@ -25,6 +25,7 @@ struct netlink_ext_ack;
 struct segf_net;
 struct segf_pcpu_stats;
 struct segf_policy;
+struct segf_port;
 
 /* Key of segf_domain::ep_by_addr: zero the padding before use. */
 struct segf_addr {
@@ -88,6 +89,7 @@ struct segf_domain {
 	struct rhashtable ep_by_mac;
 	struct rhashtable ep_by_addr;
 	struct list_head ports;		/* RCU list of segf_port */
+	struct segf_port __rcu *exit;	/* its EXIT port, if it has one */
 	unsigned int n_ports;
 	unsigned int n_groups;
 	unsigned int n_endpoints;

@@ -294,9 +294,12 @@ segf_route(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 	return 0;
 }
 
-/* Make a routed frame the gateway's, towards @dst: MACs, TTL, hop limit. */
-static int segf_route_rewrite(struct sk_buff *skb, const struct segf_pkt *pkt,
-			      const u8 *gw_mac, const struct segf_endpoint *dst)
+/*
+ * Make a routed frame a router's: from @src_mac (the gateway's, or an
+ * exit's) to @dst_mac, its TTL or hop limit one less.
+ */
+int segf_route_rewrite(struct sk_buff *skb, const struct segf_pkt *pkt,
+		       const u8 *src_mac, const u8 *dst_mac)
 {
 	bool v4 = pkt->proto == htons(ETH_P_IP);
 	struct ethhdr *eth;
@@ -305,8 +308,8 @@ static int segf_route_rewrite(struct sk_buff *skb, const struct segf_pkt *pkt,
 						  sizeof(struct ipv6hdr))))
 		return -ENOMEM;
 	eth = (struct ethhdr *)skb->data;
-	ether_addr_copy(eth->h_dest, dst->mac);
-	ether_addr_copy(eth->h_source, gw_mac);
+	ether_addr_copy(eth->h_dest, dst_mac);
+	ether_addr_copy(eth->h_source, src_mac);
 	/* A changed IPv6 header voids CHECKSUM_COMPLETE: segf_xmit() drops it. */
 	if (v4)
 		ip_decrease_ttl((struct iphdr *)(skb->data + pkt->l3_off));
@@ -415,17 +418,26 @@ void segf_multicast(const struct segf_ctx *ctx, struct sk_buff *skb,
 	segf_flood(ctx, skb, pkt, src);
 }
 
-/* A frame from @src to the domain's gateway: routed.  Consumes @skb. */
+/*
+ * A frame from @src to the domain's gateway: routed to an endpoint, or
+ * out of the domain's exit.  Consumes @skb.
+ */
 void segf_routed(const struct segf_ctx *ctx, struct sk_buff *skb,
 		 const struct segf_pkt *pkt, const struct segf_endpoint *src)
 {
+	struct segf_endpoint *dst = NULL;
 	enum segfilter_drop_reason reason;
-	struct segf_endpoint *dst;
 	struct segf_steer st;
 	unsigned int mtu;
 
-	reason = segf_route(ctx, pkt, &dst) ?:
-		 segf_decide(ctx, pkt, skb->len, src, dst, &st);
+	reason = segf_route(ctx, pkt, &dst);
+	/* No endpoint owns the address: the domain's exit may take it. */
+	if (reason == SEGFILTER_DROP_NO_ROUTE && !dst &&
+	    segf_exit_route(ctx, skb, pkt, src))
+		return;
+	if (!reason)
+		reason = segf_decide(ctx, pkt, skb->len, src->group,
+				     dst->group, &st);
 	if (reason)
 		goto drop;
 	/* Before the TTL goes down: the error quotes what the sender sent. */
@@ -435,7 +447,7 @@ void segf_routed(const struct segf_ctx *ctx, struct sk_buff *skb,
 		return;
 	}
 	reason = SEGFILTER_DROP_TX_ERROR;
-	if (segf_route_rewrite(skb, pkt, ctx->pol->cfg.gw_mac, dst))
+	if (segf_route_rewrite(skb, pkt, ctx->pol->cfg.gw_mac, dst->mac))
 		goto drop;
 	segf_count(ctx, routed);
 	segf_forward(ctx, skb, &st, src, dst);
@@ -468,7 +480,8 @@ void segf_unicast(const struct segf_ctx *ctx, struct sk_buff *skb,
 	reason = SEGFILTER_DROP_DST_MISMATCH;
 	if (!segf_dst_matches(pkt, dst))
 		goto drop;
-	reason = segf_decide(ctx, pkt, skb->len, src, dst, &st);
+	reason = segf_decide(ctx, pkt, skb->len, src->group, dst->group,
+			     &st);
 	if (reason)
 		goto drop;
 	mtu = segf_path_mtu(dst);

@@ -193,8 +193,12 @@ const struct nla_policy segf_port_new_policy[SEGFILTER_A_MAX + 1] = {
 		NLA_POLICY_FULL_RANGE(NLA_U32, &segf_ifindex_range),
 	[SEGFILTER_A_PORT_ROLE] = NLA_POLICY_RANGE(NLA_U8,
 						   SEGFILTER_PORT_ROLE_ENDPOINT,
-						   SEGFILTER_PORT_ROLE_UPLINK),
+						   SEGFILTER_PORT_ROLE_EXIT),
 	[SEGFILTER_A_TXN_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[SEGFILTER_A_EXIT_ADDRS] = NLA_POLICY_NESTED(segf_addr_nest_policy),
+	[SEGFILTER_A_EXIT_PLEN] = NLA_POLICY_MAX(NLA_U8, 32),
+	[SEGFILTER_A_EXIT_PLEN6] = NLA_POLICY_MAX(NLA_U8, 128),
+	[SEGFILTER_A_EXIT_NEXTHOPS] = NLA_POLICY_NESTED(segf_addr_nest_policy),
 };
 
 const struct nla_policy segf_port_del_policy[SEGFILTER_A_MAX + 1] = {

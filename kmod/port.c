@@ -435,12 +435,26 @@ static void segf_port_unhook(struct segf_port *port)
 	netdev_put(port->dev, &port->dev_tracker);
 }
 
+/* The exit port of @dom, for the control path. */
+static struct segf_port *segf_domain_exit(struct segf_domain *dom)
+{
+	return rcu_dereference_protected(dom->exit,
+					 lockdep_is_held(&dom->sn->lock));
+}
+
+/*
+ * Attach @ifindex to @dom (NULL for an uplink) as a port of @role; an
+ * exit takes @exit, its links (both families), and is the domain's only
+ * one.
+ */
 int segf_port_attach(struct segf_net *sn, int ifindex,
 		     struct segf_domain *dom, u8 role, u64 born,
+		     const struct segf_exit_link *exit,
 		     struct segf_port **out,
 		     struct netlink_ext_ack *extack)
 {
 	struct segf_port *port;
+	unsigned int af;
 	int err;
 
 	segf_assert_locked(sn);
@@ -464,6 +478,15 @@ int segf_port_attach(struct segf_net *sn, int ifindex,
 					       name, port->domain->name);
 		return -EBUSY;
 	}
+	if (role == SEGFILTER_PORT_ROLE_EXIT && segf_domain_exit(dom)) {
+		char name[IFNAMSIZ];
+
+		segf_port_name(segf_domain_exit(dom), name);
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "domain \"%s\" already has an exit (%s): a domain has at most one",
+				       dom->name, name);
+		return -EBUSY;
+	}
 	port = kzalloc(sizeof(*port), GFP_KERNEL_ACCOUNT);
 	if (!port)
 		return -ENOMEM;
@@ -478,6 +501,12 @@ int segf_port_attach(struct segf_net *sn, int ifindex,
 	port->role = role;
 	port->born = born;
 	INIT_LIST_HEAD(&port->todo_node);
+	for (af = 0; exit && af < SEGF_EXIT_AFS; af++) {
+		port->exit[af].on = exit[af].on;
+		port->exit[af].plen = exit[af].plen;
+		port->exit[af].addr = exit[af].addr;
+		port->exit[af].nexthop = exit[af].nexthop;
+	}
 
 	err = xa_insert(&sn->ports, ifindex, port, GFP_KERNEL_ACCOUNT);
 	if (err)
@@ -491,6 +520,13 @@ int segf_port_attach(struct segf_net *sn, int ifindex,
 	}
 	if (role == SEGFILTER_PORT_ROLE_SERVICE)
 		segf_instance_port_back(port);
+	if (role == SEGFILTER_PORT_ROLE_EXIT) {
+		rcu_assign_pointer(dom->exit, port);
+		/* Ask for the next hops' MACs before a packet needs them. */
+		for (af = 0; af < SEGF_EXIT_AFS; af++)
+			if (port->exit[af].on)
+				segf_exit_solicit(port, af, true);
+	}
 	segf_changed(sn);
 	*out = port;
 	return 0;
@@ -521,6 +557,8 @@ static void segf_port_release(struct segf_port *port)
 
 	segf_instance_port_gone(port);
 	segf_port_flush_endpoints(port);
+	if (dom && segf_domain_exit(dom) == port)
+		RCU_INIT_POINTER(dom->exit, NULL);
 	if (dom) {
 		list_del_rcu(&port->domain_node);
 		dom->n_ports--;

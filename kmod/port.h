@@ -12,6 +12,8 @@
 #include <linux/types.h>
 #include <uapi/linux/segfilter.h>
 
+#include "domain.h"
+
 struct netlink_ext_ack;
 struct segf_domain;
 struct segf_instance;
@@ -37,6 +39,29 @@ struct segf_port_group {
 	u64 born;			/* seen by readers of this gen on */
 	u64 dead;			/* ...and before this one */
 	u64 gone;			/* @dead once @n falls to zero */
+};
+
+/*
+ * One family of an exit's link (exit.c): the module's own address there
+ * and the next hop, set at attach and never changed, and the next hop's
+ * MAC, learned by the data path from its ARP or ND messages.
+ */
+enum {
+	SEGF_EXIT_V4,
+	SEGF_EXIT_V6,
+	SEGF_EXIT_AFS
+};
+
+#define SEGF_EXIT_MAC_KNOWN	BIT_ULL(48)
+
+struct segf_exit_link {
+	bool on;			/* the exit has this family */
+	u8 plen;
+	struct segf_addr addr;		/* the module's own, on the link */
+	struct segf_addr nexthop;
+	/* The next hop's MAC in the low 48 bits, with SEGF_EXIT_MAC_KNOWN. */
+	atomic64_t nh_mac;
+	unsigned long solicited;	/* jiffies of the last solicitation */
 };
 
 /* What segf_net::port_work has to do for a port. */
@@ -83,10 +108,16 @@ struct segf_port {
 	int underlay;
 	bool underlay_v6;		/* the VXLAN's local address is IPv6 */
 	struct segf_port_group groups[SEGF_PORT_GROUPS];
+	struct segf_exit_link exit[SEGF_EXIT_AFS];	/* EXIT ports */
 
 	struct segf_pcpu_stats __percpu *stats;
 	struct rcu_head rcu;
 };
+
+static inline bool segf_port_is_exit(const struct segf_port *port)
+{
+	return port->role == SEGFILTER_PORT_ROLE_EXIT;
+}
 
 static inline bool segf_port_is_uplink(const struct segf_port *port)
 {
@@ -132,6 +163,7 @@ void segf_uplinks_warn(struct segf_net *sn, const struct segf_domain *dom,
 		       u32 mtu, struct netlink_ext_ack *extack);
 int segf_port_attach(struct segf_net *sn, int ifindex,
 		     struct segf_domain *dom, u8 role, u64 born,
+		     const struct segf_exit_link *exit,
 		     struct segf_port **out,
 		     struct netlink_ext_ack *extack);
 void segf_port_detach(struct segf_port *port);
@@ -142,6 +174,10 @@ void segf_port_work(struct work_struct *work);
 void segf_port_flush_work(struct segf_net *sn);
 int segf_port_init(void);
 void segf_port_uninit(void);
+
+/* exit.c */
+void segf_exit_solicit(struct segf_port *port, unsigned int af, bool force);
+bool segf_exit_nh_mac(const struct segf_exit_link *link, u8 *mac);
 
 /* rx.c: the rx_handler every attached port hooks */
 rx_handler_result_t segf_handle_frame(struct sk_buff **pskb);

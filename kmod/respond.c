@@ -26,8 +26,8 @@
 #include "service.h"
 
 /* Turn an ARP request for an address of @mac into the reply, in place. */
-static void segf_arp_reply(const struct segf_ctx *ctx, struct sk_buff *skb,
-			   const struct segf_pkt *pkt, const u8 *mac)
+void segf_arp_reply(const struct segf_ctx *ctx, struct sk_buff *skb,
+		    const struct segf_pkt *pkt, const u8 *mac)
 {
 	struct segf_arp_eth_ipv4 *body;
 	struct arphdr *arp;
@@ -71,8 +71,8 @@ struct segf_nd_na {
  * unspecified address (duplicate address detection by another guest)
  * gets its answer on the all-nodes group, unsolicited.
  */
-static void segf_nd_reply(const struct segf_ctx *ctx, struct sk_buff *skb,
-			  const struct segf_pkt *pkt, const u8 *mac)
+void segf_nd_reply(const struct segf_ctx *ctx, struct sk_buff *skb,
+		   const struct segf_pkt *pkt, const u8 *mac)
 {
 	struct segf_nd_na *na;
 	struct sk_buff *nskb;

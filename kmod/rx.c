@@ -47,7 +47,7 @@
  * - the link-layer address a solicitation or advertisement carries is
  *   the sender's MAC, or a neighbour cache would learn another's.
  */
-static enum segfilter_drop_reason
+enum segfilter_drop_reason
 segf_check_link_control(const struct segf_pkt *pkt)
 {
 	bool any = ipv6_addr_any(&pkt->v6.saddr);
@@ -289,6 +289,9 @@ rx_handler_result_t segf_handle_frame(struct sk_buff **pskb)
 		break;
 	case SEGFILTER_PORT_ROLE_UPLINK:
 		segf_rx_uplink(port, skb);
+		break;
+	case SEGFILTER_PORT_ROLE_EXIT:
+		segf_rx_exit(port, skb);
 		break;
 	default:
 		segf_rx(port, skb);

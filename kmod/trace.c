@@ -56,7 +56,8 @@ static void segf_trace_packet(struct segf_port *port, struct segf_pkt *pkt,
 	}
 	ether_addr_copy(pkt->src, src->mac);
 	ether_addr_copy(pkt->dst, dst->mac);
-	segf_verdict(ctx.dom, ctx.pol, pkt, src, dst, jiffies, d);
+	segf_verdict(ctx.dom, ctx.pol, pkt, src->group, dst->group, jiffies,
+		     d);
 out:
 	rcu_read_unlock();
 }

@@ -69,8 +69,8 @@ static void segf_decided(struct segf_decision *d, const struct segf_verdict *v)
 /* segf_verdict(), inlined into segf_decide() as it was written there. */
 static __always_inline void
 __segf_verdict(struct segf_domain *dom, const struct segf_policy *pol,
-	       const struct segf_pkt *pkt, const struct segf_endpoint *src,
-	       const struct segf_endpoint *dst, unsigned long now,
+	       const struct segf_pkt *pkt, struct segf_group *src,
+	       struct segf_group *dst, unsigned long now,
 	       struct segf_decision *d)
 {
 	struct segf_flow *flow = NULL;
@@ -91,8 +91,8 @@ __segf_verdict(struct segf_domain *dom, const struct segf_policy *pol,
 	d->expired = NULL;
 	if (segf_is_link_control(pkt))
 		return;
-	d->src = src->group;
-	d->dst = dst->group;
+	d->src = src;
+	d->dst = dst;
 
 	d->flowable = segf_flow_key_make(pkt, &d->key, &d->side);
 	if (d->flowable) {
@@ -122,8 +122,8 @@ __segf_verdict(struct segf_domain *dom, const struct segf_policy *pol,
 		}
 		/* Decided under another generation: is it still allowed? */
 		d->flow = SEGFILTER_TRACE_FLOW_STALE;
-		segf_judge_flow(pol, flow, pkt, d->side, d->src->id,
-				d->dst->id, &v);
+		segf_judge_flow(pol, flow, pkt, d->side, segf_group_id(d->src),
+				segf_group_id(d->dst), &v);
 		segf_decided(d, &v);
 		if (v.action == SEGFILTER_ACTION_DENY)
 			d->drop = SEGFILTER_DROP_REVOKED;
@@ -131,7 +131,7 @@ __segf_verdict(struct segf_domain *dom, const struct segf_policy *pol,
 	}
 
 	segf_match_of(pkt, &m);
-	segf_judge(pol, d->src->id, d->dst->id, &m, &v);
+	segf_judge(pol, segf_group_id(d->src), segf_group_id(d->dst), &m, &v);
 	segf_decided(d, &v);
 	d->opens = d->flowable && segf_flow_opens(pkt);
 	if (v.action == SEGFILTER_ACTION_DENY)
@@ -147,8 +147,9 @@ __segf_verdict(struct segf_domain *dom, const struct segf_policy *pol,
  * @dom: the domain, whose flow table is looked up (and not changed)
  * @pol: the policy generation the packet is judged by
  * @pkt: the packet
- * @src: the endpoint that sends it
- * @dst: the endpoint it goes to
+ * @src: the group of the endpoint that sends it, or for a peer outside
+ *	the domain (through its exit) its prefix group, NULL for none
+ * @dst: the same for the peer it goes to
  * @now: the time, in jiffies, that flows expire against
  * @d: what was decided, filled in
  *
@@ -165,8 +166,8 @@ __segf_verdict(struct segf_domain *dom, const struct segf_policy *pol,
  * the data path then does.  Runs under rcu_read_lock().
  */
 void segf_verdict(struct segf_domain *dom, const struct segf_policy *pol,
-		  const struct segf_pkt *pkt, const struct segf_endpoint *src,
-		  const struct segf_endpoint *dst, unsigned long now,
+		  const struct segf_pkt *pkt, struct segf_group *src,
+		  struct segf_group *dst, unsigned long now,
 		  struct segf_decision *d)
 {
 	__segf_verdict(dom, pol, pkt, src, dst, now, d);
@@ -189,7 +190,7 @@ static void segf_rule_decided(const struct segf_ctx *ctx,
 {
 	segf_rule_hit(d->rule, len);
 	if (d->rule->flags & SEGF_RULE_LOG)
-		segf_log(ctx, d->rule, d->src->id, d->dst->id, pkt);
+		segf_log(ctx, d->rule, segf_group_id(d->src), segf_group_id(d->dst), pkt);
 }
 
 /* Open a flow for a packet the rules let go; count whether there was room. */
@@ -215,9 +216,9 @@ static struct segf_flow *segf_open_flow(const struct segf_ctx *ctx,
  * @ctx: the frame's context
  * @pkt: the packet
  * @len: its length, for the rule counters
- * @src: the endpoint that sends it
- * @dst: the endpoint it goes to (a flood is judged copy by copy: see
- *	segf_flood())
+ * @src: the group of its sender (NULL: a peer outside in no group)
+ * @dst: the group of the peer it goes to (a flood is judged copy by
+ *	copy: see segf_flood())
  * @st: where it goes on: its flow entry, and the flow whose path it
  *	follows if it is redirected
  *
@@ -233,8 +234,8 @@ static struct segf_flow *segf_open_flow(const struct segf_ctx *ctx,
  */
 enum segfilter_drop_reason
 segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
-	    unsigned int len, const struct segf_endpoint *src,
-	    const struct segf_endpoint *dst, struct segf_steer *st)
+	    unsigned int len, struct segf_group *src, struct segf_group *dst,
+	    struct segf_steer *st)
 {
 	const struct segf_policy *pol = ctx->pol;
 	unsigned long now = jiffies;
@@ -268,7 +269,7 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 			if (d.fv.gen < pol->gen)
 				segf_flow_remove(ctx->dom, flow);
 			if (d.rule && (d.rule->flags & SEGF_RULE_LOG))
-				segf_log(ctx, d.rule, d.src->id, d.dst->id,
+				segf_log(ctx, d.rule, segf_group_id(d.src), segf_group_id(d.dst),
 					 pkt);
 			return d.drop;
 		}
@@ -311,6 +312,6 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 		st->entry = segf_open_flow(ctx, &d, pkt, NULL);
 	segf_count_allowed(ctx, d.rule, len);
 	if (d.rule && (d.rule->flags & SEGF_RULE_LOG))
-		segf_log(ctx, d.rule, d.src->id, d.dst->id, pkt);
+		segf_log(ctx, d.rule, segf_group_id(d.src), segf_group_id(d.dst), pkt);
 	return 0;
 }

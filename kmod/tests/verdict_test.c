@@ -22,6 +22,7 @@
 #include "service.h"
 #include "test_util.h"
 
+/* ANY in a rule is any group; as an end of a packet, a peer in none. */
 enum { WEB = 1, APP = 2, DB = 3, ANY = 0 };
 
 struct verdict_ctx {
@@ -144,8 +145,8 @@ static void judge(struct kunit *test, const struct segf_pkt *p, u16 src,
 
 	memset(d, 1, sizeof(*d));	/* nothing left over counts */
 	rcu_read_lock();
-	segf_verdict(ctx->dom, &ctx->pol, p, &ctx->ep[src], &ctx->ep[dst],
-		     jiffies, d);
+	segf_verdict(ctx->dom, &ctx->pol, p, ctx->ep[src].group,
+		     ctx->ep[dst].group, jiffies, d);
 	rcu_read_unlock();
 }
 
@@ -420,6 +421,48 @@ static void verdict_test_link_control(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, d.drop, SEGFILTER_DROP_DEFAULT_DENY);
 }
 
+/*
+ * A peer outside the domain in no prefix group (an exit's traffic) is
+ * judged as group 0: only rules whose side is "any" apply to it, in
+ * either direction, and it names no group.
+ */
+static void verdict_test_outside(struct kunit *test)
+{
+	struct verdict_ctx *ctx = test->priv;
+	struct segf_rule *in = rule(test, 1, 100, ANY, WEB, IPPROTO_TCP,
+				    SEGFILTER_ACTION_ALLOW);
+	struct segf_rule *out = rule(test, 3, 100, WEB, ANY, IPPROTO_UDP,
+				     SEGFILTER_ACTION_ALLOW);
+	/* set_rules() sorts the array: @in and @out keep their rules. */
+	struct segf_rule *r[] = {
+		in,
+		rule(test, 2, 100, WEB, APP, IPPROTO_TCP,
+		     SEGFILTER_ACTION_ALLOW),
+		out,
+	};
+	struct segf_decision d;
+	struct segf_pkt p;
+
+	set_rules(test, r, ARRAY_SIZE(r));
+	tcp4(&p, 443, TCPHDR_SYN);
+	judge(test, &p, ANY, WEB, &d);
+	KUNIT_EXPECT_EQ(test, d.action, SEGFILTER_ACTION_ALLOW);
+	KUNIT_EXPECT_PTR_EQ(test, d.rule, in);
+	KUNIT_EXPECT_NULL(test, d.src);
+	KUNIT_EXPECT_PTR_EQ(test, d.dst, &ctx->grp[WEB]);
+
+	/* web -> app does not let the outside reach app. */
+	judge(test, &p, ANY, APP, &d);
+	KUNIT_EXPECT_EQ(test, d.drop, SEGFILTER_DROP_DEFAULT_DENY);
+
+	udp4(&p, 53);
+	judge(test, &p, WEB, ANY, &d);
+	KUNIT_EXPECT_PTR_EQ(test, d.rule, out);
+	KUNIT_EXPECT_NULL(test, d.dst);
+	judge(test, &p, APP, ANY, &d);
+	KUNIT_EXPECT_EQ(test, d.drop, SEGFILTER_DROP_DEFAULT_DENY);
+}
+
 static struct kunit_case segf_verdict_test_cases[] = {
 	KUNIT_CASE(verdict_test_allow),
 	KUNIT_CASE(verdict_test_deny),
@@ -429,6 +472,7 @@ static struct kunit_case segf_verdict_test_cases[] = {
 	KUNIT_CASE(verdict_test_icmp_type),
 	KUNIT_CASE(verdict_test_redirect),
 	KUNIT_CASE(verdict_test_link_control),
+	KUNIT_CASE(verdict_test_outside),
 	{}
 };
 

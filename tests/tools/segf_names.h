@@ -117,6 +117,12 @@ static const char *const attrs[] = {
 	[SEGFILTER_A_N_PREFIXES] = "n_prefixes",
 	[SEGFILTER_A_PATH_MTU] = "path_mtu",
 	[SEGFILTER_A_MTU_SHORT] = "mtu_short",
+	[SEGFILTER_A_EXIT_ADDRS] = "exit_addrs",
+	[SEGFILTER_A_EXIT_PLEN] = "exit_plen",
+	[SEGFILTER_A_EXIT_PLEN6] = "exit_plen6",
+	[SEGFILTER_A_EXIT_NEXTHOPS] = "exit_nexthops",
+	[SEGFILTER_A_EXIT_NEXTHOP_MAC] = "exit_nexthop_mac",
+	[SEGFILTER_A_EXIT_NEXTHOP6_MAC] = "exit_nexthop6_mac",
 };
 
 static const char *const addr_attrs[] = {
@@ -178,6 +184,10 @@ static const struct names *nest_names(const struct names *outer, int type)
 		case SEGFILTER_A_RA_PREFIXES:
 			return &addr_names;
 		case SEGFILTER_A_PREFIX:
+			return &addr_names;
+		case SEGFILTER_A_EXIT_ADDRS:
+			return &addr_names;
+		case SEGFILTER_A_EXIT_NEXTHOPS:
 			return &addr_names;
 		}
 	}

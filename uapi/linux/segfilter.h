@@ -180,6 +180,9 @@ enum segfilter_action {
  * @SEGFILTER_PORT_ROLE_UPLINK: VXLAN-GBP, towards other hosts: a VXLAN
  *	device in external (collect metadata) mode with the GBP extension,
  *	serving every domain with a VNI.
+ * @SEGFILTER_PORT_ROLE_EXIT: A domain's way out (north-south): a veth into
+ *	the host's stack, a VRF or a provider bridge, with the module's own
+ *	address on that link and a next hop, at most one per domain.
  * @__SEGFILTER_PORT_ROLE_MAX: One more than the last value.
  */
 enum segfilter_port_role {
@@ -187,6 +190,7 @@ enum segfilter_port_role {
 	SEGFILTER_PORT_ROLE_ENDPOINT,
 	SEGFILTER_PORT_ROLE_SERVICE,
 	SEGFILTER_PORT_ROLE_UPLINK,
+	SEGFILTER_PORT_ROLE_EXIT,
 
 	__SEGFILTER_PORT_ROLE_MAX
 };
@@ -233,6 +237,10 @@ enum segfilter_port_role {
  *	destination port's device, or the uplink's VXLAN device and underlay
  *	less the encapsulation); answered with ICMP fragmentation needed or
  *	packet too big when it can be (stats icmp-too-big).
+ * @SEGFILTER_DROP_NEXTHOP_UNRESOLVED: To an exit whose next hop's MAC is
+ *	not known (yet).
+ * @SEGFILTER_DROP_EXIT_FOREIGN: On an exit, not for the exit's MAC or
+ *	address, or not IP.
  * @__SEGFILTER_DROP_MAX: One more than the last value.
  */
 enum segfilter_drop_reason {
@@ -262,6 +270,8 @@ enum segfilter_drop_reason {
 	SEGFILTER_DROP_PATH_CHANGED,
 	SEGFILTER_DROP_DHCP,
 	SEGFILTER_DROP_TOO_BIG,
+	SEGFILTER_DROP_NEXTHOP_UNRESOLVED,
+	SEGFILTER_DROP_EXIT_FOREIGN,
 
 	__SEGFILTER_DROP_MAX
 };
@@ -289,7 +299,7 @@ enum segfilter_drop_reason {
  * @SEGFILTER_A_IFINDEX: 1..2147483647.
  * @SEGFILTER_A_IFNAME: In replies.
  * @SEGFILTER_A_PORT_ROLE:
- *	SEGFILTER_PORT_ROLE_ENDPOINT..SEGFILTER_PORT_ROLE_UPLINK. Default
+ *	SEGFILTER_PORT_ROLE_ENDPOINT..SEGFILTER_PORT_ROLE_EXIT. Default
  *	endpoint.
  * @SEGFILTER_A_MAC: 6 bytes
  * @SEGFILTER_A_ADDRS: An endpoint's addresses, each unicast and unique in
@@ -389,6 +399,19 @@ enum segfilter_drop_reason {
  *	the VXLAN device's local address is IPv6).
  * @SEGFILTER_A_MTU_SHORT: In an uplink's replies: how many domains have an
  *	mtu larger than its path-mtu.
+ * @SEGFILTER_A_EXIT_ADDRS: An exit's own addresses on its link, at most
+ *	one of each family: the module answers ARP and neighbour solicitations
+ *	for them.
+ * @SEGFILTER_A_EXIT_PLEN: At most 32. The prefix length of the exit's IPv4
+ *	address (default 32).
+ * @SEGFILTER_A_EXIT_PLEN6: At most 128. The prefix length of the exit's
+ *	IPv6 address (default 128).
+ * @SEGFILTER_A_EXIT_NEXTHOPS: The exit's next hops, one for each family of
+ *	exit-addrs, on the exit's link (inside its prefix).
+ * @SEGFILTER_A_EXIT_NEXTHOP_MAC: In replies, the IPv4 next hop's MAC once
+ *	learned.
+ * @SEGFILTER_A_EXIT_NEXTHOP6_MAC: In replies, the IPv6 next hop's MAC once
+ *	learned.
  * @__SEGFILTER_A_MAX: One more than the last value.
  */
 enum segfilter_attr {
@@ -461,6 +484,12 @@ enum segfilter_attr {
 	SEGFILTER_A_N_PREFIXES,		/* u32 */
 	SEGFILTER_A_PATH_MTU,		/* u32 */
 	SEGFILTER_A_MTU_SHORT,		/* u32 */
+	SEGFILTER_A_EXIT_ADDRS,		/* nest, SEGFILTER_A_ADDR_* */
+	SEGFILTER_A_EXIT_PLEN,		/* u8 */
+	SEGFILTER_A_EXIT_PLEN6,		/* u8 */
+	SEGFILTER_A_EXIT_NEXTHOPS,	/* nest, SEGFILTER_A_ADDR_* */
+	SEGFILTER_A_EXIT_NEXTHOP_MAC,	/* binary */
+	SEGFILTER_A_EXIT_NEXTHOP6_MAC,	/* binary */
 
 	__SEGFILTER_A_MAX
 };
@@ -673,16 +702,21 @@ enum segfilter_stats_attr {
  *	the same request and reply, for every object.
  * @SEGFILTER_CMD_PORT_NEW: [txn] Attach a device as a port. ifindex is
  *	required, and the domain but for an uplink (which serves every domain
- *	with a vni). Do: request domain-id, domain-name, ifindex, txn-id,
- *	port-role; reply ifindex, ifname, domain-id, domain-name, port-role,
- *	n-endpoints, stats, path-mtu, mtu-short.
+ *	with a vni). An exit needs exit-addrs and exit-nexthops, one next hop
+ *	for each family of its addresses; a domain has at most one exit. Do:
+ *	request domain-id, domain-name, ifindex, txn-id, port-role, exit-addrs,
+ *	exit-plen, exit-plen6, exit-nexthops; reply ifindex, ifname, domain-id,
+ *	domain-name, port-role, n-endpoints, stats, path-mtu, mtu-short,
+ *	exit-addrs, exit-plen, exit-plen6, exit-nexthops, exit-nexthop-mac,
+ *	exit-nexthop6-mac.
  * @SEGFILTER_CMD_PORT_DEL: Detach a port; the endpoints bound to it are
  *	deleted with it. Do: request ifindex; reply an ack.
  * @SEGFILTER_CMD_PORT_GET: Get one port, or dump all ports or one
  *	domain's; an uplink's reply has no domain. Do: request domain-id,
  *	domain-name, ifindex; reply ifindex, ifname, domain-id, domain-name,
- *	port-role, n-endpoints, stats, path-mtu, mtu-short. Dump: the same
- *	request and reply, for every object.
+ *	port-role, n-endpoints, stats, path-mtu, mtu-short, exit-addrs,
+ *	exit-plen, exit-plen6, exit-nexthops, exit-nexthop-mac,
+ *	exit-nexthop6-mac. Dump: the same request and reply, for every object.
  * @SEGFILTER_CMD_ENDPOINT_NEW: [txn] Add an endpoint. mac, the group and
  *	ifindex (the endpoint port it sits behind, or the uplink that reaches
  *	it) are required; remote is required with and only with an uplink (the

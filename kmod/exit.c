@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * segfilter: exits, a domain's way to the world outside it.  An exit is
+ * a port of the domain (a veth into the host's stack, a VRF or a
+ * provider bridge) on whose link the module has an address of its own
+ * and a next hop, for IPv4, IPv6 or both.  On that link the module is a
+ * router: it answers ARP requests and neighbour solicitations for its
+ * own address with the exit device's MAC, and learns the next hop's MAC
+ * from the next hop's own ARP and ND messages, asking for it (rate
+ * limited) when a packet needs it and none is known.
+ *
+ * Out: a frame an endpoint routes through the gateway to an address that
+ * no endpoint of the domain owns leaves by the exit, if the policy lets
+ * it go to that address's prefix group (none: id 0, only "any" rules).
+ * In: an IP frame to the exit's MAC for an address an endpoint owns is
+ * routed to it, if the policy lets the source's prefix group reach it.
+ * Both directions share the domain's flow table, so that a stateful
+ * rule lets the replies through.  Anything else that comes in by an
+ * exit is dropped and counted.
+ */
+
+#include <linux/etherdevice.h>
+#include <linux/if_arp.h>
+#include <linux/if_vlan.h>
+#include <linux/ipv6.h>
+#include <linux/skbuff.h>
+#include <net/addrconf.h>
+#include <net/ip.h>
+#include <net/ip6_checksum.h>
+#include <net/ndisc.h>
+
+#include "datapath.h"
+#include "domain.h"
+#include "endpoint.h"
+#include "port.h"
+#include "prefix.h"
+
+/* The least time between two solicitations of one next hop. */
+#define SEGF_EXIT_SOLICIT_GAP	(HZ / 4)
+
+/* Copy the next hop's MAC to @mac; false while none was learned. */
+bool segf_exit_nh_mac(const struct segf_exit_link *link, u8 *mac)
+{
+	u64 v = atomic64_read(&link->nh_mac);
+
+	if (!(v & SEGF_EXIT_MAC_KNOWN))
+		return false;
+	u64_to_ether_addr(v, mac);
+	return true;
+}
+
+static void segf_exit_learn(struct segf_exit_link *link, const u8 *mac)
+{
+	if (!is_valid_ether_addr(mac))
+		return;
+	atomic64_set(&link->nh_mac, ether_addr_to_u64(mac) |
+				    SEGF_EXIT_MAC_KNOWN);
+}
+
+/* An ARP request for @link's next hop, from the exit's address. */
+static struct sk_buff *segf_exit_arp_request(struct net_device *dev,
+					     const struct segf_exit_link *link)
+{
+	struct segf_arp_eth_ipv4 *body;
+	struct sk_buff *skb;
+	struct arphdr *arp;
+	struct ethhdr *eth;
+
+	skb = netdev_alloc_skb_ip_align(dev, ETH_HLEN + sizeof(*arp) +
+					     sizeof(*body));
+	if (!skb)
+		return NULL;
+	eth = skb_put(skb, ETH_HLEN);
+	eth_broadcast_addr(eth->h_dest);
+	ether_addr_copy(eth->h_source, dev->dev_addr);
+	eth->h_proto = htons(ETH_P_ARP);
+
+	arp = skb_put(skb, sizeof(*arp));
+	arp->ar_hrd = htons(ARPHRD_ETHER);
+	arp->ar_pro = htons(ETH_P_IP);
+	arp->ar_hln = ETH_ALEN;
+	arp->ar_pln = sizeof(__be32);
+	arp->ar_op = htons(ARPOP_REQUEST);
+	body = skb_put_zero(skb, sizeof(*body));
+	ether_addr_copy(body->sha, dev->dev_addr);
+	body->spa = link->addr.v4;
+	body->tpa = link->nexthop.v4;
+
+	skb->protocol = htons(ETH_P_ARP);
+	return skb;
+}
+
+/* A neighbour solicitation, the same message with its own layout. */
+struct segf_nd_ns {
+	struct ipv6hdr ip6;
+	struct icmp6hdr icmp6;
+	struct in6_addr target;
+	u8 opt_type;
+	u8 opt_len;
+	u8 opt_mac[ETH_ALEN];
+} __packed;
+
+/* A solicitation of @link's next hop, to its solicited-node group. */
+static struct sk_buff *segf_exit_nd_request(struct net_device *dev,
+					    const struct segf_exit_link *link)
+{
+	unsigned int plen = sizeof(struct segf_nd_ns) - sizeof(struct ipv6hdr);
+	struct segf_nd_ns *ns;
+	struct sk_buff *skb;
+	struct ethhdr *eth;
+
+	skb = netdev_alloc_skb_ip_align(dev, ETH_HLEN + sizeof(*ns));
+	if (!skb)
+		return NULL;
+	ns = (struct segf_nd_ns *)(skb->data + ETH_HLEN);
+	skb_put_zero(skb, ETH_HLEN + sizeof(*ns));
+	eth = (struct ethhdr *)skb->data;
+	ether_addr_copy(eth->h_source, dev->dev_addr);
+	eth->h_proto = htons(ETH_P_IPV6);
+
+	ip6_flow_hdr(&ns->ip6, 0, 0);
+	ns->ip6.payload_len = htons(plen);
+	ns->ip6.nexthdr = IPPROTO_ICMPV6;
+	ns->ip6.hop_limit = 255;
+	ns->ip6.saddr = link->addr.v6;
+	addrconf_addr_solict_mult(&link->nexthop.v6, &ns->ip6.daddr);
+	ipv6_eth_mc_map(&ns->ip6.daddr, eth->h_dest);
+
+	ns->icmp6.icmp6_type = NDISC_NEIGHBOUR_SOLICITATION;
+	ns->target = link->nexthop.v6;
+	ns->opt_type = ND_OPT_SOURCE_LL_ADDR;
+	ns->opt_len = 1;
+	ether_addr_copy(ns->opt_mac, dev->dev_addr);
+	ns->icmp6.icmp6_cksum = csum_ipv6_magic(&ns->ip6.saddr,
+						&ns->ip6.daddr, plen,
+						IPPROTO_ICMPV6,
+						csum_partial(&ns->icmp6, plen, 0));
+	skb->protocol = htons(ETH_P_IPV6);
+	return skb;
+}
+
+/**
+ * segf_exit_solicit - ask the next hop of an exit for its MAC
+ * @port: the exit
+ * @af: SEGF_EXIT_V4 (ARP) or SEGF_EXIT_V6 (neighbour solicitation)
+ * @force: whatever the rate limit says (the control path, at attach)
+ *
+ * At most one solicitation per SEGF_EXIT_SOLICIT_GAP unless @force.
+ * Any context; sent from the exit's device, counted on the port.
+ */
+void segf_exit_solicit(struct segf_port *port, unsigned int af, bool force)
+{
+	struct segf_exit_link *link = &port->exit[af];
+	unsigned long now = jiffies;
+	unsigned long last = READ_ONCE(link->solicited);
+	struct sk_buff *skb;
+	unsigned int len;
+	int ret;
+
+	if (!force && (time_before(now, last + SEGF_EXIT_SOLICIT_GAP) ||
+		       cmpxchg(&link->solicited, last, now) != last))
+		return;
+	if (force)
+		WRITE_ONCE(link->solicited, now);
+	/* The control path too: the per-cpu counters want BHs off. */
+	local_bh_disable();
+	rcu_read_lock();
+	if (READ_ONCE(port->gone))
+		goto out;
+	skb = af == SEGF_EXIT_V4 ? segf_exit_arp_request(port->dev, link) :
+				   segf_exit_nd_request(port->dev, link);
+	if (!skb)
+		goto out;
+	skb_reset_mac_header(skb);
+	skb_set_network_header(skb, ETH_HLEN);
+	skb->dev = port->dev;
+	len = skb->len;
+	/* net_xmit_eval() evaluates its argument twice. */
+	ret = dev_queue_xmit(skb);
+	if (!net_xmit_eval(ret))
+		segf_count_packet(port->stats, true, len);
+out:
+	rcu_read_unlock();
+	local_bh_enable();
+}
+
+/*
+ * ARP on an exit: learn the next hop's MAC from what it sends (a reply,
+ * or its own request), and answer requests for the exit's address.
+ */
+static void segf_exit_arp(const struct segf_ctx *ctx, struct sk_buff *skb,
+			  const struct segf_pkt *pkt)
+{
+	struct segf_exit_link *link = &ctx->port->exit[SEGF_EXIT_V4];
+	enum segfilter_drop_reason reason = SEGFILTER_DROP_EXIT_FOREIGN;
+	bool learned = false;
+
+	if (!link->on)
+		goto drop;
+	reason = SEGFILTER_DROP_SRC_MAC;
+	if (!ether_addr_equal(pkt->arp.sha, pkt->src))
+		goto drop;
+	if (pkt->arp.spa == link->nexthop.v4) {
+		segf_exit_learn(link, pkt->arp.sha);
+		learned = true;
+	}
+	if (pkt->arp.op == ARPOP_REQUEST && pkt->arp.tpa == link->addr.v4) {
+		segf_arp_reply(ctx, skb, pkt, skb->dev->dev_addr);
+		return;
+	}
+	if (learned) {
+		consume_skb(skb);
+		return;
+	}
+	reason = SEGFILTER_DROP_EXIT_FOREIGN;
+drop:
+	segf_drop(ctx, skb, reason);
+}
+
+/*
+ * Neighbour discovery on an exit, the same for IPv6: advertisements of
+ * the next hop and its solicitations teach its MAC; solicitations for
+ * the exit's address are answered.  Other link control (MLD, router
+ * messages) is for nobody here.
+ */
+static void segf_exit_nd(const struct segf_ctx *ctx, struct sk_buff *skb,
+			 const struct segf_pkt *pkt)
+{
+	struct segf_exit_link *link = &ctx->port->exit[SEGF_EXIT_V6];
+	enum segfilter_drop_reason reason = SEGFILTER_DROP_EXIT_FOREIGN;
+	bool ll = pkt->flags & SEGF_PKT_ND_LLADDR;
+
+	if (!link->on || !(pkt->flags & (SEGF_PKT_ND_NS | SEGF_PKT_ND_NA)))
+		goto drop;
+	reason = segf_check_link_control(pkt);
+	if (reason)
+		goto drop;
+	if (pkt->flags & SEGF_PKT_ND_NA) {
+		reason = SEGFILTER_DROP_EXIT_FOREIGN;
+		if (!ll || !ipv6_addr_equal(&pkt->nd_target, &link->nexthop.v6))
+			goto drop;
+		segf_exit_learn(link, pkt->nd_lladdr);
+		consume_skb(skb);
+		return;
+	}
+	if (ll && ipv6_addr_equal(&pkt->v6.saddr, &link->nexthop.v6))
+		segf_exit_learn(link, pkt->nd_lladdr);
+	reason = SEGFILTER_DROP_EXIT_FOREIGN;
+	if (!ipv6_addr_equal(&pkt->nd_target, &link->addr.v6))
+		goto drop;
+	segf_nd_reply(ctx, skb, pkt, skb->dev->dev_addr);
+	return;
+
+drop:
+	segf_drop(ctx, skb, reason);
+}
+
+/* The packet's source and destination addresses, as keys. */
+static void segf_pkt_addrs(const struct segf_pkt *pkt, struct segf_addr *src,
+			   struct segf_addr *dst)
+{
+	if (pkt->proto == htons(ETH_P_IP)) {
+		segf_addr_v4(src, pkt->v4.saddr);
+		segf_addr_v4(dst, pkt->v4.daddr);
+	} else {
+		segf_addr_v6(src, &pkt->v6.saddr);
+		segf_addr_v6(dst, &pkt->v6.daddr);
+	}
+}
+
+/*
+ * An IP frame to the exit's MAC: routed to the endpoint that owns its
+ * destination, if the policy lets the source's prefix group reach it.
+ * A source that is the domain's (an endpoint's or the gateway's
+ * address) is forged: nothing outside speaks for the domain.
+ */
+static void segf_exit_in(const struct segf_ctx *ctx, struct sk_buff *skb,
+			 const struct segf_pkt *pkt)
+{
+	const struct segf_domain_cfg *cfg = &ctx->pol->cfg;
+	enum segfilter_drop_reason reason;
+	struct segf_addr saddr, daddr;
+	struct segf_endpoint *dst;
+	struct segf_steer st;
+
+	segf_pkt_addrs(pkt, &saddr, &daddr);
+	reason = SEGFILTER_DROP_NO_ROUTE;
+	if (is_zero_ether_addr(cfg->gw_mac) || segf_gw_owns(cfg, &daddr))
+		goto drop;
+	dst = segf_lookup_addr(ctx, &daddr);
+	if (!dst)
+		goto drop;
+	reason = SEGFILTER_DROP_SRC_IP;
+	if (!segf_addr_unicast(&saddr) || segf_gw_owns(cfg, &saddr) ||
+	    segf_lookup_addr(ctx, &saddr))
+		goto drop;
+	reason = SEGFILTER_DROP_TTL_EXCEEDED;
+	if (pkt->ttl <= 1)
+		goto drop;
+	/* Towards an endpoint on another host: not in this round. */
+	reason = SEGFILTER_DROP_WRONG_HOST;
+	if (segf_port_is_uplink(segf_endpoint_port(dst)))
+		goto drop;
+	reason = segf_decide(ctx, pkt, skb->len,
+			     segf_prefix_group(ctx->pol, &saddr), dst->group,
+			     &st);
+	if (reason)
+		goto drop;
+	/* Service chains do not take exit traffic yet. */
+	reason = SEGFILTER_DROP_CHAIN_DOWN;
+	if (st.flow)
+		goto drop;
+	reason = SEGFILTER_DROP_TX_ERROR;
+	if (segf_route_rewrite(skb, pkt, cfg->gw_mac, dst->mac))
+		goto drop;
+	segf_count(ctx, routed);
+	segf_xmit(ctx, segf_endpoint_port(dst), skb);
+	return;
+
+drop:
+	segf_drop(ctx, skb, reason);
+}
+
+/**
+ * segf_rx_exit - a frame received on an exit port
+ * @port: the exit
+ * @skb: the frame
+ *
+ * ARP and neighbour discovery for the exit's link; IP frames to the
+ * exit's MAC, of a family the exit has, routed in; everything else
+ * dropped and counted (exit_foreign).  Consumes @skb.
+ */
+void segf_rx_exit(struct segf_port *port, struct sk_buff *skb)
+{
+	struct segf_domain *dom = port->domain;
+	enum segfilter_drop_reason reason;
+	struct segf_ctx ctx = {
+		.dom = dom,
+		.pol = rcu_dereference(dom->policy),
+		.port = port,
+	};
+	struct segf_pkt pkt;
+	unsigned int af;
+
+	skb_push(skb, skb->data - skb_mac_header(skb));
+	segf_count_packet(port->stats, false, skb->len);
+	segf_count_packet(dom->stats, false, skb->len);
+
+	reason = SEGFILTER_DROP_VLAN;
+	if (skb_vlan_tag_present(skb))
+		goto drop;
+	reason = SEGFILTER_DROP_MALFORMED;
+	if (segf_parse(skb, &pkt) || !segf_csum_ok(skb, &pkt))
+		goto drop;
+	reason = SEGFILTER_DROP_VLAN;
+	if (pkt.flags & SEGF_PKT_VLAN)
+		goto drop;
+	/* Attached by a commit whose generation is not out yet. */
+	reason = SEGFILTER_DROP_NO_ROUTE;
+	if (READ_ONCE(port->born) > ctx.pol->gen)
+		goto drop;
+
+	if (pkt.proto == htons(ETH_P_ARP)) {
+		segf_exit_arp(&ctx, skb, &pkt);
+		return;
+	}
+	if (segf_is_link_control(&pkt)) {
+		segf_exit_nd(&ctx, skb, &pkt);
+		return;
+	}
+	reason = SEGFILTER_DROP_EXIT_FOREIGN;
+	if (!ether_addr_equal(pkt.dst, skb->dev->dev_addr))
+		goto drop;
+	if (pkt.proto == htons(ETH_P_IP))
+		af = SEGF_EXIT_V4;
+	else if (pkt.proto == htons(ETH_P_IPV6))
+		af = SEGF_EXIT_V6;
+	else
+		goto drop;
+	if (!port->exit[af].on)
+		goto drop;
+	segf_exit_in(&ctx, skb, &pkt);
+	return;
+
+drop:
+	segf_drop(&ctx, skb, reason);
+}
+
+/**
+ * segf_exit_route - send a routed frame out of the domain's exit
+ * @ctx: the frame's context
+ * @skb: the frame, from @src to the gateway's MAC
+ * @pkt: what segf_parse() found in it
+ * @src: the endpoint that sent it
+ *
+ * For a frame whose destination no endpoint of the domain owns.  It
+ * leaves by the exit of its family, if the domain has one, its
+ * destination is a unicast address outside the domain (not the
+ * gateway's, not link-local) and the policy lets @src's group reach
+ * the destination's prefix group; rewritten as a router would, towards
+ * the next hop.
+ *
+ * Return: false if the domain has no exit for it (@skb untouched: it
+ * has no route), true when @skb was consumed, sent or dropped.
+ */
+bool segf_exit_route(const struct segf_ctx *ctx, struct sk_buff *skb,
+		     const struct segf_pkt *pkt,
+		     const struct segf_endpoint *src)
+{
+	struct segf_port *exit = rcu_dereference(ctx->dom->exit);
+	enum segfilter_drop_reason reason;
+	struct segf_addr saddr, daddr;
+	struct segf_exit_link *link;
+	struct segf_steer st;
+	u8 nh[ETH_ALEN];
+	unsigned int af;
+
+	if (!exit || READ_ONCE(exit->born) > ctx->pol->gen)
+		return false;
+	if (pkt->proto == htons(ETH_P_IP)) {
+		af = SEGF_EXIT_V4;
+	} else if (pkt->proto == htons(ETH_P_IPV6)) {
+		if (ipv6_addr_type(&pkt->v6.daddr) & IPV6_ADDR_LINKLOCAL)
+			return false;
+		af = SEGF_EXIT_V6;
+	} else {
+		return false;
+	}
+	link = &exit->exit[af];
+	segf_pkt_addrs(pkt, &saddr, &daddr);
+	if (!link->on || !segf_addr_unicast(&daddr) ||
+	    segf_gw_owns(&ctx->pol->cfg, &daddr))
+		return false;
+
+	reason = SEGFILTER_DROP_TTL_EXCEEDED;
+	if (pkt->ttl <= 1)
+		goto drop;
+	reason = segf_decide(ctx, pkt, skb->len, src->group,
+			     segf_prefix_group(ctx->pol, &daddr), &st);
+	if (reason)
+		goto drop;
+	reason = SEGFILTER_DROP_CHAIN_DOWN;
+	if (st.flow)
+		goto drop;
+	reason = SEGFILTER_DROP_NEXTHOP_UNRESOLVED;
+	if (!segf_exit_nh_mac(link, nh)) {
+		segf_exit_solicit(exit, af, false);
+		goto drop;
+	}
+	reason = SEGFILTER_DROP_TX_ERROR;
+	if (READ_ONCE(exit->gone) ||
+	    segf_route_rewrite(skb, pkt, exit->dev->dev_addr, nh))
+		goto drop;
+	segf_count(ctx, routed);
+	segf_xmit(ctx, exit, skb);
+	return true;
+
+drop:
+	segf_drop(ctx, skb, reason);
+	return true;
+}
