@@ -15,17 +15,17 @@
 #  xblue into provider2, which owns 203.0.113.10 itself.
 #  lone: an exit into a link where nobody answers for the next hop.
 #
-# shop's policy, default deny: from OUTSIDE to web tcp 443; from web to
-# OUTSIDE tcp 80 and icmp echo.  OUTSIDE is "any" until prefix groups
-# exist: then make it a group holding 0.0.0.0/0 and ::/0 (see
-# outside_group) and every check below stays as it is.
+# shop's policy, default deny: from internet to web tcp 443; from web to
+# internet tcp 80 and icmp echo.  internet is a prefix group holding
+# 0.0.0.0/0 and ::/0; a longer prefix of another group takes an address
+# out of it.
 
 HERE=$(dirname "$0")
 # shellcheck source=../lib.sh
 . "$HERE/../lib.sh"
 
 GW=02:00:00:00:ff:01
-OUTSIDE=any
+OUTSIDE=internet
 F=/tmp/exit
 mkdir -p "$F"
 
@@ -34,8 +34,14 @@ trap cleanup EXIT
 
 peer_mac() { n "$1" cat /sys/class/net/eth0/address; }
 
-# The group that stands for the world outside shop (none yet: "any").
-outside_group() { :; }
+# The group that stands for the world outside shop: every address.
+outside_group()
+{
+	$SEGCTL group add internet id 9 domain shop >/dev/null &&
+	$SEGCTL group add partner id 10 domain shop >/dev/null &&
+	$SEGCTL prefix add 0.0.0.0/0 domain shop group internet >/dev/null &&
+	$SEGCTL prefix add ::/0 domain shop group internet >/dev/null
+}
 
 # router_ns NS DEV ADDR4/LEN ADDR6/LEN: a namespace that forwards, its
 # eth0 the far end of DEV here.
@@ -217,6 +223,24 @@ check_ge "the exit port counts what it sent and received" 10 \
 check_ge "rule 10 counted the packets it let in" 1 \
 	"$($SEGCTL stats domain shop | awk '$1 == "rule" && $2 == 10 {
 		for (i = 3; i < NF; i++) if ($i == "packets") print $(i + 1) }')"
+
+# ---- a longer prefix takes an address out of internet ----
+
+check "prefix 203.0.113.0/24 of group partner, which no rule allows" \
+	$SEGCTL prefix add 203.0.113.0/24 domain shop group partner
+check_eq "...prefix lookup says 203.0.113.10 is partner's now" "partner" \
+	"$($SEGCTL -j prefix lookup 203.0.113.10 domain shop |
+	   sed -n 's/.*"group":"\([a-z]*\)".*/\1/p')"
+before=$(counter port vweb default_deny)
+check "web -> 203.0.113.10:80 no longer connects (longest prefix wins)" \
+	tcp_blocked web internet 203.0.113.10 80
+check_ge "...default_deny at web's port" $((before + 1)) \
+	"$(counter port vweb default_deny)"
+check "...over IPv6 (::/0, still internet) it still connects" \
+	tcp_ok web internet 2001:db8:99::10 80
+check "the /24 deleted: web -> 203.0.113.10:80 connects again" \
+	eval '$SEGCTL prefix del 203.0.113.0/24 domain shop &&
+	      tcp_ok web internet 203.0.113.10 80'
 
 # ---- a second domain with the same addresses, its own exit ----
 
