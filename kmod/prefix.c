@@ -21,6 +21,7 @@
 #include <linux/jhash.h>
 #include <linux/kernel.h>
 #include <linux/netlink.h>
+#include <linux/random.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 
@@ -53,9 +54,14 @@ bool segf_pfx_host_bits(const struct segf_addr *addr, unsigned int len)
 	return !segf_addr_equal(&masked, addr);
 }
 
-static u32 segf_pfx_hash(const struct segf_pfx_key *key)
+/*
+ * A table's seed is random, so that nobody can pick prefixes that all
+ * fall in one cluster of slots: a lookup's probes stay few.
+ */
+static u32 segf_pfx_hash(const struct segf_pfx_table *t,
+			 const struct segf_pfx_key *key)
 {
-	u32 seed = (u32)key->addr.family << 8 | key->len;
+	u32 seed = t->seed ^ ((u32)key->addr.family << 8 | key->len);
 
 	if (key->addr.family == AF_INET)
 		return jhash_1word((__force u32)key->addr.v4, seed);
@@ -71,7 +77,7 @@ static bool segf_pfx_key_equal(const struct segf_pfx_key *a,
 static unsigned int segf_pfx_home(const struct segf_pfx_table *t,
 				  const struct segf_pfx_key *key)
 {
-	return reciprocal_scale(segf_pfx_hash(key), t->slots);
+	return reciprocal_scale(segf_pfx_hash(t, key), t->slots);
 }
 
 static unsigned int segf_pfx_next(const struct segf_pfx_table *t,
@@ -207,6 +213,7 @@ int segf_pfx_table_build(struct segf_prefix *const *pfx, unsigned int n,
 		return -ENOMEM;
 	refcount_set(&t->ref, 1);
 	t->n = n;
+	t->seed = get_random_u32();
 	/* Two thirds full at most, and at least one slot always empty. */
 	t->slots = n + n / 2 + 1;
 	t->tab = kvcalloc(t->slots, sizeof(*t->tab), GFP_KERNEL_ACCOUNT);
@@ -254,10 +261,11 @@ void segf_prefixes_destroy(struct segf_domain *dom)
 	struct segf_prefix *pfx;
 	unsigned long idx;
 
+	/* rhltable_destroy() below lets go of the keys all at once. */
 	xa_for_each(&dom->prefixes, idx, pfx) {
-		rhltable_remove(&dom->prefix_keys, &pfx->node,
-				segf_prefix_params);
 		kfree_rcu(pfx, rcu);
+		if (!(idx % 4096))
+			cond_resched();
 	}
 	xa_destroy(&dom->prefixes);
 	rhltable_destroy(&dom->prefix_keys);
@@ -294,12 +302,13 @@ static void segf_prefix_err(struct netlink_ext_ack *extack,
 			    const struct segf_pfx_key *key, const char *why,
 			    const char *name)
 {
+	/* An extack message holds 80 bytes: an IPv6 one names the group. */
 	if (key->addr.family == AF_INET)
 		NL_SET_ERR_MSG_FMT_MOD(extack, "prefix %pI4/%u %s \"%s\"",
 				       &key->addr.v4, key->len, why, name);
 	else
-		NL_SET_ERR_MSG_FMT_MOD(extack, "prefix %pI6c/%u %s \"%s\"",
-				       &key->addr.v6, key->len, why, name);
+		NL_SET_ERR_MSG_FMT_MOD(extack, "the prefix %s \"%s\"", why,
+				       name);
 }
 
 /**

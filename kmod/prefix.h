@@ -50,6 +50,7 @@ struct segf_pfx_slot {
  */
 struct segf_pfx_table {
 	refcount_t ref;
+	u32 seed;			/* of the hash: random, per table */
 	unsigned int slots;		/* at most 2/3 of them hold a prefix */
 	unsigned int n;
 	u8 n_lens4;

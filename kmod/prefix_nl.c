@@ -79,8 +79,8 @@ static int segf_parse_prefix(struct nlattr **attrs, bool need_len,
 					       &addr->v4, key->len);
 		else
 			NL_SET_ERR_MSG_FMT_MOD(extack,
-					       "%pI6c/%u has bits set past its length",
-					       &addr->v6, key->len);
+					       "the IPv6 prefix has bits set past its length %u",
+					       key->len);
 		return -EINVAL;
 	}
 	return 0;
@@ -174,8 +174,8 @@ static void segf_prefix_missing(struct netlink_ext_ack *extack,
 				       &key->addr.v4, key->len, dom->name);
 	else
 		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "prefix %pI6c/%u does not exist in domain \"%s\"",
-				       &key->addr.v6, key->len, dom->name);
+				       "the IPv6 prefix does not exist in domain \"%s\"",
+				       dom->name);
 }
 
 static int segf_prefix_del_check(struct nlattr **attrs,
@@ -285,8 +285,8 @@ static int segf_prefix_get_doit(struct sk_buff *skb, struct genl_info *info)
 				       dom->name, &key.addr.v4);
 	else
 		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "no endpoint nor prefix of domain \"%s\" holds %pI6c",
-				       dom->name, &key.addr.v6);
+				       "no endpoint nor prefix of domain \"%s\" holds it",
+				       dom->name);
 	err = -ENOENT;
 out:
 	mutex_unlock(&sn->lock);

@@ -33,12 +33,13 @@
  * waits for those with rcu_barrier(), then destroy_workqueue().
  *
  * Ownership: a namespace owns its domains, ports and open transactions;
- * a domain owns its groups, endpoints, rules and flows.  Nothing is
- * reference counted but the rule index, which successive generations
- * share, and a flow's tunnel metadata (a dst_entry): a domain cannot be
- * deleted while ports are attached to it, a group while endpoints
- * belong to it, rules name it or prefixes are in it, and detaching a port (an uplink too)
- * deletes the endpoints behind it, so no object can outlive what it
+ * a domain owns its groups, endpoints, rules, prefixes and flows.
+ * Nothing is reference counted but the rule index and the prefix table,
+ * which successive generations share, and a flow's tunnel metadata (a
+ * dst_entry): a domain cannot be deleted while ports are attached to it,
+ * a group while endpoints belong to it, rules name it or prefixes are in
+ * it, and detaching a port (an uplink too) deletes the endpoints behind
+ * it, so no object can outlive what it
  * points to.  Rules are named by group id, never by pointer.  An uplink
  * belongs to no domain: it serves every domain with a VNI.
  *
