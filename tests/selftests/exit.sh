@@ -173,7 +173,7 @@ fi
 # ---- the exit's link ----
 
 check "port show: shop's exit, its addresses and next hops" sh -c \
-	"$SEGCTL port show xshop | grep -q ' domain shop role exit endpoints 0 ip 192.0.2.2/24 nexthop 192.0.2.1 nexthop-mac .* ip6 fd00:2::2/64 nexthop6 fd00:2::1 '"
+	"$SEGCTL port show xshop | grep -q ' domain shop role exit endpoints 0 path-mtu 1500 ip 192.0.2.2/24 nexthop 192.0.2.1 nexthop-mac .* ip6 fd00:2::2/64 nexthop6 fd00:2::1 '"
 check "the provider resolves the exit's address to the exit's MAC" sh -c \
 	"$IP netns exec provider ping -c 1 -W 2 192.0.2.2 >/dev/null;
 	 $IP netns exec provider $IP neigh show 192.0.2.2 dev eth0 |

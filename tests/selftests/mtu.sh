@@ -234,7 +234,7 @@ check "domain set o mtu 1300 does not" sh -c \
 		grep -q Warning"
 check "...and domain show o says mtu 1300" sh -c \
 	"$IP netns exec hv1 $SEGCTL domain show o | grep -q ' mtu 1300 '"
-check_err "domain set o mtu 60 is refused" "" "MTU 60 is too small" \
+check_err "domain set o mtu 60 is refused" "" "an MTU is at least 68" \
 	n hv1 "$SEGCTL" domain set o mtu 60
 
 if ! { vm hv1 a $A 10.8.0.11 fd08::11 hv2 192.168.60.1 &&
