@@ -150,6 +150,27 @@ static struct ep_now *ep_by_mac(struct ep_list *l, const char *mac)
 	return NULL;
 }
 
+/*
+ * The endpoints of @domain (@dom as the user named it) in @l, and the
+ * one of MAC @macb among them; NULL, said why, if there is none.
+ */
+static struct ep_now *ep_list_load(const struct obj_ref *domain,
+				   const char *dom, const uint8_t *macb,
+				   struct ep_list *l)
+{
+	char mac[MAC_STR_SIZE];
+	struct ep_now *ep;
+
+	if (ep_list_read(domain, l))
+		return NULL;
+	format_mac(macb, mac, sizeof(mac));
+	ep = ep_by_mac(l, mac);
+	if (!ep)
+		fprintf(stderr, "segctl: no endpoint %s in domain %s\n", mac,
+			dom);
+	return ep;
+}
+
 /* @arg as the module writes an address, or a usage error. */
 static int addr_text(const char *arg, char *buf)
 {
@@ -302,7 +323,6 @@ int endpoint_set(int argc, char **argv)
 	};
 	struct ep_list l = {};
 	uint8_t macb[ETH_ALEN];
-	char mac[MAC_STR_SIZE];
 	struct obj_ref domain;
 	struct ep_now *ep;
 	unsigned int i;
@@ -319,17 +339,10 @@ int endpoint_set(int argc, char **argv)
 		ret = usage_error("\"ip none\" with other addresses");
 	if (ret)
 		goto out;
-	format_mac(macb, mac, sizeof(mac));
-	ret = ep_list_read(&domain, &l);
-	if (ret)
-		goto out;
 	ret = 1;
-	ep = ep_by_mac(&l, mac);
-	if (!ep) {
-		fprintf(stderr, "segctl: no endpoint %s in domain %s\n", mac,
-			dom);
+	ep = ep_list_load(&domain, dom, macb, &l);
+	if (!ep)
 		goto out;
-	}
 	if (grp)
 		snprintf(ep->group, sizeof(ep->group), "%s", grp);
 	if (s.ip_given) {
@@ -343,7 +356,7 @@ int endpoint_set(int argc, char **argv)
 		at = ep_find_addr(ep, dels.a[i]);
 		if (at < 0) {
 			fprintf(stderr, "segctl: endpoint %s has no address %s\n",
-				mac, dels.a[i]);
+				ep->mac, dels.a[i]);
 			goto out;
 		}
 		ep_del_addr(ep, at);
@@ -351,7 +364,7 @@ int endpoint_set(int argc, char **argv)
 	for (i = 0; i < adds.n; i++) {
 		if (ep_find_addr(ep, adds.a[i]) >= 0) {
 			fprintf(stderr, "segctl: endpoint %s has address %s already\n",
-				mac, adds.a[i]);
+				ep->mac, adds.a[i]);
 			goto out;
 		}
 		if (ep_add_addr(ep, adds.a[i]))
@@ -387,7 +400,6 @@ int endpoint_claim(int argc, char **argv)
 	};
 	struct ep_list l = {};
 	uint8_t macb[ETH_ALEN];
-	char mac[MAC_STR_SIZE];
 	struct obj_ref domain;
 	struct ep_now *ep;
 	unsigned int i, j;
@@ -400,17 +412,10 @@ int endpoint_claim(int argc, char **argv)
 	      parse_domain_ref(dom, &domain);
 	if (ret)
 		goto out;
-	format_mac(macb, mac, sizeof(mac));
-	ret = ep_list_read(&domain, &l);
-	if (ret)
-		goto out;
 	ret = 1;
-	ep = ep_by_mac(&l, mac);
-	if (!ep) {
-		fprintf(stderr, "segctl: no endpoint %s in domain %s\n", mac,
-			dom);
+	ep = ep_list_load(&domain, dom, macb, &l);
+	if (!ep)
 		goto out;
-	}
 	for (i = 0; i < want.n; i++) {
 		if (ep_find_addr(ep, want.a[i]) >= 0)
 			continue;
