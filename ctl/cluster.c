@@ -376,6 +376,19 @@ static int put_strs(struct ctx *c, struct item *it, json_object *obj,
 	return 1;
 }
 
+/* A list field as " KEYWORD A,B", or nothing when it is empty or missing. */
+static int put_list(struct ctx *c, struct item *it, const char *name,
+		    const char *keyword, struct line *l)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(it->val, name, &v) && v &&
+	    json_object_is_type(v, json_type_array) &&
+	    json_object_array_length(v))
+		lput(l, " %s", keyword);
+	return put_strs(c, it, it->val, name, NULL, l);
+}
+
 /* Names in keys */
 
 /* A name of segctl: starts with a letter, no blank. */
@@ -821,9 +834,10 @@ static bool ref_ok(struct ctx *c, struct item *it, enum kind kind,
 static void want_domain(struct ctx *c, struct item *it)
 {
 	static const char *const fields[] = {
-		"id", "vni", "default", "gateway", "gw_ips", "limits", NULL };
+		"id", "vni", "default", "gateway", "gw_ips", "limits", "mtu",
+		"dns", "ipv6_prefixes", NULL };
 	static const char *const limits[] = {
-		"flow", "endpoint", "rule", "service", "chain", NULL };
+		"flow", "endpoint", "rule", "service", "chain", "prefix", NULL };
 	struct line l = { .len = 0 };
 	const char *def = NULL, *gw = NULL;
 	json_object *lim;
@@ -875,6 +889,14 @@ static void want_domain(struct ctx *c, struct item *it)
 		lput(&l, " gateway %s", gw);
 	if (put_strs(c, it, it->val, "gw_ips", "gw-ip", &l) < 0)
 		return;
+	i = get_int(c, it, it->val, "mtu", 0, 65535, &v);
+	if (i < 0)
+		return;
+	if (i)
+		lput(&l, " mtu %lld", (long long)v);
+	if (put_list(c, it, "dns", "dns", &l) < 0 ||
+	    put_list(c, it, "ipv6_prefixes", "ipv6-prefix", &l) < 0)
+		return;
 	i = get_int(c, it, it->val, "vni", 1, 0xffffff, &vni);
 	if (i < 0)
 		return;
@@ -884,9 +906,68 @@ static void want_domain(struct ctx *c, struct item *it)
 	it->ok = add_line(c, it, record, &l);
 }
 
+/* "A/LEN" as segctl writes it back, in @buf; false if it is not one. */
+static bool prefix_text(const char *s, char *buf, size_t size)
+{
+	unsigned char bin[16];
+	char addr[INET6_ADDRSTRLEN], *end;
+	const char *slash = strchr(s, '/');
+	int family;
+	long len;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(addr))
+		return false;
+	memcpy(addr, s, slash - s);
+	addr[slash - s] = '\0';
+	family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	len = strtol(slash + 1, &end, 10);
+	if (inet_pton(family, addr, bin) != 1 || end == slash + 1 || *end ||
+	    len < 0 || len > (family == AF_INET ? 32 : 128))
+		return false;
+	inet_ntop(family, bin, addr, sizeof(addr));
+	snprintf(buf, size, "%s/%ld", addr, len);
+	return true;
+}
+
+/*
+ * The prefixes of a group that was added: each its own line, so that
+ * one the kernel refuses (an equal prefix in another group) is skipped
+ * alone, with its reason.
+ */
+static void want_prefixes(struct ctx *c, struct item *it)
+{
+	char text[INET6_ADDRSTRLEN + 8], record[512];
+	json_object *v, *e;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(it->val, "prefixes", &v) || !v)
+		return;
+	if (!json_object_is_type(v, json_type_array)) {
+		skip(c, it, "\"prefixes\" is not an array");
+		return;
+	}
+	n = json_object_array_length(v);
+	for (i = 0; i < n; i++) {
+		struct line l = { .len = 0 };
+
+		e = json_object_array_get_idx(v, i);
+		if (!e || !json_object_is_type(e, json_type_string) ||
+		    !prefix_text(json_object_get_string(e), text,
+				 sizeof(text))) {
+			skip(c, it, "\"prefixes\" has an element that is no prefix");
+			continue;
+		}
+		lput(&l, "prefix add %s domain %s group %s", text, it->part[0],
+		     it->part[1]);
+		snprintf(record, sizeof(record), "prefix %s %s", it->part[0],
+			 text);
+		add_line(c, it, record, &l);
+	}
+}
+
 static void want_group(struct ctx *c, struct item *it)
 {
-	static const char *const fields[] = { "id", NULL };
+	static const char *const fields[] = { "id", "prefixes", NULL };
 	struct line l = { .len = 0 };
 	char record[256];
 	int64_t id;
@@ -903,6 +984,8 @@ static void want_group(struct ctx *c, struct item *it)
 	snprintf(record, sizeof(record), "group %s %s", it->part[0],
 		 it->part[1]);
 	it->ok = add_line(c, it, record, &l);
+	if (it->ok)
+		want_prefixes(c, it);
 }
 
 static void want_service(struct ctx *c, struct item *it)
@@ -1083,12 +1166,14 @@ static void want_record(struct ctx *c, struct item *it)
 
 static void want_endpoint(struct ctx *c, struct item *it)
 {
-	static const char *const fields[] = { "group", "port", "ips", NULL };
+	static const char *const fields[] = {
+		"group", "port", "ips", "dhcp_server", NULL };
 	const char *host = it->part[0], *domain = it->part[1];
 	const char *group = NULL, *port = NULL, *tunnel = NULL;
 	bool save = !c->h->host;
 	bool local = save || !strcmp(host, c->h->host);
 	struct line l = { .len = 0 };
+	bool dhcp_server = false;
 	char record[256];
 	struct item *d;
 
@@ -1100,7 +1185,8 @@ static void want_endpoint(struct ctx *c, struct item *it)
 	}
 	if (!fields_ok(c, it, fields) ||
 	    get_str(c, it, it->val, "group", &group) < 0 ||
-	    get_str(c, it, it->val, "port", &port) < 0)
+	    get_str(c, it, it->val, "port", &port) < 0 ||
+	    get_bool(c, it, it->val, "dhcp_server", &dhcp_server) < 0)
 		return;
 	if (!group || !port) {
 		skip(c, it, "no \"%s\"", group ? "port" : "group");
@@ -1146,6 +1232,9 @@ static void want_endpoint(struct ctx *c, struct item *it)
 		return;
 	if (!local)
 		lput(&l, " remote %s", tunnel);
+	/* The server's own host leaves DHCP to it; the others answer. */
+	if (dhcp_server && local)
+		lput(&l, " dhcp-server");
 	if (save)
 		lput(&l, " host %s", host);
 	snprintf(record, sizeof(record), "endpoint %s %s", domain, it->part[2]);

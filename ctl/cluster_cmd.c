@@ -39,8 +39,11 @@ static const struct kw domain_kws[] = {
 	{ "rule-limit", "rule", KT_LIMIT },
 	{ "service-limit", "service", KT_LIMIT },
 	{ "chain-limit", "chain", KT_LIMIT },
+	{ "prefix-limit", "prefix", KT_LIMIT },
 	{ "gateway", "gateway", KT_STR }, { "gw-ip", "gw_ips", KT_STRS },
-	{ "vni", "vni", KT_INT }, { NULL, NULL, 0 }
+	{ "vni", "vni", KT_INT }, { "mtu", "mtu", KT_INT },
+	{ "dns", "dns", KT_LIST }, { "ipv6-prefix", "ipv6_prefixes", KT_LIST },
+	{ NULL, NULL, 0 }
 };
 
 static const struct kw group_kws[] = {
@@ -69,7 +72,8 @@ static const struct kw chain_kws[] = {
 static const struct kw endpoint_kws[] = {
 	{ "domain", NULL, KT_STR }, { "group", "group", KT_STR },
 	{ "port", "port", KT_STR }, { "ip", "ips", KT_STRS },
-	{ "host", NULL, KT_STR }, { NULL, NULL, 0 }
+	{ "host", NULL, KT_STR }, { "dhcp-server", "dhcp_server", KT_FLAG },
+	{ NULL, NULL, 0 }
 };
 
 static const struct kw iface_kws[] = {
@@ -959,6 +963,138 @@ out:
 	return ret;
 }
 
+/*
+ * prefix add|del with --etcd: a prefix is an element of its group's
+ * "prefixes"; the group keys of the domain are read, the one changed is
+ * put back on the condition that none changed meanwhile.
+ */
+
+/* "A/LEN" canonical in @buf, or false. */
+static bool prefix_canon(const char *s, char *buf, size_t size)
+{
+	char addr[INET6_ADDRSTRLEN], *end;
+	const char *slash = strchr(s, '/');
+	unsigned char bin[16];
+	int family;
+	long len;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(addr))
+		return false;
+	memcpy(addr, s, slash - s);
+	addr[slash - s] = '\0';
+	family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	len = strtol(slash + 1, &end, 10);
+	if (inet_pton(family, addr, bin) != 1 || end == slash + 1 || *end ||
+	    len < 0 || len > (family == AF_INET ? 32 : 128))
+		return false;
+	inet_ntop(family, bin, addr, sizeof(addr));
+	snprintf(buf, size, "%s/%ld", addr, len);
+	return true;
+}
+
+/* The index of prefix @p (canonical) in @arr, or -1. */
+static int prefix_index(json_object *arr, const char *p)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	size_t i, n;
+
+	if (!arr || !json_object_is_type(arr, json_type_array))
+		return -1;
+	n = json_object_array_length(arr);
+	for (i = 0; i < n; i++) {
+		json_object *v = json_object_array_get_idx(arr, i);
+
+		if (json_object_is_type(v, json_type_string) &&
+		    prefix_canon(json_object_get_string(v), buf, sizeof(buf)) &&
+		    !strcmp(buf, p))
+			return i;
+	}
+	return -1;
+}
+
+static int cmd_prefix(struct etcd *e, const char *prefix, const char *verb,
+		      int argc, char **argv, struct cluster_ops *o)
+{
+	const char *domain = kwval(argc - 1, argv + 1, "domain");
+	const char *group = kwval(argc - 1, argv + 1, "group");
+	bool add = !strcmp(verb, "add");
+	char p[INET6_ADDRSTRLEN + 8], *start, *end = NULL;
+	struct etcd_kvs kvs = { 0 };
+	json_object *val = NULL, *arr;
+	int ret = 1, at = -1;
+	size_t i, hit = 0;
+
+	if (cur.file)
+		return err("prefix %s reads the groups: not in a batch file", verb);
+	if (strcmp(verb, "add") && strcmp(verb, "del"))
+		return err("\"prefix %s\" is not a command of segctl --etcd", verb);
+	if (argc < 3 || !domain || (add && !group) ||
+	    argc != (add ? 5 : 3))
+		return err(add ? "prefix add PREFIX domain DOMAIN group GROUP" :
+			   "prefix del PREFIX domain DOMAIN");
+	if (!prefix_canon(argv[0], p, sizeof(p)))
+		return err("\"%s\" is not a prefix (ADDR/LEN)", argv[0]);
+	start = keyf("%sconfig/domains/%s/groups/", prefix, domain);
+	if (start)
+		end = etcd_prefix_end(start);
+	if (!start || !end) {
+		ret = err("out of memory");
+		goto out;
+	}
+	if (etcd_range(e, start, end, 0, &kvs)) {
+		fprintf(stderr, "segctl: etcd: %s\n", etcd_strerror(e));
+		goto out;
+	}
+	for (i = 0; i < kvs.n; i++) {
+		json_object *v = parse_obj(kvs.kv[i].value);
+		const char *name = kvs.kv[i].key + strlen(start);
+		int k;
+
+		if (!v)
+			continue;
+		k = json_object_object_get_ex(v, "prefixes", &arr) ?
+		    prefix_index(arr, p) : -1;
+		if (k >= 0 && (add || at >= 0)) {
+			json_object_put(v);
+			json_object_put(val);
+			ret = add ? err("prefix %s is in group \"%s\" already", p,
+					name) :
+				    err("prefix %s is in two groups", p);
+			goto out;
+		}
+		if ((add && !strcmp(name, group)) || (!add && k >= 0)) {
+			val = v;
+			hit = i;
+			at = k;
+			continue;
+		}
+		json_object_put(v);
+	}
+	if (!val) {
+		ret = add ? err("group %s of domain %s is not in the cluster",
+				group, domain) :
+			    err("prefix %s is in no group of domain %s", p,
+				domain);
+		goto out;
+	}
+	if (!json_object_object_get_ex(val, "prefixes", &arr) ||
+	    !json_object_is_type(arr, json_type_array)) {
+		arr = json_object_new_array();
+		json_object_object_add(val, "prefixes", arr);
+	}
+	if (add)
+		json_object_array_add(arr, json_object_new_string(p));
+	else
+		json_object_array_del_idx(arr, at, 1);
+	ret = if_unchanged(o, &kvs.kv[hit]) ?:
+	      put_json(o, strdup(kvs.kv[hit].key), val);
+out:
+	etcd_kvs_free(&kvs);
+	free(start);
+	free(end);
+	return ret;
+}
+
 /* "left DEV [mac MAC] [ip ADDR]..." at @argv: the words it took. */
 static int fill_side(json_object *val, const char *side, int argc,
 		     char **argv)
@@ -1083,6 +1219,18 @@ static int cmd_domain_set(struct etcd *e, const char *prefix, int argc,
 			argv[i + 1] = (char *)"";
 		} else if (!strcmp(argv[i], "gw-ip")) {
 			json_object_object_del(val, "gw_ips");
+		} else if ((!strcmp(argv[i], "dns") ||
+			    !strcmp(argv[i], "ipv6-prefix")) &&
+			   !strcmp(argv[i + 1], "none")) {
+			json_object_object_del(val, *argv[i] == 'd' ?
+					       "dns" : "ipv6_prefixes");
+			argv[i] = (char *)"";
+			argv[i + 1] = (char *)"";
+		} else if (!strcmp(argv[i], "mtu") &&
+			   !strcmp(argv[i + 1], "0")) {
+			json_object_object_del(val, "mtu");
+			argv[i] = (char *)"";
+			argv[i + 1] = (char *)"";
 		}
 	}
 	for (i = 1; i + 1 < argc; i += 2) {
@@ -1136,6 +1284,8 @@ static int object_ops(struct etcd *e, const char *prefix, int argc,
 		return err("%s %s: too few arguments", obj, verb);
 	domain = kwval(n - 1, a + 1, "domain");
 
+	if (!strcmp(obj, "prefix"))
+		return cmd_prefix(e, prefix, verb, n, a, o);
 	if (!strcmp(obj, "endpoint") &&
 	    (!strcmp(verb, "set") || !strcmp(verb, "claim")))
 		return cmd_endpoint_change(e, prefix, verb, n, a, o);

@@ -336,6 +336,32 @@ sc endpoint set 02:00:00:00:00:02 domain shop del-ip 10.0.0.1 >/dev/null 2>&1
 check_eq "...and both set back as they were" \
 	"\"ips\":[\"10.0.0.1\"] \"ips\":[\"10.0.0.2\"]" "$(ips $E1) $(ips $E2)"
 
+# Prefix groups and a domain's DHCP settings in the schema.
+G=config/domains/shop/groups
+sc group add internet id 9 domain shop >/dev/null 2>&1
+r=$(now)
+sc prefix add 0.0.0.0/0 domain shop group internet >/tmp/etcd.out 2>&1 &&
+sc prefix add 2001:0db8::/32 domain shop group internet >>/tmp/etcd.out 2>&1
+check_eq "prefix add twice: two revisions, the group's prefixes, canonical" \
+	"0 $((r + 2)) \"prefixes\":[\"0.0.0.0/0\",\"2001:db8::/32\"]" \
+	"$? $(now) $(val $G/internet | grep -o '"prefixes":\[[^]]*\]')"
+check "an equal prefix in another group: refused" \
+	sc_errs 'is in group "internet" already' prefix add 0.0.0.0/0 \
+	domain shop group web
+check "prefix del of a prefix no group has: refused" \
+	sc_errs "is in no group" prefix del 10.9.9.0/24 domain shop
+check "prefix del takes it out of its group" \
+	sc prefix del 2001:db8::/32 domain shop
+sc domain set shop mtu 1400 dns 10.0.0.53,10.0.0.54 >/dev/null 2>&1
+sc show >/tmp/etcd.out 2>&1
+check_eq "show: the domain's mtu and dns, the group's prefix as its own line" \
+	"mtu 1400 dns 10.0.0.53,10.0.0.54|prefix add 0.0.0.0/0 domain shop group internet" \
+	"$(grep -o 'mtu [0-9]* dns [0-9.,]*' /tmp/etcd.out)|$(grep -o 'prefix add .*' /tmp/etcd.out)"
+sc domain set shop mtu 0 dns none >/dev/null 2>&1
+sc group del internet domain shop >/dev/null 2>&1
+check_eq "...mtu 0 and dns none take them out of the value" "none none" \
+	"$(val config/domains/shop | grep -q '"mtu"' && echo mtu || echo none) $(val config/domains/shop | grep -q '"dns"' && echo dns || echo none)"
+
 # Auth: root, and a user whose role covers /t/lim/ only.
 # (etcdctl, a Go program, takes seconds to start under TCG: the steps
 # around the one the client is judged on go to the gateway directly.)
