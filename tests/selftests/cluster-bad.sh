@@ -263,6 +263,26 @@ check "a bad value in a domain h1 does not hold: h1 applies on" \
 check_fails "...and does not read it (not in its status)" \
 	status_has 'domains/nobody'
 
+# ---- 10. prefix groups and a domain's MTU through etcd ----
+
+sctl group add internet id 9 domain shop
+sctl prefix add 0.0.0.0/0 domain shop group internet
+sctl domain set shop mtu 1400
+rev=$(put "$P/config/domains/shop/groups/partner" \
+	'{"version":1,"id":10,"prefixes":["203.0.113.0/24","0.0.0.0/0","10.0.0.0/33",7]}')
+check "a group whose prefixes are a good one, an equal one and two bad" \
+	wait_for 300 converged "$rev"
+check "...h1 holds internet's 0.0.0.0/0 and partner's 203.0.113.0/24" sh -c \
+	"$IP netns exec hv1 $SEGCTL save | grep -q '^prefix add 0.0.0.0/0 domain shop group internet' &&
+	 $IP netns exec hv1 $SEGCTL save | grep -q '^prefix add 203.0.113.0/24 domain shop group partner'"
+check "...the equal 0.0.0.0/0 of partner skipped, with the kernel's reason" \
+	status_has 'groups/partner: .*0.0.0.0/0.*internet'
+check "...the bad elements skipped: no prefix" \
+	status_has 'groups/partner: "prefixes" has an element that is no prefix'
+check "...and h1's domain shop has mtu 1400" sh -c \
+	"$IP netns exec hv1 $SEGCTL domain show shop | grep -q ' mtu 1400'"
+check "...and wb1 still pings wb2" ping4 wb1 10.2.0.12
+
 check "segd of h1 still runs" kill -0 "${CLUSTER_SEGD_PID[1]}"
 echo "# t=${SECONDS}s"
 finish
