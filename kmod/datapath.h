@@ -294,14 +294,17 @@ bool segf_dhcp(const struct segf_ctx *ctx, struct sk_buff *skb,
 bool segf_ra_reply(const struct segf_ctx *ctx, struct sk_buff *skb,
 		   const struct segf_pkt *pkt);
 
-/* IPv4 UDP from or to the DHCP server port, not in a fragment. */
+/*
+ * IPv4 UDP from the DHCP server port, or to the server or the client
+ * port: a whole datagram or its first fragment, the one with ports.
+ */
 static inline bool segf_is_dhcp(const struct segf_pkt *pkt)
 {
 	return pkt->proto == htons(ETH_P_IP) &&
 	       pkt->l4proto == IPPROTO_UDP &&
-	       (pkt->flags & (SEGF_PKT_L4 | SEGF_PKT_FRAGMENT)) ==
-	       SEGF_PKT_L4 &&
-	       (pkt->sport == htons(67) || pkt->dport == htons(67));
+	       (pkt->flags & SEGF_PKT_L4) &&
+	       (pkt->sport == htons(67) || pkt->dport == htons(67) ||
+		pkt->dport == htons(68));
 }
 
 /*

@@ -113,6 +113,7 @@ struct segf_dhcp_req {
 	bool wants_routes;		/* option 121 in its parameter list */
 	__be32 requested;		/* option 50, or 0 */
 	__be32 server;			/* option 54, or 0 */
+	__be32 saddr;			/* the IPv4 source address */
 };
 
 /* The first IPv4 address of an endpoint or the gateway, or 0. */
@@ -160,6 +161,7 @@ static bool segf_dhcp_read(const struct sk_buff *skb,
 		return false;
 
 	memset(req, 0, sizeof(*req));
+	req->saddr = pkt->v4.saddr;
 	off += sizeof(*bp);
 	while (off < end) {
 		o = skb_header_pointer(skb, off, 1, _o);
@@ -306,8 +308,12 @@ static void segf_dhcp_reply(const struct segf_ctx *ctx, struct sk_buff *skb,
 		daddr = bp->ciaddr;
 	else if (ntohs(bp->flags) & SEGF_DHCP_BROADCAST)
 		daddr = htonl(INADDR_BROADCAST);
-	else
+	else if (yiaddr)
 		daddr = yiaddr;
+	else if (req->saddr)
+		daddr = req->saddr;	/* an INFORM without ciaddr */
+	else
+		daddr = htonl(INADDR_BROADCAST);
 
 	ulen = sizeof(*m) - sizeof(m->ip);
 	m->udp.source = htons(SEGF_DHCP_SERVER_PORT);
@@ -348,17 +354,44 @@ static struct segf_endpoint *segf_dhcp_server(const struct segf_ctx *ctx)
 	return ep;
 }
 
+/*
+ * A request checked as the gateway checks what it answers, sent on to
+ * the domain's server.  A renewal is unicast to the server's address
+ * through the gateway MAC (the server's address is no neighbour of a
+ * /32): it goes to the server's MAC, or its NIC would not take it.
+ */
+static void segf_dhcp_to_server(const struct segf_ctx *ctx,
+				struct sk_buff *skb,
+				const struct segf_endpoint *server)
+{
+	struct ethhdr *eth;
+
+	if (!is_multicast_ether_addr(skb->data)) {
+		if (skb_ensure_writable(skb, ETH_HLEN)) {
+			segf_drop(ctx, skb, SEGFILTER_DROP_TX_ERROR);
+			return;
+		}
+		eth = (struct ethhdr *)skb->data;
+		ether_addr_copy(eth->h_dest, server->mac);
+	}
+	segf_count(ctx, forwarded);
+	segf_deliver(ctx, skb, server, NULL);
+}
+
 /**
  * segf_dhcp - DHCP from an endpoint: answer it, pass it, or drop it
  * @ctx: the frame's context
- * @skb: the frame, IPv4 UDP from or to port 67, not a fragment
+ * @skb: the frame, IPv4 UDP from port 67 or to port 67 or 68, or the
+ *	first fragment of such a datagram
  * @pkt: what segf_parse() found in it
- * @src: the endpoint bound to the port it came by
+ * @src: the endpoint that sent it
  *
- * Server traffic (from port 67) goes on, as any frame, only from the
- * domain's DHCP server.  A client's request (from port 68 to 67, from
- * 0.0.0.0 or an address of its own) goes to that server if the domain
- * has one, else is answered here.  A REQUEST from an address that is
+ * Server traffic (from port 67, or to port 68 from any port) goes on,
+ * as any frame, only from the domain's DHCP server, a local endpoint.
+ * A client's request (to port 67, whole, from 0.0.0.0 or an address of
+ * its own, a BOOTREQUEST whose chaddr is the sender's MAC) goes to that
+ * server if the domain has one, else is answered here.  No request is
+ * taken from an uplink.  A REQUEST from an address that is
  * not the sender's (a renewal of an address its endpoint no longer has)
  * gets a NAK, so that the client starts over at once.
  *
@@ -375,32 +408,47 @@ bool segf_dhcp(const struct segf_ctx *ctx, struct sk_buff *skb,
 	__be32 gw, mine;
 	bool owned;
 
-	if (pkt->sport == htons(SEGF_DHCP_SERVER_PORT)) {
-		if (server == src)
+	/*
+	 * Server traffic: from port 67, or to a client's port 68 from any
+	 * port, a first fragment too.  A remote endpoint is never the
+	 * server.
+	 */
+	if (pkt->sport == htons(SEGF_DHCP_SERVER_PORT) ||
+	    pkt->dport == htons(SEGF_DHCP_CLIENT_PORT)) {
+		if (server == src && !ctx->from_remote)
 			return false;
 		segf_drop(ctx, skb, SEGFILTER_DROP_DHCP);
 		return true;
 	}
-	if (pkt->sport != htons(SEGF_DHCP_CLIENT_PORT))
-		return false;
+	/*
+	 * A request, to port 67 from any port: whole, and from a local
+	 * endpoint, whose own host answers it or sends it to its server.
+	 */
+	if ((pkt->flags & SEGF_PKT_FRAGMENT) || ctx->from_remote) {
+		segf_drop(ctx, skb, SEGFILTER_DROP_DHCP);
+		return true;
+	}
 	owned = !pkt->v4.saddr || segf_owns_v4(src, pkt->v4.saddr);
+	if (!owned && server) {
+		segf_drop(ctx, skb, SEGFILTER_DROP_SRC_IP);
+		return true;
+	}
+	if (!segf_dhcp_read(skb, pkt, &bp, &req)) {
+		segf_drop(ctx, skb, SEGFILTER_DROP_DHCP);
+		return true;
+	}
 	if (server) {
-		if (!owned) {
-			segf_drop(ctx, skb, SEGFILTER_DROP_SRC_IP);
-			return true;
-		}
 		if (server == src) {
 			segf_drop(ctx, skb, SEGFILTER_DROP_DHCP);
 			return true;
 		}
-		segf_count(ctx, forwarded);
-		segf_deliver(ctx, skb, server, NULL);
+		segf_dhcp_to_server(ctx, skb, server);
 		return true;
 	}
 
 	gw = segf_first_v4(cfg->gw_addrs, cfg->n_gw_addrs,
 			   sizeof(cfg->gw_addrs[0]));
-	if (!gw || !segf_dhcp_read(skb, pkt, &bp, &req)) {
+	if (!gw) {
 		segf_drop(ctx, skb, SEGFILTER_DROP_DHCP);
 		return true;
 	}
@@ -455,7 +503,12 @@ struct segf_ra_prefix {
 
 #define SEGF_RA_AUTONOMOUS	0x40
 #define SEGF_RA_LIFETIME	9000	/* seconds: RFC 4861's longest */
-#define SEGF_RA_INFINITE	0xffffffff
+/*
+ * A prefix's lifetimes: finite, so that an address of a prefix the
+ * domain no longer advertises is deprecated then dropped by the hosts.
+ */
+#define SEGF_RA_VALID		86400	/* seconds */
+#define SEGF_RA_PREFERRED	14400
 #define SEGF_ND_OPT_RDNSS	25
 
 struct segf_ra {
@@ -547,8 +600,8 @@ bool segf_ra_reply(const struct segf_ctx *ctx, struct sk_buff *skb,
 		pi->prefix_len = 64;
 		/* Not on-link: there is no subnet, the gateway routes. */
 		pi->flags = SEGF_RA_AUTONOMOUS;
-		pi->valid = htonl(SEGF_RA_INFINITE);
-		pi->preferred = htonl(SEGF_RA_INFINITE);
+		pi->valid = htonl(SEGF_RA_VALID);
+		pi->preferred = htonl(SEGF_RA_PREFERRED);
 		pi->prefix = cfg->ra_prefixes[i];
 	}
 	for (i = 0, n6 = 0; i < cfg->n_dns; i++)

@@ -201,6 +201,18 @@ static int segf_fill_group(struct sk_buff *skb, void *obj,
 
 /* ---- domains ---- */
 
+/* Whether @a is among the first @n of @addrs. */
+static bool segf_addr_listed(const struct segf_addr *addrs, unsigned int n,
+			     const struct segf_addr *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (segf_addr_equal(&addrs[i], a))
+			return true;
+	return false;
+}
+
 /*
  * The DHCP and router advertisement settings of a request: the MTU, the
  * DNS servers and the /64 prefixes to advertise.  A nest replaces what
@@ -236,6 +248,12 @@ static int segf_parse_dhcp_cfg(struct nlattr **attrs,
 						    "a DNS server must be a unicast host address");
 				return -EINVAL;
 			}
+			if (segf_addr_listed(addrs, i, &addrs[i])) {
+				NL_SET_ERR_MSG_FMT_MOD(extack,
+						       "DNS server %u is given twice",
+						       i + 1);
+				return -EEXIST;
+			}
 		}
 		memcpy(cfg->dns, addrs, sizeof(addrs));
 		cfg->n_dns = n;
@@ -254,6 +272,12 @@ static int segf_parse_dhcp_cfg(struct nlattr **attrs,
 				NL_SET_ERR_MSG_ATTR(extack, pfx,
 						    "a prefix to advertise is an IPv6 global or unique local /64, its host part zero");
 				return -EINVAL;
+			}
+			if (segf_addr_listed(addrs, i, &addrs[i])) {
+				NL_SET_ERR_MSG_FMT_MOD(extack,
+						       "prefix %u is given twice",
+						       i + 1);
+				return -EEXIST;
 			}
 			cfg->ra_prefixes[i] = addrs[i].v6;
 		}
@@ -448,6 +472,22 @@ static int segf_domain_set_apply(struct segf_commit *c, struct nlattr **attrs,
 			NL_SET_ERR_MSG_FMT_MOD(c->extack,
 					       "gateway address %u belongs to endpoint %pM",
 					       i + 1, ep->mac);
+			return -EEXIST;
+		}
+	}
+	/* With prefixes, the gateway's link-local address is its own. */
+	if (cfg.n_ra_prefixes) {
+		struct segf_endpoint *ep;
+		struct segf_addr ll;
+
+		memset(&ll, 0, sizeof(ll));
+		ll.family = AF_INET6;
+		segf_gw_link_local(&cfg, &ll.v6);
+		ep = segf_endpoint_live_addr(dom, &ll);
+		if (ep) {
+			NL_SET_ERR_MSG_FMT_MOD(c->extack,
+					       "the gateway's link-local address %pI6c belongs to endpoint %pM",
+					       &ll.v6, ep->mac);
 			return -EEXIST;
 		}
 	}

@@ -78,6 +78,14 @@ static int segf_endpoint_new_check(struct nlattr **attrs,
 	    segf_missing_group(attrs, extack) ||
 	    segf_missing(attrs, extack, SEGFILTER_A_IFINDEX, "port (ifindex)"))
 		return -EINVAL;
+	/* The clients' broadcasts would never reach it: see dhcp.c. */
+	if (attrs[SEGFILTER_A_REMOTE] && attrs[SEGFILTER_A_ENDPOINT_FLAGS] &&
+	    (nla_get_u32(attrs[SEGFILTER_A_ENDPOINT_FLAGS]) &
+	     SEGFILTER_ENDPOINT_F_DHCP_SERVER)) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[SEGFILTER_A_ENDPOINT_FLAGS],
+				    "a remote endpoint cannot be the DHCP server: broadcasts do not cross the overlay");
+		return -EINVAL;
+	}
 	return segf_parse_addrs(attrs[SEGFILTER_A_ADDRS], addrs, &n, extack) ?:
 	       segf_parse_remote(attrs[SEGFILTER_A_REMOTE], addrs, extack);
 }

@@ -106,6 +106,9 @@ void segf_rx_uplink(struct segf_port *port, struct sk_buff *skb)
 	reason = segf_check_source(src, &pkt);
 	if (reason)
 		goto drop;
+	/* No DHCP server or client across the overlay: see dhcp.c. */
+	if (segf_is_dhcp(&pkt) && segf_dhcp(&ctx, skb, &pkt, src))
+		return;
 
 	segf_unicast(&ctx, skb, &pkt, src);
 	return;

@@ -68,7 +68,7 @@ udhcpc_run()
 	local ns=$1
 	cat >/tmp/dhcp.hook <<-EOF
 	#!/bin/sh
-	[ "\$1" = bound ] && env >"/tmp/dhcp.\$DHCP_NS.env"
+	case "\$1" in bound|renew) env >"/tmp/dhcp.\$DHCP_NS.env" ;; esac
 	exec $SCRIPT "\$@"
 	EOF
 	chmod +x /tmp/dhcp.hook
@@ -124,6 +124,14 @@ check_err "a prefix other than /64 is refused" "" "IPv6 /64" \
 	$SEGCTL domain set dc ipv6-prefix fd09:2::/48
 check_err "a multicast DNS server is refused" "" "unicast host address" \
 	$SEGCTL domain set dc dns 224.0.0.1
+check_err "a DNS server given twice is refused" "" "given twice" \
+	$SEGCTL domain set dc dns 10.9.0.53,192.0.2.53,10.9.0.53
+check_err "a prefix given twice is refused" "" "given twice" \
+	$SEGCTL domain set dc ipv6-prefix fd09:1::/64,fd09:1::/64
+check_err "a remote endpoint cannot be the DHCP server" "" \
+	"remote endpoint cannot be the DHCP server" \
+	$SEGCTL endpoint add 02:00:00:00:00:09 domain dc group vm port vr1 \
+	ip 10.9.0.19 remote 192.0.2.9 dhcp-server
 check_eq "the refused settings changed nothing" \
 	"mtu 1400 dns 10.9.0.53,192.0.2.53,fd09::53 ipv6-prefix fd09:1::/64" \
 	"$($SEGCTL domain show dc | grep -o 'mtu .*/64')"
@@ -158,6 +166,20 @@ check_eq "the rogue's 100 server datagrams are dropped as dhcp" 100 \
 	"$(counter port vr1 dhcp)"
 check_eq "no DHCP answer or rogue datagram reached c2" "" \
 	"$(cat /tmp/dhcp.c2.recv)"
+
+# Server traffic by other ways: to port 68 from another port, and in
+# fragments (r1's MTU of 100 cuts a 160-byte datagram in two).
+drops=$(counter port vr1 dhcp)
+n r1 "$TOOLS/udpcast" send -i eth0 -p 1067 -n 5 255.255.255.255 68 PORT \
+	2>/dev/null
+n r1 "$IP" link set eth0 mtu 100
+n r1 "$TOOLS/udpcast" send -i eth0 -p 67 -n 5 255.255.255.255 68 \
+	"FRAG$(printf '%0150d' 0)" 2>/dev/null
+n r1 "$IP" link set eth0 mtu 1500
+check_eq "server datagrams from port 1067, or in fragments, are dropped as dhcp" \
+	$((drops + 10)) "$(counter port vr1 dhcp)"
+sleep 1
+check_eq "...and reached no one" "" "$(grep -E 'PORT|FRAG' /tmp/dhcp.c2.recv)"
 
 # --- the endpoint's address changed: the renewal is refused ---
 rm -f /tmp/dhcp.c1.env
@@ -206,6 +228,9 @@ check_eq "v6's IPv6 MTU is the domain's" 1400 \
 check "v6 pings c2 through the gateway" ping6 v6 fd09:1::12
 check_ge "the gateway answered v6's solicitation" 1 \
 	"$(counter port vv6 ra_replies)"
+check "the prefix's lifetimes are finite: a day valid, 4 hours preferred" \
+	grep -Eq 'valid_lft 86[0-9]{3}sec preferred_lft 14[0-9]{3}sec' \
+	<(n v6 "$IP" -6 addr show dev eth0 scope global)
 
 # --- a DHCP server the domain names ---
 check_err "a second dhcp-server endpoint is refused" "" \
@@ -257,12 +282,44 @@ check_eq "the gateway answered no DHCP meanwhile" "$gw_replies" \
 	"$(counter domain dc dhcp_replies)"
 check_eq "s1's server traffic was not dropped" 0 "$(counter port vs1 dhcp)"
 
+# A renewal is unicast to s1's address through the gateway MAC: it is
+# answered at once only if it reaches s1's MAC (else after -T 10 s, by
+# the broadcast of rebinding).
+rm -f /tmp/dhcp.c3.env
+n c3 env DHCP_NS=c3 udhcpc -i eth0 -f -t 5 -T 10 -s /tmp/dhcp.hook \
+	-p /tmp/dhcp.c3.pid >/dev/null 2>&1 &
+PIDS="$PIDS $!"
+wait_for 100 test -s /tmp/dhcp.c3.env
+client=$(cat /tmp/dhcp.c3.pid)
+PIDS="$PIDS $client"
+rm -f /tmp/dhcp.c3.env
+kill -USR1 "$client"
+check "c3's unicast renewal is answered by s1 within 5 s" \
+	wait_for 50 grep -q '^ip=10.9.0.16$' /tmp/dhcp.c3.env
+kill "$client" 2>/dev/null
+
+# Requests that are no BOOTREQUEST of the sender's are not sent on.
+drops=$(counter port vc3 dhcp)
+n c3 "$TOOLS/udpcast" send -i eth0 -p 68 -n 3 255.255.255.255 67 BOGUS \
+	2>/dev/null
+n c3 "$TOOLS/udpcast" send -i eth0 -p 1068 -n 3 255.255.255.255 67 BOGUS \
+	2>/dev/null
+check_eq "requests to s1 that are no BOOTREQUEST are dropped as dhcp" \
+	$((drops + 6)) "$(counter port vc3 dhcp)"
+
 # --- removal, and sync ---
 $SEGCTL save >/tmp/dhcp.saved
 check "the domain's DNS servers and prefixes can be removed" \
 	$SEGCTL domain set dc dns none ipv6-prefix none mtu 0
 check_eq "domain show lists them no more" "" \
 	"$($SEGCTL domain show dc | grep -Eo ' (mtu|dns|ipv6-prefix) ')"
+$SEGCTL endpoint add 02:00:00:00:00:08 domain dc group vm port vr1 \
+	ip $GW_LL >/dev/null
+check_err "no prefix while an endpoint has the gateway's link-local address" \
+	"" "belongs to endpoint" $SEGCTL domain set dc ipv6-prefix fd09:1::/64
+check_eq "...and none set" "" \
+	"$($SEGCTL domain show dc | grep -Eo ' ipv6-prefix ')"
+$SEGCTL endpoint del 02:00:00:00:00:08 domain dc >/dev/null
 check_err "prefixes need a gateway: removing it alone is refused" "" \
 	"need a gateway MAC" sh -c "$SEGCTL domain set dc ipv6-prefix fd09:1::/64 &&
 	$SEGCTL domain set dc gateway none"
