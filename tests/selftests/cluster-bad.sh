@@ -263,11 +263,10 @@ check "a bad value in a domain h1 does not hold: h1 applies on" \
 check_fails "...and does not read it (not in its status)" \
 	status_has 'domains/nobody'
 
-# ---- 10. prefix groups and a domain's MTU through etcd ----
+# ---- 10. prefix groups through etcd ----
 
 sctl group add internet id 9 domain shop
 sctl prefix add 0.0.0.0/0 domain shop group internet
-sctl domain set shop mtu 1400
 rev=$(put "$P/config/domains/shop/groups/partner" \
 	'{"version":1,"id":10,"prefixes":["203.0.113.0/24","0.0.0.0/0","10.0.0.0/33",7]}')
 check "a group whose prefixes are a good one, an equal one and two bad" \
@@ -279,8 +278,6 @@ check "...partner's equal 0.0.0.0/0 skipped: internet has it" \
 	status_has 'groups/partner: prefix 0.0.0.0/0 of domain shop given twice'
 check "...the bad elements skipped: no prefix" \
 	status_has 'groups/partner: "prefixes" has an element that is no prefix'
-check "...and h1's domain shop has mtu 1400" sh -c \
-	"$IP netns exec hv1 $SEGCTL domain show shop | grep -q ' mtu 1400'"
 check "...and wb1 still pings wb2" ping4 wb1 10.2.0.12
 
 check "segd of h1 still runs" kill -0 "${CLUSTER_SEGD_PID[1]}"
