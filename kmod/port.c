@@ -224,6 +224,8 @@ static void segf_port_mtu_update(struct segf_port *port)
 	struct net_device *lower;
 
 	ASSERT_RTNL();
+	port->drops_big = port->dev->rtnl_link_ops &&
+			  !strcmp(port->dev->rtnl_link_ops->kind, "veth");
 	if (segf_port_is_uplink(port)) {
 		vxlan = netdev_priv(port->dev);
 		port->underlay = vxlan->cfg.remote_ifindex;
@@ -237,6 +239,14 @@ static void segf_port_mtu_update(struct segf_port *port)
 						     SEGF_VXLAN_OVERHEAD4));
 		}
 	}
+	/* Under a protocol's minimum, the data path checks nothing. */
+	if (mtu < IPV6_MIN_MTU || mtu6 < IPV6_MIN_MTU)
+		netdev_warn(port->dev,
+			    "segfilter: path MTU %u (%u to IPv6 hosts) under IPv6's minimum 1280: %s\n",
+			    mtu, mtu6, mtu < SEGF_IPV4_MIN_MTU ||
+			    mtu6 < SEGF_IPV4_MIN_MTU ?
+			    "IP packets out of it are not checked against it" :
+			    "IPv6 packets out of it are not checked against it");
 	WRITE_ONCE(port->mtu, mtu);
 	WRITE_ONCE(port->mtu6, mtu6);
 }

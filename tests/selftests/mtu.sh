@@ -245,6 +245,19 @@ fi
 pass "a VM on each host"
 
 check "a pings b across the hosts" n a ping -c 1 -W 2 10.8.0.12
+# Before a learns any path MTU: its DF-clear packets and its fragments
+# leave whole, too big for the path, and the VXLAN device fragments the
+# outer packet on the underlay, as it did before segfilter checked.
+t0=$(SEGCTL="$IP netns exec hv1 $SEGCTL" counter domain o too_big)
+check "1400 bytes without DF from a to b arrive over a path of 1350" \
+	df_clear_ping a 10.8.0.12 1400
+check "3000 bytes, fragmented by a to its MTU of 1500, arrive too" \
+	df_clear_ping a 10.8.0.12 3000
+check_eq "...neither dropped as too_big on hv1" "$t0" \
+	"$(SEGCTL="$IP netns exec hv1 $SEGCTL" counter domain o too_big)"
+check_eq "...nor on hv2, the replies' way" 0 \
+	"$(SEGCTL="$IP netns exec hv2 $SEGCTL" counter domain o too_big)"
+check_fails "...and a learned no path MTU" learned a 10.8.0.12 1350
 t0=$(SEGCTL="$IP netns exec hv1 $SEGCTL" counter domain o too_big)
 check "TCP: 256 KB from a to b arrive, over a path of 1350" \
 	tcp_bulk a b 10.8.0.12 5001 262144
