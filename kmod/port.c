@@ -697,6 +697,9 @@ static int segf_netdev_event(struct notifier_block *nb, unsigned long event,
 	case NETDEV_UP:
 	case NETDEV_DOWN:
 	case NETDEV_CHANGE:
+		/* An uplink's VXLAN device may have a new link (underlay). */
+		if (event == NETDEV_CHANGE && segf_port_is_uplink(port))
+			segf_port_mtu_update(port);
 		/* A service instance's port: tell whether it can work. */
 		if (port->role == SEGFILTER_PORT_ROLE_SERVICE)
 			segf_port_queue(port, SEGF_PORT_REPORT);

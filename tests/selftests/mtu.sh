@@ -277,4 +277,15 @@ check_ge "too_big counted on a's port too" 2 \
 check_eq "...and hv2 dropped nothing for its size" 0 \
 	"$(SEGCTL="$IP netns exec hv2 $SEGCTL" counter domain o too_big)"
 
+# The VXLAN device moved to another link: only NETDEV_CHANGE says so.
+n hv1 "$IP" link add ul3 mtu 1300 type veth peer name ul4 &&
+	n hv1 "$IP" link set vx0 type vxlan dev ul3
+check "vx0 moved to an underlay of 1300: path-mtu 1250" \
+	sh -c "$IP netns exec hv1 $SEGCTL port show vx0 |
+		grep -qw 'path-mtu 1250'"
+n hv1 "$IP" link set vx0 type vxlan dev ul1
+check "...and back on ul1: path-mtu 1350" \
+	sh -c "$IP netns exec hv1 $SEGCTL port show vx0 |
+		grep -qw 'path-mtu 1350'"
+
 finish
