@@ -214,15 +214,17 @@ static bool segf_too_big_answered(const struct sk_buff *skb,
 		 icmp_is_err(pkt->icmp_type));
 }
 
-/* An ICMP error quotes at most this much of the packet it is about. */
-#define SEGF_ICMP_QUOTE4	(576 - sizeof(struct iphdr) - sizeof(struct icmphdr))
-#define SEGF_ICMP_QUOTE6	(IPV6_MIN_MTU - sizeof(struct ipv6hdr) - \
-				 sizeof(struct icmp6hdr))
+/*
+ * An IPv4 ICMP error is at most this long (RFC 1812), an ICMPv6 one
+ * IPV6_MIN_MTU (RFC 4443), and neither longer than the link it goes by.
+ */
+#define SEGF_ICMP_MAX4		576U
 
 /*
  * The gateway's ICMP fragmentation needed (IPv4) or packet too big
  * (IPv6) about the packet in @skb, from @gw to its sender, quoting as
- * much of it as an error may.  NULL without memory.
+ * much of it as an error may and the sender's port carries.  NULL
+ * without memory.
  */
 static struct sk_buff *segf_too_big_build(const struct segf_ctx *ctx,
 					  const struct sk_buff *skb,
@@ -232,9 +234,15 @@ static struct sk_buff *segf_too_big_build(const struct segf_ctx *ctx,
 {
 	bool v6 = pkt->proto == htons(ETH_P_IPV6);
 	unsigned int hlen = v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
-	unsigned int quote = min_t(unsigned int, skb->len - pkt->l3_off,
-				   v6 ? SEGF_ICMP_QUOTE6 : SEGF_ICMP_QUOTE4);
-	unsigned int plen = sizeof(struct icmphdr) + quote;
+	unsigned int room = min(v6 ? IPV6_MIN_MTU : SEGF_ICMP_MAX4,
+				segf_port_mtu(ctx->port, false));
+	unsigned int quote, plen;
+
+	/* The error fits the sender's link too: its port's MTU. */
+	quote = room > hlen + sizeof(struct icmphdr) ?
+		room - hlen - sizeof(struct icmphdr) : 0;
+	quote = min(quote, skb->len - pkt->l3_off);
+	plen = sizeof(struct icmphdr) + quote;
 	struct sk_buff *nskb;
 	struct ethhdr *eth;
 	void *l4;
