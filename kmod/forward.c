@@ -28,10 +28,11 @@
 
 /*
  * Send @skb, a whole frame at skb->data, out of @out towards its guest
- * (or, out of an uplink, its tunnel).  The port the frame came from is
- * charged if the device refuses it.  Consumes @skb.
+ * (or, out of an uplink, its tunnel), counted as sent there and on the
+ * domain.  False if the device refused it or is going away; nothing is
+ * charged then.  Consumes @skb.
  */
-void segf_xmit(const struct segf_ctx *ctx, struct segf_port *out,
+bool segf_send(const struct segf_ctx *ctx, struct segf_port *out,
 	       struct sk_buff *skb)
 {
 	unsigned int len = skb->len;
@@ -39,8 +40,8 @@ void segf_xmit(const struct segf_ctx *ctx, struct segf_port *out,
 
 	/* Its device is going away: see struct segf_port. */
 	if (unlikely(READ_ONCE(out->gone))) {
-		segf_drop(ctx, skb, SEGFILTER_DROP_TX_ERROR);
-		return;
+		kfree_skb(skb);
+		return false;
 	}
 	skb->dev = out->dev;
 	skb_forward_csum(skb);
@@ -48,12 +49,22 @@ void segf_xmit(const struct segf_ctx *ctx, struct segf_port *out,
 	skb_clear_tstamp(skb);
 	/* net_xmit_eval() evaluates its argument twice: never inline it. */
 	ret = dev_queue_xmit(skb);
-	if (net_xmit_eval(ret)) {
-		segf_count(ctx, drops[SEGFILTER_DROP_TX_ERROR]);
-		return;
-	}
+	if (net_xmit_eval(ret))
+		return false;
 	segf_count_packet(out->stats, true, len);
 	segf_count_packet(ctx->dom->stats, true, len);
+	return true;
+}
+
+/*
+ * segf_send(), and a frame that did not go counted as tx_error on the
+ * port it came from.  Consumes @skb.
+ */
+void segf_xmit(const struct segf_ctx *ctx, struct segf_port *out,
+	       struct sk_buff *skb)
+{
+	if (!segf_send(ctx, out, skb))
+		segf_count(ctx, drops[SEGFILTER_DROP_TX_ERROR]);
 }
 
 /*

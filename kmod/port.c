@@ -416,6 +416,7 @@ static int segf_port_hook(struct segf_port *port,
 	port->dev = dev;
 	strscpy(port->name, dev->name, sizeof(port->name));
 	segf_port_mtu_update(port);
+	port->icmp_stamp = jiffies - HZ;
 	/* Publishes the fully initialised port to the data path. */
 	err = netdev_rx_handler_register(dev, segf_handle_frame, port);
 	if (err) {

@@ -309,6 +309,29 @@ static struct sk_buff *segf_too_big_build(const struct segf_ctx *ctx,
 	return nskb;
 }
 
+/*
+ * Whether @port's sender may have one more ICMP error this second: at
+ * most SEGF_PORT_ICMP_PER_SEC, so that one guest cannot spend its
+ * domain's whole budget.  A stamp and a count, no lock: CPUs racing
+ * here may let a few more through.
+ */
+static bool segf_icmp_budget(struct segf_port *port)
+{
+	unsigned long now = jiffies;
+	unsigned int n;
+
+	if (time_after_eq(now, READ_ONCE(port->icmp_stamp) + HZ)) {
+		WRITE_ONCE(port->icmp_stamp, now);
+		WRITE_ONCE(port->icmp_count, 1);
+		return true;
+	}
+	n = READ_ONCE(port->icmp_count);
+	if (n >= SEGF_PORT_ICMP_PER_SEC)
+		return false;
+	WRITE_ONCE(port->icmp_count, n + 1);
+	return true;
+}
+
 /**
  * segf_too_big - drop a packet too big for its path, and say so
  * @ctx: the frame's context
@@ -323,8 +346,9 @@ static struct sk_buff *segf_too_big_build(const struct segf_ctx *ctx,
  * big, from its first address of the packet's family, straight back
  * through that port (link plumbing: no flow, no policy).  Not for a
  * remote sender, whose host has no way to believe the gateway of
- * another, nor without a gateway address of the family; at most 100 a
- * second per domain.  Consumes @skb.
+ * another, nor without a gateway address of the family; at most
+ * SEGF_PORT_ICMP_PER_SEC a second per port and 100 per domain.
+ * Consumes @skb.
  */
 void segf_too_big(const struct segf_ctx *ctx, struct sk_buff *skb,
 		  const struct segf_pkt *pkt, const struct segf_endpoint *src,
@@ -336,12 +360,12 @@ void segf_too_big(const struct segf_ctx *ctx, struct sk_buff *skb,
 	gw = segf_gw_addr(&ctx->pol->cfg, pkt->proto == htons(ETH_P_IPV6) ?
 					  AF_INET6 : AF_INET);
 	if (gw && !ctx->from_remote && segf_endpoint_port(src) == ctx->port &&
-	    segf_too_big_answered(skb, pkt) && __ratelimit(&ctx->dom->icmp_limit)) {
+	    segf_too_big_answered(skb, pkt) && segf_icmp_budget(ctx->port) &&
+	    __ratelimit(&ctx->dom->icmp_limit)) {
 		nskb = segf_too_big_build(ctx, skb, pkt, gw, mtu);
-		if (nskb) {
+		/* An error that does not go is no second drop of the frame. */
+		if (nskb && segf_send(ctx, ctx->port, nskb))
 			segf_count(ctx, icmp_too_big);
-			segf_xmit(ctx, ctx->port, nskb);
-		}
 	}
 	segf_drop(ctx, skb, SEGFILTER_DROP_TOO_BIG);
 }
