@@ -35,6 +35,8 @@ R1=02:00:00:00:09:12
 R2=02:00:00:00:09:22
 A=02:00:00:00:08:11
 B=02:00:00:00:08:12
+T1=02:00:00:00:09:13
+T2=02:00:00:00:09:14
 
 trap cleanup_vms EXIT
 
@@ -155,6 +157,28 @@ check "...the next ones, fragmented, are routed and arrive" \
 	n s1 ping -c 2 -W 2 -s 1400 10.9.1.12
 check_eq "icmp_too_big: one per path learned" 3 \
 	"$(counter port vs1 icmp_too_big)"
+
+# A sender whose own link carries less than 576 bytes: its error fits.
+if vm_veth t1 vt1 $T1 10.9.0.13 fd09::13 &&
+	vm_veth t2 vt2 $T2 10.9.0.14 fd09::14 &&
+	"$IP" link set vt1 mtu 500 && n t1 "$IP" link set eth0 mtu 500 &&
+	"$IP" link set vt2 mtu 400 && n t2 "$IP" link set eth0 mtu 400 &&
+	$SEGCTL port attach vt1 domain m >/dev/null &&
+	$SEGCTL port attach vt2 domain m >/dev/null &&
+	$SEGCTL endpoint add $T1 domain m group g port vt1 \
+		ip 10.9.0.13 >/dev/null &&
+	$SEGCTL endpoint add $T2 domain m group g port vt2 \
+		ip 10.9.0.14 >/dev/null; then
+	pass "two more VMs: t1 on a port of MTU 500, t2 on one of 400"
+else
+	fail "two more VMs: t1 on a port of MTU 500, t2 on one of 400"
+fi
+check_fails "450 bytes with DF from t1 to t2 do not arrive" \
+	n t1 ping -c 1 -W 2 -s 450 10.9.0.14
+check "...the error, cut to t1's 500 bytes, reached t1: route mtu 400" \
+	learned t1 10.9.0.14 400
+check_eq "...counted once on t1's port (icmp_too_big)" 1 \
+	"$(counter port vt1 icmp_too_big)"
 
 cleanup_vms
 
