@@ -237,15 +237,15 @@ static struct sk_buff *segf_too_big_build(const struct segf_ctx *ctx,
 	unsigned int room = min(v6 ? IPV6_MIN_MTU : SEGF_ICMP_MAX4,
 				segf_port_mtu(ctx->port, false));
 	unsigned int quote, plen;
+	struct sk_buff *nskb;
+	struct ethhdr *eth;
+	void *l4;
 
 	/* The error fits the sender's link too: its port's MTU. */
 	quote = room > hlen + sizeof(struct icmphdr) ?
 		room - hlen - sizeof(struct icmphdr) : 0;
 	quote = min(quote, skb->len - pkt->l3_off);
 	plen = sizeof(struct icmphdr) + quote;
-	struct sk_buff *nskb;
-	struct ethhdr *eth;
-	void *l4;
 
 	/* struct icmphdr and struct icmp6hdr are both 8 bytes. */
 	BUILD_BUG_ON(sizeof(struct icmphdr) != sizeof(struct icmp6hdr));
