@@ -344,6 +344,8 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 	    struct segf_steer *st);
 
 /* forward.c */
+bool segf_send(const struct segf_ctx *ctx, struct segf_port *out,
+	       struct sk_buff *skb);
 void segf_xmit(const struct segf_ctx *ctx, struct segf_port *out,
 	       struct sk_buff *skb);
 void segf_deliver(const struct segf_ctx *ctx, struct sk_buff *skb,

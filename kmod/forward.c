@@ -28,10 +28,11 @@
 
 /*
  * Send @skb, a whole frame at skb->data, out of @out towards its guest
- * (or, out of an uplink, its tunnel).  The port the frame came from is
- * charged if the device refuses it.  Consumes @skb.
+ * (or, out of an uplink, its tunnel), counted as sent there and on the
+ * domain.  False if the device refused it or is going away; nothing is
+ * charged then.  Consumes @skb.
  */
-void segf_xmit(const struct segf_ctx *ctx, struct segf_port *out,
+bool segf_send(const struct segf_ctx *ctx, struct segf_port *out,
 	       struct sk_buff *skb)
 {
 	unsigned int len = skb->len;
@@ -39,8 +40,8 @@ void segf_xmit(const struct segf_ctx *ctx, struct segf_port *out,
 
 	/* Its device is going away: see struct segf_port. */
 	if (unlikely(READ_ONCE(out->gone))) {
-		segf_drop(ctx, skb, SEGFILTER_DROP_TX_ERROR);
-		return;
+		kfree_skb(skb);
+		return false;
 	}
 	skb->dev = out->dev;
 	skb_forward_csum(skb);
@@ -48,12 +49,22 @@ void segf_xmit(const struct segf_ctx *ctx, struct segf_port *out,
 	skb_clear_tstamp(skb);
 	/* net_xmit_eval() evaluates its argument twice: never inline it. */
 	ret = dev_queue_xmit(skb);
-	if (net_xmit_eval(ret)) {
-		segf_count(ctx, drops[SEGFILTER_DROP_TX_ERROR]);
-		return;
-	}
+	if (net_xmit_eval(ret))
+		return false;
 	segf_count_packet(out->stats, true, len);
 	segf_count_packet(ctx->dom->stats, true, len);
+	return true;
+}
+
+/*
+ * segf_send(), and a frame that did not go counted as tx_error on the
+ * port it came from.  Consumes @skb.
+ */
+void segf_xmit(const struct segf_ctx *ctx, struct segf_port *out,
+	       struct sk_buff *skb)
+{
+	if (!segf_send(ctx, out, skb))
+		segf_count(ctx, drops[SEGFILTER_DROP_TX_ERROR]);
 }
 
 /*
@@ -337,18 +348,45 @@ static bool segf_steers_here(const struct segf_steer *st,
 }
 
 /*
- * The MTU of the path a frame to @dst takes: its port's device's, or
- * through an uplink, what reaches a host of the remote's family.
+ * The MTU a packet to @dst is held to, 0 for none: its path's (its
+ * port's device's, or through an uplink, what reaches a host of the
+ * remote's family), where the packet's sender can be told (IPv6, IPv4
+ * with DF set and not a later fragment) or the device would drop it
+ * anyway (a veth).  A DF-clear IPv4 packet or a fragment goes to a tap
+ * or a remote host whatever its size, as before the check: tun does not
+ * check the MTU, and the VXLAN device fragments the outer packet.  A
+ * path under the protocol's minimum is not one (PTB would loop).
  */
-static unsigned int segf_path_mtu(const struct segf_endpoint *dst)
+static unsigned int segf_path_mtu(const struct sk_buff *skb,
+				  const struct segf_pkt *pkt,
+				  const struct segf_endpoint *dst)
 {
 	const struct segf_port *out = segf_endpoint_port(dst);
 	const struct segf_remote *remote;
+	const struct iphdr *iph;
+	unsigned int mtu, min;
+	struct iphdr buf;
+	bool v6 = false;
 
-	if (!segf_port_is_uplink(out))
-		return segf_port_mtu(out, false);
-	remote = rcu_dereference(dst->remote);
-	return segf_port_mtu(out, remote && remote->addr.family == AF_INET6);
+	if (pkt->proto == htons(ETH_P_IPV6))
+		min = IPV6_MIN_MTU;
+	else if (pkt->proto == htons(ETH_P_IP))
+		min = SEGF_IPV4_MIN_MTU;
+	else
+		return 0;
+	if (segf_port_is_uplink(out)) {
+		remote = rcu_dereference(dst->remote);
+		v6 = remote && remote->addr.family == AF_INET6;
+	}
+	mtu = segf_port_mtu(out, v6);
+	if (mtu < min)
+		return 0;
+	if (pkt->proto == htons(ETH_P_IPV6) || out->drops_big)
+		return mtu;
+	iph = skb_header_pointer(skb, pkt->l3_off, sizeof(buf), &buf);
+	if (!iph || (iph->frag_off & htons(IP_DF | IP_OFFSET)) != htons(IP_DF))
+		return 0;
+	return mtu;
 }
 
 /*
@@ -372,13 +410,13 @@ static bool segf_big_tcp_fits(const struct sk_buff *skb,
 }
 
 /*
- * Whether the IP packet in @skb fits a path of @mtu; a GSO frame's, by
- * the segments it will be cut into.  The fast path reads two numbers.
+ * Whether the IP packet in @skb fits a path of @mtu (0: any does); a GSO
+ * frame's, by the segments it will be cut into.
  */
 static bool segf_fits(const struct sk_buff *skb, const struct segf_pkt *pkt,
 		      unsigned int mtu)
 {
-	if (pkt->proto != htons(ETH_P_IP) && pkt->proto != htons(ETH_P_IPV6))
+	if (!mtu)
 		return true;
 	if (!skb_is_gso(skb))
 		return skb->len - pkt->l3_off <= mtu;
@@ -441,7 +479,7 @@ void segf_routed(const struct segf_ctx *ctx, struct sk_buff *skb,
 	if (reason)
 		goto drop;
 	/* Before the TTL goes down: the error quotes what the sender sent. */
-	mtu = segf_path_mtu(dst);
+	mtu = segf_path_mtu(skb, pkt, dst);
 	if (unlikely(!segf_fits(skb, pkt, mtu))) {
 		segf_too_big(ctx, skb, pkt, src, mtu);
 		return;
@@ -484,7 +522,7 @@ void segf_unicast(const struct segf_ctx *ctx, struct sk_buff *skb,
 			     &st);
 	if (reason)
 		goto drop;
-	mtu = segf_path_mtu(dst);
+	mtu = segf_path_mtu(skb, pkt, dst);
 	if (unlikely(!segf_fits(skb, pkt, mtu))) {
 		segf_too_big(ctx, skb, pkt, src, mtu);
 		return;

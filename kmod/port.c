@@ -224,6 +224,8 @@ static void segf_port_mtu_update(struct segf_port *port)
 	struct net_device *lower;
 
 	ASSERT_RTNL();
+	port->drops_big = port->dev->rtnl_link_ops &&
+			  !strcmp(port->dev->rtnl_link_ops->kind, "veth");
 	if (segf_port_is_uplink(port)) {
 		vxlan = netdev_priv(port->dev);
 		port->underlay = vxlan->cfg.remote_ifindex;
@@ -237,6 +239,14 @@ static void segf_port_mtu_update(struct segf_port *port)
 						     SEGF_VXLAN_OVERHEAD4));
 		}
 	}
+	/* Under a protocol's minimum, the data path checks nothing. */
+	if (mtu < IPV6_MIN_MTU || mtu6 < IPV6_MIN_MTU)
+		netdev_warn(port->dev,
+			    "segfilter: path MTU %u (%u to IPv6 hosts) under IPv6's minimum 1280: %s\n",
+			    mtu, mtu6, mtu < SEGF_IPV4_MIN_MTU ||
+			    mtu6 < SEGF_IPV4_MIN_MTU ?
+			    "IP packets out of it are not checked against it" :
+			    "IPv6 packets out of it are not checked against it");
 	WRITE_ONCE(port->mtu, mtu);
 	WRITE_ONCE(port->mtu6, mtu6);
 }
@@ -406,6 +416,7 @@ static int segf_port_hook(struct segf_port *port,
 	port->dev = dev;
 	strscpy(port->name, dev->name, sizeof(port->name));
 	segf_port_mtu_update(port);
+	port->icmp_stamp = jiffies - HZ;
 	/* Publishes the fully initialised port to the data path. */
 	err = netdev_rx_handler_register(dev, segf_handle_frame, port);
 	if (err) {
@@ -687,6 +698,9 @@ static int segf_netdev_event(struct notifier_block *nb, unsigned long event,
 	case NETDEV_UP:
 	case NETDEV_DOWN:
 	case NETDEV_CHANGE:
+		/* An uplink's VXLAN device may have a new link (underlay). */
+		if (event == NETDEV_CHANGE && segf_port_is_uplink(port))
+			segf_port_mtu_update(port);
 		/* A service instance's port: tell whether it can work. */
 		if (port->role == SEGFILTER_PORT_ROLE_SERVICE)
 			segf_port_queue(port, SEGF_PORT_REPORT);

@@ -98,15 +98,21 @@ struct segf_port {
 	 * The largest IP packet a frame sent out of the port may carry:
 	 * the device's MTU; for an uplink, the least of its VXLAN device's
 	 * and its underlay's less the encapsulation, to a remote host of
-	 * IPv4 (@mtu) and of IPv6 (@mtu6).  Written under RTNL at attach
-	 * and on NETDEV_CHANGEMTU of the device or the uplink's underlay
-	 * (@underlay, the VXLAN device's lower device, 0 if none), read
-	 * by the data path.
+	 * IPv4 (@mtu) and of IPv6 (@mtu6).  Written under RTNL at attach,
+	 * on NETDEV_CHANGEMTU of the device or the uplink's underlay
+	 * (@underlay, the VXLAN device's lower device, 0 if none) and on
+	 * NETDEV_CHANGE of an uplink (its VXLAN link may have changed);
+	 * read by the data path.
 	 */
 	unsigned int mtu;
 	unsigned int mtu6;
 	int underlay;
 	bool underlay_v6;		/* the VXLAN's local address is IPv6 */
+	/* The device drops a frame over its MTU (a veth; not a tap). */
+	bool drops_big;
+	/* The gateway's ICMP errors to its sender this second: respond.c */
+	unsigned long icmp_stamp;	/* jiffies the second began */
+	unsigned int icmp_count;
 	struct segf_port_group groups[SEGF_PORT_GROUPS];
 	struct segf_exit_link exit[SEGF_EXIT_AFS];	/* EXIT ports */
 
@@ -143,6 +149,12 @@ static inline u16 segf_port_group(const struct segf_port *port,
 /* What VXLAN adds to a frame over an IPv4 and an IPv6 underlay. */
 #define SEGF_VXLAN_OVERHEAD4	50
 #define SEGF_VXLAN_OVERHEAD6	70
+
+/* The gateway's ICMP errors a second at most, per port (and domain: 100). */
+#define SEGF_PORT_ICMP_PER_SEC	10
+
+/* The least MTU of an IPv4 link (RFC 791); IPv6's is IPV6_MIN_MTU. */
+#define SEGF_IPV4_MIN_MTU	68
 
 /*
  * The MTU of the path a frame takes out of @port, to a remote host of

@@ -214,15 +214,17 @@ static bool segf_too_big_answered(const struct sk_buff *skb,
 		 icmp_is_err(pkt->icmp_type));
 }
 
-/* An ICMP error quotes at most this much of the packet it is about. */
-#define SEGF_ICMP_QUOTE4	(576 - sizeof(struct iphdr) - sizeof(struct icmphdr))
-#define SEGF_ICMP_QUOTE6	(IPV6_MIN_MTU - sizeof(struct ipv6hdr) - \
-				 sizeof(struct icmp6hdr))
+/*
+ * An IPv4 ICMP error is at most this long (RFC 1812), an ICMPv6 one
+ * IPV6_MIN_MTU (RFC 4443), and neither longer than the link it goes by.
+ */
+#define SEGF_ICMP_MAX4		576U
 
 /*
  * The gateway's ICMP fragmentation needed (IPv4) or packet too big
  * (IPv6) about the packet in @skb, from @gw to its sender, quoting as
- * much of it as an error may.  NULL without memory.
+ * much of it as an error may and the sender's port carries.  NULL
+ * without memory.
  */
 static struct sk_buff *segf_too_big_build(const struct segf_ctx *ctx,
 					  const struct sk_buff *skb,
@@ -232,12 +234,18 @@ static struct sk_buff *segf_too_big_build(const struct segf_ctx *ctx,
 {
 	bool v6 = pkt->proto == htons(ETH_P_IPV6);
 	unsigned int hlen = v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
-	unsigned int quote = min_t(unsigned int, skb->len - pkt->l3_off,
-				   v6 ? SEGF_ICMP_QUOTE6 : SEGF_ICMP_QUOTE4);
-	unsigned int plen = sizeof(struct icmphdr) + quote;
+	unsigned int room = min(v6 ? IPV6_MIN_MTU : SEGF_ICMP_MAX4,
+				segf_port_mtu(ctx->port, false));
+	unsigned int quote, plen;
 	struct sk_buff *nskb;
 	struct ethhdr *eth;
 	void *l4;
+
+	/* The error fits the sender's link too: its port's MTU. */
+	quote = room > hlen + sizeof(struct icmphdr) ?
+		room - hlen - sizeof(struct icmphdr) : 0;
+	quote = min(quote, skb->len - pkt->l3_off);
+	plen = sizeof(struct icmphdr) + quote;
 
 	/* struct icmphdr and struct icmp6hdr are both 8 bytes. */
 	BUILD_BUG_ON(sizeof(struct icmphdr) != sizeof(struct icmp6hdr));
@@ -301,6 +309,29 @@ static struct sk_buff *segf_too_big_build(const struct segf_ctx *ctx,
 	return nskb;
 }
 
+/*
+ * Whether @port's sender may have one more ICMP error this second: at
+ * most SEGF_PORT_ICMP_PER_SEC, so that one guest cannot spend its
+ * domain's whole budget.  A stamp and a count, no lock: CPUs racing
+ * here may let a few more through.
+ */
+static bool segf_icmp_budget(struct segf_port *port)
+{
+	unsigned long now = jiffies;
+	unsigned int n;
+
+	if (time_after_eq(now, READ_ONCE(port->icmp_stamp) + HZ)) {
+		WRITE_ONCE(port->icmp_stamp, now);
+		WRITE_ONCE(port->icmp_count, 1);
+		return true;
+	}
+	n = READ_ONCE(port->icmp_count);
+	if (n >= SEGF_PORT_ICMP_PER_SEC)
+		return false;
+	WRITE_ONCE(port->icmp_count, n + 1);
+	return true;
+}
+
 /**
  * segf_too_big - drop a packet too big for its path, and say so
  * @ctx: the frame's context
@@ -315,8 +346,9 @@ static struct sk_buff *segf_too_big_build(const struct segf_ctx *ctx,
  * big, from its first address of the packet's family, straight back
  * through that port (link plumbing: no flow, no policy).  Not for a
  * remote sender, whose host has no way to believe the gateway of
- * another, nor without a gateway address of the family; at most 100 a
- * second per domain.  Consumes @skb.
+ * another, nor without a gateway address of the family; at most
+ * SEGF_PORT_ICMP_PER_SEC a second per port and 100 per domain.
+ * Consumes @skb.
  */
 void segf_too_big(const struct segf_ctx *ctx, struct sk_buff *skb,
 		  const struct segf_pkt *pkt, const struct segf_endpoint *src,
@@ -328,12 +360,12 @@ void segf_too_big(const struct segf_ctx *ctx, struct sk_buff *skb,
 	gw = segf_gw_addr(&ctx->pol->cfg, pkt->proto == htons(ETH_P_IPV6) ?
 					  AF_INET6 : AF_INET);
 	if (gw && !ctx->from_remote && segf_endpoint_port(src) == ctx->port &&
-	    segf_too_big_answered(skb, pkt) && __ratelimit(&ctx->dom->icmp_limit)) {
+	    segf_too_big_answered(skb, pkt) && segf_icmp_budget(ctx->port) &&
+	    __ratelimit(&ctx->dom->icmp_limit)) {
 		nskb = segf_too_big_build(ctx, skb, pkt, gw, mtu);
-		if (nskb) {
+		/* An error that does not go is no second drop of the frame. */
+		if (nskb && segf_send(ctx, ctx->port, nskb))
 			segf_count(ctx, icmp_too_big);
-			segf_xmit(ctx, ctx->port, nskb);
-		}
 	}
 	segf_drop(ctx, skb, SEGFILTER_DROP_TOO_BIG);
 }

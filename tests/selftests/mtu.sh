@@ -35,6 +35,8 @@ R1=02:00:00:00:09:12
 R2=02:00:00:00:09:22
 A=02:00:00:00:08:11
 B=02:00:00:00:08:12
+T1=02:00:00:00:09:13
+T2=02:00:00:00:09:14
 
 trap cleanup_vms EXIT
 
@@ -156,6 +158,30 @@ check "...the next ones, fragmented, are routed and arrive" \
 check_eq "icmp_too_big: one per path learned" 3 \
 	"$(counter port vs1 icmp_too_big)"
 
+# A sender whose own link carries less than 576 bytes: its error fits.
+# (t1 takes a path MTU under 552, the default min_pmtu.)
+if vm_veth t1 vt1 $T1 10.9.0.13 fd09::13 &&
+	vm_veth t2 vt2 $T2 10.9.0.14 fd09::14 &&
+	"$IP" link set vt1 mtu 500 && n t1 "$IP" link set eth0 mtu 500 &&
+	"$IP" link set vt2 mtu 400 && n t2 "$IP" link set eth0 mtu 400 &&
+	n t1 sysctl -qw net.ipv4.route.min_pmtu=68 &&
+	$SEGCTL port attach vt1 domain m >/dev/null &&
+	$SEGCTL port attach vt2 domain m >/dev/null &&
+	$SEGCTL endpoint add $T1 domain m group g port vt1 \
+		ip 10.9.0.13 >/dev/null &&
+	$SEGCTL endpoint add $T2 domain m group g port vt2 \
+		ip 10.9.0.14 >/dev/null; then
+	pass "two more VMs: t1 on a port of MTU 500, t2 on one of 400"
+else
+	fail "two more VMs: t1 on a port of MTU 500, t2 on one of 400"
+fi
+check_fails "450 bytes with DF from t1 to t2 do not arrive" \
+	n t1 ping -c 1 -W 2 -s 450 10.9.0.14
+check "...the error, cut to t1's 500 bytes, reached t1: route mtu 400" \
+	learned t1 10.9.0.14 400
+check_eq "...counted once on t1's port (icmp_too_big)" 1 \
+	"$(counter port vt1 icmp_too_big)"
+
 cleanup_vms
 
 # ---- two hosts: an uplink whose underlay is too small ----
@@ -245,6 +271,19 @@ fi
 pass "a VM on each host"
 
 check "a pings b across the hosts" n a ping -c 1 -W 2 10.8.0.12
+# Before a learns any path MTU: its DF-clear packets and its fragments
+# leave whole, too big for the path, and the VXLAN device fragments the
+# outer packet on the underlay, as it did before segfilter checked.
+t0=$(SEGCTL="$IP netns exec hv1 $SEGCTL" counter domain o too_big)
+check "1400 bytes without DF from a to b arrive over a path of 1350" \
+	df_clear_ping a 10.8.0.12 1400
+check "3000 bytes, fragmented by a to its MTU of 1500, arrive too" \
+	df_clear_ping a 10.8.0.12 3000
+check_eq "...neither dropped as too_big on hv1" "$t0" \
+	"$(SEGCTL="$IP netns exec hv1 $SEGCTL" counter domain o too_big)"
+check_eq "...nor on hv2, the replies' way" 0 \
+	"$(SEGCTL="$IP netns exec hv2 $SEGCTL" counter domain o too_big)"
+check_fails "...and a learned no path MTU" learned a 10.8.0.12 1350
 t0=$(SEGCTL="$IP netns exec hv1 $SEGCTL" counter domain o too_big)
 check "TCP: 256 KB from a to b arrive, over a path of 1350" \
 	tcp_bulk a b 10.8.0.12 5001 262144
@@ -263,5 +302,22 @@ check_ge "too_big counted on a's port too" 2 \
 	"$(SEGCTL="$IP netns exec hv1 $SEGCTL" counter port oa too_big)"
 check_eq "...and hv2 dropped nothing for its size" 0 \
 	"$(SEGCTL="$IP netns exec hv2 $SEGCTL" counter domain o too_big)"
+
+# The VXLAN device moved to another link: only NETDEV_CHANGE says so
+# (vxlan lowers vx0's own MTU to fit without NETDEV_CHANGEMTU).
+n hv1 "$IP" link add ul3 mtu 1300 type veth peer name ul4 &&
+	n hv1 "$IP" link set vx0 type vxlan dev ul3
+check "vx0 moved to an underlay of 1300: path-mtu 1250" \
+	sh -c "$IP netns exec hv1 $SEGCTL port show vx0 |
+		grep -qw 'path-mtu 1250'"
+n hv1 "$IP" link set vx0 type vxlan dev ul1 &&
+	n hv1 "$IP" link set vx0 mtu 1350
+check "...back on ul1, vx0's MTU 1350 (ul1's less 50): path-mtu 1350" \
+	sh -c "$IP netns exec hv1 $SEGCTL port show vx0 |
+		grep -qw 'path-mtu 1350'"
+n hv1 "$IP" link set ul3 mtu 1200
+check "...which ul3's MTU no longer changes" \
+	sh -c "$IP netns exec hv1 $SEGCTL port show vx0 |
+		grep -qw 'path-mtu 1350'"
 
 finish
