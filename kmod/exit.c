@@ -6,14 +6,15 @@
  * and a next hop, for IPv4, IPv6 or both.  On that link the module is a
  * router: it answers ARP requests and neighbour solicitations for its
  * own address with the exit device's MAC, and learns the next hop's MAC
- * from the next hop's own ARP and ND messages, asking for it (rate
- * limited) when a packet needs it and none is known.
+ * while it knows none, or from the answer to its own solicitation, asking
+ * for it (rate limited) when a packet needs it and none is known.
  *
  * Out: a frame an endpoint routes through the gateway to an address that
- * no endpoint of the domain owns leaves by the exit, if the policy lets
- * it go to that address's prefix group (none: id 0, only "any" rules).
- * In: an IP frame to the exit's MAC for an address an endpoint owns is
- * routed to it, if the policy lets the source's prefix group reach it.
+ * no endpoint of the domain owns leaves by the exit, if a prefix group of
+ * the domain holds that address and the policy lets it go there.
+ * In: an IP frame from the next hop's MAC to the exit's MAC for an
+ * address an endpoint owns is routed to it, if a prefix group holds the
+ * source and the policy lets that group reach the endpoint.
  * Both directions share the domain's flow table, so that a stateful
  * rule lets the replies through.  Anything else that comes in by an
  * exit is dropped and counted.
@@ -37,6 +38,8 @@
 
 /* The least time between two solicitations of one next hop. */
 #define SEGF_EXIT_SOLICIT_GAP	(HZ / 4)
+/* How long an answer to a solicitation is taken as one. */
+#define SEGF_EXIT_ANSWER_WAIT	HZ
 
 /* Copy the next hop's MAC to @mac; false while none was learned. */
 bool segf_exit_nh_mac(const struct segf_exit_link *link, u8 *mac)
@@ -49,12 +52,39 @@ bool segf_exit_nh_mac(const struct segf_exit_link *link, u8 *mac)
 	return true;
 }
 
-static void segf_exit_learn(struct segf_exit_link *link, const u8 *mac)
+/*
+ * Take @mac as the next hop's, from a message whose sender address is
+ * the next hop's: while no MAC is known, or if @answer (an ARP reply or
+ * an advertisement with O set, answering a solicitation the exit sent
+ * less than SEGF_EXIT_ANSWER_WAIT ago).  Anybody on the link can say he
+ * is the next hop; a known MAC is replaced by an answer only.
+ *
+ * Return: whether @mac is now the next hop's (taken, or the same).
+ */
+static bool segf_exit_learn(struct segf_exit_link *link, const u8 *mac,
+			    bool answer)
 {
+	u64 v = atomic64_read(&link->nh_mac);
+	u64 nv = ether_addr_to_u64(mac) | SEGF_EXIT_MAC_KNOWN;
+
 	if (!is_valid_ether_addr(mac))
-		return;
-	atomic64_set(&link->nh_mac, ether_addr_to_u64(mac) |
-				    SEGF_EXIT_MAC_KNOWN);
+		return false;
+	if (v == nv)
+		return true;
+	if (answer)
+		answer = READ_ONCE(link->asking) &&
+			 time_before(jiffies, READ_ONCE(link->solicited) +
+					      SEGF_EXIT_ANSWER_WAIT);
+	if (v & SEGF_EXIT_MAC_KNOWN) {
+		if (!answer)
+			return false;
+		if (atomic64_cmpxchg(&link->nh_mac, v, nv) != v)
+			return false;
+	} else if (atomic64_cmpxchg(&link->nh_mac, v, nv) != v) {
+		return false;
+	}
+	WRITE_ONCE(link->asking, false);
+	return true;
 }
 
 /* An ARP request for @link's next hop, from the exit's address. */
@@ -162,6 +192,7 @@ void segf_exit_solicit(struct segf_port *port, unsigned int af, bool force)
 		return;
 	if (force)
 		WRITE_ONCE(link->solicited, now);
+	WRITE_ONCE(link->asking, true);
 	/* The control path too: the per-cpu counters want BHs off. */
 	local_bh_disable();
 	rcu_read_lock();
@@ -185,8 +216,9 @@ out:
 }
 
 /*
- * ARP on an exit: learn the next hop's MAC from what it sends (a reply,
- * or its own request), and answer requests for the exit's address.
+ * ARP on an exit: learn the next hop's MAC (segf_exit_learn()), and
+ * answer requests for the exit's address.  A claim of the next hop's
+ * address from another MAC than the known one is dropped (exit_foreign).
  */
 static void segf_exit_arp(const struct segf_ctx *ctx, struct sk_buff *skb,
 			  const struct segf_pkt *pkt)
@@ -201,8 +233,12 @@ static void segf_exit_arp(const struct segf_ctx *ctx, struct sk_buff *skb,
 	if (!ether_addr_equal(pkt->arp.sha, pkt->src))
 		goto drop;
 	if (pkt->arp.spa == link->nexthop.v4) {
-		segf_exit_learn(link, pkt->arp.sha);
-		learned = true;
+		learned = segf_exit_learn(link, pkt->arp.sha,
+					  pkt->arp.op == ARPOP_REPLY &&
+					  pkt->arp.tpa == link->addr.v4);
+		reason = SEGFILTER_DROP_EXIT_FOREIGN;
+		if (!learned)
+			goto drop;
 	}
 	if (pkt->arp.op == ARPOP_REQUEST && pkt->arp.tpa == link->addr.v4) {
 		segf_arp_reply(ctx, skb, pkt, skb->dev->dev_addr);
@@ -219,9 +255,10 @@ drop:
 
 /*
  * Neighbour discovery on an exit, the same for IPv6: advertisements of
- * the next hop and its solicitations teach its MAC; solicitations for
- * the exit's address are answered.  Other link control (MLD, router
- * messages) is for nobody here.
+ * the next hop and its solicitations teach its MAC as segf_exit_learn()
+ * says (an advertisement answers if its S and O flags are set);
+ * solicitations for the exit's address are answered.  Other link
+ * control (MLD, router messages) is for nobody here.
  */
 static void segf_exit_nd(const struct segf_ctx *ctx, struct sk_buff *skb,
 			 const struct segf_pkt *pkt)
@@ -239,13 +276,17 @@ static void segf_exit_nd(const struct segf_ctx *ctx, struct sk_buff *skb,
 		reason = SEGFILTER_DROP_EXIT_FOREIGN;
 		if (!ll || !ipv6_addr_equal(&pkt->nd_target, &link->nexthop.v6))
 			goto drop;
-		segf_exit_learn(link, pkt->nd_lladdr);
+		if (!segf_exit_learn(link, pkt->nd_lladdr,
+				     (pkt->flags & SEGF_PKT_ND_SOLICITED) &&
+				     (pkt->flags & SEGF_PKT_ND_OVERRIDE)))
+			goto drop;
 		consume_skb(skb);
 		return;
 	}
-	if (ll && ipv6_addr_equal(&pkt->v6.saddr, &link->nexthop.v6))
-		segf_exit_learn(link, pkt->nd_lladdr);
 	reason = SEGFILTER_DROP_EXIT_FOREIGN;
+	if (ll && ipv6_addr_equal(&pkt->v6.saddr, &link->nexthop.v6) &&
+	    !segf_exit_learn(link, pkt->nd_lladdr, false))
+		goto drop;
 	if (!ipv6_addr_equal(&pkt->nd_target, &link->addr.v6))
 		goto drop;
 	segf_nd_reply(ctx, skb, pkt, skb->dev->dev_addr);
@@ -253,6 +294,14 @@ static void segf_exit_nd(const struct segf_ctx *ctx, struct sk_buff *skb,
 
 drop:
 	segf_drop(ctx, skb, reason);
+}
+
+/* IPv4 169.254/16 or IPv6 fe80::/10: never across an exit. */
+static bool segf_addr_link_local(const struct segf_addr *a)
+{
+	if (a->family == AF_INET)
+		return ipv4_is_linklocal_169(a->v4);
+	return ipv6_addr_type(&a->v6) & IPV6_ADDR_LINKLOCAL;
 }
 
 /* The packet's source and destination addresses, as keys. */
@@ -281,11 +330,13 @@ static void segf_exit_in(const struct segf_ctx *ctx, struct sk_buff *skb,
 	enum segfilter_drop_reason reason;
 	struct segf_addr saddr, daddr;
 	struct segf_endpoint *dst;
+	struct segf_group *sgroup;
 	struct segf_steer st;
 
 	segf_pkt_addrs(pkt, &saddr, &daddr);
 	reason = SEGFILTER_DROP_NO_ROUTE;
-	if (is_zero_ether_addr(cfg->gw_mac) || segf_gw_owns(cfg, &daddr))
+	if (is_zero_ether_addr(cfg->gw_mac) || segf_gw_owns(cfg, &daddr) ||
+	    segf_addr_link_local(&saddr) || segf_addr_link_local(&daddr))
 		goto drop;
 	dst = segf_lookup_addr(ctx, &daddr);
 	if (!dst)
@@ -301,9 +352,12 @@ static void segf_exit_in(const struct segf_ctx *ctx, struct sk_buff *skb,
 	reason = SEGFILTER_DROP_WRONG_HOST;
 	if (segf_port_is_uplink(segf_endpoint_port(dst)))
 		goto drop;
-	reason = segf_decide(ctx, pkt, skb->len,
-			     segf_prefix_group(ctx->pol, &saddr), dst->group,
-			     &st);
+	/* Only what a prefix group of the domain holds comes in. */
+	reason = SEGFILTER_DROP_NO_ROUTE;
+	sgroup = segf_prefix_group(ctx->pol, &saddr);
+	if (!sgroup)
+		goto drop;
+	reason = segf_decide(ctx, pkt, skb->len, sgroup, dst->group, &st);
 	if (reason)
 		goto drop;
 	/* Service chains do not take exit traffic yet. */
@@ -326,8 +380,9 @@ drop:
  * @port: the exit
  * @skb: the frame
  *
- * ARP and neighbour discovery for the exit's link; IP frames to the
- * exit's MAC, of a family the exit has, routed in; everything else
+ * ARP and neighbour discovery for the exit's link; IP frames from the
+ * next hop's MAC to the exit's, of a family the exit has, routed in;
+ * everything else
  * dropped and counted (exit_foreign).  Consumes @skb.
  */
 void segf_rx_exit(struct segf_port *port, struct sk_buff *skb)
@@ -340,6 +395,7 @@ void segf_rx_exit(struct segf_port *port, struct sk_buff *skb)
 		.port = port,
 	};
 	struct segf_pkt pkt;
+	u8 nh[ETH_ALEN];
 	unsigned int af;
 
 	skb_push(skb, skb->data - skb_mac_header(skb));
@@ -355,11 +411,12 @@ void segf_rx_exit(struct segf_port *port, struct sk_buff *skb)
 	reason = SEGFILTER_DROP_VLAN;
 	if (pkt.flags & SEGF_PKT_VLAN)
 		goto drop;
-	/* Attached by a commit whose generation is not out yet. */
-	reason = SEGFILTER_DROP_NO_ROUTE;
-	if (READ_ONCE(port->born) > ctx.pol->gen)
-		goto drop;
 
+	/*
+	 * The link's own business, never judged by the policy: before the
+	 * generation check, so that the answer to the solicitation sent at
+	 * attach is taken even if it beats the commit's publication.
+	 */
 	if (pkt.proto == htons(ETH_P_ARP)) {
 		segf_exit_arp(&ctx, skb, &pkt);
 		return;
@@ -368,6 +425,10 @@ void segf_rx_exit(struct segf_port *port, struct sk_buff *skb)
 		segf_exit_nd(&ctx, skb, &pkt);
 		return;
 	}
+	/* Attached by a commit whose generation is not out yet. */
+	reason = SEGFILTER_DROP_NO_ROUTE;
+	if (READ_ONCE(port->born) > ctx.pol->gen)
+		goto drop;
 	reason = SEGFILTER_DROP_EXIT_FOREIGN;
 	if (!ether_addr_equal(pkt.dst, skb->dev->dev_addr))
 		goto drop;
@@ -377,7 +438,9 @@ void segf_rx_exit(struct segf_port *port, struct sk_buff *skb)
 		af = SEGF_EXIT_V6;
 	else
 		goto drop;
-	if (!port->exit[af].on)
+	/* IP comes from the next hop, none other on the link. */
+	if (!port->exit[af].on || !segf_exit_nh_mac(&port->exit[af], nh) ||
+	    !ether_addr_equal(pkt.src, nh))
 		goto drop;
 	segf_exit_in(&ctx, skb, &pkt);
 	return;
@@ -411,42 +474,45 @@ bool segf_exit_route(const struct segf_ctx *ctx, struct sk_buff *skb,
 	enum segfilter_drop_reason reason;
 	struct segf_addr saddr, daddr;
 	struct segf_exit_link *link;
+	struct segf_group *dgroup;
 	struct segf_steer st;
 	u8 nh[ETH_ALEN];
 	unsigned int af;
 
 	if (!exit || READ_ONCE(exit->born) > ctx->pol->gen)
 		return false;
-	if (pkt->proto == htons(ETH_P_IP)) {
+	if (pkt->proto == htons(ETH_P_IP))
 		af = SEGF_EXIT_V4;
-	} else if (pkt->proto == htons(ETH_P_IPV6)) {
-		if (ipv6_addr_type(&pkt->v6.daddr) & IPV6_ADDR_LINKLOCAL)
-			return false;
+	else if (pkt->proto == htons(ETH_P_IPV6))
 		af = SEGF_EXIT_V6;
-	} else {
+	else
 		return false;
-	}
 	link = &exit->exit[af];
 	segf_pkt_addrs(pkt, &saddr, &daddr);
 	if (!link->on || !segf_addr_unicast(&daddr) ||
-	    segf_gw_owns(&ctx->pol->cfg, &daddr))
+	    segf_gw_owns(&ctx->pol->cfg, &daddr) ||
+	    segf_addr_link_local(&saddr) || segf_addr_link_local(&daddr))
+		return false;
+	/* Only what a prefix group of the domain holds is reachable. */
+	dgroup = segf_prefix_group(ctx->pol, &daddr);
+	if (!dgroup)
 		return false;
 
 	reason = SEGFILTER_DROP_TTL_EXCEEDED;
 	if (pkt->ttl <= 1)
 		goto drop;
-	reason = segf_decide(ctx, pkt, skb->len, src->group,
-			     segf_prefix_group(ctx->pol, &daddr), &st);
-	if (reason)
-		goto drop;
-	reason = SEGFILTER_DROP_CHAIN_DOWN;
-	if (st.flow)
-		goto drop;
+	/* Before the verdict, so that no flow opens for a frame not sent. */
 	reason = SEGFILTER_DROP_NEXTHOP_UNRESOLVED;
 	if (!segf_exit_nh_mac(link, nh)) {
 		segf_exit_solicit(exit, af, false);
 		goto drop;
 	}
+	reason = segf_decide(ctx, pkt, skb->len, src->group, dgroup, &st);
+	if (reason)
+		goto drop;
+	reason = SEGFILTER_DROP_CHAIN_DOWN;
+	if (st.flow)
+		goto drop;
 	reason = SEGFILTER_DROP_TX_ERROR;
 	if (READ_ONCE(exit->gone) ||
 	    segf_route_rewrite(skb, pkt, exit->dev->dev_addr, nh))

@@ -604,7 +604,7 @@ static bool segf_nl_verdict_event(struct segf_domain *dom,
 	    nla_put_u32(msg, SEGFILTER_A_DOMAIN_ID, dom->id) ||
 	    nla_put_string(msg, SEGFILTER_A_DOMAIN_NAME, dom->name) ||
 	    nla_put_u32(msg, SEGFILTER_A_RULE_ID, rule->id) ||
-	    nla_put_u16(msg, SEGFILTER_A_SRC_GROUP_ID, src) ||
+	    (src && nla_put_u16(msg, SEGFILTER_A_SRC_GROUP_ID, src)) ||
 	    (dst && nla_put_u16(msg, SEGFILTER_A_DST_GROUP_ID, dst)) ||
 	    nla_put_u8(msg, SEGFILTER_A_ACTION, rule->action) ||
 	    segf_put_tuple(msg, pkt)) {

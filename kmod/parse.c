@@ -198,6 +198,12 @@ static int parse_l4(const struct sk_buff *skb, struct segf_pkt *pkt,
 
 			if (err)
 				return err;
+			if (ih->icmp6_type == NDISC_NEIGHBOUR_ADVERTISEMENT) {
+				if (ih->icmp6_solicited)
+					pkt->flags |= SEGF_PKT_ND_SOLICITED;
+				if (ih->icmp6_override)
+					pkt->flags |= SEGF_PKT_ND_OVERRIDE;
+			}
 		}
 		break;
 	}

@@ -26,6 +26,8 @@ enum segf_pkt_flags {
 	SEGF_PKT_ND_NS		= BIT(3),	/* IPv6 neighbour solicitation */
 	SEGF_PKT_ND_NA		= BIT(4),	/* IPv6 neighbour advertisement */
 	SEGF_PKT_ND_LLADDR	= BIT(5),	/* RS/NS/NA link-layer option */
+	SEGF_PKT_ND_SOLICITED	= BIT(6),	/* an NA with its S flag */
+	SEGF_PKT_ND_OVERRIDE	= BIT(7),	/* an NA with its O flag */
 };
 
 /* Most options of a neighbour solicitation or advertisement walked. */

@@ -305,6 +305,17 @@ static void b_ipv6_na(struct frame *f)
 		NDISC_NEIGHBOUR_ADVERTISEMENT;
 }
 
+/* An advertisement that answers a solicitation and overrides. */
+static void b_ipv6_na_so(struct frame *f)
+{
+	struct icmp6hdr *ih;
+
+	b_ipv6_na(f);
+	ih = (struct icmp6hdr *)(f->data + ETH_HLEN + 40);
+	ih->icmp6_solicited = 1;
+	ih->icmp6_override = 1;
+}
+
 /* An option of 8 bytes: type, length 1, a MAC. */
 static void put_nd_lladdr(struct frame *f, u8 type, const u8 *mac)
 {
@@ -438,6 +449,10 @@ static const struct good_case good_cases[] = {
 	  NDISC_NEIGHBOUR_SOLICITATION, true },
 	{ "ipv6_neighbour_advertisement", b_ipv6_na, ETH_P_IPV6,
 	  IPPROTO_ICMPV6, SEGF_PKT_L4 | SEGF_PKT_ND_NA, 0, 0,
+	  NDISC_NEIGHBOUR_ADVERTISEMENT, true },
+	{ "ipv6_advertisement_flags", b_ipv6_na_so, ETH_P_IPV6,
+	  IPPROTO_ICMPV6, SEGF_PKT_L4 | SEGF_PKT_ND_NA |
+	  SEGF_PKT_ND_SOLICITED | SEGF_PKT_ND_OVERRIDE, 0, 0,
 	  NDISC_NEIGHBOUR_ADVERTISEMENT, true },
 	{ "ipv6_solicitation_lladdr", b_ipv6_ns_lladdr, ETH_P_IPV6,
 	  IPPROTO_ICMPV6, SEGF_PKT_L4 | SEGF_PKT_ND_NS | SEGF_PKT_ND_LLADDR,

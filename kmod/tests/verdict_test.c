@@ -422,9 +422,10 @@ static void verdict_test_link_control(struct kunit *test)
 }
 
 /*
- * A peer outside the domain in no prefix group (an exit's traffic) is
- * judged as group 0: only rules whose side is "any" apply to it, in
- * either direction, and it names no group.
+ * A peer in no group is judged as group 0: only rules whose side is
+ * "any" apply to it, in either direction, and it names no group.  An
+ * exit no longer passes one (a peer outside every prefix group is not
+ * reachable), but segf_verdict() still takes it.
  */
 static void verdict_test_outside(struct kunit *test)
 {

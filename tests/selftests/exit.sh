@@ -12,7 +12,9 @@
 #   exit 192.0.2.2/24 nexthop 192.0.2.1, fd00:2::2/64 nexthop6 fd00:2::1
 #
 #  blue: the same addresses (bweb 10.1.1.10) and bdb 10.1.9.10, its exit
-#  xblue into provider2, which owns 203.0.113.10 itself.
+#  xblue into provider2, which owns 203.0.113.10 itself.  blue allows
+#  everything, but its only prefix is 203.0.113.0/24 (group outside):
+#  no other address outside is reachable, either way.
 #  lone: an exit into a link where nobody answers for the next hop.
 #
 # shop's policy, default deny: from internet to web tcp 443; from web to
@@ -122,7 +124,10 @@ setup_blue()
 {
 	$SEGCTL domain add blue id 2 default allow gateway $GW \
 		gw-ip 10.1.1.1 gw-ip 10.1.9.1 >/dev/null &&
-	$SEGCTL group add all id 1 domain blue >/dev/null || return 1
+	$SEGCTL group add all id 1 domain blue >/dev/null &&
+	$SEGCTL group add outside id 2 domain blue >/dev/null &&
+	$SEGCTL prefix add 203.0.113.0/24 domain blue group outside \
+		>/dev/null || return 1
 	tier_vm bweb vbweb 02:00:00:00:01:0a 1
 	tier_vm bdb vbdb 02:00:00:00:09:0a 9
 	$SEGCTL port attach vbweb domain blue >/dev/null &&
@@ -143,7 +148,10 @@ setup_lone()
 {
 	$SEGCTL domain add lone id 3 default allow gateway $GW \
 		gw-ip 10.1.1.1 >/dev/null &&
-	$SEGCTL group add all id 1 domain lone >/dev/null || return 1
+	$SEGCTL group add all id 1 domain lone >/dev/null &&
+	$SEGCTL group add world id 2 domain lone >/dev/null &&
+	$SEGCTL prefix add 0.0.0.0/0 domain lone group world >/dev/null ||
+		return 1
 	tier_vm lvm vlvm 02:00:00:00:01:0a 1
 	router_ns deadend xlone 192.0.2.7/24 fd00:2::7/64
 	$SEGCTL port attach vlvm domain lone >/dev/null &&
@@ -164,6 +172,9 @@ nexthop_mac()
 # nexthop_is DEV MAC [6]: port show reports MAC as DEV's next hop's.
 nexthop_is() { [ "$(nexthop_mac "$1" "${3:-}")" = "$2" ]; }
 
+# foreign_reaches N: xshop has counted N exit_foreign drops.
+foreign_reaches() { [ "$(counter port xshop exit_foreign)" -ge "$1" ]; }
+
 module_reload
 if ! setup_shop || ! setup_blue || ! setup_lone; then
 	fail "set up shop, blue and lone with their exits"
@@ -182,8 +193,26 @@ check "...and its IPv6 address too (neighbour solicitation answered)" \
 	sh -c "$IP netns exec provider ping -6 -c 1 -W 2 fd00:2::2 >/dev/null;
 	 $IP netns exec provider $IP -6 neigh show fd00:2::2 dev eth0 |
 		grep -qi 'lladdr $(cat /sys/class/net/xshop/address)'"
+# The provider, without a link-local address, cannot probe the exit's
+# IPv6 address again once its entry is stale (a forwarded packet's
+# source is not its own): a slow run then loses it.  Solicitation was
+# checked just above; from here on the entry stays.
+n provider "$IP" -6 neigh replace fd00:2::2 dev eth0 \
+	lladdr "$(cat /sys/class/net/xshop/address)" nud permanent
 check "the exit learned the next hop's MAC (ARP)" \
 	wait_for 30 nexthop_is xshop "$(peer_mac provider)"
+
+# Another host of the provider's link (a forged MAC) claims the next hop.
+ROGUE=02:00:00:00:66:66
+before=$(counter port xshop exit_foreign)
+n provider "$TOOLS/ndinject" send -i eth0 -s $ROGUE -d ff:ff:ff:ff:ff:ff \
+	-S 192.0.2.1 -D 192.0.2.1 -A 1
+n provider "$TOOLS/ndinject" send -i eth0 -s $ROGUE -d ff:ff:ff:ff:ff:ff \
+	-S 192.0.2.1 -D 192.0.2.1 -A 2
+check "a gratuitous ARP (request, reply) for the next hop from $ROGUE..." \
+	wait_for 20 foreign_reaches $((before + 2))
+check "...is dropped as exit_foreign: the next hop's MAC is the same" \
+	nexthop_is xshop "$(peer_mac provider)"
 
 # ---- in: the internet reaches web on 443, and nothing else ----
 
@@ -208,6 +237,13 @@ check "web pings the internet (TTL decremented on the way)" sh -c \
 check "web -> internet:80 over IPv6 (next hop resolved by ND)" \
 	tcp_ok web internet 2001:db8:99::10 80
 check "the exit learned the IPv6 next hop's MAC" \
+	nexthop_is xshop "$(peer_mac provider)" 6
+before=$(counter port xshop exit_foreign)
+n provider "$TOOLS/ndinject" send -i eth0 -s $ROGUE -d 33:33:00:00:00:01 \
+	-S fd00:2::1 -D ff02::1 -t 136 -T fd00:2::1 -L $ROGUE
+check "an unsolicited advertisement of the next hop from $ROGUE..." \
+	wait_for 20 foreign_reaches $((before + 1))
+check "...is dropped as exit_foreign: the IPv6 next hop's MAC is the same" \
 	nexthop_is xshop "$(peer_mac provider)" 6
 before=$(counter port vapp default_deny)
 check "app -> internet:80 does not connect" \
@@ -242,6 +278,18 @@ check "the /24 deleted: web -> 203.0.113.10:80 connects again" \
 	eval '$SEGCTL prefix del 203.0.113.0/24 domain shop &&
 	      tcp_ok web internet 203.0.113.10 80'
 
+# ---- an address no prefix holds is not reachable ----
+
+before=$(counter port vweb no_route)
+check "::/0 deleted: web -> internet:80 over IPv6 does not connect" \
+	eval '$SEGCTL prefix del ::/0 domain shop &&
+	      tcp_blocked web internet 2001:db8:99::10 80'
+check_ge "...counted as no_route at web's port" $((before + 1)) \
+	"$(counter port vweb no_route)"
+check "::/0 back in internet: it connects again" \
+	eval '$SEGCTL prefix add ::/0 domain shop group internet &&
+	      tcp_ok web internet 2001:db8:99::10 80'
+
 # ---- a second domain with the same addresses, its own exit ----
 
 tx=$(counter port xblue tx_packets)
@@ -253,9 +301,19 @@ check "blue's bweb (same address) -> 203.0.113.10:80 reaches provider2" \
 	tcp_ok bweb provider2 203.0.113.10 80
 rx=$(counter port xshop rx_packets)
 check "...and provider2 -> bweb (10.1.1.10) answers there" \
-	ping4 provider2 10.1.1.10 1
+	n provider2 ping -c 1 -W 2 -I 203.0.113.10 10.1.1.10
 check_eq "...with nothing through shop's exit" "$rx" \
 	"$(counter port xshop rx_packets)"
+before=$(counter port vbweb no_route)
+check_fails "blue allows all, but bweb reaches no 198.51.100.1 (no prefix)" \
+	n bweb ping -c 1 -W 1 198.51.100.1
+check_ge "...counted as no_route at bweb's port" $((before + 1)) \
+	"$(counter port vbweb no_route)"
+before=$(counter port xblue no_route)
+check_fails "provider2 -> bweb from 192.0.2.1 (no prefix holds it)" \
+	n provider2 ping -c 1 -W 1 10.1.1.10
+check_ge "...counted as no_route on blue's exit" $((before + 1)) \
+	"$(counter port xblue no_route)"
 
 # ---- what the outside must not do ----
 
@@ -289,6 +347,22 @@ check_fails "provider -> web, to a MAC not the exit's" \
 n provider "$IP" route del 10.1.1.10/32 via 192.0.2.3
 check_ge "...counted as exit_foreign" $((before + 1)) \
 	"$(counter port xshop exit_foreign)"
+before=$(counter port xshop exit_foreign)
+deny=$(counter port xshop default_deny)
+n provider "$TOOLS/ndinject" send -i eth0 -s $ROGUE \
+	-d "$(cat /sys/class/net/xshop/address)" -S 203.0.113.10 \
+	-D 10.1.1.10 -t 128
+check "IP to the exit's MAC from $ROGUE, not the next hop: exit_foreign" \
+	wait_for 20 foreign_reaches $((before + 1))
+check_eq "...never judged by the policy" "$deny" \
+	"$(counter port xshop default_deny)"
+before=$(counter port xshop no_route)
+n provider "$IP" addr add 169.254.7.7/32 dev lo
+check_fails "provider -> web from 169.254.7.7 (link-local)" \
+	n provider ping -c 1 -W 1 -I 169.254.7.7 10.1.1.10
+n provider "$IP" addr del 169.254.7.7/32 dev lo
+check_ge "...counted as no_route on the exit" $((before + 1)) \
+	"$(counter port xshop no_route)"
 
 # ---- an exit whose next hop does not answer ----
 
