@@ -349,7 +349,8 @@ static struct segf_endpoint *segf_dhcp_server(const struct segf_ctx *ctx)
 	if (is_zero_ether_addr(cfg->dhcp_server))
 		return NULL;
 	ep = segf_lookup_mac(ctx, cfg->dhcp_server);
-	if (!ep || !(ep->flags & SEGFILTER_ENDPOINT_F_DHCP_SERVER))
+	if (!ep || !(ep->flags & SEGFILTER_ENDPOINT_F_DHCP_SERVER) ||
+	    segf_port_is_uplink(segf_endpoint_port(ep)))
 		return NULL;
 	return ep;
 }

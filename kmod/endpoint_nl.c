@@ -241,6 +241,13 @@ static int segf_endpoint_set_apply(struct segf_commit *c,
 	port = segf_port_lookup(c->sn, attrs, c->extack);
 	if (IS_ERR(port))
 		return PTR_ERR(port);
+	if ((ep->flags & SEGFILTER_ENDPOINT_F_DHCP_SERVER) &&
+	    segf_port_is_uplink(port)) {
+		NL_SET_BAD_ATTR(c->extack, attrs[SEGFILTER_A_IFINDEX]);
+		NL_SET_ERR_MSG_MOD(c->extack,
+				   "the DHCP server cannot move to another host: broadcasts do not cross the overlay");
+		return -EINVAL;
+	}
 	mv = kzalloc(sizeof(*mv), GFP_KERNEL_ACCOUNT);
 	if (!mv)
 		return -ENOMEM;

@@ -83,7 +83,9 @@ static bool segf_exit_learn(struct segf_exit_link *link, const u8 *mac,
 	} else if (atomic64_cmpxchg(&link->nh_mac, v, nv) != v) {
 		return false;
 	}
-	WRITE_ONCE(link->asking, false);
+	/* A claim that answers nothing leaves the question open. */
+	if (answer)
+		WRITE_ONCE(link->asking, false);
 	return true;
 }
 
@@ -333,6 +335,11 @@ static void segf_exit_in(const struct segf_ctx *ctx, struct sk_buff *skb,
 	struct segf_group *sgroup;
 	struct segf_steer st;
 
+	/* The domain's DHCP is the gateway's, or its flagged server's. */
+	if (segf_is_dhcp(pkt)) {
+		segf_drop(ctx, skb, SEGFILTER_DROP_DHCP);
+		return;
+	}
 	segf_pkt_addrs(pkt, &saddr, &daddr);
 	reason = SEGFILTER_DROP_NO_ROUTE;
 	if (is_zero_ether_addr(cfg->gw_mac) || segf_gw_owns(cfg, &daddr) ||

@@ -381,7 +381,8 @@ static unsigned int segf_path_mtu(const struct sk_buff *skb,
 	mtu = segf_port_mtu(out, v6);
 	if (mtu < min)
 		return 0;
-	if (pkt->proto == htons(ETH_P_IPV6) || out->drops_big)
+	if (pkt->proto == htons(ETH_P_IPV6) ||
+	    (out->drops_big && !skb_is_gso(skb)))
 		return mtu;
 	iph = skb_header_pointer(skb, pkt->l3_off, sizeof(buf), &buf);
 	if (!iph || (iph->frag_off & htons(IP_DF | IP_OFFSET)) != htons(IP_DF))

@@ -240,7 +240,8 @@ static void segf_port_mtu_update(struct segf_port *port)
 		}
 	}
 	/* Under a protocol's minimum, the data path checks nothing. */
-	if (mtu < IPV6_MIN_MTU || mtu6 < IPV6_MIN_MTU)
+	if ((mtu < IPV6_MIN_MTU || mtu6 < IPV6_MIN_MTU) &&
+	    (mtu != READ_ONCE(port->mtu) || mtu6 != READ_ONCE(port->mtu6)))
 		netdev_warn(port->dev,
 			    "segfilter: path MTU %u (%u to IPv6 hosts) under IPv6's minimum 1280: %s\n",
 			    mtu, mtu6, mtu < SEGF_IPV4_MIN_MTU ||

@@ -364,6 +364,14 @@ n provider "$IP" addr del 169.254.7.7/32 dev lo
 check_ge "...counted as no_route on the exit" $((before + 1)) \
 	"$(counter port xshop no_route)"
 
+# DHCP server traffic never comes in by an exit (dhcp.sh: the domain's
+# DHCP is the gateway's or its flagged server's).
+before=$(counter port xshop dhcp)
+n provider "$TOOLS/udpcast" send -i eth0 -p 67 -n 3 10.1.1.10 68 OFFER \
+	>/dev/null 2>&1
+check_ge "provider -> web from UDP 67 to 68: dropped on the exit as dhcp" \
+	$((before + 3)) "$(counter port xshop dhcp)"
+
 # ---- an exit whose next hop does not answer ----
 
 check_fails "lone's VM pings outside: its next hop never answered" \

@@ -529,6 +529,25 @@ check "wb1 -> mob:8080, a new connection across the hosts" \
 	tcp_ok wb1 mob 10.2.0.23 8080
 check "wb2 -> mob:8080, now on the same host" tcp_ok wb2 mob 10.2.0.23 8080
 
+# ---- the domain's DHCP server stays on its host ----
+
+DHS=02:00:00:00:01:30
+dhcp_server_on_hv1()
+{
+	n hv1 "$IP" link add odhs type veth peer name odhs-p &&
+	n hv1 "$IP" link set odhs up &&
+	hv hv1 port attach odhs domain shop &&
+	hv hv1 endpoint add $DHS domain shop group web port odhs \
+		ip 10.2.0.30 dhcp-server
+}
+check "a flagged dhcp-server endpoint on hv1" dhcp_server_on_hv1
+check_err "...cannot move to another host (the uplink): refused" "" \
+	"cannot move to another host" \
+	n hv1 "$SEGCTL" endpoint move $DHS domain shop port vx0 remote "$UL2"
+check "...and stays behind odhs" sh -c \
+	"$IP netns exec hv1 $SEGCTL save | grep -qi '^endpoint add $DHS .*port odhs'"
+hv hv1 endpoint del $DHS domain shop
+
 # ---- the configuration, saved ----
 
 saved()
