@@ -279,6 +279,11 @@ cleanup_vms()
 		kill "$pid" 2>/dev/null || true
 	done
 	for ns in $("$IP" netns list | awk '{ print $1 }'); do
+		# A process left in it (timeout(1) runs in a process group
+		# of its own) would keep it, and its veths, for the next
+		# script: a device name taken, a namespace without eth0.
+		"$IP" netns pids "$ns" 2>/dev/null | xargs -r kill -KILL \
+			2>/dev/null
 		"$IP" netns del "$ns" 2>/dev/null || true
 	done
 	TAPWIRE_PIDS=

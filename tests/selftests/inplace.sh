@@ -164,6 +164,9 @@ check_ge "...its packets are dropped as revoked" $((rev0 + 1)) \
 	"$(counter domain t revoked)"
 kill $PIDS 2>/dev/null
 PIDS=
+# timeout(1) puts nc and the sender in process groups of their own.
+"$IP" netns pids c | xargs -r kill 2>/dev/null
+"$IP" netns pids s | xargs -r kill 2>/dev/null
 check "s back in app" $SEGCTL endpoint set $S domain t group app
 
 # ---- addresses changed in place ----
