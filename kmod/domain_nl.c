@@ -485,9 +485,10 @@ static int segf_domain_set_apply(struct segf_commit *c, struct nlattr **attrs,
 		segf_gw_link_local(&cfg, &ll.v6);
 		ep = segf_endpoint_live_addr(dom, &ll);
 		if (ep) {
+			/* An extack holds 80 bytes: the address would not fit. */
 			NL_SET_ERR_MSG_FMT_MOD(c->extack,
-					       "the gateway's link-local address %pI6c belongs to endpoint %pM",
-					       &ll.v6, ep->mac);
+					       "the gateway's link-local belongs to endpoint %pM",
+					       ep->mac);
 			return -EEXIST;
 		}
 	}

@@ -189,10 +189,20 @@ check "the provider resolves the exit's address to the exit's MAC" sh -c \
 	"$IP netns exec provider ping -c 1 -W 2 192.0.2.2 >/dev/null;
 	 $IP netns exec provider $IP neigh show 192.0.2.2 dev eth0 |
 		grep -qi 'lladdr $(cat /sys/class/net/xshop/address)'"
-check "...and its IPv6 address too (neighbour solicitation answered)" \
-	sh -c "$IP netns exec provider ping -6 -c 1 -W 2 fd00:2::2 >/dev/null;
-	 $IP netns exec provider $IP -6 neigh show fd00:2::2 dev eth0 |
-		grep -qi 'lladdr $(cat /sys/class/net/xshop/address)'"
+v6_resolved()
+{
+	n provider ping -6 -c 1 -W 1 fd00:2::2 >/dev/null
+	n provider "$IP" -6 neigh show fd00:2::2 dev eth0 |
+		grep -qi "lladdr $(cat /sys/class/net/xshop/address)"
+}
+if wait_for 5 v6_resolved; then
+	pass "...and its IPv6 address too (neighbour solicitation answered)"
+else
+	fail "...and its IPv6 address too (neighbour solicitation answered)"
+	n provider "$IP" -6 neigh show dev eth0 | sed 's/^/# provider: /'
+	$SEGCTL port show xshop | sed 's/^/# /'
+	$SEGCTL stats port xshop | sed 's/^/# /'
+fi
 # The provider, without a link-local address, cannot probe the exit's
 # IPv6 address again once its entry is stale (a forwarded packet's
 # source is not its own): a slow run then loses it.  Solicitation was
