@@ -358,10 +358,18 @@ sleep 2
 kill -CONT "${CLUSTER_SEGD_PID[2]}"
 check "5 rules written in 5 transactions: every host applies them" \
 	wait_for 300 converged "$rev"
-check_eq "...h2, stopped meanwhile, applied them as one kernel transaction" \
-	"revision $rev (watch, 5 revisions from $first): applied 5 commands" \
-	"$(tail -n +$((h2lines + 1)) "$D/segd.h2.log" | grep applied |
-	   sed 's/^segd: //')"
+# Other hosts' keys (a record's lease, a status) may land in the burst
+# too: one apply of the 5 commands is what counts.
+applied_once()
+{
+	local got
+	got=$(tail -n +$((h2lines + 1)) "$D/segd.h2.log" | grep applied |
+	      sed 's/^segd: //')
+	echo "# h2: $got"
+	[[ "$got" =~ ^"revision $rev (watch, "[0-9]+" revisions from $first): applied 5 commands"$ ]]
+}
+check "...h2, stopped meanwhile, applied them as one kernel transaction" \
+	applied_once
 printf 'rule del %s domain shop\n' 40 41 42 43 44 >"$D/burst.batch"
 # etcd's revision before: the delete is the next that segd watches
 rev=$(cluster_rev)
