@@ -906,8 +906,7 @@ static void want_domain(struct ctx *c, struct item *it)
 	it->ok = add_line(c, it, record, &l);
 }
 
-/* "A/LEN" as segctl writes it back, in @buf; false if it is not one. */
-static bool prefix_text(const char *s, char *buf, size_t size)
+bool cluster_prefix_text(const char *s, char *buf, size_t size)
 {
 	unsigned char bin[16];
 	char addr[INET6_ADDRSTRLEN], *end;
@@ -952,7 +951,7 @@ static void want_prefixes(struct ctx *c, struct item *it)
 
 		e = json_object_array_get_idx(v, i);
 		if (!e || !json_object_is_type(e, json_type_string) ||
-		    !prefix_text(json_object_get_string(e), text,
+		    !cluster_prefix_text(json_object_get_string(e), text,
 				 sizeof(text))) {
 			skip(c, it, "\"prefixes\" has an element that is no prefix");
 			continue;

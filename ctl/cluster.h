@@ -93,6 +93,8 @@ int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
 		 struct cluster_result *res);
 void cluster_result_free(struct cluster_result *res);
 /* The etcd key record @record came from, or NULL. */
+/* "A/LEN" as segctl writes it back, in @buf; false if it is not one. */
+bool cluster_prefix_text(const char *s, char *buf, size_t size);
 const char *cluster_src_key(const struct cluster_result *res,
 			    const char *record);
 /* Record a skip (copies). */

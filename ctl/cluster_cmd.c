@@ -969,29 +969,6 @@ out:
  * put back on the condition that none changed meanwhile.
  */
 
-/* "A/LEN" canonical in @buf, or false. */
-static bool prefix_canon(const char *s, char *buf, size_t size)
-{
-	char addr[INET6_ADDRSTRLEN], *end;
-	const char *slash = strchr(s, '/');
-	unsigned char bin[16];
-	int family;
-	long len;
-
-	if (!slash || (size_t)(slash - s) >= sizeof(addr))
-		return false;
-	memcpy(addr, s, slash - s);
-	addr[slash - s] = '\0';
-	family = strchr(addr, ':') ? AF_INET6 : AF_INET;
-	len = strtol(slash + 1, &end, 10);
-	if (inet_pton(family, addr, bin) != 1 || end == slash + 1 || *end ||
-	    len < 0 || len > (family == AF_INET ? 32 : 128))
-		return false;
-	inet_ntop(family, bin, addr, sizeof(addr));
-	snprintf(buf, size, "%s/%ld", addr, len);
-	return true;
-}
-
 /* The index of prefix @p (canonical) in @arr, or -1. */
 static int prefix_index(json_object *arr, const char *p)
 {
@@ -1005,7 +982,7 @@ static int prefix_index(json_object *arr, const char *p)
 		json_object *v = json_object_array_get_idx(arr, i);
 
 		if (json_object_is_type(v, json_type_string) &&
-		    prefix_canon(json_object_get_string(v), buf, sizeof(buf)) &&
+		    cluster_prefix_text(json_object_get_string(v), buf, sizeof(buf)) &&
 		    !strcmp(buf, p))
 			return i;
 	}
@@ -1032,7 +1009,7 @@ static int cmd_prefix(struct etcd *e, const char *prefix, const char *verb,
 	    argc != (add ? 5 : 3))
 		return err(add ? "prefix add PREFIX domain DOMAIN group GROUP" :
 			   "prefix del PREFIX domain DOMAIN");
-	if (!prefix_canon(argv[0], p, sizeof(p)))
+	if (!cluster_prefix_text(argv[0], p, sizeof(p)))
 		return err("\"%s\" is not a prefix (ADDR/LEN)", argv[0]);
 	start = keyf("%sconfig/domains/%s/groups/", prefix, domain);
 	if (start)
