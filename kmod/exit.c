@@ -69,24 +69,22 @@ static bool segf_exit_learn(struct segf_exit_link *link, const u8 *mac,
 
 	if (!is_valid_ether_addr(mac))
 		return false;
-	if (v == nv)
-		return true;
 	if (answer)
 		answer = READ_ONCE(link->asking) &&
 			 time_before(jiffies, READ_ONCE(link->solicited) +
 					      SEGF_EXIT_ANSWER_WAIT);
-	if (v & SEGF_EXIT_MAC_KNOWN) {
-		if (!answer)
-			return false;
-		if (atomic64_cmpxchg(&link->nh_mac, v, nv) != v)
-			return false;
-	} else if (atomic64_cmpxchg(&link->nh_mac, v, nv) != v) {
-		return false;
-	}
-	/* A claim that answers nothing leaves the question open. */
+	/*
+	 * Any answer closes the question, one that repeats the MAC known
+	 * too: a later "answer" is somebody else's.  A claim that answers
+	 * nothing leaves it open.
+	 */
 	if (answer)
 		WRITE_ONCE(link->asking, false);
-	return true;
+	if (v == nv)
+		return true;
+	if ((v & SEGF_EXIT_MAC_KNOWN) && !answer)
+		return false;
+	return atomic64_cmpxchg(&link->nh_mac, v, nv) == v;
 }
 
 /* An ARP request for @link's next hop, from the exit's address. */
