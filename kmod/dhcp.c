@@ -512,6 +512,9 @@ struct segf_ra_prefix {
 #define SEGF_RA_PREFERRED	14400
 #define SEGF_ND_OPT_RDNSS	25
 
+static const struct in6_addr segf_all_nodes = IN6ADDR_LINKLOCAL_ALLNODES_INIT;
+static const u8 segf_all_nodes_mac[ETH_ALEN] = { 0x33, 0x33, 0, 0, 0, 1 };
+
 struct segf_ra {
 	struct ipv6hdr ip6;
 	struct icmp6hdr icmp6;
@@ -532,22 +535,14 @@ struct segf_ra {
 	struct in6_addr rdnss[SEGFILTER_EP_MAX_ADDRS];
 } __packed;
 
-/**
- * segf_ra_reply - answer a router solicitation for the gateway
- * @ctx: the frame's context
- * @skb: the solicitation, which segf_check_source() passed
- * @pkt: what segf_parse() found in it
- *
- * Only in a domain with prefixes to advertise (and so a gateway).  The
- * advertisement goes to the endpoint that asked: to its source address,
- * or all nodes for one from the unspecified address, at its MAC.
- *
- * Return: true when the frame was consumed.
+/*
+ * A router advertisement from the gateway of @cfg to @mac at @daddr,
+ * ready to send out of @dev, or NULL when no memory was left.
  */
-bool segf_ra_reply(const struct segf_ctx *ctx, struct sk_buff *skb,
-		   const struct segf_pkt *pkt)
+static struct sk_buff *segf_ra_build(const struct segf_domain_cfg *cfg,
+				     struct net_device *dev, const u8 *mac,
+				     const struct in6_addr *daddr, gfp_t gfp)
 {
-	const struct segf_domain_cfg *cfg = &ctx->pol->cfg;
 	struct segf_ra_prefix *pi;
 	unsigned int i, n6, plen;
 	struct sk_buff *nskb;
@@ -555,17 +550,12 @@ bool segf_ra_reply(const struct segf_ctx *ctx, struct sk_buff *skb,
 	struct ethhdr *eth;
 	u8 *p;
 
-	if (!cfg->n_ra_prefixes)
-		return false;
-	nskb = netdev_alloc_skb_ip_align(ctx->port->dev,
-					 ETH_HLEN + sizeof(*ra));
-	if (!nskb) {
-		segf_drop(ctx, skb, SEGFILTER_DROP_TX_ERROR);
-		return true;
-	}
+	nskb = __netdev_alloc_skb_ip_align(dev, ETH_HLEN + sizeof(*ra), gfp);
+	if (!nskb)
+		return NULL;
 
 	eth = skb_put(nskb, ETH_HLEN);
-	ether_addr_copy(eth->h_dest, pkt->src);
+	ether_addr_copy(eth->h_dest, mac);
 	ether_addr_copy(eth->h_source, cfg->gw_mac);
 	eth->h_proto = htons(ETH_P_IPV6);
 	ra = skb_put_zero(nskb, offsetof(struct segf_ra, mtu_type));
@@ -574,12 +564,7 @@ bool segf_ra_reply(const struct segf_ctx *ctx, struct sk_buff *skb,
 	ra->ip6.nexthdr = IPPROTO_ICMPV6;
 	ra->ip6.hop_limit = 255;
 	segf_gw_link_local(cfg, &ra->ip6.saddr);
-	if (ipv6_addr_any(&pkt->v6.saddr))
-		ipv6_addr_set(&ra->ip6.daddr, htonl(0xff020000), 0, 0,
-			      htonl(1));
-	else
-		ra->ip6.daddr = pkt->v6.saddr;
-	consume_skb(skb);
+	ra->ip6.daddr = *daddr;
 
 	ra->icmp6.icmp6_type = NDISC_ROUTER_ADVERTISEMENT;
 	ra->icmp6.icmp6_hop_limit = 64;
@@ -629,7 +614,117 @@ bool segf_ra_reply(const struct segf_ctx *ctx, struct sk_buff *skb,
 	skb_reset_mac_header(nskb);
 	skb_set_network_header(nskb, ETH_HLEN);
 	nskb->protocol = htons(ETH_P_IPV6);
+	return nskb;
+}
+
+/**
+ * segf_ra_reply - answer a router solicitation for the gateway
+ * @ctx: the frame's context
+ * @skb: the solicitation, which segf_check_source() passed
+ * @pkt: what segf_parse() found in it
+ *
+ * Only in a domain with prefixes to advertise (and so a gateway).  The
+ * advertisement goes to the endpoint that asked: to its source address,
+ * or all nodes for one from the unspecified address, at its MAC.
+ *
+ * Return: true when the frame was consumed.
+ */
+bool segf_ra_reply(const struct segf_ctx *ctx, struct sk_buff *skb,
+		   const struct segf_pkt *pkt)
+{
+	const struct segf_domain_cfg *cfg = &ctx->pol->cfg;
+	struct sk_buff *nskb;
+
+	if (!cfg->n_ra_prefixes)
+		return false;
+	nskb = segf_ra_build(cfg, ctx->port->dev, pkt->src,
+			     ipv6_addr_any(&pkt->v6.saddr) ?
+			     &segf_all_nodes : &pkt->v6.saddr, GFP_ATOMIC);
+	if (!nskb) {
+		segf_drop(ctx, skb, SEGFILTER_DROP_TX_ERROR);
+		return true;
+	}
+	consume_skb(skb);
 	segf_count(ctx, ra_replies);
 	segf_xmit(ctx, ctx->port, nskb);
 	return true;
+}
+
+/*
+ * The next unsolicited advertisement: RFC 4861 6.2.4 spreads them
+ * uniformly over [MinRtrAdvInterval, MaxRtrAdvInterval], the minimum
+ * being a third of the maximum by default; segfilter keeps the upper
+ * three quarters, so that hosts hear from the gateway well within the
+ * router lifetime it gives them.
+ */
+static unsigned long segf_ra_delay(void)
+{
+	unsigned int max = READ_ONCE(segf_ra_interval) * HZ;
+
+	return max - max / 4 + get_random_u32() % (max / 4 + 1);
+}
+
+/*
+ * Unsolicited router advertisements (RFC 4861 6.2.4): every endpoint
+ * port of a domain with prefixes to advertise gets one to all nodes
+ * every ra_interval seconds or so.  Hosts only solicit when their link
+ * comes up; without these, their default route would end with the
+ * router lifetime (SEGF_RA_LIFETIME) and their addresses with the
+ * prefixes' valid lifetime.  Runs on segf_wq, under RCU as a reader of
+ * the domain's published generation, and walks only this domain's
+ * ports; segf_domain_destroy() cancels it before the ports' and the
+ * policy's memory can go.
+ */
+static void segf_ra_work(struct work_struct *work)
+{
+	struct segf_domain *dom = container_of(to_delayed_work(work),
+					       struct segf_domain, ra_work);
+	struct segf_ctx ctx = { .dom = dom };
+	const struct segf_domain_cfg *cfg;
+	struct segf_port *out;
+	struct sk_buff *nskb;
+	unsigned int i;
+
+	rcu_read_lock();
+	/* As in softirq: the per-CPU counters and dev_queue_xmit(). */
+	local_bh_disable();
+	ctx.pol = rcu_dereference(dom->policy);
+	cfg = &ctx.pol->cfg;
+	if (!cfg->n_ra_prefixes || is_zero_ether_addr(cfg->gw_mac))
+		goto out;
+	list_for_each_entry_rcu(out, &dom->ports, domain_node) {
+		if (out->role != SEGFILTER_PORT_ROLE_ENDPOINT ||
+		    READ_ONCE(out->born) > ctx.pol->gen)
+			continue;
+		/* Only a port that has an endpoint of this generation. */
+		for (i = 0; i < SEGF_PORT_GROUPS; i++)
+			if (segf_port_group(out, i, ctx.pol->gen))
+				break;
+		if (i == SEGF_PORT_GROUPS)
+			continue;
+		nskb = segf_ra_build(cfg, out->dev, segf_all_nodes_mac,
+				     &segf_all_nodes, GFP_ATOMIC);
+		if (!nskb)
+			break;
+		ctx.port = out;
+		if (segf_send(&ctx, out, nskb)) {
+			segf_stat_inc(out->stats, ra_sent);
+			segf_stat_inc(dom->stats, ra_sent);
+		}
+	}
+out:
+	local_bh_enable();
+	rcu_read_unlock();
+	queue_delayed_work(segf_wq, &dom->ra_work, segf_ra_delay());
+}
+
+void segf_ra_init(struct segf_domain *dom)
+{
+	INIT_DELAYED_WORK(&dom->ra_work, segf_ra_work);
+	queue_delayed_work(segf_wq, &dom->ra_work, segf_ra_delay());
+}
+
+void segf_ra_stop(struct segf_domain *dom)
+{
+	cancel_delayed_work_sync(&dom->ra_work);
 }

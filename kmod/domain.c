@@ -195,6 +195,7 @@ int segf_domain_create(struct segf_net *sn, u32 id, const char *name,
 	if (err)
 		goto err_name;
 
+	segf_ra_init(dom);
 	segf_changed(sn);
 	*out = dom;
 	return 0;
@@ -306,6 +307,7 @@ int segf_domain_destroy(struct segf_domain *dom, bool force,
 	 */
 	if (WARN_ON(dom->n_ports))
 		return -EBUSY;
+	segf_ra_stop(dom);
 
 	/*
 	 * Uplinks find a domain by its VNI: wait for frames that did,

@@ -105,6 +105,7 @@ struct segf_domain {
 	atomic_t n_own;			/* of them, in its own share */
 	struct mem_cgroup *memcg;	/* of the domain's creator: pays */
 	struct delayed_work flow_gc;
+	struct delayed_work ra_work;	/* unsolicited RAs: see dhcp.c */
 	struct ratelimit_state log_limit;
 	struct ratelimit_state icmp_limit;	/* the gateway's errors */
 
@@ -163,6 +164,10 @@ void segf_group_unlink(struct segf_group *grp);
 void segf_group_settle(struct segf_group *grp);
 bool segf_name_valid(const char *name);
 void segf_net_teardown(struct segf_net *sn);
+
+/* dhcp.c: a domain's unsolicited router advertisements */
+void segf_ra_init(struct segf_domain *dom);
+void segf_ra_stop(struct segf_domain *dom);
 
 static inline bool segf_addr_equal(const struct segf_addr *a,
 				   const struct segf_addr *b)

@@ -68,6 +68,8 @@ unsigned int segf_max_domains_per_netns __read_mostly = 256;
 unsigned int segf_max_flows_per_netns __read_mostly = 262144;
 /* Seconds a flow lives without an answer (see flow.c). */
 unsigned int segf_unreplied_timeout __read_mostly = 60;
+/* Seconds between unsolicited router advertisements, at most (dhcp.c). */
+unsigned int segf_ra_interval __read_mostly = 600;
 
 static int segf_param_set(const char *val, const struct kernel_param *kp,
 			  unsigned int min, unsigned int max)
@@ -96,6 +98,13 @@ static int segf_timeout_set(const char *val, const struct kernel_param *kp)
 	return segf_param_set(val, kp, 1, 3600);
 }
 
+/* RFC 4861 6.2.1's MaxRtrAdvInterval range, from 1 s for tests. */
+static int segf_ra_interval_set(const char *val,
+				const struct kernel_param *kp)
+{
+	return segf_param_set(val, kp, 1, 1800);
+}
+
 static const struct kernel_param_ops segf_budget_ops = {
 	.set = segf_budget_set,
 	.get = param_get_uint,
@@ -118,6 +127,15 @@ module_param_cb(unreplied_timeout, &segf_timeout_ops,
 		&segf_unreplied_timeout, 0644);
 MODULE_PARM_DESC(unreplied_timeout,
 		 "Seconds an unanswered flow lives, 1..3600 (default 60)");
+
+static const struct kernel_param_ops segf_ra_interval_ops = {
+	.set = segf_ra_interval_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(ra_interval, &segf_ra_interval_ops, &segf_ra_interval, 0644);
+MODULE_PARM_DESC(ra_interval,
+		 "Seconds between unsolicited router advertisements, at most, 1..1800 (default 600); a domain takes a new value after its next one");
 
 struct segf_net *segf_pernet(const struct net *net)
 {

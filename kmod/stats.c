@@ -55,6 +55,7 @@ void segf_stats_read(struct segf_pcpu_stats __percpu *pcpu,
 			one.dhcp_replies = u64_stats_read(&s->dhcp_replies);
 			one.ra_replies = u64_stats_read(&s->ra_replies);
 			one.icmp_too_big = u64_stats_read(&s->icmp_too_big);
+			one.ra_sent = u64_stats_read(&s->ra_sent);
 			for (i = 0; i < __SEGFILTER_DROP_MAX; i++)
 				one.drops[i] = u64_stats_read(&s->drops[i]);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
@@ -78,6 +79,7 @@ void segf_stats_read(struct segf_pcpu_stats __percpu *pcpu,
 		sum->dhcp_replies += one.dhcp_replies;
 		sum->ra_replies += one.ra_replies;
 		sum->icmp_too_big += one.icmp_too_big;
+		sum->ra_sent += one.ra_sent;
 		for (i = 0; i < __SEGFILTER_DROP_MAX; i++) {
 			sum->drops[i] += one.drops[i];
 			sum->dropped += one.drops[i];

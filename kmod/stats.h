@@ -30,6 +30,7 @@ struct segf_pcpu_stats {
 	u64_stats_t dhcp_replies;
 	u64_stats_t ra_replies;
 	u64_stats_t icmp_too_big;
+	u64_stats_t ra_sent;
 	u64_stats_t drops[__SEGFILTER_DROP_MAX];
 	struct u64_stats_sync syncp;
 };
@@ -55,6 +56,7 @@ struct segf_stats {
 	u64 dhcp_replies;
 	u64 ra_replies;
 	u64 icmp_too_big;
+	u64 ra_sent;
 	u64 dropped;
 	u64 drops[__SEGFILTER_DROP_MAX];
 };

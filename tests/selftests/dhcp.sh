@@ -35,6 +35,7 @@ cleanup()
 		kill "$pid" 2>/dev/null || true
 	done
 	cleanup_vms
+	echo 600 >/sys/module/segfilter/parameters/ra_interval 2>/dev/null
 	rm -rf /etc/netns/c1 /etc/netns/c3 /tmp/dhcp.*
 	[ -z "$RESOLV" ] || rm -f /etc/resolv.conf
 }
@@ -306,6 +307,61 @@ n c3 "$TOOLS/udpcast" send -i eth0 -p 1068 -n 3 255.255.255.255 67 BOGUS \
 	2>/dev/null
 check_eq "requests to s1 that are no BOOTREQUEST are dropped as dhcp" \
 	$((drops + 6)) "$(counter port vc3 dhcp)"
+
+# --- unsolicited router advertisements ---
+# A host solicits only when its link comes up: it keeps its default route
+# and addresses because the gateway advertises again, unasked.  With
+# ra_interval at 1 s, domain du's gateway does so every 0.75-1 s to each
+# port with an endpoint; u1 never solicits, and still configures itself.
+# u2's domain has no prefix to advertise: it gets nothing.
+PARAM=/sys/module/segfilter/parameters/ra_interval
+check_eq "ra_interval is 600 s by default" 600 "$(cat $PARAM)"
+check_fails "ra_interval 0 is refused" sh -c "echo 0 >$PARAM"
+echo 1 >$PARAM
+$SEGCTL domain add du id 2 gateway 02:00:00:00:ff:02 gw-ip 10.10.0.1 \
+	ipv6-prefix fd0a:1::/64 >/dev/null
+$SEGCTL domain add dn id 3 gateway 02:00:00:00:ff:03 gw-ip 10.11.0.1 \
+	>/dev/null
+$SEGCTL group add vm id 1 domain du >/dev/null
+$SEGCTL group add vm id 1 domain dn >/dev/null
+for u in u1 u2; do
+	vm_ns $u
+	n $u sysctl -qw net.ipv6.conf.default.addr_gen_mode=0
+	"$IP" link add v$u type veth peer name eth0 netns $u
+	host_port_up v$u
+done
+$SEGCTL port attach vu1 domain du >/dev/null
+$SEGCTL port attach vu2 domain dn >/dev/null
+$SEGCTL endpoint add 02:00:00:00:00:31 domain du group vm port vu1 \
+	ip fd0a:1::ff:fe00:31 >/dev/null
+$SEGCTL endpoint add 02:00:00:00:00:32 domain dn group vm port vu2 \
+	ip 10.11.0.32 >/dev/null
+n u1 "$IP" link set eth0 address 02:00:00:00:00:31
+n u2 "$IP" link set eth0 address 02:00:00:00:00:32
+n u1 "$IP" link set eth0 up
+n u2 "$IP" link set eth0 up
+check "u1, which never solicits, autoconfigures fd0a:1::ff:fe00:31" \
+	wait_for 100 eval \
+	"n u1 $IP -6 addr show dev eth0 | grep -q 'fd0a:1::ff:fe00:31/64'"
+check "...and routes by the gateway's link-local address" \
+	wait_for 50 eval \
+	"n u1 $IP -6 route show default | grep -q 'via fe80::ff:fe00:ff02'"
+sent=$(counter port vu1 ra_sent)
+sleep 3
+check_ge "the gateway keeps advertising: 2+ more to u1 in 3 s" \
+	$((sent + 2)) "$(counter port vu1 ra_sent)"
+check_eq "none was asked for" 0 "$(counter port vu1 ra_replies)"
+check_eq "u2's domain has no prefix: nothing sent to u2" 0 \
+	"$(counter port vu2 ra_sent)"
+check_eq "...and u2 has no default route" "" \
+	"$(n u2 "$IP" -6 route show default)"
+$SEGCTL domain set du ipv6-prefix none >/dev/null
+sleep 1.5	# an advertisement already on its way when the set returned
+sent=$(counter port vu1 ra_sent)
+sleep 2
+check_eq "a domain whose prefixes are removed advertises no more" \
+	"$sent" "$(counter port vu1 ra_sent)"
+echo 600 >$PARAM
 
 # --- removal, and sync ---
 $SEGCTL save >/tmp/dhcp.saved

@@ -626,6 +626,8 @@ enum segfilter_tuple_attr {
  * @SEGFILTER_STATS_ICMP_TOO_BIG: ICMP fragmentation needed and ICMPv6
  *	packet too big errors the gateway sent (on a port, for frames received
  *	on it).
+ * @SEGFILTER_STATS_RA_SENT: Unsolicited router advertisements the gateway
+ *	sent (on a port, sent out of it), every ra_interval seconds.
  * @__SEGFILTER_STATS_MAX: One more than the last value.
  */
 enum segfilter_stats_attr {
@@ -655,6 +657,7 @@ enum segfilter_stats_attr {
 	SEGFILTER_STATS_DHCP_REPLIES,	/* u64 */
 	SEGFILTER_STATS_RA_REPLIES,	/* u64 */
 	SEGFILTER_STATS_ICMP_TOO_BIG,	/* u64 */
+	SEGFILTER_STATS_RA_SENT,	/* u64 */
 
 	__SEGFILTER_STATS_MAX
 };
