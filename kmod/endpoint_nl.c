@@ -106,8 +106,8 @@ static int segf_endpoint_dhcp_server(struct segf_commit *c,
 	if (old && old != ep &&
 	    (old->flags & SEGFILTER_ENDPOINT_F_DHCP_SERVER)) {
 		NL_SET_ERR_MSG_FMT_MOD(c->extack,
-				       "endpoint %pM is the DHCP server of domain \"%s\" already",
-				       old->mac, dom->name);
+				       "endpoint %pM is the domain's DHCP server already",
+				       old->mac);
 		return -EEXIST;
 	}
 	segf_commit_touch(c, dom);

@@ -193,7 +193,7 @@ static int segf_port_check_free(struct net_device *dev,
 	 */
 	if (netdev_has_any_upper_dev(dev)) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "%s has upper devices (a VLAN?): their frames would bypass the filter",
+				       "%s has upper devices (a VLAN?): they would bypass the filter",
 				       dev->name);
 		return -EBUSY;
 	}
@@ -333,10 +333,10 @@ void segf_uplink_warn(const struct segf_port *port,
 		return;
 	segf_port_name(port, name);
 	NL_SET_ERR_MSG_FMT_MOD(extack,
-			       "uplink %s carries %u: under MTU %u of domain \"%s\"%s",
+			       "uplink %s carries %u < MTU %u of \"%s\"%s",
 			       name, segf_port_path_mtu(port),
 			       segf_domain_next_cfg(first)->mtu, first->name,
-			       n > 1 ? " and others" : "");
+			       n > 1 ? " etc." : "");
 }
 
 /*
@@ -495,8 +495,8 @@ int segf_port_attach(struct segf_net *sn, int ifindex,
 
 		segf_port_name(segf_domain_exit(dom), name);
 		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "domain \"%s\" already has an exit (%s): a domain has at most one",
-				       dom->name, name);
+				       "the domain has an exit already, %s: one at most",
+				       name);
 		return -EBUSY;
 	}
 	port = kzalloc(sizeof(*port), GFP_KERNEL_ACCOUNT);

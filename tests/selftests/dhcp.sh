@@ -235,7 +235,7 @@ check "the prefix's lifetimes are finite: a day valid, 4 hours preferred" \
 
 # --- a DHCP server the domain names ---
 check_err "a second dhcp-server endpoint is refused" "" \
-	"is the DHCP server" sh -c "
+	"DHCP server already" sh -c "
 	$SEGCTL endpoint add 02:00:00:00:00:05 domain dc group vm port vr1 \
 		ip 10.9.0.15 dhcp-server >/dev/null &&
 	$SEGCTL endpoint add 02:00:00:00:00:06 domain dc group vm port vr1 \

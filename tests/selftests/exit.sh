@@ -398,7 +398,7 @@ $SEGCTL save >"$F/before"
 "$IP" link add xshop2 type veth peer name xshop2p
 host_port_up xshop2
 check_err "a second exit for shop is refused" "" \
-	'domain "shop" already has an exit (xshop)' \
+	'the domain has an exit already, xshop: one at most' \
 	$SEGCTL port attach xshop2 domain shop role exit ip 192.0.2.2/24 \
 		nexthop 192.0.2.1
 check_fails "...and xshop2 is not attached" $SEGCTL port show xshop2

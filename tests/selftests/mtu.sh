@@ -239,7 +239,7 @@ check_eq "vx0 took the underlay's first MTU: 1600 - 50" 1550 \
 n hv1 "$SEGCTL" port attach vx0 role uplink >/tmp/mtu.attach 2>&1
 check "attaching hv1's uplink works" n hv1 "$SEGCTL" port show vx0
 check "...and warns: vx0 carries 1350, under domain o's MTU 1500" \
-	grep -q "Warning: .*vx0 carries 1350: under MTU 1500 of domain \"o\"" \
+	grep -q "Warning: .*vx0 carries 1350 < MTU 1500 of \"o\"" \
 	/tmp/mtu.attach
 check "segctl port show vx0: path-mtu 1350 mtu-short 1" \
 	sh -c "$IP netns exec hv1 $SEGCTL port show vx0 |
