@@ -39,6 +39,11 @@ struct item {
 	bool superseded;	/* an endpoint with an older key elsewhere */
 	char *why;		/* an endpoint the kernel would refuse: why */
 	bool kept;		/* kv is the last good pair, not the stored one */
+	/*
+	 * An exit whose port cannot change in place: its last good value
+	 * is not taken, so that the port is detached and attached again.
+	 */
+	bool fresh;
 };
 
 struct ctx {
@@ -1399,7 +1404,7 @@ static void want_exit(struct ctx *c, struct item *it)
 {
 	static const char *const fields[] = {
 		"port", "ip", "nexthop", "ip6", "nexthop6", NULL };
-	const char *domain = it->part[1], *port = NULL;
+	const char *domain = it->part[1], *port = NULL, *why;
 	struct line l = { .len = 0 };
 	char record[64];
 	struct item *d;
@@ -1445,6 +1450,9 @@ static void want_exit(struct ctx *c, struct item *it)
 		wait_port(c, it, port);
 		return;
 	}
+	why = excluded(c, record);
+	if (why && strstr(why, "cannot change in place"))
+		it->fresh = true;
 	if (config_has(c->want, record)) {
 		skip(c, it, "device %s is the port of another key already",
 		     port);
@@ -1552,7 +1560,7 @@ static void want_kept(struct ctx *c, struct item *it)
 	const struct etcd_kv **u;
 
 	want_one(c, it);
-	if (!it->ok && c->res->n_waiting == waiting &&
+	if (!it->ok && !it->fresh && c->res->n_waiting == waiting &&
 	    c->res->n_skipped > mark && keep_good(c, it, &mark))
 		want_one(c, it);
 	if (!it->ok)
