@@ -318,6 +318,16 @@ check "...wb3 (blue) pings 203.0.113.10 outside, through it" \
 	wait_for 5 ping4 wb3 203.0.113.10 1
 check_ge "...the exit port counts what it sent and received" 2 \
 	"$(($(hcounter port xblue rx_packets) + $(hcounter port xblue tx_packets)))"
+# The kernel cannot change an exit's addresses: segd detaches it and
+# attaches it again with the new ones.
+n out1 "$IP" route replace 10.2.0.0/24 via 192.0.2.3
+check "the exit's address changed to 192.0.2.3 with segctl --etcd" \
+	sctl port attach xblue domain blue role exit ip 192.0.2.3/24 \
+	nexthop 192.0.2.1 host h1
+check "...segd attaches xblue again with it" wait_for 100 sh -c \
+	"$IP netns exec hv1 $SEGCTL save | grep -q '^port attach xblue domain blue role exit ip 192.0.2.3/24 nexthop 192.0.2.1$'"
+check "...and wb3 pings 203.0.113.10 through it" \
+	wait_for 5 ping4 wb3 203.0.113.10 1
 check "segctl --etcd port detach xblue host h1" sctl port detach xblue host h1
 check "...segd detaches the exit" wait_for 100 sh -c \
 	"! $IP netns exec hv1 $SEGCTL save | grep -q '^port attach xblue'"
