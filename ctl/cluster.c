@@ -1365,7 +1365,7 @@ static int put_exit_link(struct ctx *c, struct item *it, bool v6,
 			 struct line *l)
 {
 	const char *ipf = v6 ? "ip6" : "ip", *nhf = v6 ? "nexthop6" : "nexthop";
-	char text[INET6_ADDRSTRLEN + 8];
+	char text[INET6_ADDRSTRLEN + 8], nhtext[INET6_ADDRSTRLEN];
 	const char *ip = NULL, *nh = NULL;
 	unsigned char addr[16];
 	int family = v6 ? AF_INET6 : AF_INET;
@@ -1391,7 +1391,9 @@ static int put_exit_link(struct ctx *c, struct item *it, bool v6,
 		     v6 ? '6' : '4');
 		return -1;
 	}
-	lput(l, " %s %s %s %s", ipf, text, nhf, nh);
+	/* as segctl save writes them */
+	lput(l, " %s %s %s %s", ipf, text, nhf,
+	     inet_ntop(family, addr, nhtext, sizeof(nhtext)));
 	return 1;
 }
 

@@ -1241,7 +1241,7 @@ static int cmd_port(struct etcd *e, const char *prefix, const char *verb,
 					   argv[i], argv[i + 1],
 					   fam == AF_INET ? '4' : '6');
 			}
-			snprintf(text, sizeof(text), "%s", argv[i + 1]);
+			inet_ntop(fam, addr, text, sizeof(text));
 		} else {
 			continue;
 		}
