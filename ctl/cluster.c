@@ -5,7 +5,7 @@
  *
  * The keys are sorted into their kinds first, then turned into lines in
  * dependency order (uplink, domains, groups, services, chains, rules,
- * endpoints, instances), so that a record is only added when what it
+ * endpoints, instances, exits), so that a record is only added when what it
  * names was: a rule naming a group that was skipped is skipped too,
  * with a reason.  Every line goes through config_add_line(), which
  * checks it as segctl checks a command.
@@ -27,18 +27,23 @@
 /* A key of the schema, split. */
 enum kind {
 	K_DOMAIN, K_GROUP, K_SERVICE, K_CHAIN, K_RULE,
-	K_RECORD, K_ENDPOINT, K_INSTANCE, K_MAX
+	K_RECORD, K_ENDPOINT, K_INSTANCE, K_EXIT, K_MAX
 };
 
 struct item {
 	const struct etcd_kv *kv;
 	enum kind kind;
-	char *part[4];		/* D [name] | H | H D MAC | H D S ID */
+	char *part[4];		/* D [name] | H | H D MAC | H D S ID | H D */
 	json_object *val;
 	bool ok;		/* made it into the configuration */
 	bool superseded;	/* an endpoint with an older key elsewhere */
 	char *why;		/* an endpoint the kernel would refuse: why */
 	bool kept;		/* kv is the last good pair, not the stored one */
+	/*
+	 * An exit whose port cannot change in place: its last good value
+	 * is not taken, so that the port is detached and attached again.
+	 */
+	bool fresh;
 };
 
 struct ctx {
@@ -511,6 +516,13 @@ static bool parse_key(struct ctx *c, struct item *it)
 				goto bad_name;
 			it->part[1] = strdup(w[3]);
 			it->part[2] = strdup(w[4]);
+			goto out;
+		}
+		if (n == 4 && !strcmp(w[2], "exits")) {
+			it->kind = K_EXIT;
+			if (!name_ok(w[3]))
+				goto bad_name;
+			it->part[1] = strdup(w[3]);
 			goto out;
 		}
 		if (n == 6 && !strcmp(w[2], "instances")) {
@@ -1345,6 +1357,112 @@ static void want_instance(struct ctx *c, struct item *it)
 	}
 }
 
+/*
+ * One family of an exit: " ip A/LEN nexthop N" (or ip6, nexthop6), both
+ * or neither given.  1 added, 0 neither, -1 skipped.
+ */
+static int put_exit_link(struct ctx *c, struct item *it, bool v6,
+			 struct line *l)
+{
+	const char *ipf = v6 ? "ip6" : "ip", *nhf = v6 ? "nexthop6" : "nexthop";
+	char text[INET6_ADDRSTRLEN + 8], nhtext[INET6_ADDRSTRLEN];
+	const char *ip = NULL, *nh = NULL;
+	unsigned char addr[16];
+	int family = v6 ? AF_INET6 : AF_INET;
+
+	if (get_str(c, it, it->val, ipf, &ip) < 0 ||
+	    get_str(c, it, it->val, nhf, &nh) < 0)
+		return -1;
+	if (!ip && !nh)
+		return 0;
+	if (!ip || !nh) {
+		skip(c, it, "\"%s\" needs \"%s\"", ip ? ipf : nhf,
+		     ip ? nhf : ipf);
+		return -1;
+	}
+	if (!cluster_prefix_text(ip, text, sizeof(text)) ||
+	    !strchr(text, ':') != !v6) {
+		skip(c, it, "\"%s\" is not an IPv%c prefix A/LEN", ipf,
+		     v6 ? '6' : '4');
+		return -1;
+	}
+	if (inet_pton(family, nh, addr) != 1) {
+		skip(c, it, "\"%s\" is not an IPv%c address", nhf,
+		     v6 ? '6' : '4');
+		return -1;
+	}
+	/* as segctl save writes them */
+	lput(l, " %s %s %s %s", ipf, text, nhf,
+	     inet_ntop(family, addr, nhtext, sizeof(nhtext)));
+	return 1;
+}
+
+/*
+ * The exit of a domain on a host: its port, attached with role exit.
+ * Only the host's own (and every host's in save mode); its device may
+ * not exist yet (waiting), and may be no other key's port.
+ */
+static void want_exit(struct ctx *c, struct item *it)
+{
+	static const char *const fields[] = {
+		"port", "ip", "nexthop", "ip6", "nexthop6", NULL };
+	const char *domain = it->part[1], *port = NULL, *why;
+	struct line l = { .len = 0 };
+	char record[64];
+	struct item *d;
+	int v4, v6;
+
+	if (c->h->host && strcmp(it->part[0], c->h->host))
+		return;
+	if (!fields_ok(c, it, fields) ||
+	    get_str(c, it, it->val, "port", &port) < 0)
+		return;
+	if (!port) {
+		skip(c, it, "no \"port\"");
+		return;
+	}
+	if (!dev_ok(port)) {
+		skip(c, it, "\"port\" is not a device name");
+		return;
+	}
+	d = find(c, K_DOMAIN, domain, NULL);
+	if (!d || !d->ok) {
+		skip(c, it, "domain \"%s\" %s", domain,
+		     d ? "was skipped" : "does not exist");
+		return;
+	}
+	lput(&l, "port attach %s domain %s role exit", port, domain);
+	v4 = put_exit_link(c, it, false, &l);
+	if (v4 < 0)
+		return;
+	v6 = put_exit_link(c, it, true, &l);
+	if (v6 < 0)
+		return;
+	if (!v4 && !v6) {
+		skip(c, it, "an exit needs \"ip\" and \"nexthop\", or \"ip6\" and \"nexthop6\"");
+		return;
+	}
+	snprintf(record, sizeof(record), "port %s", port);
+	if (!c->h->host) {
+		lput(&l, " host %s", it->part[0]);
+		it->ok = add_line(c, it, record, &l);
+		return;
+	}
+	if (!dev_exists(port)) {
+		wait_port(c, it, port);
+		return;
+	}
+	why = excluded(c, record);
+	if (why && strstr(why, "cannot change in place"))
+		it->fresh = true;
+	if (config_has(c->want, record)) {
+		skip(c, it, "device %s is the port of another key already",
+		     port);
+		return;
+	}
+	it->ok = add_line(c, it, record, &l);
+}
+
 /* The pair last applied for @key, or NULL. */
 static const struct etcd_kv *good_kv(struct ctx *c, const char *key)
 {
@@ -1429,6 +1547,9 @@ static void want_one(struct ctx *c, struct item *it)
 	case K_INSTANCE:
 		want_instance(c, it);
 		break;
+	case K_EXIT:
+		want_exit(c, it);
+		break;
 	case K_MAX:
 		break;
 	}
@@ -1441,7 +1562,7 @@ static void want_kept(struct ctx *c, struct item *it)
 	const struct etcd_kv **u;
 
 	want_one(c, it);
-	if (!it->ok && c->res->n_waiting == waiting &&
+	if (!it->ok && !it->fresh && c->res->n_waiting == waiting &&
 	    c->res->n_skipped > mark && keep_good(c, it, &mark))
 		want_one(c, it);
 	if (!it->ok)
@@ -1502,8 +1623,8 @@ int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
 	for (i = 0; i < c.n && h->host; i++) {
 		struct item *it = &c.items[i];
 
-		if ((it->kind == K_ENDPOINT || it->kind == K_INSTANCE) &&
-		    !strcmp(it->part[0], h->host))
+		if ((it->kind == K_ENDPOINT || it->kind == K_INSTANCE ||
+		     it->kind == K_EXIT) && !strcmp(it->part[0], h->host))
 			hold(&c, it->part[1]);
 	}
 

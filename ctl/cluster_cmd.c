@@ -1157,6 +1157,117 @@ static int cmd_instance(struct etcd *e, const char *prefix, const char *verb,
 	return ret;
 }
 
+/*
+ * port attach DEV domain D role exit [ip A/LEN nexthop N] [ip6 A/LEN
+ * nexthop6 N] host H: the exit of D on H, key P hosts/H/exits/D.  port
+ * detach DEV host H [domain D]: the exit of H on DEV goes.  Other ports
+ * have no key: an endpoint's and an instance's come with them, the
+ * uplink is segd's --uplink.
+ */
+static int cmd_port(struct etcd *e, const char *prefix, const char *verb,
+		    int argc, char **argv, struct cluster_ops *o)
+{
+	static const char *const kws[] = {
+		"domain", "role", "host", "ip", "nexthop", "ip6", "nexthop6",
+		NULL };
+	const char *domain = kwval(argc - 1, argv + 1, "domain");
+	const char *host = kwval(argc - 1, argv + 1, "host");
+	const char *role = kwval(argc - 1, argv + 1, "role");
+	char text[INET6_ADDRSTRLEN + 8], *under;
+	unsigned char addr[16];
+	struct etcd_kvs found;
+	json_object *val, *port;
+	int i, k, fam, ret;
+	size_t j;
+
+	if (argc < 1 || (strcmp(verb, "attach") && strcmp(verb, "detach")))
+		return err("port attach|detach DEV ... host HOST");
+	for (i = 1; i < argc; i += 2) {
+		for (k = 0; kws[k] && strcmp(kws[k], argv[i]); k++)
+			;
+		if (!kws[k] || i + 1 >= argc)
+			return err(kws[k] ? "\"%s\" needs a value" :
+				   "unknown argument \"%s\"", argv[i]);
+	}
+	if (!host)
+		return err("port %s needs \"host HOST\" with --etcd", verb);
+	if (!strcmp(verb, "detach")) {
+		under = keyf("hosts/%s/exits/", host);
+		if (!under)
+			return err("out of memory");
+		ret = read_range(e, prefix, under, NULL, 0, &found);
+		free(under);
+		if (ret)
+			return ret;
+		for (j = 0, k = 0; j < found.n && !ret; j++) {
+			val = parse_obj(found.kv[j].value);
+			if (val && json_object_object_get_ex(val, "port", &port) &&
+			    !strcmp(json_object_get_string(port), argv[0]) &&
+			    (!domain || !strcmp(strrchr(found.kv[j].key, '/') + 1,
+						domain))) {
+				ret = add_op(o, ETCD_DELETE,
+					     strdup(found.kv[j].key), NULL, NULL);
+				k++;
+			}
+			json_object_put(val);
+		}
+		etcd_kvs_free(&found);
+		if (!ret && !k)
+			ret = err("host %s has no exit on %s in the cluster", host,
+				  argv[0]);
+		return ret;
+	}
+	if (!domain || !role || strcmp(role, "exit"))
+		return err("port attach with --etcd is for exits only: port attach DEV domain DOMAIN role exit ... host HOST");
+	val = new_obj();
+	json_object_object_add(val, "port", json_object_new_string(argv[0]));
+	for (i = 1; i < argc; i += 2) {
+		fam = !strcmp(argv[i], "ip") || !strcmp(argv[i], "nexthop") ?
+		      AF_INET : AF_INET6;
+		if (!strcmp(argv[i], "ip") || !strcmp(argv[i], "ip6")) {
+			if (!cluster_prefix_text(argv[i + 1], text,
+						 sizeof(text)) ||
+			    (fam == AF_INET6) != !!strchr(text, ':')) {
+				json_object_put(val);
+				return err("%s \"%s\" is not an IPv%c prefix A/LEN",
+					   argv[i], argv[i + 1],
+					   fam == AF_INET ? '4' : '6');
+			}
+		} else if (!strcmp(argv[i], "nexthop") ||
+			   !strcmp(argv[i], "nexthop6")) {
+			if (inet_pton(fam, argv[i + 1], addr) != 1) {
+				json_object_put(val);
+				return err("%s \"%s\" is not an IPv%c address",
+					   argv[i], argv[i + 1],
+					   fam == AF_INET ? '4' : '6');
+			}
+			inet_ntop(fam, addr, text, sizeof(text));
+		} else {
+			continue;
+		}
+		json_object_object_add(val, argv[i],
+				       json_object_new_string(text));
+	}
+	for (k = 0; k < 2; k++) {
+		const char *ip = k ? "ip6" : "ip";
+		const char *nh = k ? "nexthop6" : "nexthop";
+		bool has_ip = json_object_object_get_ex(val, ip, NULL);
+
+		if (has_ip != json_object_object_get_ex(val, nh, NULL)) {
+			json_object_put(val);
+			return err("\"%s\" needs \"%s\"", has_ip ? ip : nh,
+				   has_ip ? nh : ip);
+		}
+	}
+	if (!json_object_object_get_ex(val, "ip", NULL) &&
+	    !json_object_object_get_ex(val, "ip6", NULL)) {
+		json_object_put(val);
+		return err("an exit needs \"ip A/LEN nexthop N\" or \"ip6 A/LEN nexthop6 N\"");
+	}
+	return put_json(o, keyf("%shosts/%s/exits/%s", prefix, host, domain),
+			val);
+}
+
 /* domain set: the stored value, changed. */
 static int cmd_domain_set(struct etcd *e, const char *prefix, int argc,
 			  char **argv, struct cluster_ops *o)
@@ -1252,6 +1363,8 @@ static int object_ops(struct etcd *e, const char *prefix, int argc,
 	char **a = argv + 2;
 	int n = argc - 2;
 
+	if (!strcmp(obj, "port"))
+		return cmd_port(e, prefix, verb, argc - 2, argv + 2, o);
 	if (!strcmp(obj, "service") && !strcmp(verb, "instance")) {
 		if (argc < 3)
 			return err("service instance add|del|drain|undrain ...");
@@ -1610,19 +1723,20 @@ static int cluster_status(struct etcd *e, const char *prefix, int argc,
 /* What a key of the cluster is, for show: the kinds in show's order. */
 enum show_kind {
 	SK_DOMAIN, SK_GROUP, SK_RULE, SK_SERVICE, SK_CHAIN, SK_ENDPOINT,
-	SK_INSTANCE, SK_OTHER, SK_STATUS,
+	SK_INSTANCE, SK_EXIT, SK_OTHER, SK_STATUS,
 };
 
 static const char *const show_dirs[] = {
 	[SK_GROUP] = "groups", [SK_RULE] = "rules",
 	[SK_SERVICE] = "services", [SK_CHAIN] = "chains",
 	[SK_ENDPOINT] = "endpoints", [SK_INSTANCE] = "instances",
+	[SK_EXIT] = "exits",
 };
 
 struct show_item {
 	enum show_kind kind;
 	const char *domain;	/* NULL: not a domain's (SK_OTHER, SK_STATUS) */
-	const char *host;	/* endpoints, instances and status */
+	const char *host;	/* endpoints, instances, exits and status */
 	const char *name;	/* rule id, "SERVICE/ID" of an instance... */
 	const struct etcd_kv *kv;
 	char *buf;		/* the key's copy, cut into the parts */
@@ -1668,6 +1782,11 @@ static int show_item(struct show_item *it, const char *prefix,
 		it->name = p[4];
 		if (n == 6)
 			p[4][strlen(p[4])] = '/';	/* "SERVICE/ID" */
+	} else if (n == 4 && !strcmp(p[0], "hosts") &&
+		   !strcmp(p[2], "exits")) {
+		it->kind = SK_EXIT;
+		it->host = p[1];
+		it->domain = p[3];
 	}
 	if (it->kind == SK_OTHER)
 		it->domain = NULL;
@@ -1737,7 +1856,7 @@ static void show_text(const struct cluster_result *res,
 	}
 	free(done);
 	for (i = 0; i < n_hosts; i++) {
-		unsigned int n_ep = 0, n_inst = 0;
+		unsigned int n_ep = 0, n_inst = 0, n_exit = 0;
 		const struct show_item *st = NULL;
 
 		for (k = 0; k < n; k++) {
@@ -1745,11 +1864,12 @@ static void show_text(const struct cluster_result *res,
 				continue;
 			n_ep += items[k].kind == SK_ENDPOINT;
 			n_inst += items[k].kind == SK_INSTANCE;
+			n_exit += items[k].kind == SK_EXIT;
 			if (items[k].kind == SK_STATUS)
 				st = &items[k];
 		}
-		printf("host %s: %u endpoints, %u instances, ", hosts[i], n_ep,
-		       n_inst);
+		printf("host %s: %u endpoints, %u instances, %u exits, ",
+		       hosts[i], n_ep, n_inst, n_exit);
 		if (st)
 			print_host_status(hosts[i], st->kv->value, true);
 		else
@@ -1778,7 +1898,7 @@ static void show_json(const struct cluster_result *res,
 		open_json_object(items[i].domain);
 		if (items[i].kind == SK_DOMAIN)
 			print_stored("value", items[i].kv->value);
-		for (kind = SK_GROUP; kind <= SK_INSTANCE; kind++) {
+		for (kind = SK_GROUP; kind <= SK_EXIT; kind++) {
 			if (kind < SK_ENDPOINT)
 				open_json_object(show_dirs[kind]);
 			else
@@ -1794,9 +1914,11 @@ static void show_json(const struct cluster_result *res,
 				open_json_object(NULL);
 				print_string(PRINT_JSON, "host", NULL,
 					     items[k].host);
-				print_string(PRINT_JSON,
-					     kind == SK_ENDPOINT ? "mac" : "name",
-					     NULL, items[k].name);
+				if (kind != SK_EXIT)
+					print_string(PRINT_JSON,
+						     kind == SK_ENDPOINT ?
+						     "mac" : "name",
+						     NULL, items[k].name);
 				print_stored("value", items[k].kv->value);
 				close_json_object();
 			}
@@ -1810,7 +1932,7 @@ static void show_json(const struct cluster_result *res,
 	close_json_object();
 	open_json_object("hosts");
 	for (i = 0; i < n_hosts; i++) {
-		unsigned int n_ep = 0, n_inst = 0;
+		unsigned int n_ep = 0, n_inst = 0, n_exit = 0;
 
 		open_json_object(hosts[i]);
 		for (k = 0; k < n; k++) {
@@ -1818,11 +1940,13 @@ static void show_json(const struct cluster_result *res,
 				continue;
 			n_ep += items[k].kind == SK_ENDPOINT;
 			n_inst += items[k].kind == SK_INSTANCE;
+			n_exit += items[k].kind == SK_EXIT;
 			if (items[k].kind == SK_STATUS)
 				print_stored("status", items[k].kv->value);
 		}
 		print_uint(PRINT_JSON, "endpoints", NULL, n_ep);
 		print_uint(PRINT_JSON, "instances", NULL, n_inst);
+		print_uint(PRINT_JSON, "exits", NULL, n_exit);
 		close_json_object();
 	}
 	close_json_object();
@@ -1837,7 +1961,7 @@ static void show_json(const struct cluster_result *res,
 
 /*
  * What an operator wants from the cluster: per domain its objects, with
- * the host of each endpoint and instance, then per host its status
+ * the host of each endpoint, instance and exit, then per host its status
  * (the revision it applied, the domains it holds, how many keys it
  * skipped or waits for), all at one revision.
  */

@@ -1405,7 +1405,7 @@ struct config_diff *config_diff(const struct config *cur,
 			else
 				err = domain_set_lines(&sets, c[i], o);
 		} else if (c[i]->type == SAVE_PORT) {
-			d->error = fmt("port %s: its domain or role cannot change in place; detach it first",
+			d->error = fmt("port %s: its domain, role or exit addresses cannot change in place; detach it first",
 				       o->name);
 			d->error_key = strdup(o->key);
 		} else {

@@ -22,7 +22,7 @@ struct part {
 	void *ctx_keys;		/* those of the domain, groups, services, chains */
 	size_t n_ctx;
 	size_t n_keys;
-	size_t own;		/* keys of this host (endpoints, instances) */
+	size_t own;		/* keys of this host (endpoints, instances, exits) */
 	bool dirty;
 	struct config *applied;	/* what the module holds of it */
 	struct cluster_result res;	/* what it wanted when applied */
@@ -99,6 +99,7 @@ static enum key_kind classify(const struct view *v, const char *key,
 {
 	size_t plen = strlen(v->h.prefix), n;
 	const char *rest = key + plen, *end;
+	bool last = false;
 
 	if (strncmp(key, v->h.prefix, plen))
 		return KEY_OTHER;
@@ -115,9 +116,13 @@ static enum key_kind classify(const struct view *v, const char *key,
 			rest += 10;
 		else if (!strncmp(rest, "instances/", 10))
 			rest += 10;
+		else if (!strncmp(rest, "exits/", 6))
+			last = true;	/* hosts/H/exits/D */
 		else
 			return KEY_OTHER;
-		if (!strchr(rest, '/'))
+		if (last)
+			rest += 6;
+		else if (!strchr(rest, '/'))
 			return KEY_OTHER;
 	} else {
 		return KEY_OTHER;
@@ -508,7 +513,10 @@ static void changed(struct view *v, struct part *p, const char *key,
 		touch(p, key);
 		return;
 	}
-	/* the domain, a group, service, chain; an own endpoint, instance */
+	/*
+	 * the domain, a group, service, chain; an own endpoint, instance,
+	 * exit; another host's instance or exit (computed to report it)
+	 */
 	p->whole = true;
 }
 

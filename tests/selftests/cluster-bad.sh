@@ -280,6 +280,60 @@ check "...the bad elements skipped: no prefix" \
 	status_has 'groups/partner: "prefixes" has an element that is no prefix'
 check "...and wb1 still pings wb2" ping4 wb1 10.2.0.12
 
+# ---- 11. an exit from etcd ----
+
+# Domain blue (wb3) gets a gateway and a prefix group for the outside
+# 203.0.113.0/24, and an exit on h1 into namespace out1 (the next hop
+# 192.0.2.1, which owns 203.0.113.10) whose veth xblue does not exist
+# yet; shop gets an exit without a next hop.
+hcounter() { SEGCTL="$IP netns exec hv1 $SEGCTL" counter "$@"; }
+et txn "put:$P/config/domains/blue={\"version\":1,\"id\":2,\"default\":\"allow\",\"vni\":200,\"gateway\":\"02:00:00:00:ff:01\",\"gw_ips\":[\"10.2.0.1\"]}" \
+	"put:$P/config/domains/blue/groups/outside={\"version\":1,\"id\":9,\"prefixes\":[\"203.0.113.0/24\"]}" \
+	"put:$P/hosts/h1/exits/shop={\"version\":1,\"port\":\"xshop\",\"ip\":\"192.0.2.2/24\"}" \
+	>/dev/null
+check "segctl --etcd port attach xblue ... role exit ... host h1" \
+	sctl port attach xblue domain blue role exit ip 192.0.2.2/24 \
+	nexthop 192.0.2.1 host h1
+rev=$(cluster_key_rev "$P/hosts/h1/exits/blue")
+check "...h1 applies its revision" wait_for 300 converged "${rev:-999999}"
+check "...h1's status: the exit waits for xblue" \
+	status_has "waiting $P/hosts/h1/exits/blue: port xblue"
+check "...shop's exit without a next hop is skipped" \
+	status_has 'exits/shop: "ip" needs "nexthop"'
+SEGCTL_ETCD=$EP "$SEGCTL" show >"$D/show.out" 2>&1
+check "...show lists the exit and counts it for h1" sh -c \
+	"grep -q '^ *port attach xblue domain blue role exit ip 192.0.2.2/24 nexthop 192.0.2.1 host h1$' '$D/show.out' &&
+	 grep -q '^host h1: .* 2 exits, ' '$D/show.out'"
+quiet_ns out1
+n hv1 "$IP" link add xblue type veth peer name eth0 netns out1
+host_port_up xblue hv1
+n out1 "$IP" addr add 192.0.2.1/24 dev eth0
+n out1 "$IP" addr add 203.0.113.10/32 dev lo
+n out1 "$IP" link set eth0 up
+n out1 "$IP" route add 10.2.0.0/24 via 192.0.2.2
+n wb3 "$IP" route add default via 10.2.0.1
+check "xblue appears: segd attaches it as blue's exit" wait_for 100 sh -c \
+	"$IP netns exec hv1 $SEGCTL save | grep -q '^port attach xblue domain blue role exit ip 192.0.2.2/24 nexthop 192.0.2.1$'"
+check "...wb3 (blue) pings 203.0.113.10 outside, through it" \
+	wait_for 5 ping4 wb3 203.0.113.10 1
+check_ge "...the exit port counts what it sent and received" 2 \
+	"$(($(hcounter port xblue rx_packets) + $(hcounter port xblue tx_packets)))"
+# The kernel cannot change an exit's addresses: segd detaches it and
+# attaches it again with the new ones.
+n out1 "$IP" route replace 10.2.0.0/24 via 192.0.2.3
+check "the exit's address changed to 192.0.2.3 with segctl --etcd" \
+	sctl port attach xblue domain blue role exit ip 192.0.2.3/24 \
+	nexthop 192.0.2.1 host h1
+check "...segd attaches xblue again with it" wait_for 100 sh -c \
+	"$IP netns exec hv1 $SEGCTL save | grep -q '^port attach xblue domain blue role exit ip 192.0.2.3/24 nexthop 192.0.2.1$'"
+check "...and wb3 pings 203.0.113.10 through it" \
+	wait_for 5 ping4 wb3 203.0.113.10 1
+check "segctl --etcd port detach xblue host h1" sctl port detach xblue host h1
+check "...segd detaches the exit" wait_for 100 sh -c \
+	"! $IP netns exec hv1 $SEGCTL save | grep -q '^port attach xblue'"
+check_fails "...and wb3 no longer reaches 203.0.113.10" \
+	ping4 wb3 203.0.113.10 1
+
 check "segd of h1 still runs" kill -0 "${CLUSTER_SEGD_PID[1]}"
 echo "# t=${SECONDS}s"
 finish

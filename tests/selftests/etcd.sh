@@ -278,7 +278,7 @@ check_eq "show: domain shop, its rule and its endpoints with their hosts" \
 	"domain shop|$R5 port 6000 action allow|endpoint add 02:00:00:00:00:01 domain shop group web port tap1 ip 10.0.0.1 host h1|endpoint add 02:00:00:00:00:02 domain shop group db port tap2 ip 10.0.0.2 host h2" \
 	"$(grep -E '^domain shop|^ +(rule|endpoint)' /tmp/etcd.out | sed 's/^ *//' | paste -sd '|')"
 check_eq "show: h1 applied revision 41, holds shop, 1 skipped, 2 waiting; h2 no status" \
-	"host h1: 1 endpoints, 0 instances, applied revision 41 at 2026-12-06T13:00:00Z, domains shop, 1 skipped, 2 waiting|host h2: 1 endpoints, 0 instances, no status" \
+	"host h1: 1 endpoints, 0 instances, 0 exits, applied revision 41 at 2026-12-06T13:00:00Z, domains shop, 1 skipped, 2 waiting|host h2: 1 endpoints, 0 instances, 0 exits, no status" \
 	"$(grep '^host' /tmp/etcd.out | paste -sd '|')"
 check_eq "status h1: the key it skipped, the two it waits for" "1 2" \
 	"$(sc status h1 | grep -c '^  skipped') $(sc status h1 | grep -c '^  waiting')"
@@ -329,7 +329,10 @@ check "endpoint claim for an endpoint on no host: refused" \
 check "endpoint set in a batch file: refused (it reads the endpoints)" \
 	sc_errs "not in a batch file" -b "$(batch set \
 		'endpoint set 02:00:00:00:00:01 domain shop group web')"
-check_eq "...none of the three wrote anything" "$r" "$(now)"
+check "an exit whose ip has no /LEN: refused" \
+	sc_errs 'ip "192.0.2.2" is not an IPv4 prefix A/LEN' port attach x0 \
+	domain shop role exit ip 192.0.2.2 nexthop 192.0.2.1 host h1
+check_eq "...none of the four wrote anything" "$r" "$(now)"
 sc endpoint set 02:00:00:00:00:01 domain shop group web ip 10.0.0.1 \
 	>/dev/null 2>&1
 sc endpoint set 02:00:00:00:00:02 domain shop del-ip 10.0.0.1 >/dev/null 2>&1

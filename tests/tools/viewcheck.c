@@ -9,7 +9,9 @@
  * A small cluster (five domains, five hosts, host h4 the one computed)
  * takes STEPS random changes: endpoints of any host put, moved and
  * deleted, rules and groups changed, domains changed and deleted,
- * records changed, keys outside the schema, values that are not JSON.
+ * records changed, keys outside the schema, values that are not JSON,
+ * exits of any host put (good, malformed, on a device that does not
+ * exist) and deleted.
  * After each, the view computes what the change marked and takes it as
  * applied; the union of what it applied must then be, line for line,
  * what cluster_want() computes from all the keys (given the last good
@@ -26,12 +28,18 @@
  *
  * Devices: "lo" is the uplink; local endpoints of domain d1 may stand
  * on "lo" too, the others on a device that does not exist (waiting).
+ * Exits stand on "lo" (refused: the uplink's), on "exn" (waiting) or on
+ * "ex0" .. "ex4", one a domain.  The devices are viewcheck's own (it
+ * defines if_nametoindex() and if_indextoname(), which the lookups of
+ * ctl/util.c then call): the host's own do not matter.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <net/if.h>
 
 #include "cluster.h"
 #include "config.h"
@@ -50,6 +58,26 @@ static struct etcd_kv *good;	/* the whole computation's last good */
 static size_t n_good;
 static long revision = 1;
 static char last_op[600];
+
+/* The devices of the host, as far as the computations ask. */
+static const char *const devs[] = { "lo", "ex0", "ex1", "ex2", "ex3", "ex4" };
+
+unsigned int if_nametoindex(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(devs) / sizeof(*devs); i++)
+		if (!strcmp(devs[i], name))
+			return i + 1;
+	return 0;
+}
+
+char *if_indextoname(unsigned int ifindex, char name[IF_NAMESIZE])
+{
+	if (!ifindex || ifindex > sizeof(devs) / sizeof(*devs))
+		return NULL;
+	return strcpy(name, devs[ifindex - 1]);
+}
 
 static int kv_cmp(const void *a, const void *b)
 {
@@ -233,13 +261,13 @@ static int check(int step)
 static void change(void)
 {
 	int d = rand() % 5, i = rand() % 20, h = rand() % 5, r = rand() % 4;
-	char key[256], value[512], hn[8];
+	char key[256], value[512], hn[8], dev[8];
 
 	if (h == 4)
 		strcpy(hn, "h4");
 	else
 		snprintf(hn, sizeof(hn), "r%d", h);
-	switch (rand() % 15) {
+	switch (rand() % 17) {
 	case 0: case 1: case 2:
 		snprintf(key, sizeof(key), P "hosts/%s/endpoints/d%d/02:00:00:00:%02x:%02x",
 			 hn, d, d, i);
@@ -308,6 +336,25 @@ static void change(void)
 		snprintf(value, sizeof(value),
 			 "{\"version\":1,\"group\":\"g%d\",\"port\":\"p%d\",\"ips\":[\"10.%d.%d.%d\"]}",
 			 r, i, 100 + d, i, h % 4 + 1);
+		if (rand() % 4)
+			put(key, value);
+		else
+			del(key);
+		break;
+	case 15: case 16:
+		/*
+		 * an exit of any host: on its domain's device, on "lo" (the
+		 * uplink's, as d1's endpoints may be: the keys want one
+		 * port), on a device that does not exist, or malformed (no
+		 * nexthop, a field it does not have)
+		 */
+		snprintf(key, sizeof(key), P "hosts/%s/exits/d%d", hn, d);
+		snprintf(dev, sizeof(dev), "ex%d", d);
+		snprintf(value, sizeof(value),
+			 "{\"version\":1,\"port\":\"%s\",\"ip\":\"192.0.2.%d/24\"%s%s}",
+			 r == 0 ? "lo" : r == 1 ? "exn" : dev, i + 1,
+			 r == 3 ? "" : ",\"nexthop\":\"192.0.2.254\"",
+			 rand() % 8 ? "" : ",\"mtu\":1400");
 		if (rand() % 4)
 			put(key, value);
 		else
