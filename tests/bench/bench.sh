@@ -438,12 +438,14 @@ measure() {
 	[ -n "$us" ] && [ -n "$sent" ] || { note "no pktgen result for $dev: $res"; us=0 sent=0; }
 	say pkt "$sys" "$var" "$n" "$eps" "$round" "$us" $((c1 - c0)) "$sent"
 	# Once the queues are empty, every frame that came into the hook
-	# must have been counted where it should (a few may be lost at most).
+	# must have been counted where it should (a few may be lost at most:
+	# 1%, or MIN_PCT).
 	settle "$@"
 	c2=$("$@")
 	e1=$(stat_of "$peer" rx_packets)
 	LAST_OK=0
-	if [ $((c2 - c0)) -gt 0 ] && [ $(((c2 - c0) * 100)) -ge $(((e1 - e0) * 99)) ]; then
+	if [ $((c2 - c0)) -gt 0 ] &&
+		[ $(((c2 - c0) * 100)) -ge $(((e1 - e0) * ${MIN_PCT:-99})) ]; then
 		LAST_OK=1
 	fi
 	LAST_DESC="$((c2 - c0)) of $((e1 - e0))"
@@ -670,7 +672,10 @@ ns_setup() {
 ns_round() {
 	local r=$1 n f0
 	PG_DMAC=$GW_MAC PG_DIP=$HIT_IP
-	measure routed fwd 0 0 "$r" ar0 "$SRC_MAC" "$SRC_IP" far_rx r0
+	# The host's routing lost 1.7% of the frames on their way to dr100000
+	# in one round of five (2026-12-06); a filter that drops would lose
+	# them all.
+	MIN_PCT=95 measure routed fwd 0 0 "$r" ar0 "$SRC_MAC" "$SRC_IP" far_rx r0
 	check "$LAST_OK" "bridge and routing: the frames reach the next hop (dr0)"
 	for n in $PREFIXES; do
 		measure segfilter exit "$n" 0 "$r" "ax$n" "$SRC_MAC" "$SRC_IP" far_rx "x$n"
@@ -685,7 +690,8 @@ ns_round() {
 				"segfilter exit, $n prefixes: no frame to $MISS_IP reaches the next hop"
 			PG_DIP=$HIT_IP
 		fi
-		measure nft-set route "$n" 0 "$r" "ar$n" "$SRC_MAC" "$SRC_IP" far_rx "r$n"
+		MIN_PCT=95 measure nft-set route "$n" 0 "$r" "ar$n" "$SRC_MAC" "$SRC_IP" \
+			far_rx "r$n"
 		check "$LAST_OK" "nftables interval set of $n prefixes: the frames reach the next hop (dr$n)"
 	done
 	PG_DMAC=$DST_MAC PG_DIP=$DST_IP
