@@ -12,7 +12,9 @@ RAW holds the guest's output; the lines that start with "BENCH " count:
   BENCH mem WHAT COUNT BYTES [KEY=VALUE...]  memory for COUNT objects
 
 A configuration is (SYSTEM, VARIANT, RULES, ENDPOINTS); each round
-measured it once.  Written to OUTDIR: results.md (the tables and the
+measured it once.  The north-south configurations (variants "exit",
+"exit-miss" and "route", system "routed") count prefixes in RULES and
+get a table of their own.  Written to OUTDIR: results.md (the tables and the
 targets), results.csv (one row per configuration) and ns-per-packet.png
 (by gnuplot, with plot.dat and plot.gp to render it again).
 """
@@ -24,10 +26,17 @@ import statistics
 import subprocess
 import sys
 
-SYSTEMS = ["plain", "bridge", "segfilter", "nft-linear", "nft-vmap", "ovs"]
-VARIANTS = ["fwd", "judged", "drop-rule", "drop-default", "redirect"]
+SYSTEMS = ["plain", "bridge", "segfilter", "nft-linear", "nft-vmap", "ovs",
+           "routed", "nft-set"]
+VARIANTS = ["fwd", "judged", "drop-rule", "drop-default", "redirect",
+            "exit", "exit-miss", "route"]
 BASE = ("plain", "fwd", 0, 0)
 BRIDGE = ("bridge", "fwd", 0, 0)
+ROUTED = ("routed", "fwd", 0, 0)
+
+
+def north_south(key):
+    return key[0] == "routed" or key[1] in ("exit", "exit-miss", "route")
 
 
 def human(n):
@@ -181,6 +190,26 @@ def targets(res, ctl, mem):
         lines.append("%s a %s costs at most %d bytes: %.0f bytes (of %s) %s"
                      % (t, what, limit, per, human(big[1]),
                         verdict(per <= limit)))
+
+    # N1 and N2: north-south, through an exit against routing and nft.
+    exits = {k[2]: v["median"] for k, v in res.items()
+             if k[0] == "segfilter" and k[1] == "exit"}
+    parts = []
+    for n in sorted(exits):
+        o = median_of(res, "nft-set", "route", n, 0)
+        if o:
+            parts.append("%s prefixes: nft-set/segfilter %.2fx"
+                         % (human(n), o / exits[n]))
+    if parts:
+        lines.append("N1 (info) through an exit against a bridge, routing "
+                     "and an nftables interval set: " + "; ".join(parts))
+    many = [v for n, v in exits.items() if n >= 10]
+    if len(many) >= 2:
+        spread = max(many) / min(many) - 1
+        lines.append("N2 an exit's prefix lookup costs the same from 10 to "
+                     "%s prefixes (within 10%%): slowest/fastest median = "
+                     "+%.1f%% %s" % (human(max(n for n in exits if n >= 10)),
+                                    spread * 100, verdict(spread <= 0.10)))
     return lines
 
 
@@ -194,6 +223,8 @@ def write_md(path, info, res, invalid, ctl, mem, tlines):
           "| x plain | x bridge | Mpps | lost | rounds |",
           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for key in sorted(res, key=sort_key):
+        if north_south(key):
+            continue
         r = res[key]
         o.append("| %s | %s | %s | %s | %.0f | %.0f-%.0f | %s | %s | %.3f "
                  "| %.1f%% | %d |"
@@ -201,6 +232,26 @@ def write_md(path, info, res, invalid, ctl, mem, tlines):
                     r["min"], r["max"], fmt_ratio(ratio(res, key, BASE)),
                     fmt_ratio(ratio(res, key, BRIDGE)), 1000.0 / r["median"],
                     100 * r["lost"], r["rounds"]))
+    ns = sorted((k for k in res if north_south(k)), key=sort_key)
+    if ns:
+        o += ["", "## North-south", "",
+              "A VM endpoint to an outside address, through segfilter's exit "
+              "or a bridge, the host's routing and nftables; x nft-set: over "
+              "nftables' interval set of the same prefixes.", "",
+              "| System | Variant | Prefixes | ns/pkt | min-max | x plain "
+              "| x routed | x nft-set | Mpps | lost | rounds |",
+              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for key in ns:
+            r = res[key]
+            o.append("| %s | %s | %s | %.0f | %.0f-%.0f | %s | %s | %s "
+                     "| %.3f | %.1f%% | %d |"
+                     % (key[0], key[1], human(key[2]), r["median"], r["min"],
+                        r["max"], fmt_ratio(ratio(res, key, BASE)),
+                        fmt_ratio(ratio(res, key, ROUTED)),
+                        fmt_ratio(None if key[1] == "exit-miss" else
+                                  ratio(res, key,
+                                        ("nft-set", "route", key[2], 0))),
+                        1000.0 / r["median"], 100 * r["lost"], r["rounds"]))
     o += ["", "## Control plane", "", "| What | N | ms | per second |",
           "|---|---:|---:|---:|"]
     for (what, n), ms in sorted(ctl.items()):
@@ -279,7 +330,7 @@ def write_plot(outdir, res):
           "range of the rounds)'",
           "set logscale x", "set xrange [%g:%g]" % (lo / 1.5, hi * 1.5),
           "set logscale y",
-          "set xlabel 'rules'", "set ylabel 'ns per packet (QEMU TCG guest)'",
+          "set xlabel 'rules (prefixes for the north-south lines)'", "set ylabel 'ns per packet (QEMU TCG guest)'",
           "set key outside right", "set grid",
           "plot " + ", \\\n     ".join(plots),
           "set output 'ns-per-packet-zoom.png'",

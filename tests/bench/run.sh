@@ -5,17 +5,21 @@
 # thread pinned to a host CPU of its own, run tests/bench/bench.sh there
 # and turn what it prints into a table and a plot (tests/bench/report.py).
 #
-# usage: tests/bench/run.sh [--quick] [--profile] [--out DIR]
+# usage: tests/bench/run.sh [--quick] [--profile] [--cases L] [--out DIR]
 #   --quick    small sizes, one short round, checks on: what make check
 #              runs to keep the benchmark working (no figure is judged)
 #   --profile  no rounds: where the time goes, by perf in the guest, for
 #              plain veth, bridge, segfilter, nftables (map) and OVS
+#   --cases L  "ew" (all but north-south), "ns" (north-south: exits
+#              and prefix lookup against routing and nftables sets), or
+#              "ew ns" (the default)
 #   --out DIR  where the results go (default .build/bench/<date-time>,
 #              with .build/bench/latest pointing to it)
 #
 # The environment can override the sizes: BENCH_ROUNDS, BENCH_SECS,
-# BENCH_RULES, BENCH_ENDPOINTS (see bench.sh).  The last line of output
-# is "N passed, N failed, N skipped", as for tests/vm/run.sh.
+# BENCH_RULES, BENCH_ENDPOINTS, BENCH_PREFIXES (see bench.sh).  The
+# last line of output is "N passed, N failed, N skipped", as for
+# tests/vm/run.sh.
 
 set -euo pipefail
 
@@ -32,6 +36,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
 	--profile) PROFILE=1 ;;
+	--cases) [ $# -ge 2 ] || { log "--cases needs a list"; exit 2; }; BENCH_CASES=$2; shift ;;
 	--out) [ $# -ge 2 ] || { log "--out needs a directory"; exit 2; }; OUT=$2; shift ;;
 	*) sed -n '/^# usage:/,/^#   --out/s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
@@ -41,19 +46,22 @@ done
 if [ "$PROFILE" = 1 ]; then
 	: "${BENCH_ROUNDS:=0}" "${BENCH_SECS:=3}" "${BENCH_RULES:=1}"
 	: "${BENCH_ENDPOINTS:=}" "${BENCH_CHECK:=0}" "${BENCH_PROFILE:=1}"
+	: "${BENCH_CASES:=ew}" "${BENCH_PREFIXES:=}"
 	timeout=900
 elif [ "$QUICK" = 1 ]; then
 	: "${BENCH_ROUNDS:=1}" "${BENCH_SECS:=1}" "${BENCH_RULES:=1 1000}"
-	: "${BENCH_ENDPOINTS:=1000}" "${BENCH_CHECK:=1}"
+	: "${BENCH_ENDPOINTS:=1000}" "${BENCH_CHECK:=1}" "${BENCH_PREFIXES:=10}"
 	timeout=900
 else
 	: "${BENCH_ROUNDS:=5}" "${BENCH_SECS:=2}" "${BENCH_RULES:=1 1000 10000 100000}"
 	: "${BENCH_ENDPOINTS:=1000 10000}" "${BENCH_CHECK:=0}"
+	: "${BENCH_PREFIXES:=1 10 1000 100000}"
 	timeout=5400
 fi
 if [ -z "$OUT" ]; then
 	suffix=
 	[ "$QUICK" = 0 ] || suffix=-quick
+	[ "${BENCH_CASES:-ew ns}" = "ew ns" ] || suffix=$suffix-${BENCH_CASES// /-}
 	OUT=$TOP/.build/bench/$(date +%Y%m%d-%H%M%S)$suffix
 	mkdir -p "$OUT"
 	ln -sfn "${OUT##*/}" "$TOP/.build/bench/latest"
@@ -67,7 +75,9 @@ dpctl=$CACHE/ovs/current/usr/bin/ovs-dpctl
 {
 	echo '#!/bin/bash'
 	: "${BENCH_PROFILE:=0}"
-	for v in BENCH_ROUNDS BENCH_SECS BENCH_RULES BENCH_ENDPOINTS BENCH_CHECK BENCH_PROFILE; do
+	: "${BENCH_CASES:=ew ns}"
+	for v in BENCH_ROUNDS BENCH_SECS BENCH_RULES BENCH_ENDPOINTS BENCH_CHECK \
+		BENCH_PROFILE BENCH_PREFIXES BENCH_CASES; do
 		printf '%s=%q\n' "$v" "${!v}"
 	done
 	tail -n +2 "$HERE/bench.sh"
