@@ -461,7 +461,7 @@ static int segf_endpoint_check_host_route(struct segf_domain *dom,
 	pfx = segf_prefix_find(dom, &key);
 	if (!pfx || !pfx->owned || ether_addr_equal(pfx->own.mac, mac))
 		return 0;
-	segf_addr_err(extack, addr, "is a prefix another endpoint owns");
+	segf_addr_err(extack, addr, "is another endpoint's prefix");
 	return -EEXIST;
 }
 
