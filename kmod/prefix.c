@@ -76,10 +76,11 @@ static u32 segf_pfx_hash(const struct segf_pfx_table *t,
 	return jhash2(key->addr.v6.s6_addr32, 4, seed);
 }
 
+/* The padding is left out: a slot keeps its flags there. */
 static bool segf_pfx_key_equal(const struct segf_pfx_key *a,
 			       const struct segf_pfx_key *b)
 {
-	return !memcmp(a, b, sizeof(*a));
+	return !memcmp(a, b, offsetof(struct segf_pfx_key, pad));
 }
 
 static unsigned int segf_pfx_home(const struct segf_pfx_table *t,
@@ -169,7 +170,7 @@ struct segf_group *segf_prefix_group(const struct segf_policy *pol,
 	const struct segf_pfx_slot *s = segf_pfx_find(pol->prefixes, addr);
 
 	/* An endpoint's prefix holds no peer from outside. */
-	return s && !s->owned ? s->group : NULL;
+	return s && !segf_pfx_slot_owned(s) ? s->group : NULL;
 }
 
 /**
@@ -191,10 +192,10 @@ struct segf_endpoint *segf_prefix_owner(struct segf_domain *dom,
 	const struct segf_pfx_slot *s = segf_pfx_find(pol->prefixes, addr);
 	struct segf_endpoint *ep;
 
-	if (!s || !s->owned)
+	if (!s || !segf_pfx_slot_owned(s))
 		return NULL;
-	ep = segf_endpoint_seen_mac(dom, s->own.mac, pol->gen);
-	return ep && ep->born == s->own.born ? ep : NULL;
+	ep = segf_endpoint_seen_mac(dom, s->own->mac, pol->gen);
+	return ep && ep->born == s->own->born ? ep : NULL;
 }
 
 /**
@@ -211,8 +212,8 @@ bool segf_prefix_owned_by(const struct segf_policy *pol,
 {
 	const struct segf_pfx_slot *s = segf_pfx_find(pol->prefixes, addr);
 
-	return s && s->owned && s->own.born == ep->born &&
-	       ether_addr_equal(s->own.mac, ep->mac);
+	return s && segf_pfx_slot_owned(s) && s->own->born == ep->born &&
+	       ether_addr_equal(s->own->mac, ep->mac);
 }
 
 struct segf_pfx_table *segf_pfx_table_get(struct segf_pfx_table *t)
@@ -227,6 +228,7 @@ void segf_pfx_table_put(struct segf_pfx_table *t)
 	if (!t || !refcount_dec_and_test(&t->ref))
 		return;
 	kvfree(t->tab);
+	kvfree(t->owners);
 	kfree(t);
 }
 
@@ -254,8 +256,9 @@ int segf_pfx_table_build(struct segf_prefix *const *pfx, unsigned int n,
 {
 	DECLARE_BITMAP(used4, 33) = {};
 	DECLARE_BITMAP(used6, 129) = {};
+	unsigned int i, j, n_owned = 0;
 	struct segf_pfx_table *t;
-	unsigned int i, j;
+	struct segf_pfx_slot *s;
 
 	*out = NULL;
 	if (!n)
@@ -269,20 +272,32 @@ int segf_pfx_table_build(struct segf_prefix *const *pfx, unsigned int n,
 	/* Two thirds full at most, and at least one slot always empty. */
 	t->slots = n + n / 2 + 1;
 	t->tab = kvcalloc(t->slots, sizeof(*t->tab), GFP_KERNEL_ACCOUNT);
-	if (!t->tab) {
+	for (i = 0; i < n; i++)
+		n_owned += pfx[i]->owned;
+	if (n_owned)
+		t->owners = kvcalloc(n_owned, sizeof(*t->owners),
+				     GFP_KERNEL_ACCOUNT);
+	if (!t->tab || (n_owned && !t->owners)) {
+		kvfree(t->tab);
 		kfree(t);
 		return -ENOMEM;
 	}
+	n_owned = 0;
 	for (i = 0; i < n; i++) {
 		const struct segf_pfx_key *key = &pfx[i]->key;
 
 		for (j = segf_pfx_home(t, key); t->tab[j].key.addr.family;
 		     j = segf_pfx_next(t, j))
 			;
-		t->tab[j].group = pfx[i]->group;
-		t->tab[j].key = *key;
-		t->tab[j].owned = pfx[i]->owned;
-		t->tab[j].own = pfx[i]->own;
+		s = &t->tab[j];
+		s->key = *key;
+		if (pfx[i]->owned) {
+			t->owners[n_owned] = pfx[i]->own;
+			s->own = &t->owners[n_owned++];
+			s->key.pad[0] = SEGF_PFX_OWNED;
+		} else {
+			s->group = pfx[i]->group;
+		}
 		__set_bit(key->len,
 			  key->addr.family == AF_INET ? used4 : used6);
 		if (!(i % 4096))

@@ -63,14 +63,24 @@ struct segf_prefix {
 
 /*
  * A slot of the lookup table: empty while the key's family is 0.  A
- * group's prefix has @group; an endpoint's has @owned and @own.
+ * group's prefix has @group; an endpoint's (SEGF_PFX_OWNED in the key's
+ * first pad byte, which lookups do not compare) has @own, in the
+ * table's @owners.  32 bytes, owned or not.
  */
 struct segf_pfx_slot {
-	struct segf_group *group;
 	struct segf_pfx_key key;
-	bool owned;
-	struct segf_pfx_owner own;
+	union {
+		struct segf_group *group;
+		const struct segf_pfx_owner *own;
+	};
 };
+
+#define SEGF_PFX_OWNED	1
+
+static inline bool segf_pfx_slot_owned(const struct segf_pfx_slot *s)
+{
+	return s->key.pad[0] & SEGF_PFX_OWNED;
+}
 
 /*
  * The prefix lookup: built at commit, immutable, shared by the policy
@@ -89,6 +99,7 @@ struct segf_pfx_table {
 	u8 lens4[33];
 	u8 lens6[129];
 	struct segf_pfx_slot *tab;
+	struct segf_pfx_owner *owners;	/* of the owned slots */
 };
 
 /* prefix.c */

@@ -311,10 +311,10 @@ static int segf_prefix_get_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	pol = rcu_dereference_protected(dom->policy, lockdep_is_held(&sn->lock));
 	slot = segf_pfx_find(pol->prefixes, &key.addr);
-	if (slot && slot->owned) {
+	if (slot && segf_pfx_slot_owned(slot)) {
 		ep = segf_prefix_owner(dom, pol, &key.addr);
 		err = segf_put_prefix(msg, &reply, dom, &slot->key, true,
-				      ep ? ep->group : NULL, slot->own.mac);
+				      ep ? ep->group : NULL, slot->own->mac);
 		goto out;
 	}
 	if (slot) {
