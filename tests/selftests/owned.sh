@@ -115,6 +115,14 @@ check "...and 2001:db8:9::/64" \
 	$SEGCTL prefix add 2001:db8:9::/64 domain t endpoint $R
 check_eq "prefix lookup $LAN: r's prefix, with r's group" \
 	"prefix 10.9.0.0/24 endpoint $R group rtr domain t" "$(lookup $LAN)"
+check "endpoint show lists r's prefixes" sh -c \
+	"$SEGCTL endpoint show domain t | grep '^endpoint $R ' |
+	 grep -q ' prefix 10.9.0.0/24 prefix 2001:db8:9::/64\$'"
+check "...and -j as \"prefixes\"" sh -c \
+	"$SEGCTL -j endpoint show domain t |
+	 grep -q '\"prefixes\":\[\"10.9.0.0/24\",\"2001:db8:9::/64\"\]'"
+check_eq "...c's line has none" 0 \
+	"$($SEGCTL endpoint show domain t | grep "^endpoint $C " | grep -c prefix)"
 e0=$(in_echos lan)
 src0=$(counter port vr src_ip)
 check "c pings $LAN behind r, through the gateway and r" ping4 c $LAN 3
