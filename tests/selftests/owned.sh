@@ -15,6 +15,8 @@
 #   | rule 1: web -> rtr icmp    rule 2: web -> rtr icmpv6         |
 #   | rule 3: web -> rtr tcp 5000   rule 4: web -> vip icmp        |
 #   +--------------------------------------------------------------+
+#   Later, p (192.0.2.1) beyond an exit (192.0.2.2), group internet
+#   (0.0.0.0/0); rule 5: internet -> rtr icmp.
 #
 # Every VM routes through the gateway.  r forwards between eth0 and eth1.
 
@@ -249,6 +251,36 @@ check "...r keeps its IPv6 prefix" saved \
 check "endpoint set add-prefix: and owns it again" \
 	$SEGCTL endpoint set $R domain t add-prefix 10.9.0.0/24
 check "...c reaches $LAN again" ping4 c $LAN 1
+
+# ---- from outside, through the exit ----
+
+# p, beyond the domain's exit, routes 10.1.0.0/16 and r's subnet to it.
+vm_ns p
+"$IP" link add xt type veth peer name eth0 netns p
+host_port_up xt
+n p "$IP" addr add 192.0.2.1/24 dev eth0
+n p "$IP" link set eth0 up
+n p "$IP" route add 10.1.0.0/16 via 192.0.2.2
+n p "$IP" route add 10.9.0.0/24 via 192.0.2.2
+p_mac=$(n p cat /sys/class/net/eth0/address)
+{
+	$SEGCTL group add internet id 6 domain t &&
+	$SEGCTL prefix add 0.0.0.0/0 domain t group internet &&
+	$SEGCTL rule add id 5 domain t from internet to rtr proto icmp \
+		action allow &&
+	$SEGCTL port attach xt domain t role exit ip 192.0.2.2/24 \
+		nexthop 192.0.2.1
+} >/dev/null
+nexthop_known() { $SEGCTL port show xt | grep -q " nexthop-mac $p_mac"; }
+wait_for 30 nexthop_known
+e0=$(in_echos lan)
+check "a host beyond the exit pings $LAN: routed in to r" ping4 p $LAN 2
+check_ge "...lan got the echoes" $((e0 + 2)) "$(in_echos lan)"
+n p "$IP" addr add 10.9.0.7/32 dev eth0
+nr0=$(counter domain t no_route)
+n p ping -c 2 -W 1 -I 10.9.0.7 10.1.2.10 >/dev/null 2>&1
+check_ge "...from inside r's prefix, it is no peer: no_route" $((nr0 + 2)) \
+	"$(counter domain t no_route)"
 
 # ---- refused, and nothing changed ----
 
