@@ -9,9 +9,44 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "json_print.h"
 #include "segctl.h"
+
+/* The prefixes endpoints own, for endpoint show: none elsewhere. */
+struct owned_pfx {
+	uint32_t domain;
+	uint8_t mac[ETH_ALEN];
+	char text[INET6_ADDRSTRLEN + 8];
+};
+
+static struct owned_pfx *owned;
+static unsigned int n_owned;
+
+/* Those of the endpoint of @tb, as " prefix P" (JSON: "prefixes"). */
+static void print_owned(struct nlattr **tb)
+{
+	uint32_t dom;
+	unsigned int i;
+	bool any = false;
+
+	if (!n_owned || !tb[SEGFILTER_A_DOMAIN_ID] || !tb[SEGFILTER_A_MAC])
+		return;
+	dom = nla_get_u32(tb[SEGFILTER_A_DOMAIN_ID]);
+	for (i = 0; i < n_owned; i++) {
+		if (owned[i].domain != dom ||
+		    memcmp(owned[i].mac, nla_data(tb[SEGFILTER_A_MAC]),
+			   ETH_ALEN))
+			continue;
+		if (!any)
+			open_json_array("prefixes");
+		any = true;
+		print_string(PRINT_ANY, NULL, " prefix %s", owned[i].text);
+	}
+	if (any)
+		close_json_array();
+}
 
 void print_endpoint(struct nlattr **tb)
 {
@@ -44,6 +79,7 @@ void print_endpoint(struct nlattr **tb)
 	    (nla_get_u32(tb[SEGFILTER_A_ENDPOINT_FLAGS]) &
 	     SEGFILTER_ENDPOINT_F_DHCP_SERVER))
 		print_bool(PRINT_ANY, "dhcp_server", " dhcp-server", true);
+	print_owned(tb);
 	close_json_object();
 	print_nl();
 }
@@ -195,9 +231,55 @@ int endpoint_del(int argc, char **argv)
 	return run_and_print(msg, NULL);
 }
 
-/* endpoint show [domain DOMAIN] */
+/* The prefixes that endpoints own, of every domain, in @owned. */
+static int read_owned(void)
+{
+	struct nlattr *tb[SEGFILTER_A_MAX + 1];
+	struct sfnl_replies replies = {};
+	struct owned_pfx *o;
+	struct nl_msg *msg;
+	unsigned int i;
+	int ret;
+
+	msg = sfnl_msg(SEGFILTER_CMD_PREFIX_GET, true);
+	if (!msg)
+		return 1;
+	ret = sfnl_request(msg, &replies);
+	nlmsg_free(msg);
+	for (i = 0; !ret && i < replies.count; i++) {
+		ret = sfnl_parse(replies.msgs[i], tb);
+		if (ret || !tb[SEGFILTER_A_MAC] || !tb[SEGFILTER_A_DOMAIN_ID] ||
+		    nla_len(tb[SEGFILTER_A_MAC]) != ETH_ALEN)
+			continue;
+		o = realloc(owned, (n_owned + 1) * sizeof(*o));
+		if (!o) {
+			fputs("segctl: out of memory\n", stderr);
+			ret = 1;
+			break;
+		}
+		owned = o;
+		o = &owned[n_owned];
+		if (!prefix_str(tb, o->text, sizeof(o->text)))
+			continue;
+		o->domain = nla_get_u32(tb[SEGFILTER_A_DOMAIN_ID]);
+		memcpy(o->mac, nla_data(tb[SEGFILTER_A_MAC]), ETH_ALEN);
+		n_owned++;
+	}
+	sfnl_replies_free(&replies);
+	return ret;
+}
+
+/* endpoint show [domain DOMAIN]: with the prefixes each owns */
 int endpoint_show(int argc, char **argv)
 {
-	return show_in_domain(argc, argv, SEGFILTER_CMD_ENDPOINT_GET,
-			      print_endpoint);
+	int ret;
+
+	ret = read_owned();
+	if (!ret)
+		ret = show_in_domain(argc, argv, SEGFILTER_CMD_ENDPOINT_GET,
+				     print_endpoint);
+	free(owned);
+	owned = NULL;
+	n_owned = 0;
+	return ret;
 }

@@ -9,7 +9,9 @@
  * the new group may not keep is revoked at its next packet; one it may
  * keep goes on).  These commands read the endpoints of the domain and
  * write that transaction, so that a person or an agent (a keepalived
- * notify script moving a virtual IP) need not.
+ * notify script moving a virtual IP) need not.  The prefixes an
+ * endpoint owns go with it in the kernel: the transaction gives them to
+ * the new one again.
  */
 #define _GNU_SOURCE		/* asprintf() */
 #include <arpa/inet.h>
@@ -22,6 +24,7 @@
 #include "segctl.h"
 
 #define ADDR_TEXT	INET6_ADDRSTRLEN
+#define PFX_TEXT	(INET6_ADDRSTRLEN + 8)
 
 /* An endpoint as the module has it: what a new "endpoint add" needs. */
 struct ep_now {
@@ -31,6 +34,8 @@ struct ep_now {
 	char remote[ADDR_TEXT];		/* "": a local endpoint */
 	char (*addrs)[ADDR_TEXT];
 	unsigned int n_addrs;
+	char (*pfx)[PFX_TEXT];		/* the prefixes it owns */
+	unsigned int n_pfx;
 	bool changed;
 };
 
@@ -43,9 +48,36 @@ static void ep_list_free(struct ep_list *l)
 {
 	unsigned int i;
 
-	for (i = 0; i < l->n; i++)
+	for (i = 0; i < l->n; i++) {
 		free(l->ep[i].addrs);
+		free(l->ep[i].pfx);
+	}
 	free(l->ep);
+}
+
+static int ep_add_pfx(struct ep_now *ep, const char *text)
+{
+	char (*a)[PFX_TEXT];
+
+	a = realloc(ep->pfx, (ep->n_pfx + 1) * sizeof(*a));
+	if (!a) {
+		fputs("segctl: out of memory\n", stderr);
+		return 1;
+	}
+	ep->pfx = a;
+	snprintf(a[ep->n_pfx++], PFX_TEXT, "%s", text);
+	return 0;
+}
+
+/* The index of @text among @ep's prefixes, or -1. */
+static int ep_find_pfx(const struct ep_now *ep, const char *text)
+{
+	unsigned int i;
+
+	for (i = 0; i < ep->n_pfx; i++)
+		if (!strcmp(ep->pfx[i], text))
+			return i;
+	return -1;
 }
 
 static int ep_add_addr(struct ep_now *ep, const char *text)
@@ -150,6 +182,38 @@ static struct ep_now *ep_by_mac(struct ep_list *l, const char *mac)
 	return NULL;
 }
 
+/* The prefixes of @domain that endpoints own, each given to its own. */
+static int ep_list_read_prefixes(const struct obj_ref *domain,
+				 struct ep_list *l)
+{
+	struct nlattr *tb[SEGFILTER_A_MAX + 1];
+	struct sfnl_replies replies = {};
+	char mac[MAC_STR_SIZE], buf[PFX_TEXT];
+	struct nl_msg *msg;
+	struct ep_now *ep;
+	unsigned int i;
+	int ret;
+
+	msg = sfnl_msg(SEGFILTER_CMD_PREFIX_GET, true);
+	if (!msg)
+		return 1;
+	put_domain_ref(msg, domain);
+	ret = sfnl_request(msg, &replies);
+	nlmsg_free(msg);
+	for (i = 0; !ret && i < replies.count; i++) {
+		ret = sfnl_parse(replies.msgs[i], tb);
+		if (ret || !tb[SEGFILTER_A_MAC] ||
+		    !prefix_str(tb, buf, sizeof(buf)))
+			continue;
+		format_mac(nla_data(tb[SEGFILTER_A_MAC]), mac, sizeof(mac));
+		ep = ep_by_mac(l, mac);
+		if (ep)
+			ret = ep_add_pfx(ep, buf);
+	}
+	sfnl_replies_free(&replies);
+	return ret;
+}
+
 /*
  * The endpoints of @domain (@dom as the user named it) in @l, and the
  * one of MAC @macb among them; NULL, said why, if there is none.
@@ -161,7 +225,7 @@ static struct ep_now *ep_list_load(const struct obj_ref *domain,
 	char mac[MAC_STR_SIZE];
 	struct ep_now *ep;
 
-	if (ep_list_read(domain, l))
+	if (ep_list_read(domain, l) || ep_list_read_prefixes(domain, l))
 		return NULL;
 	format_mac(macb, mac, sizeof(mac));
 	ep = ep_by_mac(l, mac);
@@ -212,12 +276,14 @@ static char *ep_line(const struct ep_now *ep, const char *domain)
  */
 static int ep_list_apply(const struct ep_list *l, const char *domain)
 {
+	unsigned int i, j, n = 0, k, size = 2 * l->n + 1;
 	struct config_error err;
-	unsigned int i, n = 0, k;
 	char **lines;
 	int ret = 1;
 
-	lines = calloc(2 * l->n + 1, sizeof(*lines));
+	for (i = 0; i < l->n; i++)
+		size += l->ep[i].n_pfx;
+	lines = calloc(size, sizeof(*lines));
 	if (!lines)
 		goto oom;
 	for (i = 0; i < l->n; i++)
@@ -234,6 +300,16 @@ static int ep_list_apply(const struct ep_list *l, const char *domain)
 			if (!lines[n++])
 				goto oom;
 		}
+	/* Its prefixes went with the endpoint deleted: to the new one. */
+	for (i = 0; i < l->n; i++)
+		for (j = 0; l->ep[i].changed && j < l->ep[i].n_pfx; j++)
+			if (asprintf(&lines[n++],
+				     "prefix add %s domain %s endpoint %s",
+				     l->ep[i].pfx[j], domain,
+				     l->ep[i].mac) < 0) {
+				lines[--n] = NULL;
+				goto oom;
+			}
 	ret = 0;
 	if (k) {
 		ret = batch_lines(lines, n, &err);
@@ -247,7 +323,7 @@ oom:
 	ret = 1;
 	fputs("segctl: out of memory\n", stderr);
 out:
-	for (i = 0; lines && i < 2 * l->n; i++)
+	for (i = 0; lines && i < size; i++)
 		free(lines[i]);
 	free(lines);
 	return ret;
@@ -297,19 +373,59 @@ static int collect_addr(const char *arg, void *priv)
 	return collect_text(arg, &l->a, &l->n);
 }
 
+struct pfx_list {
+	char (*a)[PFX_TEXT];
+	unsigned int n;
+};
+
+/* "ADDR/LEN" (or "ADDR", the host's) as the module writes it. */
+static int collect_pfx(const char *arg, void *priv)
+{
+	char addr[ADDR_TEXT], text[ADDR_TEXT];
+	struct pfx_list *l = priv;
+	const char *slash = strchr(arg, '/');
+	char (*a)[PFX_TEXT];
+	struct ip_addr ip;
+	unsigned int len;
+	char *end;
+
+	snprintf(addr, sizeof(addr), "%.*s",
+		 slash ? (int)(slash - arg) : (int)strlen(arg), arg);
+	if (parse_ip(addr, &ip))
+		return EXIT_USAGE;
+	len = ip.family == AF_INET ? 32 : 128;
+	if (slash) {
+		len = strtoul(slash + 1, &end, 10);
+		if (!slash[1] || *end || len > (ip.family == AF_INET ? 32 : 128))
+			return usage_error("invalid prefix \"%s\"", arg);
+	}
+	inet_ntop(ip.family, ip.addr, text, sizeof(text));
+	a = realloc(l->a, (l->n + 1) * sizeof(*a));
+	if (!a) {
+		fputs("segctl: out of memory\n", stderr);
+		return 1;
+	}
+	l->a = a;
+	snprintf(a[l->n++], PFX_TEXT, "%s/%u", text, len);
+	return 0;
+}
+
 /*
  * endpoint set MAC domain DOMAIN [group GROUP] [ip ADDR|none]...
  *		[add-ip ADDR]... [del-ip ADDR]...
+ *		[add-prefix PREFIX]... [del-prefix PREFIX]...
  *
  * "ip" gives the whole new list of addresses; "add-ip" and "del-ip"
- * change the list there is.
+ * change the list there is; "add-prefix" and "del-prefix" the prefixes
+ * it owns.
  */
 int endpoint_set(int argc, char **argv)
 {
 	const char *dom = NULL, *grp = NULL, *ip = NULL, *add = NULL;
-	const char *del = NULL;
+	const char *del = NULL, *addp = NULL, *delp = NULL;
 	struct set_args s = {};
 	struct addr_list adds = {}, dels = {};
+	struct pfx_list addps = {}, delps = {};
 	const struct keyword kws[] = {
 		{ .name = "domain", .value = &dom, .flags = KW_REQUIRED,
 		  .missing = "missing \"domain DOMAIN\"" },
@@ -320,6 +436,10 @@ int endpoint_set(int argc, char **argv)
 		  .collect = collect_addr, .priv = &adds },
 		{ .name = "del-ip", .value = &del, .flags = KW_REPEAT,
 		  .collect = collect_addr, .priv = &dels },
+		{ .name = "add-prefix", .value = &addp, .flags = KW_REPEAT,
+		  .collect = collect_pfx, .priv = &addps },
+		{ .name = "del-prefix", .value = &delp, .flags = KW_REPEAT,
+		  .collect = collect_pfx, .priv = &delps },
 	};
 	struct ep_list l = {};
 	uint8_t macb[ETH_ALEN];
@@ -333,8 +453,9 @@ int endpoint_set(int argc, char **argv)
 	ret = parse_mac(argv[0], macb) ?:
 	      parse_keywords(argc - 1, argv + 1, kws, ARRAY_SIZE(kws)) ?:
 	      parse_domain_ref(dom, &domain);
-	if (!ret && !grp && !s.ip_given && !adds.n && !dels.n)
-		ret = usage_error("nothing to change: give group, ip, add-ip or del-ip");
+	if (!ret && !grp && !s.ip_given && !adds.n && !dels.n && !addps.n &&
+	    !delps.n)
+		ret = usage_error("nothing to change: give group, ip, add-ip, del-ip, add-prefix or del-prefix");
 	if (!ret && s.ip_given && s.n_ip && ip && !strcmp(ip, "none"))
 		ret = usage_error("\"ip none\" with other addresses");
 	if (ret)
@@ -370,6 +491,26 @@ int endpoint_set(int argc, char **argv)
 		if (ep_add_addr(ep, adds.a[i]))
 			goto out;
 	}
+	for (i = 0; i < delps.n; i++) {
+		at = ep_find_pfx(ep, delps.a[i]);
+		if (at < 0) {
+			fprintf(stderr, "segctl: endpoint %s has no prefix %s\n",
+				ep->mac, delps.a[i]);
+			goto out;
+		}
+		memmove(&ep->pfx[at], &ep->pfx[at + 1],
+			(ep->n_pfx - at - 1) * sizeof(*ep->pfx));
+		ep->n_pfx--;
+	}
+	for (i = 0; i < addps.n; i++) {
+		if (ep_find_pfx(ep, addps.a[i]) >= 0) {
+			fprintf(stderr, "segctl: endpoint %s has prefix %s already\n",
+				ep->mac, addps.a[i]);
+			goto out;
+		}
+		if (ep_add_pfx(ep, addps.a[i]))
+			goto out;
+	}
 	ep->changed = true;
 	ret = ep_list_apply(&l, dom);
 out:
@@ -377,6 +518,8 @@ out:
 	free(s.ip);
 	free(adds.a);
 	free(dels.a);
+	free(addps.a);
+	free(delps.a);
 	return ret;
 }
 

@@ -27,18 +27,19 @@ const char *prefix_str(struct nlattr **tb, char *buf, int size)
 }
 
 /*
- * A prefix and its group; or, from a lookup of an address that an
- * endpoint owns, the address, the endpoint and its group.
+ * A prefix and its group, or the endpoint that owns it and that one's
+ * group; or, from a lookup of an address that an endpoint has, the
+ * address, the endpoint and its group.
  */
 void print_prefix(struct nlattr **tb)
 {
 	char buf[INET6_ADDRSTRLEN + 8], mac[MAC_STR_SIZE];
+	bool addr = tb[SEGFILTER_A_MAC] && !tb[SEGFILTER_A_PREFIX_LEN];
 
 	open_json_object(NULL);
 	if (prefix_str(tb, buf, sizeof(buf)))
-		print_string(PRINT_ANY, tb[SEGFILTER_A_MAC] ? "address" :
-			     "prefix", tb[SEGFILTER_A_MAC] ? "address %s" :
-			     "prefix %s", buf);
+		print_string(PRINT_ANY, addr ? "address" : "prefix",
+			     addr ? "address %s" : "prefix %s", buf);
 	if (tb[SEGFILTER_A_MAC] && nla_len(tb[SEGFILTER_A_MAC]) == ETH_ALEN)
 		print_string(PRINT_ANY, "endpoint", " endpoint %s",
 			     format_mac(nla_data(tb[SEGFILTER_A_MAC]), mac,
@@ -84,33 +85,49 @@ static void put_prefix(struct nl_msg *msg, struct ip_addr *addr)
 	put_addrs(msg, SEGFILTER_A_PREFIX, &one);
 }
 
-/* prefix add PREFIX domain DOMAIN group GROUP */
+/*
+ * prefix add PREFIX domain DOMAIN group GROUP
+ * prefix add PREFIX domain DOMAIN endpoint MAC
+ *
+ * With "endpoint", the prefix is that endpoint's (a subnet behind a
+ * router VM, a virtual IP): routed to it, judged with its group.
+ */
 int prefix_add(int argc, char **argv)
 {
-	const char *dom = NULL, *grp = NULL;
+	const char *dom = NULL, *grp = NULL, *ep = NULL;
 	const struct keyword kws[] = {
 		{ .name = "domain", .value = &dom, .flags = KW_REQUIRED,
 		  .missing = "missing \"domain DOMAIN\"" },
-		{ .name = "group", .value = &grp, .flags = KW_REQUIRED,
-		  .missing = "missing \"group GROUP\"" },
+		{ .name = "group", .value = &grp },
+		{ .name = "endpoint", .value = &ep },
 	};
 	struct obj_ref domain, group;
+	uint8_t mac[ETH_ALEN];
 	struct ip_addr addr;
 	struct nl_msg *msg;
 	uint8_t len;
+	int ret;
 
 	if (argc < 1)
 		return usage_error("missing PREFIX");
 	if (parse_prefix(argv[0], &addr, &len) ||
 	    parse_keywords(argc - 1, argv + 1, kws, ARRAY_SIZE(kws)) ||
-	    parse_domain_ref(dom, &domain) || parse_group_ref(grp, &group))
+	    parse_domain_ref(dom, &domain))
+		return EXIT_USAGE;
+	if (!grp == !ep)
+		return usage_error("give \"group GROUP\" or \"endpoint MAC\", one of the two");
+	ret = ep ? parse_mac(ep, mac) : parse_group_ref(grp, &group);
+	if (ret)
 		return EXIT_USAGE;
 
 	msg = sfnl_msg(SEGFILTER_CMD_PREFIX_NEW, false);
 	if (!msg)
 		return 1;
 	put_domain_ref(msg, &domain);
-	put_group_ref(msg, &group);
+	if (ep)
+		sfnl_put(msg, SEGFILTER_A_MAC, mac, ETH_ALEN);
+	else
+		put_group_ref(msg, &group);
 	put_prefix(msg, &addr);
 	sfnl_put_u8(msg, SEGFILTER_A_PREFIX_LEN, len);
 	return run_and_print(msg, print_prefix);

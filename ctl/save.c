@@ -86,12 +86,20 @@ static void save_domain(struct nlattr **tb, const char *domain, FILE *f)
 	fputc('\n', f);
 }
 
+/* A group's prefix, or an endpoint's (which save_dump() puts after it). */
 static void save_prefix(struct nlattr **tb, const char *domain, FILE *f)
 {
-	char buf[INET6_ADDRSTRLEN + 8];
+	char buf[INET6_ADDRSTRLEN + 8], mac[MAC_STR_SIZE];
 
-	if (!tb[SEGFILTER_A_PREFIX_LEN] || !tb[SEGFILTER_A_GROUP_NAME] ||
-	    !prefix_str(tb, buf, sizeof(buf)))
+	if (!tb[SEGFILTER_A_PREFIX_LEN] || !prefix_str(tb, buf, sizeof(buf)))
+		return;
+	if (tb[SEGFILTER_A_MAC]) {
+		fprintf(f, "prefix add %s domain %s endpoint %s\n", buf, domain,
+			format_mac(nla_data(tb[SEGFILTER_A_MAC]), mac,
+				   sizeof(mac)));
+		return;
+	}
+	if (!tb[SEGFILTER_A_GROUP_NAME])
 		return;
 	fprintf(f, "prefix add %s domain %s group %s\n", buf, domain,
 		nla_get_string(tb[SEGFILTER_A_GROUP_NAME]));
@@ -334,7 +342,7 @@ void save_record(enum save_type type, struct nlattr **tb, const char *domain,
  */
 static void save_objects(const struct save_section *sec, uint32_t id,
 			 bool all, const char *domain,
-			 const struct save_walk *walk)
+			 const struct save_walk *walk, int owned)
 {
 	struct nlattr *tb[SEGFILTER_A_MAX + 1];
 	char buf[16];
@@ -344,6 +352,10 @@ static void save_objects(const struct save_section *sec, uint32_t id,
 		if (!all && sec->domain_ids[i] != id)
 			continue;
 		sfnl_parse(sec->replies.msgs[i], tb);
+		/* Prefixes: @owned 1 for endpoints', 0 for groups', -1 all. */
+		if (sec->type == SAVE_PREFIX && owned >= 0 &&
+		    !!tb[SEGFILTER_A_MAC] != owned)
+			continue;
 		/* The domains: each is its own domain. */
 		if (all)
 			domain = domain_str(tb, sec->domain_ids[i], buf,
@@ -371,6 +383,7 @@ int save_dump(void (*record)(enum save_type type, struct nlattr **tb,
 	struct nlattr *tb[SEGFILTER_A_MAX + 1];
 	const struct save_section *domains = &sections[0];
 	const struct save_section *ports = &sections[3];
+	const struct save_section *prefixes = &sections[2];
 	unsigned int i, j;
 	int ret = 0;
 
@@ -380,17 +393,22 @@ int save_dump(void (*record)(enum save_type type, struct nlattr **tb,
 	if (ret)
 		goto out;
 
-	save_objects(ports, 0, false, NULL, &walk);
-	save_objects(domains, 0, true, NULL, &walk);
+	save_objects(ports, 0, false, NULL, &walk, -1);
+	save_objects(domains, 0, true, NULL, &walk, -1);
 	for (i = 0; i < domains->replies.count; i++) {
 		const char *name;
 		char buf[16];
 
 		sfnl_parse(domains->replies.msgs[i], tb);
 		name = domain_str(tb, domains->domain_ids[i], buf, sizeof(buf));
-		for (j = 1; j < ARRAY_SIZE(sections); j++)
+		/* An endpoint's prefixes come after the endpoints. */
+		for (j = 1; j < ARRAY_SIZE(sections); j++) {
 			save_objects(&sections[j], domains->domain_ids[i],
-				     false, name, &walk);
+				     false, name, &walk, 0);
+			if (sections[j].type == SAVE_ENDPOINT)
+				save_objects(prefixes, domains->domain_ids[i],
+					     false, name, &walk, 1);
+		}
 	}
 out:
 	for (i = 0; i < ARRAY_SIZE(sections); i++) {

@@ -32,6 +32,7 @@
 #include "parse.h"
 #include "policy.h"
 #include "port.h"
+#include "prefix.h"
 #include "service.h"
 #include "stats.h"
 
@@ -135,6 +136,18 @@ segf_lookup_v6(const struct segf_ctx *ctx, const struct in6_addr *addr)
 
 	segf_addr_v6(&key, addr);
 	return segf_lookup_addr(ctx, &key);
+}
+
+/*
+ * Where a routed frame to @addr goes: the endpoint that has it as an
+ * address, else the one that owns the longest prefix holding it (unless
+ * a longer group prefix holds it: a peer beyond the exit).
+ */
+static inline struct segf_endpoint *
+segf_lookup_route(const struct segf_ctx *ctx, const struct segf_addr *addr)
+{
+	return segf_lookup_addr(ctx, addr) ?:
+	       segf_prefix_owner(ctx->dom, ctx->pol, addr);
 }
 
 /*
@@ -272,7 +285,8 @@ bool segf_csum_ok(const struct sk_buff *skb, const struct segf_pkt *pkt);
 enum segfilter_drop_reason
 segf_check_link_control(const struct segf_pkt *pkt);
 enum segfilter_drop_reason
-segf_check_source(const struct segf_endpoint *src, const struct segf_pkt *pkt);
+segf_check_source(const struct segf_policy *pol,
+		  const struct segf_endpoint *src, const struct segf_pkt *pkt);
 
 /* respond.c */
 bool segf_respond(const struct segf_ctx *ctx, struct sk_buff *skb,

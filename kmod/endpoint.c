@@ -28,6 +28,7 @@
 #include "endpoint.h"
 #include "policy.h"
 #include "port.h"
+#include "prefix.h"
 #include "segfilter.h"
 
 /* Two loads and a compare instead of rhashtable's call to memcmp(). */
@@ -444,6 +445,26 @@ int segf_endpoint_check_location(struct segf_domain *dom,
 	return 0;
 }
 
+/*
+ * An address is not one another endpoint owns as a host route (/32,
+ * /128): that one's frames would go to the other.
+ */
+static int segf_endpoint_check_host_route(struct segf_domain *dom,
+					  const u8 *mac,
+					  const struct segf_addr *addr,
+					  struct netlink_ext_ack *extack)
+{
+	struct segf_prefix *pfx;
+	struct segf_pfx_key key;
+
+	segf_prefix_host_key(&key, addr);
+	pfx = segf_prefix_find(dom, &key);
+	if (!pfx || !pfx->owned || ether_addr_equal(pfx->own.mac, mac))
+		return 0;
+	segf_addr_err(extack, addr, "is another endpoint's prefix");
+	return -EEXIST;
+}
+
 static struct segf_remote *segf_remote_alloc(const struct segf_addr *addr)
 {
 	struct segf_remote *r;
@@ -528,6 +549,10 @@ int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 				      "is the domain's gateway address");
 			return -EEXIST;
 		}
+		err = segf_endpoint_check_host_route(dom, mac, &addrs[i],
+						     extack);
+		if (err)
+			return err;
 	}
 
 	err = segf_port_group_add(port, grp->id, born, extack);
@@ -549,6 +574,7 @@ int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 	ep->port = port;
 	ep->born = born;
 	ep->dead = SEGF_GEN_NEVER;
+	INIT_LIST_HEAD(&ep->owned);
 	for (i = 0; i < n_addrs; i++) {
 		ep->addrs[i].key = addrs[i];
 		ep->addrs[i].ep = ep;
@@ -600,6 +626,7 @@ void segf_endpoint_unlink(struct segf_endpoint *ep)
 	struct segf_domain *dom = ep->domain;
 
 	segf_assert_locked(dom->sn);
+	segf_prefix_orphan(ep);
 	segf_mac_unhash(ep);
 	segf_endpoint_unhash(ep, ep->n_addrs);
 	xa_erase(&dom->endpoints, ep->index);

@@ -7,6 +7,7 @@
 
 #include <linux/compiler.h>
 #include <linux/if_ether.h>
+#include <linux/list.h>
 #include <linux/rhashtable-types.h>
 #include <linux/types.h>
 
@@ -65,6 +66,7 @@ struct segf_endpoint {
 	u32 flags;			/* SEGFILTER_ENDPOINT_F_*, fixed */
 	unsigned int n_addrs;
 	struct segf_ep_addr addrs[SEGF_EP_ADDRS];
+	struct list_head owned;		/* its prefixes: control path */
 	struct rcu_head rcu;
 };
 

@@ -13,6 +13,7 @@
 #include "nl.h"
 #include "policy.h"
 #include "port.h"
+#include "prefix.h"
 #include "segfilter.h"
 #include "txn.h"
 
@@ -192,6 +193,29 @@ static int segf_endpoint_del_check(struct nlattr **attrs,
 	       -EINVAL : 0;
 }
 
+/*
+ * The prefixes an endpoint owns go with it, each recorded as deleted: a
+ * change in place (delete and add in one commit) gives them to the new
+ * endpoint again, which the data path tells from the old by its birth.
+ */
+static int segf_endpoint_del_prefixes(struct segf_commit *c,
+				      struct segf_endpoint *ep)
+{
+	struct segf_prefix *pfx;
+	int err;
+
+	list_for_each_entry(pfx, &ep->owned, owner_node) {
+		if (pfx->dying)
+			continue;
+		err = segf_commit_record(c, SEGF_UNDO_PREFIX_DEL, pfx);
+		if (err)
+			return err;
+		segf_commit_touch(c, ep->domain);
+		segf_prefix_retire(pfx);
+	}
+	return 0;
+}
+
 static int segf_endpoint_del_apply(struct segf_commit *c,
 				   struct nlattr **attrs, void **obj)
 {
@@ -201,6 +225,10 @@ static int segf_endpoint_del_apply(struct segf_commit *c,
 	ep = segf_endpoint_lookup(c->sn, attrs, c->extack);
 	if (IS_ERR(ep))
 		return PTR_ERR(ep);
+	/* On error, the commit's rollback revives what went already. */
+	err = segf_endpoint_del_prefixes(c, ep);
+	if (err)
+		return err;
 	err = segf_commit_record(c, SEGF_UNDO_ENDPOINT_DEL, ep);
 	if (err)
 		return err;

@@ -343,7 +343,8 @@ static void segf_exit_in(const struct segf_ctx *ctx, struct sk_buff *skb,
 	if (is_zero_ether_addr(cfg->gw_mac) || segf_gw_owns(cfg, &daddr) ||
 	    segf_addr_link_local(&saddr) || segf_addr_link_local(&daddr))
 		goto drop;
-	dst = segf_lookup_addr(ctx, &daddr);
+	/* An endpoint's address, or a prefix it owns (a router's subnet). */
+	dst = segf_lookup_route(ctx, &daddr);
 	if (!dst)
 		goto drop;
 	reason = SEGFILTER_DROP_SRC_IP;

@@ -108,9 +108,11 @@ void segf_deliver(const struct segf_ctx *ctx, struct sk_buff *skb,
  * neighbour solicitation may go to the solicited-node group of a target
  * the endpoint owns, nothing else to an address it does not own.
  */
-static bool segf_dst_matches(const struct segf_pkt *pkt,
+static bool segf_dst_matches(const struct segf_ctx *ctx,
+			     const struct segf_pkt *pkt,
 			     const struct segf_endpoint *dst)
 {
+	struct segf_addr key;
 	struct in6_addr snm;
 
 	/*
@@ -124,13 +126,21 @@ static bool segf_dst_matches(const struct segf_pkt *pkt,
 		if (!dst)
 			return ipv4_is_multicast(pkt->v4.daddr) ||
 			       ipv4_is_lbcast(pkt->v4.daddr);
-		return segf_owns_v4(dst, pkt->v4.daddr);
+		if (segf_owns_v4(dst, pkt->v4.daddr))
+			return true;
+		/* Or for a prefix it owns: a router endpoint's subnet. */
+		segf_addr_v4(&key, pkt->v4.daddr);
+		return segf_prefix_owned_by(ctx->pol, &key, dst);
 	}
 	if (pkt->proto == htons(ETH_P_IPV6)) {
 		if (!dst)
 			return ipv6_addr_is_multicast(&pkt->v6.daddr);
 		if (segf_owns_v6(dst, &pkt->v6.daddr))
 			return true;
+		if (!segf_is_link_control(pkt)) {
+			segf_addr_v6(&key, &pkt->v6.daddr);
+			return segf_prefix_owned_by(ctx->pol, &key, dst);
+		}
 		if (!(pkt->flags & SEGF_PKT_ND_NS) ||
 		    !segf_owns_v6(dst, &pkt->nd_target))
 			return false;
@@ -274,17 +284,21 @@ static void segf_flood(const struct segf_ctx *ctx, struct sk_buff *skb,
 
 /*
  * Step 5 for a frame sent to the domain's gateway: the destination is
- * the endpoint that owns the destination address (a host route).
+ * the endpoint that owns the destination address (a host route), else
+ * the one that owns the longest prefix that holds it.
  */
 static enum segfilter_drop_reason
 segf_route(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 	   struct segf_endpoint **dst)
 {
+	struct segf_addr key;
+
 	if (pkt->proto == htons(ETH_P_IP)) {
 		if (ipv4_is_multicast(pkt->v4.daddr) ||
 		    ipv4_is_lbcast(pkt->v4.daddr))
 			return SEGFILTER_DROP_NO_ROUTE;
-		*dst = segf_lookup_v4(ctx, pkt->v4.daddr);
+		segf_addr_v4(&key, pkt->v4.daddr);
+		*dst = segf_lookup_route(ctx, &key);
 	} else if (pkt->proto == htons(ETH_P_IPV6)) {
 		if (ipv6_addr_is_multicast(&pkt->v6.daddr))
 			return SEGFILTER_DROP_NO_ROUTE;
@@ -294,7 +308,8 @@ segf_route(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 		 */
 		if (segf_is_link_control(pkt))
 			return SEGFILTER_DROP_DST_MISMATCH;
-		*dst = segf_lookup_v6(ctx, &pkt->v6.daddr);
+		segf_addr_v6(&key, &pkt->v6.daddr);
+		*dst = segf_lookup_route(ctx, &key);
 	} else {
 		return SEGFILTER_DROP_NO_DEST;
 	}
@@ -446,7 +461,7 @@ void segf_multicast(const struct segf_ctx *ctx, struct sk_buff *skb,
 		    const struct segf_pkt *pkt,
 		    const struct segf_endpoint *src)
 {
-	if (!segf_dst_matches(pkt, NULL)) {
+	if (!segf_dst_matches(ctx, pkt, NULL)) {
 		segf_drop(ctx, skb, SEGFILTER_DROP_DST_MISMATCH);
 		return;
 	}
@@ -470,7 +485,10 @@ void segf_routed(const struct segf_ctx *ctx, struct sk_buff *skb,
 	unsigned int mtu;
 
 	reason = segf_route(ctx, pkt, &dst);
-	/* No endpoint owns the address: the domain's exit may take it. */
+	/*
+	 * No endpoint has the address nor owns a prefix of it: the
+	 * domain's exit may take it.
+	 */
 	if (reason == SEGFILTER_DROP_NO_ROUTE && !dst &&
 	    segf_exit_route(ctx, skb, pkt, src))
 		return;
@@ -517,7 +535,7 @@ void segf_unicast(const struct segf_ctx *ctx, struct sk_buff *skb,
 	if (ctx->from_remote && segf_port_is_uplink(segf_endpoint_port(dst)))
 		goto drop;
 	reason = SEGFILTER_DROP_DST_MISMATCH;
-	if (!segf_dst_matches(pkt, dst))
+	if (!segf_dst_matches(ctx, pkt, dst))
 		goto drop;
 	reason = segf_decide(ctx, pkt, skb->len, src->group, dst->group,
 			     &st);

@@ -496,6 +496,7 @@ const struct nla_policy segf_prefix_new_policy[SEGFILTER_A_MAX + 1] = {
 		.type = NLA_NUL_STRING,
 		.len = SEGFILTER_NAME_SIZE - 1,
 	},
+	[SEGFILTER_A_MAC] = NLA_POLICY_ETH_ADDR,
 	[SEGFILTER_A_TXN_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[SEGFILTER_A_PREFIX] = NLA_POLICY_NESTED(segf_addr_nest_policy),
 	[SEGFILTER_A_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),

@@ -16,8 +16,15 @@
  * the first hit is the longest match.  A lookup costs at most one probe
  * sequence per length in use (33 for IPv4, 129 for IPv6), however many
  * prefixes the domain has.
+ *
+ * A prefix an endpoint owns is in the same table: its slot names the
+ * endpoint by MAC and birth generation, never by pointer, so a table
+ * that an older generation still uses never points at an endpoint
+ * freed since.  The data path finds the owner with one more lookup by
+ * MAC (segf_prefix_owner()).
  */
 
+#include <linux/etherdevice.h>
 #include <linux/jhash.h>
 #include <linux/kernel.h>
 #include <linux/netlink.h>
@@ -27,6 +34,7 @@
 
 #include "compat.h"
 #include "domain.h"
+#include "endpoint.h"
 #include "policy.h"
 #include "prefix.h"
 #include "segfilter.h"
@@ -68,10 +76,11 @@ static u32 segf_pfx_hash(const struct segf_pfx_table *t,
 	return jhash2(key->addr.v6.s6_addr32, 4, seed);
 }
 
+/* The padding is left out: a slot keeps its flags there. */
 static bool segf_pfx_key_equal(const struct segf_pfx_key *a,
 			       const struct segf_pfx_key *b)
 {
-	return !memcmp(a, b, sizeof(*a));
+	return !memcmp(a, b, offsetof(struct segf_pfx_key, pad));
 }
 
 static unsigned int segf_pfx_home(const struct segf_pfx_table *t,
@@ -95,7 +104,7 @@ segf_pfx_probe(const struct segf_pfx_table *t, const struct segf_pfx_key *key)
 	for (;; i = segf_pfx_next(t, i)) {
 		const struct segf_pfx_slot *s = &t->tab[i];
 
-		if (!s->group)
+		if (!s->key.addr.family)
 			return NULL;
 		if (segf_pfx_key_equal(&s->key, key))
 			return s;
@@ -160,7 +169,51 @@ struct segf_group *segf_prefix_group(const struct segf_policy *pol,
 {
 	const struct segf_pfx_slot *s = segf_pfx_find(pol->prefixes, addr);
 
-	return s ? s->group : NULL;
+	/* An endpoint's prefix holds no peer from outside. */
+	return s && !segf_pfx_slot_owned(s) ? s->group : NULL;
+}
+
+/**
+ * segf_prefix_owner - the endpoint that owns the longest prefix of an address
+ * @dom: the domain
+ * @pol: the domain's policy generation the caller read
+ * @addr: the address
+ *
+ * Data path, under rcu_read_lock(); for the control path, with
+ * segf_net::lock held.  A longer group prefix inside the endpoint's wins.
+ *
+ * Return: the endpoint, as @pol sees it, or NULL when the longest prefix
+ * that holds @addr is a group's, or none does, or its owner is gone.
+ */
+struct segf_endpoint *segf_prefix_owner(struct segf_domain *dom,
+					const struct segf_policy *pol,
+					const struct segf_addr *addr)
+{
+	const struct segf_pfx_slot *s = segf_pfx_find(pol->prefixes, addr);
+	struct segf_endpoint *ep;
+
+	if (!s || !segf_pfx_slot_owned(s))
+		return NULL;
+	ep = segf_endpoint_seen_mac(dom, s->own->mac, pol->gen);
+	return ep && ep->born == s->own->born ? ep : NULL;
+}
+
+/**
+ * segf_prefix_owned_by - whether an endpoint owns the longest prefix of an address
+ * @pol: the domain's policy generation the caller read
+ * @addr: the address
+ * @ep: an endpoint @pol sees
+ *
+ * Return: true if the longest prefix of @pol that holds @addr is @ep's.
+ */
+bool segf_prefix_owned_by(const struct segf_policy *pol,
+			  const struct segf_addr *addr,
+			  const struct segf_endpoint *ep)
+{
+	const struct segf_pfx_slot *s = segf_pfx_find(pol->prefixes, addr);
+
+	return s && segf_pfx_slot_owned(s) && s->own->born == ep->born &&
+	       ether_addr_equal(s->own->mac, ep->mac);
 }
 
 struct segf_pfx_table *segf_pfx_table_get(struct segf_pfx_table *t)
@@ -175,6 +228,7 @@ void segf_pfx_table_put(struct segf_pfx_table *t)
 	if (!t || !refcount_dec_and_test(&t->ref))
 		return;
 	kvfree(t->tab);
+	kvfree(t->owners);
 	kfree(t);
 }
 
@@ -202,8 +256,9 @@ int segf_pfx_table_build(struct segf_prefix *const *pfx, unsigned int n,
 {
 	DECLARE_BITMAP(used4, 33) = {};
 	DECLARE_BITMAP(used6, 129) = {};
+	unsigned int i, j, n_owned = 0;
 	struct segf_pfx_table *t;
-	unsigned int i, j;
+	struct segf_pfx_slot *s;
 
 	*out = NULL;
 	if (!n)
@@ -217,18 +272,32 @@ int segf_pfx_table_build(struct segf_prefix *const *pfx, unsigned int n,
 	/* Two thirds full at most, and at least one slot always empty. */
 	t->slots = n + n / 2 + 1;
 	t->tab = kvcalloc(t->slots, sizeof(*t->tab), GFP_KERNEL_ACCOUNT);
-	if (!t->tab) {
+	for (i = 0; i < n; i++)
+		n_owned += pfx[i]->owned;
+	if (n_owned)
+		t->owners = kvcalloc(n_owned, sizeof(*t->owners),
+				     GFP_KERNEL_ACCOUNT);
+	if (!t->tab || (n_owned && !t->owners)) {
+		kvfree(t->tab);
 		kfree(t);
 		return -ENOMEM;
 	}
+	n_owned = 0;
 	for (i = 0; i < n; i++) {
 		const struct segf_pfx_key *key = &pfx[i]->key;
 
-		for (j = segf_pfx_home(t, key); t->tab[j].group;
+		for (j = segf_pfx_home(t, key); t->tab[j].key.addr.family;
 		     j = segf_pfx_next(t, j))
 			;
-		t->tab[j].group = pfx[i]->group;
-		t->tab[j].key = *key;
+		s = &t->tab[j];
+		s->key = *key;
+		if (pfx[i]->owned) {
+			t->owners[n_owned] = pfx[i]->own;
+			s->own = &t->owners[n_owned++];
+			s->key.pad[0] = SEGF_PFX_OWNED;
+		} else {
+			s->group = pfx[i]->group;
+		}
 		__set_bit(key->len,
 			  key->addr.family == AF_INET ? used4 : used6);
 		if (!(i % 4096))
@@ -295,7 +364,8 @@ struct segf_prefix *segf_prefix_find(struct segf_domain *dom,
 static void segf_prefix_tally(struct segf_prefix *pfx, int delta)
 {
 	pfx->domain->n_prefixes += delta;
-	pfx->group->n_prefixes += delta;
+	if (pfx->group)
+		pfx->group->n_prefixes += delta;
 }
 
 static void segf_prefix_err(struct netlink_ext_ack *extack,
@@ -311,19 +381,92 @@ static void segf_prefix_err(struct netlink_ext_ack *extack,
 				       name);
 }
 
+/* The same, for a prefix an endpoint owns or whose address it has. */
+static void segf_prefix_ep_err(struct netlink_ext_ack *extack,
+			       const struct segf_pfx_key *key, const char *why,
+			       const u8 *mac)
+{
+	if (key->addr.family == AF_INET)
+		NL_SET_ERR_MSG_FMT_MOD(extack, "prefix %pI4/%u %s %pM",
+				       &key->addr.v4, key->len, why, mac);
+	else
+		NL_SET_ERR_MSG_FMT_MOD(extack, "the IPv6 prefix %s %pM", why,
+				       mac);
+}
+
+/* The host route (/32, /128) of @addr, as a key. */
+void segf_prefix_host_key(struct segf_pfx_key *key,
+			  const struct segf_addr *addr)
+{
+	memset(key, 0, sizeof(*key));
+	key->addr.family = addr->family;
+	if (addr->family == AF_INET) {
+		key->addr.v4 = addr->v4;
+		key->len = 32;
+	} else {
+		key->addr.v6 = addr->v6;
+		key->len = 128;
+	}
+}
+
+/*
+ * May @owner (NULL: a group) have the prefix @key?  Not one equal to a
+ * prefix of the domain, nor, for an endpoint, a host route to another
+ * endpoint's address or one that is not unicast.
+ */
+static int segf_prefix_check(struct segf_domain *dom,
+			     const struct segf_pfx_key *key,
+			     const struct segf_endpoint *owner,
+			     struct netlink_ext_ack *extack)
+{
+	unsigned int host = key->addr.family == AF_INET ? 32 : 128;
+	struct segf_prefix *pfx;
+	struct segf_endpoint *ep;
+
+	pfx = segf_prefix_find(dom, key);
+	if (pfx && pfx->owned) {
+		segf_prefix_ep_err(extack, key, "is already owned by",
+				   pfx->own.mac);
+		return -EEXIST;
+	}
+	if (pfx) {
+		segf_prefix_err(extack, key, "is already in group",
+				pfx->group->name);
+		return -EEXIST;
+	}
+	if (!owner || key->len != host)
+		return 0;
+	if (!segf_addr_unicast(&key->addr)) {
+		segf_prefix_ep_err(extack, key, "is no unicast address, for",
+				   owner->mac);
+		return -EINVAL;
+	}
+	ep = segf_endpoint_live_addr(dom, &key->addr);
+	if (ep && ep != owner) {
+		segf_prefix_ep_err(extack, key, "is an address of endpoint",
+				   ep->mac);
+		return -EEXIST;
+	}
+	return 0;
+}
+
 /**
  * segf_prefix_create - add a prefix to a domain in the commit being built
  * @dom: the domain
  * @key: the prefix, checked (no host bits, a length the family has)
- * @grp: its group, live
+ * @grp: its group, live; NULL for an endpoint's
+ * @owner: the live endpoint of @dom that owns it; NULL for a group's
  * @out: the new prefix
  * @extack: why not
  *
- * Return: 0, -EEXIST for a prefix equal to one the domain has, -ENOSPC
- * over the domain's prefix-limit, or -ENOMEM.
+ * Return: 0, -EEXIST for a prefix equal to one the domain has or (for
+ * an endpoint's) a host route to another endpoint's address, -EINVAL
+ * for a host route to no unicast address, -ENOSPC over the domain's
+ * prefix-limit, or -ENOMEM.
  */
 int segf_prefix_create(struct segf_domain *dom, const struct segf_pfx_key *key,
-		       struct segf_group *grp, struct segf_prefix **out,
+		       struct segf_group *grp, struct segf_endpoint *owner,
+		       struct segf_prefix **out,
 		       struct netlink_ext_ack *extack)
 {
 	u32 limit = segf_domain_next_cfg(dom)->prefix_limit;
@@ -331,12 +474,11 @@ int segf_prefix_create(struct segf_domain *dom, const struct segf_pfx_key *key,
 	int err;
 
 	segf_assert_locked(dom->sn);
-	pfx = segf_prefix_find(dom, key);
-	if (pfx) {
-		segf_prefix_err(extack, key, "is already in group",
-				pfx->group->name);
-		return -EEXIST;
-	}
+	if (WARN_ON(!grp == !owner || (owner && owner->domain != dom)))
+		return -EINVAL;
+	err = segf_prefix_check(dom, key, owner, extack);
+	if (err)
+		return err;
 	if (dom->n_prefixes >= limit) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
 				       "domain \"%s\" holds %u prefixes, its prefix-limit",
@@ -349,6 +491,13 @@ int segf_prefix_create(struct segf_domain *dom, const struct segf_pfx_key *key,
 	pfx->key = *key;
 	pfx->domain = dom;
 	pfx->group = grp;
+	INIT_LIST_HEAD(&pfx->owner_node);
+	if (owner) {
+		pfx->owned = true;
+		pfx->owner = owner;
+		pfx->own.born = owner->born;
+		ether_addr_copy(pfx->own.mac, owner->mac);
+	}
 	err = xa_alloc(&dom->prefixes, &pfx->index, pfx, xa_limit_32b,
 		       GFP_KERNEL_ACCOUNT);
 	if (err) {
@@ -363,9 +512,26 @@ int segf_prefix_create(struct segf_domain *dom, const struct segf_pfx_key *key,
 		return err;
 	}
 	segf_prefix_tally(pfx, 1);
+	if (owner)
+		list_add_tail(&pfx->owner_node, &owner->owned);
 	dom->prefixes_changed = true;
 	*out = pfx;
 	return 0;
+}
+
+/*
+ * @ep goes outside a commit (its port detached) or with its domain: its
+ * prefixes stay, without an owner.  The tables name it by MAC and birth,
+ * which no endpoint has again: they route nothing from now on.
+ */
+void segf_prefix_orphan(struct segf_endpoint *ep)
+{
+	struct segf_prefix *pfx, *tmp;
+
+	list_for_each_entry_safe(pfx, tmp, &ep->owned, owner_node) {
+		pfx->owner = NULL;
+		list_del_init(&pfx->owner_node);
+	}
 }
 
 /* Remove a prefix from the control path's tables and free it. */
@@ -375,6 +541,7 @@ static void segf_prefix_free(struct segf_prefix *pfx)
 
 	xa_erase(&dom->prefixes, pfx->index);
 	rhltable_remove(&dom->prefix_keys, &pfx->node, segf_prefix_params);
+	list_del(&pfx->owner_node);
 	kfree_rcu(pfx, rcu);
 }
 

@@ -88,7 +88,9 @@ static int segf_parse_prefix(struct nlattr **attrs, bool need_len,
 
 /*
  * A reply: a prefix of @dom and its group, or (@len_too false, @mac
- * set) the address of an endpoint that owns it, and its group.
+ * set) the address of an endpoint that owns it, and its group; or a
+ * prefix an endpoint owns (@mac set), with that endpoint's group unless
+ * it has none any more (@grp NULL).
  */
 static int segf_put_prefix(struct sk_buff *skb, const struct segf_msg *m,
 			   struct segf_domain *dom,
@@ -105,8 +107,8 @@ static int segf_put_prefix(struct sk_buff *skb, const struct segf_msg *m,
 	       segf_put_addr(skb, SEGFILTER_A_PREFIX, &key->addr) ||
 	       (len_too &&
 		nla_put_u8(skb, SEGFILTER_A_PREFIX_LEN, key->len)) ||
-	       nla_put_u16(skb, SEGFILTER_A_GROUP_ID, grp->id) ||
-	       nla_put_string(skb, SEGFILTER_A_GROUP_NAME, grp->name) ||
+	       (grp && nla_put_u16(skb, SEGFILTER_A_GROUP_ID, grp->id)) ||
+	       (grp && nla_put_string(skb, SEGFILTER_A_GROUP_NAME, grp->name)) ||
 	       (mac && nla_put(skb, SEGFILTER_A_MAC, ETH_ALEN, mac));
 	return segf_msg_end(skb, hdr, full);
 }
@@ -116,6 +118,10 @@ static int segf_fill_prefix(struct sk_buff *skb, void *obj,
 {
 	struct segf_prefix *pfx = obj;
 
+	if (pfx->owned)
+		return segf_put_prefix(skb, m, pfx->domain, &pfx->key, true,
+				       pfx->owner ? pfx->owner->group : NULL,
+				       pfx->own.mac);
 	return segf_put_prefix(skb, m, pfx->domain, &pfx->key, true,
 			       pfx->group, NULL);
 }
@@ -126,19 +132,44 @@ static int segf_prefix_new_check(struct nlattr **attrs,
 	struct segf_pfx_key key;
 	bool has_len;
 
-	if (segf_missing_domain(attrs, extack) ||
-	    segf_missing_group(attrs, extack))
+	if (segf_missing_domain(attrs, extack))
+		return -EINVAL;
+	/* A group's prefix, or (by MAC) an endpoint's: one of the two. */
+	if (attrs[SEGFILTER_A_MAC] &&
+	    (attrs[SEGFILTER_A_GROUP_ID] || attrs[SEGFILTER_A_GROUP_NAME])) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[SEGFILTER_A_MAC],
+				    "a prefix is a group's or an endpoint's (mac), not both");
+		return -EINVAL;
+	}
+	if (!attrs[SEGFILTER_A_MAC] && segf_missing_group(attrs, extack))
 		return -EINVAL;
 	return segf_parse_prefix(attrs, true, &key, &has_len, extack);
+}
+
+/* The live endpoint of @dom that a PREFIX_NEW names by MAC. */
+static struct segf_endpoint *segf_prefix_owner_lookup(struct segf_domain *dom,
+						      struct nlattr *mac,
+						      struct netlink_ext_ack *extack)
+{
+	struct segf_endpoint *ep = segf_endpoint_live_mac(dom, nla_data(mac));
+
+	if (ep)
+		return ep;
+	NL_SET_BAD_ATTR(extack, mac);
+	NL_SET_ERR_MSG_FMT_MOD(extack,
+			       "endpoint %pM does not exist in domain \"%s\"",
+			       nla_data(mac), dom->name);
+	return ERR_PTR(-ENOENT);
 }
 
 static int segf_prefix_new_apply(struct segf_commit *c, struct nlattr **attrs,
 				 void **obj)
 {
+	struct segf_endpoint *owner = NULL;
+	struct segf_group *grp = NULL;
 	struct segf_pfx_key key;
 	struct segf_domain *dom;
 	struct segf_prefix *pfx;
-	struct segf_group *grp;
 	bool has_len;
 	int err;
 
@@ -148,11 +179,18 @@ static int segf_prefix_new_apply(struct segf_commit *c, struct nlattr **attrs,
 	dom = segf_domain_lookup(c->sn, attrs, true, c->extack);
 	if (IS_ERR(dom))
 		return PTR_ERR(dom);
-	grp = segf_group_lookup(dom, attrs, c->extack);
-	if (IS_ERR(grp))
-		return PTR_ERR(grp);
+	if (attrs[SEGFILTER_A_MAC]) {
+		owner = segf_prefix_owner_lookup(dom, attrs[SEGFILTER_A_MAC],
+						 c->extack);
+		if (IS_ERR(owner))
+			return PTR_ERR(owner);
+	} else {
+		grp = segf_group_lookup(dom, attrs, c->extack);
+		if (IS_ERR(grp))
+			return PTR_ERR(grp);
+	}
 	segf_commit_touch(c, dom);
-	err = segf_prefix_create(dom, &key, grp, &pfx, c->extack);
+	err = segf_prefix_create(dom, &key, grp, owner, &pfx, c->extack);
 	if (err)
 		return err;
 	err = segf_commit_record(c, SEGF_UNDO_PREFIX_NEW, pfx);
@@ -273,6 +311,12 @@ static int segf_prefix_get_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	pol = rcu_dereference_protected(dom->policy, lockdep_is_held(&sn->lock));
 	slot = segf_pfx_find(pol->prefixes, &key.addr);
+	if (slot && segf_pfx_slot_owned(slot)) {
+		ep = segf_prefix_owner(dom, pol, &key.addr);
+		err = segf_put_prefix(msg, &reply, dom, &slot->key, true,
+				      ep ? ep->group : NULL, slot->own->mac);
+		goto out;
+	}
 	if (slot) {
 		err = segf_put_prefix(msg, &reply, dom, &slot->key, true,
 				      slot->group, NULL);

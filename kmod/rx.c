@@ -84,17 +84,47 @@ segf_check_link_control(const struct segf_pkt *pkt)
 }
 
 /*
+ * Whether @src, which @pol sees, may send from @addr: one of its
+ * addresses, or held by a prefix it owns (the longest that holds it).
+ * The prefix lookup is only for what is not an address of its own.
+ */
+static bool segf_src_owns_v4(const struct segf_policy *pol,
+			     const struct segf_endpoint *src, __be32 addr)
+{
+	struct segf_addr key;
+
+	if (segf_owns_v4(src, addr))
+		return true;
+	segf_addr_v4(&key, addr);
+	return segf_prefix_owned_by(pol, &key, src);
+}
+
+static bool segf_src_owns_v6(const struct segf_policy *pol,
+			     const struct segf_endpoint *src,
+			     const struct in6_addr *addr)
+{
+	struct segf_addr key;
+
+	if (segf_owns_v6(src, addr))
+		return true;
+	segf_addr_v6(&key, addr);
+	return segf_prefix_owned_by(pol, &key, src);
+}
+
+/*
  * Anti-spoofing: the frame's source addresses must be those the
- * endpoint was configured with.  IPv6 neighbour discovery and MLD, which
- * never leave the link, may also come from the unspecified address
- * (duplicate address detection) or a link-local one, but only towards a
- * multicast group.  A neighbour advertisement may only advertise an
- * address of the sender's own, and a guest is no router: its router
- * advertisements and redirects go nowhere.  Link control that fails
+ * endpoint was configured with, or held by the prefixes it owns.  IPv6
+ * neighbour discovery and MLD, which never leave the link, may also come
+ * from the unspecified address (duplicate address detection) or a
+ * link-local one, but only towards a multicast group.  A neighbour
+ * advertisement may only advertise an address of the sender's own, and
+ * a guest is no router: its router advertisements and redirects go
+ * nowhere.  Link control that fails
  * segf_check_link_control() is dropped too.
  */
 enum segfilter_drop_reason
-segf_check_source(const struct segf_endpoint *src, const struct segf_pkt *pkt)
+segf_check_source(const struct segf_policy *pol,
+		  const struct segf_endpoint *src, const struct segf_pkt *pkt)
 {
 	enum segfilter_drop_reason reason;
 
@@ -105,11 +135,11 @@ segf_check_source(const struct segf_endpoint *src, const struct segf_pkt *pkt)
 		/* An ARP probe has no sender address yet. */
 		if (!pkt->arp.spa)
 			return 0;
-		if (!segf_owns_v4(src, pkt->arp.spa))
+		if (!segf_src_owns_v4(pol, src, pkt->arp.spa))
 			return SEGFILTER_DROP_SRC_IP;
 		return 0;
 	case htons(ETH_P_IP):
-		if (!segf_owns_v4(src, pkt->v4.saddr))
+		if (!segf_src_owns_v4(pol, src, pkt->v4.saddr))
 			return SEGFILTER_DROP_SRC_IP;
 		return 0;
 	case htons(ETH_P_IPV6):
@@ -123,9 +153,9 @@ segf_check_source(const struct segf_endpoint *src, const struct segf_pkt *pkt)
 				return reason;
 		}
 		if ((pkt->flags & SEGF_PKT_ND_NA) &&
-		    !segf_owns_v6(src, &pkt->nd_target))
+		    !segf_src_owns_v6(pol, src, &pkt->nd_target))
 			return SEGFILTER_DROP_SRC_IP;
-		if (segf_owns_v6(src, &pkt->v6.saddr))
+		if (segf_src_owns_v6(pol, src, &pkt->v6.saddr))
 			return 0;
 		if (ipv6_addr_is_multicast(&pkt->v6.daddr) &&
 		    segf_is_link_control(pkt) &&
@@ -237,7 +267,7 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 	/* DHCP: from 0.0.0.0, or server traffic; see dhcp.c. */
 	if (segf_is_dhcp(&pkt) && segf_dhcp(&ctx, skb, &pkt, src))
 		return;
-	reason = segf_check_source(src, &pkt);
+	reason = segf_check_source(ctx.pol, src, &pkt);
 	if (reason == SEGFILTER_DROP_SRC_IP && segf_ns_for_gateway(&ctx, &pkt))
 		reason = 0;
 	if (reason)

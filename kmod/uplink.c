@@ -85,10 +85,16 @@ void segf_rx_uplink(struct segf_port *port, struct sk_buff *skb)
 	src = segf_lookup_mac(&ctx, pkt.src);
 	if (!src && !is_zero_ether_addr(cfg->gw_mac) &&
 	    ether_addr_equal(pkt.src, cfg->gw_mac)) {
-		if (pkt.proto == htons(ETH_P_IP))
-			src = segf_lookup_v4(&ctx, pkt.v4.saddr);
-		else if (pkt.proto == htons(ETH_P_IPV6))
-			src = segf_lookup_v6(&ctx, &pkt.v6.saddr);
+		struct segf_addr saddr;
+
+		/* Or from a prefix its sender owns: a router endpoint's. */
+		if (pkt.proto == htons(ETH_P_IP)) {
+			segf_addr_v4(&saddr, pkt.v4.saddr);
+			src = segf_lookup_route(&ctx, &saddr);
+		} else if (pkt.proto == htons(ETH_P_IPV6)) {
+			segf_addr_v6(&saddr, &pkt.v6.saddr);
+			src = segf_lookup_route(&ctx, &saddr);
+		}
 	}
 	reason = SEGFILTER_DROP_SRC_MAC;
 	if (!src)
@@ -103,7 +109,7 @@ void segf_rx_uplink(struct segf_port *port, struct sk_buff *skb)
 	if (!gbp || gbp != src->group->id)
 		goto drop;
 	ctx.gbp = gbp;
-	reason = segf_check_source(src, &pkt);
+	reason = segf_check_source(ctx.pol, src, &pkt);
 	if (reason)
 		goto drop;
 	/* No DHCP server or client across the overlay: see dhcp.c. */

@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests of the prefix lookup (prefix.c): masking, /0, /32, /128,
- * nested prefixes, and a few thousand random prefixes of each family
- * checked against a brute-force longest match.
+ * nested prefixes, prefixes endpoints own among groups', and a few
+ * thousand random prefixes of each family checked against a brute-force
+ * longest match.
  */
 
 #include <kunit/test.h>
+#include <linux/etherdevice.h>
 #include <linux/inet.h>
 #include <linux/random.h>
 #include <net/ipv6.h>
 
 #include "domain.h"
+#include "endpoint.h"
 #include "policy.h"
 #include "prefix.h"
 
@@ -126,6 +129,75 @@ static void prefix_test_nested(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lookup(t, v4("10.1.2.3")), 0);
 }
 
+/* A prefix @ep owns, as PREFIX_NEW with a MAC makes it. */
+static struct segf_prefix *mk_owned(struct kunit *test, struct segf_addr a,
+				    u8 len, const struct segf_endpoint *ep)
+{
+	struct segf_prefix *p = mk_pfx(test, a, len, 0);
+
+	p->group = NULL;
+	p->owned = true;
+	p->own.born = ep->born;
+	ether_addr_copy(p->own.mac, ep->mac);
+	return p;
+}
+
+/*
+ * An endpoint's prefix in the longest match: it wins over a shorter
+ * group prefix and loses to a longer one inside it; it gives no group
+ * to outside peers; it is its endpoint's, not another's, nor that of an
+ * endpoint of the same MAC born later (a change in place).
+ */
+static void prefix_test_owned(struct kunit *test)
+{
+	struct segf_endpoint *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct segf_endpoint *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	struct segf_policy *pol = kunit_kzalloc(test, sizeof(*pol),
+						GFP_KERNEL);
+	struct segf_prefix *pfx[5];
+	struct segf_addr a;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	KUNIT_ASSERT_NOT_NULL(test, pol);
+	prefix_test_init_groups();
+	eth_random_addr(r->mac);
+	eth_random_addr(x->mac);
+	r->born = 3;
+	x->born = 3;
+	pfx[0] = mk_pfx(test, v4("10.0.0.0"), 8, 1);
+	pfx[1] = mk_owned(test, v4("10.9.0.0"), 24, r);
+	pfx[2] = mk_pfx(test, v4("10.9.0.128"), 25, 2);
+	pfx[3] = mk_owned(test, v4("10.9.0.200"), 32, x);
+	pfx[4] = mk_owned(test, v6("2001:db8:9::"), 64, r);
+	KUNIT_ASSERT_EQ(test, segf_pfx_table_build(pfx, ARRAY_SIZE(pfx),
+						   &pol->prefixes), 0);
+
+	a = v4("10.9.0.5");
+	KUNIT_EXPECT_TRUE(test, segf_prefix_owned_by(pol, &a, r));
+	KUNIT_EXPECT_FALSE(test, segf_prefix_owned_by(pol, &a, x));
+	KUNIT_EXPECT_NULL(test, segf_prefix_group(pol, &a));
+	/* The group's /25 inside r's /24 wins, and x's /32 inside it. */
+	a = v4("10.9.0.130");
+	KUNIT_EXPECT_FALSE(test, segf_prefix_owned_by(pol, &a, r));
+	KUNIT_EXPECT_PTR_EQ(test, segf_prefix_group(pol, &a), &groups[2]);
+	a = v4("10.9.0.200");
+	KUNIT_EXPECT_TRUE(test, segf_prefix_owned_by(pol, &a, x));
+	KUNIT_EXPECT_FALSE(test, segf_prefix_owned_by(pol, &a, r));
+	a = v4("10.1.0.1");
+	KUNIT_EXPECT_PTR_EQ(test, segf_prefix_group(pol, &a), &groups[1]);
+	KUNIT_EXPECT_FALSE(test, segf_prefix_owned_by(pol, &a, r));
+	a = v6("2001:db8:9::5");
+	KUNIT_EXPECT_TRUE(test, segf_prefix_owned_by(pol, &a, r));
+	a = v6("2001:db8:a::5");
+	KUNIT_EXPECT_FALSE(test, segf_prefix_owned_by(pol, &a, r));
+	/* The same MAC born again is another endpoint. */
+	r->born = 4;
+	a = v4("10.9.0.5");
+	KUNIT_EXPECT_FALSE(test, segf_prefix_owned_by(pol, &a, r));
+	segf_pfx_table_put(pol->prefixes);
+}
+
 #define N_RANDOM	2000
 #define N_PROBES	2000
 
@@ -225,6 +297,7 @@ static void prefix_test_random_v6(struct kunit *test)
 static struct kunit_case segf_prefix_test_cases[] = {
 	KUNIT_CASE(prefix_test_mask),
 	KUNIT_CASE(prefix_test_nested),
+	KUNIT_CASE(prefix_test_owned),
 	KUNIT_CASE(prefix_test_random_v4),
 	KUNIT_CASE(prefix_test_random_v6),
 	{}

@@ -824,13 +824,20 @@ enum segfilter_stats_attr {
  *	addresses and flows stay. Do: request domain-id, domain-name, ifindex,
  *	txn-id, mac, remote; reply an ack.
  * @SEGFILTER_CMD_PREFIX_NEW: [txn] Put a prefix (prefix and prefix-len,
- *	both required) in a group (required) of a domain: a peer that is not an
- *	endpoint of the domain is of the group of the longest prefix that holds
- *	its address. Refused: bits set past the length, a prefix equal to one
- *	the domain has (in any group), a domain at its prefix-limit. Do: request
+ *	both required) in a group of a domain, or give it to an endpoint of the
+ *	domain (mac, instead of the group): a peer that is not an endpoint of
+ *	the domain is of the group of the longest prefix that holds its address;
+ *	a frame to an address whose longest prefix an endpoint owns is routed to
+ *	that endpoint, judged with its group, and the endpoint may send from
+ *	such an address. Deleting the endpoint deletes its prefixes. Refused:
+ *	bits set past the length, a prefix equal to one the domain has (a
+ *	group's or an endpoint's), an endpoint's host route (/32, /128) to
+ *	another endpoint's address, a mac no endpoint of the domain has, group
+ *	and mac both, a domain at its prefix-limit. The reply of an endpoint's
+ *	prefix has its mac, and its group while it has one. Do: request
  *	domain-id, domain-name, txn-id, prefix, prefix-len, group-id,
- *	group-name; reply domain-id, domain-name, prefix, prefix-len, group-id,
- *	group-name, mac.
+ *	group-name, mac; reply domain-id, domain-name, prefix, prefix-len,
+ *	group-id, group-name, mac.
  * @SEGFILTER_CMD_PREFIX_DEL: [txn] Delete a prefix of a domain (prefix and
  *	prefix-len). Do: request domain-id, domain-name, txn-id, prefix,
  *	prefix-len; reply an ack.
