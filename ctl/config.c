@@ -35,6 +35,7 @@ struct record {
 	unsigned int dom_seq;	/* its domain's seq */
 	unsigned int lineno;	/* in the file it comes from, or 0 */
 	bool drained;		/* an instance */
+	bool owned;		/* a prefix an endpoint owns */
 	bool dead;		/* removed */
 };
 
@@ -650,13 +651,31 @@ static int add_object(struct config *cfg, enum save_type type,
 		break;
 	case SAVE_PREFIX:
 		if (!tb[SEGFILTER_A_PREFIX_LEN] ||
-		    !prefix_str(tb, buf, sizeof(buf)) ||
-		    (!tb[SEGFILTER_A_GROUP_NAME] && !tb[SEGFILTER_A_GROUP_ID]))
+		    !prefix_str(tb, buf, sizeof(buf)))
 			goto bad;
 		name = buf;
-		if (find_group(cfg, dom, tb, SEGFILTER_A_GROUP_NAME,
-			       SEGFILTER_A_GROUP_ID, a, err))
+		if (tb[SEGFILTER_A_MAC]) {
+			/* An endpoint's: after it, as save puts it. */
+			if (nla_len(tb[SEGFILTER_A_MAC]) != ETH_ALEN)
+				goto bad;
+			format_mac(nla_data(tb[SEGFILTER_A_MAC]), mac,
+				   sizeof(mac));
+			text = fmt("endpoint %s %s", dom->name, mac);
+			if (text && !map_get(&cfg->keys, text)) {
+				set_error(err, "endpoint %s is not in domain \"%s\" before its prefix",
+					  mac, dom->name);
+				free(text);
+				goto out;
+			}
+			free(text);
+			rec->owned = true;
+		} else if (!tb[SEGFILTER_A_GROUP_NAME] &&
+			   !tb[SEGFILTER_A_GROUP_ID]) {
+			goto bad;
+		} else if (find_group(cfg, dom, tb, SEGFILTER_A_GROUP_NAME,
+				      SEGFILTER_A_GROUP_ID, a, err)) {
 			goto out;
+		}
 		rec->key = fmt("prefix %s %s", dom->name, name);
 		break;
 	case SAVE_PORT:
@@ -960,6 +979,12 @@ int config_from_module(struct config *cfg)
 	return ret;
 }
 
+/* A record's place among its domain's: by type, an endpoint's prefix after the endpoints. */
+static int type_rank(const struct record *r)
+{
+	return r->owned ? 2 * SAVE_ENDPOINT + 1 : 2 * (int)r->type;
+}
+
 /* Save's order: uplinks, domains, then each domain's objects by type. */
 static int cmp_records(const void *a, const void *b)
 {
@@ -972,8 +997,8 @@ static int cmp_records(const void *a, const void *b)
 		return rx - ry;
 	if (rx == 2 && x->dom_seq != y->dom_seq)
 		return x->dom_seq < y->dom_seq ? -1 : 1;
-	if (rx == 2 && x->type != y->type)
-		return (int)x->type - (int)y->type;
+	if (rx == 2 && type_rank(x) != type_rank(y))
+		return type_rank(x) - type_rank(y);
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
@@ -1291,8 +1316,9 @@ static bool names(const char *line, const char *kw, const char *name)
 }
 
 /*
- * Whether @r names one of the @n @parents (groups, services, chains that
- * change by a del and an add): it has to go and come back with it.
+ * Whether @r names one of the @n @parents (groups, services, chains,
+ * endpoints that change by a del and an add): it has to go and come back
+ * with it.
  */
 static bool depends(const struct record *r, struct record * const *parents,
 		    unsigned int n)
@@ -1324,6 +1350,10 @@ static bool depends(const struct record *r, struct record * const *parents,
 		case SAVE_CHAIN:
 			if (r->type == SAVE_RULE &&
 			    names(r->line, "redirect", p->name))
+				return true;
+			break;
+		case SAVE_ENDPOINT:
+			if (r->owned && names(r->line, "endpoint", p->name))
 				return true;
 			break;
 		default:
@@ -1373,6 +1403,16 @@ struct config_diff *config_diff(const struct config *cur,
 		    (w[i]->type == SAVE_GROUP || w[i]->type == SAVE_SERVICE ||
 		     w[i]->type == SAVE_CHAIN))
 			parents[np++] = w[i];
+		/* An endpoint deleted and added takes its prefixes with it. */
+		if (o && strcmp(o->line, w[i]->line) &&
+		    w[i]->type == SAVE_ENDPOINT) {
+			move = move_line(o, w[i], &nomem);
+			if (nomem)
+				goto nomem;
+			if (!move)
+				parents[np++] = w[i];
+			free(move);
+		}
 	}
 	for (i = 0; i < nw && np; i++) {
 		o = map_get(&cur->keys, w[i]->key);

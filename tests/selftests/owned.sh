@@ -313,6 +313,40 @@ check_err "group and endpoint both is a usage error" "" "one of the two" \
 	$SEGCTL prefix add 10.5.0.0/16 domain t group ext endpoint $R
 check_eq "...and the configuration is as it was" "$before" "$($SEGCTL save)"
 
+# ---- save, sync and diff know owned prefixes ----
+
+$SEGCTL save >/tmp/owned.saved
+check_eq "save lists r's prefixes after the endpoints" 0 \
+	"$(awk '/^endpoint add/ { e = NR } /^prefix add .* endpoint / && !p { p = NR }
+	END { print (p > e) ? 0 : 1 }' /tmp/owned.saved)"
+check "diff of the saved file: nothing" \
+	eval "[ -z \"\$($SEGCTL diff /tmp/owned.saved)\" ]"
+gen() { $SEGCTL -j domain show t | sed -n 's/.*"gen":\([0-9]*\).*/\1/p'; }
+g0=$(gen)
+check "sync of the saved file" $SEGCTL sync /tmp/owned.saved
+check_eq "...commits nothing (the policy generation)" "$g0" "$(gen)"
+# r's group changes: the endpoint is deleted and added, its prefixes too.
+sed "/^endpoint add $R /s/ group rtr / group ext /" /tmp/owned.saved \
+	>/tmp/owned.regroup
+check "diff of r in another group: its prefixes go and come back" eval \
+	"$SEGCTL diff /tmp/owned.regroup | grep -q '^prefix add 10.9.0.0/24 domain t endpoint $R'"
+check "sync applies it" $SEGCTL sync /tmp/owned.regroup
+check_eq "...r owns 10.9.0.0/24 still" "10.9.0.0/24" \
+	"$($SEGCTL prefix show domain t | grep "endpoint $R" |
+		grep -o '10.9.0.0/24')"
+check "sync back to the saved file" $SEGCTL sync /tmp/owned.saved
+check_eq "...as saved" "$(cat /tmp/owned.saved)" "$($SEGCTL save)"
+grep -v "^prefix add 10.9.0.0/24 " /tmp/owned.saved >/tmp/owned.less
+check "sync to a file without one of r's prefixes" $SEGCTL sync /tmp/owned.less
+check_eq "...deletes it alone" "$(cat /tmp/owned.less)" "$($SEGCTL save)"
+$SEGCTL sync /tmp/owned.saved >/dev/null
+awk '/^prefix add .* endpoint / { print; next } { print }' /tmp/owned.saved |
+	awk '/^prefix add .* endpoint / && !m { m = $0; next }
+	/^endpoint add/ && m && !done { print m; done = 1 } { print }' \
+	>/tmp/owned.early
+check_err "a file with an owned prefix before its endpoint: refused" "" \
+	"before its prefix" $SEGCTL sync /tmp/owned.early
+
 # ---- the endpoint goes, its prefixes with it ----
 
 check "endpoint del of r" $SEGCTL endpoint del $R domain t
