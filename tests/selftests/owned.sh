@@ -340,9 +340,9 @@ grep -v "^prefix add 10.9.0.0/24 " /tmp/owned.saved >/tmp/owned.less
 check "sync to a file without one of r's prefixes" $SEGCTL sync /tmp/owned.less
 check_eq "...deletes it alone" "$(cat /tmp/owned.less)" "$($SEGCTL save)"
 $SEGCTL sync /tmp/owned.saved >/dev/null
-awk '/^prefix add .* endpoint / { print; next } { print }' /tmp/owned.saved |
-	awk '/^prefix add .* endpoint / && !m { m = $0; next }
-	/^endpoint add/ && m && !done { print m; done = 1 } { print }' \
+first=$(grep -m 1 '^prefix add .* endpoint ' /tmp/owned.saved)
+grep -v -x -F -- "$first" /tmp/owned.saved |
+	awk -v m="$first" '/^endpoint add/ && !d { print m; d = 1 } { print }' \
 	>/tmp/owned.early
 check_err "a file with an owned prefix before its endpoint: refused" "" \
 	"before its prefix" $SEGCTL sync /tmp/owned.early
