@@ -211,6 +211,28 @@ check_eq "...hv1 sent none of it back to the overlay" "$tx" \
 check_eq "...db, on hv2 with wb, got none (web -> db)" 0 "$(got db m)"
 check_eq "...nor bl" 0 "$(got bl m)"
 
+# ---- the receiving host checks a flood's sender as for unicast ----
+
+# inject GROUP: one crafted broadcast from wa's host, as wa's, with
+# GROUP's id, to hv2 (tests/tools/vxinject).
+inject()
+{
+	n hv1 "$TOOLS/vxinject" -g "$1" $UL2 100 02:00:00:00:01:0b \
+		ff:ff:ff:ff:ff:ff 10.3.0.11 255.255.255.255 $PORT
+}
+
+# mismatched N: hv2 has counted more than N group_mismatch drops in shop.
+mismatched() { [ "$(hc hv2 domain shop group_mismatch)" -gt "$1" ]; }
+
+wb0=$(got wb b) mis=$(hc hv2 domain shop group_mismatch)
+check "hv1 sends hv2 wa's broadcast with db's group id" inject 3
+wait_for 50 mismatched "$mis"
+check_ge "...hv2 drops it as group_mismatch" $((mis + 1)) \
+	"$(hc hv2 domain shop group_mismatch)"
+check_eq "...and wb got nothing" "$wb0" "$(got wb b)"
+check "the same with web's group id" inject 1
+check_eq "...reaches wb" $((wb0 + 1)) "$(got_at_least wb b $((wb0 + 1)))"
+
 # ---- what no group there may receive stays ----
 
 rx2=$(hc hv2 port vx0 rx_packets)
