@@ -246,7 +246,8 @@ static int help(int argc, char **argv)
 	     "DEV is a network interface name, MAC is 6 hex bytes separated by\n"
 	     "colons, ADDR an IPv4 or IPv6 address, PREFIX an ADDR/LENGTH (an\n"
 	     "ADDR alone is /32 or /128).  LIMIT is flow-limit, endpoint-limit,\n"
-	     "rule-limit, service-limit, chain-limit or prefix-limit.\n"
+	     "rule-limit, service-limit, chain-limit, prefix-limit or bum-limit\n"
+	     "(copies of broadcasts to other hosts per second).\n"
 	     "\"segctl OBJECT\" alone is \"segctl OBJECT show\", and \"segctl\n"
 	     "service instance\" alone is \"segctl service instance show\".");
 	fputs("Verb aliases:", stdout);

@@ -624,6 +624,8 @@ static int add_object(struct config *cfg, enum save_type type,
 			 SEGFILTER_CHAIN_LIMIT_DEFAULT);
 		fill_u32(a, tb, SEGFILTER_A_PREFIX_LIMIT,
 			 SEGFILTER_PREFIX_LIMIT_DEFAULT);
+		fill_u32(a, tb, SEGFILTER_A_BUM_LIMIT,
+			 SEGFILTER_BUM_LIMIT_DEFAULT);
 		/* VNI 0 is no VNI, which the kernel does not report. */
 		if (tb[SEGFILTER_A_VNI] && !nla_get_u32(tb[SEGFILTER_A_VNI]))
 			tb[SEGFILTER_A_VNI] = NULL;

@@ -104,6 +104,8 @@ static const struct {
 	  "chain limit" },
 	{ SEGFILTER_A_PREFIX_LIMIT, "prefix-limit", " prefix-limit %u",
 	  "prefix limit" },
+	{ SEGFILTER_A_BUM_LIMIT, "bum-limit", " bum-limit %u",
+	  "broadcast copy limit" },
 };
 
 /* What save prints of a domain's limits (a "domain add" line's part). */
@@ -190,6 +192,7 @@ struct domain_opts {
 	{ .name = "service-limit", .value = &(o)->limit_arg[3] },	\
 	{ .name = "chain-limit", .value = &(o)->limit_arg[4] },		\
 	{ .name = "prefix-limit", .value = &(o)->limit_arg[5] },	\
+	{ .name = "bum-limit", .value = &(o)->limit_arg[6] },		\
 	{ .name = "gateway", .value = &(o)->gateway },			\
 	{ .name = "gw-ip", .value = &(o)->gw_ip, .flags = KW_REPEAT,	\
 	  .collect = collect_ip, .priv = &(o)->gw_addrs },		\

@@ -78,6 +78,7 @@ const char *const sfnl_attr_names[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_EXIT_NEXTHOPS]	= "SEGFILTER_A_EXIT_NEXTHOPS",
 	[SEGFILTER_A_EXIT_NEXTHOP_MAC]	= "SEGFILTER_A_EXIT_NEXTHOP_MAC",
 	[SEGFILTER_A_EXIT_NEXTHOP6_MAC]	= "SEGFILTER_A_EXIT_NEXTHOP6_MAC",
+	[SEGFILTER_A_BUM_LIMIT]		= "SEGFILTER_A_BUM_LIMIT",
 };
 
 const char *const sfnl_service_mode_names[SEGFILTER_SERVICE_MAX + 1] = {
@@ -146,6 +147,7 @@ const char *const sfnl_drop_reason_names[SEGFILTER_DROP_MAX + 1] = {
 	[SEGFILTER_DROP_TOO_BIG]	= "too_big",
 	[SEGFILTER_DROP_NEXTHOP_UNRESOLVED] = "nexthop_unresolved",
 	[SEGFILTER_DROP_EXIT_FOREIGN]	= "exit_foreign",
+	[SEGFILTER_DROP_BUM_LIMIT]	= "bum_limit",
 };
 
 struct nla_policy sfnl_segfilter_policy[SEGFILTER_A_MAX + 1] = {
@@ -222,6 +224,7 @@ struct nla_policy sfnl_segfilter_policy[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_EXIT_NEXTHOPS]	= { .type = NLA_NESTED },
 	[SEGFILTER_A_EXIT_NEXTHOP_MAC]	= { .type = NLA_UNSPEC },
 	[SEGFILTER_A_EXIT_NEXTHOP6_MAC]	= { .type = NLA_UNSPEC },
+	[SEGFILTER_A_BUM_LIMIT]		= { .type = NLA_U32 },
 };
 
 struct nla_policy sfnl_addr_policy[SEGFILTER_A_ADDR_MAX + 1] = {

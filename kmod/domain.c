@@ -171,6 +171,8 @@ int segf_domain_create(struct segf_net *sn, u32 id, const char *name,
 	/* ICMP errors from the gateway: at most 100 a second per domain. */
 	ratelimit_state_init(&dom->icmp_limit, HZ, 100);
 	ratelimit_set_flags(&dom->icmp_limit, RATELIMIT_MSG_ON_RELEASE);
+	spin_lock_init(&dom->bum_lock);
+	dom->bum_start = jiffies;
 
 	err = rhltable_init(&dom->group_names, &segf_group_name_params);
 	if (err)

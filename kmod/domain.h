@@ -13,6 +13,7 @@
 #include <linux/list.h>
 #include <linux/ratelimit_types.h>
 #include <linux/rhashtable-types.h>
+#include <linux/spinlock_types.h>
 #include <linux/string.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -53,6 +54,7 @@ struct segf_domain_cfg {
 	u32 service_limit;
 	u32 chain_limit;
 	u32 prefix_limit;		/* checked by the control path only */
+	u32 bum_limit;			/* replicated copies per second */
 	struct segf_addr gw_addrs[SEGF_EP_ADDRS];
 	/* What DHCP and router advertisements tell endpoints: see dhcp.c. */
 	u32 mtu;			/* 0: none; also the uplinks' check */
@@ -108,12 +110,22 @@ struct segf_domain {
 	struct delayed_work ra_work;	/* unsolicited RAs: see dhcp.c */
 	struct ratelimit_state log_limit;
 	struct ratelimit_state icmp_limit;	/* the gateway's errors */
+	/* Flood copies sent to other hosts this second: see bum.c. */
+	spinlock_t bum_lock;
+	unsigned long bum_start;
+	u32 bum_sent;
 
 	/* Set while a commit builds this domain's next generation. */
 	struct list_head commit_node;
 	bool touched;
 	bool rules_changed;
 	bool prefixes_changed;
+	/*
+	 * A remote endpoint came, went or moved since the last generation
+	 * was built: the next one lists the domain's hosts again (bum.c).
+	 * Not reset by a commit's start: cleared when a list is built.
+	 */
+	bool hosts_changed;
 	u64 next_gen;
 	struct segf_domain_cfg next_cfg;
 

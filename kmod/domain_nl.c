@@ -164,6 +164,7 @@ static int segf_fill_domain(struct sk_buff *skb, void *obj,
 	       nla_put_u32(skb, SEGFILTER_A_CHAIN_LIMIT, pol->cfg.chain_limit) ||
 	       nla_put_u32(skb, SEGFILTER_A_PREFIX_LIMIT,
 			   pol->cfg.prefix_limit) ||
+	       nla_put_u32(skb, SEGFILTER_A_BUM_LIMIT, pol->cfg.bum_limit) ||
 	       segf_put_gateway(skb, &pol->cfg) ||
 	       segf_put_dhcp(skb, &pol->cfg) ||
 	       (dom->vni && nla_put_u32(skb, SEGFILTER_A_VNI, dom->vni)) ||
@@ -322,6 +323,8 @@ static int segf_parse_domain_cfg(struct nlattr **attrs,
 	if (attrs[SEGFILTER_A_PREFIX_LIMIT])
 		cfg->prefix_limit =
 			nla_get_u32(attrs[SEGFILTER_A_PREFIX_LIMIT]);
+	if (attrs[SEGFILTER_A_BUM_LIMIT])
+		cfg->bum_limit = nla_get_u32(attrs[SEGFILTER_A_BUM_LIMIT]);
 	if (mac && is_zero_ether_addr(nla_data(mac))) {
 		eth_zero_addr(cfg->gw_mac);
 		cfg->n_gw_addrs = 0;
@@ -380,6 +383,7 @@ static int segf_domain_new_apply(struct segf_commit *c, struct nlattr **attrs,
 		.service_limit = SEGFILTER_SERVICE_LIMIT_DEFAULT,
 		.chain_limit = SEGFILTER_CHAIN_LIMIT_DEFAULT,
 		.prefix_limit = SEGFILTER_PREFIX_LIMIT_DEFAULT,
+		.bum_limit = SEGFILTER_BUM_LIMIT_DEFAULT,
 	};
 	struct segf_domain *dom;
 	int err;
@@ -433,7 +437,8 @@ static int segf_domain_set_check(struct nlattr **attrs,
 	    !attrs[SEGFILTER_A_PREFIX_LIMIT] && !attrs[SEGFILTER_A_GW_MAC] &&
 	    !attrs[SEGFILTER_A_GW_ADDRS] && !attrs[SEGFILTER_A_MTU] &&
 	    !attrs[SEGFILTER_A_DNS_SERVERS] &&
-	    !attrs[SEGFILTER_A_RA_PREFIXES]) {
+	    !attrs[SEGFILTER_A_RA_PREFIXES] &&
+	    !attrs[SEGFILTER_A_BUM_LIMIT]) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "nothing to set: give a default action, a limit, a gateway, an MTU, DNS servers or prefixes");
 		return -EINVAL;

@@ -386,6 +386,8 @@ static void segf_endpoint_count(struct segf_endpoint *ep, int delta)
 	ep->group->n_endpoints += delta;
 	ep->port->n_endpoints += delta;
 	ep->domain->n_endpoints += delta;
+	if (segf_port_is_uplink(ep->port))
+		ep->domain->hosts_changed = true;
 }
 
 /**
@@ -732,6 +734,8 @@ static struct segf_remote *segf_endpoint_place(struct segf_endpoint *ep,
 	}
 	/* It is gone from there for every generation: see the caller. */
 	segf_port_group_del(ep->port, ep->group->id, 0);
+	if (segf_port_is_uplink(ep->port) || segf_port_is_uplink(port))
+		ep->domain->hosts_changed = true;
 	/* Pairs with segf_endpoint_port(): @r is seen before @port. */
 	smp_store_release(&ep->port, port);
 	if (!r)

@@ -18,6 +18,7 @@
 #include <net/dst_metadata.h>
 #include <net/ip.h>
 
+#include "bum.h"
 #include "compat.h"
 #include "datapath.h"
 #include "endpoint.h"
@@ -237,7 +238,9 @@ static int segf_flood_judge(const struct segf_ctx *ctx,
  * endpoint port of the domain that the frame's generation knows (a port
  * attached by a commit not yet published gets nothing) and that the
  * policy lets it reach: see segf_flood_judge().  Link plumbing (ARP, ND,
- * MLD) is not judged.  Copies open no flow.  A dropped copy is counted,
+ * MLD) is not judged.  A frame from a local endpoint also goes to the
+ * domain's other hosts (bum.c), but for link plumbing and DHCP, which
+ * stay on this host.  Copies open no flow.  A dropped copy is counted,
  * with its reason, on the port the frame came by and on the domain.
  * Consumes @skb.
  */
@@ -279,6 +282,10 @@ static void segf_flood(const struct segf_ctx *ctx, struct sk_buff *skb,
 		}
 		segf_xmit(ctx, out, nskb);
 	}
+	/* Copies to other hosts: none of what came from one (no loops). */
+	if (judged && !ctx->from_remote && ctx->dom->vni &&
+	    !segf_is_dhcp(pkt))
+		segf_bum_replicate(ctx, skb, &m, sg);
 	consume_skb(skb);
 }
 

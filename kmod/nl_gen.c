@@ -31,6 +31,10 @@ static struct netlink_range_validation segf_prefix_limit_range = {
 	.max = SEGFILTER_PREFIX_LIMIT_MAX,
 };
 
+static struct netlink_range_validation segf_bum_limit_range = {
+	.max = SEGFILTER_BUM_LIMIT_MAX,
+};
+
 static struct netlink_range_validation segf_ifindex_range = {
 	.min = 1,
 	.max = S32_MAX,
@@ -94,6 +98,8 @@ const struct nla_policy segf_domain_new_policy[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_RA_PREFIXES] = NLA_POLICY_NESTED(segf_addr_nest_policy),
 	[SEGFILTER_A_PREFIX_LIMIT] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &segf_prefix_limit_range),
+	[SEGFILTER_A_BUM_LIMIT] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &segf_bum_limit_range),
 };
 
 const struct nla_policy segf_domain_set_policy[SEGFILTER_A_MAX + 1] = {
@@ -124,6 +130,8 @@ const struct nla_policy segf_domain_set_policy[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_RA_PREFIXES] = NLA_POLICY_NESTED(segf_addr_nest_policy),
 	[SEGFILTER_A_PREFIX_LIMIT] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &segf_prefix_limit_range),
+	[SEGFILTER_A_BUM_LIMIT] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &segf_bum_limit_range),
 };
 
 const struct nla_policy segf_domain_del_policy[SEGFILTER_A_MAX + 1] = {

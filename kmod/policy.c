@@ -34,6 +34,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 
+#include "bum.h"
 #include "compat.h"
 #include "domain.h"
 #include "policy.h"
@@ -589,6 +590,7 @@ static void segf_policy_free_work(struct work_struct *work)
 	}
 	segf_index_put(pol->index);
 	segf_pfx_table_put(pol->prefixes);
+	kfree(pol->hosts);
 	kfree(pol);
 }
 
@@ -644,9 +646,16 @@ int segf_policy_build(struct segf_domain *dom, struct segf_policy **out,
 		return -ENOMEM;
 	pol->gen = dom->next_gen;
 	pol->cfg = dom->next_cfg;
+	err = segf_bum_hosts_build(dom, cur->hosts, GFP_KERNEL_ACCOUNT,
+				   &pol->hosts, extack);
+	if (err) {
+		kfree(pol);
+		return err;
+	}
 	if (dom->prefixes_changed) {
 		err = segf_prefixes_build(dom, &pol->prefixes);
 		if (err) {
+			kfree(pol->hosts);
 			kfree(pol);
 			return err;
 		}
@@ -664,6 +673,7 @@ int segf_policy_build(struct segf_domain *dom, struct segf_policy **out,
 			       GFP_KERNEL_ACCOUNT);
 	if (!rules) {
 		segf_pfx_table_put(pol->prefixes);
+		kfree(pol->hosts);
 		kfree(pol);
 		return -ENOMEM;
 	}
@@ -678,6 +688,7 @@ int segf_policy_build(struct segf_domain *dom, struct segf_policy **out,
 	kvfree(rules);
 	if (err) {
 		segf_pfx_table_put(pol->prefixes);
+		kfree(pol->hosts);
 		kfree(pol);
 		return err;
 	}
@@ -747,6 +758,10 @@ void segf_policy_bump(struct segf_domain *dom)
 	refcount_inc(&cur->index->ref);
 	pol->index = cur->index;
 	pol->prefixes = segf_pfx_table_get(cur->prefixes);
+	/* Hosts only went: this cannot exceed the bound, nor fail. */
+	WARN_ON(segf_bum_hosts_build(dom, cur->hosts,
+				     GFP_KERNEL_ACCOUNT | __GFP_NOFAIL,
+				     &pol->hosts, NULL));
 	rcu_assign_pointer(dom->policy, pol);
 	segf_policy_release(cur);
 }

@@ -18,6 +18,7 @@
 #include "segfilter.h"
 
 struct netlink_ext_ack;
+struct segf_bum_hosts;
 struct segf_chain;
 struct segf_pfx_table;
 
@@ -95,6 +96,7 @@ struct segf_policy {
 	struct segf_domain_cfg cfg;
 	struct segf_index *index;
 	struct segf_pfx_table *prefixes;	/* NULL: none (prefix.h) */
+	struct segf_bum_hosts *hosts;	/* NULL: none (bum.c) */
 	struct segf_rule *free_rules;
 	struct rcu_work free_work;
 };

@@ -318,6 +318,7 @@ int segf_commit_end(struct segf_commit *c, int err)
 			while (i--) {
 				segf_index_put(built[i]->index);
 				segf_pfx_table_put(built[i]->prefixes);
+				kfree(built[i]->hosts);
 				kfree(built[i]);
 			}
 			kfree(built);

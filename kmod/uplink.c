@@ -3,7 +3,8 @@
  * segfilter: reception from an uplink.  What a remote endpoint sends
  * reaches this host through the VXLAN device attached as an uplink; it
  * is checked as its own port would check it at home, then judged and
- * sent on as any unicast frame (forward.c).
+ * sent on as any unicast frame, or flooded to this host's ports as a
+ * broadcast or multicast one (forward.c).
  */
 
 #include <linux/if_vlan.h>
@@ -25,7 +26,11 @@
  * at the host the tunnel came from, and the group id the frame carries
  * must be that endpoint's.  Then the frame is judged as if the endpoint
  * had sent it here: this host does not trust that the sender's enforced
- * anything.  Only unicast to an endpoint of this host is taken.
+ * anything.  Unicast is taken for an endpoint of this host; broadcast and
+ * multicast (its host's copy, bum.c) is flooded to this host's endpoint
+ * ports alone, never to another host, each copy judged here.  Link
+ * control is answered on every host for the whole domain, so none comes
+ * from another.
  */
 void segf_rx_uplink(struct segf_port *port, struct sk_buff *skb)
 {
@@ -77,10 +82,6 @@ void segf_rx_uplink(struct segf_port *port, struct sk_buff *skb)
 	reason = SEGFILTER_DROP_VLAN;
 	if (pkt.flags & SEGF_PKT_VLAN)
 		goto drop;
-	reason = SEGFILTER_DROP_NO_DEST;
-	if (is_multicast_ether_addr(pkt.dst))
-		goto drop;
-
 	/* A frame the sender's host routed comes from the gateway MAC. */
 	src = segf_lookup_mac(&ctx, pkt.src);
 	if (!src && !is_zero_ether_addr(cfg->gw_mac) &&
@@ -116,6 +117,17 @@ void segf_rx_uplink(struct segf_port *port, struct sk_buff *skb)
 	if (segf_is_dhcp(&pkt) && segf_dhcp(&ctx, skb, &pkt, src))
 		return;
 
+	if (is_multicast_ether_addr(pkt.dst)) {
+		reason = SEGFILTER_DROP_NO_DEST;
+		if (segf_is_link_control(&pkt))
+			goto drop;
+		/* Its host floods what its endpoint sent, never what it routed. */
+		reason = SEGFILTER_DROP_SRC_MAC;
+		if (!ether_addr_equal(pkt.src, src->mac))
+			goto drop;
+		segf_multicast(&ctx, skb, &pkt, src);
+		return;
+	}
 	segf_unicast(&ctx, skb, &pkt, src);
 	return;
 

@@ -143,7 +143,7 @@ echo "rule add id 30 domain t from db to web proto icmp action allow" \
 	>>"$F/new"
 cat >"$F/expected" <<-EOF
 endpoint del $(mac 3) domain t
-domain set t default deny flow-limit 65536 endpoint-limit 16384 rule-limit 65536 service-limit 64 chain-limit 64 prefix-limit 65536
+domain set t default deny flow-limit 65536 endpoint-limit 16384 rule-limit 65536 service-limit 64 chain-limit 64 prefix-limit 65536 bum-limit 1000
 endpoint move $(mac 5) domain t port vm2
 rule add id 30 domain t prio 1000 from db to web proto icmp action allow
 EOF

@@ -123,6 +123,7 @@ static const char *const attrs[] = {
 	[SEGFILTER_A_EXIT_NEXTHOPS] = "exit_nexthops",
 	[SEGFILTER_A_EXIT_NEXTHOP_MAC] = "exit_nexthop_mac",
 	[SEGFILTER_A_EXIT_NEXTHOP6_MAC] = "exit_nexthop6_mac",
+	[SEGFILTER_A_BUM_LIMIT] = "bum_limit",
 };
 
 static const char *const addr_attrs[] = {

@@ -64,6 +64,9 @@
 #define SEGFILTER_VNI_MAX	0xffffff
 #define SEGFILTER_PREFIX_LIMIT_DEFAULT	65536
 #define SEGFILTER_PREFIX_LIMIT_MAX	1048576
+#define SEGFILTER_BUM_LIMIT_DEFAULT	1000
+#define SEGFILTER_BUM_LIMIT_MAX	1000000
+#define SEGFILTER_BUM_MAX_HOSTS	64
 
 #define SEGFILTER_MCGRP_EVENTS	"events"
 
@@ -241,6 +244,8 @@ enum segfilter_port_role {
  *	not known (yet).
  * @SEGFILTER_DROP_EXIT_FOREIGN: On an exit, not for the exit's MAC or
  *	address, or not IP.
+ * @SEGFILTER_DROP_BUM_LIMIT: A copy of a broadcast or multicast frame for
+ *	another host, over the domain's bum-limit.
  * @__SEGFILTER_DROP_MAX: One more than the last value.
  */
 enum segfilter_drop_reason {
@@ -272,6 +277,7 @@ enum segfilter_drop_reason {
 	SEGFILTER_DROP_TOO_BIG,
 	SEGFILTER_DROP_NEXTHOP_UNRESOLVED,
 	SEGFILTER_DROP_EXIT_FOREIGN,
+	SEGFILTER_DROP_BUM_LIMIT,
 
 	__SEGFILTER_DROP_MAX
 };
@@ -412,6 +418,10 @@ enum segfilter_drop_reason {
  *	learned.
  * @SEGFILTER_A_EXIT_NEXTHOP6_MAC: In replies, the IPv6 next hop's MAC once
  *	learned.
+ * @SEGFILTER_A_BUM_LIMIT: At most SEGFILTER_BUM_LIMIT_MAX. Most copies of
+ *	broadcast and multicast frames per second the domain's endpoints of this
+ *	host may send to other hosts, default bum-limit-default; 0 sends none.
+ *	Copies over it are dropped (bum-limit drops).
  * @__SEGFILTER_A_MAX: One more than the last value.
  */
 enum segfilter_attr {
@@ -490,6 +500,7 @@ enum segfilter_attr {
 	SEGFILTER_A_EXIT_NEXTHOPS,	/* nest, SEGFILTER_A_ADDR_* */
 	SEGFILTER_A_EXIT_NEXTHOP_MAC,	/* binary */
 	SEGFILTER_A_EXIT_NEXTHOP6_MAC,	/* binary */
+	SEGFILTER_A_BUM_LIMIT,		/* u32 */
 
 	__SEGFILTER_A_MAX
 };
@@ -672,17 +683,18 @@ enum segfilter_stats_attr {
  *	max_domains_per_netns domains: one more is refused with ENOSPC. Do:
  *	request domain-id, domain-name, txn-id, default-action, flow-limit,
  *	endpoint-limit, rule-limit, service-limit, chain-limit, gw-mac,
- *	gw-addrs, vni, mtu, dns-servers, ra-prefixes, prefix-limit; reply
- *	domain-id, domain-name, default-action, flow-limit, endpoint-limit,
- *	rule-limit, service-limit, chain-limit, gw-mac, gw-addrs, vni, mtu,
- *	dns-servers, ra-prefixes, policy-gen, n-ports, n-groups, n-endpoints,
- *	n-rules, n-services, n-chains, n-flows, stats, prefix-limit, n-prefixes.
+ *	gw-addrs, vni, mtu, dns-servers, ra-prefixes, prefix-limit, bum-limit;
+ *	reply domain-id, domain-name, default-action, flow-limit,
+ *	endpoint-limit, rule-limit, service-limit, chain-limit, gw-mac,
+ *	gw-addrs, vni, mtu, dns-servers, ra-prefixes, policy-gen, n-ports,
+ *	n-groups, n-endpoints, n-rules, n-services, n-chains, n-flows, stats,
+ *	prefix-limit, n-prefixes, bum-limit.
  * @SEGFILTER_CMD_DOMAIN_SET: [txn] Change a domain, named by domain-id or
  *	domain-name, and at least one of its settings; vni cannot be changed.
  *	Do: request domain-id, domain-name, txn-id, default-action, flow-limit,
  *	endpoint-limit, rule-limit, service-limit, chain-limit, gw-mac,
- *	gw-addrs, vni, mtu, dns-servers, ra-prefixes, prefix-limit; reply an
- *	ack.
+ *	gw-addrs, vni, mtu, dns-servers, ra-prefixes, prefix-limit, bum-limit;
+ *	reply an ack.
  * @SEGFILTER_CMD_DOMAIN_DEL: Delete a domain; refused while ports are
  *	attached to it. Do: request domain-id, domain-name; reply an ack.
  * @SEGFILTER_CMD_DOMAIN_GET: Get one domain, or dump all of them. Do:
@@ -690,8 +702,8 @@ enum segfilter_stats_attr {
  *	default-action, flow-limit, endpoint-limit, rule-limit, service-limit,
  *	chain-limit, gw-mac, gw-addrs, vni, mtu, dns-servers, ra-prefixes,
  *	policy-gen, n-ports, n-groups, n-endpoints, n-rules, n-services,
- *	n-chains, n-flows, stats, prefix-limit, n-prefixes. Dump: the same
- *	request and reply, for every object.
+ *	n-chains, n-flows, stats, prefix-limit, n-prefixes, bum-limit. Dump: the
+ *	same request and reply, for every object.
  * @SEGFILTER_CMD_GROUP_NEW: [txn] Create a group in a domain; group-id
  *	(1..65535) and group-name are required. Do: request domain-id,
  *	domain-name, group-id, group-name, txn-id; reply domain-id, domain-name,
