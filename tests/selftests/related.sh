@@ -114,6 +114,48 @@ check "b sends one to a, quoting a packet b sent to a" \
 check "...dropped: an error goes back to the quoted packet's sender" \
 	wait_for 30 eval "[ \"\$(counter port vb default_deny)\" -gt $deny ]"
 
+# --- through an exit: errors from outside about a flow that went out ---
+# The provider (192.0.2.1, beyond the exit 192.0.2.2) owns 198.51.100.7;
+# a may send it UDP to port 5000, and nothing else comes in.
+exit_setup()
+{
+	$SEGCTL domain set rel gateway 02:00:00:00:ff:01 gw-ip 10.0.0.254 \
+		>/dev/null &&
+	$SEGCTL group add internet id 9 domain rel >/dev/null &&
+	$SEGCTL prefix add 0.0.0.0/0 domain rel group internet >/dev/null &&
+	$SEGCTL rule add id 2 domain rel from ga to internet proto udp \
+		port 5000 action allow >/dev/null || return 1
+	n a "$IP" route add default via 10.0.0.254
+	vm_ns provider
+	"$IP" link add xrel type veth peer name eth0 netns provider
+	host_port_up xrel
+	n provider "$IP" addr add 192.0.2.1/24 dev eth0
+	n provider "$IP" addr add 198.51.100.7/32 dev lo
+	n provider "$IP" link set eth0 up
+	n provider "$IP" route add 10.0.0.0/24 via 192.0.2.2
+	$SEGCTL port attach xrel domain rel role exit ip 192.0.2.2/24 \
+		nexthop 192.0.2.1 >/dev/null
+}
+check "an exit to a provider owning 198.51.100.7, a -> internet udp 5000" \
+	exit_setup
+u4=$(unreach4 a)
+udp_to a 198.51.100.7 5000
+check "the provider's port unreachable for a's datagram reaches a" \
+	wait_for 50 eval '[ "$(unreach4 a)" -gt "$u4" ]'
+check_ge "...related, at the exit" 1 "$(counter port xrel icmp_related)"
+u4=$(unreach4 a)
+check "the provider, as a router, says the path is 1200 bytes" \
+	n provider "$TOOLS/icmperr" 10.0.0.1 3 4 10.0.0.1 198.51.100.7 udp \
+	4000 5000 1200
+check "...it reaches a (path MTU discovery from outside)" \
+	wait_for 30 eval '[ "$(unreach4 a)" -gt "$u4" ]'
+deny=$(counter port xrel default_deny)
+check "the provider sends an error about port 5999, which a never used" \
+	n provider "$TOOLS/icmperr" 10.0.0.1 3 3 10.0.0.1 198.51.100.7 udp \
+	4000 5999
+check "...dropped at the exit as default_deny" \
+	wait_for 30 eval "[ \"\$(counter port xrel default_deny)\" -gt $deny ]"
+
 # --- a policy that no longer allows the flow ---
 $SEGCTL rule del 1 domain rel >/dev/null
 deny=$(counter port vb default_deny)
