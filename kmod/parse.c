@@ -483,7 +483,8 @@ int segf_parse(const struct sk_buff *skb, struct segf_pkt *pkt)
 	__be16 proto;
 	int i;
 
-	memset(pkt, 0, sizeof(*pkt));
+	/* The quote is read only under SEGF_PKT_QUOTED, set once it is whole. */
+	memset(pkt, 0, offsetof(struct segf_pkt, quoted));
 
 	eth = skb_header_pointer(skb, 0, sizeof(ebuf), &ebuf);
 	if (!eth)

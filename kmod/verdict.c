@@ -71,10 +71,12 @@ static void segf_decided(struct segf_decision *d, const struct segf_verdict *v)
  * redirected one, not one decided by an older generation): it goes
  * where the flow's packets go, as netfilter's RELATED, so that path MTU
  * discovery and unreachables work in a domain that denies by default.
- * The error must be sent by the quoted packet's destination, or by a
- * peer that is no endpoint of the domain (a router beyond its exit): an
- * endpoint cannot speak for a flow it is not an end of.  One flow
- * lookup, for ICMP errors only.
+ * The error must be sent by the quoted packet's destination, or, for a
+ * flow to a peer outside (the quoted destination no endpoint), by
+ * another peer that is no endpoint either (a router beyond the exit):
+ * an endpoint cannot speak for a flow it is not an end of, nor anyone
+ * outside for a flow between endpoints.  One flow lookup, for ICMP
+ * errors only.
  */
 static bool segf_related(struct segf_domain *dom,
 			 const struct segf_policy *pol,
@@ -83,21 +85,25 @@ static bool segf_related(struct segf_domain *dom,
 {
 	struct segf_flow_verdict fv;
 	struct segf_flow_key key;
+	struct segf_addr from, to;
 	struct segf_flow *flow;
-	struct segf_addr from;
 
 	if (!segf_flow_key_quoted(pkt, &key))
 		return false;
 	if (pkt->proto == htons(ETH_P_IP)) {
 		if (pkt->v4.saddr != pkt->quoted.addr.v4[1]) {
 			segf_addr_v4(&from, pkt->v4.saddr);
-			if (segf_endpoint_seen_addr(dom, &from, pol->gen))
+			segf_addr_v4(&to, pkt->quoted.addr.v4[1]);
+			if (segf_endpoint_seen_addr(dom, &from, pol->gen) ||
+			    segf_endpoint_seen_addr(dom, &to, pol->gen))
 				return false;
 		}
 	} else if (!ipv6_addr_equal(&pkt->v6.saddr,
 				    &pkt->quoted.addr.v6[1])) {
 		segf_addr_v6(&from, &pkt->v6.saddr);
-		if (segf_endpoint_seen_addr(dom, &from, pol->gen))
+		segf_addr_v6(&to, &pkt->quoted.addr.v6[1]);
+		if (segf_endpoint_seen_addr(dom, &from, pol->gen) ||
+		    segf_endpoint_seen_addr(dom, &to, pol->gen))
 			return false;
 	}
 	flow = segf_flow_lookup(dom, &key);
@@ -175,8 +181,15 @@ __segf_verdict(struct segf_domain *dom, const struct segf_policy *pol,
 			d->drop = SEGFILTER_DROP_REVOKED;
 		return;
 	}
-	if (!d->flowable && segf_related(dom, pol, pkt, now, d))
+	if (!d->flowable && (pkt->flags & SEGF_PKT_QUOTED) &&
+	    segf_related(dom, pol, pkt, now, d))
 		return;
+	/* A peer in no group (a router outside) sends related errors only. */
+	if (!src || !dst) {
+		d->action = SEGFILTER_ACTION_DENY;
+		d->drop = SEGFILTER_DROP_NO_ROUTE;
+		return;
+	}
 
 	segf_match_of(pkt, &m);
 	segf_judge(pol, segf_group_id(d->src), segf_group_id(d->dst), &m, &v);

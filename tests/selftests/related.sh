@@ -115,14 +115,17 @@ check "...dropped: an error goes back to the quoted packet's sender" \
 	wait_for 30 eval "[ \"\$(counter port vb default_deny)\" -gt $deny ]"
 
 # --- through an exit: errors from outside about a flow that went out ---
-# The provider (192.0.2.1, beyond the exit 192.0.2.2) owns 198.51.100.7;
-# a may send it UDP to port 5000, and nothing else comes in.
+# The provider (192.0.2.1, beyond the exit 192.0.2.2) owns 198.51.100.7,
+# the only prefix of group internet; a may send it UDP to port 5000, and
+# nothing else comes in.  The provider's own address is in no group: as
+# a router on the path, it may send errors about a's flow, nothing else.
 exit_setup()
 {
 	$SEGCTL domain set rel gateway 02:00:00:00:ff:01 gw-ip 10.0.0.254 \
 		>/dev/null &&
 	$SEGCTL group add internet id 9 domain rel >/dev/null &&
-	$SEGCTL prefix add 0.0.0.0/0 domain rel group internet >/dev/null &&
+	$SEGCTL prefix add 198.51.100.0/24 domain rel group internet \
+		>/dev/null &&
 	$SEGCTL rule add id 2 domain rel from ga to internet proto udp \
 		port 5000 action allow >/dev/null || return 1
 	n a "$IP" route add default via 10.0.0.254
@@ -136,6 +139,11 @@ exit_setup()
 	$SEGCTL port attach xrel domain rel role exit ip 192.0.2.2/24 \
 		nexthop 192.0.2.1 >/dev/null
 }
+# dropped_at PORT REASON BEFORE: PORT counted more REASON drops than BEFORE.
+dropped_at()
+{
+	wait_for 30 eval "[ \"\$(counter port $1 $2)\" -gt $3 ]"
+}
 check "an exit to a provider owning 198.51.100.7, a -> internet udp 5000" \
 	exit_setup
 u4=$(unreach4 a)
@@ -144,17 +152,33 @@ check "the provider's port unreachable for a's datagram reaches a" \
 	wait_for 50 eval '[ "$(unreach4 a)" -gt "$u4" ]'
 check_ge "...related, at the exit" 1 "$(counter port xrel icmp_related)"
 u4=$(unreach4 a)
-check "the provider, as a router, says the path is 1200 bytes" \
+check "the provider, a router in no group, says the path is 1200 bytes" \
 	n provider "$TOOLS/icmperr" 10.0.0.1 3 4 10.0.0.1 198.51.100.7 udp \
 	4000 5000 1200
-check "...it reaches a (path MTU discovery from outside)" \
+check "...it reaches a (path MTU discovery from the path)" \
 	wait_for 30 eval '[ "$(unreach4 a)" -gt "$u4" ]'
-deny=$(counter port xrel default_deny)
-check "the provider sends an error about port 5999, which a never used" \
+nr=$(counter port xrel no_route)
+check "the router sends an error about port 5999, which a never used" \
 	n provider "$TOOLS/icmperr" 10.0.0.1 3 3 10.0.0.1 198.51.100.7 udp \
 	4000 5999
-check "...dropped at the exit as default_deny" \
-	wait_for 30 eval "[ \"\$(counter port xrel default_deny)\" -gt $deny ]"
+check "...dropped at the exit as no_route (no group, no flow)" \
+	dropped_at xrel no_route "$nr"
+# Nobody outside speaks for a flow between two endpoints.
+udp_to a 10.0.0.2 5000
+u4=$(unreach4 a)
+nr=$(counter port xrel no_route)
+check "the router sends an error about a's flow to b" \
+	n provider "$TOOLS/icmperr" 10.0.0.1 3 4 10.0.0.1 10.0.0.2 udp \
+	4000 5000 1200
+check "...dropped at the exit as no_route" dropped_at xrel no_route "$nr"
+n provider "$IP" route replace 10.0.0.0/24 via 192.0.2.2 src 198.51.100.7
+deny=$(counter port xrel default_deny)
+check "198.51.100.7 (group internet) sends the same" \
+	n provider "$TOOLS/icmperr" 10.0.0.1 3 4 10.0.0.1 10.0.0.2 udp \
+	4000 5000 1200
+check "...dropped as default_deny: internet may not reach a" \
+	dropped_at xrel default_deny "$deny"
+check_eq "...a got neither" "$u4" "$(unreach4 a)"
 
 # --- a policy that no longer allows the flow ---
 $SEGCTL rule del 1 domain rel >/dev/null
