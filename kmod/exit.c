@@ -362,7 +362,7 @@ static void segf_exit_in(const struct segf_ctx *ctx, struct sk_buff *skb,
 		goto drop;
 	/*
 	 * Only what a prefix group of the domain holds comes in, and ICMP
-	 * errors about a flow, from wherever on the path (the verdict drops
+	 * errors about a flow, from wherever on the path (segf_decide() drops
 	 * any other packet from a peer in no group as no_route).
 	 */
 	reason = SEGFILTER_DROP_NO_ROUTE;

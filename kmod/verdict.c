@@ -184,12 +184,6 @@ __segf_verdict(struct segf_domain *dom, const struct segf_policy *pol,
 	if (!d->flowable && (pkt->flags & SEGF_PKT_QUOTED) &&
 	    segf_related(dom, pol, pkt, now, d))
 		return;
-	/* A peer in no group (a router outside) sends related errors only. */
-	if (!src || !dst) {
-		d->action = SEGFILTER_ACTION_DENY;
-		d->drop = SEGFILTER_DROP_NO_ROUTE;
-		return;
-	}
 
 	segf_match_of(pkt, &m);
 	segf_judge(pol, segf_group_id(d->src), segf_group_id(d->dst), &m, &v);
@@ -277,7 +271,8 @@ static struct segf_flow *segf_open_flow(const struct segf_ctx *ctx,
  * @ctx: the frame's context
  * @pkt: the packet
  * @len: its length, for the rule counters
- * @src: the group of its sender (NULL: a peer outside in no group)
+ * @src: the group of its sender (NULL: a peer outside in no group, a
+ *	router on the path, which may send ICMP errors about a flow only)
  * @dst: the group of the peer it goes to (a flood is judged copy by
  *	copy: see segf_flood())
  * @st: where it goes on: its flow entry, and the flow whose path it
@@ -308,6 +303,8 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 	st->entry = NULL;
 	st->flow = NULL;
 	__segf_verdict(ctx->dom, pol, pkt, src, dst, now, &d);
+	if (!src && !d.related)
+		return SEGFILTER_DROP_NO_ROUTE;
 	if (!d.action)
 		return 0;
 	if (d.expired)
