@@ -269,6 +269,7 @@ struct segf_decision {
 	bool by_default;		/* no rule: the domain's default */
 	bool flowable;			/* @key and @side are valid */
 	bool opens;			/* would open a flow if none decided */
+	bool related;			/* an ICMP error about a flow allowed */
 	u8 side;			/* the end of @key that sent it */
 	struct segf_group *src;
 	struct segf_group *dst;

@@ -69,20 +69,23 @@ static bool segf_exit_learn(struct segf_exit_link *link, const u8 *mac,
 
 	if (!is_valid_ether_addr(mac))
 		return false;
-	if (answer)
-		answer = READ_ONCE(link->asking) &&
-			 time_before(jiffies, READ_ONCE(link->solicited) +
-					      SEGF_EXIT_ANSWER_WAIT);
 	/*
-	 * Any answer closes the question, one that repeats the MAC known
-	 * too: a later "answer" is somebody else's.  A claim that answers
-	 * nothing leaves it open.
+	 * The first answer takes the question, one that repeats the MAC
+	 * known too: a later "answer" is somebody else's.  A claim that
+	 * answers nothing leaves it open.
 	 */
 	if (answer)
-		WRITE_ONCE(link->asking, false);
+		answer = time_before(jiffies, READ_ONCE(link->solicited) +
+					      SEGF_EXIT_ANSWER_WAIT) &&
+			 cmpxchg(&link->asking, 1, 0) == 1;
 	if (v == nv)
 		return true;
-	if ((v & SEGF_EXIT_MAC_KNOWN) && !answer)
+	if (answer) {
+		/* It replaces whatever a claim put there meanwhile. */
+		atomic64_set(&link->nh_mac, nv);
+		return true;
+	}
+	if (v & SEGF_EXIT_MAC_KNOWN)
 		return false;
 	return atomic64_cmpxchg(&link->nh_mac, v, nv) == v;
 }
@@ -192,7 +195,7 @@ void segf_exit_solicit(struct segf_port *port, unsigned int af, bool force)
 		return;
 	if (force)
 		WRITE_ONCE(link->solicited, now);
-	WRITE_ONCE(link->asking, true);
+	WRITE_ONCE(link->asking, 1);
 	/* The control path too: the per-cpu counters want BHs off. */
 	local_bh_disable();
 	rcu_read_lock();
@@ -358,10 +361,14 @@ static void segf_exit_in(const struct segf_ctx *ctx, struct sk_buff *skb,
 	reason = SEGFILTER_DROP_WRONG_HOST;
 	if (segf_port_is_uplink(segf_endpoint_port(dst)))
 		goto drop;
-	/* Only what a prefix group of the domain holds comes in. */
+	/*
+	 * Only what a prefix group of the domain holds comes in, and ICMP
+	 * errors about a flow, from wherever on the path (segf_decide() drops
+	 * any other packet from a peer in no group as no_route).
+	 */
 	reason = SEGFILTER_DROP_NO_ROUTE;
 	sgroup = segf_prefix_group(ctx->pol, &saddr);
-	if (!sgroup)
+	if (!sgroup && !(pkt->flags & SEGF_PKT_QUOTED))
 		goto drop;
 	reason = segf_decide(ctx, pkt, skb->len, sgroup, dst->group, &st);
 	if (reason)

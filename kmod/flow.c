@@ -128,6 +128,34 @@ static bool segf_icmp_echo(const struct segf_pkt *pkt, bool *request)
 	return false;
 }
 
+/*
+ * Fill @key from the ends of a packet, @saddr:@sport to @daddr:@dport,
+ * in canonical order.  Return: which end of the key sent it (0 or 1).
+ */
+static u8 segf_flow_key_fill(struct segf_flow_key *key, u8 family, u8 proto,
+			     const void *saddr, const void *daddr,
+			     __be16 sport, __be16 dport)
+{
+	unsigned int alen = family == AF_INET ? 4 : 16;
+	int cmp;
+
+	memset(key, 0, sizeof(*key));
+	key->family = family;
+	key->proto = proto;
+	cmp = memcmp(saddr, daddr, alen);
+	if (!cmp)
+		cmp = memcmp(&sport, &dport, sizeof(sport));
+	if (cmp > 0) {
+		swap(saddr, daddr);
+		swap(sport, dport);
+	}
+	memcpy(&key->addr, saddr, alen);
+	memcpy((u8 *)&key->addr + alen, daddr, alen);
+	key->port[0] = sport;
+	key->port[1] = dport;
+	return cmp > 0;
+}
+
 /**
  * segf_flow_key_make - the canonical key of a packet's flow
  * @pkt: a parsed IPv4 or IPv6 packet
@@ -142,7 +170,6 @@ bool segf_flow_key_make(const struct segf_pkt *pkt, struct segf_flow_key *key,
 {
 	__be16 sport, dport;
 	bool request;
-	int cmp;
 
 	if (!(pkt->flags & SEGF_PKT_L4))
 		return false;
@@ -168,31 +195,46 @@ bool segf_flow_key_make(const struct segf_pkt *pkt, struct segf_flow_key *key,
 		return false;
 	}
 
-	memset(key, 0, sizeof(*key));
-	key->proto = pkt->l4proto;
+	if (pkt->proto == htons(ETH_P_IP))
+		*side = segf_flow_key_fill(key, AF_INET, pkt->l4proto,
+					   &pkt->v4.saddr, &pkt->v4.daddr,
+					   sport, dport);
+	else
+		*side = segf_flow_key_fill(key, AF_INET6, pkt->l4proto,
+					   &pkt->v6.saddr, &pkt->v6.daddr,
+					   sport, dport);
+	return true;
+}
+
+/**
+ * segf_flow_key_quoted - the key of the flow an ICMP error is about
+ * @pkt: a parsed ICMP or ICMPv6 error with a quote (SEGF_PKT_QUOTED)
+ * @key: filled in
+ *
+ * The quoted packet was sent by the error's destination: the error goes
+ * back to it.  A quote from anyone else is no flow's.
+ *
+ * Return: false when @pkt has no quote of a packet its destination sent.
+ */
+bool segf_flow_key_quoted(const struct segf_pkt *pkt,
+			  struct segf_flow_key *key)
+{
+	if (!(pkt->flags & SEGF_PKT_QUOTED))
+		return false;
 	if (pkt->proto == htons(ETH_P_IP)) {
-		key->family = AF_INET;
-		cmp = memcmp(&pkt->v4.saddr, &pkt->v4.daddr, 4);
-		key->addr.v4[0] = pkt->v4.saddr;
-		key->addr.v4[1] = pkt->v4.daddr;
+		if (pkt->quoted.addr.v4[0] != pkt->v4.daddr)
+			return false;
+		segf_flow_key_fill(key, AF_INET, pkt->quoted.proto,
+				   &pkt->quoted.addr.v4[0],
+				   &pkt->quoted.addr.v4[1],
+				   pkt->quoted.sport, pkt->quoted.dport);
 	} else {
-		key->family = AF_INET6;
-		cmp = memcmp(&pkt->v6.saddr, &pkt->v6.daddr, 16);
-		key->addr.v6[0] = pkt->v6.saddr;
-		key->addr.v6[1] = pkt->v6.daddr;
-	}
-	if (!cmp)
-		cmp = memcmp(&sport, &dport, sizeof(sport));
-	key->port[0] = sport;
-	key->port[1] = dport;
-	*side = 0;
-	if (cmp > 0) {
-		if (key->family == AF_INET)
-			swap(key->addr.v4[0], key->addr.v4[1]);
-		else
-			swap(key->addr.v6[0], key->addr.v6[1]);
-		swap(key->port[0], key->port[1]);
-		*side = 1;
+		if (!ipv6_addr_equal(&pkt->quoted.addr.v6[0], &pkt->v6.daddr))
+			return false;
+		segf_flow_key_fill(key, AF_INET6, pkt->quoted.proto,
+				   &pkt->quoted.addr.v6[0],
+				   &pkt->quoted.addr.v6[1],
+				   pkt->quoted.sport, pkt->quoted.dport);
 	}
 	return true;
 }

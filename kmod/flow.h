@@ -88,6 +88,8 @@ struct segf_flow_verdict {
 /* flow.c */
 bool segf_flow_key_make(const struct segf_pkt *pkt, struct segf_flow_key *key,
 			u8 *side);
+bool segf_flow_key_quoted(const struct segf_pkt *pkt,
+			  struct segf_flow_key *key);
 struct segf_flow *segf_flow_lookup(struct segf_domain *dom,
 				   const struct segf_flow_key *key);
 bool segf_flow_expired(const struct segf_flow *flow, unsigned long now);

@@ -119,6 +119,107 @@ static int parse_nd(const struct sk_buff *skb, struct segf_pkt *pkt,
 }
 
 /*
+ * The first bytes of the transport header an ICMP error quotes at @off:
+ * the ports of TCP or UDP, the identifier of an echo request or reply of
+ * @echo_proto (the quoting error's own protocol).  RFC 792 quotes at
+ * least 8 bytes of it, RFC 4443 as much as fits.
+ */
+static bool parse_quoted_l4(const struct sk_buff *skb, struct segf_pkt *pkt,
+			    unsigned int off, unsigned int end, u8 proto,
+			    u8 echo_proto)
+{
+	struct {
+		union {
+			struct {
+				__be16 source;
+				__be16 dest;
+			};
+			struct {
+				u8 type;
+				u8 code;
+				__sum16 csum;
+				__be16 id;
+			};
+		};
+	} *q, buf;
+	u8 request = echo_proto == IPPROTO_ICMP ? ICMP_ECHO :
+						  ICMPV6_ECHO_REQUEST;
+	u8 reply = echo_proto == IPPROTO_ICMP ? ICMP_ECHOREPLY :
+						ICMPV6_ECHO_REPLY;
+
+	if (off + sizeof(buf) > end)
+		return false;
+	q = skb_header_pointer(skb, off, sizeof(buf), &buf);
+	if (!q)
+		return false;
+	pkt->quoted.proto = proto;
+	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
+		pkt->quoted.sport = q->source;
+		pkt->quoted.dport = q->dest;
+		return true;
+	}
+	if (proto != echo_proto || (q->type != request && q->type != reply))
+		return false;
+	pkt->quoted.sport = q->type == request ? q->id : 0;
+	pkt->quoted.dport = q->type == request ? 0 : q->id;
+	return true;
+}
+
+/*
+ * The packet an ICMP error at pkt->l4_off quotes, after its 8-byte
+ * header: its addresses and ports, so that the error can be matched to
+ * the flow of the packet it is about (verdict.c).  Only a first
+ * fragment or a whole packet of the error's own family, and under IPv6
+ * one without extension headers, is recognised; anything else leaves
+ * the error without a quote, judged as any packet.  Never an error.
+ */
+static void parse_quoted(const struct sk_buff *skb, struct segf_pkt *pkt,
+			 unsigned int len)
+{
+	unsigned int off = pkt->l4_off + 8, end = pkt->l4_off + len;
+
+	if (pkt->flags & SEGF_PKT_FRAGMENT)
+		return;
+	if (pkt->proto == htons(ETH_P_IP)) {
+		struct iphdr *iph, buf;
+
+		if (pkt->icmp_type != ICMP_DEST_UNREACH &&
+		    pkt->icmp_type != ICMP_TIME_EXCEEDED &&
+		    pkt->icmp_type != ICMP_PARAMETERPROB)
+			return;
+		if (off + sizeof(buf) > end)
+			return;
+		iph = skb_header_pointer(skb, off, sizeof(buf), &buf);
+		if (!iph || iph->version != 4 || iph->ihl < 5 ||
+		    (iph->frag_off & htons(IP_OFFSET)))
+			return;
+		pkt->quoted.addr.v4[0] = iph->saddr;
+		pkt->quoted.addr.v4[1] = iph->daddr;
+		if (!parse_quoted_l4(skb, pkt, off + iph->ihl * 4, end,
+				     iph->protocol, IPPROTO_ICMP))
+			return;
+	} else {
+		struct ipv6hdr *ip6h, buf;
+
+		/* Types 1 to 4: unreachable, too big, time, parameter. */
+		if (pkt->icmp_type < ICMPV6_DEST_UNREACH ||
+		    pkt->icmp_type > ICMPV6_PARAMPROB)
+			return;
+		if (off + sizeof(buf) > end)
+			return;
+		ip6h = skb_header_pointer(skb, off, sizeof(buf), &buf);
+		if (!ip6h || ip6h->version != 6)
+			return;
+		pkt->quoted.addr.v6[0] = ip6h->saddr;
+		pkt->quoted.addr.v6[1] = ip6h->daddr;
+		if (!parse_quoted_l4(skb, pkt, off + sizeof(buf), end,
+				     ip6h->nexthdr, IPPROTO_ICMPV6))
+			return;
+	}
+	pkt->flags |= SEGF_PKT_QUOTED;
+}
+
+/*
  * Parse the transport header at pkt->l4_off, which the IP layer says is
  * @len bytes long up to the end of the IP packet.
  */
@@ -170,6 +271,7 @@ static int parse_l4(const struct sk_buff *skb, struct segf_pkt *pkt,
 		pkt->icmp_type = ih->type;
 		pkt->icmp_code = ih->code;
 		pkt->icmp_id = ih->un.echo.id;
+		parse_quoted(skb, pkt, len);
 		break;
 	}
 	case IPPROTO_ICMPV6: {
@@ -185,6 +287,7 @@ static int parse_l4(const struct sk_buff *skb, struct segf_pkt *pkt,
 		pkt->icmp_type = ih->icmp6_type;
 		pkt->icmp_code = ih->icmp6_code;
 		pkt->icmp_id = ih->icmp6_identifier;
+		parse_quoted(skb, pkt, len);
 		/*
 		 * RFC 6980: neighbour discovery never comes in fragments.
 		 * One that does is an ICMPv6 packet like any other.
@@ -380,7 +483,8 @@ int segf_parse(const struct sk_buff *skb, struct segf_pkt *pkt)
 	__be16 proto;
 	int i;
 
-	memset(pkt, 0, sizeof(*pkt));
+	/* The quote is read only under SEGF_PKT_QUOTED, set once it is whole. */
+	memset(pkt, 0, offsetof(struct segf_pkt, quoted));
 
 	eth = skb_header_pointer(skb, 0, sizeof(ebuf), &ebuf);
 	if (!eth)

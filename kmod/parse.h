@@ -28,6 +28,7 @@ enum segf_pkt_flags {
 	SEGF_PKT_ND_LLADDR	= BIT(5),	/* RS/NS/NA link-layer option */
 	SEGF_PKT_ND_SOLICITED	= BIT(6),	/* an NA with its S flag */
 	SEGF_PKT_ND_OVERRIDE	= BIT(7),	/* an NA with its O flag */
+	SEGF_PKT_QUOTED		= BIT(8),	/* an ICMP error: see quoted */
 };
 
 /* Most options of a neighbour solicitation or advertisement walked. */
@@ -48,7 +49,7 @@ struct segf_pkt {
 	u16 vlan_tci;		/* outermost tag, if SEGF_PKT_VLAN */
 	u16 l3_off;		/* network header, from skb->data */
 	u16 l4_off;		/* transport header, if SEGF_PKT_L4 */
-	u8 flags;
+	u16 flags;
 	u8 l4proto;		/* IPPROTO_*, after IPv6 extension headers */
 	u8 ttl;			/* IPv4 TTL or IPv6 hop limit */
 
@@ -81,6 +82,23 @@ struct segf_pkt {
 	struct in6_addr nd_target;	/* if SEGF_PKT_ND_NS or _NA */
 	/* RS or NS source, NA target link-layer address, if SEGF_PKT_ND_LLADDR */
 	u8 nd_lladdr[ETH_ALEN];
+
+	/*
+	 * If SEGF_PKT_QUOTED: the packet an ICMP or ICMPv6 error quotes
+	 * (TCP, UDP, or an echo request or reply), which the error's
+	 * destination sent.  Its ports as a flow key has them: for an echo,
+	 * the identifier on the side of the request's sender, 0 on the
+	 * other.
+	 */
+	struct {
+		union {
+			__be32 v4[2];
+			struct in6_addr v6[2];
+		} addr;			/* its source, then its destination */
+		__be16 sport;
+		__be16 dport;
+		u8 proto;
+	} quoted;
 };
 
 int segf_parse(const struct sk_buff *skb, struct segf_pkt *pkt);

@@ -62,7 +62,7 @@ struct segf_exit_link {
 	/* The next hop's MAC in the low 48 bits, with SEGF_EXIT_MAC_KNOWN. */
 	atomic64_t nh_mac;
 	unsigned long solicited;	/* jiffies of the last solicitation */
-	bool asking;			/* a solicitation awaits its answer */
+	int asking;			/* a solicitation awaits its answer */
 };
 
 /* What segf_net::port_work has to do for a port. */

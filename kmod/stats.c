@@ -56,6 +56,7 @@ void segf_stats_read(struct segf_pcpu_stats __percpu *pcpu,
 			one.ra_replies = u64_stats_read(&s->ra_replies);
 			one.icmp_too_big = u64_stats_read(&s->icmp_too_big);
 			one.ra_sent = u64_stats_read(&s->ra_sent);
+			one.icmp_related = u64_stats_read(&s->icmp_related);
 			for (i = 0; i < __SEGFILTER_DROP_MAX; i++)
 				one.drops[i] = u64_stats_read(&s->drops[i]);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
@@ -80,6 +81,7 @@ void segf_stats_read(struct segf_pcpu_stats __percpu *pcpu,
 		sum->ra_replies += one.ra_replies;
 		sum->icmp_too_big += one.icmp_too_big;
 		sum->ra_sent += one.ra_sent;
+		sum->icmp_related += one.icmp_related;
 		for (i = 0; i < __SEGFILTER_DROP_MAX; i++) {
 			sum->drops[i] += one.drops[i];
 			sum->dropped += one.drops[i];

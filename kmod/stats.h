@@ -31,6 +31,7 @@ struct segf_pcpu_stats {
 	u64_stats_t ra_replies;
 	u64_stats_t icmp_too_big;
 	u64_stats_t ra_sent;
+	u64_stats_t icmp_related;
 	u64_stats_t drops[__SEGFILTER_DROP_MAX];
 	struct u64_stats_sync syncp;
 };
@@ -57,6 +58,7 @@ struct segf_stats {
 	u64 ra_replies;
 	u64 icmp_too_big;
 	u64 ra_sent;
+	u64 icmp_related;
 	u64 dropped;
 	u64 drops[__SEGFILTER_DROP_MAX];
 };

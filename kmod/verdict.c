@@ -66,6 +66,57 @@ static void segf_decided(struct segf_decision *d, const struct segf_verdict *v)
 		d->chain = v->rule->chain;
 }
 
+/*
+ * Whether @pkt is an ICMP error about a flow that @pol allows (not a
+ * redirected one, not one decided by an older generation): it goes
+ * where the flow's packets go, as netfilter's RELATED, so that path MTU
+ * discovery and unreachables work in a domain that denies by default.
+ * The error must be sent by the quoted packet's destination, or, for a
+ * flow to a peer outside (the quoted destination no endpoint), by
+ * another peer that is no endpoint either (a router beyond the exit):
+ * an endpoint cannot speak for a flow it is not an end of, nor anyone
+ * outside for a flow between endpoints.  One flow lookup, for ICMP
+ * errors only.
+ */
+static bool segf_related(struct segf_domain *dom,
+			 const struct segf_policy *pol,
+			 const struct segf_pkt *pkt, unsigned long now,
+			 struct segf_decision *d)
+{
+	struct segf_flow_verdict fv;
+	struct segf_flow_key key;
+	struct segf_addr from, to;
+	struct segf_flow *flow;
+
+	if (!segf_flow_key_quoted(pkt, &key))
+		return false;
+	if (pkt->proto == htons(ETH_P_IP)) {
+		if (pkt->v4.saddr != pkt->quoted.addr.v4[1]) {
+			segf_addr_v4(&from, pkt->v4.saddr);
+			segf_addr_v4(&to, pkt->quoted.addr.v4[1]);
+			if (segf_endpoint_seen_addr(dom, &from, pol->gen) ||
+			    segf_endpoint_seen_addr(dom, &to, pol->gen))
+				return false;
+		}
+	} else if (!ipv6_addr_equal(&pkt->v6.saddr,
+				    &pkt->quoted.addr.v6[1])) {
+		segf_addr_v6(&from, &pkt->v6.saddr);
+		segf_addr_v6(&to, &pkt->quoted.addr.v6[1]);
+		if (segf_endpoint_seen_addr(dom, &from, pol->gen) ||
+		    segf_endpoint_seen_addr(dom, &to, pol->gen))
+			return false;
+	}
+	flow = segf_flow_lookup(dom, &key);
+	if (!flow || segf_flow_expired(flow, now))
+		return false;
+	segf_flow_read(flow, &fv);
+	if (fv.gen != pol->gen || fv.action != SEGFILTER_ACTION_ALLOW)
+		return false;
+	d->related = true;
+	d->action = SEGFILTER_ACTION_ALLOW;
+	return true;
+}
+
 /* segf_verdict(), inlined into segf_decide() as it was written there. */
 static __always_inline void
 __segf_verdict(struct segf_domain *dom, const struct segf_policy *pol,
@@ -83,6 +134,7 @@ __segf_verdict(struct segf_domain *dom, const struct segf_policy *pol,
 	d->by_default = false;
 	d->flowable = false;
 	d->opens = false;
+	d->related = false;
 	d->src = NULL;
 	d->dst = NULL;
 	d->rule = NULL;
@@ -129,6 +181,9 @@ __segf_verdict(struct segf_domain *dom, const struct segf_policy *pol,
 			d->drop = SEGFILTER_DROP_REVOKED;
 		return;
 	}
+	if (!d->flowable && (pkt->flags & SEGF_PKT_QUOTED) &&
+	    segf_related(dom, pol, pkt, now, d))
+		return;
 
 	segf_match_of(pkt, &m);
 	segf_judge(pol, segf_group_id(d->src), segf_group_id(d->dst), &m, &v);
@@ -216,7 +271,8 @@ static struct segf_flow *segf_open_flow(const struct segf_ctx *ctx,
  * @ctx: the frame's context
  * @pkt: the packet
  * @len: its length, for the rule counters
- * @src: the group of its sender (NULL: a peer outside in no group)
+ * @src: the group of its sender (NULL: a peer outside in no group, a
+ *	router on the path, which may send ICMP errors about a flow only)
  * @dst: the group of the peer it goes to (a flood is judged copy by
  *	copy: see segf_flood())
  * @st: where it goes on: its flow entry, and the flow whose path it
@@ -247,6 +303,8 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 	st->entry = NULL;
 	st->flow = NULL;
 	__segf_verdict(ctx->dom, pol, pkt, src, dst, now, &d);
+	if (!src && !d.related)
+		return SEGFILTER_DROP_NO_ROUTE;
 	if (!d.action)
 		return 0;
 	if (d.expired)
@@ -285,6 +343,11 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 		segf_flow_update(flow, pkt, d.side, now);
 		st->entry = flow;
 		segf_count_allowed(ctx, d.rule, len);
+		return 0;
+	}
+
+	if (d.related) {
+		segf_count(ctx, icmp_related);
 		return 0;
 	}
 

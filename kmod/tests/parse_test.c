@@ -157,7 +157,7 @@ struct good_case {
 	void (*build)(struct frame *f);
 	u16 proto;
 	u8 l4proto;
-	u8 flags;
+	u16 flags;
 	u16 sport;
 	u16 dport;
 	u8 icmp_type;
@@ -189,6 +189,41 @@ static void b_ipv4_icmp(struct frame *f)
 	put_eth(f, ETH_P_IP);
 	put_ipv4(f, IPPROTO_ICMP, sizeof(struct icmphdr));
 	put_icmp(f, ICMP_ECHO);
+}
+
+/* Port unreachable about a datagram 10.0.0.1:5353 -> 10.0.0.2:53. */
+static void b_ipv4_icmp_error(struct frame *f)
+{
+	unsigned int quote = sizeof(struct iphdr) + sizeof(struct udphdr);
+
+	put_eth(f, ETH_P_IP);
+	put_ipv4(f, IPPROTO_ICMP, sizeof(struct icmphdr) + quote);
+	put_icmp(f, ICMP_DEST_UNREACH);
+	put_ipv4(f, IPPROTO_UDP, sizeof(struct udphdr));
+	put_udp(f, 0);
+}
+
+/* An error quoting a later fragment: no flow to match it to. */
+static void b_ipv4_icmp_error_frag(struct frame *f)
+{
+	struct iphdr *q;
+
+	b_ipv4_icmp_error(f);
+	q = (struct iphdr *)(f->data + ETH_HLEN + sizeof(struct iphdr) +
+			     sizeof(struct icmphdr));
+	q->frag_off = htons(8);
+}
+
+/* Packet too big about a segment fd00::1:40000 -> fd00::2:80. */
+static void b_ipv6_icmp_error(struct frame *f)
+{
+	unsigned int quote = sizeof(struct ipv6hdr) + sizeof(struct tcphdr);
+
+	put_eth(f, ETH_P_IPV6);
+	put_ipv6(f, IPPROTO_ICMPV6, sizeof(struct icmp6hdr) + quote);
+	put_icmp(f, ICMPV6_PKT_TOOBIG);
+	put_ipv6(f, IPPROTO_TCP, sizeof(struct tcphdr));
+	put_tcp(f);
 }
 
 static void b_ipv4_padded(struct frame *f)
@@ -427,6 +462,12 @@ static const struct good_case good_cases[] = {
 	  5353, 53, 0, true },
 	{ "ipv4_icmp", b_ipv4_icmp, ETH_P_IP, IPPROTO_ICMP, SEGF_PKT_L4,
 	  0, 0, ICMP_ECHO, true },
+	{ "ipv4_icmp_error", b_ipv4_icmp_error, ETH_P_IP, IPPROTO_ICMP,
+	  SEGF_PKT_L4 | SEGF_PKT_QUOTED, 0, 0, ICMP_DEST_UNREACH, true },
+	{ "ipv4_icmp_error_later_fragment", b_ipv4_icmp_error_frag, ETH_P_IP,
+	  IPPROTO_ICMP, SEGF_PKT_L4, 0, 0, ICMP_DEST_UNREACH, true },
+	{ "ipv6_icmp_error", b_ipv6_icmp_error, ETH_P_IPV6, IPPROTO_ICMPV6,
+	  SEGF_PKT_L4 | SEGF_PKT_QUOTED, 0, 0, ICMPV6_PKT_TOOBIG, true },
 	{ "ipv4_padded", b_ipv4_padded, ETH_P_IP, IPPROTO_ICMP, SEGF_PKT_L4,
 	  0, 0, ICMP_ECHO, false },
 	{ "ipv4_options", b_ipv4_options, ETH_P_IP, IPPROTO_UDP, SEGF_PKT_L4,
@@ -533,6 +574,20 @@ static void check_good(struct kunit *test, const struct good_case *c,
 		KUNIT_EXPECT_EQ(test, pkt->nd_target.s6_addr[15], 2);
 	if (c->flags & SEGF_PKT_ND_LLADDR)
 		KUNIT_EXPECT_TRUE(test, ether_addr_equal(pkt->nd_lladdr, mac_a));
+	if (c->flags & SEGF_PKT_QUOTED && c->proto == ETH_P_IP) {
+		KUNIT_EXPECT_EQ(test, pkt->quoted.proto, IPPROTO_UDP);
+		KUNIT_EXPECT_EQ(test, ntohs(pkt->quoted.sport), 5353);
+		KUNIT_EXPECT_EQ(test, ntohs(pkt->quoted.dport), 53);
+		KUNIT_EXPECT_EQ(test, ntohl(pkt->quoted.addr.v4[0]), 0x0a000001);
+		KUNIT_EXPECT_EQ(test, ntohl(pkt->quoted.addr.v4[1]), 0x0a000002);
+	}
+	if (c->flags & SEGF_PKT_QUOTED && c->proto == ETH_P_IPV6) {
+		KUNIT_EXPECT_EQ(test, pkt->quoted.proto, IPPROTO_TCP);
+		KUNIT_EXPECT_EQ(test, ntohs(pkt->quoted.sport), 40000);
+		KUNIT_EXPECT_EQ(test, ntohs(pkt->quoted.dport), 80);
+		KUNIT_EXPECT_EQ(test, pkt->quoted.addr.v6[0].s6_addr[15], 1);
+		KUNIT_EXPECT_EQ(test, pkt->quoted.addr.v6[1].s6_addr[15], 2);
+	}
 }
 
 /* The whole frame parses, linear and split across a page fragment. */

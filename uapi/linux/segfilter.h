@@ -639,6 +639,9 @@ enum segfilter_tuple_attr {
  *	on it).
  * @SEGFILTER_STATS_RA_SENT: Unsolicited router advertisements the gateway
  *	sent (on a port, sent out of it), every ra_interval seconds.
+ * @SEGFILTER_STATS_ICMP_RELATED: ICMP and ICMPv6 errors let through
+ *	because they are about a flow the policy allows (on a port, received on
+ *	it).
  * @__SEGFILTER_STATS_MAX: One more than the last value.
  */
 enum segfilter_stats_attr {
@@ -669,6 +672,7 @@ enum segfilter_stats_attr {
 	SEGFILTER_STATS_RA_REPLIES,	/* u64 */
 	SEGFILTER_STATS_ICMP_TOO_BIG,	/* u64 */
 	SEGFILTER_STATS_RA_SENT,	/* u64 */
+	SEGFILTER_STATS_ICMP_RELATED,	/* u64 */
 
 	__SEGFILTER_STATS_MAX
 };
