@@ -19,6 +19,7 @@
 #include "endpoint.h"
 #include "flow.h"
 #include "policy.h"
+#include "prefix.h"
 #include "service.h"
 
 void segf_match_of(const struct segf_pkt *pkt, struct segf_match *m)
@@ -67,16 +68,29 @@ static void segf_decided(struct segf_decision *d, const struct segf_verdict *v)
 }
 
 /*
+ * The endpoint that has @addr, as an address or in a prefix it owns;
+ * NULL for a peer outside.
+ */
+static struct segf_endpoint *segf_inside(struct segf_domain *dom,
+					 const struct segf_policy *pol,
+					 const struct segf_addr *addr)
+{
+	return segf_endpoint_seen_addr(dom, addr, pol->gen) ?:
+	       segf_prefix_owner(dom, pol, addr);
+}
+
+/*
  * Whether @pkt is an ICMP error about a flow that @pol allows (not a
  * redirected one, not one decided by an older generation): it goes
  * where the flow's packets go, as netfilter's RELATED, so that path MTU
  * discovery and unreachables work in a domain that denies by default.
- * The error must be sent by the quoted packet's destination, or, for a
- * flow to a peer outside (the quoted destination no endpoint), by
- * another peer that is no endpoint either (a router beyond the exit):
- * an endpoint cannot speak for a flow it is not an end of, nor anyone
- * outside for a flow between endpoints.  One flow lookup, for ICMP
- * errors only.
+ * The error must be sent by the quoted packet's destination, or from
+ * where that destination is: by the endpoint whose address or prefix
+ * holds both (a router VM for the subnet behind it), or for a peer
+ * outside, by another peer outside (a router beyond the exit).  An
+ * endpoint cannot speak for a flow it is not an end of, nor anyone
+ * outside for a flow inside.  A flow lookup, and for an error not from
+ * the quoted destination two endpoint lookups, for ICMP errors only.
  */
 static bool segf_related(struct segf_domain *dom,
 			 const struct segf_policy *pol,
@@ -94,16 +108,15 @@ static bool segf_related(struct segf_domain *dom,
 		if (pkt->v4.saddr != pkt->quoted.addr.v4[1]) {
 			segf_addr_v4(&from, pkt->v4.saddr);
 			segf_addr_v4(&to, pkt->quoted.addr.v4[1]);
-			if (segf_endpoint_seen_addr(dom, &from, pol->gen) ||
-			    segf_endpoint_seen_addr(dom, &to, pol->gen))
+			if (segf_inside(dom, pol, &from) !=
+			    segf_inside(dom, pol, &to))
 				return false;
 		}
 	} else if (!ipv6_addr_equal(&pkt->v6.saddr,
 				    &pkt->quoted.addr.v6[1])) {
 		segf_addr_v6(&from, &pkt->v6.saddr);
 		segf_addr_v6(&to, &pkt->quoted.addr.v6[1]);
-		if (segf_endpoint_seen_addr(dom, &from, pol->gen) ||
-		    segf_endpoint_seen_addr(dom, &to, pol->gen))
+		if (segf_inside(dom, pol, &from) != segf_inside(dom, pol, &to))
 			return false;
 	}
 	flow = segf_flow_lookup(dom, &key);
