@@ -27,8 +27,6 @@ HERE=$(dirname "$0")
 # shellcheck source=../lib.sh
 . "$HERE/../lib.sh"
 
-# Module logic over VXLAN devices overlay.sh already checks on 6.12.
-skip_on 6.12 "module logic only, as on 6.1 (make check's time is tight)"
 
 NFT=/usr/sbin/nft
 UDPCAST=$TOOLS/udpcast

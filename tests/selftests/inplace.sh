@@ -21,7 +21,6 @@ HERE=$(dirname "$0")
 # shellcheck source=../lib.sh
 . "$HERE/../lib.sh"
 
-skip_on 6.12 "segctl and the control path, the same on every kernel"
 
 cleanup()
 {

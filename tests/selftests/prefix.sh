@@ -15,7 +15,6 @@ HERE=$(dirname "$0")
 # shellcheck source=../lib.sh
 . "$HERE/../lib.sh"
 
-skip_on 6.12 "the control path and the lookup, the same code on every kernel"
 
 # The debug kernel (KASAN, kmemleak, under TCG) takes a fifth: make
 # check's budget.
