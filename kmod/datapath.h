@@ -374,5 +374,9 @@ void segf_rx_exit(struct segf_port *port, struct sk_buff *skb);
 bool segf_exit_route(const struct segf_ctx *ctx, struct sk_buff *skb,
 		     const struct segf_pkt *pkt,
 		     const struct segf_endpoint *src);
+struct segf_group *segf_exit_peer(const struct segf_ctx *ctx,
+				  const struct segf_addr *addr);
+struct segf_port *segf_exit_next_hop(const struct segf_ctx *ctx, bool v6,
+				     u8 *nh);
 
 #endif /* _SEGFILTER_DATAPATH_H */

@@ -367,15 +367,15 @@ static void segf_exit_in(const struct segf_ctx *ctx, struct sk_buff *skb,
 	reason = segf_decide(ctx, pkt, skb->len, sgroup, dst->group, &st);
 	if (reason)
 		goto drop;
-	/* Service chains do not take exit traffic yet. */
-	reason = SEGFILTER_DROP_CHAIN_DOWN;
-	if (st.flow)
-		goto drop;
 	reason = SEGFILTER_DROP_TX_ERROR;
 	if (segf_route_rewrite(skb, pkt, cfg->gw_mac, dst->mac))
 		goto drop;
 	segf_count(ctx, routed);
-	segf_xmit(ctx, segf_endpoint_port(dst), skb);
+	/* Redirected: through its chain, on this host (dst is local). */
+	if (st.flow)
+		segf_steer_start(ctx, skb, &st, dst);
+	else
+		segf_xmit(ctx, segf_endpoint_port(dst), skb);
 	return;
 
 drop:
@@ -517,18 +517,70 @@ bool segf_exit_route(const struct segf_ctx *ctx, struct sk_buff *skb,
 	reason = segf_decide(ctx, pkt, skb->len, src->group, dgroup, &st);
 	if (reason)
 		goto drop;
-	reason = SEGFILTER_DROP_CHAIN_DOWN;
-	if (st.flow)
-		goto drop;
 	reason = SEGFILTER_DROP_TX_ERROR;
 	if (READ_ONCE(exit->gone) ||
 	    segf_route_rewrite(skb, pkt, exit->dev->dev_addr, nh))
 		goto drop;
 	segf_count(ctx, routed);
-	segf_xmit(ctx, exit, skb);
+	/*
+	 * Redirected: through its chain on this host, whichever host its
+	 * sender is on: the exit's host steers what crosses the exit.
+	 */
+	if (st.flow)
+		segf_steer_start(ctx, skb, &st, NULL);
+	else
+		segf_xmit(ctx, exit, skb);
 	return true;
 
 drop:
 	segf_drop(ctx, skb, reason);
 	return true;
+}
+
+/**
+ * segf_exit_peer - the group of a peer outside the domain, behind its exit
+ * @ctx: the frame's context
+ * @addr: the peer's address, which no endpoint of the domain owns
+ *
+ * For a frame that comes back from a service with an end outside: that
+ * end must be one the exit could have carried, checked as
+ * segf_exit_in() and segf_exit_route() check it (an exit of its family
+ * that the frame's generation sees, a unicast address that is not the
+ * gateway's nor link-local, held by a prefix group).
+ *
+ * Return: its prefix group, or NULL if it is none of those.
+ */
+struct segf_group *segf_exit_peer(const struct segf_ctx *ctx,
+				  const struct segf_addr *addr)
+{
+	struct segf_port *exit = rcu_dereference(ctx->dom->exit);
+	unsigned int af = addr->family == AF_INET ? SEGF_EXIT_V4 :
+						    SEGF_EXIT_V6;
+
+	if (!exit || READ_ONCE(exit->born) > ctx->pol->gen ||
+	    !exit->exit[af].on || !segf_addr_unicast(addr) ||
+	    segf_gw_owns(&ctx->pol->cfg, addr) || segf_addr_link_local(addr))
+		return NULL;
+	return segf_prefix_group(ctx->pol, addr);
+}
+
+/**
+ * segf_exit_next_hop - where a frame out of the exit goes on the link
+ * @ctx: the frame's context
+ * @v6: the frame's family
+ * @nh: the next hop's MAC, filled in
+ *
+ * Return: the domain's exit, if it has one of that family, the frame's
+ * generation sees it and its next hop's MAC is known; else NULL.
+ */
+struct segf_port *segf_exit_next_hop(const struct segf_ctx *ctx, bool v6,
+				     u8 *nh)
+{
+	struct segf_port *exit = rcu_dereference(ctx->dom->exit);
+	unsigned int af = v6 ? SEGF_EXIT_V6 : SEGF_EXIT_V4;
+
+	if (!exit || READ_ONCE(exit->born) > ctx->pol->gen ||
+	    !exit->exit[af].on || !segf_exit_nh_mac(&exit->exit[af], nh))
+		return NULL;
+	return exit;
 }
