@@ -320,13 +320,14 @@ static void segf_pkt_addrs(const struct segf_pkt *pkt, struct segf_addr *src,
 }
 
 /*
- * An IP frame to the exit's MAC: routed to the endpoint that owns its
- * destination, if the policy lets the source's prefix group reach it.
+ * An IP frame to the exit's MAC, of the exit's family @af: routed to the
+ * endpoint that owns its destination, if the policy lets the source's
+ * prefix group reach it and it fits the endpoint's port.
  * A source that is the domain's (an endpoint's or the gateway's
  * address) is forged: nothing outside speaks for the domain.
  */
 static void segf_exit_in(const struct segf_ctx *ctx, struct sk_buff *skb,
-			 const struct segf_pkt *pkt)
+			 const struct segf_pkt *pkt, unsigned int af)
 {
 	const struct segf_domain_cfg *cfg = &ctx->pol->cfg;
 	enum segfilter_drop_reason reason;
@@ -334,6 +335,7 @@ static void segf_exit_in(const struct segf_ctx *ctx, struct sk_buff *skb,
 	struct segf_endpoint *dst;
 	struct segf_group *sgroup;
 	struct segf_steer st;
+	unsigned int mtu;
 
 	/* The domain's DHCP is the gateway's, or its flagged server's. */
 	if (segf_is_dhcp(pkt)) {
@@ -367,6 +369,13 @@ static void segf_exit_in(const struct segf_ctx *ctx, struct sk_buff *skb,
 	reason = segf_decide(ctx, pkt, skb->len, sgroup, dst->group, &st);
 	if (reason)
 		goto drop;
+	/* Too big for the endpoint's port: the exit tells the sender. */
+	mtu = segf_path_mtu(skb, pkt, dst);
+	if (unlikely(!segf_fits(skb, pkt, mtu))) {
+		segf_exit_too_big(ctx, skb, pkt, &ctx->port->exit[af].addr,
+				  mtu);
+		return;
+	}
 	reason = SEGFILTER_DROP_TX_ERROR;
 	if (segf_route_rewrite(skb, pkt, cfg->gw_mac, dst->mac))
 		goto drop;
@@ -449,7 +458,7 @@ void segf_rx_exit(struct segf_port *port, struct sk_buff *skb)
 	if (!port->exit[af].on || !segf_exit_nh_mac(&port->exit[af], nh) ||
 	    !ether_addr_equal(pkt.src, nh))
 		goto drop;
-	segf_exit_in(&ctx, skb, &pkt);
+	segf_exit_in(&ctx, skb, &pkt, af);
 	return;
 
 drop:
@@ -484,7 +493,7 @@ bool segf_exit_route(const struct segf_ctx *ctx, struct sk_buff *skb,
 	struct segf_group *dgroup;
 	struct segf_steer st;
 	u8 nh[ETH_ALEN];
-	unsigned int af;
+	unsigned int af, mtu;
 
 	if (!exit || READ_ONCE(exit->born) > ctx->pol->gen)
 		return false;
@@ -517,6 +526,12 @@ bool segf_exit_route(const struct segf_ctx *ctx, struct sk_buff *skb,
 	reason = segf_decide(ctx, pkt, skb->len, src->group, dgroup, &st);
 	if (reason)
 		goto drop;
+	/* Too big for the exit's link: the gateway tells the sender. */
+	mtu = segf_out_mtu(skb, pkt, exit, false);
+	if (unlikely(!segf_fits(skb, pkt, mtu))) {
+		segf_too_big(ctx, skb, pkt, src, mtu);
+		return true;
+	}
 	reason = SEGFILTER_DROP_TX_ERROR;
 	if (READ_ONCE(exit->gone) ||
 	    segf_route_rewrite(skb, pkt, exit->dev->dev_addr, nh))
