@@ -17,6 +17,12 @@
 # (service fw, instance fw1, a Linux bridge counting TCP in each
 # direction with nftables); internet -> web tcp 22 and web -> internet
 # tcp 8080 are allowed straight, not redirected.
+#
+# Then the MTU on exit traffic: the exit's link at 1300 (the provider's
+# routes advertise an MSS of 1460, so that its peers' TCP must learn
+# the path), then web's port at 1280: the sender of a packet too big is
+# told by the gateway (out) or by the exit's address (in), and TCP's
+# path MTU discovery completes a transfer of many segments.
 
 HERE=$(dirname "$0")
 # shellcheck source=../lib.sh
@@ -52,6 +58,26 @@ fw()
 }
 
 ltr() { nft_counter fw1 bridge svc ltr; }
+
+# tcp_big CLIENT SERVER ADDR PORT: CLIENT sends 30000 bytes to SERVER's
+# ADDR:PORT over TCP, and all of them arrive.
+tcp_big()
+{
+	local cli=$1 srv=$2 addr=$3 port=$4 pid
+	rm -f "/tmp/big.$srv"
+	n "$srv" timeout 20 nc -l -p "$port" >"/tmp/big.$srv" &
+	pid=$!
+	wait_for 50 is_listening "$srv" "$port" || return 1
+	# bash, not busybox nc, which quits at its input's end with
+	# data still unsent.
+	n "$cli" timeout 15 bash -c \
+		"head -c 30000 /dev/zero >/dev/tcp/$addr/$port"
+	wait $pid
+	[ "$(stat -c %s "/tmp/big.$srv")" = 30000 ]
+}
+
+# learned NS ADDR MTU: NS's route to ADDR holds the path MTU MTU.
+learned() { n "$1" "$IP" route get "$2" | grep -q "mtu $3"; }
 rtl() { nft_counter fw1 bridge svc rtl; }
 
 # inst FIELD: a counter of instance 1 of fw, from service instance show.
@@ -203,5 +229,47 @@ inst_up()
 wait_for 30 inst_up
 check "fw1 up again: internet -> web:443 connects through it" \
 	tcp_ok provider web 10.1.1.10 443
+
+# ---- MTU: out of an exit whose link carries 1300 ----
+
+"$IP" link set xshop mtu 1300
+n provider "$IP" link set eth0 mtu 1300
+n provider "$IP" route replace 10.1.0.0/16 via 192.0.2.2 src 203.0.113.10 \
+	advmss 1460
+n provider "$IP" -6 route replace fd01::/16 via fd00:2::2 \
+	src 2001:db8:99::10 advmss 1440
+check "port show xshop: path-mtu 1300" sh -c \
+	"$SEGCTL port show xshop | grep -q ' path-mtu 1300 '"
+big=$(counter port vweb too_big) icmp=$(counter port vweb icmp_too_big)
+check "web -> internet:8080, 30000 bytes over TCP (segments of 1500)" \
+	tcp_big web provider 203.0.113.10 8080
+check "...web learned the exit's MTU from the gateway: route mtu 1300" \
+	learned web 203.0.113.10 1300
+check_ge "...too big ones dropped at web's port (too_big)" $((big + 1)) \
+	"$(counter port vweb too_big)"
+check_ge "...and answered (icmp_too_big)" $((icmp + 1)) \
+	"$(counter port vweb icmp_too_big)"
+check "...over IPv6 too: 30000 bytes arrive" \
+	tcp_big web provider 2001:db8:99::10 8080
+check "...after packet too big, mtu 1300" learned web 2001:db8:99::10 1300
+"$IP" link set xshop mtu 1500
+n provider "$IP" link set eth0 mtu 1500
+
+# ---- MTU: in, to web's port of 1280 ----
+
+"$IP" link set vweb mtu 1280
+big=$(counter port xshop too_big) icmp=$(counter port xshop icmp_too_big)
+check "internet -> web:22, 30000 bytes over TCP (segments of 1500)" \
+	tcp_big provider web 10.1.1.10 22
+check "...the provider learned web's port's MTU: route mtu 1280" \
+	learned provider 10.1.1.10 1280
+check_ge "...too big ones dropped on the exit (too_big)" $((big + 1)) \
+	"$(counter port xshop too_big)"
+check_ge "...and answered out of the exit (icmp_too_big)" $((icmp + 1)) \
+	"$(counter port xshop icmp_too_big)"
+check "...over IPv6 too: 30000 bytes arrive" \
+	tcp_big provider web fd01:1::10 22
+check "...after packet too big, mtu 1280" learned provider fd01:1::10 1280
+"$IP" link set vweb mtu 1500
 
 finish
