@@ -537,10 +537,7 @@ bool segf_exit_route(const struct segf_ctx *ctx, struct sk_buff *skb,
 	    segf_route_rewrite(skb, pkt, exit->dev->dev_addr, nh))
 		goto drop;
 	segf_count(ctx, routed);
-	/*
-	 * Redirected: through its chain on this host, whichever host its
-	 * sender is on: the exit's host steers what crosses the exit.
-	 */
+	/* Redirected: through its chain, on the exit's host, this one. */
 	if (st.flow)
 		segf_steer_start(ctx, skb, &st, NULL);
 	else
