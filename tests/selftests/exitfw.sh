@@ -16,7 +16,11 @@
 # 443 and web -> internet tcp 80 redirect through the chain fwchain
 # (service fw, instance fw1, a Linux bridge counting TCP in each
 # direction with nftables); internet -> web tcp 22 and web -> internet
-# tcp 8080 are allowed straight, not redirected.
+# tcp 8080 are allowed straight, not redirected.  internet -> web tcp
+# 8443 redirects through rchain instead: service rfw, instance rfw1, a
+# routed firewall whose left side faces the internet (the side that
+# opens those flows) and right side the domain, both its routes to the
+# gateway, which answers its ARP.
 #
 # Then the MTU on exit traffic: the exit's link at 1300 (the provider's
 # routes advertise an MSS of 1460, so that its peers' TCP must learn
@@ -57,6 +61,35 @@ fw()
 	EOF
 }
 
+# rfw NAME: a routed firewall, eth0 (left, 192.168.7.1, default route)
+# and eth1 (right, 192.168.8.1, route to the domain's 10.1.0.0/16), with
+# the same counters.
+rfw()
+{
+	local ns=$1
+	svc_ns "$ns" shop || return 1
+	n "$ns" sysctl -qw net.ipv4.ip_forward=1
+	n "$ns" "$IP" link set eth0 address 02:00:00:00:aa:01
+	n "$ns" "$IP" link set eth1 address 02:00:00:00:aa:02
+	n "$ns" "$IP" addr add 192.168.7.1/24 dev eth0
+	n "$ns" "$IP" addr add 192.168.8.1/24 dev eth1
+	n "$ns" "$IP" link set eth0 up
+	n "$ns" "$IP" link set eth1 up
+	n "$ns" "$IP" route add 10.1.0.0/16 dev eth1
+	n "$ns" "$IP" route add default dev eth0
+	n "$ns" $NFT -f - <<-EOF
+	table inet svc {
+		counter ltr { }
+		counter rtl { }
+		chain pass {
+			type filter hook forward priority 0; policy accept;
+			iifname "eth0" ip protocol tcp counter name ltr
+			iifname "eth1" ip protocol tcp counter name rtl
+		}
+	}
+	EOF
+}
+
 ltr() { nft_counter fw1 bridge svc ltr; }
 
 # tcp_big CLIENT SERVER ADDR PORT: CLIENT sends 30000 bytes to SERVER's
@@ -84,7 +117,7 @@ rtl() { nft_counter fw1 bridge svc rtl; }
 inst()
 {
 	$SEGCTL service instance show domain shop |
-		awk -v k="$1" '$1 == "instance" && $2 == 1 {
+		awk -v k="$1" '$1 == "instance" && $2 == 1 && $4 == "fw" {
 			for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'
 }
 
@@ -129,7 +162,14 @@ setup()
 	n provider "$IP" -6 neigh replace fd00:2::2 dev eth0 \
 		lladdr "$(cat /sys/class/net/xshop/address)" nud permanent
 
-	fw fw1 || return 1
+	fw fw1 && rfw rfw1 || return 1
+	$SEGCTL service add rfw domain shop mode routed >/dev/null &&
+	$SEGCTL service instance add rfw 1 domain shop \
+		left rfw1-l mac 02:00:00:00:aa:01 ip 192.168.7.1 \
+		right rfw1-r mac 02:00:00:00:aa:02 ip 192.168.8.1 >/dev/null &&
+	$SEGCTL chain add rchain domain shop services rfw >/dev/null &&
+	$SEGCTL rule add id 50 domain shop from internet to web proto tcp \
+		port 8443 action redirect rchain >/dev/null &&
 	$SEGCTL service add fw domain shop mode transparent >/dev/null &&
 	$SEGCTL service instance add fw 1 domain shop \
 		left fw1-l right fw1-r >/dev/null &&
@@ -189,6 +229,17 @@ check "internet -> app:443 (no rule) does not connect" \
 	tcp_blocked provider app 10.1.2.10 443
 check_ge "...default_deny on the exit" $((deny + 1)) \
 	"$(counter port xshop default_deny)"
+
+# ---- a routed firewall ----
+
+l=$(ltr) r=$(rtl)
+check "internet -> web:8443 over TCP, through the routed firewall" \
+	tcp_ok provider web 10.1.1.10 8443
+check_ge "...which routed it left to right" 3 \
+	"$(nft_counter rfw1 inet svc ltr)"
+check_ge "...and web's replies right to left, out of the exit" 2 \
+	"$(nft_counter rfw1 inet svc rtl)"
+check_eq "...and nothing of it crossed fw1" "$l $r" "$(ltr) $(rtl)"
 
 # ---- the firewall decides ----
 
