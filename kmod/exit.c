@@ -16,8 +16,9 @@
  * address an endpoint owns is routed to it, if a prefix group holds the
  * source and the policy lets that group reach the endpoint.
  * Both directions share the domain's flow table, so that a stateful
- * rule lets the replies through.  Anything else that comes in by an
- * exit is dropped and counted.
+ * rule lets the replies through, and a redirect rule's chain carries
+ * them (steer.c).  Both are held to the MTU of the port they leave by.
+ * Anything else that comes in by an exit is dropped and counted.
  */
 
 #include <linux/etherdevice.h>
