@@ -302,6 +302,9 @@ void segf_nd_reply(const struct segf_ctx *ctx, struct sk_buff *skb,
 void segf_too_big(const struct segf_ctx *ctx, struct sk_buff *skb,
 		  const struct segf_pkt *pkt, const struct segf_endpoint *src,
 		  unsigned int mtu);
+void segf_exit_too_big(const struct segf_ctx *ctx, struct sk_buff *skb,
+		       const struct segf_pkt *pkt, const struct segf_addr *from,
+		       unsigned int mtu);
 
 /* dhcp.c */
 bool segf_dhcp(const struct segf_ctx *ctx, struct sk_buff *skb,
@@ -372,6 +375,14 @@ void segf_routed(const struct segf_ctx *ctx, struct sk_buff *skb,
 		 const struct segf_pkt *pkt, const struct segf_endpoint *src);
 int segf_route_rewrite(struct sk_buff *skb, const struct segf_pkt *pkt,
 		       const u8 *src_mac, const u8 *dst_mac);
+unsigned int segf_out_mtu(const struct sk_buff *skb,
+			  const struct segf_pkt *pkt,
+			  const struct segf_port *out, bool v6);
+unsigned int segf_path_mtu(const struct sk_buff *skb,
+			   const struct segf_pkt *pkt,
+			   const struct segf_endpoint *dst);
+bool segf_fits(const struct sk_buff *skb, const struct segf_pkt *pkt,
+	       unsigned int mtu);
 void segf_unicast(const struct segf_ctx *ctx, struct sk_buff *skb,
 		  const struct segf_pkt *pkt, const struct segf_endpoint *src);
 
@@ -389,5 +400,9 @@ void segf_rx_exit(struct segf_port *port, struct sk_buff *skb);
 bool segf_exit_route(const struct segf_ctx *ctx, struct sk_buff *skb,
 		     const struct segf_pkt *pkt,
 		     const struct segf_endpoint *src);
+struct segf_group *segf_exit_peer(const struct segf_ctx *ctx,
+				  const struct segf_addr *addr);
+struct segf_port *segf_exit_next_hop(const struct segf_ctx *ctx, bool v6,
+				     u8 *nh);
 
 #endif /* _SEGFILTER_DATAPATH_H */

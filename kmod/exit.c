@@ -16,8 +16,9 @@
  * address an endpoint owns is routed to it, if a prefix group holds the
  * source and the policy lets that group reach the endpoint.
  * Both directions share the domain's flow table, so that a stateful
- * rule lets the replies through.  Anything else that comes in by an
- * exit is dropped and counted.
+ * rule lets the replies through, and a redirect rule's chain carries
+ * them (steer.c).  Both are held to the MTU of the port they leave by.
+ * Anything else that comes in by an exit is dropped and counted.
  */
 
 #include <linux/etherdevice.h>
@@ -321,13 +322,14 @@ static void segf_pkt_addrs(const struct segf_pkt *pkt, struct segf_addr *src,
 }
 
 /*
- * An IP frame to the exit's MAC: routed to the endpoint that owns its
- * destination, if the policy lets the source's prefix group reach it.
+ * An IP frame to the exit's MAC, of the exit's family @af: routed to the
+ * endpoint that owns its destination, if the policy lets the source's
+ * prefix group reach it and it fits the endpoint's port.
  * A source that is the domain's (an endpoint's or the gateway's
  * address) is forged: nothing outside speaks for the domain.
  */
 static void segf_exit_in(const struct segf_ctx *ctx, struct sk_buff *skb,
-			 const struct segf_pkt *pkt)
+			 const struct segf_pkt *pkt, unsigned int af)
 {
 	const struct segf_domain_cfg *cfg = &ctx->pol->cfg;
 	enum segfilter_drop_reason reason;
@@ -335,6 +337,7 @@ static void segf_exit_in(const struct segf_ctx *ctx, struct sk_buff *skb,
 	struct segf_endpoint *dst;
 	struct segf_group *sgroup;
 	struct segf_steer st;
+	unsigned int mtu;
 
 	/* The domain's DHCP is the gateway's, or its flagged server's. */
 	if (segf_is_dhcp(pkt)) {
@@ -373,15 +376,22 @@ static void segf_exit_in(const struct segf_ctx *ctx, struct sk_buff *skb,
 	reason = segf_decide(ctx, pkt, skb->len, sgroup, dst->group, &st);
 	if (reason)
 		goto drop;
-	/* Service chains do not take exit traffic yet. */
-	reason = SEGFILTER_DROP_CHAIN_DOWN;
-	if (st.flow)
-		goto drop;
+	/* Too big for the endpoint's port: the exit tells the sender. */
+	mtu = segf_path_mtu(skb, pkt, dst);
+	if (unlikely(!segf_fits(skb, pkt, mtu))) {
+		segf_exit_too_big(ctx, skb, pkt, &ctx->port->exit[af].addr,
+				  mtu);
+		return;
+	}
 	reason = SEGFILTER_DROP_TX_ERROR;
 	if (segf_route_rewrite(skb, pkt, cfg->gw_mac, dst->mac))
 		goto drop;
 	segf_count(ctx, routed);
-	segf_xmit(ctx, segf_endpoint_port(dst), skb);
+	/* Redirected: through its chain, on this host (dst is local). */
+	if (st.flow)
+		segf_steer_start(ctx, skb, &st, dst);
+	else
+		segf_xmit(ctx, segf_endpoint_port(dst), skb);
 	return;
 
 drop:
@@ -455,7 +465,7 @@ void segf_rx_exit(struct segf_port *port, struct sk_buff *skb)
 	if (!port->exit[af].on || !segf_exit_nh_mac(&port->exit[af], nh) ||
 	    !ether_addr_equal(pkt.src, nh))
 		goto drop;
-	segf_exit_in(&ctx, skb, &pkt);
+	segf_exit_in(&ctx, skb, &pkt, af);
 	return;
 
 drop:
@@ -490,7 +500,7 @@ bool segf_exit_route(const struct segf_ctx *ctx, struct sk_buff *skb,
 	struct segf_group *dgroup;
 	struct segf_steer st;
 	u8 nh[ETH_ALEN];
-	unsigned int af;
+	unsigned int af, mtu;
 
 	if (!exit || READ_ONCE(exit->born) > ctx->pol->gen)
 		return false;
@@ -523,18 +533,73 @@ bool segf_exit_route(const struct segf_ctx *ctx, struct sk_buff *skb,
 	reason = segf_decide(ctx, pkt, skb->len, src->group, dgroup, &st);
 	if (reason)
 		goto drop;
-	reason = SEGFILTER_DROP_CHAIN_DOWN;
-	if (st.flow)
-		goto drop;
+	/* Too big for the exit's link: the gateway tells the sender. */
+	mtu = segf_out_mtu(skb, pkt, exit, false);
+	if (unlikely(!segf_fits(skb, pkt, mtu))) {
+		segf_too_big(ctx, skb, pkt, src, mtu);
+		return true;
+	}
 	reason = SEGFILTER_DROP_TX_ERROR;
 	if (READ_ONCE(exit->gone) ||
 	    segf_route_rewrite(skb, pkt, exit->dev->dev_addr, nh))
 		goto drop;
 	segf_count(ctx, routed);
-	segf_xmit(ctx, exit, skb);
+	/* Redirected: through its chain, on the exit's host, this one. */
+	if (st.flow)
+		segf_steer_start(ctx, skb, &st, NULL);
+	else
+		segf_xmit(ctx, exit, skb);
 	return true;
 
 drop:
 	segf_drop(ctx, skb, reason);
 	return true;
+}
+
+/**
+ * segf_exit_peer - the group of a peer outside the domain, behind its exit
+ * @ctx: the frame's context
+ * @addr: the peer's address, which no endpoint of the domain owns
+ *
+ * For a frame that comes back from a service with an end outside: that
+ * end must be one the exit could have carried, checked as
+ * segf_exit_in() and segf_exit_route() check it (an exit of its family
+ * that the frame's generation sees, a unicast address that is not the
+ * gateway's nor link-local, held by a prefix group).
+ *
+ * Return: its prefix group, or NULL if it is none of those.
+ */
+struct segf_group *segf_exit_peer(const struct segf_ctx *ctx,
+				  const struct segf_addr *addr)
+{
+	struct segf_port *exit = rcu_dereference(ctx->dom->exit);
+	unsigned int af = addr->family == AF_INET ? SEGF_EXIT_V4 :
+						    SEGF_EXIT_V6;
+
+	if (!exit || READ_ONCE(exit->born) > ctx->pol->gen ||
+	    !exit->exit[af].on || !segf_addr_unicast(addr) ||
+	    segf_gw_owns(&ctx->pol->cfg, addr) || segf_addr_link_local(addr))
+		return NULL;
+	return segf_prefix_group(ctx->pol, addr);
+}
+
+/**
+ * segf_exit_next_hop - where a frame out of the exit goes on the link
+ * @ctx: the frame's context
+ * @v6: the frame's family
+ * @nh: the next hop's MAC, filled in
+ *
+ * Return: the domain's exit, if it has one of that family, the frame's
+ * generation sees it and its next hop's MAC is known; else NULL.
+ */
+struct segf_port *segf_exit_next_hop(const struct segf_ctx *ctx, bool v6,
+				     u8 *nh)
+{
+	struct segf_port *exit = rcu_dereference(ctx->dom->exit);
+	unsigned int af = v6 ? SEGF_EXIT_V6 : SEGF_EXIT_V4;
+
+	if (!exit || READ_ONCE(exit->born) > ctx->pol->gen ||
+	    !exit->exit[af].on || !segf_exit_nh_mac(&exit->exit[af], nh))
+		return NULL;
+	return exit;
 }

@@ -369,26 +369,30 @@ static bool segf_steers_here(const struct segf_steer *st,
 	return !segf_port_is_uplink(segf_endpoint_port(responder));
 }
 
-/*
- * The MTU a packet to @dst is held to, 0 for none: its path's (its
- * port's device's, or through an uplink, what reaches a host of the
- * remote's family), where the packet's sender can be told (IPv6, IPv4
- * with DF set and not a later fragment) or the device would drop it
- * anyway (a veth).  A DF-clear IPv4 packet or a fragment goes to a tap
- * or a remote host whatever its size, as before the check: tun does not
- * check the MTU, and the VXLAN device fragments the outer packet.  A
- * path under the protocol's minimum is not one (PTB would loop).
+/**
+ * segf_out_mtu - the MTU a packet out of a port is held to
+ * @skb: the frame
+ * @pkt: what segf_parse() found in it
+ * @out: the port it leaves by: an endpoint's, an uplink or an exit
+ * @v6: through an uplink, whether the far host is reached over IPv6
+ *
+ * The path's MTU (@out's device's, or through an uplink, what reaches a
+ * host of that family), where the packet's sender can be told (IPv6,
+ * IPv4 with DF set and not a later fragment) or the device would drop
+ * it anyway (a veth).  A DF-clear IPv4 packet or a fragment goes to a
+ * tap or a remote host whatever its size, as before the check: tun does
+ * not check the MTU, and the VXLAN device fragments the outer packet.
+ * A path under the protocol's minimum is not one (PTB would loop).
+ *
+ * Return: the MTU, 0 for none.
  */
-static unsigned int segf_path_mtu(const struct sk_buff *skb,
-				  const struct segf_pkt *pkt,
-				  const struct segf_endpoint *dst)
+unsigned int segf_out_mtu(const struct sk_buff *skb,
+			  const struct segf_pkt *pkt,
+			  const struct segf_port *out, bool v6)
 {
-	const struct segf_port *out = segf_endpoint_port(dst);
-	const struct segf_remote *remote;
 	const struct iphdr *iph;
 	unsigned int mtu, min;
 	struct iphdr buf;
-	bool v6 = false;
 
 	if (pkt->proto == htons(ETH_P_IPV6))
 		min = IPV6_MIN_MTU;
@@ -396,10 +400,6 @@ static unsigned int segf_path_mtu(const struct sk_buff *skb,
 		min = SEGF_IPV4_MIN_MTU;
 	else
 		return 0;
-	if (segf_port_is_uplink(out)) {
-		remote = rcu_dereference(dst->remote);
-		v6 = remote && remote->addr.family == AF_INET6;
-	}
 	mtu = segf_port_mtu(out, v6);
 	if (mtu < min)
 		return 0;
@@ -410,6 +410,22 @@ static unsigned int segf_path_mtu(const struct sk_buff *skb,
 	if (!iph || (iph->frag_off & htons(IP_DF | IP_OFFSET)) != htons(IP_DF))
 		return 0;
 	return mtu;
+}
+
+/* segf_out_mtu() for a packet to @dst, out of its port. */
+unsigned int segf_path_mtu(const struct sk_buff *skb,
+			   const struct segf_pkt *pkt,
+			   const struct segf_endpoint *dst)
+{
+	const struct segf_port *out = segf_endpoint_port(dst);
+	const struct segf_remote *remote;
+	bool v6 = false;
+
+	if (segf_port_is_uplink(out)) {
+		remote = rcu_dereference(dst->remote);
+		v6 = remote && remote->addr.family == AF_INET6;
+	}
+	return segf_out_mtu(skb, pkt, out, v6);
 }
 
 /*
@@ -436,8 +452,8 @@ static bool segf_big_tcp_fits(const struct sk_buff *skb,
  * Whether the IP packet in @skb fits a path of @mtu (0: any does); a GSO
  * frame's, by the segments it will be cut into.
  */
-static bool segf_fits(const struct sk_buff *skb, const struct segf_pkt *pkt,
-		      unsigned int mtu)
+bool segf_fits(const struct sk_buff *skb, const struct segf_pkt *pkt,
+	       unsigned int mtu)
 {
 	if (!mtu)
 		return true;

@@ -222,15 +222,15 @@ static bool segf_too_big_answered(const struct sk_buff *skb,
 
 /*
  * The gateway's ICMP fragmentation needed (IPv4) or packet too big
- * (IPv6) about the packet in @skb, from @gw to its sender, quoting as
- * much of it as an error may and the sender's port carries.  NULL
- * without memory.
+ * (IPv6) about the packet in @skb, from @gw (the gateway's address, or
+ * an exit's own) and @mac to its sender, quoting as much of it as an
+ * error may and the sender's port carries.  NULL without memory.
  */
 static struct sk_buff *segf_too_big_build(const struct segf_ctx *ctx,
 					  const struct sk_buff *skb,
 					  const struct segf_pkt *pkt,
 					  const struct segf_addr *gw,
-					  unsigned int mtu)
+					  const u8 *mac, unsigned int mtu)
 {
 	bool v6 = pkt->proto == htons(ETH_P_IPV6);
 	unsigned int hlen = v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
@@ -254,7 +254,7 @@ static struct sk_buff *segf_too_big_build(const struct segf_ctx *ctx,
 		return NULL;
 	eth = skb_put(nskb, ETH_HLEN);
 	ether_addr_copy(eth->h_dest, pkt->src);
-	ether_addr_copy(eth->h_source, ctx->pol->cfg.gw_mac);
+	ether_addr_copy(eth->h_source, mac);
 	eth->h_proto = pkt->proto;
 	skb_reset_mac_header(nskb);
 	skb_set_network_header(nskb, ETH_HLEN);
@@ -362,8 +362,38 @@ void segf_too_big(const struct segf_ctx *ctx, struct sk_buff *skb,
 	if (gw && !ctx->from_remote && segf_endpoint_port(src) == ctx->port &&
 	    segf_too_big_answered(skb, pkt) && segf_icmp_budget(ctx->port) &&
 	    __ratelimit(&ctx->dom->icmp_limit)) {
-		nskb = segf_too_big_build(ctx, skb, pkt, gw, mtu);
+		nskb = segf_too_big_build(ctx, skb, pkt, gw,
+					  ctx->pol->cfg.gw_mac, mtu);
 		/* An error that does not go is no second drop of the frame. */
+		if (nskb && segf_send(ctx, ctx->port, nskb))
+			segf_count(ctx, icmp_too_big);
+	}
+	segf_drop(ctx, skb, SEGFILTER_DROP_TOO_BIG);
+}
+
+/**
+ * segf_exit_too_big - drop a packet from outside too big for its path
+ * @ctx: the frame's context: it came in by the exit ctx->port
+ * @skb: the frame, from the exit's next hop
+ * @pkt: what segf_parse() found in it
+ * @from: the exit's own address of the packet's family
+ * @mtu: the MTU of its path to the endpoint
+ *
+ * As segf_too_big(), for a packet from a peer outside: the exit is the
+ * router that tells it, from its own address and MAC, out of the exit
+ * to the next hop it came from; within the exit port's and the domain's
+ * ICMP budget.  Consumes @skb.
+ */
+void segf_exit_too_big(const struct segf_ctx *ctx, struct sk_buff *skb,
+		       const struct segf_pkt *pkt, const struct segf_addr *from,
+		       unsigned int mtu)
+{
+	struct sk_buff *nskb;
+
+	if (segf_too_big_answered(skb, pkt) && segf_icmp_budget(ctx->port) &&
+	    __ratelimit(&ctx->dom->icmp_limit)) {
+		nskb = segf_too_big_build(ctx, skb, pkt, from,
+					  ctx->port->dev->dev_addr, mtu);
 		if (nskb && segf_send(ctx, ctx->port, nskb))
 			segf_count(ctx, icmp_too_big);
 	}

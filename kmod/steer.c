@@ -3,7 +3,9 @@
  * segfilter: service steering.  A redirected flow crosses the services
  * of its chain, each through the instance the flow is pinned to, in
  * order one way and in reverse the other; what an instance sends back
- * goes on along the same path, if it belongs there.
+ * goes on along the same path, if it belongs there.  One end of a flow
+ * may be outside the domain, behind its exit: such a flow is steered on
+ * the exit's host, and leaves by the exit after its last service.
  */
 
 #include <linux/if_vlan.h>
@@ -101,11 +103,28 @@ static void segf_to_instance(const struct segf_ctx *ctx, struct sk_buff *skb,
 }
 
 /*
+ * The end of a redirected frame's path, when its destination is outside
+ * the domain: out of the exit, as it is (the caller addressed it to the
+ * next hop).
+ */
+static void segf_steer_exit(const struct segf_ctx *ctx, struct sk_buff *skb)
+{
+	struct segf_port *exit = rcu_dereference(ctx->dom->exit);
+
+	if (!exit) {
+		segf_drop(ctx, skb, SEGFILTER_DROP_NO_ROUTE);
+		return;
+	}
+	segf_xmit(ctx, exit, skb);
+}
+
+/*
  * Send a redirected frame on along its flow's path, in its direction
  * (@orig: the direction that opened the flow, left to right through the
  * chain's services in order; else right to left, in reverse), after hop
  * @from (-1 or path->n: none crossed yet).  When no service is left, it
- * goes to @dst, as it is: the caller addressed it there.
+ * goes to @dst, or out of the domain's exit if @dst is NULL, as it is:
+ * the caller addressed it there.
  */
 static void segf_steer(const struct segf_ctx *ctx, struct sk_buff *skb,
 		       struct segf_flow *flow, const struct segf_path *path,
@@ -128,10 +147,17 @@ static void segf_steer(const struct segf_ctx *ctx, struct sk_buff *skb,
 		}
 		segf_count(ctx, bypassed);
 	}
-	segf_deliver(ctx, skb, dst, flow);
+	if (dst)
+		segf_deliver(ctx, skb, dst, flow);
+	else
+		segf_steer_exit(ctx, skb);
 }
 
-/* A frame segf_decide() redirected: into the first service of its path. */
+/*
+ * A frame segf_decide() redirected: into the first service of its path.
+ * @dst is NULL for a frame to a peer outside, addressed to the exit's
+ * next hop.
+ */
 void segf_steer_start(const struct segf_ctx *ctx, struct sk_buff *skb,
 		      const struct segf_steer *st,
 		      const struct segf_endpoint *dst)
@@ -163,26 +189,20 @@ static int segf_path_find(const struct segf_path *path,
 /*
  * A frame came back from a service for a flow an older generation
  * judged: judge the flow again, as segf_verdict() would for a packet of
- * its ends, and update @fv.  A flow no longer redirected goes straight
- * on (fv->path.n is then 0); one the policy denies now is revoked.
+ * its ends (groups @sg and @dg now), and update @fv.  A flow no longer
+ * redirected goes straight on (fv->path.n is then 0); one the policy
+ * denies now is revoked.
  */
 static enum segfilter_drop_reason
 segf_service_rejudge(const struct segf_ctx *ctx, struct segf_flow *flow,
 		     struct segf_flow_verdict *fv, const struct segf_pkt *pkt,
-		     u8 side, const struct segf_endpoint *dst)
+		     u8 side, u16 sg, u16 dg)
 {
 	const struct segf_policy *pol = ctx->pol;
-	struct segf_endpoint *src;
 	struct segf_verdict v;
 	struct segf_path path;
 
-	src = pkt->proto == htons(ETH_P_IP) ?
-	      segf_lookup_v4(ctx, pkt->v4.saddr) :
-	      segf_lookup_v6(ctx, &pkt->v6.saddr);
-	if (!src)
-		return SEGFILTER_DROP_REVOKED;
-	segf_judge_flow(pol, flow, pkt, side, src->group->id, dst->group->id,
-			&v);
+	segf_judge_flow(pol, flow, pkt, side, sg, dg, &v);
 	if (v.action == SEGFILTER_ACTION_DENY)
 		return SEGFILTER_DROP_REVOKED;
 	if (v.action == SEGFILTER_ACTION_REDIRECT)
@@ -203,8 +223,10 @@ segf_service_rejudge(const struct segf_ctx *ctx, struct segf_flow *flow,
  * A frame received on a service port: a redirected frame coming back
  * from the instance, to go on along its flow's path.  It must belong to
  * a redirected flow pinned to this very instance, come back on the side
- * the flow's direction leaves by, and be for an endpoint that owns its
- * destination address; anything else is dropped and counted.  A service
+ * the flow's direction leaves by, and be between an endpoint that owns
+ * one of its addresses and, at the other, an endpoint again or a peer
+ * behind the domain's exit (see segf_exit_peer()); anything else is
+ * dropped and counted.  A service
  * may filter and rewrite what it is sent, but it cannot speak for flows
  * it was not given.  Consumes @skb.
  */
@@ -215,6 +237,9 @@ void segf_rx_service(struct segf_port *port, struct sk_buff *skb)
 	enum segfilter_drop_reason reason;
 	struct segf_flow_verdict fv;
 	struct segf_endpoint *src, *dst;
+	struct segf_group *sgroup, *dgroup;
+	struct segf_port *exit = NULL;
+	struct segf_addr saddr, daddr;
 	struct segf_instance *inst;
 	struct segf_flow_key key;
 	struct segf_flow *flow;
@@ -225,7 +250,8 @@ void segf_rx_service(struct segf_port *port, struct sk_buff *skb)
 	};
 	struct segf_pkt pkt;
 	struct ethhdr *eth;
-	bool routed, orig;
+	bool routed, orig, v6;
+	u8 nh[ETH_ALEN];
 	int h, s;
 	u8 side;
 
@@ -275,24 +301,43 @@ void segf_rx_service(struct segf_port *port, struct sk_buff *skb)
 		goto drop;
 	}
 
+	v6 = pkt.proto == htons(ETH_P_IPV6);
+	if (v6) {
+		segf_addr_v6(&saddr, &pkt.v6.saddr);
+		segf_addr_v6(&daddr, &pkt.v6.daddr);
+	} else {
+		segf_addr_v4(&saddr, pkt.v4.saddr);
+		segf_addr_v4(&daddr, pkt.v4.daddr);
+	}
 	reason = SEGFILTER_DROP_NO_ROUTE;
-	dst = pkt.proto == htons(ETH_P_IP) ?
-	      segf_lookup_v4(&ctx, pkt.v4.daddr) :
-	      segf_lookup_v6(&ctx, &pkt.v6.daddr);
-	src = pkt.proto == htons(ETH_P_IP) ?
-	      segf_lookup_v4(&ctx, pkt.v4.saddr) :
-	      segf_lookup_v6(&ctx, &pkt.v6.saddr);
-	if (!dst)
-		goto drop;
+	dst = segf_lookup_addr(&ctx, &daddr);
+	src = segf_lookup_addr(&ctx, &saddr);
+	if (dst) {
+		dgroup = dst->group;
+	} else {
+		/* To a peer outside: out of the exit, to its next hop. */
+		dgroup = src ? segf_exit_peer(&ctx, &daddr) : NULL;
+		if (!dgroup)
+			goto drop;
+		reason = SEGFILTER_DROP_NEXTHOP_UNRESOLVED;
+		exit = segf_exit_next_hop(&ctx, v6, nh);
+		if (!exit)
+			goto drop;
+	}
 	reason = SEGFILTER_DROP_SERVICE_FORGED;
-	if (!src)
+	if (src)
+		sgroup = src->group;
+	else
+		sgroup = dst ? segf_exit_peer(&ctx, &saddr) : NULL;
+	if (!sgroup)
 		goto drop;
 	/* It goes on as sent by the flow's end, remote or not. */
-	ctx.gbp = src->group->id;
-	ctx.from_remote = segf_port_is_uplink(segf_endpoint_port(src));
+	ctx.gbp = sgroup->id;
+	ctx.from_remote = src && segf_port_is_uplink(segf_endpoint_port(src));
 	if (fv.gen != ctx.pol->gen) {
 		/* The policy changed while the frame was in the service. */
-		reason = segf_service_rejudge(&ctx, flow, &fv, &pkt, side, dst);
+		reason = segf_service_rejudge(&ctx, flow, &fv, &pkt, side,
+					      sgroup->id, dgroup->id);
 		if (reason)
 			goto drop;
 		h = fv.action == SEGFILTER_ACTION_REDIRECT ?
@@ -309,9 +354,14 @@ void segf_rx_service(struct segf_port *port, struct sk_buff *skb)
 		if (skb_ensure_writable(skb, ETH_HLEN))
 			goto drop;
 		eth = (struct ethhdr *)skb->data;
-		ether_addr_copy(eth->h_dest, dst->mac);
-		ether_addr_copy(eth->h_source, cfg->gw_mac);
-	} else if (!ether_addr_equal(pkt.dst, dst->mac) ||
+		if (exit) {
+			ether_addr_copy(eth->h_dest, nh);
+			ether_addr_copy(eth->h_source, exit->dev->dev_addr);
+		} else {
+			ether_addr_copy(eth->h_dest, dst->mac);
+			ether_addr_copy(eth->h_source, cfg->gw_mac);
+		}
+	} else if (!ether_addr_equal(pkt.dst, exit ? nh : dst->mac) ||
 		   !is_valid_ether_addr(pkt.src)) {
 		reason = SEGFILTER_DROP_SERVICE_FORGED;
 		goto drop;
