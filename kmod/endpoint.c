@@ -206,6 +206,14 @@ bool segf_addr_unicast(const struct segf_addr *a)
 	       !ipv6_addr_loopback(&a->v6);
 }
 
+/* IPv4 169.254/16 or IPv6 fe80::/10: never across an exit. */
+bool segf_addr_link_local(const struct segf_addr *a)
+{
+	if (a->family == AF_INET)
+		return ipv4_is_linklocal_169(a->v4);
+	return ipv6_addr_type(&a->v6) & IPV6_ADDR_LINKLOCAL;
+}
+
 /* Enter @ea in the table, or behind @last, the end of its key's line. */
 static int segf_addr_hash(struct segf_domain *dom, struct segf_ep_addr *ea,
 			  struct segf_ep_addr *last)

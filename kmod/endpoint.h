@@ -98,6 +98,7 @@ void segf_endpoint_revive(struct segf_endpoint *ep);
 void segf_endpoint_unlink(struct segf_endpoint *ep);
 bool segf_endpoint_succeeded(struct segf_endpoint *ep);
 bool segf_addr_unicast(const struct segf_addr *a);
+bool segf_addr_link_local(const struct segf_addr *a);
 
 /* Whether the data path, reading generation @gen, sees @ep. */
 static inline bool segf_endpoint_visible(const struct segf_endpoint *ep,

@@ -300,14 +300,6 @@ drop:
 	segf_drop(ctx, skb, reason);
 }
 
-/* IPv4 169.254/16 or IPv6 fe80::/10: never across an exit. */
-static bool segf_addr_link_local(const struct segf_addr *a)
-{
-	if (a->family == AF_INET)
-		return ipv4_is_linklocal_169(a->v4);
-	return ipv6_addr_type(&a->v6) & IPV6_ADDR_LINKLOCAL;
-}
-
 /* The packet's source and destination addresses, as keys. */
 static void segf_pkt_addrs(const struct segf_pkt *pkt, struct segf_addr *src,
 			   struct segf_addr *dst)

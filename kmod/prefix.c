@@ -173,6 +173,21 @@ struct segf_group *segf_prefix_group(const struct segf_policy *pol,
 	return s && !segf_pfx_slot_owned(s) ? s->group : NULL;
 }
 
+/*
+ * Whether an endpoint's prefix may hold @addr: a unicast address, not
+ * link-local, that is neither the gateway's nor an endpoint's (those
+ * are theirs whatever prefix covers them).  Asked only once an owned
+ * prefix matched.
+ */
+static bool segf_pfx_may_own(struct segf_domain *dom,
+			     const struct segf_policy *pol,
+			     const struct segf_addr *addr)
+{
+	return segf_addr_unicast(addr) && !segf_addr_link_local(addr) &&
+	       !segf_gw_owns(&pol->cfg, addr) &&
+	       !segf_endpoint_seen_addr(dom, addr, pol->gen);
+}
+
 /**
  * segf_prefix_owner - the endpoint that owns the longest prefix of an address
  * @dom: the domain
@@ -192,7 +207,7 @@ struct segf_endpoint *segf_prefix_owner(struct segf_domain *dom,
 	const struct segf_pfx_slot *s = segf_pfx_find(pol->prefixes, addr);
 	struct segf_endpoint *ep;
 
-	if (!s || !segf_pfx_slot_owned(s))
+	if (!s || !segf_pfx_slot_owned(s) || !segf_pfx_may_own(dom, pol, addr))
 		return NULL;
 	ep = segf_endpoint_seen_mac(dom, s->own->mac, pol->gen);
 	return ep && ep->born == s->own->born ? ep : NULL;
@@ -213,7 +228,8 @@ bool segf_prefix_owned_by(const struct segf_policy *pol,
 	const struct segf_pfx_slot *s = segf_pfx_find(pol->prefixes, addr);
 
 	return s && segf_pfx_slot_owned(s) && s->own->born == ep->born &&
-	       ether_addr_equal(s->own->mac, ep->mac);
+	       ether_addr_equal(s->own->mac, ep->mac) &&
+	       segf_pfx_may_own(ep->domain, pol, addr);
 }
 
 struct segf_pfx_table *segf_pfx_table_get(struct segf_pfx_table *t)
@@ -279,6 +295,7 @@ int segf_pfx_table_build(struct segf_prefix *const *pfx, unsigned int n,
 				     GFP_KERNEL_ACCOUNT);
 	if (!t->tab || (n_owned && !t->owners)) {
 		kvfree(t->tab);
+		kvfree(t->owners);
 		kfree(t);
 		return -ENOMEM;
 	}

@@ -173,6 +173,21 @@ check_ge "x sending from $LAN is dropped as src_ip" $((s0 + 2)) \
 check_eq "...c got none of it" "$e0" "$(in_echos c)"
 n x "$IP" addr del $LAN/32 dev eth0
 
+# A prefix holds no endpoint's address, nor the gateway's: x owning
+# 10.1.0.0/16 may not send from c's 10.1.1.10 nor from the gateway's.
+$SEGCTL prefix add 10.1.0.0/16 domain t endpoint $X >/dev/null
+for spoof in 10.1.1.10 10.1.1.1; do
+	n x "$IP" addr add $spoof/32 dev eth0
+	s0=$(counter port vx src_ip)
+	n x ping -c 2 -W 1 -I $spoof 10.1.2.10 >/dev/null 2>&1
+	check_ge "x owning 10.1.0.0/16 sending from $spoof: src_ip" \
+		$((s0 + 2)) "$(counter port vx src_ip)"
+	n x "$IP" addr del $spoof/32 dev eth0
+done
+check_eq "...and lookup of 10.1.1.10 names c, not x's prefix" "$C" \
+	"$($SEGCTL prefix lookup 10.1.1.10 domain t | grep -o "$C")"
+$SEGCTL prefix del 10.1.0.0/16 domain t >/dev/null
+
 # A longer group prefix inside r's wins, for lookup and routing.
 $SEGCTL prefix add 10.9.0.128/25 domain t group ext >/dev/null
 check_eq "a group's 10.9.0.128/25 inside r's prefix wins for 10.9.0.200" \
