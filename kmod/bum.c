@@ -172,19 +172,24 @@ static int segf_bum_judge(const struct segf_policy *pol,
 /* One more copy within the domain's @limit for this second? */
 static bool segf_bum_take(struct segf_domain *dom, u32 limit)
 {
-	unsigned long now = jiffies;
+	unsigned long now = jiffies, start;
 	bool ok;
 
 	if (!limit)
 		return false;
+	/* This second's copies all sent: a storm does not take the lock. */
+	start = READ_ONCE(dom->bum_start);
+	if (READ_ONCE(dom->bum_sent) >= limit &&
+	    time_in_range_open(now, start, start + HZ))
+		return false;
 	spin_lock(&dom->bum_lock);
-	if (time_after_eq(now, dom->bum_start + HZ)) {
-		dom->bum_start = now;
-		dom->bum_sent = 0;
+	if (!time_in_range_open(now, dom->bum_start, dom->bum_start + HZ)) {
+		WRITE_ONCE(dom->bum_start, now);
+		WRITE_ONCE(dom->bum_sent, 0);
 	}
 	ok = dom->bum_sent < limit;
 	if (ok)
-		dom->bum_sent++;
+		WRITE_ONCE(dom->bum_sent, dom->bum_sent + 1);
 	spin_unlock(&dom->bum_lock);
 	return ok;
 }

@@ -276,6 +276,12 @@ static int segf_endpoint_set_apply(struct segf_commit *c,
 				   "the DHCP server cannot move to another host: broadcasts do not cross the overlay");
 		return -EINVAL;
 	}
+	/*
+	 * To or from another host: the hosts a flood is copied to change,
+	 * which a new generation of the domain publishes (bum.c).
+	 */
+	if (segf_port_is_uplink(ep->port) || segf_port_is_uplink(port))
+		segf_commit_touch(c, ep->domain);
 	mv = kzalloc(sizeof(*mv), GFP_KERNEL_ACCOUNT);
 	if (!mv)
 		return -ENOMEM;

@@ -283,6 +283,22 @@ check_eq "...and the others reach wb" 10 $((dropped + arrived))
 check_ge "...some of them" 1 "$arrived"
 hv hv1 domain set shop bum-limit 1000
 
+# ---- an endpoint that moves takes its host's copies with it ----
+# On hv1, shop's VMs of hv2 move to hv3 (a migration, as hv1 sees it):
+# the next broadcast goes to hv3, not hv2, with no other change.
+printf 'endpoint move %s domain shop port vx0 remote %s\n' \
+	02:00:00:00:01:0c $UL3 02:00:00:00:01:20 $UL3 >/tmp/bum.move
+check "hv1: wb and db move to hv3 (endpoint move)" hv hv1 -b /tmp/bum.move
+wire=$(nft_counter hv2 inet wire shop_web)
+rx3=$(hc hv3 port vx0 rx_packets)
+check "wa sends 5 broadcasts" send wa 255.255.255.255
+check_ge "...hv3 gets the copies now" $((rx3 + 5)) \
+	"$(hc hv3 port vx0 rx_packets)"
+check_eq "...hv2 none" "$wire" "$(nft_counter hv2 inet wire shop_web)"
+printf 'endpoint move %s domain shop port vx0 remote %s\n' \
+	02:00:00:00:01:0c $UL2 02:00:00:00:01:20 $UL2 >/tmp/bum.move
+hv hv1 -b /tmp/bum.move
+
 # ---- at most 64 other hosts per domain ----
 
 {
