@@ -282,9 +282,14 @@ static void segf_flood(const struct segf_ctx *ctx, struct sk_buff *skb,
 		}
 		segf_xmit(ctx, out, nskb);
 	}
-	/* Copies to other hosts: none of what came from one (no loops). */
+	/*
+	 * Copies to other hosts: IP only (a bridge's own protocols, LLDP,
+	 * STP, pause frames, stay on their link), none of what came from
+	 * one (no loops).
+	 */
 	if (judged && !ctx->from_remote && ctx->dom->vni &&
-	    !segf_is_dhcp(pkt))
+	    (pkt->proto == htons(ETH_P_IP) ||
+	     pkt->proto == htons(ETH_P_IPV6)) && !segf_is_dhcp(pkt))
 		segf_bum_replicate(ctx, skb, &m, sg);
 	consume_skb(skb);
 }
