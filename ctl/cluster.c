@@ -941,11 +941,13 @@ bool cluster_prefix_text(const char *s, char *buf, size_t size)
 }
 
 /*
- * The prefixes of a group that was added: each its own line, so that
- * one the kernel refuses (an equal prefix in another group) is skipped
- * alone, with its reason.
+ * The prefixes of a group or an endpoint that was added (@owner:
+ * "group G" or "endpoint MAC"): each its own line, so that one the
+ * kernel refuses (an equal prefix in the domain) is skipped alone,
+ * with its reason.
  */
-static void want_prefixes(struct ctx *c, struct item *it)
+static void want_prefixes(struct ctx *c, struct item *it, const char *domain,
+			  const char *owner)
 {
 	char text[INET6_ADDRSTRLEN + 8], record[512];
 	json_object *v, *e;
@@ -968,10 +970,8 @@ static void want_prefixes(struct ctx *c, struct item *it)
 			skip(c, it, "\"prefixes\" has an element that is no prefix");
 			continue;
 		}
-		lput(&l, "prefix add %s domain %s group %s", text, it->part[0],
-		     it->part[1]);
-		snprintf(record, sizeof(record), "prefix %s %s", it->part[0],
-			 text);
+		lput(&l, "prefix add %s domain %s %s", text, domain, owner);
+		snprintf(record, sizeof(record), "prefix %s %s", domain, text);
 		add_line(c, it, record, &l);
 	}
 }
@@ -995,8 +995,10 @@ static void want_group(struct ctx *c, struct item *it)
 	snprintf(record, sizeof(record), "group %s %s", it->part[0],
 		 it->part[1]);
 	it->ok = add_line(c, it, record, &l);
-	if (it->ok)
-		want_prefixes(c, it);
+	if (it->ok) {
+		snprintf(record, sizeof(record), "group %s", it->part[1]);
+		want_prefixes(c, it, it->part[0], record);
+	}
 }
 
 static void want_service(struct ctx *c, struct item *it)
@@ -1178,7 +1180,7 @@ static void want_record(struct ctx *c, struct item *it)
 static void want_endpoint(struct ctx *c, struct item *it)
 {
 	static const char *const fields[] = {
-		"group", "port", "ips", "dhcp_server", NULL };
+		"group", "port", "ips", "dhcp_server", "prefixes", NULL };
 	const char *host = it->part[0], *domain = it->part[1];
 	const char *group = NULL, *port = NULL, *tunnel = NULL;
 	bool save = !c->h->host;
@@ -1250,6 +1252,11 @@ static void want_endpoint(struct ctx *c, struct item *it)
 		lput(&l, " host %s", host);
 	snprintf(record, sizeof(record), "endpoint %s %s", domain, it->part[2]);
 	it->ok = add_line(c, it, record, &l);
+	/* The prefixes it owns (a router VM's subnet), after it. */
+	if (it->ok) {
+		snprintf(record, sizeof(record), "endpoint %s", it->part[2]);
+		want_prefixes(c, it, domain, record);
+	}
 }
 
 /* " left DEV [mac MAC] [ip ADDR]..."; false if skipped or waiting */

@@ -989,11 +989,114 @@ static int prefix_index(json_object *arr, const char *p)
 	return -1;
 }
 
+/*
+ * An endpoint's prefix: an element of its key's "prefixes".  Added to
+ * the endpoint registering @mac (NULL: deleted from the one that has
+ * it), on the condition that no endpoint key of the domain changed
+ * meanwhile; refused if another endpoint has it.
+ */
+static int owned_prefix(struct etcd *e, const char *prefix, const char *p,
+			const char *domain, const char *mac,
+			struct cluster_ops *o)
+{
+	struct etcd_kvs found = { 0 };
+	json_object *val = NULL, *arr;
+	int ret = 1, hit = -1, at = -1;
+	size_t i;
+
+	if (find_domain_endpoints(e, prefix, domain, &found))
+		return 1;
+	if (mac) {
+		hit = registered(&found, mac);
+		if (hit < 0) {
+			ret = err("endpoint %s of domain %s is not in the cluster",
+				  mac, domain);
+			goto out;
+		}
+	}
+	for (i = 0; i < found.n; i++) {
+		json_object *v = parse_obj(found.kv[i].value);
+		int k = v && json_object_object_get_ex(v, "prefixes", &arr) ?
+			prefix_index(arr, p) : -1;
+
+		if (k >= 0 && mac) {
+			ret = err("prefix %s is owned by %s already", p,
+				  strrchr(found.kv[i].key, '/') + 1);
+			json_object_put(v);
+			json_object_put(val);
+			goto out;
+		}
+		if (k >= 0 && !mac && hit < 0) {
+			hit = i;
+			at = k;
+		}
+		if ((int)i == hit && !val)
+			val = v;
+		else
+			json_object_put(v);
+	}
+	if (hit < 0) {
+		ret = err("prefix %s is in no group or endpoint of domain %s",
+			  p, domain);
+		goto out;
+	}
+	if (!val) {
+		ret = err("the key of endpoint %s is not JSON",
+			  strrchr(found.kv[hit].key, '/') + 1);
+		goto out;
+	}
+	if (!json_object_object_get_ex(val, "prefixes", &arr) ||
+	    !json_object_is_type(arr, json_type_array)) {
+		arr = json_object_new_array();
+		json_object_object_add(val, "prefixes", arr);
+	}
+	if (mac)
+		json_object_array_add(arr, json_object_new_string(p));
+	else
+		json_object_array_del_idx(arr, at, 1);
+	ret = 0;
+	for (i = 0; i < found.n && !ret; i++)
+		ret = if_unchanged(o, &found.kv[i]);
+	ret = ret ?: put_json(o, strdup(found.kv[hit].key), val);
+	val = NULL;
+out:
+	json_object_put(val);
+	etcd_kvs_free(&found);
+	return ret;
+}
+
+/* Whether an endpoint of @domain owns @p: 1 (its MAC in @who), 0, or -1. */
+static int owned_by(struct etcd *e, const char *prefix, const char *domain,
+		    const char *p, char *who, size_t size)
+{
+	struct etcd_kvs found = { 0 };
+	json_object *v, *arr;
+	int ret = 0;
+	size_t i;
+
+	if (find_domain_endpoints(e, prefix, domain, &found))
+		return -1;
+	for (i = 0; i < found.n && !ret; i++) {
+		v = parse_obj(found.kv[i].value);
+		if (v && json_object_object_get_ex(v, "prefixes", &arr) &&
+		    prefix_index(arr, p) >= 0) {
+			snprintf(who, size, "%s",
+				 strrchr(found.kv[i].key, '/') + 1);
+			ret = 1;
+		}
+		json_object_put(v);
+	}
+	etcd_kvs_free(&found);
+	return ret;
+}
+
 static int cmd_prefix(struct etcd *e, const char *prefix, const char *verb,
 		      int argc, char **argv, struct cluster_ops *o)
 {
 	const char *domain = kwval(argc - 1, argv + 1, "domain");
 	const char *group = kwval(argc - 1, argv + 1, "group");
+	const char *owner = kwval(argc - 1, argv + 1, "endpoint");
+	char mac[32];
 	bool add = !strcmp(verb, "add");
 	char p[INET6_ADDRSTRLEN + 8], *start, *end = NULL;
 	struct etcd_kvs kvs = { 0 };
@@ -1005,12 +1108,19 @@ static int cmd_prefix(struct etcd *e, const char *prefix, const char *verb,
 		return err("prefix %s reads the groups: not in a batch file", verb);
 	if (strcmp(verb, "add") && strcmp(verb, "del"))
 		return err("\"prefix %s\" is not a command of segctl --etcd", verb);
-	if (argc < 3 || !domain || (add && !group) ||
+	if (argc < 3 || !domain || (add && !group == !owner) ||
 	    argc != (add ? 5 : 3))
-		return err(add ? "prefix add PREFIX domain DOMAIN group GROUP" :
+		return err(add ? "prefix add PREFIX domain DOMAIN group GROUP|endpoint MAC" :
 			   "prefix del PREFIX domain DOMAIN");
 	if (!cluster_prefix_text(argv[0], p, sizeof(p)))
 		return err("\"%s\" is not a prefix (ADDR/LEN)", argv[0]);
+	if (owner) {
+		uint8_t bytes[6];
+
+		if (parse_mac(owner, bytes))
+			return err("\"%s\" is not a MAC address", owner);
+		format_mac(bytes, mac, sizeof(mac));
+	}
 	start = keyf("%sconfig/domains/%s/groups/", prefix, domain);
 	if (start)
 		end = etcd_prefix_end(start);
@@ -1039,7 +1149,8 @@ static int cmd_prefix(struct etcd *e, const char *prefix, const char *verb,
 				    err("prefix %s is in two groups", p);
 			goto out;
 		}
-		if ((add && !strcmp(name, group)) || (!add && k >= 0)) {
+		if ((add && group && !strcmp(name, group)) ||
+		    (!add && k >= 0)) {
 			val = v;
 			hit = i;
 			at = k;
@@ -1047,12 +1158,27 @@ static int cmd_prefix(struct etcd *e, const char *prefix, const char *verb,
 		}
 		json_object_put(v);
 	}
-	if (!val) {
-		ret = add ? err("group %s of domain %s is not in the cluster",
-				group, domain) :
-			    err("prefix %s is in no group of domain %s", p,
-				domain);
+	/* An endpoint's, or one no group has: the endpoints' keys. */
+	if (owner || (!add && !val)) {
+		json_object_put(val);
+		val = NULL;
+		ret = owned_prefix(e, prefix, p, domain, owner ? mac : NULL, o);
 		goto out;
+	}
+	if (!val) {
+		ret = err("group %s of domain %s is not in the cluster", group,
+			  domain);
+		goto out;
+	}
+	if (add) {
+		int owned = owned_by(e, prefix, domain, p, mac, sizeof(mac));
+
+		if (owned) {
+			json_object_put(val);
+			ret = owned < 0 ? 1 :
+			      err("prefix %s is owned by %s already", p, mac);
+			goto out;
+		}
 	}
 	if (!json_object_object_get_ex(val, "prefixes", &arr) ||
 	    !json_object_is_type(arr, json_type_array)) {
@@ -1481,10 +1607,14 @@ int cluster_cmd_ops(struct etcd *e, const char *prefix, int argc, char **argv,
 	/*
 	 * An add of a domain, group, rule, service or chain is checked
 	 * after its put is made, so that a key written twice is refused
-	 * naming both lines.
+	 * naming both lines.  An endpoint's, or its prefix's, needs the
+	 * hosts' keys, which the check does not read: owned_prefix()
+	 * checked what it could.
 	 */
 	if (!ret && argc > 2 && !strcmp(argv[1], "add") &&
-	    strcmp(argv[0], "endpoint"))
+	    strcmp(argv[0], "endpoint") &&
+	    !(!strcmp(argv[0], "prefix") &&
+	      kwval(argc - 1, argv + 1, "endpoint")))
 		ret = validate(e, prefix, argc, argv);
 	return ret;
 }

@@ -433,7 +433,8 @@ static void touch(struct part *p, const char *key)
  * Count the MAC of endpoint key @key (if @mac) and the addresses of
  * its @value by @d; false if another endpoint had or has one of them
  * (the domain is then computed whole: the oldest key keeps a MAC, the
- * first an address).
+ * first an address), or if it owns prefixes (whose lines may clash
+ * with any other key's of the domain).
  */
 static bool count_endpoint(struct part *p, const char *key, bool mac,
 			   const char *value, int d)
@@ -456,6 +457,8 @@ static bool count_endpoint(struct part *p, const char *key, bool mac,
 			alone = false;
 	}
 	val = json_tokener_parse(value);
+	if (val && json_object_object_get_ex(val, "prefixes", NULL))
+		alone = false;
 	if (val && json_object_object_get_ex(val, "ips", &ips) &&
 	    json_object_is_type(ips, json_type_array)) {
 		n = json_object_array_length(ips);

@@ -334,6 +334,41 @@ check "...segd detaches the exit" wait_for 100 sh -c \
 check_fails "...and wb3 no longer reaches 203.0.113.10" \
 	ping4 wb3 203.0.113.10 1
 
+# ---- 12. prefixes an endpoint owns, from etcd ----
+
+hsaved() { "$IP" netns exec hv1 "$SEGCTL" save | grep -q "$1"; }
+check "segctl --etcd prefix add 10.9.0.0/24 domain shop endpoint wb2" \
+	sctl prefix add 10.9.0.0/24 domain shop endpoint $WB2
+check "...segd has wb2 own it" wait_for 100 \
+	hsaved "^prefix add 10.9.0.0/24 domain shop endpoint $WB2\$"
+check_err "...another endpoint may not have it with segctl --etcd" "" \
+	"is owned by $WB2 already" env SEGCTL_ETCD=$EP "$SEGCTL" prefix add \
+	10.9.0.0/24 domain shop endpoint $WB1
+rev=$(put "$P/hosts/h1/endpoints/shop/$WB1" \
+	"{\"version\":1,\"group\":\"web\",\"port\":\"owb1\",\"ips\":[\"10.2.0.11\"],\"prefixes\":[\"10.9.0.0/24\",\"bogus\",\"10.9.1.0/24\"]}")
+check "wb1's key written with 10.9.0.0/24 too and an element no prefix" \
+	wait_for 300 converged "${rev:-999999}"
+# As for an address claimed twice, the first key (wb1's) has it.
+check "...the first key has it: wb1" \
+	hsaved "^prefix add 10.9.0.0/24 domain shop endpoint $WB1\$"
+check "...wb2's is skipped alone and reported" \
+	status_has "prefix 10.9.0.0/24 of domain shop given twice"
+check "...so is the bad element" \
+	status_has '"prefixes" has an element that is no prefix'
+check "...wb1's other prefix is applied" \
+	hsaved "^prefix add 10.9.1.0/24 domain shop endpoint $WB1\$"
+check "...and wb1 still pings wb2" ping4 wb1 10.2.0.12
+rev=$(put "$P/hosts/h1/endpoints/shop/$WB1" \
+	"{\"version\":1,\"group\":\"web\",\"port\":\"owb1\",\"ips\":[\"10.2.0.11\"]}")
+check "wb1's prefixes taken out of its key" \
+	wait_for 300 converged "${rev:-999999}"
+check "...wb2 has 10.9.0.0/24 again" \
+	hsaved "^prefix add 10.9.0.0/24 domain shop endpoint $WB2\$"
+check "segctl --etcd prefix del 10.9.0.0/24 domain shop (wb2's)" \
+	sctl prefix del 10.9.0.0/24 domain shop
+check "...segd takes it away" wait_for 100 \
+	eval "! hsaved 'domain shop endpoint'"
+
 check "segd of h1 still runs" kill -0 "${CLUSTER_SEGD_PID[1]}"
 echo "# t=${SECONDS}s"
 finish

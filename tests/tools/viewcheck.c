@@ -272,9 +272,17 @@ static void change(void)
 		snprintf(key, sizeof(key), P "hosts/%s/endpoints/d%d/02:00:00:00:%02x:%02x",
 			 hn, d, d, i);
 		snprintf(value, sizeof(value),
-			 "{\"version\":1,\"group\":\"g%d\",\"port\":\"%s\",\"ips\":[\"10.0.%d.%d\"]}",
+			 "{\"version\":1,\"group\":\"g%d\",\"port\":\"%s\",\"ips\":[\"10.0.%d.%d\"]%s}",
 			 r, d == 1 && rand() % 2 ? "lo" : "tapx", d,
-			 rand() % 25 + 1);
+			 rand() % 25 + 1, "");
+		/* a third own a subnet, which two endpoints may claim */
+		if (rand() % 3 == 0) {
+			value[strlen(value) - 1] = '\0';
+			snprintf(value + strlen(value),
+				 sizeof(value) - strlen(value),
+				 ",\"prefixes\":[\"10.%d.%d.0/24\"]}",
+				 100 + d, rand() % 4);
+		}
 		put(key, value);
 		break;
 	case 3:
