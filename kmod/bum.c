@@ -169,6 +169,17 @@ static int segf_bum_judge(const struct segf_policy *pol,
 	return reason;
 }
 
+/*
+ * Whether @now is past the window that began at @start: a second later,
+ * or (32-bit jiffies wrapped while the domain sent nothing) well before
+ * it.  A CPU whose @now is a tick older than a window another opened is
+ * in it.
+ */
+static bool segf_bum_new_window(unsigned long now, unsigned long start)
+{
+	return time_after_eq(now, start + HZ) || time_before(now, start - HZ);
+}
+
 /* One more copy within the domain's @limit for this second? */
 static bool segf_bum_take(struct segf_domain *dom, u32 limit)
 {
@@ -179,11 +190,10 @@ static bool segf_bum_take(struct segf_domain *dom, u32 limit)
 		return false;
 	/* This second's copies all sent: a storm does not take the lock. */
 	start = READ_ONCE(dom->bum_start);
-	if (READ_ONCE(dom->bum_sent) >= limit &&
-	    time_in_range_open(now, start, start + HZ))
+	if (READ_ONCE(dom->bum_sent) >= limit && !segf_bum_new_window(now, start))
 		return false;
 	spin_lock(&dom->bum_lock);
-	if (!time_in_range_open(now, dom->bum_start, dom->bum_start + HZ)) {
+	if (segf_bum_new_window(now, dom->bum_start)) {
 		WRITE_ONCE(dom->bum_start, now);
 		WRITE_ONCE(dom->bum_sent, 0);
 	}

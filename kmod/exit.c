@@ -358,14 +358,14 @@ static void segf_exit_in(const struct segf_ctx *ctx, struct sk_buff *skb,
 		goto drop;
 	/*
 	 * Only what a prefix group of the domain holds comes in, and ICMP
-	 * errors about a flow from wherever else outside on the path
+	 * errors about a flow out from wherever else on the path
 	 * (segf_decide() drops any other packet from a peer in no group as
-	 * no_route); never a source inside an endpoint's prefix.
+	 * no_route, and takes what comes in here as outside whatever its
+	 * source, even one inside an endpoint's prefix).
 	 */
 	reason = SEGFILTER_DROP_NO_ROUTE;
 	sgroup = segf_prefix_group(ctx->pol, &saddr);
-	if (!sgroup && (!(pkt->flags & SEGF_PKT_QUOTED) ||
-			segf_prefix_owner(ctx->dom, ctx->pol, &saddr)))
+	if (!sgroup && !(pkt->flags & SEGF_PKT_QUOTED))
 		goto drop;
 	reason = segf_decide(ctx, pkt, skb->len, sgroup, dst->group, &st);
 	if (reason)

@@ -87,37 +87,41 @@ static struct segf_endpoint *segf_inside(struct segf_domain *dom,
  * The error must be sent by the quoted packet's destination, or from
  * where that destination is: by the endpoint whose address or prefix
  * holds both (a router VM for the subnet behind it), or for a peer
- * outside, by another peer outside (a router beyond the exit).  An
- * endpoint cannot speak for a flow it is not an end of, nor anyone
- * outside for a flow inside.  A flow lookup, and for an error not from
- * the quoted destination two endpoint lookups, for ICMP errors only.
+ * outside, by another peer outside (a router beyond the exit).  What
+ * came in by the exit (@outside) is outside whatever its source says,
+ * and speaks for flows to outside only.  An endpoint cannot speak for a
+ * flow it is not an end of, nor anyone outside for a flow inside.  A
+ * flow lookup, and at most two endpoint lookups, for ICMP errors only.
  */
 static bool segf_related(struct segf_domain *dom,
 			 const struct segf_policy *pol,
-			 const struct segf_pkt *pkt, unsigned long now,
-			 struct segf_decision *d)
+			 const struct segf_pkt *pkt, bool outside,
+			 unsigned long now, struct segf_decision *d)
 {
 	struct segf_flow_verdict fv;
 	struct segf_flow_key key;
 	struct segf_addr from, to;
 	struct segf_flow *flow;
+	bool same;
 
 	if (!segf_flow_key_quoted(pkt, &key))
 		return false;
 	if (pkt->proto == htons(ETH_P_IP)) {
-		if (pkt->v4.saddr != pkt->quoted.addr.v4[1]) {
-			segf_addr_v4(&from, pkt->v4.saddr);
-			segf_addr_v4(&to, pkt->quoted.addr.v4[1]);
-			if (segf_inside(dom, pol, &from) !=
-			    segf_inside(dom, pol, &to))
-				return false;
-		}
-	} else if (!ipv6_addr_equal(&pkt->v6.saddr,
-				    &pkt->quoted.addr.v6[1])) {
+		same = pkt->v4.saddr == pkt->quoted.addr.v4[1];
+		segf_addr_v4(&from, pkt->v4.saddr);
+		segf_addr_v4(&to, pkt->quoted.addr.v4[1]);
+	} else {
+		same = ipv6_addr_equal(&pkt->v6.saddr,
+				       &pkt->quoted.addr.v6[1]);
 		segf_addr_v6(&from, &pkt->v6.saddr);
 		segf_addr_v6(&to, &pkt->quoted.addr.v6[1]);
-		if (segf_inside(dom, pol, &from) != segf_inside(dom, pol, &to))
+	}
+	if (outside) {
+		if (segf_inside(dom, pol, &to))
 			return false;
+	} else if (!same &&
+		   segf_inside(dom, pol, &from) != segf_inside(dom, pol, &to)) {
+		return false;
 	}
 	flow = segf_flow_lookup(dom, &key);
 	if (!flow || segf_flow_expired(flow, now))
@@ -134,7 +138,7 @@ static bool segf_related(struct segf_domain *dom,
 static __always_inline void
 __segf_verdict(struct segf_domain *dom, const struct segf_policy *pol,
 	       const struct segf_pkt *pkt, struct segf_group *src,
-	       struct segf_group *dst, unsigned long now,
+	       struct segf_group *dst, bool outside, unsigned long now,
 	       struct segf_decision *d)
 {
 	struct segf_flow *flow = NULL;
@@ -195,7 +199,7 @@ __segf_verdict(struct segf_domain *dom, const struct segf_policy *pol,
 		return;
 	}
 	if (!d->flowable && (pkt->flags & SEGF_PKT_QUOTED) &&
-	    segf_related(dom, pol, pkt, now, d))
+	    segf_related(dom, pol, pkt, outside, now, d))
 		return;
 
 	segf_match_of(pkt, &m);
@@ -238,7 +242,7 @@ void segf_verdict(struct segf_domain *dom, const struct segf_policy *pol,
 		  struct segf_group *dst, unsigned long now,
 		  struct segf_decision *d)
 {
-	__segf_verdict(dom, pol, pkt, src, dst, now, d);
+	__segf_verdict(dom, pol, pkt, src, dst, false, now, d);
 }
 
 /* Count a packet that was let go, on its rule or as the domain's default. */
@@ -315,7 +319,9 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 
 	st->entry = NULL;
 	st->flow = NULL;
-	__segf_verdict(ctx->dom, pol, pkt, src, dst, now, &d);
+	/* What came in by an exit is outside, whatever its source says. */
+	__segf_verdict(ctx->dom, pol, pkt, src, dst,
+		       ctx->port->role == SEGFILTER_PORT_ROLE_EXIT, now, &d);
 	if (!src && !d.related)
 		return SEGFILTER_DROP_NO_ROUTE;
 	if (!d.action)
