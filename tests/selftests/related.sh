@@ -182,6 +182,28 @@ check "...dropped as default_deny: internet may not reach a" \
 	dropped_at xrel default_deny "$deny"
 check_eq "...a got neither" "$u4" "$(unreach4 a)"
 
+# What comes in by the exit is outside, whatever its source: b owns
+# 10.99.0.0/16, and the provider sends from 10.99.0.1.
+$SEGCTL prefix add 10.99.0.0/16 domain rel endpoint 02:00:00:00:00:02 >/dev/null
+n provider "$IP" addr add 10.99.0.1/32 dev lo
+n provider "$IP" route replace 10.0.0.0/24 via 192.0.2.2 src 10.99.0.1
+udp_to a 198.51.100.7 5000
+u4=$(unreach4 a)
+check "from 10.99.0.1 (inside b's prefix), an error about a's flow out" \
+	n provider "$TOOLS/icmperr" 10.0.0.1 3 4 10.0.0.1 198.51.100.7 udp \
+	4000 5000 1200
+check "...reaches a: it came in by the exit, so it is outside" \
+	wait_for 30 eval '[ "$(unreach4 a)" -gt "$u4" ]'
+udp_to a 10.99.0.5 5000
+nr=$(counter port xrel no_route)
+u4=$(unreach4 a)
+check "from 10.99.0.1, one about a's flow to 10.99.0.5 (b's)" \
+	n provider "$TOOLS/icmperr" 10.0.0.1 3 4 10.0.0.1 10.99.0.5 udp \
+	4000 5000 1200
+check "...dropped: nobody outside speaks for a flow inside" \
+	dropped_at xrel no_route "$nr"
+check_eq "...a got nothing of it" "$u4" "$(unreach4 a)"
+
 # --- a policy that no longer allows the flow ---
 $SEGCTL rule del 1 domain rel >/dev/null
 deny=$(counter port vb default_deny)
