@@ -131,7 +131,7 @@ static bool segf_dst_matches(const struct segf_ctx *ctx,
 			return true;
 		/* Or for a prefix it owns: a router endpoint's subnet. */
 		segf_addr_v4(&key, pkt->v4.daddr);
-		return segf_prefix_owned_by(ctx->pol, &key, dst);
+		return segf_prefix_held_by(ctx->pol, &key, dst);
 	}
 	if (pkt->proto == htons(ETH_P_IPV6)) {
 		if (!dst)
@@ -140,7 +140,7 @@ static bool segf_dst_matches(const struct segf_ctx *ctx,
 			return true;
 		if (!segf_is_link_control(pkt)) {
 			segf_addr_v6(&key, &pkt->v6.daddr);
-			return segf_prefix_owned_by(ctx->pol, &key, dst);
+			return segf_prefix_held_by(ctx->pol, &key, dst);
 		}
 		if (!(pkt->flags & SEGF_PKT_ND_NS) ||
 		    !segf_owns_v6(dst, &pkt->nd_target))

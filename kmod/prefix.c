@@ -228,7 +228,25 @@ bool segf_prefix_owned_by(const struct segf_policy *pol,
 	const struct segf_pfx_slot *s = segf_pfx_find(pol->prefixes, addr);
 
 	return s && segf_pfx_slot_owned(s) && s->own->born == ep->born &&
-	       ether_addr_equal(s->own->mac, ep->mac) &&
+	       ether_addr_equal(s->own->mac, ep->mac);
+}
+
+/**
+ * segf_prefix_held_by - whether an endpoint may use an address by its prefix
+ * @pol: the domain's policy generation the caller read
+ * @addr: the address
+ * @ep: an endpoint @pol sees
+ *
+ * Return: true if @ep owns the longest prefix of @pol that holds @addr
+ * (segf_prefix_owned_by()) and @addr is one an endpoint's prefix may
+ * hold: no endpoint's address, nor the gateway's, link-local or not
+ * unicast.  The data path's question, for sources and destinations.
+ */
+bool segf_prefix_held_by(const struct segf_policy *pol,
+			 const struct segf_addr *addr,
+			 const struct segf_endpoint *ep)
+{
+	return segf_prefix_owned_by(pol, addr, ep) &&
 	       segf_pfx_may_own(ep->domain, pol, addr);
 }
 

@@ -111,6 +111,9 @@ struct segf_endpoint *segf_prefix_owner(struct segf_domain *dom,
 bool segf_prefix_owned_by(const struct segf_policy *pol,
 			  const struct segf_addr *addr,
 			  const struct segf_endpoint *ep);
+bool segf_prefix_held_by(const struct segf_policy *pol,
+			 const struct segf_addr *addr,
+			 const struct segf_endpoint *ep);
 const struct segf_pfx_slot *segf_pfx_find(const struct segf_pfx_table *t,
 					  const struct segf_addr *addr);
 int segf_pfx_table_build(struct segf_prefix *const *pfx, unsigned int n,

@@ -96,7 +96,7 @@ static bool segf_src_owns_v4(const struct segf_policy *pol,
 	if (segf_owns_v4(src, addr))
 		return true;
 	segf_addr_v4(&key, addr);
-	return segf_prefix_owned_by(pol, &key, src);
+	return segf_prefix_held_by(pol, &key, src);
 }
 
 static bool segf_src_owns_v6(const struct segf_policy *pol,
@@ -108,7 +108,7 @@ static bool segf_src_owns_v6(const struct segf_policy *pol,
 	if (segf_owns_v6(src, addr))
 		return true;
 	segf_addr_v6(&key, addr);
-	return segf_prefix_owned_by(pol, &key, src);
+	return segf_prefix_held_by(pol, &key, src);
 }
 
 /*
