@@ -15,6 +15,8 @@ HERE=$(dirname "$0")
 # shellcheck source=../lib.sh
 . "$HERE/../lib.sh"
 
+skip_on 6.12 "the module's own logic, the same on every kernel (6.1, debug)"
+
 
 # The debug kernel (KASAN, kmemleak, under TCG) takes a fifth: make
 # check's budget.
