@@ -121,7 +121,7 @@ count() {
 # The selftests the second debug guest runs (those that exist), in
 # $debug_b, and the others in $debug_a.  The list balances the two
 # sides of make check on a 2-core machine (testing.rst).
-DEBUG2_TESTS=${SEGFILTER_DEBUG2_TESTS:-cluster.sh prefix.sh sync.sh limits.sh}
+DEBUG2_TESTS=${SEGFILTER_DEBUG2_TESTS:-cluster.sh prefix.sh limits.sh}
 
 split_debug() {
 	local t name
