@@ -193,6 +193,8 @@ static bool segf_bum_take(struct segf_domain *dom, u32 limit)
 	if (READ_ONCE(dom->bum_sent) >= limit && !segf_bum_new_window(now, start))
 		return false;
 	spin_lock(&dom->bum_lock);
+	/* The time again: a wait for the lock must not open a stale window. */
+	now = jiffies;
 	if (segf_bum_new_window(now, dom->bum_start)) {
 		WRITE_ONCE(dom->bum_start, now);
 		WRITE_ONCE(dom->bum_sent, 0);
