@@ -115,6 +115,11 @@ struct segf_domain {
 	unsigned long bum_start;
 	u32 bum_sent;
 
+	/*
+	 * The published prefix table holds prefixes of endpoints that went
+	 * outside a commit: the next commit builds it again.
+	 */
+	bool prefixes_stale;
 	/* Set while a commit builds this domain's next generation. */
 	struct list_head commit_node;
 	bool touched;

@@ -636,7 +636,7 @@ void segf_endpoint_unlink(struct segf_endpoint *ep)
 	struct segf_domain *dom = ep->domain;
 
 	segf_assert_locked(dom->sn);
-	segf_prefix_orphan(ep);
+	segf_prefix_drop_owned(ep);
 	segf_mac_unhash(ep);
 	segf_endpoint_unhash(ep, ep->n_addrs);
 	xa_erase(&dom->endpoints, ep->index);

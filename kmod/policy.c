@@ -736,8 +736,10 @@ void segf_policy_publish(struct segf_domain *dom, struct segf_policy *pol)
 			old->free_rules = rule;
 		}
 	}
-	if (dom->prefixes_changed)
+	if (dom->prefixes_changed) {
 		segf_prefixes_publish(dom);
+		dom->prefixes_stale = false;
+	}
 	segf_policy_release(old);
 }
 

@@ -554,21 +554,6 @@ int segf_prefix_create(struct segf_domain *dom, const struct segf_pfx_key *key,
 	return 0;
 }
 
-/*
- * @ep goes outside a commit (its port detached) or with its domain: its
- * prefixes stay, without an owner.  The tables name it by MAC and birth,
- * which no endpoint has again: they route nothing from now on.
- */
-void segf_prefix_orphan(struct segf_endpoint *ep)
-{
-	struct segf_prefix *pfx, *tmp;
-
-	list_for_each_entry_safe(pfx, tmp, &ep->owned, owner_node) {
-		pfx->owner = NULL;
-		list_del_init(&pfx->owner_node);
-	}
-}
-
 /* Remove a prefix from the control path's tables and free it. */
 static void segf_prefix_free(struct segf_prefix *pfx)
 {
@@ -578,6 +563,34 @@ static void segf_prefix_free(struct segf_prefix *pfx)
 	rhltable_remove(&dom->prefix_keys, &pfx->node, segf_prefix_params);
 	list_del(&pfx->owner_node);
 	kfree_rcu(pfx, rcu);
+}
+
+/**
+ * segf_prefix_drop_owned - an endpoint goes outside a commit, with its prefixes
+ * @ep: the endpoint: its port detached, its domain deleted, or the commit
+ *	that created it undone
+ *
+ * Its prefixes go with it, as they do when a commit deletes it, so that
+ * the endpoint can be added again with them after a port flap.  The
+ * table the data path reads may hold them until the domain's next
+ * commit builds another; it names their owner by MAC and birth, which
+ * no endpoint has again, so they route nothing meanwhile.
+ */
+void segf_prefix_drop_owned(struct segf_endpoint *ep)
+{
+	struct segf_prefix *pfx, *tmp;
+
+	list_for_each_entry_safe(pfx, tmp, &ep->owned, owner_node) {
+		pfx->owner = NULL;
+		if (pfx->dying) {
+			/* A commit deleted it already: its publish frees it. */
+			list_del_init(&pfx->owner_node);
+			continue;
+		}
+		segf_prefix_tally(pfx, -1);
+		segf_prefix_free(pfx);
+		ep->domain->prefixes_stale = true;
+	}
 }
 
 /* Undo segf_prefix_create(): no generation ever held the prefix. */

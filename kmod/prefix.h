@@ -133,7 +133,7 @@ int segf_prefix_create(struct segf_domain *dom, const struct segf_pfx_key *key,
 		       struct netlink_ext_ack *extack);
 void segf_prefix_host_key(struct segf_pfx_key *key,
 			  const struct segf_addr *addr);
-void segf_prefix_orphan(struct segf_endpoint *ep);
+void segf_prefix_drop_owned(struct segf_endpoint *ep);
 void segf_prefix_unlink(struct segf_prefix *pfx);
 void segf_prefix_retire(struct segf_prefix *pfx);
 void segf_prefix_revive(struct segf_prefix *pfx);

@@ -79,7 +79,8 @@ void segf_commit_touch(struct segf_commit *c, struct segf_domain *dom)
 					lockdep_is_held(&c->sn->lock));
 	dom->touched = true;
 	dom->rules_changed = false;
-	dom->prefixes_changed = false;
+	/* Endpoints gone outside a commit left their prefixes in the table. */
+	dom->prefixes_changed = dom->prefixes_stale;
 	dom->next_gen = cur->gen + 1;
 	dom->next_cfg = cur->cfg;
 	list_add_tail(&dom->commit_node, &c->domains);

@@ -363,6 +363,25 @@ grep -v -x -F -- "$first" /tmp/owned.saved |
 check_err "a file with an owned prefix before its endpoint: refused" "" \
 	"before its prefix" $SEGCTL sync /tmp/owned.early
 
+# ---- a port flap: the endpoint and its prefixes go, and come back ----
+
+# A VM's tap is deleted and made again (a reboot, a migration back): the
+# detach deletes the endpoint behind the port and the prefixes it owns,
+# and the agent adds both again as it first did.
+check "port detach of r's port (a flap)" $SEGCTL port detach vr
+check_eq "...r's prefixes went with its endpoint" "" \
+	"$($SEGCTL prefix show domain t | grep "endpoint $R")"
+check_fails "...c's pings to $LAN go nowhere" ping4 c $LAN 2
+check "port attach of r's port again" $SEGCTL port attach vr domain t
+check "endpoint add of r again" $SEGCTL endpoint add $R domain t \
+	group rtr port vr ip 10.1.2.10 ip fd01:2::10
+printf 'prefix add %s domain t endpoint %s\n' 10.9.0.0/24 $R \
+	2001:db8:9::/64 $R >/tmp/owned.readd
+check "...and its prefixes, taken as new" $SEGCTL -b /tmp/owned.readd
+check "...c reaches $LAN again" ping4 c $LAN 1
+check_eq "...everything as saved" "$(sort /tmp/owned.saved)" \
+	"$($SEGCTL save | sort)"
+
 # ---- the endpoint goes, its prefixes with it ----
 
 check "endpoint del of r" $SEGCTL endpoint del $R domain t
