@@ -686,8 +686,6 @@ static void segf_ra_work(struct work_struct *work)
 	unsigned int i;
 
 	rcu_read_lock();
-	/* As in softirq: the per-CPU counters and dev_queue_xmit(). */
-	local_bh_disable();
 	ctx.pol = rcu_dereference(dom->policy);
 	cfg = &ctx.pol->cfg;
 	if (!cfg->n_ra_prefixes || is_zero_ether_addr(cfg->gw_mac))
@@ -707,13 +705,19 @@ static void segf_ra_work(struct work_struct *work)
 		if (!nskb)
 			break;
 		ctx.port = out;
+		/*
+		 * As in softirq (the per-CPU counters, dev_queue_xmit()),
+		 * one port at a time: a domain with many ports does not
+		 * keep softirqs off this CPU for the whole walk.
+		 */
+		local_bh_disable();
 		if (segf_send(&ctx, out, nskb)) {
 			segf_stat_inc(out->stats, ra_sent);
 			segf_stat_inc(dom->stats, ra_sent);
 		}
+		local_bh_enable();
 	}
 out:
-	local_bh_enable();
 	rcu_read_unlock();
 	queue_delayed_work(segf_wq, &dom->ra_work, segf_ra_delay());
 }
