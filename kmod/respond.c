@@ -131,8 +131,8 @@ void segf_nd_reply(const struct segf_ctx *ctx, struct sk_buff *skb,
  * @src: the endpoint that sent it
  *
  * ARP requests and neighbour solicitations for addresses of the domain,
- * its endpoints' and its gateway's, are answered here, whatever their
- * destination MAC.  A solicitation for the sender's own address (an
+ * its endpoints' (with those that a prefix an endpoint owns holds) and
+ * its gateway's, are answered here, whatever their destination MAC.  A solicitation for the sender's own address (an
  * announcement, or duplicate address detection) is left to go on as a
  * normal frame: nobody else in the domain owns that address.  Called
  * through segf_answer_neighbour(), which lets every other frame pass.
@@ -161,7 +161,8 @@ bool segf_respond(const struct segf_ctx *ctx, struct sk_buff *skb,
 	if (segf_gw_owns(cfg, &key)) {
 		mac = cfg->gw_mac;
 	} else {
-		target = segf_lookup_addr(ctx, &key);
+		/* An address, or one a prefix holds: a virtual IP on-link. */
+		target = segf_lookup_route(ctx, &key);
 		if (target == src)
 			return false;
 		if (!target) {

@@ -382,6 +382,26 @@ check "...c reaches $LAN again" ping4 c $LAN 1
 check_eq "...everything as saved" "$(sort /tmp/owned.saved)" \
 	"$($SEGCTL save | sort)"
 
+# ---- a virtual IP on-link: ARP and ND resolve it to its owner ----
+
+# c takes v's addresses as on-link, as a VM does with a keepalived
+# address in its own subnet: it asks for 10.8.0.1, not for the gateway.
+lladdr() { n c "$IP" "$1" neigh show "$2" | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2; }
+n c "$IP" route add 10.8.0.0/24 dev eth0
+n c "$IP" -6 route add 2001:db8:8::/64 dev eth0
+check "c pings 10.8.0.1 on-link" ping4 c 10.8.0.1 1
+check_eq "...ARP resolved it to v's MAC" "$V" "$(lladdr -4 10.8.0.1)"
+# Policy lets web ping vip over IPv4 only: the solicitation is answered.
+n c ping -6 -c 1 -W 2 2001:db8:8::2 >/dev/null 2>&1
+check_eq "...ND resolves 2001:db8:8::2 to v's MAC" "$V" \
+	"$(lladdr -6 2001:db8:8::2)"
+nu0=$(counter domain t neigh_unknown)
+n c ping -c 1 -W 1 10.8.0.99 >/dev/null 2>&1
+check_ge "...ARP for an address nobody holds: neigh_unknown" $((nu0 + 1)) \
+	"$(counter domain t neigh_unknown)"
+n c "$IP" route del 10.8.0.0/24 dev eth0
+n c "$IP" -6 route del 2001:db8:8::/64 dev eth0
+
 # ---- the endpoint goes, its prefixes with it ----
 
 check "endpoint del of r" $SEGCTL endpoint del $R domain t
