@@ -759,7 +759,14 @@ void segf_policy_bump(struct segf_domain *dom)
 	pol->cfg = cur->cfg;
 	refcount_inc(&cur->index->ref);
 	pol->index = cur->index;
-	pol->prefixes = segf_pfx_table_get(cur->prefixes);
+	/*
+	 * Endpoints that went took their prefixes: a table without them,
+	 * if memory allows; else the next commit builds it.
+	 */
+	if (dom->prefixes_stale && !segf_prefixes_build(dom, &pol->prefixes))
+		dom->prefixes_stale = false;
+	else
+		pol->prefixes = segf_pfx_table_get(cur->prefixes);
 	/* Hosts only went: this cannot exceed the bound, nor fail. */
 	WARN_ON(segf_bum_hosts_build(dom, cur->hosts,
 				     GFP_KERNEL_ACCOUNT | __GFP_NOFAIL,

@@ -572,15 +572,20 @@ static void segf_prefix_free(struct segf_prefix *pfx)
  *
  * Its prefixes go with it, as they do when a commit deletes it, so that
  * the endpoint can be added again with them after a port flap.  The
- * table the data path reads may hold them until the domain's next
- * commit builds another; it names their owner by MAC and birth, which
- * no endpoint has again, so they route nothing meanwhile.
+ * table the data path reads may hold them until segf_policy_bump() or
+ * the domain's next commit builds another; it names their owner by MAC
+ * and birth, which no endpoint has again, so they route nothing
+ * meanwhile.
  */
 void segf_prefix_drop_owned(struct segf_endpoint *ep)
 {
 	struct segf_prefix *pfx, *tmp;
+	unsigned int n = 0;
 
 	list_for_each_entry_safe(pfx, tmp, &ep->owned, owner_node) {
+		/* An endpoint may own up to the domain's prefix-limit. */
+		if (!(++n % 4096))
+			cond_resched();
 		pfx->owner = NULL;
 		if (pfx->dying) {
 			/* A commit deleted it already: its publish frees it. */

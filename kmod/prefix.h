@@ -42,9 +42,8 @@ struct segf_pfx_owner {
 /*
  * One prefix of a domain, for the control path: a group's, or (with
  * @owned) an endpoint's.  An owned prefix is on its endpoint's list
- * while it has one: deleting the endpoint in a commit deletes its
- * prefixes with it; destroying it outside a commit (its port detached)
- * leaves them with no @owner, routing nothing, until they are deleted.
+ * while it has one: deleting the endpoint, in a commit or outside one
+ * (its port detached), deletes its prefixes with it.
  */
 struct segf_prefix {
 	struct rhlist_head node;	/* in segf_domain::prefix_keys */

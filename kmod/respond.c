@@ -132,9 +132,10 @@ void segf_nd_reply(const struct segf_ctx *ctx, struct sk_buff *skb,
  *
  * ARP requests and neighbour solicitations for addresses of the domain,
  * its endpoints' (with those that a prefix an endpoint owns holds) and
- * its gateway's, are answered here, whatever their destination MAC.  A solicitation for the sender's own address (an
- * announcement, or duplicate address detection) is left to go on as a
- * normal frame: nobody else in the domain owns that address.  Called
+ * its gateway's, are answered here, whatever their destination MAC.  A
+ * solicitation for the sender's own address (an announcement, or
+ * duplicate address detection) is left to go on as a normal frame:
+ * nobody else in the domain owns that address.  Called
  * through segf_answer_neighbour(), which lets every other frame pass.
  *
  * Return: true when the frame was consumed.

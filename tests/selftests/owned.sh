@@ -371,6 +371,8 @@ check_err "a file with an owned prefix before its endpoint: refused" "" \
 check "port detach of r's port (a flap)" $SEGCTL port detach vr
 check_eq "...r's prefixes went with its endpoint" "" \
 	"$($SEGCTL prefix show domain t | grep "endpoint $R")"
+check "...and from the data path's table: $LAN is the internet's now" \
+	eval "lookup $LAN | grep -q 'group internet' && ! lookup $LAN | grep -q $R"
 check_fails "...c's pings to $LAN go nowhere" ping4 c $LAN 2
 check "port attach of r's port again" $SEGCTL port attach vr domain t
 check "endpoint add of r again" $SEGCTL endpoint add $R domain t \
