@@ -848,8 +848,15 @@ static void want_domain(struct ctx *c, struct item *it)
 	static const char *const fields[] = {
 		"id", "vni", "default", "gateway", "gw_ips", "limits", "mtu",
 		"dns", "ipv6_prefixes", NULL };
-	static const char *const limits[] = {
-		"flow", "endpoint", "rule", "service", "chain", "prefix", NULL };
+	/* The flood limit's range is the module's: copies a second. */
+	static const struct {
+		const char *name;
+		int64_t max;
+	} limits[] = {
+		{ "flow", 0xffffffffLL }, { "endpoint", 0xffffffffLL },
+		{ "rule", 0xffffffffLL }, { "service", 0xffffffffLL },
+		{ "chain", 0xffffffffLL }, { "prefix", 0xffffffffLL },
+		{ "bum", 1000000 }, { NULL, 0 } };
 	struct line l = { .len = 0 };
 	const char *def = NULL, *gw = NULL;
 	json_object *lim;
@@ -876,22 +883,22 @@ static void want_domain(struct ctx *c, struct item *it)
 		}
 		json_object_object_foreach(lim, k, val) {
 			(void)val;
-			for (i = 0; limits[i]; i++)
-				if (!strcmp(limits[i], k))
+			for (i = 0; limits[i].name; i++)
+				if (!strcmp(limits[i].name, k))
 					break;
-			if (!limits[i]) {
+			if (!limits[i].name) {
 				skip(c, it, "unknown limit \"%s\"", k);
 				return;
 			}
 		}
-		for (i = 0; limits[i]; i++) {
-			int ret = get_int(c, it, lim, limits[i], 0,
-					  0xffffffffLL, &v);
+		for (i = 0; limits[i].name; i++) {
+			int ret = get_int(c, it, lim, limits[i].name, 0,
+					  limits[i].max, &v);
 
 			if (ret < 0)
 				return;
 			if (ret)
-				lput(&l, " %s-limit %lld", limits[i],
+				lput(&l, " %s-limit %lld", limits[i].name,
 				     (long long)v);
 		}
 	}

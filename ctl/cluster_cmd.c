@@ -40,6 +40,7 @@ static const struct kw domain_kws[] = {
 	{ "service-limit", "service", KT_LIMIT },
 	{ "chain-limit", "chain", KT_LIMIT },
 	{ "prefix-limit", "prefix", KT_LIMIT },
+	{ "bum-limit", "bum", KT_LIMIT },
 	{ "gateway", "gateway", KT_STR }, { "gw-ip", "gw_ips", KT_STRS },
 	{ "vni", "vni", KT_INT }, { "mtu", "mtu", KT_INT },
 	{ "dns", "dns", KT_LIST }, { "ipv6-prefix", "ipv6_prefixes", KT_LIST },
@@ -1395,6 +1396,32 @@ static int cmd_port(struct etcd *e, const char *prefix, const char *verb,
 }
 
 /* domain set: the stored value, changed. */
+/*
+ * The numbers among the keyword pairs of a domain's @argv: what fill()
+ * would write of one that is not a number is 0, which is a value too.
+ * The flood limit has the module's range (SEGFILTER_BUM_LIMIT_MAX).
+ */
+static int check_numbers(int argc, char **argv)
+{
+	const struct kw *k;
+	uint32_t v;
+	int i;
+
+	for (i = 0; i + 1 < argc; i += 2) {
+		for (k = domain_kws; k->name; k++)
+			if (!strcmp(k->name, argv[i]))
+				break;
+		if (!k->name || (k->type != KT_INT && k->type != KT_LIMIT))
+			continue;
+		if (parse_u32(argv[i + 1], argv[i], &v))
+			return EXIT_USAGE;
+		if (!strcmp(argv[i], "bum-limit") && v > 1000000)
+			return err("invalid bum-limit \"%s\": larger than 1000000 (copies a second)",
+				   argv[i + 1]);
+	}
+	return 0;
+}
+
 static int cmd_domain_set(struct etcd *e, const char *prefix, int argc,
 			  char **argv, struct cluster_ops *o)
 {
@@ -1405,6 +1432,10 @@ static int cmd_domain_set(struct etcd *e, const char *prefix, int argc,
 
 	if (!key)
 		return err("out of memory");
+	if (check_numbers(argc - 1, argv + 1)) {
+		free(key);
+		return EXIT_USAGE;
+	}
 	ret = etcd_range(e, key, NULL, 0, &kvs);
 	if (ret) {
 		free(key);
@@ -1510,6 +1541,8 @@ static int object_ops(struct etcd *e, const char *prefix, int argc,
 
 	if (!strcmp(obj, "domain")) {
 		if (!strcmp(verb, "add")) {
+			if (check_numbers(n - 1, a + 1))
+				return EXIT_USAGE;
 			val = new_obj();
 			rest = fill(val, n - 1, a + 1, domain_kws);
 			if (rest != n - 1) {
