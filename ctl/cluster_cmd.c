@@ -1091,6 +1091,71 @@ static int owned_by(struct etcd *e, const char *prefix, const char *domain,
 	return ret;
 }
 
+/*
+ * prefix add in a batch file (save's output): the prefix joins the
+ * "prefixes" of the put of an earlier line, the group's (@group) or the
+ * endpoint's (@mac).  Reading etcd instead would be reading before the
+ * file's own writes, so a prefix without such a line is refused.
+ */
+static int batch_prefix(const char *prefix, const char *p, const char *domain,
+			const char *group, const char *mac,
+			struct cluster_ops *o)
+{
+	char *key = group ? keyf("%sconfig/domains/%s/groups/%s", prefix,
+				 domain, group) :
+			    keyf("/endpoints/%s/%s", domain, mac);
+	char *hosts = keyf("%shosts/", prefix);
+	const char *text;
+	json_object *val, *arr;
+	size_t kl, i, at = o->n;
+
+	if (!key || !hosts) {
+		free(key);
+		free(hosts);
+		return err("out of memory");
+	}
+	kl = strlen(key);
+	for (i = o->n; i-- > 0 && at == o->n;) {
+		const struct etcd_op *op = &o->ops[i];
+		size_t l = strlen(op->key);
+
+		if (op->type != ETCD_PUT || op->range_end)
+			continue;
+		if (group ? !strcmp(op->key, key) :
+		    (!strncmp(op->key, hosts, strlen(hosts)) && l > kl &&
+		     !strcmp(op->key + l - kl, key)))
+			at = i;
+	}
+	free(key);
+	free(hosts);
+	if (at == o->n)
+		return err("%s: prefix add in a batch file goes after the line that adds %s %s of domain %s",
+			   cur.file, group ? "group" : "endpoint",
+			   group ? group : mac, domain);
+	val = parse_obj(o->ops[at].value);
+	if (!val)
+		return err("out of memory");
+	if (!json_object_object_get_ex(val, "prefixes", &arr) ||
+	    !json_object_is_type(arr, json_type_array)) {
+		arr = json_object_new_array();
+		json_object_object_add(val, "prefixes", arr);
+	}
+	if (prefix_index(arr, p) >= 0) {
+		json_object_put(val);
+		return err("%s: prefix %s of %s %s given twice", cur.file, p,
+			   group ? "group" : "endpoint", group ? group : mac);
+	}
+	json_object_array_add(arr, json_object_new_string(p));
+	text = dup_str(o, strdup(json_object_to_json_string_ext(val,
+				JSON_C_TO_STRING_PLAIN |
+				JSON_C_TO_STRING_NOSLASHESCAPE)));
+	json_object_put(val);
+	if (!text)
+		return err("out of memory");
+	o->ops[at].value = text;
+	return 0;
+}
+
 static int cmd_prefix(struct etcd *e, const char *prefix, const char *verb,
 		      int argc, char **argv, struct cluster_ops *o)
 {
@@ -1105,7 +1170,7 @@ static int cmd_prefix(struct etcd *e, const char *prefix, const char *verb,
 	int ret = 1, at = -1;
 	size_t i, hit = 0;
 
-	if (cur.file)
+	if (cur.file && strcmp(verb, "add"))
 		return err("prefix %s reads the groups: not in a batch file", verb);
 	if (strcmp(verb, "add") && strcmp(verb, "del"))
 		return err("\"prefix %s\" is not a command of segctl --etcd", verb);
@@ -1121,7 +1186,11 @@ static int cmd_prefix(struct etcd *e, const char *prefix, const char *verb,
 		if (parse_mac(owner, bytes))
 			return err("\"%s\" is not a MAC address", owner);
 		format_mac(bytes, mac, sizeof(mac));
+		lower(mac);
 	}
+	if (cur.file)
+		return batch_prefix(prefix, p, domain, group,
+				    owner ? mac : NULL, o);
 	start = keyf("%sconfig/domains/%s/groups/", prefix, domain);
 	if (start)
 		end = etcd_prefix_end(start);
