@@ -74,7 +74,7 @@ static const struct kw endpoint_kws[] = {
 	{ "domain", NULL, KT_STR }, { "group", "group", KT_STR },
 	{ "port", "port", KT_STR }, { "ip", "ips", KT_STRS },
 	{ "host", NULL, KT_STR }, { "dhcp-server", "dhcp_server", KT_FLAG },
-	{ NULL, NULL, 0 }
+	{ "prefix", "prefixes", KT_STRS }, { NULL, NULL, 0 }
 };
 
 static const struct kw iface_kws[] = {
@@ -634,6 +634,36 @@ static char *lower(char *s)
 	return s;
 }
 
+static int prefix_index(json_object *arr, const char *p);
+
+/*
+ * The "prefixes" of a new endpoint's @val as segd reads them (ADDR/LEN,
+ * canonical); one that is no prefix, or given twice, is refused.
+ */
+static int canonical_prefixes(json_object *val)
+{
+	char p[INET6_ADDRSTRLEN + 8];
+	json_object *arr, *v;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(val, "prefixes", &arr))
+		return 0;
+	n = json_object_array_length(arr);
+	for (i = 0; i < n; i++) {
+		const char *s = json_object_get_string(
+					json_object_array_get_idx(arr, i));
+
+		if (!cluster_prefix_text(s, p, sizeof(p)))
+			return err("\"%s\" is not a prefix (ADDR/LEN)", s);
+		v = json_object_new_string(p);
+		if (!v || json_object_array_put_idx(arr, i, v))
+			return err("out of memory");
+		if (prefix_index(arr, p) < (int)i)
+			return err("prefix %s given twice", p);
+	}
+	return 0;
+}
+
 static int cmd_endpoint(struct etcd *e, const char *prefix, const char *verb,
 			int argc, char **argv, struct cluster_ops *o)
 {
@@ -658,6 +688,11 @@ static int cmd_endpoint(struct etcd *e, const char *prefix, const char *verb,
 		if (fill(val, argc - 1, argv + 1, endpoint_kws) != argc - 1) {
 			json_object_put(val);
 			return err("unknown argument in endpoint add");
+		}
+		ret = canonical_prefixes(val);
+		if (ret) {
+			json_object_put(val);
+			return ret;
 		}
 		return put_json(o, keyf("%shosts/%s/endpoints/%s/%s", prefix,
 					host, domain, mac), val);
