@@ -351,7 +351,12 @@ static int fill(json_object *obj, int argc, char **argv, const struct kw *kws)
 				json_object_new_string(argv[i + 1]));
 			break;
 		case KT_LIMIT:
-			if (!limits) {
+			/* domain set: the stored limits stay, but for this */
+			if (!limits &&
+			    (!json_object_object_get_ex(obj, "limits",
+							&limits) ||
+			     !json_object_is_type(limits,
+						  json_type_object))) {
 				limits = json_object_new_object();
 				json_object_object_add(obj, "limits", limits);
 			}
