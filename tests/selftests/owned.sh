@@ -371,4 +371,72 @@ check_eq "...its prefixes went with it" "" \
 check_eq "...v's are still there" $((N_VIP + 2)) \
 	"$($SEGCTL prefix show domain t | grep -c "endpoint $V")"
 
+
+# ---- endpoint add ... prefix: an endpoint and its prefixes at once ----
+
+# r comes back on vr with its prefixes in one command; one the kernel
+# refuses takes the endpoint with it.  save's output, and a file with
+# the prefixes on the endpoint's line, replay into an empty module.
+owned_in_one()
+{
+	local ep="endpoint add $R domain t group rtr port vr ip 10.1.2.10"
+	local before e0
+
+	before=$($SEGCTL save)
+	check_err "endpoint add ... prefix a group has: refused, the kernel says why" \
+		"" "prefix 10.6.0.0/16 is already in group \"ext\"" \
+		$SEGCTL $ep ip fd01:2::10 prefix 10.9.0.0/24 prefix 10.6.0.0/16
+	check_err "...a prefix with host bits: refused" "" \
+		"10.9.0.1/24 has bits set past its length" \
+		$SEGCTL $ep prefix 10.9.0.1/24
+	check_err "...a prefix v owns already: refused" "" \
+		"prefix 10.8.0.1/32 is already owned by $V" \
+		$SEGCTL $ep prefix 10.8.0.1/32
+	check_eq "...none added r's endpoint or 10.9.0.0/24: nothing changed" \
+		"$before" "$($SEGCTL save)"
+	check "endpoint add of r with prefix 10.9.0.0/24 and 2001:db8:9::/64" \
+		$SEGCTL $ep ip fd01:2::10 prefix 10.9.0.0/24 \
+		prefix 2001:db8:9::/64
+	check_eq "...prefix lookup $LAN: r's prefix" \
+		"prefix 10.9.0.0/24 endpoint $R group rtr domain t" \
+		"$(lookup $LAN)"
+	check "...endpoint show lists both" sh -c \
+		"$SEGCTL endpoint show domain t | grep '^endpoint $R ' |
+		 grep -q ' prefix 10.9.0.0/24 prefix 2001:db8:9::/64\$'"
+	e0=$(in_echos lan)
+	check "...c pings $LAN behind r again" ping4 c $LAN 2
+	check_ge "...lan got the echoes" $((e0 + 2)) "$(in_echos lan)"
+
+	# In a batch file it is part of the file's transaction.
+	$SEGCTL save >/tmp/owned.one
+	printf '%s\n' "endpoint del $R domain t" \
+		"$ep ip fd01:2::10 prefix 10.9.0.0/24 prefix 10.6.0.0/16" \
+		>/tmp/owned.batch
+	check_err "a batch whose endpoint line has a refused prefix fails" "" \
+		"/tmp/owned.batch:2: segfilter: prefix 10.6.0.0/16 is already in group" \
+		$SEGCTL -b /tmp/owned.batch
+	check_eq "...and its endpoint del did not happen either" \
+		"$(cat /tmp/owned.one)" "$($SEGCTL save)"
+
+	# The prefixes on r's line: sync and diff read them as save's lines.
+	grep -v " domain t endpoint $R\$" /tmp/owned.one |
+		sed "/^endpoint add $R /s/\$/ prefix 2001:db8:9::\/64 prefix 10.9.0.0\/24/" \
+		>/tmp/owned.inline
+	check_eq "diff of a file with r's prefixes on its line: nothing" "" \
+		"$($SEGCTL diff /tmp/owned.inline 2>&1)"
+
+	# save's output replays into an empty module, and so does the other.
+	for f in /tmp/owned.one /tmp/owned.inline; do
+		module_reload
+		check "segctl -b ${f#/tmp/} into an empty module" \
+			$SEGCTL -b "$f"
+		check_eq "...save is what it was" "$(cat /tmp/owned.one)" \
+			"$($SEGCTL save)"
+	done
+	e0=$(in_echos lan)
+	check "...c pings $LAN behind r" ping4 c $LAN 2
+	check_ge "...lan got the echoes" $((e0 + 2)) "$(in_echos lan)"
+}
+owned_in_one
+
 finish
