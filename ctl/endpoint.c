@@ -101,10 +101,10 @@ static void put_remote(struct nl_msg *msg, struct ip_addr *remote)
  *
  * prefix: a prefix the endpoint owns (prefix add ... endpoint MAC).
  * The endpoint and its prefixes are one transaction: if the kernel
- * refuses a prefix, the endpoint is not added either.  In a batch file they are
- * lines of its transaction; while a configuration's line is read
- * (config.c) only the endpoint's request is kept, config.c adds the
- * prefixes.
+ * refuses a prefix, the endpoint is not added either.  In a batch file
+ * they are lines of its transaction; while a configuration's line is
+ * read (config.c) only the endpoint's request is kept, config.c adds
+ * the prefixes.
  */
 int endpoint_add(int argc, char **argv)
 {
