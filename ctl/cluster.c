@@ -55,6 +55,9 @@ struct ctx {
 	struct item *items;
 	size_t n;
 	int err;
+	/* Save mode: the prefix records printed, a hash set. */
+	char **pfx_seen;
+	size_t pfx_size, pfx_n;
 };
 
 struct line {
@@ -848,8 +851,15 @@ static void want_domain(struct ctx *c, struct item *it)
 	static const char *const fields[] = {
 		"id", "vni", "default", "gateway", "gw_ips", "limits", "mtu",
 		"dns", "ipv6_prefixes", NULL };
-	static const char *const limits[] = {
-		"flow", "endpoint", "rule", "service", "chain", "prefix", NULL };
+	/* The flood limit's range is the module's: copies a second. */
+	static const struct {
+		const char *name;
+		int64_t max;
+	} limits[] = {
+		{ "flow", 0xffffffffLL }, { "endpoint", 0xffffffffLL },
+		{ "rule", 0xffffffffLL }, { "service", 0xffffffffLL },
+		{ "chain", 0xffffffffLL }, { "prefix", 0xffffffffLL },
+		{ "bum", 1000000 }, { NULL, 0 } };
 	struct line l = { .len = 0 };
 	const char *def = NULL, *gw = NULL;
 	json_object *lim;
@@ -876,22 +886,22 @@ static void want_domain(struct ctx *c, struct item *it)
 		}
 		json_object_object_foreach(lim, k, val) {
 			(void)val;
-			for (i = 0; limits[i]; i++)
-				if (!strcmp(limits[i], k))
+			for (i = 0; limits[i].name; i++)
+				if (!strcmp(limits[i].name, k))
 					break;
-			if (!limits[i]) {
+			if (!limits[i].name) {
 				skip(c, it, "unknown limit \"%s\"", k);
 				return;
 			}
 		}
-		for (i = 0; limits[i]; i++) {
-			int ret = get_int(c, it, lim, limits[i], 0,
-					  0xffffffffLL, &v);
+		for (i = 0; limits[i].name; i++) {
+			int ret = get_int(c, it, lim, limits[i].name, 0,
+					  limits[i].max, &v);
 
 			if (ret < 0)
 				return;
 			if (ret)
-				lput(&l, " %s-limit %lld", limits[i],
+				lput(&l, " %s-limit %lld", limits[i].name,
 				     (long long)v);
 		}
 	}
@@ -940,6 +950,52 @@ bool cluster_prefix_text(const char *s, char *buf, size_t size)
 	return true;
 }
 
+static size_t str_hash(const char *s)
+{
+	size_t h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
+/*
+ * Save mode: whether prefix record @record was printed already (then a
+ * host would refuse it: given twice); if not, it is now.  Out of memory
+ * it says no, as save did before.
+ */
+static bool pfx_seen(struct ctx *c, const char *record)
+{
+	size_t i, j;
+
+	if (2 * (c->pfx_n + 1) > c->pfx_size) {
+		size_t size = c->pfx_size ? 2 * c->pfx_size : 64;
+		char **t = calloc(size, sizeof(*t));
+
+		if (!t)
+			return false;
+		for (i = 0; i < c->pfx_size; i++) {
+			if (!c->pfx_seen[i])
+				continue;
+			for (j = str_hash(c->pfx_seen[i]) & (size - 1); t[j];
+			     j = (j + 1) & (size - 1))
+				;
+			t[j] = c->pfx_seen[i];
+		}
+		free(c->pfx_seen);
+		c->pfx_seen = t;
+		c->pfx_size = size;
+	}
+	for (j = str_hash(record) & (c->pfx_size - 1); c->pfx_seen[j];
+	     j = (j + 1) & (c->pfx_size - 1))
+		if (!strcmp(c->pfx_seen[j], record))
+			return true;
+	c->pfx_seen[j] = xstrdup(record);
+	if (c->pfx_seen[j])
+		c->pfx_n++;
+	return false;
+}
+
 /*
  * The prefixes of a group or an endpoint that was added (@owner:
  * "group G" or "endpoint MAC"): each its own line, so that one the
@@ -972,6 +1028,12 @@ static void want_prefixes(struct ctx *c, struct item *it, const char *domain,
 		}
 		lput(&l, "prefix add %s domain %s %s", text, domain, owner);
 		snprintf(record, sizeof(record), "prefix %s %s", domain, text);
+		/* What a host refuses, save does not print. */
+		if (!c->h->host && pfx_seen(c, record)) {
+			skip(c, it, "prefix %s of domain %s given twice", text,
+			     domain);
+			continue;
+		}
 		add_line(c, it, record, &l);
 	}
 }
@@ -1675,6 +1737,9 @@ int cluster_want(const struct cluster_host *h, const struct etcd_kv *kvs,
 			json_object_put(c.items[i].val);
 	}
 	free(c.items);
+	for (i = 0; i < c.pfx_size; i++)
+		free(c.pfx_seen[i]);
+	free(c.pfx_seen);
 	dev_cache(false);
 	return c.err;
 }

@@ -40,6 +40,7 @@ static const struct kw domain_kws[] = {
 	{ "service-limit", "service", KT_LIMIT },
 	{ "chain-limit", "chain", KT_LIMIT },
 	{ "prefix-limit", "prefix", KT_LIMIT },
+	{ "bum-limit", "bum", KT_LIMIT },
 	{ "gateway", "gateway", KT_STR }, { "gw-ip", "gw_ips", KT_STRS },
 	{ "vni", "vni", KT_INT }, { "mtu", "mtu", KT_INT },
 	{ "dns", "dns", KT_LIST }, { "ipv6-prefix", "ipv6_prefixes", KT_LIST },
@@ -73,7 +74,7 @@ static const struct kw endpoint_kws[] = {
 	{ "domain", NULL, KT_STR }, { "group", "group", KT_STR },
 	{ "port", "port", KT_STR }, { "ip", "ips", KT_STRS },
 	{ "host", NULL, KT_STR }, { "dhcp-server", "dhcp_server", KT_FLAG },
-	{ NULL, NULL, 0 }
+	{ "prefix", "prefixes", KT_STRS }, { NULL, NULL, 0 }
 };
 
 static const struct kw iface_kws[] = {
@@ -350,7 +351,12 @@ static int fill(json_object *obj, int argc, char **argv, const struct kw *kws)
 				json_object_new_string(argv[i + 1]));
 			break;
 		case KT_LIMIT:
-			if (!limits) {
+			/* domain set: the stored limits stay, but for this */
+			if (!limits &&
+			    (!json_object_object_get_ex(obj, "limits",
+							&limits) ||
+			     !json_object_is_type(limits,
+						  json_type_object))) {
 				limits = json_object_new_object();
 				json_object_object_add(obj, "limits", limits);
 			}
@@ -633,6 +639,36 @@ static char *lower(char *s)
 	return s;
 }
 
+static int prefix_index(json_object *arr, const char *p);
+
+/*
+ * The "prefixes" of a new endpoint's @val as segd reads them (ADDR/LEN,
+ * canonical); one that is no prefix, or given twice, is refused.
+ */
+static int canonical_prefixes(json_object *val)
+{
+	char p[INET6_ADDRSTRLEN + 8];
+	json_object *arr, *v;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(val, "prefixes", &arr))
+		return 0;
+	n = json_object_array_length(arr);
+	for (i = 0; i < n; i++) {
+		const char *s = json_object_get_string(
+					json_object_array_get_idx(arr, i));
+
+		if (!cluster_prefix_text(s, p, sizeof(p)))
+			return err("\"%s\" is not a prefix (ADDR/LEN)", s);
+		v = json_object_new_string(p);
+		if (!v || json_object_array_put_idx(arr, i, v))
+			return err("out of memory");
+		if (prefix_index(arr, p) < (int)i)
+			return err("prefix %s given twice", p);
+	}
+	return 0;
+}
+
 static int cmd_endpoint(struct etcd *e, const char *prefix, const char *verb,
 			int argc, char **argv, struct cluster_ops *o)
 {
@@ -657,6 +693,11 @@ static int cmd_endpoint(struct etcd *e, const char *prefix, const char *verb,
 		if (fill(val, argc - 1, argv + 1, endpoint_kws) != argc - 1) {
 			json_object_put(val);
 			return err("unknown argument in endpoint add");
+		}
+		ret = canonical_prefixes(val);
+		if (ret) {
+			json_object_put(val);
+			return ret;
 		}
 		return put_json(o, keyf("%shosts/%s/endpoints/%s/%s", prefix,
 					host, domain, mac), val);
@@ -1090,6 +1131,71 @@ static int owned_by(struct etcd *e, const char *prefix, const char *domain,
 	return ret;
 }
 
+/*
+ * prefix add in a batch file (save's output): the prefix joins the
+ * "prefixes" of the put of an earlier line, the group's (@group) or the
+ * endpoint's (@mac).  Reading etcd instead would be reading before the
+ * file's own writes, so a prefix without such a line is refused.
+ */
+static int batch_prefix(const char *prefix, const char *p, const char *domain,
+			const char *group, const char *mac,
+			struct cluster_ops *o)
+{
+	char *key = group ? keyf("%sconfig/domains/%s/groups/%s", prefix,
+				 domain, group) :
+			    keyf("/endpoints/%s/%s", domain, mac);
+	char *hosts = keyf("%shosts/", prefix);
+	const char *text;
+	json_object *val, *arr;
+	size_t kl, i, at = o->n;
+
+	if (!key || !hosts) {
+		free(key);
+		free(hosts);
+		return err("out of memory");
+	}
+	kl = strlen(key);
+	for (i = o->n; i-- > 0 && at == o->n;) {
+		const struct etcd_op *op = &o->ops[i];
+		size_t l = strlen(op->key);
+
+		if (op->type != ETCD_PUT || op->range_end)
+			continue;
+		if (group ? !strcmp(op->key, key) :
+		    (!strncmp(op->key, hosts, strlen(hosts)) && l > kl &&
+		     !strcmp(op->key + l - kl, key)))
+			at = i;
+	}
+	free(key);
+	free(hosts);
+	if (at == o->n)
+		return err("%s: prefix add in a batch file goes after the line that adds %s %s of domain %s",
+			   cur.file, group ? "group" : "endpoint",
+			   group ? group : mac, domain);
+	val = parse_obj(o->ops[at].value);
+	if (!val)
+		return err("out of memory");
+	if (!json_object_object_get_ex(val, "prefixes", &arr) ||
+	    !json_object_is_type(arr, json_type_array)) {
+		arr = json_object_new_array();
+		json_object_object_add(val, "prefixes", arr);
+	}
+	if (prefix_index(arr, p) >= 0) {
+		json_object_put(val);
+		return err("%s: prefix %s of %s %s given twice", cur.file, p,
+			   group ? "group" : "endpoint", group ? group : mac);
+	}
+	json_object_array_add(arr, json_object_new_string(p));
+	text = dup_str(o, strdup(json_object_to_json_string_ext(val,
+				JSON_C_TO_STRING_PLAIN |
+				JSON_C_TO_STRING_NOSLASHESCAPE)));
+	json_object_put(val);
+	if (!text)
+		return err("out of memory");
+	o->ops[at].value = text;
+	return 0;
+}
+
 static int cmd_prefix(struct etcd *e, const char *prefix, const char *verb,
 		      int argc, char **argv, struct cluster_ops *o)
 {
@@ -1104,7 +1210,7 @@ static int cmd_prefix(struct etcd *e, const char *prefix, const char *verb,
 	int ret = 1, at = -1;
 	size_t i, hit = 0;
 
-	if (cur.file)
+	if (cur.file && strcmp(verb, "add"))
 		return err("prefix %s reads the groups: not in a batch file", verb);
 	if (strcmp(verb, "add") && strcmp(verb, "del"))
 		return err("\"prefix %s\" is not a command of segctl --etcd", verb);
@@ -1120,7 +1226,11 @@ static int cmd_prefix(struct etcd *e, const char *prefix, const char *verb,
 		if (parse_mac(owner, bytes))
 			return err("\"%s\" is not a MAC address", owner);
 		format_mac(bytes, mac, sizeof(mac));
+		lower(mac);
 	}
+	if (cur.file)
+		return batch_prefix(prefix, p, domain, group,
+				    owner ? mac : NULL, o);
 	start = keyf("%sconfig/domains/%s/groups/", prefix, domain);
 	if (start)
 		end = etcd_prefix_end(start);
@@ -1395,6 +1505,32 @@ static int cmd_port(struct etcd *e, const char *prefix, const char *verb,
 }
 
 /* domain set: the stored value, changed. */
+/*
+ * The numbers among the keyword pairs of a domain's @argv: what fill()
+ * would write of one that is not a number is 0, which is a value too.
+ * The flood limit has the module's range (SEGFILTER_BUM_LIMIT_MAX).
+ */
+static int check_numbers(int argc, char **argv)
+{
+	const struct kw *k;
+	uint32_t v;
+	int i;
+
+	for (i = 0; i + 1 < argc; i += 2) {
+		for (k = domain_kws; k->name; k++)
+			if (!strcmp(k->name, argv[i]))
+				break;
+		if (!k->name || (k->type != KT_INT && k->type != KT_LIMIT))
+			continue;
+		if (parse_u32(argv[i + 1], argv[i], &v))
+			return EXIT_USAGE;
+		if (!strcmp(argv[i], "bum-limit") && v > 1000000)
+			return err("invalid bum-limit \"%s\": larger than 1000000 (copies a second)",
+				   argv[i + 1]);
+	}
+	return 0;
+}
+
 static int cmd_domain_set(struct etcd *e, const char *prefix, int argc,
 			  char **argv, struct cluster_ops *o)
 {
@@ -1405,6 +1541,10 @@ static int cmd_domain_set(struct etcd *e, const char *prefix, int argc,
 
 	if (!key)
 		return err("out of memory");
+	if (check_numbers(argc - 1, argv + 1)) {
+		free(key);
+		return EXIT_USAGE;
+	}
 	ret = etcd_range(e, key, NULL, 0, &kvs);
 	if (ret) {
 		free(key);
@@ -1510,6 +1650,8 @@ static int object_ops(struct etcd *e, const char *prefix, int argc,
 
 	if (!strcmp(obj, "domain")) {
 		if (!strcmp(verb, "add")) {
+			if (check_numbers(n - 1, a + 1))
+				return EXIT_USAGE;
 			val = new_obj();
 			rest = fill(val, n - 1, a + 1, domain_kws);
 			if (rest != n - 1) {

@@ -35,7 +35,7 @@ static const struct cmd cmds[] = {
 	{ "port", "detach", "DEV", port_detach, false },
 	{ "port", "show", "[DEV | domain DOMAIN]", port_show, false },
 	{ "endpoint", "add",
-	  "MAC domain DOMAIN group GROUP port DEV [ip ADDR]... [remote ADDR] [dhcp-server]",
+	  "MAC domain DOMAIN group GROUP port DEV [ip ADDR]... [remote ADDR] [dhcp-server] [prefix PREFIX]...",
 	  endpoint_add, BATCH },
 	{ "endpoint", "move", "MAC domain DOMAIN port DEV [remote ADDR]",
 	  endpoint_move, BATCH },

@@ -848,6 +848,42 @@ static const struct {
 	{ chain_add, SAVE_CHAIN },
 };
 
+/*
+ * "endpoint add MAC ... prefix P...": the endpoint's request was kept
+ * alone; each prefix is a record of its own, as "prefix add P domain D
+ * endpoint MAC" (what save prints).  @argv: MAC and the keywords.
+ */
+static int owned_lines(struct config *cfg, int argc, char **argv,
+		       struct config_error *err)
+{
+	const char *dom = NULL;
+	char *line;
+	int i, ret = 0;
+
+	for (i = 1; i + 1 < argc; i += 2)
+		if (!strcmp(argv[i], "domain"))
+			dom = argv[i + 1];
+		else if (!strcmp(argv[i], "dhcp-server"))
+			i--;	/* no value */
+	for (i = 1; !ret && dom && i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "dhcp-server")) {
+			i--;
+			continue;
+		}
+		if (strcmp(argv[i], "prefix"))
+			continue;
+		line = fmt("prefix add %s domain %s endpoint %s", argv[i + 1],
+			   dom, argv[0]);
+		if (!line) {
+			set_error(err, "out of memory");
+			return 1;
+		}
+		ret = config_add_line(cfg, line, err);
+		free(line);
+	}
+	return ret;
+}
+
 int config_add_line(struct config *cfg, const char *line,
 		    struct config_error *err)
 {
@@ -922,6 +958,9 @@ int config_add_line(struct config *cfg, const char *line,
 		ret = drain_instance(cfg, tb, err);
 	else
 		ret = add_object(cfg, type, tb, err);
+	if (!ret && type == SAVE_ENDPOINT)
+		ret = owned_lines(cfg, argc - 1 - n_words, argv + 1 + n_words,
+				  err);
 out:
 	free(req);
 	free(argv);

@@ -94,15 +94,23 @@ static void put_remote(struct nl_msg *msg, struct ip_addr *remote)
 
 /*
  * endpoint add MAC domain DOMAIN group GROUP port DEV [ip ADDR]...
- *		[remote ADDR] [dhcp-server]
+ *		[remote ADDR] [dhcp-server] [prefix PREFIX]...
  *
  * dhcp-server: the domain's DHCP server, whose DHCP server traffic
  * passes; segfilter then leaves the domain's DHCP to it.
+ *
+ * prefix: a prefix the endpoint owns (prefix add ... endpoint MAC).
+ * The endpoint and its prefixes are one transaction: if the kernel
+ * refuses a prefix, the endpoint is not added either.  In a batch file
+ * they are lines of its transaction; while a configuration's line is
+ * read (config.c) only the endpoint's request is kept, config.c adds
+ * the prefixes.
  */
 int endpoint_add(int argc, char **argv)
 {
 	const char *dom = NULL, *grp = NULL, *dev = NULL, *ip = NULL;
-	const char *remote_arg = NULL, *dhcp_server = NULL;
+	const char *remote_arg = NULL, *dhcp_server = NULL, *pfx = NULL;
+	struct ip_prefixes pfxs = {};
 	struct ip_addrs addrs = {};
 	const struct keyword kws[] = {
 		{ .name = "domain", .value = &dom, .flags = KW_REQUIRED,
@@ -116,13 +124,16 @@ int endpoint_add(int argc, char **argv)
 		{ .name = "remote", .value = &remote_arg },
 		{ .name = "dhcp-server", .value = &dhcp_server,
 		  .flags = KW_FLAG },
+		{ .name = "prefix", .value = &pfx, .flags = KW_REPEAT,
+		  .collect = collect_prefix, .priv = &pfxs },
 	};
 	struct obj_ref domain, group;
+	bool own_txn = false;
 	struct ip_addr remote;
 	uint8_t mac[ETH_ALEN];
 	struct nl_msg *msg;
 	uint32_t ifindex;
-	int ret;
+	int i, ret;
 
 	if (argc < 1)
 		return usage_error("missing MAC");
@@ -140,6 +151,10 @@ int endpoint_add(int argc, char **argv)
 	if (dev_index(dev, &ifindex))
 		goto out;
 
+	/* With prefixes, a transaction of its own unless in one. */
+	own_txn = pfxs.n && !sfnl_batch_mode() && !request_capturing();
+	if (own_txn)
+		sfnl_batch_start(NULL);
 	msg = sfnl_msg(SEGFILTER_CMD_ENDPOINT_NEW, false);
 	if (!msg)
 		goto out;
@@ -155,8 +170,15 @@ int endpoint_add(int argc, char **argv)
 		sfnl_put_u32(msg, SEGFILTER_A_ENDPOINT_FLAGS,
 			     SEGFILTER_ENDPOINT_F_DHCP_SERVER);
 	ret = run_and_print(msg, print_endpoint);
+	for (i = 0; !ret && !request_capturing() && i < pfxs.n; i++)
+		ret = owned_prefix_add(&domain, mac, &pfxs, i);
+	if (own_txn && !ret)
+		ret = sfnl_batch_commit();
 out:
+	if (own_txn && sfnl_batch_mode())
+		sfnl_batch_discard();
 	free(addrs.addr);
+	ip_prefixes_free(&pfxs);
 	return ret;
 }
 

@@ -85,6 +85,50 @@ static void put_prefix(struct nl_msg *msg, struct ip_addr *addr)
 	put_addrs(msg, SEGFILTER_A_PREFIX, &one);
 }
 
+int collect_prefix(const char *arg, void *priv)
+{
+	struct ip_prefixes *p = priv;
+	struct ip_addr *addr;
+	uint8_t *len;
+
+	addr = realloc(p->addr, (p->n + 1) * sizeof(*addr));
+	if (addr)
+		p->addr = addr;
+	len = realloc(p->len, (p->n + 1) * sizeof(*len));
+	if (len)
+		p->len = len;
+	if (!addr || !len) {
+		fputs("segctl: out of memory\n", stderr);
+		return 1;
+	}
+	if (parse_prefix(arg, &p->addr[p->n], &p->len[p->n]))
+		return EXIT_USAGE;
+	p->n++;
+	return 0;
+}
+
+void ip_prefixes_free(struct ip_prefixes *p)
+{
+	free(p->addr);
+	free(p->len);
+	memset(p, 0, sizeof(*p));
+}
+
+int owned_prefix_add(const struct obj_ref *domain, const uint8_t *mac,
+		     const struct ip_prefixes *p, int i)
+{
+	struct nl_msg *msg;
+
+	msg = sfnl_msg(SEGFILTER_CMD_PREFIX_NEW, false);
+	if (!msg)
+		return 1;
+	put_domain_ref(msg, domain);
+	sfnl_put(msg, SEGFILTER_A_MAC, mac, ETH_ALEN);
+	put_prefix(msg, &p->addr[i]);
+	sfnl_put_u8(msg, SEGFILTER_A_PREFIX_LEN, p->len[i]);
+	return run_and_print(msg, NULL);
+}
+
 /*
  * prefix add PREFIX domain DOMAIN group GROUP
  * prefix add PREFIX domain DOMAIN endpoint MAC

@@ -158,6 +158,8 @@ void usage_capture(char *buf, size_t size);
  * malloc'd copy of its request in *@req (emptied here).  NULL ends it.
  */
 void request_capture(struct nlmsghdr **req);
+/* util.c: whether run_and_print() keeps its request (above). */
+bool request_capturing(void);
 /*
  * Parse "KEYWORD VALUE..." against @kws, in order: stop at the first
  * unknown keyword, repeated one or missing value, then check that the
@@ -266,6 +268,23 @@ void print_chain(struct nlattr **tb);
 void print_prefix(struct nlattr **tb);
 /* prefix.c: "ADDR/LEN" of a reply's PREFIX and PREFIX_LEN, or NULL */
 const char *prefix_str(struct nlattr **tb, char *buf, int size);
+
+/* Prefixes of the command line (ADDR/LEN, or ADDR for the host's). */
+struct ip_prefixes {
+	struct ip_addr *addr;
+	uint8_t *len;
+	int n;
+};
+
+/* prefix.c: a keyword's collect(): add a prefix to @priv's. */
+int collect_prefix(const char *arg, void *priv);
+void ip_prefixes_free(struct ip_prefixes *p);
+/*
+ * prefix.c: the request that gives prefix @i of @p to endpoint @mac of
+ * @domain (sent, or queued in batch mode); the exit status.
+ */
+int owned_prefix_add(const struct obj_ref *domain, const uint8_t *mac,
+		     const struct ip_prefixes *p, int i);
 
 /*
  * service.c, for show, stats and monitor: "instance 1 service fw domain

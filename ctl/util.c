@@ -40,6 +40,11 @@ void request_capture(struct nlmsghdr **req)
 		*req = NULL;
 }
 
+bool request_capturing(void)
+{
+	return capture_req;
+}
+
 /* Keep the first message only: it says what went wrong first. */
 static void capture_vprintf(const char *fmt, va_list ap)
 {

@@ -369,6 +369,52 @@ check "segctl --etcd prefix del 10.9.0.0/24 domain shop (wb2's)" \
 check "...segd takes it away" wait_for 100 \
 	eval "! hsaved 'domain shop endpoint'"
 
+# ---- 13. a domain's bum-limit; save's output replayed ----
+
+bum_of() { n hv1 "$SEGCTL" save |
+	sed -n 's/^domain add blue .* bum-limit \([0-9]*\).*/\1/p'; }
+check "segctl --etcd domain set blue bum-limit 7" \
+	sctl domain set blue bum-limit 7
+check "...segd sets blue's bum-limit to 7" wait_for 100 \
+	eval '[ "$(bum_of)" = 7 ]'
+check_err "...segctl --etcd refuses bum-limit 1000001" "" \
+	'invalid bum-limit "1000001": larger than 1000000' \
+	env SEGCTL_ETCD=$EP "$SEGCTL" domain set blue bum-limit 1000001
+check_err "...and bum-limit lots" "" 'invalid bum-limit "lots": not a number' \
+	env SEGCTL_ETCD=$EP "$SEGCTL" domain set blue bum-limit lots
+good=$(et range "$P/config/domains/blue" |
+	sed -n '2s/^[^ ]* \(.*\) mod=.*/\1/p')
+for bad in '"lots":is not an integer' '1000001:out of range (0..1000000)' \
+	   '-1:out of range (0..1000000)'; do
+	rev=$(put "$P/config/domains/blue" \
+		"$(printf %s "$good" | sed "s/\"bum\":7/\"bum\":${bad%%:*}/")")
+	check "blue's key written with \"bum\": ${bad%%:*}" \
+		wait_for 300 converged "${rev:-999999}"
+	check "...skipped: \"bum\" ${bad#*:}; the last good value kept" \
+		status_has "domains/blue: \"bum\" ${bad#*:}; its last good value is kept"
+	check_eq "...blue's bum-limit is still 7" 7 "$(bum_of)"
+done
+rev=$(put "$P/config/domains/blue" "$good")
+check "blue's good key again" wait_for 300 converged "${rev:-999999}"
+
+# What save prints, segctl --etcd -b takes: prefix add lines included.
+sctl prefix add 10.9.0.0/24 domain shop endpoint $WB2
+SEGCTL_ETCD=$EP "$SEGCTL" save | grep -v '^#' >"$D/saved"
+check "segctl --etcd save prints a group's and an endpoint's prefix" sh -c \
+	"grep -q '^prefix add .* group ' '$D/saved' &&
+	 grep -q '^prefix add 10.9.0.0/24 domain shop endpoint $WB2\$' '$D/saved'"
+check "...segctl --etcd -b of it, under another prefix" \
+	env SEGCTL_ETCD_PREFIX=/replay/v1/ SEGCTL_ETCD=$EP "$SEGCTL" -b "$D/saved"
+check_eq "...whose save is the same" "$(cat "$D/saved")" \
+	"$(SEGCTL_ETCD_PREFIX=/replay/v1/ SEGCTL_ETCD=$EP "$SEGCTL" save |
+	   grep -v '^#')"
+check "...and blue's bum-limit 7 came along" \
+	grep -q '^domain add blue .* bum-limit 7' "$D/saved"
+printf '%s\n' "prefix add 10.4.0.0/16 domain shop group web" >"$D/alone"
+check_err "...a prefix add whose group no line of the file adds: refused" \
+	"" "goes after the line that adds group web of domain shop" \
+	env SEGCTL_ETCD=$EP "$SEGCTL" -b "$D/alone"
+
 check "segd of h1 still runs" kill -0 "${CLUSTER_SEGD_PID[1]}"
 echo "# t=${SECONDS}s"
 finish

@@ -412,4 +412,76 @@ check_eq "...its prefixes went with it" "" \
 check_eq "...v's are still there" $((N_VIP + 2)) \
 	"$($SEGCTL prefix show domain t | grep -c "endpoint $V")"
 
+
+# ---- endpoint add ... prefix: an endpoint and its prefixes at once ----
+
+# r comes back on vr with its prefixes in one command; one the kernel
+# refuses takes the endpoint with it.  save's output, and a file with
+# the prefixes on the endpoint's line, replay into an empty module.
+owned_in_one()
+{
+	local ep="endpoint add $R domain t group rtr port vr ip 10.1.2.10"
+	local before e0
+
+	before=$($SEGCTL save)
+	check_err "endpoint add ... prefix a group has: refused, the kernel says why" \
+		"" "prefix 10.6.0.0/16 is already in group \"ext\"" \
+		$SEGCTL $ep ip fd01:2::10 prefix 10.9.0.0/24 prefix 10.6.0.0/16
+	check_err "...a prefix with host bits: refused" "" \
+		"10.9.0.1/24 has bits set past its length" \
+		$SEGCTL $ep prefix 10.9.0.1/24
+	# (the kernel's message, 80 bytes with the transaction's "op N: ",
+	# loses the end of the MAC)
+	check_err "...a prefix v owns already: refused" "" \
+		"prefix 10.8.0.1/32 is already owned by 02:00" \
+		$SEGCTL $ep prefix 10.8.0.1/32
+	check_eq "...none added r's endpoint or 10.9.0.0/24: nothing changed" \
+		"$before" "$($SEGCTL save)"
+	# In a batch file it is part of the file's transaction.
+	printf '%s\n' "rule del 4 domain t" \
+		"$ep prefix 10.9.0.0/24 prefix 10.8.0.1/32" >/tmp/owned.batch
+	check_err "a batch whose endpoint line has a refused prefix fails" "" \
+		"/tmp/owned.batch:2: segfilter: prefix 10.8.0.1/32 is already owned by 02:00" \
+		$SEGCTL -b /tmp/owned.batch
+	check_eq "...and its rule del did not happen either" \
+		"$before" "$($SEGCTL save)"
+	check "endpoint add of r with prefix 10.9.0.0/24 and 2001:db8:9::/64" \
+		$SEGCTL $ep ip fd01:2::10 prefix 10.9.0.0/24 \
+		prefix 2001:db8:9::/64
+	check_eq "...prefix lookup $LAN: r's prefix" \
+		"prefix 10.9.0.0/24 endpoint $R group rtr domain t" \
+		"$(lookup $LAN)"
+	check "...endpoint show lists both" sh -c \
+		"$SEGCTL endpoint show domain t | grep '^endpoint $R ' |
+		 grep -q ' prefix 10.9.0.0/24 prefix 2001:db8:9::/64\$'"
+	e0=$(in_echos lan)
+	check "...c pings $LAN behind r again" ping4 c $LAN 2
+	check_ge "...lan got the echoes" $((e0 + 2)) "$(in_echos lan)"
+
+	# The prefixes on r's line: sync and diff read them as save's lines.
+	$SEGCTL save >/tmp/owned.one
+	grep -v " domain t endpoint $R\$" /tmp/owned.one |
+		sed "/^endpoint add $R /s/\$/ prefix 2001:db8:9::\/64 prefix 10.9.0.0\/24/" \
+		>/tmp/owned.inline
+	check_eq "diff of a file with r's prefixes on its line: nothing" "" \
+		"$($SEGCTL diff /tmp/owned.inline 2>&1)"
+
+	# save's output replays into an empty module, and so does the other
+	# (its prefixes are added in another order, which save follows).
+	module_reload
+	check "segctl -b of save's output into an empty module" \
+		$SEGCTL -b /tmp/owned.one
+	check_eq "...save is what it was" "$(cat /tmp/owned.one)" \
+		"$($SEGCTL save)"
+	module_reload
+	check "segctl -b of the file with r's prefixes on its line" \
+		$SEGCTL -b /tmp/owned.inline
+	check_eq "...save has the same lines" "$(sort /tmp/owned.one)" \
+		"$($SEGCTL save | sort)"
+	e0=$(in_echos lan)
+	check "...c pings $LAN behind r" ping4 c $LAN 2
+	check_ge "...lan got the echoes" $((e0 + 2)) "$(in_echos lan)"
+}
+owned_in_one
+
 finish
