@@ -34,6 +34,7 @@
 #include "overlay.h"
 #include "policy.h"
 #include "port.h"
+#include "segfilter.h"
 
 static struct segf_bum_host *segf_bum_host_find(struct segf_bum_hosts *hosts,
 						const struct segf_port *uplink,
@@ -175,13 +176,14 @@ static int segf_bum_judge(const struct segf_policy *pol,
  * it.  A CPU whose @now is a tick older than a window another opened is
  * in it.
  */
-static bool segf_bum_new_window(unsigned long now, unsigned long start)
+SEGF_STATIC_KUNIT bool segf_bum_new_window(unsigned long now,
+					   unsigned long start)
 {
 	return time_after_eq(now, start + HZ) || time_before(now, start - HZ);
 }
 
 /* One more copy within the domain's @limit for this second? */
-static bool segf_bum_take(struct segf_domain *dom, u32 limit)
+SEGF_STATIC_KUNIT bool segf_bum_take(struct segf_domain *dom, u32 limit)
 {
 	unsigned long now = jiffies, start;
 	bool ok;

@@ -47,4 +47,10 @@ int segf_bum_hosts_build(struct segf_domain *dom,
 void segf_bum_replicate(const struct segf_ctx *ctx, struct sk_buff *skb,
 			const struct segf_match *m, u16 sg);
 
+#ifdef SEGFILTER_KUNIT
+/* Static but for kmod/tests/bum_test.c. */
+bool segf_bum_new_window(unsigned long now, unsigned long start);
+bool segf_bum_take(struct segf_domain *dom, u32 limit);
+#endif
+
 #endif /* _SEGF_BUM_H */

@@ -356,6 +356,12 @@ void segf_verdict(struct segf_domain *dom, const struct segf_policy *pol,
 		  const struct segf_pkt *pkt, struct segf_group *src,
 		  struct segf_group *dst, unsigned long now,
 		  struct segf_decision *d);
+#ifdef SEGFILTER_KUNIT
+/* Static but for kmod/tests/verdict_test.c. */
+bool segf_related(struct segf_domain *dom, const struct segf_policy *pol,
+		  const struct segf_pkt *pkt, bool outside, unsigned long now,
+		  struct segf_decision *d);
+#endif
 enum segfilter_drop_reason
 segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 	    unsigned int len, struct segf_group *src, struct segf_group *dst,

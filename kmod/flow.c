@@ -783,7 +783,8 @@ void segf_flows_destroy(struct segf_domain *dom)
 	WRITE_ONCE(dom->sn->n_domains, dom->sn->n_domains - 1);
 }
 
-int __init segf_flow_cache_init(void)
+/* Not __init: the KUnit suites make the cache when init has not run. */
+int segf_flow_cache_init(void)
 {
 	segf_flow_cache = KMEM_CACHE(segf_flow, SLAB_ACCOUNT);
 	return segf_flow_cache ? 0 : -ENOMEM;

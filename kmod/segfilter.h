@@ -70,6 +70,19 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+/*
+ * A function of the data path that is static but for the KUnit suites
+ * (kmod/tests/, SEGFILTER_KUNIT=1), which call it through a declaration
+ * in its header under the same condition.  The kernel's own
+ * VISIBLE_IF_KUNIT (6.7 on) follows CONFIG_KUNIT instead, which a
+ * module built without its suites may meet too.
+ */
+#ifdef SEGFILTER_KUNIT
+#define SEGF_STATIC_KUNIT
+#else
+#define SEGF_STATIC_KUNIT static
+#endif
+
 struct net;
 struct segf_msg_ring;
 struct workqueue_struct;

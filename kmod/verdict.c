@@ -20,6 +20,7 @@
 #include "flow.h"
 #include "policy.h"
 #include "prefix.h"
+#include "segfilter.h"
 #include "service.h"
 
 void segf_match_of(const struct segf_pkt *pkt, struct segf_match *m)
@@ -93,10 +94,10 @@ static struct segf_endpoint *segf_inside(struct segf_domain *dom,
  * flow it is not an end of, nor anyone outside for a flow inside.  A
  * flow lookup, and at most two endpoint lookups, for ICMP errors only.
  */
-static bool segf_related(struct segf_domain *dom,
-			 const struct segf_policy *pol,
-			 const struct segf_pkt *pkt, bool outside,
-			 unsigned long now, struct segf_decision *d)
+SEGF_STATIC_KUNIT bool segf_related(struct segf_domain *dom,
+				    const struct segf_policy *pol,
+				    const struct segf_pkt *pkt, bool outside,
+				    unsigned long now, struct segf_decision *d)
 {
 	struct segf_flow_verdict fv;
 	struct segf_flow_key key;

@@ -3,7 +3,8 @@
  * KUnit tests of the prefix lookup (prefix.c): masking, /0, /32, /128,
  * nested prefixes, prefixes endpoints own among groups', and a few
  * thousand random prefixes of each family checked against a brute-force
- * longest match.
+ * longest match; and, with real endpoints in a domain, which addresses
+ * an endpoint's prefix holds for the data path (segf_prefix_held_by()).
  */
 
 #include <kunit/test.h>
@@ -15,7 +16,10 @@
 #include "domain.h"
 #include "endpoint.h"
 #include "policy.h"
+#include "port.h"
 #include "prefix.h"
+#include "segfilter.h"
+#include "test_util.h"
 
 /* Groups by id: a slot's group is all the lookup gives back. */
 #define N_GROUPS	8
@@ -308,4 +312,177 @@ static struct kunit_suite segf_prefix_test_suite = {
 	.test_cases = segf_prefix_test_cases,
 };
 
-kunit_test_suites(&segf_prefix_test_suite);
+struct held_ctx {
+	struct segf_net sn;
+	struct segf_domain *dom;
+	struct segf_group *grp;
+	struct segf_port port;
+	struct segf_policy pol;		/* built by hand, never published */
+	struct segf_endpoint *rtr;	/* owns 0.0.0.0/0, ::/0, 10.9.0.0/24 */
+	struct segf_endpoint *vm;	/* 10.9.0.7 and 2001:db8:9::7 */
+};
+
+static const struct segf_domain_cfg held_cfg = {
+	.default_action = SEGFILTER_ACTION_DENY,
+	.flow_limit = 16,
+	.endpoint_limit = SEGFILTER_ENDPOINT_LIMIT_DEFAULT,
+	.rule_limit = SEGFILTER_RULE_LIMIT_DEFAULT,
+	.service_limit = SEGFILTER_SERVICE_LIMIT_DEFAULT,
+	.chain_limit = SEGFILTER_CHAIN_LIMIT_DEFAULT,
+};
+
+/* An endpoint of @ctx's domain, seen from generation 1 on. */
+static struct segf_endpoint *held_endpoint(struct kunit *test,
+					   struct held_ctx *ctx, u8 last,
+					   const struct segf_addr *addrs,
+					   unsigned int n)
+{
+	u8 mac[ETH_ALEN] = { 2, 0, 0, 0, 0, last };
+	struct segf_endpoint *ep;
+	int err;
+
+	mutex_lock(&ctx->sn.lock);
+	err = segf_endpoint_create(ctx->dom, mac, ctx->grp, &ctx->port, NULL,
+				   addrs, n, 1, &ep, NULL);
+	mutex_unlock(&ctx->sn.lock);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	return ep;
+}
+
+/*
+ * A domain whose gateway has 10.9.0.1, a router endpoint that owns the
+ * default routes and 10.9.0.0/24, and a VM with an address inside it.
+ */
+static int held_test_init(struct kunit *test)
+{
+	struct segf_addr vm_addrs[] = { v4("10.9.0.7"), v6("2001:db8:9::7") };
+	struct segf_addr rtr_addr = v4("10.8.0.1");
+	struct segf_prefix *pfx[3];
+	struct held_ctx *ctx;
+	int err;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	test->priv = ctx;
+	segf_test_net_init(&ctx->sn);
+	mutex_lock(&ctx->sn.lock);
+	err = segf_domain_create(&ctx->sn, 1, "t", &held_cfg, &ctx->dom, NULL);
+	if (!err)
+		err = segf_group_create(ctx->dom, 1, "vm", &ctx->grp, NULL);
+	mutex_unlock(&ctx->sn.lock);
+	if (err)
+		return err;
+	ctx->port.sn = &ctx->sn;
+	ctx->port.domain = ctx->dom;
+	ctx->port.role = SEGFILTER_PORT_ROLE_ENDPOINT;
+	ctx->rtr = held_endpoint(test, ctx, 1, &rtr_addr, 1);
+	ctx->vm = held_endpoint(test, ctx, 2, vm_addrs, ARRAY_SIZE(vm_addrs));
+
+	ctx->pol.gen = 1;
+	ctx->pol.cfg = held_cfg;
+	ctx->pol.cfg.gw_addrs[0] = v4("10.9.0.1");
+	ctx->pol.cfg.n_gw_addrs = 1;
+	pfx[0] = mk_owned(test, v4("0.0.0.0"), 0, ctx->rtr);
+	pfx[1] = mk_owned(test, v6("::"), 0, ctx->rtr);
+	pfx[2] = mk_owned(test, v4("10.9.0.0"), 24, ctx->rtr);
+	return segf_pfx_table_build(pfx, ARRAY_SIZE(pfx), &ctx->pol.prefixes);
+}
+
+static void held_test_exit(struct kunit *test)
+{
+	struct held_ctx *ctx = test->priv;
+
+	segf_pfx_table_put(ctx->pol.prefixes);
+	segf_test_net_exit(&ctx->sn);
+}
+
+/* Whether @ep may use @s by its prefix, as the data path asks. */
+static bool held(struct held_ctx *ctx, const char *s,
+		 const struct segf_endpoint *ep)
+{
+	struct segf_addr a = strchr(s, ':') ? v6(s) : v4(s);
+	bool ret;
+
+	rcu_read_lock();
+	ret = segf_prefix_held_by(&ctx->pol, &a, ep);
+	rcu_read_unlock();
+	return ret;
+}
+
+/*
+ * The router's prefixes hold the unicast addresses beyond it, and only
+ * for the router: another endpoint does not get them by being inside.
+ */
+static void held_test_owner(struct kunit *test)
+{
+	struct held_ctx *ctx = test->priv;
+
+	KUNIT_EXPECT_TRUE(test, held(ctx, "10.9.0.5", ctx->rtr));
+	KUNIT_EXPECT_TRUE(test, held(ctx, "198.51.100.7", ctx->rtr));
+	KUNIT_EXPECT_TRUE(test, held(ctx, "2001:db8:1::5", ctx->rtr));
+	KUNIT_EXPECT_FALSE(test, held(ctx, "10.9.0.5", ctx->vm));
+	KUNIT_EXPECT_FALSE(test, held(ctx, "198.51.100.7", ctx->vm));
+	KUNIT_EXPECT_FALSE(test, held(ctx, "2001:db8:1::5", ctx->vm));
+}
+
+/*
+ * Inside the router's prefixes, what is not the router's to use: the
+ * VM's addresses (in its /24 and its ::/0), the router's own (an
+ * endpoint's address is its own, not a prefix's), the gateway's,
+ * link-local and multicast addresses, the limited broadcast.
+ */
+static void held_test_not_held(struct kunit *test)
+{
+	struct held_ctx *ctx = test->priv;
+	static const char *const not_held[] = {
+		"10.9.0.7", "2001:db8:9::7", "10.8.0.1", "10.9.0.1",
+		"169.254.1.1", "fe80::1", "224.0.0.18", "239.1.2.3",
+		"ff02::1", "ff0e::101", "255.255.255.255",
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(not_held); i++)
+		KUNIT_EXPECT_FALSE_MSG(test,
+				       held(ctx, not_held[i], ctx->rtr),
+				       "%s", not_held[i]);
+	/* The neighbours of those addresses are the router's. */
+	KUNIT_EXPECT_TRUE(test, held(ctx, "10.9.0.8", ctx->rtr));
+	KUNIT_EXPECT_TRUE(test, held(ctx, "10.9.0.2", ctx->rtr));
+	KUNIT_EXPECT_TRUE(test, held(ctx, "2001:db8:9::8", ctx->rtr));
+	/* And the VM's addresses are not the VM's by a prefix either. */
+	KUNIT_EXPECT_FALSE(test, held(ctx, "10.9.0.7", ctx->vm));
+}
+
+/* A deleted VM's address goes back to the prefix that holds it. */
+static void held_test_deleted(struct kunit *test)
+{
+	struct held_ctx *ctx = test->priv;
+
+	KUNIT_EXPECT_FALSE(test, held(ctx, "10.9.0.7", ctx->rtr));
+	/* Deleted as of generation 2: the data path there no longer sees it. */
+	WRITE_ONCE(ctx->vm->dead, 2);
+	ctx->pol.gen = 2;
+	KUNIT_EXPECT_TRUE(test, held(ctx, "10.9.0.7", ctx->rtr));
+	ctx->pol.gen = 1;
+	KUNIT_EXPECT_FALSE(test, held(ctx, "10.9.0.7", ctx->rtr));
+	WRITE_ONCE(ctx->vm->dead, SEGF_GEN_NEVER);
+}
+
+static struct kunit_case segf_prefix_held_test_cases[] = {
+	KUNIT_CASE(held_test_owner),
+	KUNIT_CASE(held_test_not_held),
+	KUNIT_CASE(held_test_deleted),
+	{}
+};
+
+static struct kunit_suite segf_prefix_held_test_suite = {
+	.name = "segfilter_prefix_held",
+	.suite_init = segf_test_wq_init,
+	.suite_exit = segf_test_wq_exit,
+	.init = held_test_init,
+	.exit = held_test_exit,
+	.test_cases = segf_prefix_held_test_cases,
+};
+
+kunit_test_suites(&segf_prefix_test_suite, &segf_prefix_held_test_suite);

@@ -4,11 +4,11 @@
  * state without a namespace, and the workqueue module init would make.
  *
  * The kernel this was written for (6.1) runs a module's suites before
- * the module's init function, so the suites that allocate rules and free
- * policy generations bring the rule cache and segf_wq themselves and
- * take them away again once their frees are done.  A kernel that runs
- * the suites after init has both already: the suites use those and
- * leave them alone.
+ * the module's init function, so the suites that allocate rules, open
+ * flows and free policy generations bring the rule and flow caches and
+ * segf_wq themselves and take them away again once their frees are
+ * done.  A kernel that runs the suites after init has all three
+ * already: the suites use those and leave them alone.
  */
 #ifndef _SEGFILTER_TEST_UTIL_H
 #define _SEGFILTER_TEST_UTIL_H
@@ -17,6 +17,7 @@
 #include <linux/workqueue.h>
 
 #include "domain.h"
+#include "flow.h"
 #include "policy.h"
 #include "port.h"
 #include "segfilter.h"
@@ -33,8 +34,14 @@ static inline int segf_test_wq_init(struct kunit_suite *suite)
 	err = segf_rule_cache_init();
 	if (err)
 		return err;
+	err = segf_flow_cache_init();
+	if (err) {
+		segf_rule_cache_uninit();
+		return err;
+	}
 	segf_wq = alloc_workqueue("segfilter-kunit", WQ_UNBOUND, 0);
 	if (!segf_wq) {
+		segf_flow_cache_uninit();
 		segf_rule_cache_uninit();
 		return -ENOMEM;
 	}
@@ -51,6 +58,7 @@ static inline void segf_test_wq_exit(struct kunit_suite *suite)
 	}
 	destroy_workqueue(segf_wq);
 	segf_wq = NULL;
+	segf_flow_cache_uninit();
 	segf_rule_cache_uninit();
 	segf_test_made_globals = false;
 }

@@ -4,11 +4,15 @@
  * packet between two groups (a rule's allow, deny or redirect, the
  * domain's default), in which order rules are tried, what a port range
  * and an ICMP type match, what is not judged at all, and that deciding
- * changes nothing: no flow is opened, no rule counter moves.
+ * changes nothing: no flow is opened, no rule counter moves.  And which
+ * ICMP errors speak for a flow (segf_related()), with real endpoints and
+ * flows: an error that came in by an exit only for a flow to outside.
  */
 
 #include <kunit/test.h>
+#include <linux/etherdevice.h>
 #include <linux/icmp.h>
+#include <linux/inet.h>
 #include <linux/icmpv6.h>
 #include <net/ndisc.h>
 #include <net/tcp.h>
@@ -486,4 +490,241 @@ static struct kunit_suite segf_verdict_test_suite = {
 	.test_cases = segf_verdict_test_cases,
 };
 
-kunit_test_suites(&segf_verdict_test_suite);
+/*
+ * segf_related(): A (10.0.0.1), B (10.0.0.2) and a router endpoint R
+ * (10.0.0.3, which owns 10.50.0.0/16) in one domain; O (198.51.100.7)
+ * outside, beyond the exit.  A has three allowed UDP flows: to O, to B
+ * and to 10.50.0.9 behind R.  Each error goes to A and quotes what A
+ * sent.
+ */
+#define REL_A		"10.0.0.1"
+#define REL_B		"10.0.0.2"
+#define REL_R		"10.0.0.3"
+#define REL_BEHIND_R	"10.50.0.9"
+#define REL_R_NET	"10.50.0.1"
+#define REL_O		"198.51.100.7"
+#define REL_O_ROUTER	"203.0.113.1"
+
+struct related_ctx {
+	struct segf_net sn;
+	struct segf_domain *dom;
+	struct segf_group *grp;
+	struct segf_port port;
+	struct segf_policy pol;		/* built by hand, never published */
+	struct segf_endpoint *r;
+};
+
+static __be32 ip4(const char *s)
+{
+	__be32 a;
+
+	WARN_ON(!in4_pton(s, -1, (u8 *)&a, -1, NULL));
+	return a;
+}
+
+static struct segf_endpoint *related_endpoint(struct kunit *test,
+					      struct related_ctx *ctx, u8 last,
+					      const char *addr)
+{
+	u8 mac[ETH_ALEN] = { 2, 0, 0, 0, 0, last };
+	struct segf_addr a;
+	struct segf_endpoint *ep;
+	int err;
+
+	segf_addr_v4(&a, ip4(addr));
+	mutex_lock(&ctx->sn.lock);
+	err = segf_endpoint_create(ctx->dom, mac, ctx->grp, &ctx->port, NULL,
+				   &a, 1, 1, &ep, NULL);
+	mutex_unlock(&ctx->sn.lock);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	return ep;
+}
+
+/* A UDP datagram from @s:@sport to @d:7000 (53 to @O). */
+static void related_udp(struct segf_pkt *p, const char *s, u16 sport,
+			const char *d)
+{
+	memset(p, 0, sizeof(*p));
+	p->proto = htons(ETH_P_IP);
+	p->v4.saddr = ip4(s);
+	p->v4.daddr = ip4(d);
+	p->l4proto = IPPROTO_UDP;
+	p->flags = SEGF_PKT_L4;
+	p->ttl = 64;
+	p->sport = htons(sport);
+	p->dport = htons(strcmp(d, REL_O) ? 7000 : 53);
+}
+
+/* Open the flow of a datagram from A, allowed by generation 1. */
+static void related_flow(struct kunit *test, struct related_ctx *ctx,
+			 u16 sport, const char *d)
+{
+	struct segf_verdict v = { .action = SEGFILTER_ACTION_ALLOW };
+	struct segf_flow_key key;
+	struct segf_flow *flow;
+	struct segf_pkt p;
+	u8 side;
+
+	related_udp(&p, REL_A, sport, d);
+	KUNIT_ASSERT_TRUE(test, segf_flow_key_make(&p, &key, &side));
+	rcu_read_lock();
+	flow = segf_flow_create(ctx->dom, &ctx->pol, &key, side, &p, &v, NULL);
+	rcu_read_unlock();
+	KUNIT_ASSERT_NOT_NULL(test, flow);
+}
+
+static int related_test_init(struct kunit *test)
+{
+	struct related_ctx *ctx;
+	struct segf_prefix *pfx;
+	int err;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	pfx = kunit_kzalloc(test, sizeof(*pfx), GFP_KERNEL);
+	if (!ctx || !pfx)
+		return -ENOMEM;
+	test->priv = ctx;
+	segf_test_net_init(&ctx->sn);
+	mutex_lock(&ctx->sn.lock);
+	err = segf_domain_create(&ctx->sn, 1, "t", &verdict_cfg, &ctx->dom,
+				 NULL);
+	if (!err)
+		err = segf_group_create(ctx->dom, WEB, "web", &ctx->grp, NULL);
+	mutex_unlock(&ctx->sn.lock);
+	if (err)
+		return err;
+	ctx->port.sn = &ctx->sn;
+	ctx->port.domain = ctx->dom;
+	ctx->port.role = SEGFILTER_PORT_ROLE_ENDPOINT;
+	related_endpoint(test, ctx, 1, REL_A);
+	related_endpoint(test, ctx, 2, REL_B);
+	ctx->r = related_endpoint(test, ctx, 3, REL_R);
+
+	ctx->pol.gen = 1;
+	ctx->pol.cfg = verdict_cfg;
+	segf_addr_v4(&pfx->key.addr, ip4("10.50.0.0"));
+	pfx->key.len = 16;
+	pfx->owned = true;
+	pfx->own.born = ctx->r->born;
+	ether_addr_copy(pfx->own.mac, ctx->r->mac);
+	err = segf_pfx_table_build(&pfx, 1, &ctx->pol.prefixes);
+	if (err)
+		return err;
+
+	related_flow(test, ctx, 40000, REL_O);
+	related_flow(test, ctx, 40001, REL_B);
+	related_flow(test, ctx, 40002, REL_BEHIND_R);
+	return 0;
+}
+
+static void related_test_exit(struct kunit *test)
+{
+	struct related_ctx *ctx = test->priv;
+
+	segf_pfx_table_put(ctx->pol.prefixes);
+	segf_test_net_exit(&ctx->sn);
+}
+
+/*
+ * Whether an ICMP port unreachable from @from to A, quoting A's
+ * datagram from @sport to @to, speaks for its flow, having come in by
+ * the exit (@outside) or not.
+ */
+static bool related(struct kunit *test, const char *from, u16 sport,
+		    const char *to, bool outside)
+{
+	struct related_ctx *ctx = test->priv;
+	struct segf_decision d = {};
+	struct segf_pkt p, q;
+	bool ret;
+
+	related_udp(&q, REL_A, sport, to);
+	memset(&p, 0, sizeof(p));
+	p.proto = htons(ETH_P_IP);
+	p.v4.saddr = ip4(from);
+	p.v4.daddr = ip4(REL_A);
+	p.l4proto = IPPROTO_ICMP;
+	p.flags = SEGF_PKT_L4 | SEGF_PKT_QUOTED;
+	p.ttl = 64;
+	p.icmp_type = ICMP_DEST_UNREACH;
+	p.icmp_code = ICMP_PORT_UNREACH;
+	p.quoted.addr.v4[0] = q.v4.saddr;
+	p.quoted.addr.v4[1] = q.v4.daddr;
+	p.quoted.sport = q.sport;
+	p.quoted.dport = q.dport;
+	p.quoted.proto = IPPROTO_UDP;
+
+	rcu_read_lock();
+	ret = segf_related(ctx->dom, &ctx->pol, &p, outside, jiffies, &d);
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, d.related, ret);
+	if (ret)
+		KUNIT_EXPECT_EQ(test, d.action, SEGFILTER_ACTION_ALLOW);
+	return ret;
+}
+
+/* An error from beyond the exit about A's flow to O passes. */
+static void related_test_out(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, related(test, REL_O_ROUTER, 40000, REL_O,
+					true));
+	KUNIT_EXPECT_TRUE(test, related(test, REL_O, 40000, REL_O, true));
+	/* No such flow: the ports differ. */
+	KUNIT_EXPECT_FALSE(test, related(test, REL_O_ROUTER, 40009, REL_O,
+					 true));
+}
+
+/*
+ * What came in by the exit is outside whatever its source says: it
+ * speaks for no flow to an endpoint, nor to a host behind an endpoint's
+ * prefix, even with the source of that endpoint or prefix, which from
+ * an endpoint's own port would speak for it.
+ */
+static void related_test_in(struct kunit *test)
+{
+	/* B's own address, from B's port: B speaks for A's flow to B. */
+	KUNIT_EXPECT_TRUE(test, related(test, REL_B, 40001, REL_B, false));
+	KUNIT_EXPECT_FALSE(test, related(test, REL_B, 40001, REL_B, true));
+	KUNIT_EXPECT_FALSE(test, related(test, REL_O_ROUTER, 40001, REL_B,
+					 true));
+	/* R's subnet, from R's port: R routes for it. */
+	KUNIT_EXPECT_TRUE(test, related(test, REL_R_NET, 40002, REL_BEHIND_R,
+					false));
+	KUNIT_EXPECT_TRUE(test, related(test, REL_R, 40002, REL_BEHIND_R,
+					false));
+	KUNIT_EXPECT_FALSE(test, related(test, REL_R_NET, 40002, REL_BEHIND_R,
+					 true));
+	KUNIT_EXPECT_FALSE(test, related(test, REL_BEHIND_R, 40002,
+					 REL_BEHIND_R, true));
+}
+
+/*
+ * Not by the exit: nobody outside speaks for a flow inside, and no
+ * endpoint for a flow it is not an end of.
+ */
+static void related_test_inside(struct kunit *test)
+{
+	KUNIT_EXPECT_FALSE(test, related(test, REL_O_ROUTER, 40001, REL_B,
+					 false));
+	KUNIT_EXPECT_FALSE(test, related(test, REL_R, 40001, REL_B, false));
+	KUNIT_EXPECT_FALSE(test, related(test, REL_B, 40002, REL_BEHIND_R,
+					 false));
+}
+
+static struct kunit_case segf_related_test_cases[] = {
+	KUNIT_CASE(related_test_out),
+	KUNIT_CASE(related_test_in),
+	KUNIT_CASE(related_test_inside),
+	{}
+};
+
+static struct kunit_suite segf_related_test_suite = {
+	.name = "segfilter_related",
+	.suite_init = segf_test_wq_init,
+	.suite_exit = segf_test_wq_exit,
+	.init = related_test_init,
+	.exit = related_test_exit,
+	.test_cases = segf_related_test_cases,
+};
+
+kunit_test_suites(&segf_verdict_test_suite, &segf_related_test_suite);

@@ -20,8 +20,11 @@
 #   endpoints; hv3 has no endpoint of shop.
 #
 # The VMs count what they receive to UDP port 9000 at 255.255.255.255
-# and at 224.0.0.18 (the VRRP group) with nftables, before any socket;
-# hv2 counts the VXLAN packets it receives by VNI and group id.
+# and at 224.0.0.18 (the VRRP group), and real VRRP advertisements (IP
+# protocol 112, TTL 255, to 224.0.0.18 and its MAC 01:00:5e:00:00:12),
+# with nftables, before any socket; hv2 counts the VXLAN packets it
+# receives by VNI and group id, and those that carry such an
+# advertisement.
 
 HERE=$(dirname "$0")
 # shellcheck source=../lib.sh
@@ -73,10 +76,12 @@ vm()
 	table inet rec {
 		counter b { }
 		counter m { }
+		counter v { }
 		chain pre {
 			type filter hook prerouting priority -300; policy accept;
 			ip daddr 255.255.255.255 udp dport $PORT counter name b
 			ip daddr 224.0.0.18 udp dport $PORT counter name m
+			ether daddr 01:00:5e:00:00:12 ip daddr 224.0.0.18 ip protocol 112 ip ttl 255 counter name v
 		}
 	}
 	EOF
@@ -110,9 +115,11 @@ hypervisor()
 	n "$h" $NFT -f - <<-EOF
 	table inet wire {
 		counter shop_web { }
+		counter shop_web_vrrp { }
 		chain in {
 			type filter hook input priority 0; policy accept;
 			udp dport 4789 @th,64,8 0x88 @th,80,16 1 @th,96,24 100 counter name shop_web
+			udp dport 4789 @th,64,8 0x88 @th,80,16 1 @th,96,24 100 @th,128,48 0x01005e000012 @th,224,16 0x0800 @th,304,16 0xff70 @th,368,32 0xe0000012 counter name shop_web_vrrp
 		}
 	}
 	EOF
@@ -210,6 +217,26 @@ check_eq "...hv1 sent none of it back to the overlay" "$tx" \
 	"$(hc hv1 port vx0 tx_packets)"
 check_eq "...db, on hv2 with wb, got none (web -> db)" 0 "$(got db m)"
 check_eq "...nor bl" 0 "$(got bl m)"
+
+# ---- a real VRRP advertisement from hv1 ----
+# Not UDP: IP protocol 112, which segfilter parses no further than the
+# IP header, judged by rules of any protocol (a rule cannot name 112).
+
+wb0=$(got wb v) ap0=$(got ap1 v) db0=$(got db v)
+wire=$(nft_counter hv2 inet wire shop_web_vrrp)
+deny2=$(hc hv2 domain shop rule_deny)
+check "wa (hv1, web) sends 5 VRRP advertisements (tests/tools/vrrpsend)" \
+	n wa "$TOOLS/vrrpsend" -i eth0 -n 5 10.3.0.100
+check_eq "...which wb (hv2, web) receives, TTL 255 to 01:00:5e:00:00:12" \
+	$((wb0 + 5)) "$(got_at_least wb v $((wb0 + 5)))"
+check_eq "...as does ap1, on hv1 (web -> app allowed)" $((ap0 + 5)) \
+	"$(got_at_least ap1 v $((ap0 + 5)))"
+check_ge "...VNI 100 and web's group id on the wire, the VRRP packet inside" \
+	$((wire + 5)) "$(nft_counter hv2 inet wire shop_web_vrrp)"
+check_eq "...not db (hv2): web -> db denied" "$db0" "$(got db v)"
+check_ge "...which hv2 counts as rule_deny" $((deny2 + 5)) \
+	"$(hc hv2 domain shop rule_deny)"
+check_eq "...nor bl (hv2), of domain blue" 0 "$(got bl v)"
 
 # ---- the receiving host checks a flood's sender as for unicast ----
 

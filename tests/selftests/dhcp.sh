@@ -18,6 +18,10 @@
 # gateway's advertisement the address its endpoint was given
 # (fd09:1::ff:fe00:3, EUI-64 of its MAC).  s1 is flagged dhcp-server and
 # runs busybox udhcpd: c3 gets its lease from it, not from the gateway.
+# i1 (10.9.0.18, no IPv6) sends crafted INFORMs without ciaddr
+# (tests/tools/dhcpprobe).  Last, domain dr (VNI 900) gets an uplink
+# vxd0 on an underlay veth to the host hvr (192.168.53.2), from which
+# dhcpprobe -x sends DHCP as dr's remote endpoint 10.12.0.30.
 
 HERE=$(dirname "$0")
 # shellcheck source=../lib.sh
@@ -37,6 +41,7 @@ cleanup()
 		kill "$pid" 2>/dev/null || true
 	done
 	cleanup_vms
+	"$IP" link del vxd0 2>/dev/null
 	echo 600 >/sys/module/segfilter/parameters/ra_interval 2>/dev/null
 	rm -rf /etc/netns/c1 /etc/netns/c3 /tmp/dhcp.*
 	[ -z "$RESOLV" ] || rm -f /etc/resolv.conf
@@ -205,6 +210,40 @@ check_ge "the gateway answered the renewal and the new request (NAK, offer, ack)
 check_eq "c1's address is the new one" "10.9.0.21/32" \
 	"$(n c1 "$IP" -4 -o addr show dev eth0 | awk '{ print $4 }')"
 kill "$client" 2>/dev/null
+
+# --- a DHCPINFORM without ciaddr (tests/tools/dhcpprobe) ---
+# A client with an address asks for the other settings only; RFC 2131
+# answers an INFORM at its ciaddr, which a careless client leaves 0.
+# The gateway answers such an INFORM at the request's source address,
+# by broadcast when that is 0.0.0.0 or the client asked for it, and not
+# at all from an address that is not the endpoint's.
+PROBE=$TOOLS/dhcpprobe
+ACK="type=5 yiaddr=0.0.0.0 ciaddr=0.0.0.0"
+ACK_END="dmac=02:00:00:00:00:09 server=10.9.0.1 router=10.9.0.1"
+dhcp_vm i1 vi1 02:00:00:00:00:09
+n i1 "$IP" addr add 10.9.0.18/32 dev eth0
+$SEGCTL port attach vi1 domain dc >/dev/null
+$SEGCTL endpoint add 02:00:00:00:00:09 domain dc group vm port vi1 \
+	ip 10.9.0.18 >/dev/null
+replies=$(counter port vi1 dhcp_replies)
+check_eq "an INFORM from 10.9.0.18, ciaddr 0: an ACK with no address, to 10.9.0.18" \
+	"$ACK daddr=10.9.0.18 $ACK_END" \
+	"$(n i1 "$PROBE" -i eth0 -t 8 -s 10.9.0.18)"
+check_eq "...from 0.0.0.0: broadcast, to i1's MAC alone" \
+	"$ACK daddr=255.255.255.255 $ACK_END" \
+	"$(n i1 "$PROBE" -i eth0 -t 8)"
+check_eq "...from 10.9.0.18 with the broadcast flag: broadcast" \
+	"$ACK daddr=255.255.255.255 $ACK_END" \
+	"$(n i1 "$PROBE" -i eth0 -t 8 -s 10.9.0.18 -b)"
+check_eq "...each counted as a dhcp_reply" $((replies + 3)) \
+	"$(counter port vi1 dhcp_replies)"
+drops=$(counter port vi1 src_ip)
+check_fails "an INFORM from 10.9.0.99, not i1's, is not answered" \
+	n i1 "$PROBE" -i eth0 -t 8 -s 10.9.0.99 -w 1
+check_eq "...it is dropped as src_ip" $((drops + 1)) \
+	"$(counter port vi1 src_ip)"
+check_eq "...and no reply counted" $((replies + 3)) \
+	"$(counter port vi1 dhcp_replies)"
 
 # --- router advertisements ---
 vm_ns v6
@@ -391,5 +430,57 @@ sed 's/ mtu [0-9]* dns [^ ]* ipv6-prefix [^ ]*//' /tmp/dhcp.saved \
 check "sync to a state without them" $SEGCTL sync /tmp/dhcp.bare
 check_eq "...removes them" "" \
 	"$($SEGCTL domain show dc | grep -Eo ' (mtu|dns|ipv6-prefix) ')"
+
+# --- DHCP from a remote endpoint, over the uplink ---
+# A remote client is served by its own host, and DHCP broadcasts are
+# never copied to another host (design.rst): one that arrives here all
+# the same, crafted as remote endpoint 10.12.0.30's (dhcpprobe -x from
+# the host hvr) in domain dr (VNI 900, with a gateway that would answer
+# a local client), is checked as the uplink checks every frame, then
+# dropped unanswered.  From 0.0.0.0 it fails the source address check
+# (src_ip), which on an uplink comes first; from its own address it is
+# dropped as dhcp, a DISCOVER, a REQUEST and an INFORM alike.
+quiet_ns hvr
+"$IP" link add uld0 type veth peer name uld1 netns hvr
+"$IP" addr add 192.168.53.1/24 dev uld0
+"$IP" link set uld0 up
+n hvr "$IP" addr add 192.168.53.2/24 dev uld1
+n hvr "$IP" link set uld1 up
+"$IP" link add vxd0 type vxlan external gbp dstport 4789
+"$IP" link set vxd0 up
+check "domain dr: VNI 900, an uplink and a remote endpoint at hvr" sh -c "
+	$SEGCTL port attach vxd0 role uplink &&
+	$SEGCTL domain add dr id 4 vni 900 gateway 02:00:00:00:ff:04 \
+		gw-ip 10.12.0.1 &&
+	$SEGCTL group add vm id 1 domain dr &&
+	$SEGCTL endpoint add 02:00:00:00:00:0a domain dr group vm port vxd0 \
+		ip 10.12.0.30 remote 192.168.53.2"
+n hvr ping -c 1 -W 2 192.168.53.1 >/dev/null
+# remote_probe ARGS...: dhcpprobe's message sent from the remote endpoint.
+remote_probe()
+{
+	n hvr "$PROBE" -x 192.168.53.1 -v 900 -g 1 -m 02:00:00:00:00:0a "$@"
+}
+# rx_at_least N: the uplink has received N frames or more.
+rx_at_least() { [ "$(counter port vxd0 rx_packets)" -ge "$1" ]; }
+replies=$(counter domain dr dhcp_replies)
+rx=$(counter port vxd0 rx_packets)
+srcip=$(counter port vxd0 src_ip)
+dhcp=$(counter port vxd0 dhcp)
+check "a remote DISCOVER from 0.0.0.0 is sent" remote_probe -t 1
+check "...and one from 10.12.0.30" remote_probe -t 1 -s 10.12.0.30
+check "...a REQUEST for 10.12.0.30" remote_probe -t 3 -s 10.12.0.30 \
+	-c 10.12.0.30
+check "...an INFORM without ciaddr" remote_probe -t 8 -s 10.12.0.30
+wait_for 20 rx_at_least $((rx + 4))
+check_eq "the uplink received the four" $((rx + 4)) \
+	"$(counter port vxd0 rx_packets)"
+check_eq "...the one from 0.0.0.0 dropped as src_ip" $((srcip + 1)) \
+	"$(counter port vxd0 src_ip)"
+check_eq "...the three from 10.12.0.30 as dhcp" $((dhcp + 3)) \
+	"$(counter port vxd0 dhcp)"
+check_eq "...none answered: no dhcp_replies in dr" "$replies" \
+	"$(counter domain dr dhcp_replies)"
+check_eq "...nor by the uplink" 0 "$(counter port vxd0 dhcp_replies)"
 
 finish
