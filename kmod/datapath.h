@@ -403,6 +403,8 @@ void segf_rx_exit(struct segf_port *port, struct sk_buff *skb);
 bool segf_exit_route(const struct segf_ctx *ctx, struct sk_buff *skb,
 		     const struct segf_pkt *pkt,
 		     const struct segf_endpoint *src);
+void segf_pkt_addrs(const struct segf_pkt *pkt, struct segf_addr *src,
+		    struct segf_addr *dst);
 enum segfilter_drop_reason
 segf_exit_in_dest(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 		  struct segf_endpoint **dst, struct segf_group **sgroup);

@@ -301,8 +301,8 @@ drop:
 }
 
 /* The packet's source and destination addresses, as keys. */
-static void segf_pkt_addrs(const struct segf_pkt *pkt, struct segf_addr *src,
-			   struct segf_addr *dst)
+void segf_pkt_addrs(const struct segf_pkt *pkt, struct segf_addr *src,
+		    struct segf_addr *dst)
 {
 	if (pkt->proto == htons(ETH_P_IP)) {
 		segf_addr_v4(src, pkt->v4.saddr);

@@ -30,19 +30,6 @@ struct segf_trace {
 	struct segf_port *exit;		/* NULL: it stays in the domain */
 };
 
-/* The packet's source and destination addresses, as keys. */
-static void segf_trace_addrs(const struct segf_pkt *pkt,
-			     struct segf_addr *src, struct segf_addr *dst)
-{
-	if (pkt->proto == htons(ETH_P_IP)) {
-		segf_addr_v4(src, pkt->v4.saddr);
-		segf_addr_v4(dst, pkt->v4.daddr);
-	} else {
-		segf_addr_v6(src, &pkt->v6.saddr);
-		segf_addr_v6(dst, &pkt->v6.daddr);
-	}
-}
-
 /*
  * A packet from @src to a peer outside the domain, as segf_exit_route()
  * sees it: out by the exit, if the domain has one of its family, a
@@ -96,7 +83,7 @@ static void segf_trace_endpoint(struct segf_ctx *ctx, struct segf_pkt *pkt,
 	struct segf_addr saddr, daddr;
 	u32 reason;
 
-	segf_trace_addrs(pkt, &saddr, &daddr);
+	segf_pkt_addrs(pkt, &saddr, &daddr);
 	src = segf_lookup_route(ctx, &saddr);
 	if (!src || READ_ONCE(src->port) != ctx->port) {
 		d->drop = SEGFILTER_DROP_SRC_IP;
