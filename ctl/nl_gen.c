@@ -79,6 +79,7 @@ const char *const sfnl_attr_names[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_EXIT_NEXTHOP_MAC]	= "SEGFILTER_A_EXIT_NEXTHOP_MAC",
 	[SEGFILTER_A_EXIT_NEXTHOP6_MAC]	= "SEGFILTER_A_EXIT_NEXTHOP6_MAC",
 	[SEGFILTER_A_BUM_LIMIT]		= "SEGFILTER_A_BUM_LIMIT",
+	[SEGFILTER_A_TRACE_EXIT]	= "SEGFILTER_A_TRACE_EXIT",
 };
 
 const char *const sfnl_service_mode_names[SEGFILTER_SERVICE_MAX + 1] = {
@@ -225,6 +226,7 @@ struct nla_policy sfnl_segfilter_policy[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_EXIT_NEXTHOP_MAC]	= { .type = NLA_UNSPEC },
 	[SEGFILTER_A_EXIT_NEXTHOP6_MAC]	= { .type = NLA_UNSPEC },
 	[SEGFILTER_A_BUM_LIMIT]		= { .type = NLA_U32 },
+	[SEGFILTER_A_TRACE_EXIT]	= { .type = NLA_U32 },
 };
 
 struct nla_policy sfnl_addr_policy[SEGFILTER_A_ADDR_MAX + 1] = {

@@ -3,10 +3,12 @@
  * segctl trace DEV from ADDR to ADDR [proto tcp|udp|icmp|icmpv6|N]
  *	[sport N] [dport N] [type N] [id N]
  *
- * Asks the kernel what it would do with such a packet arriving on DEV:
- * it runs the data path's lookups without sending anything or changing
- * any state.
+ * Asks the kernel what it would do with such a packet arriving on DEV
+ * (an endpoint's port, or an exit for a packet from outside): it runs
+ * the data path's lookups without sending anything or changing any
+ * state.
  */
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -109,13 +111,14 @@ static void put_tuple(struct nl_msg *msg, const struct trace_spec *t)
  *	flow miss
  *	rule 7			(or: rule default)
  *	action allow		(or: action redirect, then: chain inspect)
+ *	exit xshop		(out of the domain by its exit)
  *	drop rule_deny
  *
  * JSON: one object, with "rule" a number or "default".
  */
 static void print_trace(struct nlattr **tb)
 {
-	char buf[32];
+	char buf[32], name[IF_NAMESIZE];
 
 	open_json_object(NULL);
 	if (tb[SEGFILTER_A_DOMAIN_NAME])
@@ -149,6 +152,10 @@ static void print_trace(struct nlattr **tb)
 	if (tb[SEGFILTER_A_CHAIN_NAME])
 		print_string(PRINT_ANY, "chain", "chain %s\n",
 			     nla_get_string(tb[SEGFILTER_A_CHAIN_NAME]));
+	if (tb[SEGFILTER_A_TRACE_EXIT])
+		print_string(PRINT_ANY, "exit", "exit %s\n",
+			     ifname_str(NULL, tb[SEGFILTER_A_TRACE_EXIT], name,
+					sizeof(name)));
 	if (tb[SEGFILTER_A_DROP_REASON])
 		print_string(PRINT_ANY, "drop", "drop %s\n",
 			     drop_name(nla_get_u32(tb[SEGFILTER_A_DROP_REASON]),

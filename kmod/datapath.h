@@ -379,6 +379,9 @@ void segf_multicast(const struct segf_ctx *ctx, struct sk_buff *skb,
 		    const struct segf_endpoint *src);
 void segf_routed(const struct segf_ctx *ctx, struct sk_buff *skb,
 		 const struct segf_pkt *pkt, const struct segf_endpoint *src);
+enum segfilter_drop_reason
+segf_route(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
+	   struct segf_endpoint **dst);
 int segf_route_rewrite(struct sk_buff *skb, const struct segf_pkt *pkt,
 		       const u8 *src_mac, const u8 *dst_mac);
 unsigned int segf_out_mtu(const struct sk_buff *skb,
@@ -406,6 +409,11 @@ void segf_rx_exit(struct segf_port *port, struct sk_buff *skb);
 bool segf_exit_route(const struct segf_ctx *ctx, struct sk_buff *skb,
 		     const struct segf_pkt *pkt,
 		     const struct segf_endpoint *src);
+void segf_pkt_addrs(const struct segf_pkt *pkt, struct segf_addr *src,
+		    struct segf_addr *dst);
+enum segfilter_drop_reason
+segf_exit_in_dest(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
+		  struct segf_endpoint **dst, struct segf_group **sgroup);
 struct segf_group *segf_exit_peer(const struct segf_ctx *ctx,
 				  const struct segf_addr *addr);
 struct segf_port *segf_exit_next_hop(const struct segf_ctx *ctx, bool v6,

@@ -301,8 +301,8 @@ drop:
 }
 
 /* The packet's source and destination addresses, as keys. */
-static void segf_pkt_addrs(const struct segf_pkt *pkt, struct segf_addr *src,
-			   struct segf_addr *dst)
+void segf_pkt_addrs(const struct segf_pkt *pkt, struct segf_addr *src,
+		    struct segf_addr *dst)
 {
 	if (pkt->proto == htons(ETH_P_IP)) {
 		segf_addr_v4(src, pkt->v4.saddr);
@@ -313,49 +313,47 @@ static void segf_pkt_addrs(const struct segf_pkt *pkt, struct segf_addr *src,
 	}
 }
 
-/*
- * An IP frame to the exit's MAC, of the exit's family @af: routed to the
- * endpoint that owns its destination, if the policy lets the source's
- * prefix group reach it and it fits the endpoint's port.
- * A source that is the domain's (an endpoint's or the gateway's
- * address) is forged: nothing outside speaks for the domain.
+/**
+ * segf_exit_in_dest - where an IP packet in by an exit goes, before the verdict
+ * @ctx: the packet's context (the exit's)
+ * @pkt: the packet, to the exit's MAC from the next hop's
+ * @dst: the endpoint that owns its destination, filled in
+ * @sgroup: the prefix group of its source, filled in (NULL for none)
+ *
+ * To the endpoint that owns its destination (an address, or a prefix it
+ * owns: a router's subnet), from a source that a prefix group of the
+ * domain holds.  A source that is the domain's (an endpoint's or the
+ * gateway's address) is forged: nothing outside speaks for the domain.
+ * segf_exit_in() and segctl trace (trace.c) both ask it.
+ *
+ * Return: 0, or why the packet is dropped.
  */
-static void segf_exit_in(const struct segf_ctx *ctx, struct sk_buff *skb,
-			 const struct segf_pkt *pkt, unsigned int af)
+enum segfilter_drop_reason
+segf_exit_in_dest(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
+		  struct segf_endpoint **dst, struct segf_group **sgroup)
 {
 	const struct segf_domain_cfg *cfg = &ctx->pol->cfg;
-	enum segfilter_drop_reason reason;
 	struct segf_addr saddr, daddr;
-	struct segf_endpoint *dst;
-	struct segf_group *sgroup;
-	struct segf_steer st;
-	unsigned int mtu;
 
 	/* The domain's DHCP is the gateway's, or its flagged server's. */
-	if (segf_is_dhcp(pkt)) {
-		segf_drop(ctx, skb, SEGFILTER_DROP_DHCP);
-		return;
-	}
+	if (segf_is_dhcp(pkt))
+		return SEGFILTER_DROP_DHCP;
 	segf_pkt_addrs(pkt, &saddr, &daddr);
-	reason = SEGFILTER_DROP_NO_ROUTE;
 	if (is_zero_ether_addr(cfg->gw_mac) || segf_gw_owns(cfg, &daddr) ||
 	    segf_addr_link_local(&saddr) || segf_addr_link_local(&daddr))
-		goto drop;
+		return SEGFILTER_DROP_NO_ROUTE;
 	/* An endpoint's address, or a prefix it owns (a router's subnet). */
-	dst = segf_lookup_route(ctx, &daddr);
-	if (!dst)
-		goto drop;
-	reason = SEGFILTER_DROP_SRC_IP;
+	*dst = segf_lookup_route(ctx, &daddr);
+	if (!*dst)
+		return SEGFILTER_DROP_NO_ROUTE;
 	if (!segf_addr_unicast(&saddr) || segf_gw_owns(cfg, &saddr) ||
 	    segf_lookup_addr(ctx, &saddr))
-		goto drop;
-	reason = SEGFILTER_DROP_TTL_EXCEEDED;
+		return SEGFILTER_DROP_SRC_IP;
 	if (pkt->ttl <= 1)
-		goto drop;
+		return SEGFILTER_DROP_TTL_EXCEEDED;
 	/* Towards an endpoint on another host: not in this round. */
-	reason = SEGFILTER_DROP_WRONG_HOST;
-	if (segf_port_is_uplink(segf_endpoint_port(dst)))
-		goto drop;
+	if (segf_port_is_uplink(segf_endpoint_port(*dst)))
+		return SEGFILTER_DROP_WRONG_HOST;
 	/*
 	 * Only what a prefix group of the domain holds comes in, and ICMP
 	 * errors about a flow out from wherever else on the path
@@ -363,9 +361,29 @@ static void segf_exit_in(const struct segf_ctx *ctx, struct sk_buff *skb,
 	 * no_route, and takes what comes in here as outside whatever its
 	 * source, even one inside an endpoint's prefix).
 	 */
-	reason = SEGFILTER_DROP_NO_ROUTE;
-	sgroup = segf_prefix_group(ctx->pol, &saddr);
-	if (!sgroup && !(pkt->flags & SEGF_PKT_QUOTED))
+	*sgroup = segf_prefix_group(ctx->pol, &saddr);
+	if (!*sgroup && !(pkt->flags & SEGF_PKT_QUOTED))
+		return SEGFILTER_DROP_NO_ROUTE;
+	return 0;
+}
+
+/*
+ * An IP frame to the exit's MAC, of the exit's family @af: routed to the
+ * endpoint segf_exit_in_dest() finds, if the policy lets the source's
+ * prefix group reach it and it fits the endpoint's port.
+ */
+static void segf_exit_in(const struct segf_ctx *ctx, struct sk_buff *skb,
+			 const struct segf_pkt *pkt, unsigned int af)
+{
+	const struct segf_domain_cfg *cfg = &ctx->pol->cfg;
+	enum segfilter_drop_reason reason;
+	struct segf_endpoint *dst;
+	struct segf_group *sgroup;
+	struct segf_steer st;
+	unsigned int mtu;
+
+	reason = segf_exit_in_dest(ctx, pkt, &dst, &sgroup);
+	if (reason)
 		goto drop;
 	reason = segf_decide(ctx, pkt, skb->len, sgroup, dst->group, &st);
 	if (reason)

@@ -297,9 +297,10 @@ static void segf_flood(const struct segf_ctx *ctx, struct sk_buff *skb,
 /*
  * Step 5 for a frame sent to the domain's gateway: the destination is
  * the endpoint that owns the destination address (a host route), else
- * the one that owns the longest prefix that holds it.
+ * the one that owns the longest prefix that holds it.  segctl trace
+ * (trace.c) asks it too.
  */
-static enum segfilter_drop_reason
+enum segfilter_drop_reason
 segf_route(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 	   struct segf_endpoint **dst)
 {

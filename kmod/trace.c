@@ -2,10 +2,12 @@
 /*
  * segfilter: segctl trace.  A TRACE request describes a packet by its
  * addresses and transport; the reply says what the data path would do
- * with it if the endpoint that owns the source address sent it into the
- * port the request names: the groups, the flow entry if one decides,
- * the rule or default, the action and chain, or the drop reason.  It
- * asks segf_verdict(), as the data path does, and changes nothing.
+ * with it if the endpoint that owns the source address (or a prefix
+ * holding it) sent it into the port the request names, or, for an exit,
+ * if it came in from outside: the groups, the flow entry if one
+ * decides, the rule or default, the action and chain, the exit it
+ * leaves by, or the drop reason.  It asks the data path's lookups and
+ * segf_verdict(), as the data path does, and changes nothing.
  */
 
 #include <linux/icmp.h>
@@ -22,43 +24,147 @@
 #include "port.h"
 #include "segfilter.h"
 
+/* What a trace found: the verdict, and the exit the packet leaves by. */
+struct segf_trace {
+	struct segf_decision d;
+	struct segf_port *exit;		/* NULL: it stays in the domain */
+};
+
+/*
+ * A packet from @src to a peer outside the domain, as segf_exit_route()
+ * sees it: out by the exit, if the domain has one of its family, a
+ * prefix group holds the destination (segf_exit_peer()) and the exit
+ * knows its next hop's MAC; else no_route, or nexthop_unresolved (a
+ * trace asks the next hop nothing).
+ */
+static void segf_trace_out(const struct segf_ctx *ctx, struct segf_pkt *pkt,
+			   const struct segf_addr *saddr,
+			   const struct segf_addr *daddr,
+			   const struct segf_endpoint *src,
+			   struct segf_trace *t)
+{
+	struct segf_decision *d = &t->d;
+	struct segf_group *dgroup = NULL;
+
+	if (!segf_addr_link_local(saddr))
+		dgroup = segf_exit_peer(ctx, daddr);
+	if (!dgroup) {
+		d->src = src->group;
+		d->drop = SEGFILTER_DROP_NO_ROUTE;
+		return;
+	}
+	t->exit = segf_exit_next_hop(ctx, pkt->proto == htons(ETH_P_IPV6),
+				     pkt->dst);
+	if (!t->exit) {
+		/* segf_exit_peer() saw the exit: its next hop is unknown. */
+		t->exit = rcu_dereference(ctx->dom->exit);
+		d->src = src->group;
+		d->dst = dgroup;
+		d->drop = SEGFILTER_DROP_NEXTHOP_UNRESOLVED;
+		return;
+	}
+	segf_verdict(ctx->dom, ctx->pol, pkt, src->group, dgroup, jiffies, d);
+}
+
+/*
+ * A packet an endpoint behind @ctx->port sends, routed as segf_rx() and
+ * segf_routed() route it.  Its sender is the endpoint whose address, or
+ * prefix (a router VM's subnet), holds the source, if it sits behind
+ * the port and segf_check_source() lets it send from there; its
+ * destination is the endpoint that has the destination address or the
+ * longest prefix holding it (segf_route()), else a peer outside by the
+ * exit.  The MACs are those of the two endpoints: a trace has no frame.
+ */
+static void segf_trace_endpoint(struct segf_ctx *ctx, struct segf_pkt *pkt,
+				struct segf_trace *t)
+{
+	struct segf_decision *d = &t->d;
+	struct segf_endpoint *src, *dst = NULL;
+	struct segf_addr saddr, daddr;
+	u32 reason;
+
+	segf_pkt_addrs(pkt, &saddr, &daddr);
+	src = segf_lookup_route(ctx, &saddr);
+	if (!src || READ_ONCE(src->port) != ctx->port) {
+		d->drop = SEGFILTER_DROP_SRC_IP;
+		return;
+	}
+	ether_addr_copy(pkt->src, src->mac);
+	reason = segf_check_source(ctx->pol, src, pkt);
+	if (reason) {
+		d->drop = reason;
+		return;
+	}
+	reason = segf_route(ctx, pkt, &dst);
+	if (reason == SEGFILTER_DROP_NO_ROUTE && !dst) {
+		segf_trace_out(ctx, pkt, &saddr, &daddr, src, t);
+		return;
+	}
+	if (reason) {
+		d->src = src->group;
+		d->drop = reason;
+		return;
+	}
+	ether_addr_copy(pkt->dst, dst->mac);
+	segf_verdict(ctx->dom, ctx->pol, pkt, src->group, dst->group, jiffies,
+		     d);
+}
+
+/*
+ * A packet from outside, in by the exit @ctx->port from its next hop,
+ * to the exit's MAC, as segf_rx_exit() takes it: of a family the exit
+ * has, once it knows its next hop (else exit_foreign), then where
+ * segf_exit_in_dest() sends it, from the prefix group of its source.
+ */
+static void segf_trace_exit_in(struct segf_ctx *ctx, struct segf_pkt *pkt,
+			       struct segf_trace *t)
+{
+	struct segf_exit_link *link;
+	struct segf_decision *d = &t->d;
+	struct segf_group *sgroup = NULL;
+	struct segf_endpoint *dst;
+	u32 reason;
+
+	link = &ctx->port->exit[pkt->proto == htons(ETH_P_IP) ?
+				SEGF_EXIT_V4 : SEGF_EXIT_V6];
+	if (READ_ONCE(ctx->port->born) > ctx->pol->gen) {
+		d->drop = SEGFILTER_DROP_NO_ROUTE;
+		return;
+	}
+	if (!link->on || !segf_exit_nh_mac(link, pkt->src)) {
+		d->drop = SEGFILTER_DROP_EXIT_FOREIGN;
+		return;
+	}
+	reason = segf_exit_in_dest(ctx, pkt, &dst, &sgroup);
+	if (reason) {
+		d->src = sgroup;
+		d->drop = reason;
+		return;
+	}
+	segf_verdict(ctx->dom, ctx->pol, pkt, sgroup, dst->group, jiffies, d);
+}
+
 /*
  * Run @pkt through the lookups and the verdict, as if it came in by
- * @port.  The source and destination endpoints are those that own the
- * packet's addresses.  Nothing is sent, counted or changed: the flow
- * table is only read.  Called with segf_net::lock held.
+ * @port: from an endpoint behind it, or from outside if it is the
+ * domain's exit.  Nothing is sent, counted or changed: the flow table
+ * is only read.  Called with segf_net::lock held.
  */
 static void segf_trace_packet(struct segf_port *port, struct segf_pkt *pkt,
-			      struct segf_decision *d)
+			      struct segf_trace *t)
 {
 	struct segf_ctx ctx = {
 		.dom = port->domain,
 		.port = port,
 	};
-	struct segf_endpoint *src, *dst;
-	bool v4 = pkt->proto == htons(ETH_P_IP);
 
-	memset(d, 0, sizeof(*d));
+	memset(t, 0, sizeof(*t));
 	rcu_read_lock();
 	ctx.pol = rcu_dereference(port->domain->policy);
-	src = v4 ? segf_lookup_v4(&ctx, pkt->v4.saddr) :
-		   segf_lookup_v6(&ctx, &pkt->v6.saddr);
-	dst = v4 ? segf_lookup_v4(&ctx, pkt->v4.daddr) :
-		   segf_lookup_v6(&ctx, &pkt->v6.daddr);
-	if (!src || READ_ONCE(src->port) != port) {
-		d->drop = SEGFILTER_DROP_SRC_IP;
-		goto out;
-	}
-	if (!dst) {
-		d->src = src->group;
-		d->drop = SEGFILTER_DROP_NO_ROUTE;
-		goto out;
-	}
-	ether_addr_copy(pkt->src, src->mac);
-	ether_addr_copy(pkt->dst, dst->mac);
-	segf_verdict(ctx.dom, ctx.pol, pkt, src->group, dst->group, jiffies,
-		     d);
-out:
+	if (segf_port_is_exit(port))
+		segf_trace_exit_in(&ctx, pkt, t);
+	else
+		segf_trace_endpoint(&ctx, pkt, t);
 	rcu_read_unlock();
 }
 
@@ -125,9 +231,10 @@ static int segf_trace_parse(struct nlattr *nest, struct segf_pkt *pkt,
 
 /* Put what segf_trace_packet() found into the reply. */
 static bool segf_trace_fill(struct sk_buff *msg, const struct segf_domain *dom,
-			    const struct segf_decision *d,
+			    const struct segf_trace *t,
 			    const struct segf_pkt *pkt)
 {
+	const struct segf_decision *d = &t->d;
 	bool full;
 
 	full = nla_put_u32(msg, SEGFILTER_A_DOMAIN_ID, dom->id) ||
@@ -156,6 +263,9 @@ static bool segf_trace_fill(struct sk_buff *msg, const struct segf_domain *dom,
 					      d->chain->name);
 	if (d->drop)
 		full = full || nla_put_u32(msg, SEGFILTER_A_DROP_REASON, d->drop);
+	if (t->exit)
+		full = full || nla_put_u32(msg, SEGFILTER_A_TRACE_EXIT,
+					   t->exit->ifindex);
 	return full || segf_put_tuple(msg, pkt);
 }
 
@@ -163,7 +273,7 @@ int segf_trace_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct segf_net *sn = segf_pernet(genl_info_net(info));
 	struct nlattr *tuple = info->attrs[SEGFILTER_A_TUPLE];
-	struct segf_decision d;
+	struct segf_trace t;
 	struct segf_port *port;
 	struct segf_pkt pkt;
 	struct sk_buff *msg;
@@ -198,14 +308,14 @@ int segf_trace_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -EINVAL;
 		goto out;
 	}
-	segf_trace_packet(port, &pkt, &d);
+	segf_trace_packet(port, &pkt, &t);
 
 	err = -EMSGSIZE;
 	hdr = genlmsg_put(msg, info->snd_portid, info->snd_seq, &segf_family,
 			  0, SEGFILTER_CMD_TRACE);
 	if (!hdr)
 		goto out;
-	if (segf_trace_fill(msg, port->domain, &d, &pkt)) {
+	if (segf_trace_fill(msg, port->domain, &t, &pkt)) {
 		genlmsg_cancel(msg, hdr);
 		goto out;
 	}

@@ -394,6 +394,183 @@ check_eq "...and port show says so" "unresolved" "$(nexthop_mac xlone)"
 check_ge "...while the exit asked for it (ARP requests sent)" 2 \
 	"$(counter port xlone tx_packets)"
 
+# ---- segctl trace answers as the traffic goes ----
+
+# trace_says 'LINE, LINE...' DEV from ...: segctl trace DEV from ...
+# prints each LINE (whole lines), and an "exit" line only if one is
+# wanted.
+trace_says()
+{
+	local want=$1 out line
+	local -a lines
+	shift
+	out=$($SEGCTL trace "$@" 2>&1)
+	echo "segctl trace $*"
+	echo "$out"
+	IFS=, read -ra lines <<<"$want"
+	for line in "${lines[@]}"; do
+		line=${line# }
+		grep -qx -- "$line" <<<"$out" || {
+			echo "no line \"$line\""
+			return 1
+		}
+	done
+	case $want in
+	*exit\ *) ;;
+	*) ! grep -q '^exit ' <<<"$out" ;;
+	esac
+}
+
+# Out, allowed and denied, by address family.
+check "trace web -> internet:80: rule 20 allows, out by the exit xshop" \
+	trace_says "from group web, to group internet, rule 20, action allow, exit xshop" \
+	vweb from 10.1.1.10 to 203.0.113.10 dport 80
+check "...and web connects so" tcp_ok web internet 203.0.113.10 80
+check "...-j: \"exit\":\"xshop\"" sh -c \
+	"$SEGCTL -j trace vweb from 10.1.1.10 to 203.0.113.10 dport 80 |
+	 grep -q '\"to\":\"internet\".*\"exit\":\"xshop\"'"
+check "trace web -> internet:80 over IPv6: out by xshop too" \
+	trace_says "to group internet, rule 20, action allow, exit xshop" \
+	vweb from fd01:1::10 to 2001:db8:99::10 dport 80
+check "...and web connects so" tcp_ok web internet 2001:db8:99::10 80
+check "trace app -> internet:80: routed to xshop, default_deny" \
+	trace_says "from group app, to group internet, rule default, drop default_deny, exit xshop" \
+	vapp from 10.1.2.10 to 203.0.113.10 dport 80
+before=$(counter port vapp default_deny)
+check "...and app does not connect" \
+	tcp_blocked app internet 203.0.113.10 80
+check_ge "...default_deny at app's port" $((before + 1)) \
+	"$(counter port vapp default_deny)"
+
+# In, on the exit's port: a packet from outside.
+check "trace on xshop internet -> web:443: from group internet, rule 10" \
+	trace_says "from group internet, to group web, rule 10, action allow" \
+	xshop from 203.0.113.10 to 10.1.1.10 dport 443
+check "...and the internet connects so" tcp_ok internet web 10.1.1.10 443
+check "trace on xshop internet -> web:22: default_deny" \
+	trace_says "from group internet, to group web, rule default, drop default_deny" \
+	xshop from 203.0.113.10 to 10.1.1.10 dport 22
+before=$(counter port xshop default_deny)
+check "...and the internet does not connect" \
+	tcp_blocked internet web 10.1.1.10 22
+check_ge "...default_deny on the exit" $((before + 1)) \
+	"$(counter port xshop default_deny)"
+check "trace on xshop from app's address (forged): src_ip" \
+	trace_says "drop src_ip" \
+	xshop from 10.1.2.10 to 10.1.1.10 proto icmp
+check "trace on xshop from the gateway's address: src_ip" \
+	trace_says "drop src_ip" \
+	xshop from 10.1.3.1 to 10.1.1.10 proto icmp
+echos=$(in_echos web)
+before=$(counter port xshop src_ip)
+n provider "$IP" addr add 10.1.2.10/32 dev lo
+check_fails "...and the provider's ping from 10.1.2.10 does not arrive" \
+	n provider ping -c 1 -W 1 -I 10.1.2.10 10.1.1.10
+n provider "$IP" addr del 10.1.2.10/32 dev lo
+check_ge "...src_ip on the exit" $((before + 1)) \
+	"$(counter port xshop src_ip)"
+check_eq "...web got no echo request" "$echos" "$(in_echos web)"
+check "trace on xshop to 10.1.2.99 (nobody's): no_route" \
+	trace_says "drop no_route" \
+	xshop from 192.0.2.1 to 10.1.2.99 proto icmp
+before=$(counter port xshop no_route)
+check_fails "...and the provider's ping to it goes nowhere" \
+	n provider ping -c 1 -W 1 10.1.2.99
+check_ge "...no_route on the exit" $((before + 1)) \
+	"$(counter port xshop no_route)"
+
+# Domains whose outside is narrower, or unreachable.
+check "trace bweb -> 198.51.100.1 (blue: no prefix holds it): no_route" \
+	trace_says "drop no_route" \
+	vbweb from 10.1.1.10 to 198.51.100.1 proto icmp
+before=$(counter port vbweb no_route)
+check_fails "...and bweb's ping goes nowhere" \
+	n bweb ping -c 1 -W 1 198.51.100.1
+check_ge "...no_route at bweb's port" $((before + 1)) \
+	"$(counter port vbweb no_route)"
+check "trace lone's VM -> outside: to group world, nexthop_unresolved" \
+	trace_says "from group all, to group world, drop nexthop_unresolved, exit xlone" \
+	vlvm from 10.1.1.10 to 203.0.113.10 proto icmp
+before=$(counter port vlvm nexthop_unresolved)
+check_fails "...and its ping does not go" n lvm ping -c 1 -W 1 203.0.113.10
+check_ge "...nexthop_unresolved at its port" $((before + 1)) \
+	"$(counter port vlvm nexthop_unresolved)"
+check "trace on xlone (no next hop known): exit_foreign" \
+	trace_says "drop exit_foreign" \
+	xlone from 192.0.2.7 to 10.1.1.10 proto icmp
+before=$(counter port xlone exit_foreign)
+n deadend "$IP" route add 10.1.0.0/16 via 192.0.2.2
+check_fails "...and deadend's ping through xlone does not arrive" \
+	n deadend ping -c 1 -W 1 10.1.1.10
+n deadend "$IP" route del 10.1.0.0/16 via 192.0.2.2
+check_ge "...exit_foreign on xlone" $((before + 1)) \
+	"$(counter port xlone exit_foreign)"
+
+# An owned prefix: db's endpoint owns 10.1.30.0/24 (db has 10.1.30.5).
+DB=02:00:00:00:03:0a
+if $SEGCTL prefix add 10.1.30.0/24 domain shop endpoint $DB >/dev/null &&
+   $SEGCTL rule add id 40 domain shop from web to db proto icmp type 8 \
+	action allow >/dev/null &&
+   $SEGCTL rule add id 41 domain shop from db to $OUTSIDE proto icmp \
+	type 8 action allow >/dev/null &&
+   $SEGCTL rule add id 42 domain shop from $OUTSIDE to db proto icmp \
+	type 8 action allow >/dev/null &&
+   n db "$IP" addr add 10.1.30.5/32 dev eth0 &&
+   n db "$IP" addr add 10.1.31.5/32 dev eth0; then
+	pass "db's endpoint owns 10.1.30.0/24; rules 40, 41, 42 for pings"
+else
+	fail "db's endpoint owns 10.1.30.0/24; rules 40, 41, 42 for pings"
+fi
+check "trace web -> 10.1.30.5 (db's prefix): to group db, rule 40" \
+	trace_says "from group web, to group db, rule 40, action allow" \
+	vweb from 10.1.1.10 to 10.1.30.5 proto icmp
+check "...and web pings it" n web ping -c 1 -W 2 10.1.30.5
+check "trace app -> 10.1.30.5: to group db, default_deny" \
+	trace_says "from group app, to group db, rule default, drop default_deny" \
+	vapp from 10.1.2.10 to 10.1.30.5 proto icmp
+before=$(counter port vapp default_deny)
+check_fails "...and app's ping does not arrive" \
+	n app ping -c 1 -W 1 10.1.30.5
+check_ge "...default_deny at app's port" $((before + 1)) \
+	"$(counter port vapp default_deny)"
+check "trace on xshop internet -> 10.1.30.5: to group db, rule 42" \
+	trace_says "from group internet, to group db, rule 42, action allow" \
+	xshop from 203.0.113.10 to 10.1.30.5 proto icmp
+check "...and the internet pings it through the exit" \
+	n internet ping -c 1 -W 2 10.1.30.5
+check "trace db from 10.1.30.5 -> internet: group db, rule 41, xshop" \
+	trace_says "from group db, to group internet, rule 41, action allow, exit xshop" \
+	vdb from 10.1.30.5 to 203.0.113.10 proto icmp
+check "...and db pings the internet from it" \
+	n db ping -c 1 -W 2 -I 10.1.30.5 203.0.113.10
+check "trace db from 10.1.30.5 -> web: from group db, default_deny" \
+	trace_says "from group db, to group web, rule default, drop default_deny" \
+	vdb from 10.1.30.5 to 10.1.1.10 proto icmp
+src=$(counter port vdb src_ip)
+before=$(counter port vdb default_deny)
+check_fails "...and db's ping from it does not arrive" \
+	n db ping -c 1 -W 1 -I 10.1.30.5 10.1.1.10
+check_ge "...default_deny at db's port" $((before + 1)) \
+	"$(counter port vdb default_deny)"
+check_eq "...not src_ip: the source is db's" "$src" \
+	"$(counter port vdb src_ip)"
+check "trace db from 10.1.31.5 (no prefix of db's): src_ip" \
+	trace_says "drop src_ip" \
+	vdb from 10.1.31.5 to 10.1.1.10 proto icmp
+check_fails "...and db's ping from it does not arrive" \
+	n db ping -c 1 -W 1 -I 10.1.31.5 10.1.1.10
+check_ge "...src_ip at db's port" $((src + 1)) \
+	"$(counter port vdb src_ip)"
+check "trace web from 10.1.30.5 (db's prefix, not web's): src_ip" \
+	trace_says "drop src_ip" \
+	vweb from 10.1.30.5 to 10.1.2.10 proto icmp
+n db "$IP" addr del 10.1.30.5/32 dev eth0
+n db "$IP" addr del 10.1.31.5/32 dev eth0
+$SEGCTL rule del 40 domain shop >/dev/null
+$SEGCTL rule del 41 domain shop >/dev/null
+$SEGCTL rule del 42 domain shop >/dev/null
+$SEGCTL prefix del 10.1.30.0/24 domain shop >/dev/null
+
 # ---- bad input: refused, with a message, nothing changed ----
 
 $SEGCTL save >"$F/before"

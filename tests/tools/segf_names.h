@@ -124,6 +124,7 @@ static const char *const attrs[] = {
 	[SEGFILTER_A_EXIT_NEXTHOP_MAC] = "exit_nexthop_mac",
 	[SEGFILTER_A_EXIT_NEXTHOP6_MAC] = "exit_nexthop6_mac",
 	[SEGFILTER_A_BUM_LIMIT] = "bum_limit",
+	[SEGFILTER_A_TRACE_EXIT] = "trace_exit",
 };
 
 static const char *const addr_attrs[] = {

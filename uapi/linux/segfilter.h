@@ -422,6 +422,9 @@ enum segfilter_drop_reason {
  *	broadcast and multicast frames per second the domain's endpoints of this
  *	host may send to other hosts, default bum-limit-default; 0 sends none.
  *	Copies over it are dropped (bum-limit drops).
+ * @SEGFILTER_A_TRACE_EXIT: In trace replies: the ifindex of the domain's
+ *	exit by which the traced packet leaves the domain, for a peer outside
+ *	that dst-group (a prefix group) holds.
  * @__SEGFILTER_A_MAX: One more than the last value.
  */
 enum segfilter_attr {
@@ -501,6 +504,7 @@ enum segfilter_attr {
 	SEGFILTER_A_EXIT_NEXTHOP_MAC,	/* binary */
 	SEGFILTER_A_EXIT_NEXTHOP6_MAC,	/* binary */
 	SEGFILTER_A_BUM_LIMIT,		/* u32 */
+	SEGFILTER_A_TRACE_EXIT,		/* u32 */
 
 	__SEGFILTER_A_MAX
 };
@@ -780,12 +784,14 @@ enum segfilter_stats_attr {
  *	an ack.
  * @SEGFILTER_CMD_TRACE: Run a described packet through the data path's
  *	lookups without sending anything or changing any state. ifindex (the
- *	ingress port) and tuple (at least the source and destination address,
- *	and proto) are required. The reply has chain-name when the packet is
- *	redirected, and the tuple as understood. Do: request ifindex, tuple;
- *	reply domain-id, domain-name, src-group-id, src-group-name,
- *	dst-group-id, dst-group-name, trace-flow, trace-default, rule-id,
- *	action, drop-reason, chain-name, tuple.
+ *	ingress port: an endpoint's, or an exit for a packet from outside) and
+ *	tuple (at least the source and destination address, and proto) are
+ *	required. The reply has chain-name when the packet is redirected,
+ *	trace-exit when it leaves by the domain's exit, and the tuple as
+ *	understood. Do: request ifindex, tuple; reply domain-id, domain-name,
+ *	src-group-id, src-group-name, dst-group-id, dst-group-name, trace-flow,
+ *	trace-default, rule-id, action, drop-reason, chain-name, trace-exit,
+ *	tuple.
  * @SEGFILTER_CMD_VERDICT_EVENT: A rule with the log flag decided on a
  *	packet. Rate limited per domain; suppressed events are counted (stats
  *	log-suppressed). Event of the multicast group events: domain-id,
