@@ -138,6 +138,19 @@ segf_lookup_v6(const struct segf_ctx *ctx, const struct in6_addr *addr)
 	return segf_lookup_addr(ctx, &key);
 }
 
+/* The packet's source and destination addresses, as keys. */
+static inline void segf_pkt_addrs(const struct segf_pkt *pkt,
+				  struct segf_addr *src, struct segf_addr *dst)
+{
+	if (pkt->proto == htons(ETH_P_IP)) {
+		segf_addr_v4(src, pkt->v4.saddr);
+		segf_addr_v4(dst, pkt->v4.daddr);
+	} else {
+		segf_addr_v6(src, &pkt->v6.saddr);
+		segf_addr_v6(dst, &pkt->v6.daddr);
+	}
+}
+
 /*
  * Where a routed frame to @addr goes: the endpoint that has it as an
  * address, else the one that owns the longest prefix holding it (unless
@@ -409,8 +422,6 @@ void segf_rx_exit(struct segf_port *port, struct sk_buff *skb);
 bool segf_exit_route(const struct segf_ctx *ctx, struct sk_buff *skb,
 		     const struct segf_pkt *pkt,
 		     const struct segf_endpoint *src);
-void segf_pkt_addrs(const struct segf_pkt *pkt, struct segf_addr *src,
-		    struct segf_addr *dst);
 enum segfilter_drop_reason
 segf_exit_in_dest(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 		  struct segf_endpoint **dst, struct segf_group **sgroup);

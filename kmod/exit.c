@@ -300,21 +300,8 @@ drop:
 	segf_drop(ctx, skb, reason);
 }
 
-/* The packet's source and destination addresses, as keys. */
-void segf_pkt_addrs(const struct segf_pkt *pkt, struct segf_addr *src,
-		    struct segf_addr *dst)
-{
-	if (pkt->proto == htons(ETH_P_IP)) {
-		segf_addr_v4(src, pkt->v4.saddr);
-		segf_addr_v4(dst, pkt->v4.daddr);
-	} else {
-		segf_addr_v6(src, &pkt->v6.saddr);
-		segf_addr_v6(dst, &pkt->v6.daddr);
-	}
-}
-
-/**
- * segf_exit_in_dest - where an IP packet in by an exit goes, before the verdict
+/*
+ * __segf_exit_in_dest - where an IP packet in by an exit goes, before the verdict
  * @ctx: the packet's context (the exit's)
  * @pkt: the packet, to the exit's MAC from the next hop's
  * @dst: the endpoint that owns its destination, filled in
@@ -328,9 +315,9 @@ void segf_pkt_addrs(const struct segf_pkt *pkt, struct segf_addr *src,
  *
  * Return: 0, or why the packet is dropped.
  */
-enum segfilter_drop_reason
-segf_exit_in_dest(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
-		  struct segf_endpoint **dst, struct segf_group **sgroup)
+static __always_inline enum segfilter_drop_reason
+__segf_exit_in_dest(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
+		    struct segf_endpoint **dst, struct segf_group **sgroup)
 {
 	const struct segf_domain_cfg *cfg = &ctx->pol->cfg;
 	struct segf_addr saddr, daddr;
@@ -367,6 +354,14 @@ segf_exit_in_dest(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 	return 0;
 }
 
+/* The same, out of line, for segctl trace: the data path inlines it. */
+enum segfilter_drop_reason
+segf_exit_in_dest(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
+		  struct segf_endpoint **dst, struct segf_group **sgroup)
+{
+	return __segf_exit_in_dest(ctx, pkt, dst, sgroup);
+}
+
 /*
  * An IP frame to the exit's MAC, of the exit's family @af: routed to the
  * endpoint segf_exit_in_dest() finds, if the policy lets the source's
@@ -382,7 +377,7 @@ static void segf_exit_in(const struct segf_ctx *ctx, struct sk_buff *skb,
 	struct segf_steer st;
 	unsigned int mtu;
 
-	reason = segf_exit_in_dest(ctx, pkt, &dst, &sgroup);
+	reason = __segf_exit_in_dest(ctx, pkt, &dst, &sgroup);
 	if (reason)
 		goto drop;
 	reason = segf_decide(ctx, pkt, skb->len, sgroup, dst->group, &st);

@@ -300,9 +300,9 @@ static void segf_flood(const struct segf_ctx *ctx, struct sk_buff *skb,
  * the one that owns the longest prefix that holds it.  segctl trace
  * (trace.c) asks it too.
  */
-enum segfilter_drop_reason
-segf_route(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
-	   struct segf_endpoint **dst)
+static __always_inline enum segfilter_drop_reason
+__segf_route(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
+	     struct segf_endpoint **dst)
 {
 	struct segf_addr key;
 
@@ -331,6 +331,14 @@ segf_route(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 	if (pkt->ttl <= 1)
 		return SEGFILTER_DROP_TTL_EXCEEDED;
 	return 0;
+}
+
+/* The same, out of line, for segctl trace: the data path inlines it. */
+enum segfilter_drop_reason
+segf_route(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
+	   struct segf_endpoint **dst)
+{
+	return __segf_route(ctx, pkt, dst);
 }
 
 /*
@@ -513,7 +521,7 @@ void segf_routed(const struct segf_ctx *ctx, struct sk_buff *skb,
 	struct segf_steer st;
 	unsigned int mtu;
 
-	reason = segf_route(ctx, pkt, &dst);
+	reason = __segf_route(ctx, pkt, &dst);
 	/*
 	 * No endpoint has the address nor owns a prefix of it: the
 	 * domain's exit may take it.

@@ -96,7 +96,9 @@ static void segf_trace_endpoint(struct segf_ctx *ctx, struct segf_pkt *pkt,
 		return;
 	}
 	reason = segf_route(ctx, pkt, &dst);
-	if (reason == SEGFILTER_DROP_NO_ROUTE && !dst) {
+	/* Only a domain with a gateway routes anything, out by its exit too. */
+	if (reason == SEGFILTER_DROP_NO_ROUTE && !dst &&
+	    !is_zero_ether_addr(ctx->pol->cfg.gw_mac)) {
 		segf_trace_out(ctx, pkt, &saddr, &daddr, src, t);
 		return;
 	}
@@ -132,6 +134,11 @@ static void segf_trace_exit_in(struct segf_ctx *ctx, struct segf_pkt *pkt,
 		return;
 	}
 	if (!link->on || !segf_exit_nh_mac(link, pkt->src)) {
+		d->drop = SEGFILTER_DROP_EXIT_FOREIGN;
+		return;
+	}
+	/* Link control on an exit is for the exit's own link: exit.c. */
+	if (segf_is_link_control(pkt)) {
 		d->drop = SEGFILTER_DROP_EXIT_FOREIGN;
 		return;
 	}
