@@ -57,16 +57,29 @@ bool segf_exit_nh_mac(const struct segf_exit_link *link, u8 *mac)
 	return true;
 }
 
+/* segf_exit_link::asking: what solicitation awaits its answer. */
+enum {
+	SEGF_EXIT_ASKING_NONE,
+	SEGF_EXIT_ASKING_ANY,		/* broadcast: any MAC may answer */
+	SEGF_EXIT_ASKING_KNOWN,		/* to the MAC known: it alone */
+};
+
 /*
- * Whether a message that answers a solicitation (by its kind) is the
- * answer to the exit's: the first within SEGF_EXIT_ANSWER_WAIT of it,
- * which closes it, counted in segf_exit_link::answers for the probe.
+ * Whether a message that answers a solicitation (by its kind), from the
+ * MAC known if @known, is the answer to the exit's: the first within
+ * SEGF_EXIT_ANSWER_WAIT of it, which closes it, counted in
+ * segf_exit_link::answers for the probe.  Only the MAC known answers a
+ * probe sent to it: nobody else heard it.
  */
-static bool segf_exit_answer(struct segf_exit_link *link)
+static bool segf_exit_answer(struct segf_exit_link *link, bool known)
 {
+	int q = READ_ONCE(link->asking);
+
 	if (!time_before(jiffies, READ_ONCE(link->solicited) +
 				  SEGF_EXIT_ANSWER_WAIT) ||
-	    cmpxchg(&link->asking, 1, 0) != 1)
+	    q == SEGF_EXIT_ASKING_NONE ||
+	    (q == SEGF_EXIT_ASKING_KNOWN && !known) ||
+	    cmpxchg(&link->asking, q, SEGF_EXIT_ASKING_NONE) != q)
 		return false;
 	atomic_inc(&link->answers);
 	return true;
@@ -95,7 +108,7 @@ static bool segf_exit_learn(struct segf_exit_link *link, const u8 *mac,
 	 * answers nothing leaves it open.
 	 */
 	if (answer)
-		answer = segf_exit_answer(link);
+		answer = segf_exit_answer(link, v == nv);
 	if (v == nv)
 		return true;
 	if (answer) {
@@ -121,7 +134,7 @@ static bool segf_exit_confirm(struct segf_exit_link *link, const u8 *mac)
 
 	if (!segf_exit_nh_mac(link, known) || !ether_addr_equal(known, mac))
 		return false;
-	segf_exit_answer(link);
+	segf_exit_answer(link, true);
 	return true;
 }
 
@@ -235,7 +248,8 @@ static void segf_exit_ask(struct segf_port *port, unsigned int af,
 	unsigned int len;
 	int ret;
 
-	WRITE_ONCE(link->asking, 1);
+	WRITE_ONCE(link->asking, to ? SEGF_EXIT_ASKING_KNOWN :
+				      SEGF_EXIT_ASKING_ANY);
 	/* The control path too: the per-cpu counters want BHs off. */
 	local_bh_disable();
 	rcu_read_lock();

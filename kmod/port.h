@@ -64,7 +64,7 @@ struct segf_exit_link {
 	/* The next hop's MAC in the low 48 bits, with SEGF_EXIT_MAC_KNOWN. */
 	atomic64_t nh_mac;
 	unsigned long solicited;	/* jiffies of the last solicitation */
-	int asking;			/* a solicitation awaits its answer */
+	int asking;			/* a solicitation awaits: exit.c */
 	atomic_t answers;		/* answers taken, ever */
 	/* The probe's own, written by probe_work alone: */
 	unsigned int probe_answers;	/* @answers when it asked */
