@@ -366,6 +366,13 @@ old=$(n provider cat /sys/class/net/eth0/address)
 NEW=02:00:00:00:99:01
 check_eq "the exit sends to the provider's MAC" "$old $old" \
 	"$(nh_mac) $(nh_mac 6)"
+$SEGCTL rule add id 60 domain shop from web to internet proto icmp \
+	action allow >/dev/null
+$SEGCTL rule add id 61 domain shop from web to internet proto icmpv6 \
+	action allow >/dev/null
+check "web pings the internet (rules 60, 61), IPv4..." \
+	ping1 web 203.0.113.10
+check "...and IPv6" ping1 web 2001:db8:99::10
 un=$(counter port xshop nexthop_unanswered)
 # Just after a probe, answered (to the MAC known), the next is 4.75 s away
 # at least: time to see the old MAC fail.
