@@ -403,4 +403,17 @@ check "...while web -> internet still goes to the MAC known" \
 check_eq "...which the exit keeps" "$NEW" "$(nh_mac)"
 n provider sysctl -qw net.ipv4.conf.eth0.arp_ignore=0
 
+# The exit's device goes while attached: the port is released, and its
+# probe with it (the debug kernel's run says whether cleanly), so that
+# another exit can be attached, whose own probe, unanswered on a link
+# with nobody to answer, counts.
+"$IP" link del xshop
+"$IP" link add xshop2 type veth peer name eth1 netns provider
+host_port_up xshop2
+check "the exit's device deleted: another exit attaches to shop" \
+	$SEGCTL port attach xshop2 domain shop role exit ip 192.0.2.2/24 \
+	nexthop 192.0.2.1
+unanswered2() { [ "$(counter port xshop2 nexthop_unanswered)" -gt 0 ]; }
+check "...and its probe, unanswered, counts" wait_for 150 unanswered2
+
 finish
