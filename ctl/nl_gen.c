@@ -284,4 +284,5 @@ struct nla_policy sfnl_stats_policy[SEGFILTER_STATS_MAX + 1] = {
 	[SEGFILTER_STATS_ICMP_TOO_BIG]	= { .type = NLA_U64 },
 	[SEGFILTER_STATS_RA_SENT]	= { .type = NLA_U64 },
 	[SEGFILTER_STATS_ICMP_RELATED]	= { .type = NLA_U64 },
+	[SEGFILTER_STATS_NEXTHOP_UNANSWERED] = { .type = NLA_U64 },
 };

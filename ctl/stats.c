@@ -34,6 +34,7 @@ static const char *const stat_names[SEGFILTER_STATS_MAX + 1] = {
 	[SEGFILTER_STATS_ICMP_TOO_BIG]	= "icmp_too_big",
 	[SEGFILTER_STATS_RA_SENT]	= "ra_sent",
 	[SEGFILTER_STATS_ICMP_RELATED]	= "icmp_related",
+	[SEGFILTER_STATS_NEXTHOP_UNANSWERED] = "nexthop_unanswered",
 };
 
 const char *drop_name(unsigned int reason, char *buf, int size)

@@ -7,7 +7,9 @@
  * router: it answers ARP requests and neighbour solicitations for its
  * own address with the exit device's MAC, and learns the next hop's MAC
  * while it knows none, or from the answer to its own solicitation, asking
- * for it (rate limited) when a packet needs it and none is known.
+ * for it (rate limited) when a packet needs it and none is known, and
+ * every exit_probe_interval seconds (a delayed work per exit), so that a
+ * next hop replaced by a box with another MAC is found again.
  *
  * Out: a frame an endpoint routes through the gateway to an address that
  * no endpoint of the domain owns leaves by the exit, if a prefix group of
@@ -25,6 +27,7 @@
 #include <linux/if_arp.h>
 #include <linux/if_vlan.h>
 #include <linux/ipv6.h>
+#include <linux/random.h>
 #include <linux/skbuff.h>
 #include <net/addrconf.h>
 #include <net/ip.h>
@@ -36,6 +39,7 @@
 #include "endpoint.h"
 #include "port.h"
 #include "prefix.h"
+#include "segfilter.h"
 
 /* The least time between two solicitations of one next hop. */
 #define SEGF_EXIT_SOLICIT_GAP	(HZ / 4)
@@ -50,6 +54,34 @@ bool segf_exit_nh_mac(const struct segf_exit_link *link, u8 *mac)
 	if (!(v & SEGF_EXIT_MAC_KNOWN))
 		return false;
 	u64_to_ether_addr(v, mac);
+	return true;
+}
+
+/* segf_exit_link::asking: what solicitation awaits its answer. */
+enum {
+	SEGF_EXIT_ASKING_NONE,
+	SEGF_EXIT_ASKING_ANY,		/* broadcast: any MAC may answer */
+	SEGF_EXIT_ASKING_KNOWN,		/* to the MAC known: it alone */
+};
+
+/*
+ * Whether a message that answers a solicitation (by its kind), from the
+ * MAC known if @known, is the answer to the exit's: the first within
+ * SEGF_EXIT_ANSWER_WAIT of it, which closes it, counted in
+ * segf_exit_link::answers for the probe.  Only the MAC known answers a
+ * probe sent to it: nobody else heard it.
+ */
+static bool segf_exit_answer(struct segf_exit_link *link, bool known)
+{
+	int q = READ_ONCE(link->asking);
+
+	if (!time_before(jiffies, READ_ONCE(link->solicited) +
+				  SEGF_EXIT_ANSWER_WAIT) ||
+	    q == SEGF_EXIT_ASKING_NONE ||
+	    (q == SEGF_EXIT_ASKING_KNOWN && !known) ||
+	    cmpxchg(&link->asking, q, SEGF_EXIT_ASKING_NONE) != q)
+		return false;
+	atomic_inc(&link->answers);
 	return true;
 }
 
@@ -76,9 +108,7 @@ static bool segf_exit_learn(struct segf_exit_link *link, const u8 *mac,
 	 * answers nothing leaves it open.
 	 */
 	if (answer)
-		answer = time_before(jiffies, READ_ONCE(link->solicited) +
-					      SEGF_EXIT_ANSWER_WAIT) &&
-			 cmpxchg(&link->asking, 1, 0) == 1;
+		answer = segf_exit_answer(link, v == nv);
 	if (v == nv)
 		return true;
 	if (answer) {
@@ -91,9 +121,30 @@ static bool segf_exit_learn(struct segf_exit_link *link, const u8 *mac,
 	return atomic64_cmpxchg(&link->nh_mac, v, nv) == v;
 }
 
-/* An ARP request for @link's next hop, from the exit's address. */
+/*
+ * A solicited advertisement without a link-layer option (Linux answers a
+ * unicast solicitation so), sent from @mac: it confirms the known MAC if
+ * it is @mac, and answers the open solicitation then.
+ *
+ * Return: whether @mac is the next hop's.
+ */
+static bool segf_exit_confirm(struct segf_exit_link *link, const u8 *mac)
+{
+	u8 known[ETH_ALEN];
+
+	if (!segf_exit_nh_mac(link, known) || !ether_addr_equal(known, mac))
+		return false;
+	segf_exit_answer(link, true);
+	return true;
+}
+
+/*
+ * An ARP request for @link's next hop, from the exit's address: to @to,
+ * the MAC known (a probe), or broadcast if NULL.
+ */
 static struct sk_buff *segf_exit_arp_request(struct net_device *dev,
-					     const struct segf_exit_link *link)
+					     const struct segf_exit_link *link,
+					     const u8 *to)
 {
 	struct segf_arp_eth_ipv4 *body;
 	struct sk_buff *skb;
@@ -105,7 +156,10 @@ static struct sk_buff *segf_exit_arp_request(struct net_device *dev,
 	if (!skb)
 		return NULL;
 	eth = skb_put(skb, ETH_HLEN);
-	eth_broadcast_addr(eth->h_dest);
+	if (to)
+		ether_addr_copy(eth->h_dest, to);
+	else
+		eth_broadcast_addr(eth->h_dest);
 	ether_addr_copy(eth->h_source, dev->dev_addr);
 	eth->h_proto = htons(ETH_P_ARP);
 
@@ -134,9 +188,13 @@ struct segf_nd_ns {
 	u8 opt_mac[ETH_ALEN];
 } __packed;
 
-/* A solicitation of @link's next hop, to its solicited-node group. */
+/*
+ * A solicitation of @link's next hop, to its solicited-node group, or
+ * to its address and @to, the MAC known, for a probe (RFC 4861 7.3.3).
+ */
 static struct sk_buff *segf_exit_nd_request(struct net_device *dev,
-					    const struct segf_exit_link *link)
+					    const struct segf_exit_link *link,
+					    const u8 *to)
 {
 	unsigned int plen = sizeof(struct segf_nd_ns) - sizeof(struct ipv6hdr);
 	struct segf_nd_ns *ns;
@@ -157,8 +215,13 @@ static struct sk_buff *segf_exit_nd_request(struct net_device *dev,
 	ns->ip6.nexthdr = IPPROTO_ICMPV6;
 	ns->ip6.hop_limit = 255;
 	ns->ip6.saddr = link->addr.v6;
-	addrconf_addr_solict_mult(&link->nexthop.v6, &ns->ip6.daddr);
-	ipv6_eth_mc_map(&ns->ip6.daddr, eth->h_dest);
+	if (to) {
+		ns->ip6.daddr = link->nexthop.v6;
+		ether_addr_copy(eth->h_dest, to);
+	} else {
+		addrconf_addr_solict_mult(&link->nexthop.v6, &ns->ip6.daddr);
+		ipv6_eth_mc_map(&ns->ip6.daddr, eth->h_dest);
+	}
 
 	ns->icmp6.icmp6_type = NDISC_NEIGHBOUR_SOLICITATION;
 	ns->target = link->nexthop.v6;
@@ -171,6 +234,42 @@ static struct sk_buff *segf_exit_nd_request(struct net_device *dev,
 						csum_partial(&ns->icmp6, plen, 0));
 	skb->protocol = htons(ETH_P_IPV6);
 	return skb;
+}
+
+/*
+ * Send a solicitation of @port's next hop of family @af, to @to or
+ * broadcast (NULL), and open it for its answer.  Any context.
+ */
+static void segf_exit_ask(struct segf_port *port, unsigned int af,
+			  const u8 *to)
+{
+	struct segf_exit_link *link = &port->exit[af];
+	struct sk_buff *skb;
+	unsigned int len;
+	int ret;
+
+	WRITE_ONCE(link->asking, to ? SEGF_EXIT_ASKING_KNOWN :
+				      SEGF_EXIT_ASKING_ANY);
+	/* The control path too: the per-cpu counters want BHs off. */
+	local_bh_disable();
+	rcu_read_lock();
+	if (READ_ONCE(port->gone))
+		goto out;
+	skb = af == SEGF_EXIT_V4 ? segf_exit_arp_request(port->dev, link, to) :
+				   segf_exit_nd_request(port->dev, link, to);
+	if (!skb)
+		goto out;
+	skb_reset_mac_header(skb);
+	skb_set_network_header(skb, ETH_HLEN);
+	skb->dev = port->dev;
+	len = skb->len;
+	/* net_xmit_eval() evaluates its argument twice. */
+	ret = dev_queue_xmit(skb);
+	if (!net_xmit_eval(ret))
+		segf_count_packet(port->stats, true, len);
+out:
+	rcu_read_unlock();
+	local_bh_enable();
 }
 
 /**
@@ -187,36 +286,133 @@ void segf_exit_solicit(struct segf_port *port, unsigned int af, bool force)
 	struct segf_exit_link *link = &port->exit[af];
 	unsigned long now = jiffies;
 	unsigned long last = READ_ONCE(link->solicited);
-	struct sk_buff *skb;
-	unsigned int len;
-	int ret;
 
 	if (!force && (time_before(now, last + SEGF_EXIT_SOLICIT_GAP) ||
 		       cmpxchg(&link->solicited, last, now) != last))
 		return;
 	if (force)
 		WRITE_ONCE(link->solicited, now);
-	WRITE_ONCE(link->asking, 1);
-	/* The control path too: the per-cpu counters want BHs off. */
-	local_bh_disable();
-	rcu_read_lock();
+	segf_exit_ask(port, af, NULL);
+}
+
+/*
+ * The probe.  A next hop may be replaced, or fail over to a box with
+ * another MAC, without a gratuitous ARP or an unsolicited advertisement
+ * (which the exit would not take anyway: see segf_exit_learn()).  As the
+ * host's neighbour code probes a stale entry, every exit_probe_interval
+ * seconds or so the exit asks each next hop again: by a solicitation to
+ * the MAC it knows, then, if no answer came within
+ * SEGF_EXIT_ANSWER_WAIT, by a broadcast one (to the solicited-node
+ * group for IPv6), whose answer segf_exit_learn() takes even from a new
+ * MAC.  With no MAC known, the broadcast one alone.  A probe that got no
+ * answer to either is counted as nexthop_unanswered on the port and its
+ * domain; the MAC known stays in use (the neighbour code would keep it
+ * until its probes ran out, and there is nothing better to send to),
+ * and the next probe asks again.
+ *
+ * Process context, on segf_wq, one work item per exit port: never the
+ * data path.  Each link's step (@probe) and the answers it saw when it
+ * asked (@probe_answers) are the work's alone; the answers come from the
+ * data path, counted in @answers by segf_exit_answer().  The work ends
+ * once the port is gone; segf_exit_probe_stop() cancels it, waiting,
+ * before the port is released and freed.
+ */
+enum {
+	SEGF_EXIT_PROBE_IDLE,		/* until the next probe */
+	SEGF_EXIT_PROBE_UNICAST,	/* asked the MAC known */
+	SEGF_EXIT_PROBE_BROADCAST,	/* asked everybody */
+};
+
+/* The time to the next probe: the upper quarter of the interval. */
+static unsigned long segf_exit_probe_delay(void)
+{
+	unsigned long max = READ_ONCE(segf_exit_probe_interval) * HZ;
+
+	return max - max / 4 + get_random_u32() % (max / 4 + 1);
+}
+
+/* Ask @link's next hop; @to the MAC known, or NULL: broadcast. */
+static void segf_exit_probe_ask(struct segf_port *port, unsigned int af,
+				const u8 *to)
+{
+	struct segf_exit_link *link = &port->exit[af];
+
+	link->probe = to ? SEGF_EXIT_PROBE_UNICAST : SEGF_EXIT_PROBE_BROADCAST;
+	WRITE_ONCE(link->solicited, jiffies);
+	segf_exit_ask(port, af, to);
+}
+
+static void segf_exit_probe_work(struct work_struct *work)
+{
+	struct segf_port *port = container_of(to_delayed_work(work),
+					      struct segf_port, probe_work);
+	struct segf_domain *dom = port->domain;
+	struct segf_exit_link *link;
+	bool start = true, wait = false;
+	u8 mac[ETH_ALEN];
+	unsigned int af;
+
 	if (READ_ONCE(port->gone))
-		goto out;
-	skb = af == SEGF_EXIT_V4 ? segf_exit_arp_request(port->dev, link) :
-				   segf_exit_nd_request(port->dev, link);
-	if (!skb)
-		goto out;
-	skb_reset_mac_header(skb);
-	skb_set_network_header(skb, ETH_HLEN);
-	skb->dev = port->dev;
-	len = skb->len;
-	/* net_xmit_eval() evaluates its argument twice. */
-	ret = dev_queue_xmit(skb);
-	if (!net_xmit_eval(ret))
-		segf_count_packet(port->stats, true, len);
-out:
-	rcu_read_unlock();
-	local_bh_enable();
+		return;
+	for (af = 0; af < SEGF_EXIT_AFS; af++)
+		if (port->exit[af].probe != SEGF_EXIT_PROBE_IDLE)
+			start = false;
+	for (af = 0; af < SEGF_EXIT_AFS; af++) {
+		link = &port->exit[af];
+		if (!link->on)
+			continue;
+		if (start) {
+			link->probe_answers = atomic_read(&link->answers);
+			segf_exit_probe_ask(port, af,
+					    segf_exit_nh_mac(link, mac) ?
+					    mac : NULL);
+			wait = true;
+			continue;
+		}
+		if (link->probe == SEGF_EXIT_PROBE_IDLE)
+			continue;
+		if (atomic_read(&link->answers) != link->probe_answers) {
+			link->probe = SEGF_EXIT_PROBE_IDLE;
+		} else if (link->probe == SEGF_EXIT_PROBE_UNICAST) {
+			segf_exit_probe_ask(port, af, NULL);
+			wait = true;
+		} else {
+			link->probe = SEGF_EXIT_PROBE_IDLE;
+			/* As in softirq: the per-CPU counters. */
+			local_bh_disable();
+			segf_stat_inc(port->stats, nexthop_unanswered);
+			segf_stat_inc(dom->stats, nexthop_unanswered);
+			local_bh_enable();
+		}
+	}
+	queue_delayed_work(segf_wq, &port->probe_work,
+			   wait ? SEGF_EXIT_ANSWER_WAIT :
+				  segf_exit_probe_delay());
+}
+
+/**
+ * segf_exit_probe_start - probe an exit's next hops from now on
+ * @port: the exit, just attached
+ *
+ * The first probe comes an interval after the solicitation at attach.
+ */
+void segf_exit_probe_start(struct segf_port *port)
+{
+	INIT_DELAYED_WORK(&port->probe_work, segf_exit_probe_work);
+	queue_delayed_work(segf_wq, &port->probe_work,
+			   segf_exit_probe_delay());
+}
+
+/**
+ * segf_exit_probe_stop - no probe of the exit's next hops any more
+ * @port: the exit, being released
+ *
+ * Once this returned, the work is neither queued nor running (it does
+ * not take segf_net::lock, which the caller may hold).
+ */
+void segf_exit_probe_stop(struct segf_port *port)
+{
+	cancel_delayed_work_sync(&port->probe_work);
 }
 
 /*
@@ -277,12 +473,14 @@ static void segf_exit_nd(const struct segf_ctx *ctx, struct sk_buff *skb,
 	if (reason)
 		goto drop;
 	if (pkt->flags & SEGF_PKT_ND_NA) {
+		bool solicited = pkt->flags & SEGF_PKT_ND_SOLICITED;
+
 		reason = SEGFILTER_DROP_EXIT_FOREIGN;
-		if (!ll || !ipv6_addr_equal(&pkt->nd_target, &link->nexthop.v6))
+		if (!ipv6_addr_equal(&pkt->nd_target, &link->nexthop.v6))
 			goto drop;
-		if (!segf_exit_learn(link, pkt->nd_lladdr,
-				     (pkt->flags & SEGF_PKT_ND_SOLICITED) &&
-				     (pkt->flags & SEGF_PKT_ND_OVERRIDE)))
+		if (ll ? !segf_exit_learn(link, pkt->nd_lladdr, solicited &&
+					  (pkt->flags & SEGF_PKT_ND_OVERRIDE)) :
+			 !solicited || !segf_exit_confirm(link, pkt->src))
 			goto drop;
 		consume_skb(skb);
 		return;

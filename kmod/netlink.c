@@ -203,6 +203,8 @@ int segf_put_stats(struct sk_buff *skb, struct segf_pcpu_stats __percpu *pcpu)
 		{ SEGFILTER_STATS_ICMP_TOO_BIG, offsetof(struct segf_stats, icmp_too_big) },
 		{ SEGFILTER_STATS_RA_SENT, offsetof(struct segf_stats, ra_sent) },
 		{ SEGFILTER_STATS_ICMP_RELATED, offsetof(struct segf_stats, icmp_related) },
+		{ SEGFILTER_STATS_NEXTHOP_UNANSWERED,
+		  offsetof(struct segf_stats, nexthop_unanswered) },
 		{ SEGFILTER_STATS_DROPPED, offsetof(struct segf_stats, dropped) },
 	};
 	struct nlattr *nest, *drops;

@@ -538,6 +538,8 @@ int segf_port_attach(struct segf_net *sn, int ifindex,
 		for (af = 0; af < SEGF_EXIT_AFS; af++)
 			if (port->exit[af].on)
 				segf_exit_solicit(port, af, true);
+		/* ...and again now and then: they may change. */
+		segf_exit_probe_start(port);
 	}
 	segf_changed(sn);
 	*out = port;
@@ -567,6 +569,9 @@ static void segf_port_release(struct segf_port *port)
 	port->todo = 0;
 	spin_unlock(&sn->port_lock);
 
+	/* Neither its work nor a probe outlives the port (call_rcu below). */
+	if (segf_port_is_exit(port))
+		segf_exit_probe_stop(port);
 	segf_instance_port_gone(port);
 	segf_port_flush_endpoints(port);
 	if (dom && segf_domain_exit(dom) == port)

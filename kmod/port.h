@@ -10,6 +10,7 @@
 #include <linux/list.h>
 #include <linux/netdevice.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <uapi/linux/segfilter.h>
 
 #include "domain.h"
@@ -44,7 +45,8 @@ struct segf_port_group {
 /*
  * One family of an exit's link (exit.c): the module's own address there
  * and the next hop, set at attach and never changed, and the next hop's
- * MAC, learned by the data path from its ARP or ND messages.
+ * MAC, learned by the data path from its ARP or ND messages and checked
+ * by the exit's periodic probe (segf_port::probe_work).
  */
 enum {
 	SEGF_EXIT_V4,
@@ -62,7 +64,11 @@ struct segf_exit_link {
 	/* The next hop's MAC in the low 48 bits, with SEGF_EXIT_MAC_KNOWN. */
 	atomic64_t nh_mac;
 	unsigned long solicited;	/* jiffies of the last solicitation */
-	int asking;			/* a solicitation awaits its answer */
+	int asking;			/* a solicitation awaits: exit.c */
+	atomic_t answers;		/* answers taken, ever */
+	/* The probe's own, written by probe_work alone: */
+	unsigned int probe_answers;	/* @answers when it asked */
+	u8 probe;			/* its step: see exit.c */
 };
 
 /* What segf_net::port_work has to do for a port. */
@@ -116,6 +122,8 @@ struct segf_port {
 	unsigned int icmp_count;
 	struct segf_port_group groups[SEGF_PORT_GROUPS];
 	struct segf_exit_link exit[SEGF_EXIT_AFS];	/* EXIT ports */
+	/* Re-probes an exit's next hops; cancelled at release: exit.c */
+	struct delayed_work probe_work;
 
 	struct segf_pcpu_stats __percpu *stats;
 	struct rcu_head rcu;
@@ -191,6 +199,8 @@ void segf_port_uninit(void);
 /* exit.c */
 void segf_exit_solicit(struct segf_port *port, unsigned int af, bool force);
 bool segf_exit_nh_mac(const struct segf_exit_link *link, u8 *mac);
+void segf_exit_probe_start(struct segf_port *port);
+void segf_exit_probe_stop(struct segf_port *port);
 
 /* rx.c: the rx_handler every attached port hooks */
 rx_handler_result_t segf_handle_frame(struct sk_buff **pskb);

@@ -138,6 +138,7 @@ extern unsigned int segf_max_domains_per_netns;
 extern unsigned int segf_max_flows_per_netns;
 extern unsigned int segf_unreplied_timeout;
 extern unsigned int segf_ra_interval;
+extern unsigned int segf_exit_probe_interval;
 struct segf_net *segf_pernet(const struct net *net);
 
 static inline void segf_assert_locked(struct segf_net *sn)

@@ -57,6 +57,8 @@ void segf_stats_read(struct segf_pcpu_stats __percpu *pcpu,
 			one.icmp_too_big = u64_stats_read(&s->icmp_too_big);
 			one.ra_sent = u64_stats_read(&s->ra_sent);
 			one.icmp_related = u64_stats_read(&s->icmp_related);
+			one.nexthop_unanswered =
+				u64_stats_read(&s->nexthop_unanswered);
 			for (i = 0; i < __SEGFILTER_DROP_MAX; i++)
 				one.drops[i] = u64_stats_read(&s->drops[i]);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
@@ -82,6 +84,7 @@ void segf_stats_read(struct segf_pcpu_stats __percpu *pcpu,
 		sum->icmp_too_big += one.icmp_too_big;
 		sum->ra_sent += one.ra_sent;
 		sum->icmp_related += one.icmp_related;
+		sum->nexthop_unanswered += one.nexthop_unanswered;
 		for (i = 0; i < __SEGFILTER_DROP_MAX; i++) {
 			sum->drops[i] += one.drops[i];
 			sum->dropped += one.drops[i];

@@ -32,6 +32,7 @@ struct segf_pcpu_stats {
 	u64_stats_t icmp_too_big;
 	u64_stats_t ra_sent;
 	u64_stats_t icmp_related;
+	u64_stats_t nexthop_unanswered;
 	u64_stats_t drops[__SEGFILTER_DROP_MAX];
 	struct u64_stats_sync syncp;
 };
@@ -59,6 +60,7 @@ struct segf_stats {
 	u64 icmp_too_big;
 	u64 ra_sent;
 	u64 icmp_related;
+	u64 nexthop_unanswered;
 	u64 dropped;
 	u64 drops[__SEGFILTER_DROP_MAX];
 };

@@ -27,6 +27,12 @@
 # the path), then web's port at 1280: the sender of a packet too big is
 # told by the gateway (out) or by the exit's address (in), and TCP's
 # path MTU discovery completes a transfer of many segments.
+#
+# Last, the provider's router is replaced by one with another MAC that
+# says nothing (no gratuitous ARP, no unsolicited advertisement): the
+# exit's periodic probe of its next hop (exit_probe_interval, 5 s here)
+# finds the new MAC; and a next hop that stops answering is counted
+# (nexthop_unanswered) and still sent to.
 
 HERE=$(dirname "$0")
 # shellcheck source=../lib.sh
@@ -123,9 +129,14 @@ inst()
 			for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'
 }
 
+PROBE=/sys/module/segfilter/parameters/exit_probe_interval
+
 setup()
 {
 	module_reload
+	# Before the exit's attach, which arms its first probe with it.
+	probe_default=$(cat $PROBE)
+	echo 5 >$PROBE || return 1
 	$SEGCTL domain add shop id 1 default deny gateway $GW \
 		gw-ip 10.1.1.1 gw-ip 10.1.2.1 gw-ip fd01:1::1 >/dev/null &&
 	$SEGCTL group add web id 1 domain shop >/dev/null &&
@@ -324,5 +335,85 @@ check "...over IPv6 too: 30000 bytes arrive" \
 	tcp_big provider web fd01:1::10 22
 check "...after packet too big, mtu 1280" learned provider fd01:1::10 1280
 "$IP" link set vweb mtu 1500
+
+# ---- the next hop changes its MAC and says nothing ----
+
+# nh_mac [6]: the MAC the exit sends to, of its IPv4 (IPv6) next hop.
+nh_mac()
+{
+	$SEGCTL port show xshop |
+		sed -n "s/.* nexthop${1}-mac \([^ ]*\).*/\1/p"
+}
+# ping1 NS ADDR: one echo answered within a second.
+ping1() { n "$1" ping -c 1 -W 1 "$2"; }
+# probed TX: the exit sent something since it had sent TX frames.
+probed() { [ "$(counter port xshop tx_packets)" -gt "$1" ]; }
+unanswered_gt() { [ "$(counter port xshop nexthop_unanswered)" -gt "$1" ]; }
+
+check_eq "exit_probe_interval is 30 s by default" 30 "$probe_default"
+check_fails "exit_probe_interval 0 is refused" sh -c "echo 0 >$PROBE"
+check_fails "...and 3601" sh -c "echo 3601 >$PROBE"
+check_eq "...either way it stays 5" 5 "$(cat $PROBE)"
+
+# The router says nothing when its MAC changes (the defaults, made
+# sure), and its entry for the exit stays, so that the exit sends
+# nothing but its probes while no traffic goes out.
+n provider sysctl -qw net.ipv4.conf.eth0.arp_notify=0
+n provider sysctl -qw net.ipv6.conf.eth0.ndisc_notify=0
+n provider "$IP" neigh replace 192.0.2.2 dev eth0 \
+	lladdr "$(cat /sys/class/net/xshop/address)" nud permanent
+old=$(n provider cat /sys/class/net/eth0/address)
+NEW=02:00:00:00:99:01
+check_eq "the exit sends to the provider's MAC" "$old $old" \
+	"$(nh_mac) $(nh_mac 6)"
+$SEGCTL rule add id 60 domain shop from web to internet proto icmp \
+	action allow >/dev/null
+$SEGCTL rule add id 61 domain shop from web to internet proto icmpv6 \
+	action allow >/dev/null
+check "web pings the internet (rules 60, 61), IPv4..." \
+	ping1 web 203.0.113.10
+check "...and IPv6" ping1 web 2001:db8:99::10
+un=$(counter port xshop nexthop_unanswered)
+# Just after a probe, answered (to the MAC known), the next is 4.75 s away
+# at least: time to see the old MAC fail.
+tx=$(counter port xshop tx_packets)
+check "a probe of the next hops goes out within the interval" \
+	wait_for 100 probed "$tx"
+n provider "$IP" link set eth0 address $NEW
+check_fails "the router's MAC changed: web -> internet goes to the old one" \
+	ping1 web 203.0.113.10
+check_eq "...which the exit still sends to" "$old" "$(nh_mac)"
+check "...until its next probe: web -> internet gets through again" \
+	wait_for 10 ping1 web 203.0.113.10
+check_eq "...to the new MAC, IPv4 and IPv6" "$NEW $NEW" \
+	"$(nh_mac) $(nh_mac 6)"
+check "...web -> internet over IPv6 gets through too" \
+	ping1 web 2001:db8:99::10
+check_eq "...answered (by broadcast): nexthop_unanswered unchanged" \
+	"$un" "$(counter port xshop nexthop_unanswered)"
+
+# The router stops answering ARP.
+n provider sysctl -qw net.ipv4.conf.eth0.arp_ignore=8
+check "the next hop answers no ARP: nexthop_unanswered grows" \
+	wait_for 100 unanswered_gt "$un"
+check_ge "...on the domain too" $((un + 1)) \
+	"$(counter domain shop nexthop_unanswered)"
+check "...while web -> internet still goes to the MAC known" \
+	ping1 web 203.0.113.10
+check_eq "...which the exit keeps" "$NEW" "$(nh_mac)"
+n provider sysctl -qw net.ipv4.conf.eth0.arp_ignore=0
+
+# The exit's device goes while attached: the port is released, and its
+# probe with it (the debug kernel's run says whether cleanly), so that
+# another exit can be attached, whose own probe, unanswered on a link
+# with nobody to answer, counts.
+"$IP" link del xshop
+"$IP" link add xshop2 type veth peer name eth1 netns provider
+host_port_up xshop2
+check "the exit's device deleted: another exit attaches to shop" \
+	$SEGCTL port attach xshop2 domain shop role exit ip 192.0.2.2/24 \
+	nexthop 192.0.2.1
+unanswered2() { [ "$(counter port xshop2 nexthop_unanswered)" -gt 0 ]; }
+check "...and its probe, unanswered, counts" wait_for 150 unanswered2
 
 finish

@@ -646,6 +646,10 @@ enum segfilter_tuple_attr {
  * @SEGFILTER_STATS_ICMP_RELATED: ICMP and ICMPv6 errors let through
  *	because they are about a flow the policy allows (on a port, received on
  *	it).
+ * @SEGFILTER_STATS_NEXTHOP_UNANSWERED: Probes of an exit's next hop (every
+ *	exit_probe_interval seconds, a solicitation to its known MAC, then a
+ *	broadcast one) that got no answer; the exit keeps sending to the MAC it
+ *	knows.
  * @__SEGFILTER_STATS_MAX: One more than the last value.
  */
 enum segfilter_stats_attr {
@@ -677,6 +681,7 @@ enum segfilter_stats_attr {
 	SEGFILTER_STATS_ICMP_TOO_BIG,	/* u64 */
 	SEGFILTER_STATS_RA_SENT,	/* u64 */
 	SEGFILTER_STATS_ICMP_RELATED,	/* u64 */
+	SEGFILTER_STATS_NEXTHOP_UNANSWERED, /* u64 */
 
 	__SEGFILTER_STATS_MAX
 };
