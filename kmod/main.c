@@ -107,16 +107,6 @@ static int segf_ra_interval_set(const char *val,
 	return segf_param_set(val, kp, 1, 1800);
 }
 
-/*
- * The neighbour code's base_reachable_time by default; from 1 s for
- * tests, to an hour for a provider that minds the traffic.
- */
-static int segf_exit_probe_interval_set(const char *val,
-					const struct kernel_param *kp)
-{
-	return segf_param_set(val, kp, 1, 3600);
-}
-
 static const struct kernel_param_ops segf_budget_ops = {
 	.set = segf_budget_set,
 	.get = param_get_uint,
@@ -149,12 +139,12 @@ module_param_cb(ra_interval, &segf_ra_interval_ops, &segf_ra_interval, 0644);
 MODULE_PARM_DESC(ra_interval,
 		 "Seconds between unsolicited router advertisements, at most, 1..1800 (default 600); a domain takes a new value after its next one");
 
-static const struct kernel_param_ops segf_exit_probe_interval_ops = {
-	.set = segf_exit_probe_interval_set,
-	.get = param_get_uint,
-};
-
-module_param_cb(exit_probe_interval, &segf_exit_probe_interval_ops,
+/*
+ * The neighbour code's base_reachable_time by default; from 1 s for
+ * tests, to an hour for a provider that minds the traffic: the range
+ * of a timeout.
+ */
+module_param_cb(exit_probe_interval, &segf_timeout_ops,
 		&segf_exit_probe_interval, 0644);
 MODULE_PARM_DESC(exit_probe_interval,
 		 "Seconds between probes of an exit's next hop, about, 1..3600 (default 30); an exit takes a new value after its next one");
