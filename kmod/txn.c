@@ -507,8 +507,8 @@ int segf_txn_abort(struct segf_net *sn, u32 id, u32 portid,
  */
 void segf_txn_blame(struct netlink_ext_ack *extack, u32 seq)
 {
-	/* Room for "segfilter: op 4294967295: " in 6.12's 80 bytes. */
-	char msg[48];
+	/* What "segfilter: " leaves of 6.12's 80 bytes. */
+	char msg[80 - sizeof(KBUILD_MODNAME ": ") + 1];
 	const char *text;
 
 	if (!extack)
@@ -518,7 +518,14 @@ void segf_txn_blame(struct netlink_ext_ack *extack, u32 seq)
 		text += strlen(KBUILD_MODNAME) + 2;
 	strscpy(msg, text, sizeof(msg));
 	strim(msg);
-	NL_SET_ERR_MSG_FMT_MOD(extack, "op %u: %.47s", seq, msg);
+	/*
+	 * "op 4294967295: " before it leaves 47 bytes: a longer reason
+	 * keeps its words rather than its op, which the cookie names.
+	 */
+	if (strlen(msg) <= 47)
+		NL_SET_ERR_MSG_FMT_MOD(extack, "op %u: %s", seq, msg);
+	else
+		NL_SET_ERR_MSG_FMT_MOD(extack, "%s", msg);
 	extack->bad_attr = NULL;
 	extack->miss_nest = NULL;
 	extack->miss_type = 0;
