@@ -86,6 +86,20 @@ static bool segf_exit_answer(struct segf_exit_link *link, bool known)
 }
 
 /*
+ * A MAC other than the one known answered the probe's broadcast: the
+ * next hop's new one if it alone does, the MAC known staying silent.
+ * Two MACs that answer cancel each other (an impostor on the link
+ * races the real next hop), and the MAC known stays.
+ */
+static void segf_exit_candidate(struct segf_exit_link *link, u64 nv)
+{
+	u64 c = atomic64_cmpxchg(&link->cand, 0, nv);
+
+	if (c && c != nv)
+		atomic64_set(&link->cand, SEGF_EXIT_MAC_CONFLICT);
+}
+
+/*
  * Take @mac as the next hop's, from a message whose sender address is
  * the next hop's: while no MAC is known, or if @answer (an ARP reply or
  * an advertisement with O set, answering a solicitation the exit sent
@@ -102,6 +116,17 @@ static bool segf_exit_learn(struct segf_exit_link *link, const u8 *mac,
 
 	if (!is_valid_ether_addr(mac))
 		return false;
+	/*
+	 * Another MAC answers the probe's broadcast while one is known: the
+	 * probe takes it at the end of its wait if nobody else answered.
+	 */
+	if (answer && v != nv && (v & SEGF_EXIT_MAC_KNOWN) &&
+	    READ_ONCE(link->asking) == SEGF_EXIT_ASKING_ANY &&
+	    time_before(jiffies, READ_ONCE(link->solicited) +
+				 SEGF_EXIT_ANSWER_WAIT)) {
+		segf_exit_candidate(link, nv);
+		return false;
+	}
 	/*
 	 * The first answer takes the question, one that repeats the MAC
 	 * known too: a later "answer" is somebody else's.  A claim that
@@ -248,8 +273,6 @@ static void segf_exit_ask(struct segf_port *port, unsigned int af,
 	unsigned int len;
 	int ret;
 
-	WRITE_ONCE(link->asking, to ? SEGF_EXIT_ASKING_KNOWN :
-				      SEGF_EXIT_ASKING_ANY);
 	/* The control path too: the per-cpu counters want BHs off. */
 	local_bh_disable();
 	rcu_read_lock();
@@ -263,6 +286,9 @@ static void segf_exit_ask(struct segf_port *port, unsigned int af,
 	skb_set_network_header(skb, ETH_HLEN);
 	skb->dev = port->dev;
 	len = skb->len;
+	/* Open for its answer only once it is on its way. */
+	WRITE_ONCE(link->asking, to ? SEGF_EXIT_ASKING_KNOWN :
+				      SEGF_EXIT_ASKING_ANY);
 	/* net_xmit_eval() evaluates its argument twice. */
 	ret = dev_queue_xmit(skb);
 	if (!net_xmit_eval(ret))
@@ -301,10 +327,14 @@ void segf_exit_solicit(struct segf_port *port, unsigned int af, bool force)
  * (which the exit would not take anyway: see segf_exit_learn()).  As the
  * host's neighbour code probes a stale entry, every exit_probe_interval
  * seconds or so the exit asks each next hop again: by a solicitation to
- * the MAC it knows, then, if no answer came within
- * SEGF_EXIT_ANSWER_WAIT, by a broadcast one (to the solicited-node
- * group for IPv6), whose answer segf_exit_learn() takes even from a new
- * MAC.  With no MAC known, the broadcast one alone.  A probe that got no
+ * the MAC it knows, up to SEGF_EXIT_PROBE_UCAST times, each awaited for
+ * SEGF_EXIT_ANSWER_WAIT, then by a broadcast one (to the solicited-node
+ * group for IPv6).  One lost answer does not open the broadcast, whose
+ * answer from a new MAC is taken only when the wait ends, and only if
+ * that MAC alone answered (segf_exit_candidate()): a host on the link
+ * that answers every broadcast races the real next hop, which answers
+ * too, and loses.  With no MAC known, the broadcast one alone, whose
+ * first answer is taken, as at attach.  A probe that got no
  * answer to either is counted as nexthop_unanswered on the port and its
  * domain; the MAC known stays in use (the neighbour code would keep it
  * until its probes ran out, and there is nothing better to send to),
@@ -317,6 +347,8 @@ void segf_exit_solicit(struct segf_port *port, unsigned int af, bool force)
  * once the port is gone; segf_exit_probe_stop() cancels it, waiting,
  * before the port is released and freed.
  */
+#define SEGF_EXIT_PROBE_UCAST	3	/* solicitations to the MAC known */
+
 enum {
 	SEGF_EXIT_PROBE_IDLE,		/* until the next probe */
 	SEGF_EXIT_PROBE_UNICAST,	/* asked the MAC known */
@@ -338,8 +370,35 @@ static void segf_exit_probe_ask(struct segf_port *port, unsigned int af,
 	struct segf_exit_link *link = &port->exit[af];
 
 	link->probe = to ? SEGF_EXIT_PROBE_UNICAST : SEGF_EXIT_PROBE_BROADCAST;
+	atomic64_set(&link->cand, 0);
 	WRITE_ONCE(link->solicited, jiffies);
 	segf_exit_ask(port, af, to);
+}
+
+/*
+ * The broadcast's wait ended with no answer from the MAC known (or, with
+ * none known, from anybody): take the one other MAC that answered, if
+ * one alone did.  Returns whether the next hop answered at all.
+ */
+static bool segf_exit_probe_end(struct segf_port *port,
+				struct segf_exit_link *link)
+{
+	u64 c = atomic64_xchg(&link->cand, 0);
+	u8 mac[ETH_ALEN];
+
+	WRITE_ONCE(link->asking, SEGF_EXIT_ASKING_NONE);
+	if (!c)
+		return false;
+	if (c == SEGF_EXIT_MAC_CONFLICT) {
+		net_warn_ratelimited("segfilter: exit %s: two MACs answered for its next hop; it keeps the one it knew\n",
+				     port->name);
+		return false;
+	}
+	atomic64_set(&link->nh_mac, c);
+	u64_to_ether_addr(c, mac);
+	net_info_ratelimited("segfilter: exit %s: its next hop is at %pM now\n",
+			     port->name, mac);
+	return true;
 }
 
 static void segf_exit_probe_work(struct work_struct *work)
@@ -363,6 +422,7 @@ static void segf_exit_probe_work(struct work_struct *work)
 			continue;
 		if (start) {
 			link->probe_answers = atomic_read(&link->answers);
+			link->probe_tries = 0;
 			segf_exit_probe_ask(port, af,
 					    segf_exit_nh_mac(link, mac) ?
 					    mac : NULL);
@@ -373,11 +433,19 @@ static void segf_exit_probe_work(struct work_struct *work)
 			continue;
 		if (atomic_read(&link->answers) != link->probe_answers) {
 			link->probe = SEGF_EXIT_PROBE_IDLE;
+			WRITE_ONCE(link->asking, SEGF_EXIT_ASKING_NONE);
 		} else if (link->probe == SEGF_EXIT_PROBE_UNICAST) {
-			segf_exit_probe_ask(port, af, NULL);
+			/* Silent thrice, as the neighbour code's ucast_solicit. */
+			if (++link->probe_tries < SEGF_EXIT_PROBE_UCAST &&
+			    segf_exit_nh_mac(link, mac))
+				segf_exit_probe_ask(port, af, mac);
+			else
+				segf_exit_probe_ask(port, af, NULL);
 			wait = true;
 		} else {
 			link->probe = SEGF_EXIT_PROBE_IDLE;
+			if (segf_exit_probe_end(port, link))
+				continue;
 			/* As in softirq: the per-CPU counters. */
 			local_bh_disable();
 			segf_stat_inc(port->stats, nexthop_unanswered);
@@ -478,6 +546,15 @@ static void segf_exit_nd(const struct segf_ctx *ctx, struct sk_buff *skb,
 		reason = SEGFILTER_DROP_EXIT_FOREIGN;
 		if (!ipv6_addr_equal(&pkt->nd_target, &link->nexthop.v6))
 			goto drop;
+		/*
+		 * Without O (a proxy's or anycast answer) it may only
+		 * confirm the MAC known, as one without the option does.
+		 */
+		if (ll && solicited && !(pkt->flags & SEGF_PKT_ND_OVERRIDE) &&
+		    segf_exit_confirm(link, pkt->nd_lladdr)) {
+			consume_skb(skb);
+			return;
+		}
 		if (ll ? !segf_exit_learn(link, pkt->nd_lladdr, solicited &&
 					  (pkt->flags & SEGF_PKT_ND_OVERRIDE)) :
 			 !solicited || !segf_exit_confirm(link, pkt->src))

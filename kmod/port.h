@@ -66,10 +66,18 @@ struct segf_exit_link {
 	unsigned long solicited;	/* jiffies of the last solicitation */
 	int asking;			/* a solicitation awaits: exit.c */
 	atomic_t answers;		/* answers taken, ever */
+	/*
+	 * Another MAC that answered the probe's broadcast, as @nh_mac, or
+	 * SEGF_EXIT_MAC_CONFLICT: the probe decides (exit.c).
+	 */
+	atomic64_t cand;
 	/* The probe's own, written by probe_work alone: */
 	unsigned int probe_answers;	/* @answers when it asked */
 	u8 probe;			/* its step: see exit.c */
+	u8 probe_tries;			/* solicitations to the MAC known */
 };
+
+#define SEGF_EXIT_MAC_CONFLICT	BIT_ULL(49)
 
 /* What segf_net::port_work has to do for a port. */
 enum segf_port_todo {

@@ -384,7 +384,7 @@ check_fails "the router's MAC changed: web -> internet goes to the old one" \
 	ping1 web 203.0.113.10
 check_eq "...which the exit still sends to" "$old" "$(nh_mac)"
 check "...until its next probe: web -> internet gets through again" \
-	wait_for 10 ping1 web 203.0.113.10
+	wait_for 20 ping1 web 203.0.113.10
 check_eq "...to the new MAC, IPv4 and IPv6" "$NEW $NEW" \
 	"$(nh_mac) $(nh_mac 6)"
 check "...web -> internet over IPv6 gets through too" \
@@ -395,7 +395,7 @@ check_eq "...answered (by broadcast): nexthop_unanswered unchanged" \
 # The router stops answering ARP.
 n provider sysctl -qw net.ipv4.conf.eth0.arp_ignore=8
 check "the next hop answers no ARP: nexthop_unanswered grows" \
-	wait_for 100 unanswered_gt "$un"
+	wait_for 200 unanswered_gt "$un"
 check_ge "...on the domain too" $((un + 1)) \
 	"$(counter domain shop nexthop_unanswered)"
 check "...while web -> internet still goes to the MAC known" \
