@@ -60,25 +60,26 @@ bool segf_exit_nh_mac(const struct segf_exit_link *link, u8 *mac)
 /* segf_exit_link::asking: what solicitation awaits its answer. */
 enum {
 	SEGF_EXIT_ASKING_NONE,
-	SEGF_EXIT_ASKING_ANY,		/* broadcast: any MAC may answer */
+	SEGF_EXIT_ASKING_ANY,		/* broadcast, no MAC known: anybody */
 	SEGF_EXIT_ASKING_KNOWN,		/* to the MAC known: it alone */
+	SEGF_EXIT_ASKING_PROBE,		/* the probe's broadcast: see below */
 };
 
-/*
- * Whether a message that answers a solicitation (by its kind), from the
- * MAC known if @known, is the answer to the exit's: the first within
- * SEGF_EXIT_ANSWER_WAIT of it, which closes it, counted in
- * segf_exit_link::answers for the probe.  Only the MAC known answers a
- * probe sent to it: nobody else heard it.
- */
-static bool segf_exit_answer(struct segf_exit_link *link, bool known)
-{
-	int q = READ_ONCE(link->asking);
+/* segf_exit_link::cand: the MAC known answered the probe's broadcast. */
+#define SEGF_EXIT_CAND_KNOWN	SEGF_EXIT_MAC_KNOWN
 
-	if (!time_before(jiffies, READ_ONCE(link->solicited) +
+/*
+ * Whether a message that answers a solicitation (by its kind) is the
+ * answer to the exit's question @q, which the caller read once: the
+ * first within SEGF_EXIT_ANSWER_WAIT of it, which closes it, counted in
+ * segf_exit_link::answers for the probe.  The caller has made sure that
+ * its sender may answer @q.
+ */
+static bool segf_exit_answer(struct segf_exit_link *link, int q)
+{
+	if (q == SEGF_EXIT_ASKING_NONE ||
+	    !time_before(jiffies, READ_ONCE(link->solicited) +
 				  SEGF_EXIT_ANSWER_WAIT) ||
-	    q == SEGF_EXIT_ASKING_NONE ||
-	    (q == SEGF_EXIT_ASKING_KNOWN && !known) ||
 	    cmpxchg(&link->asking, q, SEGF_EXIT_ASKING_NONE) != q)
 		return false;
 	atomic_inc(&link->answers);
@@ -87,24 +88,35 @@ static bool segf_exit_answer(struct segf_exit_link *link, bool known)
 
 /*
  * A MAC other than the one known answered the probe's broadcast: the
- * next hop's new one if it alone does, the MAC known staying silent.
- * Two MACs that answer cancel each other (an impostor on the link
- * races the real next hop), and the MAC known stays.
+ * next hop's new one if it alone does, the MAC known staying silent
+ * (segf_exit_probe_end()).  Two MACs that answer cancel each other (an
+ * impostor on the link races the real next hop), and so does the MAC
+ * known: it stays.
  */
 static void segf_exit_candidate(struct segf_exit_link *link, u64 nv)
 {
 	u64 c = atomic64_cmpxchg(&link->cand, 0, nv);
 
-	if (c && c != nv)
-		atomic64_set(&link->cand, SEGF_EXIT_MAC_CONFLICT);
+	if (c && c != nv && c != SEGF_EXIT_CAND_KNOWN)
+		atomic64_cmpxchg(&link->cand, c, SEGF_EXIT_MAC_CONFLICT);
+}
+
+/* The MAC known answered @q: for the probe's broadcast, it stays. */
+static void segf_exit_known_answers(struct segf_exit_link *link, int q)
+{
+	if (q == SEGF_EXIT_ASKING_PROBE)
+		atomic64_set(&link->cand, SEGF_EXIT_CAND_KNOWN);
+	segf_exit_answer(link, q);
 }
 
 /*
  * Take @mac as the next hop's, from a message whose sender address is
  * the next hop's: while no MAC is known, or if @answer (an ARP reply or
- * an advertisement with O set, answering a solicitation the exit sent
- * less than SEGF_EXIT_ANSWER_WAIT ago).  Anybody on the link can say he
- * is the next hop; a known MAC is replaced by an answer only.
+ * an advertisement with O set) answers a broadcast solicitation the exit
+ * sent while it knew none, less than SEGF_EXIT_ANSWER_WAIT ago: that one
+ * replaces whatever a claim put there meanwhile.  Anybody on the link can
+ * say he is the next hop.  Once a MAC is known, another is only ever
+ * taken by the probe (a candidate here).
  *
  * Return: whether @mac is now the next hop's (taken, or the same).
  */
@@ -113,43 +125,36 @@ static bool segf_exit_learn(struct segf_exit_link *link, const u8 *mac,
 {
 	u64 v = atomic64_read(&link->nh_mac);
 	u64 nv = ether_addr_to_u64(mac) | SEGF_EXIT_MAC_KNOWN;
+	/* Read once: what the answer answers, and its ordering (cand). */
+	int q = answer ? smp_load_acquire(&link->asking) :
+			 SEGF_EXIT_ASKING_NONE;
 
 	if (!is_valid_ether_addr(mac))
 		return false;
-	/*
-	 * Another MAC answers the probe's broadcast while one is known: the
-	 * probe takes it at the end of its wait if nobody else answered.
-	 */
-	if (answer && v != nv && (v & SEGF_EXIT_MAC_KNOWN) &&
-	    READ_ONCE(link->asking) == SEGF_EXIT_ASKING_ANY &&
-	    time_before(jiffies, READ_ONCE(link->solicited) +
-				 SEGF_EXIT_ANSWER_WAIT)) {
-		segf_exit_candidate(link, nv);
+	if (v == nv) {
+		segf_exit_known_answers(link, q);
+		return true;
+	}
+	if (v & SEGF_EXIT_MAC_KNOWN) {
+		if (q == SEGF_EXIT_ASKING_PROBE &&
+		    time_before(jiffies, READ_ONCE(link->solicited) +
+					 SEGF_EXIT_ANSWER_WAIT))
+			segf_exit_candidate(link, nv);
 		return false;
 	}
-	/*
-	 * The first answer takes the question, one that repeats the MAC
-	 * known too: a later "answer" is somebody else's.  A claim that
-	 * answers nothing leaves it open.
-	 */
-	if (answer)
-		answer = segf_exit_answer(link, v == nv);
-	if (v == nv)
-		return true;
-	if (answer) {
-		/* It replaces whatever a claim put there meanwhile. */
+	/* No MAC known: the first answer takes the question, or a claim. */
+	if (q == SEGF_EXIT_ASKING_ANY && segf_exit_answer(link, q)) {
 		atomic64_set(&link->nh_mac, nv);
 		return true;
 	}
-	if (v & SEGF_EXIT_MAC_KNOWN)
-		return false;
 	return atomic64_cmpxchg(&link->nh_mac, v, nv) == v;
 }
 
 /*
  * A solicited advertisement without a link-layer option (Linux answers a
- * unicast solicitation so), sent from @mac: it confirms the known MAC if
- * it is @mac, and answers the open solicitation then.
+ * unicast solicitation so), sent from @mac, or one with override clear
+ * naming @mac: it confirms the known MAC if it is @mac, and answers the
+ * open solicitation then.
  *
  * Return: whether @mac is the next hop's.
  */
@@ -159,7 +164,8 @@ static bool segf_exit_confirm(struct segf_exit_link *link, const u8 *mac)
 
 	if (!segf_exit_nh_mac(link, known) || !ether_addr_equal(known, mac))
 		return false;
-	segf_exit_answer(link, true);
+	/* Pairs with segf_exit_ask()'s release, as in segf_exit_learn(). */
+	segf_exit_known_answers(link, smp_load_acquire(&link->asking));
 	return true;
 }
 
@@ -263,10 +269,11 @@ static struct sk_buff *segf_exit_nd_request(struct net_device *dev,
 
 /*
  * Send a solicitation of @port's next hop of family @af, to @to or
- * broadcast (NULL), and open it for its answer.  Any context.
+ * broadcast (NULL), and open it for its answer as question @q (see
+ * segf_exit_learn()).  Any context.
  */
 static void segf_exit_ask(struct segf_port *port, unsigned int af,
-			  const u8 *to)
+			  const u8 *to, int q)
 {
 	struct segf_exit_link *link = &port->exit[af];
 	struct sk_buff *skb;
@@ -286,9 +293,11 @@ static void segf_exit_ask(struct segf_port *port, unsigned int af,
 	skb_set_network_header(skb, ETH_HLEN);
 	skb->dev = port->dev;
 	len = skb->len;
-	/* Open for its answer only once it is on its way. */
-	WRITE_ONCE(link->asking, to ? SEGF_EXIT_ASKING_KNOWN :
-				      SEGF_EXIT_ASKING_ANY);
+	/*
+	 * Open for its answer only once it is on its way; whoever sees it
+	 * open sees the probe's candidate cleared.
+	 */
+	smp_store_release(&link->asking, q);
 	/* net_xmit_eval() evaluates its argument twice. */
 	ret = dev_queue_xmit(skb);
 	if (!net_xmit_eval(ret))
@@ -318,7 +327,7 @@ void segf_exit_solicit(struct segf_port *port, unsigned int af, bool force)
 		return;
 	if (force)
 		WRITE_ONCE(link->solicited, now);
-	segf_exit_ask(port, af, NULL);
+	segf_exit_ask(port, af, NULL, SEGF_EXIT_ASKING_ANY);
 }
 
 /*
@@ -370,9 +379,14 @@ static void segf_exit_probe_ask(struct segf_port *port, unsigned int af,
 	struct segf_exit_link *link = &port->exit[af];
 
 	link->probe = to ? SEGF_EXIT_PROBE_UNICAST : SEGF_EXIT_PROBE_BROADCAST;
+	/* No question open while it changes: a late answer finds none. */
+	WRITE_ONCE(link->asking, SEGF_EXIT_ASKING_NONE);
 	atomic64_set(&link->cand, 0);
 	WRITE_ONCE(link->solicited, jiffies);
-	segf_exit_ask(port, af, to);
+	segf_exit_ask(port, af, to,
+		      to ? SEGF_EXIT_ASKING_KNOWN :
+		      atomic64_read(&link->nh_mac) ? SEGF_EXIT_ASKING_PROBE :
+						     SEGF_EXIT_ASKING_ANY);
 }
 
 /*
@@ -383,21 +397,26 @@ static void segf_exit_probe_ask(struct segf_port *port, unsigned int af,
 static bool segf_exit_probe_end(struct segf_port *port,
 				struct segf_exit_link *link)
 {
-	u64 c = atomic64_xchg(&link->cand, 0);
+	char name[IFNAMSIZ];
 	u8 mac[ETH_ALEN];
+	u64 c;
 
 	WRITE_ONCE(link->asking, SEGF_EXIT_ASKING_NONE);
+	c = atomic64_xchg(&link->cand, 0);
 	if (!c)
 		return false;
+	if (c == SEGF_EXIT_CAND_KNOWN)
+		return true;
+	/* At most one line per exit and family per probe: not rate limited. */
+	segf_port_name(port, name);
 	if (c == SEGF_EXIT_MAC_CONFLICT) {
-		net_warn_ratelimited("segfilter: exit %s: two MACs answered for its next hop; it keeps the one it knew\n",
-				     port->name);
+		pr_warn("segfilter: exit %s: two MACs answered for its next hop; it keeps the one it knew\n",
+			name);
 		return false;
 	}
 	atomic64_set(&link->nh_mac, c);
 	u64_to_ether_addr(c, mac);
-	net_info_ratelimited("segfilter: exit %s: its next hop is at %pM now\n",
-			     port->name, mac);
+	pr_info("segfilter: exit %s: its next hop is at %pM now\n", name, mac);
 	return true;
 }
 
