@@ -11,7 +11,7 @@
 #   --tests 'a.sh b.sh'  run only these scripts of tests/selftests/
 #   --script FILE        run FILE instead of the selftests (make demo);
 #                        its output is shown live, without kernel messages
-#   --timeout SECS       per-script timeout (default 300, debug 900;
+#   --timeout SECS       per-script timeout (default 300, debug 1200;
 #                        or $SEGFILTER_TEST_TIMEOUT)
 #   --keep               keep the initramfs directory and print its path
 #   --modules 'a b'      load these stock kernel modules too (make bench:
@@ -158,7 +158,7 @@ parse_args() {
 	[ -z "$TESTS" ] || [ -z "$SCRIPT" ] || die "--tests and --script exclude each other"
 	if [ -z "$TEST_TIMEOUT" ]; then
 		# TCG is slow; KASAN and lockdep make it several times slower.
-		if [ "$KERNEL" = debug ]; then TEST_TIMEOUT=900; else TEST_TIMEOUT=300; fi
+		if [ "$KERNEL" = debug ]; then TEST_TIMEOUT=1200; else TEST_TIMEOUT=300; fi
 	fi
 }
 
