@@ -102,11 +102,11 @@ static void segf_exit_candidate(struct segf_exit_link *link, u64 nv)
 }
 
 /* The MAC known answered @q: for the probe's broadcast, it stays. */
-static void segf_exit_known_answers(struct segf_exit_link *link, int q)
+static bool segf_exit_known_answers(struct segf_exit_link *link, int q)
 {
 	if (q == SEGF_EXIT_ASKING_PROBE)
 		atomic64_set(&link->cand, SEGF_EXIT_CAND_KNOWN);
-	segf_exit_answer(link, q);
+	return segf_exit_answer(link, q);
 }
 
 /*
@@ -131,8 +131,21 @@ static bool segf_exit_learn(struct segf_exit_link *link, const u8 *mac,
 
 	if (!is_valid_ether_addr(mac))
 		return false;
-	if (v == nv) {
-		segf_exit_known_answers(link, q);
+	if ((v & ~SEGF_EXIT_MAC_CLAIMED) == nv) {
+		/* A claim the answer confirms is a claim no more. */
+		if (segf_exit_known_answers(link, q) && v != nv)
+			atomic64_cmpxchg(&link->nh_mac, v, nv);
+		return true;
+	}
+	/*
+	 * The answer to a broadcast asked while no MAC was known replaces a
+	 * claim that came in meanwhile (at attach, an impostor's gratuitous
+	 * ARP), never a MAC that an answer gave.
+	 */
+	if (q == SEGF_EXIT_ASKING_ANY &&
+	    (!(v & SEGF_EXIT_MAC_KNOWN) || (v & SEGF_EXIT_MAC_CLAIMED)) &&
+	    segf_exit_answer(link, q)) {
+		atomic64_set(&link->nh_mac, nv);
 		return true;
 	}
 	if (v & SEGF_EXIT_MAC_KNOWN) {
@@ -142,12 +155,9 @@ static bool segf_exit_learn(struct segf_exit_link *link, const u8 *mac,
 			segf_exit_candidate(link, nv);
 		return false;
 	}
-	/* No MAC known: the first answer takes the question, or a claim. */
-	if (q == SEGF_EXIT_ASKING_ANY && segf_exit_answer(link, q)) {
-		atomic64_set(&link->nh_mac, nv);
-		return true;
-	}
-	return atomic64_cmpxchg(&link->nh_mac, v, nv) == v;
+	/* No MAC known and no question answered: a claim, until an answer. */
+	return atomic64_cmpxchg(&link->nh_mac, v,
+				nv | SEGF_EXIT_MAC_CLAIMED) == v;
 }
 
 /*

@@ -78,6 +78,8 @@ struct segf_exit_link {
 };
 
 #define SEGF_EXIT_MAC_CONFLICT	BIT_ULL(49)
+/* In @nh_mac: taken from a claim, which an answer may still replace. */
+#define SEGF_EXIT_MAC_CLAIMED	BIT_ULL(50)
 
 /* What segf_net::port_work has to do for a port. */
 enum segf_port_todo {
