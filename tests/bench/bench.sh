@@ -17,8 +17,8 @@
 # the stack drops it (the destination MAC is not dX's).  The time is
 # pktgen's; the frames are those that came out at the far end (dX's
 # rx_packets), or for the drop configurations those the hook dropped (its
-# own counter).  Each round measures every configuration once, in turn,
-# so that drift of the emulated machine is spread over all of them.
+# own counter).  Each round measures every configuration once, in an
+# order drawn anew for each round (run_round).
 #
 # The configurations (Documentation/performance.rst): plain veth; a
 # Linux bridge; segfilter forwarding (with flow entries, and "judged":
@@ -48,8 +48,11 @@
 #   BENCH_ENDPOINTS  endpoint counts besides 10 (default "1000 10000")
 #   BENCH_PREFIXES   prefix counts of the north-south cases (default
 #                    "1 10 1000 100000"; 1 is 0.0.0.0/0)
-#   BENCH_CASES      which cases: "ew" (all of the above but
-#                    north-south), "ns" (north-south), or both (default)
+#   BENCH_CASES      which parts: "ew" (all of the above but
+#                    north-south), "ns" (north-south), and the parts of
+#                    tests/bench/parts/ (default: all of them)
+#   BENCH_SEED       the seed of each round's order of the jobs
+#   BENCH_QUICK      1: make check's quick mode (parts pick small sizes)
 #   BENCH_CHECK      1: print TEST lines as well
 #   BENCH_PROFILE    1: instead of the rounds, profile a few
 #                    configurations with perf (cpu-clock on CPU 0) and
@@ -65,6 +68,8 @@ CHECK=${BENCH_CHECK:-0}
 PROFILE=${BENCH_PROFILE:-0}
 PREFIXES=${BENCH_PREFIXES:-1 10 1000 100000}
 CASES=${BENCH_CASES:-ew ns}
+BENCH_SEED=${BENCH_SEED:-1}
+QUICK=${BENCH_QUICK:-0}
 PERF=/usr/bin/perf
 
 IP=/sbin/ip
@@ -456,58 +461,94 @@ FAR0=0
 far_mark() { FAR0=$(stat_of "d$1" rx_packets); }
 far_none() { [ "$(stat_of "d$1" rx_packets)" = "$FAR0" ] && echo 1 || echo 0; }
 
-# One round: every configuration once.
-round() {
-	local r=$1 n e d
-
-	measure plain fwd 0 0 "$r" aP "$SRC_MAC" "$SRC_IP" stat_of bP rx_packets
+# The east-west jobs: one line per measurement (or per measurements
+# that belong together), each a function called with the round number
+# as its last argument.  main() runs the jobs of every part in an order
+# of their own each round (see run_round).
+job_plain() {
+	measure plain fwd 0 0 "$1" aP "$SRC_MAC" "$SRC_IP" stat_of bP rx_packets
 	check "$LAST_OK" "plain veth: pktgen's frames reach bP"
+}
 
-	measure bridge fwd 0 0 "$r" aB "$SRC_MAC" "$SRC_IP" stat_of dB rx_packets
+job_bridge() {
+	measure bridge fwd 0 0 "$1" aB "$SRC_MAC" "$SRC_IP" stat_of dB rx_packets
 	check "$LAST_OK" "bridge forwards to dB"
+}
 
-	for n in $RULES; do
-		d=s$n
-		measure segfilter fwd "$n" 10 "$r" "a$d" "$SRC_MAC" "$SRC_IP" stat_of "d$d" rx_packets
-		check "$LAST_OK" "segfilter, $n rules: the allowed frame reaches d$d"
+job_seg_fwd() {
+	local n=$1 r=$2 d=s$1
+	measure segfilter fwd "$n" 10 "$r" "a$d" "$SRC_MAC" "$SRC_IP" stat_of "d$d" rx_packets
+	check "$LAST_OK" "segfilter, $n rules: the allowed frame reaches d$d"
+}
 
-		# Every frame judged: no flow entries in the domain.
-		$SEGCTL domain set "$d" flow-limit 0 || die "flow-limit 0 on $d"
-		measure segfilter judged "$n" 10 "$r" "a$d" "$SRC_MAC" "$SRC_IP" stat_of "d$d" rx_packets
-		check "$LAST_OK" "segfilter, $n rules, no flow entries: the allowed frame reaches d$d"
-		$SEGCTL domain set "$d" flow-limit 65536 || die "flow-limit back on $d"
+# Every frame judged: no flow entries in the domain.
+job_seg_judged() {
+	local n=$1 r=$2 d=s$1
+	$SEGCTL domain set "$d" flow-limit 0 || die "flow-limit 0 on $d"
+	measure segfilter judged "$n" 10 "$r" "a$d" "$SRC_MAC" "$SRC_IP" stat_of "d$d" rx_packets
+	check "$LAST_OK" "segfilter, $n rules, no flow entries: the allowed frame reaches d$d"
+	$SEGCTL domain set "$d" flow-limit 65536 || die "flow-limit back on $d"
+}
 
-		if [ "$n" -ge 2 ]; then
-			far_mark "$d"
-			measure segfilter drop-rule "$n" 10 "$r" "a$d" "$DENY_MAC" "$DENY_IP" drops_of "b$d" rule_deny
-		else
-			far_mark deny
-			measure segfilter drop-rule "$n" 10 "$r" adeny "$DENY_MAC" "$DENY_IP" drops_of bdeny rule_deny
-			check "$(far_none deny)" "segfilter, one deny rule: no denied frame reaches ddeny"
-			far_mark "$d"
-		fi
-		check "$LAST_OK" "segfilter, $n rules: the denied frames are counted as rule_deny"
-		measure segfilter drop-default "$n" 10 "$r" "a$d" "$NONE_MAC" "$NONE_IP" drops_of "b$d" default_deny
-		check "$LAST_OK" "segfilter, $n rules: frames no rule allows are counted as default_deny"
-		check "$(far_none "$d")" "segfilter, $n rules: no dropped frame reaches d$d"
+job_seg_drops() {
+	local n=$1 r=$2 d=s$1
+	if [ "$n" -ge 2 ]; then
+		far_mark "$d"
+		measure segfilter drop-rule "$n" 10 "$r" "a$d" "$DENY_MAC" "$DENY_IP" drops_of "b$d" rule_deny
+	else
+		far_mark deny
+		measure segfilter drop-rule "$n" 10 "$r" adeny "$DENY_MAC" "$DENY_IP" drops_of bdeny rule_deny
+		check "$(far_none deny)" "segfilter, one deny rule: no denied frame reaches ddeny"
+		far_mark "$d"
+	fi
+	check "$LAST_OK" "segfilter, $n rules: the denied frames are counted as rule_deny"
+	measure segfilter drop-default "$n" 10 "$r" "a$d" "$NONE_MAC" "$NONE_IP" drops_of "b$d" default_deny
+	check "$LAST_OK" "segfilter, $n rules: frames no rule allows are counted as default_deny"
+	check "$(far_none "$d")" "segfilter, $n rules: no dropped frame reaches d$d"
+}
 
-		measure nft-linear fwd "$n" 0 "$r" "al$n" "$SRC_MAC" "$SRC_IP" stat_of "dl$n" rx_packets
-		check "$LAST_OK" "nftables, $n linear rules: the frame reaches dl$n"
-		measure nft-vmap fwd "$n" 0 "$r" "av$n" "$SRC_MAC" "$SRC_IP" stat_of "dv$n" rx_packets
-		check "$LAST_OK" "nftables, verdict map of $n: the frame reaches dv$n"
-	done
+job_nft_linear() {
+	measure nft-linear fwd "$1" 0 "$2" "al$1" "$SRC_MAC" "$SRC_IP" stat_of "dl$1" rx_packets
+	check "$LAST_OK" "nftables, $1 linear rules: the frame reaches dl$1"
+}
 
-	for e in $ENDPOINTS; do
-		d=e$e
-		measure segfilter fwd 1 "$e" "$r" "a$d" "$SRC_MAC" "$SRC_IP" stat_of "d$d" rx_packets
-		check "$LAST_OK" "segfilter, $e endpoints: the allowed frame reaches d$d"
-	done
+job_nft_vmap() {
+	measure nft-vmap fwd "$1" 0 "$2" "av$1" "$SRC_MAC" "$SRC_IP" stat_of "dv$1" rx_packets
+	check "$LAST_OK" "nftables, verdict map of $1: the frame reaches dv$1"
+}
 
-	measure ovs fwd 0 0 "$r" aO "$SRC_MAC" "$SRC_IP" stat_of dO rx_packets
+job_seg_eps() {
+	local e=$1 d=e$1
+	measure segfilter fwd 1 "$e" "$2" "a$d" "$SRC_MAC" "$SRC_IP" stat_of "d$d" rx_packets
+	check "$LAST_OK" "segfilter, $e endpoints: the allowed frame reaches d$d"
+}
+
+job_ovs() {
+	measure ovs fwd 0 0 "$1" aO "$SRC_MAC" "$SRC_IP" stat_of dO rx_packets
 	check "$LAST_OK" "Open vSwitch forwards to dO"
+}
 
-	measure segfilter redirect 1 2 "$r" ardr "$SRC_MAC" "$SRC_IP" stat_of drdr rx_packets
+job_redirect() {
+	measure segfilter redirect 1 2 "$1" ardr "$SRC_MAC" "$SRC_IP" stat_of drdr rx_packets
 	check "$LAST_OK" "segfilter redirect: the frame crosses the service to drdr"
+}
+
+ew_jobs() {
+	local n e
+	echo job_plain
+	echo job_bridge
+	for n in $RULES; do
+		echo "job_seg_fwd $n"
+		echo "job_seg_judged $n"
+		echo "job_seg_drops $n"
+		echo "job_nft_linear $n"
+		echo "job_nft_vmap $n"
+	done
+	for e in $ENDPOINTS; do
+		echo "job_seg_eps $e"
+	done
+	echo job_ovs
+	echo job_redirect
 }
 
 # Flow entries: 20000 UDP flows (one frame each, source ports 1..20000)
@@ -668,33 +709,98 @@ ns_setup() {
 	done
 }
 
-# One round of the north-south cases.
-ns_round() {
-	local r=$1 n f0
+# The north-south jobs.  pktgen sends to the gateway's MAC and an
+# outside address; every job puts the east-west destination back.
+job_routed() {
 	PG_DMAC=$GW_MAC PG_DIP=$HIT_IP
 	# The host's routing lost 1.7% of the frames on their way to dr100000
 	# in one round of five (2026-12-06); a filter that drops would lose
 	# them all.
-	MIN_PCT=95 measure routed fwd 0 0 "$r" ar0 "$SRC_MAC" "$SRC_IP" far_rx r0
+	MIN_PCT=95 measure routed fwd 0 0 "$1" ar0 "$SRC_MAC" "$SRC_IP" far_rx r0
 	check "$LAST_OK" "bridge and routing: the frames reach the next hop (dr0)"
-	for n in $PREFIXES; do
-		measure segfilter exit "$n" 0 "$r" "ax$n" "$SRC_MAC" "$SRC_IP" far_rx "x$n"
-		check "$LAST_OK" "segfilter exit, $n prefixes: the frames to $HIT_IP reach the next hop (dx$n)"
-		if [ "$n" -gt 1 ]; then
-			PG_DIP=$MISS_IP
-			f0=$(far_rx "x$n")
-			measure segfilter exit-miss "$n" 0 "$r" "ax$n" "$SRC_MAC" "$SRC_IP" \
-				drops_of "bx$n" no_route
-			check "$LAST_OK" "segfilter exit, $n prefixes: frames to $MISS_IP, which none holds, are counted as no_route"
-			check "$([ "$(far_rx "x$n")" = "$f0" ] && echo 1 || echo 0)" \
-				"segfilter exit, $n prefixes: no frame to $MISS_IP reaches the next hop"
-			PG_DIP=$HIT_IP
-		fi
-		MIN_PCT=95 measure nft-set route "$n" 0 "$r" "ar$n" "$SRC_MAC" "$SRC_IP" \
-			far_rx "r$n"
-		check "$LAST_OK" "nftables interval set of $n prefixes: the frames reach the next hop (dr$n)"
-	done
 	PG_DMAC=$DST_MAC PG_DIP=$DST_IP
+}
+
+job_seg_exit() {
+	local n=$1 r=$2 f0
+	PG_DMAC=$GW_MAC PG_DIP=$HIT_IP
+	measure segfilter exit "$n" 0 "$r" "ax$n" "$SRC_MAC" "$SRC_IP" far_rx "x$n"
+	check "$LAST_OK" "segfilter exit, $n prefixes: the frames to $HIT_IP reach the next hop (dx$n)"
+	if [ "$n" -gt 1 ]; then
+		PG_DIP=$MISS_IP
+		f0=$(far_rx "x$n")
+		measure segfilter exit-miss "$n" 0 "$r" "ax$n" "$SRC_MAC" "$SRC_IP" \
+			drops_of "bx$n" no_route
+		check "$LAST_OK" "segfilter exit, $n prefixes: frames to $MISS_IP, which none holds, are counted as no_route"
+		check "$([ "$(far_rx "x$n")" = "$f0" ] && echo 1 || echo 0)" \
+			"segfilter exit, $n prefixes: no frame to $MISS_IP reaches the next hop"
+	fi
+	PG_DMAC=$DST_MAC PG_DIP=$DST_IP
+}
+
+job_nft_set() {
+	local n=$1
+	PG_DMAC=$GW_MAC PG_DIP=$HIT_IP
+	MIN_PCT=95 measure nft-set route "$n" 0 "$2" "ar$n" "$SRC_MAC" "$SRC_IP" \
+		far_rx "r$n"
+	check "$LAST_OK" "nftables interval set of $n prefixes: the frames reach the next hop (dr$n)"
+	PG_DMAC=$DST_MAC PG_DIP=$DST_IP
+}
+
+ns_jobs() {
+	local n
+	[ -n "$PREFIXES" ] || return 0
+	echo job_routed
+	for n in $PREFIXES; do
+		echo "job_seg_exit $n"
+		echo "job_nft_set $n"
+	done
+}
+
+# ---- the parts ----
+#
+# A part is a file of tests/bench/parts/ that run.sh puts into the guest
+# script after this one.  It adds its name to BENCH_PARTS and defines
+# NAME_setup (called once, before the rounds, when BENCH_CASES names the
+# part) and NAME_jobs (prints its jobs, as ew_jobs does).  ew and ns are
+# the parts above.
+BENCH_PARTS=(ew ns)
+ew_setup() {
+	ports P
+	bridge_ports brB B
+	for n in $RULES; do
+		seg_domain "s$n" "$((10 + ${#n}))" "$n" 10 allow
+		nft_config linear "$n"
+		nft_config vmap "$n"
+	done
+	seg_domain deny 30 1 10 deny
+	for e in $ENDPOINTS; do
+		seg_domain "e$e" "$((40 + ${#e}))" 1 "$e" allow
+	done
+	ovs_config
+	redirect_config
+	flow_memory
+}
+
+ns_setup_part() { [ -z "$PREFIXES" ] || ns_setup; }
+
+part_on() { case " $CASES " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# run_round R: the jobs of every part that is on, in an order drawn
+# for this round from BENCH_SEED and R, so that no configuration always
+# runs right after the same other one (a slow neighbour, a warm cache)
+# and drift of the emulated machine falls on all of them alike.
+run_round() {
+	local r=$1 p job
+	for p in "${BENCH_PARTS[@]}"; do
+		part_on "$p" && "${p}_jobs"
+	done | awk -v seed="$((BENCH_SEED + r))" '
+		BEGIN { srand(seed) }
+		{ print rand() "\t" $0 }' | sort -k1,1 | cut -f2- >"$W/jobs.$r"
+	while read -r job; do
+		# shellcheck disable=SC2086 # a job is a command and its words
+		$job "$r"
+	done <"$W/jobs.$r"
 }
 
 # profile NAME DEV MAC IP: where CPU 0's time goes while pktgen sends.
@@ -721,7 +827,7 @@ profiles() {
 }
 
 main() {
-	local n e r t0 nproc
+	local n e r t0 nproc p any=0
 	[ -d "$PG" ] || die "no $PG: pktgen is not loaded"
 	insmod "$SEGFILTER_KO" || die "insmod segfilter.ko"
 	sysctl -qw net.ipv6.conf.all.disable_ipv6=1
@@ -733,44 +839,30 @@ main() {
 	say info rounds "$ROUNDS"
 	say info seconds "$SECS per measurement"
 	say info frame "60 bytes, UDP 1000 -> 9, one flow"
+	say info order "each round's own, seed $BENCH_SEED"
 	HAVE_CG=0
 	cg_setup && HAVE_CG=1
 
 	t0=$SECONDS
-	case " $CASES " in
-	*" ew "*)
-		EW=1
-		ports P
-		bridge_ports brB B
-		for n in $RULES; do
-			seg_domain "s$n" "$((10 + ${#n}))" "$n" 10 allow
-			nft_config linear "$n"
-			nft_config vmap "$n"
-		done
-		seg_domain deny 30 1 10 deny
-		for e in $ENDPOINTS; do
-			seg_domain "e$e" "$((40 + ${#e}))" 1 "$e" allow
-		done
-		ovs_config
-		redirect_config
-		flow_memory
-		;;
-	*) EW=0 ;;
-	esac
-	NS=0
-	case " $CASES " in *" ns "*) NS=1 ;; esac
-	[ "$NS" = 0 ] || [ -z "$PREFIXES" ] || ns_setup
-	[ "$EW" = 1 ] || [ "$NS" = 1 ] || die "BENCH_CASES \"$CASES\": neither ew nor ns"
+	for p in "${BENCH_PARTS[@]}"; do
+		part_on "$p" || continue
+		any=1
+		if [ "$p" = ns ]; then
+			ns_setup_part
+		else
+			"${p}_setup"
+		fi
+	done
+	[ "$any" = 1 ] || die "BENCH_CASES \"$CASES\": names no part (${BENCH_PARTS[*]})"
 	note "set up in $((SECONDS - t0)) s"
 	if [ "$PROFILE" = 1 ]; then
-		[ "$EW" = 1 ] && profiles
+		part_on ew && profiles
 		return 0
 	fi
 
 	for r in $(seq "$ROUNDS"); do
 		t0=$SECONDS
-		[ "$EW" = 0 ] || round "$r"
-		[ "$NS" = 0 ] || [ -z "$PREFIXES" ] || ns_round "$r"
+		run_round "$r"
 		note "round $r in $((SECONDS - t0)) s"
 	done
 	return $FAILED

@@ -14,12 +14,16 @@ RAW holds the guest's output; the lines that start with "BENCH " count:
 A configuration is (SYSTEM, VARIANT, RULES, ENDPOINTS); each round
 measured it once.  The north-south configurations (variants "exit",
 "exit-miss" and "route", system "routed") count prefixes in RULES and
-get a table of their own.  Written to OUTDIR: results.md (the tables and the
+get a table of their own.  Every other "BENCH KIND ..." line is for
+the report modules of the parts (tests/bench/report_*.py, see
+extra_reports()).  Written to OUTDIR: results.md (the tables and the
 targets), results.csv (one row per configuration) and ns-per-packet.png
 (by gnuplot, with plot.dat and plot.gp to render it again).
 """
 
 import csv
+import glob
+import importlib.util
 import os
 import shutil
 import statistics
@@ -53,13 +57,14 @@ def order(name, known):
 
 
 def parse(path):
-    info, pkt, ctl, mem = [], {}, {}, []
+    info, pkt, ctl, mem, raw = [], {}, {}, [], []
     with open(path, errors="replace") as f:
         for line in f:
             line = line.rstrip("\r\n")
             if not line.startswith("BENCH "):
                 continue
             w = line.split()
+            raw.append(w[1:])
             try:
                 if w[1] == "info" and len(w) >= 3:
                     info.append((w[2], " ".join(w[3:])))
@@ -75,7 +80,26 @@ def parse(path):
                                 [(k, int(v)) for k, v in extra]))
             except ValueError:
                 print("report: cannot read: " + line, file=sys.stderr)
-    return info, pkt, ctl, mem
+    return info, pkt, ctl, mem, raw
+
+
+def extra_reports(raw, res):
+    """The parts' own tables and targets.
+
+    Each tests/bench/report_NAME.py has report(raw, res), given every
+    BENCH line (split, without "BENCH") and the per-packet summary of
+    summarise(); it returns (markdown lines, target lines)."""
+    md, tl = [], []
+    here = os.path.dirname(os.path.abspath(__file__))
+    for path in sorted(glob.glob(os.path.join(here, "report_*.py"))):
+        name = os.path.basename(path)[:-3]
+        spec = importlib.util.spec_from_file_location(name, path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        m, t = mod.report(raw, res)
+        md += m
+        tl += t
+    return md, tl
 
 
 def summarise(pkt):
@@ -213,7 +237,7 @@ def targets(res, ctl, mem):
     return lines
 
 
-def write_md(path, info, res, invalid, ctl, mem, tlines):
+def write_md(path, info, res, invalid, ctl, mem, tlines, extra):
     o = ["# segfilter benchmark", "", "## Setup", ""]
     o += ["- %s: %s" % (k, v) for k, v in info]
     o += ["", "## Per packet", "",
@@ -265,6 +289,7 @@ def write_md(path, info, res, invalid, ctl, mem, tlines):
                           else "object size %d" % v for k, v in extra)
         o.append("| %s | %s | %.1f | %s |" % (what, human(count),
                                                total / count, parts))
+    o += extra
     o += ["", "## Targets", ""] + ["    " + t for t in tlines]
     if invalid:
         o += ["", "## Invalid measurements", ""]
@@ -351,14 +376,15 @@ def main():
         return 2
     raw, outdir = sys.argv[1], sys.argv[2]
     os.makedirs(outdir, exist_ok=True)
-    info, pkt, ctl, mem = parse(raw)
+    info, pkt, ctl, mem, lines = parse(raw)
     res, invalid = summarise(pkt)
     if not res:
         print("report: no measurement in " + raw, file=sys.stderr)
         return 1
     tlines = targets(res, ctl, mem)
+    extra, etargets = extra_reports(lines, res)
     text = write_md(os.path.join(outdir, "results.md"), info, res, invalid,
-                    ctl, mem, tlines)
+                    ctl, mem, tlines + etargets, extra)
     write_csv(os.path.join(outdir, "results.csv"), res)
     write_plot(outdir, res)
     sys.stdout.write(text)

@@ -10,14 +10,15 @@
 #              runs to keep the benchmark working (no figure is judged)
 #   --profile  no rounds: where the time goes, by perf in the guest, for
 #              plain veth, bridge, segfilter, nftables (map) and OVS
-#   --cases L  "ew" (all but north-south), "ns" (north-south: exits
-#              and prefix lookup against routing and nftables sets), or
-#              "ew ns" (the default)
+#   --cases L  which parts: "ew" (all but north-south), "ns"
+#              (north-south: exits and prefix lookup against routing
+#              and nftables sets) and those of tests/bench/parts/
+#              (default: all)
 #   --out DIR  where the results go (default .build/bench/<date-time>,
 #              with .build/bench/latest pointing to it)
 #
 # The environment can override the sizes: BENCH_ROUNDS, BENCH_SECS,
-# BENCH_RULES, BENCH_ENDPOINTS, BENCH_PREFIXES (see bench.sh).  The
+# BENCH_RULES, BENCH_ENDPOINTS, BENCH_PREFIXES, BENCH_SEED (see bench.sh).  The
 # last line of output is "N passed, N failed, N skipped", as for
 # tests/vm/run.sh.
 
@@ -31,6 +32,17 @@ PROFILE=0
 OUT=
 
 log() { printf 'bench: %s\n' "$*" >&2; }
+
+# The names of the parts in tests/bench/parts/.
+parts() {
+	local f names=()
+	for f in "$HERE"/parts/*.sh; do
+		[ -e "$f" ] || continue
+		f=${f##*/}
+		names+=("${f%.sh}")
+	done
+	echo "${names[*]}"
+}
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -61,7 +73,7 @@ fi
 if [ -z "$OUT" ]; then
 	suffix=
 	[ "$QUICK" = 0 ] || suffix=-quick
-	[ "${BENCH_CASES:-ew ns}" = "ew ns" ] || suffix=$suffix-${BENCH_CASES// /-}
+	[ -z "${BENCH_CASES:-}" ] || suffix=$suffix-${BENCH_CASES// /-}
 	OUT=$TOP/.build/bench/$(date +%Y%m%d-%H%M%S)$suffix
 	mkdir -p "$OUT"
 	ln -sfn "${OUT##*/}" "$TOP/.build/bench/latest"
@@ -71,16 +83,25 @@ mkdir -p "$OUT"
 dpctl=$CACHE/ovs/current/usr/bin/ovs-dpctl
 [ -x "$dpctl" ] || { log "$dpctl missing: run scripts/install-deps.sh (make deps)"; exit 2; }
 
-# The guest script: bench.sh with its parameters set at the top.
+# The guest script: bench.sh with its parameters set at the top, then
+# the parts of tests/bench/parts/ (see bench.sh), then the call to main.
 {
 	echo '#!/bin/bash'
 	: "${BENCH_PROFILE:=0}"
-	: "${BENCH_CASES:=ew ns}"
+	: "${BENCH_CASES:=ew ns $(parts)}"
+	: "${BENCH_SEED:=$(date +%s)}"
+	BENCH_QUICK=$QUICK
 	for v in BENCH_ROUNDS BENCH_SECS BENCH_RULES BENCH_ENDPOINTS BENCH_CHECK \
-		BENCH_PROFILE BENCH_PREFIXES BENCH_CASES; do
+		BENCH_PROFILE BENCH_PREFIXES BENCH_CASES BENCH_SEED BENCH_QUICK; do
 		printf '%s=%q\n' "$v" "${!v}"
 	done
-	tail -n +2 "$HERE/bench.sh"
+	tail -n +2 "$HERE/bench.sh" | sed '/^main$/d'
+	for f in "$HERE"/parts/*.sh; do
+		[ -e "$f" ] || continue
+		printf '\n# ---- %s ----\n' "${f#"$TOP"/}"
+		cat "$f"
+	done
+	echo main
 } >"$OUT/bench-guest.sh"
 
 # The TSC as clock: QEMU's emulated HPET, the default under TCG, costs
