@@ -237,7 +237,7 @@ def targets(res, ctl, mem):
     return lines
 
 
-def write_md(path, info, res, invalid, ctl, mem, tlines, extra):
+def write_md(path, info, res, invalid, ctl, mem, tlines, parts_md):
     o = ["# segfilter benchmark", "", "## Setup", ""]
     o += ["- %s: %s" % (k, v) for k, v in info]
     o += ["", "## Per packet", "",
@@ -289,7 +289,7 @@ def write_md(path, info, res, invalid, ctl, mem, tlines, extra):
                           else "object size %d" % v for k, v in extra)
         o.append("| %s | %s | %.1f | %s |" % (what, human(count),
                                                total / count, parts))
-    o += extra
+    o += parts_md
     o += ["", "## Targets", ""] + ["    " + t for t in tlines]
     if invalid:
         o += ["", "## Invalid measurements", ""]
