@@ -60,6 +60,14 @@ debug_kernel() {
 	log "debug kernel built in $((SECONDS - t0)) s: $kdir"
 }
 
+# no_debug_kernel DIR [K]: record that run K (debug) could not start.
+no_debug_kernel() {
+	local k=${2:-debug}
+	echo 1 >"$1/$k.rc"
+	echo 0 >"$1/$k.secs"
+	echo "could not build the debug kernel" >"$1/$k.out"
+}
+
 # run_one K DIR: boot kernel K (or the benchmark's quick mode) and run
 # its tests; the output goes to DIR/K.out, the exit status to DIR/K.rc,
 # the time taken to DIR/K.secs.  With a third argument, also to stdout.
@@ -113,15 +121,21 @@ count() {
 		"$k" "$p" "$f" "$s" "$(cat "$dir/$k.secs")")")
 }
 
-# Each guest runs on one host thread (TCG, single-threaded), so on a
-# host with two CPUs or more the debug kernel, the longest run by far,
-# boots beside the others, which run one after the other: make check
-# takes about as long as the debug run alone.  Its output is shown when
-# it ends.  SEGFILTER_CHECK_SERIAL=1 runs everything in turn.
+# Each guest runs on one host thread (TCG, single-threaded), and the
+# debug kernel's scripts are CPU-bound and the longest by far (about 3x
+# the stock kernels').  On a host with two CPUs or more, make check runs
+# three lanes at once: the stock kernels and the benchmark in turn,
+# starting while the debug kernel builds (or is found in the cache),
+# and, once it is there, the debug kernel's scripts split over two
+# guests.  The host's scheduler shares the CPUs among the three; make
+# check takes about half the CPU time of all its guests.  The stock
+# lane's output is shown as it runs, the debug guests' when they end.  SEGFILTER_CHECK_SERIAL=1 runs
+# everything in turn.
+#
 # The selftests the second debug guest runs (those that exist), in
-# $debug_b, and the others in $debug_a.  The list balances the two
-# sides of make check on a 2-core machine (testing.rst).
-DEBUG2_TESTS=${SEGFILTER_DEBUG2_TESTS:-cluster.sh prefix.sh limits.sh}
+# $debug_b, and the others in $debug_a: the two lists take about as
+# long (testing.rst).
+DEBUG2_TESTS=${SEGFILTER_DEBUG2_TESTS:-cluster.sh prefix.sh limits.sh exitfw.sh netlink.sh cluster-bad.sh overlay.sh}
 
 split_debug() {
 	local t name
@@ -137,9 +151,9 @@ split_debug() {
 }
 
 main() {
-	local kernels=("$@") k dir total0=$SECONDS debug_pid='' parallel='' debug_a='' debug_b=''
+	local kernels=("$@") k dir total0=$SECONDS parallel='' debug_a='' debug_b=''
 	local passed=0 failed=0 skipped=0
-	local summary=() failures=() fg=()
+	local summary=() failures=() stock=() debug_runs=() pids=()
 	[ ${#kernels[@]} -gt 0 ] || kernels=(spec 6.1 6.12 debug bench)
 	run_opts=()
 	eval "run_opts=(${SEGFILTER_RUN_OPTS:-})"
@@ -153,47 +167,56 @@ main() {
 		[ "$(nproc)" -ge 2 ] && [[ " ${kernels[*]} " == *" debug "* ]]; then
 		parallel=1
 	fi
-	# The debug kernel's run is the longest: split it in two guests, the
-	# second in the foreground after the others, when it can run beside
-	# them and no test list was given.
+	# Split the debug kernel's run in two guests when they can run
+	# beside the others and no test list was given.
 	if [ -n "$parallel" ] && [[ " ${run_opts[*]} " != *" --tests "* ]] &&
 		[[ " ${run_opts[*]} " != *" --script "* ]]; then
 		split_debug
 		[ -z "$debug_b" ] || kernels+=(debug2)
 	fi
 	for k in "${kernels[@]}"; do
-		if [ "$k" = debug2 ]; then
-			fg+=("$k")
-			continue
-		fi
-		if [ "$k" = spec ]; then
+		case $k in
+		spec)
 			log "=== spec ==="
 			run_one spec "$dir" show
-			continue
-		fi
-		if [ "$k" = debug ] && ! debug_kernel; then
-			echo 1 >"$dir/debug.rc"
-			echo 0 >"$dir/debug.secs"
-			echo "could not build the debug kernel" >"$dir/debug.out"
-			continue
-		fi
-		if [ "$k" = debug ] && [ -n "$parallel" ]; then
-			log "=== debug, beside the others (its output comes at its end) ==="
-			run_one debug "$dir" &
-			debug_pid=$!
-			continue
-		fi
-		fg+=("$k")
+			;;
+		debug | debug2) debug_runs+=("$k") ;;
+		*) stock+=("$k") ;;
+		esac
 	done
-	for k in "${fg[@]}"; do
-		log "=== $k ==="
-		run_one "$k" "$dir" show
-	done
-	if [ -n "$debug_pid" ]; then
-		[ ${#fg[@]} -eq 0 ] || log "=== waiting for debug ==="
-		wait "$debug_pid" || true
-		log "=== debug ==="
-		cat "$dir/debug.out"
+	if [ -z "$parallel" ]; then
+		for k in "${stock[@]}" "${debug_runs[@]}"; do
+			log "=== $k ==="
+			if [ "$k" = debug ] && ! debug_kernel; then
+				no_debug_kernel "$dir"
+				continue
+			fi
+			run_one "$k" "$dir" show
+		done
+	else
+		# The stock lane first, then the debug kernel (its build takes
+		# both CPUs for a while), then its two guests.
+		if [ ${#stock[@]} -gt 0 ]; then
+			log "=== lane: ${stock[*]} (shown as it runs) ==="
+			(for k in "${stock[@]}"; do run_one "$k" "$dir" show; done) &
+			pids+=($!)
+		fi
+		if debug_kernel; then
+			for k in "${debug_runs[@]}"; do
+				log "=== lane: $k (output at its end) ==="
+				run_one "$k" "$dir" &
+				pids+=($!)
+			done
+		else
+			for k in "${debug_runs[@]}"; do
+				no_debug_kernel "$dir" "$k"
+			done
+		fi
+		wait "${pids[@]}" || true
+		for k in "${debug_runs[@]}"; do
+			log "=== $k ==="
+			cat "$dir/$k.out"
+		done
 	fi
 	for k in "${kernels[@]}"; do
 		count "$k" "$dir"

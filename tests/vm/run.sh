@@ -157,8 +157,10 @@ parse_args() {
 	done
 	[ -z "$TESTS" ] || [ -z "$SCRIPT" ] || die "--tests and --script exclude each other"
 	if [ -z "$TEST_TIMEOUT" ]; then
-		# TCG is slow; KASAN and lockdep make it several times slower.
-		if [ "$KERNEL" = debug ]; then TEST_TIMEOUT=1200; else TEST_TIMEOUT=300; fi
+		# TCG is slow; KASAN and lockdep make it several times slower,
+		# and make check runs three guests on two CPUs.  The timeout is
+		# for a script that hangs, not for a slow one.
+		if [ "$KERNEL" = debug ]; then TEST_TIMEOUT=1800; else TEST_TIMEOUT=600; fi
 	fi
 }
 
