@@ -42,8 +42,8 @@
 # namespace, where an nftables ingress hook drops it.
 #
 # Parameters, from the environment (run.sh sets them in a header):
-#   BENCH_ROUNDS     rounds (default 5)
-#   BENCH_SECS       seconds per measurement (default 2)
+#   BENCH_ROUNDS     rounds (default 9)
+#   BENCH_SECS       seconds per measurement (default 1)
 #   BENCH_RULES      rule counts (default "1 1000 10000 100000")
 #   BENCH_ENDPOINTS  endpoint counts besides 10 (default "1000 10000")
 #   BENCH_PREFIXES   prefix counts of the north-south cases (default
@@ -60,8 +60,8 @@
 
 set -u
 
-ROUNDS=${BENCH_ROUNDS:-5}
-SECS=${BENCH_SECS:-2}
+ROUNDS=${BENCH_ROUNDS:-9}
+SECS=${BENCH_SECS:-1}
 RULES=${BENCH_RULES:-1 1000 10000 100000}
 ENDPOINTS=${BENCH_ENDPOINTS:-1000 10000}
 CHECK=${BENCH_CHECK:-0}
