@@ -152,18 +152,59 @@ def fmt_iv(iv, unit="x"):
     return "%.2f%s [%.2f-%.2f]" % (iv[0], unit, iv[1], iv[2])
 
 
+def plot(name, title, xlabel, ylabel, series, logx=False, logy=False):
+    """OUTDIR/NAME.png by gnuplot: one line per series, each a list of
+    (x, y) or (x, y, low, high) points (with error bars); plot.NAME.dat
+    and plot.NAME.gp are kept to render it again."""
+    if not series:
+        return
+    blocks, plots = [], []
+    for i, (label, pts) in enumerate(series):
+        pts = sorted(pts)
+        bars = all(len(p) == 4 for p in pts)
+        blocks.append("# %s\n%s\n\n\n" % (label, "\n".join(
+            " ".join("%g" % v for v in p) for p in pts)))
+        plots.append("'plot.%s.dat' index %d using %s title '%s'"
+                     % (name, i, "1:2:3:4 with yerrorlines" if bars
+                        else "1:2 with linespoints", label))
+    with open(os.path.join(OUTDIR, "plot.%s.dat" % name), "w") as f:
+        f.write("".join(blocks))
+    gp = ["set terminal png size 900,560",
+          "set output '%s.png'" % name, "set title '%s'" % title,
+          "set xlabel '%s'" % xlabel, "set ylabel '%s'" % ylabel,
+          "set key outside right", "set grid", "set yrange [0:*]"]
+    if logx:
+        gp.append("set logscale x")
+    if logy:
+        gp += ["set logscale y", "set yrange [*:*]"]
+    gp.append("plot " + ", \\\n     ".join(plots))
+    with open(os.path.join(OUTDIR, "plot.%s.gp" % name), "w") as f:
+        f.write("\n".join(gp) + "\n")
+    if shutil.which("gnuplot"):
+        subprocess.run(["gnuplot", "plot.%s.gp" % name], cwd=OUTDIR,
+                       check=True)
+
+
+OUTDIR = "."
+
+
 def extra_reports(raw, res):
     """The parts' own tables and targets.
 
     Each tests/bench/report_NAME.py has report(raw, res), given every
     BENCH line (split, without "BENCH") and the per-packet summary of
-    summarise(); it returns (markdown lines, target lines)."""
+    summarise(); it returns (markdown lines, target lines).  Before it
+    runs, the module is given this one's median_interval, paired_ratio,
+    judge, fmt_iv and plot, and OUTDIR."""
     md, tl = [], []
     here = os.path.dirname(os.path.abspath(__file__))
     for path in sorted(glob.glob(os.path.join(here, "report_*.py"))):
         name = os.path.basename(path)[:-3]
         spec = importlib.util.spec_from_file_location(name, path)
         mod = importlib.util.module_from_spec(spec)
+        for f in (median_interval, paired_ratio, judge, fmt_iv, plot):
+            setattr(mod, f.__name__, f)
+        mod.OUTDIR = OUTDIR
         spec.loader.exec_module(mod)
         m, t = mod.report(raw, res)
         md += m
@@ -461,6 +502,8 @@ def main():
         return 2
     raw, outdir = sys.argv[1], sys.argv[2]
     os.makedirs(outdir, exist_ok=True)
+    global OUTDIR
+    OUTDIR = outdir
     info, pkt, ctl, mem, lines = parse(raw)
     res, invalid = summarise(pkt)
     if not res:
