@@ -72,6 +72,9 @@ PKGS=(
 	gnuplot-nox libxdp1 libbpf1 libunbound8 libnuma1 libssl3
 	# make bench --profile: perf in the guest
 	linux-perf
+	# make bench, part peers: the tc-BPF peer, built with clang against
+	# libbpf-dev's headers, loaded by tc and filled by bpftool in the guest
+	clang llvm libbpf-dev bpftool
 	# the netlink spec: the kernel's YNL tooling (linux-source-6.12, from
 	# bookworm-security) and what it needs, on the host and in ynl.sh's guest
 	linux-source-6.12 python3-yaml python3-jsonschema

@@ -817,6 +817,8 @@ profile() {
 		awk -v n="$name" 'NF && $1 + 0 >= 0.5 { print "PROFILE " n " " $0 }' | head -n 40
 }
 
+# With the part "peers" on too (--cases 'ew peers'): the tc mirred
+# floor and the tc-BPF program with one pair.
 profiles() {
 	[ -x "$PERF" ] || die "no $PERF in the guest"
 	profile plain aP "$SRC_MAC" "$SRC_IP"
@@ -824,6 +826,10 @@ profiles() {
 	profile segfilter-fwd as1 "$SRC_MAC" "$SRC_IP"
 	profile nft-vmap av1 "$SRC_MAC" "$SRC_IP"
 	profile ovs aO "$SRC_MAC" "$SRC_IP"
+	if part_on peers; then
+		profile mirred aQM "$SRC_MAC" "$SRC_IP"
+		profile tc-bpf aQT1 "$SRC_MAC" "$SRC_IP"
+	fi
 }
 
 main() {

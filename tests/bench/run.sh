@@ -82,6 +82,8 @@ mkdir -p "$OUT"
 
 dpctl=$CACHE/ovs/current/usr/bin/ovs-dpctl
 [ -x "$dpctl" ] || { log "$dpctl missing: run scripts/install-deps.sh (make deps)"; exit 2; }
+# The eBPF programs of the parts (tests/bench/bpf/), into $OUT.
+make -s -C "$HERE/bpf" O="$OUT" || { log "tests/bench/bpf: build failed"; exit 2; }
 
 # The guest script: bench.sh with its parameters set at the top, then
 # the parts of tests/bench/parts/ (see bench.sh), then the call to main.
@@ -114,7 +116,10 @@ extra=()
 [ "$PROFILE" = 1 ] && extra=(--install /usr/bin/perf:/usr/bin/perf)
 rc=0
 "$TOP/tests/vm/run.sh" 6.1 --script "$OUT/bench-guest.sh" --timeout "$timeout" \
-	--modules 'pktgen openvswitch' --install "$dpctl" --install /sbin/bridge:/sbin/bridge \
+	--modules 'pktgen openvswitch act_mirred cls_matchall sch_ingress cls_bpf' \
+	--install "$dpctl" --install /sbin/bridge:/sbin/bridge --install /sbin/tc:/sbin/tc \
+	--install /usr/sbin/bpftool:/usr/sbin/bpftool \
+	--install "$OUT/grouppair.bpf.o:/usr/lib/bench/grouppair.bpf.o" \
 	--mem 3072 --pin --results "$OUT/raw.txt" --append "$APPEND" --log-name bench \
 	"${extra[@]}" |
 	tee "$OUT/run.log" || rc=$?

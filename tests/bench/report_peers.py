@@ -1,0 +1,205 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The part "peers" of make bench (tests/bench/parts/peers.sh): the tc
+mirred floor, the minimal tc-BPF program, and frame sizes.
+
+Loaded by report.py, which calls report(raw, res).  Its keys:
+
+  (SYSTEM, "fwd-SIZE", RULES, ENDPOINTS)  SIZE-byte frames (FCS
+      included) through plain, bridge, segfilter (1 rule, 10
+      endpoints), mirred and tc-bpf (RULES: its allowed pairs)
+  ("tc-bpf", "drop-pair", 1, 0)           a denied pair, dropped
+
+and, from the part "ew" when it ran in the same boot, segfilter fwd at
+each rule count and nft-vmap at 1 rule.
+
+Every figure is judged on an interval: a bootstrap over the rounds
+(rounds resampled with replacement, the same rounds for both sides of a
+ratio, as they ran in the same round), 95% percentile interval of the
+ratio of the medians.  A target is PASS or MISS only when the interval
+lies on one side of its bound; otherwise "within noise".
+"""
+
+import random
+import statistics
+
+SIZES = [64, 512, 1500]
+SYSTEMS = ["plain", "bridge", "segfilter", "mirred", "tc-bpf"]
+BOOT = 2000
+LEVEL = 0.95
+MIN_ROUNDS = 3
+
+
+def rounds_of(raw):
+    """{key: {round: ns per packet}} of every pkt line."""
+    out = {}
+    for w in raw:
+        if len(w) != 9 or w[0] != "pkt":
+            continue
+        try:
+            key = (w[1], w[2], int(w[3]), int(w[4]))
+            rnd, us, frames = int(w[5]), int(w[6]), int(w[7])
+        except ValueError:
+            continue
+        if frames > 0:
+            out.setdefault(key, {})[rnd] = us * 1000.0 / frames
+    return out
+
+
+def interval(vals):
+    lo = (1 - LEVEL) / 2
+    vals = sorted(vals)
+    return (vals[int(lo * (len(vals) - 1))],
+            vals[int(round((1 - lo) * (len(vals) - 1)))])
+
+
+def boot_median(per_round):
+    """Median and bootstrap interval of one configuration's median."""
+    v = list(per_round.values())
+    rng = random.Random(19)
+    meds = [statistics.median(rng.choices(v, k=len(v))) for _ in range(BOOT)]
+    return statistics.median(v), interval(meds)
+
+
+def boot_ratio(a, b):
+    """median(a) / median(b) over their common rounds, with its interval."""
+    rs = sorted(set(a) & set(b))
+    if not rs:
+        return None
+    rng = random.Random(19)
+    ratios = []
+    for _ in range(BOOT):
+        pick = rng.choices(rs, k=len(rs))
+        ratios.append(statistics.median(a[r] for r in pick) /
+                      statistics.median(b[r] for r in pick))
+    point = (statistics.median(a[r] for r in rs) /
+             statistics.median(b[r] for r in rs))
+    return point, interval(ratios), len(rs)
+
+
+def judge(rt, bound, want_below=True):
+    """PASS/MISS against BOUND when the interval tells, else noise."""
+    point, (lo, hi), n = rt
+    if n < MIN_ROUNDS:
+        return "n/a (%d round%s: no interval)" % (n, "" if n == 1 else "s")
+    if (hi <= bound) if want_below else (lo >= bound):
+        return "PASS"
+    if (lo > bound) if want_below else (hi < bound):
+        return "MISS"
+    return "within noise"
+
+
+def fmt_rt(rt):
+    point, (lo, hi), _ = rt
+    return "%.2fx [%.2f-%.2f]" % (point, lo, hi)
+
+
+def human(n):
+    for div, suffix in ((1000000, "M"), (1000, "k")):
+        if n >= div and n % div == 0:
+            return "%d%s" % (n // div, suffix)
+    return str(n)
+
+
+def key_of(sys_, size, pairs=1):
+    if sys_ == "segfilter":
+        return (sys_, "fwd-%d" % size, 1, 10)
+    if sys_ == "tc-bpf":
+        return (sys_, "fwd-%d" % size, pairs, 0)
+    return (sys_, "fwd-%d" % size, 0, 0)
+
+
+def report(raw, res):
+    per = rounds_of(raw)
+    md, tl = [], []
+    if not any(k[0] in ("mirred", "tc-bpf") for k in per):
+        return md, tl
+
+    md += ["", "## The floor, the eBPF peer and frame sizes (part peers)", "",
+           "ns per packet through each system with frames of 64, 512 and "
+           "1500 bytes (FCS included; pktgen sends 4 bytes less): median "
+           "of the rounds, its %d%% bootstrap interval and the range; "
+           "ratios of the medians to the bridge and to tc mirred at the "
+           "same size, with their intervals (paired by round)."
+           % (LEVEL * 100), "",
+           "| Size | System | ns/pkt | interval | min-max | Mpps | Gbit/s "
+           "| x bridge | x mirred | rounds |",
+           "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for size in SIZES:
+        for sys_ in SYSTEMS:
+            k = key_of(sys_, size)
+            if k not in per:
+                continue
+            med, (lo, hi) = boot_median(per[k])
+            vals = per[k].values()
+            cells = []
+            for base in ("bridge", "mirred"):
+                b = key_of(base, size)
+                rt = boot_ratio(per[k], per[b]) if b in per else None
+                cells.append(fmt_rt(rt) if rt and base != sys_ else "-")
+            md.append("| %d | %s | %.0f | %.0f-%.0f | %.0f-%.0f | %.3f | "
+                      "%.2f | %s | %s | %d |"
+                      % (size, sys_, med, lo, hi, min(vals), max(vals),
+                         1000.0 / med, size * 8.0 / med, cells[0], cells[1],
+                         len(per[k])))
+
+    # tc-bpf against segfilter at each size of the policy.
+    rows = []
+    for k in sorted(per):
+        if k[0] != "tc-bpf" or k[1] != "fwd-64":
+            continue
+        n = k[2]
+        seg = per.get(("segfilter", "fwd-64", 1, 10)) if n == 1 else \
+            per.get(("segfilter", "fwd", n, 10))
+        rows.append((n, k, seg))
+    if rows:
+        md += ["", "tc-BPF with N allowed group pairs against segfilter with "
+               "N rules (64 bytes; segfilter at 1 rule from this part, at "
+               "more from the part ew, same boot):", "",
+               "| Pairs/rules | tc-bpf ns/pkt | segfilter ns/pkt "
+               "| segfilter/tc-bpf |", "|---:|---:|---:|---:|"]
+        for n, k, seg in rows:
+            b, _ = boot_median(per[k])
+            if seg:
+                s, _ = boot_median(seg)
+                rt = boot_ratio(seg, per[k])
+                md.append("| %s | %.0f | %.0f | %s |"
+                          % (human(n), b, s, fmt_rt(rt)))
+            else:
+                md.append("| %s | %.0f | - | - |" % (human(n), b))
+    k = ("tc-bpf", "drop-pair", 1, 0)
+    if k in per:
+        b, (lo, hi) = boot_median(per[k])
+        md += ["", "tc-bpf dropping a denied pair: %.0f ns/pkt [%.0f-%.0f]"
+               % (b, lo, hi)]
+
+    # The targets of issue 19 this part covers.
+    for t, base, bound, what in (
+            ("P1", "mirred", 1.3, "within 1.3x of the tc mirred floor"),
+            ("P2", "bridge", 1.0, "at most the bridge's cost")):
+        for size in SIZES:
+            s, b = per.get(key_of("segfilter", size)), per.get(key_of(base, size))
+            if s and b:
+                rt = boot_ratio(s, b)
+                tl.append("%s established packets %s, %d bytes: segfilter/%s "
+                          "%s %s" % (t, what, size, base, fmt_rt(rt),
+                                     judge(rt, bound)))
+    for n, k, seg in rows:
+        if not seg:
+            continue
+        rt = boot_ratio(seg, per[k])
+        v = judge(rt, 1.0)
+        if v == "MISS":
+            v += " (the profile: performance.rst, the floor and the eBPF peer)"
+        tl.append("P3 ahead of the minimal tc-BPF program, %s pairs/rules: "
+                  "segfilter/tc-bpf %s %s" % (human(n), fmt_rt(rt), v))
+    seg = per.get(("segfilter", "fwd", 1, 10))
+    nft = per.get(("nft-vmap", "fwd", 1, 0))
+    if seg and nft:
+        rt = boot_ratio(seg, nft)
+        v = judge(rt, 1.0)
+        if v == "within noise":
+            v = "within noise, PASS"
+        tl.append("P4 the nftables verdict map at 1 rule not ahead of "
+                  "segfilter beyond noise: segfilter/nft-vmap %s %s"
+                  % (fmt_rt(rt), v))
+    return md, tl
