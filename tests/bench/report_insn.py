@@ -18,6 +18,7 @@ this file on its own:
 
 import importlib.util
 import os
+import re
 import statistics
 import sys
 
@@ -70,7 +71,6 @@ def _fmt(r):
 def _close(text):
     """"within noise" for a ratio target whose figure is within
     TOLERANCE of its bound."""
-    import re
     m = re.search(r": ([0-9.]+)x .*(PASS|MISS)$", text)
     b = re.search(r"<= ([0-9.]+)x", text)
     if m and b:

@@ -4,6 +4,10 @@
 # make bench: boot Debian's 6.1 kernel in QEMU once, with every vCPU
 # thread pinned to a host CPU of its own, run tests/bench/bench.sh there
 # and turn what it prints into a table and a plot (tests/bench/report.py).
+# Then boot it again under QEMU's plugin tests/bench/insn/insncount.so,
+# on one host thread, to count the guest instructions each packet costs
+# (BENCH_INSN_ROUNDS rounds, default 3), which the host's load does not
+# move: results.md gets both (Documentation/performance.rst).
 #
 # usage: tests/bench/run.sh [--quick] [--profile] [--insn|--no-insn] [--cases L] [--out DIR]
 #   --quick    small sizes, one short round, checks on: what make check
@@ -99,8 +103,8 @@ dpctl=$CACHE/ovs/current/usr/bin/ovs-dpctl
 : "${BENCH_PROFILE:=0}"
 : "${BENCH_CASES:=ew ns $(parts)}"
 : "${BENCH_SEED:=$(date +%s)}"
-BENCH_QUICK=$QUICK
-BENCH_INSN=0
+# shellcheck disable=SC2034 # guest_script reads them as ${!v}
+BENCH_QUICK=$QUICK BENCH_INSN=0
 : "${BENCH_INSN_FRAMES:=}"
 guest_script() {
 	echo '#!/bin/bash'
@@ -165,6 +169,7 @@ fi
 if [ "$INSN" = 1 ]; then
 	mkdir -p "$OUT/insn"
 	make -s -C "$HERE/insn" >&2 || { log "cannot build tests/bench/insn"; exit 2; }
+	# shellcheck disable=SC2034 # guest_script reads it as ${!v}
 	BENCH_INSN=1
 	: "${BENCH_INSN_ROUNDS:=$([ "$QUICK" = 1 ] && echo 1 || echo 3)}"
 	if [ "$QUICK" = 1 ]; then
