@@ -61,7 +61,7 @@
 #                    plugin tests/bench/insn/insncount.so): measure()
 #                    counts instructions instead of timing (measure_insn)
 #   BENCH_INSN_FRAMES  the frames of its two windows (default "2000
-#                    12000", quick "500 2500")
+#                    52000", quick "500 2500")
 
 set -u
 
@@ -80,7 +80,7 @@ INSN=${BENCH_INSN:-0}
 if [ "$QUICK" = 1 ]; then
 	INSN_FRAMES=${BENCH_INSN_FRAMES:-500 2500}
 else
-	INSN_FRAMES=${BENCH_INSN_FRAMES:-2000 12000}
+	INSN_FRAMES=${BENCH_INSN_FRAMES:-2000 52000}
 fi
 INSNMARK=/usr/sbin/insnmark
 MARKS=0

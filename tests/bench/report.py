@@ -284,9 +284,9 @@ def write_md(path, info, res, invalid, ctl, mem, tlines, extra):
                                                 n * 1000.0 / m if m else 0))
     o += ["", "## Memory", "", "| What | Count | bytes each | of which |",
           "|---|---:|---:|---|"]
-    for what, count, total, extra in mem:
+    for what, count, total, kinds in mem:
         parts = ", ".join("%s %.1f" % (k, v / count) if k != "object"
-                          else "object size %d" % v for k, v in extra)
+                          else "object size %d" % v for k, v in kinds)
         o.append("| %s | %s | %.1f | %s |" % (what, human(count),
                                                total / count, parts))
     o += extra
