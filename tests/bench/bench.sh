@@ -57,6 +57,11 @@
 #   BENCH_PROFILE    1: instead of the rounds, profile a few
 #                    configurations with perf (cpu-clock on CPU 0) and
 #                    print "PROFILE ..." lines
+#   BENCH_INSN       1: the instructions boot (run.sh --insn, under QEMU's
+#                    plugin tests/bench/insn/insncount.so): measure()
+#                    counts instructions instead of timing (measure_insn)
+#   BENCH_INSN_FRAMES  the frames of its two windows (default "2000
+#                    52000", quick "500 2500")
 
 set -u
 
@@ -71,6 +76,14 @@ CASES=${BENCH_CASES:-ew ns}
 BENCH_SEED=${BENCH_SEED:-1}
 QUICK=${BENCH_QUICK:-0}
 PERF=/usr/bin/perf
+INSN=${BENCH_INSN:-0}
+if [ "$QUICK" = 1 ]; then
+	INSN_FRAMES=${BENCH_INSN_FRAMES:-500 2500}
+else
+	INSN_FRAMES=${BENCH_INSN_FRAMES:-2000 52000}
+fi
+INSNMARK=/usr/sbin/insnmark
+MARKS=0
 
 IP=/sbin/ip
 BRIDGE=/sbin/bridge
@@ -423,8 +436,13 @@ drops_of() {
 }
 
 # measure SYSTEM VARIANT RULES EPS ROUND DEV MAC IP COUNTER...: run
-# pktgen for SECS seconds from DEV and print what COUNTER counted.
+# pktgen for SECS seconds from DEV and print what COUNTER counted.  In
+# the instructions boot (BENCH_INSN=1), measure_insn instead.
 measure() {
+	if [ "$INSN" = 1 ]; then
+		measure_insn "$@"
+		return
+	fi
 	local sys=$1 var=$2 n=$3 eps=$4 round=$5 dev=$6 mac=$7 ip=$8
 	shift 8
 	local c0 c1 c2 e0 e1 res us sent peer=b${dev#a}
@@ -442,9 +460,16 @@ measure() {
 	sent=$(echo "$res" | sed -n 's/.*usec, \([0-9]*\) (.*/\1/p')
 	[ -n "$us" ] && [ -n "$sent" ] || { note "no pktgen result for $dev: $res"; us=0 sent=0; }
 	say pkt "$sys" "$var" "$n" "$eps" "$round" "$us" $((c1 - c0)) "$sent"
-	# Once the queues are empty, every frame that came into the hook
-	# must have been counted where it should (a few may be lost at most:
-	# 1%, or MIN_PCT).
+	measure_check "$peer" "$c0" "$e0" "$@"
+}
+
+# measure_check PEER C0 E0 COUNTER...: once the queues are empty, every
+# frame that came into the hook (PEER's rx_packets, E0 before) must have
+# been counted where it should (COUNTER, C0 before; a few may be lost at
+# most: 1%, or MIN_PCT).  Sets LAST_OK and LAST_DESC for check().
+measure_check() {
+	local peer=$1 c0=$2 e0=$3 c2 e1
+	shift 3
 	settle "$@"
 	c2=$("$@")
 	e1=$(stat_of "$peer" rx_packets)
@@ -454,6 +479,57 @@ measure() {
 		LAST_OK=1
 	fi
 	LAST_DESC="$((c2 - c0)) of $((e1 - e0))"
+}
+
+# The instructions boot: pktgen sends a fixed number of frames (count N,
+# its write to pgctrl returns when they are sent) between two marks of
+# insnmark, on CPU 0 where pktgen's thread and the whole path run; QEMU's
+# plugin writes CPU 0's instruction count at each mark.  Two windows,
+# of the two counts of INSN_FRAMES: the host (tests/bench/insn/pair.py)
+# subtracts the first from the second, which takes away what starting
+# pktgen, the shell and the marks cost, and prints "BENCH insn SYSTEM
+# VARIANT RULES EPS ROUND FRAMES INSNS" from this function's
+# "BENCH insnwin ... FRAMES1 FRAMES2 MARK" line.  Nothing but the marks
+# and the write to pgctrl runs in a window: the counters are read
+# outside.
+measure_insn() {
+	local sys=$1 var=$2 n=$3 eps=$4 round=$5 dev=$6 mac=$7 ip=$8
+	shift 8
+	local c0 c1 c2 e0 s1 s2 small big m peer=b${dev#a}
+	read -r small big <<<"$INSN_FRAMES"
+	MARKS=$((MARKS + 1))
+	m=m$MARKS
+	pg_setup "$dev" "$mac" "$ip"
+	pg "$dev" "count $small"
+	settle "$@"
+	c0=$("$@")
+	e0=$(stat_of "$peer" rx_packets)
+	$INSNMARK "$m.1" || die "insnmark"
+	echo start >"$PG/pgctrl"
+	$INSNMARK "$m.2"
+	s1=$(pg_sent "$dev")
+	settle "$@"
+	c1=$("$@")
+	pg "$dev" "count $big"
+	$INSNMARK "$m.3"
+	echo start >"$PG/pgctrl"
+	$INSNMARK "$m.4"
+	s2=$(pg_sent "$dev")
+	settle "$@"
+	c2=$("$@")
+	# The write to pgctrl returns early on a signal, with pktgen still
+	# sending: such a window holds only part of its frames' work.
+	if [ "$s1" = "$small" ] && [ "$s2" = "$big" ]; then
+		say insnwin "$sys" "$var" "$n" "$eps" "$round" $((c1 - c0)) $((c2 - c1)) "$m"
+	else
+		note "$sys $var $n $eps round $round: pktgen sent $s1 and $s2 frames, not $small and $big: no figure"
+	fi
+	measure_check "$peer" "$c0" "$e0" "$@"
+}
+
+# Frames pktgen sent from DEV in its last run (its Result line).
+pg_sent() {
+	sed -n 's/.*usec, \([0-9]*\) (.*/\1/p' "$PG/$1"
 }
 
 # What must not have arrived: frames at dX during a drop measurement.
@@ -846,6 +922,7 @@ main() {
 	say info seconds "$SECS per measurement"
 	say info frame "60 bytes, UDP 1000 -> 9, one flow"
 	say info order "each round's own, seed $BENCH_SEED"
+	[ "$INSN" = 1 ] && say info insn "instructions of CPU 0 per frame, by QEMU's plugin: windows of $INSN_FRAMES frames"
 	HAVE_CG=0
 	cg_setup && HAVE_CG=1
 

@@ -4,10 +4,19 @@
 # make bench: boot Debian's 6.1 kernel in QEMU once, with every vCPU
 # thread pinned to a host CPU of its own, run tests/bench/bench.sh there
 # and turn what it prints into a table and a plot (tests/bench/report.py).
+# Then boot it again under QEMU's plugin tests/bench/insn/insncount.so,
+# on one host thread, to count the guest instructions each packet costs
+# (BENCH_INSN_ROUNDS rounds, default 3), which the host's load does not
+# move: results.md gets both (Documentation/performance.rst).
 #
-# usage: tests/bench/run.sh [--quick] [--profile] [--cases L] [--out DIR]
+# usage: tests/bench/run.sh [--quick] [--profile] [--insn|--no-insn] [--cases L] [--out DIR]
 #   --quick    small sizes, one short round, checks on: what make check
-#              runs to keep the benchmark working (no figure is judged)
+#              runs to keep the benchmark working (no figure is judged);
+#              its instructions boot has 1 rule and the ew part only
+#   --insn     only the second boot: guest instructions per packet,
+#              counted by a QEMU plugin (tests/bench/insn/), which the
+#              host's load cannot move; results in DIR/insn/
+#   --no-insn  only the first boot, the wall-clock one
 #   --profile  no rounds: where the time goes, by perf in the guest, for
 #              plain veth, bridge, segfilter, nftables (map) and OVS
 #   --cases L  which parts: "ew" (all but north-south), "ns"
@@ -30,6 +39,8 @@ CACHE=${SEGFILTER_CACHE:-$HOME/.cache/segfilter}
 QUICK=0
 PROFILE=0
 OUT=
+WALL=1
+INSN=1
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 
@@ -48,6 +59,8 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
 	--profile) PROFILE=1 ;;
+	--insn) WALL=0 INSN=1 ;;
+	--no-insn) INSN=0 ;;
 	--cases) [ $# -ge 2 ] || { log "--cases needs a list"; exit 2; }; BENCH_CASES=$2; shift ;;
 	--out) [ $# -ge 2 ] || { log "--out needs a directory"; exit 2; }; OUT=$2; shift ;;
 	*) sed -n '/^# usage:/,/^#   --out/s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
@@ -56,6 +69,7 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$PROFILE" = 1 ]; then
+	INSN=0
 	: "${BENCH_ROUNDS:=0}" "${BENCH_SECS:=3}" "${BENCH_RULES:=1}"
 	: "${BENCH_ENDPOINTS:=}" "${BENCH_CHECK:=0}" "${BENCH_PROFILE:=1}"
 	: "${BENCH_CASES:=ew}" "${BENCH_PREFIXES:=}"
@@ -73,6 +87,7 @@ fi
 if [ -z "$OUT" ]; then
 	suffix=
 	[ "$QUICK" = 0 ] || suffix=-quick
+	[ "$WALL" = 1 ] || suffix=$suffix-insn
 	[ -z "${BENCH_CASES:-}" ] || suffix=$suffix-${BENCH_CASES// /-}
 	OUT=$TOP/.build/bench/$(date +%Y%m%d-%H%M%S)$suffix
 	mkdir -p "$OUT"
@@ -87,14 +102,17 @@ make -s -C "$HERE/bpf" O="$OUT" || { log "tests/bench/bpf: build failed"; exit 2
 
 # The guest script: bench.sh with its parameters set at the top, then
 # the parts of tests/bench/parts/ (see bench.sh), then the call to main.
-{
+: "${BENCH_PROFILE:=0}"
+: "${BENCH_CASES:=ew ns $(parts)}"
+: "${BENCH_SEED:=$(date +%s)}"
+# shellcheck disable=SC2034 # guest_script reads them as ${!v}
+BENCH_QUICK=$QUICK BENCH_INSN=0
+: "${BENCH_INSN_FRAMES:=}"
+guest_script() {
 	echo '#!/bin/bash'
-	: "${BENCH_PROFILE:=0}"
-	: "${BENCH_CASES:=ew ns $(parts)}"
-	: "${BENCH_SEED:=$(date +%s)}"
-	BENCH_QUICK=$QUICK
 	for v in BENCH_ROUNDS BENCH_SECS BENCH_RULES BENCH_ENDPOINTS BENCH_CHECK \
-		BENCH_PROFILE BENCH_PREFIXES BENCH_CASES BENCH_SEED BENCH_QUICK; do
+		BENCH_PROFILE BENCH_PREFIXES BENCH_CASES BENCH_SEED BENCH_QUICK \
+		BENCH_INSN BENCH_INSN_FRAMES; do
 		printf '%s=%q\n' "$v" "${!v}"
 	done
 	tail -n +2 "$HERE/bench.sh" | sed '/^main$/d'
@@ -104,47 +122,127 @@ make -s -C "$HERE/bpf" O="$OUT" || { log "tests/bench/bpf: build failed"; exit 2
 		cat "$f"
 	done
 	echo main
-} >"$OUT/bench-guest.sh"
+}
 
 # The TSC as clock: QEMU's emulated HPET, the default under TCG, costs
 # pktgen (which reads the clock for every frame) a tenth of its time,
 # the same in every configuration, which would only dilute the ratios.
 APPEND="clocksource=tsc tsc=reliable"
 
+# "passed failed skipped" from the last line of a run.sh log.
+counts_of() {
+	tail -n 1 "$1" |
+		sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p'
+}
+
 log "results in $OUT"
-extra=()
-[ "$PROFILE" = 1 ] && extra=(--install /usr/bin/perf:/usr/bin/perf)
-rc=0
-"$TOP/tests/vm/run.sh" 6.1 --script "$OUT/bench-guest.sh" --timeout "$timeout" \
-	--modules 'pktgen openvswitch act_mirred cls_matchall sch_ingress cls_bpf' \
-	--install "$dpctl" --install /sbin/bridge:/sbin/bridge --install /sbin/tc:/sbin/tc \
-	--install /usr/sbin/bpftool:/usr/sbin/bpftool \
-	--install "$OUT/grouppair.bpf.o:/usr/lib/bench/grouppair.bpf.o" \
-	--mem 3072 --pin --results "$OUT/raw.txt" --append "$APPEND" --log-name bench \
-	"${extra[@]}" |
-	tee "$OUT/run.log" || rc=$?
-if [ "$PROFILE" = 1 ]; then
-	sed -n 's/^PROFILE //p' "$OUT/raw.txt" | tr -d '\r' >"$OUT/profile.txt"
-	echo "profile: $OUT/profile.txt"
-	exit "$rc"
+# What the guest needs besides the harness's own: pktgen, OVS's
+# datapath and ovs-dpctl, bridge, and the peers part's tc, its modules,
+# bpftool and the eBPF object.  The same for both boots.
+GUEST_MODULES='pktgen openvswitch act_mirred cls_matchall sch_ingress cls_bpf'
+GUEST_INSTALL=(--install "$dpctl" --install /sbin/bridge:/sbin/bridge
+	--install /sbin/tc:/sbin/tc --install /usr/sbin/bpftool:/usr/sbin/bpftool
+	--install "$OUT/grouppair.bpf.o:/usr/lib/bench/grouppair.bpf.o")
+passed=0 failed=0 skipped=0
+if [ "$WALL" = 1 ]; then
+	guest_script >"$OUT/bench-guest.sh"
+	extra=()
+	[ "$PROFILE" = 1 ] && extra=(--install /usr/bin/perf:/usr/bin/perf)
+	rc=0
+	"$TOP/tests/vm/run.sh" 6.1 --script "$OUT/bench-guest.sh" --timeout "$timeout" \
+		--modules "$GUEST_MODULES" "${GUEST_INSTALL[@]}" \
+		--mem 3072 --pin --results "$OUT/raw.txt" --append "$APPEND" --log-name bench \
+		"${extra[@]}" |
+		tee "$OUT/run.log" || rc=$?
+	if [ "$PROFILE" = 1 ]; then
+		sed -n 's/^PROFILE //p' "$OUT/raw.txt" | tr -d '\r' >"$OUT/profile.txt"
+		echo "profile: $OUT/profile.txt"
+		exit "$rc"
+	fi
+	read -r passed failed skipped <<<"$(counts_of "$OUT/run.log")"
+	: "${passed:=0}" "${failed:=1}" "${skipped:=0}"
+	[ "$rc" = 0 ] || [ "$failed" -gt 0 ] || failed=1
 fi
 
-counts=$(tail -n 1 "$OUT/run.log" |
-	sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p')
-read -r passed failed skipped <<<"${counts:-0 1 0}"
+# The instructions boot (tests/bench/insn/): the same guest script with
+# BENCH_INSN=1, under QEMU's plugin insncount.so, whose marks
+# tests/bench/insn/pair.py pairs with the guest's output into "BENCH
+# insn" lines (DIR/insn/insn.txt).  After a wall-clock boot they are
+# appended to its raw.txt, so that results.md has both.  Quick mode: a
+# boot of its own only when the ew part is on, with 1 rule and ew alone.
+INSN_OK=0
+if [ "$INSN" = 1 ] && [ "$QUICK" = 1 ] && [ "$WALL" = 1 ] &&
+	[[ " $BENCH_CASES " != *" ew "* ]]; then
+	INSN=0
+fi
+if [ "$INSN" = 1 ]; then
+	mkdir -p "$OUT/insn"
+	make -s -C "$HERE/insn" >&2 || { log "cannot build tests/bench/insn"; exit 2; }
+	# shellcheck disable=SC2034 # guest_script reads it as ${!v}
+	BENCH_INSN=1
+	: "${BENCH_INSN_ROUNDS:=$([ "$QUICK" = 1 ] && echo 1 || echo 3)}"
+	if [ "$QUICK" = 1 ]; then
+		# (A blank, not an empty list: bench.sh takes "" as unset.)
+		BENCH_CASES=ew BENCH_RULES=1 BENCH_ENDPOINTS=' ' BENCH_PREFIXES=' ' \
+			BENCH_ROUNDS=$BENCH_INSN_ROUNDS guest_script >"$OUT/insn/bench-guest.sh"
+	else
+		BENCH_ROUNDS=$BENCH_INSN_ROUNDS guest_script >"$OUT/insn/bench-guest.sh"
+	fi
+	rc=0
+	"$TOP/tests/vm/run.sh" 6.1 --script "$OUT/insn/bench-guest.sh" --timeout "$timeout" \
+		--modules "$GUEST_MODULES" "${GUEST_INSTALL[@]}" \
+		--mem 3072 --results "$OUT/insn/raw.txt" --append "$APPEND" --log-name bench-insn \
+		--plugin "$HERE/insn/insncount.so,out=$OUT/insn/marks.txt" |
+		tee "$OUT/insn/run.log" || rc=$?
+	read -r p f s <<<"$(counts_of "$OUT/insn/run.log")"
+	passed=$((passed + ${p:-0})) failed=$((failed + ${f:-1})) skipped=$((skipped + ${s:-0}))
+	[ "$rc" = 0 ] || [ "${f:-1}" -gt 0 ] || failed=$((failed + 1))
+	if python3 "$HERE/insn/pair.py" "$OUT/insn/raw.txt" "$OUT/insn/marks.txt" \
+		>"$OUT/insn/insn.txt" 2>"$OUT/insn/pair.log" && [ -s "$OUT/insn/insn.txt" ]; then
+		echo "TEST: every mark of the instructions boot pairs with its measurement [ OK ]"
+		passed=$((passed + 1))
+		INSN_OK=1
+	else
+		echo "TEST: every mark of the instructions boot pairs with its measurement [FAIL]"
+		cat "$OUT/insn/pair.log"
+		failed=$((failed + 1))
+	fi
+	[ "$WALL" = 0 ] || cat "$OUT/insn/insn.txt" >>"$OUT/raw.txt"
+fi
 
 # The report must come out of whatever the guest printed.
-if python3 "$HERE/report.py" "$OUT/raw.txt" "$OUT" >"$OUT/report.log" 2>&1 &&
-	[ -s "$OUT/results.md" ] && [ -s "$OUT/ns-per-packet.png" ]; then
-	echo "TEST: report.py writes results.md and ns-per-packet.png [ OK ]"
-	passed=$((passed + 1))
-	[ "$QUICK" = 1 ] || cat "$OUT/results.md"
-else
-	echo "TEST: report.py writes results.md and ns-per-packet.png [FAIL]"
-	cat "$OUT/report.log"
-	failed=$((failed + 1))
+if [ "$WALL" = 1 ]; then
+	if python3 "$HERE/report.py" "$OUT/raw.txt" "$OUT" >"$OUT/report.log" 2>&1 &&
+		[ -s "$OUT/results.md" ] && [ -s "$OUT/ns-per-packet.png" ]; then
+		echo "TEST: report.py writes results.md and ns-per-packet.png [ OK ]"
+		passed=$((passed + 1))
+		[ "$QUICK" = 1 ] || cat "$OUT/results.md"
+	else
+		echo "TEST: report.py writes results.md and ns-per-packet.png [FAIL]"
+		cat "$OUT/report.log"
+		failed=$((failed + 1))
+	fi
+	if [ "$INSN_OK" = 1 ]; then
+		if grep -q '^## Instructions per packet' "$OUT/results.md"; then
+			echo "TEST: results.md has the instructions per packet [ OK ]"
+			passed=$((passed + 1))
+		else
+			echo "TEST: results.md has the instructions per packet [FAIL]"
+			failed=$((failed + 1))
+		fi
+	fi
+elif [ "$INSN_OK" = 1 ]; then
+	if python3 "$HERE/report_insn.py" "$OUT/insn/insn.txt" >"$OUT/insn/results.md" \
+		2>"$OUT/report.log" && grep -q '^## Instructions per packet' "$OUT/insn/results.md"; then
+		echo "TEST: report_insn.py writes insn/results.md [ OK ]"
+		passed=$((passed + 1))
+		[ "$QUICK" = 1 ] || cat "$OUT/insn/results.md"
+	else
+		echo "TEST: report_insn.py writes insn/results.md [FAIL]"
+		cat "$OUT/report.log"
+		failed=$((failed + 1))
+	fi
 fi
-[ "$rc" = 0 ] || [ "$failed" -gt 0 ] || failed=1
 echo "results: $OUT"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

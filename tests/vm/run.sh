@@ -24,6 +24,10 @@
 #   --results FILE       copy the guest's test output to FILE as well
 #   --append 'ARGS'      more kernel command line
 #   --log-name NAME      logs as .build/logs/NAME.* (default: KERNEL)
+#   --plugin 'SO,ARGS'   load the QEMU TCG plugin SO with its arguments
+#                        (qemu -plugin SO,ARGS); forces TCG with one host
+#                        thread for all vCPUs (no --pin), so that what the
+#                        plugin sees does not depend on the threads' race
 #   -v                   stream the kernel console live as well
 #
 # In the guest (see guest-init.sh):
@@ -109,6 +113,7 @@ PIN=0
 RESULTS_COPY=
 APPEND=
 LOG_NAME=
+PLUGIN=
 TEST_TIMEOUT=${SEGFILTER_TEST_TIMEOUT:-}
 
 # Set by resolve_kernel().
@@ -150,12 +155,14 @@ parse_args() {
 		--results) [ $# -ge 2 ] || usage; RESULTS_COPY=$2; shift ;;
 		--append) [ $# -ge 2 ] || usage; APPEND=$2; shift ;;
 		--log-name) [ $# -ge 2 ] || usage; LOG_NAME=$2; shift ;;
+		--plugin) [ $# -ge 2 ] || usage; PLUGIN=$2; shift ;;
 		-v) VERBOSE=1 ;;
 		*) usage ;;
 		esac
 		shift
 	done
 	[ -z "$TESTS" ] || [ -z "$SCRIPT" ] || die "--tests and --script exclude each other"
+	[ -z "$PLUGIN" ] || [ -f "${PLUGIN%%,*}" ] || die "--plugin: no such file ${PLUGIN%%,*}"
 	if [ -z "$TEST_TIMEOUT" ]; then
 		# TCG is slow; KASAN and lockdep make it several times slower,
 		# and make check runs three guests on two CPUs.  The timeout is
@@ -571,6 +578,11 @@ boot() {
 	[ -n "$MEM" ] && mem=$MEM
 	accel=$(qemu_accel)
 	[ "$PIN" = 1 ] && [ "$accel" != kvm ] && accel=tcg,thread=multi
+	# Plugins are TCG's; one thread runs the vCPUs in turn.
+	local pin=$PIN
+	local cpu
+	cpu=$(qemu_cpu)
+	[ -z "$PLUGIN" ] || { accel=tcg,thread=single; pin=0; cpu=max,la57=off,cx16=off; }
 	# The whole guest: boot, KUnit, every script with its own timeout,
 	# and the leak scan, with slack.
 	local boot_allowance=120
@@ -590,17 +602,18 @@ boot() {
 	local qemu=(
 		qemu-system-x86_64 -nodefaults -display none -monitor none -no-reboot
 		-name segfilter,debug-threads=on
-		-accel "$accel" -cpu "$(qemu_cpu)" -smp "$CPUS,sockets=$CPUS,cores=1,threads=1" -m "$mem"
+		-accel "$accel" -cpu "$cpu" -smp "$CPUS,sockets=$CPUS,cores=1,threads=1" -m "$mem"
 		-chardev "file,id=console,path=$console,append=on" -serial chardev:console
 		-chardev "file,id=results,path=$results,append=on" -serial chardev:results
 		-kernel "$VMLINUZ" -initrd "$INITRD" -append "$cmdline"
 	)
+	[ -z "$PLUGIN" ] || qemu+=(-plugin "$PLUGIN")
 	log "booting $KERNEL ($KREL) with $accel, time limit ${GUEST_LIMIT}s"
 	start=$SECONDS
 	timeout -k 10 "$GUEST_LIMIT" "${qemu[@]}" </dev/null &
 	pid=$!
 	BG_PIDS+=("$pid")
-	[ "$PIN" = 1 ] && pin_vcpus "$pid"
+	[ "$pin" = 1 ] && pin_vcpus "$pid"
 	if [ "$VERBOSE" = 1 ]; then
 		stream "$pid" "$console" "$results" &
 	else
