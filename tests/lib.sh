@@ -105,6 +105,16 @@ skip_on()
 	exit 4
 }
 
+# on_debug: true on the debug kernel (KASAN, lockdep, kmemleak), where
+# every script is CPU-bound and 3-5x slower.  Its run is there to take
+# every path once under the sanitizers, not many times.
+on_debug() { [ "${SEGFILTER_KERNEL:-}" = debug ]; }
+
+# reps N M: prints N on stock kernels, M on the debug kernel.  For a loop
+# that repeats one path; say at the loop why M still covers it, and
+# count the checks that depend on it from the same variable.
+reps() { if on_debug; then echo "$2"; else echo "$1"; fi; }
+
 # Run a command in a namespace: n NS CMD...
 n() { local ns=$1; shift; "$IP" netns exec "$ns" "$@"; }
 
