@@ -114,7 +114,8 @@ extra=()
 [ "$PROFILE" = 1 ] && extra=(--install /usr/bin/perf:/usr/bin/perf)
 rc=0
 "$TOP/tests/vm/run.sh" 6.1 --script "$OUT/bench-guest.sh" --timeout "$timeout" \
-	--modules 'pktgen openvswitch' --install "$dpctl" --install /sbin/bridge:/sbin/bridge \
+	--modules 'pktgen openvswitch nf_conntrack_bridge' --install "$dpctl" --install /sbin/bridge:/sbin/bridge \
+	--install /usr/bin/iperf3:/usr/bin/iperf3 --install /usr/sbin/ethtool:/usr/sbin/ethtool \
 	--mem 3072 --pin --results "$OUT/raw.txt" --append "$APPEND" --log-name bench \
 	"${extra[@]}" |
 	tee "$OUT/run.log" || rc=$?
@@ -130,7 +131,8 @@ read -r passed failed skipped <<<"${counts:-0 1 0}"
 
 # The report must come out of whatever the guest printed.
 if python3 "$HERE/report.py" "$OUT/raw.txt" "$OUT" >"$OUT/report.log" 2>&1 &&
-	[ -s "$OUT/results.md" ] && [ -s "$OUT/ns-per-packet.png" ]; then
+	[ -s "$OUT/results.md" ] &&
+	{ [ -s "$OUT/ns-per-packet.png" ] || ! grep -q '^BENCH pkt ' "$OUT/raw.txt"; }; then
 	echo "TEST: report.py writes results.md and ns-per-packet.png [ OK ]"
 	passed=$((passed + 1))
 	[ "$QUICK" = 1 ] || cat "$OUT/results.md"
