@@ -171,9 +171,15 @@ def tcp_report(rows):
     for var, t in (("v4", "C2"), ("v6-big", "C3")):
         s, b = ivs.get(("segfilter", var)), ivs.get(("bridge", var))
         if s and b:
+            # The rounds pair the two: the host's noise of a round
+            # falls on both.
+            sg, bg = gb[("segfilter", var)], gb[("bridge", var)]
+            common = sorted(set(sg) & set(bg))
+            rel = interval([sg[r] / bg[r] for r in common])
             tl.append("%s TCP bulk (%s) through segfilter at least the "
-                      "bridge's: segfilter %s Gbit/s, bridge %s %s"
-                      % (t, var, fmt_iv(s), fmt_iv(b),
+                      "bridge's: segfilter %s Gbit/s, bridge %s; per round "
+                      "segfilter/bridge %s %s"
+                      % (t, var, fmt_iv(s), fmt_iv(b), fmt_iv(rel),
                          verdict_at_least(s, b)))
     for key in (("nft-ct", "v4"), ("ovs", "ct"), ("ovs", "fwd")):
         s, o = ivs.get(("segfilter", "v4")), ivs.get(key)

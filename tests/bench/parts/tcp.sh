@@ -61,8 +61,8 @@ tcp_mac() { printf '02:00:00:09:%02x:%02x\n' "$1" "$2"; }
 # tcp_vm X SIDE I [HOSTNS]: namespace tX<SIDE> with eth0, whose other end
 # hX<SIDE> is in HOSTNS (default: this one).
 tcp_vm() {
-	local x=$1 s=$2 i=$3 h=${4:-} ns=t$1$2 n=1 peer=b
-	[ "$s" = b ] && n=2 peer=a
+	local x=$1 s=$2 i=$3 h=${4:-} ns=t$1$2 n=1
+	[ "$s" = b ] && n=2
 	$IP netns add "$ns" || die "namespace $ns"
 	$IP -n "$ns" link set lo up
 	$IP netns exec "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
