@@ -87,6 +87,9 @@ PKGS=(
 	# dhcp.sh: Debian's script for busybox udhcpc (udhcpd and udhcpc
 	# themselves are busybox applets), in the guest
 	udhcpc
+	# make bench, part tcp: iperf3 between VM namespaces, and ethtool to
+	# turn veth GRO on, in the guest
+	iperf3 ethtool
 )
 
 missing_pkgs() {

@@ -1,0 +1,274 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Part "tcp" of the benchmark (issue 19, item 5): TCP bulk with
+# offloads.  iperf3 between two VM namespaces, through the system under
+# test:
+#
+#   iperf3 -c in tXa: eth0 ==veth== hXa [system] hXb ==veth== eth0 in tXb: iperf3 -s
+#
+# GSO and TSO are on (veth's default), GRO is turned on (ethtool -K) on
+# all four veth ends, which gives the veths NAPI.  The neighbours are
+# permanent entries: no ARP or ND in the way.  Configurations X:
+#
+#   S4  segfilter, IPv4: domain tS4, rule cli -> srv tcp 5201
+#   B4  a Linux bridge, IPv4
+#   N4  nftables on a bridge with conntrack: a bridge-family forward chain
+#       "ct state established,related accept", a new connection accepted
+#       by a rule, the rest dropped.  In a namespace of its own (tNh):
+#       nf_conntrack_bridge tracks every bridge of the namespace the
+#       table is in, and must not slow down the other parts' bridges.
+#   O4  Open vSwitch's kernel datapath "tcpdp", programmed by ovs-dpctl
+#       with ct(): each packet goes through conntrack (zone 9) and is
+#       recirculated, new connections to 5201 are committed, established
+#       ones forwarded (if ovs-dpctl refuses those flows: plain flows,
+#       variant "fwd" instead of "ct", and the run says so).
+#   S6  segfilter, IPv6 with BIG TCP: gso_max_size and gro_max_size
+#       185000 on all four ends (the 6.1 kernel has BIG TCP for IPv6
+#       only) and tcp_min_tso_segs 100 in tXa, so that TCP builds GSO
+#       packets over 64 KB even at the emulator's low pacing rate.
+#   B6  the bridge, the same.
+#
+# One job per configuration and round: iperf3 -c for SECS seconds.  Prints
+#
+#   BENCH tcp SYSTEM VARIANT ROUND KBITS FRAMES BYTES
+#
+# KBITS: iperf3's receiver rate; FRAMES and BYTES: what hXa received
+# from the client meanwhile (BYTES / FRAMES is the mean GSO packet at
+# the port).
+
+BENCH_PARTS+=(tcp)
+
+IPERF=/usr/bin/iperf3
+ETHTOOL=/usr/sbin/ethtool
+TCP_PORT=5201
+OVS_CT=ct
+
+# tcp_conf X: "SYSTEM VARIANT INDEX" of configuration X.
+tcp_conf() {
+	case $1 in
+	S4) echo "segfilter v4 1" ;;
+	B4) echo "bridge v4 2" ;;
+	N4) echo "nft-ct v4 3" ;;
+	O4) echo "ovs $OVS_CT 4" ;;
+	S6) echo "segfilter v6-big 5" ;;
+	B6) echo "bridge v6-big 6" ;;
+	esac
+}
+
+tcp_mac() { printf '02:00:00:09:%02x:%02x\n' "$1" "$2"; }
+
+# tcp_vm X SIDE I [HOSTNS]: namespace tX<SIDE> with eth0, whose other end
+# hX<SIDE> is in HOSTNS (default: this one).
+tcp_vm() {
+	local x=$1 s=$2 i=$3 h=${4:-} ns=t$1$2 n=1
+	[ "$s" = b ] && n=2
+	$IP netns add "$ns" || die "namespace $ns"
+	$IP -n "$ns" link set lo up
+	$IP netns exec "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
+	$IP netns exec "$ns" sysctl -qw net.ipv6.conf.default.router_solicitations=0
+	if [ -n "$h" ]; then
+		$IP -n "$h" link add "h$x$s" type veth peer name eth0 netns "$ns" ||
+			die "veth h$x$s"
+		$IP -n "$h" link set "h$x$s" up
+	else
+		$IP link add "h$x$s" type veth peer name eth0 netns "$ns" || die "veth h$x$s"
+		$IP link set "h$x$s" up
+	fi
+	$IP -n "$ns" link set eth0 address "$(tcp_mac "$i" "$n")"
+	$IP -n "$ns" addr add "10.9.$i.$n/24" dev eth0
+	$IP -n "$ns" addr add "fd09:$i::$n/64" dev eth0 nodad
+	$IP -n "$ns" link set eth0 up
+	local m=1
+	[ "$n" = 1 ] && m=2
+	$IP -n "$ns" neigh replace "10.9.$i.$m" dev eth0 lladdr "$(tcp_mac "$i" "$m")" nud permanent
+	$IP -n "$ns" neigh replace "fd09:$i::$m" dev eth0 lladdr "$(tcp_mac "$i" "$m")" nud permanent
+	$IP netns exec "$ns" $ETHTOOL -K eth0 gro on || die "ethtool -K eth0 gro on in $ns"
+	if [ -n "$h" ]; then
+		$IP netns exec "$h" $ETHTOOL -K "h$x$s" gro on || die "ethtool -K h$x$s gro on"
+	else
+		$ETHTOOL -K "h$x$s" gro on || die "ethtool -K h$x$s gro on"
+	fi
+}
+
+# tcp_big X [HOSTNS]: BIG TCP sizes on all four ends of X.
+tcp_big() {
+	local x=$1 h=${2:-} s
+	for s in a b; do
+		$IP -n "t$x$s" link set dev eth0 gso_max_size 185000 gro_max_size 185000 ||
+			die "BIG TCP sizes on eth0 of t$x$s"
+		$IP ${h:+-n "$h"} link set dev "h$x$s" gso_max_size 185000 gro_max_size 185000 ||
+			die "BIG TCP sizes on h$x$s"
+	done
+	$IP netns exec "t${x}a" sysctl -qw net.ipv4.tcp_min_tso_segs=100
+}
+
+tcp_seg() {
+	local x=$1 i=$2
+	tcp_vm "$x" a "$i"
+	tcp_vm "$x" b "$i"
+	cat >"$W/t$x.setup" <<-EOF
+	domain add t$x id $((80 + i)) default deny
+	group add cli id 1 domain t$x
+	group add srv id 2 domain t$x
+	port attach h${x}a domain t$x
+	port attach h${x}b domain t$x
+	endpoint add $(tcp_mac "$i" 1) domain t$x group cli port h${x}a ip 10.9.$i.1 ip fd09:$i::1
+	endpoint add $(tcp_mac "$i" 2) domain t$x group srv port h${x}b ip 10.9.$i.2 ip fd09:$i::2
+	rule add id 1 domain t$x from cli to srv proto tcp port $TCP_PORT action allow
+	EOF
+	$SEGCTL -b "$W/t$x.setup" >/dev/null || die "segctl -b $W/t$x.setup"
+}
+
+# tcp_bridge X I [HOSTNS]: bridge br<X> between hXa and hXb.
+tcp_bridge() {
+	local x=$1 i=$2 h=${3:-}
+	tcp_vm "$x" a "$i" "$h"
+	tcp_vm "$x" b "$i" "$h"
+	$IP ${h:+-n "$h"} link add "brt$x" type bridge || die "bridge brt$x"
+	$IP ${h:+-n "$h"} link set "h${x}a" master "brt$x"
+	$IP ${h:+-n "$h"} link set "h${x}b" master "brt$x"
+	$IP ${h:+-n "$h"} link set "brt$x" up
+}
+
+tcp_nft() {
+	local x=N4 i
+	i=$(tcp_conf $x | cut -d' ' -f3)
+	$IP netns add tNh || die "namespace tNh"
+	$IP -n tNh link set lo up
+	tcp_bridge "$x" "$i" tNh
+	$IP netns exec tNh $NFT -f - <<-EOF || die "nft: table bridge tcpct"
+	table bridge tcpct {
+	 chain fw {
+	  type filter hook forward priority 0; policy drop;
+	  ct state established,related accept
+	  ct state new ip saddr 10.9.$i.1 ip daddr 10.9.$i.2 tcp dport $TCP_PORT counter accept
+	 }
+	}
+	EOF
+}
+
+# The datapath's ports: 1 hO4a, 2 hO4b.
+tcp_ovs_flows() {
+	local i=$1 a b e
+	a=$(tcp_mac "$i" 1)
+	b=$(tcp_mac "$i" 2)
+	e="eth_type(0x0800),ipv4(frag=no)"
+	if [ "$OVS_CT" = ct ]; then
+		$DPCTL add-flow tcpdp "recirc_id(0),in_port(1),eth(src=$a,dst=$b),$e" \
+			"ct(zone=9),recirc(1)" &&
+		$DPCTL add-flow tcpdp "recirc_id(1),in_port(1),ct_state(+new+trk),eth(src=$a,dst=$b),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(dst=$TCP_PORT)" \
+			"ct(commit,zone=9),2" &&
+		$DPCTL add-flow tcpdp "recirc_id(1),in_port(1),ct_state(+est+trk),eth(src=$a,dst=$b),$e" 2 &&
+		$DPCTL add-flow tcpdp "recirc_id(0),in_port(2),eth(src=$b,dst=$a),$e" \
+			"ct(zone=9),recirc(2)" &&
+		$DPCTL add-flow tcpdp "recirc_id(2),in_port(2),ct_state(+est+trk),eth(src=$b,dst=$a),$e" 1
+	else
+		$DPCTL add-flow tcpdp "in_port(1),eth(src=$a,dst=$b),$e" 2 &&
+		$DPCTL add-flow tcpdp "in_port(2),eth(src=$b,dst=$a),$e" 1
+	fi
+}
+
+tcp_ovs() {
+	local x=O4 i
+	i=$(tcp_conf $x | cut -d' ' -f3)
+	tcp_vm "$x" a "$i"
+	tcp_vm "$x" b "$i"
+	$DPCTL add-dp tcpdp || die "ovs-dpctl add-dp tcpdp"
+	$DPCTL add-if tcpdp hO4a || die "ovs-dpctl add-if hO4a"
+	$DPCTL add-if tcpdp hO4b || die "ovs-dpctl add-if hO4b"
+	if ! tcp_ovs_flows "$i"; then
+		note "ovs-dpctl refused the ct() flows: plain forwarding"
+		$DPCTL del-flows tcpdp
+		OVS_CT=fwd
+		tcp_ovs_flows "$i" || die "ovs-dpctl add-flow tcpdp"
+	fi
+	say info ovs-tcp "$([ "$OVS_CT" = ct ] && echo "ct() in the datapath flows, zone 9" ||
+		echo "plain forwarding: ovs-dpctl refused ct()")"
+}
+
+tcp_setup() {
+	local x
+	[ -x "$IPERF" ] || die "no $IPERF in the guest"
+	[ -x "$ETHTOOL" ] || die "no $ETHTOOL in the guest"
+	tcp_seg S4 1
+	tcp_bridge B4 2
+	tcp_nft
+	tcp_ovs
+	tcp_seg S6 5
+	tcp_big S6
+	tcp_bridge B6 6
+	tcp_big B6
+	for x in S4 B4 N4 O4 S6 B6; do
+		$IP netns exec "t${x}b" $IPERF -s -D -p $TCP_PORT ||
+			die "iperf3 server in t${x}b"
+	done
+	sleep 1
+}
+
+# tcp_hstat X COUNTER: COUNTER of hXa, wherever it is.
+tcp_hstat() {
+	if [ "$1" = N4 ]; then
+		$IP netns exec tNh cat "/sys/class/net/h${1}a/statistics/$2"
+	else
+		stat_of "h${1}a" "$2"
+	fi
+}
+
+# What shows that each system did its filtering: "COUNT" before and after.
+tcp_evidence() {
+	case $1 in
+	S*) $SEGCTL stats domain "t$1" | awk '$1 == "rule" && $2 == 1 {
+		for (i = 3; i < NF; i++) if ($i == "packets") print $(i + 1) }' ;;
+	N4) $IP netns exec tNh $NFT list chain bridge tcpct fw |
+		sed -n 's/.*counter packets \([0-9]*\).*/\1/p' ;;
+	# The flows after recirculation that only output: the +est ones.
+	O4) $DPCTL dump-flows tcpdp |
+		awk '/recirc_id\((0x)?[12]\)/ && /actions:[12]$/ {
+			sub(/.*packets:/, ""); sub(/,.*/, ""); n += $0 }
+		END { print n + 0 }' ;;
+	*) echo 0 ;;
+	esac
+}
+
+job_tcp() {
+	local x=$1 r=$2 sys var i addr kb p0 b0 p1 b1 v0 v1 out
+	read -r sys var i < <(tcp_conf "$x")
+	addr=10.9.$i.2
+	[ "${x:1}" = 6 ] && addr=fd09:$i::2
+	p0=$(tcp_hstat "$x" rx_packets)
+	b0=$(tcp_hstat "$x" rx_bytes)
+	v0=$(tcp_evidence "$x")
+	out=$($IP netns exec "t${x}a" timeout $((SECS + 30)) $IPERF -c "$addr" \
+		-p $TCP_PORT -t "$SECS" -f k 2>&1)
+	kb=$(echo "$out" | awk '/receiver/ { for (i = 2; i <= NF; i++)
+		if ($i == "Kbits/sec") print $(i - 1) }' | tail -n 1)
+	p1=$(tcp_hstat "$x" rx_packets)
+	b1=$(tcp_hstat "$x" rx_bytes)
+	v1=$(tcp_evidence "$x")
+	[ -n "$kb" ] || { note "iperf3 through $x: $(echo "$out" | tail -n 3)"; kb=0; }
+	say tcp "$sys" "$var" "$r" "${kb%.*}" $((p1 - p0)) $((b1 - b0))
+	check "$([ "${kb%.*}" -gt 0 ] && echo 1 || echo 0)" \
+		"TCP bulk through $sys ($var): iperf3 moves data (${kb%.*} kbit/s)"
+	case $x in
+	# The rule counts both directions of its connections: at least
+	# what the client sent (1% lost at most).
+	S*) check "$([ $((v1 - v0)) -gt 0 ] && [ $(((v1 - v0) * 100)) -ge $(((p1 - p0) * 99)) ] && echo 1 || echo 0)" \
+		"TCP bulk through segfilter ($var): rule 1 counted the connections' packets ($((v1 - v0)), the client's alone $((p1 - p0)))" ;;
+	N4) check "$([ $((v1 - v0)) -ge 1 ] && [ $((v1 - v0)) -le 4 ] && echo 1 || echo 0)" \
+		"TCP bulk through nftables: only the connections' first packets were new ($((v1 - v0)))" ;;
+	O4) [ "$OVS_CT" = ct ] && check "$([ $((v1 - v0)) -gt 0 ] && echo 1 || echo 0)" \
+		"TCP bulk through OVS ct(): established packets took the +est flows ($((v1 - v0)))" ;;
+	esac
+	if [ "$var" = v6-big ] && [ "$p1" -gt "$p0" ]; then
+		say info "tcp-frame-$sys" "$(((b1 - b0) / (p1 - p0))) bytes per frame at h${x}a, round $r"
+	fi
+	return 0
+}
+
+tcp_jobs() {
+	local x
+	for x in S4 B4 N4 O4 S6 B6; do
+		echo "job_tcp $x"
+	done
+}
