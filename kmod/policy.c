@@ -55,6 +55,8 @@ static struct kmem_cache *segf_rule_cache __read_mostly;
 
 int segf_rule_cache_init(void)
 {
+	/* What a rule costs in memory (performance.rst): keep it so. */
+	BUILD_BUG_ON(IS_ENABLED(CONFIG_64BIT) && sizeof(struct segf_rule) > 56);
 	segf_rule_cache = KMEM_CACHE(segf_rule, SLAB_ACCOUNT);
 	return segf_rule_cache ? 0 : -ENOMEM;
 }
@@ -65,51 +67,24 @@ void segf_rule_cache_uninit(void)
 	segf_rule_cache = NULL;
 }
 
+/* A rule gets its counters when it is linked to its domain. */
 struct segf_rule *segf_rule_alloc(void)
 {
-	struct segf_rule *rule;
-	int cpu;
-
-	rule = kmem_cache_zalloc(segf_rule_cache, GFP_KERNEL_ACCOUNT);
-	if (!rule)
-		return NULL;
-	rule->stats = alloc_percpu_gfp(struct segf_rule_pcpu,
-				       GFP_KERNEL_ACCOUNT);
-	if (!rule->stats) {
-		kmem_cache_free(segf_rule_cache, rule);
-		return NULL;
-	}
-	for_each_possible_cpu(cpu)
-		u64_stats_init(&per_cpu_ptr(rule->stats, cpu)->syncp);
-	return rule;
+	return kmem_cache_zalloc(segf_rule_cache, GFP_KERNEL_ACCOUNT);
 }
 
+/* No reader can see @rule any more: its slot can go to a new rule. */
 void segf_rule_free(struct segf_rule *rule)
 {
-	free_percpu(rule->stats);
+	if (rule->ctrs)
+		segf_ctr_give(rule->ctrs, rule->ctr_slot);
 	kmem_cache_free(segf_rule_cache, rule);
 }
 
 void segf_rule_read_stats(const struct segf_rule *rule, u64 *packets,
 			  u64 *bytes)
 {
-	int cpu;
-
-	*packets = 0;
-	*bytes = 0;
-	for_each_possible_cpu(cpu) {
-		const struct segf_rule_pcpu *s = per_cpu_ptr(rule->stats, cpu);
-		unsigned int start;
-		u64 p, b;
-
-		do {
-			start = u64_stats_fetch_begin(&s->syncp);
-			p = u64_stats_read(&s->packets);
-			b = u64_stats_read(&s->bytes);
-		} while (u64_stats_fetch_retry(&s->syncp, start));
-		*packets += p;
-		*bytes += b;
-	}
+	segf_ctr_read(rule->ctrs, rule->ctr_slot, packets, bytes);
 }
 
 static void segf_rule_tally(struct segf_rule *rule, int delta)
@@ -133,7 +108,8 @@ static void segf_rule_tally(struct segf_rule *rule, int delta)
  * none, the first free one.  The data path sees it only once a commit
  * has built and published an index with it.  A rule the same commit
  * deleted gives its id up: the new one takes its slot and keeps it as
- * its shadow until the commit publishes or rolls back.
+ * its shadow until the commit publishes or rolls back.  The new rule
+ * takes counters of its own, at zero, from the domain's (counter.c).
  */
 int segf_rule_link(struct segf_domain *dom, struct segf_rule *rule,
 		   struct netlink_ext_ack *extack)
@@ -147,6 +123,13 @@ int segf_rule_link(struct segf_domain *dom, struct segf_rule *rule,
 			       extack);
 	if (err)
 		return err;
+	/* Given back by segf_rule_free(), whatever fails below. */
+	if (!rule->ctrs) {
+		err = segf_ctr_take(dom->ctrs, &rule->ctrs, &rule->ctr_slot,
+				    extack);
+		if (err)
+			return err;
+	}
 	rule->domain = dom;
 	rule->shadow = NULL;
 	if (!rule->id) {

@@ -14,6 +14,7 @@
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
 
+#include "counter.h"
 #include "domain.h"
 #include "segfilter.h"
 
@@ -21,12 +22,6 @@ struct netlink_ext_ack;
 struct segf_bum_hosts;
 struct segf_chain;
 struct segf_pfx_table;
-
-struct segf_rule_pcpu {
-	u64_stats_t packets;
-	u64_stats_t bytes;
-	struct u64_stats_sync syncp;
-};
 
 enum segf_rule_flags {
 	SEGF_RULE_PORTS		= BIT(0),	/* port_min..port_max apply */
@@ -46,16 +41,24 @@ struct segf_rule {
 	u8 action;			/* enum segfilter_action */
 	u8 flags;			/* enum segf_rule_flags */
 	bool dying;			/* deleted by the commit being built */
+	u16 ctr_slot;			/* its counters: a slot of ctrs */
+	struct segf_ctr_block *ctrs;	/* NULL until linked (counter.c) */
 	struct segf_domain *domain;
 	struct segf_chain *chain;	/* ACTION_REDIRECT only */
-	struct segf_rule_pcpu __percpu *stats;
-	/*
-	 * The rule of the same id that the commit being built deleted and
-	 * this one replaced in segf_domain::rules: the current generation
-	 * still uses it, a rollback puts it back.  NULL outside commits.
-	 */
-	struct segf_rule *shadow;
-	struct segf_rule *next_free;	/* freed with an old generation */
+	union {
+		/*
+		 * The rule of the same id that the commit being built
+		 * deleted and this one replaced in segf_domain::rules: the
+		 * current generation still uses it, a rollback puts it
+		 * back.  NULL outside commits.
+		 */
+		struct segf_rule *shadow;
+		/*
+		 * Freed with an old generation: once out of the rule table,
+		 * a rule is nobody's shadow and has none.
+		 */
+		struct segf_rule *next_free;
+	};
 };
 
 /* The rules of one (source group, destination group) pair, folded. */
