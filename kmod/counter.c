@@ -28,13 +28,14 @@
 #include "counter.h"
 #include "segfilter.h"
 
-struct segf_ctr_pool *segf_ctr_pool_new(void)
+struct segf_ctr_pool *segf_ctr_pool_new(struct segf_domain *dom)
 {
 	struct segf_ctr_pool *pool;
 
 	pool = kzalloc(sizeof(*pool), GFP_KERNEL_ACCOUNT);
 	if (!pool)
 		return NULL;
+	pool->dom = dom;
 	mutex_init(&pool->lock);
 	refcount_set(&pool->ref, 1);
 	INIT_LIST_HEAD(&pool->partial);

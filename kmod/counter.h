@@ -14,6 +14,7 @@
 #include <linux/u64_stats_sync.h>
 
 struct netlink_ext_ack;
+struct segf_domain;
 
 /* One rule's counters on one CPU. */
 struct segf_rule_pcpu {
@@ -46,13 +47,14 @@ struct segf_ctr_block {
  * may be after its domain went.
  */
 struct segf_ctr_pool {
+	struct segf_domain *dom;	/* its rules' domain, while it lives */
 	struct mutex lock;		/* the blocks, their maps and list */
 	refcount_t ref;
 	struct list_head partial;	/* blocks with a free slot */
 	unsigned int capacity;		/* slots in all blocks */
 };
 
-struct segf_ctr_pool *segf_ctr_pool_new(void);
+struct segf_ctr_pool *segf_ctr_pool_new(struct segf_domain *dom);
 void segf_ctr_pool_put(struct segf_ctr_pool *pool);
 int segf_ctr_take(struct segf_ctr_pool *pool, struct segf_ctr_block **blk,
 		  u16 *slot, struct netlink_ext_ack *extack);

@@ -155,7 +155,7 @@ int segf_domain_create(struct segf_net *sn, u32 id, const char *name,
 		err = -ENOMEM;
 		goto err_free;
 	}
-	dom->ctrs = segf_ctr_pool_new();
+	dom->ctrs = segf_ctr_pool_new(dom);
 	if (!dom->ctrs) {
 		err = -ENOMEM;
 		goto err_stats;

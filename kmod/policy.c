@@ -56,7 +56,7 @@ static struct kmem_cache *segf_rule_cache __read_mostly;
 int segf_rule_cache_init(void)
 {
 	/* What a rule costs in memory (performance.rst): keep it so. */
-	BUILD_BUG_ON(IS_ENABLED(CONFIG_64BIT) && sizeof(struct segf_rule) > 56);
+	BUILD_BUG_ON(IS_ENABLED(CONFIG_64BIT) && sizeof(struct segf_rule) > 48);
 	segf_rule_cache = KMEM_CACHE(segf_rule, SLAB_ACCOUNT);
 	return segf_rule_cache ? 0 : -ENOMEM;
 }
@@ -89,7 +89,7 @@ void segf_rule_read_stats(const struct segf_rule *rule, u64 *packets,
 
 static void segf_rule_tally(struct segf_rule *rule, int delta)
 {
-	struct segf_domain *dom = rule->domain;
+	struct segf_domain *dom = segf_rule_domain(rule);
 	struct segf_group *grp;
 
 	dom->n_rules += delta;
@@ -130,7 +130,6 @@ int segf_rule_link(struct segf_domain *dom, struct segf_rule *rule,
 		if (err)
 			return err;
 	}
-	rule->domain = dom;
 	rule->shadow = NULL;
 	if (!rule->id) {
 		err = xa_alloc(&dom->rules, &rule->id, rule, xa_limit_32b,
@@ -168,7 +167,7 @@ int segf_rule_link(struct segf_domain *dom, struct segf_rule *rule,
  */
 void segf_rule_unlink(struct segf_rule *rule)
 {
-	struct xarray *rules = &rule->domain->rules;
+	struct xarray *rules = &segf_rule_domain(rule)->rules;
 
 	if (rule->shadow)
 		WARN_ON(xa_is_err(xa_store(rules, rule->id, rule->shadow,
@@ -183,7 +182,7 @@ void segf_rule_unlink(struct segf_rule *rule)
 void segf_rule_retire(struct segf_rule *rule)
 {
 	rule->dying = true;
-	rule->domain->rules_changed = true;
+	segf_rule_domain(rule)->rules_changed = true;
 	segf_rule_tally(rule, -1);
 }
 

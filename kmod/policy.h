@@ -42,8 +42,8 @@ struct segf_rule {
 	u8 flags;			/* enum segf_rule_flags */
 	bool dying;			/* deleted by the commit being built */
 	u16 ctr_slot;			/* its counters: a slot of ctrs */
-	struct segf_ctr_block *ctrs;	/* NULL until linked (counter.c) */
-	struct segf_domain *domain;
+	/* NULL until linked (counter.c); its pool knows the domain */
+	struct segf_ctr_block *ctrs;
 	struct segf_chain *chain;	/* ACTION_REDIRECT only */
 	union {
 		/*
@@ -80,6 +80,15 @@ struct segf_index {
 	struct segf_pair *pairs;
 	struct segf_rule **lists;	/* each pair's, by priority, then id */
 };
+
+/*
+ * The domain of a rule linked to it: a rule does not spend a pointer of
+ * its own on it, its counters' pool knows it.
+ */
+static inline struct segf_domain *segf_rule_domain(const struct segf_rule *rule)
+{
+	return rule->ctrs->pool->dom;
+}
 
 /* The @i-th rule of @p, a pair of @idx. */
 static inline struct segf_rule *segf_pair_rule(const struct segf_index *idx,

@@ -42,7 +42,7 @@ static void ctr_expect(struct kunit *test, const struct ctr_ref *r, u64 n)
 
 static void counter_test_slots(struct kunit *test)
 {
-	struct segf_ctr_pool *pool = segf_ctr_pool_new();
+	struct segf_ctr_pool *pool = segf_ctr_pool_new(NULL);
 	struct ctr_ref *refs, again;
 	unsigned int i, blocks = 0;
 
