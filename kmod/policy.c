@@ -32,6 +32,7 @@
 #include <linux/kernel.h>
 #include <linux/netlink.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include <linux/sort.h>
 
 #include "bum.h"
@@ -410,12 +411,46 @@ static void segf_index_merge(struct segf_rule **rules,
 	}
 }
 
+/*
+ * The index's two arrays live as long as their generations.  Past the
+ * largest slab cache, kmalloc() would round them up to a power of two
+ * pages, up to twice what they need: they take whole pages instead
+ * (alloc_pages_exact(), in the direct map like kmalloc()'s), else
+ * vmalloc().  Their size tells which.
+ */
+static void *segf_index_zalloc(size_t size)
+{
+	void *p;
+
+	if (size <= KMALLOC_MAX_CACHE_SIZE)
+		return kzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (size <= KMALLOC_MAX_SIZE) {
+		p = alloc_pages_exact(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+					    __GFP_NORETRY | __GFP_NOWARN);
+		if (p)
+			return p;
+	}
+	return __vmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+}
+
+static void segf_index_free(void *p, size_t size)
+{
+	if (!p)
+		return;
+	if (is_vmalloc_addr(p))
+		vfree(p);
+	else if (size > KMALLOC_MAX_CACHE_SIZE)
+		free_pages_exact(p, size);
+	else
+		kfree(p);
+}
+
 void segf_index_put(struct segf_index *idx)
 {
 	if (!idx || !refcount_dec_and_test(&idx->ref))
 		return;
-	kvfree(idx->lists);
-	kvfree(idx->pairs);
+	segf_index_free(idx->lists, idx->n_refs * sizeof(*idx->lists));
+	segf_index_free(idx->pairs, idx->slots * sizeof(*idx->pairs));
 	kfree(idx);
 }
 
@@ -490,7 +525,7 @@ int segf_index_build(struct segf_rule **rules, unsigned int n,
 	/* Two thirds full at most, and at least one slot always empty. */
 	slots = bound + bound / 2 + 1;
 	idx->slots = slots;
-	idx->pairs = kvcalloc(slots, sizeof(*idx->pairs), GFP_KERNEL_ACCOUNT);
+	idx->pairs = segf_index_zalloc(slots * sizeof(*idx->pairs));
 	build = kvcalloc(slots, sizeof(*build), GFP_KERNEL_ACCOUNT);
 	if (!idx->pairs || !build)
 		goto err_segs;
@@ -530,8 +565,8 @@ int segf_index_build(struct segf_rule **rules, unsigned int n,
 		err = -E2BIG;
 		goto err_segs;
 	}
-	idx->lists = kvmalloc_array(max_t(u64, refs, 1), sizeof(*idx->lists),
-				    GFP_KERNEL_ACCOUNT);
+	idx->n_refs = max_t(u64, refs, 1);
+	idx->lists = segf_index_zalloc(idx->n_refs * sizeof(*idx->lists));
 	if (!idx->lists)
 		goto err_segs;
 	refs = 0;
@@ -554,7 +589,7 @@ err_segs:
 	kvfree(build);
 	kvfree(segs);
 err_idx:
-	kvfree(idx->pairs);
+	segf_index_free(idx->pairs, idx->slots * sizeof(*idx->pairs));
 	kfree(idx);
 	return err;
 }

@@ -77,6 +77,7 @@ struct segf_index {
 	unsigned int slots;		/* at most 2/3 of them hold a pair */
 	unsigned int n_rules;
 	unsigned int n_pairs;
+	unsigned int n_refs;		/* entries of lists */
 	struct segf_pair *pairs;
 	struct segf_rule **lists;	/* each pair's, by priority, then id */
 };
