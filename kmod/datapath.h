@@ -228,7 +228,7 @@ static inline bool segf_is_link_control(const struct segf_pkt *pkt)
 
 static inline void segf_rule_hit(struct segf_rule *rule, unsigned int len)
 {
-	struct segf_rule_pcpu *s = this_cpu_ptr(rule->stats);
+	struct segf_rule_pcpu *s = segf_ctr_this_cpu(rule->ctrs, rule->ctr_slot);
 
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->packets);

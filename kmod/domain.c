@@ -155,6 +155,11 @@ int segf_domain_create(struct segf_net *sn, u32 id, const char *name,
 		err = -ENOMEM;
 		goto err_free;
 	}
+	dom->ctrs = segf_ctr_pool_new(dom);
+	if (!dom->ctrs) {
+		err = -ENOMEM;
+		goto err_stats;
+	}
 	dom->sn = sn;
 	dom->id = id;
 	strscpy(dom->name, name, sizeof(dom->name));
@@ -216,6 +221,7 @@ err_names:
 err_groups:
 	rhltable_destroy(&dom->group_names);
 err_stats:
+	segf_ctr_pool_put(dom->ctrs);
 	free_percpu(dom->stats);
 err_free:
 	kfree(dom);
@@ -328,6 +334,8 @@ int segf_domain_destroy(struct segf_domain *dom, bool force,
 		segf_endpoint_destroy(ep);
 	segf_services_destroy(dom);
 	segf_policy_destroy(dom);
+	/* Its rules, freed with the last generation, hold the blocks. */
+	segf_ctr_pool_put(dom->ctrs);
 	segf_prefixes_destroy(dom);
 	xa_for_each(&dom->groups, idx, grp)
 		segf_group_unlink(grp);

@@ -24,6 +24,7 @@
 struct mem_cgroup;
 struct netlink_ext_ack;
 struct segf_net;
+struct segf_ctr_pool;
 struct segf_pcpu_stats;
 struct segf_policy;
 struct segf_port;
@@ -83,6 +84,7 @@ struct segf_domain {
 	struct xarray groups;		/* by group id */
 	struct rhltable group_names;	/* by name; a dying one may share it */
 	struct xarray rules;		/* by rule id */
+	struct segf_ctr_pool *ctrs;	/* the rules' counters (counter.c) */
 	struct xarray endpoints;	/* by an allocated index, for dumps */
 	struct xarray services;		/* by an allocated id, 1..U16_MAX */
 	struct xarray chains;		/* by an allocated id */

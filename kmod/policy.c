@@ -32,6 +32,7 @@
 #include <linux/kernel.h>
 #include <linux/netlink.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include <linux/sort.h>
 
 #include "bum.h"
@@ -55,6 +56,8 @@ static struct kmem_cache *segf_rule_cache __read_mostly;
 
 int segf_rule_cache_init(void)
 {
+	/* What a rule costs in memory (performance.rst): keep it so. */
+	BUILD_BUG_ON(IS_ENABLED(CONFIG_64BIT) && sizeof(struct segf_rule) > 48);
 	segf_rule_cache = KMEM_CACHE(segf_rule, SLAB_ACCOUNT);
 	return segf_rule_cache ? 0 : -ENOMEM;
 }
@@ -65,56 +68,29 @@ void segf_rule_cache_uninit(void)
 	segf_rule_cache = NULL;
 }
 
+/* A rule gets its counters when it is linked to its domain. */
 struct segf_rule *segf_rule_alloc(void)
 {
-	struct segf_rule *rule;
-	int cpu;
-
-	rule = kmem_cache_zalloc(segf_rule_cache, GFP_KERNEL_ACCOUNT);
-	if (!rule)
-		return NULL;
-	rule->stats = alloc_percpu_gfp(struct segf_rule_pcpu,
-				       GFP_KERNEL_ACCOUNT);
-	if (!rule->stats) {
-		kmem_cache_free(segf_rule_cache, rule);
-		return NULL;
-	}
-	for_each_possible_cpu(cpu)
-		u64_stats_init(&per_cpu_ptr(rule->stats, cpu)->syncp);
-	return rule;
+	return kmem_cache_zalloc(segf_rule_cache, GFP_KERNEL_ACCOUNT);
 }
 
+/* No reader can see @rule any more: its slot can go to a new rule. */
 void segf_rule_free(struct segf_rule *rule)
 {
-	free_percpu(rule->stats);
+	if (rule->ctrs)
+		segf_ctr_give(rule->ctrs, rule->ctr_slot);
 	kmem_cache_free(segf_rule_cache, rule);
 }
 
 void segf_rule_read_stats(const struct segf_rule *rule, u64 *packets,
 			  u64 *bytes)
 {
-	int cpu;
-
-	*packets = 0;
-	*bytes = 0;
-	for_each_possible_cpu(cpu) {
-		const struct segf_rule_pcpu *s = per_cpu_ptr(rule->stats, cpu);
-		unsigned int start;
-		u64 p, b;
-
-		do {
-			start = u64_stats_fetch_begin(&s->syncp);
-			p = u64_stats_read(&s->packets);
-			b = u64_stats_read(&s->bytes);
-		} while (u64_stats_fetch_retry(&s->syncp, start));
-		*packets += p;
-		*bytes += b;
-	}
+	segf_ctr_read(rule->ctrs, rule->ctr_slot, packets, bytes);
 }
 
 static void segf_rule_tally(struct segf_rule *rule, int delta)
 {
-	struct segf_domain *dom = rule->domain;
+	struct segf_domain *dom = segf_rule_domain(rule);
 	struct segf_group *grp;
 
 	dom->n_rules += delta;
@@ -133,7 +109,8 @@ static void segf_rule_tally(struct segf_rule *rule, int delta)
  * none, the first free one.  The data path sees it only once a commit
  * has built and published an index with it.  A rule the same commit
  * deleted gives its id up: the new one takes its slot and keeps it as
- * its shadow until the commit publishes or rolls back.
+ * its shadow until the commit publishes or rolls back.  The new rule
+ * takes counters of its own, at zero, from the domain's (counter.c).
  */
 int segf_rule_link(struct segf_domain *dom, struct segf_rule *rule,
 		   struct netlink_ext_ack *extack)
@@ -147,7 +124,13 @@ int segf_rule_link(struct segf_domain *dom, struct segf_rule *rule,
 			       extack);
 	if (err)
 		return err;
-	rule->domain = dom;
+	/* Given back by segf_rule_free(), whatever fails below. */
+	if (!rule->ctrs) {
+		err = segf_ctr_take(dom->ctrs, &rule->ctrs, &rule->ctr_slot,
+				    extack);
+		if (err)
+			return err;
+	}
 	rule->shadow = NULL;
 	if (!rule->id) {
 		err = xa_alloc(&dom->rules, &rule->id, rule, xa_limit_32b,
@@ -185,7 +168,7 @@ int segf_rule_link(struct segf_domain *dom, struct segf_rule *rule,
  */
 void segf_rule_unlink(struct segf_rule *rule)
 {
-	struct xarray *rules = &rule->domain->rules;
+	struct xarray *rules = &segf_rule_domain(rule)->rules;
 
 	if (rule->shadow)
 		WARN_ON(xa_is_err(xa_store(rules, rule->id, rule->shadow,
@@ -200,7 +183,7 @@ void segf_rule_unlink(struct segf_rule *rule)
 void segf_rule_retire(struct segf_rule *rule)
 {
 	rule->dying = true;
-	rule->domain->rules_changed = true;
+	segf_rule_domain(rule)->rules_changed = true;
 	segf_rule_tally(rule, -1);
 }
 
@@ -428,12 +411,46 @@ static void segf_index_merge(struct segf_rule **rules,
 	}
 }
 
+/*
+ * The index's two arrays live as long as their generations.  Past the
+ * largest slab cache, kmalloc() would round them up to a power of two
+ * pages, up to twice what they need: they take whole pages instead
+ * (alloc_pages_exact(), in the direct map like kmalloc()'s), else
+ * vmalloc().  Their size tells which.
+ */
+static void *segf_index_zalloc(size_t size)
+{
+	void *p;
+
+	if (size <= KMALLOC_MAX_CACHE_SIZE)
+		return kzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (size <= KMALLOC_MAX_SIZE) {
+		p = alloc_pages_exact(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+					    __GFP_NORETRY | __GFP_NOWARN);
+		if (p)
+			return p;
+	}
+	return __vmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+}
+
+static void segf_index_free(void *p, size_t size)
+{
+	if (!p)
+		return;
+	if (is_vmalloc_addr(p))
+		vfree(p);
+	else if (size > KMALLOC_MAX_CACHE_SIZE)
+		free_pages_exact(p, size);
+	else
+		kfree(p);
+}
+
 void segf_index_put(struct segf_index *idx)
 {
 	if (!idx || !refcount_dec_and_test(&idx->ref))
 		return;
-	kvfree(idx->lists);
-	kvfree(idx->pairs);
+	segf_index_free(idx->lists, idx->n_refs * sizeof(*idx->lists));
+	segf_index_free(idx->pairs, idx->slots * sizeof(*idx->pairs));
 	kfree(idx);
 }
 
@@ -508,7 +525,7 @@ int segf_index_build(struct segf_rule **rules, unsigned int n,
 	/* Two thirds full at most, and at least one slot always empty. */
 	slots = bound + bound / 2 + 1;
 	idx->slots = slots;
-	idx->pairs = kvcalloc(slots, sizeof(*idx->pairs), GFP_KERNEL_ACCOUNT);
+	idx->pairs = segf_index_zalloc(slots * sizeof(*idx->pairs));
 	build = kvcalloc(slots, sizeof(*build), GFP_KERNEL_ACCOUNT);
 	if (!idx->pairs || !build)
 		goto err_segs;
@@ -548,8 +565,8 @@ int segf_index_build(struct segf_rule **rules, unsigned int n,
 		err = -E2BIG;
 		goto err_segs;
 	}
-	idx->lists = kvmalloc_array(max_t(u64, refs, 1), sizeof(*idx->lists),
-				    GFP_KERNEL_ACCOUNT);
+	idx->n_refs = max_t(u64, refs, 1);
+	idx->lists = segf_index_zalloc(idx->n_refs * sizeof(*idx->lists));
 	if (!idx->lists)
 		goto err_segs;
 	refs = 0;
@@ -572,7 +589,7 @@ err_segs:
 	kvfree(build);
 	kvfree(segs);
 err_idx:
-	kvfree(idx->pairs);
+	segf_index_free(idx->pairs, idx->slots * sizeof(*idx->pairs));
 	kfree(idx);
 	return err;
 }

@@ -14,6 +14,7 @@
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
 
+#include "counter.h"
 #include "domain.h"
 #include "segfilter.h"
 
@@ -21,12 +22,6 @@ struct netlink_ext_ack;
 struct segf_bum_hosts;
 struct segf_chain;
 struct segf_pfx_table;
-
-struct segf_rule_pcpu {
-	u64_stats_t packets;
-	u64_stats_t bytes;
-	struct u64_stats_sync syncp;
-};
 
 enum segf_rule_flags {
 	SEGF_RULE_PORTS		= BIT(0),	/* port_min..port_max apply */
@@ -46,16 +41,24 @@ struct segf_rule {
 	u8 action;			/* enum segfilter_action */
 	u8 flags;			/* enum segf_rule_flags */
 	bool dying;			/* deleted by the commit being built */
-	struct segf_domain *domain;
+	u16 ctr_slot;			/* its counters: a slot of ctrs */
+	/* NULL until linked (counter.c); its pool knows the domain */
+	struct segf_ctr_block *ctrs;
 	struct segf_chain *chain;	/* ACTION_REDIRECT only */
-	struct segf_rule_pcpu __percpu *stats;
-	/*
-	 * The rule of the same id that the commit being built deleted and
-	 * this one replaced in segf_domain::rules: the current generation
-	 * still uses it, a rollback puts it back.  NULL outside commits.
-	 */
-	struct segf_rule *shadow;
-	struct segf_rule *next_free;	/* freed with an old generation */
+	union {
+		/*
+		 * The rule of the same id that the commit being built
+		 * deleted and this one replaced in segf_domain::rules: the
+		 * current generation still uses it, a rollback puts it
+		 * back.  NULL outside commits.
+		 */
+		struct segf_rule *shadow;
+		/*
+		 * Freed with an old generation: once out of the rule table,
+		 * a rule is nobody's shadow and has none.
+		 */
+		struct segf_rule *next_free;
+	};
 };
 
 /* The rules of one (source group, destination group) pair, folded. */
@@ -74,9 +77,19 @@ struct segf_index {
 	unsigned int slots;		/* at most 2/3 of them hold a pair */
 	unsigned int n_rules;
 	unsigned int n_pairs;
+	unsigned int n_refs;		/* entries of lists */
 	struct segf_pair *pairs;
 	struct segf_rule **lists;	/* each pair's, by priority, then id */
 };
+
+/*
+ * The domain of a rule linked to it: a rule does not spend a pointer of
+ * its own on it, its counters' pool knows it.
+ */
+static inline struct segf_domain *segf_rule_domain(const struct segf_rule *rule)
+{
+	return rule->ctrs->pool->dom;
+}
 
 /* The @i-th rule of @p, a pair of @idx. */
 static inline struct segf_rule *segf_pair_rule(const struct segf_index *idx,

@@ -210,7 +210,7 @@ static int segf_rule_del_apply(struct segf_commit *c, struct nlattr **attrs,
 	err = segf_commit_record(c, SEGF_UNDO_RULE_DEL, rule);
 	if (err)
 		return err;
-	segf_commit_touch(c, rule->domain);
+	segf_commit_touch(c, segf_rule_domain(rule));
 	segf_rule_retire(rule);
 	return 0;
 }
@@ -219,7 +219,7 @@ static int segf_fill_rule(struct sk_buff *skb, void *obj,
 			  const struct segf_msg *m)
 {
 	struct segf_rule *rule = obj;
-	struct segf_domain *dom = rule->domain;
+	struct segf_domain *dom = segf_rule_domain(rule);
 	void *hdr = segf_msg_start(skb, m);
 	struct segf_group *grp;
 	struct nlattr *nest;
