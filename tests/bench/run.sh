@@ -114,7 +114,7 @@ extra=()
 [ "$PROFILE" = 1 ] && extra=(--install /usr/bin/perf:/usr/bin/perf)
 rc=0
 "$TOP/tests/vm/run.sh" 6.1 --script "$OUT/bench-guest.sh" --timeout "$timeout" \
-	--modules 'pktgen openvswitch' --install "$dpctl" --install /sbin/bridge:/sbin/bridge \
+	--modules 'pktgen openvswitch nf_conntrack_bridge' --install "$dpctl" --install /sbin/bridge:/sbin/bridge \
 	--mem 3072 --pin --results "$OUT/raw.txt" --append "$APPEND" --log-name bench \
 	"${extra[@]}" |
 	tee "$OUT/run.log" || rc=$?
