@@ -123,17 +123,17 @@ ct_nft() {
 	local x=$1 src=$2 dst=$3
 	cx "$x" $NFT -f - <<-EOF || die "nft: table bridge ct_$x"
 	table bridge ct_$x {
-	 counter new {}
+	 counter opened {}
 	 set allowed {
 	  type ipv4_addr . ipv4_addr . inet_proto . inet_service
 	  flags interval
 	  elements = { $src . $dst . udp . 9-72, $src . $dst . tcp . $CT_PORT }
 	 }
-	 chain fwd {
+	 chain fw {
 	  type filter hook forward priority 0; policy drop;
 	  ct state established,related accept
 	  ether type arp accept
-	  ct state new ip saddr . ip daddr . meta l4proto . th dport @allowed counter name new accept
+	  ct state new ip saddr . ip daddr . meta l4proto . th dport @allowed counter name opened accept
 	 }
 	}
 	EOF
@@ -208,7 +208,7 @@ ct_new() {
 	case $1 in
 	segfilter) ct_domain_stat "$2" flows_created ;;
 	nft-ct)
-		cx "$2" $NFT list counter bridge "ct_$2" new |
+		cx "$2" $NFT list counter bridge "ct_$2" opened |
 			sed -n 's/.*packets \([0-9]*\).*/\1/p' ;;
 	ovs-ct|ovs)
 		cx "$2" $DPCTL dump-flows "dp$2" |
