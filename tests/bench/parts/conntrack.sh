@@ -387,8 +387,8 @@ ct_conn_config() {
 	ovs-ct) ct_ovs "$x" 30 ;;
 	esac
 	[ "$sys" = flood ] && return 0
-	taskset -c 0 $IP netns exec "sv$x" $CONNRATE serve "$CT_PORT" >/dev/null 2>&1 &
-	CT_SERVERS+=" $!"
+	# Not a child of ours: measure()'s wait must not wait for it.
+	(taskset -c 0 $IP netns exec "sv$x" $CONNRATE serve "$CT_PORT" >/dev/null 2>&1 &)
 }
 
 # ct_connrate X: "rate conns failed median_us" of one run.
@@ -444,7 +444,6 @@ job_ct_flood() {
 
 conntrack_setup() {
 	local sys n
-	CT_SERVERS=
 	# Room for a million flows and more in every table.
 	echo 4194304 >/sys/module/segfilter/parameters/max_flows_per_netns ||
 		die "max_flows_per_netns"
