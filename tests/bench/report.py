@@ -472,6 +472,9 @@ def write_plot(outdir, res):
             zoom.append("'plot.dat' index %d using 1:2 with linespoints "
                         "title '%s'" % (i, title))
         i += 1
+    if not plots:
+        # A run of parts whose rows are not against rules (--cases).
+        plots = zoom = ["1 title 'no configuration against rules in this run'"]
     with open(os.path.join(outdir, "plot.dat"), "w") as f:
         f.write("".join(blocks))
     # All of it on a log scale, then the ones that stay flat up close.
