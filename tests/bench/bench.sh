@@ -445,15 +445,17 @@ measure() {
 	fi
 	local sys=$1 var=$2 n=$3 eps=$4 round=$5 dev=$6 mac=$7 ip=$8
 	shift 8
-	local c0 c1 c2 e0 e1 res us sent peer=b${dev#a}
+	local c0 c1 c2 e0 e1 res us sent peer=b${dev#a} pg_pid
 	pg_setup "$dev" "$mac" "$ip"
 	settle "$@"
 	c0=$("$@")
 	e0=$(stat_of "$peer" rx_packets)
 	echo start >"$PG/pgctrl" &
+	pg_pid=$!
 	sleep "$SECS"
 	echo stop >"$PG/pgctrl"
-	wait
+	# pktgen's writer only: a part's background helpers are not ours.
+	wait "$pg_pid"
 	c1=$("$@")
 	res=$(grep 'Result:' "$PG/$dev")
 	us=$(echo "$res" | sed -n 's/.*OK: \([0-9]*\)(.*/\1/p')
@@ -881,14 +883,15 @@ run_round() {
 
 # profile NAME DEV MAC IP: where CPU 0's time goes while pktgen sends.
 profile() {
-	local name=$1 dev=$2 mac=$3 ip=$4
+	local name=$1 dev=$2 mac=$3 ip=$4 pg_pid
 	pg_setup "$dev" "$mac" "$ip"
 	echo start >"$PG/pgctrl" &
+	pg_pid=$!
 	sleep 1
 	$PERF record -q -C 0 -e cpu-clock -F 4000 -o "$W/perf.data" -- sleep "$SECS" \
 		>/dev/null 2>&1
 	echo stop >"$PG/pgctrl"
-	wait
+	wait "$pg_pid"
 	$PERF report -i "$W/perf.data" --stdio --no-children --sort sym -q 2>/dev/null |
 		awk -v n="$name" 'NF && $1 + 0 >= 0.5 { print "PROFILE " n " " $0 }' | head -n 40
 }

@@ -331,9 +331,10 @@ ct_measure() {
 	e0=$(cx "$x" cat "/sys/class/net/b$x/statistics/rx_packets")
 	new0=$(ct_new "$sys" "$x")
 	echo start >"$PG/pgctrl" &
+	local pg_pid=$!
 	sleep "$SECS"
 	echo stop >"$PG/pgctrl"
-	wait
+	wait "$pg_pid"
 	c1=$(stat_of "d$x" rx_packets)
 	res=$(grep 'Result:' "$PG/a$x")
 	us=$(echo "$res" | sed -n 's/.*OK: \([0-9]*\)(.*/\1/p')

@@ -117,9 +117,10 @@ cpus_run() {
 	done
 	[ "$sys" = segfilter ] && r0=$(cpus_rule_packets)
 	echo start >"$PG/pgctrl" &
+	local pg_pid=$!
 	sleep "$SECS"
 	echo stop >"$PG/pgctrl"
-	wait
+	wait "$pg_pid"
 	for t in $threads; do
 		c1[t]=$(stat_of "d$p$t" rx_packets)
 		res=$(grep 'Result:' "$PG/a$p$t")
