@@ -324,7 +324,7 @@ def targets(res, ctl, mem):
         lines.append("T5 committing 100k rules no slower than nft -f: n/a")
 
     # T6 and T7: memory.
-    for what, limit, t in (("flow", 256, "T6"), ("rule", 128, "T7")):
+    for what, limit, t in (("flow", 192, "T6"), ("rule", 128, "T7")):
         rows = [m for m in mem if m[0] == what]
         if not rows:
             lines.append("%s a %s costs at most %d bytes: n/a" % (t, what, limit))

@@ -109,6 +109,13 @@ def cpu_report(rows):
                      fmt_iv(interval(list(d["cpu1"].values())), "%.4f"),
                      fmt_iv(interval(list(d["two"].values())), "%.4f"),
                      fmt_iv(ivs[sys_]), len(d["scale"])))
+    if "plot" in globals():
+        plot("cpus", "Mpps against the CPUs receiving (median of the rounds)",
+             "CPUs", "Mpps (QEMU TCG guest)",
+             [(sys_, [(1, statistics.median(per[sys_]["one"].values())),
+                      (2, statistics.median(per[sys_]["two"].values()))])
+              for sys_ in sorted(per)])
+        md += ["", "Plot: cpus.png."]
     if "segfilter" in ivs and "bridge" in ivs:
         s, b = ivs["segfilter"], ivs["bridge"]
         common = sorted(set(per["segfilter"]["scale"]) &

@@ -109,6 +109,19 @@ def report(raw, res):
                          min(x[1] for x in nw) if nw else "-",
                          r["rounds"] if r else 0))
 
+    # The plot of this question: ns per packet against the flows held.
+    series = []
+    for s_ in SYSTEMS:
+        pts = [(n, r["median"], r["min"], r["max"]) for n in counts
+               for r in [res.get(pkt_key(s_, n))] if r]
+        if pts:
+            series.append((s_, pts))
+    if series and "plot" in globals():
+        plot("flows", "ns per packet against established flows (median, "
+             "range)", "flows in the table", "ns per packet (QEMU TCG guest)",
+             series, logx=True)
+        md += ["", "Plot: flows.png."]
+
     # C1 and C2: segfilter's established packets, every count.
     c1, c2, ok1, ok2 = [], [], [], []
     for n in counts:

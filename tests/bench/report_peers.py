@@ -142,6 +142,23 @@ def report(raw, res):
                          1000.0 / med, size * 8.0 / med, cells[0], cells[1],
                          len(per[k])))
 
+    # The plot of this question: ns per packet against the frame size.
+    series = []
+    for sys_ in SYSTEMS:
+        pts = []
+        for size in SIZES:
+            k = key_of(sys_, size)
+            if k in per:
+                med, (lo, hi) = boot_median(per[k])
+                pts.append((size, med, lo, hi))
+        if pts:
+            series.append((sys_, pts))
+    if "plot" in globals():
+        plot("sizes", "ns per packet against the frame size (median, "
+             "interval)", "frame size, bytes", "ns per packet (QEMU TCG guest)",
+             series)
+        md += ["", "Plot: sizes.png."]
+
     # tc-bpf against segfilter at each size of the policy.
     rows = []
     for k in sorted(per):
