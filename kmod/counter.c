@@ -8,7 +8,8 @@
  * allocates them for many rules at once, a block of up to 1024 slots
  * with one plain array of counters per possible CPU, and each rule
  * holds a block and a slot in it.  A domain's first block is small
- * (32 slots), each next one as large as all before it, up to 1024: a
+ * (4 slots: 64 bytes a CPU), each next one as large as all before it,
+ * rounded down to a power of two, up to 1024: a
  * domain of a few rules does not pay for a thousand on every CPU.
  *
  * A rule takes its slot when it is linked to its domain (control path,
@@ -20,6 +21,7 @@
  */
 
 #include <linux/bitmap.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/netlink.h>
 #include <linux/overflow.h>
@@ -63,8 +65,11 @@ static void segf_ctr_block_free(struct segf_ctr_block *blk)
 
 static struct segf_ctr_block *segf_ctr_block_new(struct segf_ctr_pool *pool)
 {
-	unsigned int size = clamp_t(unsigned int, pool->capacity,
-				    SEGF_CTR_BLOCK_MIN, SEGF_CTR_BLOCK_MAX);
+	/* A power of two: kmalloc() would round the arrays up to one. */
+	unsigned int size = rounddown_pow_of_two(clamp_t(unsigned int,
+							 pool->capacity,
+							 SEGF_CTR_BLOCK_MIN,
+							 SEGF_CTR_BLOCK_MAX));
 	struct segf_ctr_block *blk;
 	size_t head = struct_size(blk, cpu, nr_cpu_ids);
 	int cpu;

@@ -6,6 +6,7 @@
 #ifndef _SEGF_COUNTER_H
 #define _SEGF_COUNTER_H
 
+#include <linux/cache.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
@@ -25,7 +26,7 @@ struct segf_rule_pcpu {
 
 /* Slots a block holds at most, and the fewest a domain's first takes. */
 #define SEGF_CTR_BLOCK_MAX	1024
-#define SEGF_CTR_BLOCK_MIN	32
+#define SEGF_CTR_BLOCK_MIN	4
 
 /*
  * A block of counter slots: on each possible CPU, an array of @size
@@ -38,7 +39,12 @@ struct segf_ctr_block {
 	unsigned int size;
 	unsigned int used;
 	unsigned long *map;		/* the slots taken */
-	struct segf_rule_pcpu *cpu[];	/* by CPU: @size counters each */
+	/*
+	 * By CPU: @size counters each.  Read by every packet a rule of the
+	 * block counts, so on a cache line of its own, away from @node and
+	 * @used, which taking and giving back slots write.
+	 */
+	struct segf_rule_pcpu *cpu[] ____cacheline_aligned;
 };
 
 /*

@@ -59,8 +59,8 @@ static void counter_test_slots(struct kunit *test)
 		ctr_expect(test, &refs[i], 0);
 		ctr_count(&refs[i], i + 1);
 	}
-	/* 32, 32, 64, ... 512, then full blocks of 1024: seven. */
-	KUNIT_EXPECT_EQ(test, blocks, 7U);
+	/* 4, 4, 8, ... 512, then full blocks of 1024: ten. */
+	KUNIT_EXPECT_EQ(test, blocks, 10U);
 	KUNIT_EXPECT_EQ(test, refcount_read(&pool->ref), N_SLOTS + 1U);
 	/* Each counted only its own: no two share a slot. */
 	for (i = 0; i < N_SLOTS; i++)

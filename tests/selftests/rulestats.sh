@@ -15,7 +15,7 @@
 #   |  domain ctr, default allow       |
 #   |  rule 1:  a -> b icmp deny       |  first block
 #   |  1100 rules c -> d tcp deny      |  fill it and five more
-#   |  rule 2:  b -> a icmp deny       |  the seventh block
+#   |  rule 2:  b -> a icmp deny       |  the tenth block 
 #   +----------------------------------+
 #   IPv4 10.0.0.N/24, IPv6 fd00::N/64
 
