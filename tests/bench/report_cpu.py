@@ -125,7 +125,7 @@ def cpu_report(rows):
             rel = interval([per["segfilter"]["scale"][r] /
                             per["bridge"]["scale"][r] for r in common])
             extra = "; per round segfilter/bridge %s" % fmt_iv(rel)
-        tl.append("C1 scaling from one CPU to two at least the bridge's: "
+        tl.append("M1 scaling from one CPU to two at least the bridge's: "
                   "segfilter %s, bridge %s%s %s"
                   % (fmt_iv(s), fmt_iv(b), extra, verdict_at_least(s, b)))
     return md, tl
@@ -175,7 +175,7 @@ def tcp_report(rows):
         md.append("| %s | %s | %s | %s | %.0f | %d |"
                   % (key[0], key[1], fmt_iv(ivs[key]), rel,
                      statistics.median(size.get(key, [0])), len(gb[key])))
-    for var, t in (("v4", "C2"), ("v6-big", "C3")):
+    for var, t in (("v4", "M2"), ("v6-big", "M3")):
         s, b = ivs.get(("segfilter", var)), ivs.get(("bridge", var))
         if s and b:
             # The rounds pair the two: the host's noise of a round
@@ -197,7 +197,7 @@ def tcp_report(rows):
     big = size.get(("segfilter", "v6-big"))
     if big:
         m = statistics.median(big)
-        tl.append("C4 BIG TCP through segfilter (IPv6, packets over 64 KB "
+        tl.append("M4 BIG TCP through segfilter (IPv6, packets over 64 KB "
                   "at its port): mean packet %.0f bytes %s"
                   % (m, "PASS" if m > 65535 else "MISS"))
     return md, tl
