@@ -396,9 +396,27 @@ redirect_config() {
 # pktgen on DEV: the frame from MAC/IP to the destination.
 pg() { echo "$2" >"$PG/$1" || die "pktgen $1: $2"; }
 
+# pg_clear [T]: pktgen thread T (default 0) holds no device.  The thread
+# acts on "rem_device_all" when it next runs, which a busy host can delay
+# past the 125 ms its writer waits: a device added meanwhile would go with
+# the others.  So it is asked only when it holds devices, and until it
+# holds none.
+pg_clear() {
+	local t=$PG/kpktgend_${1:-0} i
+	pg_holds "$t" || return 0
+	echo "rem_device_all" >"$t"
+	for i in $(seq 200); do
+		pg_holds "$t" || return 0
+		sleep 0.05
+	done
+	die "pktgen thread ${1:-0} still holds devices after rem_device_all"
+}
+
+pg_holds() { grep -qE '^(Running|Stopped): *[^ ]' "$1"; }
+
 pg_setup() {
 	local dev=$1 mac=$2 ip=$3
-	echo "rem_device_all" >"$PG/kpktgend_0"
+	pg_clear 0
 	echo "add_device $dev" >"$PG/kpktgend_0" || die "pktgen add_device $dev"
 	pg "$dev" "count 0"
 	pg "$dev" "clone_skb 0"

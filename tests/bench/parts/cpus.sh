@@ -103,8 +103,8 @@ cpus_rule_packets() {
 cpus_run() {
 	local sys=$1 p=$2 threads=$3 r=$4 t n=0 res us sent c0=() c1=() e0=() e1=()
 	local s0=() s1=() r0 r1 ok=1
-	echo rem_device_all >"$PG/kpktgend_0"
-	echo rem_device_all >"$PG/kpktgend_1"
+	pg_clear 0
+	pg_clear 1
 	for t in $threads; do
 		cpus_pg "$t" "$p$t"
 		n=$((n + 1))
@@ -153,8 +153,8 @@ cpus_run() {
 		check "$([ $((r1 - r0)) -ge "$sum" ] && echo 1 || echo 0)" \
 			"segfilter, threads $threads: the shared rule counted each frame ($((r1 - r0)) of $sum)"
 	fi
-	echo rem_device_all >"$PG/kpktgend_1"
-	echo rem_device_all >"$PG/kpktgend_0"
+	pg_clear 1
+	pg_clear 0
 }
 
 job_cpus() {
