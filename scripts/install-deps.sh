@@ -90,6 +90,13 @@ PKGS=(
 	# make bench, part tcp: iperf3 between VM namespaces, and ethtool to
 	# turn veth GRO on, in the guest
 	iperf3 ethtool
+	# make deb: the Debian packages (debhelper, dh-dkms), checked by
+	# lintian and built by DKMS against both kernels' headers; the man
+	# pages from Documentation/ (rst2man); the completion's helpers
+	debhelper dh-dkms dkms lintian fakeroot python3-docutils bash-completion
+	# metrics.sh: Prometheus' own text parser reads segctl's and segd's
+	# metrics, in the guest
+	python3-prometheus-client
 )
 
 missing_pkgs() {
