@@ -12,20 +12,17 @@ Loaded by report.py, which calls report(raw, res).  Its keys:
 and, from the part "ew" when it ran in the same boot, segfilter fwd at
 each rule count and nft-vmap at 1 rule.
 
-Every figure is judged on an interval: a bootstrap over the rounds
-(rounds resampled with replacement, the same rounds for both sides of a
-ratio, as they ran in the same round), 95% percentile interval of the
-ratio of the medians.  A target is PASS or MISS only when the interval
-lies on one side of its bound; otherwise "within noise".
+Every figure is judged with report.py's statistics (given to this
+module before it runs): a configuration's median with its
+distribution-free interval (median_interval), and a ratio taken round by
+round, as both sides ran in the same round, with the interval of the
+median of those ratios (paired_ratio).  A target is PASS or MISS only
+when the interval lies on one side of its bound; otherwise "within
+noise"; with fewer than 3 rounds it is not judged.
 """
-
-import random
-import statistics
 
 SIZES = [64, 512, 1500]
 SYSTEMS = ["plain", "bridge", "segfilter", "mirred", "tc-bpf"]
-BOOT = 2000
-LEVEL = 0.95
 MIN_ROUNDS = 3
 
 
@@ -45,52 +42,27 @@ def rounds_of(raw):
     return out
 
 
-def interval(vals):
-    lo = (1 - LEVEL) / 2
-    vals = sorted(vals)
-    return (vals[int(lo * (len(vals) - 1))],
-            vals[int(round((1 - lo) * (len(vals) - 1)))])
-
-
-def boot_median(per_round):
-    """Median and bootstrap interval of one configuration's median."""
-    v = list(per_round.values())
-    rng = random.Random(19)
-    meds = [statistics.median(rng.choices(v, k=len(v))) for _ in range(BOOT)]
-    return statistics.median(v), interval(meds)
-
-
-def boot_ratio(a, b):
-    """median(a) / median(b) over their common rounds, with its interval."""
-    rs = sorted(set(a) & set(b))
-    if not rs:
+def ratio(per, a, b):
+    """(interval of a/b round by round, rounds paired), or None."""
+    if a not in per or b not in per:
         return None
-    rng = random.Random(19)
-    ratios = []
-    for _ in range(BOOT):
-        pick = rng.choices(rs, k=len(rs))
-        ratios.append(statistics.median(a[r] for r in pick) /
-                      statistics.median(b[r] for r in pick))
-    point = (statistics.median(a[r] for r in rs) /
-             statistics.median(b[r] for r in rs))
-    return point, interval(ratios), len(rs)
+    n = len(set(per[a]) & set(per[b]))
+    iv = paired_ratio(a, b)
+    return (iv, n) if iv else None
 
 
-def judge(rt, bound, want_below=True):
+def verdict(rt, bound):
     """PASS/MISS against BOUND when the interval tells, else noise."""
-    point, (lo, hi), n = rt
+    if rt is None:
+        return "n/a"
+    iv, n = rt
     if n < MIN_ROUNDS:
         return "n/a (%d round%s: no interval)" % (n, "" if n == 1 else "s")
-    if (hi <= bound) if want_below else (lo >= bound):
-        return "PASS"
-    if (lo > bound) if want_below else (hi < bound):
-        return "MISS"
-    return "within noise"
+    return judge(iv, bound)
 
 
 def fmt_rt(rt):
-    point, (lo, hi), _ = rt
-    return "%.2fx [%.2f-%.2f]" % (point, lo, hi)
+    return fmt_iv(rt[0]) if rt else "-"
 
 
 def human(n):
@@ -117,10 +89,9 @@ def report(raw, res):
     md += ["", "## The floor, the eBPF peer and frame sizes (part peers)", "",
            "ns per packet through each system with frames of 64, 512 and "
            "1500 bytes (FCS included; pktgen sends 4 bytes less): median "
-           "of the rounds, its %d%% bootstrap interval and the range; "
-           "ratios of the medians to the bridge and to tc mirred at the "
-           "same size, with their intervals (paired by round)."
-           % (LEVEL * 100), "",
+           "of the rounds, its 95% interval and the range; ratios to the "
+           "bridge and to tc mirred at the same size, round by round: "
+           "their median and its interval.", "",
            "| Size | System | ns/pkt | interval | min-max | Mpps | Gbit/s "
            "| x bridge | x mirred | rounds |",
            "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -129,13 +100,12 @@ def report(raw, res):
             k = key_of(sys_, size)
             if k not in per:
                 continue
-            med, (lo, hi) = boot_median(per[k])
+            med, lo, hi = median_interval(per[k].values())
             vals = per[k].values()
             cells = []
             for base in ("bridge", "mirred"):
-                b = key_of(base, size)
-                rt = boot_ratio(per[k], per[b]) if b in per else None
-                cells.append(fmt_rt(rt) if rt and base != sys_ else "-")
+                rt = ratio(per, k, key_of(base, size))
+                cells.append(fmt_rt(rt) if base != sys_ else "-")
             md.append("| %d | %s | %.0f | %.0f-%.0f | %.0f-%.0f | %.3f | "
                       "%.2f | %s | %s | %d |"
                       % (size, sys_, med, lo, hi, min(vals), max(vals),
@@ -149,7 +119,7 @@ def report(raw, res):
         for size in SIZES:
             k = key_of(sys_, size)
             if k in per:
-                med, (lo, hi) = boot_median(per[k])
+                med, lo, hi = median_interval(per[k].values())
                 pts.append((size, med, lo, hi))
         if pts:
             series.append((sys_, pts))
@@ -165,9 +135,9 @@ def report(raw, res):
         if k[0] != "tc-bpf" or k[1] != "fwd-64":
             continue
         n = k[2]
-        seg = per.get(("segfilter", "fwd-64", 1, 10)) if n == 1 else \
-            per.get(("segfilter", "fwd", n, 10))
-        rows.append((n, k, seg))
+        seg = ("segfilter", "fwd-64", 1, 10) if n == 1 else \
+            ("segfilter", "fwd", n, 10)
+        rows.append((n, k, seg if seg in per else None))
     if rows:
         md += ["", "tc-BPF with N allowed group pairs against segfilter with "
                "N rules (64 bytes; segfilter at 1 rule from this part, at "
@@ -175,17 +145,17 @@ def report(raw, res):
                "| Pairs/rules | tc-bpf ns/pkt | segfilter ns/pkt "
                "| segfilter/tc-bpf |", "|---:|---:|---:|---:|"]
         for n, k, seg in rows:
-            b, _ = boot_median(per[k])
+            b = median_interval(per[k].values())[0]
             if seg:
-                s, _ = boot_median(seg)
-                rt = boot_ratio(seg, per[k])
+                s = median_interval(per[seg].values())[0]
+                rt = ratio(per, seg, k)
                 md.append("| %s | %.0f | %.0f | %s |"
                           % (human(n), b, s, fmt_rt(rt)))
             else:
                 md.append("| %s | %.0f | - | - |" % (human(n), b))
     k = ("tc-bpf", "drop-pair", 1, 0)
     if k in per:
-        b, (lo, hi) = boot_median(per[k])
+        b, lo, hi = median_interval(per[k].values())
         md += ["", "tc-bpf dropping a denied pair: %.0f ns/pkt [%.0f-%.0f]"
                % (b, lo, hi)]
 
@@ -194,26 +164,23 @@ def report(raw, res):
             ("P1", "mirred", 1.3, "within 1.3x of the tc mirred floor"),
             ("P2", "bridge", 1.0, "at most the bridge's cost")):
         for size in SIZES:
-            s, b = per.get(key_of("segfilter", size)), per.get(key_of(base, size))
-            if s and b:
-                rt = boot_ratio(s, b)
+            rt = ratio(per, key_of("segfilter", size), key_of(base, size))
+            if rt:
                 tl.append("%s established packets %s, %d bytes: segfilter/%s "
                           "%s %s" % (t, what, size, base, fmt_rt(rt),
-                                     judge(rt, bound)))
+                                     verdict(rt, bound)))
     for n, k, seg in rows:
         if not seg:
             continue
-        rt = boot_ratio(seg, per[k])
-        v = judge(rt, 1.0)
+        rt = ratio(per, seg, k)
+        v = verdict(rt, 1.0)
         if v == "MISS":
             v += " (the profile: performance.rst, the floor and the eBPF peer)"
         tl.append("P3 ahead of the minimal tc-BPF program, %s pairs/rules: "
                   "segfilter/tc-bpf %s %s" % (human(n), fmt_rt(rt), v))
-    seg = per.get(("segfilter", "fwd", 1, 10))
-    nft = per.get(("nft-vmap", "fwd", 1, 0))
-    if seg and nft:
-        rt = boot_ratio(seg, nft)
-        v = judge(rt, 1.0)
+    rt = ratio(per, ("segfilter", "fwd", 1, 10), ("nft-vmap", "fwd", 1, 0))
+    if rt:
+        v = verdict(rt, 1.0)
         if v == "within noise":
             v = "within noise, PASS"
         tl.append("P4 the nftables verdict map at 1 rule not ahead of "
