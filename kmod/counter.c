@@ -63,11 +63,15 @@ static void segf_ctr_block_free(struct segf_ctr_block *blk)
 	kfree(blk);
 }
 
-static struct segf_ctr_block *segf_ctr_block_new(struct segf_ctr_pool *pool)
+/*
+ * A block as large as the @capacity of the blocks there are, rounded
+ * down to a power of two (kmalloc() would round its arrays up to one).
+ */
+static struct segf_ctr_block *segf_ctr_block_new(struct segf_ctr_pool *pool,
+						 unsigned int capacity)
 {
-	/* A power of two: kmalloc() would round the arrays up to one. */
 	unsigned int size = rounddown_pow_of_two(clamp_t(unsigned int,
-							 pool->capacity,
+							 capacity,
 							 SEGF_CTR_BLOCK_MIN,
 							 SEGF_CTR_BLOCK_MAX));
 	struct segf_ctr_block *blk;
@@ -112,23 +116,37 @@ static struct segf_ctr_block *segf_ctr_block_new(struct segf_ctr_pool *pool)
 int segf_ctr_take(struct segf_ctr_pool *pool, struct segf_ctr_block **blk,
 		  u16 *slot, struct netlink_ext_ack *extack)
 {
-	struct segf_ctr_block *b;
-	unsigned int i;
+	struct segf_ctr_block *b, *fresh = NULL;
+	unsigned int i, capacity;
 	int cpu;
 
 	mutex_lock(&pool->lock);
 	b = list_first_entry_or_null(&pool->partial, struct segf_ctr_block,
 				     node);
 	if (!b) {
-		b = segf_ctr_block_new(pool);
-		if (!b) {
-			mutex_unlock(&pool->lock);
+		/*
+		 * Allocate without the lock: a give, which may run from the
+		 * reclaim workqueue, must not wait on an allocation that
+		 * reclaims.  A give may free a slot meanwhile; then that is
+		 * used and the new block goes.
+		 */
+		capacity = pool->capacity;
+		mutex_unlock(&pool->lock);
+		fresh = segf_ctr_block_new(pool, capacity);
+		if (!fresh) {
 			NL_SET_ERR_MSG_MOD(extack,
 					   "no memory for the rule's counters");
 			return -ENOMEM;
 		}
-		list_add(&b->node, &pool->partial);
-		pool->capacity += b->size;
+		mutex_lock(&pool->lock);
+		b = list_first_entry_or_null(&pool->partial,
+					     struct segf_ctr_block, node);
+		if (!b) {
+			b = fresh;
+			fresh = NULL;
+			list_add(&b->node, &pool->partial);
+			pool->capacity += b->size;
+		}
 	}
 	i = find_first_zero_bit(b->map, b->size);
 	__set_bit(i, b->map);
@@ -136,6 +154,8 @@ int segf_ctr_take(struct segf_ctr_pool *pool, struct segf_ctr_block **blk,
 		list_del_init(&b->node);
 	refcount_inc(&pool->ref);
 	mutex_unlock(&pool->lock);
+	if (fresh)
+		segf_ctr_block_free(fresh);
 
 	/* Its last rule was freed after a grace period: nobody counts here. */
 	for_each_possible_cpu(cpu) {

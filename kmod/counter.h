@@ -38,13 +38,14 @@ struct segf_ctr_block {
 	struct list_head node;		/* in pool->partial while not full */
 	unsigned int size;
 	unsigned int used;
-	unsigned long *map;		/* the slots taken */
+	unsigned long *map;		/* the slots taken, after @cpu */
 	/*
-	 * By CPU: @size counters each.  Read by every packet a rule of the
-	 * block counts, so on a cache line of its own, away from @node and
-	 * @used, which taking and giving back slots write.
+	 * By CPU: @size counters each, read by every packet a rule of the
+	 * block counts.  Taking and giving back slots write @used, @node
+	 * and @map near them, but only when a rule is added or freed: not
+	 * worth a cache line of padding in every block.
 	 */
-	struct segf_rule_pcpu *cpu[] ____cacheline_aligned;
+	struct segf_rule_pcpu *cpu[];
 };
 
 /*

@@ -438,8 +438,12 @@ static struct segf_rule *commit_rule(struct segf_commit *c,
 	rule->src_group = WEB;
 	rule->action = SEGFILTER_ACTION_ALLOW;
 	segf_commit_touch(c, ctx->dom);
-	if (segf_rule_link(ctx->dom, rule, NULL) ||
-	    segf_commit_record(c, SEGF_UNDO_RULE_NEW, rule)) {
+	if (segf_rule_link(ctx->dom, rule, NULL)) {
+		segf_rule_free(rule);
+		return NULL;
+	}
+	if (segf_commit_record(c, SEGF_UNDO_RULE_NEW, rule)) {
+		segf_rule_unlink(rule);
 		segf_rule_free(rule);
 		return NULL;
 	}

@@ -14,8 +14,8 @@
 #   +-----+----------------------+-----+
 #   |  domain ctr, default allow       |
 #   |  rule 1:  a -> b icmp deny       |  first block
-#   |  1100 rules c -> d tcp deny      |  fill it and five more
-#   |  rule 2:  b -> a icmp deny       |  the tenth block 
+#   |  1100 rules c -> d tcp deny      |  fill it, eight more and
+#   |  rule 2:  b -> a icmp deny       |  part of the tenth
 #   +----------------------------------+
 #   IPv4 10.0.0.N/24, IPv6 fd00::N/64
 
