@@ -785,6 +785,22 @@ static void usage(void)
 	      stderr);
 }
 
+/* A decimal number of 0 .. UINT32_MAX: 0, or -1 if @arg is none. */
+static int parse_count(const char *arg, uint32_t *value)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*arg < '0' || *arg > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno || *end || v > UINT32_MAX)
+		return -1;
+	*value = v;
+	return 0;
+}
+
 static char *concat(const char *a, const char *b)
 {
 	char *s = malloc(strlen(a) + strlen(b) + 1);
@@ -879,12 +895,13 @@ int main(int argc, char **argv)
 		      "      --lease-ttl is at least 5\n", stderr);
 		return EXIT_USAGE;
 	}
-	if (metrics_rules && (!metrics ||
-			      parse_u32(metrics_rules, "--metrics-rules",
-					&max_rules))) {
-		if (!metrics)
-			fputs("segd: --metrics-rules goes with --metrics\n",
-			      stderr);
+	if (metrics_rules && !metrics) {
+		fputs("segd: --metrics-rules goes with --metrics\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (metrics_rules && parse_count(metrics_rules, &max_rules)) {
+		fprintf(stderr, "segd: --metrics-rules %s: not a number of 0 to %u\n",
+			metrics_rules, UINT32_MAX);
 		return EXIT_USAGE;
 	}
 	if (pwfile) {
