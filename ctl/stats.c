@@ -221,8 +221,8 @@ static int dump(uint8_t cmd, const struct obj_ref *domain,
 /*
  * Read the counters into @d: every domain, port, rule and instance; with
  * @domain, only that domain, its rules and its instances; with @ifindex,
- * only that port.  0, or 1 (the exit status) after saying why; @d is
- * then freed.
+ * only that port.  0, or the exit status after saying why (as
+ * sfnl_request()); @d is then freed.
  */
 int stats_read(struct stats_dump *d, const struct obj_ref *domain,
 	       const uint32_t *ifindex)
@@ -261,7 +261,7 @@ int stats_read(struct stats_dump *d, const struct obj_ref *domain,
 out:
 	if (ret)
 		stats_free(d);
-	return ret ? 1 : 0;
+	return ret;
 }
 
 void stats_free(struct stats_dump *d)
