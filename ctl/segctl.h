@@ -244,6 +244,20 @@ const char *format_nest_addr(struct nlattr *nest, char *buf, int size);
 void print_addrs(struct nlattr *nest, const char *key, const char *fmt);
 /* stats.c */
 const char *drop_name(unsigned int reason, char *buf, int size);
+/* The name of each counter of a domain or port (NULL: none). */
+extern const char *const stat_names[SEGFILTER_STATS_MAX + 1];
+
+/* What segctl stats shows, as the kernel's replies. */
+struct stats_dump {
+	struct sfnl_replies domains;
+	struct sfnl_replies ports;
+	struct sfnl_replies rules;
+	struct sfnl_replies instances;
+};
+
+int stats_read(struct stats_dump *d, const struct obj_ref *domain,
+	       const uint32_t *ifindex);
+void stats_free(struct stats_dump *d);
 /*
  * chain.c: the service an attribute of a CHAIN_SERVICES nest names, or
  * NULL if it is not a SEGFILTER_A_CHAIN_SERVICE string.

@@ -5,7 +5,8 @@
  * (Documentation/cluster.rst).
  *
  *	segd --etcd URLS --host H --tunnel ADDR --uplink DEV [--prefix P]
- *	     [--user U --password-file F] [--cacert F] [--lease-ttl S] [-v]
+ *	     [--user U --password-file F] [--cacert F] [--lease-ttl S]
+ *	     [--metrics ADDR:PORT [--metrics-rules N]] [-v]
  *
  * It keeps a copy of the keys of [P config/, P hosts0), read at one
  * revision and then followed by a watch, resumed from the next revision
@@ -17,6 +18,9 @@
  * read only when segd's copy of it may be wrong: at start, on each
  * resync, after a failed apply and after a device that held a port went
  * (it takes its port with it).
+ *
+ * With --metrics it also answers GET /metrics (metrics.h) from the same
+ * poll loop, with the module's counters at that moment.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,6 +45,8 @@
 #include "config.h"
 #include "etcd.h"
 #include "json_print.h"
+#include "metrics.h"
+#include "prom.h"
 #include "segctl.h"
 #include "view.h"
 
@@ -73,6 +79,8 @@ struct segd {
 	json_object *status;	/* the status to write, NULL: none */
 	int64_t status_due;	/* ms, monotonic: when it may be written */
 	int64_t status_written;	/* ms, monotonic: the last write */
+
+	struct metrics *metrics;	/* --metrics, NULL: none */
 };
 
 static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -721,17 +729,48 @@ static bool rtnl_drain(struct segd *s)
 }
 
 /*
- * The whole backoff, whatever the links do; a link event is applied
- * meanwhile from the keys read last (if any were).
+ * Fill @pfd: the link events first, then the metrics endpoint's sockets.
+ * How many entries; @wait is lowered to a metrics client's timeout.
  */
-static void backoff_wait(struct segd *s, struct pollfd *pfd, int ms)
+static unsigned int pollfds(struct segd *s, struct pollfd *pfd,
+			    int64_t *wait)
 {
+	unsigned int n = 1;
+	int t;
+
+	pfd[0].fd = s->rtnl;
+	pfd[0].events = POLLIN;
+	pfd[0].revents = 0;
+	if (!s->metrics)
+		return n;
+	n += metrics_pollfds(s->metrics, pfd + 1);
+	t = metrics_timeout(s->metrics);
+	if (t >= 0 && t < *wait)
+		*wait = t;
+	return n;
+}
+
+/*
+ * The whole backoff, whatever the links do; a link event is applied
+ * meanwhile from the keys read last (if any were), and the metrics are
+ * served.
+ */
+static void backoff_wait(struct segd *s, int ms)
+{
+	struct pollfd pfd[1 + METRICS_POLLFDS];
 	int64_t until = now_ms() + ms, wait;
+	unsigned int n;
+	int ret;
 
 	while ((wait = until - now_ms()) > 0) {
-		pfd->revents = 0;
-		if (poll(pfd, 1, (int)wait) <= 0 ||
-		    !(pfd->revents & POLLIN) || !rtnl_drain(s) ||
+		n = pollfds(s, pfd, &wait);
+		ret = poll(pfd, n, (int)wait);
+		if (ret < 0)
+			continue;
+		/* also when nothing came: a client's time may be up */
+		if (s->metrics)
+			metrics_serve(s->metrics, pfd + 1, n - 1);
+		if (!ret || !(pfd[0].revents & POLLIN) || !rtnl_drain(s) ||
 		    !s->revision)
 			continue;
 		apply(s, "link event, etcd away");
@@ -741,8 +780,25 @@ static void backoff_wait(struct segd *s, struct pollfd *pfd, int ms)
 static void usage(void)
 {
 	fputs("Usage: segd --etcd URLS --host H --tunnel ADDR --uplink DEV [--prefix P]\n"
-	      "            [--user U --password-file F] [--cacert F] [--lease-ttl S] [-v]\n",
+	      "            [--user U --password-file F] [--cacert F] [--lease-ttl S]\n"
+	      "            [--metrics ADDR:PORT [--metrics-rules N]] [-v]\n",
 	      stderr);
+}
+
+/* A decimal number of 0 .. UINT32_MAX: 0, or -1 if @arg is none. */
+static int parse_count(const char *arg, uint32_t *value)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*arg < '0' || *arg > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno || *end || v > UINT32_MAX)
+		return -1;
+	*value = v;
+	return 0;
 }
 
 static char *concat(const char *a, const char *b)
@@ -766,12 +822,15 @@ int main(int argc, char **argv)
 		{ "password-file", required_argument, NULL, 'p' },
 		{ "cacert",	   required_argument, NULL, 'c' },
 		{ "lease-ttl",	   required_argument, NULL, 'l' },
+		{ "metrics",	   required_argument, NULL, 'm' },
+		{ "metrics-rules", required_argument, NULL, 'r' },
 		{ "verbose",	   no_argument,	      NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct etcd_opts eo = { 0 };
 	struct segd s = { .lease_ttl = 60, .rtnl = -1 };
-	const char *pwfile = NULL;
+	const char *pwfile = NULL, *metrics = NULL, *metrics_rules = NULL;
+	uint32_t max_rules = PROM_MAX_RULES;
 	char *password = NULL;
 	int backoff = BACKOFF_MIN_MS;
 	int need = WATCH_RELIST;
@@ -809,6 +868,12 @@ int main(int argc, char **argv)
 		case 'l':
 			s.lease_ttl = atoll(optarg);
 			break;
+		case 'm':
+			metrics = optarg;
+			break;
+		case 'r':
+			metrics_rules = optarg;
+			break;
 		case 'v':
 			s.verbose = true;
 			break;
@@ -828,6 +893,15 @@ int main(int argc, char **argv)
 	    s.lease_ttl < 5) {
 		fputs("segd: --host has no '/', --prefix starts and ends with '/',\n"
 		      "      --lease-ttl is at least 5\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (metrics_rules && !metrics) {
+		fputs("segd: --metrics-rules goes with --metrics\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (metrics_rules && parse_count(metrics_rules, &max_rules)) {
+		fprintf(stderr, "segd: --metrics-rules %s: not a number of 0 to %u\n",
+			metrics_rules, UINT32_MAX);
 		return EXIT_USAGE;
 	}
 	if (pwfile) {
@@ -857,9 +931,16 @@ int main(int argc, char **argv)
 		perror("segd: rtnetlink");
 		return 1;
 	}
+	if (metrics) {
+		s.metrics = metrics_open(metrics, max_rules);
+		if (!s.metrics)
+			return 1;
+		logmsg("metrics on http://%s/metrics", metrics);
+	}
 
 	for (;;) {
-		struct pollfd pfd = { .fd = s.rtnl, .events = POLLIN };
+		struct pollfd pfd[1 + METRICS_POLLFDS];
+		unsigned int n;
 		int64_t wait;
 		int ret;
 
@@ -876,7 +957,7 @@ int main(int argc, char **argv)
 			if (ret) {
 				logmsg("etcd: %s; again in %d ms",
 				       etcd_strerror(s.e), backoff);
-				backoff_wait(&s, &pfd, backoff);
+				backoff_wait(&s, backoff);
 				backoff = backoff * 2 > BACKOFF_MAX_MS ?
 					  BACKOFF_MAX_MS : backoff * 2;
 				why = "etcd back";
@@ -889,10 +970,12 @@ int main(int argc, char **argv)
 		wait = s.next_keepalive - now_ms();
 		if (s.status && s.status_due - now_ms() < wait)
 			wait = s.status_due - now_ms();
+		n = pollfds(&s, pfd, &wait);
 		if (wait < 0)
 			wait = 0;
-		pfd.revents = 0;
-		ret = etcd_watch_poll(s.w, &pfd, 1, (int)wait);
+		ret = etcd_watch_poll(s.w, pfd, n, (int)wait);
+		if (s.metrics)
+			metrics_serve(s.metrics, pfd + 1, n - 1);
 		if (ret < 0) {
 			logmsg("watch ended: %s", etcd_strerror(s.e));
 			need = WATCH_RESUME;
@@ -903,7 +986,7 @@ int main(int argc, char **argv)
 			why = "resync";
 			continue;
 		}
-		if ((pfd.revents & POLLIN) && rtnl_drain(&s))
+		if ((pfd[0].revents & POLLIN) && rtnl_drain(&s))
 			apply(&s, "link event");
 		keepalive(&s);
 	}

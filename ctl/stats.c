@@ -5,13 +5,18 @@
 #include <inttypes.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "json_print.h"
 #include "nl_gen.h"
+#include "prom.h"
 #include "segctl.h"
 
-/* The counters, in the order printed; their names are the JSON keys. */
-static const char *const stat_names[SEGFILTER_STATS_MAX + 1] = {
+/*
+ * The counters, in the order printed; their names are the JSON keys and
+ * the middle of the Prometheus metrics' names (prom.c).
+ */
+const char *const stat_names[SEGFILTER_STATS_MAX + 1] = {
 	[SEGFILTER_STATS_RX_PACKETS]	= "rx_packets",
 	[SEGFILTER_STATS_RX_BYTES]	= "rx_bytes",
 	[SEGFILTER_STATS_TX_PACKETS]	= "tx_packets",
@@ -214,94 +219,129 @@ static int dump(uint8_t cmd, const struct obj_ref *domain,
 }
 
 /*
- * segctl stats [domain DOMAIN | port DEV]
+ * Read the counters into @d: every domain, port, rule and instance; with
+ * @domain, only that domain, its rules and its instances; with @ifindex,
+ * only that port.  0, or the exit status after saying why (as
+ * sfnl_request()); @d is then freed.
+ */
+int stats_read(struct stats_dump *d, const struct obj_ref *domain,
+	       const uint32_t *ifindex)
+{
+	struct nl_msg *msg;
+	int ret = 0;
+
+	memset(d, 0, sizeof(*d));
+	if (!ifindex) {
+		msg = sfnl_msg(SEGFILTER_CMD_DOMAIN_GET, !domain);
+		if (!msg)
+			return 1;
+		if (domain)
+			put_domain_ref(msg, domain);
+		ret = sfnl_request(msg, &d->domains);
+		nlmsg_free(msg);
+	}
+	if (!ret && !domain) {
+		msg = sfnl_msg(SEGFILTER_CMD_PORT_GET, !ifindex);
+		if (!msg) {
+			ret = 1;
+			goto out;
+		}
+		if (ifindex)
+			sfnl_put_u32(msg, SEGFILTER_A_IFINDEX, *ifindex);
+		ret = sfnl_request(msg, &d->ports);
+		nlmsg_free(msg);
+	}
+	if (!ret && !ifindex)
+		ret = dump(SEGFILTER_CMD_RULE_GET, domain, &d->rules);
+	if (!ret && !ifindex)
+		ret = dump(SEGFILTER_CMD_INSTANCE_GET, domain, &d->instances);
+	if (!ret)
+		ret = check_stats(&d->domains) || check_stats(&d->ports) ||
+		      check_stats(&d->rules) || check_stats(&d->instances);
+out:
+	if (ret)
+		stats_free(d);
+	return ret;
+}
+
+void stats_free(struct stats_dump *d)
+{
+	sfnl_replies_free(&d->domains);
+	sfnl_replies_free(&d->ports);
+	sfnl_replies_free(&d->rules);
+	sfnl_replies_free(&d->instances);
+}
+
+/*
+ * segctl stats [--prometheus [--max-rules N]] [domain DOMAIN | port DEV]
  *
  * Text: each domain, then each port, with its counters, then each rule
  * with the packets and bytes it decided on, then each service instance
  * with its state and counters.  JSON: an object {"domains": [...],
  * "ports": [...], "rules": [...], "instances": [...]}, with only the
  * domain, its rules and its instances when a domain is given, only the
- * port when a port is.
+ * port when a port is.  --prometheus: the same counters in Prometheus'
+ * text format (prom.c), the rules only up to N of them.
  */
 int stats_cmd(int argc, char **argv)
 {
-	struct sfnl_replies domains = {}, ports = {}, rules = {},
-			    instances = {};
-	const char *dom = NULL, *dev = NULL;
+	const char *dom = NULL, *dev = NULL, *prom = NULL, *max = NULL;
 	const struct keyword kws[] = {
 		{ .name = "domain", .value = &dom },
 		{ .name = "port", .value = &dev },
+		{ .name = "--prometheus", .value = &prom, .flags = KW_FLAG },
+		{ .name = "--max-rules", .value = &max },
 	};
-	struct nl_msg *msg = NULL;
+	uint32_t max_rules = PROM_MAX_RULES;
+	struct stats_dump d;
 	struct obj_ref domain;
 	uint32_t ifindex;
-	int ret = 0;
+	int ret;
 
 	if (parse_keywords(argc, argv, kws, ARRAY_SIZE(kws)))
 		return EXIT_USAGE;
 	if (dom && dev)
 		return usage_error("give either \"domain DOMAIN\" or \"port DEV\"");
+	if (max && !prom)
+		return usage_error("\"--max-rules\" goes with \"--prometheus\"");
+	if (prom && is_json_context())
+		return usage_error("\"--prometheus\" and \"-j\" are two formats: give one");
+	if (max && parse_u32(max, "--max-rules", &max_rules))
+		return EXIT_USAGE;
 	if (dom && parse_domain_ref(dom, &domain))
 		return EXIT_USAGE;
 	if (dev && dev_index(dev, &ifindex))
 		return 1;
 
-	if (!dev) {
-		msg = sfnl_msg(SEGFILTER_CMD_DOMAIN_GET, !dom);
-		if (!msg)
-			return 1;
-		if (dom)
-			put_domain_ref(msg, &domain);
-		ret = sfnl_request(msg, &domains);
-		nlmsg_free(msg);
-	}
-	if (!ret && !dom) {
-		msg = sfnl_msg(SEGFILTER_CMD_PORT_GET, !dev);
-		if (!msg) {
-			ret = 1;
-			goto out;
-		}
-		if (dev)
-			sfnl_put_u32(msg, SEGFILTER_A_IFINDEX, ifindex);
-		ret = sfnl_request(msg, &ports);
-		nlmsg_free(msg);
-	}
-	if (!ret && !dev)
-		ret = dump(SEGFILTER_CMD_RULE_GET, dom ? &domain : NULL,
-			   &rules);
-	if (!ret && !dev)
-		ret = dump(SEGFILTER_CMD_INSTANCE_GET, dom ? &domain : NULL,
-			   &instances);
-	if (!ret)
-		ret = check_stats(&domains) || check_stats(&ports) ||
-		      check_stats(&rules) || check_stats(&instances);
+	ret = stats_read(&d, dom ? &domain : NULL, dev ? &ifindex : NULL);
 	if (ret)
-		goto out;
+		return ret;
+	if (prom) {
+		ret = prom_write(stdout, &d, max_rules);
+		stats_free(&d);
+		return ret;
+	}
 
 	open_json_object(NULL);
 	if (!dev) {
 		open_json_array("domains");
-		print_replies(&domains, print_domain_stats);
+		print_replies(&d.domains, print_domain_stats);
 		close_json_array();
 	}
 	if (!dom) {
 		open_json_array("ports");
-		print_replies(&ports, print_port_stats);
+		print_replies(&d.ports, print_port_stats);
 		close_json_array();
 	}
 	if (!dev) {
 		open_json_array("rules");
-		print_replies(&rules, print_rule_stats);
+		print_replies(&d.rules, print_rule_stats);
 		close_json_array();
 		open_json_array("instances");
-		print_replies(&instances, print_instance_stats);
+		print_replies(&d.instances, print_instance_stats);
 		close_json_array();
 	}
 	close_json_object();
-out:
-	sfnl_replies_free(&domains);
-	sfnl_replies_free(&ports);
-	sfnl_replies_free(&rules);
-	sfnl_replies_free(&instances);
-	return ret;
+	stats_free(&d);
+	return 0;
 }

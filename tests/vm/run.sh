@@ -43,7 +43,10 @@
 #   /bin/bash; busybox for everything else (/bin/sh is busybox).
 #   When ynl.sh runs: /segfilter/ynl/{cli.py,lib/,segfilter.yaml} (the
 #   kernel's YNL client, from linux-source) and /usr/bin/python3 with
-#   the modules the client needs.
+#   the modules the client needs.  When a script has a line
+#   "# guest-python: MODULE...": /usr/bin/python3 with those modules of
+#   the host (metrics.sh: prometheus_client.parser, Debian's
+#   python3-prometheus-client) and what they import.
 #   When a script uses etcd (calls etcd_cluster_start of lib.sh):
 #   /usr/bin/etcd and /usr/bin/etcdctl (Debian's etcd-server and
 #   etcd-client), /usr/bin/openssl (lib.sh's ETCD_TLS=1 makes its
@@ -323,20 +326,10 @@ module_deps() {
 	modinfo -F depends "$KO" | tr ',' ' '
 }
 
-# ynl.sh drives the module with the kernel's own YNL client, which needs
-# python3 with yaml.  Only for it, and only the files the client imports
-# (python-files.py, about 12 MB), not the host's whole Python: the other
-# scripts' guests stay as small as they were.
-install_ynl() {
-	local root=$1 ynl=$CACHE/ynl/tools/net/ynl f files py=''
-	local spec=$TOP/Documentation/netlink/specs/segfilter.yaml
-	[ -f "$ynl/cli.py" ] || die "$ynl/cli.py missing: run scripts/install-deps.sh"
-	[ -x /usr/bin/python3 ] || die "/usr/bin/python3 missing: run scripts/install-deps.sh"
-	mkdir -p "$root/segfilter/ynl/lib"
-	cp "$ynl/cli.py" "$spec" "$root/segfilter/ynl/"
-	cp "$ynl"/lib/*.py "$root/segfilter/ynl/lib/"
-	files=$(/usr/bin/python3 "$HERE/python-files.py" "$ynl" "$spec") ||
-		die "cannot list the Python files cli.py needs"
+# Copy the host's Python FILES (python-files.py's list) into the guest:
+# install_python ROOT FILES.
+install_python() {
+	local root=$1 files=$2 f py=''
 	for f in $files; do
 		case $f in
 		/usr/bin/python*) py=$f; install_bin "$root" "$f" ;;
@@ -346,6 +339,38 @@ install_ynl() {
 	done
 	[ -n "$py" ] || die "python-files.py named no interpreter"
 	[ "$py" = /usr/bin/python3 ] || ln -sf "${py##*/}" "$root/usr/bin/python3"
+}
+
+# ynl.sh drives the module with the kernel's own YNL client, which needs
+# python3 with yaml.  Only for it, and only the files the client imports
+# (python-files.py, about 12 MB), not the host's whole Python: the other
+# scripts' guests stay as small as they were.
+install_ynl() {
+	local root=$1 ynl=$CACHE/ynl/tools/net/ynl files
+	local spec=$TOP/Documentation/netlink/specs/segfilter.yaml
+	[ -f "$ynl/cli.py" ] || die "$ynl/cli.py missing: run scripts/install-deps.sh"
+	[ -x /usr/bin/python3 ] || die "/usr/bin/python3 missing: run scripts/install-deps.sh"
+	mkdir -p "$root/segfilter/ynl/lib"
+	cp "$ynl/cli.py" "$spec" "$root/segfilter/ynl/"
+	cp "$ynl"/lib/*.py "$root/segfilter/ynl/lib/"
+	files=$(/usr/bin/python3 "$HERE/python-files.py" "$ynl" "$spec") ||
+		die "cannot list the Python files cli.py needs"
+	install_python "$root" "$files"
+}
+
+# A script whose line "# guest-python: MODULE..." names the modules its
+# own Python code imports (metrics.sh: Debian's prometheus_client) gets
+# python3 with them and what they import, likewise.
+install_guest_python() {
+	local root=$1 mods files
+	shift
+	mods=$(sed -n 's/^# guest-python: *//p' "$@" | tr '\n' ' ')
+	[ -n "${mods// /}" ] || return 0
+	[ -x /usr/bin/python3 ] || die "/usr/bin/python3 missing: run scripts/install-deps.sh"
+	# shellcheck disable=SC2086 # a list of module names
+	files=$(/usr/bin/python3 "$HERE/python-files.py" --import $mods) ||
+		die "cannot import $mods on the host: run scripts/install-deps.sh"
+	install_python "$root" "$files"
 }
 
 make_initramfs() {
@@ -420,6 +445,7 @@ make_initramfs() {
 	case " ${GUEST_SCRIPTS[*]} " in
 	*/ynl.sh\ *) install_ynl "$root" ;;
 	esac
+	install_guest_python "$root" "${host_scripts[@]}"
 	if [ "$NEED_ETCD" = 1 ]; then
 		install_bin "$root" /usr/bin/etcd /usr/bin/etcd
 		install_bin "$root" /usr/bin/etcdctl /usr/bin/etcdctl
