@@ -35,6 +35,8 @@ struct metrics_client {
 struct metrics {
 	int fd;
 	uint32_t max_rules;
+	/* no fd to accept with: the listener rests until then (ms) */
+	int64_t accept_pause;
 	struct metrics_client c[METRICS_CLIENTS];
 	/* the client of each pollfd metrics_pollfds() filled, -1: fd */
 	int slot[METRICS_POLLFDS];
@@ -139,7 +141,8 @@ unsigned int metrics_pollfds(struct metrics *m, struct pollfd *fds)
 	unsigned int n = 0;
 	int i;
 
-	fds[n].fd = m->fd;
+	/* a negative fd is not polled: rest while accept() cannot work */
+	fds[n].fd = m->accept_pause > now_ms() ? -1 : m->fd;
 	fds[n].events = POLLIN;
 	fds[n].revents = 0;
 	m->slot[n++] = -1;
@@ -159,6 +162,8 @@ int metrics_timeout(struct metrics *m)
 	int64_t first = -1, now = now_ms();
 	int i;
 
+	if (m->accept_pause > now)
+		first = m->accept_pause;
 	for (i = 0; i < METRICS_CLIENTS; i++)
 		if (m->c[i].fd >= 0 &&
 		    (first < 0 || m->c[i].deadline < first))
@@ -315,8 +320,17 @@ static void accept_clients(struct metrics *m)
 
 	for (;;) {
 		fd = accept4(m->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			/*
+			 * Out of fds or memory, the connection stays queued
+			 * and the listener readable: poll() would return at
+			 * once, forever.  Rest for a second instead.
+			 */
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				m->accept_pause = now_ms() + 1000;
 			return;	/* none left, or no fd to take it */
+		}
 		for (i = 0; i < METRICS_CLIENTS && m->c[i].fd >= 0; i++)
 			;
 		if (i == METRICS_CLIENTS) {
