@@ -17,6 +17,8 @@
 #   make stress       the concurrency stress, long, on the debug kernel:
 #                     STRESS_SECS (1800), STRESS_KERNEL (debug); with
 #                     NOISY_SECS, noisy.sh too, its noise that long
+#   make deb          the Debian packages segfilter-dkms and segfilter-tools,
+#                     built from a clean copy of the tree, into .build/deb/
 #   make deps         install what the build and tests need (root)
 #   make regen        regenerate the C files of the netlink contract from
 #                     Documentation/netlink/specs/segfilter.yaml
@@ -34,7 +36,7 @@ STRESS_KERNEL ?= debug
 STRESS_SECS ?= 1800
 
 .PHONY: all module segctl install modules_install deps check bench bench-cluster fuzz stress \
-	demo regen clean
+	demo regen clean deb
 
 all: module segctl
 
@@ -55,6 +57,9 @@ install: modules_install segctl
 
 deps:
 	scripts/install-deps.sh
+
+deb:
+	scripts/make-deb.sh
 
 # The uapi header, the kernel's policies and op table, segctl's and the
 # test tools' tables: written from the spec, committed, and checked by

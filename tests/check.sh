@@ -5,14 +5,18 @@
 # kernel if it is not cached, then boot each test kernel under QEMU and
 # run the module's tests there (tests/vm/run.sh).
 #
-# usage: tests/check.sh [KERNEL...]     (default: spec 6.1 6.12 debug bench)
+# usage: tests/check.sh [KERNEL...]     (default: spec deb 6.1 6.12 debug bench)
 #   The debug kernel's run goes beside the others (see main()).
 #   Extra options for tests/vm/run.sh can be given in $SEGFILTER_RUN_OPTS
 #   (e.g. "-v" or "--tests 'a.sh b.sh'").  "bench" is not a kernel: it
 #   runs the benchmark's quick mode (tests/bench/run.sh --quick) on 6.1,
 #   which checks that every configuration of make bench works.  "spec"
 #   is not a kernel either: the host-side checks of the netlink spec
-#   (tests/ynl/check.sh, seconds), run before any guest boots.
+#   (tests/ynl/check.sh, seconds), run before any guest boots.  "deb"
+#   is not a kernel either: the Debian packages (tests/deb/check.sh
+#   --guest: make deb, lintian, DKMS builds for 6.1 and 6.12 on the
+#   host, about 2 minutes, then the DKMS-built module in a 6.1 guest),
+#   first in the stock kernels' lane.
 #
 # The last line of output is "N passed, N failed" over all kernels; the
 # exit status is 1 if anything failed.  Caches live in
@@ -82,6 +86,8 @@ run_one() {
 		     --tests "$debug_b" "${run_opts[@]}")
 	elif [ "$k" = spec ]; then
 		cmd=("$TOP/tests/ynl/check.sh")
+	elif [ "$k" = deb ]; then
+		cmd=("$TOP/tests/deb/check.sh" --guest)
 	else
 		cmd=("$TOP/tests/vm/run.sh" "$k" "${run_opts[@]}")
 	fi
@@ -154,7 +160,7 @@ main() {
 	local kernels=("$@") k dir total0=$SECONDS parallel='' debug_a='' debug_b=''
 	local passed=0 failed=0 skipped=0
 	local summary=() failures=() stock=() debug_runs=() pids=()
-	[ ${#kernels[@]} -gt 0 ] || kernels=(spec 6.1 6.12 debug bench)
+	[ ${#kernels[@]} -gt 0 ] || kernels=(spec deb 6.1 6.12 debug bench)
 	run_opts=()
 	eval "run_opts=(${SEGFILTER_RUN_OPTS:-})"
 

@@ -14,6 +14,10 @@
 #   --timeout SECS       per-script timeout (default 300, debug 1200;
 #                        or $SEGFILTER_TEST_TIMEOUT)
 #   --keep               keep the initramfs directory and print its path
+#   --ko FILE            test this segfilter.ko (built for the kernel's
+#                        release, e.g. by DKMS: tests/deb/check.sh) instead
+#                        of building one from the tree; the scripts see
+#                        SEGFILTER_KO_GIVEN=1 (stock kernels only)
 #   --modules 'a b'      load these stock kernel modules too (make bench:
 #                        pktgen, openvswitch)
 #   --install SRC[:DST]  copy the host program SRC (with its libraries)
@@ -32,6 +36,7 @@
 #
 # In the guest (see guest-init.sh):
 #   /segfilter/segfilter.ko      the module; $SEGFILTER_KO points to it
+#   /segfilter/VERSION           the tree's VERSION file
 #   /segfilter/tests/*           tests/selftests/* and tests/lib.sh
 #   /segfilter/lib.sh            tests/lib.sh again, where a script that
 #                                sources "$(dirname "$0")/../lib.sh" looks
@@ -107,6 +112,7 @@ KERNEL=
 TESTS=
 SCRIPT=
 KEEP=0
+KO_GIVEN=
 VERBOSE=0
 EXTRA_MODULES=
 EXTRA_BINS=()
@@ -151,6 +157,7 @@ parse_args() {
 		--script) [ $# -ge 2 ] || usage; SCRIPT=$2; shift ;;
 		--timeout) [ $# -ge 2 ] || usage; TEST_TIMEOUT=$2; shift ;;
 		--keep) KEEP=1 ;;
+		--ko) [ $# -ge 2 ] || usage; KO_GIVEN=$(realpath "$2"); shift ;;
 		--modules) [ $# -ge 2 ] || usage; EXTRA_MODULES=$2; shift ;;
 		--install) [ $# -ge 2 ] || usage; EXTRA_BINS+=("$2"); shift ;;
 		--mem) [ $# -ge 2 ] || usage; MEM=$2; shift ;;
@@ -166,6 +173,10 @@ parse_args() {
 	done
 	[ -z "$TESTS" ] || [ -z "$SCRIPT" ] || die "--tests and --script exclude each other"
 	[ -z "$PLUGIN" ] || [ -f "${PLUGIN%%,*}" ] || die "--plugin: no such file ${PLUGIN%%,*}"
+	if [ -n "$KO_GIVEN" ]; then
+		[ -f "$KO_GIVEN" ] || die "--ko: no such file $KO_GIVEN"
+		[ "$KERNEL" != debug ] || die "--ko: the debug kernel's module is built with its KUnit tests"
+	fi
 	if [ -z "$TEST_TIMEOUT" ]; then
 		# TCG is slow; KASAN and lockdep make it several times slower,
 		# and make check runs three guests on two CPUs.  The timeout is
@@ -200,8 +211,17 @@ resolve_kernel() {
 # Build segfilter.ko out of tree, from a copy of the sources, so that the
 # source tree never gets objects from three different kernels.
 build_module() {
-	local dir=$BUILD/$KREL part
+	local dir=$BUILD/$KREL part vermagic
 	local args=()
+	if [ -n "$KO_GIVEN" ]; then
+		vermagic=$(modinfo -F vermagic "$KO_GIVEN") ||
+			die "--ko $KO_GIVEN: not a kernel module"
+		[ "${vermagic%% *}" = "$KREL" ] ||
+			die "--ko $KO_GIVEN: built for ${vermagic%% *}, not $KREL"
+		log "testing the given $KO_GIVEN, not one built from the tree"
+		KO=$KO_GIVEN
+		return 0
+	fi
 	[ -f "$TOP/Kbuild" ] || die "$TOP/Kbuild missing: no module to test"
 	rm -rf "$dir"
 	mkdir -p "$dir"
@@ -423,6 +443,7 @@ make_initramfs() {
 	mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
 
 	cp "$KO" "$root/segfilter/segfilter.ko"
+	[ -f "$TOP/VERSION" ] && cp "$TOP/VERSION" "$root/segfilter/VERSION"
 	if [ -d "$TOP/tests/selftests" ]; then
 		cp -a "$TOP/tests/selftests/." "$root/segfilter/tests/"
 	fi
@@ -504,6 +525,7 @@ make_initramfs() {
 	CPUS=$CPUS
 	SCRIPTS="${GUEST_SCRIPTS[*]}"
 	EOF
+	[ -z "$KO_GIVEN" ] || echo "export SEGFILTER_KO_GIVEN=1" >>"$root/segfilter/vm.conf"
 	# The knobs of the adversaries (fuzz.sh, stress.sh) pass through.
 	local v
 	for v in $(compgen -v | grep -E '^(SEGFUZZ|SEGSTRESS)_' || true); do
