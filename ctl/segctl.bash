@@ -290,7 +290,7 @@ _segd()
 	# segd's usage names its options (segd --help)
 	opts=$("$prog" --help 2>&1 | sed -n '/^Usage:/,$p' |
 		grep -o -- '--[a-z][a-z-]*' | sort -u)
-	mapfile -t COMPREPLY < <(compgen -W "$opts -v" -- "$cur")
+	mapfile -t COMPREPLY < <(compgen -W "$opts -v --verbose" -- "$cur")
 }
 
 complete -F _segctl segctl
