@@ -24,7 +24,7 @@ _segctl_usage()
 	_segctl_cmds=$(printf '%s\n' "$help" |
 		sed -n 's/^\(Usage:\)\{0,1\} *segctl \([a-z].*\)$/\2/p')
 	_segctl_opts=$(printf '%s\n' "$help" |
-		sed -n '/^Options:/,/^$/p' | grep -o -E -- '^ +(-[a-zA-Z], +)?--[a-z-]+' |
+		sed -n '/^Options:/,/^$/p' | grep -o -E -- '^ +(-[a-zA-Z](, +--[a-z-]+)?|--[a-z-]+)' |
 		sed 's/, */\n/g; s/^ *//' | sort -u)
 	# The options of a segctl whose help does not list them.
 	[ -n "$_segctl_opts" ] ||
@@ -77,7 +77,7 @@ _segctl_args()
 			[ -z "$last" ] || rep[$last]=1
 			t=${t%...}
 		fi
-		if [[ $t =~ ^[a-z][a-z0-9-]*$ ]] && [ -z "$prev" ]; then
+		if [[ $t =~ ^(--)?[a-z][a-z0-9-]*$ ]] && [ -z "$prev" ]; then
 			# a keyword
 			[[ " ${kws[*]} " == *" $t "* ]] || kws+=("$t")
 			prev=$t last=$t alt='' seen_kw=1
