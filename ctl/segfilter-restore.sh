@@ -16,8 +16,8 @@
 #    exists, by the `segctl sync` of step 2 itself (one transaction);
 #    where some do not, by `segctl diff` in a scratch network namespace
 #    in which each device the file names is made (a dummy, a tap or a
-#    veth).  A bad file
-#    changes nothing.
+#    veth; this needs CAP_SYS_ADMIN, and without it each part is
+#    checked as it is applied).  A bad file changes nothing.
 # 2. The lines that need no absent device are applied at once, by
 #    `segctl sync` (so a restart of the service gives the file's state
 #    again).  The lines left out are the `port attach` of an absent
@@ -31,7 +31,7 @@
 # file; 1 when the file is bad (nothing applied) or segctl refused a
 # part (the rest stays applied); 3 when the wait ended with devices
 # still absent (what could be applied is), naming the devices and the
-# lines left out.
+# lines left out; 2 on a bad command line.
 
 CONF=${SEGFILTER_CONF:-/etc/segfilter/segfilter.conf}
 WAIT=${SEGFILTER_RESTORE_WAIT:-60}
