@@ -45,7 +45,9 @@
 #   make -C tests/tools), /sbin/ip (iproute2), /usr/sbin/nft (nftables),
 #   /usr/sbin/{insmod,rmmod,modprobe,lsmod,modinfo} (kmod),
 #   /usr/bin/{unshare,nsenter,setpriv,timeout} (util-linux, coreutils),
-#   /bin/bash; busybox for everything else (/bin/sh is busybox).
+#   /bin/bash; busybox for everything else (/bin/sh is busybox);
+#   /usr/lib/segfilter/segfilter-restore and
+#   /usr/share/bash-completion/completions/segctl (ctl/), as installed.
 #   When ynl.sh runs: /segfilter/ynl/{cli.py,lib/,segfilter.yaml} (the
 #   kernel's YNL client, from linux-source) and /usr/bin/python3 with
 #   the modules the client needs.  When a script has a line
@@ -417,6 +419,16 @@ make_initramfs() {
 	install_bin "$root" /usr/bin/setpriv
 	install_bin "$root" /usr/bin/timeout
 	install_bin "$root" "$SEGCTL" /usr/sbin/segctl
+	# The restore script and the bash completion, where make install
+	# puts them (restore.sh).
+	mkdir -p "$root/usr/lib/segfilter" \
+		"$root/usr/share/bash-completion/completions"
+	[ ! -f "$TOP/ctl/segfilter-restore.sh" ] ||
+		install -m 0755 "$TOP/ctl/segfilter-restore.sh" \
+			"$root/usr/lib/segfilter/segfilter-restore"
+	[ ! -f "$TOP/ctl/segctl.bash" ] ||
+		cp "$TOP/ctl/segctl.bash" \
+			"$root/usr/share/bash-completion/completions/segctl"
 	for t in "${TOOLS[@]}"; do
 		install_bin "$root" "$t" "/usr/sbin/${t##*/}"
 	done

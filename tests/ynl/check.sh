@@ -13,7 +13,9 @@
 #     uapi/linux/segfilter.h does (check-uapi.py), and a header that
 #     drifted from it is caught;
 #   - and, host-side too though not the spec: segd's computation by
-#     domain equals the whole one on random changes (viewcheck).
+#     domain equals the whole one on random changes (viewcheck); the
+#     man pages, the bash completion and the install paths
+#     (tests/ops/check.sh).
 # The YNL library and schemas come from linux-source-6.12, extracted by
 # scripts/install-deps.sh into ${SEGFILTER_CACHE:-~/.cache/segfilter}/ynl.
 #
@@ -156,6 +158,19 @@ if make -s -C "$TOP/ctl" viewcheck >"$TMP/out" 2>&1; then
 fi
 result "segd's view computes, domain by domain, what all keys give" $ok \
 	"$TMP/out"
+
+# Host-side and quick too: the man pages, the bash completion and the
+# install paths (tests/ops/check.sh), its TEST lines counted here.
+"$TOP/tests/ops/check.sh" >"$TMP/ops" 2>&1
+grep '^TEST: \|^    | ' "$TMP/ops"
+p=$(grep -c '^TEST: .*\[ OK \]$' "$TMP/ops")
+f=$(grep -c '^TEST: .*\[FAIL\]$' "$TMP/ops")
+if ! tail -n 1 "$TMP/ops" | grep -q '^[0-9]* passed, [0-9]* failed$'; then
+	f=$((f + 1))
+	echo "tests/ops/check.sh stopped before counting:"
+	tail -n 5 "$TMP/ops"
+fi
+passed=$((passed + p)) failed=$((failed + f))
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
