@@ -267,15 +267,24 @@ ct_held() {
 
 # ct_warm SYSTEM N X SRC DST S D full|refresh: every flow one way, then
 # back.  full: all N (until the table holds them), with the memory they
-# took; refresh: every flow once more, from the far end, so that none
-# expires (segfilter's answered UDP flows live 180 s idle: refreshed
-# after 100 s; conntrack's are set to an hour: after 1800 s).
+# took; refresh: every flow once more, so that none expires (conntrack's
+# are set to an hour: from the far end after 1800 s).  segfilter's
+# answered UDP flows live 180 s idle, a fixed timeout, and the set-up
+# of a million flows or a round can take longer than that: after 100 s
+# both ways again, so that a flow gone meanwhile is made and answered
+# before the measurement, not by it.
 ct_warm() {
 	local sys=$1 n=$2 x=$3 src=$4 dst=$5 s=$6 d=$7 how=$8
 	local c0 held want tries=0 m0 obj age=1800
 	if [ "$how" = refresh ]; then
 		[ "$sys" = segfilter ] && age=100
 		[ $((SECONDS - ${CT_WARM[$x]})) -ge "$age" ] || return 0
+		if [ "$sys" = segfilter ]; then
+			ct_pg "a$x" "$SRC_MAC" "$DST_MAC" "$src" "$dst" 1024 "$s" "$CT_UDP" "$d"
+			pg "a$x" "count $n"
+			echo start >"$PG/pgctrl"
+			settle stat_of "d$x" rx_packets
+		fi
 		ct_pg "d$x" "$DST_MAC" "$SRC_MAC" "$dst" "$src" "$CT_UDP" "$d" 1024 "$s"
 		pg "d$x" "count $n"
 		echo start >"$PG/pgctrl"
