@@ -428,8 +428,8 @@ pg_setup() {
 	pg "$dev" "src_max $ip"
 	pg "$dev" "dst_min $PG_DIP"
 	pg "$dev" "dst_max $PG_DIP"
-	pg "$dev" "udp_src_min 1000"
-	pg "$dev" "udp_src_max 1000"
+	pg "$dev" "udp_src_min ${PG_SPORT:-1000}"
+	pg "$dev" "udp_src_max ${PG_SPORT:-1000}"
 	pg "$dev" "udp_dst_min 9"
 	pg "$dev" "udp_dst_max 9"
 }
@@ -451,6 +451,14 @@ settle() {
 drops_of() {
 	$SEGCTL -j stats port "$1" |
 		sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"
+}
+
+# dom_stat D NAME: counter NAME of domain D (flows_created, ...).
+dom_stat() {
+	local v
+	v=$($SEGCTL stats domain "$1" | tr -s ' \t' '\n' |
+		awk -v k="$2" 'prev == k { print; exit } { prev = $0 }')
+	echo "${v:-0}"
 }
 
 # measure SYSTEM VARIANT RULES EPS ROUND DEV MAC IP COUNTER...: run
@@ -571,18 +579,36 @@ job_bridge() {
 	check "$LAST_OK" "bridge forwards to dB"
 }
 
+# The flow entry decides: the frames of a measurement make at most one
+# flow (the first frame's, when the last measurement's has expired).
 job_seg_fwd() {
-	local n=$1 r=$2 d=s$1
+	local n=$1 r=$2 d=s$1 f0 e0
+	f0=$(dom_stat "$d" flows_created)
+	e0=$(stat_of "b$d" rx_packets)
 	measure segfilter fwd "$n" 10 "$r" "a$d" "$SRC_MAC" "$SRC_IP" stat_of "d$d" rx_packets
 	check "$LAST_OK" "segfilter, $n rules: the allowed frame reaches d$d"
+	f0=$(($(dom_stat "$d" flows_created) - f0))
+	e0=$(($(stat_of "b$d" rx_packets) - e0))
+	check "$([ "$f0" -le 1 ] && [ "$e0" -gt 1 ] && echo 1 || echo 0)" \
+		"segfilter, $n rules: $e0 frames took the flow entry ($f0 flows created)"
 }
 
-# Every frame judged: no flow entries in the domain.
+# Every frame judged: the domain's flow limit at 0, and the frames of a
+# source port of their own (1001), which no flow entry holds.  Lowering
+# the limit keeps the flows a domain has: with fwd's source port, the
+# entry its measurement made decides these frames too for as long as it
+# lives (30 s idle, unanswered; every frame renews it).
 job_seg_judged() {
-	local n=$1 r=$2 d=s$1
+	local n=$1 r=$2 d=s$1 f0 e0
 	$SEGCTL domain set "$d" flow-limit 0 || die "flow-limit 0 on $d"
-	measure segfilter judged "$n" 10 "$r" "a$d" "$SRC_MAC" "$SRC_IP" stat_of "d$d" rx_packets
+	f0=$(dom_stat "$d" flow_table_full)
+	e0=$(stat_of "b$d" rx_packets)
+	PG_SPORT=1001 measure segfilter judged "$n" 10 "$r" "a$d" "$SRC_MAC" "$SRC_IP" stat_of "d$d" rx_packets
 	check "$LAST_OK" "segfilter, $n rules, no flow entries: the allowed frame reaches d$d"
+	f0=$(($(dom_stat "$d" flow_table_full) - f0))
+	e0=$(($(stat_of "b$d" rx_packets) - e0))
+	check "$([ "$e0" -gt 0 ] && [ $((f0 * 100)) -ge $((e0 * 99)) ] && echo 1 || echo 0)" \
+		"segfilter, $n rules, no flow entries: every frame was judged ($f0 of $e0 found no room for a flow)"
 	$SEGCTL domain set "$d" flow-limit 65536 || die "flow-limit back on $d"
 }
 

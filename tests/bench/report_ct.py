@@ -83,7 +83,10 @@ def report(raw, res):
         return [], []
     md, tl = [], []
     bridge = res.get(("bridge", "fwd", 0, 0))
-    mirred = res.get(("mirred", "fwd", 0, 0))
+    # The peers part's mirred and bridge are "fwd-64" (its frame sizes):
+    # the same 64-byte frame as the ew part's "fwd".
+    mirred = res.get(("mirred", "fwd", 0, 0)) or res.get(("mirred", "fwd-64", 0, 0))
+    bridge = bridge or res.get(("bridge", "fwd-64", 0, 0))
 
     # Established flows.
     md += ["", "## Established flows: segfilter's flow table and conntrack",

@@ -15,7 +15,7 @@
 #   pktgen -> aX ==veth== bX [nX: hook] cX ==veth== dX (counted)
 #
 # Systems (for each count N of flows):
-#   segfilter  a domain of its own, rule src -> dst udp 9-72 (its flow
+#   segfilter  a domain of its own, rule src -> dst udp 100-163 (its flow
 #              table: one entry per flow)
 #   nft-ct     a bridge with an nftables bridge table: ct state
 #              established,related accept; ct state new and (saddr,
@@ -60,6 +60,10 @@ BENCH_PARTS+=(conntrack)
 declare -A CT_WARM=()
 
 CT_PORT=5000
+# The flows' destination ports, CT_UDP and up (at most 64 of them):
+# above 67 and 68, which segfilter takes as DHCP (dropped or answered,
+# no flow), as 9-72 did: 2 of the 64 ports of a million flows.
+CT_UDP=100
 CT_FLOOD_LIMIT=1000
 CONNRATE=/usr/sbin/connrate
 FLOOD=/usr/sbin/flood
@@ -127,7 +131,7 @@ ct_nft() {
 	 set allowed {
 	  type ipv4_addr . ipv4_addr . inet_proto . inet_service
 	  flags interval
-	  elements = { $src . $dst . udp . 9-72, $src . $dst . tcp . $CT_PORT }
+	  elements = { $src . $dst . udp . $CT_UDP-$((CT_UDP + 63)), $src . $dst . tcp . $CT_PORT }
 	 }
 	 chain fw {
 	  type filter hook forward priority 0; policy drop;
@@ -184,7 +188,7 @@ ct_seg() {
 	port attach c$x domain ct$x
 	endpoint add $SRC_MAC domain ct$x group src port b$x ip $src
 	endpoint add $DST_MAC domain ct$x group dst port c$x ip $dst
-	rule add id 1 domain ct$x from src to dst proto udp port 9-72 action allow
+	rule add id 1 domain ct$x from src to dst proto udp port $CT_UDP-$((CT_UDP + 63)) action allow
 	rule add id 2 domain ct$x from src to dst proto tcp port $CT_PORT action allow
 	EOF
 	cx "$x" $SEGCTL -b "$W/ct$x.setup" >/dev/null || die "segctl -b $W/ct$x.setup"
@@ -263,16 +267,25 @@ ct_held() {
 
 # ct_warm SYSTEM N X SRC DST S D full|refresh: every flow one way, then
 # back.  full: all N (until the table holds them), with the memory they
-# took; refresh: every flow once more, from the far end, so that none
-# expires (segfilter's answered UDP flows live 180 s idle: refreshed
-# after 100 s; conntrack's are set to an hour: after 1800 s).
+# took; refresh: every flow once more, so that none expires (conntrack's
+# are set to an hour: from the far end after 1800 s).  segfilter's
+# answered UDP flows live 180 s idle, a fixed timeout, and the set-up
+# of a million flows or a round can take longer than that: after 100 s
+# both ways again, so that a flow gone meanwhile is made and answered
+# before the measurement, not by it.
 ct_warm() {
 	local sys=$1 n=$2 x=$3 src=$4 dst=$5 s=$6 d=$7 how=$8
 	local c0 held want tries=0 m0 obj age=1800
 	if [ "$how" = refresh ]; then
 		[ "$sys" = segfilter ] && age=100
 		[ $((SECONDS - ${CT_WARM[$x]})) -ge "$age" ] || return 0
-		ct_pg "d$x" "$DST_MAC" "$SRC_MAC" "$dst" "$src" 9 "$d" 1024 "$s"
+		if [ "$sys" = segfilter ]; then
+			ct_pg "a$x" "$SRC_MAC" "$DST_MAC" "$src" "$dst" 1024 "$s" "$CT_UDP" "$d"
+			pg "a$x" "count $n"
+			echo start >"$PG/pgctrl"
+			settle stat_of "d$x" rx_packets
+		fi
+		ct_pg "d$x" "$DST_MAC" "$SRC_MAC" "$dst" "$src" "$CT_UDP" "$d" 1024 "$s"
 		pg "d$x" "count $n"
 		echo start >"$PG/pgctrl"
 		settle stat_of "a$x" rx_packets
@@ -284,10 +297,10 @@ ct_warm() {
 		c0=$(ct_held "$sys" "$x")
 	fi
 	while :; do
-		ct_pg "a$x" "$SRC_MAC" "$DST_MAC" "$src" "$dst" 1024 "$s" 9 "$d"
+		ct_pg "a$x" "$SRC_MAC" "$DST_MAC" "$src" "$dst" 1024 "$s" "$CT_UDP" "$d"
 		pg "a$x" "count $n"
 		echo start >"$PG/pgctrl"
-		ct_pg "d$x" "$DST_MAC" "$SRC_MAC" "$dst" "$src" 9 "$d" 1024 "$s"
+		ct_pg "d$x" "$DST_MAC" "$SRC_MAC" "$dst" "$src" "$CT_UDP" "$d" 1024 "$s"
 		pg "d$x" "count $n"
 		echo start >"$PG/pgctrl"
 		settle stat_of "a$x" rx_packets
@@ -325,7 +338,7 @@ ct_measure() {
 	if [ "$n" = 1 ] && [ "$sys" != segfilter ]; then
 		var=fwd rules=0 eps=0
 	fi
-	ct_pg "a$x" "$SRC_MAC" "$DST_MAC" "$src" "$dst" 1024 "$s" 9 "$d"
+	ct_pg "a$x" "$SRC_MAC" "$DST_MAC" "$src" "$dst" 1024 "$s" "$CT_UDP" "$d"
 	settle stat_of "d$x" rx_packets
 	c0=$(stat_of "d$x" rx_packets)
 	e0=$(cx "$x" cat "/sys/class/net/b$x/statistics/rx_packets")
