@@ -741,7 +741,8 @@ static void backoff_wait(struct segd *s, struct pollfd *pfd, int ms)
 static void usage(void)
 {
 	fputs("Usage: segd --etcd URLS --host H --tunnel ADDR --uplink DEV [--prefix P]\n"
-	      "            [--user U --password-file F] [--cacert F] [--lease-ttl S] [-v]\n",
+	      "            [--user U --password-file F] [--cacert F] [--lease-ttl S] [-v]\n"
+	      "       segd --version\n",
 	      stderr);
 }
 
@@ -767,6 +768,7 @@ int main(int argc, char **argv)
 		{ "cacert",	   required_argument, NULL, 'c' },
 		{ "lease-ttl",	   required_argument, NULL, 'l' },
 		{ "verbose",	   no_argument,	      NULL, 'v' },
+		{ "version",	   no_argument,	      NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct etcd_opts eo = { 0 };
@@ -812,6 +814,9 @@ int main(int argc, char **argv)
 		case 'v':
 			s.verbose = true;
 			break;
+		case 'V':
+			printf("segd %s\n", segfilter_version);
+			return 0;
 		default:
 			usage();
 			return EXIT_USAGE;
