@@ -765,7 +765,8 @@ out:
  * namespace (in the user namespace that owns it): the configuration names
  * tenants, their addresses and their traffic counters, which are no more
  * for an unprivileged local user than the verdict events are.  The spec
- * says so (uns-admin-perm) for every op and for the multicast group, and
+ * says so (uns-admin-perm) for every op but info-get, whose constants
+ * /sys/module shows anyone, and for the multicast group, and
  * the generated op table (segf_nl_ops[] in nl_gen.c) sends every command
  * to segf_nl_doit() and every dump to segf_nl_dumpit().
  */
