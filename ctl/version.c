@@ -25,10 +25,13 @@ int segctl_version(void)
 	int ret;
 
 	ret = sfnl_module_version(module, sizeof(module), &protocol);
-	if (ret == 1)
-		return 1;
 	open_json_object(NULL);
 	print_string(PRINT_ANY, "segctl", "segctl %s\n", segfilter_version);
+	if (ret == 1) {
+		/* No answer, for a reason printed: segctl's version only. */
+		close_json_object();
+		return 1;
+	}
 	if (!ret) {
 		print_string(PRINT_ANY, "module", "segfilter module %s",
 			     module);
