@@ -148,7 +148,8 @@ echo "rule add domain t from web to nosuch action allow" >>"$F/long-bad"
 lost()
 {
 	local pid
-	n c ping -i 0.02 10.9.0.1 >"$F/ping" 2>&1 &
+	# ping itself, not a subshell (which would ignore SIGINT).
+	"$IP" netns exec c ping -i 0.02 10.9.0.1 >"$F/ping" 2>&1 &
 	pid=$!
 	wait_for 50 grep -q "seq=5 " "$F/ping"
 	"$@" >/dev/null 2>&1
