@@ -156,7 +156,7 @@ lost()
 	sleep 0.2
 	kill -INT "$pid"
 	wait "$pid"
-	awk '/packets transmitted/ { print $1 - $4 > 1 ? $1 - $4 - 1 : 0 }' \
+	awk '/packets transmitted/ { n = $1 - $4; print (n > 1 ? n - 1 : 0) }' \
 		"$F/ping"
 }
 check_ge "the control: a failing commit attaching vc loses c's pings" 3 \
