@@ -220,7 +220,8 @@ static int help(int argc, char **argv)
 		return usage_error("unknown object \"%s\"", argv[0]);
 
 	puts("Usage: segctl [-j] [-p] [-h] OBJECT VERB [ARGS]\n"
-	     "       segctl [-j] -b FILE\n"
+	     "       segctl [-j] [-c] -b FILE\n"
+	     "       segctl [-j] -V\n"
 	     "       segctl --etcd URLS {OBJECT VERB [ARGS] [host H] | -b FILE |\n"
 	     "                           [-j] {show | save | status [HOST]}}\n");
 	for (i = 0; i < N_CMDS; i++)
@@ -235,6 +236,9 @@ static int help(int argc, char **argv)
 	     "                    endpoint add|move|del, rule add|del,\n"
 	     "                    service add|del, service instance\n"
 	     "                    add|del|drain|undrain, chain add|del\n"
+	     "  -c, --check       with -b: the kernel checks the whole\n"
+	     "                    transaction, then undoes it: nothing changes\n"
+	     "  -V, --version     segctl's version and the loaded module's\n"
 	     "  --etcd URLS       write the cluster's desired state in etcd\n"
 	     "                    (or $SEGCTL_ETCD; Documentation/cluster.rst);\n"
 	     "                    show: per domain its objects, per host its\n"

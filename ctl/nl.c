@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
@@ -58,7 +60,27 @@ static struct {
 	bool lost;		/* answers were lost (receive buffer full) */
 } batch;
 
-int sfnl_open(void)
+/* segctl -c: the commit only checks (TXN_CHECK); kept across batches. */
+static bool batch_check;
+
+/*
+ * How to get the module loaded: modprobe, and, where DKMS builds it (the
+ * segfilter-dkms package), whether it did for the running kernel.
+ */
+void sfnl_print_load_hint(void)
+{
+	struct utsname u;
+
+	fputs("segctl: load it with \"modprobe segfilter\"", stderr);
+	if (!access("/usr/sbin/dkms", X_OK) && !uname(&u))
+		fprintf(stderr,
+			"; \"dkms status segfilter -k %s\" tells whether DKMS built it for this kernel",
+			u.release);
+	fputs("\n", stderr);
+}
+
+/* sfnl_open(), but when the family is missing, 2 and no message. */
+static int open_family(bool quiet_missing)
 {
 	int one = 1;
 	int fd, ret;
@@ -76,10 +98,16 @@ int sfnl_open(void)
 		goto fail;
 	}
 	family = genl_ctrl_resolve(sock, SEGFILTER_GENL_NAME);
+	if (family == -NLE_OBJ_NOTFOUND && quiet_missing) {
+		nl_socket_free(sock);
+		sock = NULL;
+		return 2;
+	}
 	if (family == -NLE_OBJ_NOTFOUND) {
 		fprintf(stderr,
 			"segctl: the segfilter module is not loaded (generic netlink family \"%s\" not found)\n",
 			SEGFILTER_GENL_NAME);
+		sfnl_print_load_hint();
 		goto fail;
 	}
 	if (family < 0) {
@@ -102,6 +130,11 @@ fail:
 	nl_socket_free(sock);
 	sock = NULL;
 	return 1;
+}
+
+int sfnl_open(void)
+{
+	return open_family(false);
 }
 
 void sfnl_close(void)
@@ -151,6 +184,12 @@ void sfnl_put_u32(struct nl_msg *msg, int type, uint32_t value)
 void sfnl_put_string(struct nl_msg *msg, int type, const char *value)
 {
 	if (nla_put_string(msg, type, value) < 0)
+		msg_overflow = true;
+}
+
+void sfnl_put_flag(struct nl_msg *msg, int type)
+{
+	if (nla_put_flag(msg, type) < 0)
 		msg_overflow = true;
 }
 
@@ -603,6 +642,11 @@ void sfnl_batch_start(const char *file)
 	batch.line = 0;
 }
 
+void sfnl_batch_set_check(bool check)
+{
+	batch_check = check;
+}
+
 void sfnl_batch_line(unsigned int line)
 {
 	batch.line = line;
@@ -956,6 +1000,8 @@ static int batch_commit(uint32_t txn_id)
 		return 1;
 	sfnl_put_u32(msg, SEGFILTER_A_TXN_ID, txn_id);
 	sfnl_put_u32(msg, SEGFILTER_A_TXN_OPS, batch.count);
+	if (batch_check)
+		sfnl_put_flag(msg, SEGFILTER_A_TXN_CHECK);
 	ret = nl_send_auto(sock, msg);
 	if (ret < 0) {
 		fprintf(stderr, "segctl: netlink send: %s\n", nl_geterror(ret));
@@ -987,6 +1033,48 @@ int sfnl_batch_commit(void)
 		ret = batch_send(txn_id) || batch_commit(txn_id) ||
 		      batch.refused;
 	batch_free();
+	return ret;
+}
+
+/*
+ * The module's version.
+ */
+
+int sfnl_module_version(char *version, size_t size, uint32_t *protocol)
+{
+	struct sfnl_replies replies = {};
+	struct nlattr *tb[SEGFILTER_A_MAX + 1];
+	struct nl_msg *msg;
+	int ret;
+
+	if (!sock) {
+		ret = open_family(true);
+		if (ret)
+			return ret;
+	}
+	msg = sfnl_msg(SEGFILTER_CMD_INFO_GET, false);
+	if (!msg)
+		return 1;
+	/* A module older than info-get refuses it: no version to tell. */
+	sfnl_clear_error();
+	sfnl_set_quiet(true);
+	ret = sfnl_request(msg, &replies);
+	sfnl_set_quiet(false);
+	nlmsg_free(msg);
+	if (ret) {
+		ret = 3;
+	} else if (replies.count && !sfnl_parse(replies.msgs[0], tb) &&
+		   tb[SEGFILTER_A_MODULE_VERSION]) {
+		snprintf(version, size, "%.*s",
+			 (int)strnlen(nla_data(tb[SEGFILTER_A_MODULE_VERSION]),
+				      nla_len(tb[SEGFILTER_A_MODULE_VERSION])),
+			 (char *)nla_data(tb[SEGFILTER_A_MODULE_VERSION]));
+		*protocol = tb[SEGFILTER_A_PROTOCOL_VERSION] ?
+			nla_get_u32(tb[SEGFILTER_A_PROTOCOL_VERSION]) : 0;
+	} else {
+		ret = 3;
+	}
+	sfnl_replies_free(&replies);
 	return ret;
 }
 

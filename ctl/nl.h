@@ -29,6 +29,8 @@ void sfnl_replies_free(struct sfnl_replies *replies);
  * status) after printing why not, e.g. when the module is not loaded.
  */
 int sfnl_open(void);
+/* How to get the module loaded (modprobe, dkms status), on stderr. */
+void sfnl_print_load_hint(void);
 void sfnl_close(void);
 
 /*
@@ -42,6 +44,7 @@ void sfnl_put_u8(struct nl_msg *msg, int type, uint8_t value);
 void sfnl_put_u16(struct nl_msg *msg, int type, uint16_t value);
 void sfnl_put_u32(struct nl_msg *msg, int type, uint32_t value);
 void sfnl_put_string(struct nl_msg *msg, int type, const char *value);
+void sfnl_put_flag(struct nl_msg *msg, int type);
 void sfnl_put(struct nl_msg *msg, int type, const void *data, int len);
 struct nlattr *sfnl_nest_start(struct nl_msg *msg, int type);
 void sfnl_nest_end(struct nl_msg *msg, struct nlattr *nest);
@@ -92,6 +95,11 @@ void sfnl_batch_line(unsigned int line);
 bool sfnl_batch_mode(void);
 void sfnl_print_where(FILE *f);
 int sfnl_batch_commit(void);
+/*
+ * With @check, sfnl_batch_commit() asks the kernel to check the
+ * transaction (TXN_CHECK): applied, built, then undone; nothing changes.
+ */
+void sfnl_batch_set_check(bool check);
 /* Leave batch mode, sending nothing. */
 void sfnl_batch_discard(void);
 
@@ -103,6 +111,14 @@ void sfnl_batch_discard(void);
  * reports them its own way); warnings are then dropped.
  */
 const char *sfnl_last_error(unsigned int *line);
+
+/*
+ * The loaded module's version (INFO_GET), in @version, and the family's
+ * protocol version.  Returns 0; 2 when the module is not loaded; 3 when
+ * it does not tell (a module older than INFO_GET); 1 on other trouble,
+ * printed.
+ */
+int sfnl_module_version(char *version, size_t size, uint32_t *protocol);
 void sfnl_clear_error(void);
 void sfnl_set_quiet(bool on);
 

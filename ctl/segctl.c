@@ -4,7 +4,8 @@
  * ports, over its generic netlink family.
  *
  *	segctl [-j] [-p] [-h] OBJECT VERB [ARGS]
- *	segctl [-j] -b FILE
+ *	segctl [-j] [-c] -b FILE
+ *	segctl [-j] -V
  *
  * This file holds the options and main; cmds.c the command table, the
  * dispatch and the help.  batch.c runs a file of commands.
@@ -57,22 +58,30 @@ int main(int argc, char **argv)
 		{ "json",	no_argument,	NULL, 'j' },
 		{ "pretty",	no_argument,	NULL, 'p' },
 		{ "batch",	required_argument, NULL, 'b' },
+		{ "check",	no_argument,	NULL, 'c' },
+		{ "version",	no_argument,	NULL, 'V' },
 		{ "etcd",	required_argument, NULL, 'E' },
 		{ "user",	required_argument, NULL, 'U' },
 		{ "password-file", required_argument, NULL, 'P' },
 		{ "help",	no_argument,	NULL, 'h' },
 		{ NULL,		0,		NULL, 0 }
 	};
-	bool json = false, pretty = false;
+	bool json = false, pretty = false, check = false, version = false;
 	const char *etcd = getenv("SEGCTL_ETCD");
 	const char *batch = NULL, *user = NULL, *pwfile = NULL;
 	int opt, ret;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+jphb:", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+jphb:cV", options, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
 			batch = optarg;
+			break;
+		case 'c':
+			check = true;
+			break;
+		case 'V':
+			version = true;
 			break;
 		case 'E':
 			etcd = optarg;
@@ -109,6 +118,22 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (version) {
+		if (argc || batch || check) {
+			fputs("segctl: \"--version\" takes nothing else\n", stderr);
+			return EXIT_USAGE;
+		}
+		new_json_obj(json, pretty);
+		ret = segctl_version();
+		delete_json_obj();
+		sfnl_close();
+		return ret;
+	}
+	if (check && !batch) {
+		fputs("segctl: \"-c\" checks a batch file: \"segctl -c -b FILE\" (\"segctl diff FILE\" tells what sync would change)\n",
+		      stderr);
+		return EXIT_USAGE;
+	}
 	if (batch && argc) {
 		fprintf(stderr,
 			"segctl: \"-b FILE\" takes no command (found \"%s\")\n",
@@ -124,6 +149,11 @@ int main(int argc, char **argv)
 	if (etcd && *etcd)
 #ifdef SEGCTL_CLUSTER
 	{
+		if (check) {
+			fputs("segctl: \"-c\" checks against the module, not etcd\n",
+			      stderr);
+			return EXIT_USAGE;
+		}
 		/* -j: show, save and status print JSON */
 		new_json_obj(json, pretty);
 		ret = cluster_segctl(etcd, getenv("SEGCTL_ETCD_PREFIX"), user,
@@ -146,6 +176,7 @@ int main(int argc, char **argv)
 	}
 
 	new_json_obj(json, pretty);
+	sfnl_batch_set_check(check);
 	ret = batch ? run_batch(batch) : dispatch(argc, argv);
 	delete_json_obj();
 	sfnl_close();

@@ -50,6 +50,11 @@ void print_usage(FILE *f, const char *object, const char *verb);
 /* cmds.c: segctl --help */
 int segctl_help(void);
 
+/* version.c: VERSION, as the Makefile read it */
+extern const char segfilter_version[];
+/* version.c: segctl --version; returns the exit status. */
+int segctl_version(void);
+
 /* batch.c: segctl -b FILE; returns the exit status. */
 int run_batch(const char *file);
 

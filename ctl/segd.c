@@ -781,7 +781,8 @@ static void usage(void)
 {
 	fputs("Usage: segd --etcd URLS --host H --tunnel ADDR --uplink DEV [--prefix P]\n"
 	      "            [--user U --password-file F] [--cacert F] [--lease-ttl S]\n"
-	      "            [--metrics ADDR:PORT [--metrics-rules N]] [-v]\n",
+	      "            [--metrics ADDR:PORT [--metrics-rules N]] [-v]\n"
+	      "       segd --version\n",
 	      stderr);
 }
 
@@ -825,6 +826,7 @@ int main(int argc, char **argv)
 		{ "metrics",	   required_argument, NULL, 'm' },
 		{ "metrics-rules", required_argument, NULL, 'r' },
 		{ "verbose",	   no_argument,	      NULL, 'v' },
+		{ "version",	   no_argument,	      NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct etcd_opts eo = { 0 };
@@ -877,6 +879,9 @@ int main(int argc, char **argv)
 		case 'v':
 			s.verbose = true;
 			break;
+		case 'V':
+			printf("segd %s\n", segfilter_version);
+			return 0;
 		default:
 			usage();
 			return EXIT_USAGE;

@@ -260,4 +260,5 @@ module_exit(segf_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("segfilter: netfilter-free segment filter for VM and container ports");
 MODULE_AUTHOR("The segfilter developers");
+MODULE_VERSION(SEGFILTER_VERSION);
 MODULE_ALIAS_GENL_FAMILY(SEGFILTER_GENL_NAME);

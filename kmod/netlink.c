@@ -319,6 +319,12 @@ static const struct segf_nl_cmd segf_trace_cmd = {
 	.doit = segf_trace_doit,
 };
 
+static int segf_info_get_doit(struct sk_buff *skb, struct genl_info *info);
+
+static const struct segf_nl_cmd segf_info_get_cmd = {
+	.doit = segf_info_get_doit,
+};
+
 /* One row per command; events (sent only) have none. */
 static const struct segf_nl_cmd *const segf_nl_cmds[] = {
 	[SEGFILTER_CMD_DOMAIN_NEW] = &segf_domain_new_cmd,
@@ -355,6 +361,7 @@ static const struct segf_nl_cmd *const segf_nl_cmds[] = {
 	[SEGFILTER_CMD_PREFIX_NEW] = &segf_prefix_new_cmd,
 	[SEGFILTER_CMD_PREFIX_DEL] = &segf_prefix_del_cmd,
 	[SEGFILTER_CMD_PREFIX_GET] = &segf_prefix_get_cmd,
+	[SEGFILTER_CMD_INFO_GET] = &segf_info_get_cmd,
 };
 
 static const struct segf_nl_cmd *segf_nl_row(u8 cmd)
@@ -514,6 +521,8 @@ static int segf_txn_commit_doit(struct sk_buff *skb, struct genl_info *info)
 
 	segf_lock(sn);
 	segf_commit_begin(&c, sn, info->extack);
+	/* Checked only: built, then undone (segf_commit_end()). */
+	c.check = nla_get_flag(info->attrs[SEGFILTER_A_TXN_CHECK]);
 	while ((op = segf_txn_next(txn, &cur))) {
 		err = segf_nl_replay(&c, op);
 		if (err) {
@@ -541,6 +550,29 @@ static int segf_txn_abort_doit(struct sk_buff *skb, struct genl_info *info)
 			     info->snd_portid, info->extack);
 	mutex_unlock(&sn->lock);
 	return err;
+}
+
+/*
+ * The module's version and the family's: no state of any namespace, so
+ * no lock, and no privilege (the spec's info-get).
+ */
+static int segf_info_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &segf_family, 0,
+				SEGFILTER_CMD_INFO_GET);
+	if (!hdr ||
+	    nla_put_string(msg, SEGFILTER_A_MODULE_VERSION, SEGFILTER_VERSION) ||
+	    nla_put_u32(msg, SEGFILTER_A_PROTOCOL_VERSION,
+			SEGFILTER_GENL_VERSION))
+		return segf_reply(msg, info, -EMSGSIZE);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
 }
 
 /* ---- trace and verdict events ---- */
@@ -733,7 +765,8 @@ out:
  * namespace (in the user namespace that owns it): the configuration names
  * tenants, their addresses and their traffic counters, which are no more
  * for an unprivileged local user than the verdict events are.  The spec
- * says so (uns-admin-perm) for every op and for the multicast group, and
+ * says so (uns-admin-perm) for every op but info-get, whose constants
+ * /sys/module shows anyone, and for the multicast group, and
  * the generated op table (segf_nl_ops[] in nl_gen.c) sends every command
  * to segf_nl_doit() and every dump to segf_nl_dumpit().
  */

@@ -323,6 +323,7 @@ const struct nla_policy segf_txn_begin_policy[SEGFILTER_A_MAX + 1] = {
 const struct nla_policy segf_txn_commit_policy[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_TXN_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[SEGFILTER_A_TXN_OPS] = { .type = NLA_U32, },
+	[SEGFILTER_A_TXN_CHECK] = { .type = NLA_FLAG, },
 };
 
 const struct nla_policy segf_txn_abort_policy[SEGFILTER_A_MAX + 1] = {
@@ -531,7 +532,11 @@ const struct nla_policy segf_prefix_get_policy[SEGFILTER_A_MAX + 1] = {
 	[SEGFILTER_A_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
 };
 
-const struct genl_ops segf_nl_ops[34] = {
+/* info-get takes no attribute: any is refused. */
+const struct nla_policy segf_info_get_policy[SEGFILTER_A_MAX + 1] = {
+};
+
+const struct genl_ops segf_nl_ops[35] = {
 	{
 		.cmd = SEGFILTER_CMD_DOMAIN_NEW,
 		.doit = segf_nl_doit,
@@ -778,6 +783,12 @@ const struct genl_ops segf_nl_ops[34] = {
 		.policy = segf_prefix_get_policy,
 		.maxattr = SEGFILTER_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SEGFILTER_CMD_INFO_GET,
+		.doit = segf_nl_doit,
+		.policy = segf_info_get_policy,
+		.maxattr = SEGFILTER_A_MAX,
 	},
 };
 

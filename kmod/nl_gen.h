@@ -54,11 +54,12 @@ extern const struct nla_policy segf_endpoint_set_policy[SEGFILTER_A_MAX + 1];
 extern const struct nla_policy segf_prefix_new_policy[SEGFILTER_A_MAX + 1];
 extern const struct nla_policy segf_prefix_del_policy[SEGFILTER_A_MAX + 1];
 extern const struct nla_policy segf_prefix_get_policy[SEGFILTER_A_MAX + 1];
+extern const struct nla_policy segf_info_get_policy[SEGFILTER_A_MAX + 1];
 
 int segf_nl_doit(struct sk_buff *skb, struct genl_info *info);
 int segf_nl_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 
-extern const struct genl_ops segf_nl_ops[34];
+extern const struct genl_ops segf_nl_ops[35];
 
 enum {
 	SEGF_NLGRP_EVENTS,

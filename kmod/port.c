@@ -395,7 +395,10 @@ static int segf_port_check(struct net_device *dev, u8 role,
 
 /*
  * Hook @port to its device, found by @port->ifindex: takes RTNL, for as
- * long as a few checks and the rx_handler's registration take.
+ * long as a few checks and the rx_handler's registration take.  A dry
+ * port (a check's, see segf_commit_end()) gets the checks and a
+ * reference to the device, and leaves its rx_handler alone: the device's
+ * frames go on as before.
  */
 static int segf_port_hook(struct segf_port *port,
 			  struct netlink_ext_ack *extack)
@@ -419,7 +422,10 @@ static int segf_port_hook(struct segf_port *port,
 	segf_port_mtu_update(port);
 	port->icmp_stamp = jiffies - HZ;
 	/* Publishes the fully initialised port to the data path. */
-	err = netdev_rx_handler_register(dev, segf_handle_frame, port);
+	if (port->dry)
+		err = netdev_is_rx_handler_busy(dev) ? -EBUSY : 0;
+	else
+		err = netdev_rx_handler_register(dev, segf_handle_frame, port);
 	if (err) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
 				       "%s already has a receive handler", dev->name);
@@ -443,7 +449,8 @@ static void segf_port_unhook(struct segf_port *port)
 	if (port->gone)
 		return;
 	WRITE_ONCE(port->gone, true);
-	netdev_rx_handler_unregister(port->dev);
+	if (!port->dry)
+		netdev_rx_handler_unregister(port->dev);
 	netdev_put(port->dev, &port->dev_tracker);
 }
 
@@ -461,7 +468,7 @@ static struct segf_port *segf_domain_exit(struct segf_domain *dom)
  */
 int segf_port_attach(struct segf_net *sn, int ifindex,
 		     struct segf_domain *dom, u8 role, u64 born,
-		     const struct segf_exit_link *exit,
+		     const struct segf_exit_link *exit, bool dry,
 		     struct segf_port **out,
 		     struct netlink_ext_ack *extack)
 {
@@ -512,6 +519,7 @@ int segf_port_attach(struct segf_net *sn, int ifindex,
 	port->domain = dom;
 	port->role = role;
 	port->born = born;
+	port->dry = dry;
 	INIT_LIST_HEAD(&port->todo_node);
 	for (af = 0; exit && af < SEGF_EXIT_AFS; af++) {
 		port->exit[af].on = exit[af].on;
@@ -530,10 +538,12 @@ int segf_port_attach(struct segf_net *sn, int ifindex,
 		list_add_tail_rcu(&port->domain_node, &dom->ports);
 		dom->n_ports++;
 	}
-	if (role == SEGFILTER_PORT_ROLE_SERVICE)
-		segf_instance_port_back(port);
-	if (role == SEGFILTER_PORT_ROLE_EXIT) {
+	if (role == SEGFILTER_PORT_ROLE_EXIT)
 		rcu_assign_pointer(dom->exit, port);
+	/* A dry port binds no instance and sends nothing. */
+	if (role == SEGFILTER_PORT_ROLE_SERVICE && !dry)
+		segf_instance_port_back(port);
+	if (role == SEGFILTER_PORT_ROLE_EXIT && !dry) {
 		/* Ask for the next hops' MACs before a packet needs them. */
 		for (af = 0; af < SEGF_EXIT_AFS; af++)
 			if (port->exit[af].on)
@@ -570,7 +580,7 @@ static void segf_port_release(struct segf_port *port)
 	spin_unlock(&sn->port_lock);
 
 	/* Neither its work nor a probe outlives the port (call_rcu below). */
-	if (segf_port_is_exit(port))
+	if (segf_port_is_exit(port) && !port->dry)
 		segf_exit_probe_stop(port);
 	segf_instance_port_gone(port);
 	segf_port_flush_endpoints(port);

@@ -99,6 +99,7 @@ struct segf_port {
 	netdevice_tracker dev_tracker;
 	int ifindex;
 	bool gone;			/* unhooked: RTNL to write */
+	bool dry;			/* a check's: holds @dev, not hooked */
 	u8 todo;			/* enum segf_port_todo, under port_lock */
 	struct list_head todo_node;	/* in segf_net::port_todo */
 	char name[IFNAMSIZ];		/* under segf_net::port_lock */
@@ -194,7 +195,7 @@ void segf_uplinks_warn(struct segf_net *sn, const struct segf_domain *dom,
 		       u32 mtu, struct netlink_ext_ack *extack);
 int segf_port_attach(struct segf_net *sn, int ifindex,
 		     struct segf_domain *dom, u8 role, u64 born,
-		     const struct segf_exit_link *exit,
+		     const struct segf_exit_link *exit, bool dry,
 		     struct segf_port **out,
 		     struct netlink_ext_ack *extack);
 void segf_port_detach(struct segf_port *port);

@@ -267,7 +267,7 @@ static int segf_port_new_apply(struct segf_commit *c, struct nlattr **attrs,
 	err = segf_port_attach(c->sn, ifindex, dom, role,
 			       dom ? dom->next_gen : 0,
 			       role == SEGFILTER_PORT_ROLE_EXIT ? links : NULL,
-			       &port, c->extack);
+			       c->check, &port, c->extack);
 	if (err) {
 		if (err == -ENODEV)
 			NL_SET_BAD_ATTR(c->extack, attrs[SEGFILTER_A_IFINDEX]);

@@ -64,6 +64,7 @@ void segf_commit_begin(struct segf_commit *c, struct segf_net *sn,
 	segf_assert_locked(sn);
 	c->sn = sn;
 	c->extack = extack;
+	c->check = false;
 	INIT_LIST_HEAD(&c->undo);
 	INIT_LIST_HEAD(&c->domains);
 }
@@ -293,8 +294,13 @@ static void segf_commit_rollback(struct segf_commit *c)
  * @c: the commit
  * @err: 0 if every command applied, else the error of the one that failed
  *
- * Return: 0 when the new generations are live; else an error, with the
- * state exactly as before the commit began.
+ * A commit that is only a check (@c->check) builds every generation, as
+ * one that publishes would, then throws them away and undoes its steps:
+ * what would fail fails the same, and nothing changes either way.
+ *
+ * Return: 0 when the new generations are live (or, for a check, were
+ * built); else an error, with the state exactly as before the commit
+ * began.
  */
 int segf_commit_end(struct segf_commit *c, int err)
 {
@@ -315,17 +321,19 @@ int segf_commit_end(struct segf_commit *c, int err)
 	}
 	list_for_each_entry(dom, &c->domains, commit_node) {
 		err = segf_policy_build(dom, &built[i], c->extack);
-		if (err) {
-			while (i--) {
-				segf_index_put(built[i]->index);
-				segf_pfx_table_put(built[i]->prefixes);
-				kfree(built[i]->hosts);
-				kfree(built[i]);
-			}
-			kfree(built);
-			goto rollback;
-		}
+		if (err)
+			break;
 		i++;
+	}
+	if (err || c->check) {
+		while (i--) {
+			segf_index_put(built[i]->index);
+			segf_pfx_table_put(built[i]->prefixes);
+			kfree(built[i]->hosts);
+			kfree(built[i]);
+		}
+		kfree(built);
+		goto rollback;
 	}
 
 	/* Nothing can fail from here on. */

@@ -21,6 +21,7 @@ struct segf_commit {
 	struct netlink_ext_ack *extack;
 	struct list_head undo;		/* newest first */
 	struct list_head domains;	/* touched, by commit_node */
+	bool check;			/* build, then undo: publish nothing */
 };
 
 enum segf_undo_kind {

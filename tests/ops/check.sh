@@ -195,8 +195,11 @@ want=$(awk '$3 == "instance" { print $4 }' "$TMP/cmds" | sort | tr '\n' ' ' |
 got=$(comp "segctl service instance ")
 [ "$got" = "$want" ] || { ok=0; echo "service instance: expected '$want', got '$got'" >>"$TMP/out"; }
 result "completion: every verb of the table, per object" $ok "$TMP/out"
+# the short options: the letters of segctl.c's getopt_long() string
+short=$(sed -n 's/.*getopt_long(argc, argv, "+\{0,1\}\([^"]*\)".*/\1/p' \
+	"$TOP/ctl/segctl.c" | tr -d ':' | fold -w 1 | sed 's/^/-/')
 expect "options" "segctl -" \
-	"$(long_opts "$TOP/ctl/segctl.c" | cat - <(printf -- '-%s\n' b h j p) |
+	"$( (long_opts "$TOP/ctl/segctl.c"; echo "$short") |
 		sort | tr '\n' ' ' | sed 's/ $//')"
 expect "an object by its start" "segctl endp" "endpoint"
 expect "domain add's keywords" "segctl domain add t " \

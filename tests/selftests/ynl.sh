@@ -222,6 +222,9 @@ check_ge "rule-get: the rule's stats count what it matched" 1 \
 check_ge "domain-get: stats.drops by reason count default-deny" 1 \
 	"$(ynl_field stats.drops.default-deny --do domain-get --json \
 		'{"domain-name": "blue"}')"
+check_eq "info-get: the module's version and the protocol's" \
+	"$(cat /segfilter/VERSION) 1" \
+	"$(ynl --do info-get | field module-version protocol-version)"
 
 # --- events: the "events" group, instance-event ---
 fw_setup()

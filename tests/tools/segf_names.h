@@ -47,6 +47,7 @@ static const char *const cmds[] = {
 	[SEGFILTER_CMD_PREFIX_NEW] = "prefix_new",
 	[SEGFILTER_CMD_PREFIX_DEL] = "prefix_del",
 	[SEGFILTER_CMD_PREFIX_GET] = "prefix_get",
+	[SEGFILTER_CMD_INFO_GET] = "info_get",
 };
 
 static const char *const attrs[] = {
@@ -125,6 +126,9 @@ static const char *const attrs[] = {
 	[SEGFILTER_A_EXIT_NEXTHOP6_MAC] = "exit_nexthop6_mac",
 	[SEGFILTER_A_BUM_LIMIT] = "bum_limit",
 	[SEGFILTER_A_TRACE_EXIT] = "trace_exit",
+	[SEGFILTER_A_TXN_CHECK] = "txn_check",
+	[SEGFILTER_A_MODULE_VERSION] = "module_version",
+	[SEGFILTER_A_PROTOCOL_VERSION] = "protocol_version",
 };
 
 static const char *const addr_attrs[] = {

@@ -623,6 +623,8 @@ static const char *const templates[] = {
 	"trace ifindex=u32:@ifi tuple={ src_ipv6=hex:@ip6 dst_ipv6=hex:@ip6 proto=u8:58 icmp_type=u8:128 icmp_id=u16:@port }",
 	"txn_begin",
 	"txn_commit txn_id=u32:@txn txn_ops=u32:@small",
+	"txn_commit txn_id=u32:@txn txn_ops=u32:@small txn_check=",
+	"info_get",
 	"txn_abort txn_id=u32:@txn",
 };
 

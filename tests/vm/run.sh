@@ -41,6 +41,7 @@
 #   /segfilter/lib.sh            tests/lib.sh again, where a script that
 #                                sources "$(dirname "$0")/../lib.sh" looks
 #   /segfilter/demo.sh           tests/demo.sh
+#   /segfilter/VERSION           VERSION
 #   /usr/sbin/segctl, /usr/sbin/<each program of tests/tools/> (built with
 #   make -C tests/tools), /sbin/ip (iproute2), /usr/sbin/nft (nftables),
 #   /usr/sbin/{insmod,rmmod,modprobe,lsmod,modinfo} (kmod),
@@ -60,7 +61,7 @@
 #   certificates with it; no openssl.cnf), /usr/sbin/segd and
 #   segctl-etcd if make -C ctl built them, /usr/bin/jq if the host has
 #   it (etcd.sh reads JSON with it), and at least 1536 MB of guest
-#   memory.
+#   memory.  When version.sh runs: /usr/sbin/segd too, if built.
 #   Kernel modules loaded at boot: veth, tun, bridge, 8021q, vxlan (with
 #   udp_tunnel and ip6_udp_tunnel, for the uplinks of overlay.sh),
 #   nf_tables, nft_meta_bridge, nft_ct, nft_objref (nftables in bridge,
@@ -227,7 +228,7 @@ build_module() {
 	[ -f "$TOP/Kbuild" ] || die "$TOP/Kbuild missing: no module to test"
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	for part in Kbuild kmod uapi; do
+	for part in Kbuild VERSION kmod uapi; do
 		[ -e "$TOP/$part" ] && cp -a "$TOP/$part" "$dir/"
 	done
 	[ "$KERNEL" = debug ] && args+=(SEGFILTER_KUNIT=1)
@@ -464,6 +465,7 @@ make_initramfs() {
 		ln -s tests/lib.sh "$root/segfilter/lib.sh"
 	fi
 	[ -f "$TOP/tests/demo.sh" ] && cp "$TOP/tests/demo.sh" "$root/segfilter/demo.sh"
+	cp "$TOP/VERSION" "$root/segfilter/VERSION"
 	select_scripts host_scripts
 	# A cluster test: etcd in the guest (see the top of this file).
 	NEED_ETCD=0
@@ -479,6 +481,12 @@ make_initramfs() {
 	*/ynl.sh\ *) install_ynl "$root" ;;
 	esac
 	install_guest_python "$root" "${host_scripts[@]}"
+	# version.sh asks segd its version.
+	case " ${GUEST_SCRIPTS[*]} " in
+	*/version.sh\ *)
+		[ ! -x "$TOP/ctl/segd" ] ||
+			install_bin "$root" "$TOP/ctl/segd" /usr/sbin/segd ;;
+	esac
 	if [ "$NEED_ETCD" = 1 ]; then
 		install_bin "$root" /usr/bin/etcd /usr/bin/etcd
 		install_bin "$root" /usr/bin/etcdctl /usr/bin/etcdctl

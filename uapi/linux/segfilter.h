@@ -7,10 +7,11 @@
  * The "segfilter" generic netlink family configures it, one network namespace
  * at a time. Every command needs CAP_NET_ADMIN in the user namespace that owns
  * the network namespace (reads included) and sees only that namespace's
- * configuration. Validation is strict: a command refuses any attribute it does
- * not list as its request, with an extack message. NEW commands reply with the
- * object they created; GET commands answer one object (do) or all of them
- * (dump); SET and DEL commands answer with an ack only.
+ * configuration; info-get alone, which tells the module's version and nothing
+ * of any namespace, needs no privilege. Validation is strict: a command refuses
+ * any attribute it does not list as its request, with an extack message. NEW
+ * commands reply with the object they created; GET commands answer one object
+ * (do) or all of them (dump); SET and DEL commands answer with an ack only.
  *
  * Objects are named by id or by name: a domain by domain-id or domain-name, a
  * group by group-id or group-name. Names start with a letter, so a tool can
@@ -425,6 +426,17 @@ enum segfilter_drop_reason {
  * @SEGFILTER_A_TRACE_EXIT: In trace replies: the ifindex of the domain's
  *	exit by which the traced packet leaves the domain, for a peer outside
  *	that dst-group (a prefix group) holds.
+ * @SEGFILTER_A_TXN_CHECK: In txn-commit: check the transaction only. Every
+ *	staged command is applied and every touched domain's generation built,
+ *	as a commit does, then all of it is undone and nothing published: the
+ *	answer is the commit's, success or its error, and nothing changed. The
+ *	transaction is consumed all the same.
+ * @SEGFILTER_A_MODULE_VERSION: In info-get replies: the module's version,
+ *	as its VERSION file gives it (modinfo and /sys/module/segfilter/version
+ *	show the same).
+ * @SEGFILTER_A_PROTOCOL_VERSION: In info-get replies: the family's version
+ *	(the genetlink header's version, segfilter-genl-version), raised when a
+ *	change to this spec is not backward compatible.
  * @__SEGFILTER_A_MAX: One more than the last value.
  */
 enum segfilter_attr {
@@ -505,6 +517,9 @@ enum segfilter_attr {
 	SEGFILTER_A_EXIT_NEXTHOP6_MAC,	/* binary */
 	SEGFILTER_A_BUM_LIMIT,		/* u32 */
 	SEGFILTER_A_TRACE_EXIT,		/* u32 */
+	SEGFILTER_A_TXN_CHECK,		/* flag */
+	SEGFILTER_A_MODULE_VERSION,	/* string */
+	SEGFILTER_A_PROTOCOL_VERSION,	/* u32 */
 
 	__SEGFILTER_A_MAX
 };
@@ -784,7 +799,10 @@ enum segfilter_stats_attr {
  *	a mismatch means one was refused, and nothing is applied. On failure the
  *	extack message names the failing command by its sequence number ("op
  *	SEQ: reason"), and the extack cookie (NLMSGERR_ATTR_COOKIE) holds that
- *	sequence number as a u32. Do: request txn-id, txn-ops; reply an ack.
+ *	sequence number as a u32. With txn-check, everything is applied and
+ *	built and then undone: the answer says whether the commit would succeed,
+ *	and nothing changes (segctl -c). Do: request txn-id, txn-ops, txn-check;
+ *	reply an ack.
  * @SEGFILTER_CMD_TXN_ABORT: Abort a transaction. Do: request txn-id; reply
  *	an ack.
  * @SEGFILTER_CMD_TRACE: Run a described packet through the data path's
@@ -877,6 +895,12 @@ enum segfilter_stats_attr {
  *	domain-name, prefix, prefix-len; reply domain-id, domain-name, prefix,
  *	prefix-len, group-id, group-name, mac. Dump: the same request and reply,
  *	for every object.
+ * @SEGFILTER_CMD_INFO_GET: The module's version and the family's protocol
+ *	version, for a tool to tell whether it and the module were built from
+ *	the same version. The only command that needs no privilege: the module's
+ *	version is world-readable in /sys/module/segfilter/version already, and
+ *	the reply says nothing of any namespace's configuration. Do: request
+ *	none; reply module-version, protocol-version.
  * @__SEGFILTER_CMD_MAX: One more than the last value.
  */
 enum segfilter_cmd {
@@ -917,6 +941,7 @@ enum segfilter_cmd {
 	SEGFILTER_CMD_PREFIX_NEW,
 	SEGFILTER_CMD_PREFIX_DEL,
 	SEGFILTER_CMD_PREFIX_GET,
+	SEGFILTER_CMD_INFO_GET,
 
 	__SEGFILTER_CMD_MAX
 };
