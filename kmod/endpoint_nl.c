@@ -282,6 +282,20 @@ static int segf_endpoint_set_apply(struct segf_commit *c,
 	 */
 	if (segf_port_is_uplink(ep->port) || segf_port_is_uplink(port))
 		segf_commit_touch(c, ep->domain);
+	/*
+	 * A check moves nothing: no generation gates a location, so the
+	 * data path would follow at once, to a dry port that sends
+	 * nothing.  It only checks that the endpoint may go there.
+	 */
+	if (c->check) {
+		err = segf_endpoint_check_location(ep->domain, port,
+						   remote_attr ? &remote : NULL,
+						   c->extack);
+		if (err)
+			NL_SET_BAD_ATTR(c->extack, remote_attr ?:
+					attrs[SEGFILTER_A_IFINDEX]);
+		return err;
+	}
 	mv = kzalloc(sizeof(*mv), GFP_KERNEL_ACCOUNT);
 	if (!mv)
 		return -ENOMEM;

@@ -39,8 +39,12 @@ bool segf_send(const struct segf_ctx *ctx, struct segf_port *out,
 	unsigned int len = skb->len;
 	int ret;
 
-	/* Its device is going away: see struct segf_port. */
-	if (unlikely(READ_ONCE(out->gone))) {
+	/*
+	 * Its device is going away (see struct segf_port), or it is a
+	 * check's dry port, whose device segfilter does not own: dry is
+	 * set before the port can be reached and never changes.
+	 */
+	if (unlikely(READ_ONCE(out->gone) || out->dry)) {
 		kfree_skb(skb);
 		return false;
 	}

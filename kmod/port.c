@@ -449,8 +449,15 @@ static void segf_port_unhook(struct segf_port *port)
 	if (port->gone)
 		return;
 	WRITE_ONCE(port->gone, true);
+	/*
+	 * Unregistering waits for the frames in flight; a dry port has
+	 * none of its own, but a reader may have found it (a service side,
+	 * the domain's exit) and be past its test of @gone.
+	 */
 	if (!port->dry)
 		netdev_rx_handler_unregister(port->dev);
+	else
+		synchronize_net();
 	netdev_put(port->dev, &port->dev_tracker);
 }
 
@@ -540,8 +547,12 @@ int segf_port_attach(struct segf_net *sn, int ifindex,
 	}
 	if (role == SEGFILTER_PORT_ROLE_EXIT)
 		rcu_assign_pointer(dom->exit, port);
-	/* A dry port binds no instance and sends nothing. */
-	if (role == SEGFILTER_PORT_ROLE_SERVICE && !dry)
+	/*
+	 * A dry port takes its instance's side back as a real one would,
+	 * so that a check refuses what the commit would, but reports
+	 * nothing, and sends nothing (segf_send()).
+	 */
+	if (role == SEGFILTER_PORT_ROLE_SERVICE)
 		segf_instance_port_back(port);
 	if (role == SEGFILTER_PORT_ROLE_EXIT && !dry) {
 		/* Ask for the next hops' MACs before a packet needs them. */

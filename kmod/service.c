@@ -545,7 +545,8 @@ void segf_instance_port_gone(struct segf_port *port)
 	RCU_INIT_POINTER(inst->side[segf_side_of(inst, port->ifindex)].port,
 			 NULL);
 	RCU_INIT_POINTER(port->inst, NULL);
-	segf_instance_report(inst, false);
+	if (!port->dry)
+		segf_instance_report(inst, false);
 }
 
 /*
@@ -575,7 +576,9 @@ void segf_instance_port_back(struct segf_port *port)
 				    segf_iface_port(&inst->side[s], dom->sn))
 					continue;
 				segf_instance_bind(inst, s, port);
-				segf_instance_report(inst, false);
+				/* A check's port: the instance stays down. */
+				if (!port->dry)
+					segf_instance_report(inst, false);
 				return;
 			}
 		}

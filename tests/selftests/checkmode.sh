@@ -143,13 +143,14 @@ n c "$IP" addr add 10.9.0.2/24 dev eth0
 cp "$F/long" "$F/long-bad"
 echo "rule add domain t from web to nosuch action allow" >>"$F/long-bad"
 
-# lost CMD...: how many of c's pings CMD's run lost (one in flight at
-# the end aside).
+# lost NS ADDR CMD...: how many of NS's pings to ADDR CMD's run lost (one
+# in flight at the end aside).
 lost()
 {
-	local pid
+	local pid ns=$1 addr=$2
+	shift 2
 	# ping itself, not a subshell (which would ignore SIGINT).
-	"$IP" netns exec c ping -i 0.02 10.9.0.1 >"$F/ping" 2>&1 &
+	"$IP" netns exec "$ns" ping -i 0.02 "$addr" >"$F/ping" 2>&1 &
 	pid=$!
 	wait_for 50 grep -q "seq=5 " "$F/ping"
 	"$@" >/dev/null 2>&1
@@ -160,10 +161,43 @@ lost()
 		"$F/ping"
 }
 check_ge "the control: a failing commit attaching vc loses c's pings" 3 \
-	"$(lost $SEGCTL -b "$F/long-bad")"
+	"$(lost c 10.9.0.1 $SEGCTL -b "$F/long-bad")"
 check_eq "-c of the file attaching vc loses none" 0 \
-	"$(lost $SEGCTL -c -b "$F/long")"
+	"$(lost c 10.9.0.1 $SEGCTL -c -b "$F/long")"
 same "-c of the long file"
+
+# ---- a checked endpoint move is not made ----
+# A move takes effect in the data path at once in a commit (no
+# generation gates a location).  a pings b while a file that attaches
+# vc and moves a's endpoint there is checked: b's answers must still
+# reach a by va, and a's pings be taken from va.  The same file failing
+# at its last line moves a to vc for as long as the commit runs: the
+# control.
+printf '%s\n' "port attach vb domain t" \
+	"endpoint add 02:00:00:00:00:02 domain t group db port vb ip 10.0.0.2" \
+	>"$F/b"
+check "b attached" $SEGCTL -b "$F/b"
+check "a reaches b" n a ping -c 1 -W 2 10.0.0.2
+base
+{
+	echo "port attach vc domain t"
+	echo "endpoint move 02:00:00:00:00:01 domain t port vc"
+	tail -n +2 "$F/long"
+} >"$F/move"
+cp "$F/move" "$F/move-bad"
+echo "rule add domain t from web to nosuch action allow" >>"$F/move-bad"
+check_ge "the control: a failing commit moving a to vc loses a's pings" 3 \
+	"$(lost a 10.0.0.2 $SEGCTL -b "$F/move-bad")"
+check "...and a is back on va" sh -c \
+	"$SEGCTL endpoint show domain t | grep 02:00:00:00:00:01 | grep -qw va"
+check_eq "-c of the file moving a to vc loses none of a's pings" 0 \
+	"$(lost a 10.0.0.2 $SEGCTL -c -b "$F/move")"
+same "-c of the move"
+printf '%s\n' "endpoint move 02:00:00:00:00:01 domain t port vc" \
+	>"$F/move-free"
+check_err "-c of a move to a device not attached: the kernel's refusal" "" \
+	"Error: $F/move-free:1: " $SEGCTL -c -b "$F/move-free"
+same "-c of the refused move"
 
 # ---- -c is for -b ----
 check_err "-c without -b is refused" "" '"-c" checks a batch file' \
