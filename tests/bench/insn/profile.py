@@ -20,6 +20,7 @@ half).  Per configuration (SYSTEM VARIANT RULES EPS) the rounds are
 added up and divided by their frames.  Prints markdown: per
 configuration the top N functions by instructions per frame, then per
 pair of configurations A and B ("SYSTEM VARIANT RULES EPS" each) the
+modules ("[bridge]", "[segfilter]", ..., "vmlinux") and the top N
 functions by |A - B|.  Without --diff: every segfilter configuration
 whose variant starts with "fwd" against every other system's of the
 same variant.  Exits 1 if no measurement could be profiled.
@@ -98,6 +99,20 @@ def read_profile(path, wanted):
                     cur = None
             elif len(w) == 2 and cur is not None:
                 cur[int(w[0], 16)] += int(w[1])
+    return out
+
+
+def by_module(per):
+    """Instructions per frame by module: "[mod]", or the kernel's."""
+    out = defaultdict(float)
+    for f, v in per.items():
+        w = f.split()
+        if f.startswith("["):
+            out[f] += v
+        elif len(w) > 1 and w[-1].startswith("["):
+            out[w[-1]] += v
+        else:
+            out["vmlinux"] += v
     return out
 
 
@@ -213,6 +228,12 @@ def main():
         print("### %s minus %s: %+.0f per frame (%.0f against %.0f, %.3fx)"
               % (a, b, ta - tb, ta, tb, ta / tb if tb else 0))
         print()
+        ma, mb = by_module(pa), by_module(pb)
+        mods = sorted(set(ma) | set(mb),
+                      key=lambda m: -abs(ma.get(m, 0) - mb.get(m, 0)))
+        table([(m, "%.0f" % ma.get(m, 0), "%.0f" % mb.get(m, 0),
+                "%+.0f" % (ma.get(m, 0) - mb.get(m, 0))) for m in mods],
+              ["module", "A", "B", "A - B"])
         rows = [(f, "%.0f" % pa.get(f, 0), "%.0f" % pb.get(f, 0),
                  "%+.0f" % (pa.get(f, 0) - pb.get(f, 0))) for f in d[:top]]
         rest = sum(pa.get(f, 0) - pb.get(f, 0) for f in d[top:])
