@@ -917,7 +917,8 @@ ns_setup_part() { [ -z "$PREFIXES" ] || ns_setup; }
 
 part_on() { case " $CASES " in *" $1 "*) return 0 ;; esac; return 1; }
 
-# run_round R: the jobs of every part that is on, in an order drawn
+# run_round R: the jobs of every part that is on (those BENCH_JOBS
+# matches, if set), in an order drawn
 # for this round from BENCH_SEED and R, so that no configuration always
 # runs right after the same other one (a slow neighbour, a warm cache)
 # and drift of the emulated machine falls on all of them alike.
@@ -925,9 +926,9 @@ run_round() {
 	local r=$1 p job
 	for p in "${BENCH_PARTS[@]}"; do
 		part_on "$p" && "${p}_jobs"
-	done | { if [ -n "$JOBS" ]; then grep -E -- "$JOBS"; else cat; fi; } | awk -v seed="$((BENCH_SEED + r))" '
-		BEGIN { srand(seed) }
-		{ print rand() "\t" $0 }' | sort -k1,1 | cut -f2- >"$W/jobs.$r"
+	done | JOBS=$JOBS awk -v seed="$((BENCH_SEED + r))" '
+		BEGIN { srand(seed); re = ENVIRON["JOBS"] }
+		re == "" || $0 ~ re { print rand() "\t" $0 }' | sort -k1,1 | cut -f2- >"$W/jobs.$r"
 	while read -r job; do
 		# shellcheck disable=SC2086 # a job is a command and its words
 		$job "$r"
