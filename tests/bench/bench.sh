@@ -62,6 +62,13 @@
 #                    counts instructions instead of timing (measure_insn)
 #   BENCH_INSN_FRAMES  the frames of its two windows (default "2000
 #                    52000", quick "500 2500")
+#   BENCH_INSN_PROFILE 1: the plugin profiles too (run.sh --insn-profile):
+#                    at the end, print the guest's /proc/kallsyms, text
+#                    symbols only, gzipped, as "KSYMZ BASE64" lines for
+#                    tests/bench/insn/profile.py
+#   BENCH_JOBS       an extended regular expression: run only the jobs
+#                    (lines of NAME_jobs, e.g. "job_seg_fwd 1", "peers_job
+#                    mirred 64 1") it matches (default: all)
 
 set -u
 
@@ -84,6 +91,8 @@ else
 fi
 INSNMARK=/usr/sbin/insnmark
 MARKS=0
+INSN_PROFILE=${BENCH_INSN_PROFILE:-0}
+JOBS=${BENCH_JOBS:-}
 
 IP=/sbin/ip
 BRIDGE=/sbin/bridge
@@ -908,7 +917,8 @@ ns_setup_part() { [ -z "$PREFIXES" ] || ns_setup; }
 
 part_on() { case " $CASES " in *" $1 "*) return 0 ;; esac; return 1; }
 
-# run_round R: the jobs of every part that is on, in an order drawn
+# run_round R: the jobs of every part that is on (those BENCH_JOBS
+# matches, if set), in an order drawn
 # for this round from BENCH_SEED and R, so that no configuration always
 # runs right after the same other one (a slow neighbour, a warm cache)
 # and drift of the emulated machine falls on all of them alike.
@@ -916,9 +926,9 @@ run_round() {
 	local r=$1 p job
 	for p in "${BENCH_PARTS[@]}"; do
 		part_on "$p" && "${p}_jobs"
-	done | awk -v seed="$((BENCH_SEED + r))" '
-		BEGIN { srand(seed) }
-		{ print rand() "\t" $0 }' | sort -k1,1 | cut -f2- >"$W/jobs.$r"
+	done | JOBS=$JOBS awk -v seed="$((BENCH_SEED + r))" '
+		BEGIN { srand(seed); re = ENVIRON["JOBS"] }
+		re == "" || $0 ~ re { print rand() "\t" $0 }' | sort -k1,1 | cut -f2- >"$W/jobs.$r"
 	while read -r job; do
 		# shellcheck disable=SC2086 # a job is a command and its words
 		$job "$r"
@@ -995,7 +1005,17 @@ main() {
 		run_round "$r"
 		note "round $r in $((SECONDS - t0)) s"
 	done
+	[ "$INSN_PROFILE" = 1 ] && ksyms
 	return $FAILED
+}
+
+# The guest's text symbols, kernel and modules, for the addresses of
+# the plugin's profile (KASLR moves them every boot; Debian's
+# System.map is empty): gzip and base64 keep the serial port's share
+# of the boot short.
+ksyms() {
+	sysctl -qw kernel.kptr_restrict=0
+	awk '$2 ~ /^[tT]$/' /proc/kallsyms | gzip -c | base64 | sed 's/^/KSYMZ /'
 }
 
 main

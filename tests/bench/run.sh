@@ -9,13 +9,19 @@
 # (BENCH_INSN_ROUNDS rounds, default 3), which the host's load does not
 # move: results.md gets both (Documentation/performance.rst).
 #
-# usage: tests/bench/run.sh [--quick] [--profile] [--insn|--no-insn] [--cases L] [--out DIR]
+# usage: tests/bench/run.sh [--quick] [--profile] [--insn|--insn-profile|--no-insn] [--cases L] [--out DIR]
 #   --quick    small sizes, one short round, checks on: what make check
 #              runs to keep the benchmark working (no figure is judged);
 #              its instructions boot has 1 rule and the ew part only
 #   --insn     only the second boot: guest instructions per packet,
 #              counted by a QEMU plugin (tests/bench/insn/), which the
 #              host's load cannot move; results in DIR/insn/
+#   --insn-profile  --insn, and the plugin profiles each window by
+#              guest address too (insncount.so profile=FILE): DIR/insn/
+#              profile.md, instructions per frame by guest function and
+#              the differences between configurations
+#              (tests/bench/insn/profile.py); 1 round unless
+#              BENCH_INSN_ROUNDS says otherwise, BENCH_JOBS to pick jobs
 #   --no-insn  only the first boot, the wall-clock one
 #   --profile  no rounds: where the time goes, by perf in the guest, for
 #              plain veth, bridge, segfilter, nftables (map) and OVS
@@ -27,7 +33,7 @@
 #              with .build/bench/latest pointing to it)
 #
 # The environment can override the sizes: BENCH_ROUNDS, BENCH_SECS,
-# BENCH_RULES, BENCH_ENDPOINTS, BENCH_PREFIXES, BENCH_SEED (see bench.sh).  The
+# BENCH_RULES, BENCH_ENDPOINTS, BENCH_PREFIXES, BENCH_SEED, BENCH_JOBS (see bench.sh).  The
 # last line of output is "N passed, N failed, N skipped", as for
 # tests/vm/run.sh.
 
@@ -41,6 +47,7 @@ PROFILE=0
 OUT=
 WALL=1
 INSN=1
+INSN_PROFILE=0
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 
@@ -60,6 +67,7 @@ while [ $# -gt 0 ]; do
 	--quick) QUICK=1 ;;
 	--profile) PROFILE=1 ;;
 	--insn) WALL=0 INSN=1 ;;
+	--insn-profile) WALL=0 INSN=1 INSN_PROFILE=1 ;;
 	--no-insn) INSN=0 ;;
 	--cases) [ $# -ge 2 ] || { log "--cases needs a list"; exit 2; }; BENCH_CASES=$2; shift ;;
 	--out) [ $# -ge 2 ] || { log "--out needs a directory"; exit 2; }; OUT=$2; shift ;;
@@ -106,13 +114,13 @@ make -s -C "$HERE/bpf" O="$OUT" || { log "tests/bench/bpf: build failed"; exit 2
 : "${BENCH_CASES:=ew ns $(parts)}"
 : "${BENCH_SEED:=$(date +%s)}"
 # shellcheck disable=SC2034 # guest_script reads them as ${!v}
-BENCH_QUICK=$QUICK BENCH_INSN=0
-: "${BENCH_INSN_FRAMES:=}"
+BENCH_QUICK=$QUICK BENCH_INSN=0 BENCH_INSN_PROFILE=$INSN_PROFILE
+: "${BENCH_INSN_FRAMES:=}" "${BENCH_JOBS:=}"
 guest_script() {
 	echo '#!/bin/bash'
 	for v in BENCH_ROUNDS BENCH_SECS BENCH_RULES BENCH_ENDPOINTS BENCH_CHECK \
 		BENCH_PROFILE BENCH_PREFIXES BENCH_CASES BENCH_SEED BENCH_QUICK \
-		BENCH_INSN BENCH_INSN_FRAMES; do
+		BENCH_INSN BENCH_INSN_FRAMES BENCH_INSN_PROFILE BENCH_JOBS; do
 		printf '%s=%q\n' "$v" "${!v}"
 	done
 	tail -n +2 "$HERE/bench.sh" | sed '/^main$/d'
@@ -182,7 +190,9 @@ if [ "$INSN" = 1 ]; then
 	make -s -C "$HERE/insn" >&2 || { log "cannot build tests/bench/insn"; exit 2; }
 	# shellcheck disable=SC2034 # guest_script reads it as ${!v}
 	BENCH_INSN=1
-	: "${BENCH_INSN_ROUNDS:=$([ "$QUICK" = 1 ] && echo 1 || echo 3)}"
+	: "${BENCH_INSN_ROUNDS:=$([ "$QUICK" = 1 ] || [ "$INSN_PROFILE" = 1 ] && echo 1 || echo 3)}"
+	plugin=$HERE/insn/insncount.so,out=$OUT/insn/marks.txt
+	[ "$INSN_PROFILE" = 0 ] || plugin+=,profile=$OUT/insn/profile.txt
 	if [ "$QUICK" = 1 ]; then
 		# (A blank, not an empty list: bench.sh takes "" as unset.)
 		BENCH_CASES=ew BENCH_RULES=1 BENCH_ENDPOINTS=' ' BENCH_PREFIXES=' ' \
@@ -194,7 +204,7 @@ if [ "$INSN" = 1 ]; then
 	"$TOP/tests/vm/run.sh" 6.1 --script "$OUT/insn/bench-guest.sh" --timeout "$timeout" \
 		--modules "$GUEST_MODULES" "${GUEST_INSTALL[@]}" \
 		--mem 3072 --results "$OUT/insn/raw.txt" --append "$APPEND" --log-name bench-insn \
-		--plugin "$HERE/insn/insncount.so,out=$OUT/insn/marks.txt" |
+		--plugin "$plugin" |
 		tee "$OUT/insn/run.log" || rc=$?
 	read -r p f s <<<"$(counts_of "$OUT/insn/run.log")"
 	passed=$((passed + ${p:-0})) failed=$((failed + ${f:-1})) skipped=$((skipped + ${s:-0}))
@@ -210,6 +220,19 @@ if [ "$INSN" = 1 ]; then
 		failed=$((failed + 1))
 	fi
 	[ "$WALL" = 0 ] || cat "$OUT/insn/insn.txt" >>"$OUT/raw.txt"
+	if [ "$INSN_PROFILE" = 1 ]; then
+		if python3 "$HERE/insn/profile.py" "$OUT/insn/raw.txt" "$OUT/insn/profile.txt" \
+			>"$OUT/insn/profile.md" 2>"$OUT/insn/profile.log" &&
+			grep -q '^## Instructions per frame by function' "$OUT/insn/profile.md"; then
+			echo "TEST: profile.py maps the profile to the guest's functions [ OK ]"
+			passed=$((passed + 1))
+			cat "$OUT/insn/profile.md"
+		else
+			echo "TEST: profile.py maps the profile to the guest's functions [FAIL]"
+			cat "$OUT/insn/profile.log"
+			failed=$((failed + 1))
+		fi
+	fi
 fi
 
 # The report must come out of whatever the guest printed.

@@ -26,6 +26,25 @@
  * writes only its own counter, so the counts are exact with one host
  * thread per vCPU as well as with one for all.
  *
+ * With profile=FILE as well (opt-in: without it nothing below runs and
+ * the plugin costs what it did), it also writes where the instructions
+ * went: at every mark, for the window since that vCPU's previous mark
+ * (the profiled vCPU is the one that executed the last mark), the
+ * instructions that vCPU executed in each translation block, by the
+ * block's first guest address:
+ *
+ *   window SEQ VCPU       (the window that ends at mark SEQ)
+ *   VADDR INSNS           (hex, decimal; one line per block run in it)
+ *
+ * The first window starts at mark 1 (nothing is profiled before).  A
+ * block is counted whole into the window in which it starts, as for the
+ * counts above; the few instructions after a marker in its block fall
+ * into the window that the marker ends, the same in every window.
+ * tests/bench/insn/profile.py maps the addresses to the guest's
+ * functions.  It needs one host thread for all vCPUs (tests/vm/run.sh
+ * --plugin), since the window's blocks are written by the vCPU that
+ * runs them and read by the one that executes the mark.
+ *
  * Debian ships no qemu-plugin.h: plugin-api.h declares the part of QEMU
  * 7.2's plugin API (version 1) that this file uses.
  */
@@ -58,10 +77,63 @@ static FILE *out;
 static u64 marks;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * profile=FILE: one of these per translation (a block translated again
+ * gets another; the dump adds them up by address, profile.py too).
+ * Only the profiled vCPU counts; a block that runs for the first time
+ * in a window goes onto the window's list, which the next mark writes
+ * and empties.
+ */
+struct prof_tb {
+	u64 vaddr;
+	u64 ninsns;
+	u64 runs;
+	struct prof_tb *next;
+};
+
+static FILE *prof;
+static unsigned int prof_vcpu = UINT32_MAX;
+static struct prof_tb *prof_list;
+
 static void tb_exec(unsigned int vcpu, void *udata)
 {
 	if (vcpu < MAX_VCPUS)
 		counts[vcpu].insns += (uintptr_t)udata;
+}
+
+static void tb_exec_prof(unsigned int vcpu, void *udata)
+{
+	struct prof_tb *p = udata;
+
+	if (vcpu < MAX_VCPUS)
+		counts[vcpu].insns += p->ninsns;
+	if (vcpu != prof_vcpu)
+		return;
+	if (!p->runs++) {
+		p->next = prof_list;
+		prof_list = p;
+	}
+}
+
+/* Write the window that ends at mark SEQ, start the next one on VCPU. */
+static void prof_dump(u64 seq, unsigned int vcpu)
+{
+	struct prof_tb *p = prof_list, *next;
+
+	if (prof_vcpu != UINT32_MAX)
+		fprintf(prof, "window %llu %u\n", (unsigned long long)seq,
+			prof_vcpu);
+	for (; p; p = next) {
+		next = p->next;
+		if (prof_vcpu != UINT32_MAX)
+			fprintf(prof, "%llx %llu\n", (unsigned long long)p->vaddr,
+				(unsigned long long)(p->runs * p->ninsns));
+		p->runs = 0;
+		p->next = NULL;
+	}
+	prof_list = NULL;
+	prof_vcpu = vcpu;
+	fflush(prof);
 }
 
 /*
@@ -88,15 +160,31 @@ static void mark_exec(unsigned int vcpu, void *udata)
 	fprintf(out, "mark %llu %u %llu %llu\n", (unsigned long long)marks,
 		vcpu, (unsigned long long)mine, (unsigned long long)total);
 	fflush(out);
+	if (prof)
+		prof_dump(marks, vcpu);
 	pthread_mutex_unlock(&out_lock);
 }
 
 static void tb_trans(u64 id, struct qemu_plugin_tb *tb)
 {
 	size_t n = qemu_plugin_tb_n_insns(tb), i;
+	struct prof_tb *p;
 
-	qemu_plugin_register_vcpu_tb_exec_cb(tb, tb_exec, QEMU_PLUGIN_CB_NO_REGS,
-					     (void *)(uintptr_t)n);
+	if (!prof) {
+		qemu_plugin_register_vcpu_tb_exec_cb(tb, tb_exec,
+						     QEMU_PLUGIN_CB_NO_REGS,
+						     (void *)(uintptr_t)n);
+	} else {
+		p = calloc(1, sizeof(*p));
+		if (!p) {
+			qemu_plugin_outs("insncount: out of memory\n");
+			abort();
+		}
+		p->vaddr = qemu_plugin_tb_vaddr(tb);
+		p->ninsns = n;
+		qemu_plugin_register_vcpu_tb_exec_cb(tb, tb_exec_prof,
+						     QEMU_PLUGIN_CB_NO_REGS, p);
+	}
 	for (i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 
@@ -119,6 +207,10 @@ static void at_exit(u64 id, void *udata)
 			(unsigned long long)counts[i].insns);
 	fclose(out);
 	out = NULL;
+	if (prof) {
+		fclose(prof);
+		prof = NULL;
+	}
 	pthread_mutex_unlock(&out_lock);
 }
 
@@ -126,14 +218,16 @@ PLUGIN_EXPORT int qemu_plugin_install(u64 id,
 				      const struct qemu_info *info,
 				      int argc, char **argv)
 {
-	const char *path = NULL;
+	const char *path = NULL, *prof_path = NULL;
 	int i;
 
 	for (i = 0; i < argc; i++) {
 		if (!strncmp(argv[i], "out=", 4)) {
 			path = argv[i] + 4;
+		} else if (!strncmp(argv[i], "profile=", 8)) {
+			prof_path = argv[i] + 8;
 		} else {
-			qemu_plugin_outs("insncount: unknown argument (only out=FILE)\n");
+			qemu_plugin_outs("insncount: unknown argument (out=FILE, profile=FILE)\n");
 			return -1;
 		}
 	}
@@ -154,6 +248,15 @@ PLUGIN_EXPORT int qemu_plugin_install(u64 id,
 	if (!out) {
 		qemu_plugin_outs("insncount: cannot open the out= file\n");
 		return -1;
+	}
+	if (prof_path) {
+		prof = fopen(prof_path, "w");
+		if (!prof) {
+			qemu_plugin_outs("insncount: cannot open the profile= file\n");
+			return -1;
+		}
+		fprintf(prof, "insncount-profile %s vcpus %u\n",
+			info->target_name, nvcpus);
 	}
 	fprintf(out, "insncount %s vcpus %u\n", info->target_name, nvcpus);
 	fflush(out);
