@@ -639,8 +639,25 @@ job_seg_drops() {
 }
 
 job_nft_linear() {
+	local x0 x1 got came
+	x0=$(stat_of "cl$1" tx_dropped)
 	measure nft-linear fwd "$1" 0 "$2" "al$1" "$SRC_MAC" "$SRC_IP" stat_of "dl$1" rx_packets
-	check "$LAST_OK" "nftables, $1 linear rules: the frame reaches dl$1"
+	x1=$(stat_of "cl$1" tx_dropped)
+	# A frame through 1000 linear rules is slow enough that, when the
+	# host stalls the vCPU, the frames nftables passed can overflow the
+	# CPU's backlog on their way to dl (cl's tx_dropped): lost by the
+	# host's queue, not by the filter.  Each frame that came in must be
+	# at dl or there.
+	if [ "$LAST_OK" = 0 ] && [ "$x1" -gt "$x0" ]; then
+		read -r got _ came <<<"$LAST_DESC"
+		if [ "$got" -gt 0 ] &&
+			[ $(((got + x1 - x0) * 100)) -ge $((came * ${MIN_PCT:-99})) ]; then
+			LAST_OK=1
+		fi
+		LAST_DESC="$LAST_DESC, $((x1 - x0)) dropped by dl's backlog"
+		note "nftables, $1 linear rules: $LAST_DESC"
+	fi
+	check "$LAST_OK" "nftables, $1 linear rules: the frame reaches dl$1 (or, under a stall, dl's backlog drops it)"
 }
 
 job_nft_vmap() {
