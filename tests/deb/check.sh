@@ -42,24 +42,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0 failed=0 skipped=0 failures=()
-result()
-{
-	local desc=$1 ok=$2 out=${3:-/dev/null}
-	if [ "$ok" = 1 ]; then
-		printf 'TEST: %-64s [ OK ]\n' "$desc"
-		passed=$((passed + 1))
-	elif [ "$ok" = skip ]; then
-		printf 'TEST: %-64s [SKIP]\n' "$desc"
-		sed 's/^/    | /' "$out" | tail -n 5
-		skipped=$((skipped + 1))
-	else
-		printf 'TEST: %-64s [FAIL]\n' "$desc"
-		sed 's/^/    | /' "$out" | tail -n 30
-		failed=$((failed + 1))
-		failures+=("$desc")
-	fi
-}
+# shellcheck source=../host.sh
+. "$TOP/tests/host.sh"
 # The last lines, as tests/vm/run.sh ends (tests/check.sh repeats the
 # failures listed so at the end of make check).
 counts()

@@ -34,19 +34,8 @@ PY=/usr/bin/python3
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-passed=0 failed=0
-result()
-{
-	local desc=$1 ok=$2 out=$3
-	if [ "$ok" = 1 ]; then
-		printf 'TEST: %-64s [ OK ]\n' "$desc"
-		passed=$((passed + 1))
-	else
-		printf 'TEST: %-64s [FAIL]\n' "$desc"
-		sed 's/^/    | /' "$out" | tail -n 20
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source=../host.sh
+. "$TOP/tests/host.sh"
 
 # validate SPEC: the kernel's YNL library loads SPEC, checked against
 # the genetlink-legacy schema.
