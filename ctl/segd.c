@@ -777,13 +777,14 @@ static void backoff_wait(struct segd *s, int ms)
 	}
 }
 
-static void usage(void)
+static void usage(FILE *f)
 {
 	fputs("Usage: segd --etcd URLS --host H --tunnel ADDR --uplink DEV [--prefix P]\n"
 	      "            [--user U --password-file F] [--cacert F] [--lease-ttl S]\n"
 	      "            [--metrics ADDR:PORT [--metrics-rules N]] [-v]\n"
-	      "       segd --version\n",
-	      stderr);
+	      "       segd --version | --help\n"
+	      "See segd(8).\n",
+	      f);
 }
 
 /* A decimal number of 0 .. UINT32_MAX: 0, or -1 if @arg is none. */
@@ -827,6 +828,7 @@ int main(int argc, char **argv)
 		{ "metrics-rules", required_argument, NULL, 'r' },
 		{ "verbose",	   no_argument,	      NULL, 'v' },
 		{ "version",	   no_argument,	      NULL, 'V' },
+		{ "help",	   no_argument,	      NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct etcd_opts eo = { 0 };
@@ -841,7 +843,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	s.host.prefix = CLUSTER_PREFIX;
-	while ((opt = getopt_long(argc, argv, "v", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hv", options, NULL)) != -1) {
 		switch (opt) {
 		case 'e':
 			eo.endpoints = optarg;
@@ -882,14 +884,17 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("segd %s\n", segfilter_version);
 			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
 		default:
-			usage();
+			usage(stderr);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc || !eo.endpoints || !s.host.host || !s.tunnel ||
 	    !s.host.uplink) {
-		usage();
+		usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (!*s.host.host || strchr(s.host.host, '/') ||

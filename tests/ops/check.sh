@@ -132,6 +132,19 @@ result "...and an option missing from the page is named" $ok "$TMP/out"
 # ---- bash completion ----
 
 make -s -C "$TOP/ctl" segctl segd >/dev/null 2>&1
+
+# segd --help: the usage on standard output, exit 0; a wrong option:
+# the usage on standard error, exit 2 (segd.service does not restart
+# on 2).
+ok=0
+"$TOP/ctl/segd" --help >"$TMP/out" 2>/dev/null &&
+	grep -q '^Usage: segd --etcd' "$TMP/out" &&
+	"$TOP/ctl/segd" -h 2>/dev/null | grep -q '^Usage: segd --etcd' && ok=1
+result "segd --help and -h print the usage on standard output, exit 0" $ok "$TMP/out"
+ok=0
+"$TOP/ctl/segd" --no-such-option >"$TMP/out" 2>"$TMP/err"
+[ $? = 2 ] && [ ! -s "$TMP/out" ] && grep -q '^Usage: segd' "$TMP/err" && ok=1
+result "...and an unknown option prints it on standard error, exit 2" $ok "$TMP/err"
 BC=/usr/share/bash-completion/bash_completion
 
 # comp PROG LINE: what bash-completion with our completion loaded offers
