@@ -49,11 +49,13 @@
 # take from CPU 0 and from the emulator anyway, without a flow table.
 #
 # In the instructions boot (BENCH_INSN=1, run.sh --insn) the part runs
-# only the connection jobs, and counts instead of timing them: a loop of
-# bash's /dev/tcp opens CT_INSN_CONNS connections (two windows, as
-# measure_insn's frames) between the marks of insnmark, and
-# tests/bench/insn/pair.py makes "BENCH insnconn SYSTEM conn 0 0 ROUND
-# CONNS INSNS" of them: CPU 0's instructions per connection.
+# only the connection and flood jobs, and counts instead of timing them:
+# a loop of bash's /dev/tcp opens CT_INSN_CONNS connections (two
+# windows, as measure_insn's frames) between the marks of insnmark, and
+# tests/bench/insn/pair.py makes "BENCH insnconn SYSTEM VARIANT 0 0
+# ROUND CONNS INSNS" of them: CPU 0's instructions per connection
+# (VARIANT conn, or quiet and flood), which the flood on CPU 1 moves
+# only by what its handling runs on CPU 0.
 #
 # Output: BENCH pkt lines (system nft-ct/ovs-ct, variant fwd, one flow;
 # variant flows, RULES = N, ENDPOINTS = 2), and
