@@ -68,7 +68,7 @@
 #                                       connections per second
 #   BENCH ctfloodsent SYSTEM ROUND SENT SECS
 #                                       SYNs the flood sent meanwhile
-#   BENCH insnconnwin SYSTEM conn 0 0 ROUND CONNS1 CONNS2 M
+#   BENCH insnconnwin SYSTEM VARIANT 0 0 ROUND CONNS1 CONNS2 M
 #                                       the instructions boot's windows
 # (tests/bench/report_ct.py).
 
