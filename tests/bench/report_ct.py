@@ -273,7 +273,7 @@ def conn_insn(allinsn):
     insn = {s: v for (s, var), v in allinsn.items() if var == "conn"}
     br = insn.get("bridge")
     if not insn:
-        return md, tl
+        return flood_insn(allinsn)
     st = {s: stats(list(v.values())) for s, v in insn.items()}
     # A filter's own cost: its figure less the bridge's of the same
     # round (both ran in that round, in an order of its own).
@@ -333,19 +333,31 @@ def conn_insn(allinsn):
 # (report_insn.py's TOLERANCE): a flood's added instructions within
 # this share of a quiet connection are "no more".
 TOLERANCE = 0.01
+# A window this far off its configuration's median caught something
+# else (see flood_insn).
+OUTLIER = 0.25
 
 
 def flood_insn(allinsn):
     """IC6: what a SYN flood from another tenant on CPU 1 adds to CPU 0's
     instructions per connection of this tenant, segfilter against the
     bridge (and nft-ct) under the same flood."""
-    md, tl, added, quiet = [], [], {}, {}
+    md, tl, added, quiet, dropped = [], [], {}, {}, {}
     for s in CONN_SYSTEMS:
         q, f = allinsn.get((s, "quiet"), {}), allinsn.get((s, "flood"), {})
-        d = [f[r] - q[r] for r in f if r in q]
-        if d:
-            added[s] = stats(d)
-            quiet[s] = stats(list(q.values()))
+        if not q or not f:
+            continue
+        # A window that caught a burst of work of its own (conntrack's
+        # collector freeing an earlier flood's tens of thousands of
+        # expired entries: +-90 million instructions) is off its
+        # variant's median by far more than any flood adds: left out.
+        mq, mf = statistics.median(q.values()), statistics.median(f.values())
+        rounds = [r for r in f if r in q and abs(q[r] / mq - 1) <= OUTLIER
+                  and abs(f[r] / mf - 1) <= OUTLIER]
+        dropped[s] = len([r for r in f if r in q]) - len(rounds)
+        if rounds:
+            added[s] = stats([f[r] - q[r] for r in rounds])
+            quiet[s] = stats([q[r] for r in rounds])
     if not added:
         return md, tl
     md += ["", "### Under a SYN flood, by instructions", "",
@@ -353,15 +365,17 @@ def flood_insn(allinsn):
            "tenant of the same system floods SYNs from CPU 1, less the same "
            "without the flood in that round (median, min-max): what the "
            "flood's handling puts on the other tenant's CPU (work items, "
-           "RCU, interrupts), whatever it costs CPU 1 or the emulator.", "",
+           "RCU, interrupts), whatever it costs CPU 1 or the emulator.  "
+           "left out: rounds with a window more than %d%% off its "
+           "median (a burst of unrelated work in it)." % (OUTLIER * 100), "",
            "| System | quiet insns/conn | added by the flood | min-max "
-           "| rounds |", "|---|---:|---:|---:|---:|"]
+           "| rounds | left out |", "|---|---:|---:|---:|---:|---:|"]
     for s in CONN_SYSTEMS:
         if s in added:
             a = added[s]
-            md.append("| %s | %.0f | %+.0f | %+.0f-%+.0f | %d |"
+            md.append("| %s | %.0f | %+.0f | %+.0f-%+.0f | %d | %d |"
                       % (s, quiet[s]["median"], a["median"], a["min"],
-                         a["max"], a["rounds"]))
+                         a["max"], a["rounds"], dropped[s]))
     seg, br = added.get("segfilter"), added.get("bridge")
     if seg and br:
         tol = TOLERANCE * quiet["bridge"]["median"]
