@@ -21,9 +21,15 @@ Prints, per measurement,
 
 with FRAMES = FRAMES2 - FRAMES1 and INSNS the instructions of window 2
 less those of window 1, both counted on the vCPU that executed the
-marks.  Exits 1 (after printing what it could) if the marks and the
-INSNMARK lines do not match one for one, or a measurement's marks are
-missing or were not all executed on one vCPU.
+marks.
+
+The same for connections (tests/bench/parts/conntrack.sh in the
+instructions boot): "BENCH insnconnwin ..." lines of the same shape,
+whose FRAMES are connections, give "BENCH insnconn ..." lines.
+
+Exits 1 (after printing what it could) if the marks and the INSNMARK
+lines do not match one for one, or a measurement's marks are missing or
+were not all executed on one vCPU.
 """
 
 import sys
@@ -37,7 +43,9 @@ def read_guest(path):
             if len(w) == 2 and w[0] == "INSNMARK":
                 labels.append(w[1])
             elif len(w) == 10 and w[:2] == ["BENCH", "insnwin"]:
-                wins.append(w[2:])
+                wins.append(w[2:] + ["insn"])
+            elif len(w) == 10 and w[:2] == ["BENCH", "insnconnwin"]:
+                wins.append(w[2:] + ["insnconn"])
     return labels, wins
 
 
@@ -72,17 +80,17 @@ def main():
         m = w[7]
         got = [at.get("%s.%d" % (m, i)) for i in range(1, 5)]
         if None in got:
-            print("pair: marks of %s missing" % " ".join(w), file=sys.stderr)
+            print("pair: marks of %s missing" % " ".join(w[:8]), file=sys.stderr)
             ok = False
             continue
         if len({vcpu for vcpu, _ in got}) != 1:
-            print("pair: marks of %s on several vCPUs" % " ".join(w),
+            print("pair: marks of %s on several vCPUs" % " ".join(w[:8]),
                   file=sys.stderr)
             ok = False
             continue
         f1, f2 = int(w[5]), int(w[6])
         insns = (got[3][1] - got[2][1]) - (got[1][1] - got[0][1])
-        print("BENCH insn %s %d %d" % (" ".join(w[:5]), f2 - f1, insns))
+        print("BENCH %s %s %d %d" % (w[8], " ".join(w[:5]), f2 - f1, insns))
     return 0 if ok else 1
 
 

@@ -17,13 +17,15 @@ second pair of marks (M.3 to M.4) less that of its first (M.1 to M.2),
 here per function: each block's first address falls into the function
 of the nearest symbol at or below it ("[user]" below the kernel's
 half).  Per configuration (SYSTEM VARIANT RULES EPS) the rounds are
-added up and divided by their frames.  Prints markdown: per
-configuration the top N functions by instructions per frame, then per
+added up and divided by their frames (for "BENCH insnconnwin" lines,
+of the conntrack part, variant "conn": by connections).  Prints
+markdown: per configuration the top N functions by instructions per
+frame, then per
 pair of configurations A and B ("SYSTEM VARIANT RULES EPS" each) the
 modules ("[bridge]", "[segfilter]", ..., "vmlinux") and the top N
 functions by |A - B|.  Without --diff: every segfilter configuration
-whose variant starts with "fwd" against every other system's of the
-same variant.  Exits 1 if no measurement could be profiled.
+whose variant starts with "fwd" (or is "conn") against every other
+system's of the same variant.  Exits 1 if no measurement could be profiled.
 """
 
 import base64
@@ -42,7 +44,8 @@ def read_guest(path):
             w = line.rstrip("\r\n").split()
             if len(w) == 2 and w[0] == "INSNMARK":
                 labels.append(w[1])
-            elif len(w) == 10 and w[:2] == ["BENCH", "insnwin"]:
+            elif len(w) == 10 and w[:2] in (["BENCH", "insnwin"],
+                                            ["BENCH", "insnconnwin"]):
                 wins.append(w[2:])
             elif len(w) == 2 and w[0] == "KSYMZ":
                 ksymz.append(w[1])
@@ -210,7 +213,8 @@ def main():
     if not diffs:
         for a in order:
             sa = a.split()
-            if sa[0] != "segfilter" or not sa[1].startswith("fwd"):
+            if sa[0] != "segfilter" or not (sa[1].startswith("fwd") or
+                                            sa[1] == "conn"):
                 continue
             for b in order:
                 sb = b.split()

@@ -40,10 +40,22 @@
 # Connection setup: for each of bridge (no filter), segfilter, nft-ct
 # and ovs-ct, a client namespace and a server namespace on the two
 # ports; tests/tools/connrate opens TCP connections one after the other
-# (client and server on CPU 0).  The flood job: a second segfilter
-# tenant floods SYNs (tests/tools/flood, on CPU 1) at its domain's flow
-# limit while the first tenant's connrate runs, against the same
-# without the flood.
+# (client and server on CPU 0).  The flood jobs: a second tenant floods
+# SYNs (tests/tools/flood, on CPU 1) while the first tenant's connrate
+# runs, against the same without the flood; for segfilter at the
+# flooding domain's flow limit, and for comparison the same flood
+# through a bridge (no filter) and through nft-ct (a conntrack entry per
+# SYN), each next to its own system's tenant: what the flood's frames
+# take from CPU 0 and from the emulator anyway, without a flow table.
+#
+# In the instructions boot (BENCH_INSN=1, run.sh --insn) the part runs
+# only the connection and flood jobs, and counts instead of timing them:
+# a loop of bash's /dev/tcp opens CT_INSN_CONNS connections (two
+# windows, as measure_insn's frames) between the marks of insnmark, and
+# tests/bench/insn/pair.py makes "BENCH insnconn SYSTEM VARIANT 0 0
+# ROUND CONNS INSNS" of them: CPU 0's instructions per connection
+# (VARIANT conn, or quiet and flood), which the flood on CPU 1 moves
+# only by what its handling runs on CPU 0.
 #
 # Output: BENCH pkt lines (system nft-ct/ovs-ct, variant fwd, one flow;
 # variant flows, RULES = N, ENDPOINTS = 2), and
@@ -52,8 +64,12 @@
 #   BENCH ctmem SYSTEM N COUNT BYTES slab=. percpu=. vmalloc=. object=.
 #                                       memory of N established flows
 #                                       (COUNT: the table's count)
-#   BENCH conn SYSTEM VARIANT ROUND RATE CONNS FAILED MEDIAN_US
+#   BENCH conn SYSTEM VARIANT ROUND RATE CONNS FAILED MEDIAN_US MAX_US
 #                                       connections per second
+#   BENCH ctfloodsent SYSTEM ROUND SENT SECS
+#                                       SYNs the flood sent meanwhile
+#   BENCH insnconnwin SYSTEM VARIANT 0 0 ROUND CONNS1 CONNS2 M
+#                                       the instructions boot's windows
 # (tests/bench/report_ct.py).
 
 BENCH_PARTS+=(conntrack)
@@ -69,9 +85,13 @@ CONNRATE=/usr/sbin/connrate
 FLOOD=/usr/sbin/flood
 if [ "$QUICK" = 1 ]; then
 	CT_COUNTS="1000"
+	CT_INSN_CONNS="20 100"
 else
 	CT_COUNTS="1 1000 100000 1000000"
+	CT_INSN_CONNS="100 600"
 fi
+# The instructions boot counts connections only.
+[ "$INSN" = 1 ] && CT_COUNTS=
 
 # cx X CMD...: CMD in config X's namespace.
 cx() {
@@ -385,11 +405,15 @@ ct_conn_config() {
 	$IP -n "cl$x" link set "a$x" address "$SRC_MAC" up
 	$IP -n "sv$x" link set "d$x" address "$DST_MAC" up
 	$IP -n "cl$x" addr add 10.0.0.1/24 dev "a$x"
-	# The server's port has no address for the flood: SYNs die there.
-	[ "$sys" = flood ] || $IP -n "sv$x" addr add 10.0.0.2/24 dev "d$x"
 	$IP -n "cl$x" neigh replace 10.0.0.2 dev "a$x" lladdr "$DST_MAC" nud permanent
-	[ "$sys" = flood ] ||
-		$IP -n "sv$x" neigh replace 10.0.0.1 dev "d$x" lladdr "$SRC_MAC" nud permanent
+	case $sys in
+	flood*)
+		# The server's port has no address for a flood: SYNs die there.
+		;;
+	*)
+		$IP -n "sv$x" addr add 10.0.0.2/24 dev "d$x"
+		$IP -n "sv$x" neigh replace 10.0.0.1 dev "d$x" lladdr "$SRC_MAC" nud permanent ;;
+	esac
 	case $sys in
 	bridge) ct_bridge "$x" ;;
 	segfilter) ct_seg "$x" 130 10.0.0.1 10.0.0.2 ;;
@@ -397,29 +421,49 @@ ct_conn_config() {
 		ct_seg "$x" 131 10.0.0.1 10.0.0.2 "$CT_FLOOD_LIMIT"
 		cx "$x" $SEGCTL rule add id 3 domain "ct$x" from src to dst proto tcp port 80 action allow >/dev/null ||
 			die "segctl: the flood's rule" ;;
+	flood-bridge) ct_bridge "$x" ;;
+	flood-nft-ct)
+		# A conntrack entry for every SYN (let through, as segfilter's
+		# flood rule does); SYN_SENT entries live 10 s, not 120, so
+		# that the rounds' floods do not pile up millions.
+		ct_bridge "$x"
+		ct_nft "$x" 10.0.0.1 10.0.0.2
+		cx "$x" $NFT add element bridge "ct_$x" allowed "{ 10.0.0.1 . 10.0.0.2 . tcp . 80 }" ||
+			die "nft: the flood's element"
+		cx "$x" sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_syn_sent=10 ||
+			die "nf_conntrack_tcp_timeout_syn_sent in n$x" ;;
 	nft-ct) ct_bridge "$x"; ct_nft "$x" 10.0.0.1 10.0.0.2 ;;
 	ovs-ct) ct_ovs "$x" 30 ;;
 	esac
-	[ "$sys" = flood ] && return 0
+	case $sys in flood*) return 0 ;; esac
 	# Not a child of ours: measure()'s wait must not wait for it.
 	(taskset -c 0 $IP netns exec "sv$x" $CONNRATE serve "$CT_PORT" >/dev/null 2>&1 &)
 }
 
-# ct_connrate X: "rate conns failed median_us" of one run.
+# ct_connrate X: "rate conns failed median_us max_us" of one run.
 ct_connrate() {
 	taskset -c 0 $IP netns exec "cl$1" $CONNRATE connect -t "$SECS" -w 1000 10.0.0.2 "$CT_PORT" |
-		awk '{ print $8, $2, $4, $10 }'
+		awk '{ print $8, $2, $4, $10, $14 }'
+}
+
+# ct_conn_x SYSTEM: the connection config of SYSTEM.
+ct_conn_x() {
+	case $1 in
+	bridge) echo KCB ;; segfilter) echo KCS ;; nft-ct) echo KCN ;; ovs-ct) echo KCO ;;
+	esac
 }
 
 job_ct_conn() {
-	local sys=$1 r=$2 x new0 new1 rate conns failed med
-	case $sys in
-	bridge) x=KCB ;; segfilter) x=KCS ;; nft-ct) x=KCN ;; ovs-ct) x=KCO ;;
-	esac
+	local sys=$1 r=$2 x new0 new1 rate conns failed med max
+	x=$(ct_conn_x "$sys")
+	if [ "$INSN" = 1 ]; then
+		ct_conn_insn "$sys" "$x" "$r"
+		return
+	fi
 	new0=$(ct_new "$sys" "$x")
-	read -r rate conns failed med < <(ct_connrate "$x")
+	read -r rate conns failed med max < <(ct_connrate "$x")
 	new1=$(ct_new "$sys" "$x")
-	say conn "$sys" new "$r" "${rate:-0}" "${conns:-0}" "${failed:-0}" "${med:-0}"
+	say conn "$sys" new "$r" "${rate:-0}" "${conns:-0}" "${failed:-0}" "${med:-0}" "${max:-0}"
 	check "$([ "${conns:-0}" -gt 0 ] && [ "${failed:-1}" = 0 ] && echo 1 || echo 0)" \
 		"$sys: connrate completes connections (${conns:-0}, ${failed:-?} failed)"
 	[ "$sys" = bridge ] && return 0
@@ -427,32 +471,113 @@ job_ct_conn() {
 		"$sys: each connection was judged as new ($((new1 - new0)) for ${conns:-0})"
 }
 
-# Tenant KCS opens connections while tenant KCF floods SYNs at its flow
-# limit, from CPU 1; and the same without the flood, in either order.
+# ct_conn_insn SYSTEM X ROUND [VARIANT]: the instructions boot's
+# connection loop (VARIANT: conn, or the flood job's quiet and flood).
+# One bash in the client's namespace, on CPU 0 (where the server, the
+# softirqs of both veth pairs and the hook run too): a mark, SMALL
+# connections, a mark; a mark, BIG connections, a mark.  Each connection
+# is bash's /dev/tcp (socket, blocking connect, close: no fork, the same
+# for every system); pair.py takes the first window from the second, so
+# that only BIG - SMALL connections remain, with the bash loop's own
+# instructions, which the bridge has too.
+ct_conn_insn() {
+	local sys=$1 x=$2 r=$3 var=${4:-conn} small big m new0 new1 rc=0
+	read -r small big <<<"$CT_INSN_CONNS"
+	MARKS=$((MARKS + 1))
+	m=m$MARKS
+	new0=$(ct_new "$sys" "$x")
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	taskset -c 0 $IP netns exec "cl$x" /bin/bash -c '
+		conns() {
+			local i
+			for ((i = 0; i < $1; i++)); do
+				exec 3<>"/dev/tcp/10.0.0.2/$2" || exit 1
+				exec 3<&-
+			done
+		}
+		"$1" "$2.1" || exit 2
+		conns "$3" "$5"
+		"$1" "$2.2"
+		"$1" "$2.3"
+		conns "$4" "$5"
+		"$1" "$2.4"' ct_conn_insn "$INSNMARK" "$m" "$small" "$big" "$CT_PORT" || rc=$?
+	new1=$(ct_new "$sys" "$x")
+	if [ "$rc" = 0 ]; then
+		say insnconnwin "$sys" "$var" 0 0 "$r" "$small" "$big" "$m"
+	else
+		note "$sys round $r: the connection loop failed ($rc): no figure"
+	fi
+	check "$([ "$rc" = 0 ] && echo 1 || echo 0)" \
+		"$sys, $var: the instructions boot's $((small + big)) connections complete"
+	[ "$sys" = bridge ] && return 0
+	check "$([ $((new1 - new0)) -ge $((small + big)) ] && echo 1 || echo 0)" \
+		"$sys: each counted connection was judged as new ($((new1 - new0)) for $((small + big)))"
+}
+
+# ct_flood_held SYSTEM: what the flooding tenant's table holds.
+ct_flood_held() {
+	case $1 in
+	segfilter) ct_domain_flows KCF ;;
+	nft-ct) ct_count KFN ;;
+	bridge) stat_of_ns svKFB dKFB rx_packets ;;
+	esac
+}
+
+stat_of_ns() { $IP netns exec "$1" cat "/sys/class/net/$2/statistics/$3"; }
+
+# job_ct_flood SYSTEM ROUND: SYSTEM's tenant (KCS, KCB, KCN) opens
+# connections while a tenant of the same system floods SYNs from CPU 1
+# (KCF, segfilter at its flow limit; KFB, a bridge; KFN, nft-ct); and
+# the same without the flood, in either order.
 job_ct_flood() {
-	local r=$1 v pid f0 held ev0 ev1 rate conns failed med
+	local sys=$1 r=$2 v pid f0 h0 held ev0 ev1 rate conns failed med max x sent secs fx want
+	x=$(ct_conn_x "$sys")
+	case $sys in segfilter) fx=KCF ;; bridge) fx=KFB ;; nft-ct) fx=KFN ;; esac
 	for v in $([ $((r % 2)) = 0 ] && echo "quiet flood" || echo "flood quiet"); do
 		if [ "$v" = flood ]; then
-			ev0=$(ct_domain_stat KCF flows_evicted)
-			taskset -c 1 $IP netns exec clKCF $FLOOD -r 1000000 -n 1000000000 \
-				-t $((SECS + 5)) syn 10.0.0.1 10.0.0.2 >/dev/null &
+			[ "$sys" = segfilter ] && ev0=$(ct_domain_stat KCF flows_evicted)
+			h0=$(ct_flood_held "$sys")
+			taskset -c 1 $IP netns exec "cl$fx" $FLOOD -r 1000000 -n 1000000000 \
+				-t $((INSN == 1 ? 300 : SECS + 5)) syn 10.0.0.1 10.0.0.2 >"$W/flood.$fx" &
 			pid=$!
 			sleep 1
 		fi
-		f0=$(ct_new segfilter KCS)
-		read -r rate conns failed med < <(ct_connrate KCS)
-		say conn segfilter "$v" "$r" "${rate:-0}" "${conns:-0}" "${failed:-0}" "${med:-0}"
-		check "$([ "${conns:-0}" -gt 0 ] && [ "${failed:-1}" = 0 ] && echo 1 || echo 0)" \
-			"segfilter, $v: the other tenant completes connections (${conns:-0}, ${failed:-?} failed)"
+		f0=$(ct_new "$sys" "$x")
+		if [ "$INSN" = 1 ]; then
+			# CPU 0's instructions per connection, the flood on CPU 1.
+			ct_conn_insn "$sys" "$x" "$r" "$v"
+			conns=$((${CT_INSN_CONNS// /+}))
+		else
+			read -r rate conns failed med max < <(ct_connrate "$x")
+			say conn "$sys" "$v" "$r" "${rate:-0}" "${conns:-0}" "${failed:-0}" "${med:-0}" "${max:-0}"
+			check "$([ "${conns:-0}" -gt 0 ] && [ "${failed:-1}" = 0 ] && echo 1 || echo 0)" \
+				"$sys, $v: the other tenant completes connections (${conns:-0}, ${failed:-?} failed)"
+		fi
 		[ "$v" = flood ] || continue
-		held=$(ct_domain_flows KCF)
+		held=$(ct_flood_held "$sys")
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
-		ev1=$(ct_domain_stat KCF flows_evicted)
-		say ctflood "$r" "${held:-0}" $((ev1 - ev0)) $(($(ct_new segfilter KCS) - f0))
-		check "$([ "${held:-0}" -ge $((CT_FLOOD_LIMIT * 9 / 10)) ] && [ $((ev1 - ev0)) -gt 0 ] &&
-			echo 1 || echo 0)" \
-			"segfilter, flood: the flooding tenant is at its flow limit (${held:-0} of $CT_FLOOD_LIMIT, $((ev1 - ev0)) evicted)"
+		read -r _ sent _ secs <"$W/flood.$fx"
+		say ctfloodsent "$sys" "$r" "${sent:-0}" "${secs:-0}"
+		case $sys in
+		segfilter)
+			ev1=$(ct_domain_stat KCF flows_evicted)
+			say ctflood "$r" "${held:-0}" $((ev1 - ev0)) $(($(ct_new segfilter KCS) - f0))
+			check "$([ "${held:-0}" -ge $((CT_FLOOD_LIMIT * 9 / 10)) ] && [ $((ev1 - ev0)) -gt 0 ] &&
+				echo 1 || echo 0)" \
+				"segfilter, flood: the flooding tenant is at its flow limit (${held:-0} of $CT_FLOOD_LIMIT, $((ev1 - ev0)) evicted)" ;;
+		bridge)
+			settle stat_of_ns svKFB dKFB rx_packets
+			held=$(ct_flood_held bridge)
+			check "$([ "${sent:-0}" -gt 0 ] && [ $(((held - h0) * 10)) -ge $((${sent:-0} * 9)) ] &&
+				echo 1 || echo 0)" \
+				"bridge, flood: the SYNs cross the bridge ($((held - h0)) of ${sent:-0})" ;;
+		nft-ct)
+			# Random source ports: at most 65536 tuples, each an entry.
+			want=$((${sent:-0} < 65536 ? ${sent:-0} : 65536))
+			check "$([ "${sent:-0}" -gt 0 ] && [ $((held * 2)) -ge "$want" ] && echo 1 || echo 0)" \
+				"nft-ct, flood: conntrack holds an entry per SYN's tuple (${held:-0} after ${sent:-0} SYNs)" ;;
+		esac
 	done
 }
 
@@ -466,6 +591,9 @@ conntrack_setup() {
 	say info conntrack "hash $(cat /sys/module/nf_conntrack/parameters/hashsize) buckets, max $(sysctl -n net.netfilter.nf_conntrack_max)"
 	for n in $CT_COUNTS; do
 		for sys in segfilter nft-ct ovs-ct; do
+			# Not the warm-up of flows that BENCH_JOBS leaves out.
+			[ -z "$JOBS" ] || echo "job_ct_flows $sys $n" | grep -Eq -- "$JOBS" ||
+				continue
 			ct_config "$sys" "$n"
 		done
 	done
@@ -473,7 +601,18 @@ conntrack_setup() {
 	ct_conn_config segfilter KCS
 	ct_conn_config nft-ct KCN
 	ct_conn_config ovs-ct KCO
+	if [ "$INSN" = 1 ]; then
+		# The boot's first connections cost less than the later ones
+		# (the first loop's first window draws on the CRNG: thousands
+		# of chacha blocks, which the second window less the first
+		# makes negative): connections through each before the rounds.
+		for sys in bridge segfilter nft-ct ovs-ct; do
+			ct_connrate "$(ct_conn_x "$sys")" >/dev/null
+		done
+	fi
 	ct_conn_config flood KCF
+	ct_conn_config flood-bridge KFB
+	ct_conn_config flood-nft-ct KFN
 }
 
 conntrack_jobs() {
@@ -486,5 +625,7 @@ conntrack_jobs() {
 	for sys in bridge segfilter nft-ct ovs-ct; do
 		echo "job_ct_conn $sys"
 	done
-	echo job_ct_flood
+	for sys in segfilter bridge nft-ct; do
+		echo "job_ct_flood $sys"
+	done
 }
