@@ -44,9 +44,11 @@ static int segf_mac_cmp(struct rhashtable_compare_arg *arg, const void *obj)
  * The table's seeded hash of a MAC, inline: its six bytes as two words
  * through jhash_2words(), instead of rhashtable's call to jhash() for a
  * key whose length is not a multiple of four.  The seed is the table's
- * random one, as before: senders pick MACs.
+ * random one, as before: senders pick MACs.  Inlined into the lookup
+ * (the table keeps a copy for its rehash).
  */
-static u32 segf_mac_hash(const void *data, u32 len, u32 seed)
+static __always_inline u32 segf_mac_hash(const void *data, u32 len,
+					 u32 seed)
 {
 	u32 hi;
 	u16 lo;
