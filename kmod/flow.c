@@ -109,10 +109,33 @@ static int segf_flow_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 	return segf_flow_key_differ(&flow->key, arg->key);
 }
 
+/*
+ * The table's seeded hash of a key.  An IPv4 key is three words, its
+ * addresses and ports, as the kernel's own established sockets hash
+ * (inet_ehashfn()), the protocol added to the seed; the rest of it is
+ * zero.  An IPv6 key: jhash2() over the whole.  Tenants pick the
+ * fields: the seed is the table's random one.
+ */
+static __always_inline u32 segf_flow_hashfn(const void *data, u32 len,
+					    u32 seed)
+{
+	const struct segf_flow_key *key = data;
+	u32 ports;
+
+	if (key->family == AF_INET) {
+		memcpy(&ports, key->port, sizeof(ports));
+		return jhash_3words((__force u32)key->addr.v4[0],
+				    (__force u32)key->addr.v4[1], ports,
+				    seed + key->proto);
+	}
+	return jhash2(data, sizeof(*key) / sizeof(u32), seed);
+}
+
 static const struct rhashtable_params segf_flow_params = {
 	.key_len = sizeof(struct segf_flow_key),
 	.key_offset = offsetof(struct segf_flow, key),
 	.head_offset = offsetof(struct segf_flow, node),
+	.hashfn = segf_flow_hashfn,
 	.obj_cmpfn = segf_flow_cmp,
 	.automatic_shrinking = true,
 };
