@@ -405,6 +405,24 @@ unsigned int segf_path_mtu(const struct sk_buff *skb,
 			   const struct segf_endpoint *dst);
 bool segf_fits(const struct sk_buff *skb, const struct segf_pkt *pkt,
 	       unsigned int mtu);
+
+/*
+ * Whether @skb fits any path segf_out_mtu() can give (0, or at least the
+ * protocol's least MTU): a frame not cut into segments whose IP packet
+ * is no longer than IPv4's least MTU (68), or IPv6's (1280) for IPv6.
+ * One compare that spares small packets the path's MTU and segf_fits().
+ */
+static inline bool segf_fits_any(const struct sk_buff *skb,
+				 const struct segf_pkt *pkt)
+{
+	unsigned int len = skb->len - pkt->l3_off;
+
+	if (skb_is_gso(skb))
+		return false;
+	return len <= SEGF_IPV4_MIN_MTU ||
+	       (len <= IPV6_MIN_MTU && pkt->proto == htons(ETH_P_IPV6));
+}
+
 void segf_unicast(const struct segf_ctx *ctx, struct sk_buff *skb,
 		  const struct segf_pkt *pkt, const struct segf_endpoint *src);
 

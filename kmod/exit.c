@@ -688,11 +688,13 @@ static void segf_exit_in(const struct segf_ctx *ctx, struct sk_buff *skb,
 	if (reason)
 		goto drop;
 	/* Too big for the endpoint's port: the exit tells the sender. */
-	mtu = segf_path_mtu(skb, pkt, dst);
-	if (unlikely(!segf_fits(skb, pkt, mtu))) {
-		segf_exit_too_big(ctx, skb, pkt, &ctx->port->exit[af].addr,
-				  mtu);
-		return;
+	if (!segf_fits_any(skb, pkt)) {
+		mtu = segf_path_mtu(skb, pkt, dst);
+		if (unlikely(!segf_fits(skb, pkt, mtu))) {
+			segf_exit_too_big(ctx, skb, pkt,
+					  &ctx->port->exit[af].addr, mtu);
+			return;
+		}
 	}
 	reason = SEGFILTER_DROP_TX_ERROR;
 	if (segf_route_rewrite(skb, pkt, cfg->gw_mac, dst->mac))
@@ -845,10 +847,12 @@ bool segf_exit_route(const struct segf_ctx *ctx, struct sk_buff *skb,
 	if (reason)
 		goto drop;
 	/* Too big for the exit's link: the gateway tells the sender. */
-	mtu = segf_out_mtu(skb, pkt, exit, false);
-	if (unlikely(!segf_fits(skb, pkt, mtu))) {
-		segf_too_big(ctx, skb, pkt, src, mtu);
-		return true;
+	if (!segf_fits_any(skb, pkt)) {
+		mtu = segf_out_mtu(skb, pkt, exit, false);
+		if (unlikely(!segf_fits(skb, pkt, mtu))) {
+			segf_too_big(ctx, skb, pkt, src, mtu);
+			return true;
+		}
 	}
 	reason = SEGFILTER_DROP_TX_ERROR;
 	if (READ_ONCE(exit->gone) ||

@@ -84,18 +84,58 @@ static const unsigned int segf_flow_timeouts[__SEGF_FLOW_STATE_MAX] = {
 
 static struct kmem_cache *segf_flow_cache __read_mostly;
 
-/* A compare of known size, which the compiler inlines. */
+#define SEGF_FLOW_KEY_WORDS	(sizeof(struct segf_flow_key) / sizeof(u64))
+
+/*
+ * Whether two keys differ: five u64 words, inline, instead of a call to
+ * memcmp() with its length.  Both keys are whole structs (aligned).
+ */
+static inline bool segf_flow_key_differ(const struct segf_flow_key *a,
+					const struct segf_flow_key *b)
+{
+	const u64 *x = (const u64 *)a, *y = (const u64 *)b;
+	u64 diff = 0;
+	unsigned int i;
+
+	for (i = 0; i < SEGF_FLOW_KEY_WORDS; i++)
+		diff |= x[i] ^ y[i];
+	return diff;
+}
+
 static int segf_flow_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 {
 	const struct segf_flow *flow = obj;
 
-	return memcmp(&flow->key, arg->key, sizeof(flow->key));
+	return segf_flow_key_differ(&flow->key, arg->key);
+}
+
+/*
+ * The table's seeded hash of a key.  An IPv4 key is three words, its
+ * addresses and ports, as the kernel's own established sockets hash
+ * (inet_ehashfn()), the protocol added to the seed; the rest of it is
+ * zero.  An IPv6 key: jhash2() over the whole.  Tenants pick the
+ * fields: the seed is the table's random one.
+ */
+static __always_inline u32 segf_flow_hashfn(const void *data, u32 len,
+					    u32 seed)
+{
+	const struct segf_flow_key *key = data;
+	u32 ports;
+
+	if (key->family == AF_INET) {
+		memcpy(&ports, key->port, sizeof(ports));
+		return jhash_3words((__force u32)key->addr.v4[0],
+				    (__force u32)key->addr.v4[1], ports,
+				    seed + key->proto);
+	}
+	return jhash2(data, sizeof(*key) / sizeof(u32), seed);
 }
 
 static const struct rhashtable_params segf_flow_params = {
 	.key_len = sizeof(struct segf_flow_key),
 	.key_offset = offsetof(struct segf_flow, key),
 	.head_offset = offsetof(struct segf_flow, node),
+	.hashfn = segf_flow_hashfn,
 	.obj_cmpfn = segf_flow_cmp,
 	.automatic_shrinking = true,
 };
@@ -128,29 +168,59 @@ static bool segf_icmp_echo(const struct segf_pkt *pkt, bool *request)
 	return false;
 }
 
+/* -1, 0 or 1 as @a is below, equal to or above @b. */
+static inline int segf_cmp(u64 a, u64 b)
+{
+	return (a > b) - (a < b);
+}
+
+/*
+ * memcmp(@a, @b, 4 * @words) of two addresses, without the call: word by
+ * word, each a big-endian number.
+ */
+static inline int segf_addr_cmp(const __be32 *a, const __be32 *b,
+				unsigned int words)
+{
+	unsigned int i;
+
+	for (i = 0; i < words; i++)
+		if (a[i] != b[i])
+			return segf_cmp(be32_to_cpu(a[i]), be32_to_cpu(b[i]));
+	return 0;
+}
+
 /*
  * Fill @key from the ends of a packet, @saddr:@sport to @daddr:@dport,
- * in canonical order.  Return: which end of the key sent it (0 or 1).
+ * in canonical order: by address, then by port, each in network byte
+ * order (as memcmp() would sort them).  Return: which end of the key
+ * sent it (0 or 1).
  */
 static u8 segf_flow_key_fill(struct segf_flow_key *key, u8 family, u8 proto,
 			     const void *saddr, const void *daddr,
 			     __be16 sport, __be16 dport)
 {
-	unsigned int alen = family == AF_INET ? 4 : 16;
 	int cmp;
 
 	memset(key, 0, sizeof(*key));
 	key->family = family;
 	key->proto = proto;
-	cmp = memcmp(saddr, daddr, alen);
+	if (family == AF_INET)
+		cmp = segf_addr_cmp(saddr, daddr, 1);
+	else
+		cmp = segf_addr_cmp(saddr, daddr, 4);
 	if (!cmp)
-		cmp = memcmp(&sport, &dport, sizeof(sport));
+		cmp = segf_cmp(ntohs(sport), ntohs(dport));
 	if (cmp > 0) {
 		swap(saddr, daddr);
 		swap(sport, dport);
 	}
-	memcpy(&key->addr, saddr, alen);
-	memcpy((u8 *)&key->addr + alen, daddr, alen);
+	if (family == AF_INET) {
+		memcpy(&key->addr.v4[0], saddr, sizeof(key->addr.v4[0]));
+		memcpy(&key->addr.v4[1], daddr, sizeof(key->addr.v4[1]));
+	} else {
+		memcpy(&key->addr.v6[0], saddr, sizeof(key->addr.v6[0]));
+		memcpy(&key->addr.v6[1], daddr, sizeof(key->addr.v6[1]));
+	}
 	key->port[0] = sport;
 	key->port[1] = dport;
 	return cmp > 0;
@@ -748,6 +818,8 @@ int segf_flows_init(struct segf_domain *dom)
 	int err;
 
 	BUILD_BUG_ON(sizeof(struct segf_flow_key) % sizeof(u32));
+	BUILD_BUG_ON(sizeof(struct segf_flow_key) != 5 * sizeof(u64));
+	BUILD_BUG_ON(offsetof(struct segf_flow, key) % sizeof(u64));
 	segf_assert_locked(dom->sn);
 	dom->flow_seed = get_random_u32();
 	atomic_set(&dom->n_flows, 0);

@@ -33,7 +33,10 @@ enum segf_flow_state {
 	__SEGF_FLOW_STATE_MAX
 };
 
-/* The canonical five-tuple: end 0 sorts before end 1.  Zero it first. */
+/*
+ * The canonical five-tuple: end 0 sorts before end 1.  Zero it first.
+ * Aligned so that lookups compare it as u64 words (segf_flow_cmp()).
+ */
 struct segf_flow_key {
 	union {
 		__be32 v4[2];
@@ -43,7 +46,7 @@ struct segf_flow_key {
 	u8 family;
 	u8 proto;
 	u8 pad[2];
-};
+} __aligned(8);
 
 struct segf_flow {
 	struct rhash_head node;		/* in segf_domain::flows */

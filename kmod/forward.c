@@ -539,10 +539,12 @@ void segf_routed(const struct segf_ctx *ctx, struct sk_buff *skb,
 	if (reason)
 		goto drop;
 	/* Before the TTL goes down: the error quotes what the sender sent. */
-	mtu = segf_path_mtu(skb, pkt, dst);
-	if (unlikely(!segf_fits(skb, pkt, mtu))) {
-		segf_too_big(ctx, skb, pkt, src, mtu);
-		return;
+	if (!segf_fits_any(skb, pkt)) {
+		mtu = segf_path_mtu(skb, pkt, dst);
+		if (unlikely(!segf_fits(skb, pkt, mtu))) {
+			segf_too_big(ctx, skb, pkt, src, mtu);
+			return;
+		}
 	}
 	reason = SEGFILTER_DROP_TX_ERROR;
 	if (segf_route_rewrite(skb, pkt, ctx->pol->cfg.gw_mac, dst->mac))
@@ -582,10 +584,12 @@ void segf_unicast(const struct segf_ctx *ctx, struct sk_buff *skb,
 			     &st);
 	if (reason)
 		goto drop;
-	mtu = segf_path_mtu(skb, pkt, dst);
-	if (unlikely(!segf_fits(skb, pkt, mtu))) {
-		segf_too_big(ctx, skb, pkt, src, mtu);
-		return;
+	if (!segf_fits_any(skb, pkt)) {
+		mtu = segf_path_mtu(skb, pkt, dst);
+		if (unlikely(!segf_fits(skb, pkt, mtu))) {
+			segf_too_big(ctx, skb, pkt, src, mtu);
+			return;
+		}
 	}
 	segf_count(ctx, forwarded);
 	segf_forward(ctx, skb, &st, src, dst);

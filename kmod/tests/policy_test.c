@@ -308,6 +308,51 @@ static void policy_test_flow_key(struct kunit *test)
 	KUNIT_EXPECT_NE(test, s1, s2);
 }
 
+/*
+ * End 0 of a key is the lower address in network byte order, then the
+ * lower port: the order flows had when the ends were sorted by memcmp().
+ */
+static void policy_test_flow_key_order(struct kunit *test)
+{
+	struct segf_flow_key k;
+	struct segf_pkt p;
+	u8 side;
+
+	/* 10.0.1.2 < 10.0.2.1, though not as little-endian words. */
+	pkt4(&p, 0x0a000201, 0x0a000102, IPPROTO_UDP, 1, 2);
+	KUNIT_ASSERT_TRUE(test, segf_flow_key_make(&p, &k, &side));
+	KUNIT_EXPECT_EQ(test, side, 1);
+	KUNIT_EXPECT_EQ(test, k.addr.v4[0], htonl(0x0a000102));
+	KUNIT_EXPECT_EQ(test, k.port[0], htons(2));
+	/* Same address: by port, 0x0100 above 0x00ff. */
+	pkt4(&p, 0x0a000101, 0x0a000101, IPPROTO_TCP, 0x100, 0xff);
+	KUNIT_ASSERT_TRUE(test, segf_flow_key_make(&p, &k, &side));
+	KUNIT_EXPECT_EQ(test, side, 1);
+	KUNIT_EXPECT_EQ(test, k.port[0], htons(0xff));
+
+	/* IPv6: the addresses differ in the first and in the last byte. */
+	memset(&p, 0, sizeof(p));
+	p.proto = htons(ETH_P_IPV6);
+	p.l4proto = IPPROTO_UDP;
+	p.flags = SEGF_PKT_L4;
+	p.v6.saddr.s6_addr[0] = 0xfd;
+	p.v6.saddr.s6_addr[15] = 1;
+	p.v6.daddr.s6_addr[0] = 0xfc;
+	p.v6.daddr.s6_addr[15] = 2;
+	KUNIT_ASSERT_TRUE(test, segf_flow_key_make(&p, &k, &side));
+	KUNIT_EXPECT_EQ(test, side, 1);
+	KUNIT_EXPECT_EQ(test, k.addr.v6[0].s6_addr[0], 0xfc);
+	p.v6.daddr.s6_addr[0] = 0xfd;
+	p.v6.daddr.s6_addr[8] = 1;
+	KUNIT_ASSERT_TRUE(test, segf_flow_key_make(&p, &k, &side));
+	KUNIT_EXPECT_EQ(test, side, 0);
+	KUNIT_EXPECT_EQ(test, k.addr.v6[1].s6_addr[8], 1);
+	p.v6.daddr.s6_addr[8] = 0;
+	KUNIT_ASSERT_TRUE(test, segf_flow_key_make(&p, &k, &side));
+	KUNIT_EXPECT_EQ(test, side, 0);
+	KUNIT_EXPECT_EQ(test, k.addr.v6[1].s6_addr[15], 2);
+}
+
 /* TCP follows the handshake and closing; idle flows expire. */
 static void policy_test_flow_expiry(struct kunit *test)
 {
@@ -758,6 +803,7 @@ static struct kunit_case segf_policy_test_cases[] = {
 	KUNIT_CASE(policy_test_ports),
 	KUNIT_CASE(policy_test_many_pairs),
 	KUNIT_CASE(policy_test_flow_key),
+	KUNIT_CASE(policy_test_flow_key_order),
 	KUNIT_CASE(policy_test_flow_expiry),
 	KUNIT_CASE(policy_test_flow_unreplied),
 	{}
