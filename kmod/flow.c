@@ -335,28 +335,32 @@ static void segf_flow_free(struct segf_flow *flow)
  * close thousands of flows a second; one RCU callback each would make
  * every rcu_barrier() on the host (each netdev unregistration has one)
  * wait for all of them, which takes seconds on a debug kernel.  So an
- * unlinked flow goes on a list of its CPU, and one work item takes all
- * the lists, waits for one grace period and frees what it took.  Flows
- * unlinked meanwhile wait for the next round.
+ * unlinked flow goes on a list of the CPU that unlinked it, and that
+ * CPU's work item takes the list, waits for one grace period and frees
+ * what it took.  Flows unlinked meanwhile wait for the next round.
+ *
+ * The work runs on the CPU whose list it empties: the CPU that evicts
+ * or closes flows (a flood's) pays for freeing them, not the CPU of
+ * another tenant that an unbound worker happens to run on, and the
+ * objects go back to the slab of the CPU that likely allocated them.
  */
-static DEFINE_PER_CPU(struct llist_head, segf_flow_graveyard);
+struct segf_flow_grave {
+	struct llist_head flows;
+	struct work_struct reap;
+};
+
+static DEFINE_PER_CPU(struct segf_flow_grave, segf_flow_graveyard);
+/* Per CPU (not unbound), and with a rescuer: it frees memory. */
+static struct workqueue_struct *segf_reap_wq;
 
 static void segf_flow_reap(struct work_struct *work)
 {
-	struct llist_node *batch = NULL, *first, *last;
+	struct segf_flow_grave *grave = container_of(work, struct segf_flow_grave,
+						     reap);
+	struct llist_node *batch = llist_del_all(&grave->flows);
 	struct segf_flow *flow, *next;
 	unsigned int n = 0;
-	int cpu;
 
-	for_each_possible_cpu(cpu) {
-		first = llist_del_all(per_cpu_ptr(&segf_flow_graveyard, cpu));
-		if (!first)
-			continue;
-		for (last = first; last->next; last = last->next)
-			;
-		last->next = batch;
-		batch = first;
-	}
 	if (!batch)
 		return;
 	/* Every flow of the batch was unlinked before this grace period. */
@@ -368,14 +372,16 @@ static void segf_flow_reap(struct work_struct *work)
 	}
 }
 
-static DECLARE_WORK(segf_flow_reaper, segf_flow_reap);
-
 /* Free @flow, just unlinked, once no reader can hold it. */
 static void segf_flow_bury(struct segf_flow *flow)
 {
-	/* Any CPU's list will do: this one's, unless we were preempted. */
-	if (llist_add(&flow->free_node, raw_cpu_ptr(&segf_flow_graveyard)))
-		queue_work(segf_wq, &segf_flow_reaper);
+	/* This CPU stays online until put_cpu(): its work can be queued. */
+	int cpu = get_cpu();
+	struct segf_flow_grave *grave = per_cpu_ptr(&segf_flow_graveyard, cpu);
+
+	if (llist_add(&flow->free_node, &grave->flows))
+		queue_work_on(cpu, segf_reap_wq, &grave->reap);
+	put_cpu();
 }
 
 /*
@@ -858,11 +864,32 @@ void segf_flows_destroy(struct segf_domain *dom)
 /* Not __init: the KUnit suites make the cache when init has not run. */
 int segf_flow_cache_init(void)
 {
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct segf_flow_grave *grave;
+
+		grave = per_cpu_ptr(&segf_flow_graveyard, cpu);
+		init_llist_head(&grave->flows);
+		INIT_WORK(&grave->reap, segf_flow_reap);
+	}
+	segf_reap_wq = alloc_workqueue("segfilter_reap", WQ_MEM_RECLAIM, 0);
+	if (!segf_reap_wq)
+		return -ENOMEM;
 	segf_flow_cache = KMEM_CACHE(segf_flow, SLAB_ACCOUNT);
-	return segf_flow_cache ? 0 : -ENOMEM;
+	if (!segf_flow_cache) {
+		destroy_workqueue(segf_reap_wq);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
+/*
+ * After segf_wq is drained (its garbage collectors bury flows): the
+ * flows still buried are freed as the workqueue is destroyed.
+ */
 void segf_flow_cache_uninit(void)
 {
+	destroy_workqueue(segf_reap_wq);
 	kmem_cache_destroy(segf_flow_cache);
 }
