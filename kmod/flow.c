@@ -42,6 +42,7 @@
  */
 
 #include <linux/icmp.h>
+#include <linux/hash.h>
 #include <linux/icmpv6.h>
 #include <linux/in.h>
 #include <linux/jhash.h>
@@ -49,6 +50,7 @@
 #include <linux/memcontrol.h>
 #include <linux/random.h>
 #include <linux/rhashtable.h>
+#include <linux/sched/isolation.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <net/dst_metadata.h>
@@ -64,7 +66,7 @@
 
 #define SEGF_FLOW_GC_INTERVAL	(2 * HZ)
 #define SEGF_FLOW_GC_BATCH	256
-/* The reaper reschedules after freeing so many flows. */
+/* The reaper lets others run after freeing so many flows. */
 #define SEGF_FLOW_REAP_BATCH	256
 /* Early drop looks at this many entries, in at most so many buckets. */
 #define SEGF_FLOW_EVICT_ENTRIES	8
@@ -112,9 +114,13 @@ static int segf_flow_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 /*
  * The table's seeded hash of a key.  An IPv4 key is three words, its
  * addresses and ports, as the kernel's own established sockets hash
- * (inet_ehashfn()), the protocol added to the seed; the rest of it is
+ * (inet_ehashfn()), the protocol mixed into the seed; the rest of it is
  * zero.  An IPv6 key: jhash2() over the whole.  Tenants pick the
- * fields: the seed is the table's random one.
+ * fields: the seed is the table's random one.  Not "seed + proto":
+ * jhash_3words() adds its initial value to each word, so a UDP key
+ * (a, b, c) would hash as the TCP key (a + 11, b + 11, c + 11) whatever
+ * the seed; XOR with a multiple of the protocol makes that offset
+ * depend on the secret seed.
  */
 static __always_inline u32 segf_flow_hashfn(const void *data, u32 len,
 					    u32 seed)
@@ -126,7 +132,7 @@ static __always_inline u32 segf_flow_hashfn(const void *data, u32 len,
 		memcpy(&ports, key->port, sizeof(ports));
 		return jhash_3words((__force u32)key->addr.v4[0],
 				    (__force u32)key->addr.v4[1], ports,
-				    seed + key->proto);
+				    seed ^ hash_32(key->proto, 32));
 	}
 	return jhash2(data, sizeof(*key) / sizeof(u32), seed);
 }
@@ -379,8 +385,16 @@ static void segf_flow_bury(struct segf_flow *flow)
 	int cpu = get_cpu();
 	struct segf_flow_grave *grave = per_cpu_ptr(&segf_flow_graveyard, cpu);
 
-	if (llist_add(&flow->free_node, &grave->flows))
-		queue_work_on(cpu, segf_reap_wq, &grave->reap);
+	/*
+	 * A CPU isolated from unbound work (nohz_full) is not given this
+	 * either: an unbound worker frees its flows, as before.
+	 */
+	if (llist_add(&flow->free_node, &grave->flows)) {
+		if (housekeeping_cpu(cpu, HK_TYPE_WQ))
+			queue_work_on(cpu, segf_reap_wq, &grave->reap);
+		else
+			queue_work(segf_wq, &grave->reap);
+	}
 	put_cpu();
 }
 

@@ -419,6 +419,7 @@ unsigned int segf_out_mtu(const struct sk_buff *skb,
 	else
 		return 0;
 	mtu = segf_port_mtu(out, v6);
+	/* 0 or at least @min: segf_fits_any() relies on it. */
 	if (mtu < min)
 		return 0;
 	if (pkt->proto == htons(ETH_P_IPV6) ||

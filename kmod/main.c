@@ -231,7 +231,10 @@ err_txn:
 err_port:
 	unregister_pernet_subsys(&segf_net_ops);
 err_pernet:
-	/* Rules and flows are freed by RCU callbacks and queued work. */
+	/*
+	 * Rules and flows are freed by RCU callbacks and queued work;
+	 * segf_flow_cache_uninit() drains the flows' own queue.
+	 */
 	rcu_barrier();
 	flush_workqueue(segf_wq);
 	segf_rule_cache_uninit();
@@ -248,7 +251,10 @@ static void __exit segf_exit(void)
 	segf_txn_uninit();
 	unregister_pernet_subsys(&segf_net_ops);
 	segf_port_uninit();
-	/* Queued frees: RCU callbacks, then the work they queue. */
+	/*
+	 * Queued frees: RCU callbacks, then the work they queue, then the
+	 * closed flows (which segf_wq's collectors may have added to).
+	 */
 	rcu_barrier();
 	destroy_workqueue(segf_wq);
 	segf_rule_cache_uninit();

@@ -29,8 +29,9 @@
  * per domain.  Objects unlinked by a writer are freed after a grace
  * period: kfree_rcu() / call_rcu(), queue_rcu_work() on segf_wq for
  * an old generation and the rules only it still used, or a batch per
- * grace period on segf_wq for closed flows (flow.c).  Module exit
- * waits for those with rcu_barrier(), then destroy_workqueue().
+ * grace period and CPU for closed flows (flow.c, on a per-CPU workqueue
+ * of its own).  Module exit waits for those with rcu_barrier(), then
+ * destroy_workqueue() of segf_wq and of the flows' queue.
  *
  * Ownership: a namespace owns its domains, ports and open transactions;
  * a domain owns its groups, endpoints, rules, prefixes and flows.
