@@ -55,7 +55,10 @@
 # tests/bench/insn/pair.py makes "BENCH insnconn SYSTEM VARIANT 0 0
 # ROUND CONNS INSNS" of them: CPU 0's instructions per connection
 # (VARIANT conn, or quiet and flood), which the flood on CPU 1 moves
-# only by what its handling runs on CPU 0.
+# only by what its handling runs on CPU 0.  BENCH_INSN_CT_COUNTS (e.g.
+# "1 100000", default empty) brings back the flow jobs at those counts:
+# measure_insn's two windows of frames over the established flows
+# (ct_measure_insn), which pair.py makes "BENCH insn" lines of.
 #
 # Output: BENCH pkt lines (system nft-ct/ovs-ct, variant fwd, one flow;
 # variant flows, RULES = N, ENDPOINTS = 2), and
@@ -70,6 +73,8 @@
 #                                       SYNs the flood sent meanwhile
 #   BENCH insnconnwin SYSTEM VARIANT 0 0 ROUND CONNS1 CONNS2 M
 #                                       the instructions boot's windows
+#   BENCH insnwin SYSTEM flows N 2 ROUND FRAMES1 FRAMES2 M
+#                                       the same, of frames over N flows
 # (tests/bench/report_ct.py).
 
 BENCH_PARTS+=(conntrack)
