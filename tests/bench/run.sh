@@ -123,6 +123,9 @@ guest_script() {
 		BENCH_INSN BENCH_INSN_FRAMES BENCH_INSN_PROFILE BENCH_JOBS; do
 		printf '%s=%q\n' "$v" "${!v}"
 	done
+	# The conntrack part's flow counts in the instructions boot (opt-in).
+	[ -z "${BENCH_INSN_CT_COUNTS:-}" ] ||
+		printf 'BENCH_INSN_CT_COUNTS=%q\n' "$BENCH_INSN_CT_COUNTS"
 	tail -n +2 "$HERE/bench.sh" | sed '/^main$/d'
 	for f in "$HERE"/parts/*.sh; do
 		[ -e "$f" ] || continue

@@ -55,7 +55,10 @@
 # tests/bench/insn/pair.py makes "BENCH insnconn SYSTEM VARIANT 0 0
 # ROUND CONNS INSNS" of them: CPU 0's instructions per connection
 # (VARIANT conn, or quiet and flood), which the flood on CPU 1 moves
-# only by what its handling runs on CPU 0.
+# only by what its handling runs on CPU 0.  BENCH_INSN_CT_COUNTS (e.g.
+# "1 100000", default empty) brings back the flow jobs at those counts:
+# measure_insn's two windows of frames over the established flows
+# (ct_measure_insn), which pair.py makes "BENCH insn" lines of.
 #
 # Output: BENCH pkt lines (system nft-ct/ovs-ct, variant fwd, one flow;
 # variant flows, RULES = N, ENDPOINTS = 2), and
@@ -70,6 +73,8 @@
 #                                       SYNs the flood sent meanwhile
 #   BENCH insnconnwin SYSTEM VARIANT 0 0 ROUND CONNS1 CONNS2 M
 #                                       the instructions boot's windows
+#   BENCH insnwin SYSTEM flows N 2 ROUND FRAMES1 FRAMES2 M
+#                                       the same, of frames over N flows
 # (tests/bench/report_ct.py).
 
 BENCH_PARTS+=(conntrack)
@@ -90,8 +95,10 @@ else
 	CT_COUNTS="1 1000 100000 1000000"
 	CT_INSN_CONNS="100 600"
 fi
-# The instructions boot counts connections only.
-[ "$INSN" = 1 ] && CT_COUNTS=
+# The instructions boot counts connections, and established flows only
+# at the counts BENCH_INSN_CT_COUNTS names (e.g. "1 100000"; default
+# none): their warm-up alone takes minutes under the plugin.
+[ "$INSN" = 1 ] && CT_COUNTS=${BENCH_INSN_CT_COUNTS:-}
 
 # cx X CMD...: CMD in config X's namespace.
 cx() {
@@ -363,17 +370,21 @@ ct_measure() {
 	c0=$(stat_of "d$x" rx_packets)
 	e0=$(cx "$x" cat "/sys/class/net/b$x/statistics/rx_packets")
 	new0=$(ct_new "$sys" "$x")
-	echo start >"$PG/pgctrl" &
-	local pg_pid=$!
-	sleep "$SECS"
-	echo stop >"$PG/pgctrl"
-	wait "$pg_pid"
-	c1=$(stat_of "d$x" rx_packets)
-	res=$(grep 'Result:' "$PG/a$x")
-	us=$(echo "$res" | sed -n 's/.*OK: \([0-9]*\)(.*/\1/p')
-	sent=$(echo "$res" | sed -n 's/.*usec, \([0-9]*\) (.*/\1/p')
-	[ -n "$us" ] && [ -n "$sent" ] || { note "no pktgen result for a$x: $res"; us=0 sent=0; }
-	say pkt "$sys" "$var" "$rules" "$eps" "$r" "$us" $((c1 - c0)) "$sent"
+	if [ "$INSN" = 1 ]; then
+		ct_measure_insn "$sys" "$var" "$rules" "$eps" "$r" "$x"
+	else
+		echo start >"$PG/pgctrl" &
+		local pg_pid=$!
+		sleep "$SECS"
+		echo stop >"$PG/pgctrl"
+		wait "$pg_pid"
+		c1=$(stat_of "d$x" rx_packets)
+		res=$(grep 'Result:' "$PG/a$x")
+		us=$(echo "$res" | sed -n 's/.*OK: \([0-9]*\)(.*/\1/p')
+		sent=$(echo "$res" | sed -n 's/.*usec, \([0-9]*\) (.*/\1/p')
+		[ -n "$us" ] && [ -n "$sent" ] || { note "no pktgen result for a$x: $res"; us=0 sent=0; }
+		say pkt "$sys" "$var" "$rules" "$eps" "$r" "$us" $((c1 - c0)) "$sent"
+	fi
 	settle stat_of "d$x" rx_packets
 	c2=$(stat_of "d$x" rx_packets)
 	e1=$(cx "$x" cat "/sys/class/net/b$x/statistics/rx_packets")
@@ -383,6 +394,39 @@ ct_measure() {
 		echo 1 || echo 0)" "$sys, $n flows: the frames reach d$x ($((c2 - c0)) of $((e1 - e0)))"
 	check "$([ $((new1 - new0)) = 0 ] && echo 1 || echo 0)" \
 		"$sys, $n flows: every frame measured was of an established flow ($((new1 - new0)) new)"
+}
+
+# ct_measure_insn SYSTEM VARIANT RULES EPS ROUND X: measure_insn's two
+# windows over the flows of config X, pktgen already set up on aX by
+# ct_measure (its port ranges, which measure_insn's pg_setup would
+# reset; and bX, whose rx_packets measure_check reads, is in nX).
+# Prints "BENCH insnwin SYSTEM VARIANT RULES EPS ROUND F1 F2 MARK" for
+# tests/bench/insn/pair.py; ct_measure checks the frames afterwards.
+ct_measure_insn() {
+	local sys=$1 var=$2 rules=$3 eps=$4 r=$5 x=$6 small big m s1 s2 c0 c1 c2
+	read -r small big <<<"$INSN_FRAMES"
+	MARKS=$((MARKS + 1))
+	m=m$MARKS
+	c0=$(stat_of "d$x" rx_packets)
+	pg "a$x" "count $small"
+	$INSNMARK "$m.1" || die "insnmark"
+	echo start >"$PG/pgctrl"
+	$INSNMARK "$m.2"
+	s1=$(pg_sent "a$x")
+	settle stat_of "d$x" rx_packets
+	c1=$(stat_of "d$x" rx_packets)
+	pg "a$x" "count $big"
+	$INSNMARK "$m.3"
+	echo start >"$PG/pgctrl"
+	$INSNMARK "$m.4"
+	s2=$(pg_sent "a$x")
+	settle stat_of "d$x" rx_packets
+	c2=$(stat_of "d$x" rx_packets)
+	if [ "$s1" = "$small" ] && [ "$s2" = "$big" ]; then
+		say insnwin "$sys" "$var" "$rules" "$eps" "$r" $((c1 - c0)) $((c2 - c1)) "$m"
+	else
+		note "$sys $rules flows round $r: pktgen sent $s1 and $s2 frames, not $small and $big: no figure"
+	fi
 }
 
 job_ct_flows() { ct_measure "$@"; }
