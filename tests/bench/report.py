@@ -57,6 +57,32 @@ def order(name, known):
     return (known.index(name), name) if name in known else (len(known), name)
 
 
+def bench_words(path):
+    """The words of each "BENCH ..." line of PATH, less "BENCH"."""
+    raw = []
+    with open(path, errors="replace") as f:
+        for line in f:
+            w = line.split()
+            if w and w[0] == "BENCH":
+                raw.append(w[1:])
+    return raw
+
+
+def print_alone(prog, what, path, md, targets, heading, title=None):
+    """A report_*.py run alone: its markdown and targets on stdout, or,
+    with no WHAT line in PATH, an error.  Returns the exit status."""
+    if not md:
+        print("%s: no BENCH %s line in %s" % (prog, what, path),
+              file=sys.stderr)
+        return 1
+    if title:
+        print(title)
+    print("\n".join(md))
+    print("\n## %s\n" % heading)
+    print("\n".join("    " + t for t in targets))
+    return 0
+
+
 def parse(path):
     info, pkt, ctl, mem, raw = [], {}, {}, [], []
     global ROUNDS

@@ -457,22 +457,12 @@ def main():
     if len(sys.argv) != 2:
         print("usage: report_ct.py FILE", file=sys.stderr)
         return 2
-    raw = []
-    with open(sys.argv[1], errors="replace") as f:
-        for line in f:
-            w = line.split()
-            if w and w[0] == "BENCH":
-                raw.append(w[1:])
-    insn = read(raw)[5]
+    # Run alone: report.py, beside this file, is on sys.path.
+    import report
+    insn = read(report.bench_words(sys.argv[1]))[5]
     md, tl = conn_insn(insn)
-    if not md:
-        print("report_ct: no BENCH insnconn line in " + sys.argv[1],
-              file=sys.stderr)
-        return 1
-    print("\n".join(md))
-    print("\n## Targets, connection setup by instructions\n")
-    print("\n".join("    " + t for t in tl))
-    return 0
+    return report.print_alone("report_ct", "insnconn", sys.argv[1], md, tl,
+                              "Targets, connection setup by instructions")
 
 
 if __name__ == "__main__":

@@ -118,22 +118,11 @@ def main():
     if len(sys.argv) != 2:
         print(__doc__.strip().splitlines()[-1].strip(), file=sys.stderr)
         return 2
-    raw = []
-    with open(sys.argv[1], errors="replace") as f:
-        for line in f:
-            w = line.split()
-            if w and w[0] == "BENCH":
-                raw.append(w[1:])
-    md, targets = report(raw, {})
-    if not md:
-        print("report_insn: no BENCH insn line in " + sys.argv[1],
-              file=sys.stderr)
-        return 1
-    print("# segfilter benchmark: instructions per packet")
-    print("\n".join(md))
-    print("\n## Targets, on instructions\n")
-    print("\n".join("    " + t for t in targets))
-    return 0
+    rep = _report_module()
+    md, targets = report(rep.bench_words(sys.argv[1]), {})
+    return rep.print_alone("report_insn", "insn", sys.argv[1], md, targets,
+                           "Targets, on instructions",
+                           "# segfilter benchmark: instructions per packet")
 
 
 if __name__ == "__main__":

@@ -157,6 +157,19 @@ GUEST_INSTALL=(--install "$dpctl" --install /sbin/bridge:/sbin/bridge
 	--install "$OUT/grouppair.bpf.o:/usr/lib/bench/grouppair.bpf.o"
 	--install /usr/bin/iperf3:/usr/bin/iperf3 --install /usr/sbin/ethtool:/usr/sbin/ethtool)
 passed=0 failed=0 skipped=0
+
+# host_check OK DESC [LOG]: a TEST line for a check made here on the
+# host (OK is 1 when it passed), counted; LOG is shown when it failed.
+host_check() {
+	if [ "$1" = 1 ]; then
+		echo "TEST: $2 [ OK ]"
+		passed=$((passed + 1))
+	else
+		echo "TEST: $2 [FAIL]"
+		[ -z "${3:-}" ] || cat "$3"
+		failed=$((failed + 1))
+	fi
+}
 if [ "$WALL" = 1 ]; then
 	guest_script >"$OUT/bench-guest.sh"
 	extra=()
@@ -212,81 +225,55 @@ if [ "$INSN" = 1 ]; then
 	read -r p f s <<<"$(counts_of "$OUT/insn/run.log")"
 	passed=$((passed + ${p:-0})) failed=$((failed + ${f:-1})) skipped=$((skipped + ${s:-0}))
 	[ "$rc" = 0 ] || [ "${f:-1}" -gt 0 ] || failed=$((failed + 1))
-	if python3 "$HERE/insn/pair.py" "$OUT/insn/raw.txt" "$OUT/insn/marks.txt" \
-		>"$OUT/insn/insn.txt" 2>"$OUT/insn/pair.log" && [ -s "$OUT/insn/insn.txt" ]; then
-		echo "TEST: every mark of the instructions boot pairs with its measurement [ OK ]"
-		passed=$((passed + 1))
+	python3 "$HERE/insn/pair.py" "$OUT/insn/raw.txt" "$OUT/insn/marks.txt" \
+		>"$OUT/insn/insn.txt" 2>"$OUT/insn/pair.log" && [ -s "$OUT/insn/insn.txt" ] &&
 		INSN_OK=1
-	else
-		echo "TEST: every mark of the instructions boot pairs with its measurement [FAIL]"
-		cat "$OUT/insn/pair.log"
-		failed=$((failed + 1))
-	fi
+	host_check "$INSN_OK" "every mark of the instructions boot pairs with its measurement" \
+		"$OUT/insn/pair.log"
 	[ "$WALL" = 0 ] || cat "$OUT/insn/insn.txt" >>"$OUT/raw.txt"
 	if [ "$INSN_PROFILE" = 1 ]; then
-		if python3 "$HERE/insn/profile.py" "$OUT/insn/raw.txt" "$OUT/insn/profile.txt" \
+		ok=0
+		python3 "$HERE/insn/profile.py" "$OUT/insn/raw.txt" "$OUT/insn/profile.txt" \
 			>"$OUT/insn/profile.md" 2>"$OUT/insn/profile.log" &&
-			grep -q '^## Instructions per frame by function' "$OUT/insn/profile.md"; then
-			echo "TEST: profile.py maps the profile to the guest's functions [ OK ]"
-			passed=$((passed + 1))
-			cat "$OUT/insn/profile.md"
-		else
-			echo "TEST: profile.py maps the profile to the guest's functions [FAIL]"
-			cat "$OUT/insn/profile.log"
-			failed=$((failed + 1))
-		fi
+			grep -q '^## Instructions per frame by function' "$OUT/insn/profile.md" &&
+			ok=1 && cat "$OUT/insn/profile.md"
+		host_check "$ok" "profile.py maps the profile to the guest's functions" \
+			"$OUT/insn/profile.log"
 	fi
 fi
 
 # The report must come out of whatever the guest printed.
 if [ "$WALL" = 1 ]; then
-	if python3 "$HERE/report.py" "$OUT/raw.txt" "$OUT" >"$OUT/report.log" 2>&1 &&
+	ok=0
+	python3 "$HERE/report.py" "$OUT/raw.txt" "$OUT" >"$OUT/report.log" 2>&1 &&
 		[ -s "$OUT/results.md" ] &&
-		{ [ -s "$OUT/ns-per-packet.png" ] || ! grep -q '^BENCH pkt ' "$OUT/raw.txt"; }; then
-		echo "TEST: report.py writes results.md and ns-per-packet.png [ OK ]"
-		passed=$((passed + 1))
-		[ "$QUICK" = 1 ] || cat "$OUT/results.md"
-	else
-		echo "TEST: report.py writes results.md and ns-per-packet.png [FAIL]"
-		cat "$OUT/report.log"
-		failed=$((failed + 1))
-	fi
+		{ [ -s "$OUT/ns-per-packet.png" ] || ! grep -q '^BENCH pkt ' "$OUT/raw.txt"; } &&
+		ok=1
+	host_check "$ok" "report.py writes results.md and ns-per-packet.png" "$OUT/report.log"
+	[ "$ok" = 0 ] || [ "$QUICK" = 1 ] || cat "$OUT/results.md"
 	# (Per packet: unless only the conntrack part's connections were
 	# counted, --cases conntrack.)
 	if [ "$INSN_OK" = 1 ] && grep -q '^BENCH insn ' "$OUT/insn/insn.txt"; then
-		if grep -q '^## Instructions per packet' "$OUT/results.md"; then
-			echo "TEST: results.md has the instructions per packet [ OK ]"
-			passed=$((passed + 1))
-		else
-			echo "TEST: results.md has the instructions per packet [FAIL]"
-			failed=$((failed + 1))
-		fi
+		ok=0
+		grep -q '^## Instructions per packet' "$OUT/results.md" && ok=1
+		host_check "$ok" "results.md has the instructions per packet"
 	fi
 elif [ "$INSN_OK" = 1 ] && grep -q '^BENCH insn ' "$OUT/insn/insn.txt"; then
-	if python3 "$HERE/report_insn.py" "$OUT/insn/insn.txt" >"$OUT/insn/results.md" \
-		2>"$OUT/report.log" && grep -q '^## Instructions per packet' "$OUT/insn/results.md"; then
-		echo "TEST: report_insn.py writes insn/results.md [ OK ]"
-		passed=$((passed + 1))
-		[ "$QUICK" = 1 ] || cat "$OUT/insn/results.md"
-	else
-		echo "TEST: report_insn.py writes insn/results.md [FAIL]"
-		cat "$OUT/report.log"
-		failed=$((failed + 1))
-	fi
+	ok=0
+	python3 "$HERE/report_insn.py" "$OUT/insn/insn.txt" >"$OUT/insn/results.md" \
+		2>"$OUT/report.log" && grep -q '^## Instructions per packet' "$OUT/insn/results.md" &&
+		ok=1
+	host_check "$ok" "report_insn.py writes insn/results.md" "$OUT/report.log"
+	[ "$ok" = 0 ] || [ "$QUICK" = 1 ] || cat "$OUT/insn/results.md"
 fi
 # The conntrack part's instructions per connection, in an instructions
 # boot alone (after a wall-clock boot, results.md has them).
 if [ "$WALL" = 0 ] && [ "$INSN_OK" = 1 ] && grep -q '^BENCH insnconn ' "$OUT/insn/insn.txt"; then
-	if python3 "$HERE/report_ct.py" "$OUT/insn/insn.txt" >"$OUT/insn/conn.md" \
-		2>>"$OUT/report.log"; then
-		echo "TEST: report_ct.py writes insn/conn.md [ OK ]"
-		passed=$((passed + 1))
-		cat "$OUT/insn/conn.md"
-	else
-		echo "TEST: report_ct.py writes insn/conn.md [FAIL]"
-		cat "$OUT/report.log"
-		failed=$((failed + 1))
-	fi
+	ok=0
+	python3 "$HERE/report_ct.py" "$OUT/insn/insn.txt" >"$OUT/insn/conn.md" \
+		2>>"$OUT/report.log" && ok=1
+	host_check "$ok" "report_ct.py writes insn/conn.md" "$OUT/report.log"
+	[ "$ok" = 0 ] || cat "$OUT/insn/conn.md"
 fi
 echo "results: $OUT"
 echo "$passed passed, $failed failed, $skipped skipped"
