@@ -51,6 +51,21 @@ static inline struct nlattr **segf_dump_attrs(struct netlink_callback *cb)
 }
 #endif
 
+/*
+ * __uninitialized keeps a local out of CONFIG_INIT_STACK_ALL_*'s zeroing;
+ * the 6.1 stable series took it late, so older 6.1 trees lack it.  The
+ * data path uses it only for a few structs whose fields it writes
+ * before it reads them (each says so where it is declared): zeroing
+ * them anyway cost about 90 instructions a frame.
+ */
+#ifndef __uninitialized
+#if __has_attribute(__uninitialized__)
+#define __uninitialized __attribute__((__uninitialized__))
+#else
+#define __uninitialized
+#endif
+#endif
+
 /* skb_gso_validate_network_len() moved to net/gso.h in 6.5. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
 #include <net/gso.h>

@@ -201,9 +201,10 @@ static inline int segf_addr_cmp(const __be32 *a, const __be32 *b,
  * order (as memcmp() would sort them).  Return: which end of the key
  * sent it (0 or 1).
  */
-static u8 segf_flow_key_fill(struct segf_flow_key *key, u8 family, u8 proto,
-			     const void *saddr, const void *daddr,
-			     __be16 sport, __be16 dport)
+static __always_inline u8
+segf_flow_key_fill(struct segf_flow_key *key, u8 family, u8 proto,
+		   const void *saddr, const void *daddr, __be16 sport,
+		   __be16 dport)
 {
 	int cmp;
 
@@ -319,11 +320,6 @@ struct segf_flow *segf_flow_lookup(struct segf_domain *dom,
 				   const struct segf_flow_key *key)
 {
 	return rhashtable_lookup(&dom->flows, key, segf_flow_params);
-}
-
-bool segf_flow_expired(const struct segf_flow *flow, unsigned long now)
-{
-	return time_after(now, READ_ONCE(flow->expires));
 }
 
 /* Nobody reads @flow any more. */
@@ -564,27 +560,6 @@ void segf_flow_update(struct segf_flow *flow, const struct segf_pkt *pkt,
 	expires = now + segf_flow_ttl(state, replied);
 	if (abs((long)(expires - READ_ONCE(flow->expires))) >= HZ)
 		WRITE_ONCE(flow->expires, expires);
-}
-
-/**
- * segf_flow_read - a flow's verdict
- * @flow: the flow
- * @fv: its generation, rule (NULL: the default), action and path
- *
- * @fv->rule may be used only if @fv->gen is the generation the caller
- * reads, which keeps the rule alive.
- */
-void segf_flow_read(struct segf_flow *flow, struct segf_flow_verdict *fv)
-{
-	unsigned int seq;
-
-	do {
-		seq = read_seqcount_begin(&flow->seq);
-		fv->gen = flow->gen;
-		fv->rule = flow->rule;
-		fv->action = flow->action;
-		fv->path = flow->path;
-	} while (read_seqcount_retry(&flow->seq, seq));
 }
 
 /* A newer generation @gen still lets @flow go, as @v and @path say. */

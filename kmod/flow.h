@@ -6,6 +6,7 @@
 #define _SEGF_FLOW_H
 
 #include <linux/in6.h>
+#include <linux/jiffies.h>
 #include <linux/llist.h>
 #include <linux/rhashtable-types.h>
 #include <linux/seqlock.h>
@@ -95,7 +96,6 @@ bool segf_flow_key_quoted(const struct segf_pkt *pkt,
 			  struct segf_flow_key *key);
 struct segf_flow *segf_flow_lookup(struct segf_domain *dom,
 				   const struct segf_flow_key *key);
-bool segf_flow_expired(const struct segf_flow *flow, unsigned long now);
 bool segf_flow_opens(const struct segf_pkt *pkt);
 struct segf_flow *segf_flow_create(struct segf_domain *dom,
 				   const struct segf_policy *pol,
@@ -105,7 +105,6 @@ struct segf_flow *segf_flow_create(struct segf_domain *dom,
 				   const struct segf_path *path);
 void segf_flow_update(struct segf_flow *flow, const struct segf_pkt *pkt,
 		      u8 side, unsigned long now);
-void segf_flow_read(struct segf_flow *flow, struct segf_flow_verdict *fv);
 void segf_flow_rejudged(struct segf_flow *flow, u64 gen,
 			const struct segf_verdict *v,
 			const struct segf_path *path);
@@ -117,5 +116,34 @@ int segf_flows_init(struct segf_domain *dom);
 void segf_flows_destroy(struct segf_domain *dom);
 int segf_flow_cache_init(void);
 void segf_flow_cache_uninit(void);
+
+/* Inline: both are on every established packet's path. */
+static inline bool segf_flow_expired(const struct segf_flow *flow,
+				     unsigned long now)
+{
+	return time_after(now, READ_ONCE(flow->expires));
+}
+
+/**
+ * segf_flow_read - a flow's verdict
+ * @flow: the flow
+ * @fv: its generation, rule (NULL: the default), action and path
+ *
+ * @fv->rule may be used only if @fv->gen is the generation the caller
+ * reads, which keeps the rule alive.
+ */
+static inline void segf_flow_read(struct segf_flow *flow,
+				  struct segf_flow_verdict *fv)
+{
+	unsigned int seq;
+
+	do {
+		seq = read_seqcount_begin(&flow->seq);
+		fv->gen = flow->gen;
+		fv->rule = flow->rule;
+		fv->action = flow->action;
+		fv->path = flow->path;
+	} while (read_seqcount_retry(&flow->seq, seq));
+}
 
 #endif /* _SEGF_FLOW_H */

@@ -7,6 +7,10 @@
  * that ends early is reported as malformed instead of being read past.
  * Lengths the headers claim are checked against what the frame holds;
  * Ethernet padding after the IP packet is allowed.
+ *
+ * The buffers of the headers every IP packet has are __uninitialized
+ * (compat.h): one is read only through the pointer skb_header_pointer()
+ * returns, which points into it only once it is filled.
  */
 
 #include <linux/icmp.h>
@@ -22,6 +26,7 @@
 #include <net/ipv6.h>
 #include <net/ndisc.h>
 
+#include "compat.h"
 #include "parse.h"
 
 struct segf_arp {
@@ -230,7 +235,7 @@ static int parse_l4(const struct sk_buff *skb, struct segf_pkt *pkt,
 
 	switch (pkt->l4proto) {
 	case IPPROTO_TCP: {
-		struct tcphdr *th, buf;
+		struct tcphdr *th, buf __uninitialized;
 
 		if (len < sizeof(buf))
 			return -EBADMSG;
@@ -243,7 +248,7 @@ static int parse_l4(const struct sk_buff *skb, struct segf_pkt *pkt,
 		break;
 	}
 	case IPPROTO_UDP: {
-		struct udphdr *uh, buf;
+		struct udphdr *uh, buf __uninitialized;
 
 		if (len < sizeof(buf))
 			return -EBADMSG;
@@ -258,7 +263,7 @@ static int parse_l4(const struct sk_buff *skb, struct segf_pkt *pkt,
 		break;
 	}
 	case IPPROTO_ICMP: {
-		struct icmphdr *ih, buf;
+		struct icmphdr *ih, buf __uninitialized;
 
 		/* Only IPv4 carries ICMP, and only IPv6 carries ICMPv6. */
 		if (pkt->proto != htons(ETH_P_IP))
@@ -275,7 +280,7 @@ static int parse_l4(const struct sk_buff *skb, struct segf_pkt *pkt,
 		break;
 	}
 	case IPPROTO_ICMPV6: {
-		struct icmp6hdr *ih, buf;
+		struct icmp6hdr *ih, buf __uninitialized;
 
 		if (pkt->proto != htons(ETH_P_IPV6))
 			return 0;
@@ -320,7 +325,7 @@ static int parse_l4(const struct sk_buff *skb, struct segf_pkt *pkt,
 
 static int parse_ipv4(const struct sk_buff *skb, struct segf_pkt *pkt)
 {
-	struct iphdr *iph, buf;
+	struct iphdr *iph, buf __uninitialized;
 	unsigned int hlen, tot_len;
 
 	iph = skb_header_pointer(skb, pkt->l3_off, sizeof(buf), &buf);
@@ -393,7 +398,7 @@ static int parse_ipv6_big(const struct sk_buff *skb,
 
 static int parse_ipv6(const struct sk_buff *skb, struct segf_pkt *pkt)
 {
-	struct ipv6hdr *ip6h, buf;
+	struct ipv6hdr *ip6h, buf __uninitialized;
 	unsigned int off, end, plen, i;
 	u8 nexthdr;
 
@@ -478,7 +483,7 @@ static int parse_ipv6(const struct sk_buff *skb, struct segf_pkt *pkt)
  */
 int segf_parse(const struct sk_buff *skb, struct segf_pkt *pkt)
 {
-	struct ethhdr *eth, ebuf;
+	struct ethhdr *eth, ebuf __uninitialized;
 	unsigned int off;
 	__be16 proto;
 	int i;

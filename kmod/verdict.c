@@ -14,6 +14,7 @@
 #include <linux/icmpv6.h>
 #include <net/tcp.h>
 
+#include "compat.h"
 #include "datapath.h"
 #include "domain.h"
 #include "endpoint.h"
@@ -247,8 +248,9 @@ void segf_verdict(struct segf_domain *dom, const struct segf_policy *pol,
 }
 
 /* Count a packet that was let go, on its rule or as the domain's default. */
-static void segf_count_allowed(const struct segf_ctx *ctx,
-			       struct segf_rule *rule, unsigned int len)
+static __always_inline void segf_count_allowed(const struct segf_ctx *ctx,
+					       struct segf_rule *rule,
+					       unsigned int len)
 {
 	if (rule)
 		segf_rule_hit(rule, len);
@@ -313,10 +315,16 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 {
 	const struct segf_policy *pol = ctx->pol;
 	unsigned long now = jiffies;
-	struct segf_decision d;
-	struct segf_flow *flow;
-	struct segf_path path;
+	/*
+	 * Not zeroed (compat.h): __segf_verdict() sets each field of @d
+	 * that is read (@key, @side and @fv only where it says they are
+	 * valid), @path is written by segf_path_init() and @v by hand
+	 * before either is read.
+	 */
+	struct segf_decision d __uninitialized;
+	struct segf_path path __uninitialized;
 	struct segf_verdict v;
+	struct segf_flow *flow;
 
 	st->entry = NULL;
 	st->flow = NULL;
