@@ -96,7 +96,7 @@ static inline void segf_drop(const struct segf_ctx *ctx, struct sk_buff *skb,
 static inline struct segf_endpoint *
 segf_lookup_mac(const struct segf_ctx *ctx, const u8 *mac)
 {
-	return segf_endpoint_seen_mac(ctx->dom, mac, ctx->pol->gen);
+	return segf_endpoint_seen_mac_rcu(ctx->dom, mac, ctx->pol->gen);
 }
 
 static inline struct segf_endpoint *

@@ -132,14 +132,30 @@ struct segf_endpoint *segf_endpoint_by_addr(struct segf_domain *dom,
  * The endpoint with @mac, or @addr, that generation @gen sees.  Walks
  * the key's line only while a commit gives that key to a new endpoint.
  */
-struct segf_endpoint *segf_endpoint_seen_mac(struct segf_domain *dom,
-					     const u8 *mac, u64 gen)
+static __always_inline struct segf_endpoint *
+segf_mac_seen(struct segf_domain *dom, struct segf_endpoint *ep, u64 gen)
 {
-	struct segf_endpoint *ep = segf_endpoint_by_mac(dom, mac);
-
 	while (ep && !segf_endpoint_visible(ep, gen))
 		ep = segf_succ(ep, dom);
 	return ep;
+}
+
+struct segf_endpoint *segf_endpoint_seen_mac(struct segf_domain *dom,
+					     const u8 *mac, u64 gen)
+{
+	return segf_mac_seen(dom, segf_endpoint_by_mac(dom, mac), gen);
+}
+
+/*
+ * The same for the data path, which holds rcu_read_lock() already: with
+ * PREEMPT_RCU, rhashtable_lookup_fast()'s own lock and unlock are two
+ * calls a lookup.
+ */
+struct segf_endpoint *segf_endpoint_seen_mac_rcu(struct segf_domain *dom,
+						 const u8 *mac, u64 gen)
+{
+	return segf_mac_seen(dom, rhashtable_lookup(&dom->ep_by_mac, mac,
+						    segf_mac_params), gen);
 }
 
 struct segf_endpoint *segf_endpoint_seen_addr(struct segf_domain *dom,
@@ -294,6 +310,23 @@ static void segf_endpoint_unhash(struct segf_endpoint *ep, unsigned int n)
 {
 	while (n--)
 		segf_addr_unhash(ep->domain, &ep->addrs[n]);
+}
+
+/*
+ * @ep is behind @port now: the first guess at the sender of its frames,
+ * unless the port has one (a VM's first MAC is likely its main one).
+ */
+static void segf_port_hint(struct segf_port *port, struct segf_endpoint *ep)
+{
+	if (!segf_port_is_uplink(port) && !rcu_access_pointer(port->src_hint))
+		rcu_assign_pointer(port->src_hint, ep);
+}
+
+/* @ep leaves @port, or goes: readers that have it hold RCU. */
+static void segf_port_unhint(struct segf_port *port, struct segf_endpoint *ep)
+{
+	if (rcu_access_pointer(port->src_hint) == ep)
+		RCU_INIT_POINTER(port->src_hint, NULL);
 }
 
 /* After a grace period: readers may still hold @ep. */
@@ -633,6 +666,7 @@ int segf_endpoint_create(struct segf_domain *dom, const u8 *mac,
 	}
 
 	segf_endpoint_count(ep, 1);
+	segf_port_hint(port, ep);
 	segf_changed(dom->sn);
 	*out = ep;
 	return 0;
@@ -661,6 +695,7 @@ void segf_endpoint_unlink(struct segf_endpoint *ep)
 	segf_endpoint_unhash(ep, ep->n_addrs);
 	xa_erase(&dom->endpoints, ep->index);
 	segf_port_group_del(ep->port, ep->group->id, segf_endpoint_gone(ep));
+	segf_port_unhint(ep->port, ep);
 	segf_changed(dom->sn);
 	segf_endpoint_free(ep);
 }
@@ -764,8 +799,10 @@ static struct segf_remote *segf_endpoint_place(struct segf_endpoint *ep,
 	segf_port_group_del(ep->port, ep->group->id, 0);
 	if (segf_port_is_uplink(ep->port) || segf_port_is_uplink(port))
 		ep->domain->hosts_changed = true;
+	segf_port_unhint(ep->port, ep);
 	/* Pairs with segf_endpoint_port(): @r is seen before @port. */
 	smp_store_release(&ep->port, port);
+	segf_port_hint(port, ep);
 	if (!r)
 		RCU_INIT_POINTER(ep->remote, NULL);
 	segf_changed(sn);

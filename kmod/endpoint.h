@@ -79,6 +79,8 @@ struct segf_endpoint *segf_endpoint_by_addr(struct segf_domain *dom,
 					    const struct segf_addr *addr);
 struct segf_endpoint *segf_endpoint_seen_mac(struct segf_domain *dom,
 					     const u8 *mac, u64 gen);
+struct segf_endpoint *segf_endpoint_seen_mac_rcu(struct segf_domain *dom,
+						 const u8 *mac, u64 gen);
 struct segf_endpoint *segf_endpoint_seen_addr(struct segf_domain *dom,
 					      const struct segf_addr *addr,
 					      u64 gen);

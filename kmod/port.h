@@ -111,6 +111,13 @@ struct segf_port {
 	/* Takes the port over when a commit publishes: see service.h. */
 	struct segf_instance __rcu *inst_next;
 	unsigned int n_endpoints;
+	/*
+	 * An endpoint port's first guess at a frame's sender: the first
+	 * endpoint placed behind it that is still there.  The data path takes it only if it has
+	 * the frame's source MAC and the frame's generation sees it, as the
+	 * MAC table would; cleared before that endpoint leaves or is freed.
+	 */
+	struct segf_endpoint __rcu *src_hint;
 	u64 born;			/* the generation that attached it */
 	/*
 	 * The largest IP packet a frame sent out of the port may carry:

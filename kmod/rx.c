@@ -26,6 +26,7 @@
 #include <linux/skbuff.h>
 #include <net/tcp.h>
 
+#include "compat.h"
 #include "datapath.h"
 #include "domain.h"
 #include "endpoint.h"
@@ -227,6 +228,22 @@ bool segf_csum_ok(const struct sk_buff *skb, const struct segf_pkt *pkt)
 }
 
 /*
+ * The endpoint that sent a frame from @mac: the port's guess if it is
+ * that one (the same answer as the MAC table's: one endpoint has a MAC
+ * in a generation), else the table's.
+ */
+static struct segf_endpoint *segf_sender(const struct segf_ctx *ctx,
+					 const u8 *mac)
+{
+	struct segf_endpoint *ep = rcu_dereference(ctx->port->src_hint);
+
+	if (ep && ether_addr_equal(ep->mac, mac) &&
+	    segf_endpoint_visible(ep, ctx->pol->gen))
+		return ep;
+	return segf_lookup_mac(ctx, mac);
+}
+
+/*
  * A frame received on an endpoint port: from the endpoint bound to the
  * port, with its addresses, then on its way.  Consumes @skb.
  */
@@ -241,7 +258,8 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 		.pol = rcu_dereference(dom->policy),
 		.port = port,
 	};
-	struct segf_pkt pkt;
+	/* Read only once segf_parse() has filled it (see compat.h). */
+	struct segf_pkt pkt __uninitialized;
 
 	/* The rx path pulled the Ethernet header; we work on whole frames. */
 	skb_push(skb, skb->data - skb_mac_header(skb));
@@ -259,7 +277,7 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 		goto drop;
 
 	/* Source identity: an endpoint bound to this very port. */
-	src = segf_lookup_mac(&ctx, pkt.src);
+	src = segf_sender(&ctx, pkt.src);
 	reason = SEGFILTER_DROP_SRC_MAC;
 	if (!src || READ_ONCE(src->port) != port)
 		goto drop;
