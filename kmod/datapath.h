@@ -252,13 +252,13 @@ static inline void segf_judge(const struct segf_policy *pol, u16 src,
 
 /*
  * What segf_decide() found for a packet it let go: its flow entry, if it
- * has one, and if it is redirected, the flow whose path it follows and
- * its sender.
+ * has one, and the end of its key that sent it; if it is redirected, the
+ * flow whose path it follows (the same entry).
  */
 struct segf_steer {
 	struct segf_flow *entry;	/* NULL: none, or no room for one */
 	struct segf_flow *flow;		/* NULL: straight to its destination */
-	u8 side;			/* the end of the flow's key that sent it */
+	u8 side;			/* the end of @entry's key that sent it */
 };
 
 /* A logging rule decided: tell listeners, or count what the limit ate. */
@@ -423,6 +423,9 @@ static inline bool segf_fits_any(const struct sk_buff *skb,
 	       (len <= IPV6_MIN_MTU && pkt->proto == htons(ETH_P_IPV6));
 }
 
+bool segf_established(const struct segf_ctx *ctx, struct sk_buff *skb,
+		      const struct segf_pkt *pkt,
+		      const struct segf_endpoint *src);
 void segf_unicast(const struct segf_ctx *ctx, struct sk_buff *skb,
 		  const struct segf_pkt *pkt, const struct segf_endpoint *src);
 

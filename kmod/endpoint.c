@@ -740,12 +740,23 @@ void segf_endpoint_revive(struct segf_endpoint *ep)
 	segf_endpoint_count(ep, 1);
 }
 
+/*
+ * Delete @dom's endpoints behind @port, and publish a generation without
+ * them.  They leave that generation before it is published and are freed
+ * after: a flow entry that learned one (segf_flow_learn()) names it only
+ * for the generations before, whose readers the grace period waits for.
+ */
 static void segf_domain_flush_port(struct segf_domain *dom,
 				   struct segf_port *port)
 {
+	u64 gen = segf_policy_current(dom)->gen + 1;
 	struct segf_endpoint *ep;
 	unsigned long idx;
 
+	xa_for_each(&dom->endpoints, idx, ep)
+		if (ep->port == port && segf_endpoint_live(ep))
+			segf_endpoint_retire(ep, gen);
+	segf_policy_bump(dom);
 	xa_for_each(&dom->endpoints, idx, ep)
 		if (ep->port == port)
 			segf_endpoint_destroy(ep);
@@ -766,14 +777,10 @@ void segf_port_flush_endpoints(struct segf_port *port)
 		return;
 	if (!segf_port_is_uplink(port)) {
 		segf_domain_flush_port(port->domain, port);
-		segf_policy_bump(port->domain);
 	} else {
-		xa_for_each(&port->sn->domains, idx, dom) {
-			if (!dom->vni)
-				continue;
-			segf_domain_flush_port(dom, port);
-			segf_policy_bump(dom);
-		}
+		xa_for_each(&port->sn->domains, idx, dom)
+			if (dom->vni)
+				segf_domain_flush_port(dom, port);
 	}
 	WARN_ON(port->n_endpoints);
 }

@@ -233,17 +233,9 @@ segf_flow_key_fill(struct segf_flow_key *key, u8 family, u8 proto,
 	return cmp > 0;
 }
 
-/**
- * segf_flow_key_make - the canonical key of a packet's flow
- * @pkt: a parsed IPv4 or IPv6 packet
- * @key: filled in
- * @side: which end of the key sent @pkt (0 or 1)
- *
- * Return: false when the packet has no flow: not TCP, UDP or ICMP echo,
- * or a fragment that does not carry the transport header.
- */
-bool segf_flow_key_make(const struct segf_pkt *pkt, struct segf_flow_key *key,
-			u8 *side)
+static __always_inline bool
+__segf_flow_key_make(const struct segf_pkt *pkt, struct segf_flow_key *key,
+		     u8 *side)
 {
 	__be16 sport, dport;
 	bool request;
@@ -284,6 +276,21 @@ bool segf_flow_key_make(const struct segf_pkt *pkt, struct segf_flow_key *key,
 }
 
 /**
+ * segf_flow_key_make - the canonical key of a packet's flow
+ * @pkt: a parsed IPv4 or IPv6 packet
+ * @key: filled in
+ * @side: which end of the key sent @pkt (0 or 1)
+ *
+ * Return: false when the packet has no flow: not TCP, UDP or ICMP echo,
+ * or a fragment that does not carry the transport header.
+ */
+bool segf_flow_key_make(const struct segf_pkt *pkt, struct segf_flow_key *key,
+			u8 *side)
+{
+	return __segf_flow_key_make(pkt, key, side);
+}
+
+/**
  * segf_flow_key_quoted - the key of the flow an ICMP error is about
  * @pkt: a parsed ICMP or ICMPv6 error with a quote (SEGF_PKT_QUOTED)
  * @key: filled in
@@ -319,6 +326,27 @@ bool segf_flow_key_quoted(const struct segf_pkt *pkt,
 struct segf_flow *segf_flow_lookup(struct segf_domain *dom,
 				   const struct segf_flow_key *key)
 {
+	return rhashtable_lookup(&dom->flows, key, segf_flow_params);
+}
+
+/**
+ * segf_flow_find - a packet's flow entry, in one call
+ * @dom: its domain
+ * @pkt: the packet
+ * @key: its flow's key, filled in
+ * @side: which end of @key sent it
+ *
+ * segf_flow_key_make() and segf_flow_lookup(), for the established
+ * path.  Under rcu_read_lock().
+ *
+ * Return: the entry, or NULL when there is none or @pkt has no flow.
+ */
+struct segf_flow *segf_flow_find(struct segf_domain *dom,
+				 const struct segf_pkt *pkt,
+				 struct segf_flow_key *key, u8 *side)
+{
+	if (!__segf_flow_key_make(pkt, key, side))
+		return NULL;
 	return rhashtable_lookup(&dom->flows, key, segf_flow_params);
 }
 
@@ -592,6 +620,8 @@ void segf_flow_rejudged(struct segf_flow *flow, u64 gen,
 		flow->gen = gen;
 		flow->rule = v->rule;
 		flow->action = v->action;
+		WRITE_ONCE(flow->ends[0], NULL);
+		WRITE_ONCE(flow->ends[1], NULL);
 		if (path)
 			flow->path = *path;
 		else
@@ -614,6 +644,34 @@ void segf_flow_pin(struct segf_flow *flow, unsigned int hop, u16 service,
 		write_seqcount_begin(&flow->seq);
 		flow->path.hop[hop].inst = inst;
 		flow->path.hop[hop].incarn = incarn;
+		write_seqcount_end(&flow->seq);
+	}
+	spin_unlock(&flow->lock);
+}
+
+/**
+ * segf_flow_learn - the ends of a flow, as a packet found them
+ * @flow: the flow the packet was let go by, not redirected
+ * @gen: the generation that judged it
+ * @side: the end of the key that sent it
+ * @src: its sender, which owns that end's address
+ * @dst: its destination, which owns the other's
+ *
+ * Kept only while @flow is of generation @gen: see segf_flow_known().
+ * Written once per flow and generation, not per packet.
+ */
+void segf_flow_learn(struct segf_flow *flow, u64 gen, u8 side,
+		     const struct segf_endpoint *src,
+		     const struct segf_endpoint *dst)
+{
+	if (READ_ONCE(flow->ends[side]) == src &&
+	    READ_ONCE(flow->ends[!side]) == dst)
+		return;
+	spin_lock(&flow->lock);
+	if (flow->gen == gen) {
+		write_seqcount_begin(&flow->seq);
+		WRITE_ONCE(flow->ends[side], src);
+		WRITE_ONCE(flow->ends[!side], dst);
 		write_seqcount_end(&flow->seq);
 	}
 	spin_unlock(&flow->lock);

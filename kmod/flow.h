@@ -17,6 +17,7 @@
 
 struct metadata_dst;
 struct segf_domain;
+struct segf_endpoint;
 struct segf_pkt;
 struct segf_policy;
 struct segf_rule;
@@ -79,6 +80,16 @@ struct segf_flow {
 	struct metadata_dst __rcu *tun;
 	unsigned long expires;		/* jiffies */
 	struct llist_node free_node;	/* unlinked: see segf_flow_bury() */
+	/*
+	 * The endpoints generation @gen found at the ends of @key of an
+	 * allowed flow: @ends[i] owns @key's address i (the sender check
+	 * and the destination check agree on what that means), NULL where
+	 * not known yet.  Written with @gen, under @seq (segf_flow_learn());
+	 * a new @gen clears them.  Only compared, or read, while @gen is
+	 * the reader's: an endpoint that generation sees is not freed
+	 * before the reader's grace period ends.
+	 */
+	const struct segf_endpoint *ends[2];
 };
 
 /* A flow's verdict, read at once: see segf_flow_read(). */
@@ -96,6 +107,9 @@ bool segf_flow_key_quoted(const struct segf_pkt *pkt,
 			  struct segf_flow_key *key);
 struct segf_flow *segf_flow_lookup(struct segf_domain *dom,
 				   const struct segf_flow_key *key);
+struct segf_flow *segf_flow_find(struct segf_domain *dom,
+				 const struct segf_pkt *pkt,
+				 struct segf_flow_key *key, u8 *side);
 bool segf_flow_opens(const struct segf_pkt *pkt);
 struct segf_flow *segf_flow_create(struct segf_domain *dom,
 				   const struct segf_policy *pol,
@@ -110,6 +124,9 @@ void segf_flow_rejudged(struct segf_flow *flow, u64 gen,
 			const struct segf_path *path);
 void segf_flow_pin(struct segf_flow *flow, unsigned int hop, u16 service,
 		   u8 inst, u8 incarn);
+void segf_flow_learn(struct segf_flow *flow, u64 gen, u8 side,
+		     const struct segf_endpoint *src,
+		     const struct segf_endpoint *dst);
 void segf_flow_remove(struct segf_domain *dom, struct segf_flow *flow);
 unsigned int segf_flow_timeout(u8 state);
 int segf_flows_init(struct segf_domain *dom);
@@ -144,6 +161,38 @@ static inline void segf_flow_read(struct segf_flow *flow,
 		fv->action = flow->action;
 		fv->path = flow->path;
 	} while (read_seqcount_retry(&flow->seq, seq));
+}
+
+/**
+ * segf_flow_known - an allowed flow whose ends generation @gen knows
+ * @flow: the flow
+ * @gen: the generation the packet is judged by
+ * @side: the end of the key that sent it
+ * @src: the endpoint that sent it
+ * @dst: the endpoint at the other end, set when it returns true
+ * @rule: the rule that let the flow go (NULL: the default), likewise
+ *
+ * Return: whether @flow is allowed (not redirected) by generation @gen,
+ * which found @src at end @side and *@dst at the other: the packet needs
+ * neither the sender check nor the destination's lookup and check.
+ */
+static inline bool segf_flow_known(struct segf_flow *flow, u64 gen, u8 side,
+				   const struct segf_endpoint *src,
+				   const struct segf_endpoint **dst,
+				   struct segf_rule **rule)
+{
+	unsigned int seq;
+	bool known;
+
+	do {
+		seq = read_seqcount_begin(&flow->seq);
+		known = flow->gen == gen &&
+			flow->action == SEGFILTER_ACTION_ALLOW &&
+			flow->ends[side] == src && flow->ends[!side];
+		*dst = flow->ends[!side];
+		*rule = flow->rule;
+	} while (read_seqcount_retry(&flow->seq, seq));
+	return known;
 }
 
 #endif /* _SEGF_FLOW_H */

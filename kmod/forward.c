@@ -17,6 +17,7 @@
 #include <net/addrconf.h>
 #include <net/dst_metadata.h>
 #include <net/ip.h>
+#include <net/tcp.h>
 
 #include "bum.h"
 #include "compat.h"
@@ -484,10 +485,11 @@ bool segf_fits(const struct sk_buff *skb, const struct segf_pkt *pkt,
 }
 
 /* A frame segf_decide() let go from @src to @dst: on its way. */
-static void segf_forward(const struct segf_ctx *ctx, struct sk_buff *skb,
-			 const struct segf_steer *st,
-			 const struct segf_endpoint *src,
-			 const struct segf_endpoint *dst)
+static __always_inline void segf_forward(const struct segf_ctx *ctx,
+					 struct sk_buff *skb,
+					 const struct segf_steer *st,
+					 const struct segf_endpoint *src,
+					 const struct segf_endpoint *dst)
 {
 	if (st->flow && segf_steers_here(st, src, dst))
 		segf_steer_start(ctx, skb, st, dst);
@@ -558,6 +560,77 @@ drop:
 	segf_drop(ctx, skb, reason);
 }
 
+/* A unicast frame let go from @src to @dst: out, if it fits. */
+static __always_inline void
+segf_unicast_out(const struct segf_ctx *ctx, struct sk_buff *skb,
+		 const struct segf_pkt *pkt, const struct segf_endpoint *src,
+		 const struct segf_endpoint *dst, const struct segf_steer *st)
+{
+	unsigned int mtu;
+
+	if (!segf_fits_any(skb, pkt)) {
+		mtu = segf_path_mtu(skb, pkt, dst);
+		if (unlikely(!segf_fits(skb, pkt, mtu))) {
+			segf_too_big(ctx, skb, pkt, src, mtu);
+			return;
+		}
+	}
+	segf_count(ctx, forwarded);
+	segf_forward(ctx, skb, st, src, dst);
+}
+
+/**
+ * segf_established - a packet of a flow whose ends are known
+ * @ctx: the frame's context
+ * @skb: the frame
+ * @pkt: what segf_parse() found in it
+ * @src: the endpoint that sent it, on this port
+ *
+ * A flow that the current generation allows, not redirected, and whose
+ * ends that generation found (segf_flow_learn()) already answers the
+ * questions segf_check_source(), the destination's MAC lookup,
+ * segf_dst_matches() and segf_decide() would ask of its next packets:
+ * @src owns the source address, and the endpoint at the other end owns
+ * the destination address and (checked here) the destination MAC.  Such
+ * a packet goes out as segf_unicast() would send it; anything else is
+ * left to the full path.  Not for a frame from a remote endpoint, nor
+ * to the gateway or a group.
+ *
+ * Return: true if it consumed @skb.
+ */
+bool segf_established(const struct segf_ctx *ctx, struct sk_buff *skb,
+		      const struct segf_pkt *pkt,
+		      const struct segf_endpoint *src)
+{
+	const struct segf_endpoint *dst;
+	struct segf_flow_key key;
+	unsigned long now = jiffies;
+	struct segf_rule *rule;
+	struct segf_flow *flow;
+	struct segf_steer st;
+	u8 side;
+
+	flow = segf_flow_find(ctx->dom, pkt, &key, &side);
+	/* Over, or a new connection on the ports of a closed one. */
+	if (!flow || segf_flow_expired(flow, now) ||
+	    (READ_ONCE(flow->state) == SEGF_FLOW_TCP_CLOSED &&
+	     (pkt->tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN))
+		return false;
+	if (!segf_flow_known(flow, ctx->pol->gen, side, src, &dst, &rule) ||
+	    !ether_addr_equal(dst->mac, pkt->dst))
+		return false;
+	segf_flow_update(flow, pkt, side, now);
+	if (rule)
+		segf_rule_hit(rule, skb->len);
+	else
+		segf_count(ctx, default_allowed);
+	st.entry = flow;
+	st.flow = NULL;
+	st.side = side;
+	segf_unicast_out(ctx, skb, pkt, src, dst, &st);
+	return true;
+}
+
 /*
  * A frame from @src, local (rx.c) or remote (uplink.c), to the endpoint
  * that owns its destination MAC, which must own its destination address
@@ -569,7 +642,6 @@ void segf_unicast(const struct segf_ctx *ctx, struct sk_buff *skb,
 	enum segfilter_drop_reason reason;
 	struct segf_endpoint *dst;
 	struct segf_steer st;
-	unsigned int mtu;
 
 	dst = segf_lookup_mac(ctx, pkt->dst);
 	reason = SEGFILTER_DROP_NO_DEST;
@@ -585,15 +657,10 @@ void segf_unicast(const struct segf_ctx *ctx, struct sk_buff *skb,
 			     &st);
 	if (reason)
 		goto drop;
-	if (!segf_fits_any(skb, pkt)) {
-		mtu = segf_path_mtu(skb, pkt, dst);
-		if (unlikely(!segf_fits(skb, pkt, mtu))) {
-			segf_too_big(ctx, skb, pkt, src, mtu);
-			return;
-		}
-	}
-	segf_count(ctx, forwarded);
-	segf_forward(ctx, skb, &st, src, dst);
+	/* Its next packets may take segf_established(). */
+	if (st.entry && !st.flow)
+		segf_flow_learn(st.entry, ctx->pol->gen, st.side, src, dst);
+	segf_unicast_out(ctx, skb, pkt, src, dst, &st);
 	return;
 
 drop:

@@ -228,8 +228,8 @@ static void parse_quoted(const struct sk_buff *skb, struct segf_pkt *pkt,
  * Parse the transport header at pkt->l4_off, which the IP layer says is
  * @len bytes long up to the end of the IP packet.
  */
-static int parse_l4(const struct sk_buff *skb, struct segf_pkt *pkt,
-		    unsigned int len)
+static __always_inline int parse_l4(const struct sk_buff *skb,
+				    struct segf_pkt *pkt, unsigned int len)
 {
 	unsigned int off = pkt->l4_off;
 

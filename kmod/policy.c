@@ -618,7 +618,8 @@ void segf_policy_release(struct segf_policy *pol)
 	queue_rcu_work(segf_wq, &pol->free_work);
 }
 
-static struct segf_policy *segf_policy_current(struct segf_domain *dom)
+/* The published generation, for the control path. */
+struct segf_policy *segf_policy_current(struct segf_domain *dom)
 {
 	return rcu_dereference_protected(dom->policy,
 					 lockdep_is_held(&dom->sn->lock));

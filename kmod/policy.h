@@ -156,6 +156,7 @@ int segf_policy_build(struct segf_domain *dom, struct segf_policy **out,
 		      struct netlink_ext_ack *extack);
 void segf_policy_publish(struct segf_domain *dom, struct segf_policy *pol);
 void segf_policy_release(struct segf_policy *pol);
+struct segf_policy *segf_policy_current(struct segf_domain *dom);
 void segf_policy_bump(struct segf_domain *dom);
 void segf_policy_destroy(struct segf_domain *dom);
 

@@ -247,7 +247,8 @@ static struct segf_endpoint *segf_sender(const struct segf_ctx *ctx,
  * A frame received on an endpoint port: from the endpoint bound to the
  * port, with its addresses, then on its way.  Consumes @skb.
  */
-static void segf_rx(struct segf_port *port, struct sk_buff *skb)
+static __always_inline void segf_rx(struct segf_port *port,
+				    struct sk_buff *skb)
 {
 	struct segf_domain *dom = port->domain;
 	const struct segf_domain_cfg *cfg;
@@ -284,6 +285,16 @@ static void segf_rx(struct segf_port *port, struct sk_buff *skb)
 	ctx.gbp = src->group->id;
 	/* DHCP: from 0.0.0.0, or server traffic; see dhcp.c. */
 	if (segf_is_dhcp(&pkt) && segf_dhcp(&ctx, skb, &pkt, src))
+		return;
+	/*
+	 * A packet of a flow whose ends are known goes straight on.  Only a
+	 * frame to an endpoint's MAC can be one (unicast, and never the
+	 * gateway's, which endpoint-add and domain-set refuse to share):
+	 * the two tests spare the others the flow lookup.
+	 */
+	if (!is_multicast_ether_addr(pkt.dst) &&
+	    !ether_addr_equal(pkt.dst, ctx.pol->cfg.gw_mac) &&
+	    segf_established(&ctx, skb, &pkt, src))
 		return;
 	reason = segf_check_source(ctx.pol, src, &pkt);
 	if (reason == SEGFILTER_DROP_SRC_IP && segf_ns_for_gateway(&ctx, &pkt))

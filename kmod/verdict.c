@@ -345,10 +345,9 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 		segf_flow_update(flow, pkt, d.side, now);
 		segf_count_allowed(ctx, d.rule, len);
 		st->entry = flow;
-		if (d.action == SEGFILTER_ACTION_REDIRECT) {
+		st->side = d.side;
+		if (d.action == SEGFILTER_ACTION_REDIRECT)
 			st->flow = flow;
-			st->side = d.side;
-		}
 		return 0;
 	case SEGFILTER_TRACE_FLOW_STALE:
 		if (d.drop) {
@@ -363,13 +362,13 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 			/* Where it crosses the same services, it stays. */
 			segf_path_init(&path, d.chain, &d.fv.path);
 			st->flow = flow;
-			st->side = d.side;
 		}
 		v.action = d.action;
 		v.rule = d.rule;
 		segf_flow_rejudged(flow, pol->gen, &v, st->flow ? &path : NULL);
 		segf_flow_update(flow, pkt, d.side, now);
 		st->entry = flow;
+		st->side = d.side;
 		segf_count_allowed(ctx, d.rule, len);
 		return 0;
 	}
@@ -399,8 +398,10 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 		st->side = d.side;
 		return 0;
 	}
-	if (d.opens)
+	if (d.opens) {
 		st->entry = segf_open_flow(ctx, &d, pkt, NULL);
+		st->side = d.side;
+	}
 	segf_count_allowed(ctx, d.rule, len);
 	if (d.rule && (d.rule->flags & SEGF_RULE_LOG))
 		segf_log(ctx, d.rule, segf_group_id(d.src), segf_group_id(d.dst), pkt);
