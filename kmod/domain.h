@@ -103,7 +103,7 @@ struct segf_domain {
 	unsigned int n_prefixes;
 
 	/* Flows: see flow.c. */
-	u32 flow_seed;			/* of segf_flow::hash */
+	u32 flow_seed;			/* of segf_flow_hash() */
 	struct rhashtable flows;
 	atomic_t n_flows;
 	atomic_t n_own;			/* of them, in its own share */

@@ -548,7 +548,7 @@ void segf_flow_update(struct segf_flow *flow, const struct segf_pkt *pkt,
 	bool replied = READ_ONCE(flow->replied);
 	u8 state = READ_ONCE(flow->state);
 	u8 flags = pkt->tcp_flags;
-	unsigned long expires;
+	u32 expires;
 
 	if (reply && !replied) {
 		replied = true;
@@ -586,7 +586,7 @@ void segf_flow_update(struct segf_flow *flow, const struct segf_pkt *pkt,
 		WRITE_ONCE(flow->state, state);
 	/* Spare the cache line when the deadline moves by less than 1 s. */
 	expires = now + segf_flow_ttl(state, replied);
-	if (abs((long)(expires - READ_ONCE(flow->expires))) >= HZ)
+	if (abs((s32)(expires - READ_ONCE(flow->expires))) >= HZ)
 		WRITE_ONCE(flow->expires, expires);
 }
 
@@ -647,6 +647,17 @@ void segf_flow_pin(struct segf_flow *flow, unsigned int hop, u16 service,
 		write_seqcount_end(&flow->seq);
 	}
 	spin_unlock(&flow->lock);
+}
+
+/*
+ * What picks the instances of @flow's services: its key hashed with the
+ * domain's seed.  The key is canonical: both directions hash alike.
+ * Computed when an instance is picked, not kept in every flow.
+ */
+u32 segf_flow_hash(const struct segf_domain *dom, const struct segf_flow *flow)
+{
+	return jhash2((const u32 *)&flow->key,
+		      sizeof(flow->key) / sizeof(u32), dom->flow_seed);
 }
 
 /**
@@ -738,8 +749,9 @@ static bool segf_flow_evict(struct segf_domain *dom,
 				       (hash + i) & (tbl->size - 1), node) {
 			if ((!READ_ONCE(flow->replied) ||
 			     segf_flow_expired(flow, now)) &&
-			    (!victim || time_before(READ_ONCE(flow->expires),
-						    READ_ONCE(victim->expires))))
+			    (!victim ||
+			     time_before32(READ_ONCE(flow->expires),
+					   READ_ONCE(victim->expires))))
 				victim = flow;
 			if (++seen == SEGF_FLOW_EVICT_ENTRIES)
 				break;
@@ -801,9 +813,6 @@ struct segf_flow *segf_flow_create(struct segf_domain *dom,
 	flow->action = v->action;
 	if (path)
 		flow->path = *path;
-	/* The key is canonical: both directions hash alike. */
-	flow->hash = jhash2((const u32 *)key, sizeof(*key) / sizeof(u32),
-			    dom->flow_seed);
 	flow->state = segf_flow_first_state(pkt);
 	flow->expires = now + segf_flow_ttl(flow->state, false);
 

@@ -71,14 +71,17 @@ struct segf_flow {
 	u64 gen;
 	struct segf_rule *rule;
 	struct segf_path path;		/* ACTION_REDIRECT only */
-	u32 hash;			/* symmetric: picks the instances */
+	/*
+	 * jiffies, 32 bits of them (time_after32()): no flow idles longer
+	 * than 5 days, nor lingers expired for weeks, whatever HZ is.
+	 */
+	u32 expires;
 	/*
 	 * The tunnel metadata of the direction that leaves by an uplink, if
 	 * one does: built once, used by every frame while the remote end
 	 * stays where it is.  Holds a reference; see segf_tunnel_dst().
 	 */
 	struct metadata_dst __rcu *tun;
-	unsigned long expires;		/* jiffies */
 	struct llist_node free_node;	/* unlinked: see segf_flow_bury() */
 	/*
 	 * The endpoints generation @gen found at the ends of @key of an
@@ -129,6 +132,8 @@ void segf_flow_learn(struct segf_flow *flow, u64 gen, u8 side,
 		     const struct segf_endpoint *dst);
 void segf_flow_remove(struct segf_domain *dom, struct segf_flow *flow);
 unsigned int segf_flow_timeout(u8 state);
+u32 segf_flow_hash(const struct segf_domain *dom,
+		   const struct segf_flow *flow);
 int segf_flows_init(struct segf_domain *dom);
 void segf_flows_destroy(struct segf_domain *dom);
 int segf_flow_cache_init(void);
@@ -138,7 +143,7 @@ void segf_flow_cache_uninit(void);
 static inline bool segf_flow_expired(const struct segf_flow *flow,
 				     unsigned long now)
 {
-	return time_after(now, READ_ONCE(flow->expires));
+	return time_after32((u32)now, READ_ONCE(flow->expires));
 }
 
 /**

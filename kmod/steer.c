@@ -64,7 +64,8 @@ static struct segf_instance *segf_hop_instance(const struct segf_ctx *ctx,
 		    inst->incarn == hop->incarn)
 			return inst;
 	}
-	inst = segf_service_pick(svc, flow->hash, ctx->pol->gen, cfg);
+	inst = segf_service_pick(svc, segf_flow_hash(ctx->dom, flow),
+				 ctx->pol->gen, cfg);
 	if (inst) {
 		segf_flow_pin(flow, h, hop->service, inst->id, inst->incarn);
 		segf_inst_count_flow(inst);
