@@ -36,10 +36,29 @@
 # KBITS: iperf3's receiver rate; FRAMES and BYTES: what hXa received
 # from the client meanwhile (BYTES / FRAMES is the mean GSO packet at
 # the port).
+#
+# In the instructions boot (BENCH_INSN=1, run.sh --insn[-profile]) the
+# part is opt-in: with BENCH_INSN_TCP=1 its jobs are job_tcp_insn S4,
+# B4, S6 and B6 (BENCH_JOBS picks among them), without it none.  Each
+# moves a fixed amount of data, iperf3 -n, twice: TCP_INSN_KB's two
+# sizes (default "1024 4096" KB), each between two marks of insnmark,
+# with both iperf3 processes, both veth pairs' NAPI and the system
+# under test on CPU 0, where the marks count.  Prints
+#
+#   BENCH insntcpwin SYSTEM VARIANT 0 0 ROUND KB1 KB2 M
+#   BENCH tcpinsn SYSTEM VARIANT ROUND FRAMES1 BYTES1 FRAMES2 BYTES2 RETR1 RETR2
+#
+# tests/bench/insn/pair.py makes the first "BENCH insntcp ... KB INSNS"
+# (window 2 less window 1: instructions for KB2 - KB1 of data, without
+# iperf3's start, its control connection and the marks), the second is
+# what hXa received in each window (GSO packets and bytes) and the
+# sender's retransmissions (tests/bench/insn/tcp.py makes the table).
 
 BENCH_PARTS+=(tcp)
 
 IPERF=/usr/bin/iperf3
+TCP_INSN=${BENCH_INSN_TCP:-0}
+TCP_INSN_KB=${BENCH_TCP_INSN_KB:-1024 4096}
 ETHTOOL=/usr/sbin/ethtool
 TCP_PORT=5201
 OVS_CT=ct
@@ -189,6 +208,11 @@ tcp_ovs() {
 
 tcp_setup() {
 	local x
+	TCP_PIN=
+	if [ "$INSN" = 1 ]; then
+		[ "$TCP_INSN" = 1 ] || return 0
+		TCP_PIN=1
+	fi
 	[ -x "$IPERF" ] || die "no $IPERF in the guest"
 	[ -x "$ETHTOOL" ] || die "no $ETHTOOL in the guest"
 	tcp_seg S4 1
@@ -199,8 +223,9 @@ tcp_setup() {
 	tcp_big S6
 	tcp_bridge B6 6
 	tcp_big B6
+	# (The instructions boot counts CPU 0 only: the servers run there.)
 	for x in S4 B4 N4 O4 S6 B6; do
-		$IP netns exec "t${x}b" $IPERF -s -D -p $TCP_PORT ||
+		${TCP_PIN:+taskset -c 0} $IP netns exec "t${x}b" $IPERF -s -D -p $TCP_PORT ||
 			die "iperf3 server in t${x}b"
 	done
 	sleep 1
@@ -266,8 +291,70 @@ job_tcp() {
 	return 0
 }
 
+# tcp_send X KB OUT: iperf3 -c through X for KB kilobytes, on CPU 0,
+# its output in OUT; iperf3's exit status.
+tcp_send() {
+	local x=$1 kb=$2 sys var i addr
+	read -r sys var i < <(tcp_conf "$x")
+	addr=10.9.$i.2
+	[ "${x:1}" = 6 ] && addr=fd09:$i::2
+	taskset -c 0 $IP netns exec "t${x}a" timeout 300 $IPERF -c "$addr" \
+		-p $TCP_PORT -n "${kb}K" -i 0 -f k >"$3" 2>&1
+}
+
+# The sender's retransmissions in iperf3's output OUT.
+tcp_retr() { awk '/sender$/ { r = $(NF - 1) } END { print r + 0 }' "$1"; }
+
+# job_tcp_insn X ROUND: the instructions boot's two windows through X
+# (see the header).  Nothing but the marks and iperf3 -c runs in a
+# window; the port's counters are read between them.
+job_tcp_insn() {
+	local x=$1 r=$2 sys var i small big m p0 b0 p1 b1 p2 b2 rc1=0 rc2=0 v0 v1
+	read -r sys var i < <(tcp_conf "$x")
+	read -r small big <<<"$TCP_INSN_KB"
+	MARKS=$((MARKS + 1))
+	m=m$MARKS
+	v0=$(tcp_evidence "$x")
+	p0=$(tcp_hstat "$x" rx_packets)
+	b0=$(tcp_hstat "$x" rx_bytes)
+	$INSNMARK "$m.1" || die "insnmark"
+	tcp_send "$x" "$small" "$W/tcp.$x.1" || rc1=$?
+	$INSNMARK "$m.2"
+	p1=$(tcp_hstat "$x" rx_packets)
+	b1=$(tcp_hstat "$x" rx_bytes)
+	$INSNMARK "$m.3"
+	tcp_send "$x" "$big" "$W/tcp.$x.2" || rc2=$?
+	$INSNMARK "$m.4"
+	p2=$(tcp_hstat "$x" rx_packets)
+	b2=$(tcp_hstat "$x" rx_bytes)
+	v1=$(tcp_evidence "$x")
+	if [ "$rc1" = 0 ] && [ "$rc2" = 0 ]; then
+		say insntcpwin "$sys" "$var" 0 0 "$r" "$small" "$big" "$m"
+	else
+		note "iperf3 -n through $x, round $r: exit $rc1 and $rc2: no figure"
+		note "$(tail -n 3 "$W/tcp.$x.1" "$W/tcp.$x.2")"
+	fi
+	say tcpinsn "$sys" "$var" "$r" $((p1 - p0)) $((b1 - b0)) $((p2 - p1)) $((b2 - b1)) \
+		"$(tcp_retr "$W/tcp.$x.1")" "$(tcp_retr "$W/tcp.$x.2")"
+	check "$([ "$rc1" = 0 ] && [ "$rc2" = 0 ] && [ $((b1 - b0)) -ge $((small * 1024)) ] &&
+		[ $((b2 - b1)) -ge $((big * 1024)) ] && echo 1 || echo 0)" \
+		"TCP bulk through $sys ($var), instructions boot: iperf3 -n ${small}K and ${big}K arrive ($((b1 - b0)) and $((b2 - b1)) bytes at h${x}a)"
+	case $x in
+	S*) check "$([ $((v1 - v0)) -ge $((p2 - p0)) ] && echo 1 || echo 0)" \
+		"TCP bulk through segfilter ($var), instructions boot: rule 1 counted the connections' packets ($((v1 - v0)), the client's alone $((p2 - p0)))" ;;
+	esac
+	return 0
+}
+
 tcp_jobs() {
 	local x
+	if [ "$INSN" = 1 ]; then
+		[ "$TCP_INSN" = 1 ] || return 0
+		for x in S4 B4 S6 B6; do
+			echo "job_tcp_insn $x"
+		done
+		return 0
+	fi
 	for x in S4 B4 N4 O4 S6 B6; do
 		echo "job_tcp $x"
 	done
