@@ -41,9 +41,14 @@
 # part is opt-in: with BENCH_INSN_TCP=1 its jobs are job_tcp_insn S4,
 # B4, S6 and B6 (BENCH_JOBS picks among them), without it none.  Each
 # moves a fixed amount of data, iperf3 -n, twice: TCP_INSN_KB's two
-# sizes (default "1024 4096" KB), each between two marks of insnmark,
-# with both iperf3 processes, both veth pairs' NAPI and the system
-# under test on CPU 0, where the marks count.  Prints
+# sizes (default "4096 131072" KB), each between two marks of
+# insnmark, with both iperf3 processes, both veth pairs' NAPI and the
+# system under test on CPU 0, where the marks count.  An iperf3 run
+# costs about 40 million instructions whatever it moves (its start, its
+# control connection), and that part varies by millions from run to
+# run: a few MB of data (3 million instructions a MB) would drown in
+# it, 124 MB do not.  A short transfer before the windows warms the
+# page cache and the connection's paths.  Prints
 #
 #   BENCH insntcpwin SYSTEM VARIANT 0 0 ROUND KB1 KB2 M
 #   BENCH tcpinsn SYSTEM VARIANT ROUND FRAMES1 BYTES1 FRAMES2 BYTES2 RETR1 RETR2
@@ -58,7 +63,7 @@ BENCH_PARTS+=(tcp)
 
 IPERF=/usr/bin/iperf3
 TCP_INSN=${BENCH_INSN_TCP:-0}
-TCP_INSN_KB=${BENCH_TCP_INSN_KB:-1024 4096}
+TCP_INSN_KB=${BENCH_TCP_INSN_KB:-4096 131072}
 ETHTOOL=/usr/sbin/ethtool
 TCP_PORT=5201
 OVS_CT=ct
@@ -314,6 +319,7 @@ job_tcp_insn() {
 	read -r small big <<<"$TCP_INSN_KB"
 	MARKS=$((MARKS + 1))
 	m=m$MARKS
+	tcp_send "$x" 256 "$W/tcp.$x.0" || note "iperf3 -n 256K through $x: $(tail -n 1 "$W/tcp.$x.0")"
 	v0=$(tcp_evidence "$x")
 	p0=$(tcp_hstat "$x" rx_packets)
 	b0=$(tcp_hstat "$x" rx_bytes)
