@@ -15,8 +15,8 @@ output, whose lines
 
   BENCH insntcp SYSTEM VARIANT 0 0 ROUND KB INSNS
 
-give the instructions of CPU 0 for KB kilobytes of TCP data (window 2
-less window 1).  Prints markdown: per configuration the median and
+give the instructions of CPU 0 for KB kilobytes that the client's port
+received (window 2 less window 1).  Prints markdown: per configuration the median and
 range over the rounds of the instructions per KB and per GSO packet
 the port received (window 2 less window 1), the mean packet there,
 the retransmissions, and per round segfilter over the bridge of the
@@ -78,8 +78,8 @@ def main():
     print("## TCP bulk by instructions")
     print()
     print("Guest instructions of CPU 0 (both iperf3 processes, both veth"
-          " pairs, the system under test) per KB of TCP data that iperf3 -n"
-          " moved, window 2 less window 1; per GSO packet: over the"
+          " pairs, the system under test) per KB the client's port received"
+          " (iperf3 -n), window 2 less window 1; per GSO packet: over the"
           " packets the client's port received in window 2 less those of"
           " window 1.  Median (range) over the rounds.")
     print()
