@@ -31,11 +31,13 @@
 #
 # One job per configuration and round: iperf3 -c for SECS seconds.  Prints
 #
-#   BENCH tcp SYSTEM VARIANT ROUND KBITS FRAMES BYTES
+#   BENCH tcp SYSTEM VARIANT ROUND KBITS FRAMES BYTES RETR DROPS
 #
 # KBITS: iperf3's receiver rate; FRAMES and BYTES: what hXa received
 # from the client meanwhile (BYTES / FRAMES is the mean GSO packet at
-# the port).
+# the port); RETR: the sender's retransmissions (iperf3's); DROPS: the
+# frames the four veth ends counted as dropped meanwhile (rx_dropped
+# and tx_dropped: a full NAPI ring of a veth).
 #
 # In the instructions boot (BENCH_INSN=1, run.sh --insn[-profile]) the
 # part is opt-in: with BENCH_INSN_TCP=1 its jobs are job_tcp_insn S4,
@@ -265,23 +267,43 @@ tcp_evidence() {
 	esac
 }
 
+# tcp_drops X: rx_dropped and tx_dropped of X's four veth ends, added.
+tcp_drops() {
+	local x=$1 s f n=0 h=
+	[ "$x" = N4 ] && h=tNh
+	for s in a b; do
+		for f in rx_dropped tx_dropped; do
+			n=$((n + $($IP netns exec "t$x$s" cat "/sys/class/net/eth0/statistics/$f")))
+			if [ -n "$h" ]; then
+				n=$((n + $($IP netns exec "$h" cat "/sys/class/net/h$x$s/statistics/$f")))
+			else
+				n=$((n + $(stat_of "h$x$s" "$f")))
+			fi
+		done
+	done
+	echo "$n"
+}
+
 job_tcp() {
-	local x=$1 r=$2 sys var i addr kb p0 b0 p1 b1 v0 v1 out
+	local x=$1 r=$2 sys var i addr kb p0 b0 p1 b1 v0 v1 out d0 d1
 	read -r sys var i < <(tcp_conf "$x")
 	addr=10.9.$i.2
 	[ "${x:1}" = 6 ] && addr=fd09:$i::2
 	p0=$(tcp_hstat "$x" rx_packets)
 	b0=$(tcp_hstat "$x" rx_bytes)
 	v0=$(tcp_evidence "$x")
+	d0=$(tcp_drops "$x")
 	out=$($IP netns exec "t${x}a" timeout $((SECS + 30)) $IPERF -c "$addr" \
 		-p $TCP_PORT -t "$SECS" -f k 2>&1)
+	d1=$(tcp_drops "$x")
 	kb=$(echo "$out" | awk '/receiver/ { for (i = 2; i <= NF; i++)
 		if ($i == "Kbits/sec") print $(i - 1) }' | tail -n 1)
 	p1=$(tcp_hstat "$x" rx_packets)
 	b1=$(tcp_hstat "$x" rx_bytes)
 	v1=$(tcp_evidence "$x")
 	[ -n "$kb" ] || { note "iperf3 through $x: $(echo "$out" | tail -n 3)"; kb=0; }
-	say tcp "$sys" "$var" "$r" "${kb%.*}" $((p1 - p0)) $((b1 - b0))
+	say tcp "$sys" "$var" "$r" "${kb%.*}" $((p1 - p0)) $((b1 - b0)) \
+		"$(echo "$out" | awk '/sender$/ { r = $(NF - 1) } END { print r + 0 }')" $((d1 - d0))
 	check "$([ "${kb%.*}" -gt 0 ] && echo 1 || echo 0)" \
 		"TCP bulk through $sys ($var): iperf3 moves data (${kb%.*} kbit/s)"
 	case $x in
