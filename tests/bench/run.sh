@@ -126,6 +126,10 @@ guest_script() {
 	# The conntrack part's flow counts in the instructions boot (opt-in).
 	[ -z "${BENCH_INSN_CT_COUNTS:-}" ] ||
 		printf 'BENCH_INSN_CT_COUNTS=%q\n' "$BENCH_INSN_CT_COUNTS"
+	# The tcp part's windows in the instructions boot (opt-in).
+	[ -z "${BENCH_INSN_TCP:-}" ] || printf 'BENCH_INSN_TCP=%q\n' "$BENCH_INSN_TCP"
+	[ -z "${BENCH_TCP_INSN_KB:-}" ] ||
+		printf 'BENCH_TCP_INSN_KB=%q\n' "$BENCH_TCP_INSN_KB"
 	tail -n +2 "$HERE/bench.sh" | sed '/^main$/d'
 	for f in "$HERE"/parts/*.sh; do
 		[ -e "$f" ] || continue
@@ -274,6 +278,14 @@ if [ "$WALL" = 0 ] && [ "$INSN_OK" = 1 ] && grep -q '^BENCH insnconn ' "$OUT/ins
 		2>>"$OUT/report.log" && ok=1
 	host_check "$ok" "report_ct.py writes insn/conn.md" "$OUT/report.log"
 	[ "$ok" = 0 ] || cat "$OUT/insn/conn.md"
+fi
+# The tcp part's instructions per KB (BENCH_INSN_TCP=1).
+if [ "$INSN_OK" = 1 ] && grep -q '^BENCH insntcp ' "$OUT/insn/insn.txt"; then
+	ok=0
+	python3 "$HERE/insn/tcp.py" "$OUT/insn/raw.txt" "$OUT/insn/insn.txt" \
+		>"$OUT/insn/tcp.md" 2>>"$OUT/report.log" && ok=1
+	host_check "$ok" "insn/tcp.py writes insn/tcp.md" "$OUT/report.log"
+	[ "$ok" = 0 ] || cat "$OUT/insn/tcp.md"
 fi
 echo "results: $OUT"
 echo "$passed passed, $failed failed, $skipped skipped"

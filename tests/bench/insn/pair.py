@@ -25,7 +25,10 @@ marks.
 
 The same for connections (tests/bench/parts/conntrack.sh in the
 instructions boot): "BENCH insnconnwin ..." lines of the same shape,
-whose FRAMES are connections, give "BENCH insnconn ..." lines.
+whose FRAMES are connections, give "BENCH insnconn ..." lines; and
+for TCP bulk (tests/bench/parts/tcp.sh, BENCH_INSN_TCP=1) "BENCH
+insntcpwin ..." lines, whose FRAMES are kilobytes of data that iperf3
+moved, give "BENCH insntcp ..." lines.
 
 Exits 1 (after printing what it could) if the marks and the INSNMARK
 lines do not match one for one, or a measurement's marks are missing or
@@ -46,6 +49,8 @@ def read_guest(path):
                 wins.append(w[2:] + ["insn"])
             elif len(w) == 10 and w[:2] == ["BENCH", "insnconnwin"]:
                 wins.append(w[2:] + ["insnconn"])
+            elif len(w) == 10 and w[:2] == ["BENCH", "insntcpwin"]:
+                wins.append(w[2:] + ["insntcp"])
     return labels, wins
 
 

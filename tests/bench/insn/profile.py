@@ -18,14 +18,16 @@ here per function: each block's first address falls into the function
 of the nearest symbol at or below it ("[user]" below the kernel's
 half).  Per configuration (SYSTEM VARIANT RULES EPS) the rounds are
 added up and divided by their frames (for "BENCH insnconnwin" lines,
-of the conntrack part, variant "conn": by connections).  Prints
+of the conntrack part, variant "conn": by connections; for "BENCH
+insntcpwin" lines, of the tcp part: by kilobytes of TCP data).  Prints
 markdown: per configuration the top N functions by instructions per
 frame, then per
 pair of configurations A and B ("SYSTEM VARIANT RULES EPS" each) the
 modules ("[bridge]", "[segfilter]", ..., "vmlinux") and the top N
 functions by |A - B|.  Without --diff: every segfilter configuration
 whose variant starts with "fwd" (or is "conn") against every other
-system's of the same variant.  Exits 1 if no measurement could be profiled.
+system's of the same variant, and every segfilter TCP configuration
+("insntcpwin") against the other systems' of its variant.  Exits 1 if no measurement could be profiled.
 """
 
 import base64
@@ -45,8 +47,9 @@ def read_guest(path):
             if len(w) == 2 and w[0] == "INSNMARK":
                 labels.append(w[1])
             elif len(w) == 10 and w[:2] in (["BENCH", "insnwin"],
-                                            ["BENCH", "insnconnwin"]):
-                wins.append(w[2:])
+                                            ["BENCH", "insnconnwin"],
+                                            ["BENCH", "insntcpwin"]):
+                wins.append(w[2:] + [w[1]])
             elif len(w) == 2 and w[0] == "KSYMZ":
                 ksymz.append(w[1])
     return labels, wins, ksymz
@@ -153,6 +156,7 @@ def main():
     # Which windows each measurement needs: those that end at M.2 and
     # M.4, each started by the mark just before (M.1, M.3).
     meas = []
+    tcp = set()
     for w in wins:
         m = w[7]
         s = [seq.get("%s.%d" % (m, i)) for i in range(1, 5)]
@@ -160,7 +164,11 @@ def main():
             print("profile: marks of %s missing or not in a row" % " ".join(w),
                   file=sys.stderr)
             continue
-        meas.append((" ".join(w[:4]), int(w[6]) - int(w[5]), s[1], s[3]))
+        conf = " ".join(w[:4])
+        if w[-1] == "insntcpwin":
+            conf += " tcp"
+            tcp.add(conf)
+        meas.append((conf, int(w[6]) - int(w[5]), s[1], s[3]))
     wanted = {x for _, _, a, b in meas for x in (a, b)}
     prof = read_profile(args[1], wanted)
 
@@ -198,8 +206,10 @@ def main():
     print()
     for c in order:
         tot = sum(per[c].values())
-        print("### %s (%d round%s, %d frames): %.0f per frame"
-              % (c, rounds[c], "" if rounds[c] == 1 else "s", frames[c], tot))
+        unit = "KB" if c in tcp else "frame"
+        print("### %s (%d round%s, %d %ss): %.0f per %s"
+              % (c, rounds[c], "" if rounds[c] == 1 else "s", frames[c], unit,
+                 tot, unit))
         print()
         fns = sorted(per[c].items(), key=lambda kv: -kv[1])
         shown = fns[:top]
@@ -208,7 +218,7 @@ def main():
                 for f, v in shown]
         rows.append(("(the other %d)" % max(len(fns) - top, 0), "%.0f" % rest,
                      "%.1f%%" % (100 * rest / tot if tot else 0)))
-        table(rows, ["function", "insns/frame", "share"])
+        table(rows, ["function", "insns/" + unit, "share"])
 
     if not diffs:
         for a in order:
@@ -220,6 +230,14 @@ def main():
                 sb = b.split()
                 if sb[0] != "segfilter" and sb[1] == sa[1]:
                     diffs.append((a, b))
+        for a in order:
+            sa = a.split()
+            if a not in tcp or sa[0] != "segfilter":
+                continue
+            for b in order:
+                if b in tcp and b.split()[0] != "segfilter" and \
+                        b.split()[1] == sa[1]:
+                    diffs.append((a, b))
     for a, b in diffs:
         if a not in per or b not in per:
             print("profile: --diff %s|%s: not both profiled" % (a, b),
@@ -229,8 +247,9 @@ def main():
         fns = set(pa) | set(pb)
         d = sorted(fns, key=lambda f: -abs(pa.get(f, 0) - pb.get(f, 0)))
         ta, tb = sum(pa.values()), sum(pb.values())
-        print("### %s minus %s: %+.0f per frame (%.0f against %.0f, %.3fx)"
-              % (a, b, ta - tb, ta, tb, ta / tb if tb else 0))
+        print("### %s minus %s: %+.0f per %s (%.0f against %.0f, %.3fx)"
+              % (a, b, ta - tb, "KB" if a in tcp else "frame", ta, tb,
+                 ta / tb if tb else 0))
         print()
         ma, mb = by_module(pa), by_module(pb)
         mods = sorted(set(ma) | set(mb),

@@ -31,15 +31,45 @@
 #
 # One job per configuration and round: iperf3 -c for SECS seconds.  Prints
 #
-#   BENCH tcp SYSTEM VARIANT ROUND KBITS FRAMES BYTES
+#   BENCH tcp SYSTEM VARIANT ROUND KBITS FRAMES BYTES RETR DROPS
 #
 # KBITS: iperf3's receiver rate; FRAMES and BYTES: what hXa received
 # from the client meanwhile (BYTES / FRAMES is the mean GSO packet at
-# the port).
+# the port); RETR: the sender's retransmissions (iperf3's); DROPS: the
+# frames the four veth ends counted as dropped meanwhile (rx_dropped
+# and tx_dropped: a full NAPI ring of a veth).
+#
+# In the instructions boot (BENCH_INSN=1, run.sh --insn[-profile]) the
+# part is opt-in: with BENCH_INSN_TCP=1 its jobs are job_tcp_insn S4,
+# B4, S6 and B6 (BENCH_JOBS picks among them), without it none.  Each
+# moves a fixed amount of data, iperf3 -n, twice: TCP_INSN_KB's two
+# sizes (default "4096 131072" KB), each between two marks of
+# insnmark, with both iperf3 processes, both veth pairs' NAPI and the
+# system under test on CPU 0, where the marks count.  An iperf3 run
+# costs about 40 million instructions whatever it moves (its start, its
+# control connection), and that part varies by millions from run to
+# run: a few MB of data (3 million instructions a MB) would drown in
+# it, 124 MB do not.  A short transfer before the windows warms the
+# page cache and the connection's paths.  Prints
+#
+#   BENCH insntcpwin SYSTEM VARIANT 0 0 ROUND KB1 KB2 M
+#   BENCH tcpinsn SYSTEM VARIANT ROUND FRAMES1 BYTES1 FRAMES2 BYTES2 RETR1 RETR2
+#
+# KB1 and KB2: the kilobytes hXa received in each window (frames with
+# their headers; iperf3 -n ends when the client has written its data,
+# so the last few hundred KB of a window may cross in the next).
+# tests/bench/insn/pair.py makes the first "BENCH insntcp ... KB INSNS"
+# (window 2 less window 1: instructions for KB2 - KB1 at the client's
+# port, without iperf3's start, its control connection and the marks),
+# the second is what hXa received in each window (GSO packets and
+# bytes) and the sender's retransmissions (tests/bench/insn/tcp.py
+# makes the table).
 
 BENCH_PARTS+=(tcp)
 
 IPERF=/usr/bin/iperf3
+TCP_INSN=${BENCH_INSN_TCP:-0}
+TCP_INSN_KB=${BENCH_TCP_INSN_KB:-4096 131072}
 ETHTOOL=/usr/sbin/ethtool
 TCP_PORT=5201
 OVS_CT=ct
@@ -189,6 +219,11 @@ tcp_ovs() {
 
 tcp_setup() {
 	local x
+	TCP_PIN=
+	if [ "$INSN" = 1 ]; then
+		[ "$TCP_INSN" = 1 ] || return 0
+		TCP_PIN=1
+	fi
 	[ -x "$IPERF" ] || die "no $IPERF in the guest"
 	[ -x "$ETHTOOL" ] || die "no $ETHTOOL in the guest"
 	tcp_seg S4 1
@@ -199,8 +234,9 @@ tcp_setup() {
 	tcp_big S6
 	tcp_bridge B6 6
 	tcp_big B6
+	# (The instructions boot counts CPU 0 only: the servers run there.)
 	for x in S4 B4 N4 O4 S6 B6; do
-		$IP netns exec "t${x}b" $IPERF -s -D -p $TCP_PORT ||
+		${TCP_PIN:+taskset -c 0} $IP netns exec "t${x}b" $IPERF -s -D -p $TCP_PORT ||
 			die "iperf3 server in t${x}b"
 	done
 	sleep 1
@@ -231,23 +267,38 @@ tcp_evidence() {
 	esac
 }
 
+# tcp_drops X: rx_dropped and tx_dropped of X's four veth ends, added
+# (one process per namespace: make check's quick mode runs it too).
+tcp_drops() {
+	local x=$1 h=
+	[ "$x" = N4 ] && h=tNh
+	{
+		$IP netns exec "t${x}a" cat /sys/class/net/eth0/statistics/{rx,tx}_dropped
+		$IP netns exec "t${x}b" cat /sys/class/net/eth0/statistics/{rx,tx}_dropped
+		${h:+$IP netns exec "$h"} cat /sys/class/net/h"$x"{a,b}/statistics/{rx,tx}_dropped
+	} | awk '{ n += $1 } END { print n + 0 }'
+}
+
 job_tcp() {
-	local x=$1 r=$2 sys var i addr kb p0 b0 p1 b1 v0 v1 out
+	local x=$1 r=$2 sys var i addr kb p0 b0 p1 b1 v0 v1 out d0 d1
 	read -r sys var i < <(tcp_conf "$x")
 	addr=10.9.$i.2
 	[ "${x:1}" = 6 ] && addr=fd09:$i::2
 	p0=$(tcp_hstat "$x" rx_packets)
 	b0=$(tcp_hstat "$x" rx_bytes)
 	v0=$(tcp_evidence "$x")
+	d0=$(tcp_drops "$x")
 	out=$($IP netns exec "t${x}a" timeout $((SECS + 30)) $IPERF -c "$addr" \
 		-p $TCP_PORT -t "$SECS" -f k 2>&1)
+	d1=$(tcp_drops "$x")
 	kb=$(echo "$out" | awk '/receiver/ { for (i = 2; i <= NF; i++)
 		if ($i == "Kbits/sec") print $(i - 1) }' | tail -n 1)
 	p1=$(tcp_hstat "$x" rx_packets)
 	b1=$(tcp_hstat "$x" rx_bytes)
 	v1=$(tcp_evidence "$x")
 	[ -n "$kb" ] || { note "iperf3 through $x: $(echo "$out" | tail -n 3)"; kb=0; }
-	say tcp "$sys" "$var" "$r" "${kb%.*}" $((p1 - p0)) $((b1 - b0))
+	say tcp "$sys" "$var" "$r" "${kb%.*}" $((p1 - p0)) $((b1 - b0)) \
+		"$(echo "$out" | awk '/sender$/ { r = $(NF - 1) } END { print r + 0 }')" $((d1 - d0))
 	check "$([ "${kb%.*}" -gt 0 ] && echo 1 || echo 0)" \
 		"TCP bulk through $sys ($var): iperf3 moves data (${kb%.*} kbit/s)"
 	case $x in
@@ -266,8 +317,73 @@ job_tcp() {
 	return 0
 }
 
+# tcp_send X KB OUT: iperf3 -c through X for KB kilobytes, on CPU 0,
+# its output in OUT; iperf3's exit status.
+tcp_send() {
+	local x=$1 kb=$2 sys var i addr
+	read -r sys var i < <(tcp_conf "$x")
+	addr=10.9.$i.2
+	[ "${x:1}" = 6 ] && addr=fd09:$i::2
+	taskset -c 0 $IP netns exec "t${x}a" timeout 300 $IPERF -c "$addr" \
+		-p $TCP_PORT -n "${kb}K" -i 0 -f k >"$3" 2>&1
+}
+
+# The sender's retransmissions in iperf3's output OUT.
+tcp_retr() { awk '/sender$/ { r = $(NF - 1) } END { print r + 0 }' "$1"; }
+
+# job_tcp_insn X ROUND: the instructions boot's two windows through X
+# (see the header).  Nothing but the marks and iperf3 -c runs in a
+# window; the port's counters are read between them.
+job_tcp_insn() {
+	local x=$1 r=$2 sys var i small big m p0 b0 p1 b1 p2 b2 rc1=0 rc2=0 v0 v1
+	read -r sys var i < <(tcp_conf "$x")
+	read -r small big <<<"$TCP_INSN_KB"
+	MARKS=$((MARKS + 1))
+	m=m$MARKS
+	tcp_send "$x" 256 "$W/tcp.$x.0" || note "iperf3 -n 256K through $x: $(tail -n 1 "$W/tcp.$x.0")"
+	v0=$(tcp_evidence "$x")
+	p0=$(tcp_hstat "$x" rx_packets)
+	b0=$(tcp_hstat "$x" rx_bytes)
+	$INSNMARK "$m.1" || die "insnmark"
+	tcp_send "$x" "$small" "$W/tcp.$x.1" || rc1=$?
+	$INSNMARK "$m.2"
+	p1=$(tcp_hstat "$x" rx_packets)
+	b1=$(tcp_hstat "$x" rx_bytes)
+	$INSNMARK "$m.3"
+	tcp_send "$x" "$big" "$W/tcp.$x.2" || rc2=$?
+	$INSNMARK "$m.4"
+	p2=$(tcp_hstat "$x" rx_packets)
+	b2=$(tcp_hstat "$x" rx_bytes)
+	v1=$(tcp_evidence "$x")
+	if [ "$rc1" = 0 ] && [ "$rc2" = 0 ]; then
+		say insntcpwin "$sys" "$var" 0 0 "$r" $(((b1 - b0) / 1024)) $(((b2 - b1) / 1024)) "$m"
+	else
+		note "iperf3 -n through $x, round $r: exit $rc1 and $rc2: no figure"
+		note "$(tail -n 3 "$W/tcp.$x.1" "$W/tcp.$x.2")"
+	fi
+	say tcpinsn "$sys" "$var" "$r" $((p1 - p0)) $((b1 - b0)) $((p2 - p1)) $((b2 - b1)) \
+		"$(tcp_retr "$W/tcp.$x.1")" "$(tcp_retr "$W/tcp.$x.2")"
+	# (iperf3 -n ends when the client has written its data: a window's
+	# last few hundred KB may cross the port in the next one.)
+	check "$([ "$rc1" = 0 ] && [ "$rc2" = 0 ] &&
+		[ $((b2 - b0)) -ge $(((small + big) * 1024)) ] && echo 1 || echo 0)" \
+		"TCP bulk through $sys ($var), instructions boot: iperf3 -n ${small}K and ${big}K cross h${x}a ($((b1 - b0)) and $((b2 - b1)) bytes)"
+	case $x in
+	S*) check "$([ $((v1 - v0)) -ge $((p2 - p0)) ] && echo 1 || echo 0)" \
+		"TCP bulk through segfilter ($var), instructions boot: rule 1 counted the connections' packets ($((v1 - v0)), the client's alone $((p2 - p0)))" ;;
+	esac
+	return 0
+}
+
 tcp_jobs() {
 	local x
+	if [ "$INSN" = 1 ]; then
+		[ "$TCP_INSN" = 1 ] || return 0
+		for x in S4 B4 S6 B6; do
+			echo "job_tcp_insn $x"
+		done
+		return 0
+	fi
 	for x in S4 B4 N4 O4 S6 B6; do
 		echo "job_tcp $x"
 	done
