@@ -322,10 +322,20 @@ static void segf_port_hint(struct segf_port *port, struct segf_endpoint *ep)
 		rcu_assign_pointer(port->src_hint, ep);
 }
 
-/* @ep leaves @port, or goes: readers that have it hold RCU. */
-static void segf_port_unhint(struct segf_port *port, struct segf_endpoint *ep)
+/*
+ * @ep leaves @port, or goes (readers that have it hold RCU): its guess
+ * passes to @next, the endpoint that takes its MAC in a commit, if that
+ * one is behind the same port (a change in place), else to nobody until
+ * the next endpoint is placed there.
+ */
+static void segf_port_unhint(struct segf_port *port, struct segf_endpoint *ep,
+			     struct segf_endpoint *next)
 {
-	if (rcu_access_pointer(port->src_hint) == ep)
+	if (rcu_access_pointer(port->src_hint) != ep)
+		return;
+	if (next && next->port == port)
+		rcu_assign_pointer(port->src_hint, next);
+	else
 		RCU_INIT_POINTER(port->src_hint, NULL);
 }
 
@@ -688,6 +698,7 @@ err_group:
 void segf_endpoint_unlink(struct segf_endpoint *ep)
 {
 	struct segf_domain *dom = ep->domain;
+	struct segf_endpoint *succ = segf_succ(ep, dom);
 
 	segf_assert_locked(dom->sn);
 	segf_prefix_drop_owned(ep);
@@ -695,7 +706,7 @@ void segf_endpoint_unlink(struct segf_endpoint *ep)
 	segf_endpoint_unhash(ep, ep->n_addrs);
 	xa_erase(&dom->endpoints, ep->index);
 	segf_port_group_del(ep->port, ep->group->id, segf_endpoint_gone(ep));
-	segf_port_unhint(ep->port, ep);
+	segf_port_unhint(ep->port, ep, succ);
 	segf_changed(dom->sn);
 	segf_endpoint_free(ep);
 }
@@ -742,9 +753,11 @@ void segf_endpoint_revive(struct segf_endpoint *ep)
 
 /*
  * Delete @dom's endpoints behind @port, and publish a generation without
- * them.  They leave that generation before it is published and are freed
- * after: a flow entry that learned one (segf_flow_learn()) names it only
- * for the generations before, whose readers the grace period waits for.
+ * them.  They leave that generation, and give up the prefixes they own,
+ * before it is published (so that it is built without those prefixes),
+ * and are freed after: a flow entry that learned one (segf_flow_learn())
+ * names it only for the generations before, whose readers the grace
+ * period waits for.
  */
 static void segf_domain_flush_port(struct segf_domain *dom,
 				   struct segf_port *port)
@@ -753,9 +766,13 @@ static void segf_domain_flush_port(struct segf_domain *dom,
 	struct segf_endpoint *ep;
 	unsigned long idx;
 
-	xa_for_each(&dom->endpoints, idx, ep)
-		if (ep->port == port && segf_endpoint_live(ep))
+	xa_for_each(&dom->endpoints, idx, ep) {
+		if (ep->port != port)
+			continue;
+		if (segf_endpoint_live(ep))
 			segf_endpoint_retire(ep, gen);
+		segf_prefix_drop_owned(ep);
+	}
 	segf_policy_bump(dom);
 	xa_for_each(&dom->endpoints, idx, ep)
 		if (ep->port == port)
@@ -806,7 +823,7 @@ static struct segf_remote *segf_endpoint_place(struct segf_endpoint *ep,
 	segf_port_group_del(ep->port, ep->group->id, 0);
 	if (segf_port_is_uplink(ep->port) || segf_port_is_uplink(port))
 		ep->domain->hosts_changed = true;
-	segf_port_unhint(ep->port, ep);
+	segf_port_unhint(ep->port, ep, NULL);
 	/* Pairs with segf_endpoint_port(): @r is seen before @port. */
 	smp_store_release(&ep->port, port);
 	segf_port_hint(port, ep);
