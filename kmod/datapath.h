@@ -24,6 +24,7 @@
 #include <linux/ipv6.h>
 #include <net/addrconf.h>
 #include <net/ndisc.h>
+#include <net/tcp.h>
 
 #include "domain.h"
 #include "endpoint.h"
@@ -74,6 +75,8 @@ struct segf_ctx {
 	struct segf_port *port;
 	u16 gbp;
 	bool from_remote;		/* sent by a remote endpoint */
+	/* The frame's flow entry, if segf_established() looked it up. */
+	const struct segf_flow_found *found;
 };
 
 /* Count what became of a frame, on the port it came by and its domain. */
@@ -423,9 +426,24 @@ static inline bool segf_fits_any(const struct sk_buff *skb,
 	       (len <= IPV6_MIN_MTU && pkt->proto == htons(ETH_P_IPV6));
 }
 
+/*
+ * Whether @flow is over for @pkt: expired, or a new connection (a SYN
+ * without ACK) on the ports of a closed one.  Both the verdict and
+ * segf_established() ask.
+ */
+static inline bool segf_flow_over(const struct segf_flow *flow,
+				  const struct segf_pkt *pkt,
+				  unsigned long now)
+{
+	return segf_flow_expired(flow, now) ||
+	       (READ_ONCE(flow->state) == SEGF_FLOW_TCP_CLOSED &&
+		(pkt->tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN);
+}
+
 bool segf_established(const struct segf_ctx *ctx, struct sk_buff *skb,
 		      const struct segf_pkt *pkt,
-		      const struct segf_endpoint *src);
+		      const struct segf_endpoint *src,
+		      struct segf_flow_found *found);
 void segf_unicast(const struct segf_ctx *ctx, struct sk_buff *skb,
 		  const struct segf_pkt *pkt, const struct segf_endpoint *src);
 

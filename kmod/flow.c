@@ -330,24 +330,24 @@ struct segf_flow *segf_flow_lookup(struct segf_domain *dom,
 }
 
 /**
- * segf_flow_find - a packet's flow entry, in one call
+ * segf_flow_find - a packet's key and flow entry, in one call
  * @dom: its domain
  * @pkt: the packet
- * @key: its flow's key, filled in
- * @side: which end of @key sent it
+ * @found: filled in
  *
  * segf_flow_key_make() and segf_flow_lookup(), for the established
  * path.  Under rcu_read_lock().
- *
- * Return: the entry, or NULL when there is none or @pkt has no flow.
  */
-struct segf_flow *segf_flow_find(struct segf_domain *dom,
-				 const struct segf_pkt *pkt,
-				 struct segf_flow_key *key, u8 *side)
+void segf_flow_find(struct segf_domain *dom, const struct segf_pkt *pkt,
+		    struct segf_flow_found *found)
 {
-	if (!__segf_flow_key_make(pkt, key, side))
-		return NULL;
-	return rhashtable_lookup(&dom->flows, key, segf_flow_params);
+	found->pkt = pkt;
+	found->flow = NULL;
+	found->flowable = __segf_flow_key_make(pkt, &found->key,
+					       &found->side);
+	if (found->flowable)
+		found->flow = rhashtable_lookup(&dom->flows, &found->key,
+						segf_flow_params);
 }
 
 /* Nobody reads @flow any more. */

@@ -70,19 +70,6 @@ struct segf_flow {
 	seqcount_spinlock_t seq;
 	u64 gen;
 	struct segf_rule *rule;
-	struct segf_path path;		/* ACTION_REDIRECT only */
-	/*
-	 * jiffies, 32 bits of them (time_after32()): no flow idles longer
-	 * than 5 days, nor lingers expired for weeks, whatever HZ is.
-	 */
-	u32 expires;
-	/*
-	 * The tunnel metadata of the direction that leaves by an uplink, if
-	 * one does: built once, used by every frame while the remote end
-	 * stays where it is.  Holds a reference; see segf_tunnel_dst().
-	 */
-	struct metadata_dst __rcu *tun;
-	struct llist_node free_node;	/* unlinked: see segf_flow_bury() */
 	/*
 	 * The endpoints generation @gen found at the ends of @key of an
 	 * allowed flow: @ends[i] owns @key's address i (the sender check
@@ -93,6 +80,34 @@ struct segf_flow {
 	 * before the reader's grace period ends.
 	 */
 	const struct segf_endpoint *ends[2];
+	/*
+	 * jiffies, 32 bits of them (time_after32()): no flow idles longer
+	 * than 5 days, nor lingers expired for weeks, whatever HZ is.
+	 * With the fields above, in the first two cache lines: all that
+	 * an established packet reads.
+	 */
+	u32 expires;
+	struct segf_path path;		/* ACTION_REDIRECT only */
+	/*
+	 * The tunnel metadata of the direction that leaves by an uplink, if
+	 * one does: built once, used by every frame while the remote end
+	 * stays where it is.  Holds a reference; see segf_tunnel_dst().
+	 */
+	struct metadata_dst __rcu *tun;
+	struct llist_node free_node;	/* unlinked: see segf_flow_bury() */
+};
+
+/*
+ * A packet's flow entry as segf_flow_find() found it: looked up once per
+ * frame, by segf_established() and, where that does not take the frame,
+ * by the verdict after it.  @key and @side only if @flowable.
+ */
+struct segf_flow_found {
+	const struct segf_pkt *pkt;	/* the packet it is for */
+	struct segf_flow *flow;		/* NULL: none */
+	bool flowable;
+	u8 side;
+	struct segf_flow_key key;
 };
 
 /* A flow's verdict, read at once: see segf_flow_read(). */
@@ -110,9 +125,8 @@ bool segf_flow_key_quoted(const struct segf_pkt *pkt,
 			  struct segf_flow_key *key);
 struct segf_flow *segf_flow_lookup(struct segf_domain *dom,
 				   const struct segf_flow_key *key);
-struct segf_flow *segf_flow_find(struct segf_domain *dom,
-				 const struct segf_pkt *pkt,
-				 struct segf_flow_key *key, u8 *side);
+void segf_flow_find(struct segf_domain *dom, const struct segf_pkt *pkt,
+		    struct segf_flow_found *found);
 bool segf_flow_opens(const struct segf_pkt *pkt);
 struct segf_flow *segf_flow_create(struct segf_domain *dom,
 				   const struct segf_policy *pol,

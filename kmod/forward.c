@@ -585,6 +585,7 @@ segf_unicast_out(const struct segf_ctx *ctx, struct sk_buff *skb,
  * @skb: the frame
  * @pkt: what segf_parse() found in it
  * @src: the endpoint that sent it, on this port
+ * @found: its flow entry, looked up here, for the full path to use
  *
  * A flow that the current generation allows, not redirected, and whose
  * ends that generation found (segf_flow_learn()) already answers the
@@ -600,21 +601,20 @@ segf_unicast_out(const struct segf_ctx *ctx, struct sk_buff *skb,
  */
 bool segf_established(const struct segf_ctx *ctx, struct sk_buff *skb,
 		      const struct segf_pkt *pkt,
-		      const struct segf_endpoint *src)
+		      const struct segf_endpoint *src,
+		      struct segf_flow_found *found)
 {
 	const struct segf_endpoint *dst;
-	struct segf_flow_key key;
 	unsigned long now = jiffies;
 	struct segf_rule *rule;
 	struct segf_flow *flow;
 	struct segf_steer st;
 	u8 side;
 
-	flow = segf_flow_find(ctx->dom, pkt, &key, &side);
-	/* Over, or a new connection on the ports of a closed one. */
-	if (!flow || segf_flow_expired(flow, now) ||
-	    (READ_ONCE(flow->state) == SEGF_FLOW_TCP_CLOSED &&
-	     (pkt->tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN))
+	segf_flow_find(ctx->dom, pkt, found);
+	flow = found->flow;
+	side = found->side;
+	if (!flow || segf_flow_over(flow, pkt, now))
 		return false;
 	if (!segf_flow_known(flow, ctx->pol->gen, side, src, &dst, &rule) ||
 	    !ether_addr_equal(dst->mac, pkt->dst))

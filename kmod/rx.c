@@ -259,8 +259,9 @@ static __always_inline void segf_rx(struct segf_port *port,
 		.pol = rcu_dereference(dom->policy),
 		.port = port,
 	};
-	/* Read only once segf_parse() has filled it (see compat.h). */
+	/* Read only once segf_parse() or segf_flow_find() filled them. */
 	struct segf_pkt pkt __uninitialized;
+	struct segf_flow_found found __uninitialized;
 
 	/* The rx path pulled the Ethernet header; we work on whole frames. */
 	skb_push(skb, skb->data - skb_mac_header(skb));
@@ -290,12 +291,15 @@ static __always_inline void segf_rx(struct segf_port *port,
 	 * A packet of a flow whose ends are known goes straight on.  Only a
 	 * frame to an endpoint's MAC can be one (unicast, and never the
 	 * gateway's, which endpoint-add and domain-set refuse to share):
-	 * the two tests spare the others the flow lookup.
+	 * the two tests spare the others the flow lookup.  What it looked
+	 * up, the verdict uses.
 	 */
 	if (!is_multicast_ether_addr(pkt.dst) &&
-	    !ether_addr_equal(pkt.dst, ctx.pol->cfg.gw_mac) &&
-	    segf_established(&ctx, skb, &pkt, src))
-		return;
+	    !ether_addr_equal(pkt.dst, ctx.pol->cfg.gw_mac)) {
+		if (segf_established(&ctx, skb, &pkt, src, &found))
+			return;
+		ctx.found = &found;
+	}
 	reason = segf_check_source(ctx.pol, src, &pkt);
 	if (reason == SEGFILTER_DROP_SRC_IP && segf_ns_for_gateway(&ctx, &pkt))
 		reason = 0;

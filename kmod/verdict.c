@@ -141,7 +141,7 @@ static __always_inline void
 __segf_verdict(struct segf_domain *dom, const struct segf_policy *pol,
 	       const struct segf_pkt *pkt, struct segf_group *src,
 	       struct segf_group *dst, bool outside, unsigned long now,
-	       struct segf_decision *d)
+	       const struct segf_flow_found *found, struct segf_decision *d)
 {
 	struct segf_flow *flow = NULL;
 	struct segf_verdict v;
@@ -165,15 +165,22 @@ __segf_verdict(struct segf_domain *dom, const struct segf_policy *pol,
 	d->src = src;
 	d->dst = dst;
 
-	d->flowable = segf_flow_key_make(pkt, &d->key, &d->side);
+	/* Looked up already for this very packet, or now. */
+	if (found && found->pkt == pkt) {
+		d->flowable = found->flowable;
+		if (d->flowable) {
+			d->key = found->key;
+			d->side = found->side;
+			flow = found->flow;
+		}
+	} else {
+		d->flowable = segf_flow_key_make(pkt, &d->key, &d->side);
+		if (d->flowable)
+			flow = segf_flow_lookup(dom, &d->key);
+	}
 	if (d->flowable) {
 		d->flow = SEGFILTER_TRACE_FLOW_MISS;
-		flow = segf_flow_lookup(dom, &d->key);
-		/* Over, or a new connection on the ports of a closed one. */
-		if (flow && (segf_flow_expired(flow, now) ||
-			     (READ_ONCE(flow->state) == SEGF_FLOW_TCP_CLOSED &&
-			      (pkt->tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) ==
-			      TCPHDR_SYN))) {
+		if (flow && segf_flow_over(flow, pkt, now)) {
 			d->expired = flow;
 			flow = NULL;
 		}
@@ -244,7 +251,7 @@ void segf_verdict(struct segf_domain *dom, const struct segf_policy *pol,
 		  struct segf_group *dst, unsigned long now,
 		  struct segf_decision *d)
 {
-	__segf_verdict(dom, pol, pkt, src, dst, false, now, d);
+	__segf_verdict(dom, pol, pkt, src, dst, false, now, NULL, d);
 }
 
 /* Count a packet that was let go, on its rule or as the domain's default. */
@@ -330,7 +337,8 @@ segf_decide(const struct segf_ctx *ctx, const struct segf_pkt *pkt,
 	st->flow = NULL;
 	/* What came in by an exit is outside, whatever its source says. */
 	__segf_verdict(ctx->dom, pol, pkt, src, dst,
-		       ctx->port->role == SEGFILTER_PORT_ROLE_EXIT, now, &d);
+		       ctx->port->role == SEGFILTER_PORT_ROLE_EXIT, now,
+		       ctx->found, &d);
 	if (!src && !d.related)
 		return SEGFILTER_DROP_NO_ROUTE;
 	if (!d.action)
