@@ -162,6 +162,65 @@ check_ge "...dropped as src_ip on port va1" $((before + 2)) \
 	"$(counter port va1 src_ip)"
 n a1 "$IP" addr del fd00::50/64 dev eth0
 
+# --- established flows: what the flow entry knows is checked again ---
+# A flow's first packets teach it its two ends; later packets from one
+# end to the other's MAC go straight on (segf_established()).  Anyone
+# else on the same five-tuple takes the full path and its checks.
+udp_in() { n "$1" cat /proc/net/snmp | awk '/^Udp: [0-9]/ { print $2 }'; }
+n a2 "$TOOLS/udpflows" serve 7000 &
+UDPSERVE=$!
+wait_for 50 n a1 "$TOOLS/udpflows" send 10.0.0.2 7000 1 30500 200 ||
+	echo "# the echo server does not answer"
+allowed0=$(counter domain tenant-a default_allowed)
+fwd0=$(counter domain tenant-a forwarded)
+check "a1 -> a2 UDP 5000 -> 7000, three rounds on one flow" \
+	n a1 "$TOOLS/udpflows" send -r 3 -g 100 10.0.0.2 7000 1 5000 1000
+check_eq "...its 6 packets counted as allowed by default" \
+	$((allowed0 + 6)) "$(counter domain tenant-a default_allowed)"
+check_eq "...and as forwarded" $((fwd0 + 6)) \
+	"$(counter domain tenant-a forwarded)"
+
+# a3, on another port, sends on that five-tuple with a1's address.
+n a3 "$IP" addr add 10.0.0.1/32 dev eth0
+n a3 "$IP" neigh replace 10.0.0.2 lladdr 02:00:00:00:0a:02 dev eth0 \
+	nud permanent
+before=$(counter port ta3 src_ip)
+a2_before=$(udp_in a2)
+check_fails "a3 sending on a1's established flow, from a1's address, gets nothing" \
+	n a3 "$TOOLS/udpflows" send -b 10.0.0.1 10.0.0.2 7000 1 5000 500
+check_ge "...dropped as src_ip on port ta3" $((before + 1)) \
+	"$(counter port ta3 src_ip)"
+check_eq "...and a2 received nothing" "$a2_before" "$(udp_in a2)"
+n a3 "$IP" neigh del 10.0.0.2 dev eth0
+n a3 "$IP" addr del 10.0.0.1/32 dev eth0
+
+# a1 sends on its own flow, but to a3's MAC.
+n a1 "$IP" neigh replace 10.0.0.2 lladdr 02:00:00:00:0a:03 dev eth0 \
+	nud permanent
+before=$(counter port va1 dst_mismatch)
+a3_before=$(udp_in a3)
+check_fails "a1's flow to a2, sent to a3's MAC, gets nothing" \
+	n a1 "$TOOLS/udpflows" send 10.0.0.2 7000 1 5000 500
+check_ge "...dropped as dst_mismatch on port va1" $((before + 1)) \
+	"$(counter port va1 dst_mismatch)"
+check_eq "...and a3 received nothing" "$a3_before" "$(udp_in a3)"
+n a1 "$IP" neigh del 10.0.0.2 dev eth0
+check "...and to a2's MAC again, it goes" \
+	n a1 "$TOOLS/udpflows" send 10.0.0.2 7000 1 5000 1000
+
+# A new generation judges the flow again: a default that denies it.
+$SEGCTL domain set tenant-a default deny >/dev/null
+before=$(counter domain tenant-a revoked)
+check_fails "a default of deny stops the established flow" \
+	n a1 "$TOOLS/udpflows" send 10.0.0.2 7000 1 5000 500
+check_ge "...dropped as revoked" $((before + 1)) \
+	"$(counter domain tenant-a revoked)"
+$SEGCTL domain set tenant-a default allow >/dev/null
+check "...and allowed again, it goes" \
+	n a1 "$TOOLS/udpflows" send 10.0.0.2 7000 1 5000 1000
+kill "$UDPSERVE" 2>/dev/null
+wait "$UDPSERVE" 2>/dev/null
+
 # Taking over another tenant's MAC does not help either.
 n a2 "$IP" link set eth0 address 02:00:00:00:0b:01
 before=$(counter port va2 src_mac)
