@@ -421,6 +421,57 @@ static void policy_test_flow_unreplied(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, segf_flow_expired(&f, now + 3600 * HZ));
 }
 
+/*
+ * A flow's ends (segf_flow_learn(), segf_flow_known()): known only to
+ * the generation that learned them, only for the end that sent and only
+ * while the flow is allowed; a new generation's judgement forgets them.
+ */
+static void policy_test_flow_ends(struct kunit *test)
+{
+	struct segf_flow *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	const struct segf_endpoint *a, *b, *c, *dst;
+	struct segf_verdict v = { .action = SEGFILTER_ACTION_ALLOW };
+	struct segf_rule *rule;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, a && b && c);
+	spin_lock_init(&f->lock);
+	seqcount_spinlock_init(&f->seq, &f->lock);
+	f->gen = 5;
+	f->action = SEGFILTER_ACTION_ALLOW;
+
+	KUNIT_EXPECT_FALSE(test, segf_flow_known(f, 5, 0, a, &dst, &rule));
+	/* A packet judged by an older generation teaches nothing. */
+	segf_flow_learn(f, 4, 0, a, b);
+	KUNIT_EXPECT_FALSE(test, segf_flow_known(f, 5, 0, a, &dst, &rule));
+
+	segf_flow_learn(f, 5, 0, a, b);
+	KUNIT_EXPECT_TRUE(test, segf_flow_known(f, 5, 0, a, &dst, &rule));
+	KUNIT_EXPECT_PTR_EQ(test, dst, b);
+	KUNIT_EXPECT_TRUE(test, segf_flow_known(f, 5, 1, b, &dst, &rule));
+	KUNIT_EXPECT_PTR_EQ(test, dst, a);
+	/* Another sender, either end's, or another generation: not known. */
+	KUNIT_EXPECT_FALSE(test, segf_flow_known(f, 5, 0, c, &dst, &rule));
+	KUNIT_EXPECT_FALSE(test, segf_flow_known(f, 5, 1, a, &dst, &rule));
+	KUNIT_EXPECT_FALSE(test, segf_flow_known(f, 6, 0, a, &dst, &rule));
+
+	/* Judged again by generation 6: its ends must be learned anew. */
+	segf_flow_rejudged(f, 6, &v, NULL);
+	KUNIT_EXPECT_FALSE(test, segf_flow_known(f, 6, 0, a, &dst, &rule));
+	segf_flow_learn(f, 6, 1, b, c);
+	KUNIT_EXPECT_TRUE(test, segf_flow_known(f, 6, 0, c, &dst, &rule));
+	KUNIT_EXPECT_PTR_EQ(test, dst, b);
+
+	/* A redirected flow always takes the full path. */
+	v.action = SEGFILTER_ACTION_REDIRECT;
+	segf_flow_rejudged(f, 7, &v, NULL);
+	segf_flow_learn(f, 7, 0, a, b);
+	KUNIT_EXPECT_FALSE(test, segf_flow_known(f, 7, 0, a, &dst, &rule));
+}
+
 struct commit_ctx {
 	struct segf_net sn;
 	struct segf_domain *dom;
@@ -806,6 +857,7 @@ static struct kunit_case segf_policy_test_cases[] = {
 	KUNIT_CASE(policy_test_flow_key_order),
 	KUNIT_CASE(policy_test_flow_expiry),
 	KUNIT_CASE(policy_test_flow_unreplied),
+	KUNIT_CASE(policy_test_flow_ends),
 	{}
 };
 
