@@ -765,6 +765,7 @@ static void segf_domain_flush_port(struct segf_domain *dom,
 	u64 gen = segf_policy_current(dom)->gen + 1;
 	struct segf_endpoint *ep;
 	unsigned long idx;
+	bool any = false;
 
 	xa_for_each(&dom->endpoints, idx, ep) {
 		if (ep->port != port)
@@ -772,7 +773,11 @@ static void segf_domain_flush_port(struct segf_domain *dom,
 		if (segf_endpoint_live(ep))
 			segf_endpoint_retire(ep, gen);
 		segf_prefix_drop_owned(ep);
+		any = true;
 	}
+	/* An uplink's detach leaves a domain it had no endpoint of alone. */
+	if (!any)
+		return;
 	segf_policy_bump(dom);
 	xa_for_each(&dom->endpoints, idx, ep)
 		if (ep->port == port)

@@ -83,8 +83,8 @@ struct segf_flow {
 	/*
 	 * jiffies, 32 bits of them (time_after32()): no flow idles longer
 	 * than 5 days, nor lingers expired for weeks, whatever HZ is.
-	 * With the fields above, in the first two cache lines: all that
-	 * an established packet reads.
+	 * With the fields above, in the first 100 bytes: all that an
+	 * established packet reads (it read up to byte 136 before).
 	 */
 	u32 expires;
 	struct segf_path path;		/* ACTION_REDIRECT only */

@@ -613,9 +613,9 @@ bool segf_established(const struct segf_ctx *ctx, struct sk_buff *skb,
 
 	segf_flow_find(ctx->dom, pkt, found);
 	flow = found->flow;
-	side = found->side;
 	if (!flow || segf_flow_over(flow, pkt, now))
 		return false;
+	side = found->side;
 	if (!segf_flow_known(flow, ctx->pol->gen, side, src, &dst, &rule) ||
 	    !ether_addr_equal(dst->mac, pkt->dst))
 		return false;

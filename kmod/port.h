@@ -113,7 +113,8 @@ struct segf_port {
 	unsigned int n_endpoints;
 	/*
 	 * An endpoint port's first guess at a frame's sender: the first
-	 * endpoint placed behind it that is still there.  The data path takes it only if it has
+	 * endpoint placed behind it, or the one that took its MAC there
+	 * (see segf_port_unhint()), or none.  The data path takes it only if it has
 	 * the frame's source MAC and the frame's generation sees it, as the
 	 * MAC table would; cleared before that endpoint leaves or is freed.
 	 */
