@@ -239,6 +239,17 @@ static inline void segf_rule_hit(struct segf_rule *rule, unsigned int len)
 	u64_stats_update_end(&s->syncp);
 }
 
+/* Count a packet that was let go, on its rule or as the domain's default. */
+static __always_inline void segf_count_allowed(const struct segf_ctx *ctx,
+					       struct segf_rule *rule,
+					       unsigned int len)
+{
+	if (rule)
+		segf_rule_hit(rule, len);
+	else
+		segf_count(ctx, default_allowed);
+}
+
 /* A group's id; 0 for a peer outside the domain that no prefix holds. */
 static inline u16 segf_group_id(const struct segf_group *group)
 {

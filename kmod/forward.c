@@ -620,10 +620,7 @@ bool segf_established(const struct segf_ctx *ctx, struct sk_buff *skb,
 	    !ether_addr_equal(dst->mac, pkt->dst))
 		return false;
 	segf_flow_update(flow, pkt, side, now);
-	if (rule)
-		segf_rule_hit(rule, skb->len);
-	else
-		segf_count(ctx, default_allowed);
+	segf_count_allowed(ctx, rule, skb->len);
 	st.entry = flow;
 	st.flow = NULL;
 	st.side = side;

@@ -114,9 +114,10 @@ struct segf_port {
 	/*
 	 * An endpoint port's first guess at a frame's sender: the first
 	 * endpoint placed behind it, or the one that took its MAC there
-	 * (see segf_port_unhint()), or none.  The data path takes it only if it has
-	 * the frame's source MAC and the frame's generation sees it, as the
-	 * MAC table would; cleared before that endpoint leaves or is freed.
+	 * (see segf_port_unhint()), or none.  The data path takes it only
+	 * if it has the frame's source MAC and the frame's generation sees
+	 * it, as the MAC table would; cleared before that endpoint leaves
+	 * or is freed.
 	 */
 	struct segf_endpoint __rcu *src_hint;
 	u64 born;			/* the generation that attached it */

@@ -254,17 +254,6 @@ void segf_verdict(struct segf_domain *dom, const struct segf_policy *pol,
 	__segf_verdict(dom, pol, pkt, src, dst, false, now, NULL, d);
 }
 
-/* Count a packet that was let go, on its rule or as the domain's default. */
-static __always_inline void segf_count_allowed(const struct segf_ctx *ctx,
-					       struct segf_rule *rule,
-					       unsigned int len)
-{
-	if (rule)
-		segf_rule_hit(rule, len);
-	else
-		segf_count(ctx, default_allowed);
-}
-
 /* A rule decided: count the packet on it, and log it if it says so. */
 static void segf_rule_decided(const struct segf_ctx *ctx,
 			      const struct segf_decision *d,
