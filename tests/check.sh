@@ -141,7 +141,7 @@ count() {
 # The selftests the second debug guest runs (those that exist), in
 # $debug_b, and the others in $debug_a: the two lists take about as
 # long (testing.rst).
-DEBUG2_TESTS=${SEGFILTER_DEBUG2_TESTS:-cluster.sh prefix.sh limits.sh exitfw.sh cluster-bad.sh overlay.sh netlink.sh owned.sh checkmode.sh metrics.sh}
+DEBUG2_TESTS=${SEGFILTER_DEBUG2_TESTS:-cluster.sh prefix.sh limits.sh exitfw.sh cluster-bad.sh overlay.sh netlink.sh owned.sh checkmode.sh metrics.sh dhcp.sh}
 
 split_debug() {
 	local t name
