@@ -160,6 +160,16 @@ mem_report() {
 		"slab=$((s1 - s0))" "percpu=$((p1 - p0))" "vmalloc=$((v1 - v0))" "$@"
 }
 
+# slab_object NAME: the object size of slab cache NAME.  SLUB merges a
+# cache into another of the same size and flags: /proc/slabinfo then has
+# no line for it, and /sys/kernel/slab/NAME links to the merged cache.
+slab_object() {
+	local o
+	o=$(awk -v n="$1" '$1 == n { print $4 }' /proc/slabinfo)
+	[ -n "$o" ] || o=$(cat "/sys/kernel/slab/$1/object_size" 2>/dev/null)
+	echo "${o:-0}"
+}
+
 # Configuration memory is charged to the memory cgroup of the process
 # that creates it (GFP_KERNEL_ACCOUNT): segctl runs in a cgroup of its
 # own, whose counters say to the byte what its objects hold, free of the
@@ -719,7 +729,10 @@ ew_jobs() {
 }
 
 # Flow entries: 20000 UDP flows (one frame each, source ports 1..20000)
-# in a domain of their own.
+# in a domain of their own.  The figure is the growth of the host's slab
+# totals (performance.rst, "What a flow costs"): the objects, their
+# slabs' slack, the memory cgroup's vector for them and the hash table's
+# buckets, and whatever else the host allocated meanwhile.
 flow_memory() {
 	local d=fl n=20000 s0 p0 v0 flows
 	seg_domain "$d" 95 1 10 allow
@@ -738,7 +751,7 @@ flow_memory() {
 	# Flow entries are made in softirq context, charged to the domain's
 	# creator: the host's slab totals, and the object size of their cache.
 	[ "${flows:-0}" -gt 0 ] && mem_report flow "$flows" "$s0" "$p0" "$v0" \
-		"object=$(awk '$1 == "segf_flow" { print $4 }' /proc/slabinfo)"
+		"object=$(slab_object segf_flow)"
 }
 
 # ---- north-south ----

@@ -18,7 +18,8 @@ get a table of their own.  Every other "BENCH KIND ..." line is for
 the report modules of the parts (tests/bench/report_*.py, see
 extra_reports()).  Written to OUTDIR: results.md (the tables and the
 targets), results.csv (one row per configuration) and ns-per-packet.png
-(by gnuplot, with plot.dat and plot.gp to render it again).
+(by gnuplot, with plot.dat and plot.gp to render it again); each plot
+also as text, NAME.txt (medians only), for the documentation.
 """
 
 import csv
@@ -35,6 +36,9 @@ SYSTEMS = ["plain", "bridge", "segfilter", "nft-linear", "nft-vmap", "ovs",
            "routed", "nft-set"]
 VARIANTS = ["fwd", "judged", "drop-rule", "drop-default", "redirect",
             "exit", "exit-miss", "route"]
+# What the text plot of ns per packet against rules shows.
+TEXT_SERIES = [("bridge", "fwd"), ("segfilter", "fwd"),
+               ("segfilter", "judged"), ("nft-vmap", "fwd"), ("ovs", "fwd")]
 BASE = ("plain", "fwd", 0, 0)
 BRIDGE = ("bridge", "fwd", 0, 0)
 ROUTED = ("routed", "fwd", 0, 0)
@@ -106,9 +110,11 @@ def parse(path):
                 elif w[1] == "ctl" and len(w) == 5:
                     ctl.setdefault((w[2], int(w[3])), []).append(float(w[4]))
                 elif w[1] == "mem" and len(w) >= 5:
+                    # A key without a value (no such slab cache) is
+                    # left out, not the line.
                     extra = [x.split("=", 1) for x in w[5:] if "=" in x]
                     mem.append((w[2], int(w[3]), int(w[4]),
-                                [(k, int(v)) for k, v in extra]))
+                                [(k, int(v)) for k, v in extra if v]))
             except ValueError:
                 print("report: cannot read: " + line, file=sys.stderr)
     return info, pkt, ctl, mem, raw
@@ -209,9 +215,30 @@ def plot(name, title, xlabel, ylabel, series, logx=False, logy=False):
     if shutil.which("gnuplot"):
         subprocess.run(["gnuplot", "plot.%s.gp" % name], cwd=OUTDIR,
                        check=True)
+    text_plot(OUTDIR, name, title.split(" (")[0] + " (medians)",
+              ["set xlabel '%s'" % xlabel] +
+              (["set logscale x"] if logx else []) +
+              (["set logscale y"] if logy else []),
+              ["'plot.%s.dat' index %d using 1:2 with linespoints title '%s'"
+               % (name, i, label) for i, (label, _) in enumerate(series)])
 
 
 OUTDIR = "."
+
+
+def text_plot(outdir, name, title, settings, plots):
+    """OUTDIR/NAME.txt: the medians of a plot in text, by gnuplot's dumb
+    terminal (plot.NAME.txt.gp), for Documentation/performance.rst.  Its
+    y axis does not start at zero: it shows where the lines part."""
+    gp = ["set terminal dumb size 76,30",
+          "set output '%s.txt'" % name, "set title '%s'" % title,
+          "set key below", "set yrange [*:*]"] + settings
+    gp.append("plot " + ", \\\n     ".join(plots))
+    script = "plot.%s.txt.gp" % name
+    with open(os.path.join(outdir, script), "w") as f:
+        f.write("\n".join(gp) + "\n")
+    if shutil.which("gnuplot"):
+        subprocess.run(["gnuplot", script], cwd=outdir, check=True)
 
 
 def extra_reports(raw, res):
@@ -479,7 +506,7 @@ def write_plot(outdir, res):
         series.setdefault((key[0], key[1]), []).append((key[2], r))
     xs = sorted({k[2] for k in res if k[2] > 0}) or [1]
     lo, hi = xs[0], xs[-1]
-    blocks, plots, zoom, i = [], [], [], 0
+    blocks, plots, zoom, text, i = [], [], [], [], 0
     for name in sorted(series, key=lambda s: (order(s[0], SYSTEMS),
                                               order(s[1], VARIANTS))):
         pts = sorted(series[name], key=lambda p: p[0])
@@ -496,6 +523,10 @@ def write_plot(outdir, res):
                      "title '%s'" % (i, title))
         if name[0] != "nft-linear":
             zoom.append("'plot.dat' index %d using 1:2 with linespoints "
+                        "title '%s'" % (i, title))
+        # The text plot: the east-west systems only, which stay apart.
+        if name in TEXT_SERIES:
+            text.append("'plot.dat' index %d using 1:2 with linespoints "
                         "title '%s'" % (i, title))
         i += 1
     if not plots:
@@ -523,6 +554,12 @@ def write_plot(outdir, res):
         print("report: no gnuplot, no plot", file=sys.stderr)
         return
     subprocess.run(["gnuplot", "plot.gp"], cwd=outdir, check=True)
+    if text:
+        text_plot(outdir, "ns-per-packet", "ns per packet against rules "
+                  "(medians)",
+                  ["set logscale x",
+                   "set xrange [%g:%g]" % (lo / 1.5, hi * 1.5),
+                   "set xlabel 'rules'"], text)
 
 
 def main():

@@ -23,15 +23,7 @@ mkdir -p "$OUT"
 export BENCH_RULES=${BENCH_RULES:-1} BENCH_ENDPOINTS=${BENCH_ENDPOINTS:- }
 export BENCH_PREFIXES=${BENCH_PREFIXES:- } BENCH_INSN_ROUNDS=${BENCH_INSN_ROUNDS:-5}
 
-busy=()
-stop_busy() {
-	local p
-	for p in "${busy[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
-	busy=()
-}
-trap stop_busy EXIT
+. "$HERE/../busy.sh"
 
 run() {
 	local name=$1 t0=$SECONDS
@@ -43,12 +35,8 @@ run() {
 }
 
 run quiet "$@"
-ncpu=$(nproc)
-for c in $(seq 1 $((ncpu - 1))); do
-	taskset -c "$c" yes >/dev/null &
-	busy+=("$!")
-done
+busy_start
 run busy "$@"
-stop_busy
+busy_stop
 python3 "$HERE/compare.py" "$OUT/quiet/insn/insn.txt" "$OUT/busy/insn/insn.txt" |
 	tee "$OUT/compare.md"

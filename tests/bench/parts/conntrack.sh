@@ -341,8 +341,8 @@ ct_warm() {
 	check "$([ "$held" -ge "$want" ] && echo 1 || echo 0)" \
 		"$sys: the warm-up makes $n flows ($held)"
 	case $sys in
-	segfilter) obj=$(awk '$1 == "segf_flow" { print $4 }' /proc/slabinfo) ;;
-	*) obj=$(awk '$1 == "nf_conntrack" { print $4 }' /proc/slabinfo) ;;
+	segfilter) obj=$(slab_object segf_flow) ;;
+	*) obj=$(slab_object nf_conntrack) ;;
 	esac
 	mem_report x 1 "${m0[@]}" | {
 		read -r _ _ _ _ total rest

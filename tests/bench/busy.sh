@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Sourced by tests/bench/twice.sh and tests/bench/insn/verify.sh: keep
+# every host CPU but the first busy with "yes >/dev/null" (busy_start)
+# until busy_stop, which an EXIT trap calls as well.
+
+BUSY_PIDS=()
+
+busy_stop() {
+	local p
+	for p in "${BUSY_PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	BUSY_PIDS=()
+}
+
+busy_start() {
+	local c
+	trap busy_stop EXIT
+	for c in $(seq 1 $(($(nproc) - 1))); do
+		taskset -c "$c" yes >/dev/null &
+		BUSY_PIDS+=("$!")
+	done
+}

@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Do make bench's verdicts survive the host's load?  Run the whole
+# benchmark (tests/bench/run.sh, both boots) twice on this machine, the
+# second time with every host CPU but the first kept busy by
+# "yes >/dev/null", and compare the targets' verdicts
+# (tests/bench/verdicts.py): the same verdict, or one run decided where
+# the other says "within noise", is agreement; PASS in one and MISS in
+# the other is a contradiction.  Two full runs take hours: run it alone
+# on the machine.
+#
+# usage: tests/bench/twice.sh OUTDIR [--quiet-from DIR] [run.sh arguments...]
+#   --quiet-from DIR  take the quiet run from DIR (an earlier run.sh
+#                     --out DIR of the same commit) instead of running it
+#
+# Writes OUTDIR/quiet/ and OUTDIR/busy/ (run.sh's results, with their
+# logs beside them) and OUTDIR/verdicts.md; exits 1 on a contradiction
+# or when a run's checks failed.
+
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+[ $# -ge 1 ] || { sed -n 's/^# usage: //p' "$0" >&2; exit 2; }
+OUT=$1; shift
+QUIET=
+if [ "${1:-}" = --quiet-from ]; then
+	[ $# -ge 2 ] || { echo "twice: --quiet-from needs a directory" >&2; exit 2; }
+	QUIET=$2
+	shift 2
+	[ -f "$QUIET/results.md" ] || { echo "twice: no results.md in $QUIET" >&2; exit 2; }
+fi
+mkdir -p "$OUT"
+
+. "$HERE/busy.sh"
+
+rc=0
+run() {
+	local name=$1 t0=$SECONDS
+	shift
+	echo "twice: $name: $(date -u +%H:%M) UTC, load $(cut -d' ' -f1-3 /proc/loadavg)"
+	# A failed check still leaves its verdicts to compare; a run
+	# without results.md does not.
+	"$HERE/run.sh" --out "$OUT/$name" "$@" >"$OUT/$name.log" 2>&1 || rc=1
+	[ -f "$OUT/$name/results.md" ] ||
+		{ tail -n 20 "$OUT/$name.log"; exit 1; }
+	echo "twice: $name: $((SECONDS - t0)) s, $(tail -n 1 "$OUT/$name.log")"
+}
+
+if [ -n "$QUIET" ]; then
+	ln -sfn "$(cd "$QUIET" && pwd)" "$OUT/quiet"
+else
+	run quiet "$@"
+fi
+busy_start
+run busy "$@"
+busy_stop
+python3 "$HERE/verdicts.py" "$OUT/quiet" "$OUT/busy" >"$OUT/verdicts.md" || rc=1
+tail -n 1 "$OUT/verdicts.md"
+exit "$rc"
