@@ -13,8 +13,11 @@ report(raw, res) reads, besides report.py's per-packet summary res:
                                     (conn; quiet and flood: job_ct_flood)
                                     (tests/bench/insn/pair.py)
 
-A verdict is given only where the ranges over the rounds (min to max)
-separate; where they overlap, "within noise".
+C1 and C2 are judged on the rounds' own ratios (paired_ratio, as the
+peers part does): PASS or MISS only where the ratio's 95% interval is
+on one side of the bound.  The others are given a verdict only where
+the ranges over the rounds (min to max) separate (judge_ranges); where
+they overlap, "within noise".
 
 On its own, report_ct.py FILE prints the markdown and targets of the
 BENCH lines in FILE (run.sh --insn: DIR/insn/insn.txt).
@@ -54,7 +57,7 @@ def fmt(r, digits=0):
     return f % (r["median"], r["min"], r["max"])
 
 
-def judge(lo_side, hi_side, factor=1.0):
+def judge_ranges(lo_side, hi_side, factor=1.0):
     """PASS if lo_side is below factor * hi_side beyond the ranges, MISS
     if above beyond them, else within noise."""
     if lo_side["max"] <= factor * hi_side["min"]:
@@ -98,11 +101,15 @@ def report(raw, res):
     if not counts and not conn and not insn:
         return [], []
     md, tl = [], []
-    bridge = res.get(("bridge", "fwd", 0, 0))
     # The peers part's mirred and bridge are "fwd-64" (its frame sizes):
     # the same 64-byte frame as the ew part's "fwd".
-    mirred = res.get(("mirred", "fwd", 0, 0)) or res.get(("mirred", "fwd-64", 0, 0))
-    bridge = bridge or res.get(("bridge", "fwd-64", 0, 0))
+    bridge_key = ("bridge", "fwd", 0, 0)
+    if bridge_key not in res:
+        bridge_key = ("bridge", "fwd-64", 0, 0)
+    mirred_key = ("mirred", "fwd", 0, 0)
+    if mirred_key not in res:
+        mirred_key = ("mirred", "fwd-64", 0, 0)
+    bridge, mirred = res.get(bridge_key), res.get(mirred_key)
 
     # Established flows.
     md += ["", "## Established flows: segfilter's flow table and conntrack",
@@ -147,17 +154,24 @@ def report(raw, res):
         r = res.get(pkt_key("segfilter", n))
         if not r:
             continue
-        if bridge:
-            v = judge(r, bridge)
-            c1.append("%s: %.0f vs %.0f ns %s" % (human(n), r["median"],
-                                                 bridge["median"], v))
-            ok1.append(v)
-        if mirred:
-            v = judge(r, mirred, 1.3)
-            c2.append("%s: %.2fx %s" % (human(n), r["median"] / mirred["median"], v))
-            ok2.append(v)
+        # The rounds' own ratios, as the peers part judges P1 and P2:
+        # each round measured both, in an order of its own.
+        for other, key, bound, lines, verdicts in (
+                (bridge, bridge_key, 1.0, c1, ok1),
+                (mirred, mirred_key, 1.3, c2, ok2)):
+            if not other:
+                continue
+            iv = paired_ratio(pkt_key("segfilter", n), key)
+            if min(r["rounds"], other["rounds"]) < 3:
+                v = "n/a"	# one or two rounds: no interval
+            else:
+                v = judge(iv, bound)
+            lines.append("%s: %s %s" % (human(n), fmt_iv(iv), v))
+            verdicts.append(v)
 
     def overall(verdicts):
+        if "n/a" in verdicts:
+            return "n/a (fewer than 3 rounds: no interval)"
         if "MISS" in verdicts:
             return "MISS"
         if "within noise" in verdicts:
@@ -243,9 +257,9 @@ def report(raw, res):
     for s, t in (("nft-ct", "C3"), ("ovs-ct", "C4")):
         o = rates.get((s, "new"))
         if seg_new and o:
-            # judge() wants the smaller side first: 2 * other <= segfilter.
+            # judge_ranges() wants the smaller side first: 2 * other <= segfilter.
             two = {k: 2 * v for k, v in o.items() if k != "rounds"}
-            v = judge(two, seg_new)
+            v = judge_ranges(two, seg_new)
             tl.append("%s new connections/s at least 2x %s, wall clock (with "
                       "the namespaces' TCP stacks): %.0f vs %.0f/s "
                       "(%.2fx) %s" % (t, s, seg_new["median"], o["median"],
@@ -438,7 +452,7 @@ def flood_table(conn, flood, sent):
         # tenant, within 10%: what the flood's frames take from CPU 0
         # and the emulator anyway is not the filter's.
         lo = {k: 0.9 * v for k, v in br.items() if k != "rounds"}
-        v = judge(lo, seg)
+        v = judge_ranges(lo, seg)
         tl.append("C6 another tenant's connection rate holds under a SYN "
                   "flood at the flow limit (flooded/quiet at least 0.9x the "
                   "bridge's under the same flood): segfilter %.2f, bridge "
