@@ -39,22 +39,30 @@ def _report_module():
     return mod
 
 
-def summarise(raw):
-    runs = {}
+def summarise(raw, rounds=None):
+    """{configuration: median, min, max, rounds}; with ROUNDS (a dict),
+    also {configuration: {round: insns per frame}} into it, for
+    report.py's paired_ratio()."""
+    runs, by_round = {}, {}
     for w in raw:
         if len(w) != 8 or w[0] != "insn":
             continue
         try:
             key = (w[1], w[2], int(w[3]), int(w[4]))
-            frames, insns = int(w[6]), int(w[7])
+            rnd, frames, insns = int(w[5]), int(w[6]), int(w[7])
         except ValueError:
             continue
         if frames > 0:
             runs.setdefault(key, []).append(insns / frames)
+            by_round.setdefault(key, {}).setdefault(rnd, []).append(
+                insns / frames)
     out = {}
     for key, v in runs.items():
         out[key] = {"median": statistics.median(v), "min": min(v),
                     "max": max(v), "rounds": len(v)}
+    if rounds is not None:
+        for key, per in by_round.items():
+            rounds[key] = {r: statistics.mean(v) for r, v in per.items()}
     return out
 
 
@@ -81,10 +89,12 @@ def _close(text):
 
 
 def report(raw, res):
-    ires = summarise(raw)
+    # A report module of its own: its ROUNDS, which T1 and T4 pair
+    # round by round, are the instructions boot's, not the wall clock's.
+    rep = _report_module()
+    ires = summarise(raw, rep.ROUNDS)
     if not ires:
         return [], []
-    rep = _report_module()
     md = ["", "## Instructions per packet", "",
           "Guest instructions executed on CPU 0 per frame, counted by QEMU's "
           "plugin tests/bench/insn/insncount.so in a boot of their own "
