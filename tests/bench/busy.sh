@@ -15,10 +15,15 @@ busy_stop() {
 }
 
 busy_start() {
-	local c
+	local c p
+	[ "$(nproc)" -ge 2 ] || { echo "busy: one CPU: nothing to keep busy" >&2; exit 2; }
 	trap busy_stop EXIT
 	for c in $(seq 1 $(($(nproc) - 1))); do
 		taskset -c "$c" yes >/dev/null &
 		BUSY_PIDS+=("$!")
+	done
+	sleep 1
+	for p in "${BUSY_PIDS[@]}"; do
+		kill -0 "$p" 2>/dev/null || { echo "busy: taskset/yes died" >&2; exit 2; }
 	done
 }

@@ -15,8 +15,12 @@
 #                     --out DIR of the same commit) instead of running it
 #
 # Writes OUTDIR/quiet/ and OUTDIR/busy/ (run.sh's results, with their
-# logs beside them) and OUTDIR/verdicts.md; exits 1 on a contradiction
-# or when a run's checks failed.
+# logs beside them), OUTDIR/quiet.report/ and OUTDIR/busy.report/ (both
+# raw outputs judged again by this tree's report.py, so that a quiet run
+# taken from an earlier commit is judged alike) and OUTDIR/verdicts.md;
+# exits 1 on a contradiction, on a target one run judged and the other
+# did not (but for the instructions' targets with --no-insn), or when a
+# run's checks failed.
 
 set -euo pipefail
 
@@ -28,8 +32,19 @@ if [ "${1:-}" = --quiet-from ]; then
 	[ $# -ge 2 ] || { echo "twice: --quiet-from needs a directory" >&2; exit 2; }
 	QUIET=$2
 	shift 2
-	[ -f "$QUIET/results.md" ] || { echo "twice: no results.md in $QUIET" >&2; exit 2; }
+	[ -f "$QUIET/raw.txt" ] || { echo "twice: no raw.txt in $QUIET" >&2; exit 2; }
 fi
+# A run without the instructions boot compares only the wall clock's
+# targets; one without the wall-clock boot is insn/verify.sh's job.
+partial=
+for a in "$@"; do
+	case $a in
+	--no-insn) partial=--partial ;;
+	--insn|--insn-profile|--profile|--quick)
+		echo "twice: $a: compare complete runs (insn/verify.sh for --insn)" >&2
+		exit 2 ;;
+	esac
+done
 mkdir -p "$OUT"
 
 . "$HERE/busy.sh"
@@ -41,13 +56,18 @@ run() {
 	echo "twice: $name: $(date -u +%H:%M) UTC, load $(cut -d' ' -f1-3 /proc/loadavg)"
 	# A failed check still leaves its verdicts to compare; a run
 	# without results.md does not.
+	rm -f "$OUT/$name/raw.txt" "$OUT/$name/results.md"
 	"$HERE/run.sh" --out "$OUT/$name" "$@" >"$OUT/$name.log" 2>&1 || rc=1
-	[ -f "$OUT/$name/results.md" ] ||
+	[ -f "$OUT/$name/raw.txt" ] ||
 		{ tail -n 20 "$OUT/$name.log"; exit 1; }
 	echo "twice: $name: $((SECONDS - t0)) s, $(tail -n 1 "$OUT/$name.log")"
 }
 
 if [ -n "$QUIET" ]; then
+	if [ -e "$OUT/quiet" ] && [ ! -L "$OUT/quiet" ]; then
+		echo "twice: $OUT/quiet exists and is not a link" >&2
+		exit 2
+	fi
 	ln -sfn "$(cd "$QUIET" && pwd)" "$OUT/quiet"
 else
 	run quiet "$@"
@@ -55,6 +75,14 @@ fi
 busy_start
 run busy "$@"
 busy_stop
-python3 "$HERE/verdicts.py" "$OUT/quiet" "$OUT/busy" >"$OUT/verdicts.md" || rc=1
+# Both judged by this tree's report (raw.txt holds both boots' lines),
+# whichever commit wrote the runs' own results.md.
+for name in quiet busy; do
+	python3 "$HERE/report.py" "$OUT/$name/raw.txt" "$OUT/$name.report" \
+		>"$OUT/$name.report.log" 2>&1 ||
+		{ tail -n 20 "$OUT/$name.report.log"; exit 1; }
+done
+python3 "$HERE/verdicts.py" $partial "$OUT/quiet.report" "$OUT/busy.report" \
+	>"$OUT/verdicts.md" || rc=1
 tail -n 1 "$OUT/verdicts.md"
 exit "$rc"
