@@ -161,6 +161,12 @@ def paired_ratio(a, b):
     return median_interval(rs)
 
 
+def paired_rounds(a, b):
+    """How many rounds measured both a and b (paired_ratio's sample)."""
+    ra, rb = ROUNDS.get(a, {}), ROUNDS.get(b, {})
+    return sum(1 for r in ra if r in rb and ra[r] and rb[r])
+
+
 def judge(iv, bound, above_is_bad=True):
     """PASS, MISS or "within noise" for an interval (median, lo, hi)
     against a bound: PASS only if the whole interval is on the good side,
@@ -308,9 +314,13 @@ def targets(res, ctl, mem):
     # T1: segfilter forwarding with a policy check against a plain bridge,
     # judged on the rounds' paired ratios.
     iv = paired_ratio(("segfilter", "fwd", 1, 10), BRIDGE)
+    n = paired_rounds(("segfilter", "fwd", 1, 10), BRIDGE)
     if iv:
         lines.append("T1 segfilter forwarding (1 rule, 10 endpoints) <= 1.1x "
-                     "Linux bridge: %s %s" % (fmt_iv(iv), judge(iv, 1.1)))
+                     "Linux bridge: %s %s" % (fmt_iv(iv), judge(iv, 1.1)
+                                              if n >= 3 else
+                                              "n/a (%d round%s: no interval)"
+                                              % (n, "" if n == 1 else "s")))
     else:
         lines.append("T1 segfilter forwarding <= 1.1x bridge: n/a")
 
@@ -353,6 +363,9 @@ def targets(res, ctl, mem):
         if not iv:
             continue
         j = "PASS" if iv[1] <= 1.0 else "MISS"
+        if paired_rounds(("segfilter", "fwd", rules, 10),
+                         ("nft-vmap", "fwd", rules, 0)) < 3:
+            j = "n/a (fewer than 3 rounds: no interval)"
         worst = j if worst in (None, "PASS") else worst
         parts.append("%s rules: segfilter/nft-vmap %s%s"
                      % (human(rules), fmt_iv(iv),
