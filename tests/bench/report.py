@@ -184,6 +184,17 @@ def judge(iv, bound, above_is_bad=True):
     return "within noise"
 
 
+def agreed(verdicts):
+    """One verdict from a target judged against several references that
+    do the same work (the boot's two bridges, performance.rst "Two
+    runs"): PASS or MISS only where all say so, n/a if one could not be
+    judged, else "within noise"."""
+    na = [v for v in verdicts if v.startswith("n/a")]
+    if na:
+        return na[0]
+    return verdicts[0] if len(set(verdicts)) == 1 else "within noise"
+
+
 def fmt_iv(iv, unit="x"):
     if iv is None:
         return "n/a"
@@ -254,14 +265,15 @@ def extra_reports(raw, res):
     BENCH line (split, without "BENCH") and the per-packet summary of
     summarise(); it returns (markdown lines, target lines).  Before it
     runs, the module is given this one's median_interval, paired_ratio,
-    judge, fmt_iv and plot, and OUTDIR."""
+    judge, agreed, fmt_iv and plot, and OUTDIR."""
     md, tl = [], []
     here = os.path.dirname(os.path.abspath(__file__))
     for path in sorted(glob.glob(os.path.join(here, "report_*.py"))):
         name = os.path.basename(path)[:-3]
         spec = importlib.util.spec_from_file_location(name, path)
         mod = importlib.util.module_from_spec(spec)
-        for f in (median_interval, paired_ratio, judge, fmt_iv, plot):
+        for f in (median_interval, paired_ratio, judge, agreed, fmt_iv,
+                  plot):
             setattr(mod, f.__name__, f)
         mod.OUTDIR = OUTDIR
         spec.loader.exec_module(mod)

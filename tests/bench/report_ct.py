@@ -172,9 +172,7 @@ def report(raw, res):
                     vs.append(judge(iv, bound))
                 figs.append("%s (%s)" % (fmt_iv(iv), key[1])
                             if len(keys) > 1 else fmt_iv(iv))
-            v = vs[0] if len(set(vs)) == 1 else "within noise"
-            if "n/a" in vs:
-                v = "n/a"
+            v = agreed(vs)
             lines.append("%s: %s %s" % (human(n), ", ".join(figs), v))
             verdicts.append(v)
 

@@ -181,8 +181,7 @@ def report(raw, res):
             if not rts:
                 continue
             vs = [verdict(rt, bound) for _, rt in rts]
-            v = vs[0] if len(set(vs)) == 1 else "within noise"
-            v = next((x for x in vs if x.startswith("n/a")), v)
+            v = agreed(vs)
             figs = ", ".join("%s (%s)" % (fmt_rt(rt), r[1]) if len(rts) > 1
                              else fmt_rt(rt) for r, rt in rts)
             tl.append("%s established packets %s, %d bytes: segfilter/%s "
